@@ -1,0 +1,57 @@
+# clausewatch: every target installs what is missing first (scripts/install-deps),
+# then builds with Meson + Ninja.
+#
+#   make          build build/clausewatch
+#   make run      build, create the store, load declarations, fetch or import, monitor
+#   make test     build and run every test (unit, integration, fuzz replay)
+#   make asan     the unit tests again under ASan + UBSan
+#   make bench    benchmarks side by side with peer tools, printing ratios
+#   make fuzz     every libFuzzer harness for FUZZ_SECONDS each (default 60)
+
+BUILD ?= build
+MESON_FLAGS ?=
+FUZZ_SECONDS ?= 60
+DB ?= var/clausewatch.db
+
+.PHONY: all deps build run test asan bench fuzz clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/build.ninja: | deps
+	meson setup $(BUILD) $(MESON_FLAGS)
+
+build: deps $(BUILD)/build.ninja
+	@ninja -C $(BUILD)
+
+run: build
+	@scripts/run "$(DB)"
+
+test: build
+	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+
+asan: deps
+	@[ -f build-asan/build.ninja ] || meson setup build-asan \
+		-Db_sanitize=address,undefined -Db_lundef=false \
+		-Dc_args=-fno-sanitize-recover=all
+	ninja -C build-asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		meson test -C build-asan --print-errorlogs --num-processes 2 \
+		--suite unit --suite fuzz-replay
+
+bench: deps
+	@scripts/install-deps --bench
+	@[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release
+	@ninja -C build-release
+	@bench/run
+
+fuzz: deps
+	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true
+	@ninja -C build-fuzz
+	@scripts/fuzz $(FUZZ_SECONDS)
+
+clean:
+	rm -rf $(BUILD) build-asan build-release build-fuzz

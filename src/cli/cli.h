@@ -1,0 +1,89 @@
+#ifndef CW_CLI_H
+#define CW_CLI_H
+/*
+ * cli: the `clausewatch` command. main.c parses the global options and
+ * dispatches to one function per command; each command family lives in
+ * its own cmd_<family>.c.
+ *
+ * Exit codes (documented in the README and `clausewatch help`):
+ *   0  success
+ *   1  failure (the message on stderr names the input and the cause)
+ *   2  usage error (unknown command or option, missing argument)
+ *   3  not found (service, document, version or provision)
+ *   4  extraction failed (selectors matched nothing, empty result)
+ *   5  some items failed while others succeeded (batch commands)
+ */
+#include "../util/util.h"
+
+enum cw_exit {
+	CW_EXIT_OK = 0,
+	CW_EXIT_FAIL = 1,
+	CW_EXIT_USAGE = 2,
+	CW_EXIT_NOTFOUND = 3,
+	CW_EXIT_EMPTY = 4,
+	CW_EXIT_PARTIAL = 5,
+};
+
+struct cw_cli {
+	const char *db_path;  /* --db, or NULL for the default location */
+	bool json;            /* --json */
+	bool quiet;           /* --quiet */
+	const char *prog;     /* argv[0] */
+};
+
+/* A command: argv[0] is the command name, options follow. */
+typedef int (*cw_cli_cmd_fn)(struct cw_cli *cli, int argc, char **argv);
+
+/* Map a cw_rc to an exit code. */
+int cw_cli_exit_for(int rc);
+/* Print "clausewatch: <msg>" on stderr; returns the exit code for rc. */
+int cw_cli_fail(const struct cw_err *err);
+/* Print a usage error on stderr; returns CW_EXIT_USAGE. */
+int cw_cli_usage(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* The store path: --db, else $XDG_DATA_HOME/clausewatch/clausewatch.db,
+ * else ~/.local/share/clausewatch/clausewatch.db. Owned by the caller. */
+char *cw_cli_db_path(const struct cw_cli *cli);
+/* Write a JSON string literal (quotes and escapes) to `out`. */
+void cw_cli_json_str(FILE *out, const char *s);
+/* Path of the project's data/ directory: $CW_DATA_DIR, else the source
+ * tree's data/, else the installed share dir. Borrowed. */
+const char *cw_cli_data_dir(void);
+
+/*
+ * Option parsing shared by the commands: getopt_long over argv with the
+ * command's options; prints a usage error and returns -1 on a bad option.
+ */
+
+/* Commands, one per family file; a family not linked in is reported. */
+#define CW_CLI_COMMANDS(X)                                                    \
+	X(init, "init", "create the store")                                    \
+	X(declare, "declare", "load declarations: declare PATH...")            \
+	X(list, "list", "list services and documents")                         \
+	X(fetch, "fetch", "fetch documents: fetch [SERVICE[/TYPE]]")           \
+	X(ingest, "ingest", "archive a local file: ingest SERVICE/TYPE FILE")  \
+	X(import_history, "import-history", "import a versions folder: import-history DIR") \
+	X(history, "history", "versions of a document: history SERVICE/TYPE") \
+	X(show, "show", "show a version: show SERVICE/TYPE[@VERSION] [--provision KEY]") \
+	X(extract, "extract", "extract text: extract [--declaration F --type T] FILE...") \
+	X(segment, "segment", "split a file into provisions: segment FILE")    \
+	X(stats, "stats", "what the store holds")                              \
+	X(diff, "diff", "provision diff of two versions: diff SERVICE/TYPE [FROM [TO]]") \
+	X(diff_files, "diff-files", "provision diff of two files: diff-files OLD NEW") \
+	X(changes, "changes", "recorded changes: changes [--since DATE] [--service S] [--material]") \
+	X(timeline, "timeline", "governance timeline: timeline SERVICE/TYPE [--provision KEY]") \
+	X(train, "train", "train the clause classifier from labelled data")     \
+	X(eval, "eval", "cross-validate the clause classifier")                 \
+	X(classify, "classify", "classify lines of stdin")                     \
+	X(analyze, "analyze", "provision analysis: analyze SERVICE/TYPE [--provision KEY]") \
+	X(compare, "compare", "similar provisions elsewhere: compare SERVICE/TYPE --provision KEY") \
+	X(monitor, "monitor", "run the monitoring service: monitor [--once] [--force]") \
+	X(status, "status", "health of every tracked document")                \
+	X(watch, "watch", "subscriptions: watch add|list|remove")
+
+#define CW_CLI_DECLARE(fn, name, help) \
+	int cw_cli_cmd_##fn(struct cw_cli *cli, int argc, char **argv) __attribute__((weak));
+CW_CLI_COMMANDS(CW_CLI_DECLARE)
+#undef CW_CLI_DECLARE
+
+#endif

@@ -1,0 +1,111 @@
+#ifndef CW_DECLARATION_H
+#define CW_DECLARATION_H
+/*
+ * declaration: which documents to track, where they live and how to
+ * extract them, read from Open Terms Archive's declaration JSON as is.
+ *
+ * A file declares one service: {"name": ..., "terms": {TYPE: DOC, ...}}
+ * (the older key "documents" is accepted for "terms"). DOC is a single
+ * source (fetch + select/remove/filter/executeClientScripts), a PDF source
+ * (fetch only), or {"combine": [SOURCE, ...]} with shared defaults at DOC
+ * level. A `<service>.history.json` file maps TYPE to earlier DOCs, each
+ * with "validUntil". Unknown fields are warnings, not failures; malformed
+ * JSON fails with 'file':line:col.
+ */
+#include <time.h>
+
+#include "../util/util.h"
+
+/* One selector of `select` or `remove`: a CSS selector or a range. */
+struct cw_decl_selector {
+	char *css;            /* set for a plain CSS selector, else NULL */
+	/* range: exactly one start and one end are set, others NULL */
+	char *start_before;
+	char *start_after;
+	char *end_before;
+	char *end_after;
+};
+
+/* One filter: a name, and for removeQueryParams its parameter names. */
+struct cw_decl_filter {
+	char *name;            /* "removeQueryParams", "cleanUrls", ... */
+	struct cw_strv params; /* query parameter names for removeQueryParams */
+};
+
+/* One page to fetch and how to extract it (shared defaults applied). */
+struct cw_decl_source {
+	char *fetch;                        /* URL */
+	struct cw_decl_selector *select;
+	size_t n_select;
+	struct cw_decl_selector *remove;
+	size_t n_remove;
+	struct cw_decl_filter *filters;
+	size_t n_filters;
+	int execute_client_scripts;         /* -1 absent, 0 false, 1 true */
+};
+
+/* One document of a service (a terms type), current or historical. */
+struct cw_decl_doc {
+	char *type;                     /* "Terms of Service" */
+	struct cw_decl_source *sources; /* 1, or several for combine */
+	size_t n_sources;
+	bool combine;                   /* declared with "combine" */
+	time_t valid_until;             /* history entries; 0 for current */
+};
+
+struct cw_decl_service {
+	char *id;        /* file name without .json: the service ID */
+	char *name;      /* "name" */
+	char *path;      /* file read */
+	char *imported_from;
+	struct cw_decl_doc *docs;     /* current documents, in file order */
+	size_t n_docs;
+	struct cw_decl_doc *history;  /* from .history.json, by type then date */
+	size_t n_history;
+};
+
+/*
+ * Read a declaration file (and its .history.json beside it, when present).
+ *
+ * out       [out] new service, free with cw_decl_service_free()
+ * warnings  optional; receives one line per warning, each naming the file
+ *           and the JSON path ("'X.json': terms.Privacy Policy: unknown
+ *           field 'foo'", "... filter 'cleanUrls' is a JavaScript filter,
+ *           not applied")
+ * Returns CW_OK, CW_ENOTFOUND, CW_EPARSE (file:line:col in the message)
+ * or CW_EINVAL (valid JSON, invalid declaration; the JSON path named).
+ */
+int cw_decl_read_file(struct cw_decl_service **out, const char *path,
+		      struct cw_strv *warnings, struct cw_err *err);
+
+/* Same, from a buffer; `name` is used in messages and as the service ID. */
+int cw_decl_read_buffer(struct cw_decl_service **out, const char *name,
+			const char *json, size_t len, struct cw_strv *warnings,
+			struct cw_err *err);
+
+/*
+ * Read every *.json (not *.history.json) declaration under `dir`, sorted
+ * by file name. A file that fails is reported in `warnings` and skipped;
+ * returns CW_OK if at least the directory could be read.
+ */
+int cw_decl_read_dir(struct cw_decl_service ***out, size_t *n, const char *dir,
+		     struct cw_strv *warnings, struct cw_err *err);
+
+void cw_decl_service_free(struct cw_decl_service *svc); /* NULL no-op */
+
+/* The current document of `type`, or NULL. */
+const struct cw_decl_doc *cw_decl_find(const struct cw_decl_service *svc,
+				       const char *type);
+
+/*
+ * The declaration that was in force at time `t` for `type`: the history
+ * entry with the smallest validUntil >= t, else the current one. NULL if
+ * the type was never declared.
+ */
+const struct cw_decl_doc *cw_decl_find_at(const struct cw_decl_service *svc,
+					  const char *type, time_t t);
+
+/* True if the document is a PDF source (URL ends in .pdf). */
+bool cw_decl_source_is_pdf(const struct cw_decl_source *src);
+
+#endif

@@ -1,0 +1,63 @@
+#ifndef CW_SEGMENT_H
+#define CW_SEGMENT_H
+/*
+ * segment: a version's text becomes a tree of provisions.
+ *
+ * Input is the extracted text of one version (Markdown as rendered by
+ * extract, or plain text). Output is a flat array of provisions in document
+ * order; the tree is given by `parent` indices. Invariants (tests check them
+ * on every version of the corpus):
+ *
+ * - items[i].start < items[i].end, offsets are bytes into the input text;
+ * - the top-level provisions (parent == -1) tile the text: the first starts
+ *   at 0, each starts where the previous ends, the last ends at `len`;
+ *   nothing is lost or counted twice;
+ * - a child's range lies inside its parent's range, and the children of one
+ *   parent are in order and do not overlap;
+ * - text before the first heading is a provision with key "preamble",
+ *   level 1 (only when that text is not empty);
+ * - keys are unique within one segmentation (a repeated key gets a suffix
+ *   "~2", "~3").
+ *
+ * Pure and thread-safe: no global state.
+ */
+#include "../util/util.h"
+
+struct cw_provision {
+	char *key;       /* "3.b", "13", "preamble", "s4" (unnumbered heading n) */
+	char *title;     /* "Use Restrictions"; "" when the heading has none */
+	int level;       /* 1 for top-level, 2 for their children, ... */
+	long parent;     /* index into the array, -1 for top-level */
+	size_t start;    /* byte range [start, end) in the text, heading ... */
+	size_t end;      /* ... through the end of its last descendant */
+	size_t body;     /* offset where the text after the heading starts */
+	char hash[CW_SHA256_HEX]; /* SHA-256 of text[start, end) */
+};
+
+struct cw_segmentation {
+	struct cw_provision *items;
+	size_t n;
+};
+
+struct cw_segment_opts {
+	size_t max_provisions; /* cap on provisions; past it, deeper levels merge */
+	int max_depth;         /* deepest level kept (default 6) */
+};
+#define CW_SEGMENT_OPTS_INIT { 20000, 6 }
+
+/*
+ * Segment `text[0..len)`.
+ *
+ * out   [out] new segmentation, free with cw_segment_free(); NULL on failure
+ * opts  NULL means defaults
+ * Returns CW_OK, or CW_EINVAL if text is NULL with len > 0.
+ * An empty text gives an empty segmentation.
+ */
+int cw_segment_text(struct cw_segmentation **out, const char *text, size_t len,
+		    const struct cw_segment_opts *opts, struct cw_err *err);
+void cw_segment_free(struct cw_segmentation *seg); /* NULL is a no-op */
+
+/* Index of the provision with `key`, or -1. */
+long cw_segment_find(const struct cw_segmentation *seg, const char *key);
+
+#endif

@@ -1,0 +1,83 @@
+#include "util.h"
+
+void cw_time_iso(time_t t, char out[CW_TIME_ISO])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, CW_TIME_ISO, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void cw_time_now_iso(char out[CW_TIME_ISO])
+{
+	cw_time_iso(time(NULL), out);
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int cw_time_parse_iso(const char *s, time_t *out)
+{
+	struct tm tm;
+	int y, mo, d, h = 0, mi = 0, se = 0, off = 0;
+	const char *p;
+
+	memset(&tm, 0, sizeof(tm));
+	if (strlen(s) < 10 || digits(s, 4, &y) || s[4] != '-' ||
+	    digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d))
+		return CW_EINVAL;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+		return CW_EINVAL;
+	p = s + 10;
+	if (*p == 'T' || *p == ' ') {
+		if (digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &mi))
+			return CW_EINVAL;
+		p += 6;
+		if (*p == ':') {
+			if (digits(p + 1, 2, &se))
+				return CW_EINVAL;
+			p += 3;
+		}
+		if (*p == '.' || *p == ',') {
+			p++;
+			while (*p >= '0' && *p <= '9')
+				p++;
+		}
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int oh, om = 0;
+			int sign = *p == '-' ? -1 : 1;
+			if (digits(p + 1, 2, &oh))
+				return CW_EINVAL;
+			p += 3;
+			if (*p == ':')
+				p++;
+			if (*p && digits(p, 2, &om) == 0)
+				p += 2;
+			off = sign * (oh * 3600 + om * 60);
+		}
+		if (h > 23 || mi > 59 || se > 60)
+			return CW_EINVAL;
+	}
+	if (*p)
+		return CW_EINVAL;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	*out = timegm(&tm) - off;
+	return CW_OK;
+}
