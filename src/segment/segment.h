@@ -61,7 +61,7 @@ void cw_segment_free(struct cw_segmentation *seg); /* NULL is a no-op */
  * The date a document states for itself ("Effective: July 31, 2025",
  * "Last updated on 3 March 2024", "Last modified: 2024-03-03"), searched
  * in the first part of the text and at its end. Returns CW_OK with *out set
- * to midnight UTC of that date and *at/*len set to the span the date was
+ * to midnight UTC of that date and *at and *len set to the span the date was
  * read from, or CW_ENOTFOUND.
  */
 int cw_segment_stated_date(time_t *out, size_t *at, size_t *len,

@@ -1,0 +1,125 @@
+/*
+ * Numbered schema migrations. Each entry runs once, in order, in its own
+ * transaction with the bump of `PRAGMA user_version`; entries are never
+ * edited once released, only appended.
+ */
+#include "store_int.h"
+
+static const char *const migrations[] = {
+	/* 1: the archive */
+	"CREATE TABLE blobs ("
+	"  id INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL UNIQUE,"      /* SHA-256 of the raw bytes */
+	"  base INTEGER REFERENCES blobs(id),"   /* zstd prefix, or NULL */
+	"  depth INTEGER NOT NULL,"         /* length of the base chain */
+	"  size INTEGER NOT NULL,"          /* raw size */
+	"  data BLOB NOT NULL);"            /* zstd frame */
+	"CREATE TABLE services ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sid TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL,"
+	"  decl_path TEXT,"
+	"  created_at TEXT NOT NULL);"
+	"CREATE TABLE documents ("
+	"  id INTEGER PRIMARY KEY,"
+	"  service_id INTEGER NOT NULL REFERENCES services(id),"
+	"  type TEXT NOT NULL,"
+	"  decl_json TEXT,"
+	"  created_at TEXT NOT NULL,"
+	"  UNIQUE (service_id, type));"
+	"CREATE TABLE snapshots ("
+	"  id INTEGER PRIMARY KEY,"
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	"  fetched_at TEXT NOT NULL,"
+	"  hash BLOB NOT NULL,"             /* SHA-256 over the page hashes */
+	"  n_pages INTEGER NOT NULL);"
+	"CREATE INDEX snapshots_doc ON snapshots(doc_id, id);"
+	"CREATE TABLE snapshot_pages ("
+	"  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),"
+	"  idx INTEGER NOT NULL,"
+	"  blob INTEGER NOT NULL REFERENCES blobs(id),"
+	"  url TEXT, content_type TEXT, charset TEXT,"
+	"  PRIMARY KEY (snapshot_id, idx)) WITHOUT ROWID;"
+	"CREATE TABLE attempts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	"  at TEXT NOT NULL,"
+	"  url TEXT,"
+	"  status INTEGER NOT NULL DEFAULT 0,"
+	"  bytes INTEGER NOT NULL DEFAULT 0,"
+	"  outcome TEXT NOT NULL,"
+	"  error TEXT,"
+	"  snapshot_id INTEGER REFERENCES snapshots(id),"
+	"  seconds REAL);"
+	"CREATE INDEX attempts_doc ON attempts(doc_id, id);"
+	"CREATE TABLE versions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	"  seq INTEGER NOT NULL,"
+	"  recorded_at TEXT NOT NULL,"
+	"  stated_date TEXT,"
+	"  snapshot_id INTEGER REFERENCES snapshots(id),"
+	"  text_blob INTEGER NOT NULL REFERENCES blobs(id),"
+	"  provisions_blob INTEGER NOT NULL REFERENCES blobs(id),"
+	"  n_provisions INTEGER NOT NULL,"
+	"  origin TEXT NOT NULL,"
+	"  UNIQUE (doc_id, seq));"
+	"CREATE TABLE changes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	"  from_version INTEGER REFERENCES versions(id),"
+	"  to_version INTEGER NOT NULL UNIQUE REFERENCES versions(id),"
+	"  materiality TEXT NOT NULL,"
+	"  n_changes INTEGER NOT NULL,"
+	"  json_blob INTEGER NOT NULL REFERENCES blobs(id));"
+	"CREATE INDEX changes_doc ON changes(doc_id, id);"
+	"CREATE TABLE analyses ("
+	"  version_id INTEGER PRIMARY KEY REFERENCES versions(id),"
+	"  json_blob INTEGER NOT NULL REFERENCES blobs(id));",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int cw_store_schema_version(struct cw_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int store_migrate(struct cw_store *s, struct cw_err *err)
+{
+	int v = cw_store_schema_version(s);
+
+	if (v < 0)
+		return store_sqlerr(s, err, "reading the schema version");
+	if (v > N_MIGRATIONS)
+		return cw_err_set(err, CW_ESTORE,
+				  "'%s': schema version %d is newer than this "
+				  "clausewatch (%d)", s->path, v, N_MIGRATIONS);
+	for (; v < N_MIGRATIONS; v++) {
+		char bump[64];
+		int rc;
+
+		rc = store_exec(s, "BEGIN IMMEDIATE", err);
+		if (rc)
+			return rc;
+		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
+		rc = store_exec(s, migrations[v], err);
+		if (!rc)
+			rc = store_exec(s, bump, err);
+		if (!rc)
+			rc = store_exec(s, "COMMIT", err);
+		if (rc) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			return cw_err_prefix(err, "migration %d: ", v + 1);
+		}
+	}
+	return CW_OK;
+}

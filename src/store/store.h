@@ -1,0 +1,292 @@
+#ifndef CW_STORE_H
+#define CW_STORE_H
+/*
+ * store: the one interface to persistence. Callers never see SQL.
+ *
+ * The embedded backend is SQLite (WAL mode, foreign keys on, numbered
+ * migrations applied on open). What is kept:
+ *
+ * - services and their documents (service ID + terms type), with the
+ *   declaration each document was loaded from (JSON, for re-extraction);
+ * - snapshots: the raw bytes of each fetch of a document (one page, or
+ *   several for a combine declaration), content-addressed by SHA-256;
+ * - fetch attempts: every try, success or not, with status and error;
+ * - versions: recorded only when the extracted text differs from the
+ *   latest one; each keeps its text, the text's hash, the snapshot it came
+ *   from, the recording date and the date the document states for itself,
+ *   and its provisions (the segmentation);
+ * - changes between consecutive versions (JSON produced by diff) and
+ *   analyses (JSON produced by analyze), written in the same transaction as
+ *   the version they belong to when the caller wraps them in one.
+ *
+ * Compactness: every byte string (snapshot page, version text, provision
+ * list) goes into one content-addressed blob table, stored once per
+ * distinct content and zstd-compressed with the previous blob of the same
+ * stream (same document, same kind) as a prefix dictionary, so a long
+ * history of small edits costs little. See docs/internals/store.md.
+ *
+ * Thread safety: a `struct cw_store` is used by one thread at a time; open
+ * one handle per thread (SQLite serialises writers through WAL locking).
+ * Durability: each transaction is atomic; kill -9 at any point leaves the
+ * store consistent (SQLite WAL, synchronous=NORMAL).
+ */
+#include <stdint.h>
+
+#include "../segment/segment.h"
+#include "../util/util.h"
+
+struct cw_store; /* opaque handle */
+
+/*
+ * Open (creating if needed) the store at `path` and migrate it to the
+ * current schema. Parent directories are created.
+ *
+ * out  [out] new handle, close with cw_store_close(); NULL on failure
+ * Returns CW_OK or CW_ESTORE / CW_EIO with the path in the message.
+ */
+int cw_store_open(struct cw_store **out, const char *path, struct cw_err *err);
+void cw_store_close(struct cw_store *s); /* NULL is a no-op */
+
+/* Schema version after migrations. */
+int cw_store_schema_version(struct cw_store *s);
+
+/*
+ * Transactions. Every write function runs inside the caller's transaction
+ * when one is open, else in its own. Begin is IMMEDIATE (takes the write
+ * lock at once, so a transaction never fails half-way on a busy lock).
+ */
+int cw_store_begin(struct cw_store *s, struct cw_err *err);
+int cw_store_commit(struct cw_store *s, struct cw_err *err);
+void cw_store_rollback(struct cw_store *s);
+
+/* ---- services and documents ---- */
+
+struct cw_store_doc {
+	int64_t id;
+	char *service;      /* service ID ("Claude.ai") */
+	char *service_name; /* display name */
+	char *type;         /* terms type ("Terms of Service") */
+	char *decl_json;    /* the document's declaration entry, or NULL */
+	int64_t n_versions;
+	char *latest_at;    /* recording time of the latest version, or NULL */
+};
+void cw_store_doc_release(struct cw_store_doc *d);
+void cw_store_docs_free(struct cw_store_doc *docs, size_t n);
+
+/*
+ * Create or update a service. `name` may be NULL (the ID is used).
+ * out_id  [out] optional
+ */
+int cw_store_put_service(struct cw_store *s, const char *service,
+			 const char *name, const char *decl_path,
+			 int64_t *out_id, struct cw_err *err);
+
+/*
+ * Create or update a document of an existing service. `decl_json` (may be
+ * NULL: a document ingested from a file) replaces the stored declaration.
+ */
+int cw_store_put_document(struct cw_store *s, const char *service,
+			  const char *type, const char *decl_json,
+			  int64_t *out_id, struct cw_err *err);
+
+/* Find a document; CW_ENOTFOUND naming "SERVICE/TYPE" if absent. */
+int cw_store_find_document(struct cw_store *s, const char *service,
+			   const char *type, struct cw_store_doc *out,
+			   struct cw_err *err);
+
+/*
+ * Documents matching `service` and `type` (each may be NULL: any), ordered
+ * by service then type. *out is NULL when there are none.
+ */
+int cw_store_list_documents(struct cw_store *s, const char *service,
+			    const char *type, struct cw_store_doc **out,
+			    size_t *n, struct cw_err *err);
+
+/* ---- snapshots and fetch attempts ---- */
+
+struct cw_store_page {
+	const char *data;
+	size_t len;
+	const char *url;          /* may be NULL */
+	const char *content_type; /* may be NULL */
+	const char *charset;      /* may be NULL */
+};
+
+/*
+ * Archive one fetch of a document: its pages, in order. The bytes are
+ * stored once (content-addressed); a snapshot identical to the latest one
+ * of the document is not added again: *out_new is false and *out_id is the
+ * existing snapshot.
+ */
+int cw_store_add_snapshot(struct cw_store *s, int64_t doc_id,
+			  const struct cw_store_page *pages, size_t n,
+			  const char *fetched_at, int64_t *out_id,
+			  bool *out_new, struct cw_err *err);
+
+/* The pages of a snapshot; free with cw_store_pages_free(). */
+struct cw_store_page_data {
+	struct cw_buf data;
+	char *url;
+	char *content_type;
+	char *charset;
+};
+int cw_store_get_snapshot(struct cw_store *s, int64_t snapshot_id,
+			  struct cw_store_page_data **out, size_t *n,
+			  struct cw_err *err);
+void cw_store_pages_free(struct cw_store_page_data *p, size_t n);
+
+enum cw_store_outcome {
+	CW_STORE_NEW_VERSION = 1,   /* a new version was recorded */
+	CW_STORE_UNCHANGED = 2,     /* fetched, text unchanged */
+	CW_STORE_FAILED = 3,        /* fetch failed */
+	CW_STORE_EXTRACT_FAILED = 4 /* fetched, extraction gave nothing */
+};
+const char *cw_store_outcome_name(int outcome);
+
+struct cw_store_attempt {
+	int64_t doc_id;
+	const char *at;        /* ISO time */
+	const char *url;
+	long status;           /* HTTP status, 0 if none */
+	int64_t bytes;
+	int outcome;           /* enum cw_store_outcome */
+	const char *error;     /* NULL on success */
+	int64_t snapshot_id;   /* 0 if none */
+	double seconds;
+};
+int cw_store_add_attempt(struct cw_store *s, const struct cw_store_attempt *a,
+			 struct cw_err *err);
+
+/* ---- versions ---- */
+
+struct cw_store_version_in {
+	const char *text;
+	size_t len;
+	const struct cw_segmentation *seg; /* provisions of `text` */
+	int64_t snapshot_id;               /* 0 if none */
+	const char *recorded_at;           /* ISO time */
+	const char *stated_date;           /* "2025-07-31" or NULL */
+	const char *origin;                /* "fetch", "ingest", "import" */
+};
+
+struct cw_store_version {
+	int64_t id;
+	int64_t doc_id;
+	int64_t seq;               /* 1-based, in recording order */
+	char *recorded_at;
+	char *stated_date;         /* NULL if the document states none */
+	int64_t snapshot_id;       /* 0 if none */
+	char text_hash[CW_SHA256_HEX];
+	int64_t text_len;
+	int64_t n_provisions;
+	char *origin;
+};
+void cw_store_version_release(struct cw_store_version *v);
+void cw_store_versions_free(struct cw_store_version *v, size_t n);
+
+/*
+ * Record a version of `doc_id` unless its text equals the latest
+ * version's text (then CW_EUNCHANGED, *out_id the latest version).
+ * Writes the text and the provision list; the caller wraps it with the
+ * change and outbox rows in one transaction (cw_store_begin/commit).
+ */
+int cw_store_record_version(struct cw_store *s, int64_t doc_id,
+			    const struct cw_store_version_in *in,
+			    int64_t *out_id, struct cw_err *err);
+
+/* Versions of a document in order; *out NULL when none. */
+int cw_store_list_versions(struct cw_store *s, int64_t doc_id,
+			   struct cw_store_version **out, size_t *n,
+			   struct cw_err *err);
+
+/*
+ * One version: `seq` >= 1 is that version, 0 the latest, -1 the one before
+ * the latest, and so on. CW_ENOTFOUND if there is none.
+ */
+int cw_store_get_version(struct cw_store *s, int64_t doc_id, int64_t seq,
+			 struct cw_store_version *out, struct cw_err *err);
+
+/* The version in force at ISO time `at` (latest recorded at or before). */
+int cw_store_get_version_at(struct cw_store *s, int64_t doc_id,
+			    const char *at, struct cw_store_version *out,
+			    struct cw_err *err);
+
+/* Text of a version into `out` (appended). */
+int cw_store_load_text(struct cw_store *s, int64_t version_id,
+		       struct cw_buf *out, struct cw_err *err);
+
+/* Provisions of a version (hashes recomputed from the text). */
+int cw_store_load_provisions(struct cw_store *s, int64_t version_id,
+			     struct cw_segmentation **out, struct cw_err *err);
+
+/* ---- changes and analyses (JSON from later stages) ---- */
+
+struct cw_store_change_in {
+	int64_t doc_id;
+	int64_t from_version; /* 0 for the first version */
+	int64_t to_version;
+	const char *materiality; /* highest: cosmetic, editorial, substantive */
+	int64_t n_changes;       /* provisions changed */
+	const char *json;        /* the structured summary */
+};
+int cw_store_put_change(struct cw_store *s, const struct cw_store_change_in *c,
+			int64_t *out_id, struct cw_err *err);
+
+struct cw_store_change {
+	int64_t id;
+	int64_t doc_id;
+	char *service;
+	char *type;
+	int64_t from_version, to_version;
+	int64_t from_seq, to_seq;
+	char *recorded_at;
+	char *materiality;
+	int64_t n_changes;
+	char *json;
+};
+void cw_store_changes_free(struct cw_store_change *c, size_t n);
+
+/*
+ * Changes, newest last. Filters may be NULL/0: `since` ISO time (on the
+ * recording time of the new version), `service`, `doc_id`,
+ * `min_materiality` ("editorial" means editorial and substantive).
+ */
+struct cw_store_change_query {
+	const char *since;
+	const char *service;
+	int64_t doc_id;
+	const char *min_materiality;
+	int64_t limit; /* 0: no limit */
+};
+int cw_store_list_changes(struct cw_store *s,
+			  const struct cw_store_change_query *q,
+			  struct cw_store_change **out, size_t *n,
+			  struct cw_err *err);
+
+/*
+ * Analysis of a version, one JSON document (the analyze stage's output),
+ * replacing any earlier analysis of the same version.
+ */
+int cw_store_put_analysis(struct cw_store *s, int64_t version_id,
+			  const char *json, struct cw_err *err);
+/* CW_ENOTFOUND when the version has not been analysed. */
+int cw_store_get_analysis(struct cw_store *s, int64_t version_id,
+			  struct cw_buf *out, struct cw_err *err);
+
+/* ---- statistics ---- */
+
+struct cw_store_stats {
+	int64_t services, documents, snapshots, versions, attempts, changes;
+	int64_t blobs;
+	int64_t raw_bytes;     /* sum of distinct blob sizes, uncompressed */
+	int64_t stored_bytes;  /* sum of compressed blob sizes */
+	int64_t file_bytes;    /* size of the database file after checkpoint */
+};
+int cw_store_stats(struct cw_store *s, struct cw_store_stats *out,
+		   struct cw_err *err);
+
+/* PRAGMA integrity_check and foreign_key_check; CW_ESTORE with the first
+ * problem in the message. */
+int cw_store_check(struct cw_store *s, struct cw_err *err);
+
+#endif
