@@ -34,6 +34,8 @@ struct cw_fetch_result {
 	char *etag;
 	char *last_modified;
 	double seconds;       /* total time */
+	long redirects;       /* redirects followed */
+	size_t wire_bytes;    /* body bytes received, before decoding */
 };
 
 void cw_fetch_result_init(struct cw_fetch_result *r);
@@ -49,5 +51,79 @@ int cw_fetch_global_init(void);
  */
 int cw_fetch_url(struct cw_fetch_result *res, const char *url,
 		 const struct cw_fetch_opts *opts, struct cw_err *err);
+
+/*
+ * Split a Content-Type value ("text/html; charset=\"UTF-8\"") into its
+ * media type (lower-case, parameters dropped) and charset (lower-case,
+ * unquoted; NULL when absent). Either out-parameter may be NULL.
+ * [out] *media, *charset: new strings, caller frees; NULL on failure.
+ * Returns CW_OK or CW_EINVAL (empty or NULL value).
+ */
+int cw_fetch_parse_content_type(char **media, char **charset,
+				const char *value);
+
+/* ---- SSRF guard (ssrf.c) ---- */
+
+struct sockaddr;
+
+/*
+ * Is `sa` an address a fetch may connect to? Refused: loopback, private
+ * (10/8, 172.16/12, 192.168/16, fc00::/7), link-local (169.254/16,
+ * fe80::/10), CGNAT 100.64/10, 0.0.0.0/8, multicast, reserved, and the
+ * same inside IPv4-mapped, NAT64 and 6to4 IPv6 addresses. `allow_private`
+ * allows all of these except the cloud metadata endpoints
+ * (169.254.169.254, fd00:ec2::254), which are always refused.
+ * Returns CW_OK or CW_EBLOCKED, the message naming the address and why.
+ * Pure; thread-safe.
+ */
+int cw_fetch_check_addr(const struct sockaddr *sa, size_t salen,
+			bool allow_private, struct cw_err *err);
+
+/*
+ * Guard state for one curl easy handle; must outlive the transfer.
+ * `refused` holds the message of the last refused connection ("" if none):
+ * curl reports a refusal as CURLE_COULDNT_CONNECT, this says why.
+ */
+struct cw_fetch_guard {
+	bool allow_private;
+	char refused[CW_ERR_MSG_MAX];
+};
+
+/*
+ * Install the guard on a libcurl easy handle (`curl_easy` is a CURL *,
+ * typed void * so that this header does not pull in curl.h): every
+ * connection, including those of redirects, is checked after DNS
+ * resolution with cw_fetch_check_addr(), and only http and https are
+ * allowed (also as redirect targets). Used by cw_fetch_url() and by the
+ * webhook delivery. Returns CW_OK or CW_ERROR.
+ */
+int cw_fetch_guard_install(void *curl_easy, struct cw_fetch_guard *guard,
+			   struct cw_err *err);
+
+/* ---- headless browser (browser.c) ---- */
+
+struct cw_fetch_browser_opts {
+	const char *binary;   /* NULL: $CW_CHROMIUM, else "chromium" in PATH */
+	long timeout_ms;      /* default 60000; the browser is killed past it */
+	size_t max_bytes;     /* cap on the dumped DOM, default 50 MiB */
+};
+#define CW_FETCH_BROWSER_OPTS_INIT { NULL, 60000, 50u << 20 }
+
+/*
+ * Render `url` with headless Chromium (executeClientScripts) and put the
+ * serialised DOM in res->body (res->content_type "text/html", charset
+ * "utf-8", status 200 when the browser printed a document; final_url is
+ * the requested URL: --dump-dom does not report redirects).
+ * The browser runs with a fresh temporary profile that is removed after.
+ * The SSRF guard cannot see the browser's own connections: callers check
+ * the URL's host with cw_fetch_check_addr() first if that matters.
+ * Returns CW_OK, CW_ENOTFOUND (no chromium: the message names the Debian
+ * package "chromium"), CW_ETIMEOUT, CW_ETOOBIG, CW_ENET (the browser
+ * failed or printed nothing; the message has its exit status and the last
+ * line of its stderr).
+ */
+int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
+		     const struct cw_fetch_browser_opts *opts,
+		     struct cw_err *err);
 
 #endif

@@ -1,0 +1,1015 @@
+/*
+ * Network tests of the fetch module: cw_fetch_url(), the SSRF guard, the
+ * browser fetcher's error path and the multi engine, against the fixture
+ * server (tests/tools/fixture_server.c) started here on loopback. Its path
+ * comes from $CW_FIXTURE_SERVER (set by tests/meson.build); the documents
+ * it serves come from $CW_SHARED (real corpus snapshots and seeds).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "fetch/fetch.h"
+#include "fetch/multi.h"
+
+struct server {
+	pid_t pid;
+	int port;
+};
+
+static char shared_dir[4096];
+static struct server main_srv = { -1, 0 };
+static char snapshot_rel[8192];   /* a real snapshot, relative to snapshots/ */
+static char snapshot_path[8192];
+
+static const char *shared(void)
+{
+	const char *s = getenv("CW_SHARED");
+
+	if (s && *s)
+		return s;
+	s = getenv("CW_SOURCE_ROOT");
+	snprintf(shared_dir, sizeof(shared_dir), "%s/../shared",
+		 s && *s ? s : ".");
+	return shared_dir;
+}
+
+/* Start the fixture server with `args` (NULL-terminated); 0 or -1. */
+static int server_start(struct server *s, const char *const *args)
+{
+	const char *bin = getenv("CW_FIXTURE_SERVER");
+	const char *argv[64];
+	char line[32] = { 0 };
+	size_t n = 0, got = 0;
+	int out[2];
+
+	s->pid = -1;
+	if (!bin || access(bin, X_OK) != 0)
+		return -1;
+	argv[n++] = bin;
+	for (size_t i = 0; args[i] && n < 63; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	if (pipe(out))
+		return -1;
+	s->pid = fork();
+	if (s->pid == 0) {
+		dup2(out[1], 1);
+		close(out[0]);
+		close(out[1]);
+		execv(bin, (char *const *)argv);
+		_exit(127);
+	}
+	close(out[1]);
+	while (got < sizeof(line) - 1 && !strchr(line, '\n')) {
+		struct pollfd p = { .fd = out[0], .events = POLLIN };
+		ssize_t r;
+
+		if (poll(&p, 1, 20000) <= 0)
+			break;
+		r = read(out[0], line + got, sizeof(line) - 1 - got);
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	close(out[0]);
+	long port = 0;
+	line[strcspn(line, "\n")] = '\0';
+	if (cw_parse_long(line, 1, 65535, &port)) {
+		if (s->pid > 0) {
+			kill(s->pid, SIGKILL);
+			waitpid(s->pid, NULL, 0);
+		}
+		s->pid = -1;
+		return -1;
+	}
+	s->port = (int)port;
+	return 0;
+}
+
+static void server_stop(struct server *s)
+{
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, NULL, 0);
+	}
+	s->pid = -1;
+}
+
+/* Add every regular file of $CW_SHARED/seeds as --seed arguments. */
+static size_t add_seeds(const char **args, size_t n, size_t max,
+			struct cw_strv *keep)
+{
+	char dir[4200];
+	DIR *d;
+	struct dirent *e;
+
+	snprintf(dir, sizeof(dir), "%s/seeds", shared());
+	d = opendir(dir);
+	if (!d)
+		return n;
+	while ((e = readdir(d)) && n + 2 < max) {
+		if (e->d_name[0] == '.')
+			continue;
+		cw_strv_pushf(keep, "%s/%s", dir, e->d_name);
+		args[n++] = "--seed";
+		args[n++] = NULL; /* filled below: strv may move */
+	}
+	closedir(d);
+	for (size_t i = 0, k = 0; i < n; i++)
+		if (!args[i])
+			args[i] = keep->v[k++];
+	return n;
+}
+
+/* Find a real HTML snapshot: snapshots/<service>/<type>/source.html */
+static bool find_snapshot(void)
+{
+	char base[4200];
+	DIR *d1;
+	struct dirent *a;
+	bool found = false;
+
+	snprintf(base, sizeof(base), "%s/corpus/snapshots", shared());
+	d1 = opendir(base);
+	if (!d1)
+		return false;
+	while (!found && (a = readdir(d1))) {
+		char sub[4500];
+		DIR *d2;
+		struct dirent *b;
+
+		if (a->d_name[0] == '.')
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", base, a->d_name);
+		d2 = opendir(sub);
+		if (!d2)
+			continue;
+		while ((b = readdir(d2))) {
+			char p[5000];
+
+			if (b->d_name[0] == '.')
+				continue;
+			snprintf(p, sizeof(p), "%s/%s/source.html", sub, b->d_name);
+			if (cw_file_exists(p)) {
+				snprintf(snapshot_rel, sizeof(snapshot_rel),
+					 "%s/%s/source.html", a->d_name, b->d_name);
+				snprintf(snapshot_path, sizeof(snapshot_path), "%s", p);
+				found = true;
+				break;
+			}
+		}
+		closedir(d2);
+	}
+	closedir(d1);
+	return found;
+}
+
+static int setup(void **state)
+{
+	const char *args[40];
+	struct cw_strv keep = CW_STRV_INIT;
+	char dir[4200];
+	size_t n = 0;
+
+	(void)state;
+	cw_fetch_global_init();
+	snprintf(dir, sizeof(dir), "%s/corpus/snapshots", shared());
+	args[n++] = "--dir";
+	args[n++] = dir;
+	args[n++] = "--slow-ms";
+	args[n++] = "200";
+	args[n++] = "--hang-ms";
+	args[n++] = "30000";
+	n = add_seeds(args, n, 36, &keep);
+	args[n] = NULL;
+	find_snapshot();
+	server_start(&main_srv, args);
+	cw_strv_release(&keep);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	server_stop(&main_srv);
+	return 0;
+}
+
+#define NEED_SERVER()                                                          \
+	do {                                                                   \
+		if (main_srv.pid <= 0) {                                       \
+			print_message("skipped: fixture server not found "     \
+				      "($CW_FIXTURE_SERVER)\n");               \
+			skip();                                                \
+		}                                                              \
+	} while (0)
+
+static char *url_of(const struct server *s, const char *path)
+{
+	return cw_asprintf("http://127.0.0.1:%d%s", s->port, path);
+}
+
+/* percent-encode a path (spaces in the corpus' folder names) */
+static char *url_of_file(const struct server *s, const char *rel)
+{
+	struct cw_buf b = CW_BUF_INIT;
+
+	cw_buf_addf(&b, "http://127.0.0.1:%d/files/", s->port);
+	for (const char *p = rel; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~/", c))
+			cw_buf_addc(&b, (char)c);
+		else
+			cw_buf_addf(&b, "%%%02X", c);
+	}
+	return cw_buf_detach(&b, NULL);
+}
+
+static struct cw_fetch_opts local_opts(void)
+{
+	struct cw_fetch_opts o = CW_FETCH_OPTS_INIT;
+
+	o.allow_private = true; /* the fixture server is on loopback */
+	o.timeout_ms = 20000;
+	return o;
+}
+
+/* ---- single fetch ---- */
+
+static void test_fetch_net__gzip_body_matches_file(void **state)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_fetch_result r;
+	struct cw_buf file = CW_BUF_INIT;
+	struct cw_err e = CW_ERR_INIT;
+	char *url;
+
+	(void)state;
+	NEED_SERVER();
+	if (!snapshot_rel[0]) {
+		print_message("skipped: no corpus snapshot under %s\n", shared());
+		skip();
+	}
+	assert_int_equal(cw_file_read(&file, snapshot_path, 64u << 20, NULL), CW_OK);
+	url = url_of_file(&main_srv, snapshot_rel);
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_OK);
+	assert_int_equal(r.status, 200);
+	/* the bytes as served, decoded from gzip, equal the file */
+	assert_int_equal(r.body.len, file.len);
+	assert_memory_equal(r.body.ptr, file.ptr, file.len);
+	/* it was compressed on the wire */
+	assert_true(r.wire_bytes > 0 && r.wire_bytes < r.body.len);
+	assert_string_equal(r.content_type, "text/html");
+	assert_string_equal(r.charset, "utf-8");
+	assert_non_null(r.etag);
+	assert_non_null(r.last_modified);
+	assert_string_equal(r.final_url, url);
+	cw_fetch_result_release(&r);
+	cw_buf_release(&file);
+	free(url);
+}
+
+static void test_fetch_net__charset_reported(void **state)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_fetch_result r;
+	char *url = url_of(&main_srv, "/charset/ISO-8859-1");
+
+	(void)state;
+	NEED_SERVER();
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_url(&r, url, &o, NULL), CW_OK);
+	assert_string_equal(r.content_type, "text/html");
+	assert_string_equal(r.charset, "iso-8859-1");
+	/* the bytes are reported, not converted */
+	assert_non_null(strstr(r.body.ptr, "Caf\xc3\xa9"));
+	cw_fetch_result_release(&r);
+	free(url);
+}
+
+static void test_fetch_net__content_type_parsed(void **state)
+{
+	char *m = NULL, *cs = NULL;
+
+	(void)state;
+	assert_int_equal(cw_fetch_parse_content_type(&m, &cs,
+		"Text/HTML ; foo=bar; Charset=\"Windows-1252\" ; x=y"), CW_OK);
+	assert_string_equal(m, "text/html");
+	assert_string_equal(cs, "windows-1252");
+	free(m);
+	free(cs);
+	assert_int_equal(cw_fetch_parse_content_type(&m, &cs, "application/pdf"),
+			 CW_OK);
+	assert_string_equal(m, "application/pdf");
+	assert_null(cs);
+	free(m);
+	assert_int_equal(cw_fetch_parse_content_type(&m, &cs,
+		"text/plain;charset=utf-8"), CW_OK);
+	assert_string_equal(cs, "utf-8");
+	free(m);
+	free(cs);
+	assert_int_equal(cw_fetch_parse_content_type(&m, &cs, " ; charset=x"),
+			 CW_EINVAL);
+	assert_null(m);
+	assert_null(cs);
+}
+
+static void test_fetch_net__redirects_followed(void **state)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_fetch_result r;
+	char *url = url_of(&main_srv, "/redirect/3");
+
+	(void)state;
+	NEED_SERVER();
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_url(&r, url, &o, NULL), CW_OK);
+	assert_int_equal(r.redirects, 3);
+	assert_true(cw_str_endswith(r.final_url, "/redirect/0"));
+	assert_non_null(strstr(r.body.ptr, "end of the redirect chain"));
+	cw_fetch_result_release(&r);
+	free(url);
+}
+
+static void test_fetch_net__redirect_loop_capped(void **state)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	char *url = url_of(&main_srv, "/loop");
+
+	(void)state;
+	NEED_SERVER();
+	o.max_redirects = 5;
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ENET);
+	assert_non_null(strstr(e.msg, url));
+	assert_non_null(strstr(e.msg, "more than 5 redirects"));
+	/* a chain longer than the cap fails the same way */
+	free(url);
+	url = url_of(&main_srv, "/redirect/6");
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ENET);
+	cw_fetch_result_release(&r);
+	free(url);
+}
+
+static void test_fetch_net__size_cap(void **state)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	char *url = url_of(&main_srv, "/big/3000000");
+
+	(void)state;
+	NEED_SERVER();
+	o.max_bytes = 100000;
+	cw_fetch_result_init(&r);
+	/* gzip makes the wire size small: the cap is on decoded bytes */
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ETOOBIG);
+	assert_non_null(strstr(e.msg, "100000"));
+	assert_true(r.body.len <= 100000);
+	/* under the cap it passes, byte-exact */
+	free(url);
+	url = url_of(&main_srv, "/big/99999");
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_OK);
+	assert_int_equal(r.body.len, 99999);
+	assert_int_equal(r.body.ptr[26], 'a');
+	cw_fetch_result_release(&r);
+	free(url);
+}
+
+static void test_fetch_net__timeout(void **state)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	char *url = url_of(&main_srv, "/hang");
+
+	(void)state;
+	NEED_SERVER();
+	o.timeout_ms = 500;
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ETIMEOUT);
+	assert_non_null(strstr(e.msg, url));
+	assert_int_equal(r.status, 0);
+	/* a body that trickles in past the limit times out as well */
+	free(url);
+	url = url_of(&main_srv, "/slow");
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ETIMEOUT);
+	cw_fetch_result_release(&r);
+	free(url);
+}
+
+static void test_fetch_net__conditional_304(void **state)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	char *url, *etag, *lm;
+
+	(void)state;
+	NEED_SERVER();
+	if (!snapshot_rel[0]) {
+		print_message("skipped: no corpus snapshot under %s\n", shared());
+		skip();
+	}
+	url = url_of_file(&main_srv, snapshot_rel);
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_OK);
+	etag = cw_strdup(r.etag);
+	lm = cw_strdup(r.last_modified);
+
+	o.if_none_match = etag;
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_EUNCHANGED);
+	assert_int_equal(r.status, 304);
+	assert_int_equal(r.body.len, 0);
+	assert_string_equal(r.etag, etag);
+
+	o.if_none_match = NULL;
+	o.if_modified_since = lm;
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_EUNCHANGED);
+
+	/* a validator that does not match gets the document */
+	o.if_modified_since = NULL;
+	o.if_none_match = "\"0000000000000000\"";
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_OK);
+	assert_int_equal(r.status, 200);
+	assert_true(r.body.len > 0);
+	cw_fetch_result_release(&r);
+	free(etag);
+	free(lm);
+	free(url);
+}
+
+static void test_fetch_net__http_error_reported(void **state)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	char *url = url_of(&main_srv, "/status/500");
+
+	(void)state;
+	NEED_SERVER();
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_EHTTP);
+	assert_int_equal(r.status, 500);
+	assert_non_null(strstr(e.msg, url));
+	assert_non_null(strstr(e.msg, "500"));
+	cw_fetch_result_release(&r);
+	free(url);
+}
+
+static void test_fetch_net__reset_reported(void **state)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	char *url = url_of(&main_srv, "/reset");
+
+	(void)state;
+	NEED_SERVER();
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ENET);
+	assert_non_null(strstr(e.msg, url));
+	cw_fetch_result_release(&r);
+	free(url);
+}
+
+static void test_fetch_net__ssrf_refuses_loopback(void **state)
+{
+	struct cw_fetch_opts o = CW_FETCH_OPTS_INIT; /* allow_private off */
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	char *url = url_of(&main_srv, "/doc/0");
+	char *byname = cw_asprintf("http://localhost:%d/doc/0", main_srv.port);
+	char *redir;
+
+	(void)state;
+	NEED_SERVER();
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_EBLOCKED);
+	assert_non_null(strstr(e.msg, "'127.0.0.1'"));
+	assert_non_null(strstr(e.msg, "loopback"));
+	assert_int_equal(r.status, 0);
+	/* a name is judged by the address it resolves to */
+	assert_int_equal(cw_fetch_url(&r, byname, &o, &e), CW_EBLOCKED);
+	assert_non_null(strstr(e.msg, "loopback"));
+	/* the same URL with allow_private reaches the server */
+	o.allow_private = true;
+	redir = url_of(&main_srv, "/status/404");
+	assert_int_equal(cw_fetch_url(&r, redir, &o, &e), CW_EHTTP);
+	assert_int_equal(r.status, 404);
+	cw_fetch_result_release(&r);
+	free(url);
+	free(byname);
+	free(redir);
+}
+
+static void test_fetch_net__protocols_limited(void **state)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+
+	(void)state;
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_url(&r, "file:///etc/passwd", &o, &e),
+			 CW_EBLOCKED);
+	assert_non_null(strstr(e.msg, "file:///etc/passwd"));
+	assert_int_equal(r.body.len, 0);
+	assert_int_equal(cw_fetch_url(&r, "gopher://127.0.0.1/", &o, &e),
+			 CW_EBLOCKED);
+	cw_fetch_result_release(&r);
+}
+
+static int check_text(const char *text, bool allow_private)
+{
+	struct sockaddr_storage ss;
+	size_t len;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(text, ':')) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		s6->sin6_family = AF_INET6;
+		assert_int_equal(inet_pton(AF_INET6, text, &s6->sin6_addr), 1);
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		s4->sin_family = AF_INET;
+		assert_int_equal(inet_pton(AF_INET, text, &s4->sin_addr), 1);
+		len = sizeof(*s4);
+	}
+	return cw_fetch_check_addr((struct sockaddr *)&ss, len, allow_private,
+				   NULL);
+}
+
+static void test_fetch_net__ssrf_address_ranges(void **state)
+{
+	static const char *const refused[] = {
+		"127.0.0.1", "127.255.0.9", "10.0.0.1", "10.255.255.255",
+		"172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.0.5",
+		"169.254.169.254", "100.64.0.1", "100.127.255.254", "0.0.0.0",
+		"0.1.2.3", "224.0.0.1", "239.255.255.250", "255.255.255.255",
+		"::1", "::", "fc00::1", "fd12:3456::1", "fd00:ec2::254",
+		"fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.1.2.3",
+		"::ffff:169.254.169.254", "64:ff9b::a00:1", "2002:c0a8:0101::1",
+	};
+	static const char *const allowed[] = {
+		"8.8.8.8", "1.1.1.1", "172.32.0.1", "172.15.255.255",
+		"100.128.0.1", "100.63.255.255", "192.169.0.1", "169.255.0.1",
+		"2606:4700:4700::1111", "2a00:1450:4007:80f::200e",
+		"::ffff:93.184.216.34", "64:ff9b::808:808",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+		if (check_text(refused[i], false) != CW_EBLOCKED)
+			fail_msg("'%s' should be refused", refused[i]);
+	}
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(*allowed); i++) {
+		if (check_text(allowed[i], false) != CW_OK)
+			fail_msg("'%s' should be allowed", allowed[i]);
+	}
+	/* allow_private opens private ranges, never the metadata endpoints */
+	assert_int_equal(check_text("127.0.0.1", true), CW_OK);
+	assert_int_equal(check_text("10.1.2.3", true), CW_OK);
+	assert_int_equal(check_text("fe80::1", true), CW_OK);
+	assert_int_equal(check_text("169.254.169.254", true), CW_EBLOCKED);
+	assert_int_equal(check_text("fd00:ec2::254", true), CW_EBLOCKED);
+	assert_int_equal(check_text("::ffff:169.254.169.254", true), CW_EBLOCKED);
+}
+
+/* ---- headless browser ---- */
+
+static void test_fetch_net__browser_missing_names_package(void **state)
+{
+	struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+
+	(void)state;
+	bo.binary = "/nonexistent/chromium";
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:1/", &bo, &e),
+			 CW_ENOTFOUND);
+	assert_non_null(strstr(e.msg, "Debian package 'chromium'"));
+	assert_int_equal(r.body.len, 0);
+	/* and a URL that is not http(s) is refused before anything runs */
+	assert_int_equal(cw_fetch_browser(&r, "file:///etc/passwd", &bo, &e),
+			 CW_EINVAL);
+	cw_fetch_result_release(&r);
+}
+
+static bool have_chromium(void)
+{
+	const char *bin = getenv("CW_CHROMIUM");
+
+	if (bin && *bin)
+		return access(bin, X_OK) == 0;
+	return access("/usr/bin/chromium", X_OK) == 0;
+}
+
+static void test_fetch_net__browser_renders_page(void **state)
+{
+	struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	char *url;
+	int rc;
+
+	(void)state;
+	NEED_SERVER();
+	if (!have_chromium()) {
+		print_message("skipped: chromium not installed (Debian package "
+			      "'chromium')\n");
+		skip();
+	}
+	url = url_of(&main_srv, "/charset/utf-8");
+	cw_fetch_result_init(&r);
+	rc = cw_fetch_browser(&r, url, &bo, &e);
+	if (rc)
+		fail_msg("%s", e.msg);
+	assert_string_equal(r.content_type, "text/html");
+	/* the DOM Chromium serialises has the page's text */
+	assert_non_null(strstr(r.body.ptr, "Caf\xc3\xa9 cr\xc3\xa8me"));
+	assert_non_null(strstr(r.body.ptr, "<html"));
+	cw_fetch_result_release(&r);
+	free(url);
+}
+
+/* ---- multi engine ---- */
+
+struct collect {
+	size_t n;
+	struct {
+		char *url;
+		int rc;
+		unsigned attempts;
+		long status;
+		char *body;
+		char msg[CW_ERR_MSG_MAX];
+		long index;
+	} *items;
+	size_t cap;
+	size_t calls_per[512];
+	size_t max_body;
+};
+
+static void on_done(void *ctx, struct cw_fetch_multi_result *r)
+{
+	struct collect *c = ctx;
+	long idx = (long)(intptr_t)r->userdata;
+
+	CW_GROW(c->items, c->cap, c->n + 1);
+	c->items[c->n].url = cw_strdup(r->url);
+	c->items[c->n].rc = r->rc;
+	c->items[c->n].attempts = r->attempts;
+	c->items[c->n].status = r->res.status;
+	/* take the body: the engine must let go of it */
+	c->items[c->n].body = cw_buf_detach(&r->res.body, NULL);
+	snprintf(c->items[c->n].msg, CW_ERR_MSG_MAX, "%s", r->err.msg);
+	c->items[c->n].index = idx;
+	if (idx >= 0 && idx < 512)
+		c->calls_per[idx]++;
+	if (strlen(c->items[c->n].body) > c->max_body)
+		c->max_body = strlen(c->items[c->n].body);
+	c->n++;
+}
+
+static void collect_release(struct collect *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->items[i].url);
+		free(c->items[i].body);
+	}
+	free(c->items);
+}
+
+/* GET /_stats from `s` and read one number out of it */
+static long stat_of(const struct server *s, const char *key)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_fetch_result r;
+	char *url = url_of(s, "/_stats"), pat[64];
+	const char *p;
+	long v = -1;
+
+	cw_fetch_result_init(&r);
+	if (cw_fetch_url(&r, url, &o, NULL) == CW_OK) {
+		snprintf(pat, sizeof(pat), "\"%s\":", key);
+		p = strstr(r.body.ptr, pat);
+		if (p)
+			v = strtol(p + strlen(pat), NULL, 10);
+	}
+	cw_fetch_result_release(&r);
+	free(url);
+	return v;
+}
+
+static bool start_doc_server(struct server *s, const char *latency,
+			     const char *change)
+{
+	const char *args[40];
+	struct cw_strv keep = CW_STRV_INIT;
+	size_t n = 0;
+	int rc;
+
+	args[n++] = "--docs";
+	args[n++] = "200";
+	args[n++] = "--latency-ms";
+	args[n++] = latency;
+	args[n++] = "--change-fraction";
+	args[n++] = change;
+	size_t before = n;
+	n = add_seeds(args, n, 36, &keep);
+	args[n] = NULL;
+	rc = n > before ? server_start(s, args) : -1;
+	cw_strv_release(&keep);
+	return rc == 0;
+}
+
+static void test_fetch_net__multi_many_docs_politely(void **state)
+{
+	struct server srv;
+	struct collect c;
+	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+	struct cw_fetch_multi *m = NULL;
+	struct cw_fetch_multi_stats st;
+	struct cw_err e = CW_ERR_INIT;
+	const long ndocs = 200, nflaky = 8;
+	long requests, connections, max_conc;
+
+	(void)state;
+	if (!getenv("CW_FIXTURE_SERVER") || !start_doc_server(&srv, "10", "0")) {
+		print_message("skipped: fixture server or %s/seeds not found\n",
+			      shared());
+		skip();
+	}
+	memset(&c, 0, sizeof(c));
+	mo.fetch.allow_private = true;
+	mo.fetch.timeout_ms = 30000;
+	mo.max_transfers = 32;
+	mo.max_per_host = 4;
+	mo.host_delay_ms = 0;
+	mo.max_attempts = 3;
+	mo.backoff_ms = 50;
+	mo.on_done = on_done;
+	mo.ctx = &c;
+	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
+	for (long i = 0; i < ndocs; i++) {
+		char *url = cw_asprintf("http://127.0.0.1:%d/doc/%ld", srv.port, i);
+		struct cw_fetch_multi_req rq = { url, NULL, NULL, (void *)(intptr_t)i };
+
+		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
+		free(url);
+	}
+	/* 503 twice with Retry-After: 1, then 200 */
+	for (long i = 0; i < nflaky; i++) {
+		char *url = cw_asprintf("http://127.0.0.1:%d/flaky/k%ld/2", srv.port, i);
+		struct cw_fetch_multi_req rq = { url, NULL, NULL,
+						 (void *)(intptr_t)(300 + i) };
+
+		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
+		free(url);
+	}
+	{
+		char *u404 = cw_asprintf("http://127.0.0.1:%d/status/404", srv.port);
+		char *u500 = cw_asprintf("http://127.0.0.1:%d/status/500", srv.port);
+		struct cw_fetch_multi_req a = { u404, NULL, NULL, (void *)(intptr_t)400 };
+		struct cw_fetch_multi_req b = { u500, NULL, NULL, (void *)(intptr_t)401 };
+
+		assert_int_equal(cw_fetch_multi_add(m, &a, &e), CW_OK);
+		assert_int_equal(cw_fetch_multi_add(m, &b, &e), CW_OK);
+		free(u404);
+		free(u500);
+	}
+	{
+		struct cw_fetch_multi_req bad = { "not a url", NULL, NULL, NULL };
+		assert_int_equal(cw_fetch_multi_add(m, &bad, &e), CW_EINVAL);
+	}
+	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
+	cw_fetch_multi_stats(&st, m);
+
+	assert_int_equal(c.n, (size_t)(ndocs + nflaky + 2));
+	for (size_t i = 0; i < c.n; i++) {
+		long idx = c.items[i].index;
+
+		assert_int_equal(c.calls_per[idx], 1); /* exactly one callback */
+		if (idx < ndocs) {
+			char want[64];
+
+			if (c.items[i].rc != CW_OK)
+				fail_msg("doc %ld: %s", idx, c.items[i].msg);
+			assert_int_equal(c.items[i].attempts, 1);
+			snprintf(want, sizeof(want), "Fixture document %ld.", idx);
+			assert_non_null(strstr(c.items[i].body, want));
+		} else if (idx < 400) {
+			if (c.items[i].rc != CW_OK)
+				fail_msg("flaky %ld: %s", idx, c.items[i].msg);
+			assert_int_equal(c.items[i].attempts, 3);
+			assert_non_null(strstr(c.items[i].body, "after 3 attempts"));
+		} else if (idx == 400) {
+			assert_int_equal(c.items[i].rc, CW_EHTTP);
+			assert_int_equal(c.items[i].status, 404);
+			assert_int_equal(c.items[i].attempts, 1); /* not transient */
+		} else {
+			assert_int_equal(c.items[i].rc, CW_EHTTP);
+			assert_int_equal(c.items[i].status, 500);
+			assert_int_equal(c.items[i].attempts, 3);
+			assert_non_null(strstr(c.items[i].msg, "after 3 attempts"));
+		}
+	}
+	assert_int_equal(st.retries, (size_t)(nflaky * 2 + 2));
+	assert_int_equal(st.completed, c.n);
+	assert_int_equal(st.pending, 0);
+	assert_true(st.peak_per_host <= 4);
+
+	/* the server saw the limit honoured, and reused connections */
+	requests = stat_of(&srv, "requests");
+	connections = stat_of(&srv, "connections");
+	max_conc = stat_of(&srv, "max_concurrent");
+	print_message("server: %ld requests over %ld connections, at most %ld "
+		      "at once\n", requests, connections, max_conc);
+	assert_int_equal(requests, ndocs + nflaky * 3 + 1 + 3 + 1);
+	assert_true(max_conc >= 1 && max_conc <= 4);
+	/* 4 per host, each kept alive: far fewer connections than requests */
+	assert_true(connections > 0 && connections <= 16);
+
+	cw_fetch_multi_free(m);
+	collect_release(&c);
+	server_stop(&srv);
+}
+
+static void test_fetch_net__multi_memory_cap(void **state)
+{
+	struct server srv;
+	struct collect c;
+	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+	struct cw_fetch_multi *m = NULL;
+	struct cw_fetch_multi_stats st;
+	struct cw_err e = CW_ERR_INIT;
+	const long ndocs = 60;
+
+	(void)state;
+	if (!getenv("CW_FIXTURE_SERVER") || !start_doc_server(&srv, "0", "0")) {
+		print_message("skipped: fixture server or %s/seeds not found\n",
+			      shared());
+		skip();
+	}
+	memset(&c, 0, sizeof(c));
+	mo.fetch.allow_private = true;
+	mo.fetch.timeout_ms = 30000;
+	mo.max_transfers = 16;
+	mo.max_per_host = 16;
+	mo.host_delay_ms = 0;
+	mo.max_inflight_bytes = 48 * 1024;
+	mo.on_done = on_done;
+	mo.ctx = &c;
+	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
+	for (long i = 0; i < ndocs; i++) {
+		char *url = cw_asprintf("http://127.0.0.1:%d/doc/%ld", srv.port, i);
+		struct cw_fetch_multi_req rq = { url, NULL, NULL, (void *)(intptr_t)i };
+
+		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
+		free(url);
+	}
+	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
+	cw_fetch_multi_stats(&st, m);
+	assert_int_equal(c.n, (size_t)ndocs);
+	for (size_t i = 0; i < c.n; i++) {
+		char want[64];
+
+		if (c.items[i].rc != CW_OK)
+			fail_msg("doc %ld: %s", c.items[i].index, c.items[i].msg);
+		snprintf(want, sizeof(want), "Fixture document %ld.",
+			 c.items[i].index);
+		assert_non_null(strstr(c.items[i].body, want));
+		/* a paused and resumed body is whole: it ends the page */
+		assert_non_null(strstr(c.items[i].body, "</html>"));
+	}
+	print_message("peak in-flight %zu bytes (cap %zu, largest body %zu), "
+		      "%zu pauses\n", st.peak_inflight_bytes, mo.max_inflight_bytes,
+		      c.max_body, st.pauses);
+	assert_true(st.peak_inflight_bytes <= mo.max_inflight_bytes + c.max_body);
+	cw_fetch_multi_free(m);
+	collect_release(&c);
+	server_stop(&srv);
+}
+
+static void test_fetch_net__multi_conditional_after_pass(void **state)
+{
+	struct server srv;
+	struct collect first, second;
+	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+	struct cw_fetch_multi *m = NULL;
+	struct cw_err e = CW_ERR_INIT;
+	struct cw_fetch_result r;
+	struct cw_fetch_opts o = local_opts();
+	char *etags[40] = { 0 };
+	const long ndocs = 40;
+	size_t changed = 0, unchanged = 0;
+	char *url;
+
+	(void)state;
+	if (!getenv("CW_FIXTURE_SERVER") || !start_doc_server(&srv, "0", "0.5")) {
+		print_message("skipped: fixture server or %s/seeds not found\n",
+			      shared());
+		skip();
+	}
+	memset(&first, 0, sizeof(first));
+	memset(&second, 0, sizeof(second));
+	mo.fetch.allow_private = true;
+	mo.max_per_host = 8;
+	mo.host_delay_ms = 0;
+	/* pass 0: plain fetches, remember the validators */
+	for (long i = 0; i < ndocs; i++) {
+		url = cw_asprintf("http://127.0.0.1:%d/doc/%ld", srv.port, i);
+		cw_fetch_result_init(&r);
+		assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_OK);
+		etags[i] = cw_strdup(r.etag);
+		cw_fetch_result_release(&r);
+		free(url);
+	}
+	/* next pass: about half of the documents change */
+	url = url_of(&srv, "/_pass");
+	cw_fetch_result_init(&r);
+	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_OK);
+	cw_fetch_result_release(&r);
+	free(url);
+
+	mo.on_done = on_done;
+	mo.ctx = &second;
+	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
+	for (long i = 0; i < ndocs; i++) {
+		url = cw_asprintf("http://127.0.0.1:%d/doc/%ld", srv.port, i);
+		struct cw_fetch_multi_req rq = { url, etags[i], NULL,
+						 (void *)(intptr_t)i };
+		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
+		free(url);
+	}
+	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
+	assert_int_equal(second.n, (size_t)ndocs);
+	for (size_t i = 0; i < second.n; i++) {
+		if (second.items[i].rc == CW_EUNCHANGED) {
+			assert_int_equal(second.items[i].status, 304);
+			assert_string_equal(second.items[i].body, "");
+			unchanged++;
+		} else {
+			assert_int_equal(second.items[i].rc, CW_OK);
+			/* a changed document carries the new pass's amendment */
+			assert_non_null(strstr(second.items[i].body, "Amendment 1:"));
+			changed++;
+		}
+	}
+	print_message("%zu changed, %zu unchanged\n", changed, unchanged);
+	assert_true(changed > 0 && unchanged > 0);
+	cw_fetch_multi_free(m);
+	for (long i = 0; i < ndocs; i++)
+		free(etags[i]);
+	collect_release(&first);
+	collect_release(&second);
+	server_stop(&srv);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fetch_net__gzip_body_matches_file),
+		cmocka_unit_test(test_fetch_net__charset_reported),
+		cmocka_unit_test(test_fetch_net__content_type_parsed),
+		cmocka_unit_test(test_fetch_net__redirects_followed),
+		cmocka_unit_test(test_fetch_net__redirect_loop_capped),
+		cmocka_unit_test(test_fetch_net__size_cap),
+		cmocka_unit_test(test_fetch_net__timeout),
+		cmocka_unit_test(test_fetch_net__conditional_304),
+		cmocka_unit_test(test_fetch_net__http_error_reported),
+		cmocka_unit_test(test_fetch_net__reset_reported),
+		cmocka_unit_test(test_fetch_net__ssrf_refuses_loopback),
+		cmocka_unit_test(test_fetch_net__protocols_limited),
+		cmocka_unit_test(test_fetch_net__ssrf_address_ranges),
+		cmocka_unit_test(test_fetch_net__browser_missing_names_package),
+		cmocka_unit_test(test_fetch_net__browser_renders_page),
+		cmocka_unit_test(test_fetch_net__multi_many_docs_politely),
+		cmocka_unit_test(test_fetch_net__multi_memory_cap),
+		cmocka_unit_test(test_fetch_net__multi_conditional_after_pass),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
