@@ -425,6 +425,15 @@ static void test_select__every_real_selector_parses(void **state)
 	}
 	find_files(decl, ".json", &files);
 	find_files(snap, "declaration.json", &files);
+	/* and the declarations we ship */
+	const char *data = getenv("CW_DATA_DIR");
+	char *ours = data && *data ? cw_asprintf("%s/declarations", data)
+				   : cw_asprintf("%s/data/declarations",
+						 CW_SOURCE_ROOT);
+	size_t before = files.n;
+	find_files(ours, ".json", &files);
+	assert_true(files.n > before);
+	free(ours);
 	for (size_t i = 0; i < files.n; i++)
 		assert_int_equal(collect_file(files.v[i], &sels), 0);
 	size_t failed = 0;

@@ -1,0 +1,649 @@
+/*
+ * Unit tests of the fetch module.
+ *
+ * Declarations (src/fetch/declaration.h): every real Open Terms Archive
+ * declaration in $CW_SHARED/corpus/declarations, the files we ship in
+ * $CW_DATA_DIR/declarations, and small fixtures in tests/data/fetch/.
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "fetch/declaration.h"
+
+/* ---- helpers ---- */
+
+static char *env_dir(const char *var, const char *fallback_rel)
+{
+	const char *s = getenv(var);
+	if (s && *s)
+		return cw_strdup(s);
+	const char *root = getenv("CW_SOURCE_ROOT");
+	return cw_asprintf("%s/%s", root && *root ? root : CW_SOURCE_ROOT,
+			   fallback_rel);
+}
+
+static char *decl_fixture(const char *name)
+{
+	char *tests = env_dir("CW_TESTS", "tests");
+	char *p = cw_asprintf("%s/data/fetch/%s", tests, name);
+	free(tests);
+	return p;
+}
+
+static bool any_contains(const struct cw_strv *sv, const char *a,
+			 const char *b)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (strstr(sv->v[i], a) && (!b || strstr(sv->v[i], b)))
+			return true;
+	return false;
+}
+
+static void print_lines(const struct cw_strv *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		printf("#   %s\n", sv->v[i]);
+}
+
+/* ---- declarations: real files ---- */
+
+/*
+ * Every collection of real declarations loads: no file is skipped, every
+ * current document has at least one source with an http(s) URL, and every
+ * history entry carries its validUntil.
+ */
+static void test_fetch__decl_corpus_loads(void **state)
+{
+	(void)state;
+	char *shared = env_dir("CW_SHARED", "../shared");
+	char *root = cw_asprintf("%s/corpus/declarations", shared);
+	struct dirent **cols = NULL;
+	size_t services = 0, docs = 0, combined = 0, sources = 0, history = 0,
+	       files = 0, pdfs = 0, legacy_ok = 0;
+
+	if (!cw_dir_exists(root)) {
+		printf("# skipped: '%s' not found\n", root);
+		free(root), free(shared);
+		skip();
+	}
+	int ncol = scandir(root, &cols, NULL, alphasort);
+	assert_true(ncol > 0);
+	for (int i = 0; i < ncol; i++) {
+		char *dir = cw_asprintf("%s/%s", root, cols[i]->d_name);
+		if (cols[i]->d_name[0] == '.' || !cw_dir_exists(dir)) {
+			free(dir);
+			free(cols[i]);
+			continue;
+		}
+		/* count the declaration files independently of the reader */
+		struct dirent **names = NULL;
+		int k = scandir(dir, &names, NULL, alphasort);
+		for (int j = 0; j < k; j++) {
+			if (cw_str_endswith(names[j]->d_name, ".json") &&
+			    !cw_str_endswith(names[j]->d_name, ".history.json"))
+				files++;
+			free(names[j]);
+		}
+		free(names);
+
+		struct cw_decl_service **v = NULL;
+		size_t n = 0;
+		struct cw_strv warn = CW_STRV_INIT;
+		struct cw_err err = CW_ERR_INIT;
+		assert_int_equal(cw_decl_read_dir(&v, &n, dir, &warn, &err),
+				 CW_OK);
+		if (any_contains(&warn, "(skipped)", NULL)) {
+			print_lines(&warn);
+			fail_msg("a declaration of '%s' failed to load", dir);
+		}
+		for (size_t s = 0; s < n; s++) {
+			const struct cw_decl_service *svc = v[s];
+			assert_non_null(svc->name);
+			/* Twitter, Parler and Le Chat keep only history */
+			assert_true(svc->n_docs > 0 || svc->n_history > 0);
+			/* the ID is the file name */
+			assert_true(strstr(svc->path, svc->id) != NULL);
+			assert_true(cw_str_endswith(svc->path, ".json"));
+			if (s > 0)
+				assert_true(strcmp(v[s - 1]->path, svc->path) < 0);
+			if (!strcmp(svc->id, "OpenAI") && cw_decl_find(svc, "Terms of Service"))
+				legacy_ok++;
+			for (size_t d = 0; d < svc->n_docs; d++) {
+				const struct cw_decl_doc *doc = &svc->docs[d];
+				assert_true(doc->n_sources >= 1);
+				assert_int_equal(doc->valid_until, 0);
+				combined += doc->combine;
+				sources += doc->n_sources;
+				for (size_t u = 0; u < doc->n_sources; u++) {
+					assert_true(cw_str_startswith(
+						doc->sources[u].fetch, "http"));
+					pdfs += cw_decl_source_is_pdf(
+						&doc->sources[u]);
+				}
+				assert_ptr_equal(cw_decl_find(svc, doc->type), doc);
+			}
+			for (size_t h = 0; h < svc->n_history; h++) {
+				assert_true(svc->history[h].valid_until > 0);
+				assert_true(svc->history[h].n_sources >= 1);
+			}
+			services++;
+			docs += svc->n_docs;
+			history += svc->n_history;
+		}
+		for (size_t s = 0; s < n; s++)
+			cw_decl_service_free(v[s]);
+		free(v);
+		cw_strv_release(&warn);
+		free(dir);
+		free(cols[i]);
+	}
+	free(cols);
+	printf("# %zu services (%zu files), %zu documents, %zu combined, "
+	       "%zu sources (%zu PDF), %zu history entries\n",
+	       services, files, docs, combined, sources, pdfs, history);
+	assert_int_equal(services, files);
+	/* the corpus holds about 90 declaration files over five collections,
+	 * with some 300 documents and 180 history entries */
+	assert_true(services >= 60);
+	assert_true(docs >= 2 * services);
+	assert_true(combined > 0);
+	assert_true(sources > docs);
+	assert_true(history >= 100);
+	assert_int_equal(legacy_ok, 1); /* GenAI/OpenAI.json uses "documents" */
+	free(root), free(shared);
+}
+
+static struct cw_decl_service *read_real(const char *rel)
+{
+	char *shared = env_dir("CW_SHARED", "../shared");
+	char *p = cw_asprintf("%s/corpus/declarations/%s", shared, rel);
+	struct cw_decl_service *svc = NULL;
+	struct cw_err err = CW_ERR_INIT;
+
+	free(shared);
+	if (!cw_file_exists(p)) {
+		printf("# skipped: '%s' not found\n", p);
+		free(p);
+		return NULL;
+	}
+	if (cw_decl_read_file(&svc, p, NULL, &err) != CW_OK)
+		fail_msg("%s", err.msg);
+	free(p);
+	return svc;
+}
+
+/* Claude.ai's Privacy Policy combines pages under a shared `select`. */
+static void test_fetch__decl_combine_shared_defaults(void **state)
+{
+	(void)state;
+	struct cw_decl_service *svc = read_real("GenAI/Claude.ai.json");
+	if (!svc)
+		skip();
+	assert_string_equal(svc->id, "Claude.ai");
+	assert_string_equal(svc->name, "Claude.ai");
+	const struct cw_decl_doc *pp = cw_decl_find(svc, "Privacy Policy");
+	assert_non_null(pp);
+	assert_true(pp->combine);
+	assert_true(pp->n_sources >= 2);
+	for (size_t i = 0; i < pp->n_sources; i++) {
+		/* the document-level select reached every source */
+		assert_int_equal(pp->sources[i].n_select, 1);
+		assert_string_equal(pp->sources[i].select[0].css, "main");
+	}
+	const struct cw_decl_doc *tos = cw_decl_find(svc, "Terms of Service");
+	assert_non_null(tos);
+	assert_false(tos->combine);
+	assert_int_equal(tos->n_sources, 1);
+	assert_true(cw_str_startswith(tos->sources[0].fetch, "https://"));
+	assert_int_equal(tos->sources[0].execute_client_scripts, -1);
+	assert_null(cw_decl_find(svc, "No Such Terms"));
+	cw_decl_service_free(svc);
+}
+
+/* The older "documents" key of GenAI/OpenAI.json. */
+static void test_fetch__decl_legacy_documents_key(void **state)
+{
+	(void)state;
+	struct cw_decl_service *svc = read_real("GenAI/OpenAI.json");
+	if (!svc)
+		skip();
+	assert_string_equal(svc->id, "OpenAI");
+	assert_true(svc->n_docs >= 2);
+	const struct cw_decl_doc *tos = cw_decl_find(svc, "Terms of Service");
+	assert_non_null(tos);
+	assert_int_equal(tos->sources[0].execute_client_scripts, 1);
+	assert_true(tos->sources[0].n_remove > 0);
+	cw_decl_service_free(svc);
+}
+
+/* ChatGPT.history.json: entries sorted per type by date, and
+ * cw_decl_find_at picks the one in force (validUntil inclusive). */
+static void test_fetch__decl_real_history(void **state)
+{
+	(void)state;
+	struct cw_decl_service *svc = read_real("GenAI/ChatGPT.json");
+	if (!svc)
+		skip();
+	assert_true(svc->n_history >= 2);
+	for (size_t i = 1; i < svc->n_history; i++) {
+		int t = strcmp(svc->history[i - 1].type, svc->history[i].type);
+		assert_true(t < 0 || (t == 0 && svc->history[i - 1].valid_until <
+							svc->history[i].valid_until));
+	}
+	/* the first Terms of Service history entry and the next one */
+	const struct cw_decl_doc *first = NULL, *second = NULL;
+	for (size_t i = 0; i < svc->n_history; i++) {
+		if (strcmp(svc->history[i].type, "Terms of Service") != 0)
+			continue;
+		if (!first)
+			first = &svc->history[i];
+		else if (!second)
+			second = &svc->history[i];
+	}
+	assert_non_null(first);
+	assert_non_null(second);
+	const struct cw_decl_doc *cur = cw_decl_find(svc, "Terms of Service");
+	assert_non_null(cur);
+	assert_ptr_equal(cw_decl_find_at(svc, "Terms of Service", 0), first);
+	assert_ptr_equal(cw_decl_find_at(svc, "Terms of Service",
+					 first->valid_until),
+			 first);
+	assert_ptr_equal(cw_decl_find_at(svc, "Terms of Service",
+					 first->valid_until + 1),
+			 second);
+	assert_ptr_equal(cw_decl_find_at(svc, "Terms of Service",
+					 second->valid_until + 1),
+			 cur);
+	/* a different URL was in force before: the history is not the current
+	 * declaration repeated */
+	assert_string_not_equal(first->sources[0].fetch, cur->sources[0].fetch);
+	assert_null(cw_decl_find_at(svc, "No Such Terms", 0));
+	cw_decl_service_free(svc);
+}
+
+/* Le Chat.history.json spells some keys "ValidUntil": read, with a warning. */
+static void test_fetch__decl_history_key_variant_warns(void **state)
+{
+	(void)state;
+	char *shared = env_dir("CW_SHARED", "../shared");
+	char *p = cw_asprintf("%s/corpus/declarations/genai-eu/Le Chat.json",
+			      shared);
+	struct cw_decl_service *svc = NULL;
+	struct cw_strv warn = CW_STRV_INIT;
+	struct cw_err err = CW_ERR_INIT;
+
+	free(shared);
+	if (!cw_file_exists(p)) {
+		printf("# skipped: '%s' not found\n", p);
+		free(p);
+		skip();
+	}
+	assert_int_equal(cw_decl_read_file(&svc, p, &warn, &err), CW_OK);
+	assert_true(svc->n_history > 0);
+	assert_true(any_contains(&warn, "Le Chat.history.json'",
+				 "ValidUntil: read as 'validUntil'"));
+	for (size_t i = 0; i < svc->n_history; i++)
+		assert_true(svc->history[i].valid_until > 0);
+	cw_decl_service_free(svc);
+	cw_strv_release(&warn);
+	free(p);
+}
+
+/* ---- declarations: fixtures ---- */
+
+static void test_fetch__decl_malformed_json_line_col(void **state)
+{
+	(void)state;
+	char *p = decl_fixture("malformed.json");
+	struct cw_decl_service *svc = (struct cw_decl_service *)p;
+	struct cw_err err = CW_ERR_INIT;
+
+	assert_int_equal(cw_decl_read_file(&svc, p, NULL, &err), CW_EPARSE);
+	assert_null(svc);
+	/* the missing comma: the next key starts on line 7, column 7 */
+	char *want = cw_asprintf("'%s':7:", p);
+	if (!strstr(err.msg, want))
+		fail_msg("message '%s' lacks '%s'", err.msg, want);
+	free(want);
+	free(p);
+}
+
+static void test_fetch__decl_unknown_field_warns(void **state)
+{
+	(void)state;
+	char *p = decl_fixture("unknown-field.json");
+	struct cw_decl_service *svc = NULL;
+	struct cw_strv warn = CW_STRV_INIT;
+	struct cw_err err = CW_ERR_INIT;
+
+	assert_int_equal(cw_decl_read_file(&svc, p, &warn, &err), CW_OK);
+	assert_non_null(svc);
+	assert_string_equal(svc->id, "unknown-field");
+	assert_int_equal(warn.n, 2);
+	assert_true(any_contains(&warn, "unknown-field.json': colour: unknown "
+					"field 'colour'",
+				 NULL));
+	assert_true(any_contains(&warn, "unknown-field.json': terms.Privacy "
+					"Policy: unknown field 'foo'",
+				 NULL));
+	const struct cw_decl_doc *pp = cw_decl_find(svc, "Privacy Policy");
+	assert_non_null(pp);
+	assert_string_equal(pp->sources[0].select[0].css, "article");
+	cw_decl_service_free(svc);
+	cw_strv_release(&warn);
+	free(p);
+}
+
+static void test_fetch__decl_bad_range_names_path(void **state)
+{
+	(void)state;
+	char *p = decl_fixture("bad-range.json");
+	struct cw_decl_service *svc = NULL;
+	struct cw_err err = CW_ERR_INIT;
+
+	assert_int_equal(cw_decl_read_file(&svc, p, NULL, &err), CW_EINVAL);
+	assert_null(svc);
+	if (!strstr(err.msg, "terms.Terms of Service.select[1]: a range "
+			     "needs exactly one of 'startBefore' and "
+			     "'startAfter'"))
+		fail_msg("message '%s'", err.msg);
+	free(p);
+}
+
+static void test_fetch__decl_filters_ranges_and_defaults(void **state)
+{
+	(void)state;
+	char *p = decl_fixture("filters.json");
+	struct cw_decl_service *svc = NULL;
+	struct cw_strv warn = CW_STRV_INIT;
+	struct cw_err err = CW_ERR_INIT;
+
+	assert_int_equal(cw_decl_read_file(&svc, p, &warn, &err), CW_OK);
+	/* one JavaScript filter, and select/remove on the PDF of the combine
+	 * come from the shared defaults, so no warning for them */
+	if (warn.n != 1)
+		print_lines(&warn);
+	assert_int_equal(warn.n, 1);
+	assert_true(any_contains(&warn, "terms.Terms of Service.filter[1]: "
+					"filter 'cleanUrls' is a JavaScript "
+					"filter of Open Terms Archive, not "
+					"applied",
+				 NULL));
+	const struct cw_decl_doc *tos = cw_decl_find(svc, "Terms of Service");
+	const struct cw_decl_source *s = &tos->sources[0];
+	assert_int_equal(s->n_select, 2);
+	assert_null(s->select[0].css);
+	assert_string_equal(s->select[0].start_after, "#toc");
+	assert_string_equal(s->select[0].end_before, "footer");
+	assert_null(s->select[0].start_before);
+	assert_null(s->select[0].end_after);
+	assert_string_equal(s->select[1].css, ".body");
+	assert_int_equal(s->n_remove, 1);
+	assert_string_equal(s->remove[0].css, "nav");
+	assert_int_equal(s->n_filters, 2);
+	assert_string_equal(s->filters[0].name, "removeQueryParams");
+	assert_int_equal(s->filters[0].params.n, 2);
+	assert_string_equal(s->filters[0].params.v[1], "utm_medium");
+	assert_string_equal(s->filters[1].name, "cleanUrls");
+	assert_int_equal(s->filters[1].params.n, 0);
+	assert_int_equal(s->execute_client_scripts, 0);
+	assert_false(cw_decl_source_is_pdf(s));
+
+	const struct cw_decl_doc *pp = cw_decl_find(svc, "Privacy Policy");
+	assert_true(pp->combine);
+	assert_int_equal(pp->n_sources, 3);
+	/* source 0 takes every default */
+	assert_string_equal(pp->sources[0].select[0].css, "article");
+	assert_string_equal(pp->sources[0].remove[0].css, ".share");
+	assert_string_equal(pp->sources[0].filters[0].params.v[0], "ref");
+	assert_int_equal(pp->sources[0].execute_client_scripts, 1);
+	/* source 1 keeps its own select and executeClientScripts */
+	assert_int_equal(pp->sources[1].n_select, 1);
+	assert_string_equal(pp->sources[1].select[0].css, "#cookies");
+	assert_string_equal(pp->sources[1].remove[0].css, ".share");
+	assert_int_equal(pp->sources[1].execute_client_scripts, 0);
+	assert_true(cw_decl_source_is_pdf(&pp->sources[2]));
+	assert_int_equal(pp->sources[2].execute_client_scripts, 1);
+	cw_decl_service_free(svc);
+	cw_strv_release(&warn);
+	free(p);
+}
+
+static void test_fetch__decl_read_dir_skips_and_sorts(void **state)
+{
+	(void)state;
+	char *dir = decl_fixture("dir");
+	struct cw_decl_service **v = NULL;
+	size_t n = 0;
+	struct cw_strv warn = CW_STRV_INIT;
+	struct cw_err err = CW_ERR_INIT;
+
+	assert_int_equal(cw_decl_read_dir(&v, &n, dir, &warn, &err), CW_OK);
+	/* B Broken.json has no fetch: reported and skipped */
+	assert_int_equal(n, 2);
+	assert_string_equal(v[0]->id, "A Service");
+	assert_string_equal(v[1]->id, "C Service");
+	assert_int_equal(warn.n, 1);
+	assert_true(any_contains(&warn, "B Broken.json': terms.Terms of "
+					"Service: expected 'fetch' or 'combine'",
+				 "(skipped)"));
+	assert_true(cw_decl_source_is_pdf(&v[1]->docs[0].sources[0]));
+
+	/* the history beside A Service.json, sorted by type then date */
+	const struct cw_decl_service *a = v[0];
+	assert_int_equal(a->n_history, 3);
+	assert_string_equal(a->history[0].type, "Privacy Policy");
+	assert_string_equal(a->history[1].sources[0].fetch,
+			    "https://a.example/tos-2021");
+	assert_string_equal(a->history[2].sources[0].fetch,
+			    "https://a.example/tos-2023");
+	time_t t2021, t2023;
+	assert_int_equal(cw_time_parse_iso("2022-05-31T22:00:00Z", &t2021), CW_OK);
+	assert_int_equal(cw_time_parse_iso("2024-01-31T12:00:00Z", &t2023), CW_OK);
+	assert_int_equal(a->history[1].valid_until, t2021); /* +02:00 applied */
+	assert_ptr_equal(cw_decl_find_at(a, "Terms of Service", t2021),
+			 &a->history[1]);
+	assert_ptr_equal(cw_decl_find_at(a, "Terms of Service", t2021 + 1),
+			 &a->history[2]);
+	assert_ptr_equal(cw_decl_find_at(a, "Terms of Service", t2023 + 1),
+			 cw_decl_find(a, "Terms of Service"));
+	/* declared only in history: found before its end, absent after */
+	assert_ptr_equal(cw_decl_find_at(a, "Privacy Policy", t2021 - 86400 * 500),
+			 &a->history[0]);
+	assert_null(cw_decl_find_at(a, "Privacy Policy", t2021));
+
+	for (size_t i = 0; i < n; i++)
+		cw_decl_service_free(v[i]);
+	free(v);
+	cw_strv_release(&warn);
+	free(dir);
+
+	assert_int_equal(cw_decl_read_dir(&v, &n, "/nonexistent-cw-dir", NULL,
+					  &err),
+			 CW_ENOTFOUND);
+	assert_null(v);
+}
+
+/* Invalid declarations, each with its JSON path in the message. */
+static void test_fetch__decl_invalid_inputs(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *json;
+		int rc;
+		const char *msg;
+	} cases[] = {
+		{ "[]", CW_EINVAL, "(top level): expected a JSON object" },
+		{ "{\"terms\":{}}", CW_EINVAL, "missing 'name'" },
+		{ "{\"name\":\"x\"}", CW_EINVAL, "missing 'terms' object" },
+		{ "{\"name\":\"x\",\"terms\":{},\"documents\":{}}", CW_EINVAL,
+		  "both 'terms'" },
+		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"ftp://a\"}}}",
+		  CW_EINVAL, "terms.T.fetch: 'ftp://a' is not an http(s) URL" },
+		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
+		  "\"select\":[\"a\",{\"startBefore\":\"h1\"}]}}}",
+		  CW_EINVAL, "terms.T.select[1]: a range needs exactly one of "
+			     "'endBefore' and 'endAfter'" },
+		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
+		  "\"remove\":{\"startBefore\":\"a\",\"endAfter\":\"b\","
+		  "\"middle\":\"c\"}}}}",
+		  CW_EINVAL, "terms.T.remove: unknown range key 'middle'" },
+		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
+		  "\"select\":[\"\"]}}}",
+		  CW_EINVAL, "terms.T.select[0]: empty string" },
+		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
+		  "\"select\":3}}}",
+		  CW_EINVAL, "terms.T.select: expected a CSS selector or a range" },
+		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
+		  "\"select\":\"a\",\"executeClientScripts\":\"yes\"}}}",
+		  CW_EINVAL, "terms.T.executeClientScripts: expected true or false" },
+		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
+		  "\"select\":\"a\",\"filter\":[{\"a\":[],\"b\":[]}]}}}",
+		  CW_EINVAL, "terms.T.filter[0]: expected a filter name" },
+		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"select\":\"a\","
+		  "\"combine\":[{\"fetch\":\"https://a\"},{\"select\":\"b\"}]}}}",
+		  CW_EINVAL, "terms.T.combine[1]: source without 'fetch'" },
+		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"combine\":[]}}}",
+		  CW_EINVAL, "terms.T.combine: expected a non-empty array" },
+		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
+		  "\"combine\":[{\"fetch\":\"https://b\"}]}}}",
+		  CW_EINVAL, "terms.T: both 'fetch' and 'combine'" },
+		{ "{\"name\":\"x\",\"name\":\"y\",\"terms\":{}}", CW_EPARSE,
+		  "'t.json':1:" },
+		{ "{\"name\":\"x\",\"terms\":{\"T\":[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]"
+		  "]]]]]]]]]}}",
+		  CW_ETOOBIG, "nested deeper than" },
+		{ "{\"name\":\"x\"", CW_EPARSE, "'t.json':1:" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cw_decl_service *svc = NULL;
+		struct cw_err err = CW_ERR_INIT;
+		int rc = cw_decl_read_buffer(&svc, "t.json", cases[i].json,
+					     strlen(cases[i].json), NULL, &err);
+		if (rc != cases[i].rc || !strstr(err.msg, cases[i].msg))
+			fail_msg("case %zu: rc %s, message '%s', want %s '%s'",
+				 i, cw_rc_name(rc), err.msg,
+				 cw_rc_name(cases[i].rc), cases[i].msg);
+		assert_null(svc);
+	}
+}
+
+static void test_fetch__decl_size_cap(void **state)
+{
+	(void)state;
+	size_t n = (4u << 20) + 16;
+	char *big = cw_malloc(n);
+	struct cw_decl_service *svc = NULL;
+	struct cw_err err = CW_ERR_INIT;
+
+	memset(big, ' ', n);
+	big[0] = '{';
+	big[n - 1] = '}';
+	assert_int_equal(cw_decl_read_buffer(&svc, "big.json", big, n, NULL,
+					     &err),
+			 CW_ETOOBIG);
+	assert_null(svc);
+	assert_non_null(strstr(err.msg, "'big.json'"));
+	free(big);
+}
+
+static void test_fetch__decl_pdf_urls(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *url;
+		bool pdf;
+	} cases[] = {
+		{ "https://a.example/terms.pdf", true },
+		{ "https://a.example/Terms.PDF", true },
+		{ "https://a.example/terms.pdf?version=3", true },
+		{ "https://a.example/terms.pdfx", false },
+		{ "https://a.example/pdf", false },
+		{ "https://a.example/terms.html?file=x.pdf", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct cw_decl_source s = { .fetch = (char *)cases[i].url };
+		if (cw_decl_source_is_pdf(&s) != cases[i].pdf)
+			fail_msg("'%s'", cases[i].url);
+	}
+	assert_false(cw_decl_source_is_pdf(NULL));
+}
+
+/* The declarations we ship load with no warning at all. */
+static void test_fetch__decl_shipped_no_warnings(void **state)
+{
+	(void)state;
+	char *data = env_dir("CW_DATA_DIR", "data");
+	char *dir = cw_asprintf("%s/declarations", data);
+	struct cw_decl_service **v = NULL;
+	size_t n = 0;
+	struct cw_strv warn = CW_STRV_INIT;
+	struct cw_err err = CW_ERR_INIT;
+
+	assert_int_equal(cw_decl_read_dir(&v, &n, dir, &warn, &err), CW_OK);
+	if (warn.n)
+		print_lines(&warn);
+	assert_int_equal(warn.n, 0);
+	/* count the files independently of the reader: each one loaded */
+	struct dirent **names = NULL;
+	int k = scandir(dir, &names, NULL, alphasort);
+	size_t files = 0;
+	for (int i = 0; i < k; i++) {
+		if (cw_str_endswith(names[i]->d_name, ".json") &&
+		    !cw_str_endswith(names[i]->d_name, ".history.json"))
+			files++;
+		free(names[i]);
+	}
+	free(names);
+	printf("# %zu shipped declarations\n", n);
+	assert_int_equal(n, files);
+	assert_true(n >= 15);
+	bool stability = false;
+	for (size_t i = 0; i < n; i++) {
+		for (size_t d = 0; d < v[i]->n_docs; d++)
+			for (size_t s = 0; s < v[i]->docs[d].n_sources; s++) {
+				const struct cw_decl_source *src =
+					&v[i]->docs[d].sources[s];
+				assert_true(cw_str_startswith(src->fetch,
+							      "https://"));
+				assert_true(cw_decl_source_is_pdf(src) ||
+					    src->n_select > 0);
+			}
+		if (!strcmp(v[i]->id, "Stability AI"))
+			stability = cw_decl_find(v[i], "Acceptable Use Policy") &&
+				    cw_decl_find(v[i], "Terms of Service");
+		cw_decl_service_free(v[i]);
+	}
+	assert_true(stability);
+	free(v);
+	cw_strv_release(&warn);
+	free(dir);
+	free(data);
+}
+
+int main(void)
+{
+	/* declarations (src/fetch/declaration.c) */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_fetch__decl_corpus_loads),
+		cmocka_unit_test(test_fetch__decl_combine_shared_defaults),
+		cmocka_unit_test(test_fetch__decl_legacy_documents_key),
+		cmocka_unit_test(test_fetch__decl_real_history),
+		cmocka_unit_test(test_fetch__decl_history_key_variant_warns),
+		cmocka_unit_test(test_fetch__decl_malformed_json_line_col),
+		cmocka_unit_test(test_fetch__decl_unknown_field_warns),
+		cmocka_unit_test(test_fetch__decl_bad_range_names_path),
+		cmocka_unit_test(test_fetch__decl_filters_ranges_and_defaults),
+		cmocka_unit_test(test_fetch__decl_read_dir_skips_and_sorts),
+		cmocka_unit_test(test_fetch__decl_invalid_inputs),
+		cmocka_unit_test(test_fetch__decl_size_cap),
+		cmocka_unit_test(test_fetch__decl_pdf_urls),
+		cmocka_unit_test(test_fetch__decl_shipped_no_warnings),
+		/* fetch tests go here */
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
