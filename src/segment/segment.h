@@ -19,6 +19,37 @@
  * - keys are unique within one segmentation (a repeated key gets a suffix
  *   "~2", "~3").
  *
+ * Keys. A numbered heading's key is its number under its parent's key:
+ * "3", "3.b" ("b." under "3."), "13.b", "IV" (roman numerals as written),
+ * "2.a.i"; a multi-level number is absolute ("1.1", "4.2.1", whatever the
+ * parent), as is "Section 3" -> "3". An unnumbered heading (Markdown
+ * heading, bold line, bold lead-in "**Minimum age**. ...") gets a slug of
+ * its title under its parent's key: "registration-and-access.minimum-age"
+ * (lower-case ASCII letters and digits, other scripts kept as UTF-8,
+ * everything else a '-', at most 48 bytes). A slug, not an ordinal,
+ * because inserting an unrelated section must not rename the others:
+ * diff matches provisions of two versions by key first. "s<n>" (n the
+ * heading's ordinal) is used only when a title has no letter or digit.
+ *
+ * What is a heading: Markdown ATX and setext headings; numbered lines
+ * with a title ("1. Who We Are", "**1\. Fees**", "1.  **FEES**. Text",
+ * "A. License. Text", "(a) **Access.** Text", "2.\nAccount Creation");
+ * multi-level numbers even without a title ("1.1 We grant ..."); "Section
+ * 3", "Article II"; whole bold lines; all-caps lines; bold lead-ins; in
+ * plain-text scrapes a short title line followed by a line starting with
+ * "." ("Minimum age\n. You must ..."). Numbering must run in sequence, so
+ * dates, amounts, "U.S." or a stray "5." are body text, and a numbered
+ * item that is a plain sentence ("1. Don't share your password.") stays
+ * in the body of the provision that lists it. A document title (a first
+ * unnumbered heading whose kind never recurs) is part of the preamble.
+ * Dated lines ("Effective: July 31, 2025") are never headings. Levels
+ * follow the nesting of the numbering and of the Markdown levels; see
+ * segment.c.
+ *
+ * Cost: linear in the text (each line is looked at through a bounded
+ * window), plus SHA-256 of each provision (each byte hashed once per
+ * level it belongs to).
+ *
  * Pure and thread-safe: no global state.
  */
 #include "../util/util.h"

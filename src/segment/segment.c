@@ -1,0 +1,372 @@
+/*
+ * segment.c: from heading candidates (heading.c) to the provision tree.
+ *
+ * Levels come from a stack of open headings, one entry per level, in the
+ * manner of an outline: a candidate whose signature (Markdown level,
+ * numbering style such as "1." / "a." / "(i)", bold line, lead-in) is
+ * already open closes everything below that entry and takes its place; a
+ * new signature opens a level below the current one. Three rules keep
+ * this honest on real documents:
+ *
+ * - numbering must be in sequence: "3." continues an open "2." (gaps of up
+ *   to CONT_GAP tolerated, for items that were not headings), a new level
+ *   starts only at 1/a/i (or 2/b/ii when the first was lost), anything
+ *   else (a year, an amount, a stray "5.") stays body text. When the same
+ *   style is open at two levels (a list restarting inside a section), the
+ *   deepest one it continues wins, preferring one of the same look;
+ * - classes nest: Markdown headings only under Markdown headings;
+ *   "Section n" above numbered and bold lines; lead-ins ("**Minimum
+ *   age**. You must...") never contain a heading;
+ * - a document title (a first, unnumbered heading whose kind never comes
+ *   back) is part of the preamble, not a level above every section.
+ *
+ * Everything is one pass over the text plus linear passes over the
+ * candidates; hashing reads each byte once per level it belongs to.
+ */
+#include "segment_int.h"
+
+#define STACK_MAX 16
+#define CONT_GAP 3    /* "4." may follow "1." when 2 and 3 were body */
+#define TITLE_ZONE 1024 /* a document title sits in the first bytes */
+
+struct sentry {
+	int sig;
+	int sclass;
+	int deco;
+	struct numlabel num; /* the interpretation in use */
+	size_t acc;          /* index into the accepted headings */
+};
+
+static bool continues(const struct numlabel *old, const struct numlabel *nw)
+{
+	if (nw->style == NS_SECTION || nw->style == NS_ARTICLE)
+		return true;
+	if (nw->style == NS_DECK) {
+		int d = 0;
+		while (d < nw->ncomp && old->comp[d] == nw->comp[d])
+			d++;
+		if (d == nw->ncomp)
+			return false;
+		if (nw->comp[d] <= old->comp[d] ||
+		    nw->comp[d] > old->comp[d] + CONT_GAP)
+			return false;
+		for (int j = d + 1; j < nw->ncomp; j++)
+			if (nw->comp[j] > 1)
+				return false;
+		return true;
+	}
+	return nw->comp[0] > old->comp[0] &&
+	       nw->comp[0] <= old->comp[0] + CONT_GAP;
+}
+
+static bool is_start(const struct numlabel *nl)
+{
+	switch (nl->style) {
+	case NS_SECTION:
+	case NS_ARTICLE:
+		return true;
+	case NS_DECK:
+		return nl->comp[nl->ncomp - 1] <= 2;
+	default:
+		return nl->comp[0] >= 1 && nl->comp[0] <= 2;
+	}
+}
+
+/* The readings of a label: "i." is the ninth letter or roman one */
+static int interps(const struct numlabel *nl, struct numlabel out[2])
+{
+	out[0] = *nl;
+	out[0].alt_style = 0;
+	if (!nl->alt_style)
+		return 1;
+	out[1] = out[0];
+	out[1].style = nl->alt_style;
+	out[1].comp[0] = nl->alt_value;
+	return 2;
+}
+
+/* How many candidates carry each signature (for the title rule) */
+static size_t count_sig(const struct candv *cv, int sig)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cv->n; i++)
+		n += cv->v[i].sig == sig;
+	return n;
+}
+
+/*
+ * Assign levels; move the accepted candidates to the front of cv (in
+ * order), with level and parent (an index among the accepted) set.
+ */
+static void assign_levels(struct candv *cv, int max_depth)
+{
+	struct sentry st[STACK_MAX];
+	int depth = 0;
+	size_t nacc = 0;
+	size_t first = 0;
+
+	if (cv->n > 1 && cv->v[0].num.style == NS_NONE &&
+	    cv->v[0].start < TITLE_ZONE && cv->v[0].sclass <= SC_HEADING &&
+	    count_sig(cv, cv->v[0].sig) == 1)
+		first = 1; /* the document's title */
+
+	for (size_t i = first; i < cv->n; i++) {
+		struct cand c = cv->v[i];
+		int k = -1;
+
+		if (c.sclass == SC_ATX) {
+			while (depth > 0 && (st[depth - 1].sclass != SC_ATX ||
+					     st[depth - 1].sig >= c.sig))
+				depth--;
+		} else {
+			struct numlabel in[2];
+			int ni = c.num.style ? interps(&c.num, in) : 0;
+			int best = -1, bestj = 0, same = -1, samej = 0;
+			for (int d = depth - 1; d >= 0; d--) {
+				/* only a numbered line continuing the
+				 * numbering of a Markdown heading ("**2.4
+				 * Retention**" after "### 2.3 Sharing") may
+				 * take its place */
+				bool atx = st[d].sclass == SC_ATX;
+				if (atx && !ni)
+					break;
+				if (!ni) {
+					if (st[d].sig == c.sig) {
+						best = d;
+						break;
+					}
+					continue;
+				}
+				for (int j = 0; j < ni; j++) {
+					int es = atx ? (st[d].num.style ? cw_seg_sig_of(&st[d].num) : -1)
+						     : st[d].sig;
+					if (cw_seg_sig_of(&in[j]) != es ||
+					    !continues(&st[d].num, &in[j]))
+						continue;
+					if (best < 0) {
+						best = d;
+						bestj = j;
+					}
+					if (same < 0 && st[d].deco == c.deco) {
+						same = d;
+						samej = j;
+					}
+				}
+			}
+			if (same >= 0) {
+				best = same;
+				bestj = samej;
+			}
+			if (best >= 0) {
+				k = best;
+				if (ni) {
+					c.num = in[bestj];
+					c.sig = cw_seg_sig_of(&c.num);
+				}
+			} else if (ni) {
+				int j;
+				for (j = 0; j < ni && !is_start(&in[j]); j++)
+					;
+				if (j == ni)
+					continue; /* out of sequence: body */
+				c.num = in[j];
+				c.sig = cw_seg_sig_of(&in[j]);
+			}
+			if (k < 0)
+				while (depth > 0 && st[depth - 1].sclass > c.sclass)
+					depth--;
+		}
+		if (k >= 0)
+			depth = k;
+		if (depth >= max_depth)
+			continue; /* too deep: stays in its parent's body */
+		c.level = depth + 1;
+		c.parent = depth ? (long)st[depth - 1].acc : -1;
+		st[depth] = (struct sentry){ c.sig, c.sclass, c.deco, c.num,
+					     nacc };
+		depth++;
+		cv->v[nacc++] = c;
+	}
+	cv->n = nacc;
+}
+
+/*
+ * Keep at most `cap` headings: drop the deepest levels first; if the top
+ * level alone is too many, keep its first `cap`.
+ */
+static void apply_cap(struct candv *cv, size_t cap)
+{
+	size_t cnt[STACK_MAX + 1] = { 0 };
+	size_t sum = 0;
+	int keep = 0;
+	long *map;
+	size_t w = 0;
+
+	if (cv->n <= cap)
+		return;
+	for (size_t i = 0; i < cv->n; i++)
+		cnt[cv->v[i].level]++;
+	for (int l = 1; l <= STACK_MAX; l++) {
+		if (sum + cnt[l] > cap)
+			break;
+		sum += cnt[l];
+		keep = l;
+	}
+	map = cw_malloc(cv->n * sizeof(*map));
+	for (size_t i = 0; i < cv->n; i++) {
+		struct cand c = cv->v[i];
+		bool ok = keep ? c.level <= keep : (c.level == 1 && w < cap);
+		map[i] = -1;
+		if (!ok)
+			continue;
+		map[i] = (long)w;
+		if (c.parent >= 0)
+			c.parent = map[c.parent];
+		cv->v[w++] = c;
+	}
+	cv->n = w;
+	free(map);
+}
+
+static bool all_space(const char *t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!(t[i] == ' ' || t[i] == '\n' || t[i] == '\t' ||
+		      t[i] == '\r'))
+			return false;
+	return true;
+}
+
+int cw_segment_text(struct cw_segmentation **out, const char *text, size_t len,
+		    const struct cw_segment_opts *opts, struct cw_err *err)
+{
+	struct cw_segment_opts o = CW_SEGMENT_OPTS_INIT;
+	struct candv cv = { NULL, 0, 0 };
+	struct cw_segmentation *seg;
+	struct keyset ks;
+	size_t pre = 0, n;
+
+	*out = NULL;
+	if (!text && len > 0)
+		return cw_err_set(err, CW_EINVAL,
+				  "segment: text is NULL with length %zu", len);
+	if (opts)
+		o = *opts;
+	if (o.max_provisions < 1)
+		o.max_provisions = 1;
+	if (o.max_depth < 1)
+		o.max_depth = 1;
+	if (o.max_depth > STACK_MAX)
+		o.max_depth = STACK_MAX;
+
+	seg = cw_calloc(1, sizeof(*seg));
+	*out = seg;
+	if (len == 0)
+		return CW_OK;
+
+	cw_seg_candidates(&cv, text, len);
+	assign_levels(&cv, o.max_depth);
+	/* a preamble when there is text before the first heading, or no
+	 * heading at all */
+	if (cv.n == 0 || (cv.v[0].start > 0 && !all_space(text, cv.v[0].start)))
+		pre = 1;
+	else if (cv.v[0].start > 0)
+		cv.v[0].start = 0; /* leading blank lines join the first */
+	apply_cap(&cv, o.max_provisions - pre);
+
+	n = cv.n + pre;
+	seg->items = cw_calloc(n, sizeof(*seg->items));
+	seg->n = n;
+	cw_seg_keyset_init(&ks, n);
+	if (pre) {
+		struct cw_provision *p = &seg->items[0];
+		p->key = cw_seg_keyset_claim(&ks, cw_strdup("preamble"));
+		p->title = cw_strdup("");
+		p->level = 1;
+		p->parent = -1;
+		p->start = 0;
+		p->end = cv.n ? cv.v[0].start : len;
+		p->body = 0;
+	}
+
+	/* ranges: a heading ends where the next one at its level or above
+	 * starts; `open` holds the headings not yet ended */
+	size_t *open = cw_malloc((size_t)(STACK_MAX + 1) * sizeof(*open));
+	int nopen = 0;
+	for (size_t i = 0; i < cv.n; i++) {
+		const struct cand *c = &cv.v[i];
+		struct cw_provision *p = &seg->items[i + pre];
+		while (nopen > 0 &&
+		       seg->items[open[nopen - 1]].level >= c->level) {
+			seg->items[open[--nopen]].end = c->start;
+		}
+		p->level = c->level;
+		p->parent = c->parent >= 0 ? c->parent + (long)pre : -1;
+		p->start = c->start;
+		p->body = c->body;
+		open[nopen++] = i + pre;
+	}
+	while (nopen > 0)
+		seg->items[open[--nopen]].end = len;
+	free(open);
+
+	for (size_t i = 0; i < cv.n; i++) {
+		const struct cand *c = &cv.v[i];
+		struct cw_provision *p = &seg->items[i + pre];
+		const char *pk = p->parent >= 0 ? seg->items[p->parent].key
+						: NULL;
+		char *key;
+
+		if (p->body > p->end)
+			p->body = p->end;
+		if (p->body < p->start)
+			p->body = p->start;
+		p->title = cw_seg_title(text, c->tstart, c->tend);
+		if (c->num.style == NS_DECK) {
+			key = cw_strdup(c->num.text);
+		} else if (c->num.style != NS_NONE) {
+			key = pk ? cw_asprintf("%s.%s", pk, c->num.text)
+				 : cw_strdup(c->num.text);
+		} else {
+			char *slug = cw_seg_slug(p->title);
+			if (!*slug) {
+				free(slug);
+				slug = cw_asprintf("s%zu", i + 1);
+			}
+			key = pk ? cw_asprintf("%s.%s", pk, slug) : slug;
+			if (pk)
+				free(slug);
+		}
+		p->key = cw_seg_keyset_claim(&ks, key);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cw_provision *p = &seg->items[i];
+		cw_sha256_hex(text + p->start, p->end - p->start, p->hash);
+	}
+	cw_seg_keyset_release(&ks);
+	free(cv.v);
+	return CW_OK;
+}
+
+void cw_segment_free(struct cw_segmentation *seg)
+{
+	if (!seg)
+		return;
+	for (size_t i = 0; i < seg->n; i++) {
+		free(seg->items[i].key);
+		free(seg->items[i].title);
+	}
+	free(seg->items);
+	free(seg);
+}
+
+long cw_segment_find(const struct cw_segmentation *seg, const char *key)
+{
+	if (!seg || !key)
+		return -1;
+	for (size_t i = 0; i < seg->n; i++)
+		if (strcmp(seg->items[i].key, key) == 0)
+			return (long)i;
+	return -1;
+}
