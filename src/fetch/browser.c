@@ -11,7 +11,9 @@
  */
 #include "fetch.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
@@ -53,6 +55,73 @@ static char *find_binary(const char *name)
 	return NULL;
 }
 
+/*
+ * Resolve the URL's host, refuse it if any address is not allowed, and
+ * write a Chromium resolver rule pinning the host to the first address.
+ * An IP literal host needs no rule (*rule stays NULL).
+ */
+static int vet_host(char **rule, const char *url, bool allow_private,
+		    struct cw_err *err)
+{
+	const char *h = strstr(url, "://") + 3;
+	size_t n = strcspn(h, "/?#");
+	char host[256], text[INET6_ADDRSTRLEN] = "";
+	struct addrinfo hints, *ai = NULL;
+	const char *at;
+	int g, rc = CW_OK;
+
+	*rule = NULL;
+	/* drop user:pass@ and :port */
+	at = memchr(h, '@', n);
+	if (at) {
+		n -= (size_t)(at + 1 - h);
+		h = at + 1;
+	}
+	if (n > 0 && h[0] == '[') {
+		const char *close = memchr(h, ']', n);
+
+		n = close ? (size_t)(close - h - 1) : 0;
+		h++;
+	} else {
+		const char *colon = memchr(h, ':', n);
+
+		if (colon)
+			n = (size_t)(colon - h);
+	}
+	if (n == 0 || n >= sizeof(host))
+		return cw_err_set(err, CW_EINVAL, "'%s': no host name", url);
+	memcpy(host, h, n);
+	host[n] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	g = getaddrinfo(host, NULL, &hints, &ai);
+	if (g)
+		return cw_err_set(err, CW_ENET, "'%s': cannot resolve '%s': %s",
+				  url, host, gai_strerror(g));
+	for (struct addrinfo *a = ai; a; a = a->ai_next) {
+		struct cw_err e = CW_ERR_INIT;
+
+		if (cw_fetch_check_addr(a->ai_addr, a->ai_addrlen, allow_private,
+					&e)) {
+			rc = cw_err_set(err, e.rc, "'%s': %s", url, e.msg);
+			break;
+		}
+		if (!text[0]) {
+			const void *p = a->ai_family == AF_INET6
+				? (const void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr
+				: (const void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr;
+			inet_ntop(a->ai_family, p, text, sizeof(text));
+		}
+	}
+	freeaddrinfo(ai);
+	if (rc == CW_OK && text[0] && strcmp(text, host) != 0)
+		*rule = cw_asprintf("--host-resolver-rules=MAP %s %s%s%s", host,
+				    strchr(text, ':') ? "[" : "", text,
+				    strchr(text, ':') ? "]" : "");
+	return rc;
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw)
 {
@@ -88,7 +157,7 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 {
 	static const struct cw_fetch_browser_opts defaults =
 		CW_FETCH_BROWSER_OPTS_INIT;
-	char tmpl[4096], *bin = NULL, *profile_arg = NULL;
+	char tmpl[4096], *bin = NULL, *profile_arg = NULL, *rule = NULL;
 	const char *name, *tmp;
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct cw_buf errbuf = CW_BUF_INIT;
@@ -120,6 +189,10 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 				  "(apt-get install chromium)",
 				  url, name);
 
+	rc = vet_host(&rule, url, opts->allow_private, err);
+	if (rc)
+		goto done;
+
 	tmp = getenv("TMPDIR");
 	snprintf(tmpl, sizeof(tmpl), "%s/clausewatch-chromium-XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
@@ -150,10 +223,19 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 			"--disable-background-networking",
 			"--disable-component-update", "--disable-sync",
 			"--disable-extensions", "--disable-dev-shm-usage",
-			"--mute-audio", profile_arg, "--dump-dom", url, NULL
+			"--mute-audio", profile_arg, "--dump-dom", url, NULL,
+			NULL
 		};
 		int devnull = open("/dev/null", O_RDONLY);
 
+		if (rule) {
+			/* insert the resolver rule before --dump-dom */
+			size_t k = sizeof(argv) / sizeof(*argv) - 4;
+
+			argv[k + 2] = argv[k + 1];
+			argv[k + 1] = argv[k];
+			argv[k] = rule;
+		}
 		setpgid(0, 0); /* own group: killed as a whole on timeout */
 		if (devnull >= 0)
 			dup2(devnull, 0);
@@ -275,6 +357,7 @@ done:
 		cw_buf_clear(&res->body);
 	cw_buf_release(&errbuf);
 	free(profile_arg);
+	free(rule);
 	free(bin);
 	return rc;
 }

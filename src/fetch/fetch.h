@@ -106,8 +106,9 @@ struct cw_fetch_browser_opts {
 	const char *binary;   /* NULL: $CW_CHROMIUM, else "chromium" in PATH */
 	long timeout_ms;      /* default 60000; the browser is killed past it */
 	size_t max_bytes;     /* cap on the dumped DOM, default 50 MiB */
+	bool allow_private;   /* as in cw_fetch_opts */
 };
-#define CW_FETCH_BROWSER_OPTS_INIT { NULL, 60000, 50u << 20 }
+#define CW_FETCH_BROWSER_OPTS_INIT { NULL, 60000, 50u << 20, false }
 
 /*
  * Render `url` with headless Chromium (executeClientScripts) and put the
@@ -115,8 +116,11 @@ struct cw_fetch_browser_opts {
  * "utf-8", status 200 when the browser printed a document; final_url is
  * the requested URL: --dump-dom does not report redirects).
  * The browser runs with a fresh temporary profile that is removed after.
- * The SSRF guard cannot see the browser's own connections: callers check
- * the URL's host with cw_fetch_check_addr() first if that matters.
+ * SSRF: the page's host is resolved here and every address checked with
+ * cw_fetch_check_addr(); Chromium is then told to use the first checked
+ * address for that host (--host-resolver-rules), so a second DNS answer
+ * cannot point it elsewhere. Sub-resources on other hosts and redirects
+ * inside the browser are not checked: render only declared pages.
  * Returns CW_OK, CW_ENOTFOUND (no chromium: the message names the Debian
  * package "chromium"), CW_ETIMEOUT, CW_ETOOBIG, CW_ENET (the browser
  * failed or printed nothing; the message has its exit status and the last

@@ -139,7 +139,9 @@ static void *serve(void *arg)
 			cw_buf_clear(&from);
 			cw_buf_clear(&rcpt);
 			nrcpt = 0;
-			cw_buf_adds(&from, line + 10);
+			/* the path only, not ESMTP parameters (SIZE=...) */
+			cw_buf_add(&from, line + 10, strcspn(line + 10, ">") +
+				   (strchr(line + 10, '>') ? 1 : 0));
 			say(c, "250 OK\r\n");
 		} else if (starts_ci(line, "RCPT TO:")) {
 			if (!from.len) {
@@ -147,7 +149,9 @@ static void *serve(void *arg)
 			} else if (nrcpt >= RCPT_MAX) {
 				say(c, "452 too many recipients\r\n");
 			} else {
-				cw_buf_addf(&rcpt, "%s%s", nrcpt ? ", " : "",
+				cw_buf_addf(&rcpt, "%s%.*s", nrcpt ? ", " : "",
+					    (int)(strcspn(line + 8, ">") +
+						  (strchr(line + 8, '>') ? 1 : 0)),
 					    line + 8);
 				nrcpt++;
 				say(c, "250 OK\r\n");

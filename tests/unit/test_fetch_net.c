@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -616,6 +617,106 @@ static void test_fetch_net__browser_missing_names_package(void **state)
 	cw_fetch_result_release(&r);
 }
 
+/*
+ * The process handling of cw_fetch_browser() (arguments, profile folder,
+ * pipes, deadline, size cap, exit status) checked with small shell
+ * scripts standing in for the browser; the real browser is exercised by
+ * test_fetch_net__browser_renders_page when chromium is installed.
+ */
+static char *write_script(const char *dir, const char *name, const char *body)
+{
+	char *path = cw_asprintf("%s/%s", dir, name);
+	char *text = cw_asprintf("#!/bin/sh\n%s\n", body);
+
+	assert_int_equal(cw_file_write_atomic(path, text, strlen(text), NULL),
+			 CW_OK);
+	assert_int_equal(chmod(path, 0755), 0);
+	free(text);
+	return path;
+}
+
+static void test_fetch_net__browser_process_handling(void **state)
+{
+	struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	char dir[] = "/tmp/cw-test-browser-XXXXXX";
+	char *ok, *hang, *big, *bad, *profile = NULL;
+	const char *p;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* prints its arguments and whether the profile folder exists */
+	ok = write_script(dir, "ok",
+		"for a; do case $a in --user-data-dir=*) d=${a#--user-data-dir=}; "
+		"[ -d \"$d\" ] && echo \"<!-- profile $d -->\";; esac; done\n"
+		"printf '<html><body>%s</body></html>\\n' \"$*\"");
+	hang = write_script(dir, "hang", "sleep 30 & sleep 30");
+	big = write_script(dir, "big", "exec yes '<p>again</p>'");
+	bad = write_script(dir, "bad",
+		"echo 'starting' >&2; echo 'fatal: no display here' >&2; exit 3");
+	cw_fetch_result_init(&r);
+	bo.allow_private = true;
+
+	bo.binary = ok;
+	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:9/page", &bo, &e),
+			 CW_OK);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.charset, "utf-8");
+	assert_non_null(strstr(r.body.ptr, "--headless"));
+	assert_non_null(strstr(r.body.ptr, "--disable-background-networking"));
+	assert_non_null(strstr(r.body.ptr, "--disable-quic"));
+	assert_non_null(strstr(r.body.ptr, "--dump-dom http://127.0.0.1:9/page"));
+	/* an IP literal is not remapped */
+	assert_null(strstr(r.body.ptr, "--host-resolver-rules"));
+	p = strstr(r.body.ptr, "<!-- profile ");
+	assert_non_null(p);
+	profile = cw_strndup(p + 13, strcspn(p + 13, " "));
+	/* the fresh profile existed during the run and is gone after it */
+	assert_false(cw_dir_exists(profile));
+
+	/* a host name is resolved, checked, and pinned for the browser */
+	assert_int_equal(cw_fetch_browser(&r, "http://localhost:9/", &bo, &e),
+			 CW_OK);
+	assert_non_null(strstr(r.body.ptr, "--host-resolver-rules=MAP localhost "));
+	bo.allow_private = false;
+	assert_int_equal(cw_fetch_browser(&r, "http://localhost:9/", &bo, &e),
+			 CW_EBLOCKED);
+	assert_non_null(strstr(e.msg, "loopback"));
+	bo.allow_private = true;
+
+	bo.binary = hang;
+	bo.timeout_ms = 300;
+	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:9/", &bo, &e),
+			 CW_ETIMEOUT);
+	assert_int_equal(r.body.len, 0);
+
+	bo.binary = big;
+	bo.timeout_ms = 20000;
+	bo.max_bytes = 100000;
+	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:9/", &bo, &e),
+			 CW_ETOOBIG);
+	assert_non_null(strstr(e.msg, "100000"));
+
+	bo.binary = bad;
+	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:9/", &bo, &e),
+			 CW_ENET);
+	assert_non_null(strstr(e.msg, "exited with 3"));
+	assert_non_null(strstr(e.msg, "fatal: no display here"));
+
+	cw_fetch_result_release(&r);
+	remove(ok);
+	remove(hang);
+	remove(big);
+	remove(bad);
+	rmdir(dir);
+	free(ok);
+	free(hang);
+	free(big);
+	free(bad);
+	free(profile);
+}
+
 static bool have_chromium(void)
 {
 	const char *bin = getenv("CW_CHROMIUM");
@@ -1004,6 +1105,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_net__protocols_limited),
 		cmocka_unit_test(test_fetch_net__ssrf_address_ranges),
 		cmocka_unit_test(test_fetch_net__browser_missing_names_package),
+		cmocka_unit_test(test_fetch_net__browser_process_handling),
 		cmocka_unit_test(test_fetch_net__browser_renders_page),
 		cmocka_unit_test(test_fetch_net__multi_many_docs_politely),
 		cmocka_unit_test(test_fetch_net__multi_memory_cap),
