@@ -114,6 +114,7 @@ struct parser {
 	size_t len;
 	size_t pos;
 	int depth;
+	bool in_has; /* inside :has(), where :has() may not nest */
 	bool failed;
 	struct cw_err *err;
 };
@@ -510,9 +511,16 @@ static int parse_pseudo(struct parser *p, struct compound *cp, size_t *cap)
 			return parse_nth(p, &s->a, &s->b);
 		if (p->depth >= MAX_DEPTH)
 			return fail(p, at, "too deeply nested");
+		/* Selectors 4 forbids :has() inside :has(); it also keeps the
+		 * cost of matching to one subtree walk per candidate */
+		if (s->kind == K_HAS && p->in_has)
+			return fail(p, at, "':has' inside ':has'");
+		bool was_in_has = p->in_has;
 		p->depth++;
+		p->in_has = was_in_has || s->kind == K_HAS;
 		int rc = parse_list(p, &s->sub, s->kind == K_HAS, true);
 		p->depth--;
+		p->in_has = was_in_has;
 		if (rc)
 			return rc;
 		if (peek(p, 0) != ')')

@@ -316,6 +316,7 @@ static void test_select__parse_errors(void **state)
 	expect_error("svg|rect", 4, "namespaces");
 	expect_error("a\\", 2, "unexpected character");
 	expect_error("div)", 4, "unexpected character");
+	expect_error("a:has(b:not(:has(c)))", 13, "':has' inside ':has'");
 	expect_error("p:not(:not(:not(:not(:not(:not(:not(:not(:not(a)))))))))",
 		     42, "too deeply nested");
 }
