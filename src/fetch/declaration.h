@@ -105,6 +105,22 @@ const struct cw_decl_doc *cw_decl_find(const struct cw_decl_service *svc,
 const struct cw_decl_doc *cw_decl_find_at(const struct cw_decl_service *svc,
 					  const char *type, time_t t);
 
+/*
+ * Serialise one document declaration back to Open Terms Archive's JSON
+ * (the value of terms[TYPE]), appended to `out`. The store keeps it so a
+ * snapshot can be re-extracted with the declaration it was fetched under.
+ */
+int cw_decl_doc_to_json(struct cw_buf *out, const struct cw_decl_doc *doc);
+
+/*
+ * Read back a document declaration stored by cw_decl_doc_to_json().
+ * out  [out] a service holding that one document (docs[0]); free with
+ *      cw_decl_service_free()
+ */
+int cw_decl_doc_from_json(struct cw_decl_service **out, const char *service,
+			  const char *type, const char *json,
+			  struct cw_err *err);
+
 /* True if the document is a PDF source (URL ends in .pdf). */
 bool cw_decl_source_is_pdf(const struct cw_decl_source *src);
 

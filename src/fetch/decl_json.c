@@ -1,0 +1,123 @@
+/*
+ * Declarations back to JSON, for the store.
+ */
+#include <jansson.h>
+
+#include "declaration.h"
+
+static json_t *selector_json(const struct cw_decl_selector *sel)
+{
+	json_t *o;
+
+	if (sel->css)
+		return json_string(sel->css);
+	o = json_object();
+	if (sel->start_before)
+		json_object_set_new(o, "startBefore", json_string(sel->start_before));
+	if (sel->start_after)
+		json_object_set_new(o, "startAfter", json_string(sel->start_after));
+	if (sel->end_before)
+		json_object_set_new(o, "endBefore", json_string(sel->end_before));
+	if (sel->end_after)
+		json_object_set_new(o, "endAfter", json_string(sel->end_after));
+	return o;
+}
+
+static json_t *selectors_json(const struct cw_decl_selector *sel, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, selector_json(&sel[i]));
+	return a;
+}
+
+static json_t *source_json(const struct cw_decl_source *src)
+{
+	json_t *o = json_object();
+
+	if (src->fetch)
+		json_object_set_new(o, "fetch", json_string(src->fetch));
+	if (src->n_select)
+		json_object_set_new(o, "select",
+				    selectors_json(src->select, src->n_select));
+	if (src->n_remove)
+		json_object_set_new(o, "remove",
+				    selectors_json(src->remove, src->n_remove));
+	if (src->n_filters) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < src->n_filters; i++) {
+			const struct cw_decl_filter *f = &src->filters[i];
+			if (f->params.n) {
+				json_t *p = json_array(), *fo = json_object();
+				for (size_t k = 0; k < f->params.n; k++)
+					json_array_append_new(
+						p, json_string(f->params.v[k]));
+				json_object_set_new(fo, f->name, p);
+				json_array_append_new(a, fo);
+			} else {
+				json_array_append_new(a, json_string(f->name));
+			}
+		}
+		json_object_set_new(o, "filter", a);
+	}
+	if (src->execute_client_scripts >= 0)
+		json_object_set_new(o, "executeClientScripts",
+				    json_boolean(src->execute_client_scripts));
+	return o;
+}
+
+int cw_decl_doc_to_json(struct cw_buf *out, const struct cw_decl_doc *doc)
+{
+	json_t *o;
+	char *text;
+	int rc;
+
+	/*
+	 * Shared defaults were applied to each source when the declaration
+	 * was read, so a combine document is written with per-source fields.
+	 */
+	if (doc->combine || doc->n_sources != 1) {
+		json_t *a = json_array();
+		o = json_object();
+		for (size_t i = 0; i < doc->n_sources; i++)
+			json_array_append_new(a, source_json(&doc->sources[i]));
+		json_object_set_new(o, "combine", a);
+	} else {
+		o = source_json(&doc->sources[0]);
+	}
+	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!text)
+		return CW_ERROR;
+	rc = cw_buf_adds(out, text);
+	free(text);
+	return rc;
+}
+
+int cw_decl_doc_from_json(struct cw_decl_service **out, const char *service,
+			  const char *type, const char *json,
+			  struct cw_err *err)
+{
+	json_t *entry, *root, *terms;
+	json_error_t je;
+	char *text;
+	int rc;
+
+	*out = NULL;
+	entry = json_loads(json, 0, &je);
+	if (!entry)
+		return cw_err_set(err, CW_EPARSE,
+				  "stored declaration of '%s/%s':%d:%d: %s",
+				  service, type, je.line, je.column, je.text);
+	root = json_object();
+	terms = json_object();
+	json_object_set_new(root, "name", json_string(service));
+	json_object_set_new(terms, type, entry);
+	json_object_set_new(root, "terms", terms);
+	text = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	rc = cw_decl_read_buffer(out, service, text, strlen(text), NULL, err);
+	free(text);
+	return rc;
+}

@@ -1,0 +1,311 @@
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+static char dbpath[256];
+
+static int setup(void **state)
+{
+	char dir[] = "/tmp/cw-store-XXXXXX";
+	(void)state;
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(dbpath, sizeof(dbpath), "%s/sub/dir/test.db", dir);
+	return 0;
+}
+
+/* A segmentation with one top-level provision per paragraph. */
+static struct cw_segmentation *paragraphs(const char *text, size_t len)
+{
+	struct cw_segmentation *seg = cw_calloc(1, sizeof(*seg));
+	size_t cap = 0, start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		bool cut = i == len || (i + 1 < len && text[i] == '\n' &&
+					 text[i + 1] == '\n');
+		if (!cut || i + (i < len ? 2 : 0) <= start)
+			continue;
+		size_t end = i == len ? len : i + 2;
+		CW_GROW(seg->items, cap, seg->n + 1);
+		struct cw_provision *p = &seg->items[seg->n];
+		p->key = cw_asprintf("p%zu", seg->n + 1);
+		p->title = cw_strdup(seg->n ? "" : "First");
+		p->level = 1;
+		p->parent = -1;
+		p->start = start;
+		p->end = end;
+		p->body = start;
+		cw_sha256_hex(text + start, end - start, p->hash);
+		seg->n++;
+		start = end;
+		if (end == len)
+			break;
+	}
+	return seg;
+}
+
+static void record(struct cw_store *s, int64_t doc, const char *text,
+		   const char *at, int expect)
+{
+	struct cw_err err = CW_ERR_INIT;
+	size_t len = strlen(text);
+	struct cw_segmentation *seg = paragraphs(text, len);
+	struct cw_store_version_in in = {
+		.text = text, .len = len, .seg = seg, .recorded_at = at,
+		.origin = "test",
+	};
+	int64_t id = 0;
+	int rc = cw_store_record_version(s, doc, &in, &id, &err);
+
+	if (rc != expect)
+		fail_msg("record: %d (%s), expected %d", rc, err.msg, expect);
+	assert_true(id > 0);
+	cw_segment_free(seg);
+}
+
+static void test_store__versions_roundtrip_and_dedupe(void **state)
+{
+	struct cw_store *s = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_doc doc;
+	struct cw_store_version v;
+	struct cw_store_stats st;
+	struct cw_buf text = CW_BUF_INIT;
+	struct cw_segmentation *seg = NULL;
+	int64_t doc_id;
+	(void)state;
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_schema_version(s), 1);
+	assert_int_equal(cw_store_put_service(s, "Acme", "Acme Inc.", NULL,
+					      NULL, &err), CW_OK);
+	assert_int_equal(cw_store_put_document(s, "Acme", "Terms of Service",
+					       "{\"fetch\":\"https://a.example/tos\"}",
+					       &doc_id, &err), CW_OK);
+	assert_int_equal(cw_store_put_document(s, "Nobody", "Terms of Service",
+					       NULL, NULL, &err), CW_ENOTFOUND);
+
+	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou agree.\n", "2024-01-01T00:00:00Z", CW_OK);
+	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou agree.\n", "2024-01-02T00:00:00Z", CW_EUNCHANGED);
+	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou must agree.\n", "2024-01-03T00:00:00Z", CW_OK);
+	/* flapping back to the first text: a new version, no new text blob */
+	cw_store_stats(s, &st, &err);
+	int64_t blobs_before = st.blobs;
+	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou agree.\n", "2024-01-04T00:00:00Z", CW_OK);
+	cw_store_stats(s, &st, &err);
+	assert_int_equal(st.versions, 3);
+	assert_int_equal(st.blobs, blobs_before);
+
+	assert_int_equal(cw_store_find_document(s, "Acme", "Terms of Service",
+						&doc, &err), CW_OK);
+	assert_int_equal(doc.n_versions, 3);
+	assert_string_equal(doc.latest_at, "2024-01-04T00:00:00Z");
+	cw_store_doc_release(&doc);
+
+	assert_int_equal(cw_store_get_version(s, doc_id, -1, &v, &err), CW_OK);
+	assert_int_equal(v.seq, 2);
+	assert_int_equal(cw_store_load_text(s, v.id, &text, &err), CW_OK);
+	assert_string_equal(text.ptr, "Intro.\n\n1. Terms\n\nYou must agree.\n");
+	assert_int_equal(cw_store_load_provisions(s, v.id, &seg, &err), CW_OK);
+	assert_int_equal(seg->n, 3);
+	assert_string_equal(seg->items[0].key, "p1");
+	assert_string_equal(seg->items[0].title, "First");
+	assert_int_equal(seg->items[2].end, text.len);
+	char h[CW_SHA256_HEX];
+	cw_sha256_hex(text.ptr + seg->items[2].start,
+		      seg->items[2].end - seg->items[2].start, h);
+	assert_string_equal(seg->items[2].hash, h);
+	cw_segment_free(seg);
+	cw_store_version_release(&v);
+
+	assert_int_equal(cw_store_get_version_at(s, doc_id, "2024-01-03T12:00:00Z",
+						 &v, &err), CW_OK);
+	assert_int_equal(v.seq, 2);
+	cw_store_version_release(&v);
+	assert_int_equal(cw_store_get_version(s, doc_id, 9, &v, &err),
+			 CW_ENOTFOUND);
+	assert_int_equal(cw_store_check(s, &err), CW_OK);
+	cw_buf_release(&text);
+	cw_store_close(s);
+}
+
+static void test_store__snapshots_stored_once(void **state)
+{
+	struct cw_store *s = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_page pages[2] = {
+		{ "<p>a</p>", 8, "https://a.example/1", "text/html", "utf-8" },
+		{ "<p>b</p>", 8, "https://a.example/2", "text/html", NULL },
+	};
+	struct cw_store_page_data *got = NULL;
+	size_t n = 0;
+	int64_t id1, id2, doc;
+	bool fresh;
+	(void)state;
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_put_service(s, "Snap", NULL, NULL, NULL, &err), CW_OK);
+	assert_int_equal(cw_store_put_document(s, "Snap", "Privacy Policy", NULL,
+					       &doc, &err), CW_OK);
+	assert_int_equal(cw_store_add_snapshot(s, doc, pages, 2,
+					       "2024-01-01T00:00:00Z", &id1,
+					       &fresh, &err), CW_OK);
+	assert_true(fresh);
+	assert_int_equal(cw_store_add_snapshot(s, doc, pages, 2,
+					       "2024-01-02T00:00:00Z", &id2,
+					       &fresh, &err), CW_OK);
+	assert_false(fresh);
+	assert_int_equal(id1, id2);
+	assert_int_equal(cw_store_get_snapshot(s, id1, &got, &n, &err), CW_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(got[1].data.ptr, "<p>b</p>");
+	assert_string_equal(got[0].url, "https://a.example/1");
+	assert_null(got[1].charset);
+	cw_store_pages_free(got, n);
+
+	struct cw_store_attempt a = {
+		.doc_id = doc, .at = "2024-01-02T00:00:00Z",
+		.url = "https://a.example/1", .status = 503,
+		.outcome = CW_STORE_FAILED, .error = "HTTP 503",
+	};
+	assert_int_equal(cw_store_add_attempt(s, &a, &err), CW_OK);
+	cw_store_close(s);
+}
+
+static void test_store__changes_filter_by_materiality(void **state)
+{
+	struct cw_store *s = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_change *cs = NULL;
+	struct cw_store_version v1, v2;
+	size_t n = 0;
+	int64_t doc;
+	(void)state;
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_put_service(s, "Chg", NULL, NULL, NULL, &err), CW_OK);
+	assert_int_equal(cw_store_put_document(s, "Chg", "Terms of Service",
+					       NULL, &doc, &err), CW_OK);
+	record(s, doc, "One.\n", "2024-02-01T00:00:00Z", CW_OK);
+	record(s, doc, "Two.\n", "2024-02-02T00:00:00Z", CW_OK);
+	record(s, doc, "Three.\n", "2024-02-03T00:00:00Z", CW_OK);
+	assert_int_equal(cw_store_get_version(s, doc, 2, &v1, &err), CW_OK);
+	assert_int_equal(cw_store_get_version(s, doc, 3, &v2, &err), CW_OK);
+	struct cw_store_change_in c1 = { doc, 0, v1.id, "cosmetic", 1, "{\"a\":1}" };
+	struct cw_store_change_in c2 = { doc, v1.id, v2.id, "substantive", 2, "{\"b\":2}" };
+	assert_int_equal(cw_store_begin(s, &err), CW_OK);
+	assert_int_equal(cw_store_put_change(s, &c1, NULL, &err), CW_OK);
+	assert_int_equal(cw_store_put_change(s, &c2, NULL, &err), CW_OK);
+	assert_int_equal(cw_store_commit(s, &err), CW_OK);
+	struct cw_store_change_query q = { .min_materiality = "editorial" };
+	assert_int_equal(cw_store_list_changes(s, &q, &cs, &n, &err), CW_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(cs[0].json, "{\"b\":2}");
+	assert_int_equal(cs[0].to_seq, 3);
+	cw_store_changes_free(cs, n);
+	struct cw_store_change_query q2 = { .since = "2024-02-03T00:00:00Z" };
+	assert_int_equal(cw_store_list_changes(s, &q2, &cs, &n, &err), CW_OK);
+	assert_int_equal(n, 1);
+	cw_store_changes_free(cs, n);
+
+	/* a rolled-back transaction leaves nothing behind */
+	assert_int_equal(cw_store_begin(s, &err), CW_OK);
+	record(s, doc, "Four.\n", "2024-02-04T00:00:00Z", CW_OK);
+	cw_store_rollback(s);
+	struct cw_store_version last;
+	assert_int_equal(cw_store_get_version(s, doc, 0, &last, &err), CW_OK);
+	assert_int_equal(last.seq, 3);
+	cw_store_version_release(&last);
+	cw_store_version_release(&v1);
+	cw_store_version_release(&v2);
+	cw_store_close(s);
+}
+
+/* A real history, compressed against itself: must be far smaller. */
+static void test_store__real_history_compresses(void **state)
+{
+	const char *shared = getenv("CW_SHARED");
+	char dir[1024];
+	struct dirent **names = NULL;
+	struct cw_store *s = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_stats st;
+	int64_t doc;
+	int n, used = 0;
+	size_t raw = 0;
+	(void)state;
+
+	snprintf(dir, sizeof(dir), "%s/corpus/versions/Instagram/Terms of Service",
+		 shared ? shared : "../shared");
+	if (!cw_dir_exists(dir)) {
+		print_message("skipped: '%s' not found\n", dir);
+		skip();
+	}
+	n = scandir(dir, &names, NULL, alphasort);
+	assert_true(n > 40);
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_put_service(s, "Instagram", NULL, NULL, NULL, &err), CW_OK);
+	assert_int_equal(cw_store_put_document(s, "Instagram", "Terms of Service",
+					       NULL, &doc, &err), CW_OK);
+	assert_int_equal(cw_store_begin(s, &err), CW_OK);
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.' && used < 120) {
+			char *path = cw_asprintf("%s/%s", dir, names[i]->d_name);
+			struct cw_buf b = CW_BUF_INIT;
+			assert_int_equal(cw_file_read(&b, path, 1 << 24, &err), CW_OK);
+			struct cw_segmentation *seg = paragraphs(b.ptr, b.len);
+			struct cw_store_version_in in = {
+				.text = b.ptr, .len = b.len, .seg = seg,
+				.recorded_at = names[i]->d_name, .origin = "import",
+			};
+			int rc = cw_store_record_version(s, doc, &in, NULL, &err);
+			assert_true(rc == CW_OK || rc == CW_EUNCHANGED);
+			raw += b.len;
+			used++;
+			cw_segment_free(seg);
+			cw_buf_release(&b);
+			free(path);
+		}
+		free(names[i]);
+	}
+	free(names);
+	assert_int_equal(cw_store_commit(s, &err), CW_OK);
+	assert_int_equal(cw_store_stats(s, &st, &err), CW_OK);
+	print_message("%d versions, %zu raw bytes, %lld stored bytes (%.1fx)\n",
+		      used, raw, (long long)st.stored_bytes,
+		      (double)raw / (double)st.stored_bytes);
+	/* delta compression against the previous version: at least 20x */
+	assert_true((size_t)st.stored_bytes * 20 < raw);
+
+	/* every version reads back byte for byte, in any order */
+	struct cw_store_version *vs = NULL;
+	size_t nv = 0;
+	assert_int_equal(cw_store_list_versions(s, doc, &vs, &nv, &err), CW_OK);
+	for (size_t k = nv; k-- > 0;) {
+		struct cw_buf t = CW_BUF_INIT;
+		char h[CW_SHA256_HEX];
+		assert_int_equal(cw_store_load_text(s, vs[k].id, &t, &err), CW_OK);
+		cw_sha256_hex(t.ptr, t.len, h);
+		assert_string_equal(h, vs[k].text_hash);
+		cw_buf_release(&t);
+	}
+	cw_store_versions_free(vs, nv);
+	assert_int_equal(cw_store_check(s, &err), CW_OK);
+	cw_store_close(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_store__versions_roundtrip_and_dedupe),
+		cmocka_unit_test(test_store__snapshots_stored_once),
+		cmocka_unit_test(test_store__changes_filter_by_materiality),
+		cmocka_unit_test(test_store__real_history_compresses),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
