@@ -22,6 +22,7 @@
  *   /status/CODE      that status with a short body
  *   /redirect/N       N redirects, then 200
  *   /loop             a redirect loop (/loop -> /loop2 -> /loop)
+ *   /to?u=URL         a redirect to URL (any scheme)
  *   /big/BYTES        a text/html body of BYTES bytes
  *   /hang             never answers (until --hang-ms or the client leaves)
  *   /slow             a body sent in 16 pieces, --slow-ms apart
@@ -575,6 +576,13 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url)
 					"text/html; charset=utf-8", 0);
 		}
 		snprintf(to, sizeof(to), "/redirect/%ld", n - 1);
+		return redirect(c, to);
+	}
+	if (strcmp(url, "/to") == 0) {
+		const char *to = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+							     "u");
+		if (!to || !*to)
+			return simple(c, 400, "text/plain", "use /to?u=URL\n");
 		return redirect(c, to);
 	}
 	if (strcmp(url, "/loop") == 0)

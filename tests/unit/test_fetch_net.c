@@ -536,6 +536,15 @@ static void test_fetch_net__protocols_limited(void **state)
 	assert_int_equal(r.body.len, 0);
 	assert_int_equal(cw_fetch_url(&r, "gopher://127.0.0.1/", &o, &e),
 			 CW_EBLOCKED);
+	/* nor may a redirect lead elsewhere */
+	if (main_srv.pid > 0) {
+		char *url = url_of(&main_srv, "/to?u=file:///etc/passwd");
+
+		assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_EBLOCKED);
+		assert_non_null(strstr(e.msg, url));
+		assert_null(strstr(cw_buf_str(&r.body), "root:"));
+		free(url);
+	}
 	cw_fetch_result_release(&r);
 }
 
@@ -957,6 +966,59 @@ static void test_fetch_net__multi_many_docs_politely(void **state)
 	server_stop(&srv);
 }
 
+static void test_fetch_net__multi_final_errors_not_retried(void **state)
+{
+	struct collect c;
+	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+	struct cw_fetch_multi *m = NULL;
+	struct cw_err e = CW_ERR_INIT;
+	char *blocked, *patient;
+
+	(void)state;
+	NEED_SERVER();
+	memset(&c, 0, sizeof(c));
+	mo.fetch.allow_private = false;
+	mo.max_attempts = 5;
+	mo.backoff_ms = 10;
+	mo.on_done = on_done;
+	mo.ctx = &c;
+	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
+	blocked = url_of(&main_srv, "/doc/0");
+	{
+		struct cw_fetch_multi_req rq = { blocked, NULL, NULL,
+						 (void *)(intptr_t)0 };
+		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
+	}
+	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
+	assert_int_equal(c.n, 1);
+	/* a refusal is policy, not a transient connect failure */
+	assert_int_equal(c.items[0].rc, CW_EBLOCKED);
+	assert_int_equal(c.items[0].attempts, 1);
+	assert_non_null(strstr(c.items[0].msg, "'127.0.0.1'"));
+	cw_fetch_multi_free(m);
+
+	/* a Retry-After longer than backoff_max_ms ends the request */
+	mo.fetch.allow_private = true;
+	mo.backoff_max_ms = 500;
+	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
+	patient = url_of(&main_srv, "/flaky/patience/3");
+	{
+		struct cw_fetch_multi_req rq = { patient, NULL, NULL,
+						 (void *)(intptr_t)1 };
+		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
+	}
+	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
+	assert_int_equal(c.n, 2);
+	assert_int_equal(c.items[1].rc, CW_EHTTP);
+	assert_int_equal(c.items[1].status, 503);
+	assert_int_equal(c.items[1].attempts, 1);
+	assert_non_null(strstr(c.items[1].msg, "Retry-After 1s"));
+	cw_fetch_multi_free(m);
+	collect_release(&c);
+	free(blocked);
+	free(patient);
+}
+
 static void test_fetch_net__multi_memory_cap(void **state)
 {
 	struct server srv;
@@ -1108,6 +1170,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_net__browser_process_handling),
 		cmocka_unit_test(test_fetch_net__browser_renders_page),
 		cmocka_unit_test(test_fetch_net__multi_many_docs_politely),
+		cmocka_unit_test(test_fetch_net__multi_final_errors_not_retried),
 		cmocka_unit_test(test_fetch_net__multi_memory_cap),
 		cmocka_unit_test(test_fetch_net__multi_conditional_after_pass),
 	};
