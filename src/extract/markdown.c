@@ -961,6 +961,9 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 		const char *href = url_attr(t, i, "href");
 		if (!href || !*href)
 			break;
+		/* link text on one line: Open Terms Archive's versions never
+		 * break it, even around block content */
+		trim_js(&c, &n);
 		putc_(m, r, '[');
 		put(m, r, c, n);
 		puts_(m, r, "](");
