@@ -706,6 +706,8 @@ static void classify(struct ctx *c, size_t i)
 		size_t r = skip_anchor(t, q, e);
 		if (r + 1 < e && t[r] == '*' && t[r + 1] == '*')
 			r += 2;
+		else if (r < e && t[r] == '[')
+			r++; /* "### [A. Definitions](#a-definitions)" */
 		size_t lr = parse_label(t, r, e, &cd.num);
 		cd.tstart = lr ? skip_ws(t, lr, e) : q;
 		cd.tend = te > cd.tstart ? te : cd.tstart;
@@ -743,9 +745,12 @@ static void classify(struct ctx *c, size_t i)
 		if (!title_after(c, i, lr, e, bold, m, true, &cd)) {
 			if (cd.num.style != NS_DECK)
 				return;
-			/* "1.1 We grant you ...": numbered, no title */
+			/* "1.1 We grant you ...": numbered, no title; a
+			 * number alone on its line is a stray (tooltips) */
 			cd.tstart = cd.tend = lr;
 			cd.body = skip_ws(t, lr, e);
+			if (cd.body >= ln->e)
+				return;
 			cd.titleonly = false;
 		}
 		if (is_date_line(t, cd.tstart, cd.tend))

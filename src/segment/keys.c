@@ -7,7 +7,7 @@
 
 #define TITLE_MAX 200 /* bytes of a cleaned title */
 #define TITLE_SCAN 800 /* bytes of raw heading text looked at */
-#define SLUG_MAX 48
+#define SLUG_MAX 64 /* bytes of a slug, hash tag included */
 
 /* Length of the UTF-8 sequence starting with byte c (1 for invalid) */
 static size_t u8len(unsigned char c)
@@ -129,6 +129,8 @@ char *cw_seg_title(const char *t, size_t a, size_t b)
 	return res;
 }
 
+static uint64_t fnv1a(const char *s);
+
 char *cw_seg_slug(const char *title)
 {
 	char buf[SLUG_MAX * 2 + 8];
@@ -178,18 +180,28 @@ char *cw_seg_slug(const char *title)
 		o += k;
 		p += k;
 	}
-	if (o > SLUG_MAX) {
-		/* cut at a word boundary when there is one in the second half */
-		size_t cut = u8cut(buf, o, SLUG_MAX);
+	while (o && buf[o - 1] == '-')
+		o--;
+	if (o > SLUG_MAX || p < n) {
+		/* Long titles differ at the end as often as at the start
+		 * ("Who can view ... in ChatGPT Business?" / "... for
+		 * Teachers?"): keep the head, cut at a word boundary, and
+		 * add a short hash of the whole title so that the key stays
+		 * distinct and, for the same title, the same. */
+		char tag[8];
+		size_t cut = u8cut(buf, o, SLUG_MAX - 7);
 		for (size_t q = cut; q > SLUG_MAX / 2; q--)
 			if (buf[q] == '-') {
 				cut = q;
 				break;
 			}
-		o = cut;
+		snprintf(tag, sizeof(tag), "-%06x",
+			 (unsigned)(fnv1a(title) & 0xFFFFFF));
+		while (cut && buf[cut - 1] == '-')
+			cut--;
+		memcpy(buf + cut, tag, 7);
+		o = cut + 7;
 	}
-	while (o && buf[o - 1] == '-')
-		o--;
 	return cw_strndup(buf, o);
 }
 

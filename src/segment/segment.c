@@ -28,6 +28,7 @@
 #define STACK_MAX 16
 #define CONT_GAP 3    /* "4." may follow "1." when 2 and 3 were body */
 #define TITLE_ZONE 1024 /* a document title sits in the first bytes */
+#define ATX_H1 8        /* signature of an unnumbered "# " heading */
 
 struct sentry {
 	int sig;
@@ -85,35 +86,76 @@ static int interps(const struct numlabel *nl, struct numlabel out[2])
 	return 2;
 }
 
-/* How many candidates carry each signature (for the title rule) */
-static size_t count_sig(const struct candv *cv, int sig)
+/* Same raw title text (blanks and emphasis around it ignored) */
+static bool same_title(const char *t, const struct cand *a, const struct cand *b)
 {
-	size_t n = 0;
+	size_t as = a->tstart, ae = a->tend, bs = b->tstart, be = b->tend;
 
+	while (as < ae && strchr(" \t*_", t[as]))
+		as++;
+	while (ae > as && strchr(" \t*_", t[ae - 1]))
+		ae--;
+	while (bs < be && strchr(" \t*_", t[bs]))
+		bs++;
+	while (be > bs && strchr(" \t*_", t[be - 1]))
+		be--;
+	return ae - as == be - bs && memcmp(t + as, t + bs, ae - as) == 0;
+}
+
+/*
+ * The document title is not a level above every section: mark (level -1)
+ * every candidate of signature `sig` when they are all unnumbered and all
+ * carry the same title (pages often render the title twice). Returns
+ * whether it did.
+ */
+static bool mark_title(struct candv *cv, const char *t, int sig, int sclass)
+{
+	const struct cand *first = NULL;
+
+	for (size_t i = 0; i < cv->n; i++) {
+		const struct cand *c = &cv->v[i];
+		if (c->sig != sig || c->sclass != sclass)
+			continue;
+		if (c->num.style != NS_NONE)
+			return false;
+		if (!first)
+			first = c;
+		else if (!same_title(t, first, c))
+			return false;
+	}
+	if (!first)
+		return false;
 	for (size_t i = 0; i < cv->n; i++)
-		n += cv->v[i].sig == sig;
-	return n;
+		if (cv->v[i].sig == sig && cv->v[i].sclass == sclass)
+			cv->v[i].level = -1;
+	return true;
 }
 
 /*
  * Assign levels; move the accepted candidates to the front of cv (in
  * order), with level and parent (an index among the accepted) set.
  */
-static void assign_levels(struct candv *cv, int max_depth)
+static void assign_levels(struct candv *cv, const char *text, int max_depth)
 {
 	struct sentry st[STACK_MAX];
 	int depth = 0;
 	size_t nacc = 0;
-	size_t first = 0;
 
+	/* the document title: the first heading if unnumbered and its kind
+	 * only ever carries that title; or the H1, when every H1 is that
+	 * title, wherever it is (pages put navigation before it, and
+	 * whether they do must not re-key every section below it) */
 	if (cv->n > 1 && cv->v[0].num.style == NS_NONE &&
-	    cv->v[0].start < TITLE_ZONE && cv->v[0].sclass <= SC_HEADING &&
-	    count_sig(cv, cv->v[0].sig) == 1)
-		first = 1; /* the document's title */
+	    cv->v[0].start < TITLE_ZONE && cv->v[0].sclass <= SC_HEADING)
+		mark_title(cv, text, cv->v[0].sig, cv->v[0].sclass);
+	mark_title(cv, text, ATX_H1, SC_ATX);
 
-	for (size_t i = first; i < cv->n; i++) {
+	for (size_t i = 0; i < cv->n; i++) {
 		struct cand c = cv->v[i];
 		int k = -1;
+
+		if (c.level < 0)
+			continue;
 
 		if (c.sclass == SC_ATX) {
 			while (depth > 0 && (st[depth - 1].sclass != SC_ATX ||
@@ -266,7 +308,7 @@ int cw_segment_text(struct cw_segmentation **out, const char *text, size_t len,
 		return CW_OK;
 
 	cw_seg_candidates(&cv, text, len);
-	assign_levels(&cv, o.max_depth);
+	assign_levels(&cv, text, o.max_depth);
 	/* a preamble when there is text before the first heading, or no
 	 * heading at all */
 	if (cv.n == 0 || (cv.v[0].start > 0 && !all_space(text, cv.v[0].start)))

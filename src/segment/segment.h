@@ -26,7 +26,8 @@
  * heading, bold line, bold lead-in "**Minimum age**. ...") gets a slug of
  * its title under its parent's key: "registration-and-access.minimum-age"
  * (lower-case ASCII letters and digits, other scripts kept as UTF-8,
- * everything else a '-', at most 48 bytes). A slug, not an ordinal,
+ * everything else a '-'; past 64 bytes cut at a word and tagged
+ * with 6 hex digits of a hash of the whole title). A slug, not an ordinal,
  * because inserting an unrelated section must not rename the others:
  * diff matches provisions of two versions by key first. "s<n>" (n the
  * heading's ordinal) is used only when a title has no letter or digit.
