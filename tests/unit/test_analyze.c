@@ -1,0 +1,955 @@
+/*
+ * Tests of the governance knowledge of the analyze module: the taxonomy
+ * and regulations as data (loader and validator), rule-based detection,
+ * parameters, exposure and interpretive notes, on the real Stability AI
+ * Terms of Service (../shared/seeds) and on real documents of the corpus.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "analyze/notes.h"
+#include "analyze/params.h"
+#include "analyze/taxonomy.h"
+#include "segment/segment.h"
+
+#define STABILITY_SEED "seeds/002_7ae7b45475604c64.txt"
+
+static struct cw_taxonomy *tax; /* loaded once from the real data */
+
+static char *env_path(const char *var, const char *fallback_rel)
+{
+	const char *v = getenv(var);
+	const char *root = getenv("CW_SOURCE_ROOT");
+
+	if (v && *v)
+		return cw_strdup(v);
+	if (!root || !*root)
+		root = CW_SOURCE_ROOT;
+	return cw_asprintf("%s/%s", root, fallback_rel);
+}
+
+static int setup(void **state)
+{
+	struct cw_err err = CW_ERR_INIT;
+	char *data = env_path("CW_DATA_DIR", "data");
+	int rc = cw_taxonomy_load(&tax, data, &err);
+
+	(void)state;
+	if (rc)
+		fprintf(stderr, "taxonomy: %s\n", err.msg);
+	free(data);
+	return rc;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	cw_taxonomy_free(tax);
+	return 0;
+}
+
+/* Read a file of the shared folder; NULL (and a message) when absent. */
+static bool read_shared(struct cw_buf *out, const char *rel)
+{
+	struct cw_err err = CW_ERR_INIT;
+	char *shared = env_path("CW_SHARED", "../shared");
+	char *path = cw_asprintf("%s/%s", shared, rel);
+	bool ok = cw_file_read(out, path, 1u << 24, &err) == CW_OK;
+
+	if (!ok)
+		fprintf(stderr, "skipped: %s not found\n", path);
+	free(shared);
+	free(path);
+	return ok;
+}
+
+/* ---- loading the real data ---- */
+
+static void test_analyze__taxonomy_loads_real_data(void **state)
+{
+	static const char *const claudette[] = {
+		"mandatory_arbitration", "unilateral_change", "content_removal",
+		"jurisdiction", "choice_of_law", "limitation_of_liability",
+		"unilateral_termination", "contract_by_using",
+		"privacy_policy_by_reference"
+	};
+	static const char *const required[] = {
+		"operator_end_user_responsibility", "acceptable_use",
+		"automated_access", "api_key_non_transfer",
+		"training_on_user_data", "input_output_ownership",
+		"indemnification", "warranty_disclaimer", "class_action_waiver",
+		"arbitration_opt_out", "eligibility_min_age", "account_security",
+		"credits_and_refunds", "auto_renewal", "inactivity_deletion",
+		"export_controls", "copyright_complaints", "feedback_licence",
+		"confidentiality", "assignment", "severability", "force_majeure",
+		"notices", "beta_features", "third_party_services",
+		"content_licence_to_provider", "moderation", "suspension",
+		"data_retention", "subprocessors"
+	};
+	struct cw_taxonomy_stats st;
+
+	(void)state;
+	cw_taxonomy_stats(&st, tax);
+	assert_true(st.categories >= 40);
+	assert_true(st.instruments >= 17);
+	assert_true(st.verified <= st.articles);
+	for (size_t i = 0; i < sizeof(claudette) / sizeof(*claudette); i++) {
+		const struct cw_tax_category *c = cw_taxonomy_find(tax, claudette[i]);
+		assert_non_null(c);
+		assert_non_null(c->claudette);
+	}
+	for (size_t i = 0; i < sizeof(required) / sizeof(*required); i++)
+		assert_non_null(cw_taxonomy_find(tax, required[i]));
+	/* every category is complete and its references resolved */
+	for (size_t i = 0; i < cw_taxonomy_count(tax); i++) {
+		const struct cw_tax_category *c = cw_taxonomy_at(tax, i);
+		assert_true(c->npatterns > 0);
+		assert_true(c->nactions > 0);
+		assert_true(strlen(c->definition) > 20);
+		assert_int_equal(cw_taxonomy_index(tax, c), (long)i);
+		for (size_t r = 0; r < c->nregs; r++) {
+			assert_non_null(c->regs[r].inst);
+			assert_non_null(c->regs[r].art);
+		}
+	}
+	assert_null(cw_taxonomy_find(tax, "no_such_category"));
+}
+
+static void test_analyze__regulation_lookup(void **state)
+{
+	const struct cw_tax_instrument *dsa, *aia, *gdpr;
+	const struct cw_tax_article *a;
+	bool staged_2025_08 = false;
+
+	(void)state;
+	dsa = cw_taxonomy_instrument(tax, "eu_dsa");
+	assert_non_null(dsa);
+	assert_string_equal(dsa->applies_from, "2024-02-17");
+	a = cw_taxonomy_article(tax, "eu_dsa", "14");
+	assert_non_null(a);
+	assert_true(a->verified);
+	aia = cw_taxonomy_instrument(tax, "eu_ai_act");
+	assert_non_null(aia);
+	assert_string_equal(aia->in_force, "2024-08-01");
+	for (size_t i = 0; i < aia->nstages; i++)
+		staged_2025_08 |= !strcmp(aia->stages[i].date, "2025-08-02");
+	assert_true(staged_2025_08);
+	a = cw_taxonomy_article(tax, "eu_ai_act", "50");
+	assert_non_null(a);
+	assert_string_equal(a->applies_from, "2026-08-02");
+	gdpr = cw_taxonomy_instrument(tax, "eu_gdpr");
+	assert_string_equal(gdpr->applies_from, "2018-05-25");
+	assert_non_null(cw_taxonomy_article(tax, "us_faa", "§2"));
+	assert_non_null(cw_taxonomy_article(tax, "us_ca_arl", "§17602"));
+	assert_null(cw_taxonomy_article(tax, "eu_dsa", "9999"));
+	assert_null(cw_taxonomy_instrument(tax, "nope"));
+	/* instruments iterate in id order */
+	for (size_t i = 1; i < cw_taxonomy_instrument_count(tax); i++)
+		assert_true(strcmp(cw_taxonomy_instrument_at(tax, i - 1)->id,
+				   cw_taxonomy_instrument_at(tax, i)->id) < 0);
+}
+
+/* ---- the validator, on fixtures we wrote ---- */
+
+static int copy_file(const char *from, const char *to)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	int rc = cw_file_read(&b, from, 1u << 20, NULL);
+
+	if (!rc)
+		rc = cw_file_write_atomic(to, b.ptr, b.len, NULL);
+	cw_buf_release(&b);
+	return rc;
+}
+
+/* A data dir in a temporary folder: the mini fixtures plus `bad`. */
+static char *make_data_dir(const char *tests, const char *bad)
+{
+	char tmpl[] = "/tmp/cw_test_analyze_XXXXXX";
+	char *dir = cw_strdup(mkdtemp(tmpl));
+	char *p, *q;
+
+	p = cw_asprintf("%s/regulations", dir);
+	assert_int_equal(cw_mkdir_p(p, NULL), CW_OK);
+	free(p);
+	p = cw_asprintf("%s/taxonomy/categories", dir);
+	assert_int_equal(cw_mkdir_p(p, NULL), CW_OK);
+	free(p);
+	p = cw_asprintf("%s/data/analyze/mini/regulations/mini_reg.json", tests);
+	q = cw_asprintf("%s/regulations/mini_reg.json", dir);
+	assert_int_equal(copy_file(p, q), CW_OK);
+	free(p);
+	free(q);
+	p = cw_asprintf("%s/data/analyze/mini/taxonomy/lexicon.json", tests);
+	q = cw_asprintf("%s/taxonomy/lexicon.json", dir);
+	assert_int_equal(copy_file(p, q), CW_OK);
+	free(p);
+	free(q);
+	p = cw_asprintf("%s/data/analyze/bad/%s", tests, bad);
+	q = cw_asprintf("%s/taxonomy/categories/%s", dir, bad);
+	assert_int_equal(copy_file(p, q), CW_OK);
+	free(p);
+	free(q);
+	return dir;
+}
+
+static void remove_data_dir(const char *dir, const char *bad)
+{
+	char *p;
+	p = cw_asprintf("%s/taxonomy/categories/%s", dir, bad);
+	unlink(p);
+	free(p);
+	p = cw_asprintf("%s/taxonomy/lexicon.json", dir);
+	unlink(p);
+	free(p);
+	p = cw_asprintf("%s/regulations/mini_reg.json", dir);
+	unlink(p);
+	free(p);
+	static const char *const dirs[] = { "taxonomy/categories", "taxonomy",
+					    "regulations", "" };
+	for (size_t i = 0; i < 4; i++) {
+		p = cw_asprintf("%s/%s", dir, dirs[i]);
+		rmdir(p);
+		free(p);
+	}
+}
+
+static void test_analyze__validator_names_file_and_field(void **state)
+{
+	static const struct {
+		const char *file, *expect;
+	} cases[] = {
+		{ "bad_level.json",
+		  "bad_level.json': categories[1].exposure.consumer.base: "
+		  "expected one of low, medium, high" },
+		{ "bad_ref.json",
+		  "bad_ref.json': category 'test_cat': regulations[0].article: "
+		  "'mini_reg' has no article '99'" },
+		{ "bad_instrument.json",
+		  "regulations[0].instrument: no instrument 'no_such_law'" },
+		{ "bad_regex.json",
+		  "bad_regex.json': categories[0].detect.patterns[0].re: bad "
+		  "pattern at offset" },
+		{ "bad_param.json",
+		  "categories[0].params[0]: unknown parameter 'liability_kap'" },
+		{ "unknown_field.json", "categories[0].definiton: unknown field" },
+		{ "bad_effect.json",
+		  "categories[0].exposure.operator.modifiers[0].effect: expected "
+		  "an integer from -2 to 2" },
+		{ "bad_claudette.json",
+		  "categories[0].claudette: code 'a' belongs to category "
+		  "'mandatory_arbitration', not 'test_cat'" },
+		{ "dup_id.json", "category 'test_cat' is also defined" },
+		{ "bad_syntax.json", "bad_syntax.json':3:" },
+		/* a valid file still lacks the nine CLAUDETTE categories */
+		{ "good.json", "CLAUDETTE category 'mandatory_arbitration'" },
+	};
+	const char *tests_env = getenv("CW_TESTS");
+	char *tests = tests_env && *tests_env ? cw_strdup(tests_env)
+					      : env_path("CW_TESTS", "tests");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct cw_err err = CW_ERR_INIT;
+		struct cw_taxonomy *t = (struct cw_taxonomy *)1;
+		char *dir = make_data_dir(tests, cases[i].file);
+		int rc = cw_taxonomy_load(&t, dir, &err);
+
+		if (!strstr(err.msg, cases[i].expect))
+			fprintf(stderr, "case %s: got \"%s\"\n", cases[i].file,
+				err.msg);
+		assert_int_not_equal(rc, CW_OK);
+		assert_null(t);
+		assert_int_equal(err.rc, rc);
+		assert_non_null(strstr(err.msg, cases[i].expect));
+		remove_data_dir(dir, cases[i].file);
+		free(dir);
+	}
+	free(tests);
+}
+
+/* ---- helpers over a segmented document ---- */
+
+struct doc {
+	struct cw_buf text;
+	struct cw_segmentation *seg;
+};
+
+static bool doc_load(struct doc *d, const char *rel)
+{
+	struct cw_err err = CW_ERR_INIT;
+
+	cw_buf_init(&d->text, 0);
+	d->seg = NULL;
+	if (!read_shared(&d->text, rel))
+		return false;
+	assert_int_equal(cw_segment_text(&d->seg, d->text.ptr, d->text.len,
+					 NULL, &err),
+			 CW_OK);
+	return true;
+}
+
+static void doc_free(struct doc *d)
+{
+	cw_segment_free(d->seg);
+	cw_buf_release(&d->text);
+}
+
+static const struct cw_provision *prov(const struct doc *d, const char *key)
+{
+	long i = cw_segment_find(d->seg, key);
+	if (i < 0)
+		fprintf(stderr, "no provision '%s'\n", key);
+	assert_true(i >= 0);
+	return &d->seg->items[i];
+}
+
+/* Is `id` among the categories the rules detect in provision `key`? */
+static const struct cw_tax_match *detect_in(struct cw_tax_matches *m,
+					    const struct doc *d,
+					    const char *key, const char *id)
+{
+	const struct cw_provision *p = prov(d, key);
+
+	cw_tax_matches_release(m);
+	assert_int_equal(cw_taxonomy_detect(m, tax, p->title,
+					    d->text.ptr + p->start,
+					    p->end - p->start, NULL),
+			 CW_OK);
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->items[i].cat->id, id))
+			return &m->items[i];
+	fprintf(stderr, "'%s' not detected in '%s'\n", id, key);
+	return NULL;
+}
+
+/* Parameters of category `id` in provision `key`. */
+static void params_in(struct cw_params *out, const struct doc *d,
+		      const char *key, const char *id)
+{
+	const struct cw_provision *p = prov(d, key);
+
+	cw_params_release(out);
+	assert_int_equal(cw_params_for_category(out, cw_taxonomy_find(tax, id),
+						d->text.ptr + p->start,
+						p->end - p->start, p->start,
+						NULL),
+			 CW_OK);
+}
+
+static const struct cw_param *param_value(const struct cw_params *ps,
+					  int kind, const char *value)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->items[i].kind == kind &&
+		    (!value || !strcmp(ps->items[i].value, value)))
+			return &ps->items[i];
+	fprintf(stderr, "no %s = %s among %zu parameters:\n",
+		cw_params_kind_name(kind), value ? value : "*", ps->n);
+	for (size_t i = 0; i < ps->n; i++)
+		fprintf(stderr, "  %s = %s\n",
+			cw_params_kind_name(ps->items[i].kind),
+			ps->items[i].value);
+	return NULL;
+}
+
+static bool has_reg(const struct cw_tax_category *c, const char *inst,
+		    const char *art)
+{
+	for (size_t i = 0; i < c->nregs; i++)
+		if (!strcmp(c->regs[i].instrument, inst) &&
+		    (!art || !strcmp(c->regs[i].article, art)))
+			return true;
+	return false;
+}
+
+/* The span of a parameter must hold the words it was read from. */
+static void assert_span_has(const struct doc *d, const struct cw_param *p,
+			    const char *needle)
+{
+	char *span;
+
+	assert_true(p->start < p->end);
+	assert_true(p->end <= d->text.len);
+	span = cw_strndup(d->text.ptr + p->start, p->end - p->start);
+	if (!strcasestr(span, needle))
+		fprintf(stderr, "span '%s' lacks '%s'\n", span, needle);
+	assert_non_null(strcasestr(span, needle));
+	free(span);
+}
+
+/* ---- the Stability AI Terms of Service, read for an operator ---- */
+
+static void test_analyze__stability_operator(void **state)
+{
+	struct cw_tax_matches m = CW_TAX_MATCHES_INIT;
+	struct cw_params ps = CW_PARAMS_INIT;
+	const struct cw_tax_match *hit;
+	const struct cw_param *p;
+	struct cw_tax_rating r;
+	struct doc d;
+
+	(void)state;
+	if (!doc_load(&d, STABILITY_SEED)) {
+		skip();
+		return;
+	}
+
+	/* arbitration: NAM as forum, its rules, the 30-day opt-out by
+	   email, the informal period and the mass-arbitration threshold */
+	assert_non_null(detect_in(&m, &d, "13.a", "mandatory_arbitration"));
+	hit = detect_in(&m, &d, "13.d", "mandatory_arbitration");
+	assert_non_null(hit);
+	params_in(&ps, &d, "13.d", "mandatory_arbitration");
+	p = param_value(&ps, CW_PARAM_ARBITRATION_BODY, "NAM");
+	assert_non_null(p);
+	assert_string_equal(p->detail, "National Arbitration and Mediation");
+	assert_span_has(&d, p, "National Arbitration");
+	p = param_value(&ps, CW_PARAM_ARBITRATION_RULES, NULL);
+	assert_non_null(p);
+	assert_non_null(strstr(p->value, "Comprehensive Dispute Resolution"));
+	assert_true(has_reg(cw_taxonomy_find(tax, "mandatory_arbitration"),
+			    "us_faa", "§2"));
+	assert_true(has_reg(cw_taxonomy_find(tax, "mandatory_arbitration"),
+			    "eu_uctd", "Annex 1(q)"));
+
+	assert_non_null(detect_in(&m, &d, "13.b", "arbitration_opt_out"));
+	params_in(&ps, &d, "13.b", "arbitration_opt_out");
+	p = param_value(&ps, CW_PARAM_OPT_OUT_WINDOW, "30 days");
+	assert_non_null(p);
+	assert_true(p->number == 30);
+	assert_string_equal(p->unit, "days");
+	assert_span_has(&d, p, "within 30 days");
+	p = param_value(&ps, CW_PARAM_OPT_OUT_METHOD,
+			"email to legal@stability.ai");
+	assert_non_null(p);
+	assert_span_has(&d, p, "legal@stability.ai");
+
+	/* the whole dispute section gives the same facts */
+	params_in(&ps, &d, "13", "informal_dispute_resolution");
+	assert_non_null(param_value(&ps, CW_PARAM_INFORMAL_RESOLUTION_PERIOD,
+				    "60 days"));
+	params_in(&ps, &d, "13", "mass_arbitration");
+	assert_non_null(param_value(&ps, CW_PARAM_MASS_ARBITRATION_THRESHOLD,
+				    "25 claimants"));
+	assert_non_null(detect_in(&m, &d, "13.g", "class_action_waiver"));
+
+	/* the $100-or-six-months cap */
+	hit = detect_in(&m, &d, "11", "limitation_of_liability");
+	assert_non_null(hit);
+	assert_true(hit->explicit_text);
+	params_in(&ps, &d, "11", "limitation_of_liability");
+	p = param_value(&ps, CW_PARAM_LIABILITY_CAP,
+			"greater of USD 100 or fees paid in the 6 months");
+	assert_non_null(p);
+	assert_true(p->number == 100);
+	assert_string_equal(p->unit, "USD");
+	assert_true(p->number2 == 6);
+	assert_string_equal(p->unit2, "months");
+	assert_span_has(&d, p, "$100");
+	assert_span_has(&d, p, "SIX MONTHS");
+	assert_true(has_reg(hit->cat, "uk_cra", "s.65"));
+	assert_true(has_reg(hit->cat, "eu_uctd", "Annex 1(b)"));
+	assert_non_null(detect_in(&m, &d, "11", "warranty_disclaimer"));
+	assert_non_null(detect_in(&m, &d, "11", "indemnification"));
+
+	/* 18+ */
+	hit = detect_in(&m, &d, "2.a", "eligibility_min_age");
+	assert_non_null(hit);
+	params_in(&ps, &d, "2.a", "eligibility_min_age");
+	p = param_value(&ps, CW_PARAM_MIN_AGE, "18 years");
+	assert_non_null(p);
+	assert_true(p->number == 18);
+	assert_true(has_reg(hit->cat, "eu_gdpr", "8"));
+	assert_true(has_reg(hit->cat, "us_coppa", NULL));
+
+	/* California law, Los Angeles courts (exclusive) */
+	hit = detect_in(&m, &d, "13.j", "choice_of_law");
+	assert_non_null(hit);
+	assert_true(has_reg(hit->cat, "eu_rome_i", "6"));
+	params_in(&ps, &d, "13.j", "choice_of_law");
+	p = param_value(&ps, CW_PARAM_GOVERNING_LAW, "California");
+	assert_non_null(p);
+	assert_span_has(&d, p, "governed by");
+	hit = detect_in(&m, &d, "13.j", "jurisdiction");
+	assert_non_null(hit);
+	assert_true(has_reg(hit->cat, "eu_brussels_ia", "18"));
+	params_in(&ps, &d, "13.j", "jurisdiction");
+	p = param_value(&ps, CW_PARAM_FORUM, "Los Angeles, California");
+	assert_non_null(p);
+	assert_string_equal(p->detail, "exclusive");
+
+	/* bans on automated access and on transferring API keys */
+	hit = detect_in(&m, &d, "3.b", "automated_access");
+	assert_non_null(hit);
+	assert_true(hit->explicit_text);
+	assert_true(has_reg(hit->cat, "us_cfaa", NULL));
+	{
+		char *span = cw_strndup(d.text.ptr + prov(&d, "3.b")->start +
+						hit->start,
+					hit->end - hit->start);
+		assert_true(strcasestr(span, "scrape") ||
+			    strcasestr(span, "crawl"));
+		free(span);
+	}
+	hit = detect_in(&m, &d, "3.b", "api_key_non_transfer");
+	assert_non_null(hit);
+	assert_true(hit->explicit_text);
+	assert_int_equal(cw_taxonomy_rate(&r, hit->cat, CW_AUDIENCE_OPERATOR,
+					  d.text.ptr + prov(&d, "3.b")->start,
+					  prov(&d, "3.b")->end -
+						  prov(&d, "3.b")->start,
+					  NULL),
+			 CW_OK);
+	assert_int_equal(r.level, CW_LEVEL_MEDIUM);
+	assert_int_equal(r.basis, CW_EVIDENCE_EXPLICIT);
+	cw_tax_rating_release(&r);
+
+	/* the operator answers for its end users' inputs */
+	hit = detect_in(&m, &d, "4.a", "operator_end_user_responsibility");
+	assert_non_null(hit);
+	assert_true(has_reg(hit->cat, "eu_ai_act", "25"));
+	assert_true(has_reg(hit->cat, "eu_dsa", "16"));
+	assert_true(has_reg(hit->cat, "uk_osa", "s.10"));
+	assert_true(has_reg(hit->cat, "us_cda_230", NULL));
+	{
+		const struct cw_provision *pa = prov(&d, "4.a");
+		assert_int_equal(cw_taxonomy_rate(&r, hit->cat,
+						  CW_AUDIENCE_OPERATOR,
+						  d.text.ptr + pa->start,
+						  pa->end - pa->start, NULL),
+				 CW_OK);
+		assert_int_equal(r.level, CW_LEVEL_HIGH);
+		/* the "Inputs" modifier fired, with its span */
+		bool inputs = false;
+		for (size_t i = 0; i < r.napplied; i++)
+			inputs |= strstr(r.applied[i].mod->why, "content") &&
+				  r.applied[i].end > r.applied[i].start;
+		assert_true(inputs);
+		cw_tax_rating_release(&r);
+		/* a consumer reads the same clause as low exposure */
+		assert_int_equal(cw_taxonomy_rate(&r, hit->cat,
+						  CW_AUDIENCE_CONSUMER,
+						  d.text.ptr + pa->start,
+						  pa->end - pa->start, NULL),
+				 CW_OK);
+		assert_int_equal(r.level, CW_LEVEL_LOW);
+		cw_tax_rating_release(&r);
+	}
+	assert_non_null(detect_in(&m, &d, "2.b",
+				  "operator_end_user_responsibility"));
+
+	/* training on inputs, with an opt-out; credits expire; inactivity */
+	params_in(&ps, &d, "4.c", "training_on_user_data");
+	assert_non_null(param_value(&ps, CW_PARAM_TRAINING_ON_INPUTS, "yes"));
+	assert_non_null(param_value(&ps, CW_PARAM_TRAINING_OPT_OUT,
+				    "available"));
+	params_in(&ps, &d, "7.d", "credits_and_refunds");
+	assert_non_null(param_value(&ps, CW_PARAM_CREDIT_EXPIRY, "1 year"));
+	params_in(&ps, &d, "12.e", "inactivity_deletion");
+	assert_non_null(param_value(&ps, CW_PARAM_INACTIVITY_PERIOD, "1 year"));
+	params_in(&ps, &d, "12.e", "unilateral_termination");
+	assert_non_null(param_value(&ps, CW_PARAM_TERMINATION_NOTICE,
+				    "no notice"));
+
+	cw_params_release(&ps);
+	cw_tax_matches_release(&m);
+	doc_free(&d);
+}
+
+/* Every provision with a body gets at least one category. */
+static void test_analyze__stability_every_provision_categorised(void **state)
+{
+	struct cw_tax_matches m = CW_TAX_MATCHES_INIT;
+	size_t leaves = 0;
+	struct doc d;
+
+	(void)state;
+	if (!doc_load(&d, STABILITY_SEED)) {
+		skip();
+		return;
+	}
+	for (size_t i = 0; i < d.seg->n; i++) {
+		const struct cw_provision *p = &d.seg->items[i];
+		bool leaf = i + 1 >= d.seg->n ||
+			    d.seg->items[i + 1].parent != (long)i;
+		if (!leaf)
+			continue;
+		leaves++;
+		cw_tax_matches_release(&m);
+		assert_int_equal(cw_taxonomy_detect(&m, tax, p->title,
+						    d.text.ptr + p->start,
+						    p->end - p->start, NULL),
+				 CW_OK);
+		if (m.n == 0)
+			fprintf(stderr, "no category for '%s'\n", p->key);
+		assert_true(m.n > 0);
+		/* sorted by score, spans inside the provision */
+		for (size_t k = 0; k < m.n; k++) {
+			assert_true(m.items[k].score >= m.items[k].cat->min_score);
+			assert_true(m.items[k].end <= p->end - p->start);
+			if (k)
+				assert_true(m.items[k - 1].score >=
+					    m.items[k].score);
+		}
+	}
+	assert_true(leaves > 40);
+	cw_tax_matches_release(&m);
+	doc_free(&d);
+}
+
+static void test_analyze__stability_notes(void **state)
+{
+	static const char *const tracked[] = { "Terms of Service",
+					       "Privacy Policy" };
+	struct cw_notes n = CW_NOTES_INIT;
+	const struct cw_provision *p;
+	bool promptly = false, aup = false, privacy = false, discretion = false;
+	struct doc d;
+
+	(void)state;
+	if (!doc_load(&d, STABILITY_SEED)) {
+		skip();
+		return;
+	}
+	p = prov(&d, "2.b");
+	assert_int_equal(cw_notes_find(&n, tax, d.text.ptr, d.text.len,
+				       p->start, p->end, d.seg, tracked, 2,
+				       NULL),
+			 CW_OK);
+	for (size_t i = 0; i < n.n; i++)
+		promptly |= n.items[i].kind == CW_NOTE_VAGUE &&
+			    !strcmp(n.items[i].term->term, "promptly") &&
+			    !n.items[i].resolved;
+	assert_true(promptly);
+	cw_notes_release(&n);
+
+	p = prov(&d, "preamble");
+	assert_int_equal(cw_notes_find(&n, tax, d.text.ptr, d.text.len,
+				       p->start, p->end, d.seg, tracked, 2,
+				       NULL),
+			 CW_OK);
+	for (size_t i = 0; i < n.n; i++) {
+		if (n.items[i].kind != CW_NOTE_UNTRACKED)
+			continue;
+		aup |= !strcmp(n.items[i].doc_type, "Acceptable Use Policy");
+		privacy |= !strcmp(n.items[i].doc_type, "Privacy Policy");
+		assert_true(n.items[i].start >= p->start &&
+			    n.items[i].end <= p->end);
+	}
+	assert_true(aup);      /* not tracked: an evidence gap */
+	assert_false(privacy); /* tracked: no note */
+	cw_notes_release(&n);
+
+	p = prov(&d, "12.b");
+	assert_int_equal(cw_notes_find(&n, tax, d.text.ptr, d.text.len,
+				       p->start, p->end, d.seg, tracked, 2,
+				       NULL),
+			 CW_OK);
+	for (size_t i = 0; i < n.n; i++)
+		discretion |= n.items[i].kind == CW_NOTE_VAGUE &&
+			      !strcmp(n.items[i].term->type, "discretion");
+	assert_true(discretion);
+	cw_notes_release(&n);
+	doc_free(&d);
+}
+
+/* ---- other real documents ---- */
+
+static void test_analyze__corpus_documents(void **state)
+{
+	struct cw_params ps = CW_PARAMS_INIT;
+	struct cw_tax_matches m = CW_TAX_MATCHES_INIT;
+	const struct cw_param *p;
+	struct doc d;
+	int done = 0;
+
+	(void)state;
+	/* Cursor: AAA arbitration with a 30-day opt-out by email, a cap of
+	   USD 100 or six months of fees, California law, San Francisco */
+	if (doc_load(&d, "corpus/versions/Cursor/Terms of Service/2025-09-18.md")) {
+		assert_non_null(detect_in(&m, &d, "16.1", "mandatory_arbitration"));
+		params_in(&ps, &d, "16", "mandatory_arbitration");
+		assert_non_null(param_value(&ps, CW_PARAM_ARBITRATION_BODY, "AAA"));
+		params_in(&ps, &d, "16.1", "arbitration_opt_out");
+		assert_non_null(param_value(&ps, CW_PARAM_OPT_OUT_WINDOW, "30 days"));
+		assert_non_null(param_value(&ps, CW_PARAM_OPT_OUT_METHOD,
+					    "email to legal@cursor.com"));
+		params_in(&ps, &d, "15", "limitation_of_liability");
+		p = param_value(&ps, CW_PARAM_LIABILITY_CAP, NULL);
+		assert_non_null(p);
+		assert_true(p->number == 100 && p->number2 == 6);
+		params_in(&ps, &d, "2", "eligibility_min_age");
+		assert_non_null(param_value(&ps, CW_PARAM_MIN_AGE, "18 years"));
+		params_in(&ps, &d, "17", "choice_of_law");
+		assert_non_null(param_value(&ps, CW_PARAM_GOVERNING_LAW, "California"));
+		params_in(&ps, &d, "17", "jurisdiction");
+		assert_non_null(param_value(&ps, CW_PARAM_FORUM,
+					    "San Francisco, California"));
+		/* the model-training promise reads as "no" */
+		params_in(&ps, &d, "1.3", "training_on_user_data");
+		assert_non_null(param_value(&ps, CW_PARAM_TRAINING_ON_INPUTS, "no"));
+		doc_free(&d);
+		done++;
+	}
+	/* ChatGPT (European terms): the law of the user's residence, age 13,
+	   a business cap of USD 100 or twelve months of fees */
+	if (doc_load(&d, "corpus/versions/ChatGPT/Terms of Service/2025-11-07.md")) {
+		const char *age = "europe-terms-of-use.registration-and-access."
+				  "minimum-age";
+		params_in(&ps, &d, age, "eligibility_min_age");
+		assert_non_null(param_value(&ps, CW_PARAM_MIN_AGE, "13 years"));
+		params_in(&ps, &d, "europe-terms-of-use.general-terms.governing-law",
+			  "choice_of_law");
+		assert_non_null(param_value(&ps, CW_PARAM_GOVERNING_LAW,
+					    "law of the user's place of residence"));
+		params_in(&ps, &d,
+			  "europe-terms-of-use.business-use-of-the-services-"
+			  "addendum.limitation-of-liability",
+			  "limitation_of_liability");
+		p = param_value(&ps, CW_PARAM_LIABILITY_CAP, NULL);
+		assert_non_null(p);
+		assert_true(p->number == 100 && p->number2 == 12);
+		doc_free(&d);
+		done++;
+	}
+	if (!done)
+		skip();
+	cw_tax_matches_release(&m);
+	cw_params_release(&ps);
+}
+
+/* ---- parameters, exposure and notes on sentences we wrote ---- */
+
+static void test_analyze__params_own_sentences(void **state)
+{
+	static const char cap[] =
+		"In no event shall our total liability exceed the lesser of "
+		"\xe2\x82\xac" "500 or the fees you paid to us during the twelve (12) "
+		"months preceding the claim.";
+	static const char age[] =
+		"You must be at least sixteen (16) years of age. Notice must "
+		"be given at least 30 days before renewal.";
+	static const char optout[] =
+		"To opt out of arbitration, send a letter by certified mail "
+		"within forty-five days after you first accept these terms.";
+	static const char inactive[] =
+		"Accounts may be closed after 24 months of inactivity, and we "
+		"may change these terms with 15 days' prior written notice.";
+	struct cw_params ps = CW_PARAMS_INIT;
+	const struct cw_param *p;
+	int k;
+
+	(void)state;
+	k = CW_PARAM_LIABILITY_CAP;
+	assert_int_equal(cw_params_extract(&ps, cap, strlen(cap), 1000, &k, 1,
+					   NULL),
+			 CW_OK);
+	p = param_value(&ps, k, "lesser of EUR 500 or fees paid in the 12 months");
+	assert_non_null(p);
+	assert_string_equal(p->detail, "lesser of");
+	assert_true(p->start >= 1000); /* spans carry the base offset */
+	cw_params_release(&ps);
+
+	assert_int_equal(cw_params_extract(&ps, age, strlen(age), 0, NULL, 0,
+					   NULL),
+			 CW_OK);
+	assert_non_null(param_value(&ps, CW_PARAM_MIN_AGE, "16 years"));
+	/* "at least 30 days" is not an age */
+	assert_null(param_value(&ps, CW_PARAM_MIN_AGE, "30 years"));
+	cw_params_release(&ps);
+
+	assert_int_equal(cw_params_extract(&ps, optout, strlen(optout), 0,
+					   NULL, 0, NULL),
+			 CW_OK);
+	p = param_value(&ps, CW_PARAM_OPT_OUT_WINDOW, "45 days");
+	assert_non_null(p);
+	assert_non_null(param_value(&ps, CW_PARAM_OPT_OUT_METHOD, "mail"));
+	cw_params_release(&ps);
+
+	assert_int_equal(cw_params_extract(&ps, inactive, strlen(inactive), 0,
+					   NULL, 0, NULL),
+			 CW_OK);
+	assert_non_null(param_value(&ps, CW_PARAM_INACTIVITY_PERIOD, "24 months"));
+	p = param_value(&ps, CW_PARAM_CHANGE_NOTICE, "15 days");
+	assert_non_null(p);
+	cw_params_release(&ps);
+
+	assert_int_equal(cw_params_number_word("thirty", 6), 30);
+	assert_int_equal(cw_params_number_word("forty-five days", 15), 45);
+	assert_int_equal(cw_params_number_word("1,000", 5), 1000);
+	assert_int_equal(cw_params_number_word("many", 4), -1);
+	assert_int_equal(cw_params_kind_from_name("forum"), CW_PARAM_FORUM);
+	assert_int_equal(cw_params_kind_from_name("nope"), -1);
+	k = 99;
+	assert_int_equal(cw_params_extract(&ps, "x", 1, 0, &k, 1, NULL),
+			 CW_EINVAL);
+}
+
+static void test_analyze__exposure_modifiers(void **state)
+{
+	static const char harsh[] =
+		"We may terminate your account at any time, for any reason, "
+		"without notice.";
+	static const char fair[] =
+		"We may terminate your account on 30 days' notice; you may "
+		"appeal the decision.";
+	static const char weak[] = "Disputes go to JAMS.";
+	const struct cw_tax_category *ter =
+		cw_taxonomy_find(tax, "unilateral_termination");
+	const struct cw_tax_category *arb =
+		cw_taxonomy_find(tax, "mandatory_arbitration");
+	struct cw_tax_rating r;
+
+	(void)state;
+	assert_int_equal(cw_taxonomy_rate(&r, ter, CW_AUDIENCE_CONSUMER, harsh,
+					  strlen(harsh), NULL),
+			 CW_OK);
+	assert_int_equal(r.base, CW_LEVEL_HIGH);
+	assert_int_equal(r.level, CW_LEVEL_HIGH);
+	assert_true(r.napplied >= 3);
+	assert_int_equal(r.basis, CW_EVIDENCE_EXPLICIT);
+	cw_tax_rating_release(&r);
+
+	assert_int_equal(cw_taxonomy_rate(&r, ter, CW_AUDIENCE_CONSUMER, fair,
+					  strlen(fair), NULL),
+			 CW_OK);
+	assert_int_equal(r.level, CW_LEVEL_LOW); /* high - notice - appeal */
+	for (size_t i = 0; i < r.napplied; i++)
+		assert_true(r.applied[i].mod->effect <= 0);
+	cw_tax_rating_release(&r);
+
+	/* only a weak cue: the rating stands but is marked inferred */
+	assert_int_equal(cw_taxonomy_rate(&r, arb, CW_AUDIENCE_CONSUMER, weak,
+					  strlen(weak), NULL),
+			 CW_OK);
+	assert_int_equal(r.basis, CW_EVIDENCE_INFERRED);
+	cw_tax_rating_release(&r);
+
+	assert_int_equal(cw_taxonomy_rate(&r, ter, 7, harsh, strlen(harsh),
+					  NULL),
+			 CW_EINVAL);
+	assert_int_equal(cw_audience_parse("business"), CW_AUDIENCE_OPERATOR);
+	assert_int_equal(cw_level_parse("medium"), CW_LEVEL_MEDIUM);
+	assert_int_equal(cw_level_parse("severe"), -1);
+}
+
+static void test_analyze__notes_own_text(void **state)
+{
+	/* a definition elsewhere resolves "reasonable"; a stated period
+	   bounds "promptly"; the reader's own "at any time" is no concern */
+	static const char doc[] =
+		"1. Definitions\n\"Reasonable\" means within industry practice.\n\n"
+		"2. Duties\nYou will act on reasonable requests and reply "
+		"promptly, and in any case within 5 days. You may cancel at any "
+		"time. We may act in our sole discretion.\n\n"
+		"3. Policies\nYou must follow our Acceptable Use Policy and the "
+		"rules that we publish for each feature of the service from";
+	static const char *const tracked[] = { "Terms of Service" };
+	const char *duties = strstr(doc, "2. Duties");
+	const char *policies = strstr(doc, "3. Policies");
+	struct cw_notes n = CW_NOTES_INIT;
+	bool reasonable = false, promptly = false, anytime = false,
+	     discretion = false, aup = false, cut = false;
+
+	(void)state;
+	assert_int_equal(cw_notes_find(&n, tax, doc, strlen(doc),
+				       (size_t)(duties - doc),
+				       (size_t)(policies - doc), NULL, tracked,
+				       1, NULL),
+			 CW_OK);
+	for (size_t i = 0; i < n.n; i++) {
+		const struct cw_note *x = &n.items[i];
+		if (x->kind != CW_NOTE_VAGUE)
+			continue;
+		if (!strcmp(x->term->term, "reasonable")) {
+			reasonable = x->resolved && x->where_at < 20 &&
+				     strstr(x->where, "defined");
+		}
+		if (!strcmp(x->term->term, "promptly"))
+			promptly = x->resolved && strstr(x->where, "bounded");
+		if (!strcmp(x->term->term, "at any time"))
+			anytime = true;
+		if (!strcmp(x->term->term, "sole discretion"))
+			discretion = !x->resolved;
+		/* "discretion" alone is hidden by "sole discretion" */
+		assert_string_not_equal(x->term->term, "in our discretion");
+	}
+	assert_true(reasonable);
+	assert_true(promptly);
+	assert_false(anytime);
+	assert_true(discretion);
+	cw_notes_release(&n);
+
+	assert_int_equal(cw_notes_find(&n, tax, doc, strlen(doc),
+				       (size_t)(policies - doc), strlen(doc),
+				       NULL, tracked, 1, NULL),
+			 CW_OK);
+	for (size_t i = 0; i < n.n; i++) {
+		aup |= n.items[i].kind == CW_NOTE_UNTRACKED;
+		cut |= n.items[i].kind == CW_NOTE_TRUNCATED;
+	}
+	assert_true(aup);
+	assert_true(cut);
+	cw_notes_release(&n);
+
+	assert_int_equal(cw_notes_find(&n, tax, doc, 10, 5, 20, NULL, NULL, 0,
+				       NULL),
+			 CW_EINVAL);
+}
+
+/* Hostile input: invalid UTF-8, NUL bytes, a long run with no full stop. */
+static void test_analyze__bad_input(void **state)
+{
+	struct cw_tax_matches m = CW_TAX_MATCHES_INIT;
+	struct cw_params ps = CW_PARAMS_INIT;
+	struct cw_notes n = CW_NOTES_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	static const char pat[] = "we may terminate \xff\xfe\0 at any time "
+				  "arbitration liability exceed $";
+	size_t len = 200000;
+	char *junk = cw_malloc(len);
+
+	(void)state;
+	for (size_t i = 0; i < len; i++)
+		junk[i] = pat[i % (sizeof(pat) - 1)];
+	assert_int_equal(cw_taxonomy_detect(&m, tax, NULL, junk, len, &err),
+			 CW_OK);
+	assert_int_equal(cw_params_extract(&ps, junk, len, 0, NULL, 0, &err),
+			 CW_OK);
+	assert_int_equal(cw_notes_find(&n, tax, junk, len, 0, len, NULL, NULL,
+				       0, &err),
+			 CW_OK);
+	assert_int_equal(cw_taxonomy_detect(&m, tax, NULL, junk,
+					    (size_t)CW_TAXONOMY_TEXT_MAX + 1,
+					    &err),
+			 CW_ETOOBIG);
+	assert_non_null(strstr(err.msg, "cap"));
+	cw_tax_matches_release(&m);
+	cw_params_release(&ps);
+	cw_notes_release(&n);
+	free(junk);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_analyze__taxonomy_loads_real_data),
+		cmocka_unit_test(test_analyze__regulation_lookup),
+		cmocka_unit_test(test_analyze__validator_names_file_and_field),
+		cmocka_unit_test(test_analyze__stability_operator),
+		cmocka_unit_test(test_analyze__stability_every_provision_categorised),
+		cmocka_unit_test(test_analyze__stability_notes),
+		cmocka_unit_test(test_analyze__corpus_documents),
+		cmocka_unit_test(test_analyze__params_own_sentences),
+		cmocka_unit_test(test_analyze__exposure_modifiers),
+		cmocka_unit_test(test_analyze__notes_own_text),
+		cmocka_unit_test(test_analyze__bad_input),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
