@@ -728,13 +728,218 @@ static bool same_type(const GumboNode *a, const GumboNode *b)
 	return la == lb && !cw_strncasecmp_ascii(na, nb, la);
 }
 
+/*
+ * Per-call matching state. The selector is immutable and shared; what a
+ * call learns about the tree is kept here and freed when the call ends.
+ *
+ * - sibling positions: :nth-child() and friends need an element's rank
+ *   among its siblings. Counting on each test is quadratic on long lists
+ *   (50,000 <li> took 15 s for li:nth-child(2n)), so parents with many
+ *   children get their ranks computed once, in a small direct-mapped
+ *   cache.
+ * - chain memo: the result of walking the ancestors (descendant
+ *   combinator) or earlier siblings (~) from a given element for a given
+ *   compound, so each walk is done once per element rather than once per
+ *   element below or after it (quadratic on flat lists: "h1 ~ li").
+ */
+#define SIB_SLOTS 32     /* parents whose ranks are cached at once */
+#define SIB_MIN 32       /* fewer children than this: just count */
+#define MEMO_MAX (1u << 18) /* chain memo entries (10 MiB); then none */
+
+struct sib_ranks {
+	const GumboNode *parent;
+	size_t n;           /* children of parent */
+	uint32_t *rank;     /* [4][n]: among elements from the start, from
+			       the end, among same type from the start, end */
+};
+
+struct memo_entry {
+	const void *cx;
+	const GumboNode *m;
+	const GumboNode *scope;
+	size_t idx;
+	int result; /* enum match_result + 1; 0 is an empty slot */
+};
+
+struct mctx {
+	struct sib_ranks sib[SIB_SLOTS];
+	struct memo_entry *memo;
+	size_t memo_cap, memo_n;
+	const GumboNode **path; /* stack of the chain walks under way */
+	size_t path_n, path_cap;
+};
+
+static void mctx_release(struct mctx *c)
+{
+	for (size_t i = 0; i < SIB_SLOTS; i++)
+		free(c->sib[i].rank);
+	free(c->memo);
+	free(c->path);
+}
+
+static size_t hash_ptr(const void *p)
+{
+	uint64_t x = (uint64_t)(uintptr_t)p;
+	/* a 64-bit mix (splitmix64's finaliser) */
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return (size_t)x;
+}
+
+/* FNV-1a of a tag name, ASCII case folded. */
+static uint64_t hash_name(const char *s, size_t len)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h = (h ^ c) * 1099511628211ULL;
+	}
+	return h;
+}
+
+/*
+ * A type number per element child: the GumboTag for known tags, and for
+ * custom elements GUMBO_TAG_UNKNOWN + 1 + k, k numbering distinct names
+ * (found through a small open-addressing table).
+ */
+static void type_ids(const GumboVector *ch, uint32_t *tid, size_t *ntypes)
+{
+	size_t unknown = 0, cap = 16, k = 0;
+	for (unsigned i = 0; i < ch->length; i++) {
+		const GumboNode *c = ch->data[i];
+		if (is_element(c) && c->v.element.tag == GUMBO_TAG_UNKNOWN)
+			unknown++;
+	}
+	while (cap < 2 * unknown)
+		cap *= 2;
+	const GumboNode **seen = unknown ? cw_calloc(cap, sizeof(*seen)) : NULL;
+	uint32_t *seen_id = unknown ? cw_calloc(cap, sizeof(*seen_id)) : NULL;
+	for (unsigned i = 0; i < ch->length; i++) {
+		const GumboNode *c = ch->data[i];
+		if (!is_element(c))
+			continue;
+		if (c->v.element.tag != GUMBO_TAG_UNKNOWN) {
+			tid[i] = (uint32_t)c->v.element.tag;
+			continue;
+		}
+		size_t len;
+		const char *name = tag_name(c, &len);
+		size_t h = (size_t)hash_name(name, len) & (cap - 1);
+		while (seen[h] && !same_type(seen[h], c))
+			h = (h + 1) & (cap - 1);
+		if (!seen[h]) {
+			seen[h] = c;
+			seen_id[h] = (uint32_t)(GUMBO_TAG_UNKNOWN + 1 + k++);
+		}
+		tid[i] = seen_id[h];
+	}
+	free(seen);
+	free(seen_id);
+	*ntypes = (size_t)GUMBO_TAG_UNKNOWN + 1 + k;
+}
+
+static const struct sib_ranks *ranks_of(struct mctx *c,
+					const GumboNode *parent)
+{
+	struct sib_ranks *s = &c->sib[hash_ptr(parent) % SIB_SLOTS];
+	if (s->parent == parent)
+		return s;
+	const GumboVector *ch = children_of(parent);
+	size_t n = ch->length, ntypes;
+	free(s->rank);
+	s->parent = parent;
+	s->n = n;
+	s->rank = cw_reallocarray(NULL, 4 * n, sizeof(*s->rank));
+	uint32_t *tid = cw_reallocarray(NULL, n, sizeof(*tid));
+	type_ids(ch, tid, &ntypes);
+	uint32_t *count = cw_calloc(ntypes, sizeof(*count));
+	uint32_t all = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_element(ch->data[i]))
+			continue;
+		s->rank[i] = ++all;
+		s->rank[2 * n + i] = ++count[tid[i]];
+	}
+	memset(count, 0, ntypes * sizeof(*count));
+	all = 0;
+	for (size_t i = n; i-- > 0;) {
+		if (!is_element(ch->data[i]))
+			continue;
+		s->rank[n + i] = ++all;
+		s->rank[3 * n + i] = ++count[tid[i]];
+	}
+	free(count);
+	free(tid);
+	return s;
+}
+
+/*
+ * 1-based position of `n` among its element siblings (those of its type
+ * with `of_type`), counted from the start or, with `from_end`, the end.
+ * An element without a parent is alone among its siblings.
+ */
+static long position(struct mctx *c, const GumboNode *n, bool of_type,
+		     bool from_end)
+{
+	const GumboNode *parent = n->parent;
+	const GumboVector *sib = parent ? children_of(parent) : NULL;
+	long pos = 1;
+	if (!sib)
+		return 1;
+	if (sib->length >= SIB_MIN) {
+		const struct sib_ranks *r = ranks_of(c, parent);
+		return r->rank[(of_type ? 2 : 0) * r->n + (from_end ? r->n : 0) +
+			       n->index_within_parent];
+	}
+	if (!from_end) {
+		for (size_t i = n->index_within_parent; i-- > 0;) {
+			const GumboNode *m = sib->data[i];
+			if (is_element(m) && (!of_type || same_type(m, n)))
+				pos++;
+		}
+	} else {
+		for (size_t i = n->index_within_parent + 1; i < sib->length;
+		     i++) {
+			const GumboNode *m = sib->data[i];
+			if (is_element(m) && (!of_type || same_type(m, n)))
+				pos++;
+		}
+	}
+	return pos;
+}
+
+/* First or last among element siblings: no walk beyond the neighbour. */
+static bool is_edge(const GumboNode *n, bool last)
+{
+	const GumboVector *sib = n->parent ? children_of(n->parent) : NULL;
+	if (!sib)
+		return true;
+	if (!last) {
+		for (size_t i = n->index_within_parent; i-- > 0;)
+			if (is_element(sib->data[i]))
+				return false;
+	} else {
+		for (size_t i = n->index_within_parent + 1; i < sib->length;
+		     i++)
+			if (is_element(sib->data[i]))
+				return false;
+	}
+	return true;
+}
+
 static const char *attr_value(const GumboNode *n, const char *name)
 {
 	const GumboVector *attrs = &n->v.element.attributes;
 	size_t nl = strlen(name);
 	for (unsigned i = 0; i < attrs->length; i++) {
 		const GumboAttribute *a = attrs->data[i];
-		if (strlen(a->name) == nl && !cw_strncasecmp_ascii(a->name, name, nl))
+		if (strlen(a->name) == nl &&
+		    !cw_strncasecmp_ascii(a->name, name, nl))
 			return a->value ? a->value : "";
 	}
 	return NULL;
@@ -791,43 +996,16 @@ static bool match_attr(const struct simple *s, const GumboNode *n)
 	case OP_SUBSTR:
 		if (wl == 0 || vl < wl)
 			return false;
+		if (!s->icase)
+			return memmem(v, vl, w, wl) != NULL;
 		for (size_t i = 0; i + wl <= vl; i++)
-			if (bytes_eq(v + i, w, wl, s->icase))
+			if (bytes_eq(v + i, w, wl, true))
 				return true;
 		return false;
 	case OP_EXISTS:
 		break;
 	}
 	return true;
-}
-
-/*
- * 1-based position of `n` among its element siblings (those of its type
- * with `of_type`), counted from the start or, with `from_end`, the end.
- * An element without a parent is alone among its siblings.
- */
-static long position(const GumboNode *n, bool of_type, bool from_end)
-{
-	const GumboNode *parent = n->parent;
-	const GumboVector *sib = parent ? children_of(parent) : NULL;
-	long pos = 1;
-	if (!sib)
-		return 1;
-	if (!from_end) {
-		for (size_t i = n->index_within_parent; i-- > 0;) {
-			const GumboNode *m = sib->data[i];
-			if (is_element(m) && (!of_type || same_type(m, n)))
-				pos++;
-		}
-	} else {
-		for (size_t i = n->index_within_parent + 1; i < sib->length;
-		     i++) {
-			const GumboNode *m = sib->data[i];
-			if (is_element(m) && (!of_type || same_type(m, n)))
-				pos++;
-		}
-	}
-	return pos;
 }
 
 static bool nth(long a, long b, long pos)
@@ -853,13 +1031,14 @@ static bool is_empty(const GumboNode *n)
 	return true;
 }
 
-static bool match_list(const struct cw_css *css, const GumboNode *n,
-		       const GumboNode *scope);
-static bool match_has(const struct cw_css *css, const GumboNode *n);
+static bool match_list(struct mctx *c, const struct cw_css *css,
+		       const GumboNode *n, const GumboNode *scope);
+static bool match_has(struct mctx *c, const struct cw_css *css,
+		      const GumboNode *n);
 static const GumboNode *walk_next(const GumboNode *n, const GumboNode *root);
 
-static bool match_simple(const struct simple *s, const GumboNode *n,
-			 const GumboNode *scope)
+static bool match_simple(struct mctx *c, const struct simple *s,
+			 const GumboNode *n, const GumboNode *scope)
 {
 	switch (s->kind) {
 	case K_TYPE: {
@@ -881,39 +1060,38 @@ static bool match_simple(const struct simple *s, const GumboNode *n,
 	case K_ATTR:
 		return match_attr(s, n);
 	case K_FIRST_CHILD:
-		return position(n, false, false) == 1;
+		return is_edge(n, false);
 	case K_LAST_CHILD:
-		return position(n, false, true) == 1;
+		return is_edge(n, true);
 	case K_ONLY_CHILD:
-		return position(n, false, false) == 1 &&
-		       position(n, false, true) == 1;
+		return is_edge(n, false) && is_edge(n, true);
 	case K_FIRST_OF_TYPE:
-		return position(n, true, false) == 1;
+		return position(c, n, true, false) == 1;
 	case K_LAST_OF_TYPE:
-		return position(n, true, true) == 1;
+		return position(c, n, true, true) == 1;
 	case K_EMPTY:
 		return is_empty(n);
 	case K_ROOT:
 		return n->parent && n->parent->type == GUMBO_NODE_DOCUMENT;
 	case K_NTH_CHILD:
-		return nth(s->a, s->b, position(n, false, false));
+		return nth(s->a, s->b, position(c, n, false, false));
 	case K_NTH_OF_TYPE:
-		return nth(s->a, s->b, position(n, true, false));
+		return nth(s->a, s->b, position(c, n, true, false));
 	case K_NOT:
-		return !match_list(s->sub, n, NULL);
+		return !match_list(c, s->sub, n, NULL);
 	case K_HAS:
-		return match_has(s->sub, n);
+		return match_has(c, s->sub, n);
 	case K_SCOPE:
 		return n == scope;
 	}
 	return false;
 }
 
-static bool match_compound(const struct compound *cp, const GumboNode *n,
-			   const GumboNode *scope)
+static bool match_compound(struct mctx *c, const struct compound *cp,
+			   const GumboNode *n, const GumboNode *scope)
 {
 	for (size_t i = 0; i < cp->n; i++)
-		if (!match_simple(&cp->simples[i], n, scope))
+		if (!match_simple(c, &cp->simples[i], n, scope))
 			return false;
 	return true;
 }
@@ -941,6 +1119,86 @@ static const GumboNode *next_for(const GumboNode *n, char comb)
 	return comb == ' ' || comb == '>' ? parent_element(n) : prev_element(n);
 }
 
+static struct memo_entry *memo_slot(struct mctx *c, const void *cx,
+				    size_t idx, const GumboNode *m,
+				    const GumboNode *scope)
+{
+	if (!c->memo_cap)
+		return NULL;
+	size_t h = hash_ptr(m) ^ hash_ptr(scope) ^ (hash_ptr(cx) + idx);
+	for (size_t i = h & (c->memo_cap - 1);; i = (i + 1) & (c->memo_cap - 1)) {
+		struct memo_entry *e = &c->memo[i];
+		if (!e->result || (e->cx == cx && e->idx == idx && e->m == m &&
+				   e->scope == scope))
+			return e;
+	}
+}
+
+static void memo_put(struct mctx *c, const void *cx, size_t idx,
+		     const GumboNode *m, const GumboNode *scope, int result)
+{
+	if (c->memo_n >= MEMO_MAX)
+		return; /* correct without it, only slower */
+	if (2 * (c->memo_n + 1) > c->memo_cap) {
+		struct memo_entry *old = c->memo;
+		size_t old_cap = c->memo_cap;
+		c->memo_cap = old_cap ? old_cap * 2 : 1024;
+		c->memo = cw_calloc(c->memo_cap, sizeof(*c->memo));
+		c->memo_n = 0;
+		for (size_t i = 0; i < old_cap; i++)
+			if (old[i].result) {
+				*memo_slot(c, old[i].cx, old[i].idx, old[i].m,
+					   old[i].scope) = old[i];
+				c->memo_n++;
+			}
+		free(old);
+	}
+	struct memo_entry *e = memo_slot(c, cx, idx, m, scope);
+	if (!e->result)
+		c->memo_n++;
+	*e = (struct memo_entry){ cx, m, scope, idx, result + 1 };
+}
+
+static enum match_result match_from(struct mctx *c, const struct complex *cx,
+				    size_t idx, const GumboNode *n,
+				    const GumboNode *scope);
+
+/*
+ * The walk of a descendant or general sibling combinator: try compound
+ * `idx` on `m`, then on each next ancestor (or earlier sibling) until a
+ * result settles it. The result depends only on (idx, m, scope), so it is
+ * memoised for every element the walk went through.
+ */
+static enum match_result walk_chain(struct mctx *c, const struct complex *cx,
+				    size_t idx, const GumboNode *m,
+				    const GumboNode *scope, char comb,
+				    enum match_result not_found)
+{
+	enum match_result result = not_found;
+	size_t base = c->path_n;
+
+	for (; m; m = next_for(m, comb)) {
+		struct memo_entry *e = memo_slot(c, cx, idx, m, scope);
+		if (e && e->result) {
+			result = (enum match_result)(e->result - 1);
+			break;
+		}
+		CW_GROW(c->path, c->path_cap, c->path_n + 1);
+		c->path[c->path_n++] = m;
+		/* walks nested in this call push above ours and pop back */
+		enum match_result r = match_from(c, cx, idx, m, scope);
+		if (r == MATCHED || r == NOT_MATCHED_GLOBALLY ||
+		    (comb == '~' && r == NOT_MATCHED_RESTART_FROM_DESCENDANT)) {
+			result = r;
+			break;
+		}
+	}
+	for (size_t i = base; i < c->path_n; i++)
+		memo_put(c, cx, idx, c->path[i], scope, (int)result);
+	c->path_n = base;
+	return result;
+}
+
 /*
  * Match compounds [0..idx] of `cx` with compound idx at `n`.
  *
@@ -949,14 +1207,15 @@ static const GumboNode *next_for(const GumboNode *n, char comb)
  * those of WebKit's SelectorChecker as carried into Servo's `selectors`
  * crate (matching.rs, matches_complex_selector_internal): a failure below
  * a child or sibling combinator tells the caller how far up the selector
- * it is worth retrying, which keeps the work linear in the tree depth for
- * each selector.
+ * it is worth retrying; with the chain memo, each element is tried at
+ * most once per compound.
  */
-static enum match_result match_from(const struct complex *cx, size_t idx,
-				    const GumboNode *n, const GumboNode *scope)
+static enum match_result match_from(struct mctx *c, const struct complex *cx,
+				    size_t idx, const GumboNode *n,
+				    const GumboNode *scope)
 {
 	const struct compound *cp = &cx->compounds[idx];
-	if (!match_compound(cp, n, scope))
+	if (!match_compound(c, cp, n, scope))
 		return NOT_MATCHED_RESTART_FROM_LATER_SIBLING;
 	if (idx == 0)
 		return MATCHED;
@@ -964,25 +1223,23 @@ static enum match_result match_from(const struct complex *cx, size_t idx,
 	enum match_result not_found =
 		comb == '+' || comb == '~' ? NOT_MATCHED_RESTART_FROM_DESCENDANT
 					   : NOT_MATCHED_GLOBALLY;
-	for (const GumboNode *m = next_for(n, comb);; m = next_for(m, comb)) {
-		if (!m)
-			return not_found;
-		enum match_result r = match_from(cx, idx - 1, m, scope);
-		if (r == MATCHED || r == NOT_MATCHED_GLOBALLY || comb == '+')
-			return r;
-		if (comb == '>')
-			return NOT_MATCHED_RESTART_FROM_DESCENDANT;
-		if (comb == '~' && r == NOT_MATCHED_RESTART_FROM_DESCENDANT)
-			return r;
-	}
+	const GumboNode *m = next_for(n, comb);
+	if (!m)
+		return not_found;
+	if (comb == ' ' || comb == '~')
+		return walk_chain(c, cx, idx - 1, m, scope, comb, not_found);
+	enum match_result r = match_from(c, cx, idx - 1, m, scope);
+	if (comb == '>' && r != MATCHED && r != NOT_MATCHED_GLOBALLY)
+		return NOT_MATCHED_RESTART_FROM_DESCENDANT;
+	return r;
 }
 
-static bool match_list(const struct cw_css *css, const GumboNode *n,
-		       const GumboNode *scope)
+static bool match_list(struct mctx *c, const struct cw_css *css,
+		       const GumboNode *n, const GumboNode *scope)
 {
 	for (size_t i = 0; i < css->n; i++) {
 		const struct complex *cx = &css->sels[i];
-		if (match_from(cx, cx->n - 1, n, scope) == MATCHED)
+		if (match_from(c, cx, cx->n - 1, n, scope) == MATCHED)
 			return true;
 	}
 	return false;
@@ -994,18 +1251,18 @@ static bool match_list(const struct cw_css *css, const GumboNode *n,
  * combinators, its later siblings and their descendants; the scope
  * compound ties each match back to `n`.
  */
-static bool match_has(const struct cw_css *css, const GumboNode *n)
+static bool match_has(struct mctx *c, const struct cw_css *css,
+		      const GumboNode *n)
 {
 	bool siblings = false;
 	for (size_t i = 0; i < css->n; i++) {
-		char c = css->sels[i].n > 1 ? css->sels[i].compounds[1].comb
-					    : ' ';
-		if (c == '+' || c == '~')
+		char comb = css->sels[i].n > 1 ? css->sels[i].compounds[1].comb
+					       : ' ';
+		if (comb == '+' || comb == '~')
 			siblings = true;
 	}
-	for (const GumboNode *m = walk_next(n, n); m;
-	     m = walk_next(m, n))
-		if (match_list(css, m, n))
+	for (const GumboNode *m = walk_next(n, n); m; m = walk_next(m, n))
+		if (match_list(c, css, m, n))
 			return true;
 	if (!siblings || !n->parent)
 		return false;
@@ -1015,21 +1272,11 @@ static bool match_has(const struct cw_css *css, const GumboNode *n)
 		const GumboNode *s = sib->data[i];
 		if (!is_element(s))
 			continue;
-		if (match_list(css, s, n))
-			return true;
-		for (const GumboNode *m = walk_next(s, s); m;
-		     m = walk_next(m, s))
-			if (match_list(css, m, n))
+		for (const GumboNode *m = s; m; m = walk_next(m, s))
+			if (match_list(c, css, m, n))
 				return true;
 	}
 	return false;
-}
-
-bool cw_css_matches(const struct cw_css *css, const GumboNode *node)
-{
-	if (!css || !is_element(node))
-		return false;
-	return match_list(css, node, NULL);
 }
 
 /* Walk the subtree of `root` in document order, root first. */
@@ -1055,9 +1302,20 @@ static const GumboNode *walk_next(const GumboNode *n, const GumboNode *root)
 	return NULL;
 }
 
+bool cw_css_matches(const struct cw_css *css, const GumboNode *node)
+{
+	struct mctx c = { 0 };
+	if (!css || !is_element(node))
+		return false;
+	bool r = match_list(&c, css, node, NULL);
+	mctx_release(&c);
+	return r;
+}
+
 void cw_css_select_all(GumboNode ***out, size_t *n, const struct cw_css *css,
 		       GumboNode *root)
 {
+	struct mctx c = { 0 };
 	GumboNode **v = NULL;
 	size_t cap = 0, len = 0;
 
@@ -1066,21 +1324,26 @@ void cw_css_select_all(GumboNode ***out, size_t *n, const struct cw_css *css,
 	if (!css || !root)
 		return;
 	for (const GumboNode *m = root; m; m = walk_next(m, root)) {
-		if (is_element(m) && match_list(css, m, NULL)) {
+		if (is_element(m) && match_list(&c, css, m, NULL)) {
 			CW_GROW(v, cap, len + 1);
 			v[len++] = (GumboNode *)m;
 		}
 	}
+	mctx_release(&c);
 	*out = v;
 	*n = len;
 }
 
 GumboNode *cw_css_select_first(const struct cw_css *css, GumboNode *root)
 {
+	struct mctx c = { 0 };
+	GumboNode *found = NULL;
+
 	if (!css || !root)
 		return NULL;
-	for (const GumboNode *m = root; m; m = walk_next(m, root))
-		if (is_element(m) && match_list(css, m, NULL))
-			return (GumboNode *)m;
-	return NULL;
+	for (const GumboNode *m = root; m && !found; m = walk_next(m, root))
+		if (is_element(m) && match_list(&c, css, m, NULL))
+			found = (GumboNode *)m;
+	mctx_release(&c);
+	return found;
 }

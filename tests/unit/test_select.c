@@ -5,6 +5,7 @@
  * where each declared selector must find the content it was written for.
  */
 #include <dirent.h>
+#include <strings.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -270,6 +271,79 @@ static void test_select__deep_tree(void **state)
 	assert_ids(b.ptr, "body > div > div div > div div span:only-child",
 		   "leaf");
 	cw_buf_release(&b);
+}
+
+/*
+ * A long list of mixed siblings (past the size where ranks are cached),
+ * with the expected answers counted here the plain way.
+ */
+static void test_select__long_sibling_lists(void **state)
+{
+	(void)state;
+	static const char *const types[] = { "p", "span", "x-a", "X-B", "p",
+					     "x-a" };
+	enum { N = 150 };
+	struct cw_buf html = CW_BUF_INIT;
+	char *type[N + 1];
+	cw_buf_adds(&html, "<div id=w>");
+	for (int i = 1; i <= N; i++) {
+		/* an irregular pattern of the six types */
+		type[i] = cw_strdup(types[(i * i + i / 3) % 6]);
+		cw_buf_addf(&html, "<%s id=c%d>t</%s>", type[i], i, type[i]);
+		if (i % 5 == 0)
+			cw_buf_adds(&html, "text <!-- c --> ");
+	}
+	cw_buf_adds(&html, "</div>");
+
+	for (size_t t = 0; t < 4; t++) {
+		const char *ty = types[t];
+		struct cw_buf want_nth = CW_BUF_INIT, want_last = CW_BUF_INIT,
+			      want_first = CW_BUF_INIT, want_sib = CW_BUF_INIT;
+		int count = 0, total = 0, last = 0, first = 0;
+		bool seen_p = false;
+		for (int i = 1; i <= N; i++)
+			if (!strcasecmp(type[i], ty))
+				total++, last = i, first = first ? first : i;
+		for (int i = 1; i <= N; i++) {
+			bool same = !strcasecmp(type[i], ty);
+			count += same;
+			/* every third of its type, from the second */
+			if (same && count % 3 == 2)
+				cw_buf_addf(&want_nth, "%sc%d",
+					    want_nth.len ? " " : "", i);
+			if (same && seen_p)
+				cw_buf_addf(&want_sib, "%sc%d",
+					    want_sib.len ? " " : "", i);
+			if (!strcmp(type[i], "p"))
+				seen_p = true;
+		}
+		cw_buf_addf(&want_last, "c%d", last);
+		cw_buf_addf(&want_first, "c%d", first);
+		char *sel = cw_asprintf("#w > %s:nth-of-type(3n+2)", ty);
+		assert_ids(html.ptr, sel, cw_buf_str(&want_nth));
+		free(sel);
+		sel = cw_asprintf("#w > %s:last-of-type", ty);
+		assert_ids(html.ptr, sel, want_last.ptr);
+		free(sel);
+		sel = cw_asprintf("div %s:first-of-type", ty);
+		assert_ids(html.ptr, sel, want_first.ptr);
+		free(sel);
+		sel = cw_asprintf("p ~ %s", ty);
+		assert_ids(html.ptr, sel, cw_buf_str(&want_sib));
+		free(sel);
+		(void)total;
+		cw_buf_release(&want_nth);
+		cw_buf_release(&want_last);
+		cw_buf_release(&want_first);
+		cw_buf_release(&want_sib);
+	}
+	assert_ids(html.ptr, "#w > :nth-child(77)", "c77");
+	assert_ids(html.ptr, "#w > :nth-child(n+149)", "c149 c150");
+	assert_ids(html.ptr, "#w > :last-child", "c150");
+	assert_ids(html.ptr, "#w > :first-child + *", "c2");
+	for (int i = 1; i <= N; i++)
+		free(type[i]);
+	cw_buf_release(&html);
 }
 
 /* ---- parse errors ---- */
@@ -578,6 +652,7 @@ int main(void)
 		cmocka_unit_test(test_select__not),
 		cmocka_unit_test(test_select__has),
 		cmocka_unit_test(test_select__deep_tree),
+		cmocka_unit_test(test_select__long_sibling_lists),
 		cmocka_unit_test(test_select__parse_errors),
 		cmocka_unit_test(test_select__length_cap),
 		cmocka_unit_test(test_select__every_real_selector_parses),
