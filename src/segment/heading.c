@@ -300,6 +300,22 @@ static size_t skip_anchor(const char *t, size_t p, size_t e)
 	return p;
 }
 
+/* Skip what may open a heading's text before its number: "**", "__",
+ * "[" ("### [**13.3 Our service providers**](#x)") */
+static size_t skip_openers(const char *t, size_t p, size_t e)
+{
+	for (int i = 0; i < 3 && p < e; i++) {
+		if (t[p] == '[')
+			p++;
+		else if (p + 1 < e && (t[p] == '*' || t[p] == '_') &&
+			 t[p + 1] == t[p])
+			p += 2;
+		else
+			break;
+	}
+	return p;
+}
+
 /*
  * Markdown levels order the headings; a multi-level number refines them so
  * that "### 2.3" sits under "### 2." as its numbering says.
@@ -675,9 +691,7 @@ static void classify(struct ctx *c, size_t i)
 	    !setext_level(t, ln)) {
 		int lv = setext_level(t, &c->ln[i + 1]);
 		if (lv) {
-			size_t q = skip_anchor(t, p, e);
-			if (q + 1 < e && t[q] == '*' && t[q + 1] == '*')
-				q += 2;
+			size_t q = skip_openers(t, skip_anchor(t, p, e), e);
 			size_t r = parse_label(t, q, e, &cd.num);
 			cd.tstart = r ? skip_ws(t, r, e) : p;
 			cd.tend = ln->e;
@@ -703,11 +717,7 @@ static void classify(struct ctx *c, size_t i)
 		size_t te = ln->e;
 		while (te > q && t[te - 1] == '#')
 			te--;
-		size_t r = skip_anchor(t, q, e);
-		if (r + 1 < e && t[r] == '*' && t[r + 1] == '*')
-			r += 2;
-		else if (r < e && t[r] == '[')
-			r++; /* "### [A. Definitions](#a-definitions)" */
+		size_t r = skip_openers(t, skip_anchor(t, q, e), e);
 		size_t lr = parse_label(t, r, e, &cd.num);
 		cd.tstart = lr ? skip_ws(t, lr, e) : q;
 		cd.tend = te > cd.tstart ? te : cd.tstart;
@@ -740,8 +750,17 @@ static void classify(struct ctx *c, size_t i)
 	size_t lr = parse_label(t, q, e, &cd.num);
 	if (lr) {
 		if (cd.num.style != NS_DECK && cd.num.punct == NP_DOT &&
-		    lr + 1 < e && t[lr] == ' ' && t[lr + 1] == ' ')
+		    lr + 1 < e && t[lr] == ' ' && t[lr + 1] == ' ') {
+			/* "1.  I. Account Registration": the list number is
+			 * the renderer's, the roman numeral the document's */
+			struct numlabel inner;
+			size_t ir = parse_label(t, skip_ws(t, lr, e), e, &inner);
 			cd.deco |= 2;
+			if (ir && inner.style != NS_DEC) {
+				cd.num = inner;
+				lr = ir;
+			}
+		}
 		if (!title_after(c, i, lr, e, bold, m, true, &cd)) {
 			if (cd.num.style != NS_DECK)
 				return;

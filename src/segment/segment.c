@@ -28,6 +28,7 @@
 #define STACK_MAX 16
 #define CONT_GAP 3    /* "4." may follow "1." when 2 and 3 were body */
 #define TITLE_ZONE 1024 /* a document title sits in the first bytes */
+#define LAST_MAX 64     /* numbering styles remembered (there are ~45) */
 #define ATX_H1 8        /* signature of an unnumbered "# " heading */
 
 struct sentry {
@@ -131,6 +132,30 @@ static bool mark_title(struct candv *cv, const char *t, int sig, int sclass)
 	return true;
 }
 
+/* The last accepted label of each numbering style, open or closed */
+static const struct numlabel *last_of(const struct numlabel *last, size_t n,
+				      int sig)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cw_seg_sig_of(&last[i]) == sig)
+			return &last[i];
+	return NULL;
+}
+
+static void remember(struct numlabel *last, size_t *n,
+		     const struct numlabel *nl)
+{
+	int sig = cw_seg_sig_of(nl);
+
+	for (size_t i = 0; i < *n; i++)
+		if (cw_seg_sig_of(&last[i]) == sig) {
+			last[i] = *nl;
+			return;
+		}
+	if (*n < LAST_MAX)
+		last[(*n)++] = *nl;
+}
+
 /*
  * Assign levels; move the accepted candidates to the front of cv (in
  * order), with level and parent (an index among the accepted) set.
@@ -138,6 +163,8 @@ static bool mark_title(struct candv *cv, const char *t, int sig, int sclass)
 static void assign_levels(struct candv *cv, const char *text, int max_depth)
 {
 	struct sentry st[STACK_MAX];
+	struct numlabel last[LAST_MAX];
+	size_t nlast = 0;
 	int depth = 0;
 	size_t nacc = 0;
 
@@ -210,6 +237,15 @@ static void assign_levels(struct candv *cv, const char *text, int max_depth)
 				int j;
 				for (j = 0; j < ni && !is_start(&in[j]); j++)
 					;
+				/* "5." after a part heading closed "4.": it
+				 * continues the numbering seen last */
+				for (int jj = 0; j == ni && jj < ni; jj++) {
+					const struct numlabel *l =
+						last_of(last, nlast,
+							cw_seg_sig_of(&in[jj]));
+					if (l && continues(l, &in[jj]))
+						j = jj;
+				}
 				if (j == ni)
 					continue; /* out of sequence: body */
 				c.num = in[j];
@@ -225,6 +261,8 @@ static void assign_levels(struct candv *cv, const char *text, int max_depth)
 			continue; /* too deep: stays in its parent's body */
 		c.level = depth + 1;
 		c.parent = depth ? (long)st[depth - 1].acc : -1;
+		if (c.num.style != NS_NONE)
+			remember(last, &nlast, &c.num);
 		st[depth] = (struct sentry){ c.sig, c.sclass, c.deco, c.num,
 					     nacc };
 		depth++;
@@ -269,6 +307,75 @@ static void apply_cap(struct candv *cv, size_t cap)
 	}
 	cv->n = w;
 	free(map);
+}
+
+struct bare_ref {
+	const char *key;
+	size_t i;
+};
+
+static int cmp_bare(const void *a, const void *b)
+{
+	return strcmp(((const struct bare_ref *)a)->key,
+		      ((const struct bare_ref *)b)->key);
+}
+
+/*
+ * Keys of numbered headings that need no parent prefix: "5", "5.a",
+ * "13.b". A number chain (through numbered ancestors only) is the
+ * document's own name for a provision, so it is the key whenever it is
+ * unique in the document; a heading that merely wraps the sections ("GitHub
+ * Terms of Service", "Host Terms") then does not rename them when it comes
+ * or goes. Chains that repeat (numbering restarting in each part) fall
+ * back to the parent's key as prefix. Returns, per candidate, the bare key
+ * to use, or NULL.
+ */
+static char **bare_keys(const struct candv *cv)
+{
+	char **bare = cw_calloc(cv->n + 1, sizeof(*bare));
+	struct bare_ref *idx = cw_malloc((cv->n + 1) * sizeof(*idx));
+	bool *dup = cw_calloc(cv->n + 1, sizeof(*dup));
+	size_t m = 0;
+
+	for (size_t i = 0; i < cv->n; i++) {
+		const struct cand *c = &cv->v[i];
+		long a = c->parent;
+		if (c->num.style == NS_NONE || c->num.style == NS_DECK)
+			continue;
+		while (a >= 0 && cv->v[a].num.style == NS_NONE)
+			a = cv->v[a].parent;
+		if (a < 0)
+			bare[i] = cw_strdup(c->num.text);
+		else if (cv->v[a].num.style == NS_DECK)
+			bare[i] = cw_asprintf("%s.%s", cv->v[a].num.text,
+					      c->num.text);
+		else if (bare[a])
+			bare[i] = cw_asprintf("%s.%s", bare[a], c->num.text);
+		if (bare[i])
+			idx[m++] = (struct bare_ref){ bare[i], i };
+	}
+	/* this sort is the only non-linear step: n log n over at most
+	 * max_provisions keys */
+	qsort(idx, m, sizeof(*idx), cmp_bare);
+	for (size_t k = 1; k < m; k++)
+		if (strcmp(idx[k - 1].key, idx[k].key) == 0)
+			dup[idx[k - 1].i] = dup[idx[k].i] = true;
+	/* a chain is usable only if its numbered ancestors' are */
+	for (size_t i = 0; i < cv->n; i++) {
+		long a = cv->v[i].parent;
+		if (!bare[i])
+			continue;
+		while (a >= 0 && cv->v[a].num.style == NS_NONE)
+			a = cv->v[a].parent;
+		if (dup[i] || (a >= 0 && cv->v[a].num.style != NS_DECK &&
+			       !bare[a])) {
+			free(bare[i]);
+			bare[i] = NULL;
+		}
+	}
+	free(idx);
+	free(dup);
+	return bare;
 }
 
 static bool all_space(const char *t, size_t n)
@@ -353,6 +460,7 @@ int cw_segment_text(struct cw_segmentation **out, const char *text, size_t len,
 		seg->items[open[--nopen]].end = len;
 	free(open);
 
+	char **bare = bare_keys(&cv);
 	for (size_t i = 0; i < cv.n; i++) {
 		const struct cand *c = &cv.v[i];
 		struct cw_provision *p = &seg->items[i + pre];
@@ -367,6 +475,9 @@ int cw_segment_text(struct cw_segmentation **out, const char *text, size_t len,
 		p->title = cw_seg_title(text, c->tstart, c->tend);
 		if (c->num.style == NS_DECK) {
 			key = cw_strdup(c->num.text);
+		} else if (c->num.style != NS_NONE && bare[i]) {
+			key = bare[i];
+			bare[i] = NULL;
 		} else if (c->num.style != NS_NONE) {
 			key = pk ? cw_asprintf("%s.%s", pk, c->num.text)
 				 : cw_strdup(c->num.text);
@@ -382,6 +493,9 @@ int cw_segment_text(struct cw_segmentation **out, const char *text, size_t len,
 		}
 		p->key = cw_seg_keyset_claim(&ks, key);
 	}
+	for (size_t i = 0; i < cv.n; i++)
+		free(bare[i]);
+	free(bare);
 	for (size_t i = 0; i < n; i++) {
 		struct cw_provision *p = &seg->items[i];
 		cw_sha256_hex(text + p->start, p->end - p->start, p->hash);

@@ -19,10 +19,15 @@
  * - keys are unique within one segmentation (a repeated key gets a suffix
  *   "~2", "~3").
  *
- * Keys. A numbered heading's key is its number under its parent's key:
- * "3", "3.b" ("b." under "3."), "13.b", "IV" (roman numerals as written),
- * "2.a.i"; a multi-level number is absolute ("1.1", "4.2.1", whatever the
- * parent), as is "Section 3" -> "3". An unnumbered heading (Markdown
+ * Keys. A numbered heading's key is its chain of numbers through its
+ * numbered ancestors: "3", "3.b" ("b." under "3."), "13.b", "IV" (roman
+ * numerals as written), "2.a.i"; a multi-level number is absolute ("1.1",
+ * "4.2.1", whatever the parent), as is "Section 3" -> "3". Unnumbered
+ * ancestors (a part heading "Host Terms", a document title that some
+ * versions lose) are left out, so that they do not rename the sections
+ * when they come or go; only when a chain repeats in the document
+ * (numbering that restarts in each part) is it put under its parent's key
+ * ("guest-terms.1"). An unnumbered heading (Markdown
  * heading, bold line, bold lead-in "**Minimum age**. ...") gets a slug of
  * its title under its parent's key: "registration-and-access.minimum-age"
  * (lower-case ASCII letters and digits, other scripts kept as UTF-8,
