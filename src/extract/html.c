@@ -677,6 +677,12 @@ static void copy_entry(struct build *b, const struct entry *e)
 				i = d->end[i] + 1;
 				continue;
 			}
+			if (max_depth > 0 && d->depth[i] > (uint32_t)max_depth) {
+				/* past the depth cap elements are transparent: their
+				 * text still counts, their structure no longer */
+				b->rmap[i] = rp;
+				break;
+			}
 			uint32_t r = cw_rtree_add(b->t, rp, CW_RN_ELEMENT, rtag, &g->v.element);
 			b->rmap[i] = r;
 			bool skip = false;
@@ -688,7 +694,7 @@ static void copy_entry(struct build *b, const struct entry *e)
 			} else if (tag == GUMBO_TAG_IMG) {
 				fix_image(b, r, &g->v.element);
 			}
-			if (skip || (max_depth > 0 && d->depth[i] >= (uint32_t)max_depth)) {
+			if (skip) {
 				i = d->end[i] + 1;
 				continue;
 			}

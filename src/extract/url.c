@@ -185,11 +185,12 @@ static void normalise_path(struct cw_buf *out, const char *p, size_t n, bool spe
 		bool last = j >= n;
 		if (is_dotdot(seg, sl)) {
 			/* drop the last segment of out */
-			while (out->len && out->ptr[out->len - 1] != '/')
-				out->len--;
-			if (out->len)
-				out->len--;
-			out->ptr[out->len] = '\0';
+			size_t k = out->len;
+			while (k && out->ptr[k - 1] != '/')
+				k--;
+			if (k)
+				k--;
+			cw_buf_truncate(out, k);
 			if (last)
 				cw_buf_addc(out, '/');
 		} else if (is_dot(seg, sl)) {

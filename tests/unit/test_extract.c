@@ -371,12 +371,497 @@ static void test_extract__fidelity_with_open_terms_archive(void **state)
 	}
 }
 
+/* ---- behaviour on small pages written here ---- */
+
+static char *run(const char *html, const char *entry, int want_rc)
+{
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	int rc = extract_html(&out, html, strlen(html), entry, NULL, &err);
+	if (rc != want_rc)
+		fail_msg("rc %d (%s), wanted %d", rc, err.msg, want_rc);
+	return cw_buf_detach(&out, NULL);
+}
+
+static void assert_extracts(const char *html, const char *entry, const char *want)
+{
+	char *got = run(html, entry, CW_OK);
+	if (strcmp(got, want)) {
+		print_message("got:\n%s\nwanted:\n%s\n", got, want);
+		fail();
+	}
+	free(got);
+}
+
+static void test_extract__golden_page(void **state)
+{
+	(void)state;
+	char *dir = tests_dir();
+	char *p1 = cw_asprintf("%s/data/extract/terms.html", dir);
+	char *p2 = cw_asprintf("%s/data/extract/terms.declaration.json", dir);
+	char *p3 = cw_asprintf("%s/data/extract/terms.expected.md", dir);
+	size_t hl, dl;
+	char *html = read_all(p1, &hl);
+	char *decl = read_all(p2, &dl);
+	char *want = read_all(p3, NULL);
+	assert_non_null(html);
+	assert_non_null(decl);
+	assert_non_null(want);
+	struct cw_decl_service *svc = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	assert_int_equal(cw_decl_read_buffer(&svc, "Example.json", decl, dl, NULL, &err), CW_OK);
+	struct cw_extract_input in = { .data = html, .len = hl,
+		.url = svc->docs[0].sources[0].fetch, .name = p1 };
+	struct cw_buf out = CW_BUF_INIT;
+	assert_int_equal(cw_extract_document(&out, &in, 1, &svc->docs[0], NULL, NULL, &err),
+			 CW_OK);
+	assert_string_equal(cw_buf_str(&out), want);
+	cw_buf_release(&out);
+	cw_decl_service_free(svc);
+	free(html);
+	free(decl);
+	free(want);
+	free(p1);
+	free(p2);
+	free(p3);
+	free(dir);
+}
+
+static void test_extract__markdown_conventions(void **state)
+{
+	(void)state;
+	/* headings: setext for 1-2, ATX beyond; underline as long as the text */
+	assert_extracts("<h1>Title</h1><h2>Sub</h2><h4>Deep</h4>", NULL,
+			"Title\n=====\n\nSub\n---\n\n#### Deep\n");
+	/* lists: marker width indents continuation lines, nested lists */
+	assert_extracts("<ol><li>a<ul><li>b</li></ul></li><li>c</li></ol>", NULL,
+			"1.  a\n    *   b\n2.  c\n");
+	/* emphasis, strong, whitespace inside inline elements moves out */
+	assert_extracts("<p>x<em> y </em>z <strong>w</strong></p>", NULL,
+			"x _y_ z **w**\n");
+	/* escapes at line start and anywhere */
+	assert_extracts("<p>- 2. a_b*c [d]</p><p>2. e</p>", NULL,
+			"\\- 2. a\\_b\\*c \\[d\\]\n\n2\\. e\n");
+	/* a table with a header row, and a cell spanning two columns */
+	assert_extracts("<table><thead><tr><th>A</th><th>B</th></tr></thead>"
+			"<tr><td colspan=2>wide</td></tr></table>", NULL,
+			"| A   | B   |\n| --- | --- |\n| wide |     |\n");
+	/* whitespace runs collapse, <br> is two spaces and a newline */
+	assert_extracts("<p>a \n\t b<br>c</p>", NULL, "a b  \nc\n");
+	/* block content inside a link stays on one line */
+	assert_extracts("<a href=\"/x\"><div>Go</div></a>", NULL,
+			"[Go](https://example.org/x)\n");
+}
+
+static void test_extract__select_order_and_remove(void **state)
+{
+	(void)state;
+	const char *html = "<div id=a>A <span class=x>hidden</span></div>"
+			   "<div id=b>B</div><p class=c>C</p>";
+	/* each selector in declaration order, each match in document order */
+	assert_extracts(html, "{\"fetch\":\"https://example.org/\",\"select\":[\".c\",\"div\"],"
+			"\"remove\":[\".x\"]}", "C\n\nA\n\nB\n");
+	/* a removed element is never selected */
+	char *got = run(html, "{\"fetch\":\"https://example.org/\",\"select\":\"#b\","
+			"\"remove\":\"div\"}", CW_EEMPTY);
+	free(got);
+}
+
+static void test_extract__range_selectors(void **state)
+{
+	(void)state;
+	const char *html = "<body><h1>T</h1><p id=s>start</p><p>middle</p>"
+			   "<p id=e>end</p><p>after</p></body>";
+	assert_extracts(html, "{\"fetch\":\"https://example.org/\",\"select\":{"
+			"\"startBefore\":\"#s\",\"endAfter\":\"#e\"}}",
+			"start\n\nmiddle\n\nend\n");
+	assert_extracts(html, "{\"fetch\":\"https://example.org/\",\"select\":{"
+			"\"startAfter\":\"#s\",\"endBefore\":\"#e\"}}", "middle\n");
+	/* a range in `remove` deletes what lies between its ends */
+	assert_extracts(html, "{\"fetch\":\"https://example.org/\",\"select\":\"body\","
+			"\"remove\":[{\"startAfter\":\"h1\",\"endBefore\":\"#e\"}]}",
+			"T\n=\n\nend\n\nafter\n");
+	/* a range whose end lies deeper than its start */
+	assert_extracts("<div><p id=s>one</p><section><p>two</p><p id=e>three</p>"
+			"<p>four</p></section></div>",
+			"{\"fetch\":\"https://example.org/\",\"select\":{"
+			"\"startBefore\":\"#s\",\"endAfter\":\"#e\"}}",
+			"one\n\ntwo\n\nthree\n");
+}
+
+static void test_extract__selector_without_match_fails(void **state)
+{
+	(void)state;
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	const char *html = "<main>text</main>";
+	int rc = extract_html(&out, html, strlen(html),
+			      "{\"fetch\":\"https://example.org/\",\"select\":\".nowhere\"}",
+			      NULL, &err);
+	assert_int_equal(rc, CW_EEMPTY);
+	assert_non_null(strstr(err.msg, ".nowhere"));
+	assert_non_null(strstr(err.msg, "extraction failed"));
+	assert_int_equal(out.len, 0);
+	/* a range end that matches nothing names itself too */
+	rc = extract_html(&out, html, strlen(html),
+			  "{\"fetch\":\"https://example.org/\",\"select\":{\"startBefore\":"
+			  "\"main\",\"endAfter\":\"#gone\"}}", NULL, &err);
+	assert_int_equal(rc, CW_EEMPTY);
+	assert_non_null(strstr(err.msg, "#gone"));
+	/* an invalid selector is a parse error */
+	rc = extract_html(&out, html, strlen(html),
+			  "{\"fetch\":\"https://example.org/\",\"select\":\"div[\"}", NULL, &err);
+	assert_int_equal(rc, CW_EPARSE);
+	cw_buf_release(&out);
+}
+
+static void test_extract__links_and_filters(void **state)
+{
+	(void)state;
+	const char *html = "<p><a href=\"a/../b?gclid=1&amp;q=x y\">l</a> "
+			   "<a href=\"HTTPS://Example.ORG:443\">h</a> "
+			   "<a href=\"mailto:x@example.org\">m</a> <a href=\"#top\">t</a></p>";
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_strv w = CW_STRV_INIT;
+	int rc = extract_html(&out, html, strlen(html),
+			      "{\"fetch\":\"https://example.org/legal/terms\",\"select\":\"p\","
+			      "\"filter\":[\"removeQueryParams\",\"cleanUrls\"]}", &w, &err);
+	assert_int_equal(rc, CW_OK);
+	assert_string_equal(cw_buf_str(&out),
+			    "[l](https://example.org/legal/b?q=x+y) [h](https://example.org/) "
+			    "[m](mailto:x@example.org) [t](#top)\n");
+	/* the JavaScript filter is named in a warning, the built-in one is not */
+	assert_int_equal(w.n, 1);
+	assert_non_null(strstr(w.v[0], "'cleanUrls'"));
+	cw_strv_release(&w);
+	cw_buf_release(&out);
+}
+
+static void test_extract__combine_joins_pages(void **state)
+{
+	(void)state;
+	const char *json = "{\"name\":\"T\",\"terms\":{\"Privacy Policy\":{\"select\":\"main\","
+			   "\"combine\":[{\"fetch\":\"https://example.org/a\"},"
+			   "{\"fetch\":\"https://example.org/b\"}]}}}";
+	struct cw_decl_service *svc = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	assert_int_equal(cw_decl_read_buffer(&svc, "T.json", json, strlen(json), NULL, &err),
+			 CW_OK);
+	const char *a = "<main><p>first</p></main>", *b = "<main><p>second</p></main>";
+	struct cw_extract_input in[2] = {
+		{ .data = a, .len = strlen(a), .url = "https://example.org/a" },
+		{ .data = b, .len = strlen(b), .url = "https://example.org/b" },
+	};
+	struct cw_buf out = CW_BUF_INIT;
+	assert_int_equal(cw_extract_document(&out, in, 2, &svc->docs[0], NULL, NULL, &err),
+			 CW_OK);
+	assert_string_equal(cw_buf_str(&out), "first\n\n- - -\n\nsecond\n");
+	/* the page count must match the sources */
+	cw_buf_clear(&out);
+	assert_int_equal(cw_extract_document(&out, in, 1, &svc->docs[0], NULL, NULL, &err),
+			 CW_EINVAL);
+	cw_buf_release(&out);
+	cw_decl_service_free(svc);
+}
+
+static void test_extract__charset(void **state)
+{
+	(void)state;
+	/* windows-1252 declared in <meta>: 0xE9 is e-acute, 0x92 a quote */
+	const char *html = "<meta charset=\"windows-1252\"><p>caf\xE9 l\x92" "eau</p>";
+	assert_extracts(html, NULL, "caf\xC3\xA9 l\xE2\x80\x99" "eau\n");
+	/* the HTTP charset wins over <meta> */
+	struct cw_extract_input in = { .data = html, .len = strlen(html),
+		.charset = "iso-8859-15", .kind = CW_EXTRACT_HTML };
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, NULL, &err), CW_OK);
+	assert_non_null(strstr(cw_buf_str(&out), "caf\xC3\xA9"));
+	assert_null(strstr(cw_buf_str(&out), "\xE2\x80\x99"));
+	cw_buf_release(&out);
+}
+
+/* ---- bad input ---- */
+
+static int extract_bytes(struct cw_buf *out, const char *data, size_t len,
+			 enum cw_extract_kind kind, struct cw_err *err)
+{
+	struct cw_extract_input in = { .data = data, .len = len, .name = "bad",
+		.kind = kind };
+	return cw_extract_document(out, &in, 1, NULL, NULL, NULL, err);
+}
+
+static void test_extract__bad_input(void **state)
+{
+	(void)state;
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+
+	/* empty input: nothing to extract */
+	assert_int_equal(extract_bytes(&out, "", 0, CW_EXTRACT_HTML, &err), CW_EEMPTY);
+	assert_int_equal(extract_bytes(&out, "", 0, CW_EXTRACT_TEXT, &err), CW_EEMPTY);
+
+	/* binary garbage as HTML: a result or "empty", valid UTF-8 either way */
+	size_t n = 1 << 16;
+	char *g = cw_malloc(n);
+	uint32_t x = 2463534242u; /* xorshift32 */
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		g[i] = (char)(x & 0xff);
+	}
+	int rc = extract_bytes(&out, g, n, CW_EXTRACT_HTML, &err);
+	assert_true(rc == CW_OK || rc == CW_EEMPTY);
+	assert_true(cw_utf8_valid(out.ptr ? out.ptr : "", out.len));
+	cw_buf_clear(&out);
+	rc = extract_bytes(&out, g, n, CW_EXTRACT_AUTO, &err);
+	assert_true(rc == CW_OK || rc == CW_EEMPTY);
+	cw_buf_clear(&out);
+	/* garbage that claims to be a PDF */
+	memcpy(g, "%PDF-1.4\n", 9);
+	assert_int_equal(extract_bytes(&out, g, n, CW_EXTRACT_AUTO, &err), CW_EPARSE);
+	free(g);
+
+	/* invalid UTF-8 is repaired, never passed on */
+	const char *bad = "<p>ok \xC3\x28 \xFF\xFE \xED\xA0\x80 end</p>";
+	assert_int_equal(extract_bytes(&out, bad, strlen(bad), CW_EXTRACT_HTML, &err), CW_OK);
+	assert_true(cw_utf8_valid(out.ptr, out.len));
+	assert_non_null(strstr(out.ptr, "\xEF\xBF\xBD"));
+	assert_non_null(strstr(out.ptr, "end"));
+	cw_buf_clear(&out);
+	cw_buf_release(&out);
+}
+
+static char *nested(size_t depth, const char *open, const char *close, const char *mid)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	for (size_t i = 0; i < depth; i++)
+		cw_buf_adds(&b, open);
+	cw_buf_adds(&b, mid);
+	for (size_t i = 0; i < depth; i++)
+		cw_buf_adds(&b, close);
+	return cw_buf_detach(&b, NULL);
+}
+
+static void test_extract__deep_nesting_is_bounded(void **state)
+{
+	(void)state;
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+
+	/* 100,000 nested elements: refused before parsing, as too deep */
+	char *h = nested(100000, "<div>", "</div>", "deep");
+	assert_int_equal(extract_bytes(&out, h, strlen(h), CW_EXTRACT_HTML, &err), CW_ETOOBIG);
+	assert_non_null(strstr(err.msg, "nested"));
+	assert_int_equal(out.len, 0);
+	free(h);
+	/* unclosed inline elements nest as deep */
+	h = nested(100000, "<b>", "", "deep");
+	assert_int_equal(extract_bytes(&out, h, strlen(h), CW_EXTRACT_HTML, &err), CW_ETOOBIG);
+	free(h);
+	/* deeper than the rendering cap but parseable: the text is kept */
+	h = nested(900, "<div>", "</div>", "deep text");
+	assert_int_equal(extract_bytes(&out, h, strlen(h), CW_EXTRACT_HTML, &err), CW_OK);
+	assert_string_equal(out.ptr, "deep text\n");
+	cw_buf_clear(&out);
+	free(h);
+	/* many siblings that close properly are not "deep" */
+	struct cw_buf wide = CW_BUF_INIT;
+	for (int i = 0; i < 5000; i++)
+		cw_buf_adds(&wide, "<div><p>x</p></div>");
+	assert_int_equal(extract_bytes(&out, wide.ptr, wide.len, CW_EXTRACT_HTML, &err), CW_OK);
+	cw_buf_release(&wide);
+	cw_buf_release(&out);
+}
+
+static void test_extract__size_caps(void **state)
+{
+	(void)state;
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+
+	/* a 200 MB page is over the 64 MiB input cap: refused at once */
+	size_t n = 200u << 20;
+	char *big = cw_malloc(n);
+	memset(big, 'a', n);
+	memcpy(big, "<p>", 3);
+	assert_int_equal(extract_bytes(&out, big, n, CW_EXTRACT_HTML, &err), CW_ETOOBIG);
+	assert_int_equal(out.len, 0);
+	free(big);
+
+	/* the output cap: a small one is hit, and nothing partial is left */
+	struct cw_buf page = CW_BUF_INIT;
+	for (int i = 0; i < 2000; i++)
+		cw_buf_adds(&page, "<p>some words of a clause</p>");
+	struct cw_extract_opts o = CW_EXTRACT_OPTS_INIT;
+	o.max_output = 4096;
+	struct cw_extract_input in = { .data = page.ptr, .len = page.len,
+		.kind = CW_EXTRACT_HTML };
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, &o, &err), CW_ETOOBIG);
+	assert_int_equal(out.len, 0);
+	o.max_input = 1024;
+	o.max_output = 0;
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, &o, &err), CW_ETOOBIG);
+	cw_buf_release(&page);
+	cw_buf_release(&out);
+}
+
+/* ---- PDF ---- */
+
+/* A PDF of one page per string, written here with exact xref offsets. */
+static char *make_pdf(const char *const *texts, size_t n, size_t *len)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	/* 0 free, 1 catalog, 2 pages, 3 font, then a page and its content each */
+	size_t nobj = 4 + 2 * n;
+	size_t *offs = cw_calloc(nobj, sizeof(size_t));
+	cw_buf_adds(&b, "%PDF-1.4\n");
+	offs[1] = b.len;
+	cw_buf_adds(&b, "1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n");
+	offs[2] = b.len;
+	cw_buf_adds(&b, "2 0 obj << /Type /Pages /Kids [");
+	for (size_t i = 0; i < n; i++)
+		cw_buf_addf(&b, "%zu 0 R ", 4 + 2 * i);
+	cw_buf_addf(&b, "] /Count %zu >> endobj\n", n);
+	offs[3] = b.len;
+	cw_buf_adds(&b, "3 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj\n");
+	for (size_t i = 0; i < n; i++) {
+		char *stream = cw_asprintf("BT /F1 18 Tf 72 700 Td (%s) Tj ET", texts[i]);
+		offs[4 + 2 * i] = b.len;
+		cw_buf_addf(&b, "%zu 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+			    "/Resources << /Font << /F1 3 0 R >> >> /Contents %zu 0 R >> endobj\n",
+			    4 + 2 * i, 5 + 2 * i);
+		offs[5 + 2 * i] = b.len;
+		cw_buf_addf(&b, "%zu 0 obj << /Length %zu >> stream\n%s\nendstream endobj\n",
+			    5 + 2 * i, strlen(stream), stream);
+		free(stream);
+	}
+	size_t xref = b.len;
+	cw_buf_addf(&b, "xref\n0 %zu\n0000000000 65535 f \n", nobj);
+	for (size_t i = 1; i < nobj; i++)
+		cw_buf_addf(&b, "%010zu 00000 n \n", offs[i]);
+	cw_buf_addf(&b, "trailer << /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+		    nobj, xref);
+	free(offs);
+	return cw_buf_detach(&b, len);
+}
+
+static void test_extract__pdf_text(void **state)
+{
+	(void)state;
+	const char *texts[] = { "Terms of Service page one", "Section 2 on page two" };
+	size_t len;
+	char *pdf = make_pdf(texts, 2, &len);
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_extract_input in = { .data = pdf, .len = len, .name = "terms.pdf" };
+	assert_int_equal(cw_extract_sniff(&in), CW_EXTRACT_PDF);
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, NULL, &err), CW_OK);
+	assert_string_equal(out.ptr, "Terms of Service page one\n\nSection 2 on page two\n");
+	cw_buf_clear(&out);
+	/* truncated: unreadable, a parse error naming the file */
+	in.len = len / 3;
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, NULL, &err), CW_EPARSE);
+	assert_non_null(strstr(err.msg, "terms.pdf"));
+	assert_int_equal(out.len, 0);
+	cw_buf_release(&out);
+	free(pdf);
+}
+
+/* ---- text, Markdown, sniffing ---- */
+
+static void test_extract__normalize(void **state)
+{
+	(void)state;
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	const char *in = "\n\n  \r\n# Title  \r\n\r\n\r\n\r\nText\twith tab\t\rline\n\n\n";
+	assert_int_equal(cw_extract_normalize(&out, in, strlen(in), &err), CW_OK);
+	assert_string_equal(out.ptr, "# Title\n\nText\twith tab\nline\n");
+	cw_buf_clear(&out);
+	const char *bad = "a\xFF" "b\0c";
+	assert_int_equal(cw_extract_normalize(&out, bad, 5, &err), CW_OK);
+	assert_string_equal(out.ptr, "a\xEF\xBF\xBD" "bc\n");
+	cw_buf_release(&out);
+}
+
+static void test_extract__sniff(void **state)
+{
+	(void)state;
+	struct cw_extract_input in = { .data = "<!doctype html><p>x", .len = 19 };
+	assert_int_equal(cw_extract_sniff(&in), CW_EXTRACT_HTML);
+	in.content_type = "application/pdf";
+	assert_int_equal(cw_extract_sniff(&in), CW_EXTRACT_PDF);
+	in.content_type = "text/markdown; charset=utf-8";
+	assert_int_equal(cw_extract_sniff(&in), CW_EXTRACT_MARKDOWN);
+	in.content_type = NULL;
+	in.data = "# Terms\n\nSome text";
+	in.len = strlen(in.data);
+	in.name = "terms.md";
+	assert_int_equal(cw_extract_sniff(&in), CW_EXTRACT_MARKDOWN);
+	in.name = NULL;
+	assert_int_equal(cw_extract_sniff(&in), CW_EXTRACT_TEXT);
+	in.kind = CW_EXTRACT_HTML;
+	assert_int_equal(cw_extract_sniff(&in), CW_EXTRACT_HTML);
+}
+
+/* Every real snapshot page also extracts without a declaration. */
+static void test_extract__whole_body_of_real_pages(void **state)
+{
+	(void)state;
+	char *shared = shared_dir();
+	char *path = cw_asprintf("%s/corpus/snapshots/DeepSeek/Terms of Service", shared);
+	free(shared);
+	if (!cw_dir_exists(path)) {
+		free(path);
+		skip();
+	}
+	DIR *d = opendir(path);
+	struct dirent *e;
+	size_t pages = 0;
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "source", 6))
+			continue;
+		char *f = cw_asprintf("%s/%s", path, e->d_name);
+		size_t len;
+		char *html = read_all(f, &len);
+		struct cw_extract_input in = { .data = html, .len = len, .name = f };
+		struct cw_buf out = CW_BUF_INIT;
+		struct cw_err err = CW_ERR_INIT;
+		assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, NULL, &err), CW_OK);
+		/* the whole body holds at least what the declaration selects */
+		assert_non_null(strstr(out.ptr, "DeepSeek Terms of Use"));
+		cw_buf_release(&out);
+		free(html);
+		free(f);
+		pages++;
+	}
+	closedir(d);
+	free(path);
+	assert_true(pages > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_extract__golden_page),
+		cmocka_unit_test(test_extract__markdown_conventions),
+		cmocka_unit_test(test_extract__select_order_and_remove),
+		cmocka_unit_test(test_extract__range_selectors),
+		cmocka_unit_test(test_extract__selector_without_match_fails),
+		cmocka_unit_test(test_extract__links_and_filters),
+		cmocka_unit_test(test_extract__combine_joins_pages),
+		cmocka_unit_test(test_extract__charset),
+		cmocka_unit_test(test_extract__bad_input),
+		cmocka_unit_test(test_extract__deep_nesting_is_bounded),
+		cmocka_unit_test(test_extract__size_caps),
+		cmocka_unit_test(test_extract__pdf_text),
+		cmocka_unit_test(test_extract__normalize),
+		cmocka_unit_test(test_extract__sniff),
+		cmocka_unit_test(test_extract__whole_body_of_real_pages),
 		cmocka_unit_test(test_extract__fidelity_with_open_terms_archive),
 	};
-	(void)tests_dir;
-	(void)extract_html;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
