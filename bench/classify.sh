@@ -1,0 +1,48 @@
+#!/bin/sh
+# Clause classifier throughput on one core: every CLAUDETTE sentence
+# ($CW_SHARED/labels/claudette/sentences_en.tsv) through `clausewatch
+# classify`, as sentences (--sentence) and as provisions (split and
+# aggregated), best of 3 runs. Prints sentences/s and MB/s of input text.
+# CLAUSEWATCH overrides the binary (default: the release build).
+set -u
+cd "$(dirname "$0")/.."
+SHARED=${CW_SHARED:-../shared}
+CW=${CLAUSEWATCH:-build-release/src/cli/clausewatch}
+TSV=$SHARED/labels/claudette/sentences_en.tsv
+TMP=$(mktemp -d /tmp/cw-bench-classify-XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+echo "== clause classification (CLAUDETTE sentences, one core)"
+if [ ! -f "$TSV" ]; then
+	echo "bench: $TSV not found; nothing to measure" >&2
+	exit 1
+fi
+tail -n +2 "$TSV" | cut -f6 >"$TMP/in.txt"
+lines=$(wc -l <"$TMP/in.txt")
+bytes=$(wc -c <"$TMP/in.txt")
+pin=""
+command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
+now() { date +%s.%N; }
+
+for mode in sentence provision; do
+	flag=""
+	[ "$mode" = sentence ] && flag="--sentence"
+	best=""
+	for run in 1 2 3; do
+		t0=$(now)
+		$pin "$CW" classify $flag <"$TMP/in.txt" >"$TMP/out.jsonl" || {
+			echo "bench: clausewatch classify failed" >&2
+			exit 1
+		}
+		t1=$(now)
+		s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
+		if [ -z "$best" ] || awk -v s="$s" -v b="$best" 'BEGIN { exit !(s < b) }'; then
+			best=$s
+		fi
+	done
+	out=$(wc -l <"$TMP/out.jsonl")
+	flagged=$(grep -c '"claudette":\["' "$TMP/out.jsonl")
+	awk -v n="$lines" -v b="$bytes" -v s="$best" -v m="$mode" -v o="$out" -v f="$flagged" 'BEGIN {
+		printf "classify (%s): %d lines, %.2f MB in %.2f s (model load included): %.0f sentences/s, %.2f MB/s; %d of %d lines flagged unfair\n",
+			m, n, b / 1e6, s, n / s, b / 1e6 / s, f, o }'
+done

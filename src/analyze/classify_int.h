@@ -1,0 +1,163 @@
+#ifndef CW_CLASSIFY_INT_H
+#define CW_CLASSIFY_INT_H
+/*
+ * classify_int: private to the classifier's files (features.c, model.c,
+ * train.c, eval.c, classify.c). Not part of the contract.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "classify.h"
+
+/*
+ * Feature hashing (Weinberger et al., ICML 2009): every feature lands in a
+ * bucket of a fixed space split by kind, so the kind of a bucket is known
+ * from its number and kinds never collide with each other.
+ *   words  (stemmed unigrams and bigrams)   [0, 2^19)
+ *   chars  (3-5-grams inside words)         [2^19, 2^20 - 1024)
+ *   rules  (one bucket per rule)            [2^20 - 1024, 2^20)
+ */
+#define CLS_NBUCKETS (1u << 20)
+#define CLS_WORD_BASE 0u
+#define CLS_WORD_SPAN (1u << 19)
+#define CLS_CHAR_BASE (1u << 19)
+#define CLS_MAX_RULES 1024u
+#define CLS_RULE_BASE (CLS_NBUCKETS - CLS_MAX_RULES)
+#define CLS_CHAR_SPAN (CLS_RULE_BASE - CLS_CHAR_BASE)
+
+enum cls_kind { CLS_KIND_WORD = 0, CLS_KIND_CHAR = 1, CLS_KIND_RULE = 2 };
+
+static inline enum cls_kind cls_bucket_kind(uint32_t b)
+{
+	if (b >= CLS_RULE_BASE)
+		return CLS_KIND_RULE;
+	return b >= CLS_CHAR_BASE ? CLS_KIND_CHAR : CLS_KIND_WORD;
+}
+
+/* A raw hashed feature of one sentence: its bucket and count. */
+struct cls_feat {
+	uint32_t bucket;
+	float count;
+};
+
+/* Raw features of one sentence, sorted by bucket, buckets unique. */
+struct cls_fvec {
+	struct cls_feat *v;
+	size_t n, cap;
+};
+void cls_fvec_release(struct cls_fvec *f);
+
+/* Compiled keyword rules (data/model/rules.json). Immutable once built. */
+struct cls_rules {
+	size_t n;                  /* rules */
+	char **id;                 /* rule ids */
+	int *cat;                  /* category, -1 for "any" */
+	size_t npat;               /* patterns over all rules */
+	pcre2_code **code;         /* compiled (and JIT-compiled if possible) */
+	uint32_t *pat_rule;        /* rule index of each pattern */
+};
+/* Parse and compile; errors name `name` and the rule. */
+int cls_rules_compile(struct cls_rules *out, const char *json,
+		      const char *name, struct cw_err *err);
+void cls_rules_release(struct cls_rules *r);
+
+/*
+ * Per-thread scratch for feature extraction: a Snowball stemmer (not
+ * thread-safe, so each extractor owns one), match data, buffers.
+ */
+struct cls_extractor;
+struct cls_extractor *cls_extractor_new(const struct cls_rules *rules);
+void cls_extractor_free(struct cls_extractor *x);
+/* Raw features of text[0..len) into `out` (cleared first). */
+void cls_extract(struct cls_fvec *out, struct cls_extractor *x,
+		 const char *text, size_t len);
+
+/* A sentence as sparse weighted features over compact indices. */
+struct cls_svec {
+	uint32_t *idx;
+	float *val;
+	size_t n, cap;
+};
+void cls_svec_release(struct cls_svec *s);
+
+/*
+ * Turn raw features into the model's input: sublinear TF ((1 + ln tf) * idf)
+ * for words and chars, each block L2-normalised, the char block scaled by
+ * `char_weight`, each fired rule set to `rule_weight`. `map` sends a bucket
+ * to its compact index (-1: feature not kept).
+ */
+void cls_vectorize(struct cls_svec *out, const struct cls_fvec *raw,
+		   const int32_t *map, const float *idf, double char_weight,
+		   double rule_weight);
+
+enum cls_head_kind { CLS_HEAD_UNFAIR = 0, CLS_HEAD_TOPIC = 1,
+		     CLS_HEAD_LEVEL3 = 2, CLS_HEAD_NKIND };
+
+struct cls_head {
+	int cat;
+	int kind;          /* enum cls_head_kind */
+	double platt_a;    /* p = 1 / (1 + exp(a * margin + b)) */
+	double platt_b;
+	double threshold;  /* on p */
+	float bias;
+	float *w;          /* nfeat weights */
+};
+
+struct cw_classify_model {
+	double char_weight, rule_weight;
+	char *rules_json;
+	struct cls_rules rules;
+	uint32_t nfeat;
+	uint32_t *bucket;  /* kept buckets, ascending */
+	float *idf;
+	int32_t *map;      /* CLS_NBUCKETS entries */
+	size_t nheads;
+	struct cls_head *heads;
+	int head_of[CW_CLASSIFY_NCAT][CLS_HEAD_NKIND]; /* -1: none */
+	uint8_t level_default[CW_CLASSIFY_NCAT]; /* 2 or 3 */
+};
+
+/* Serialise (appends to out). */
+void cls_model_write(struct cw_buf *out, const struct cw_classify_model *m);
+/* Fill head_of[][] and map from heads and bucket. */
+void cls_model_index(struct cw_classify_model *m);
+/* Release what the model owns (not the struct). */
+void cls_model_release(struct cw_classify_model *m);
+/* Margin of one head on a vector. */
+double cls_head_margin(const struct cls_head *h, const struct cls_svec *x);
+double cls_platt(double a, double b, double margin);
+
+/* Score one raw sentence into a result (its `sentence` fields set to si). */
+void cls_model_score(struct cw_classify_result *out,
+		     const struct cw_classify_model *m,
+		     const struct cls_fvec *raw, struct cls_svec *scratch,
+		     long si);
+
+/* ---- labels (train.c) ---- */
+
+struct cls_sentence {
+	uint32_t doc;
+	int fold;
+	uint8_t level[CW_CLASSIFY_NCAT]; /* highest level tagged, 0 none */
+	char *text;
+};
+
+struct cw_classify_labels {
+	size_t n, cap;
+	struct cls_sentence *s;
+	struct cw_strv docs;
+};
+
+/* Train a model on the sentences where mask[i] (in memory). */
+int cls_train_model(struct cw_classify_model *out,
+		    const struct cw_classify_labels *l,
+		    const struct cls_fvec *raw, const bool *mask,
+		    const struct cw_classify_train_opts *opts,
+		    struct cw_err *err);
+
+/* Raw features of every labelled sentence; free each with
+ * cls_fvec_release() and the array with free(). */
+struct cls_fvec *cls_extract_all(const struct cw_classify_labels *l,
+				 const struct cls_rules *rules);
+
+#endif

@@ -1,0 +1,422 @@
+/*
+ * features: from a sentence to hashed features for the clause classifier.
+ *
+ * Words are Unicode letters and digits (utf8proc categories L* and N*),
+ * lower-cased; a token made of digits only becomes "0" so that "30 days"
+ * and "14 days" share features. Word features are Snowball English stems
+ * (libstemmer) as unigrams and bigrams; character features are the 3-, 4-
+ * and 5-grams of each lower-cased token framed as "<token>" (grams never
+ * cross a word boundary). Rule features fire when one of a rule's regular
+ * expressions (PCRE2, caseless, data/model/rules.json) matches anywhere in
+ * the sentence.
+ */
+#include <jansson.h>
+#include <libstemmer.h>
+#include <math.h>
+#include <utf8proc.h>
+
+#include "classify_int.h"
+
+/* Longest token kept, in bytes; the rest of a longer token is dropped
+ * (URLs and hashes, of no use to the model). */
+#define TOKEN_MAX 48
+/* Most tokens per sentence we featurise (CLAUDETTE's longest sentence
+ * has about 300 words); the rest is ignored so cost stays bounded. */
+#define TOKENS_MAX 2000
+#define RULES_JSON_MAX (1u << 20)
+#define PATTERN_MAX 2000
+
+struct cls_extractor {
+	const struct cls_rules *rules;
+	struct sb_stemmer *stemmer;
+	pcre2_match_data *md;
+	struct cls_feat *tmp;
+	size_t ntmp, captmp;
+};
+
+void cls_fvec_release(struct cls_fvec *f)
+{
+	free(f->v);
+	f->v = NULL;
+	f->n = f->cap = 0;
+}
+
+void cls_svec_release(struct cls_svec *s)
+{
+	free(s->idx);
+	free(s->val);
+	s->idx = NULL;
+	s->val = NULL;
+	s->n = s->cap = 0;
+}
+
+/* FNV-1a (Fowler, Noll, Vo) followed by the splitmix64 finaliser, which
+ * spreads FNV's weak low bits before we take a bucket modulo a span. */
+static uint64_t hash_bytes(uint64_t seed, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = 0xcbf29ce484222325ull ^ seed;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ull;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebull;
+	h ^= h >> 31;
+	return h;
+}
+
+static void add_feat(struct cls_extractor *x, uint32_t bucket)
+{
+	CW_GROW(x->tmp, x->captmp, x->ntmp + 1);
+	x->tmp[x->ntmp].bucket = bucket;
+	x->tmp[x->ntmp].count = 1.0f;
+	x->ntmp++;
+}
+
+static void add_word(struct cls_extractor *x, uint64_t seed, const void *s,
+		     size_t len)
+{
+	add_feat(x, CLS_WORD_BASE +
+			    (uint32_t)(hash_bytes(seed, s, len) % CLS_WORD_SPAN));
+}
+
+static void add_chars(struct cls_extractor *x, const char *tok, size_t len)
+{
+	char framed[TOKEN_MAX + 2];
+
+	framed[0] = '<';
+	memcpy(framed + 1, tok, len);
+	framed[len + 1] = '>';
+	for (size_t n = 3; n <= 5; n++)
+		for (size_t i = 0; i + n <= len + 2; i++)
+			add_feat(x, CLS_CHAR_BASE +
+					    (uint32_t)(hash_bytes(n, framed + i, n) %
+						       CLS_CHAR_SPAN));
+}
+
+static int cmp_feat(const void *a, const void *b)
+{
+	const struct cls_feat *x = a, *y = b;
+
+	return (x->bucket > y->bucket) - (x->bucket < y->bucket);
+}
+
+struct cls_extractor *cls_extractor_new(const struct cls_rules *rules)
+{
+	struct cls_extractor *x = cw_calloc(1, sizeof(*x));
+
+	x->rules = rules;
+	x->stemmer = sb_stemmer_new("english", NULL);
+	if (!x->stemmer)
+		abort(); /* only fails on out of memory */
+	x->md = pcre2_match_data_create(4, NULL);
+	if (!x->md)
+		abort();
+	return x;
+}
+
+void cls_extractor_free(struct cls_extractor *x)
+{
+	if (!x)
+		return;
+	sb_stemmer_delete(x->stemmer);
+	pcre2_match_data_free(x->md);
+	free(x->tmp);
+	free(x);
+}
+
+static bool is_word_cp(uint32_t cp)
+{
+	if (cp < 0x80)
+		return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') ||
+		       (cp >= '0' && cp <= '9');
+	int c = utf8proc_category((utf8proc_int32_t)cp);
+	return (c >= UTF8PROC_CATEGORY_LU && c <= UTF8PROC_CATEGORY_LO) ||
+	       (c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO);
+}
+
+static bool is_digit_cp(uint32_t cp)
+{
+	if (cp < 0x80)
+		return cp >= '0' && cp <= '9';
+	int c = utf8proc_category((utf8proc_int32_t)cp);
+	return c >= UTF8PROC_CATEGORY_ND && c <= UTF8PROC_CATEGORY_NO;
+}
+
+/* Emit the features of one token; `prev` holds the previous stem. */
+static void emit_token(struct cls_extractor *x, char *tok, size_t len,
+		       bool digits, char *prev, size_t *prevlen)
+{
+	const sb_symbol *st;
+	size_t slen;
+	char pair[2 * TOKEN_MAX + 1];
+
+	if (digits) {
+		tok[0] = '0';
+		len = 1;
+	}
+	add_chars(x, tok, len);
+	st = sb_stemmer_stem(x->stemmer, (const sb_symbol *)tok, (int)len);
+	if (st) {
+		slen = (size_t)sb_stemmer_length(x->stemmer);
+		if (slen > TOKEN_MAX)
+			slen = TOKEN_MAX;
+	} else {
+		st = (const sb_symbol *)tok;
+		slen = len;
+	}
+	add_word(x, 1, st, slen);
+	if (*prevlen) {
+		memcpy(pair, prev, *prevlen);
+		pair[*prevlen] = ' ';
+		memcpy(pair + *prevlen + 1, st, slen);
+		add_word(x, 2, pair, *prevlen + 1 + slen);
+	}
+	memcpy(prev, st, slen);
+	*prevlen = slen;
+}
+
+void cls_extract(struct cls_fvec *out, struct cls_extractor *x,
+		 const char *text, size_t len)
+{
+	char tok[TOKEN_MAX + 8];
+	char prev[TOKEN_MAX];
+	size_t tlen = 0, prevlen = 0, ntok = 0, i = 0;
+	bool digits = true;
+
+	x->ntmp = 0;
+	out->n = 0;
+	while (i <= len && ntok < TOKENS_MAX) {
+		uint32_t cp = 0;
+		size_t k = i < len ? cw_utf8_decode(text + i, len - i, &cp) : 1;
+
+		if (i < len && is_word_cp(cp)) {
+			uint32_t lc = cp < 0x80 ? (uint32_t)((cp >= 'A' && cp <= 'Z') ? cp + 32 : cp)
+						: (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+			utf8proc_uint8_t enc[4];
+			utf8proc_ssize_t el =
+				utf8proc_encode_char((utf8proc_int32_t)lc, enc);
+
+			if (el > 0 && tlen + (size_t)el <= TOKEN_MAX) {
+				memcpy(tok + tlen, enc, (size_t)el);
+				tlen += (size_t)el;
+			}
+			if (!is_digit_cp(cp))
+				digits = false;
+		} else if (tlen) {
+			emit_token(x, tok, tlen, digits, prev, &prevlen);
+			ntok++;
+			tlen = 0;
+			digits = true;
+		}
+		i += k;
+	}
+	if (x->rules) {
+		const struct cls_rules *r = x->rules;
+		uint32_t last = UINT32_MAX;
+
+		for (size_t p = 0; p < r->npat; p++) {
+			if (r->pat_rule[p] == last)
+				continue; /* the rule already fired */
+			int rc = pcre2_match(r->code[p], (PCRE2_SPTR)text, len,
+					     0, 0, x->md, NULL);
+			if (rc >= 0) {
+				last = r->pat_rule[p];
+				add_feat(x, CLS_RULE_BASE + last);
+			}
+		}
+	}
+	/* sort and merge duplicates into counts */
+	qsort(x->tmp, x->ntmp, sizeof(*x->tmp), cmp_feat);
+	CW_GROW(out->v, out->cap, x->ntmp);
+	for (size_t j = 0; j < x->ntmp; j++) {
+		if (out->n && out->v[out->n - 1].bucket == x->tmp[j].bucket)
+			out->v[out->n - 1].count += 1.0f;
+		else
+			out->v[out->n++] = x->tmp[j];
+	}
+}
+
+void cls_vectorize(struct cls_svec *out, const struct cls_fvec *raw,
+		   const int32_t *map, const float *idf, double char_weight,
+		   double rule_weight)
+{
+	double nw = 0, nc = 0;
+	size_t start;
+
+	out->n = 0;
+	if (out->cap < raw->n) {
+		out->idx = cw_reallocarray(out->idx, raw->n, sizeof(*out->idx));
+		out->val = cw_reallocarray(out->val, raw->n, sizeof(*out->val));
+		out->cap = raw->n;
+	}
+	for (size_t i = 0; i < raw->n; i++) {
+		int32_t k = map[raw->v[i].bucket];
+		double v;
+
+		if (k < 0)
+			continue;
+		switch (cls_bucket_kind(raw->v[i].bucket)) {
+		case CLS_KIND_RULE:
+			v = rule_weight;
+			break;
+		case CLS_KIND_CHAR:
+			v = (1.0 + log(raw->v[i].count)) * idf[k];
+			nc += v * v;
+			break;
+		default:
+			v = (1.0 + log(raw->v[i].count)) * idf[k];
+			nw += v * v;
+			break;
+		}
+		out->idx[out->n] = (uint32_t)k;
+		out->val[out->n] = (float)v;
+		out->n++;
+	}
+	nw = nw > 0 ? 1.0 / sqrt(nw) : 0;
+	nc = nc > 0 ? char_weight / sqrt(nc) : 0;
+	start = 0;
+	for (size_t i = 0; i < raw->n && start < out->n; i++) {
+		int32_t k = map[raw->v[i].bucket];
+
+		if (k < 0)
+			continue;
+		switch (cls_bucket_kind(raw->v[i].bucket)) {
+		case CLS_KIND_RULE:
+			break;
+		case CLS_KIND_CHAR:
+			out->val[start] = (float)(out->val[start] * nc);
+			break;
+		default:
+			out->val[start] = (float)(out->val[start] * nw);
+			break;
+		}
+		start++;
+	}
+}
+
+/* ---- rules ---- */
+
+void cls_rules_release(struct cls_rules *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->id[i]);
+	for (size_t i = 0; i < r->npat; i++)
+		pcre2_code_free(r->code[i]);
+	free(r->id);
+	free(r->cat);
+	free(r->code);
+	free(r->pat_rule);
+	memset(r, 0, sizeof(*r));
+}
+
+int cls_rules_compile(struct cls_rules *out, const char *json, const char *name,
+		      struct cw_err *err)
+{
+	json_error_t jerr;
+	json_t *root = NULL, *rules;
+	size_t cappat = 0;
+	int rc = CW_OK;
+
+	memset(out, 0, sizeof(*out));
+	if (strlen(json) > RULES_JSON_MAX)
+		return cw_err_set(err, CW_ETOOBIG, "'%s': rules file over %u bytes",
+				  name, RULES_JSON_MAX);
+	root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root)
+		return cw_err_set(err, CW_EPARSE, "'%s':%d:%d: %s", name,
+				  jerr.line, jerr.column, jerr.text);
+	rules = json_object_get(root, "rules");
+	if (!json_is_array(rules)) {
+		rc = cw_err_set(err, CW_EPARSE, "'%s': expected an array \"rules\"",
+				name);
+		goto fail;
+	}
+	if (json_array_size(rules) > CLS_MAX_RULES) {
+		rc = cw_err_set(err, CW_ETOOBIG, "'%s': more than %u rules", name,
+				CLS_MAX_RULES);
+		goto fail;
+	}
+	out->id = cw_calloc(json_array_size(rules) + 1, sizeof(*out->id));
+	out->cat = cw_calloc(json_array_size(rules) + 1, sizeof(*out->cat));
+	for (size_t i = 0; i < json_array_size(rules); i++) {
+		json_t *r = json_array_get(rules, i);
+		const char *id = json_string_value(json_object_get(r, "id"));
+		const char *cat = json_string_value(json_object_get(r, "category"));
+		json_t *pats = json_object_get(r, "patterns");
+
+		if (!id || !*id) {
+			rc = cw_err_set(err, CW_EPARSE,
+					"'%s': rules[%zu]: expected a string \"id\"",
+					name, i);
+			goto fail;
+		}
+		for (size_t j = 0; j < out->n; j++)
+			if (!strcmp(out->id[j], id)) {
+				rc = cw_err_set(err, CW_EPARSE,
+						"'%s': rules[%zu]: duplicate id '%s'",
+						name, i, id);
+				goto fail;
+			}
+		out->id[out->n] = cw_strdup(id);
+		out->cat[out->n] = -1;
+		out->n++;
+		if (cat && strcmp(cat, "any")) {
+			out->cat[out->n - 1] = cw_classify_cat_from_name(cat);
+			if (out->cat[out->n - 1] < 0) {
+				rc = cw_err_set(err, CW_EPARSE,
+						"'%s': rule '%s': unknown category '%s'",
+						name, id, cat);
+				goto fail;
+			}
+		}
+		if (!json_is_array(pats) || json_array_size(pats) == 0) {
+			rc = cw_err_set(err, CW_EPARSE,
+					"'%s': rule '%s': expected a non-empty array \"patterns\"",
+					name, id);
+			goto fail;
+		}
+		for (size_t j = 0; j < json_array_size(pats); j++) {
+			const char *pat = json_string_value(json_array_get(pats, j));
+			int ecode;
+			PCRE2_SIZE eoff;
+			pcre2_code *code;
+
+			if (!pat || !*pat || strlen(pat) > PATTERN_MAX) {
+				rc = cw_err_set(err, CW_EPARSE,
+						"'%s': rule '%s': patterns[%zu]: expected a non-empty string of at most %d bytes",
+						name, id, j, PATTERN_MAX);
+				goto fail;
+			}
+			code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+					     PCRE2_CASELESS, &ecode, &eoff, NULL);
+			if (!code) {
+				PCRE2_UCHAR msg[160];
+
+				pcre2_get_error_message(ecode, msg, sizeof(msg));
+				rc = cw_err_set(err, CW_EPARSE,
+						"'%s': rule '%s': patterns[%zu]: offset %zu: %s",
+						name, id, j, (size_t)eoff, (char *)msg);
+				goto fail;
+			}
+			/* JIT is an optimisation: without it matching still works */
+			(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+			CW_GROW(out->code, cappat, out->npat + 1);
+			out->pat_rule = cw_reallocarray(out->pat_rule, cappat,
+							sizeof(*out->pat_rule));
+			out->code[out->npat] = code;
+			out->pat_rule[out->npat] = (uint32_t)(out->n - 1);
+			out->npat++;
+		}
+	}
+	json_decref(root);
+	return CW_OK;
+fail:
+	json_decref(root);
+	cls_rules_release(out);
+	return rc;
+}

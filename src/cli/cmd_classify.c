@@ -1,0 +1,356 @@
+/*
+ * cmd_classify: the clause classifier's commands.
+ *
+ *   clausewatch train [--labels DIR] [--rules FILE] [--out FILE] [options]
+ *   clausewatch eval [--labels DIR] [--rules FILE] [options]
+ *   clausewatch classify [--model FILE] [--sentence]  < lines
+ *
+ * Options of train and eval: --c X, --epochs N, --seed N, --min-docs N,
+ * --pos-power X, --char-weight X, --rule-weight X, --max-docs N.
+ */
+#include <getopt.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "../analyze/classify.h"
+
+#define LINE_MAX_BYTES CW_CLASSIFY_TEXT_MAX
+
+/* The CLAUDETTE folder: $CW_SHARED/labels/claudette, else the shared
+ * folder next to the source tree. Owned by the caller. */
+static char *default_labels(void)
+{
+	const char *sh = getenv("CW_SHARED");
+
+	if (sh && *sh)
+		return cw_asprintf("%s/labels/claudette", sh);
+	return cw_strdup(CW_SOURCE_ROOT "/../shared/labels/claudette");
+}
+
+enum { OPT_C = 256, OPT_EPOCHS, OPT_SEED, OPT_MINDOCS, OPT_POSPOW,
+       OPT_CHARW, OPT_RULEW, OPT_MAXDOCS };
+
+/* Parse train/eval options; returns 0, or an exit code. */
+static int parse_train_opts(int argc, char **argv, const char **labels,
+			    const char **rules, const char **outp,
+			    struct cw_classify_train_opts *o)
+{
+	static const struct option opts[] = {
+		{ "labels", required_argument, NULL, 'l' },
+		{ "rules", required_argument, NULL, 'r' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "c", required_argument, NULL, OPT_C },
+		{ "epochs", required_argument, NULL, OPT_EPOCHS },
+		{ "seed", required_argument, NULL, OPT_SEED },
+		{ "min-docs", required_argument, NULL, OPT_MINDOCS },
+		{ "pos-power", required_argument, NULL, OPT_POSPOW },
+		{ "char-weight", required_argument, NULL, OPT_CHARW },
+		{ "rule-weight", required_argument, NULL, OPT_RULEW },
+		{ "max-docs", required_argument, NULL, OPT_MAXDOCS },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "l:r:o:", opts, NULL)) != -1) {
+		long v;
+		char *end;
+		double d;
+
+		switch (c) {
+		case 'l':
+			*labels = optarg;
+			break;
+		case 'r':
+			*rules = optarg;
+			break;
+		case 'o':
+			if (!outp)
+				return cw_cli_usage(argv[0], "no --out here");
+			*outp = optarg;
+			break;
+		case OPT_EPOCHS:
+		case OPT_SEED:
+		case OPT_MINDOCS:
+		case OPT_MAXDOCS:
+			if (cw_parse_long(optarg, 0, 1000000000L, &v))
+				return cw_cli_usage(argv[0], "'%s' is not a number",
+						    optarg);
+			if (c == OPT_EPOCHS)
+				o->max_epochs = (int)v;
+			else if (c == OPT_SEED)
+				o->seed = (unsigned long)v;
+			else if (c == OPT_MINDOCS)
+				o->min_docs = (int)v;
+			else
+				o->max_docs = (size_t)v;
+			break;
+		case OPT_C:
+		case OPT_POSPOW:
+		case OPT_CHARW:
+		case OPT_RULEW:
+			d = strtod(optarg, &end);
+			if (end == optarg || *end || d < 0 || d > 1e6)
+				return cw_cli_usage(argv[0], "'%s' is not a number",
+						    optarg);
+			if (c == OPT_C)
+				o->c = d;
+			else if (c == OPT_POSPOW)
+				o->pos_power = d;
+			else if (c == OPT_CHARW)
+				o->char_weight = d;
+			else
+				o->rule_weight = d;
+			break;
+		default:
+			return CW_EXIT_USAGE;
+		}
+	}
+	if (optind != argc)
+		return cw_cli_usage(argv[0], "unexpected argument '%s'",
+				    argv[optind]);
+	return 0;
+}
+
+/* Load labels and rules; returns 0 or an exit code. */
+static int load_inputs(struct cw_classify_labels **labels, struct cw_buf *rules,
+		       const char *ldir, const char *rpath)
+{
+	struct cw_err err = CW_ERR_INIT;
+
+	if (cw_classify_labels_load(labels, ldir, &err))
+		return cw_cli_fail(&err);
+	if (cw_file_read(rules, rpath, 1u << 20, &err)) {
+		cw_classify_labels_free(*labels);
+		*labels = NULL;
+		return cw_cli_fail(&err);
+	}
+	return 0;
+}
+
+int cw_cli_cmd_train(struct cw_cli *cli, int argc, char **argv)
+{
+	struct cw_classify_train_opts o;
+	struct cw_classify_labels *labels = NULL;
+	struct cw_buf rules = CW_BUF_INIT, model = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	char *ldef = default_labels();
+	char *rdef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_RULES_FILE);
+	char *odef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_MODEL_FILE);
+	const char *ldir = ldef, *rpath = rdef, *opath = odef;
+	int ex;
+
+	cw_classify_train_opts_init(&o);
+	o.quiet = cli->quiet;
+	ex = parse_train_opts(argc, argv, &ldir, &rpath, &opath, &o);
+	if (ex)
+		goto done;
+	ex = load_inputs(&labels, &rules, ldir, rpath);
+	if (ex)
+		goto done;
+	if (!cli->quiet)
+		fprintf(stderr, "training on %zu sentences of %zu documents\n",
+			cw_classify_labels_count(labels),
+			cw_classify_labels_documents(labels));
+	if (cw_classify_train(&model, labels, cw_buf_str(&rules), rpath, &o,
+			      &err) ||
+	    cw_file_write_atomic(opath, model.ptr, model.len, &err)) {
+		ex = cw_cli_fail(&err);
+		goto done;
+	}
+	if (cli->json) {
+		printf("{\"model\":");
+		cw_cli_json_str(stdout, opath);
+		printf(",\"bytes\":%zu,\"sentences\":%zu}\n", model.len,
+		       cw_classify_labels_count(labels));
+	} else if (!cli->quiet) {
+		printf("wrote %s (%zu bytes)\n", opath, model.len);
+	}
+done:
+	cw_classify_labels_free(labels);
+	cw_buf_release(&rules);
+	cw_buf_release(&model);
+	free(ldef);
+	free(rdef);
+	free(odef);
+	return ex;
+}
+
+int cw_cli_cmd_eval(struct cw_cli *cli, int argc, char **argv)
+{
+	struct cw_classify_train_opts o;
+	struct cw_classify_labels *labels = NULL;
+	struct cw_classify_eval_report r;
+	struct cw_buf rules = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	char *ldef = default_labels();
+	char *rdef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_RULES_FILE);
+	const char *ldir = ldef, *rpath = rdef;
+	int ex;
+
+	cw_classify_train_opts_init(&o);
+	o.quiet = cli->quiet;
+	ex = parse_train_opts(argc, argv, &ldir, &rpath, NULL, &o);
+	if (ex)
+		goto done;
+	ex = load_inputs(&labels, &rules, ldir, rpath);
+	if (ex)
+		goto done;
+	if (cw_classify_eval(&r, labels, cw_buf_str(&rules), rpath, &o, &err)) {
+		ex = cw_cli_fail(&err);
+		goto done;
+	}
+	if (cli->json) {
+		printf("{\"folds\":%zu,\"documents\":%zu,\"sentences\":%zu,"
+		       "\"categories\":[",
+		       r.nfolds, r.ndocuments, r.nsentences);
+		for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
+			const struct cw_classify_eval_cat *e = &r.cat[c];
+
+			printf("%s{\"code\":\"%s\",\"id\":\"%s\",\"support\":%zu,"
+			       "\"tp\":%zu,\"fp\":%zu,\"fn\":%zu,"
+			       "\"precision\":%.4f,\"recall\":%.4f,\"f1\":%.4f,"
+			       "\"threshold\":%.4f}",
+			       c ? "," : "", cw_classify_cat_code(c),
+			       cw_classify_cat_id(c), e->support, e->tp, e->fp,
+			       e->fn, e->precision, e->recall, e->f1,
+			       e->threshold_mean);
+		}
+		printf("],\"macro_f1\":%.4f,\"micro_f1\":%.4f,"
+		       "\"macro_f1_8\":%.4f,\"lexglue_macro_f1\":%.4f,"
+		       "\"lexglue_micro_f1\":%.4f,\"severity_accuracy\":%.4f,"
+		       "\"seconds\":%.1f}\n",
+		       r.macro_f1, r.micro_f1, r.macro_f1_8, r.lexglue_macro_f1,
+		       r.lexglue_micro_f1,
+		       r.severity_total ? (double)r.severity_correct /
+						  (double)r.severity_total
+					: 0.0,
+		       r.seconds);
+	} else {
+		printf("%zu-fold cross-validation by document (%zu documents, %zu sentences)\n"
+		       "target: level 2 or 3 (potentially or clearly unfair)\n\n",
+		       r.nfolds, r.ndocuments, r.nsentences);
+		printf("%-5s %-28s %7s %6s %6s %6s %9s %6s %6s\n", "code",
+		       "category", "support", "P", "R", "F1", "threshold",
+		       "fp", "fn");
+		for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
+			const struct cw_classify_eval_cat *e = &r.cat[c];
+
+			printf("%-5s %-28s %7zu %6.3f %6.3f %6.3f %9.3f %6zu %6zu\n",
+			       cw_classify_cat_code(c), cw_classify_cat_id(c),
+			       e->support, e->precision, e->recall, e->f1,
+			       e->threshold_mean, e->fp, e->fn);
+		}
+		printf("\nmacro-F1 (9 categories)      %.3f\n"
+		       "micro-F1 (9 categories)      %.3f\n"
+		       "macro-F1 (8, no pinc)        %.3f\n"
+		       "LexGLUE-style macro / micro  %.3f / %.3f (8 labels + \"none\")\n"
+		       "severity (2 vs 3) accuracy   %.3f on %zu true positives\n"
+		       "time                         %.1f s\n",
+		       r.macro_f1, r.micro_f1, r.macro_f1_8, r.lexglue_macro_f1,
+		       r.lexglue_micro_f1,
+		       r.severity_total ? (double)r.severity_correct /
+						  (double)r.severity_total
+					: 0.0,
+		       r.severity_total, r.seconds);
+	}
+done:
+	cw_classify_labels_free(labels);
+	cw_buf_release(&rules);
+	free(ldef);
+	free(rdef);
+	return ex;
+}
+
+static void print_result(const struct cw_classify_result *r)
+{
+	bool first = true;
+
+	printf("{\"categories\":[");
+	for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
+		if (r->cat[c].severity == CW_CLASSIFY_SEV_NONE)
+			continue;
+		printf("%s{\"id\":\"%s\",\"confidence\":%.2f,\"severity\":\"%s\"}",
+		       first ? "" : ",", cw_classify_cat_id(c),
+		       r->cat[c].confidence,
+		       cw_classify_severity_name(r->cat[c].severity));
+		first = false;
+	}
+	printf("],\"claudette\":[");
+	first = true;
+	for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
+		if (!r->cat[c].unfair)
+			continue;
+		printf("%s\"%s\"", first ? "" : ",", cw_classify_cat_code(c));
+		first = false;
+	}
+	printf("]}\n");
+}
+
+int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "sentence", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cw_classify_model *m = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	char *mdef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_MODEL_FILE);
+	const char *mpath = mdef;
+	bool sentence = false;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int c, ex = CW_EXIT_OK;
+
+	(void)cli;
+	while ((c = getopt_long(argc, argv, "m:s", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			mpath = optarg;
+			break;
+		case 's':
+			sentence = true;
+			break;
+		default:
+			ex = CW_EXIT_USAGE;
+			goto done;
+		}
+	}
+	if (optind != argc) {
+		ex = cw_cli_usage(argv[0], "unexpected argument '%s'",
+				  argv[optind]);
+		goto done;
+	}
+	if (cw_classify_model_load(&m, mpath, &err)) {
+		ex = cw_cli_fail(&err);
+		goto done;
+	}
+	while ((n = getline(&line, &cap, stdin)) >= 0) {
+		struct cw_classify_result r;
+		size_t len = (size_t)n;
+
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if ((sentence ? cw_classify_sentence(&r, m, line, len, &err)
+			      : cw_classify_text(&r, m, line, len, &err))) {
+			/* keep one output line per input line */
+			fprintf(stderr, "clausewatch: stdin: %s\n", err.msg);
+			printf("{\"error\":");
+			cw_cli_json_str(stdout, err.msg);
+			printf("}\n");
+			ex = CW_EXIT_PARTIAL;
+			continue;
+		}
+		print_result(&r);
+	}
+	if (ferror(stdin)) {
+		fprintf(stderr, "clausewatch: stdin: read error\n");
+		ex = CW_EXIT_FAIL;
+	}
+done:
+	free(line);
+	free(mdef);
+	cw_classify_model_free(m);
+	return ex;
+}
