@@ -187,7 +187,7 @@ static bool uses_js_filter(const struct cw_decl_doc *doc)
 
 /* Extract one snapshot directory; returns false if it is not one. */
 static bool run_snapshot(const char *dir, const char *label, struct agreement *res,
-			 bool *js, double *secs, size_t *in_bytes)
+			 bool *js, double *secs, size_t *in_bytes, bool *identical)
 {
 	char *p = cw_asprintf("%s/declaration.json", dir);
 	size_t dl = 0, ml = 0, el = 0;
@@ -269,6 +269,8 @@ static bool run_snapshot(const char *dir, const char *label, struct agreement *r
 		free(name);
 	}
 	*res = agree(cw_buf_str(&out), expected);
+	/* byte for byte, but for the final newline OTA's files lack */
+	*identical = out.len == el + 1 && !memcmp(out.ptr, expected, el);
 
 	for (size_t i = 0; i < nf; i++) {
 		free(datas[i]);
@@ -325,7 +327,7 @@ static void test_extract__fidelity_with_open_terms_archive(void **state)
 
 	const char *only = getenv("CW_EXTRACT_ONLY");
 	long all_common = 0, all_max = 0, nojs_common = 0, nojs_max = 0;
-	size_t docs = 0, nojs_docs = 0, bytes = 0;
+	size_t docs = 0, nojs_docs = 0, bytes = 0, identical = 0;
 	double secs = 0;
 	print_message("%-52s %7s %7s %7s %8s\n", "snapshot", "ours", "expect", "common",
 		      "agree");
@@ -337,7 +339,9 @@ static void test_extract__fidelity_with_open_terms_archive(void **state)
 		bool js;
 		double s;
 		size_t b;
-		if (run_snapshot(dir, dirs.v[i], &a, &js, &s, &b)) {
+		bool same;
+		if (run_snapshot(dir, dirs.v[i], &a, &js, &s, &b, &same)) {
+			identical += same;
 			long mx = a.ours > a.expected ? a.ours : a.expected;
 			print_message("%-52s %7ld %7ld %7ld %7.4f%s\n", dirs.v[i], a.ours,
 				      a.expected, a.common, mx ? (double)a.common / (double)mx : 1.0,
@@ -363,6 +367,7 @@ static void test_extract__fidelity_with_open_terms_archive(void **state)
 	print_message("word agreement, all %zu snapshots: %.4f\n", docs, all);
 	print_message("word agreement, %zu snapshots without JavaScript filter: %.4f\n",
 		      nojs_docs, nojs);
+	print_message("byte-identical to OTA's version: %zu of %zu\n", identical, docs);
 	print_message("extraction time: %.3f s for %.1f MB of HTML (%.1f MB/s)\n", secs,
 		      (double)bytes / 1e6, secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
 	if (!only || !*only) {
