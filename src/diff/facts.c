@@ -1,0 +1,756 @@
+/*
+ * Facts that move between two versions of a provision (durations,
+ * amounts, percentages, ages, places, laws, modal verbs, negations,
+ * obligation and prohibition sentences), and the summary sentence made
+ * from them with our templates. Patterns: data/diff/facts.json;
+ * templates: data/diff/templates.json.
+ */
+#include <ctype.h>
+
+#include <jansson.h>
+
+#include "diff_int.h"
+
+#define MAX_RULE_FILE (1u << 20)
+#define MAX_FACT_RULES 256
+/* Facts listed per change: a rewritten 5-page section would otherwise
+ * list hundreds of modal verbs; the first ones tell the story. */
+#define MAX_FACTS_PER_CHANGE 24
+/* Longest sentence kept as an obligation/prohibition value, bytes. */
+#define MAX_SENTENCE 400
+/* Two duty sentences whose word sets overlap this much (Jaccard) are one
+ * reworded duty, not one removed and one added; 0.5 separated rewordings
+ * from new duties on the ChatGPT and Airbnb histories we read. */
+#define SENTENCE_SAME 0.5
+
+static const char *const fact_names[CW_DIFF_FACT_NKINDS] = {
+	"duration", "amount", "percent", "age", "place", "law",
+	"modal", "negation", "obligation", "prohibition",
+};
+
+const char *cw_diff_fact_kind_name(enum cw_diff_fact_kind kind)
+{
+	return (unsigned)kind < CW_DIFF_FACT_NKINDS ? fact_names[kind] : "?";
+}
+
+static int fact_kind_parse(const char *s)
+{
+	for (int i = 0; i < CW_DIFF_FACT_NKINDS; i++)
+		if (strcmp(s, fact_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static int load_obj(json_t **out, const char *path, struct cw_err *err)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	json_error_t je;
+	int rc = cw_file_read(&b, path, MAX_RULE_FILE, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	*out = json_loadb(b.ptr ? b.ptr : "", b.len, 0, &je);
+	cw_buf_release(&b);
+	if (!*out)
+		return cw_err_set(err, CW_EPARSE, "'%s':%d:%d: %s", path,
+				  je.line, je.column, je.text);
+	if (!json_is_object(*out)) {
+		json_decref(*out);
+		*out = NULL;
+		return cw_err_set(err, CW_EPARSE, "'%s': expected an object", path);
+	}
+	return CW_OK;
+}
+
+int cw_diff_facts_load(struct cw_diff_rules *r, const char *path,
+		       struct cw_err *err)
+{
+	json_t *root = NULL, *arr, *it;
+	size_t i;
+	int rc = load_obj(&root, path, err);
+
+	if (rc)
+		return rc;
+	arr = json_object_get(root, "facts");
+	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+	    json_array_size(arr) > MAX_FACT_RULES) {
+		rc = cw_err_set(err, CW_EPARSE,
+				"'%s': 'facts' must be an array of 1 to %u rules",
+				path, MAX_FACT_RULES);
+		goto out;
+	}
+	r->facts = cw_calloc(json_array_size(arr), sizeof(*r->facts));
+	json_array_foreach(arr, i, it) {
+		const char *kind = json_string_value(json_object_get(it, "kind"));
+		const char *name = json_string_value(json_object_get(it, "name"));
+		const char *pat = json_string_value(json_object_get(it, "pattern"));
+		json_t *sent = json_object_get(it, "sentence");
+		struct cw_diff_fact_rule *fr = &r->facts[r->n_facts];
+		int k, ec;
+		PCRE2_SIZE off;
+
+		if (!kind || !name || !pat || (sent && !json_is_boolean(sent))) {
+			rc = cw_err_set(err, CW_EPARSE,
+					"'%s': facts[%zu]: needs string 'kind', 'name', 'pattern' (and optional boolean 'sentence')",
+					path, i);
+			goto out;
+		}
+		k = fact_kind_parse(kind);
+		if (k < 0) {
+			rc = cw_err_set(err, CW_EPARSE,
+					"'%s': facts[%zu]: unknown kind '%s'", path,
+					i, kind);
+			goto out;
+		}
+		fr->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+				       PCRE2_UTF | PCRE2_UCP, &ec, &off, NULL);
+		if (!fr->re) {
+			PCRE2_UCHAR msg[160];
+			pcre2_get_error_message(ec, msg, sizeof(msg));
+			rc = cw_err_set(err, CW_EPARSE,
+					"'%s': facts[%zu] '%s': pattern offset %zu: %s",
+					path, i, name, (size_t)off, (char *)msg);
+			goto out;
+		}
+		(void)pcre2_jit_compile(fr->re, PCRE2_JIT_COMPLETE);
+		fr->kind = (enum cw_diff_fact_kind)k;
+		fr->name = cw_strdup(name);
+		fr->sentence = sent && json_is_true(sent);
+		r->n_facts++;
+	}
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* Situations the summary code asks for; each must have a template. */
+static const char *const situations[] = {
+	"added", "removed", "moved", "moved_modified", "renumbered",
+	"renumbered_modified", "split", "merged", "cosmetic", "editorial",
+	"duration_shorter", "duration_longer", "changed", "fact_added",
+	"fact_removed", "modal_changed", "negation_added", "negation_removed",
+	"obligation_added", "obligation_removed", "prohibition_added",
+	"prohibition_removed", "substantive",
+};
+
+static const char *const placeholders[] = {
+	"title", "old", "new", "old_key", "new_key", "count", "noise", "kind",
+};
+
+static int check_template(const char *t, const char *path, const char *sit,
+			  struct cw_err *err)
+{
+	for (const char *p = strchr(t, '{'); p; p = strchr(p + 1, '{')) {
+		const char *e = strchr(p, '}');
+		bool ok = false;
+		if (!e)
+			return cw_err_set(err, CW_EPARSE,
+					  "'%s': template '%s': unclosed '{'",
+					  path, sit);
+		for (size_t i = 0; i < sizeof(placeholders) / sizeof(*placeholders); i++)
+			if (strlen(placeholders[i]) == (size_t)(e - p - 1) &&
+			    memcmp(placeholders[i], p + 1, (size_t)(e - p - 1)) == 0)
+				ok = true;
+		if (!ok)
+			return cw_err_set(err, CW_EPARSE,
+					  "'%s': template '%s': unknown placeholder '%.*s'",
+					  path, sit, (int)(e - p + 1), p);
+	}
+	return CW_OK;
+}
+
+int cw_diff_templates_load(struct cw_diff_rules *r, const char *path,
+			   struct cw_err *err)
+{
+	json_t *root = NULL, *obj, *v;
+	const char *k;
+	int rc = load_obj(&root, path, err);
+
+	if (rc)
+		return rc;
+	obj = json_object_get(root, "templates");
+	if (!json_is_object(obj)) {
+		rc = cw_err_set(err, CW_EPARSE,
+				"'%s': 'templates' must be an object", path);
+		goto out;
+	}
+	r->templates = cw_calloc(json_object_size(obj) + 1,
+				 sizeof(*r->templates));
+	json_object_foreach(obj, k, v) {
+		if (!json_is_string(v)) {
+			rc = cw_err_set(err, CW_EPARSE,
+					"'%s': template '%s': expected a string",
+					path, k);
+			goto out;
+		}
+		if ((rc = check_template(json_string_value(v), path, k, err)))
+			goto out;
+		r->templates[r->n_templates].situation = cw_strdup(k);
+		r->templates[r->n_templates].text =
+			cw_strdup(json_string_value(v));
+		r->n_templates++;
+	}
+	for (size_t i = 0; i < sizeof(situations) / sizeof(*situations); i++)
+		if (!cw_diff_template(r, situations[i])) {
+			rc = cw_err_set(err, CW_EPARSE,
+					"'%s': template '%s' is missing", path,
+					situations[i]);
+			goto out;
+		}
+out:
+	json_decref(root);
+	return rc;
+}
+
+const char *cw_diff_template(const struct cw_diff_rules *r,
+			     const char *situation)
+{
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < r->n_templates; i++)
+		if (strcmp(r->templates[i].situation, situation) == 0)
+			return r->templates[i].text;
+	return NULL;
+}
+
+/* ---- extraction ---- */
+
+static const char *const number_words[] = {
+	"zero", "one", "two", "three", "four", "five", "six", "seven",
+	"eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
+	"fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+};
+static const char *const tens_words[] = {
+	"", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy",
+	"eighty", "ninety",
+};
+
+/* A number at the start of s (digits or English words up to 99);
+ * -1 if none. */
+static long read_number(const char *s, size_t len)
+{
+	char w[32];
+	size_t n = 0;
+	long v = -1;
+
+	if (len > 0 && isdigit((unsigned char)s[0])) {
+		v = 0;
+		for (size_t i = 0; i < len && (isdigit((unsigned char)s[i]) ||
+					       s[i] == ','); i++)
+			if (s[i] != ',' && v < 100000000)
+				v = v * 10 + (s[i] - '0');
+		return v;
+	}
+	while (n < len && n + 1 < sizeof(w) &&
+	       (isalpha((unsigned char)s[n]) || s[n] == '-')) {
+		w[n] = (char)tolower((unsigned char)s[n]);
+		n++;
+	}
+	w[n] = 0;
+	for (size_t t = 2; t < 10; t++) {
+		size_t tl = strlen(tens_words[t]);
+		if (strncmp(w, tens_words[t], tl) == 0) {
+			v = (long)t * 10;
+			if (w[tl] == '-')
+				for (size_t u = 1; u < 10; u++)
+					if (strcmp(w + tl + 1, number_words[u]) == 0)
+						v += (long)u;
+			return v;
+		}
+	}
+	for (size_t u = 0; u <= 20; u++)
+		if (strcmp(w, number_words[u]) == 0)
+			return (long)u;
+	return -1;
+}
+
+static void collapse(struct cw_buf *b, const char *s, size_t len, bool lower)
+{
+	bool sp = false;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (isspace(c)) {
+			sp = b->len > 0;
+			continue;
+		}
+		if (c == '*' || (c == '_' && (i == 0 || i + 1 == len ||
+					      !isalnum((unsigned char)s[i - 1]) ||
+					      !isalnum((unsigned char)s[i + 1]))))
+			continue;
+		if (sp)
+			cw_buf_addc(b, ' ');
+		sp = false;
+		cw_buf_addc(b, lower ? (char)tolower(c) : (char)c);
+	}
+}
+
+/* "thirty (30) days" -> "30 days"; "1 month" stays. */
+static char *norm_duration(const char *s, size_t len)
+{
+	long v = -1;
+	const char *unit = NULL;
+	static const char *const units[] = { "hour", "day", "week", "month",
+					     "year" };
+	struct cw_buf b = CW_BUF_INIT;
+
+	for (size_t i = 0; i < len && v < 0; i++)
+		if (isdigit((unsigned char)s[i]))
+			v = read_number(s + i, len - i);
+	if (v < 0)
+		v = read_number(s, len);
+	for (size_t u = 0; u < 5 && !unit; u++)
+		for (size_t i = 0; i + strlen(units[u]) <= len; i++)
+			if (cw_strncasecmp_ascii(s + i, units[u],
+						 strlen(units[u])) == 0) {
+				unit = units[u];
+				break;
+			}
+	if (v < 0 || !unit) {
+		collapse(&b, s, len, true);
+		return cw_buf_detach(&b, NULL);
+	}
+	cw_buf_addf(&b, "%ld %s%s", v, unit, v == 1 ? "" : "s");
+	return cw_buf_detach(&b, NULL);
+}
+
+/* Days in a normalised duration, for "shrank"/"grew"; -1 if unknown. */
+static double duration_days(const char *v)
+{
+	long n = read_number(v, strlen(v));
+	const char *u = strchr(v, ' ');
+
+	if (n < 0 || !u)
+		return -1;
+	u++;
+	if (cw_str_startswith(u, "hour"))
+		return (double)n / 24.0;
+	if (cw_str_startswith(u, "day"))
+		return (double)n;
+	if (cw_str_startswith(u, "week"))
+		return (double)n * 7;
+	if (cw_str_startswith(u, "month"))
+		return (double)n * 30.4;
+	if (cw_str_startswith(u, "year"))
+		return (double)n * 365.25;
+	return -1;
+}
+
+static bool sentence_end(const char *s, size_t len, size_t i)
+{
+	return (s[i] == '.' || s[i] == '!' || s[i] == '?') &&
+	       (i + 1 == len || isspace((unsigned char)s[i + 1]));
+}
+
+static void sentence_bounds(const char *s, size_t len, size_t at, size_t *b,
+			    size_t *e)
+{
+	size_t i = at;
+
+	while (i > 0 && s[i - 1] != '\n' && !sentence_end(s, len, i - 1) &&
+	       at - i < MAX_SENTENCE)
+		i--;
+	while (i < at && isspace((unsigned char)s[i]))
+		i++;
+	*b = i;
+	i = at;
+	while (i < len && s[i] != '\n' && !sentence_end(s, len, i) &&
+	       i - *b < MAX_SENTENCE)
+		i++;
+	if (i < len && sentence_end(s, len, i))
+		i++;
+	*e = i;
+}
+
+static bool value_kind(enum cw_diff_fact_kind k)
+{
+	return k <= CW_DIFF_FACT_LAW;
+}
+
+void cw_diff_found_free(struct cw_diff_found *found, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(found[i].value);
+	free(found);
+}
+
+void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
+			   const struct cw_diff_rules *rules, const char *s,
+			   size_t len)
+{
+	struct cw_diff_found *f = NULL;
+	size_t nf = 0, cap = 0;
+	pcre2_match_data *md;
+
+	*out = NULL;
+	*n = 0;
+	if (!rules || rules->n_facts == 0 || len == 0)
+		return;
+	md = pcre2_match_data_create(16, NULL);
+	for (size_t r = 0; r < rules->n_facts; r++) {
+		const struct cw_diff_fact_rule *fr = &rules->facts[r];
+		size_t pos = 0;
+
+		while (pos < len) {
+			PCRE2_SIZE *ov;
+			size_t ms, me, vs, ve;
+			bool clash = false;
+			struct cw_buf b = CW_BUF_INIT;
+
+			if (pcre2_match(fr->re, (PCRE2_SPTR)s, len, pos, 0, md,
+					NULL) < 0)
+				break;
+			ov = pcre2_get_ovector_pointer(md);
+			ms = ov[0];
+			me = ov[1];
+			pos = me > ms ? me : ms + 1;
+			if (fr->sentence)
+				sentence_bounds(s, len, ms, &vs, &ve);
+			else {
+				vs = ms;
+				ve = me;
+			}
+			/* one fact per span: earlier rules win (ages before
+			 * durations), one duty per sentence */
+			for (size_t k = 0; k < nf && !clash; k++) {
+				bool same_family =
+					(value_kind(f[k].kind) && value_kind(fr->kind)) ||
+					((f[k].kind == CW_DIFF_FACT_OBLIGATION ||
+					  f[k].kind == CW_DIFF_FACT_PROHIBITION) &&
+					 fr->sentence);
+				if (same_family && f[k].start < ve && vs < f[k].end)
+					clash = true;
+				if (f[k].kind == fr->kind && !value_kind(fr->kind) &&
+				    !fr->sentence && f[k].start == vs)
+					clash = true;
+			}
+			if (clash || ve <= vs)
+				continue;
+			if (fr->kind == CW_DIFF_FACT_DURATION) {
+				CW_GROW(f, cap, nf + 1);
+				f[nf++] = (struct cw_diff_found){
+					fr->kind, norm_duration(s + vs, ve - vs),
+					vs, ve
+				};
+				continue;
+			}
+			if (fr->kind == CW_DIFF_FACT_AGE) {
+				long v = -1;
+				for (size_t i = vs; i < ve && v < 0; i++)
+					if (isdigit((unsigned char)s[i]))
+						v = read_number(s + i, ve - i);
+				if (v < 0)
+					continue;
+				cw_buf_addf(&b, "%ld years", v);
+			} else {
+				collapse(&b, s + vs, ve - vs,
+					 fr->kind == CW_DIFF_FACT_MODAL ||
+						 fr->kind == CW_DIFF_FACT_NEGATION);
+			}
+			CW_GROW(f, cap, nf + 1);
+			f[nf++] = (struct cw_diff_found){
+				fr->kind, cw_buf_detach(&b, NULL), vs, ve
+			};
+		}
+	}
+	pcre2_match_data_free(md);
+	*out = f;
+	*n = nf;
+}
+
+/* ---- comparison ---- */
+
+static uint64_t *word_set(const char *s, size_t *n)
+{
+	uint64_t *v = NULL;
+	size_t cap = 0, k = 0, i = 0, len = strlen(s);
+
+	while (i < len) {
+		size_t j;
+		char w[64];
+		size_t wl = 0;
+		while (i < len && !isalnum((unsigned char)s[i]))
+			i++;
+		j = i;
+		while (j < len && isalnum((unsigned char)s[j])) {
+			if (wl + 1 < sizeof(w))
+				w[wl++] = (char)tolower((unsigned char)s[j]);
+			j++;
+		}
+		if (j > i) {
+			CW_GROW(v, cap, k + 1);
+			v[k++] = cw_diff_hash(w, wl);
+		}
+		i = j;
+	}
+	/* sort + unique (insertion sort: sentences are short) */
+	for (size_t a = 1; a < k; a++) {
+		uint64_t x = v[a];
+		size_t b = a;
+		while (b > 0 && v[b - 1] > x) {
+			v[b] = v[b - 1];
+			b--;
+		}
+		v[b] = x;
+	}
+	{
+		size_t u = 0;
+		for (size_t a = 0; a < k; a++)
+			if (u == 0 || v[u - 1] != v[a])
+				v[u++] = v[a];
+		k = u;
+	}
+	*n = k;
+	return v;
+}
+
+static bool sentences_same(const char *x, const char *y)
+{
+	size_t nx, ny;
+	uint64_t *a = word_set(x, &nx), *b = word_set(y, &ny);
+	double j = cw_diff_jaccard(a, nx, b, ny);
+
+	free(a);
+	free(b);
+	return j >= SENTENCE_SAME;
+}
+
+static void add_fact(struct cw_diff_change *ch, size_t *cap,
+		     enum cw_diff_fact_kind kind, const char *ov, const char *nv)
+{
+	if (ch->n_facts >= MAX_FACTS_PER_CHANGE)
+		return;
+	CW_GROW(ch->facts, *cap, ch->n_facts + 1);
+	ch->facts[ch->n_facts++] = (struct cw_diff_fact){
+		kind, ov ? cw_strdup(ov) : NULL, nv ? cw_strdup(nv) : NULL
+	};
+}
+
+bool cw_diff_facts_compare(struct cw_diff_change *ch,
+			   const struct cw_diff_rules *rules, const char *a,
+			   size_t alen, const char *b, size_t blen)
+{
+	struct cw_diff_found *fa = NULL, *fb = NULL;
+	size_t na = 0, nb = 0, cap = 0;
+	char *ua, *ub;
+
+	cw_diff_facts_extract(&fa, &na, rules, a, alen);
+	cw_diff_facts_extract(&fb, &nb, rules, b, blen);
+	ua = cw_calloc(na + 1, 1);
+	ub = cw_calloc(nb + 1, 1);
+	/* multiset difference per kind and value */
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nb; j++)
+			if (!ub[j] && fa[i].kind == fb[j].kind &&
+			    strcmp(fa[i].value, fb[j].value) == 0) {
+				ua[i] = ub[j] = 1;
+				break;
+			}
+	/* a reworded duty is not a new duty */
+	for (size_t i = 0; i < na; i++) {
+		if (ua[i] || (fa[i].kind != CW_DIFF_FACT_OBLIGATION &&
+			      fa[i].kind != CW_DIFF_FACT_PROHIBITION))
+			continue;
+		for (size_t j = 0; j < nb; j++)
+			if (!ub[j] && fb[j].kind == fa[i].kind &&
+			    sentences_same(fa[i].value, fb[j].value)) {
+				ua[i] = ub[j] = 1;
+				break;
+			}
+	}
+	for (int k = 0; k < CW_DIFF_FACT_NKINDS; k++) {
+		size_t i = 0, j = 0;
+		/* pair the k-th removed with the k-th added value of the
+		 * same kind: "30 days" -> "14 days", "may" -> "must" */
+		for (;;) {
+			while (i < na && (ua[i] || fa[i].kind != (enum cw_diff_fact_kind)k))
+				i++;
+			while (j < nb && (ub[j] || fb[j].kind != (enum cw_diff_fact_kind)k))
+				j++;
+			if (i >= na && j >= nb)
+				break;
+			if (i < na && j < nb &&
+			    k != CW_DIFF_FACT_OBLIGATION &&
+			    k != CW_DIFF_FACT_PROHIBITION &&
+			    k != CW_DIFF_FACT_NEGATION && k != CW_DIFF_FACT_LAW) {
+				add_fact(ch, &cap, (enum cw_diff_fact_kind)k,
+					 fa[i].value, fb[j].value);
+				i++;
+				j++;
+			} else if (i < na) {
+				add_fact(ch, &cap, (enum cw_diff_fact_kind)k,
+					 fa[i].value, NULL);
+				i++;
+			} else {
+				add_fact(ch, &cap, (enum cw_diff_fact_kind)k,
+					 NULL, fb[j].value);
+				j++;
+			}
+		}
+	}
+	free(ua);
+	free(ub);
+	cw_diff_found_free(fa, na);
+	cw_diff_found_free(fb, nb);
+	return ch->n_facts > 0;
+}
+
+/* ---- summary ---- */
+
+static void fill(struct cw_buf *out, const char *t,
+		 const struct cw_diff_change *ch, const char *ov,
+		 const char *nv, const char *kind)
+{
+	for (const char *p = t; *p; p++) {
+		const char *e;
+		size_t n;
+		if (*p != '{' || !(e = strchr(p, '}'))) {
+			cw_buf_addc(out, *p);
+			continue;
+		}
+		n = (size_t)(e - p - 1);
+#define IS(name) (n == strlen(name) && memcmp(p + 1, name, n) == 0)
+		if (IS("title")) {
+			if (ch->title[0])
+				cw_buf_adds(out, ch->title);
+			else
+				cw_buf_addf(out, "Provision %s",
+					    ch->new_key ? ch->new_key
+					    : ch->old_key ? ch->old_key : "?");
+		} else if (IS("old")) {
+			cw_buf_adds(out, ov ? ov : "");
+		} else if (IS("new")) {
+			cw_buf_adds(out, nv ? nv : "");
+		} else if (IS("old_key")) {
+			cw_buf_adds(out, ch->old_key ? ch->old_key : "");
+		} else if (IS("new_key")) {
+			cw_buf_adds(out, ch->new_key ? ch->new_key : "");
+		} else if (IS("count")) {
+			cw_buf_addf(out, "%zu", ch->kind == CW_DIFF_SPLIT ? ch->n_new
+									 : ch->n_old);
+		} else if (IS("noise")) {
+			for (size_t i = 0; i < ch->noise.n; i++)
+				cw_buf_addf(out, "%s%s", i ? ", " : "",
+					    ch->noise.v[i]);
+			if (ch->noise.n == 0)
+				cw_buf_adds(out, "whitespace");
+		} else if (IS("kind")) {
+			cw_buf_adds(out, kind ? kind : "");
+		}
+#undef IS
+		p = e;
+	}
+}
+
+/* Shorten a sentence for a summary line. */
+static char *clip(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n <= 140)
+		return cw_strdup(s);
+	/* cut on a UTF-8 boundary */
+	n = 137;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return cw_asprintf("%.*s...", (int)n, s);
+}
+
+char *cw_diff_summary(const struct cw_diff_change *ch,
+		      const struct cw_diff_rules *rules)
+{
+	/* priority of facts in the one sentence we write */
+	static const enum cw_diff_fact_kind order[] = {
+		CW_DIFF_FACT_DURATION, CW_DIFF_FACT_AMOUNT, CW_DIFF_FACT_PERCENT,
+		CW_DIFF_FACT_AGE, CW_DIFF_FACT_PLACE, CW_DIFF_FACT_LAW,
+		CW_DIFF_FACT_PROHIBITION, CW_DIFF_FACT_OBLIGATION,
+		CW_DIFF_FACT_MODAL, CW_DIFF_FACT_NEGATION,
+	};
+	struct cw_buf out = CW_BUF_INIT;
+	const char *sit = NULL;
+	const struct cw_diff_fact *pick = NULL;
+	char *clipped = NULL;
+
+	switch (ch->kind) {
+	case CW_DIFF_ADDED:
+		sit = "added";
+		break;
+	case CW_DIFF_REMOVED:
+		sit = "removed";
+		break;
+	case CW_DIFF_SPLIT:
+		sit = "split";
+		break;
+	case CW_DIFF_MERGED:
+		sit = "merged";
+		break;
+	default:
+		break;
+	}
+	if (!sit && ch->materiality == CW_DIFF_SUBSTANTIVE) {
+		for (size_t o = 0; o < sizeof(order) / sizeof(*order) && !pick; o++)
+			for (size_t i = 0; i < ch->n_facts && !pick; i++)
+				if (ch->facts[i].kind == order[o])
+					pick = &ch->facts[i];
+	}
+	if (pick) {
+		const char *ov = pick->old_value, *nv = pick->new_value;
+		switch (pick->kind) {
+		case CW_DIFF_FACT_DURATION:
+			if (ov && nv) {
+				double d0 = duration_days(ov), d1 = duration_days(nv);
+				sit = d1 < d0 ? "duration_shorter"
+				    : d1 > d0 ? "duration_longer" : "changed";
+			}
+			break;
+		case CW_DIFF_FACT_MODAL:
+			if (ov && nv)
+				sit = "modal_changed";
+			break;
+		case CW_DIFF_FACT_NEGATION:
+			sit = nv ? "negation_added" : "negation_removed";
+			break;
+		case CW_DIFF_FACT_OBLIGATION:
+			sit = nv ? "obligation_added" : "obligation_removed";
+			break;
+		case CW_DIFF_FACT_PROHIBITION:
+			sit = nv ? "prohibition_added" : "prohibition_removed";
+			break;
+		default:
+			break;
+		}
+		if (!sit)
+			sit = ov && nv ? "changed" : nv ? "fact_added" : "fact_removed";
+		if (pick->kind == CW_DIFF_FACT_OBLIGATION ||
+		    pick->kind == CW_DIFF_FACT_PROHIBITION)
+			clipped = clip(nv ? nv : ov);
+	}
+	if (!sit) {
+		if (ch->kind == CW_DIFF_MOVED)
+			sit = ch->modified ? "moved_modified" : "moved";
+		else if (ch->kind == CW_DIFF_RENUMBERED)
+			sit = ch->modified ? "renumbered_modified" : "renumbered";
+		else if (ch->materiality == CW_DIFF_COSMETIC)
+			sit = "cosmetic";
+		else if (ch->materiality == CW_DIFF_SUBSTANTIVE)
+			sit = "substantive";
+		else
+			sit = "editorial";
+	}
+	{
+		const char *t = cw_diff_template(rules, sit);
+		if (!t)
+			t = "{title}: changed.";
+		if (clipped)
+			fill(&out, t, ch, pick->old_value ? clipped : NULL,
+			     pick->new_value ? clipped : NULL,
+			     cw_diff_fact_kind_name(pick->kind));
+		else
+			fill(&out, t, ch, pick ? pick->old_value : NULL,
+			     pick ? pick->new_value : NULL,
+			     pick ? cw_diff_fact_kind_name(pick->kind) : NULL);
+	}
+	free(clipped);
+	return cw_buf_detach(&out, NULL);
+}
