@@ -289,7 +289,7 @@ static void rx_init(void)
 		PCRE2_SIZE eo;
 		rx[i] = pcre2_compile((PCRE2_SPTR)rx_src[i].src,
 				      PCRE2_ZERO_TERMINATED,
-				      rx_src[i].flags | PCRE2_UTF | PCRE2_UCP |
+				      rx_src[i].flags | PCRE2_UTF |
 					      PCRE2_MATCH_INVALID_UTF,
 				      &ec, &eo, NULL);
 		if (!rx[i]) {
