@@ -885,7 +885,9 @@ bool cw_taxonomy_score(struct cw_tax_match *out,
 		}
 	}
 	out->confidence = 1.0 - exp(-out->score);
-	return out->score >= cat->min_score;
+	out->by_rules = out->score >= cat->min_score;
+	out->model = -1;
+	return out->by_rules;
 }
 
 static int cmp_match(const void *a, const void *b)
@@ -918,6 +920,38 @@ int cw_taxonomy_detect(struct cw_tax_matches *out,
 	if (out->n > first)
 		qsort(out->items + first, out->n - first, sizeof(*out->items),
 		      cmp_match);
+	return CW_OK;
+}
+
+int cw_taxonomy_merge_model(struct cw_tax_matches *m,
+			    const struct cw_taxonomy *tax, const char *id,
+			    double confidence, struct cw_err *err)
+{
+	const struct cw_tax_category *cat = cw_taxonomy_find(tax, id);
+	struct cw_tax_match *x;
+
+	if (!cat)
+		return cw_err_set(err, CW_ENOTFOUND,
+				  "merge: no category '%s' in the taxonomy",
+				  id ? id : "(null)");
+	if (!(confidence >= 0 && confidence <= 1))
+		return cw_err_set(err, CW_EINVAL,
+				  "merge: confidence %g for '%s' is outside "
+				  "[0, 1]",
+				  confidence, id);
+	for (size_t i = 0; i < m->n; i++)
+		if (m->items[i].cat == cat) {
+			m->items[i].model = confidence;
+			return CW_OK;
+		}
+	CW_GROW(m->items, m->cap, m->n + 1);
+	x = &m->items[m->n++];
+	memset(x, 0, sizeof(*x));
+	x->cat = cat;
+	x->score = confidence;
+	x->confidence = confidence;
+	x->model = confidence;
+	qsort(m->items, m->n, sizeof(*m->items), cmp_match);
 	return CW_OK;
 }
 

@@ -240,6 +240,9 @@ struct cw_tax_match {
 			      both 0 when only the title matched */
 	struct cw_tax_span evidence[CW_TAXONOMY_MAX_EVIDENCE];
 	size_t nevidence;
+	bool by_rules;     /* the rules reached the category's threshold */
+	double model;      /* the model's confidence (cw_taxonomy_merge_model),
+			      or -1 when no model spoke for this category */
 };
 
 struct cw_tax_matches {
@@ -260,6 +263,21 @@ void cw_tax_matches_release(struct cw_tax_matches *m);
 int cw_taxonomy_detect(struct cw_tax_matches *out,
 		       const struct cw_taxonomy *tax, const char *title,
 		       const char *text, size_t len, struct cw_err *err);
+
+/*
+ * Fold a model's verdict (e.g. the classifier of classify.h, whose category
+ * ids are taxonomy ids) into rule matches: when the rules found category
+ * `id`, its `model` field is set; otherwise a match is added with
+ * by_rules false, explicit_text false (so exposure is "inferred"), no
+ * spans, and score = confidence = the model's confidence. The list stays
+ * sorted by score.
+ *
+ * Returns CW_OK, CW_ENOTFOUND (no category `id`) or CW_EINVAL (confidence
+ * outside [0, 1]).
+ */
+int cw_taxonomy_merge_model(struct cw_tax_matches *m,
+			    const struct cw_taxonomy *tax, const char *id,
+			    double confidence, struct cw_err *err);
 
 /*
  * Score one category on a text (what detect computes for each category).

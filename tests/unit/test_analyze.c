@@ -831,6 +831,40 @@ static void test_analyze__exposure_modifiers(void **state)
 	assert_int_equal(r.basis, CW_EVIDENCE_INFERRED);
 	cw_tax_rating_release(&r);
 
+	/* a model's verdict joins the rule matches */
+	{
+		struct cw_tax_matches m = CW_TAX_MATCHES_INIT;
+		assert_int_equal(cw_taxonomy_detect(&m, tax, NULL, harsh,
+						    strlen(harsh), NULL),
+				 CW_OK);
+		assert_true(m.n > 0);
+		assert_string_equal(m.items[0].cat->id, "unilateral_termination");
+		assert_true(m.items[0].by_rules);
+		assert_true(m.items[0].model < 0);
+		assert_int_equal(cw_taxonomy_merge_model(&m, tax,
+							 "unilateral_termination",
+							 0.9, NULL),
+				 CW_OK);
+		assert_true(m.items[0].model == 0.9);
+		size_t before = m.n;
+		assert_int_equal(cw_taxonomy_merge_model(&m, tax,
+							 "choice_of_law", 0.4,
+							 NULL),
+				 CW_OK);
+		assert_int_equal(m.n, before + 1);
+		for (size_t i = 0; i < m.n; i++)
+			if (!strcmp(m.items[i].cat->id, "choice_of_law"))
+				assert_false(m.items[i].by_rules ||
+					     m.items[i].explicit_text);
+		assert_int_equal(cw_taxonomy_merge_model(&m, tax, "nope", 0.5,
+							 NULL),
+				 CW_ENOTFOUND);
+		assert_int_equal(cw_taxonomy_merge_model(&m, tax,
+							 "choice_of_law", 1.5,
+							 NULL),
+				 CW_EINVAL);
+		cw_tax_matches_release(&m);
+	}
 	assert_int_equal(cw_taxonomy_rate(&r, ter, 7, harsh, strlen(harsh),
 					  NULL),
 			 CW_EINVAL);
