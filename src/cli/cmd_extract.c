@@ -17,6 +17,26 @@ static void usage_line(void)
 	       "                   [--url URL] FILE...\n");
 }
 
+/* The declaration reader and extraction may both report a filter we do
+ * not run; keep the first, longer message (it names the file). */
+static void dedupe(struct cw_strv *w)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < w->n; i++) {
+		bool dup = false;
+		size_t li = strlen(w->v[i]);
+		for (size_t j = 0; j < k && !dup; j++) {
+			size_t lj = strlen(w->v[j]);
+			dup = lj >= li && !strcmp(w->v[j] + lj - li, w->v[i]);
+		}
+		if (dup)
+			free(w->v[i]);
+		else
+			w->v[k++] = w->v[i];
+	}
+	w->n = k;
+}
+
 int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -111,6 +131,7 @@ int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 		code = cw_cli_fail(&err);
 		goto out;
 	}
+	dedupe(&warnings);
 	if (cli->json) {
 		fputs("{\"text\": ", stdout);
 		cw_cli_json_str(stdout, cw_buf_str(&out));
