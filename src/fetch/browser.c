@@ -223,7 +223,8 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 			"--disable-background-networking",
 			"--disable-component-update", "--disable-sync",
 			"--disable-extensions", "--disable-dev-shm-usage",
-			"--mute-audio", profile_arg, "--dump-dom", url, NULL,
+			"--mute-audio", "--no-proxy-server", profile_arg, "--dump-dom",
+			url, NULL,
 			NULL
 		};
 		int devnull = open("/dev/null", O_RDONLY);

@@ -237,6 +237,8 @@ int cw_fetch_xfer_setup(struct cw_fetch_xfer *x, struct cw_fetch_result *res,
 	/* keep the referer honest on redirects; no cookies are kept */
 	SET(CURLOPT_AUTOREFERER, 1L);
 	SET(CURLOPT_TCP_KEEPALIVE, 1L);
+	/* "" disables proxies from the environment (see fetch.h) */
+	SET(CURLOPT_PROXY, opts->proxy ? opts->proxy : "");
 #undef SET
 	if (c) {
 		rc = cw_err_set(err, CW_ERROR, "'%s': cannot set up the request: %s",
@@ -352,7 +354,15 @@ int cw_fetch_url(struct cw_fetch_result *res, const char *url,
 	CURLcode code;
 	int rc;
 
-	cw_buf_clear(&res->body);
+	/* a result reused from an earlier call keeps nothing of it */
+	{
+		struct cw_buf keep = res->body;
+
+		res->body = (struct cw_buf)CW_BUF_INIT;
+		cw_fetch_result_release(res);
+		res->body = keep;
+		cw_buf_clear(&res->body);
+	}
 	rc = cw_fetch_xfer_setup(&x, res, url, opts, err);
 	if (rc)
 		return rc;

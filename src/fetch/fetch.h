@@ -22,8 +22,16 @@ struct cw_fetch_opts {
 	const char *accept_language; /* NULL: "en" */
 	const char *if_none_match;   /* conditional request, optional */
 	const char *if_modified_since;
+	/*
+	 * Proxy URL, or NULL for none. Proxies named in the environment
+	 * (http_proxy, ...) are ignored: through a proxy the guard would see
+	 * the proxy's address, not the target's. With a proxy set, the proxy
+	 * resolves the target and the address guard checks the proxy only.
+	 */
+	const char *proxy;
 };
-#define CW_FETCH_OPTS_INIT { 10000, 60000, 50u << 20, 10, false, NULL, NULL, NULL, NULL }
+#define CW_FETCH_OPTS_INIT                                                     \
+	{ 10000, 60000, 50u << 20, 10, false, NULL, NULL, NULL, NULL, NULL }
 
 struct cw_fetch_result {
 	long status;          /* HTTP status, 0 if no response */
