@@ -203,7 +203,9 @@ static const struct {
 			     "(?:in\\s+accordance\\s+with|according\\s+to|under)|"
 			     "interpreted\\s+(?:in\\s+accordance\\s+with|according\\s+to|under)|"
 			     "governing\\s+law\\s+(?:is|shall\\s+be|will\\s+be)|"
-			     "subject\\s+to\\s+the\\s+laws\\s+of)",
+			     "subject\\s+to\\s+the\\s+laws\\s+of|"
+			     /* "the laws of the State of Kansas will apply" */
+			     "(?:the\\s+)?laws?\\s+of(?=[^.;]{0,80}\\b(?:will|shall)\\s+(?:apply|govern)))",
 			     CI },
 	[RX_LAW_RESIDENCE] = { "\\blaws?\\s+of\\s+the\\s+(?:jurisdiction|country|state|place)\\s+"
 			       "(?:where|in\\s+which)\\s+you\\s+(?:are\\s+(?:a\\s+)?resident|reside|live|"
