@@ -40,7 +40,8 @@ struct cls_feat {
 	float count;
 };
 
-/* Raw features of one sentence, sorted by bucket, buckets unique. */
+/* Raw features of one sentence, buckets unique, in order of first
+ * occurrence. */
 struct cls_fvec {
 	struct cls_feat *v;
 	size_t n, cap;
@@ -113,18 +114,19 @@ struct cw_classify_model {
 	int32_t *map;      /* CLS_NBUCKETS entries */
 	size_t nheads;
 	struct cls_head *heads;
+	/* the heads' weights interleaved, wt[k * nheads + h]: scoring reads
+	   one cache line per feature instead of one per feature and head */
+	float *wt;
 	int head_of[CW_CLASSIFY_NCAT][CLS_HEAD_NKIND]; /* -1: none */
 	uint8_t level_default[CW_CLASSIFY_NCAT]; /* 2 or 3 */
 };
 
 /* Serialise (appends to out). */
 void cls_model_write(struct cw_buf *out, const struct cw_classify_model *m);
-/* Fill head_of[][] and map from heads and bucket. */
+/* Fill head_of[][], map and wt from heads and bucket. */
 void cls_model_index(struct cw_classify_model *m);
 /* Release what the model owns (not the struct). */
 void cls_model_release(struct cw_classify_model *m);
-/* Margin of one head on a vector. */
-double cls_head_margin(const struct cls_head *h, const struct cls_svec *x);
 double cls_platt(double a, double b, double margin);
 
 /* Score one raw sentence into a result (its `sentence` fields set to si). */

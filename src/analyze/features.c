@@ -30,8 +30,11 @@ struct cls_extractor {
 	const struct cls_rules *rules;
 	struct sb_stemmer *stemmer;
 	pcre2_match_data *md;
-	struct cls_feat *tmp;
-	size_t ntmp, captmp;
+	struct cls_fvec *out;   /* the vector being filled */
+	/* open-addressing table from bucket to its index in out->v, so that
+	   repeated features are counted without sorting */
+	uint32_t *slot;         /* index + 1, 0 = empty */
+	size_t nslot;           /* power of two */
 };
 
 void cls_fvec_release(struct cls_fvec *f)
@@ -69,12 +72,44 @@ static uint64_t hash_bytes(uint64_t seed, const void *data, size_t len)
 	return h;
 }
 
+static void rehash(struct cls_extractor *x, size_t nslot)
+{
+	struct cls_fvec *o = x->out;
+
+	free(x->slot);
+	x->nslot = nslot;
+	x->slot = cw_calloc(nslot, sizeof(*x->slot));
+	for (size_t i = 0; i < o->n; i++) {
+		size_t h = (o->v[i].bucket * 2654435761u) & (nslot - 1);
+
+		while (x->slot[h])
+			h = (h + 1) & (nslot - 1);
+		x->slot[h] = (uint32_t)i + 1;
+	}
+}
+
 static void add_feat(struct cls_extractor *x, uint32_t bucket)
 {
-	CW_GROW(x->tmp, x->captmp, x->ntmp + 1);
-	x->tmp[x->ntmp].bucket = bucket;
-	x->tmp[x->ntmp].count = 1.0f;
-	x->ntmp++;
+	struct cls_fvec *o = x->out;
+	size_t h;
+
+	/* keep the table at most half full */
+	if (2 * (o->n + 1) > x->nslot)
+		rehash(x, x->nslot ? 2 * x->nslot : 1024);
+	h = (bucket * 2654435761u) & (x->nslot - 1);
+	while (x->slot[h]) {
+		struct cls_feat *f = &o->v[x->slot[h] - 1];
+
+		if (f->bucket == bucket) {
+			f->count += 1.0f;
+			return;
+		}
+		h = (h + 1) & (x->nslot - 1);
+	}
+	CW_GROW(o->v, o->cap, o->n + 1);
+	o->v[o->n].bucket = bucket;
+	o->v[o->n].count = 1.0f;
+	x->slot[h] = (uint32_t)++o->n;
 }
 
 static void add_word(struct cls_extractor *x, uint64_t seed, const void *s,
@@ -98,13 +133,6 @@ static void add_chars(struct cls_extractor *x, const char *tok, size_t len)
 						       CLS_CHAR_SPAN));
 }
 
-static int cmp_feat(const void *a, const void *b)
-{
-	const struct cls_feat *x = a, *y = b;
-
-	return (x->bucket > y->bucket) - (x->bucket < y->bucket);
-}
-
 struct cls_extractor *cls_extractor_new(const struct cls_rules *rules)
 {
 	struct cls_extractor *x = cw_calloc(1, sizeof(*x));
@@ -125,7 +153,7 @@ void cls_extractor_free(struct cls_extractor *x)
 		return;
 	sb_stemmer_delete(x->stemmer);
 	pcre2_match_data_free(x->md);
-	free(x->tmp);
+	free(x->slot);
 	free(x);
 }
 
@@ -188,8 +216,10 @@ void cls_extract(struct cls_fvec *out, struct cls_extractor *x,
 	size_t tlen = 0, prevlen = 0, ntok = 0, i = 0;
 	bool digits = true;
 
-	x->ntmp = 0;
+	x->out = out;
 	out->n = 0;
+	if (x->nslot)
+		memset(x->slot, 0, x->nslot * sizeof(*x->slot));
 	while (i <= len && ntok < TOKENS_MAX) {
 		uint32_t cp = 0;
 		size_t k = i < len ? cw_utf8_decode(text + i, len - i, &cp) : 1;
@@ -230,15 +260,7 @@ void cls_extract(struct cls_fvec *out, struct cls_extractor *x,
 			}
 		}
 	}
-	/* sort and merge duplicates into counts */
-	qsort(x->tmp, x->ntmp, sizeof(*x->tmp), cmp_feat);
-	CW_GROW(out->v, out->cap, x->ntmp);
-	for (size_t j = 0; j < x->ntmp; j++) {
-		if (out->n && out->v[out->n - 1].bucket == x->tmp[j].bucket)
-			out->v[out->n - 1].count += 1.0f;
-		else
-			out->v[out->n++] = x->tmp[j];
-	}
+	x->out = NULL;
 }
 
 void cls_vectorize(struct cls_svec *out, const struct cls_fvec *raw,

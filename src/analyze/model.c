@@ -105,6 +105,11 @@ void cls_model_index(struct cw_classify_model *m)
 		m->map[b] = -1;
 	for (uint32_t i = 0; i < m->nfeat; i++)
 		m->map[m->bucket[i]] = (int32_t)i;
+	free(m->wt);
+	m->wt = cw_calloc((size_t)m->nfeat * m->nheads + 1, sizeof(*m->wt));
+	for (size_t h = 0; h < m->nheads; h++)
+		for (uint32_t i = 0; i < m->nfeat; i++)
+			m->wt[(size_t)i * m->nheads + h] = m->heads[h].w[i];
 }
 
 void cls_model_release(struct cw_classify_model *m)
@@ -115,6 +120,7 @@ void cls_model_release(struct cw_classify_model *m)
 	free(m->bucket);
 	free(m->idf);
 	free(m->map);
+	free(m->wt);
 	free(m->rules_json);
 	cls_rules_release(&m->rules);
 	memset(m, 0, sizeof(*m));
@@ -321,15 +327,6 @@ int cw_classify_model_load(struct cw_classify_model **out, const char *path,
 
 /* ---- scoring ---- */
 
-double cls_head_margin(const struct cls_head *h, const struct cls_svec *x)
-{
-	double s = h->bias;
-
-	for (size_t i = 0; i < x->n; i++)
-		s += (double)h->w[x->idx[i]] * x->val[i];
-	return s;
-}
-
 double cls_platt(double a, double b, double margin)
 {
 	double f = a * margin + b;
@@ -341,11 +338,11 @@ double cls_platt(double a, double b, double margin)
 }
 
 static double head_prob(const struct cw_classify_model *m, int h,
-			const struct cls_svec *x)
+			const double *margin)
 {
 	const struct cls_head *hd = &m->heads[h];
 
-	return cls_platt(hd->platt_a, hd->platt_b, cls_head_margin(hd, x));
+	return cls_platt(hd->platt_a, hd->platt_b, margin[h]);
 }
 
 void cls_model_score(struct cw_classify_result *out,
@@ -353,8 +350,19 @@ void cls_model_score(struct cw_classify_result *out,
 		     const struct cls_fvec *raw, struct cls_svec *scratch,
 		     long si)
 {
+	double margin[MAX_HEADS];
+
 	cls_vectorize(scratch, raw, m->map, m->idf, m->char_weight,
 		      m->rule_weight);
+	for (size_t h = 0; h < m->nheads; h++)
+		margin[h] = m->heads[h].bias;
+	for (size_t i = 0; i < scratch->n; i++) {
+		const float *w = m->wt + (size_t)scratch->idx[i] * m->nheads;
+		double v = scratch->val[i];
+
+		for (size_t h = 0; h < m->nheads; h++)
+			margin[h] += w[h] * v;
+	}
 	memset(out, 0, sizeof(*out));
 	out->nsentences = 1;
 	for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
@@ -365,14 +373,14 @@ void cls_model_score(struct cw_classify_result *out,
 		bool topic = false;
 
 		r->sentence = -1;
-		r->p_unfair = hu >= 0 ? head_prob(m, hu, scratch) : 0;
-		r->p_topic = ht >= 0 ? head_prob(m, ht, scratch) : r->p_unfair;
+		r->p_unfair = hu >= 0 ? head_prob(m, hu, margin) : 0;
+		r->p_topic = ht >= 0 ? head_prob(m, ht, margin) : r->p_unfair;
 		if (hu >= 0 && r->p_unfair >= m->heads[hu].threshold) {
 			r->unfair = true;
 			r->confidence = r->p_unfair;
 			r->severity = m->level_default[c];
 			if (h3 >= 0)
-				r->severity = head_prob(m, h3, scratch) >=
+				r->severity = head_prob(m, h3, margin) >=
 							      m->heads[h3].threshold
 						      ? CW_CLASSIFY_SEV_CLEARLY_UNFAIR
 						      : CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR;
