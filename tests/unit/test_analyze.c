@@ -718,6 +718,28 @@ static void test_analyze__corpus_documents(void **state)
 		doc_free(&d);
 		done++;
 	}
+	/* Llama API acceptable use policy: provenance marks and disclosure to
+	   end users read as the AI-output disclosure category, which the AI
+	   Act's transparency article touches from August 2026 */
+	if (doc_load(&d, "corpus/versions/Llama API/Acceptable Use Policy/"
+			 "2026-08-18.md")) {
+		const struct cw_tax_match *hit = NULL;
+		cw_tax_matches_release(&m);
+		assert_int_equal(cw_taxonomy_detect(&m, tax, NULL, d.text.ptr,
+						    d.text.len, NULL),
+				 CW_OK);
+		for (size_t i = 0; i < m.n; i++)
+			if (!strcmp(m.items[i].cat->id, "ai_output_disclosure"))
+				hit = &m.items[i];
+		assert_non_null(hit);
+		assert_true(hit->explicit_text);
+		assert_true(has_reg(hit->cat, "eu_ai_act", "50"));
+		assert_string_equal(cw_taxonomy_article(tax, "eu_ai_act", "50")
+					    ->applies_from,
+				    "2026-08-02");
+		doc_free(&d);
+		done++;
+	}
 	if (!done)
 		skip();
 	cw_tax_matches_release(&m);
