@@ -1019,6 +1019,59 @@ static void test_fetch_net__multi_final_errors_not_retried(void **state)
 	free(patient);
 }
 
+static void test_fetch_net__multi_host_delay(void **state)
+{
+	struct collect c;
+	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+	struct cw_fetch_multi *m = NULL;
+	struct cw_fetch_multi_stats st;
+	struct cw_err e = CW_ERR_INIT;
+	char *u[3];
+	size_t pending = 3;
+	bool saw[3] = { false, false, false };
+
+	(void)state;
+	NEED_SERVER();
+	memset(&c, 0, sizeof(c));
+	mo.fetch.allow_private = true;
+	mo.max_per_host = 4;
+	/* far longer than the test: the second start to one host never comes */
+	mo.host_delay_ms = 600000;
+	mo.on_done = on_done;
+	mo.ctx = &c;
+	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
+	u[0] = url_of(&main_srv, "/redirect/0");
+	u[1] = url_of(&main_srv, "/status/204");
+	/* another host name for the same server: its own politeness slot */
+	u[2] = cw_asprintf("http://localhost:%d/redirect/0", main_srv.port);
+	for (long i = 0; i < 3; i++) {
+		struct cw_fetch_multi_req rq = { u[i], NULL, NULL, (void *)(intptr_t)i };
+		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
+	}
+	/* bounded by a step count, not by the clock */
+	for (int k = 0; k < 400 && c.n < 2; k++)
+		assert_int_equal(cw_fetch_multi_step(m, 50, &pending, &e), CW_OK);
+	assert_int_equal(c.n, 2);
+	for (size_t i = 0; i < c.n; i++) {
+		assert_int_equal(c.items[i].rc, CW_OK);
+		saw[c.items[i].index] = true;
+	}
+	/* one per host: the first URL of 127.0.0.1 and the one of localhost */
+	assert_true(saw[0] && !saw[1] && saw[2]);
+	for (int k = 0; k < 5; k++)
+		assert_int_equal(cw_fetch_multi_step(m, 20, &pending, &e), CW_OK);
+	cw_fetch_multi_stats(&st, m);
+	assert_int_equal(pending, 1);
+	assert_int_equal(st.running, 0);
+	assert_int_equal(st.completed, 2);
+	/* freeing with a request still queued: no callback, no leak */
+	cw_fetch_multi_free(m);
+	assert_int_equal(c.n, 2);
+	collect_release(&c);
+	for (int i = 0; i < 3; i++)
+		free(u[i]);
+}
+
 static void test_fetch_net__multi_memory_cap(void **state)
 {
 	struct server srv;
@@ -1171,6 +1224,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_net__browser_renders_page),
 		cmocka_unit_test(test_fetch_net__multi_many_docs_politely),
 		cmocka_unit_test(test_fetch_net__multi_final_errors_not_retried),
+		cmocka_unit_test(test_fetch_net__multi_host_delay),
 		cmocka_unit_test(test_fetch_net__multi_memory_cap),
 		cmocka_unit_test(test_fetch_net__multi_conditional_after_pass),
 	};
