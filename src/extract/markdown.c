@@ -397,11 +397,12 @@ lead_done:
 		return true;
 	}
 	/* trailing: collect backwards, then the string is reversed by parts */
-	size_t nparts = 0;
+	size_t nparts = 0, pcap = 0;
 	struct part {
 		const char *s;
 		size_t n;
-	} parts[64];
+	} *parts = NULL;
+	bool found = false;
 	for (uint32_t k = prev_in(t, i, i); k; k = prev_in(t, k, i)) {
 		if (t->n[k].kind != CW_RN_TEXT)
 			continue;
@@ -413,20 +414,22 @@ lead_done:
 				break;
 			p -= w;
 		}
-		if (nparts < 64)
-			parts[nparts++] = (struct part){ s + p, n - p };
+		CW_GROW(parts, pcap, nparts + 1);
+		parts[nparts++] = (struct part){ s + p, n - p };
 		if (p > 0) {
-			for (size_t q = nparts; q-- > 0;)
-				put(m, ws, parts[q].s, parts[q].n);
-			*ascii = 0;
-			while (*ascii < ws->len && ascii_space(ws->ptr[ws->len - 1 - *ascii]))
-				(*ascii)++;
-			return true;
+			found = true;
+			break;
 		}
 	}
-	cw_buf_clear(ws);
 	*ascii = 0;
-	return false;
+	if (found) {
+		for (size_t q = nparts; q-- > 0;)
+			put(m, ws, parts[q].s, parts[q].n);
+		while (*ascii < ws->len && ascii_space(ws->ptr[ws->len - 1 - *ascii]))
+			(*ascii)++;
+	}
+	free(parts);
+	return found;
 }
 
 /* ---- attributes ---- */
