@@ -523,6 +523,16 @@ static int parse_pseudo(struct parser *p, struct compound *cp, size_t *cap)
 		p->in_has = was_in_has;
 		if (rc)
 			return rc;
+		/* :has() of one compound, a descendant or a child: what the
+		 * header promises, and what can be matched in linear time */
+		for (size_t k = 0; s->kind == K_HAS && k < s->sub->n; k++) {
+			const struct complex *cx = &s->sub->sels[k];
+			if (cx->n != 2 || cx->compounds[1].comb == '+' ||
+			    cx->compounds[1].comb == '~')
+				return fail(p, at,
+					    "':has' takes compound selectors, "
+					    "each optionally after '>'");
+		}
 		if (peek(p, 0) != ')')
 			return fail(p, p->pos, "expected ')'");
 		p->pos++;
@@ -1246,34 +1256,80 @@ static bool match_list(struct mctx *c, const struct cw_css *css,
 }
 
 /*
- * :has(): some element, relative to `n`, matches one of the relative
- * selectors. Candidates are the descendants of `n` and, for sibling
- * combinators, its later siblings and their descendants; the scope
- * compound ties each match back to `n`.
+ * Does some element strictly inside `e` match compound `cp`? Computed
+ * bottom-up over the whole subtree, each finished element memoised, so
+ * that asking again for any element of it costs one lookup: :has(p) over
+ * a whole document is then linear, not quadratic in the depth.
+ */
+static bool subtree_has(struct mctx *c, const struct compound *cp,
+			const GumboNode *e)
+{
+	struct frame {
+		const GumboNode *node;
+		unsigned next;
+		bool found;
+	} *st = NULL;
+	size_t cap = 0, k = 0;
+	bool result = false;
+
+	struct memo_entry *hit = memo_slot(c, cp, SIZE_MAX, e, NULL);
+	if (hit && hit->result)
+		return hit->result - 1;
+	CW_GROW(st, cap, 1);
+	st[k++] = (struct frame){ e, 0, false };
+	while (k > 0) {
+		struct frame *top = &st[k - 1];
+		const GumboVector *ch = children_of(top->node);
+		const GumboNode *x = NULL;
+		while (ch && top->next < ch->length && !x) {
+			const GumboNode *y = ch->data[top->next++];
+			if (is_element(y))
+				x = y;
+		}
+		if (x) {
+			struct memo_entry *m = memo_slot(c, cp, SIZE_MAX, x, NULL);
+			if (m && m->result) {
+				top->found |= (m->result - 1) ||
+					      match_compound(c, cp, x, NULL);
+			} else {
+				CW_GROW(st, cap, k + 1);
+				st[k++] = (struct frame){ x, 0, false };
+			}
+			continue;
+		}
+		/* every child done: record, and tell the parent */
+		bool found = top->found;
+		const GumboNode *done = top->node;
+		memo_put(c, cp, SIZE_MAX, done, NULL, found);
+		k--;
+		if (k > 0)
+			st[k - 1].found |= found || match_compound(c, cp, done, NULL);
+		else
+			result = found;
+	}
+	free(st);
+	return result;
+}
+
+/*
+ * :has(): some element inside `n` matches one of the relative selectors,
+ * each the scope compound then a descendant or child compound (the parser
+ * allows no other shape).
  */
 static bool match_has(struct mctx *c, const struct cw_css *css,
 		      const GumboNode *n)
 {
-	bool siblings = false;
 	for (size_t i = 0; i < css->n; i++) {
-		char comb = css->sels[i].n > 1 ? css->sels[i].compounds[1].comb
-					       : ' ';
-		if (comb == '+' || comb == '~')
-			siblings = true;
-	}
-	for (const GumboNode *m = walk_next(n, n); m; m = walk_next(m, n))
-		if (match_list(c, css, m, n))
-			return true;
-	if (!siblings || !n->parent)
-		return false;
-	const GumboVector *sib = children_of(n->parent);
-	for (size_t i = n->index_within_parent + 1; sib && i < sib->length;
-	     i++) {
-		const GumboNode *s = sib->data[i];
-		if (!is_element(s))
+		const struct compound *first = &css->sels[i].compounds[1];
+		if (first->comb == ' ') {
+			if (subtree_has(c, first, n))
+				return true;
 			continue;
-		for (const GumboNode *m = s; m; m = walk_next(m, s))
-			if (match_list(c, css, m, n))
+		}
+		const GumboVector *ch = children_of(n);
+		for (unsigned k = 0; ch && k < ch->length; k++)
+			if (is_element(ch->data[k]) &&
+			    match_compound(c, first, ch->data[k], n))
 				return true;
 	}
 	return false;
