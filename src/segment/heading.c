@@ -473,13 +473,14 @@ static bool is_date_line(const char *t, size_t a, size_t b)
 	return false;
 }
 
-/* A setext underline: up to 3 spaces, then only '=' or only '-' (2+) */
+/* A setext underline: indentation (a heading in a list item), then only
+ * '=' or only '-' (2+) */
 static int setext_level(const char *t, const struct line *ln)
 {
 	size_t p = ln->s, n = 0;
 	char c;
 
-	while (p < ln->e && t[p] == ' ' && p - ln->s < 3)
+	while (p < ln->e && t[p] == ' ' && p - ln->s < 16)
 		p++;
 	if (p >= ln->e || (t[p] != '=' && t[p] != '-'))
 		return 0;
@@ -580,8 +581,27 @@ static bool title_after(struct ctx *c, size_t i, size_t p, size_t e,
 	}
 	if (bold_open) {
 		size_t z = find_bold_close(t, p, e, m);
-		if (!z)
-			return false;
+		if (!z) {
+			/* "1.  **YOUR RELATIONSHIP WITH YAHOO  \n\n    **":
+			 * the bold closes alone on a later line */
+			size_t j = i + 1;
+			while (j < c->nl && j < i + 3 && is_blank(&c->ln[j]))
+				j++;
+			if (j >= c->nl || j >= i + 3)
+				return false;
+			size_t a = skip_ws(t, c->ln[j].s, c->ln[j].e);
+			if (c->ln[j].e - a != 2 || t[a] != m || t[a + 1] != m)
+				return false;
+			title_stats(t, p, e, &st);
+			if (!title_ok(&st, TITLE_MAX_WORDS))
+				return false;
+			cd->deco |= 1;
+			cd->tstart = p;
+			cd->tend = e;
+			cd->titleonly = true;
+			cd->body = c->ln[j].nx;
+			return true;
+		}
 		if (z == p && numbered) {
 			/* "**1.** Title" : the bold held the label only */
 			return title_after(c, i, z + 2, e, false, 0, numbered,
@@ -668,6 +688,38 @@ static bool title_after(struct ctx *c, size_t i, size_t p, size_t e,
 	return false;
 }
 
+/* A plain title has no digits, links, table cells, colons or sentence
+ * breaks ("San Francisco, CA 94104", "Attn: Legal", "Company No. 4629") */
+static bool plain_title_chars(const char *t, size_t a, size_t b)
+{
+	for (size_t p = a; p < b; p++) {
+		char ch = t[p];
+		if (isdigit((unsigned char)ch) || ch == '[' || ch == '|' ||
+		    ch == ':' || ch == '@' || ch == '/')
+			return false;
+		if ((ch == '.' || ch == '!' || ch == '?') && p + 1 < b &&
+		    t[p + 1] == ' ')
+			return false;
+	}
+	return true;
+}
+
+/* Page furniture that looks like a title */
+static bool is_nav(const char *t, size_t a, size_t b)
+{
+	static const char *const nav[] = { "return to top", "back to top",
+					   "top", "close", "close tooltip",
+					   "skip to content",
+					   "skip to main content", "print",
+					   "share", "menu", "home" };
+	for (size_t i = 0; i < sizeof(nav) / sizeof(*nav); i++) {
+		size_t n = strlen(nav[i]);
+		if (b - a == n && cw_strncasecmp_ascii(t + a, nav[i], n) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void classify(struct ctx *c, size_t i)
 {
 	const char *t = c->t;
@@ -679,21 +731,33 @@ static void classify(struct ctx *c, size_t i)
 
 	memset(&cd, 0, sizeof(cd));
 	cd.start = ln->s;
-	while (p < e && (t[p] == ' ' || t[p] == '\t') && col < 4) {
-		col += t[p] == '\t' ? 4 : 1;
-		p++;
+	while (p < e && col < 16) {
+		if (t[p] == ' ' || t[p] == '\t') {
+			col += t[p] == '\t' ? 4 : 1;
+			p++;
+		} else if (ws_len(t, p, e) == 2) {
+			p += 2; /* NBSP: a scrape's visual indent, not Markdown's */
+		} else {
+			break;
+		}
 	}
-	if (col >= 4 || p >= e)
-		return; /* indented: a nested list or code */
-
-	/* setext: "Title\n=====" */
-	if (i + 1 < c->nl && !is_block_markup(t, p, e) && t[p] != '#' &&
-	    !setext_level(t, ln)) {
+	if (p >= e)
+		return;
+	/* setext: "Title\n=====", also inside a list item ("*   What Is
+	 * Personal Data at Apple?\n    -------") */
+	if (i + 1 < c->nl && t[p] != '#' && !setext_level(t, ln)) {
 		int lv = setext_level(t, &c->ln[i + 1]);
+		size_t q = p;
+		if (lv && is_block_markup(t, p, e)) {
+			if (t[p] == '|' || t[p] == '>' || p + 1 >= e)
+				lv = 0;
+			else
+				q = skip_ws(t, p + 1, e);
+		}
 		if (lv) {
-			size_t q = skip_openers(t, skip_anchor(t, p, e), e);
+			q = skip_openers(t, skip_anchor(t, q, e), e);
 			size_t r = parse_label(t, q, e, &cd.num);
-			cd.tstart = r ? skip_ws(t, r, e) : p;
+			cd.tstart = r ? skip_ws(t, r, e) : q;
 			cd.tend = ln->e;
 			cd.body = c->ln[i + 1].nx;
 			cd.sig = atx_sig(lv, &cd.num);
@@ -735,7 +799,8 @@ static void classify(struct ctx *c, size_t i)
 		c->prev_heading = true;
 		return;
 	}
-	if (is_block_markup(t, p, e))
+	/* below: only what is not indented (deeper lines are list items) */
+	if (col >= 4 || is_block_markup(t, p, e))
 		return;
 
 	bool bold = false;
@@ -818,6 +883,27 @@ static void classify(struct ctx *c, size_t i)
 		emit(c, &cd);
 		c->prev_heading = true;
 		return;
+	}
+	/* a short title-like paragraph of its own between blank lines,
+	 * followed by text: "Child Exploitation" (pages that style a <p>
+	 * as their headings) */
+	if (nc == 0 && i > 0 && is_blank(&c->ln[i - 1]) && i + 2 < c->nl &&
+	    st.words <= 8 && title_ok(&st, 8) && titleish(&st) &&
+	    !strchr(".:;,!?)", st.last) && plain_title_chars(t, p, ln->e) &&
+	    !is_date_line(t, p, e) && st.has_lower && !is_nav(t, p, ln->e)) {
+		const struct line *nn = &c->ln[i + 2];
+		size_t a = skip_ws(t, nn->s, nn->e);
+		if (nn->e - a > 2 * (ln->e - p) && !is_blank(nn)) {
+			cd.tstart = p;
+			cd.tend = ln->e;
+			cd.body = ln->nx;
+			cd.titleonly = true;
+			cd.sig = SIG_PLAINLINE;
+			cd.sclass = SC_HEADING;
+			emit(c, &cd);
+			c->prev_heading = true;
+			return;
+		}
 	}
 	if (!st.has_lower && st.letters >= 4 && st.words <= 12 &&
 	    st.first_up && !strchr(".,;:", st.last) && !st.connective_end &&

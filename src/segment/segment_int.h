@@ -43,7 +43,7 @@ enum sigclass {
 };
 
 /* Signatures of unnumbered, non-Markdown headings */
-enum { SIG_BOLDLINE = 100, SIG_CAPS, SIG_LEADIN, SIG_PLAINLEAD };
+enum { SIG_BOLDLINE = 100, SIG_CAPS, SIG_LEADIN, SIG_PLAINLEAD, SIG_PLAINLINE };
 
 /* One heading candidate, in document order. */
 struct cand {
