@@ -2,7 +2,8 @@
  * fixture_server: a local HTTP server for the fetch tests and the monitor
  * bench, on libmicrohttpd, bound to 127.0.0.1 only.
  *
- *   fixture_server [--dir DIR] [--docs N --seed FILE...] [--latency-ms MS]
+ *   fixture_server [--dir DIR] [--docs N] [--seed FILE]... [--seed-dir DIR]
+ *                  [--latency-ms MS]
  *                  [--change-fraction F] [--fault-fraction F]
  *                  [--slow-ms MS] [--hang-ms MS] [--port P]
  *
@@ -10,6 +11,10 @@
  * default, lets the kernel choose). It runs until SIGTERM or SIGINT.
  *
  * Paths:
+ * Seeds: files named with --seed (or as plain arguments) and every regular
+ * file under --seed-dir (recursively, in sorted path order, at most
+ * 20,000). N defaults to the number of seeds.
+ *
  *   /doc/I            generated document I (0 <= I < N): seed I mod the
  *                     number of seeds, rendered as simple HTML (.html seeds
  *                     are served as they are), with a line naming I. A
@@ -43,6 +48,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
@@ -194,6 +200,38 @@ static void load_seed(const char *path)
 	else
 		cfg.seeds[cfg.nseeds++] = render_text(b.ptr, b.len, base);
 	cw_buf_release(&b);
+}
+
+#define SEED_DIR_MAX 20000
+static struct cw_strv seed_paths;
+
+static int collect_seed(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_F && seed_paths.n < SEED_DIR_MAX)
+		cw_strv_push(&seed_paths, path);
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void load_seed_dir(const char *dir)
+{
+	seed_paths = (struct cw_strv)CW_STRV_INIT;
+	if (nftw(dir, collect_seed, 32, FTW_PHYS) != 0) {
+		fprintf(stderr, "fixture_server: --seed-dir '%s': %s\n", dir,
+			strerror(errno));
+		exit(2);
+	}
+	qsort(seed_paths.v, seed_paths.n, sizeof(char *), cmp_str);
+	for (size_t i = 0; i < seed_paths.n; i++)
+		load_seed(seed_paths.v[i]);
+	cw_strv_release(&seed_paths);
 }
 
 static bool doc_changes(long i)
@@ -723,6 +761,7 @@ int main(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "docs", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "seed-dir", required_argument, NULL, 'S' },
 		{ "latency-ms", required_argument, NULL, 'l' },
 		{ "change-fraction", required_argument, NULL, 'c' },
 		{ "fault-fraction", required_argument, NULL, 'f' },
@@ -743,6 +782,7 @@ int main(int argc, char **argv)
 		case 'd': cfg.dir = optarg; break;
 		case 'n': cfg.ndocs = parse_num(optarg, "--docs"); break;
 		case 's': load_seed(optarg); break;
+		case 'S': load_seed_dir(optarg); break;
 		case 'l': cfg.latency_ms = parse_num(optarg, "--latency-ms"); break;
 		case 'c':
 			cfg.change_fraction = parse_fraction(optarg, "--change-fraction");
@@ -754,8 +794,8 @@ int main(int argc, char **argv)
 		case 'h': cfg.hang_ms = parse_num(optarg, "--hang-ms"); break;
 		case 'p': port = parse_num(optarg, "--port"); break;
 		default:
-			fprintf(stderr, "usage: fixture_server [--dir DIR] [--docs N "
-					"--seed FILE...] [--latency-ms MS] "
+			fprintf(stderr, "usage: fixture_server [--dir DIR] [--docs N] "
+					"[--seed FILE]... [--seed-dir DIR] [--latency-ms MS] "
 					"[--change-fraction F] [--fault-fraction F] "
 					"[--slow-ms MS] [--hang-ms MS] [--port P]\n");
 			return 2;
