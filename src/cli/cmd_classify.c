@@ -261,6 +261,35 @@ done:
 	return ex;
 }
 
+/*
+ * Read one line of stdin into `b` (cleared first) without its end of line.
+ * A line longer than LINE_MAX_BYTES is consumed to its end but not kept,
+ * so memory stays bounded; *toolong says so. Returns false at end of input.
+ */
+static bool read_line(struct cw_buf *b, bool *toolong)
+{
+	char chunk[8192];
+	bool any = false;
+
+	cw_buf_clear(b);
+	*toolong = false;
+	while (fgets(chunk, sizeof(chunk), stdin)) {
+		size_t n = strlen(chunk);
+		bool eol = n && chunk[n - 1] == '\n';
+
+		any = true;
+		if (eol)
+			n--;
+		if (!*toolong && cw_buf_add(b, chunk, n))
+			*toolong = true;
+		if (eol)
+			break;
+	}
+	if (b->len && b->ptr[b->len - 1] == '\r')
+		cw_buf_truncate(b, b->len - 1);
+	return any;
+}
+
 static void print_result(const struct cw_classify_result *r)
 {
 	bool first = true;
@@ -297,10 +326,8 @@ int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
 	struct cw_err err = CW_ERR_INIT;
 	char *mdef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_MODEL_FILE);
 	const char *mpath = mdef;
-	bool sentence = false;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
+	bool sentence = false, toolong;
+	struct cw_buf line = CW_BUF_INIT;
 	int c, ex = CW_EXIT_OK;
 
 	(void)cli;
@@ -326,14 +353,22 @@ int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
 		ex = cw_cli_fail(&err);
 		goto done;
 	}
-	while ((n = getline(&line, &cap, stdin)) >= 0) {
+	cw_buf_init(&line, LINE_MAX_BYTES);
+	while (read_line(&line, &toolong)) {
 		struct cw_classify_result r;
-		size_t len = (size_t)n;
+		int rc;
 
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			len--;
-		if ((sentence ? cw_classify_sentence(&r, m, line, len, &err)
-			      : cw_classify_text(&r, m, line, len, &err))) {
+		if (toolong)
+			rc = cw_err_set(&err, CW_ETOOBIG,
+					"line longer than %u bytes, not classified",
+					LINE_MAX_BYTES);
+		else if (sentence)
+			rc = cw_classify_sentence(&r, m, line.ptr ? line.ptr : "",
+						  line.len, &err);
+		else
+			rc = cw_classify_text(&r, m, line.ptr ? line.ptr : "",
+					      line.len, &err);
+		if (rc) {
 			/* keep one output line per input line */
 			fprintf(stderr, "clausewatch: stdin: %s\n", err.msg);
 			printf("{\"error\":");
@@ -349,7 +384,7 @@ int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
 		ex = CW_EXIT_FAIL;
 	}
 done:
-	free(line);
+	cw_buf_release(&line);
 	free(mdef);
 	cw_classify_model_free(m);
 	return ex;
