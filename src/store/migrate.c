@@ -76,6 +76,46 @@ static const char *const migrations[] = {
 	"CREATE TABLE analyses ("
 	"  version_id INTEGER PRIMARY KEY REFERENCES versions(id),"
 	"  json_blob INTEGER NOT NULL REFERENCES blobs(id));",
+	/* 2: the monitor (schedule, health) and notifications (outbox) */
+	"CREATE TABLE doc_monitor ("
+	"  doc_id INTEGER PRIMARY KEY REFERENCES documents(id),"
+	"  interval_s INTEGER NOT NULL DEFAULT 0,"  /* 0: global schedule */
+	"  next_due TEXT,"                  /* NULL: due now */
+	"  last_check TEXT,"
+	"  failing INTEGER NOT NULL DEFAULT 0,"
+	"  failing_since TEXT,"
+	"  last_error TEXT,"
+	"  failures INTEGER NOT NULL DEFAULT 0,"    /* consecutive */
+	"  alerted INTEGER NOT NULL DEFAULT 0,"
+	"  etag TEXT,"
+	"  last_modified TEXT);"
+	"CREATE TABLE subscriptions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  channel TEXT NOT NULL,"
+	"  target TEXT NOT NULL,"
+	"  secret TEXT,"
+	"  min_materiality TEXT NOT NULL,"
+	"  cadence TEXT NOT NULL,"
+	"  services TEXT NOT NULL DEFAULT '',"
+	"  documents TEXT NOT NULL DEFAULT '',"
+	"  categories TEXT NOT NULL DEFAULT '',"
+	"  created_at TEXT NOT NULL,"
+	"  last_digest TEXT);"
+	"CREATE TABLE outbox ("
+	"  id INTEGER PRIMARY KEY,"
+	"  sub_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,"
+	"  change_id INTEGER REFERENCES changes(id),"
+	"  doc_id INTEGER REFERENCES documents(id),"
+	"  kind TEXT NOT NULL,"
+	"  idem_key TEXT NOT NULL UNIQUE,"
+	"  payload TEXT,"
+	"  state TEXT NOT NULL,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  next_try TEXT NOT NULL,"
+	"  created_at TEXT NOT NULL,"
+	"  last_error TEXT);"
+	"CREATE INDEX outbox_state ON outbox(state, next_try);"
+	"CREATE INDEX outbox_sub ON outbox(sub_id, state);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

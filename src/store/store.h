@@ -289,4 +289,145 @@ int cw_store_stats(struct cw_store *s, struct cw_store_stats *out,
  * problem in the message. */
 int cw_store_check(struct cw_store *s, struct cw_err *err);
 
+/* ---- monitoring: schedule, health, subscriptions, outbox (store_monitor.c) ----
+ *
+ * The monitor's state per document (when it is due, whether it is healthy,
+ * the validators of its last fetch) and the notification side: watchlist
+ * subscriptions and the outbox of alerts. Outbox rows are written inside the
+ * transaction that records the change they announce, so an alert exists if
+ * and only if its change does.
+ */
+
+/* Monitor state of one document; strings owned (cw_store_mon_release). */
+struct cw_store_mon {
+	int64_t doc_id;
+	int64_t interval_s;    /* per-document schedule, 0: the global one */
+	char *next_due;        /* ISO; NULL: due now */
+	char *last_check;      /* ISO of the last completed check, or NULL */
+	bool failing;          /* health: false ok, true failing */
+	char *failing_since;   /* ISO of the first failure of the streak */
+	char *last_error;
+	int64_t failures;      /* consecutive failed checks */
+	bool alerted;          /* a health alert was raised for this streak */
+	char *etag;            /* validators of the last 200 (single page) */
+	char *last_modified;
+};
+void cw_store_mon_release(struct cw_store_mon *m);
+
+/* A document with its monitor state, for the scheduler and `status`. */
+struct cw_store_mon_doc {
+	struct cw_store_doc doc;
+	struct cw_store_mon mon;
+	int64_t latest_len;    /* text length of the latest version, 0 if none */
+};
+void cw_store_mon_docs_free(struct cw_store_mon_doc *d, size_t n);
+
+/*
+ * Declared documents (decl_json set) with their state, ordered by id.
+ * `due_before`: only those whose next_due is NULL or <= it (ISO); NULL: all
+ * (declared or not, for `status`). *out NULL when none.
+ */
+int cw_store_mon_list(struct cw_store *s, const char *due_before,
+		      struct cw_store_mon_doc **out, size_t *n,
+		      struct cw_err *err);
+
+/* The state of one document (zeroed defaults when none is stored yet). */
+int cw_store_mon_get(struct cw_store *s, int64_t doc_id,
+		     struct cw_store_mon *out, struct cw_err *err);
+
+/* Write the whole state of m->doc_id (insert or replace). */
+int cw_store_mon_put(struct cw_store *s, const struct cw_store_mon *m,
+		     struct cw_err *err);
+
+/* One document by id (CW_ENOTFOUND if none). */
+int cw_store_get_document_by_id(struct cw_store *s, int64_t doc_id,
+				struct cw_store_doc *out, struct cw_err *err);
+
+/* One change by id, JSON included (CW_ENOTFOUND if none). */
+int cw_store_get_change(struct cw_store *s, int64_t change_id,
+			struct cw_store_change *out, struct cw_err *err);
+void cw_store_change_release(struct cw_store_change *c);
+
+/* A watchlist subscription. Lists are newline-separated ("" for none). */
+struct cw_store_sub {
+	int64_t id;
+	char *channel;          /* "webhook", "email", "feed" */
+	char *target;           /* URL, address or feed name */
+	char *secret;           /* webhook HMAC key, or NULL */
+	char *min_materiality;  /* cosmetic, editorial, substantive */
+	char *cadence;          /* immediate, daily, weekly */
+	char *services;         /* service IDs */
+	char *documents;        /* "SERVICE/TYPE" */
+	char *categories;       /* taxonomy category IDs */
+	char *created_at;
+	char *last_digest;      /* ISO of the last digest sent, or NULL */
+};
+void cw_store_sub_release(struct cw_store_sub *sub);
+void cw_store_subs_free(struct cw_store_sub *subs, size_t n);
+
+/* Add a subscription (sub->id and created_at ignored). */
+int cw_store_sub_add(struct cw_store *s, const struct cw_store_sub *sub,
+		     int64_t *out_id, struct cw_err *err);
+/* Remove one, with its undelivered outbox rows; CW_ENOTFOUND if absent. */
+int cw_store_sub_remove(struct cw_store *s, int64_t id, struct cw_err *err);
+/* All subscriptions by id; *out NULL when none. */
+int cw_store_sub_list(struct cw_store *s, struct cw_store_sub **out,
+		      size_t *n, struct cw_err *err);
+int cw_store_sub_get(struct cw_store *s, int64_t id, struct cw_store_sub *out,
+		     struct cw_err *err);
+int cw_store_sub_set_digest(struct cw_store *s, int64_t id, const char *at,
+			    struct cw_err *err);
+
+/*
+ * Outbox. A row is one alert for one subscription: a change (change_id),
+ * a health alert (doc_id, payload) or, for digest subscriptions, a change
+ * held until its digest goes out (state "held"). `idem_key` is unique: a
+ * second row with the same key is not added (CW_EEXISTS, not an error for
+ * callers that retry). States: pending -> sent | dead; held -> sent.
+ */
+struct cw_store_outbox {
+	int64_t id;
+	int64_t sub_id;
+	int64_t change_id;      /* 0 for a health alert */
+	int64_t doc_id;
+	char *kind;             /* "change", "health" */
+	char *idem_key;
+	char *payload;          /* JSON for health alerts, else NULL */
+	char *state;
+	int64_t attempts;
+	char *next_try;
+	char *created_at;
+	char *last_error;
+};
+void cw_store_outbox_free(struct cw_store_outbox *o, size_t n);
+
+int cw_store_outbox_add(struct cw_store *s, const struct cw_store_outbox *o,
+			struct cw_err *err);
+/*
+ * Rows in `state` (pending: only next_try <= `now`; held: all of `sub_id`
+ * when it is not 0), oldest first, at most `limit` (0: no limit).
+ */
+int cw_store_outbox_list(struct cw_store *s, const char *state,
+			 const char *now, int64_t sub_id, int64_t limit,
+			 struct cw_store_outbox **out, size_t *n,
+			 struct cw_err *err);
+/* Set a row's state, attempts, next_try and last_error (NULLs kept). */
+int cw_store_outbox_update(struct cw_store *s, int64_t id, const char *state,
+			   int64_t attempts, const char *next_try,
+			   const char *last_error, struct cw_err *err);
+/* Counts of rows per state, for `status`. */
+struct cw_store_outbox_counts {
+	int64_t pending, held, sent, dead;
+};
+int cw_store_outbox_count(struct cw_store *s,
+			  struct cw_store_outbox_counts *out,
+			  struct cw_err *err);
+/*
+ * Rows of feed subscriptions named `feed` (sent or pending), newest first,
+ * at most `limit`: the entries of that Atom feed.
+ */
+int cw_store_outbox_feed(struct cw_store *s, const char *feed, int64_t limit,
+			 struct cw_store_outbox **out, size_t *n,
+			 struct cw_err *err);
+
 #endif

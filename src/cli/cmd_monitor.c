@@ -1,0 +1,361 @@
+/*
+ * cmd_monitor: `clausewatch monitor` (the service) and `clausewatch
+ * status` (the health of every tracked document and of the outbox).
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "../monitor/monitor.h"
+#include "cli.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+/* The config file: --config, else $CLAUSEWATCH_CONFIG, else the user's
+ * ~/.config/clausewatch/clausewatch.conf when it exists. Owned. */
+static char *config_path(const char *opt)
+{
+	const char *env = getenv("CLAUSEWATCH_CONFIG");
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	char *p;
+
+	if (opt)
+		return cw_strdup(opt);
+	if (env && *env)
+		return cw_strdup(env);
+	if (xdg && *xdg)
+		p = cw_asprintf("%s/clausewatch/clausewatch.conf", xdg);
+	else if (home && *home)
+		p = cw_asprintf("%s/.config/clausewatch/clausewatch.conf", home);
+	else
+		return NULL;
+	if (cw_file_exists(p))
+		return p;
+	free(p);
+	return NULL;
+}
+
+/* Command-line flags that set a config key of the same name (dashes for
+ * underscores); each takes a value. */
+static const char *const value_flags[] = {
+	"interval", "jitter", "failing-retry", "poll", "max-transfers",
+	"max-per-host", "host-delay-ms", "fetch-attempts", "timeout-ms",
+	"connect-timeout-ms", "max-bytes", "max-inflight-bytes",
+	"health-threshold", "blocked-ratio", "blocked-min-bytes", "user-agent",
+	"smtp-url", "smtp-from", "smtp-user", "smtp-password", "base-url",
+	"delivery-timeout-ms", "delivery-attempts", "delivery-backoff",
+};
+#define N_VALUE_FLAGS (sizeof(value_flags) / sizeof(value_flags[0]))
+
+static long peak_rss_kib(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return ru.ru_maxrss;
+}
+
+static void print_stats(const struct cw_cli *cli,
+			const struct cw_monitor_stats *st)
+{
+	double per_min = st->seconds > 0 ? (double)st->checked * 60 / st->seconds : 0;
+
+	if (cli->json) {
+		bool first = true;
+
+		printf("{\"due\":%zu,\"checked\":%zu,\"seconds\":%.3f,"
+		       "\"docs_per_min\":%.1f,\"new_versions\":%zu,"
+		       "\"unchanged\":%zu,\"not_modified\":%zu,\"failed\":%zu,"
+		       "\"extract_failed\":%zu,\"blocked\":%zu,"
+		       "\"health_alerts\":%zu,\"retries\":%zu,"
+		       "\"peak_rss_kib\":%ld,\"failures\":{",
+		       st->due, st->checked, st->seconds, per_min,
+		       st->new_versions, st->unchanged, st->not_modified,
+		       st->failed, st->extract_failed, st->blocked,
+		       st->health_alerts, st->retries, peak_rss_kib());
+		for (size_t k = 1; k < sizeof(st->by_rc) / sizeof(st->by_rc[0]); k++) {
+			if (!st->by_rc[k])
+				continue;
+			printf("%s\"%s\":%zu", first ? "" : ",", cw_rc_name(-(int)k),
+			       st->by_rc[k]);
+			first = false;
+		}
+		printf("},\"delivery\":{\"sent\":%zu,\"retried\":%zu,\"dead\":%zu,"
+		       "\"digests\":%zu,\"feeds\":%zu}}\n",
+		       st->delivery.sent, st->delivery.retried, st->delivery.dead,
+		       st->delivery.digests, st->delivery.feeds);
+		fflush(stdout);
+		return;
+	}
+	printf("checked %zu of %zu due in %.1f s (%.0f documents/min): %zu new "
+	       "versions, %zu unchanged (%zu not modified), %zu failed, %zu "
+	       "extraction failed, %zu blocked; %zu health alerts; alerts sent "
+	       "%zu, to retry %zu, given up %zu, digests %zu\n",
+	       st->checked, st->due, st->seconds, per_min, st->new_versions,
+	       st->unchanged, st->not_modified, st->failed, st->extract_failed,
+	       st->blocked, st->health_alerts, st->delivery.sent,
+	       st->delivery.retried, st->delivery.dead, st->delivery.digests);
+	fflush(stdout);
+}
+
+static void sleep_s(long s)
+{
+	for (long i = 0; i < s * 10 && !stop_flag; i++) {
+		struct timespec ts = { 0, 100000000L };
+		nanosleep(&ts, NULL);
+	}
+}
+
+int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
+{
+	struct option opts[N_VALUE_FLAGS + 10];
+	struct cw_monitor_config cfg;
+	struct cw_monitor mon;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	struct cw_strv sets = CW_STRV_INIT;
+	const char *config_opt = NULL;
+	bool once = false, force = false, digest_now = false, verbose = false;
+	bool allow_private = false, no_browser = false, deliver_only = false;
+	char *cpath = NULL;
+	struct sigaction act;
+	int c, rc, ret = CW_EXIT_OK;
+	size_t k = 0;
+
+	for (size_t i = 0; i < N_VALUE_FLAGS; i++)
+		opts[k++] = (struct option){ value_flags[i], required_argument,
+					     NULL, 1000 + (int)i };
+	opts[k++] = (struct option){ "once", no_argument, NULL, 'o' };
+	opts[k++] = (struct option){ "force", no_argument, NULL, 'f' };
+	opts[k++] = (struct option){ "config", required_argument, NULL, 'c' };
+	opts[k++] = (struct option){ "allow-private-network", no_argument, NULL, 'p' };
+	opts[k++] = (struct option){ "no-browser", no_argument, NULL, 'B' };
+	opts[k++] = (struct option){ "digest-now", no_argument, NULL, 'D' };
+	opts[k++] = (struct option){ "deliver-only", no_argument, NULL, 'd' };
+	opts[k++] = (struct option){ "verbose", no_argument, NULL, 'v' };
+	opts[k++] = (struct option){ "set", required_argument, NULL, 's' };
+	opts[k] = (struct option){ NULL, 0, NULL, 0 };
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': once = true; break;
+		case 'f': force = true; break;
+		case 'c': config_opt = optarg; break;
+		case 'p': allow_private = true; break;
+		case 'B': no_browser = true; break;
+		case 'D': digest_now = true; break;
+		case 'd': deliver_only = true; break;
+		case 'v': verbose = true; break;
+		case 's': cw_strv_push(&sets, optarg); break;
+		default:
+			if (c >= 1000 && c < 1000 + (int)N_VALUE_FLAGS) {
+				char *key = cw_strdup(value_flags[c - 1000]);
+				for (char *q = key; *q; q++)
+					if (*q == '-')
+						*q = '_';
+				cw_strv_pushf(&sets, "%s=%s", key, optarg);
+				free(key);
+				break;
+			}
+			cw_strv_release(&sets);
+			return CW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cw_strv_release(&sets);
+		return cw_cli_usage("monitor", "unexpected argument '%s'", argv[optind]);
+	}
+	cw_monitor_config_init(&cfg);
+	cpath = config_path(config_opt);
+	rc = cpath ? cw_monitor_config_load(&cfg, cpath, &err) : CW_OK;
+	/* flags after the file: they win */
+	for (size_t i = 0; !rc && i < sets.n; i++) {
+		char *kv = cw_strdup(sets.v[i]), *eq = strchr(kv, '=');
+		if (!eq) {
+			rc = cw_err_set(&err, CW_EINVAL, "--set '%s': expected KEY=VALUE",
+					kv);
+		} else {
+			*eq = '\0';
+			rc = cw_monitor_config_set(&cfg, kv, eq + 1, &err);
+		}
+		free(kv);
+	}
+	cw_strv_release(&sets);
+	free(cpath);
+	if (rc) {
+		cw_monitor_config_release(&cfg);
+		cw_cli_fail(&err);
+		return CW_EXIT_USAGE;
+	}
+	if (allow_private)
+		cfg.allow_private = true;
+	if (no_browser)
+		cfg.use_browser = false;
+	rc = cw_cli_open_store(cli, &s, &err);
+	if (!rc)
+		rc = cw_monitor_init(&mon, s, cw_cli_data_dir(), &cfg, &err);
+	if (rc) {
+		cw_store_close(s);
+		cw_monitor_config_release(&cfg);
+		return cw_cli_fail(&err);
+	}
+	mon.stop = &stop_flag;
+	mon.verbose = verbose && !cli->quiet;
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = on_stop;
+	sigaction(SIGINT, &act, NULL);
+	sigaction(SIGTERM, &act, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	cw_fetch_global_init();
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	if (!once && !cli->quiet)
+		fprintf(stderr, "clausewatch: monitoring (every %ld s by default, "
+				"polling every %ld s); SIGTERM stops\n",
+			cfg.interval_s, cfg.poll_s);
+	do {
+		struct cw_monitor_stats st;
+		struct cw_notify_opts no;
+
+		memset(&st, 0, sizeof(st));
+		if (deliver_only) {
+			cw_monitor_notify_opts(&cfg, &no);
+			no.digest_now = digest_now;
+			rc = cw_notify_deliver(s, &no, 0, &st.delivery, &err);
+		} else if (digest_now) {
+			cw_monitor_notify_opts(&cfg, &no);
+			no.digest_now = true;
+			rc = cw_monitor_pass(&mon, force, &st, &err);
+			if (!rc)
+				rc = cw_notify_deliver(s, &no, 0, &st.delivery, &err);
+		} else {
+			rc = cw_monitor_pass(&mon, force, &st, &err);
+		}
+		force = false;
+		if (rc) {
+			ret = cw_cli_fail(&err);
+			if (once)
+				break;
+			sleep_s(cfg.poll_s); /* a busy store: try again later */
+			continue;
+		}
+		if (once || st.due || st.delivery.sent || st.delivery.retried)
+			print_stats(cli, &st);
+		if (!once)
+			sleep_s(cfg.poll_s);
+	} while (!once && !stop_flag);
+	cw_monitor_release(&mon);
+	cw_store_close(s);
+	cw_monitor_config_release(&cfg);
+	return ret;
+}
+
+int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "failing", no_argument, NULL, 'F' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	struct cw_store_mon_doc *docs = NULL;
+	struct cw_store_outbox_counts oc;
+	size_t n = 0, failing = 0, unchecked = 0;
+	bool only_failing = false, first = true;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'F')
+			only_failing = true;
+		else
+			return CW_EXIT_USAGE;
+	}
+	rc = cw_cli_open_store(cli, &s, &err);
+	if (!rc)
+		rc = cw_store_mon_list(s, NULL, &docs, &n, &err);
+	if (!rc)
+		rc = cw_store_outbox_count(s, &oc, &err);
+	if (rc) {
+		cw_store_close(s);
+		return cw_cli_fail(&err);
+	}
+	if (cli->json)
+		printf("{\"documents\":[");
+	for (size_t i = 0; i < n; i++) {
+		const struct cw_store_mon *m = &docs[i].mon;
+		const char *state = m->failing ? "failing"
+				    : m->last_check ? "ok" : "unchecked";
+
+		if (m->failing)
+			failing++;
+		else if (!m->last_check)
+			unchecked++;
+		if (only_failing && !m->failing)
+			continue;
+		if (cli->json) {
+			printf("%s{\"service\":", first ? "" : ",");
+			first = false;
+			cw_cli_json_str(stdout, docs[i].doc.service);
+			printf(",\"type\":");
+			cw_cli_json_str(stdout, docs[i].doc.type);
+			printf(",\"declared\":%s,\"state\":\"%s\",\"failures\":%lld,"
+			       "\"versions\":%lld",
+			       docs[i].doc.decl_json ? "true" : "false", state,
+			       (long long)m->failures, (long long)docs[i].doc.n_versions);
+			printf(",\"failing_since\":");
+			if (m->failing_since)
+				cw_cli_json_str(stdout, m->failing_since);
+			else
+				printf("null");
+			printf(",\"last_error\":");
+			if (m->last_error)
+				cw_cli_json_str(stdout, m->last_error);
+			else
+				printf("null");
+			printf(",\"last_check\":");
+			if (m->last_check)
+				cw_cli_json_str(stdout, m->last_check);
+			else
+				printf("null");
+			printf(",\"next_due\":");
+			if (m->next_due)
+				cw_cli_json_str(stdout, m->next_due);
+			else
+				printf("null");
+			printf(",\"alerted\":%s}", m->alerted ? "true" : "false");
+			continue;
+		}
+		printf("%s/%s\t%s", docs[i].doc.service, docs[i].doc.type, state);
+		if (m->failing)
+			printf(" since %s (%lld checks%s): %s", m->failing_since,
+			       (long long)m->failures, m->alerted ? ", alert sent" : "",
+			       m->last_error ? m->last_error : "");
+		else if (m->last_check)
+			printf(" (checked %s)", m->last_check);
+		printf("\tnext %s\n", m->next_due ? m->next_due
+				      : docs[i].doc.decl_json ? "now" : "never (not declared)");
+	}
+	if (cli->json) {
+		printf("],\"failing\":%zu,\"unchecked\":%zu,\"outbox\":{\"pending\":%lld,"
+		       "\"held\":%lld,\"sent\":%lld,\"dead\":%lld}}\n",
+		       failing, unchecked, (long long)oc.pending, (long long)oc.held,
+		       (long long)oc.sent, (long long)oc.dead);
+	} else {
+		printf("%zu documents: %zu ok, %zu failing, %zu not checked yet; "
+		       "alerts: %lld pending, %lld held for digests, %lld sent, "
+		       "%lld given up\n",
+		       n, n - failing - unchecked, failing, unchecked,
+		       (long long)oc.pending, (long long)oc.held, (long long)oc.sent,
+		       (long long)oc.dead);
+	}
+	cw_store_mon_docs_free(docs, n);
+	cw_store_close(s);
+	return CW_EXIT_OK;
+}

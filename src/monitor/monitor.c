@@ -1,0 +1,558 @@
+/*
+ * monitor: one pass over the due documents, fetching with the multi engine
+ * and recording each document as soon as its pages are in (monitor.h).
+ */
+#include <unistd.h>
+
+#include "../fetch/multi.h"
+#include "monitor.h"
+
+struct job;
+
+/* One page of a document: what its fetch gave. */
+struct page {
+	struct job *job;
+	const char *url;       /* borrowed from the declaration */
+	int rc;
+	char msg[CW_ERR_MSG_MAX];
+	long status;
+	char *body;
+	size_t len;
+	char *final_url, *content_type, *charset, *etag, *last_modified;
+	double seconds;
+};
+
+struct job {
+	struct cw_store_mon_doc *d;
+	struct cw_decl_service *svc;   /* the document's declaration */
+	struct page *pages;
+	size_t n, remaining;
+	bool browser;                  /* has executeClientScripts pages */
+	bool done;
+};
+
+struct pass {
+	struct cw_monitor *m;
+	struct cw_monitor_stats *st;
+	unsigned seed;
+	int fatal;                     /* a store error: stop the pass */
+	struct cw_err *err;
+	size_t active;                 /* jobs queued and not finished */
+};
+
+int cw_monitor_init(struct cw_monitor *m, struct cw_store *store,
+		    const char *data_dir, const struct cw_monitor_config *cfg,
+		    struct cw_err *err)
+{
+	memset(m, 0, sizeof(*m));
+	m->store = store;
+	m->cfg = cfg;
+	return cw_pipeline_init(&m->pl, store, data_dir, err);
+}
+
+void cw_monitor_release(struct cw_monitor *m)
+{
+	cw_pipeline_release(&m->pl);
+}
+
+static void page_release(struct page *p)
+{
+	free(p->body);
+	free(p->final_url);
+	free(p->content_type);
+	free(p->charset);
+	free(p->etag);
+	free(p->last_modified);
+	p->body = p->final_url = p->content_type = p->charset = NULL;
+	p->etag = p->last_modified = NULL;
+}
+
+static void job_release(struct job *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		page_release(&j->pages[i]);
+	free(j->pages);
+	j->pages = NULL;
+	cw_decl_service_free(j->svc);
+	j->svc = NULL;
+}
+
+static void set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = v ? cw_strdup(v) : NULL;
+}
+
+static double draw(struct pass *ps)
+{
+	return (double)rand_r(&ps->seed) / ((double)RAND_MAX + 1);
+}
+
+static void count_failure(struct cw_monitor_stats *st, int rc)
+{
+	int k = rc < 0 ? -rc : 1;
+
+	if (k >= (int)(sizeof(st->by_rc) / sizeof(st->by_rc[0])))
+		k = 1;
+	st->by_rc[k]++;
+}
+
+/* Record a failed check: an attempt and the health state. */
+static int fail(struct pass *ps, struct job *j, const char *now, time_t tnow,
+		const char *url, long status, int rc, const char *msg,
+		double secs, bool attempt)
+{
+	struct cw_monitor *m = ps->m;
+	struct cw_store_mon *mon = &j->d->mon;
+	char due[CW_TIME_ISO];
+	bool alerted = false;
+	int r;
+
+	count_failure(ps->st, rc);
+	if (attempt) {
+		struct cw_store_attempt a = {
+			.doc_id = j->d->doc.id, .at = now, .url = url,
+			.status = status, .outcome = CW_STORE_FAILED,
+			.error = msg, .seconds = secs,
+		};
+		r = cw_store_add_attempt(m->store, &a, ps->err);
+		if (r)
+			return r;
+	}
+	cw_time_iso(cw_monitor_next_due(m->cfg, cw_monitor_interval(m->cfg, j->d),
+					true, tnow, draw(ps)),
+		    due);
+	set_str(&mon->next_due, due);
+	r = cw_monitor_health_fail(m->store, &j->d->doc, mon, now, msg,
+				   m->cfg->health_threshold, &alerted, ps->err);
+	if (alerted) {
+		ps->st->health_alerts++;
+		fprintf(stderr, "clausewatch: %s/%s: failing since %s (%lld "
+				"checks): %s\n",
+			j->d->doc.service, j->d->doc.type, mon->failing_since,
+			(long long)mon->failures, msg);
+	}
+	if (m->verbose)
+		fprintf(stderr, "%s/%s: failed: %s\n", j->d->doc.service,
+			j->d->doc.type, msg);
+	return r;
+}
+
+/* A page that extracts to almost nothing: archive it, record why, no
+ * version. */
+static int record_blocked(struct pass *ps, struct job *j, const char *now,
+			  const struct cw_extract_input *in, size_t n,
+			  const char *msg)
+{
+	struct cw_store *s = ps->m->store;
+	struct cw_store_page *sp = cw_calloc(n, sizeof(*sp));
+	int64_t snap = 0, bytes = 0;
+	bool fresh = false;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		sp[i].data = in[i].data;
+		sp[i].len = in[i].len;
+		sp[i].url = in[i].url;
+		sp[i].content_type = in[i].content_type;
+		sp[i].charset = in[i].charset;
+		bytes += (int64_t)in[i].len;
+	}
+	rc = cw_store_begin(s, ps->err);
+	if (!rc)
+		rc = cw_store_add_snapshot(s, j->d->doc.id, sp, n, now, &snap,
+					   &fresh, ps->err);
+	if (!rc) {
+		struct cw_store_attempt a = {
+			.doc_id = j->d->doc.id, .at = now, .url = in[0].url,
+			.status = j->pages[0].status, .bytes = bytes,
+			.outcome = CW_STORE_EXTRACT_FAILED, .error = msg,
+			.snapshot_id = snap,
+		};
+		rc = cw_store_add_attempt(s, &a, ps->err);
+	}
+	if (rc)
+		cw_store_rollback(s);
+	else
+		rc = cw_store_commit(s, ps->err);
+	free(sp);
+	return rc;
+}
+
+/* All pages of `j` are in: record the check. */
+static void finish(struct pass *ps, struct job *j)
+{
+	struct cw_monitor *m = ps->m;
+	struct cw_monitor_stats *st = ps->st;
+	struct cw_store_mon *mon = &j->d->mon;
+	struct cw_extract_input *in = NULL;
+	struct cw_pipeline_result res;
+	struct cw_err e = CW_ERR_INIT;
+	char now[CW_TIME_ISO], due[CW_TIME_ISO];
+	time_t tnow = time(NULL);
+	double secs = 0;
+	int rc = CW_OK;
+
+	j->done = true;
+	if (ps->active)
+		ps->active--;
+	st->checked++;
+	cw_time_iso(tnow, now);
+	for (size_t i = 0; i < j->n; i++) {
+		secs += j->pages[i].seconds;
+		if (j->pages[i].rc && j->pages[i].rc != CW_EUNCHANGED) {
+			rc = fail(ps, j, now, tnow, j->pages[i].url,
+				  j->pages[i].status, j->pages[i].rc,
+				  j->pages[i].msg, secs, true);
+			st->failed++;
+			goto out;
+		}
+	}
+	if (j->n == 1 && j->pages[0].rc == CW_EUNCHANGED) {
+		struct cw_store_attempt a = {
+			.doc_id = j->d->doc.id, .at = now, .url = j->pages[0].url,
+			.status = j->pages[0].status, .outcome = CW_STORE_UNCHANGED,
+			.seconds = secs,
+		};
+		st->not_modified++;
+		st->unchanged++;
+		rc = cw_store_add_attempt(m->store, &a, ps->err);
+		goto ok;
+	}
+	in = cw_calloc(j->n, sizeof(*in));
+	for (size_t i = 0; i < j->n; i++) {
+		struct page *p = &j->pages[i];
+
+		if (p->rc == CW_EUNCHANGED) {
+			/* one page of a combine unchanged: its validators were
+			 * not sent, so this cannot happen; be safe anyway */
+			rc = fail(ps, j, now, tnow, p->url, p->status, CW_EINVAL,
+				  "unexpected 304 for a page of a combined document",
+				  secs, true);
+			st->failed++;
+			goto out;
+		}
+		in[i].data = p->body ? p->body : "";
+		in[i].len = p->len;
+		in[i].url = p->final_url ? p->final_url : p->url;
+		in[i].name = p->url;
+		in[i].content_type = p->content_type;
+		in[i].charset = p->charset;
+	}
+	if (j->d->latest_len > 0) {
+		struct cw_buf text = CW_BUF_INIT;
+		int xrc = cw_extract_document(&text, in, j->n, &j->svc->docs[0],
+					      NULL, NULL, &e);
+
+		if (xrc == CW_OK &&
+		    cw_monitor_looks_blocked(m->cfg, text.len, j->d->latest_len)) {
+			char msg[256];
+
+			snprintf(msg, sizeof(msg),
+				 "extracted %zu bytes where the latest version has "
+				 "%lld: a block page or a cookie wall?",
+				 text.len, (long long)j->d->latest_len);
+			cw_buf_release(&text);
+			rc = record_blocked(ps, j, now, in, j->n, msg);
+			st->blocked++;
+			if (!rc)
+				rc = fail(ps, j, now, tnow, in[0].url,
+					  j->pages[0].status, CW_EEMPTY, msg, secs,
+					  false);
+			goto out;
+		}
+		cw_buf_release(&text);
+	}
+	memset(&res, 0, sizeof(res));
+	rc = cw_pipeline_record_pages(&m->pl, j->d->doc.id, &j->svc->docs[0], in,
+				      j->n, now, "fetch", &res, NULL, &e);
+	if (rc) {
+		if (rc == CW_EEMPTY)
+			st->extract_failed++;
+		else
+			st->failed++;
+		rc = fail(ps, j, now, tnow, in[0].url, j->pages[0].status, rc,
+			  e.msg, secs, rc != CW_EEMPTY);
+		goto out;
+	}
+	if (res.outcome == CW_STORE_NEW_VERSION) {
+		st->new_versions++;
+		j->d->latest_len = (int64_t)res.text_len;
+	} else {
+		st->unchanged++;
+	}
+	if (m->verbose)
+		fprintf(stderr, "%s/%s: %s%s%s\n", j->d->doc.service,
+			j->d->doc.type, cw_store_outcome_name(res.outcome),
+			res.change_id ? ", change " : "",
+			res.change_id ? res.materiality : "");
+ok:
+	if (j->n == 1 && j->pages[0].rc == CW_OK) {
+		set_str(&mon->etag, j->pages[0].etag);
+		set_str(&mon->last_modified, j->pages[0].last_modified);
+	}
+	if (mon->failing)
+		fprintf(stderr, "clausewatch: %s/%s: recovered after %lld failed "
+				"checks\n",
+			j->d->doc.service, j->d->doc.type, (long long)mon->failures);
+	cw_monitor_health_ok(mon, now);
+	cw_time_iso(cw_monitor_next_due(m->cfg, cw_monitor_interval(m->cfg, j->d),
+					false, tnow, draw(ps)),
+		    due);
+	set_str(&mon->next_due, due);
+	if (!rc)
+		rc = cw_store_mon_put(m->store, mon, ps->err);
+out:
+	free(in);
+	job_release(j);
+	if (rc && !ps->fatal)
+		ps->fatal = rc;
+}
+
+static void take(char **dst, char **src)
+{
+	*dst = *src;
+	*src = NULL;
+}
+
+static void on_done(void *ctx, struct cw_fetch_multi_result *r)
+{
+	struct pass *ps = ctx;
+	struct page *p = r->userdata;
+	struct job *j = p->job;
+
+	p->rc = r->rc;
+	if (r->rc)
+		snprintf(p->msg, sizeof(p->msg), "%s", r->err.msg[0] ? r->err.msg
+								      : cw_rc_name(r->rc));
+	p->status = r->res.status;
+	p->seconds = r->res.seconds;
+	p->body = cw_buf_detach(&r->res.body, &p->len);
+	take(&p->final_url, &r->res.final_url);
+	take(&p->content_type, &r->res.content_type);
+	take(&p->charset, &r->res.charset);
+	take(&p->etag, &r->res.etag);
+	take(&p->last_modified, &r->res.last_modified);
+	if (--j->remaining == 0 && !ps->fatal)
+		finish(ps, j);
+}
+
+/* Prepare the job of document `d`; false (and the failure recorded) when
+ * its declaration cannot be read. */
+static bool job_init(struct pass *ps, struct job *j, struct cw_store_mon_doc *d)
+{
+	struct cw_err e = CW_ERR_INIT;
+
+	memset(j, 0, sizeof(*j));
+	j->d = d;
+	if (cw_decl_doc_from_json(&j->svc, d->doc.service, d->doc.type,
+				  d->doc.decl_json, &e) ||
+	    j->svc->n_docs == 0 || j->svc->docs[0].n_sources == 0) {
+		time_t t = time(NULL);
+		char now[CW_TIME_ISO];
+
+		cw_time_iso(t, now);
+		ps->st->checked++;
+		ps->st->failed++;
+		if (!e.msg[0])
+			cw_err_set(&e, CW_EINVAL, "declaration without a page to fetch");
+		int rc = fail(ps, j, now, t, NULL, 0, e.rc ? e.rc : CW_EINVAL,
+			      e.msg, 0, true);
+		if (rc && !ps->fatal)
+			ps->fatal = rc;
+		job_release(j);
+		j->done = true;
+		return false;
+	}
+	j->n = j->svc->docs[0].n_sources;
+	j->remaining = j->n;
+	j->pages = cw_calloc(j->n, sizeof(*j->pages));
+	for (size_t i = 0; i < j->n; i++) {
+		const struct cw_decl_source *src = &j->svc->docs[0].sources[i];
+
+		j->pages[i].job = j;
+		j->pages[i].url = src->fetch;
+		if (src->execute_client_scripts == 1 && ps->m->cfg->use_browser)
+			j->browser = true;
+	}
+	return true;
+}
+
+/* Queue the pages of `j` in the engine. */
+static void job_queue(struct pass *ps, struct cw_fetch_multi *eng, struct job *j)
+{
+	const struct cw_store_mon *mon = &j->d->mon;
+
+	ps->active++;
+	for (size_t i = 0; i < j->n; i++) {
+		struct cw_fetch_multi_req rq = { j->pages[i].url, NULL, NULL,
+						 &j->pages[i] };
+		struct cw_err e = CW_ERR_INIT;
+
+		/* validators only for single pages: a 304 for one page of a
+		 * combine would leave the others without bytes to extract */
+		if (j->n == 1) {
+			rq.if_none_match = mon->etag;
+			rq.if_modified_since = mon->last_modified;
+		}
+		if (cw_fetch_multi_add(eng, &rq, &e)) {
+			j->pages[i].rc = e.rc ? e.rc : CW_EINVAL;
+			snprintf(j->pages[i].msg, sizeof(j->pages[i].msg), "%s", e.msg);
+			if (--j->remaining == 0 && !ps->fatal)
+				finish(ps, j);
+		}
+	}
+}
+
+/* Fetch a document with Chromium pages, one page after the other. */
+static void job_browser(struct pass *ps, struct job *j)
+{
+	const struct cw_monitor_config *cfg = ps->m->cfg;
+
+	ps->active++;
+	for (size_t i = 0; i < j->n; i++) {
+		const struct cw_decl_source *src = &j->svc->docs[0].sources[i];
+		struct cw_fetch_result r;
+		struct cw_err e = CW_ERR_INIT;
+		struct page *p = &j->pages[i];
+
+		cw_fetch_result_init(&r);
+		if (src->execute_client_scripts == 1) {
+			struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
+			bo.timeout_ms = cfg->timeout_ms;
+			bo.allow_private = cfg->allow_private;
+			p->rc = cw_fetch_browser(&r, src->fetch, &bo, &e);
+		} else {
+			struct cw_fetch_opts fo = ps->m->pl.opts.fetch;
+			p->rc = cw_fetch_url(&r, src->fetch, &fo, &e);
+		}
+		if (p->rc)
+			snprintf(p->msg, sizeof(p->msg), "%s", e.msg);
+		p->status = r.status;
+		p->seconds = r.seconds;
+		p->body = cw_buf_detach(&r.body, &p->len);
+		take(&p->final_url, &r.final_url);
+		take(&p->content_type, &r.content_type);
+		take(&p->charset, &r.charset);
+		cw_fetch_result_release(&r);
+		if (p->rc)
+			break;
+	}
+	j->remaining = 0;
+	finish(ps, j);
+}
+
+static void fetch_opts(const struct cw_monitor_config *cfg,
+		       struct cw_fetch_opts *fo)
+{
+	fo->connect_timeout_ms = cfg->connect_timeout_ms;
+	fo->timeout_ms = cfg->timeout_ms;
+	fo->max_bytes = (size_t)cfg->max_bytes;
+	fo->allow_private = cfg->allow_private;
+	if (cfg->user_agent)
+		fo->user_agent = cfg->user_agent;
+}
+
+int cw_monitor_deliver(struct cw_monitor *m, struct cw_monitor_stats *stats,
+		       struct cw_err *err)
+{
+	struct cw_notify_opts no;
+
+	cw_monitor_notify_opts(m->cfg, &no);
+	return cw_notify_deliver(m->store, &no, 0, &stats->delivery, err);
+}
+
+int cw_monitor_pass(struct cw_monitor *m, bool force,
+		    struct cw_monitor_stats *stats, struct cw_err *err)
+{
+	const struct cw_monitor_config *cfg = m->cfg;
+	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+	struct cw_fetch_multi_stats ms;
+	struct cw_fetch_multi *eng = NULL;
+	struct cw_store_mon_doc *docs = NULL;
+	struct job *jobs = NULL;
+	struct pass ps;
+	struct timespec t0, t1;
+	char now[CW_TIME_ISO];
+	size_t n = 0, next = 0, window;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	memset(&ps, 0, sizeof(ps));
+	ps.m = m;
+	ps.st = stats;
+	ps.err = err;
+	ps.seed = (unsigned)time(NULL) ^ (unsigned)getpid();
+	fetch_opts(cfg, &m->pl.opts.fetch);
+	m->pl.opts.use_browser = cfg->use_browser;
+	cw_time_now_iso(now);
+	rc = cw_store_mon_list(m->store, force ? "9999-12-31T23:59:59Z" : now,
+			       &docs, &n, err);
+	if (rc)
+		return rc;
+	stats->due += n;
+	mo.fetch = m->pl.opts.fetch;
+	mo.max_transfers = cfg->max_transfers;
+	mo.max_per_host = cfg->max_per_host;
+	mo.host_delay_ms = cfg->host_delay_ms;
+	mo.max_attempts = cfg->fetch_attempts;
+	mo.max_inflight_bytes = (size_t)cfg->max_inflight_bytes;
+	mo.on_done = on_done;
+	mo.ctx = &ps;
+	if (n) {
+		rc = cw_fetch_multi_new(&eng, &mo, err);
+		if (rc)
+			goto done;
+	}
+	jobs = cw_calloc(n ? n : 1, sizeof(*jobs));
+	/*
+	 * Documents are queued a window at a time: enough to keep every
+	 * transfer slot busy while the rest wait as rows, not as parsed
+	 * declarations and curl handles.
+	 */
+	window = (size_t)cfg->max_transfers * 4 + 16;
+	for (;;) {
+		size_t pending = 0;
+
+		while (!ps.fatal && next < n && ps.active < window &&
+		       !(m->stop && *m->stop)) {
+			struct job *j = &jobs[next];
+
+			if (job_init(&ps, j, &docs[next]) && !j->browser)
+				job_queue(&ps, eng, j);
+			next++;
+		}
+		if (ps.fatal || (m->stop && *m->stop))
+			break;
+		rc = cw_fetch_multi_step(eng, 200, &pending, err);
+		if (rc)
+			goto done;
+		if (pending == 0 && next >= n)
+			break;
+	}
+	/* script-rendered documents, one at a time */
+	for (size_t i = 0; i < next && !ps.fatal && !(m->stop && *m->stop); i++)
+		if (!jobs[i].done && jobs[i].browser)
+			job_browser(&ps, &jobs[i]);
+	if (eng) {
+		cw_fetch_multi_stats(&ms, eng);
+		stats->retries += ms.retries;
+	}
+	if (ps.fatal) {
+		rc = ps.fatal;
+		goto done;
+	}
+	if (!(m->stop && *m->stop))
+		rc = cw_monitor_deliver(m, stats, err);
+done:
+	cw_fetch_multi_free(eng);
+	for (size_t i = 0; i < n; i++)
+		if (!jobs[i].done)
+			job_release(&jobs[i]);
+	free(jobs);
+	cw_store_mon_docs_free(docs, n);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	stats->seconds += (double)(t1.tv_sec - t0.tv_sec) +
+			  (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	return rc;
+}

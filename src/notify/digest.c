@@ -1,0 +1,200 @@
+/*
+ * digest: daily and weekly digests, one message per subscription and
+ * period grouping the held changes by service, then materiality (most
+ * material first). See notify.h.
+ */
+#include <jansson.h>
+
+#include "notify.h"
+
+struct item {
+	struct cw_store_change c;
+	int rank;
+};
+
+static int mat_rank(const char *m)
+{
+	return !m ? 0 : !strcmp(m, "substantive") ? 3 : !strcmp(m, "editorial") ? 2 : 1;
+}
+
+static int cmp_item(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+	int r = strcmp(a->c.service, b->c.service);
+
+	if (r)
+		return r;
+	if (a->rank != b->rank)
+		return b->rank - a->rank;
+	r = strcmp(a->c.recorded_at, b->c.recorded_at);
+	return r ? r : (a->c.id > b->c.id) - (a->c.id < b->c.id);
+}
+
+static void esc(struct cw_buf *out, const char *s)
+{
+	cw_notify_html_escape(out, s ? s : "", s ? strlen(s) : 0);
+}
+
+/* Build the three renderings of the digest of `items` (sorted). */
+static void render(const struct cw_store_sub *sub, const char *key,
+		   const char *since, const char *until, struct item *items,
+		   size_t n, struct cw_buf *json, struct cw_buf *subj,
+		   struct cw_buf *text, struct cw_buf *html)
+{
+	json_t *root = json_object(), *groups = json_array(), *g = NULL;
+	const char *svc = NULL;
+	int rank = -1;
+	char *dump;
+
+	json_object_set_new(root, "kind", json_string("digest"));
+	json_object_set_new(root, "idempotency_key", json_string(key));
+	json_object_set_new(root, "subscription", json_integer(sub->id));
+	json_object_set_new(root, "cadence", json_string(sub->cadence));
+	json_object_set_new(root, "since", json_string(since));
+	json_object_set_new(root, "until", json_string(until));
+	cw_buf_addf(subj, "[clausewatch] %s digest: %zu change%s", sub->cadence,
+		    n, n == 1 ? "" : "s");
+	cw_buf_addf(text, "clausewatch %s digest, %s to %s: %zu change%s.\n",
+		    sub->cadence, since, until, n, n == 1 ? "" : "s");
+	cw_buf_addf(html, "<!DOCTYPE html><html><body><h1>clausewatch %s digest"
+			  "</h1><p>%s to %s: %zu change%s.</p>\n",
+		    sub->cadence, since, until, n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++) {
+		struct cw_store_change *c = &items[i].c;
+		json_t *cj = json_loads(c->json ? c->json : "{}", 0, NULL), *e, *p;
+		json_t *sums = json_array();
+		size_t k;
+
+		if (!svc || strcmp(svc, c->service)) {
+			svc = c->service;
+			rank = -1;
+			cw_buf_addf(text, "\n== %s\n", svc);
+			cw_buf_adds(html, "<h2>");
+			esc(html, svc);
+			cw_buf_adds(html, "</h2>\n");
+		}
+		if (rank != items[i].rank) {
+			rank = items[i].rank;
+			g = json_object();
+			json_object_set_new(g, "service", json_string(svc));
+			json_object_set_new(g, "materiality", json_string(c->materiality));
+			json_object_set_new(g, "changes", json_array());
+			json_array_append_new(groups, g);
+			cw_buf_addf(text, "-- %s\n", c->materiality);
+			cw_buf_adds(html, "<h3>");
+			esc(html, c->materiality);
+			cw_buf_adds(html, "</h3>\n");
+		}
+		cw_buf_addf(text, "* %s: version %lld (%s), %lld provision%s\n",
+			    c->type, (long long)c->to_seq, c->recorded_at,
+			    (long long)c->n_changes, c->n_changes == 1 ? "" : "s");
+		cw_buf_adds(html, "<p><strong>");
+		esc(html, c->type);
+		cw_buf_addf(html, "</strong>: version %lld (%s), %lld provision%s"
+				  "</p><ul>\n",
+			    (long long)c->to_seq, c->recorded_at,
+			    (long long)c->n_changes, c->n_changes == 1 ? "" : "s");
+		json_array_foreach(json_object_get(cj, "changes"), k, p) {
+			const char *sum = json_string_value(json_object_get(p, "summary"));
+			if (!sum)
+				continue;
+			json_array_append_new(sums, json_string(sum));
+			cw_buf_addf(text, "    - %s\n", sum);
+			cw_buf_adds(html, "<li>");
+			esc(html, sum);
+			cw_buf_adds(html, "</li>\n");
+		}
+		cw_buf_adds(html, "</ul>\n");
+		e = json_object();
+		json_object_set_new(e, "type", json_string(c->type));
+		json_object_set_new(e, "change_id", json_integer(c->id));
+		json_object_set_new(e, "from_version", json_integer(c->from_seq));
+		json_object_set_new(e, "to_version", json_integer(c->to_seq));
+		json_object_set_new(e, "recorded_at", json_string(c->recorded_at));
+		json_object_set_new(e, "n_changes", json_integer(c->n_changes));
+		json_object_set_new(e, "summaries", sums);
+		json_array_append_new(json_object_get(g, "changes"), e);
+		json_decref(cj);
+	}
+	cw_buf_adds(html, "</body></html>\n");
+	json_object_set_new(root, "groups", groups);
+	dump = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (dump)
+		cw_buf_adds(json, dump);
+	free(dump);
+	json_decref(root);
+}
+
+int cw_notify_digest_send(struct cw_store *s, const struct cw_store_sub *sub,
+			  const struct cw_notify_opts *o,
+			  struct cw_notify_stats *stats, struct cw_err *err)
+{
+	long period = !strcmp(sub->cadence, "weekly") ? 7 * 86400L : 86400L;
+	const char *since = sub->last_digest ? sub->last_digest : sub->created_at;
+	struct cw_store_outbox *rows = NULL;
+	struct item *items = NULL;
+	struct cw_buf json = CW_BUF_INIT, subj = CW_BUF_INIT, text = CW_BUF_INIT,
+		      html = CW_BUF_INIT;
+	struct cw_err e = CW_ERR_INIT;
+	char now[CW_TIME_ISO], key[96];
+	size_t n = 0, m = 0;
+	time_t t0 = 0;
+	int rc;
+
+	cw_time_now_iso(now);
+	if (!o->digest_now && since && cw_time_parse_iso(since, &t0) == CW_OK &&
+	    time(NULL) - t0 < period)
+		return CW_OK;
+	rc = cw_store_outbox_list(s, "held", NULL, sub->id, 0, &rows, &n, err);
+	if (rc)
+		return rc;
+	if (n == 0) {
+		cw_store_outbox_free(rows, n);
+		return cw_store_sub_set_digest(s, sub->id, now, err);
+	}
+	items = cw_calloc(n, sizeof(*items));
+	for (size_t i = 0; i < n; i++) {
+		if (cw_store_get_change(s, rows[i].change_id, &items[m].c, NULL))
+			continue;
+		items[m].rank = mat_rank(items[m].c.materiality);
+		m++;
+	}
+	qsort(items, m, sizeof(*items), cmp_item);
+	/* the key names the last row: the same digest, re-sent after a crash,
+	 * has the same key */
+	snprintf(key, sizeof(key), "cw-%lld-d%lld", (long long)sub->id,
+		 (long long)rows[n - 1].id);
+	render(sub, key, since ? since : "", now, items, m, &json, &subj, &text,
+	       &html);
+	rc = cw_notify_send(sub, key, cw_buf_str(&json), cw_buf_str(&subj),
+			    cw_buf_str(&text), cw_buf_str(&html), o, &e);
+	if (rc) {
+		/* held rows stay held; the next delivery run tries again */
+		fprintf(stderr, "clausewatch: digest %s failed: %s\n", key, e.msg);
+		stats->retried++;
+		rc = CW_OK;
+	} else {
+		rc = cw_store_begin(s, err);
+		for (size_t i = 0; i < n && !rc; i++)
+			rc = cw_store_outbox_update(s, rows[i].id, "sent",
+						    rows[i].attempts + 1, NULL,
+						    NULL, err);
+		if (!rc)
+			rc = cw_store_sub_set_digest(s, sub->id, now, err);
+		if (!rc)
+			rc = cw_store_commit(s, err);
+		else
+			cw_store_rollback(s);
+		stats->digests++;
+		stats->sent++;
+	}
+	for (size_t i = 0; i < m; i++)
+		cw_store_change_release(&items[i].c);
+	free(items);
+	cw_store_outbox_free(rows, n);
+	cw_buf_release(&json);
+	cw_buf_release(&subj);
+	cw_buf_release(&text);
+	cw_buf_release(&html);
+	return rc;
+}

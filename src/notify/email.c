@@ -1,0 +1,220 @@
+/*
+ * email: alerts as multipart/alternative messages over SMTP with libcurl
+ * (see notify.h).
+ */
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include "notify.h"
+
+/* A header value on one line: CR and LF become spaces (no injection). */
+static void add_header_value(struct cw_buf *out, const char *v)
+{
+	for (; *v; v++)
+		cw_buf_addc(out, *v == '\r' || *v == '\n' ? ' ' : *v);
+}
+
+static bool is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+/* RFC 2047 "B" encoding of a UTF-8 subject, in words of <= 45 bytes of
+ * input so each encoded word stays under the 75-character limit. */
+static void add_subject(struct cw_buf *out, const char *s)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(s), i = 0;
+
+	if (is_ascii(s)) {
+		add_header_value(out, s);
+		return;
+	}
+	while (i < n) {
+		size_t end = i + 45 < n ? i + 45 : n;
+
+		/* do not cut a UTF-8 sequence */
+		while (end < n && end > i && ((unsigned char)s[end] & 0xC0) == 0x80)
+			end--;
+		cw_buf_adds(out, i ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
+		for (size_t k = i; k < end; k += 3) {
+			unsigned v = (unsigned char)s[k] << 16;
+			size_t left = end - k;
+
+			if (left > 1)
+				v |= (unsigned char)s[k + 1] << 8;
+			if (left > 2)
+				v |= (unsigned char)s[k + 2];
+			cw_buf_addc(out, b64[(v >> 18) & 63]);
+			cw_buf_addc(out, b64[(v >> 12) & 63]);
+			cw_buf_addc(out, left > 1 ? b64[(v >> 6) & 63] : '=');
+			cw_buf_addc(out, left > 2 ? b64[v & 63] : '=');
+		}
+		cw_buf_adds(out, "?=");
+		i = end;
+	}
+}
+
+/*
+ * A body part in quoted-printable (RFC 2045 6.7): lines stay under 76
+ * characters whatever the text, so long provisions survive SMTP's line
+ * limit, and the dot-stuffing of the transport never meets a bare dot.
+ */
+static void add_qp(struct cw_buf *out, const char *s)
+{
+	size_t col = 0;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char enc[4];
+		size_t w;
+
+		if (ch == '\n') {
+			cw_buf_adds(out, "\r\n");
+			col = 0;
+			continue;
+		}
+		if (ch == '\r')
+			continue;
+		if ((ch >= 33 && ch <= 126 && ch != '=' && !(ch == '.' && col == 0)) ||
+		    (ch == ' ' && s[1] != '\n' && s[1] != '\0')) {
+			enc[0] = (char)ch;
+			enc[1] = '\0';
+			w = 1;
+		} else {
+			snprintf(enc, sizeof(enc), "=%02X", ch);
+			w = 3;
+		}
+		if (col + w > 75) {
+			cw_buf_adds(out, "=\r\n");
+			col = 0;
+		}
+		cw_buf_adds(out, enc);
+		col += w;
+	}
+	cw_buf_adds(out, "\r\n");
+}
+
+void cw_notify_email_build(struct cw_buf *out, const char *from,
+			   const char *to, const char *subject,
+			   const char *idem_key, const char *text,
+			   const char *html)
+{
+	char date[64], boundary[80], host[64] = "localhost";
+	time_t now = time(NULL);
+	struct tm tm;
+	char hex[CW_SHA256_HEX];
+
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S +0000", &tm);
+	/* a boundary that cannot occur in a QP body: it has '=_' */
+	cw_sha256_hex(idem_key, strlen(idem_key), hex);
+	snprintf(boundary, sizeof(boundary), "=_cw_%.32s", hex);
+	if (from && strchr(from, '@'))
+		snprintf(host, sizeof(host), "%s", strchr(from, '@') + 1);
+	cw_buf_adds(out, "From: ");
+	add_header_value(out, from);
+	cw_buf_adds(out, "\r\nTo: ");
+	add_header_value(out, to);
+	cw_buf_adds(out, "\r\nSubject: ");
+	add_subject(out, subject);
+	cw_buf_addf(out, "\r\nDate: %s\r\nMessage-ID: <", date);
+	add_header_value(out, idem_key);
+	cw_buf_adds(out, "@");
+	add_header_value(out, host);
+	cw_buf_adds(out, ">\r\nX-Clausewatch-Idempotency-Key: ");
+	add_header_value(out, idem_key);
+	cw_buf_addf(out, "\r\nMIME-Version: 1.0\r\n"
+			 "Content-Type: multipart/alternative; boundary=\"%s\"\r\n"
+			 "\r\n--%s\r\n"
+			 "Content-Type: text/plain; charset=utf-8\r\n"
+			 "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+		    boundary, boundary);
+	add_qp(out, text);
+	cw_buf_addf(out, "--%s\r\n"
+			 "Content-Type: text/html; charset=utf-8\r\n"
+			 "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+		    boundary);
+	add_qp(out, html);
+	cw_buf_addf(out, "--%s--\r\n", boundary);
+}
+
+struct reader {
+	const char *p;
+	size_t left;
+};
+
+static size_t read_msg(char *buf, size_t size, size_t n, void *ud)
+{
+	struct reader *r = ud;
+	size_t k = size * n < r->left ? size * n : r->left;
+
+	memcpy(buf, r->p, k);
+	r->p += k;
+	r->left -= k;
+	return k;
+}
+
+/* "Name <a@b>" -> "<a@b>"; "a@b" -> "<a@b>" */
+static char *angle_addr(const char *a)
+{
+	const char *lt = strchr(a, '<');
+
+	if (lt)
+		return cw_strdup(lt);
+	return cw_asprintf("<%s>", a);
+}
+
+int cw_notify_email_send(const struct cw_notify_opts *o, const char *to,
+			 const char *msg, size_t len, struct cw_err *err)
+{
+	struct curl_slist *rcpt = NULL;
+	struct reader r = { msg, len };
+	char ebuf[CURL_ERROR_SIZE] = "";
+	char *from, *rto;
+	CURLcode cc;
+	CURL *c;
+	int rc = CW_OK;
+
+	if (!o->smtp_url || !*o->smtp_url)
+		return cw_err_set(err, CW_EINVAL, "email to '%s': no SMTP server "
+				  "configured (smtp_url, --smtp-url)", to);
+	c = curl_easy_init();
+	if (!c)
+		return cw_err_set(err, CW_ERROR, "email: curl init failed");
+	from = angle_addr(o->smtp_from ? o->smtp_from : "clausewatch@localhost");
+	rto = angle_addr(to);
+	rcpt = curl_slist_append(rcpt, rto);
+	curl_easy_setopt(c, CURLOPT_URL, o->smtp_url);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_msg);
+	curl_easy_setopt(c, CURLOPT_READDATA, &r);
+	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 15000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	if (o->smtp_user) {
+		curl_easy_setopt(c, CURLOPT_USERNAME, o->smtp_user);
+		curl_easy_setopt(c, CURLOPT_PASSWORD, o->smtp_password ? o->smtp_password : "");
+		/* credentials only over TLS (smtps:// or STARTTLS) */
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	}
+	cc = curl_easy_perform(c);
+	if (cc == CURLE_OPERATION_TIMEDOUT)
+		rc = cw_err_set(err, CW_ETIMEOUT, "email to '%s' via '%s': timed out",
+				to, o->smtp_url);
+	else if (cc != CURLE_OK)
+		rc = cw_err_set(err, CW_ENET, "email to '%s' via '%s': %s", to,
+				o->smtp_url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(c);
+	free(from);
+	free(rto);
+	return rc;
+}

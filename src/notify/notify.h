@@ -1,0 +1,196 @@
+#ifndef CW_NOTIFY_H
+#define CW_NOTIFY_H
+/*
+ * notify: watchlists match changes; alerts go out by webhook, email, Atom
+ * feed and digests through a transactional outbox, so none is lost.
+ *
+ * - Enqueueing (watch.c) runs inside the transaction that records a
+ *   version and its change (pipeline.c calls cw_notify_enqueue_change right
+ *   after storing the change): an outbox row exists if and only if its
+ *   change does. Health alerts are enqueued the same way by the monitor.
+ * - Delivery (outbox.c) reads due rows, sends each through its channel and
+ *   only then marks it sent: at-least-once. Every alert carries an
+ *   idempotency key unique per (subscription, change) ("cw-<sub>-c<change>")
+ *   so a receiver that remembers keys sees each alert once even when a
+ *   crash between sending and marking makes us send it again.
+ * - Failed sends are retried with exponential backoff and jitter, up to
+ *   `max_attempts`; then the row is "dead" (shown by `clausewatch status`).
+ * - Digest subscriptions (daily, weekly) hold their rows ("held") until
+ *   the period has passed, then send one message grouping the changes by
+ *   service and materiality (digest.c).
+ * - Webhooks (webhook.c): POST of a JSON body, signed with HMAC-SHA256 of
+ *   the exact body bytes under the subscription's secret, header
+ *   `X-Clausewatch-Signature: sha256=<hex>`, `Idempotency-Key: <key>`;
+ *   the SSRF guard of fetch.h applies unless `allow_private`.
+ * - Email (email.c): SMTP through libcurl, multipart/alternative with a
+ *   plain-text and an HTML part (the redline as <del>/<ins>).
+ * - Atom (atom.c): one feed per watchlist name, valid Atom 1.0 (RFC 4287).
+ *
+ * Categories: a subscription naming taxonomy categories matches a change
+ * when one of its provisions carries one of them ("categories" array in
+ * the change JSON, added once the analyze stage annotates changes). While
+ * changes carry no categories the category filter cannot be decided and is
+ * not applied (the alert goes out): missing an alert is worse than one too
+ * many. `watch list` says so.
+ *
+ * Thread safety: functions take the caller's store handle; one thread.
+ */
+#include "../store/store.h"
+#include "../util/util.h"
+
+/* Delivery settings (from the config file or command-line flags). */
+struct cw_notify_opts {
+	const char *smtp_url;      /* "smtp://127.0.0.1:25"; NULL: no email */
+	const char *smtp_from;     /* envelope and From: address */
+	const char *smtp_user;     /* optional AUTH */
+	const char *smtp_password;
+	bool allow_private;        /* webhooks to loopback/private addresses */
+	long timeout_ms;           /* per send, default 15000 */
+	unsigned max_attempts;     /* before a row is dead, default 10 */
+	long backoff_s;            /* first retry delay, default 30, doubles */
+	long backoff_max_s;        /* cap on one delay, default 6 h */
+	bool digest_now;           /* send held digests regardless of period */
+	/* feed files to rewrite after delivery: "NAME=PATH" entries */
+	const struct cw_strv *feed_paths;
+	const char *base_url;      /* for Atom links; NULL: "urn:" ids only */
+};
+#define CW_NOTIFY_OPTS_INIT                                                    \
+	{ NULL, "clausewatch@localhost", NULL, NULL, false, 15000, 10, 30,     \
+	  6 * 3600, false, NULL, NULL }
+
+/* ---- watchlists (watch.c) ---- */
+
+/* Names of cadences and channels, for parsing options. */
+bool cw_notify_cadence_valid(const char *cadence);
+
+/*
+ * Does `sub` want a change of SERVICE/TYPE at `materiality`?
+ * `change_json` (may be NULL) is consulted for provision categories.
+ */
+bool cw_notify_sub_matches(const struct cw_store_sub *sub,
+			   const char *service, const char *type,
+			   const char *materiality, const char *change_json);
+
+/*
+ * Add an outbox row for every subscription that wants change `change_id`
+ * of document `doc_id` (digest subscriptions: a held row). Runs inside the
+ * caller's transaction. Returns CW_OK or a store error.
+ * [out] n_enqueued optional
+ */
+int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
+			     int64_t change_id, const char *materiality,
+			     const char *change_json, size_t *n_enqueued,
+			     struct cw_err *err);
+
+/*
+ * Enqueue an operational (health) alert about document `doc_id` for every
+ * subscription that names it or its service (or everything), whatever
+ * their materiality. `payload` is the JSON alert; `streak` (the ISO time
+ * the failure streak began) makes the idempotency key, so one streak gives
+ * one alert per subscription.
+ */
+int cw_notify_enqueue_health(struct cw_store *s, int64_t doc_id,
+			     const char *streak, const char *payload,
+			     size_t *n_enqueued, struct cw_err *err);
+
+/* ---- rendering (render.c) ---- */
+
+/*
+ * The alert of outbox row `o` as the webhook's JSON body (compact,
+ * appended to `out`): {"kind":"change","idempotency_key","subscription",
+ * "service","service_name","type","change_id","from_version","to_version",
+ * "recorded_at","materiality","n_changes","changes":[... the structured
+ * change summary of diff.h with the redline text ...]} or, for health
+ * alerts, the stored payload with the key and subscription added.
+ */
+int cw_notify_render_json(struct cw_store *s, const struct cw_store_outbox *o,
+			  struct cw_buf *out, struct cw_err *err);
+
+/*
+ * The alert as an email subject, a plain-text body and an HTML body (the
+ * redline inline with <del>/<ins>, every text escaped).
+ */
+int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
+			  struct cw_buf *subject, struct cw_buf *text,
+			  struct cw_buf *html, struct cw_err *err);
+
+/* HTML-escape `s[0..n)` into `out`. */
+void cw_notify_html_escape(struct cw_buf *out, const char *s, size_t n);
+
+/* ---- channels ---- */
+
+/* "sha256=<hex>": HMAC-SHA256 of body under secret (webhook.c). */
+#define CW_NOTIFY_SIG_MAX (7 + CW_SHA256_HEX)
+void cw_notify_sign(char out[CW_NOTIFY_SIG_MAX], const char *secret,
+		    const char *body, size_t len);
+
+/*
+ * POST `body` to `url` with the signature and idempotency headers.
+ * Returns CW_OK for a 2xx answer, CW_EHTTP (status in *status), CW_ENET,
+ * CW_ETIMEOUT or CW_EBLOCKED (SSRF guard); the message names the URL.
+ */
+int cw_notify_webhook_post(const char *url, const char *secret,
+			   const char *idem_key, const char *body, size_t len,
+			   const struct cw_notify_opts *o, long *status,
+			   struct cw_err *err);
+
+/*
+ * Build an RFC 5322 message (multipart/alternative: text, HTML), appended
+ * to `out`. `idem_key` becomes the Message-ID's local part and an
+ * X-Clausewatch-Idempotency-Key header. Header values are stripped of CR
+ * and LF; the subject is RFC 2047-encoded when it is not ASCII.
+ */
+void cw_notify_email_build(struct cw_buf *out, const char *from,
+			   const char *to, const char *subject,
+			   const char *idem_key, const char *text,
+			   const char *html);
+
+/* Send `msg` to `to` through o->smtp_url. CW_EINVAL without smtp_url. */
+int cw_notify_email_send(const struct cw_notify_opts *o, const char *to,
+			 const char *msg, size_t len, struct cw_err *err);
+
+/*
+ * The Atom 1.0 feed of watchlist `name` (feed subscriptions with that
+ * target): its 100 latest alerts, newest first. Appended to `out`.
+ * CW_ENOTFOUND when no feed subscription has that name.
+ */
+int cw_notify_feed_render(struct cw_store *s, const char *name,
+			  const char *base_url, struct cw_buf *out,
+			  struct cw_err *err);
+
+/* ---- delivery (outbox.c, digest.c) ---- */
+
+struct cw_notify_stats {
+	size_t sent;       /* alerts delivered (digests count once) */
+	size_t retried;    /* failed, scheduled again */
+	size_t dead;       /* failed for good */
+	size_t digests;    /* digests sent */
+	size_t feeds;      /* feed files rewritten */
+};
+
+/*
+ * Deliver every due pending row (at most `limit`, 0: all), then the
+ * digests whose period has passed. Each row is marked sent after its
+ * channel accepted it. Returns CW_OK (failures are counted, not returned)
+ * or a store error.
+ */
+int cw_notify_deliver(struct cw_store *s, const struct cw_notify_opts *o,
+		      size_t limit, struct cw_notify_stats *stats,
+		      struct cw_err *err);
+
+/*
+ * Send the digest of subscription `sub` if its period (1 day, 7 days
+ * since last_digest; o->digest_now: now) has passed and rows are held.
+ * The body groups the changes by service, then materiality.
+ */
+int cw_notify_digest_send(struct cw_store *s, const struct cw_store_sub *sub,
+			  const struct cw_notify_opts *o,
+			  struct cw_notify_stats *stats, struct cw_err *err);
+
+/* Deliver one rendered alert through `sub`'s channel (outbox.c). */
+int cw_notify_send(const struct cw_store_sub *sub, const char *idem_key,
+		   const char *json, const char *subject, const char *text,
+		   const char *html, const struct cw_notify_opts *o,
+		   struct cw_err *err);
+
+#endif
