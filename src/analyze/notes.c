@@ -341,6 +341,39 @@ static bool truncated(const char *t, size_t n, size_t min_tail, size_t *at)
 		spaces += t[line - 1] == ' ';
 	if (n - line < min_tail || spaces < 6)
 		return false;
+	/* list items often carry no full stop: not evidence of a cut */
+	{
+		size_t b = line;
+		while (b < n && (t[b] == ' ' || t[b] == '\t'))
+			b++;
+		if (b < n && (t[b] == '*' || t[b] == '-' || t[b] == '+' ||
+			      t[b] == '(' ||
+			      (n - b >= 3 && !memcmp(t + b, "\xe2\x80\xa2", 3))))
+			return false;
+		while (b < n && t[b] >= '0' && t[b] <= '9')
+			b++;
+		if (b > line && b < n && t[b] == '.' && t[b - 1] >= '0' &&
+		    t[b - 1] <= '9')
+			return false;
+	}
+	/* the last word: a capitalised one ends an address or a name
+	   ("... Tokyo, Japan"); "; and" / ", or" ends a list item whose next
+	   item follows. Neither is a cut sentence (both seen on the corpus). */
+	{
+		size_t w = n;
+		while (w > line && t[w - 1] != ' ')
+			w--;
+		if (t[w] >= 'A' && t[w] <= 'Z')
+			return false;
+		if ((n - w == 3 && !memcmp(t + w, "and", 3)) ||
+		    (n - w == 2 && !memcmp(t + w, "or", 2))) {
+			size_t b = w;
+			while (b > line && t[b - 1] == ' ')
+				b--;
+			if (b > line && (t[b - 1] == ';' || t[b - 1] == ','))
+				return false;
+		}
+	}
 	*at = n;
 	return true;
 }
