@@ -27,11 +27,11 @@
 #define MAX_SIMPLE 64
 
 enum simple_kind {
-	K_TYPE,      /* name: lower-case tag name */
+	K_TYPE,	     /* name: lower-case tag name */
 	K_UNIVERSAL, /* * */
-	K_ID,        /* name */
+	K_ID,	     /* name */
 	K_CLASS,     /* name */
-	K_ATTR,      /* name (lower-case), op, value, icase */
+	K_ATTR,	     /* name (lower-case), op, value, icase */
 	K_FIRST_CHILD,
 	K_LAST_CHILD,
 	K_ONLY_CHILD,
@@ -41,14 +41,14 @@ enum simple_kind {
 	K_ROOT,
 	K_NTH_CHILD,   /* a, b */
 	K_NTH_OF_TYPE, /* a, b */
-	K_NOT,         /* sub */
-	K_HAS,         /* sub, relative selectors */
+	K_NOT,	       /* sub */
+	K_HAS,	       /* sub, relative selectors */
 	K_SCOPE,       /* the element a :has() argument is relative to */
 };
 
 enum attr_op {
 	OP_EXISTS,
-	OP_EQ,       /* = */
+	OP_EQ,	     /* = */
 	OP_INCLUDES, /* ~= */
 	OP_DASH,     /* |= */
 	OP_PREFIX,   /* ^= */
@@ -195,8 +195,9 @@ static int consume_escape(struct parser *p, struct cw_buf *out)
 		uint32_t cp = 0;
 		for (int i = 0; i < 6 && isxdigit(peek(p, 0)); i++) {
 			int h = peek(p, 0);
-			cp = cp * 16 + (uint32_t)(isdigit(h) ? h - '0'
-							      : (h | 0x20) - 'a' + 10);
+			cp = cp * 16 +
+			     (uint32_t)(isdigit(h) ? h - '0'
+						   : (h | 0x20) - 'a' + 10);
 			p->pos++;
 		}
 		/* one whitespace after a hex escape belongs to it */
@@ -327,12 +328,14 @@ static int parse_attr(struct parser *p, struct simple *s)
 	p->pos++;
 	skip_ws(p);
 	if (peek(p, 0) == '|' || peek(p, 0) == '*')
-		return fail(p, p->pos, "attribute namespaces are not supported");
+		return fail(p, p->pos,
+			    "attribute namespaces are not supported");
 	if (consume_name(p, &s->name, true, "expected attribute name"))
 		return CW_EPARSE;
 	lower_ascii(s->name);
 	if (peek(p, 0) == '|' && peek(p, 1) != '=')
-		return fail(p, p->pos, "attribute namespaces are not supported");
+		return fail(p, p->pos,
+			    "attribute namespaces are not supported");
 	skip_ws(p);
 	int c = peek(p, 0);
 	if (c == ']') {
@@ -588,8 +591,9 @@ static int parse_compound(struct parser *p, struct compound *cp)
 		}
 	}
 	if (cp->n == 0)
-		return fail(p, start, p->pos >= p->len ? "expected selector"
-							: "unexpected character");
+		return fail(p, start,
+			    p->pos >= p->len ? "expected selector"
+					     : "unexpected character");
 	return CW_OK;
 }
 
@@ -752,14 +756,14 @@ static bool same_type(const GumboNode *a, const GumboNode *b)
  *   compound, so each walk is done once per element rather than once per
  *   element below or after it (quadratic on flat lists: "h1 ~ li").
  */
-#define SIB_SLOTS 32     /* parents whose ranks are cached at once */
-#define SIB_MIN 32       /* fewer children than this: just count */
+#define SIB_SLOTS 32	    /* parents whose ranks are cached at once */
+#define SIB_MIN 32	    /* fewer children than this: just count */
 #define MEMO_MAX (1u << 18) /* chain memo entries (10 MiB); then none */
 
 struct sib_ranks {
 	const GumboNode *parent;
-	size_t n;           /* children of parent */
-	uint32_t *rank;     /* [4][n]: among elements from the start, from
+	size_t n;	/* children of parent */
+	uint32_t *rank; /* [4][n]: among elements from the start, from
 			       the end, among same type from the start, end */
 };
 
@@ -853,8 +857,7 @@ static void type_ids(const GumboVector *ch, uint32_t *tid, size_t *ntypes)
 	*ntypes = (size_t)GUMBO_TAG_UNKNOWN + 1 + k;
 }
 
-static const struct sib_ranks *ranks_of(struct mctx *c,
-					const GumboNode *parent)
+static const struct sib_ranks *ranks_of(struct mctx *c, const GumboNode *parent)
 {
 	struct sib_ranks *s = &c->sib[hash_ptr(parent) % SIB_SLOTS];
 	if (s->parent == parent)
@@ -903,8 +906,8 @@ static long position(struct mctx *c, const GumboNode *n, bool of_type,
 		return 1;
 	if (sib->length >= SIB_MIN) {
 		const struct sib_ranks *r = ranks_of(c, parent);
-		return r->rank[(of_type ? 2 : 0) * r->n + (from_end ? r->n : 0) +
-			       n->index_within_parent];
+		return r->rank[(of_type ? 2 : 0) * r->n +
+			       (from_end ? r->n : 0) + n->index_within_parent];
 	}
 	if (!from_end) {
 		for (size_t i = n->index_within_parent; i-- > 0;) {
@@ -972,7 +975,8 @@ static bool list_has(const char *list, const char *word, bool icase)
 		const char *start = q;
 		while (*q && !is_ws((unsigned char)*q))
 			q++;
-		if ((size_t)(q - start) == wl && bytes_eq(start, word, wl, icase))
+		if ((size_t)(q - start) == wl &&
+		    bytes_eq(start, word, wl, icase))
 			return true;
 	}
 	return false;
@@ -1033,7 +1037,8 @@ static bool is_empty(const GumboNode *n)
 		const GumboNode *c = ch->data[i];
 		if (is_element(c))
 			return false;
-		if ((c->type == GUMBO_NODE_TEXT || c->type == GUMBO_NODE_CDATA ||
+		if ((c->type == GUMBO_NODE_TEXT ||
+		     c->type == GUMBO_NODE_CDATA ||
 		     c->type == GUMBO_NODE_WHITESPACE) &&
 		    c->v.text.text && c->v.text.text[0])
 			return false;
@@ -1129,14 +1134,14 @@ static const GumboNode *next_for(const GumboNode *n, char comb)
 	return comb == ' ' || comb == '>' ? parent_element(n) : prev_element(n);
 }
 
-static struct memo_entry *memo_slot(struct mctx *c, const void *cx,
-				    size_t idx, const GumboNode *m,
-				    const GumboNode *scope)
+static struct memo_entry *memo_slot(struct mctx *c, const void *cx, size_t idx,
+				    const GumboNode *m, const GumboNode *scope)
 {
 	if (!c->memo_cap)
 		return NULL;
 	size_t h = hash_ptr(m) ^ hash_ptr(scope) ^ (hash_ptr(cx) + idx);
-	for (size_t i = h & (c->memo_cap - 1);; i = (i + 1) & (c->memo_cap - 1)) {
+	for (size_t i = h & (c->memo_cap - 1);;
+	     i = (i + 1) & (c->memo_cap - 1)) {
 		struct memo_entry *e = &c->memo[i];
 		if (!e->result || (e->cx == cx && e->idx == idx && e->m == m &&
 				   e->scope == scope))
@@ -1287,7 +1292,8 @@ static bool subtree_has(struct mctx *c, const struct compound *cp,
 				x = y;
 		}
 		if (x) {
-			struct memo_entry *m = memo_slot(c, cp, SIZE_MAX, x, NULL);
+			struct memo_entry *m =
+				memo_slot(c, cp, SIZE_MAX, x, NULL);
 			if (m && m->result) {
 				top->found |= (m->result - 1) ||
 					      match_compound(c, cp, x, NULL);
@@ -1303,7 +1309,8 @@ static bool subtree_has(struct mctx *c, const struct compound *cp,
 		memo_put(c, cp, SIZE_MAX, done, NULL, found);
 		k--;
 		if (k > 0)
-			st[k - 1].found |= found || match_compound(c, cp, done, NULL);
+			st[k - 1].found |=
+				found || match_compound(c, cp, done, NULL);
 		else
 			result = found;
 	}

@@ -18,9 +18,9 @@
 /* Deepest nesting of JSON values: a declaration needs 6 levels
  * (terms, type, combine, source, select, range). */
 #define MAX_DEPTH 16
-#define MAX_DOCS 256     /* terms types in one file */
-#define MAX_SOURCES 512  /* pages of one combine; TikTok has a dozen */
-#define MAX_ITEMS 512    /* selectors, filters or parameters in one list */
+#define MAX_DOCS 256	 /* terms types in one file */
+#define MAX_SOURCES 512	 /* pages of one combine; TikTok has a dozen */
+#define MAX_ITEMS 512	 /* selectors, filters or parameters in one list */
 #define MAX_HISTORY 4096 /* history entries of one service */
 #define MAX_STRING 16384 /* one URL or selector, in bytes */
 
@@ -168,7 +168,7 @@ static int depth_of(json_t *v, int cap)
 	if (json_is_object(v)) {
 		const char *k;
 		json_t *x;
-		json_object_foreach (v, k, x) {
+		json_object_foreach(v, k, x) {
 			int e = depth_of(x, cap - 1);
 			if (e > d)
 				d = e;
@@ -178,7 +178,7 @@ static int depth_of(json_t *v, int cap)
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *x;
-		json_array_foreach (v, i, x) {
+		json_array_foreach(v, i, x) {
 			int e = depth_of(x, cap - 1);
 			if (e > d)
 				d = e;
@@ -196,16 +196,17 @@ static int get_range(struct ctx *c, json_t *v, struct cw_decl_selector *s)
 	json_t *x;
 	int rc;
 
-	json_object_foreach (v, k, x) {
-		char **slot = !strcmp(k, "startBefore")  ? &s->start_before
+	json_object_foreach(v, k, x) {
+		char **slot = !strcmp(k, "startBefore")	 ? &s->start_before
 			      : !strcmp(k, "startAfter") ? &s->start_after
-			      : !strcmp(k, "endBefore")  ? &s->end_before
-			      : !strcmp(k, "endAfter")   ? &s->end_after
+			      : !strcmp(k, "endBefore")	 ? &s->end_before
+			      : !strcmp(k, "endAfter")	 ? &s->end_after
 							 : NULL;
 		if (!slot)
-			return invalid(c, "unknown range key '%s' (expected "
-					  "startBefore|startAfter and "
-					  "endBefore|endAfter)",
+			return invalid(c,
+				       "unknown range key '%s' (expected "
+				       "startBefore|startAfter and "
+				       "endBefore|endAfter)",
 				       k);
 		size_t len = push_key(c, k);
 		rc = get_string(c, x, slot);
@@ -306,7 +307,8 @@ static int get_filters(struct ctx *c, json_t *v, struct cw_decl_filter **out,
 		if (json_is_string(f)) {
 			rc = get_string(c, f, &list[i].name);
 		} else if (json_is_object(f) && json_object_size(f) == 1) {
-			const char *k = json_object_iter_key(json_object_iter(f));
+			const char *k =
+				json_object_iter_key(json_object_iter(f));
 			list[i].name = cw_strdup(k);
 			size_t l2 = push_key(c, k);
 			rc = get_params(c, json_object_get(f, k),
@@ -394,10 +396,10 @@ static void copy_selectors(struct cw_decl_selector **out, size_t *n,
 		const struct cw_decl_selector *a = &src[i];
 		struct cw_decl_selector *b = &(*out)[i];
 		b->css = a->css ? cw_strdup(a->css) : NULL;
-		b->start_before = a->start_before ? cw_strdup(a->start_before)
-						  : NULL;
-		b->start_after = a->start_after ? cw_strdup(a->start_after)
-						: NULL;
+		b->start_before =
+			a->start_before ? cw_strdup(a->start_before) : NULL;
+		b->start_after =
+			a->start_after ? cw_strdup(a->start_after) : NULL;
 		b->end_before = a->end_before ? cw_strdup(a->end_before) : NULL;
 		b->end_after = a->end_after ? cw_strdup(a->end_after) : NULL;
 	}
@@ -461,19 +463,20 @@ static int read_doc(struct ctx *c, const char *type, json_t *v,
 	doc->type = cw_strdup(type);
 	if (!json_is_object(v))
 		return invalid(c, "expected an object");
-	json_object_foreach (v, k, x) {
+	json_object_foreach(v, k, x) {
 		bool known;
 		if (!strcmp(k, "combine")) {
 			combine = x;
 			continue;
 		}
-		if (history && (!strcmp(k, "validUntil") ||
-				!strcmp(k, "ValidUntil"))) {
+		if (history &&
+		    (!strcmp(k, "validUntil") || !strcmp(k, "ValidUntil"))) {
 			size_t len = push_key(c, k);
 			if (!json_is_string(x) ||
 			    cw_time_parse_iso(json_string_value(x),
 					      &doc->valid_until) != CW_OK)
-				rc = invalid(c, "expected an ISO 8601 date-time");
+				rc = invalid(c,
+					     "expected an ISO 8601 date-time");
 			else if (k[0] == 'V')
 				warn(c, "read as 'validUntil'");
 			pop(c, len);
@@ -500,8 +503,7 @@ static int read_doc(struct ctx *c, const char *type, json_t *v,
 		doc->sources = cw_calloc(1, sizeof(*doc->sources));
 		doc->sources[0] = def;
 		doc->n_sources = 1;
-		check_source(c, &doc->sources[0],
-			     def.select || def.remove);
+		check_source(c, &doc->sources[0], def.select || def.remove);
 		return CW_OK;
 	}
 	if (def.fetch) {
@@ -533,7 +535,7 @@ static int read_doc(struct ctx *c, const char *type, json_t *v,
 		if (!json_is_object(src)) {
 			rc = invalid(c, "expected a source object");
 		} else {
-			json_object_foreach (src, k, x) {
+			json_object_foreach(src, k, x) {
 				bool known;
 				if (!strcmp(k, "combine")) {
 					rc = invalid(c, "'combine' inside a "
@@ -613,7 +615,7 @@ static int read_main(struct ctx *c, json_t *root, struct cw_decl_service *svc)
 	json_t *x;
 	int rc;
 
-	json_object_foreach (root, k, x) {
+	json_object_foreach(root, k, x) {
 		size_t len = push_key(c, k);
 		rc = CW_OK;
 		if (!strcmp(k, "name"))
@@ -641,7 +643,7 @@ static int read_main(struct ctx *c, json_t *root, struct cw_decl_service *svc)
 				  "'%s': %s: %zu documents, over %d", c->file,
 				  key, count, MAX_DOCS);
 	svc->docs = cw_calloc(count ? count : 1, sizeof(*svc->docs));
-	json_object_foreach (terms, k, x) {
+	json_object_foreach(terms, k, x) {
 		size_t l1 = push_key(c, key);
 		size_t l2 = push_key(c, k);
 		rc = read_doc(c, k, x, &svc->docs[svc->n_docs++], false);
@@ -671,7 +673,7 @@ static int read_history(struct ctx *c, json_t *root,
 	size_t total = 0;
 	int rc;
 
-	json_object_foreach (root, k, x) {
+	json_object_foreach(root, k, x) {
 		if (json_is_array(x))
 			total += json_array_size(x);
 	}
@@ -680,7 +682,7 @@ static int read_history(struct ctx *c, json_t *root,
 				  "'%s': %zu history entries, over %d", c->file,
 				  total, MAX_HISTORY);
 	svc->history = cw_calloc(total ? total : 1, sizeof(*svc->history));
-	json_object_foreach (root, k, x) {
+	json_object_foreach(root, k, x) {
 		size_t l1 = push_key(c, k);
 		if (!json_is_array(x)) {
 			rc = invalid(c, "expected an array of earlier "
@@ -701,8 +703,7 @@ static int read_history(struct ctx *c, json_t *root,
 		pop(c, l1);
 	}
 	/* equal dates keep no particular order: none occur in real files */
-	qsort(svc->history, svc->n_history, sizeof(*svc->history),
-	      cmp_history);
+	qsort(svc->history, svc->n_history, sizeof(*svc->history), cmp_history);
 	return CW_OK;
 }
 
@@ -771,7 +772,8 @@ int cw_decl_read_file(struct cw_decl_service **out, const char *path,
 		plen -= 5;
 	hpath = cw_asprintf("%.*s.history.json", (int)plen, path);
 	if (cw_file_exists(hpath)) {
-		struct ctx c = { .file = hpath, .warnings = warnings,
+		struct ctx c = { .file = hpath,
+				 .warnings = warnings,
 				 .err = err };
 		cw_buf_clear(&b);
 		rc = cw_file_read(&b, hpath, MAX_FILE, err);

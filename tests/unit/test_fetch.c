@@ -34,8 +34,7 @@ static char *decl_fixture(const char *name)
 	return p;
 }
 
-static bool any_contains(const struct cw_strv *sv, const char *a,
-			 const char *b)
+static bool any_contains(const struct cw_strv *sv, const char *a, const char *b)
 {
 	for (size_t i = 0; i < sv->n; i++)
 		if (strstr(sv->v[i], a) && (!b || strstr(sv->v[i], b)))
@@ -109,8 +108,10 @@ static void test_fetch__decl_corpus_loads(void **state)
 			assert_true(strstr(svc->path, svc->id) != NULL);
 			assert_true(cw_str_endswith(svc->path, ".json"));
 			if (s > 0)
-				assert_true(strcmp(v[s - 1]->path, svc->path) < 0);
-			if (!strcmp(svc->id, "OpenAI") && cw_decl_find(svc, "Terms of Service"))
+				assert_true(strcmp(v[s - 1]->path, svc->path) <
+					    0);
+			if (!strcmp(svc->id, "OpenAI") &&
+			    cw_decl_find(svc, "Terms of Service"))
 				legacy_ok++;
 			for (size_t d = 0; d < svc->n_docs; d++) {
 				const struct cw_decl_doc *doc = &svc->docs[d];
@@ -124,7 +125,8 @@ static void test_fetch__decl_corpus_loads(void **state)
 					pdfs += cw_decl_source_is_pdf(
 						&doc->sources[u]);
 				}
-				assert_ptr_equal(cw_decl_find(svc, doc->type), doc);
+				assert_ptr_equal(cw_decl_find(svc, doc->type),
+						 doc);
 			}
 			for (size_t h = 0; h < svc->n_history; h++) {
 				assert_true(svc->history[h].valid_until > 0);
@@ -231,8 +233,9 @@ static void test_fetch__decl_real_history(void **state)
 	assert_true(svc->n_history >= 2);
 	for (size_t i = 1; i < svc->n_history; i++) {
 		int t = strcmp(svc->history[i - 1].type, svc->history[i].type);
-		assert_true(t < 0 || (t == 0 && svc->history[i - 1].valid_until <
-							svc->history[i].valid_until));
+		assert_true(t < 0 ||
+			    (t == 0 && svc->history[i - 1].valid_until <
+					       svc->history[i].valid_until));
 	}
 	/* the first Terms of Service history entry and the next one */
 	const struct cw_decl_doc *first = NULL, *second = NULL;
@@ -249,9 +252,9 @@ static void test_fetch__decl_real_history(void **state)
 	const struct cw_decl_doc *cur = cw_decl_find(svc, "Terms of Service");
 	assert_non_null(cur);
 	assert_ptr_equal(cw_decl_find_at(svc, "Terms of Service", 0), first);
-	assert_ptr_equal(cw_decl_find_at(svc, "Terms of Service",
-					 first->valid_until),
-			 first);
+	assert_ptr_equal(
+		cw_decl_find_at(svc, "Terms of Service", first->valid_until),
+		first);
 	assert_ptr_equal(cw_decl_find_at(svc, "Terms of Service",
 					 first->valid_until + 1),
 			 second);
@@ -324,11 +327,13 @@ static void test_fetch__decl_unknown_field_warns(void **state)
 	assert_non_null(svc);
 	assert_string_equal(svc->id, "unknown-field");
 	assert_int_equal(warn.n, 2);
-	assert_true(any_contains(&warn, "unknown-field.json': colour: unknown "
-					"field 'colour'",
+	assert_true(any_contains(&warn,
+				 "unknown-field.json': colour: unknown "
+				 "field 'colour'",
 				 NULL));
-	assert_true(any_contains(&warn, "unknown-field.json': terms.Privacy "
-					"Policy: unknown field 'foo'",
+	assert_true(any_contains(&warn,
+				 "unknown-field.json': terms.Privacy "
+				 "Policy: unknown field 'foo'",
 				 NULL));
 	const struct cw_decl_doc *pp = cw_decl_find(svc, "Privacy Policy");
 	assert_non_null(pp);
@@ -368,10 +373,11 @@ static void test_fetch__decl_filters_ranges_and_defaults(void **state)
 	if (warn.n != 1)
 		print_lines(&warn);
 	assert_int_equal(warn.n, 1);
-	assert_true(any_contains(&warn, "terms.Terms of Service.filter[1]: "
-					"filter 'cleanUrls' is a JavaScript "
-					"filter of Open Terms Archive, not "
-					"applied",
+	assert_true(any_contains(&warn,
+				 "terms.Terms of Service.filter[1]: "
+				 "filter 'cleanUrls' is a JavaScript "
+				 "filter of Open Terms Archive, not "
+				 "applied",
 				 NULL));
 	const struct cw_decl_doc *tos = cw_decl_find(svc, "Terms of Service");
 	const struct cw_decl_source *s = &tos->sources[0];
@@ -428,8 +434,9 @@ static void test_fetch__decl_read_dir_skips_and_sorts(void **state)
 	assert_string_equal(v[0]->id, "A Service");
 	assert_string_equal(v[1]->id, "C Service");
 	assert_int_equal(warn.n, 1);
-	assert_true(any_contains(&warn, "B Broken.json': terms.Terms of "
-					"Service: expected 'fetch' or 'combine'",
+	assert_true(any_contains(&warn,
+				 "B Broken.json': terms.Terms of "
+				 "Service: expected 'fetch' or 'combine'",
 				 "(skipped)"));
 	assert_true(cw_decl_source_is_pdf(&v[1]->docs[0].sources[0]));
 
@@ -442,8 +449,10 @@ static void test_fetch__decl_read_dir_skips_and_sorts(void **state)
 	assert_string_equal(a->history[2].sources[0].fetch,
 			    "https://a.example/tos-2023");
 	time_t t2021, t2023;
-	assert_int_equal(cw_time_parse_iso("2022-05-31T22:00:00Z", &t2021), CW_OK);
-	assert_int_equal(cw_time_parse_iso("2024-01-31T12:00:00Z", &t2023), CW_OK);
+	assert_int_equal(cw_time_parse_iso("2022-05-31T22:00:00Z", &t2021),
+			 CW_OK);
+	assert_int_equal(cw_time_parse_iso("2024-01-31T12:00:00Z", &t2023),
+			 CW_OK);
 	assert_int_equal(a->history[1].valid_until, t2021); /* +02:00 applied */
 	assert_ptr_equal(cw_decl_find_at(a, "Terms of Service", t2021),
 			 &a->history[1]);
@@ -452,8 +461,9 @@ static void test_fetch__decl_read_dir_skips_and_sorts(void **state)
 	assert_ptr_equal(cw_decl_find_at(a, "Terms of Service", t2023 + 1),
 			 cw_decl_find(a, "Terms of Service"));
 	/* declared only in history: found before its end, absent after */
-	assert_ptr_equal(cw_decl_find_at(a, "Privacy Policy", t2021 - 86400 * 500),
-			 &a->history[0]);
+	assert_ptr_equal(
+		cw_decl_find_at(a, "Privacy Policy", t2021 - 86400 * 500),
+		&a->history[0]);
 	assert_null(cw_decl_find_at(a, "Privacy Policy", t2021));
 
 	for (size_t i = 0; i < n; i++)
@@ -462,9 +472,9 @@ static void test_fetch__decl_read_dir_skips_and_sorts(void **state)
 	cw_strv_release(&warn);
 	free(dir);
 
-	assert_int_equal(cw_decl_read_dir(&v, &n, "/nonexistent-cw-dir", NULL,
-					  &err),
-			 CW_ENOTFOUND);
+	assert_int_equal(
+		cw_decl_read_dir(&v, &n, "/nonexistent-cw-dir", NULL, &err),
+		CW_ENOTFOUND);
 	assert_null(v);
 }
 
@@ -486,8 +496,9 @@ static void test_fetch__decl_invalid_inputs(void **state)
 		  CW_EINVAL, "terms.T.fetch: 'ftp://a' is not an http(s) URL" },
 		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
 		  "\"select\":[\"a\",{\"startBefore\":\"h1\"}]}}}",
-		  CW_EINVAL, "terms.T.select[1]: a range needs exactly one of "
-			     "'endBefore' and 'endAfter'" },
+		  CW_EINVAL,
+		  "terms.T.select[1]: a range needs exactly one of "
+		  "'endBefore' and 'endAfter'" },
 		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
 		  "\"remove\":{\"startBefore\":\"a\",\"endAfter\":\"b\","
 		  "\"middle\":\"c\"}}}}",
@@ -497,15 +508,18 @@ static void test_fetch__decl_invalid_inputs(void **state)
 		  CW_EINVAL, "terms.T.select[0]: empty string" },
 		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
 		  "\"select\":3}}}",
-		  CW_EINVAL, "terms.T.select: expected a CSS selector or a range" },
+		  CW_EINVAL,
+		  "terms.T.select: expected a CSS selector or a range" },
 		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
 		  "\"select\":\"a\",\"executeClientScripts\":\"yes\"}}}",
-		  CW_EINVAL, "terms.T.executeClientScripts: expected true or false" },
+		  CW_EINVAL,
+		  "terms.T.executeClientScripts: expected true or false" },
 		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"fetch\":\"https://a\","
 		  "\"select\":\"a\",\"filter\":[{\"a\":[],\"b\":[]}]}}}",
 		  CW_EINVAL, "terms.T.filter[0]: expected a filter name" },
 		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"select\":\"a\","
-		  "\"combine\":[{\"fetch\":\"https://a\"},{\"select\":\"b\"}]}}}",
+		  "\"combine\":[{\"fetch\":\"https://"
+		  "a\"},{\"select\":\"b\"}]}}}",
 		  CW_EINVAL, "terms.T.combine[1]: source without 'fetch'" },
 		{ "{\"name\":\"x\",\"terms\":{\"T\":{\"combine\":[]}}}",
 		  CW_EINVAL, "terms.T.combine: expected a non-empty array" },
@@ -514,7 +528,8 @@ static void test_fetch__decl_invalid_inputs(void **state)
 		  CW_EINVAL, "terms.T: both 'fetch' and 'combine'" },
 		{ "{\"name\":\"x\",\"name\":\"y\",\"terms\":{}}", CW_EPARSE,
 		  "'t.json':1:" },
-		{ "{\"name\":\"x\",\"terms\":{\"T\":[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]"
+		{ "{\"name\":\"x\",\"terms\":{\"T\":[[[[[[[[[[[[[[[[[[[[]]]]]]]"
+		  "]]]]"
 		  "]]]]]]]]]}}",
 		  CW_ETOOBIG, "nested deeper than" },
 		{ "{\"name\":\"x\"", CW_EPARSE, "'t.json':1:" },
@@ -543,9 +558,9 @@ static void test_fetch__decl_size_cap(void **state)
 	memset(big, ' ', n);
 	big[0] = '{';
 	big[n - 1] = '}';
-	assert_int_equal(cw_decl_read_buffer(&svc, "big.json", big, n, NULL,
-					     &err),
-			 CW_ETOOBIG);
+	assert_int_equal(
+		cw_decl_read_buffer(&svc, "big.json", big, n, NULL, &err),
+		CW_ETOOBIG);
 	assert_null(svc);
 	assert_non_null(strstr(err.msg, "'big.json'"));
 	free(big);
@@ -614,8 +629,9 @@ static void test_fetch__decl_shipped_no_warnings(void **state)
 					    src->n_select > 0);
 			}
 		if (!strcmp(v[i]->id, "Stability AI"))
-			stability = cw_decl_find(v[i], "Acceptable Use Policy") &&
-				    cw_decl_find(v[i], "Terms of Service");
+			stability =
+				cw_decl_find(v[i], "Acceptable Use Policy") &&
+				cw_decl_find(v[i], "Terms of Service");
 		cw_decl_service_free(v[i]);
 	}
 	assert_true(stability);

@@ -25,7 +25,8 @@ static char *shared_dir(void)
 	if (s && *s)
 		return cw_strdup(s);
 	const char *root = getenv("CW_SOURCE_ROOT");
-	return cw_asprintf("%s/../shared", root && *root ? root : CW_SOURCE_ROOT);
+	return cw_asprintf("%s/../shared",
+			   root && *root ? root : CW_SOURCE_ROOT);
 }
 
 /* The `id` attribute of each element matching `sel` in `html`, joined by
@@ -60,13 +61,13 @@ static char *ids(const char *html, const char *sel)
 	return cw_buf_detach(&b, NULL);
 }
 
-#define assert_ids(html, sel, want)                                            \
-	do {                                                                   \
-		char *got_ = ids((html), (sel));                               \
-		if (strcmp(got_, (want)) != 0)                                 \
-			fail_msg("'%s': got '%s', want '%s'", (sel), got_,     \
-				 (want));                                      \
-		free(got_);                                                    \
+#define assert_ids(html, sel, want)                                        \
+	do {                                                               \
+		char *got_ = ids((html), (sel));                           \
+		if (strcmp(got_, (want)) != 0)                             \
+			fail_msg("'%s': got '%s', want '%s'", (sel), got_, \
+				 (want));                                  \
+		free(got_);                                                \
 	} while (0)
 
 /* ---- matching on small documents ---- */
@@ -81,8 +82,10 @@ static const char *const doc1 =
 	"<p id=p3 title='Hello World'>three</p>"
 	"<p id=p4><em id=e1>four</em></p>"
 	"</div>"
-	"<section id=sec><div id=d2 class=main><p id=p5>five</p></div></section>"
-	"<ul id=ul><li id=l1><li id=l2><li id=l3><li id=l4><li id=l5><li id=l6></ul>"
+	"<section id=sec><div id=d2 class=main><p "
+	"id=p5>five</p></div></section>"
+	"<ul id=ul><li id=l1><li id=l2><li id=l3><li id=l4><li id=l5><li "
+	"id=l6></ul>"
 	"<x-widget id=w1 ROLE=main></x-widget>"
 	"</body></html>";
 
@@ -90,8 +93,9 @@ static void test_select__basic(void **state)
 {
 	(void)state;
 	assert_ids(doc1, "p", "p1 p2 p3 p4 p5");
-	assert_ids(doc1, "*", "h hd t b d1 p1 p2 s1 p3 p4 e1 sec d2 p5 ul l1 l2 "
-			      "l3 l4 l5 l6 w1");
+	assert_ids(doc1, "*",
+		   "h hd t b d1 p1 p2 s1 p3 p4 e1 sec d2 p5 ul l1 l2 "
+		   "l3 l4 l5 l6 w1");
 	assert_ids(doc1, ".main", "d1 d2");
 	assert_ids(doc1, ".main.Content", "d1");
 	assert_ids(doc1, "#p3", "p3");
@@ -173,12 +177,11 @@ static void test_select__strings_and_escapes(void **state)
 	assert_ids(html, "#\\31 x", "1x");
 }
 
-static const char *const doc2 =
-	"<div id=r>"
-	"<h2 id=h1>A</h2><p id=a1></p><p id=a2></p>"
-	"<h2 id=h2>B</h2><div id=dd></div><p id=a3></p>"
-	"<h3 id=h3>C</h3><p id=a4> </p>"
-	"</div>";
+static const char *const doc2 = "<div id=r>"
+				"<h2 id=h1>A</h2><p id=a1></p><p id=a2></p>"
+				"<h2 id=h2>B</h2><div id=dd></div><p id=a3></p>"
+				"<h3 id=h3>C</h3><p id=a4> </p>"
+				"</div>";
 
 static void test_select__sibling_combinators(void **state)
 {
@@ -287,8 +290,8 @@ static void test_select__deep_tree(void **state)
 static void test_select__long_sibling_lists(void **state)
 {
 	(void)state;
-	static const char *const types[] = { "p", "span", "x-a", "X-B", "p",
-					     "x-a" };
+	static const char *const types[] = { "p",   "span", "x-a",
+					     "X-B", "p",    "x-a" };
 	enum { N = 150 };
 	struct cw_buf html = CW_BUF_INIT;
 	char *type[N + 1];
@@ -431,7 +434,7 @@ static void collect_selectors(json_t *v, struct cw_strv *out)
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *x;
-		json_array_foreach (v, i, x)
+		json_array_foreach(v, i, x)
 			collect_selectors(x, out);
 	} else if (json_is_object(v)) {
 		for (size_t k = 0; k < 4; k++) {
@@ -447,7 +450,7 @@ static void walk_declaration(json_t *v, struct cw_strv *out)
 	if (json_is_object(v)) {
 		const char *key;
 		json_t *x;
-		json_object_foreach (v, key, x) {
+		json_object_foreach(v, key, x) {
 			if (!strcmp(key, "select") || !strcmp(key, "remove"))
 				collect_selectors(x, out);
 			else
@@ -456,7 +459,7 @@ static void walk_declaration(json_t *v, struct cw_strv *out)
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *x;
-		json_array_foreach (v, i, x)
+		json_array_foreach(v, i, x)
 			walk_declaration(x, out);
 	}
 }
@@ -476,8 +479,7 @@ static int collect_file(const char *path, struct cw_strv *out)
 }
 
 /* Files under `dir` (recursively) whose name ends with `suffix`. */
-static void find_files(const char *dir, const char *suffix,
-		       struct cw_strv *out)
+static void find_files(const char *dir, const char *suffix, struct cw_strv *out)
 {
 	struct dirent **names = NULL;
 	int n = scandir(dir, &names, NULL, alphasort);
@@ -550,7 +552,7 @@ static void source_selects(json_t *doc, const char *url, struct cw_strv *out)
 	json_t *combine = json_object_get(doc, "combine");
 	size_t i;
 	json_t *src;
-	json_array_foreach (combine, i, src) {
+	json_array_foreach(combine, i, src) {
 		json_t *f = json_object_get(src, "fetch");
 		if (json_is_string(f) && !strcmp(json_string_value(f), url) &&
 		    json_object_get(src, "select"))
@@ -560,7 +562,7 @@ static void source_selects(json_t *doc, const char *url, struct cw_strv *out)
 		cw_strv_push(out, json_string_value(sel));
 	} else if (json_is_array(sel)) {
 		json_t *x;
-		json_array_foreach (sel, i, x)
+		json_array_foreach(sel, i, x)
 			if (json_is_string(x))
 				cw_strv_push(out, json_string_value(x));
 	}
@@ -585,8 +587,8 @@ static void test_select__real_snapshots_select_content(void **state)
 	}
 	find_files(snap, "meta.json", &metas);
 	for (size_t m = 0; m < metas.n; m++) {
-		char *dir = cw_strndup(metas.v[m],
-				       strlen(metas.v[m]) - strlen("/meta.json"));
+		char *dir = cw_strndup(
+			metas.v[m], strlen(metas.v[m]) - strlen("/meta.json"));
 		char *dpath = cw_asprintf("%s/declaration.json", dir);
 		json_t *meta = json_load_file(metas.v[m], 0, NULL);
 		json_t *decl = json_load_file(dpath, 0, NULL);
@@ -596,17 +598,20 @@ static void test_select__real_snapshots_select_content(void **state)
 		if (!terms)
 			terms = json_object_get(decl, "documents");
 		json_t *doc = json_object_get(
-			terms, json_string_value(json_object_get(meta, "document_type")));
+			terms, json_string_value(
+				       json_object_get(meta, "document_type")));
 		size_t i;
 		json_t *f;
-		json_array_foreach (json_object_get(meta, "files"), i, f) {
-			const char *ext = json_string_value(json_object_get(f, "ext"));
+		json_array_foreach(json_object_get(meta, "files"), i, f) {
+			const char *ext =
+				json_string_value(json_object_get(f, "ext"));
 			if (!doc || !ext || strcmp(ext, ".html") != 0)
 				continue;
 			struct cw_strv sels = CW_STRV_INIT;
-			source_selects(doc,
-				       json_string_value(json_object_get(f, "url")),
-				       &sels);
+			source_selects(
+				doc,
+				json_string_value(json_object_get(f, "url")),
+				&sels);
 			char *hpath = cw_asprintf(
 				"%s/%s", dir,
 				json_string_value(json_object_get(f, "file")));
@@ -614,22 +619,27 @@ static void test_select__real_snapshots_select_content(void **state)
 			if (sels.n && cw_file_read(&html, hpath, 64u << 20,
 						   NULL) == CW_OK) {
 				GumboOutput *out = gumbo_parse_with_options(
-					&kGumboDefaultOptions, html.ptr, html.len);
+					&kGumboDefaultOptions, html.ptr,
+					html.len);
 				for (size_t k = 0; k < sels.n; k++) {
 					struct cw_css *css = NULL;
-					assert_int_equal(cw_css_parse(&css, sels.v[k],
+					assert_int_equal(cw_css_parse(&css,
+								      sels.v[k],
 								      NULL),
 							 CW_OK);
 					checked++;
-					if (!cw_css_select_first(css, out->document)) {
+					if (!cw_css_select_first(
+						    css, out->document)) {
 						fprintf(stderr,
-							"# no match: '%s' in '%s'\n",
+							"# no match: '%s' in "
+							"'%s'\n",
 							sels.v[k], hpath);
 						missed++;
 					}
 					cw_css_free(css);
 				}
-				gumbo_destroy_output(&kGumboDefaultOptions, out);
+				gumbo_destroy_output(&kGumboDefaultOptions,
+						     out);
 			}
 			cw_buf_release(&html);
 			free(hpath);
@@ -653,7 +663,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_select__basic),
-		cmocka_unit_test(test_select__list_document_order_no_duplicates),
+		cmocka_unit_test(
+			test_select__list_document_order_no_duplicates),
 		cmocka_unit_test(test_select__case),
 		cmocka_unit_test(test_select__attribute_operators),
 		cmocka_unit_test(test_select__strings_and_escapes),
