@@ -499,3 +499,26 @@ cw_taxonomy_article(const struct cw_taxonomy *tax, const char *instrument,
 			return &in->articles[i];
 	return NULL;
 }
+
+const char *cw_taxonomy_applies_from(const struct cw_tax_instrument *inst,
+				     const struct cw_tax_article *art)
+{
+	if (art && art->applies_from)
+		return art->applies_from;
+	if (art && art->commencement)
+		return NULL; /* a duty still waiting for its commencement */
+	if (inst->applies_from)
+		return inst->applies_from;
+	return inst->in_force;
+}
+
+int cw_taxonomy_in_effect(const struct cw_tax_instrument *inst,
+			  const struct cw_tax_article *art, time_t at)
+{
+	const char *from = cw_taxonomy_applies_from(inst, art);
+	time_t t;
+
+	if (!from || cw_time_parse_iso(from, &t) != CW_OK)
+		return -1;
+	return at >= t ? 1 : 0;
+}

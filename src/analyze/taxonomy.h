@@ -193,6 +193,22 @@ const struct cw_tax_article *
 cw_taxonomy_article(const struct cw_taxonomy *tax, const char *instrument,
 		    const char *article);
 
+/*
+ * The date from which an article applies: its own applies_from, else the
+ * instrument's applies_from, else its in_force date; NULL when none is
+ * known (or the article has only a commencement note). `art` may be NULL
+ * for the instrument as a whole.
+ */
+const char *cw_taxonomy_applies_from(const struct cw_tax_instrument *inst,
+				     const struct cw_tax_article *art);
+/*
+ * Whether the article applies at time `at` (UTC seconds): 1 yes, 0 not
+ * yet, -1 unknown (no date). Callers pass the time; nothing here reads the
+ * clock.
+ */
+int cw_taxonomy_in_effect(const struct cw_tax_instrument *inst,
+			  const struct cw_tax_article *art, time_t at);
+
 /* Counts for reports. */
 struct cw_taxonomy_stats {
 	size_t categories, instruments, articles, verified, references;

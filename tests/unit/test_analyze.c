@@ -147,6 +147,27 @@ static void test_analyze__regulation_lookup(void **state)
 	assert_non_null(cw_taxonomy_article(tax, "us_faa", "§2"));
 	assert_non_null(cw_taxonomy_article(tax, "us_ca_arl", "§17602"));
 	assert_null(cw_taxonomy_article(tax, "eu_dsa", "9999"));
+	/* dates decide whether a duty applies; the times are fixed here */
+	{
+		time_t before, after;
+		assert_int_equal(cw_time_parse_iso("2025-01-01", &before), CW_OK);
+		assert_int_equal(cw_time_parse_iso("2026-09-01", &after), CW_OK);
+		a = cw_taxonomy_article(tax, "eu_ai_act", "50");
+		assert_string_equal(cw_taxonomy_applies_from(aia, a), "2026-08-02");
+		assert_int_equal(cw_taxonomy_in_effect(aia, a, before), 0);
+		assert_int_equal(cw_taxonomy_in_effect(aia, a, after), 1);
+		a = cw_taxonomy_article(tax, "eu_ai_act", "5");
+		assert_int_equal(cw_taxonomy_in_effect(aia, a, before), 0);
+		a = cw_taxonomy_article(tax, "eu_dsa", "14");
+		assert_string_equal(cw_taxonomy_applies_from(dsa, a), "2024-02-17");
+		assert_int_equal(cw_taxonomy_in_effect(dsa, a, before), 1);
+		/* OSA section 72 waits for the category register: unknown */
+		assert_int_equal(cw_taxonomy_in_effect(
+					 cw_taxonomy_instrument(tax, "uk_osa"),
+					 cw_taxonomy_article(tax, "uk_osa", "s.72"),
+					 after),
+				 -1);
+	}
 	assert_null(cw_taxonomy_instrument(tax, "nope"));
 	/* instruments iterate in id order */
 	for (size_t i = 1; i < cw_taxonomy_instrument_count(tax); i++)
