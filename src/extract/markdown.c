@@ -475,6 +475,22 @@ static void clean_attr(struct md *m, struct cw_buf *out, const char *s)
 	}
 }
 
+/* turndown's escapeLinkDestination: \ before < > ( ), <...> around a
+ * destination with a space */
+static void put_destination(struct md *m, struct cw_buf *r, const char *d)
+{
+	bool space = strchr(d, ' ') != NULL;
+	if (space)
+		putc_(m, r, '<');
+	for (; *d; d++) {
+		if (*d == '<' || *d == '>' || *d == '(' || *d == ')')
+			putc_(m, r, '\\');
+		putc_(m, r, *d);
+	}
+	if (space)
+		putc_(m, r, '>');
+}
+
 /* ---- joining ---- */
 
 static void join(struct md *m, struct cw_buf *out, const char *s, size_t n)
@@ -612,9 +628,7 @@ static bool table_skipped(struct cw_rtree *t, uint32_t table)
 	size_t nrows, maxcols;
 	uint32_t r0 = first_row(t, table, &nrows, &maxcols);
 	bool skip = false;
-	if (!r0) {
-		skip = true;
-	} else if (nrows <= 1) {
+	if (nrows == 1) {
 		size_t nc = 0;
 		for (uint32_t k = t->n[r0].first; k; k = t->n[k].next)
 			nc++;
@@ -659,6 +673,32 @@ static void trim_js(const char **s, size_t *n)
 		*n -= w;
 }
 
+static size_t utf16_len(const char *s, size_t n)
+{
+	size_t u = 0;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		i += cw_utf8_decode(s + i, n - i, &cp);
+		u += cp >= 0x10000 ? 2 : 1;
+	}
+	return u;
+}
+
+/* Does the second line of the trimmed content start with "| ---"? (the
+ * plugin's test for a header row already rendered) */
+static bool second_line_is_divider(const char *c, size_t n)
+{
+	trim_js(&c, &n);
+	const char *nl = memchr(c, '\n', n);
+	if (!nl)
+		return false;
+	/* blank lines do not count: the plugin collapses newline runs first */
+	while (nl < c + n && *nl == '\n')
+		nl++;
+	size_t rest = (size_t)(c + n - nl);
+	return rest >= 5 && !memcmp(nl, "| ---", 5);
+}
+
 static void cell(struct md *m, struct cw_buf *out, const char *c, size_t n, uint32_t node,
 		 size_t index)
 {
@@ -671,11 +711,17 @@ static void cell(struct md *m, struct cw_buf *out, const char *c, size_t n, uint
 			i++;
 		} else if (c[i] == '\n') {
 			puts_(m, out, "<br>");
+		} else if (c[i] == '|') {
+			/* a run of pipes becomes one escaped pipe */
+			while (i + 1 < n && c[i + 1] == '|')
+				i++;
+			puts_(m, out, "\\|");
 		} else {
 			putc_(m, out, c[i]);
 		}
 	}
-	while (out->len - start < 3)
+	/* padded to 3 characters as JavaScript counts them (UTF-16) */
+	for (size_t u = utf16_len(out->ptr ? out->ptr + start : "", out->len - start); u < 3; u++)
 		putc_(m, out, ' ');
 	if (node) {
 		const char *cs = attr(m->t, node, "colspan");
@@ -691,16 +737,6 @@ static void cell(struct md *m, struct cw_buf *out, const char *c, size_t n, uint
 static void process(struct md *m, uint32_t parent, bool in_code, size_t depth,
 		    struct cw_buf *out);
 
-static size_t utf16_len(const char *s, size_t n)
-{
-	size_t u = 0;
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		i += cw_utf8_decode(s + i, n - i, &cp);
-		u += cp >= 0x10000 ? 2 : 1;
-	}
-	return u;
-}
 
 static void ensure_depth(struct md *m, size_t depth)
 {
@@ -796,9 +832,9 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 			return;
 		}
 		size_t nrows, cols;
-		uint32_t r0 = first_row(t, i, &nrows, &cols);
+		first_row(t, i, &nrows, &cols);
 		puts_(m, r, "\n\n");
-		if (cols && !is_heading_row(t, r0)) {
+		if (cols && !second_line_is_divider(c, n)) {
 			putc_(m, r, '|');
 			for (size_t k = 0; k < cols; k++)
 				puts_(m, r, "     |");
@@ -822,9 +858,9 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 	case GUMBO_TAG_S:
 	case GUMBO_TAG_DEL:
 	case GUMBO_TAG_STRIKE:
-		puts_(m, r, "~~");
+		putc_(m, r, '~');
 		put(m, r, c, n);
-		puts_(m, r, "~~");
+		putc_(m, r, '~');
 		return;
 	case GUMBO_TAG_INPUT: {
 		const char *ty = attr(t, i, "type");
@@ -970,11 +1006,7 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 		putc_(m, r, '[');
 		put(m, r, c, n);
 		puts_(m, r, "](");
-		for (const char *h = href; *h; h++) {
-			if (*h == '(' || *h == ')')
-				putc_(m, r, '\\');
-			putc_(m, r, *h);
-		}
+		put_destination(m, r, href);
 		cw_buf_clear(tmp);
 		clean_attr(m, tmp, attr(t, i, "title"));
 		if (tmp->len) {
@@ -1061,14 +1093,20 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 		if (!src || !*src)
 			return;
 		puts_(m, r, "![");
-		clean_attr(m, r, attr(t, i, "alt"));
+		cw_buf_clear(tmp);
+		clean_attr(m, tmp, attr(t, i, "alt"));
+		escape_text(m, r, cw_buf_str(tmp), tmp->len);
 		puts_(m, r, "](");
-		puts_(m, r, src);
+		put_destination(m, r, src);
 		cw_buf_clear(tmp);
 		clean_attr(m, tmp, attr(t, i, "title"));
 		if (tmp->len) {
 			puts_(m, r, " \"");
-			put(m, r, tmp->ptr, tmp->len);
+			for (size_t k = 0; k < tmp->len; k++) {
+				if (tmp->ptr[k] == '"')
+					putc_(m, r, '\\');
+				putc_(m, r, tmp->ptr[k]);
+			}
 			putc_(m, r, '"');
 		}
 		putc_(m, r, ')');
