@@ -60,6 +60,20 @@ static char *lower_dup(const char *s, size_t n)
 	return d;
 }
 
+/* RFC 9110 5.6.2: tchar */
+static bool is_token(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isalnum(c) && !strchr("!#$%&'*+-.^_`|~", c))
+			return false;
+	}
+	return true;
+}
+
 static const char *skip_ws(const char *s)
 {
 	while (*s == ' ' || *s == '\t')
@@ -83,8 +97,14 @@ int cw_fetch_parse_content_type(char **media, char **charset,
 	end = p + strcspn(p, ";");
 	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
 		end--;
-	if (end == p)
-		return CW_EINVAL;
+	{
+		/* type "/" subtype, both tokens (RFC 9110 8.3.1) */
+		const char *slash = memchr(p, '/', (size_t)(end - p));
+
+		if (!slash || !is_token(p, (size_t)(slash - p)) ||
+		    !is_token(slash + 1, (size_t)(end - slash - 1)))
+			return CW_EINVAL;
+	}
 	m = lower_dup(p, (size_t)(end - p));
 	/* parameters: ; name=value or ; name="quoted value" (RFC 9110 5.6.6) */
 	p = strchr(p, ';');
@@ -109,8 +129,10 @@ int cw_fetch_parse_content_type(char **media, char **charset,
 			while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
 				vn--;
 		}
+		/* a charset that is not a token is no charset: ignore it */
 		if (!cs && eq - name == 7 &&
-		    cw_strncasecmp_ascii(name, "charset", 7) == 0 && vn > 0)
+		    cw_strncasecmp_ascii(name, "charset", 7) == 0 &&
+		    is_token(v, vn))
 			cs = lower_dup(v, vn);
 		if (!*p)
 			break;

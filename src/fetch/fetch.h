@@ -63,9 +63,10 @@ int cw_fetch_url(struct cw_fetch_result *res, const char *url,
 /*
  * Split a Content-Type value ("text/html; charset=\"UTF-8\"") into its
  * media type (lower-case, parameters dropped) and charset (lower-case,
- * unquoted; NULL when absent). Either out-parameter may be NULL.
+ * unquoted; NULL when absent or not a valid token). Either out-parameter
+ * may be NULL.
  * [out] *media, *charset: new strings, caller frees; NULL on failure.
- * Returns CW_OK or CW_EINVAL (empty or NULL value).
+ * Returns CW_OK or CW_EINVAL (NULL, or no type/subtype of two tokens).
  */
 int cw_fetch_parse_content_type(char **media, char **charset,
 				const char *value);
