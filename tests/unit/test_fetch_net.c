@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <curl/curl.h>
 
 #include "fetch/fetch.h"
 #include "fetch/multi.h"
@@ -47,10 +48,14 @@ static const char *shared(void)
 	return shared_dir;
 }
 
-/* Start the fixture server with `args` (NULL-terminated); 0 or -1. */
-static int server_start(struct server *s, const char *const *args)
+/*
+ * Start the tool named by $`env` with `args` (NULL-terminated) and read
+ * the port it prints; 0 or -1.
+ */
+static int tool_start(struct server *s, const char *env,
+		      const char *const *args)
 {
-	const char *bin = getenv("CW_FIXTURE_SERVER");
+	const char *bin = getenv(env);
 	const char *argv[64];
 	char line[32] = { 0 };
 	size_t n = 0, got = 0;
@@ -98,6 +103,11 @@ static int server_start(struct server *s, const char *const *args)
 	}
 	s->port = (int)port;
 	return 0;
+}
+
+static int server_start(struct server *s, const char *const *args)
+{
+	return tool_start(s, "CW_FIXTURE_SERVER", args);
 }
 
 static void server_stop(struct server *s)
@@ -1203,6 +1213,80 @@ static void test_fetch_net__multi_conditional_after_pass(void **state)
 	server_stop(&srv);
 }
 
+/* ---- the SMTP sink of tests/tools, used later by the email tests ---- */
+
+struct mail_src {
+	const char *text;
+	size_t off;
+};
+
+static size_t mail_read(char *buf, size_t size, size_t n, void *ud)
+{
+	struct mail_src *m = ud;
+	size_t left = strlen(m->text) - m->off, k = size * n;
+
+	if (k > left)
+		k = left;
+	memcpy(buf, m->text + m->off, k);
+	m->off += k;
+	return k;
+}
+
+static void test_fetch_net__smtp_sink_stores_mail(void **state)
+{
+	struct server sink;
+	char dir[] = "/tmp/cw-test-sink-XXXXXX";
+	const char *args[] = { "--dir", dir, NULL };
+	struct mail_src src = {
+		"From: monitor@example.org\r\nTo: legal@example.org\r\n"
+		"Subject: a clause changed\r\n\r\nSection 3 changed.\r\n"
+		".a line that starts with a dot\r\n", 0 };
+	struct curl_slist *rcpt = NULL;
+	struct cw_buf msg = CW_BUF_INIT;
+	char url[64], *path;
+	CURL *h;
+	CURLcode code;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	if (tool_start(&sink, "CW_SMTP_SINK", args)) {
+		rmdir(dir);
+		print_message("skipped: SMTP sink not found ($CW_SMTP_SINK)\n");
+		skip();
+	}
+	snprintf(url, sizeof(url), "smtp://127.0.0.1:%d", sink.port);
+	h = curl_easy_init();
+	assert_non_null(h);
+	rcpt = curl_slist_append(rcpt, "<legal@example.org>");
+	rcpt = curl_slist_append(rcpt, "<audit@example.org>");
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_MAIL_FROM, "<monitor@example.org>");
+	curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(h, CURLOPT_READFUNCTION, mail_read);
+	curl_easy_setopt(h, CURLOPT_READDATA, &src);
+	curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, 20000L);
+	code = curl_easy_perform(h);
+	curl_slist_free_all(rcpt);
+	curl_easy_cleanup(h);
+	server_stop(&sink);
+	assert_int_equal(code, CURLE_OK);
+
+	path = cw_asprintf("%s/msg-000001.eml", dir);
+	assert_int_equal(cw_file_read(&msg, path, 1u << 20, NULL), CW_OK);
+	assert_non_null(strstr(msg.ptr, "X-Sink-Mail-From: <monitor@example.org>\r\n"));
+	assert_non_null(strstr(msg.ptr, "X-Sink-Rcpt-To: <legal@example.org>, "
+					"<audit@example.org>\r\n"));
+	assert_non_null(strstr(msg.ptr, "Subject: a clause changed\r\n"));
+	/* curl dot-stuffed the line, the sink undid it */
+	assert_non_null(strstr(msg.ptr, "\r\n.a line that starts with a dot\r\n"));
+	assert_null(strstr(msg.ptr, "..a line"));
+	cw_buf_release(&msg);
+	remove(path);
+	free(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1227,6 +1311,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_net__multi_host_delay),
 		cmocka_unit_test(test_fetch_net__multi_memory_cap),
 		cmocka_unit_test(test_fetch_net__multi_conditional_after_pass),
+		cmocka_unit_test(test_fetch_net__smtp_sink_stores_mail),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
