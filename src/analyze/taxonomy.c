@@ -531,7 +531,8 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 	static const char *const top_keys[] = { "vague_terms",
 						"referenced_documents",
 						"truncation", "untracked_note",
-						NULL };
+						"context_modifiers", NULL };
+	static const char *const ctx_keys[] = { "id", "effect", "why", NULL };
 	static const char *const vague_keys[] = { "term", "type", "note",
 						  "bound", NULL };
 	static const char *const doc_keys[] = { "type", "re", NULL };
@@ -628,6 +629,56 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 		    (rc = cw_taxonomy_jstr(&d->re, v, "re", true, &iw, err)) ||
 		    (rc = compile_into(&d->compiled, d->re, &iw, err)))
 			goto out;
+	}
+	if ((rc = cw_taxonomy_jarr(&arr, root, "context_modifiers", true, &w,
+				   err)))
+		goto out;
+	json_array_foreach(arr, i, v) {
+		struct cw_tax_modifier *m;
+		json_t *eff;
+		char *id = NULL;
+
+		snprintf(path_buf, sizeof(path_buf), "context_modifiers[%zu]", i);
+		if (!json_is_object(v)) {
+			rc = cw_err_set(err, CW_EPARSE,
+					"'%s': %s: expected an object", path,
+					path_buf);
+			goto out;
+		}
+		if ((rc = cw_taxonomy_jkeys(v, ctx_keys, &iw, err)) ||
+		    (rc = cw_taxonomy_jstr(&id, v, "id", true, &iw, err)))
+			goto out;
+		m = !strcmp(id, "changed_before")       ? &tax->ctx_changed
+		    : !strcmp(id, "grey_list_consumer") ? &tax->ctx_grey
+							: NULL;
+		free(id);
+		if (!m || m->why) {
+			rc = cw_err_set(err, CW_EPARSE,
+					"'%s': %s.id: expected one of "
+					"changed_before, grey_list_consumer "
+					"(each once)",
+					path, path_buf);
+			goto out;
+		}
+		eff = json_object_get(v, "effect");
+		if (!json_is_integer(eff) || json_integer_value(eff) < -2 ||
+		    json_integer_value(eff) > 2) {
+			rc = cw_err_set(err, CW_EPARSE,
+					"'%s': %s.effect: expected an integer "
+					"from -2 to 2",
+					path, path_buf);
+			goto out;
+		}
+		m->effect = (int)json_integer_value(eff);
+		if ((rc = cw_taxonomy_jstr(&m->why, v, "why", true, &iw, err)))
+			goto out;
+	}
+	if (!tax->ctx_changed.why || !tax->ctx_grey.why) {
+		rc = cw_err_set(err, CW_EPARSE,
+				"'%s': context_modifiers: both changed_before "
+				"and grey_list_consumer are required",
+				path);
+		goto out;
 	}
 	tr = json_object_get(root, "truncation");
 	w.path = "truncation";
@@ -756,6 +807,8 @@ void cw_taxonomy_free(struct cw_taxonomy *tax)
 	free(tax->docrefs);
 	free(tax->truncation_note);
 	free(tax->untracked_note);
+	free(tax->ctx_changed.why);
+	free(tax->ctx_grey.why);
 	free(tax);
 }
 
@@ -1003,6 +1056,48 @@ int cw_taxonomy_rate(struct cw_tax_rating *out,
 	out->basis = m.explicit_text ? CW_EVIDENCE_EXPLICIT
 				     : CW_EVIDENCE_INFERRED;
 	return CW_OK;
+}
+
+static bool cites_grey_list(const struct cw_tax_category *cat)
+{
+	for (size_t r = 0; r < cat->nregs; r++) {
+		const char *in = cat->regs[r].instrument;
+		const char *art = cat->regs[r].article;
+		if ((!strcmp(in, "eu_uctd") && cw_str_startswith(art, "Annex 1(")) ||
+		    (!strcmp(in, "uk_cra") && cw_str_startswith(art, "Sch 2 para") &&
+		     strcmp(art, "Sch 2 para 23")))
+			return true;
+	}
+	return false;
+}
+
+void cw_taxonomy_rate_context(struct cw_tax_rating *r,
+			      const struct cw_taxonomy *tax,
+			      const struct cw_tax_category *cat,
+			      unsigned context)
+{
+	const struct cw_tax_modifier *add[2];
+	size_t nadd = 0;
+	int level = r->base;
+
+	if ((context & CW_RATE_CHANGED_BEFORE) && tax->ctx_changed.why)
+		add[nadd++] = &tax->ctx_changed;
+	if ((context & CW_RATE_EU_UK_CONSUMER) &&
+	    r->audience == CW_AUDIENCE_CONSUMER && tax->ctx_grey.why &&
+	    cites_grey_list(cat))
+		add[nadd++] = &tax->ctx_grey;
+	if (!nadd)
+		return;
+	r->applied = cw_reallocarray(r->applied, r->napplied + nadd,
+				     sizeof(*r->applied));
+	for (size_t i = 0; i < nadd; i++)
+		r->applied[r->napplied++] =
+			(struct cw_tax_applied){ add[i], 0, 0 };
+	for (size_t i = 0; i < r->napplied; i++)
+		level += r->applied[i].mod->effect;
+	r->level = level < CW_LEVEL_LOW    ? CW_LEVEL_LOW
+		   : level > CW_LEVEL_HIGH ? CW_LEVEL_HIGH
+					   : level;
 }
 
 void cw_taxonomy_jurisdictions(struct cw_strv *out,

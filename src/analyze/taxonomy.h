@@ -341,6 +341,29 @@ int cw_taxonomy_rate(struct cw_tax_rating *out,
 		     const char *text, size_t len, struct cw_err *err);
 void cw_tax_rating_release(struct cw_tax_rating *r);
 
+/* Facts about the reader or the history that move a rating. */
+enum cw_rate_context {
+	CW_RATE_CHANGED_BEFORE = 1u << 0,   /* this provision changed in an
+					       earlier version */
+	CW_RATE_EU_UK_CONSUMER = 1u << 1,   /* the reader is a consumer in the
+					       EU or UK */
+};
+
+/*
+ * Apply the context modifiers of the lexicon ("context_modifiers") to a
+ * rating made by cw_taxonomy_rate(): CW_RATE_CHANGED_BEFORE applies
+ * "changed_before"; CW_RATE_EU_UK_CONSUMER applies "grey_list_consumer"
+ * when the audience is consumer and the category cites a grey-list item
+ * (an Annex 1 point of Directive 93/13/EEC or a paragraph of Schedule 2
+ * to the Consumer Rights Act 2015). Applied entries have start == end ==
+ * 0 and a modifier whose `re` is NULL; the level is recomputed. Call it
+ * once per rating: a second call applies the modifiers again.
+ */
+void cw_taxonomy_rate_context(struct cw_tax_rating *r,
+			      const struct cw_taxonomy *tax,
+			      const struct cw_tax_category *cat,
+			      unsigned context);
+
 /*
  * The distinct jurisdictions of a category's regulations, in order of
  * first appearance, appended to `out` ("EU", "UK", "US", ...).

@@ -867,6 +867,33 @@ static void test_analyze__exposure_modifiers(void **state)
 		assert_true(r.applied[i].mod->effect <= 0);
 	cw_tax_rating_release(&r);
 
+	/* context: a change history and an EU/UK consumer raise the level */
+	{
+		const struct cw_tax_category *fees =
+			cw_taxonomy_find(tax, "fees_and_price_changes");
+		static const char price[] = "We will charge the fees listed.";
+		assert_int_equal(cw_taxonomy_rate(&r, fees, CW_AUDIENCE_CONSUMER,
+						  price, strlen(price), NULL),
+				 CW_OK);
+		assert_int_equal(r.level, CW_LEVEL_MEDIUM);
+		cw_taxonomy_rate_context(&r, tax, fees, CW_RATE_EU_UK_CONSUMER);
+		assert_int_equal(r.level, CW_LEVEL_HIGH); /* cites Annex 1(l) */
+		assert_null(r.applied[r.napplied - 1].mod->re);
+		cw_tax_rating_release(&r);
+		/* operators are not consumers: no grey-list effect */
+		assert_int_equal(cw_taxonomy_rate(&r, cw_taxonomy_find(tax, "severability"),
+						  CW_AUDIENCE_OPERATOR, price,
+						  strlen(price), NULL),
+				 CW_OK);
+		cw_taxonomy_rate_context(&r, tax, cw_taxonomy_find(tax, "severability"),
+					 CW_RATE_EU_UK_CONSUMER);
+		assert_int_equal(r.level, CW_LEVEL_LOW);
+		cw_taxonomy_rate_context(&r, tax, cw_taxonomy_find(tax, "severability"),
+					 CW_RATE_CHANGED_BEFORE);
+		assert_int_equal(r.level, CW_LEVEL_MEDIUM);
+		cw_tax_rating_release(&r);
+	}
+
 	/* only a weak cue: the rating stands but is marked inferred */
 	assert_int_equal(cw_taxonomy_rate(&r, arb, CW_AUDIENCE_CONSUMER, weak,
 					  strlen(weak), NULL),
