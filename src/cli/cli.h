@@ -13,6 +13,7 @@
  *   4  extraction failed (selectors matched nothing, empty result)
  *   5  some items failed while others succeeded (batch commands)
  */
+#include "../store/store.h"
 #include "../util/util.h"
 
 enum cw_exit {
@@ -50,10 +51,29 @@ void cw_cli_json_str(FILE *out, const char *s);
  * tree's data/, else the installed share dir. Borrowed. */
 const char *cw_cli_data_dir(void);
 
+/* Open the store named by --db (or the default location). */
+int cw_cli_open_store(struct cw_cli *cli, struct cw_store **out,
+		      struct cw_err *err);
 /*
- * Option parsing shared by the commands: getopt_long over argv with the
- * command's options; prints a usage error and returns -1 on a bad option.
+ * Split "SERVICE/TYPE[@VERSION]" in place at the last '/' (a terms type
+ * never has a slash). *version is NULL when absent. False if no '/'.
  */
+bool cw_cli_split_ref(char *ref, char **service, char **type, char **version);
+/*
+ * Open the store and find the document of "SERVICE/TYPE[@VERSION]".
+ * *ref holds the split copy of `arg` (free it); *version points into it.
+ */
+int cw_cli_find_doc(struct cw_cli *cli, const char *arg, const char *cmd,
+		    struct cw_store **s, struct cw_store_doc *doc,
+		    char **version, char **ref, struct cw_err *err);
+/*
+ * A version by name: a sequence number ("3"), an offset from the latest
+ * ("0" latest, "-1" the one before), "latest", or an ISO date (the version
+ * in force at the end of that day).
+ */
+int cw_cli_resolve_version(struct cw_store *s, int64_t doc_id,
+			   const char *version, struct cw_store_version *v,
+			   struct cw_err *err);
 
 /* Commands, one per family file; a family not linked in is reported. */
 #define CW_CLI_COMMANDS(X)                                                    \

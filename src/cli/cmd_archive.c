@@ -1,0 +1,1012 @@
+/*
+ * The archive commands: init, declare, list, fetch, ingest,
+ * import-history, history, show, stats.
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "../monitor/pipeline.h"
+
+int cw_cli_open_store(struct cw_cli *cli, struct cw_store **out,
+		      struct cw_err *err)
+{
+	char *path = cw_cli_db_path(cli);
+	int rc = cw_store_open(out, path, err);
+
+	free(path);
+	return rc;
+}
+
+/* Open the store and set up a pipeline over it. */
+static int open_pipeline(struct cw_cli *cli, struct cw_pipeline *p,
+			 struct cw_store **s, struct cw_err *err)
+{
+	int rc = cw_cli_open_store(cli, s, err);
+
+	if (!rc)
+		rc = cw_pipeline_init(p, *s, cw_cli_data_dir(), err);
+	return rc;
+}
+
+bool cw_cli_split_ref(char *ref, char **service, char **type, char **version)
+{
+	char *slash = strrchr(ref, '/'), *at;
+
+	*version = NULL;
+	if (!slash || slash == ref || !slash[1])
+		return false;
+	*slash = '\0';
+	*service = ref;
+	*type = slash + 1;
+	at = strrchr(*type, '@');
+	if (at) {
+		*at = '\0';
+		*version = at + 1;
+	}
+	return **type != '\0';
+}
+
+static void print_warnings(const struct cw_cli *cli, const struct cw_strv *w)
+{
+	if (cli->quiet)
+		return;
+	for (size_t i = 0; i < w->n; i++)
+		fprintf(stderr, "clausewatch: warning: %s\n", w->v[i]);
+}
+
+/* ---- init ---- */
+
+int cw_cli_cmd_init(struct cw_cli *cli, int argc, char **argv)
+{
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	char *path = cw_cli_db_path(cli);
+	int rc;
+
+	(void)argv;
+	if (argc > 1) {
+		free(path);
+		return cw_cli_usage("init", "takes no arguments");
+	}
+	rc = cw_store_open(&s, path, &err);
+	if (rc) {
+		free(path);
+		return cw_cli_fail(&err);
+	}
+	if (cli->json) {
+		printf("{\"store\":");
+		cw_cli_json_str(stdout, path);
+		printf(",\"schema\":%d}\n", cw_store_schema_version(s));
+	} else {
+		printf("store '%s' ready (schema %d)\n", path,
+		       cw_store_schema_version(s));
+	}
+	cw_store_close(s);
+	free(path);
+	return CW_EXIT_OK;
+}
+
+/* ---- declare ---- */
+
+static int store_service(struct cw_store *s, const struct cw_decl_service *svc,
+			 struct cw_err *err)
+{
+	int rc = cw_store_begin(s, err);
+
+	if (rc)
+		return rc;
+	rc = cw_store_put_service(s, svc->id, svc->name, svc->path, NULL, err);
+	for (size_t i = 0; !rc && i < svc->n_docs; i++) {
+		struct cw_buf json = CW_BUF_INIT;
+		cw_decl_doc_to_json(&json, &svc->docs[i]);
+		rc = cw_store_put_document(s, svc->id, svc->docs[i].type,
+					   cw_buf_str(&json), NULL, err);
+		cw_buf_release(&json);
+	}
+	if (rc) {
+		cw_store_rollback(s);
+		return rc;
+	}
+	return cw_store_commit(s, err);
+}
+
+int cw_cli_cmd_declare(struct cw_cli *cli, int argc, char **argv)
+{
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	struct cw_strv warnings = CW_STRV_INIT;
+	size_t services = 0, docs = 0, failed = 0;
+	int rc;
+
+	if (argc < 2)
+		return cw_cli_usage("declare", "needs a file or folder");
+	rc = cw_cli_open_store(cli, &s, &err);
+	if (rc)
+		return cw_cli_fail(&err);
+	for (int i = 1; i < argc; i++) {
+		struct cw_decl_service **list = NULL, *one = NULL;
+		size_t n = 0;
+
+		if (cw_dir_exists(argv[i])) {
+			rc = cw_decl_read_dir(&list, &n, argv[i], &warnings, &err);
+		} else {
+			rc = cw_decl_read_file(&one, argv[i], &warnings, &err);
+			if (!rc) {
+				list = cw_malloc(sizeof(*list));
+				list[0] = one;
+				n = 1;
+			}
+		}
+		if (rc) {
+			fprintf(stderr, "clausewatch: %s\n", err.msg);
+			failed++;
+			continue;
+		}
+		for (size_t k = 0; k < n; k++) {
+			rc = store_service(s, list[k], &err);
+			if (rc) {
+				fprintf(stderr, "clausewatch: %s\n", err.msg);
+				failed++;
+			} else {
+				services++;
+				docs += list[k]->n_docs;
+			}
+			cw_decl_service_free(list[k]);
+		}
+		free(list);
+	}
+	print_warnings(cli, &warnings);
+	if (cli->json)
+		printf("{\"services\":%zu,\"documents\":%zu,\"warnings\":%zu,"
+		       "\"failed\":%zu}\n", services, docs, warnings.n, failed);
+	else if (!cli->quiet)
+		printf("declared %zu services, %zu documents (%zu warnings, "
+		       "%zu failed)\n", services, docs, warnings.n, failed);
+	cw_strv_release(&warnings);
+	cw_store_close(s);
+	if (failed)
+		return services ? CW_EXIT_PARTIAL : CW_EXIT_FAIL;
+	return CW_EXIT_OK;
+}
+
+/* ---- list ---- */
+
+int cw_cli_cmd_list(struct cw_cli *cli, int argc, char **argv)
+{
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	struct cw_store_doc *docs = NULL;
+	size_t n = 0;
+	const char *service = argc > 1 ? argv[1] : NULL;
+	int rc;
+
+	rc = cw_cli_open_store(cli, &s, &err);
+	if (!rc)
+		rc = cw_store_list_documents(s, service, NULL, &docs, &n, &err);
+	if (rc) {
+		cw_store_close(s);
+		return cw_cli_fail(&err);
+	}
+	if (cli->json)
+		printf("{\"documents\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (cli->json) {
+			printf(i ? ",{\"service\":" : "{\"service\":");
+			cw_cli_json_str(stdout, docs[i].service);
+			printf(",\"type\":");
+			cw_cli_json_str(stdout, docs[i].type);
+			printf(",\"declared\":%s,\"versions\":%lld,\"latest\":",
+			       docs[i].decl_json ? "true" : "false",
+			       (long long)docs[i].n_versions);
+			if (docs[i].latest_at)
+				cw_cli_json_str(stdout, docs[i].latest_at);
+			else
+				printf("null");
+			printf("}");
+		} else {
+			printf("%s/%s\t%lld versions\t%s\n", docs[i].service,
+			       docs[i].type, (long long)docs[i].n_versions,
+			       docs[i].latest_at ? docs[i].latest_at : "-");
+		}
+	}
+	if (cli->json)
+		printf("]}\n");
+	cw_store_docs_free(docs, n);
+	cw_store_close(s);
+	return CW_EXIT_OK;
+}
+
+/* ---- fetch ---- */
+
+static void print_result(const struct cw_cli *cli, const struct cw_store_doc *d,
+			 const struct cw_pipeline_result *r, int rc,
+			 const struct cw_err *err, bool *first)
+{
+	if (cli->json) {
+		printf(*first ? "{\"service\":" : ",{\"service\":");
+		*first = false;
+		cw_cli_json_str(stdout, d->service);
+		printf(",\"type\":");
+		cw_cli_json_str(stdout, d->type);
+		printf(",\"outcome\":\"%s\",\"version\":%lld,\"provisions\":%zu",
+		       cw_store_outcome_name(r->outcome),
+		       (long long)r->version_seq, r->n_provisions);
+		if (rc) {
+			printf(",\"error\":");
+			cw_cli_json_str(stdout, err->msg);
+		}
+		printf("}");
+		return;
+	}
+	if (rc)
+		fprintf(stderr, "clausewatch: %s/%s: %s: %s\n", d->service,
+			d->type, cw_store_outcome_name(r->outcome), err->msg);
+	else
+		printf("%s/%s: %s (version %lld, %zu provisions%s%s)\n",
+		       d->service, d->type, cw_store_outcome_name(r->outcome),
+		       (long long)r->version_seq, r->n_provisions,
+		       r->stated_date[0] ? ", dated " : "", r->stated_date);
+}
+
+int cw_cli_cmd_fetch(struct cw_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "allow-private-network", no_argument, NULL, 'p' },
+		{ "no-browser", no_argument, NULL, 'B' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cw_pipeline_opts po;
+	struct cw_pipeline pl;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	struct cw_store_doc *docs = NULL;
+	char *service = NULL, *type = NULL, *version = NULL, *ref = NULL;
+	size_t n = 0, failed = 0;
+	bool first = true;
+	int c, rc;
+
+	memset(&pl, 0, sizeof(pl));
+	cw_pipeline_opts_init(&po);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			po.fetch.allow_private = true;
+			break;
+		case 'B':
+			po.use_browser = false;
+			break;
+		case 't': {
+			long v;
+			if (cw_parse_long(optarg, 1, 3600, &v))
+				return cw_cli_usage("fetch", "bad --timeout '%s'",
+						    optarg);
+			po.fetch.timeout_ms = v * 1000;
+			break;
+		}
+		default:
+			return CW_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		ref = cw_strdup(argv[optind]);
+		if (!cw_cli_split_ref(ref, &service, &type, &version)) {
+			service = ref;
+			type = NULL;
+		}
+	}
+	rc = open_pipeline(cli, &pl, &s, &err);
+	pl.opts = po;
+	if (!rc)
+		rc = cw_store_list_documents(s, service, type, &docs, &n, &err);
+	if (!rc && n == 0)
+		rc = cw_err_set(&err, CW_ENOTFOUND,
+				"no declared document matches '%s'",
+				argc > optind ? argv[optind] : "(all)");
+	if (rc) {
+		free(ref);
+		cw_pipeline_release(&pl);
+		cw_store_close(s);
+		return cw_cli_fail(&err);
+	}
+	cw_fetch_global_init();
+	if (cli->json)
+		printf("{\"results\":[");
+	for (size_t i = 0; i < n; i++) {
+		struct cw_decl_service *svc = NULL;
+		struct cw_pipeline_result r;
+		struct cw_strv warnings = CW_STRV_INIT;
+
+		memset(&r, 0, sizeof(r));
+		if (!docs[i].decl_json)
+			continue; /* ingested from files: nothing to fetch */
+		rc = cw_decl_doc_from_json(&svc, docs[i].service, docs[i].type,
+					   docs[i].decl_json, &err);
+		if (!rc)
+			rc = cw_pipeline_fetch_document(&pl, &docs[i],
+							&svc->docs[0], &r,
+							&warnings, &err);
+		print_warnings(cli, &warnings);
+		print_result(cli, &docs[i], &r, rc, &err, &first);
+		if (rc)
+			failed++;
+		cw_strv_release(&warnings);
+		cw_decl_service_free(svc);
+	}
+	if (cli->json)
+		printf("]}\n");
+	cw_store_docs_free(docs, n);
+	cw_pipeline_release(&pl);
+	cw_store_close(s);
+	free(ref);
+	if (failed)
+		return failed == n ? CW_EXIT_FAIL : CW_EXIT_PARTIAL;
+	return CW_EXIT_OK;
+}
+
+/* ---- ingest ---- */
+
+/* Make sure SERVICE/TYPE exists; return its id. */
+static int ensure_document(struct cw_store *s, const char *service,
+			   const char *type, struct cw_store_doc *doc,
+			   struct cw_err *err)
+{
+	int rc = cw_store_find_document(s, service, type, doc, err);
+
+	if (rc != CW_ENOTFOUND)
+		return rc;
+	rc = cw_store_put_service(s, service, NULL, NULL, NULL, err);
+	if (!rc)
+		rc = cw_store_put_document(s, service, type, NULL, NULL, err);
+	if (!rc)
+		rc = cw_store_find_document(s, service, type, doc, err);
+	return rc;
+}
+
+int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "date", required_argument, NULL, 'd' },
+		{ "url", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	struct cw_store_doc doc;
+	struct cw_decl_service *svc = NULL;
+	struct cw_pipeline_result r;
+	struct cw_pipeline pl;
+	struct cw_strv warnings = CW_STRV_INIT;
+	struct cw_buf *bufs = NULL;
+	struct cw_extract_input *in = NULL;
+	char *service, *type, *version, *ref = NULL;
+	char at[CW_TIME_ISO];
+	const char *url = NULL;
+	size_t npages;
+	bool first = true;
+	int c, rc;
+
+	memset(&doc, 0, sizeof(doc));
+	memset(&pl, 0, sizeof(pl));
+	cw_time_now_iso(at);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': {
+			time_t t;
+			if (cw_time_parse_iso(optarg, &t))
+				return cw_cli_usage("ingest",
+						    "bad --date '%s' (ISO 8601 expected)",
+						    optarg);
+			cw_time_iso(t, at);
+			break;
+		}
+		case 'u':
+			url = optarg;
+			break;
+		default:
+			return CW_EXIT_USAGE;
+		}
+	}
+	if (argc - optind < 2)
+		return cw_cli_usage("ingest", "needs SERVICE/TYPE and a FILE");
+	ref = cw_strdup(argv[optind]);
+	if (!cw_cli_split_ref(ref, &service, &type, &version) || version) {
+		free(ref);
+		return cw_cli_usage("ingest", "'%s' is not SERVICE/TYPE",
+				    argv[optind]);
+	}
+	npages = (size_t)(argc - optind - 1);
+	bufs = cw_calloc(npages, sizeof(*bufs));
+	in = cw_calloc(npages, sizeof(*in));
+	for (size_t i = 0; i < npages; i++) {
+		const char *path = argv[optind + 1 + i];
+		struct cw_extract_opts xo = CW_EXTRACT_OPTS_INIT;
+
+		rc = cw_file_read(&bufs[i], path, xo.max_input, &err);
+		if (rc)
+			goto fail;
+		in[i].data = cw_buf_str(&bufs[i]);
+		in[i].len = bufs[i].len;
+		in[i].name = path;
+		in[i].url = url;
+	}
+	rc = open_pipeline(cli, &pl, &s, &err);
+	if (!rc)
+		rc = ensure_document(s, service, type, &doc, &err);
+	if (rc)
+		goto fail;
+	/* a declared document is extracted with its selectors */
+	if (doc.decl_json) {
+		rc = cw_decl_doc_from_json(&svc, service, type, doc.decl_json,
+					   &err);
+		if (rc)
+			goto fail;
+		if (svc->docs[0].n_sources != npages) {
+			rc = cw_err_set(&err, CW_EINVAL,
+					"'%s/%s' is declared with %zu page(s), "
+					"%zu file(s) given", service, type,
+					svc->docs[0].n_sources, npages);
+			goto fail;
+		}
+		for (size_t i = 0; i < npages && !url; i++)
+			in[i].url = svc->docs[0].sources[i].fetch;
+	}
+	rc = cw_pipeline_record_pages(&pl, doc.id, svc ? &svc->docs[0] : NULL,
+				      in, npages, at, "ingest", &r, &warnings,
+				      &err);
+	print_warnings(cli, &warnings);
+	if (cli->json)
+		printf("{\"results\":[");
+	print_result(cli, &doc, &r, rc, &err, &first);
+	if (cli->json)
+		printf("]}\n");
+	if (rc)
+		goto fail_quiet;
+	goto out;
+fail:
+	cw_cli_fail(&err);
+fail_quiet:
+	rc = cw_cli_exit_for(rc);
+	goto cleanup;
+out:
+	rc = CW_EXIT_OK;
+cleanup:
+	for (size_t i = 0; i < npages; i++)
+		cw_buf_release(&bufs[i]);
+	free(bufs);
+	free(in);
+	cw_strv_release(&warnings);
+	cw_decl_service_free(svc);
+	cw_store_doc_release(&doc);
+	cw_pipeline_release(&pl);
+	cw_store_close(s);
+	free(ref);
+	return rc;
+}
+
+/* ---- import-history ---- */
+
+static int list_dir(const char *path, struct cw_strv *out, bool want_dirs)
+{
+	struct dirent **names = NULL;
+	int n = scandir(path, &names, NULL, alphasort);
+
+	if (n < 0)
+		return CW_ENOTFOUND;
+	for (int i = 0; i < n; i++) {
+		const char *nm = names[i]->d_name;
+		if (nm[0] != '.') {
+			char *full = cw_asprintf("%s/%s", path, nm);
+			if (cw_dir_exists(full) == want_dirs)
+				cw_strv_push(out, nm);
+			free(full);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return CW_OK;
+}
+
+/*
+ * "2024-03-01.md" -> "2024-03-01T00:00:00Z"; "2024-03-01-2.md" adds 2
+ * seconds, so several versions of one day keep their order.
+ */
+static int date_from_name(const char *name, char out[CW_TIME_ISO])
+{
+	char day[11];
+	time_t t;
+	long extra = 0;
+
+	if (strlen(name) < 10)
+		return CW_EINVAL;
+	memcpy(day, name, 10);
+	day[10] = '\0';
+	if (cw_time_parse_iso(day, &t))
+		return CW_EINVAL;
+	if (name[10] == '-') {
+		char num[8] = { 0 };
+		size_t k = 0;
+		for (const char *p = name + 11; *p >= '0' && *p <= '9' && k < 6; p++)
+			num[k++] = *p;
+		if (cw_parse_long(num, 0, 100000, &extra))
+			return CW_EINVAL;
+	}
+	cw_time_iso(t + extra, out);
+	return CW_OK;
+}
+
+struct import_totals {
+	size_t files, recorded, unchanged, skipped, failed, provisions;
+	int64_t bytes;
+};
+
+static int import_document(struct cw_cli *cli, struct cw_pipeline *pl,
+			   const char *dir, const char *service,
+			   const char *type, struct import_totals *t)
+{
+	struct cw_store *s = pl->store;
+	struct cw_strv files = CW_STRV_INIT;
+	struct cw_store_doc doc;
+	struct cw_err err = CW_ERR_INIT;
+	char *path = cw_asprintf("%s/%s/%s", dir, service, type);
+	int rc;
+
+	memset(&doc, 0, sizeof(doc));
+	list_dir(path, &files, false);
+	rc = ensure_document(s, service, type, &doc, &err);
+	if (rc) {
+		fprintf(stderr, "clausewatch: %s\n", err.msg);
+		t->failed += files.n;
+		goto done;
+	}
+	for (size_t i = 0; i < files.n; i++) {
+		char at[CW_TIME_ISO];
+		struct cw_buf b = CW_BUF_INIT;
+		struct cw_pipeline_result r;
+		char *file = cw_asprintf("%s/%s", path, files.v[i]);
+
+		t->files++;
+		if (date_from_name(files.v[i], at)) {
+			fprintf(stderr, "clausewatch: '%s': file name is not an "
+				"ISO date, skipped\n", file);
+			t->failed++;
+			free(file);
+			continue;
+		}
+		/*
+		 * Resuming an interrupted import: versions are recorded in
+		 * date order, one transaction each, so everything up to the
+		 * latest recorded date is already in.
+		 */
+		if (doc.latest_at && strcmp(at, doc.latest_at) <= 0) {
+			t->skipped++;
+			free(file);
+			continue;
+		}
+		rc = cw_file_read(&b, file, 64u << 20, &err);
+		if (!rc)
+			rc = cw_pipeline_record_text(pl, doc.id, cw_buf_str(&b),
+						     b.len, at, "import", &r,
+						     &err);
+		if (rc) {
+			fprintf(stderr, "clausewatch: '%s': %s\n", file, err.msg);
+			t->failed++;
+		} else if (r.outcome == CW_STORE_NEW_VERSION) {
+			t->recorded++;
+			t->provisions += r.n_provisions;
+			t->bytes += (int64_t)b.len;
+		} else {
+			t->unchanged++;
+		}
+		cw_buf_release(&b);
+		free(file);
+	}
+	if (!cli->quiet && !cli->json)
+		fprintf(stderr, "imported %s/%s (%zu files)\n", service, type,
+			files.n);
+done:
+	cw_store_doc_release(&doc);
+	cw_strv_release(&files);
+	free(path);
+	return rc;
+}
+
+int cw_cli_cmd_import_history(struct cw_cli *cli, int argc, char **argv)
+{
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	struct cw_strv services = CW_STRV_INIT;
+	struct cw_pipeline pl;
+	struct import_totals t;
+	const char *dir;
+	int rc;
+
+	memset(&t, 0, sizeof(t));
+	memset(&pl, 0, sizeof(pl));
+	if (argc != 2)
+		return cw_cli_usage("import-history", "needs one folder");
+	dir = argv[1];
+	if (!cw_dir_exists(dir)) {
+		cw_err_set(&err, CW_ENOTFOUND, "'%s': no such folder", dir);
+		return cw_cli_fail(&err);
+	}
+	rc = open_pipeline(cli, &pl, &s, &err);
+	if (rc) {
+		cw_store_close(s);
+		return cw_cli_fail(&err);
+	}
+	list_dir(dir, &services, true);
+	for (size_t i = 0; i < services.n; i++) {
+		struct cw_strv types = CW_STRV_INIT;
+		char *sp = cw_asprintf("%s/%s", dir, services.v[i]);
+
+		list_dir(sp, &types, true);
+		for (size_t k = 0; k < types.n; k++)
+			import_document(cli, &pl, dir, services.v[i],
+					types.v[k], &t);
+		cw_strv_release(&types);
+		free(sp);
+	}
+	if (cli->json)
+		printf("{\"files\":%zu,\"recorded\":%zu,\"unchanged\":%zu,"
+		       "\"skipped\":%zu,\"failed\":%zu,\"provisions\":%zu}\n",
+		       t.files, t.recorded, t.unchanged, t.skipped, t.failed,
+		       t.provisions);
+	else
+		printf("%zu files: %zu versions recorded, %zu unchanged, %zu "
+		       "already present, %zu failed; %zu provisions\n",
+		       t.files, t.recorded, t.unchanged, t.skipped, t.failed,
+		       t.provisions);
+	cw_strv_release(&services);
+	cw_pipeline_release(&pl);
+	cw_store_close(s);
+	if (t.failed)
+		return t.recorded || t.unchanged ? CW_EXIT_PARTIAL : CW_EXIT_FAIL;
+	return CW_EXIT_OK;
+}
+
+/* ---- history ---- */
+
+int cw_cli_find_doc(struct cw_cli *cli, const char *arg, const char *cmd,
+		    struct cw_store **s, struct cw_store_doc *doc,
+		    char **version, char **ref, struct cw_err *err)
+{
+	char *service, *type;
+	int rc;
+
+	*ref = cw_strdup(arg);
+	if (!cw_cli_split_ref(*ref, &service, &type, version))
+		return cw_err_set(err, CW_EINVAL,
+				  "%s: '%s' is not SERVICE/TYPE", cmd, arg);
+	rc = cw_cli_open_store(cli, s, err);
+	if (!rc)
+		rc = cw_store_find_document(*s, service, type, doc, err);
+	return rc;
+}
+
+int cw_cli_cmd_history(struct cw_cli *cli, int argc, char **argv)
+{
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	struct cw_store_doc doc;
+	struct cw_store_version *vs = NULL;
+	size_t n = 0;
+	char *version = NULL, *ref = NULL;
+	int rc;
+
+	memset(&doc, 0, sizeof(doc));
+	if (argc != 2)
+		return cw_cli_usage("history", "needs SERVICE/TYPE");
+	rc = cw_cli_find_doc(cli, argv[1], "history", &s, &doc, &version, &ref, &err);
+	if (!rc)
+		rc = cw_store_list_versions(s, doc.id, &vs, &n, &err);
+	if (rc) {
+		rc = cw_cli_fail(&err);
+		goto done;
+	}
+	if (cli->json)
+		printf("{\"service\":");
+	if (cli->json) {
+		cw_cli_json_str(stdout, doc.service);
+		printf(",\"type\":");
+		cw_cli_json_str(stdout, doc.type);
+		printf(",\"versions\":[");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (cli->json) {
+			printf("%s{\"seq\":%lld,\"recorded_at\":\"%s\","
+			       "\"stated_date\":", i ? "," : "",
+			       (long long)vs[i].seq, vs[i].recorded_at);
+			if (vs[i].stated_date)
+				cw_cli_json_str(stdout, vs[i].stated_date);
+			else
+				printf("null");
+			printf(",\"sha256\":\"%s\",\"bytes\":%lld,"
+			       "\"provisions\":%lld,\"origin\":\"%s\","
+			       "\"snapshot\":%lld}", vs[i].text_hash,
+			       (long long)vs[i].text_len,
+			       (long long)vs[i].n_provisions, vs[i].origin,
+			       (long long)vs[i].snapshot_id);
+		} else {
+			printf("%4lld  %s  %-10s  %7lld bytes  %4lld provisions  "
+			       "%.12s  %s\n", (long long)vs[i].seq,
+			       vs[i].recorded_at,
+			       vs[i].stated_date ? vs[i].stated_date : "-",
+			       (long long)vs[i].text_len,
+			       (long long)vs[i].n_provisions, vs[i].text_hash,
+			       vs[i].origin);
+		}
+	}
+	if (cli->json)
+		printf("]}\n");
+	rc = CW_EXIT_OK;
+done:
+	cw_store_versions_free(vs, n);
+	cw_store_doc_release(&doc);
+	cw_store_close(s);
+	free(ref);
+	return rc;
+}
+
+/* ---- show ---- */
+
+int cw_cli_resolve_version(struct cw_store *s, int64_t doc_id,
+			   const char *version, struct cw_store_version *v,
+			   struct cw_err *err)
+{
+	long seq;
+	time_t t;
+
+	if (!version || !*version || !strcmp(version, "latest"))
+		return cw_store_get_version(s, doc_id, 0, v, err);
+	if (!cw_parse_long(version, -1000000, 1000000, &seq))
+		return cw_store_get_version(s, doc_id, seq, v, err);
+	if (!cw_time_parse_iso(version, &t)) {
+		char at[CW_TIME_ISO];
+		cw_time_iso(t + (strlen(version) == 10 ? 86399 : 0), at);
+		return cw_store_get_version_at(s, doc_id, at, v, err);
+	}
+	return cw_err_set(err, CW_EINVAL,
+			  "'%s' is not a version number or ISO date", version);
+}
+
+int cw_cli_cmd_show(struct cw_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "provision", required_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	struct cw_store_doc doc;
+	struct cw_store_version v;
+	struct cw_segmentation *seg = NULL;
+	struct cw_buf text = CW_BUF_INIT;
+	const char *key = NULL;
+	char *version = NULL, *ref = NULL;
+	int c, rc;
+
+	memset(&doc, 0, sizeof(doc));
+	memset(&v, 0, sizeof(v));
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'p')
+			return CW_EXIT_USAGE;
+		key = optarg;
+	}
+	if (argc - optind != 1)
+		return cw_cli_usage("show", "needs SERVICE/TYPE[@VERSION]");
+	rc = cw_cli_find_doc(cli, argv[optind], "show", &s, &doc, &version, &ref, &err);
+	if (!rc)
+		rc = cw_cli_resolve_version(s, doc.id, version, &v, &err);
+	if (!rc)
+		rc = cw_store_load_text(s, v.id, &text, &err);
+	if (!rc)
+		rc = cw_store_load_provisions(s, v.id, &seg, &err);
+	if (rc) {
+		rc = cw_cli_fail(&err);
+		goto done;
+	}
+	if (key) {
+		long i = cw_segment_find(seg, key);
+		const struct cw_provision *p;
+		if (i < 0) {
+			cw_err_set(&err, CW_ENOTFOUND,
+				   "no provision '%s' in %s/%s version %lld",
+				   key, doc.service, doc.type, (long long)v.seq);
+			rc = cw_cli_fail(&err);
+			goto done;
+		}
+		p = &seg->items[i];
+		if (cli->json) {
+			printf("{\"key\":");
+			cw_cli_json_str(stdout, p->key);
+			printf(",\"title\":");
+			cw_cli_json_str(stdout, p->title);
+			printf(",\"level\":%d,\"start\":%zu,\"end\":%zu,"
+			       "\"sha256\":\"%s\",\"text\":", p->level, p->start,
+			       p->end, p->hash);
+			char *t = cw_strndup(text.ptr + p->start, p->end - p->start);
+			cw_cli_json_str(stdout, t);
+			free(t);
+			printf("}\n");
+		} else {
+			fwrite(text.ptr + p->start, 1, p->end - p->start, stdout);
+		}
+		rc = CW_EXIT_OK;
+		goto done;
+	}
+	if (cli->json) {
+		printf("{\"service\":");
+		cw_cli_json_str(stdout, doc.service);
+		printf(",\"type\":");
+		cw_cli_json_str(stdout, doc.type);
+		printf(",\"seq\":%lld,\"recorded_at\":\"%s\",\"stated_date\":",
+		       (long long)v.seq, v.recorded_at);
+		if (v.stated_date)
+			cw_cli_json_str(stdout, v.stated_date);
+		else
+			printf("null");
+		printf(",\"sha256\":\"%s\",\"provisions\":[", v.text_hash);
+		for (size_t i = 0; i < seg->n; i++) {
+			const struct cw_provision *p = &seg->items[i];
+			printf("%s{\"key\":", i ? "," : "");
+			cw_cli_json_str(stdout, p->key);
+			printf(",\"title\":");
+			cw_cli_json_str(stdout, p->title);
+			printf(",\"level\":%d,\"parent\":", p->level);
+			if (p->parent >= 0)
+				cw_cli_json_str(stdout, seg->items[p->parent].key);
+			else
+				printf("null");
+			printf(",\"start\":%zu,\"end\":%zu}", p->start, p->end);
+		}
+		printf("],\"text\":");
+		cw_cli_json_str(stdout, cw_buf_str(&text));
+		printf("}\n");
+	} else {
+		fwrite(cw_buf_str(&text), 1, text.len, stdout);
+	}
+	rc = CW_EXIT_OK;
+done:
+	cw_segment_free(seg);
+	cw_buf_release(&text);
+	cw_store_version_release(&v);
+	cw_store_doc_release(&doc);
+	cw_store_close(s);
+	free(ref);
+	return rc;
+}
+
+/* ---- stats ---- */
+
+/*
+ * The segmentation invariants of segment.h, checked on a stored version:
+ * top-level provisions tile the text, children nest inside their parent
+ * in order. Returns NULL or a description of the first violation.
+ */
+static const char *tiling_problem(const struct cw_segmentation *seg,
+				  size_t len)
+{
+	size_t pos = 0;
+
+	for (size_t i = 0; i < seg->n; i++) {
+		const struct cw_provision *p = &seg->items[i];
+
+		if (p->start >= p->end || p->end > len)
+			return "empty or out-of-range provision";
+		if (p->parent < 0) {
+			if (p->start != pos)
+				return "top-level provisions leave a gap or overlap";
+			pos = p->end;
+		} else {
+			const struct cw_provision *up = &seg->items[p->parent];
+			if (p->start < up->start || p->end > up->end)
+				return "a provision lies outside its parent";
+		}
+	}
+	if (pos != len && !(seg->n == 0 && len == 0))
+		return "top-level provisions do not reach the end of the text";
+	return NULL;
+}
+
+/* Every version of every document: text, provisions, tiling. */
+static int verify_versions(struct cw_store *s, size_t *checked,
+			   struct cw_err *err)
+{
+	struct cw_store_doc *docs = NULL;
+	size_t n = 0;
+	int rc = cw_store_list_documents(s, NULL, NULL, &docs, &n, err);
+
+	*checked = 0;
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct cw_store_version *vs = NULL;
+		size_t nv = 0;
+
+		rc = cw_store_list_versions(s, docs[i].id, &vs, &nv, err);
+		for (size_t k = 0; !rc && k < nv; k++) {
+			struct cw_buf text = CW_BUF_INIT;
+			struct cw_segmentation *seg = NULL;
+			char h[CW_SHA256_HEX];
+			const char *why = NULL;
+
+			rc = cw_store_load_text(s, vs[k].id, &text, err);
+			if (!rc)
+				rc = cw_store_load_provisions(s, vs[k].id, &seg, err);
+			if (!rc) {
+				cw_sha256_hex(cw_buf_str(&text), text.len, h);
+				if (strcmp(h, vs[k].text_hash))
+					why = "text does not match its hash";
+				else if ((int64_t)seg->n != vs[k].n_provisions)
+					why = "provision count mismatch";
+				else
+					why = tiling_problem(seg, text.len);
+			}
+			if (!rc && why)
+				rc = cw_err_set(err, CW_ESTORE,
+						"%s/%s version %lld: %s",
+						docs[i].service, docs[i].type,
+						(long long)vs[k].seq, why);
+			if (!rc)
+				(*checked)++;
+			cw_segment_free(seg);
+			cw_buf_release(&text);
+		}
+		cw_store_versions_free(vs, nv);
+	}
+	cw_store_docs_free(docs, n);
+	return rc;
+}
+
+int cw_cli_cmd_stats(struct cw_cli *cli, int argc, char **argv)
+{
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	struct cw_store_stats st;
+	bool check = argc > 1 && !strcmp(argv[1], "--check");
+	size_t verified = 0;
+	int rc;
+
+	rc = cw_cli_open_store(cli, &s, &err);
+	if (!rc)
+		rc = cw_store_stats(s, &st, &err);
+	if (!rc && check)
+		rc = cw_store_check(s, &err);
+	if (!rc && check)
+		rc = verify_versions(s, &verified, &err);
+	if (rc) {
+		cw_store_close(s);
+		return cw_cli_fail(&err);
+	}
+	if (cli->json) {
+		printf("{\"services\":%lld,\"documents\":%lld,\"snapshots\":%lld,"
+		       "\"versions\":%lld,\"attempts\":%lld,\"changes\":%lld,"
+		       "\"blobs\":%lld,\"raw_bytes\":%lld,\"stored_bytes\":%lld,"
+		       "\"file_bytes\":%lld",
+		       (long long)st.services, (long long)st.documents,
+		       (long long)st.snapshots, (long long)st.versions,
+		       (long long)st.attempts, (long long)st.changes,
+		       (long long)st.blobs, (long long)st.raw_bytes,
+		       (long long)st.stored_bytes, (long long)st.file_bytes);
+		if (check)
+			printf(",\"integrity\":\"ok\",\"verified_versions\":%zu",
+			       verified);
+		printf("}\n");
+	} else {
+		printf("services   %lld\ndocuments  %lld\nsnapshots  %lld\n"
+		       "versions   %lld\nattempts   %lld\nchanges    %lld\n"
+		       "blobs      %lld (%.1f MiB raw, %.2f MiB compressed)\n"
+		       "store file %.2f MiB\n",
+		       (long long)st.services, (long long)st.documents,
+		       (long long)st.snapshots, (long long)st.versions,
+		       (long long)st.attempts, (long long)st.changes,
+		       (long long)st.blobs, st.raw_bytes / 1048576.0,
+		       st.stored_bytes / 1048576.0, st.file_bytes / 1048576.0);
+		if (check)
+			printf("integrity  ok (%zu versions verified: text hash, "
+			       "provisions, tiling)\n", verified);
+	}
+	cw_store_close(s);
+	return CW_EXIT_OK;
+}

@@ -1,0 +1,366 @@
+/*
+ * pipeline: see pipeline.h.
+ */
+#include <jansson.h>
+
+#include "pipeline.h"
+
+int cw_pipeline_init(struct cw_pipeline *p, struct cw_store *store,
+		     const char *data_dir, struct cw_err *err)
+{
+	char *dir = cw_asprintf("%s/diff", data_dir);
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->store = store;
+	cw_pipeline_opts_init(&p->opts);
+	rc = cw_diff_rules_load(&p->rules, dir, err);
+	free(dir);
+	return rc;
+}
+
+void cw_pipeline_release(struct cw_pipeline *p)
+{
+	cw_diff_rules_free(p->rules);
+	p->rules = NULL;
+}
+
+void cw_pipeline_opts_init(struct cw_pipeline_opts *opts)
+{
+	struct cw_fetch_opts f = CW_FETCH_OPTS_INIT;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->fetch = f;
+	opts->use_browser = true;
+}
+
+/*
+ * The change as stored: the JSON of diff.h without the redline's quoted
+ * text, which is derived from the two versions' texts by its offsets
+ * (cw_pipeline_change_fill_text puts it back). On the corpus this halves
+ * what the changes cost in the store.
+ */
+static void change_json_compact(struct cw_buf *out, const struct cw_diff *d)
+{
+	json_t *j = cw_diff_to_json(d), *changes, *c, *r;
+	size_t i, k;
+	char *txt;
+
+	changes = json_object_get(j, "changes");
+	json_array_foreach(changes, i, c) {
+		json_array_foreach(json_object_get(c, "redline"), k, r)
+			json_object_del(r, "text");
+	}
+	txt = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (txt)
+		cw_buf_adds(out, txt);
+	free(txt);
+	json_decref(j);
+}
+
+int cw_pipeline_change_fill_text(void *change_json, const char *old_text,
+				 size_t old_len, const char *new_text,
+				 size_t new_len)
+{
+	json_t *changes = json_object_get(change_json, "changes"), *c, *r;
+	size_t i, k;
+
+	json_array_foreach(changes, i, c) {
+		json_array_foreach(json_object_get(c, "redline"), k, r) {
+			const char *op = json_string_value(json_object_get(r, "op"));
+			bool del = op && !strcmp(op, "del");
+			json_int_t a = json_integer_value(json_object_get(
+				r, del ? "old_start" : "new_start"));
+			json_int_t b = json_integer_value(json_object_get(
+				r, del ? "old_end" : "new_end"));
+			size_t len = del ? old_len : new_len;
+			const char *t = del ? old_text : new_text;
+
+			if (a < 0 || b < a || (size_t)b > len)
+				return CW_EINVAL;
+			json_object_set_new(r, "text",
+					    json_stringn(t + a, (size_t)(b - a)));
+		}
+	}
+	return CW_OK;
+}
+
+/*
+ * Diff the version just recorded (`vid`, text and provisions given) with
+ * the one before it and store the change, inside the caller's transaction.
+ */
+static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
+			 const char *text, size_t len,
+			 const struct cw_segmentation *seg,
+			 struct cw_pipeline_result *out, struct cw_err *err)
+{
+	struct cw_store *s = p->store;
+	struct cw_store_version prev;
+	struct cw_segmentation *pseg = NULL;
+	struct cw_buf ptext = CW_BUF_INIT, json = CW_BUF_INIT;
+	struct cw_diff *d = NULL;
+	enum cw_diff_materiality top = CW_DIFF_NONE;
+	size_t changed = 0;
+	int rc;
+
+	memset(&prev, 0, sizeof(prev));
+	rc = cw_store_get_version(s, doc_id, -1, &prev, err);
+	if (rc == CW_ENOTFOUND)
+		return CW_OK; /* the first version: nothing to compare */
+	if (rc)
+		return rc;
+	rc = cw_store_load_text(s, prev.id, &ptext, err);
+	if (!rc)
+		rc = cw_store_load_provisions(s, prev.id, &pseg, err);
+	if (rc)
+		goto done;
+	struct cw_diff_version a = { cw_buf_str(&ptext), ptext.len, pseg };
+	struct cw_diff_version b = { text, len, seg };
+	rc = cw_diff_compute(&d, &a, &b, p->rules, NULL, err);
+	if (rc)
+		goto done;
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->changes[i].kind == CW_DIFF_UNCHANGED)
+			continue;
+		changed++;
+		if (d->changes[i].materiality > top)
+			top = d->changes[i].materiality;
+	}
+	change_json_compact(&json, d);
+	struct cw_store_change_in c = {
+		.doc_id = doc_id,
+		.from_version = prev.id,
+		.to_version = vid,
+		.materiality = cw_diff_materiality_name(top ? top : CW_DIFF_COSMETIC),
+		.n_changes = (int64_t)changed,
+		.json = cw_buf_str(&json),
+	};
+	rc = cw_store_put_change(s, &c, &out->change_id, err);
+	snprintf(out->materiality, sizeof(out->materiality), "%s", c.materiality);
+	out->n_changes = changed;
+done:
+	cw_diff_free(d);
+	cw_segment_free(pseg);
+	cw_buf_release(&ptext);
+	cw_buf_release(&json);
+	cw_store_version_release(&prev);
+	return rc;
+}
+
+/*
+ * Segment `text`, read its stated date and record it as a version with
+ * its change, inside the caller's transaction.
+ */
+static int record_text_tx(struct cw_pipeline *p, int64_t doc_id,
+			  const char *text, size_t len, int64_t snapshot_id,
+			  const char *at, const char *origin,
+			  struct cw_pipeline_result *out, struct cw_err *err)
+{
+	struct cw_store *s = p->store;
+	struct cw_segmentation *seg = NULL;
+	struct cw_store_version v;
+	time_t stated;
+	size_t dat, dlen;
+	int64_t vid = 0;
+	int rc;
+
+	rc = cw_segment_text(&seg, text, len, NULL, err);
+	if (rc)
+		return rc;
+	out->stated_date[0] = '\0';
+	if (cw_segment_stated_date(&stated, &dat, &dlen, text, len) == CW_OK) {
+		char iso[CW_TIME_ISO];
+		cw_time_iso(stated, iso);
+		memcpy(out->stated_date, iso, 10);
+		out->stated_date[10] = '\0';
+	}
+	struct cw_store_version_in in = {
+		.text = text,
+		.len = len,
+		.seg = seg,
+		.snapshot_id = snapshot_id,
+		.recorded_at = at,
+		.stated_date = out->stated_date[0] ? out->stated_date : NULL,
+		.origin = origin,
+	};
+	rc = cw_store_record_version(s, doc_id, &in, &vid, err);
+	out->n_provisions = seg->n;
+	out->text_len = len;
+	if (rc == CW_EUNCHANGED) {
+		out->outcome = CW_STORE_UNCHANGED;
+		rc = CW_OK;
+	} else if (rc == CW_OK) {
+		out->outcome = CW_STORE_NEW_VERSION;
+		rc = record_change(p, doc_id, vid, text, len, seg, out, err);
+	}
+	cw_segment_free(seg);
+	if (rc)
+		return rc;
+	out->version_id = vid;
+	if (vid && cw_store_get_version(s, doc_id, 0, &v, NULL) == CW_OK) {
+		out->version_seq = v.seq;
+		cw_store_version_release(&v);
+	}
+	return CW_OK;
+}
+
+int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
+			    const char *text, size_t len, const char *at,
+			    const char *origin, struct cw_pipeline_result *out,
+			    struct cw_err *err)
+{
+	struct cw_store *s = p->store;
+	struct cw_buf norm = CW_BUF_INIT;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = cw_extract_normalize(&norm, text, len, err);
+	if (rc)
+		goto done;
+	rc = cw_store_begin(s, err);
+	if (rc)
+		goto done;
+	rc = record_text_tx(p, doc_id, cw_buf_str(&norm), norm.len, 0, at,
+			    origin, out, err);
+	if (rc) {
+		cw_store_rollback(s);
+		goto done;
+	}
+	rc = cw_store_commit(s, err);
+done:
+	cw_buf_release(&norm);
+	return rc;
+}
+
+int cw_pipeline_record_pages(struct cw_pipeline *p, int64_t doc_id,
+			     const struct cw_decl_doc *decl,
+			     const struct cw_extract_input *pages, size_t n,
+			     const char *at, const char *origin,
+			     struct cw_pipeline_result *out,
+			     struct cw_strv *warnings, struct cw_err *err)
+{
+	struct cw_store *s = p->store;
+	struct cw_store_page *sp = cw_calloc(n ? n : 1, sizeof(*sp));
+	struct cw_buf text = CW_BUF_INIT;
+	struct cw_err xerr = CW_ERR_INIT;
+	int64_t bytes = 0;
+	int rc, xrc;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		sp[i].data = pages[i].data;
+		sp[i].len = pages[i].len;
+		sp[i].url = pages[i].url;
+		sp[i].content_type = pages[i].content_type;
+		sp[i].charset = pages[i].charset;
+		bytes += (int64_t)pages[i].len;
+	}
+	rc = cw_store_begin(s, err);
+	if (rc)
+		goto done;
+	rc = cw_store_add_snapshot(s, doc_id, sp, n, at, &out->snapshot_id,
+				   &out->new_snapshot, err);
+	if (rc)
+		goto rollback;
+
+	xrc = cw_extract_document(&text, pages, n, decl, warnings, NULL, &xerr);
+	if (xrc == CW_OK) {
+		rc = record_text_tx(p, doc_id, cw_buf_str(&text), text.len,
+				    out->snapshot_id, at, origin, out, err);
+		if (rc)
+			goto rollback;
+	} else {
+		/* the raw bytes stay archived; no version, an attempt says why */
+		out->outcome = CW_STORE_EXTRACT_FAILED;
+	}
+	struct cw_store_attempt a = {
+		.doc_id = doc_id,
+		.at = at,
+		.url = n ? pages[0].url : NULL,
+		.status = 0,
+		.bytes = bytes,
+		.outcome = out->outcome,
+		.error = xrc ? xerr.msg : NULL,
+		.snapshot_id = out->snapshot_id,
+	};
+	rc = cw_store_add_attempt(s, &a, err);
+	if (rc)
+		goto rollback;
+	rc = cw_store_commit(s, err);
+	if (!rc && xrc) {
+		*err = xerr;
+		rc = xrc;
+	}
+	goto done;
+rollback:
+	cw_store_rollback(s);
+done:
+	cw_buf_release(&text);
+	free(sp);
+	return rc;
+}
+
+static void record_failure(struct cw_store *s, int64_t doc_id, const char *at,
+			   const char *url, long status, const char *msg,
+			   double secs)
+{
+	struct cw_store_attempt a = {
+		.doc_id = doc_id, .at = at, .url = url, .status = status,
+		.outcome = CW_STORE_FAILED, .error = msg, .seconds = secs,
+	};
+	cw_store_add_attempt(s, &a, NULL);
+}
+
+int cw_pipeline_fetch_document(struct cw_pipeline *p,
+			       const struct cw_store_doc *doc,
+			       const struct cw_decl_doc *decl,
+			       struct cw_pipeline_result *out,
+			       struct cw_strv *warnings, struct cw_err *err)
+{
+	struct cw_store *s = p->store;
+	const struct cw_pipeline_opts *opts = &p->opts;
+	struct cw_fetch_result *res;
+	struct cw_extract_input *in;
+	char at[CW_TIME_ISO];
+	double secs = 0;
+	int rc = CW_OK;
+	size_t n = decl->n_sources, done = 0;
+
+	memset(out, 0, sizeof(*out));
+	cw_time_now_iso(at);
+	res = cw_calloc(n ? n : 1, sizeof(*res));
+	in = cw_calloc(n ? n : 1, sizeof(*in));
+	for (size_t i = 0; i < n; i++) {
+		const struct cw_decl_source *src = &decl->sources[i];
+
+		cw_fetch_result_init(&res[i]);
+		done = i + 1;
+		if (src->execute_client_scripts == 1 && opts->use_browser) {
+			struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
+			rc = cw_fetch_browser(&res[i], src->fetch, &bo, err);
+		} else {
+			rc = cw_fetch_url(&res[i], src->fetch, &opts->fetch, err);
+		}
+		secs += res[i].seconds;
+		if (rc) {
+			record_failure(s, doc->id, at, src->fetch, res[i].status,
+				       err ? err->msg : cw_rc_name(rc), secs);
+			out->outcome = CW_STORE_FAILED;
+			goto done;
+		}
+		in[i].data = cw_buf_str(&res[i].body);
+		in[i].len = res[i].body.len;
+		in[i].url = res[i].final_url ? res[i].final_url : src->fetch;
+		in[i].name = src->fetch;
+		in[i].content_type = res[i].content_type;
+		in[i].charset = res[i].charset;
+	}
+	rc = cw_pipeline_record_pages(p, doc->id, decl, in, n, at, "fetch", out,
+				      warnings, err);
+done:
+	for (size_t i = 0; i < done; i++)
+		cw_fetch_result_release(&res[i]);
+	free(res);
+	free(in);
+	return rc;
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Bad input: a clear error or a bounded, correct result; never a crash or a
+# partial version.
+. "$(dirname "$0")/lib.sh"
+
+expect_exit 0 "init" cw init
+: >"$WORK/empty.html"
+expect_exit 4 "an empty file is an extraction failure" cw ingest "Bad/Empty" "$WORK/empty.html"
+head -c 65536 /dev/urandom >"$WORK/random.bin"
+"$CLAUSEWATCH" --db "$DB" ingest "Bad/Binary" "$WORK/random.bin" >/dev/null 2>"$WORK/err"
+rc=$?
+check "binary input ends with 0 or 4, not a crash (exit $rc)" test "$rc" -eq 0 -o "$rc" -eq 4
+printf '<html><body><p>caf\xe9 \xff\xfe ok \xc3\x28</p></body></html>' >"$WORK/bad-utf8.html"
+expect_exit 0 "invalid UTF-8 is repaired" cw ingest "Bad/Utf8" "$WORK/bad-utf8.html"
+cw show "Bad/Utf8" >"$WORK/utf8.txt"
+check "the stored text is valid UTF-8" iconv -f UTF-8 -t UTF-8 "$WORK/utf8.txt" -o /dev/null
+awk 'BEGIN { printf "<html><body>"; for (i = 0; i < 100000; i++) printf "<div>"; printf "deep text"; for (i = 0; i < 100000; i++) printf "</div>"; print "</body></html>" }' >"$WORK/deep.html"
+"$CLAUSEWATCH" --db "$DB" ingest "Bad/Deep" "$WORK/deep.html" >/dev/null 2>"$WORK/err"
+rc=$?
+check "100,000 nested elements end cleanly (exit $rc)" test "$rc" -eq 0 -o "$rc" -eq 1 -o "$rc" -eq 4
+# 200 MB page: over the input cap, refused before anything is stored
+{ printf '<html><body><p>'; head -c 209715200 /dev/zero | tr '\0' 'a'; printf '</p></body></html>'; } >"$WORK/huge.html"
+expect_exit 1 "a 200 MB page is refused" cw ingest "Bad/Huge" "$WORK/huge.html"
+check "the error names the file and the limit" grep -q "huge.html.*limit" "$WORK/err"
+rm -f "$WORK/huge.html"
+cw --json history "Bad/Huge" >"$WORK/h.json" 2>/dev/null
+check "no version of the huge page" test ! -s "$WORK/h.json" -o -n "$(grep -o '"versions":\[\]' "$WORK/h.json")"
+printf '{"name": "X", "terms": {' >"$WORK/X.json"
+expect_exit 1 "truncated JSON is an error" cw declare "$WORK/X.json"
+check "with line and column" grep -Eq ":[0-9]+:[0-9]+" "$WORK/err"
+expect_exit 3 "a missing file is not found" cw ingest "Bad/Missing" "$WORK/nope.html"
+check "naming the file" grep -q "nope.html" "$WORK/err"
+expect_exit 2 "an unknown command is a usage error" "$CLAUSEWATCH" no-such-command
+expect_exit 0 "the store is consistent after all of it" cw stats --check
+finish
