@@ -152,18 +152,18 @@ static const struct {
 			     "exceed\\s+the\\s+(?:greater|lesser))",
 			     CI },
 	[RX_CAP_AMOUNT] = { "(?:(US|U\\.S\\.)?\\s?(\\$)|\\b(USD|EUR|GBP)\\s?|"
-			    "(\xe2\x82\xac)|(\xc2\xa3))\\s?(\\d[\\d,]*(?:\\.\\d{1,2})?)",
+			    "(\xe2\x82\xac)|(\xc2\xa3))\\s?(\\d{1,3}(?:[,.]\\d{3})+(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?)",
 			    CI },
-	[RX_CAP_AMOUNT_WORD] = { "\\b(\\d[\\d,]*(?:\\.\\d{1,2})?)\\s*(?:US\\s+|U\\.S\\.\\s+)?"
+	[RX_CAP_AMOUNT_WORD] = { "\\b(\\d{1,3}(?:[,.]\\d{3})+(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?)\\s*(?:US\\s+|U\\.S\\.\\s+)?"
 				 "(dollars|euros?|pounds)\\b",
 				 CI },
 	[RX_CAP_MONTHS] = { "\\b(?:amounts?|fees?|sums?|total)\\b[^.;]{0,80}?"
 			    "\\b(?:paid|payable|pay|spent|charged)\\b[^.;]{0,100}?"
 			    "\\b(?:in|during|for|over|within)\\s+the\\s+"
 			    "(?:preceding\\s+|previous\\s+|prior\\s+|last\\s+|past\\s+)?" NUM
-			    PAREN "[\\s-]+months?",
+			    PAREN "[\\s-]+(?:calendar\\s+|consecutive\\s+)?months?",
 			    CI },
-	[RX_CAP_MONTHS2] = { "\\b" NUM PAREN "[\\s-]+months?\\s+"
+	[RX_CAP_MONTHS2] = { "\\b" NUM PAREN "[\\s-]+(?:calendar\\s+|consecutive\\s+)?months?\\s+"
 			     "(?:preceding|prior\\s+to|before|immediately)",
 			     CI },
 	[RX_ARB_RULES] = { "(?i:\\b(?:under|pursuant\\s+to|in\\s+accordance\\s+with|"
@@ -533,15 +533,35 @@ static const char *currency_of(const struct m8 *m, const char *t)
 	return "USD";
 }
 
+/*
+ * "75,000", "10.000" (thousands), "100.00", "0,50" (decimals): the last
+ * separator is a decimal point when one or two digits follow it, else all
+ * separators group thousands.
+ */
 static double parse_amount(const char *s, size_t n)
 {
 	char buf[48];
-	size_t k = 0;
-	for (size_t i = 0; i < n && k + 1 < sizeof(buf); i++)
-		if (s[i] != ',')
+	size_t k = 0, last = (size_t)-1;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == ',' || s[i] == '.')
+			last = i;
+	for (size_t i = 0; i < n && k + 1 < sizeof(buf); i++) {
+		if (s[i] != ',' && s[i] != '.')
 			buf[k++] = s[i];
+		else if (i == last && n - i - 1 <= 2)
+			buf[k++] = '.';
+	}
 	buf[k] = 0;
 	return strtod(buf, NULL);
+}
+
+/* "USD 100" or "USD 0.01" */
+static char *money(const char *cur, double amount)
+{
+	if (amount == floor(amount))
+		return cw_asprintf("%s %.0f", cur, amount);
+	return cw_asprintf("%s %.2f", cur, amount);
 }
 
 static void x_liability_cap(struct ctx *c)
@@ -585,13 +605,17 @@ static void x_liability_cap(struct ctx *c)
 			  memmem(c->t + t.so[0], wend - t.so[0], "GREATER", 7);
 		lesser = memmem(c->t + t.so[0], wend - t.so[0], "lesser", 6) ||
 			 memmem(c->t + t.so[0], wend - t.so[0], "LESSER", 6);
-		if (!isnan(amount) && !isnan(months))
-			value = cw_asprintf("%s of %s %.0f or fees paid in the "
-					    "%.0f months",
-					    lesser ? "lesser" : "greater", cur,
-					    amount, months);
-		else if (!isnan(amount))
-			value = cw_asprintf("%s %.2f", cur, amount);
+		if (!isnan(amount) && !isnan(months)) {
+			char *m = money(cur, amount);
+			value = cw_asprintf("%s%s or fees paid in the %.0f "
+					    "months",
+					    lesser    ? "lesser of "
+					    : greater ? "greater of "
+						      : "",
+					    m, months);
+			free(m);
+		} else if (!isnan(amount))
+			value = money(cur, amount);
 		else
 			value = cw_asprintf("fees paid in the %.0f months",
 					    months);
