@@ -105,6 +105,10 @@ struct cw_classify_model;
  */
 int cw_classify_model_load(struct cw_classify_model **out, const char *path,
 			   struct cw_err *err);
+/* Load `data_dir`/CW_CLASSIFY_MODEL_FILE (data_dir: $CW_DATA_DIR or the
+ * CLI's data directory); same returns as cw_classify_model_load(). */
+int cw_classify_model_load_dir(struct cw_classify_model **out,
+			       const char *data_dir, struct cw_err *err);
 /* The same from bytes in memory (copied); `name` is used in errors. */
 int cw_classify_model_load_mem(struct cw_classify_model **out,
 			       const void *data, size_t len, const char *name,

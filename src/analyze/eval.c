@@ -49,6 +49,7 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 	int rc = CW_OK;
 	/* developer aid: list the errors on stderr */
 	bool dump = getenv("CW_CLASSIFY_EVAL_DUMP") != NULL;
+	bool dump_all = dump && !strcmp(getenv("CW_CLASSIFY_EVAL_DUMP"), "all");
 
 	memset(out, 0, sizeof(*out));
 	if (opts)
@@ -119,9 +120,10 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 				bool gold = l->s[i].level[c] >= 2;
 				bool pred = r.cat[c].unfair;
 
-				if (dump && gold != pred)
+				if (dump && (gold != pred || dump_all))
 					fprintf(stderr, "%s\t%s\t%.2f\t%s\t%s\n",
-						pred ? "FP" : "FN",
+						gold == pred ? (gold ? "TP" : "TN")
+						: pred ? "FP" : "FN",
 						cw_classify_cat_code(c),
 						r.cat[c].p_unfair,
 						l->docs.v[l->s[i].doc],

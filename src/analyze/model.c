@@ -114,7 +114,7 @@ void cls_model_index(struct cw_classify_model *m)
 
 void cls_model_release(struct cw_classify_model *m)
 {
-	for (size_t h = 0; h < m->nheads; h++)
+	for (size_t h = 0; m->heads && h < m->nheads; h++)
 		free(m->heads[h].w);
 	free(m->heads);
 	free(m->bucket);
@@ -258,13 +258,16 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 					name, c);
 			goto fail;
 		}
-	m->nheads = get_u32(&r);
-	if (m->nheads > MAX_HEADS) {
-		rc = cw_err_set(err, CW_EPARSE, "'%s': %zu heads, at most %u",
-				name, m->nheads, MAX_HEADS);
+	v = get_u32(&r);
+	if (v > MAX_HEADS) {
+		rc = cw_err_set(err, CW_EPARSE, "'%s': %u heads, at most %u",
+				name, v, MAX_HEADS);
 		goto fail;
 	}
-	m->heads = cw_calloc(m->nheads + 1, sizeof(*m->heads));
+	/* heads first, then their count: a failure below frees only what
+	   exists */
+	m->heads = cw_calloc(v + 1u, sizeof(*m->heads));
+	m->nheads = v;
 	for (size_t h = 0; h < m->nheads; h++) {
 		struct cls_head *hd = &m->heads[h];
 		uint32_t cat = get_u32(&r), kind = get_u32(&r);
@@ -322,6 +325,16 @@ int cw_classify_model_load(struct cw_classify_model **out, const char *path,
 	if (rc == CW_OK)
 		rc = cw_classify_model_load_mem(out, b.ptr, b.len, path, err);
 	cw_buf_release(&b);
+	return rc;
+}
+
+int cw_classify_model_load_dir(struct cw_classify_model **out,
+			       const char *data_dir, struct cw_err *err)
+{
+	char *path = cw_asprintf("%s/%s", data_dir, CW_CLASSIFY_MODEL_FILE);
+	int rc = cw_classify_model_load(out, path, err);
+
+	free(path);
 	return rc;
 }
 

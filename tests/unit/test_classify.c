@@ -209,6 +209,27 @@ static void test_classify__bad_rules_named(void **state)
 	cw_buf_release(&out);
 }
 
+static uint32_t get_u32le(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	return (uint32_t)u[0] | (uint32_t)u[1] << 8 | (uint32_t)u[2] << 16 |
+	       (uint32_t)u[3] << 24;
+}
+
+/* Overwrite a little-endian u32 of a model and fix its checksum, so the
+ * loader's structural checks (not the checksum) must catch the damage. */
+static void poke_u32(struct cw_buf *m, size_t off, uint32_t v)
+{
+	unsigned char *u = (unsigned char *)m->ptr + off;
+
+	u[0] = (unsigned char)v;
+	u[1] = (unsigned char)(v >> 8);
+	u[2] = (unsigned char)(v >> 16);
+	u[3] = (unsigned char)(v >> 24);
+	cw_sha256(m->ptr, m->len - 32, (unsigned char *)m->ptr + m->len - 32);
+}
+
 static void test_classify__train_is_deterministic(void **state)
 {
 	struct cw_classify_labels *l = need_labels();
@@ -244,6 +265,38 @@ static void test_classify__train_is_deterministic(void **state)
 						    &err), CW_EPARSE);
 	assert_int_equal(cw_classify_model_load_mem(&m, "x", 1, "mem", &err),
 			 CW_EPARSE);
+	/* counts that lie, under a valid checksum (layout in model.c) */
+	{
+		struct cw_buf c = CW_BUF_INIT;
+		size_t rl = get_u32le(b.ptr + 32), off_nfeat = 36 + rl;
+		size_t nfeat = get_u32le(b.ptr + off_nfeat);
+		size_t off_heads = off_nfeat + 4 + nfeat * 8 + CW_CLASSIFY_NCAT;
+		const struct {
+			size_t off;
+			uint32_t v;
+			const char *msg;
+		} lies[] = {
+			{ off_nfeat, 0xffffffffu, "bad feature count" },
+			{ off_nfeat, (uint32_t)nfeat + 1, "" },
+			{ 32, 0x7fffffffu, "rules past the end" },
+			{ off_heads, 1000, "1000 heads" },
+			{ off_heads, 3, "trailing bytes" },
+			{ off_heads + 4, 99, "bad category" },
+		};
+
+		for (size_t i = 0; i < sizeof(lies) / sizeof(lies[0]); i++) {
+			cw_buf_clear(&c);
+			cw_buf_add(&c, b.ptr, b.len);
+			poke_u32(&c, lies[i].off, lies[i].v);
+			assert_int_equal(cw_classify_model_load_mem(&m, c.ptr, c.len,
+								    "mem", &err),
+					 CW_EPARSE);
+			assert_null(m);
+			if (!strstr(err.msg, lies[i].msg))
+				fail_msg("lie %zu: %s", i, err.msg);
+		}
+		cw_buf_release(&c);
+	}
 	/* a different seed gives a different model */
 	o.seed++;
 	cw_buf_clear(&a);
@@ -297,7 +350,9 @@ static struct cw_classify_model *need_model(void)
 		free(p);
 		return NULL;
 	}
-	if (cw_classify_model_load(&m, p, &err))
+	free(p);
+	p = data_path("");
+	if (cw_classify_model_load_dir(&m, p, &err))
 		fail_msg("%s", err.msg);
 	free(p);
 	return m;
