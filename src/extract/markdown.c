@@ -955,6 +955,9 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 			snprintf(prefix, sizeof(prefix), "*   ");
 		}
 		size_t pl = strlen(prefix);
+		/* "paragraph" content (ending in a newline) keeps one, even
+		 * when it is nothing but newlines */
+		bool ends_nl = n && c[n - 1] == '\n';
 		while (n && c[0] == '\n') {
 			c++;
 			n--;
@@ -968,14 +971,11 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 			if (c[k] == '\n')
 				put(m, r, "                                ", pl);
 		}
-		bool ends_nl = tn > 0;
 		if (ends_nl) {
 			putc_(m, r, '\n');
 			put(m, r, "                                ", pl);
 		}
-		/* turndown tests the content after indenting: a trailing newline
-		 * became "\n" + indent, so only an empty indent keeps it */
-		if (e->next && !(ends_nl && pl == 0))
+		if (e->next)
 			putc_(m, r, '\n');
 		return;
 	}
