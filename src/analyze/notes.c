@@ -238,20 +238,73 @@ static bool bounded_near(pcre2_code *rx, const char *doc, size_t len,
 	return true;
 }
 
-static void resolve(struct cw_note *n, const struct cw_tax_vague *v,
-		    const char *doc, size_t len, size_t pstart, size_t pend,
-		    const struct cw_segmentation *seg)
+/* Per-document memo of what resolves each vague term (see notes.h). */
+#define UNKNOWN ((size_t)-2)
+#define NONE ((size_t)-1)
+
+struct cw_notes_doc {
+	const struct cw_taxonomy *tax;
+	const char *doc;
+	size_t len;
+	const struct cw_segmentation *seg;
+	size_t *def;       /* per lexicon entry: definition offset, NONE, or
+			      UNKNOWN until first asked */
+	size_t *bound;     /* per entry: offset of the first period or notice
+			      bounding any occurrence, NONE or UNKNOWN */
+};
+
+int cw_notes_doc_new(struct cw_notes_doc **out, const struct cw_taxonomy *tax,
+		     const char *doc, size_t len,
+		     const struct cw_segmentation *seg, struct cw_err *err)
 {
+	struct cw_notes_doc *d;
+	size_t nv = cw_taxonomy_vague_count(tax);
+
+	*out = NULL;
+	if (len > CW_NOTES_DOC_MAX)
+		return cw_err_set(err, CW_ETOOBIG,
+				  "notes: document of %zu bytes is over the %u "
+				  "byte cap",
+				  len, CW_NOTES_DOC_MAX);
+	if (!doc && len)
+		return cw_err_set(err, CW_EINVAL, "notes: no document text");
+	d = cw_calloc(1, sizeof(*d));
+	d->tax = tax;
+	d->doc = doc ? doc : "";
+	d->len = len;
+	d->seg = seg;
+	d->def = cw_calloc(nv + 1, sizeof(*d->def));
+	d->bound = cw_calloc(nv + 1, sizeof(*d->bound));
+	for (size_t i = 0; i < nv; i++)
+		d->def[i] = d->bound[i] = UNKNOWN;
+	*out = d;
+	return CW_OK;
+}
+
+void cw_notes_doc_free(struct cw_notes_doc *d)
+{
+	if (!d)
+		return;
+	free(d->def);
+	free(d->bound);
+	free(d);
+}
+
+static void resolve(struct cw_note *n, size_t vi, struct cw_notes_doc *d,
+		    size_t pstart, size_t pend)
+{
+	const struct cw_tax_vague *v = cw_taxonomy_vague_at(d->tax, vi);
 	size_t at, i, e;
 	pcre2_code *rx = NULL;
 
 	if (!v->bound)
 		return;
-	at = find_definition(doc, len, v->term);
-	if (at != (size_t)-1) {
+	if (d->def[vi] == UNKNOWN)
+		d->def[vi] = find_definition(d->doc, d->len, v->term);
+	if (d->def[vi] != NONE) {
 		n->resolved = true;
-		n->where_at = at;
-		n->where = describe(seg, "defined", at, pstart, pend);
+		n->where_at = d->def[vi];
+		n->where = describe(d->seg, "defined", d->def[vi], pstart, pend);
 		return;
 	}
 	if (!strcmp(v->bound, "notice"))
@@ -260,22 +313,29 @@ static void resolve(struct cw_note *n, const struct cw_tax_vague *v,
 		rx = period_rx;
 	if (!rx)
 		return;
-	/* this occurrence first, then every other one in the document */
-	if (bounded_near(rx, doc, len, n->start, n->end, &at)) {
+	/* this occurrence first, then the first bounded one anywhere */
+	if (bounded_near(rx, d->doc, d->len, n->start, n->end, &at)) {
 		n->resolved = true;
 		n->where_at = at;
-		n->where = describe(seg, "bounded", at, pstart, pend);
+		n->where = describe(d->seg, "bounded", at, pstart, pend);
 		return;
 	}
-	i = 0;
-	while ((i = find_term(doc, i, len, v->term, &e)) != (size_t)-1) {
-		if (i != n->start && bounded_near(rx, doc, len, i, e, &at)) {
-			n->resolved = true;
-			n->where_at = at;
-			n->where = describe(seg, "bounded", at, pstart, pend);
-			return;
+	if (d->bound[vi] == UNKNOWN) {
+		d->bound[vi] = NONE;
+		i = 0;
+		while ((i = find_term(d->doc, i, d->len, v->term, &e)) != NONE) {
+			if (bounded_near(rx, d->doc, d->len, i, e, &at)) {
+				d->bound[vi] = at;
+				break;
+			}
+			i = e;
 		}
-		i = e;
+	}
+	if (d->bound[vi] != NONE) {
+		n->resolved = true;
+		n->where_at = d->bound[vi];
+		n->where = describe(d->seg, "bounded", d->bound[vi], pstart,
+				    pend);
 	}
 }
 
@@ -431,18 +491,31 @@ int cw_notes_find(struct cw_notes *out, const struct cw_taxonomy *tax,
 		  const char *const *tracked, size_t ntracked,
 		  struct cw_err *err)
 {
+	struct cw_notes_doc *d;
+	int rc = cw_notes_doc_new(&d, tax, doc, doclen, seg, err);
+
+	if (rc)
+		return rc;
+	rc = cw_notes_find_in(out, d, pstart, pend, tracked, ntracked, err);
+	cw_notes_doc_free(d);
+	return rc;
+}
+
+int cw_notes_find_in(struct cw_notes *out, struct cw_notes_doc *d,
+		     size_t pstart, size_t pend, const char *const *tracked,
+		     size_t ntracked, struct cw_err *err)
+{
+	const struct cw_taxonomy *tax = d->tax;
+	const char *doc = d->doc;
+	size_t doclen = d->len;
 	size_t nv = cw_taxonomy_vague_count(tax);
 	size_t *order = NULL, first = out->n, at;
 	struct {
 		size_t s, e;
 	} *taken = NULL;
 	size_t ntaken = 0, count = 0;
+	struct cw_buf lower = CW_BUF_INIT;
 
-	if (doclen > CW_NOTES_DOC_MAX)
-		return cw_err_set(err, CW_ETOOBIG,
-				  "notes: document of %zu bytes is over the %u "
-				  "byte cap",
-				  doclen, CW_NOTES_DOC_MAX);
 	if (pstart > pend || pend > doclen)
 		return cw_err_set(err, CW_EINVAL,
 				  "notes: provision [%zu, %zu) is outside the "
@@ -487,25 +560,28 @@ int cw_notes_find(struct cw_notes *out, const struct cw_taxonomy *tax,
 		n->text = v->note;
 		n->start = i;
 		n->end = e;
-		resolve(n, v, doc, doclen, pstart, pend, seg);
+		resolve(n, order[k], d, pstart, pend);
 		taken[ntaken].s = i;
 		taken[ntaken].e = e;
 		ntaken++;
 		count++;
 	}
 
-	for (size_t d = 0; d < cw_taxonomy_docref_count(tax) && count < CW_NOTES_MAX;
-	     d++) {
-		const struct cw_tax_docref *r = cw_taxonomy_docref_at(tax, d);
+	cw_taxonomy_lower(&lower, doc + pstart, pend - pstart);
+	for (size_t k = 0; k < cw_taxonomy_docref_count(tax) && count < CW_NOTES_MAX;
+	     k++) {
+		const struct cw_tax_docref *r = cw_taxonomy_docref_at(tax, k);
 		bool is_tracked = false;
 		size_t s, e;
 
 		for (size_t t = 0; t < ntracked && !is_tracked; t++)
 			is_tracked = tracked[t] &&
 				     !strcasecmp(tracked[t], r->type);
-		if (is_tracked ||
-		    !cw_taxonomy_match(r->compiled, doc, pend, pstart, &s, &e))
+		if (is_tracked || !cw_taxonomy_match(r->compiled, lower.ptr,
+						     pend - pstart, 0, &s, &e))
 			continue;
+		s += pstart;
+		e += pstart;
 		struct cw_note *n = push(out);
 		n->kind = CW_NOTE_UNTRACKED;
 		n->text = cw_taxonomy_untracked_note(tax);
@@ -529,5 +605,6 @@ int cw_notes_find(struct cw_notes *out, const struct cw_taxonomy *tax,
 		      cmp_note);
 	free(order);
 	free(taken);
+	cw_buf_release(&lower);
 	return CW_OK;
 }

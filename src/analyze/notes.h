@@ -81,4 +81,24 @@ int cw_notes_find(struct cw_notes *out, const struct cw_taxonomy *tax,
 		  const char *const *tracked, size_t ntracked,
 		  struct cw_err *err);
 
+/*
+ * The same for many provisions of one document: a cw_notes_doc remembers,
+ * per lexicon term, where the document defines or bounds it, so the whole
+ * document is searched once per term rather than once per provision
+ * (on the corpus this halved the time notes take). The document text,
+ * taxonomy and segmentation are borrowed and must outlive it. Not
+ * thread-safe: one cw_notes_doc per thread.
+ *
+ * cw_notes_doc_new: out [out]; Returns CW_OK, CW_EINVAL or CW_ETOOBIG.
+ * cw_notes_find_in: as cw_notes_find for doc[pstart, pend).
+ */
+struct cw_notes_doc;
+int cw_notes_doc_new(struct cw_notes_doc **out, const struct cw_taxonomy *tax,
+		     const char *doc, size_t len,
+		     const struct cw_segmentation *seg, struct cw_err *err);
+void cw_notes_doc_free(struct cw_notes_doc *d); /* NULL is a no-op */
+int cw_notes_find_in(struct cw_notes *out, struct cw_notes_doc *d,
+		     size_t pstart, size_t pend, const char *const *tracked,
+		     size_t ntracked, struct cw_err *err);
+
 #endif

@@ -231,12 +231,18 @@ size_t cw_taxonomy_truncation_min_tail(const struct cw_taxonomy *tax);
 
 /*
  * Find the first match of a compiled pattern (a `compiled` member above)
- * in text[from, len). Returns true and sets *start and *end on a match; false
- * on no match or when the match limit is hit (a hostile pattern or text
- * cannot hang us).
+ * in text[from, len). Patterns are lower case (the loader rejects others)
+ * and are not caseless: pass text lower-cased by cw_taxonomy_lower().
+ * Returns true and sets *start and *end on a match; false on no match or
+ * when the match limit is hit (a hostile pattern or text cannot hang us).
  */
 bool cw_taxonomy_match(const void *compiled, const char *text, size_t len,
 		       size_t from, size_t *start, size_t *end);
+/*
+ * ASCII-lower-case text[0..len) into `out` (cleared first); bytes of 0x80
+ * and above are kept, so UTF-8 stays valid and offsets are unchanged.
+ */
+void cw_taxonomy_lower(struct cw_buf *out, const char *text, size_t len);
 
 /* ---- detection ---- */
 

@@ -667,6 +667,35 @@ static void test_analyze__stability_notes(void **state)
 	assert_false(privacy); /* tracked: no note */
 	cw_notes_release(&n);
 
+	/* the per-document memo gives the same notes as the one-shot call */
+	{
+		struct cw_notes_doc *nd;
+		assert_int_equal(cw_notes_doc_new(&nd, tax, d.text.ptr,
+						  d.text.len, d.seg, NULL),
+				 CW_OK);
+		for (size_t i = 0; i < d.seg->n; i++) {
+			const struct cw_provision *q = &d.seg->items[i];
+			struct cw_notes a = CW_NOTES_INIT, b = CW_NOTES_INIT;
+			assert_int_equal(cw_notes_find_in(&a, nd, q->start, q->end,
+							  tracked, 2, NULL),
+					 CW_OK);
+			assert_int_equal(cw_notes_find(&b, tax, d.text.ptr,
+						       d.text.len, q->start,
+						       q->end, d.seg, tracked,
+						       2, NULL),
+					 CW_OK);
+			assert_int_equal(a.n, b.n);
+			for (size_t k = 0; k < a.n; k++) {
+				assert_int_equal(a.items[k].start, b.items[k].start);
+				assert_int_equal(a.items[k].resolved,
+						 b.items[k].resolved);
+			}
+			cw_notes_release(&a);
+			cw_notes_release(&b);
+		}
+		cw_notes_doc_free(nd);
+	}
+
 	p = prov(&d, "12.b");
 	assert_int_equal(cw_notes_find(&n, tax, d.text.ptr, d.text.len,
 				       p->start, p->end, d.seg, tracked, 2,
