@@ -4,12 +4,14 @@
  * is what a browser DOM (and so Open Terms Archive's jsdom) produces for
  * `a.href`. Covered: special schemes (http, https, ws, wss, ftp, file)
  * with their authority, default ports, backslashes and dot segments;
- * other schemes keep an opaque path. Not covered: IDNA of non-ASCII host
- * names (kept as given, lower-cased) and IPv6 canonicalisation.
+ * other schemes keep an opaque path; non-ASCII host names become
+ * Punycode (RFC 3492) after NFKC case folding, the core of UTS #46. Not
+ * covered: IPv4 number forms and IPv6 canonicalisation.
  */
 #include "extract_int.h"
 
 #include <ctype.h>
+#include <utf8proc.h>
 
 /* Longest URL we resolve; longer references are left as they are. */
 #define MAX_URL 16384
@@ -98,6 +100,123 @@ static void add_encoded(struct cw_buf *b, const char *s, size_t n, enum pset set
 	}
 }
 
+/* ---- IDNA: Punycode (RFC 3492, section 6.3) ---- */
+
+static char pc_digit(uint32_t d)
+{
+	return (char)(d < 26 ? 'a' + d : '0' + d - 26);
+}
+
+static uint32_t pc_adapt(uint32_t delta, uint32_t points, bool first)
+{
+	delta = first ? delta / 700 : delta / 2;
+	delta += delta / points;
+	uint32_t k = 0;
+	while (delta > ((36 - 1) * 26) / 2) {
+		delta /= 36 - 1;
+		k += 36;
+	}
+	return k + (36 * delta) / (delta + 38);
+}
+
+/* Append "xn--" and the Punycode of cp[0..n); false on overflow. */
+static bool punycode(struct cw_buf *out, const uint32_t *cp, size_t n)
+{
+	uint32_t nn = 128, delta = 0, bias = 72, h, b = 0;
+	cw_buf_adds(out, "xn--");
+	for (size_t i = 0; i < n; i++)
+		if (cp[i] < 0x80) {
+			cw_buf_addc(out, (char)cp[i]);
+			b++;
+		}
+	h = b;
+	if (b)
+		cw_buf_addc(out, '-');
+	while (h < n) {
+		uint32_t m = UINT32_MAX;
+		for (size_t i = 0; i < n; i++)
+			if (cp[i] >= nn && cp[i] < m)
+				m = cp[i];
+		if ((uint64_t)(m - nn) * (h + 1) + delta > UINT32_MAX)
+			return false;
+		delta += (m - nn) * (h + 1);
+		nn = m;
+		for (size_t i = 0; i < n; i++) {
+			if (cp[i] < nn && ++delta == 0)
+				return false;
+			if (cp[i] == nn) {
+				uint32_t q = delta;
+				for (uint32_t k = 36;; k += 36) {
+					uint32_t t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+					if (q < t)
+						break;
+					cw_buf_addc(out, pc_digit(t + (q - t) % (36 - t)));
+					q = (q - t) / (36 - t);
+				}
+				cw_buf_addc(out, pc_digit(q));
+				bias = pc_adapt(delta, h + 1, h == b);
+				delta = 0;
+				h++;
+			}
+		}
+		delta++;
+		nn++;
+	}
+	return true;
+}
+
+/* A host name with non-ASCII bytes, as its ASCII (A-label) form. */
+static bool idna_host(struct cw_buf *out, const char *host, size_t n)
+{
+	utf8proc_uint8_t *mapped = NULL;
+	char *tmp = cw_strndup(host, n);
+	utf8proc_ssize_t ml = utf8proc_map((const utf8proc_uint8_t *)tmp, 0, &mapped,
+					   UTF8PROC_NULLTERM | UTF8PROC_STABLE |
+					   UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
+					   UTF8PROC_CASEFOLD);
+	free(tmp);
+	if (ml < 0)
+		return false;
+	uint32_t *cp = cw_calloc((size_t)ml + 1, sizeof(uint32_t));
+	size_t ncp = 0;
+	for (utf8proc_ssize_t i = 0; i < ml;) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t k = utf8proc_iterate(mapped + i, ml - i, &c);
+		if (k <= 0) {
+			free(cp);
+			free(mapped);
+			return false;
+		}
+		/* the full stops UTS #46 maps to '.' */
+		if (c == 0x3002 || c == 0xFF0E || c == 0xFF61)
+			c = '.';
+		cp[ncp++] = (uint32_t)c;
+		i += k;
+	}
+	bool ok = true;
+	for (size_t i = 0; i < ncp && ok;) {
+		size_t j = i;
+		bool ascii = true;
+		while (j < ncp && cp[j] != '.') {
+			if (cp[j] >= 0x80)
+				ascii = false;
+			j++;
+		}
+		if (ascii) {
+			for (size_t k = i; k < j; k++)
+				cw_buf_addc(out, (char)cp[k]);
+		} else {
+			ok = punycode(out, cp + i, j - i);
+		}
+		if (j < ncp)
+			cw_buf_addc(out, '.');
+		i = j + 1;
+	}
+	free(cp);
+	free(mapped);
+	return ok;
+}
+
 /* Parse "//authority" content s[0..n) into u->auth; false if invalid. */
 static bool parse_auth(struct url *u, const char *s, size_t n)
 {
@@ -127,11 +246,21 @@ static bool parse_auth(struct url *u, const char *s, size_t n)
 	const char *hend = colon ? colon : end;
 	if (hend == host && u->special && strcmp(u->scheme, "file"))
 		return false;
+	bool non_ascii = false;
 	for (const char *p = host; p < hend; p++) {
 		unsigned char c = (unsigned char)*p;
 		if (c == ' ' || c == '<' || c == '>' || c == '^' || c == '|')
 			return false;
-		cw_buf_addc(&u->auth, (char)(c < 0x80 ? tolower(c) : c));
+		non_ascii |= c >= 0x80;
+	}
+	if (non_ascii && u->special) {
+		if (!idna_host(&u->auth, host, (size_t)(hend - host)))
+			return false;
+	} else {
+		for (const char *p = host; p < hend; p++) {
+			unsigned char c = (unsigned char)*p;
+			cw_buf_addc(&u->auth, (char)(c < 0x80 ? tolower(c) : c));
+		}
 	}
 	if (colon) {
 		const char *p = colon + 1;
@@ -265,7 +394,9 @@ static bool parse_abs(struct url *u, const char *s, size_t n)
 	bool ok = true;
 	if (u->special) {
 		size_t k = 0;
-		while (k < rn && (r[k] == '/' || r[k] == '\\'))
+		bool file = !strcmp(u->scheme, "file");
+		/* file: "//" then a host, possibly empty ("file:///etc") */
+		while (k < rn && (r[k] == '/' || r[k] == '\\') && (!file || k < 2))
 			k++;
 		size_t a = k;
 		while (a < rn && r[a] != '/' && r[a] != '\\' && r[a] != '?' && r[a] != '#')

@@ -540,6 +540,11 @@ static void test_extract__links_and_filters(void **state)
 	assert_int_equal(w.n, 1);
 	assert_non_null(strstr(w.v[0], "'cleanUrls'"));
 	cw_strv_release(&w);
+	/* serialised as a browser does: IDNA host, dot segments, encoding */
+	assert_extracts("<a href=\"https://B\xC3\xBC" "cher.example/a/./b/../c d\">x</a> "
+			"<a href=\"//other.org\">y</a> <a href=\"file:///etc/x\">z</a>", NULL,
+			"[x](https://xn--bcher-kva.example/a/c%20d) [y](https://other.org/) "
+			"[z](file:///etc/x)\n");
 	cw_buf_release(&out);
 }
 
