@@ -10,7 +10,8 @@
  * Prints its port and a newline on stdout when it listens; runs until
  * SIGTERM or SIGINT. For each POST:
  *   - the first N requests (--fail-first) get 503 and are not recorded;
- *   - a new Idempotency-Key: the body is written to DIR/KEY.json, and a
+ *   - a new Idempotency-Key: the body is written to DIR/KEY.json, the
+ *     signature header to DIR/KEY.sig, and a
  *     line "new KEY valid|invalid" (the X-Clausewatch-Signature checked
  *     against HMAC-SHA256 of the body under --secret) is appended to
  *     DIR/log;
@@ -118,6 +119,13 @@ static enum MHD_Result handle(struct MHD_Connection *c, struct req *rq)
 	if (cw_file_exists(path)) {
 		log_line("dup", key, "");
 	} else {
+		char *sigpath = cw_asprintf("%s/%s.sig", out_dir, key);
+
+		/* the signature header as received, for the test to check
+		 * with another implementation of HMAC */
+		cw_file_write_atomic(sigpath, sig ? sig : "", sig ? strlen(sig) : 0,
+				     NULL);
+		free(sigpath);
 		cw_file_write_atomic(path, rq->body.ptr ? rq->body.ptr : "",
 				     rq->body.len, NULL);
 		log_line("new", key, valid ? "valid" : "invalid");
