@@ -169,11 +169,11 @@ static const char *tag_end(const char *p, const char *end, bool *selfclose)
 /*
  * One pass over the page before libgumbo sees it:
  *
- * - copy it to `out` without the content of <script> and <style>, which
+ * - copy it to `out` without its <script> and <style> elements, which
  *   extraction drops anyway and which make up most of the bytes of modern
  *   pages (63% of the corpus' HTML): libgumbo then tokenizes only what
- *   matters. A script containing "<!--" is kept whole, since the HTML
- *   tokenizer's escaped states could then end it elsewhere.
+ *   matters. A script containing "<!--" is kept (and dropped later), since
+ *   the HTML tokenizer's escaped states could then end it elsewhere.
  * - estimate the nesting depth libgumbo will build: a stack of open
  *   element names where an end tag pops to its match (ignored if
  *   unmatched), void and self-closing elements never open, and elements
@@ -192,6 +192,7 @@ static bool prepare(struct cw_buf *out, const char *s, size_t n, size_t cap)
 		p = memchr(p, '<', (size_t)(end - p));
 		if (!p)
 			break;
+		const char *tag_start = p;
 		p++;
 		if (p + 3 <= end && !memcmp(p, "!--", 3)) {
 			const char *e = p + 3;
@@ -244,9 +245,19 @@ static bool prepare(struct cw_buf *out, const char *s, size_t n, size_t cap)
 			const char *e = raw_end(p, end, name);
 			bool drop = !strcmp(name, "style") ||
 				    (!strcmp(name, "script") && !find_ci(p, e, "<!--"));
-			if (drop && e > p) {
-				cw_buf_add(out, copied, (size_t)(p - copied));
-				copied = e;
+			if (drop) {
+				/* the whole element goes, as OTA removes script and
+				 * style before applying selectors (so :first-child
+				 * and + never see them) */
+				const char *e2 = e < end ? memchr(e, '>', (size_t)(end - e)) : NULL;
+				e2 = e2 ? e2 + 1 : end;
+				cw_buf_add(out, copied, (size_t)(tag_start - copied));
+				/* an empty comment in its place keeps the texts around
+				 * it apart, as in a DOM the element was removed from */
+				cw_buf_adds(out, "<!---->");
+				copied = e2;
+				p = e2;
+				continue;
 			}
 			p = e;
 			continue;
