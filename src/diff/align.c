@@ -66,6 +66,10 @@ double cw_diff_containment(const uint64_t *a, size_t na, const uint64_t *b,
 static void pair(struct cw_diff_side *a, long i, struct cw_diff_side *b,
 		 long j)
 {
+	/* every pass pairs only unpaired nodes; a slip here would drop a
+	 * provision from the change list */
+	if (a->nodes[i].pair >= 0 || b->nodes[j].pair >= 0)
+		abort();
 	a->nodes[i].pair = j;
 	b->nodes[j].pair = i;
 }
@@ -168,56 +172,78 @@ static size_t line_at(const struct cw_diff_side *s, size_t off)
 	return lo;
 }
 
-/* Node whose own text starts exactly at `off`, or -1 (own texts are in
- * document order). */
-static long node_at(const struct cw_diff_side *s, size_t off)
+/* Per line, the node whose own text holds the line's first byte, or -1.
+ * Own texts are disjoint and in document order, so one sweep does it. */
+static long *line_owners(const struct cw_diff_side *s)
 {
-	size_t lo = 0, hi = s->n;
+	long *own = cw_malloc(sizeof(long) * (s->nl + 1));
+	size_t k = 0;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->nodes[mid].start < off)
-			lo = mid + 1;
-		else
-			hi = mid;
+	for (size_t l = 0; l < s->nl; l++) {
+		size_t at = s->ls[l];
+		while (k < s->n && s->nodes[k].own_end <= at)
+			k++;
+		/* skip nodes with an empty own text starting here */
+		own[l] = k < s->n && s->nodes[k].start <= at &&
+				 at < s->nodes[k].own_end
+			 ? (long)k
+			 : -1;
 	}
-	/* several nodes may start at one offset (a parent with an empty own
-	 * text): take the one with a non-empty own text */
-	while (lo < s->n && s->nodes[lo].start == off &&
-	       s->nodes[lo].own_end == off)
-		lo++;
-	return lo < s->n && s->nodes[lo].start == off ? (long)lo : -1;
+	return own;
 }
 
 /*
- * Pass 0: identical own texts that the line diff of the whole texts keeps
- * in place, line for line. This is the strongest evidence there is, and
- * it settles repeated texts (a document pasted twice, boilerplate
- * paragraphs) the way a line diff does.
+ * Pass 0: provisions the line diff of the whole texts keeps in place.
+ * For each old provision, the new provision that receives most of its
+ * lines as equal lines is its partner when those lines are the majority
+ * of both. This is the strongest evidence there is: it settles repeated
+ * texts (a document pasted twice, boilerplate paragraphs) and provisions
+ * the segmenter cut differently, the way a line diff does.
  */
 static void pass_lines(struct cw_diff_side *a, struct cw_diff_side *b)
 {
+	long *own_b;
+	size_t *cnt, *nlines_b;
+	long *touched;
+
 	if (!a->lmap)
 		return;
+	own_b = line_owners(b);
+	cnt = cw_calloc(b->n + 1, sizeof(size_t));
+	nlines_b = cw_calloc(b->n + 1, sizeof(size_t));
+	touched = cw_malloc(sizeof(long) * (b->nl + 1));
+	for (size_t l = 0; l < b->nl; l++)
+		if (own_b[l] >= 0)
+			nlines_b[own_b[l]]++;
 	for (size_t i = 0; i < a->n; i++) {
 		struct cw_diff_node *x = &a->nodes[i];
-		size_t l0 = line_at(a, x->start), l;
-		long bl, j;
-		bool ok = l0 < a->nl && a->ls[l0] == x->start &&
-			  x->own_end > x->start;
-		for (l = l0; ok && l < a->nl && a->ls[l] < x->own_end; l++)
-			if (a->lchanged[l])
-				ok = false;
-		if (!ok || (bl = a->lmap[l0]) < 0)
-			continue;
-		j = node_at(b, b->ls[bl]);
-		if (j < 0 || b->nodes[j].pair >= 0 ||
-		    b->nodes[j].exact_hash != x->exact_hash ||
-		    b->nodes[j].own_end - b->nodes[j].start !=
-			    x->own_end - x->start)
-			continue;
-		pair(a, (long)i, b, j);
+		size_t nx = 0, nt = 0, best = 0;
+		long bj = -1;
+		for (size_t l = line_at(a, x->start); l < a->nl && a->ls[l] < x->own_end; l++) {
+			long m, y;
+			nx++;
+			if ((m = a->lmap[l]) < 0 || (y = own_b[m]) < 0)
+				continue;
+			if (cnt[y]++ == 0)
+				touched[nt++] = y;
+		}
+		for (size_t t = 0; t < nt; t++) {
+			long y = touched[t];
+			if (cnt[y] > best) {
+				best = cnt[y];
+				bj = y;
+			}
+		}
+		for (size_t t = 0; t < nt; t++)
+			cnt[touched[t]] = 0;
+		if (bj >= 0 && b->nodes[bj].pair < 0 && 2 * best > nx &&
+		    2 * best > nlines_b[bj])
+			pair(a, (long)i, b, bj);
 	}
+	free(own_b);
+	free(cnt);
+	free(nlines_b);
+	free(touched);
 }
 
 /* Pass 1: same key and title. Keys are unique within one side. */
@@ -230,7 +256,7 @@ static void pass_key_title(struct cw_diff_side *a, struct cw_diff_side *b)
 		smap_put(&m, b->nodes[j].key, strlen(b->nodes[j].key), (long)j);
 	for (size_t i = 0; i < a->n; i++) {
 		long j = smap_get(&m, a->nodes[i].key, strlen(a->nodes[i].key));
-		if (j >= 0 && b->nodes[j].pair < 0 &&
+		if (j >= 0 && a->nodes[i].pair < 0 && b->nodes[j].pair < 0 &&
 		    titles_equal(a->nodes[i].title, b->nodes[j].title))
 			pair(a, (long)i, b, j);
 	}

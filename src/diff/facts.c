@@ -315,6 +315,108 @@ static char *norm_duration(const char *s, size_t len)
 	return cw_buf_detach(&b, NULL);
 }
 
+/* Currency of an amount's text: ISO code, or NULL. */
+static const char *currency_of(const char *s, size_t len)
+{
+	static const struct {
+		const char *mark, *code;
+	} marks[] = {
+		{ "US$", "USD" }, { "A$", "AUD" }, { "C$", "CAD" },
+		{ "\xe2\x82\xac", "EUR" }, { "\xc2\xa3", "GBP" }, { "\xc2\xa5", "JPY" },
+		{ "\xe2\x82\xb9", "INR" }, { "$", "USD" }, { "dollar", "USD" },
+		{ "euro", "EUR" }, { "pound", "GBP" },
+	};
+	static const char *const codes[] = {
+		"USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "INR", "SGD",
+		"NZD", "BRL", "MXN", "KRW", "CNY", "HKD", "SEK", "NOK", "DKK",
+		"PLN",
+	};
+
+	/* an explicit three-letter code wins: "USD $500" is USD */
+	for (size_t i = 0; i + 3 <= len; i++) {
+		if ((i > 0 && isalpha((unsigned char)s[i - 1])) ||
+		    (i + 3 < len && isalpha((unsigned char)s[i + 3])))
+			continue;
+		for (size_t c = 0; c < sizeof(codes) / sizeof(*codes); c++)
+			if (memcmp(s + i, codes[c], 3) == 0)
+				return codes[c];
+	}
+	for (size_t m = 0; m < sizeof(marks) / sizeof(*marks); m++) {
+		size_t ml = strlen(marks[m].mark);
+		for (size_t i = 0; i + ml <= len; i++)
+			if (cw_strncasecmp_ascii(s + i, marks[m].mark, ml) == 0)
+				return marks[m].code;
+	}
+	return NULL;
+}
+
+/* "$75K" -> "USD 75,000", "USD 1,000.00" -> "USD 1,000", "€50" -> "EUR 50". */
+static char *norm_amount(const char *s, size_t len)
+{
+	const char *cur = currency_of(s, len);
+	struct cw_buf b = CW_BUF_INIT;
+	double v = 0, frac = 0, scale = 0.1, mult = 1;
+	size_t i = 0;
+	bool any = false;
+	char num[64];
+
+	while (i < len && !isdigit((unsigned char)s[i]))
+		i++;
+	for (; i < len && (isdigit((unsigned char)s[i]) || s[i] == ','); i++)
+		if (s[i] != ',') {
+			v = v * 10 + (s[i] - '0');
+			any = true;
+		}
+	if (i + 1 < len && s[i] == '.' && isdigit((unsigned char)s[i + 1]))
+		for (i++; i < len && isdigit((unsigned char)s[i]); i++) {
+			frac += (s[i] - '0') * scale;
+			scale /= 10;
+		}
+	while (i < len && s[i] == ' ')
+		i++;
+	if (i < len) {
+		if (cw_strncasecmp_ascii(s + i, "thousand", 8) == 0 || s[i] == 'K' ||
+		    s[i] == 'k')
+			mult = 1e3;
+		else if (cw_strncasecmp_ascii(s + i, "million", 7) == 0 || s[i] == 'M')
+			mult = 1e6;
+		else if (cw_strncasecmp_ascii(s + i, "billion", 7) == 0)
+			mult = 1e9;
+	}
+	if (!any || !cur) {
+		collapse(&b, s, len, false);
+		return cw_buf_detach(&b, NULL);
+	}
+	v = (v + frac) * mult;
+	if (v >= 1e15) {
+		collapse(&b, s, len, false);
+		return cw_buf_detach(&b, NULL);
+	}
+	{
+		/* thousands separators on the whole part, cents if any */
+		long long whole = (long long)v;
+		long cents = (long)((v - (double)whole) * 100 + 0.5);
+		char raw[32];
+		int n = snprintf(raw, sizeof(raw), "%lld", whole), k = 0;
+		if (cents >= 100) {
+			whole++;
+			cents -= 100;
+			n = snprintf(raw, sizeof(raw), "%lld", whole);
+		}
+		for (int d = 0; d < n; d++) {
+			if (d > 0 && (n - d) % 3 == 0)
+				num[k++] = ',';
+			num[k++] = raw[d];
+		}
+		num[k] = 0;
+		if (cents)
+			cw_buf_addf(&b, "%s %s.%02ld", cur, num, cents);
+		else
+			cw_buf_addf(&b, "%s %s", cur, num);
+	}
+	return cw_buf_detach(&b, NULL);
+}
+
 /* Days in a normalised duration, for "shrank"/"grew"; -1 if unknown. */
 static double duration_days(const char *v)
 {
@@ -435,6 +537,14 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 				};
 				continue;
 			}
+			if (fr->kind == CW_DIFF_FACT_AMOUNT) {
+				CW_GROW(f, cap, nf + 1);
+				f[nf++] = (struct cw_diff_found){
+					fr->kind, norm_amount(s + vs, ve - vs),
+					vs, ve
+				};
+				continue;
+			}
 			if (fr->kind == CW_DIFF_FACT_AGE) {
 				long v = -1;
 				for (size_t i = vs; i < ve && v < 0; i++)
@@ -521,6 +631,15 @@ static void add_fact(struct cw_diff_change *ch, size_t *cap,
 {
 	if (ch->n_facts >= MAX_FACTS_PER_CHANGE)
 		return;
+	/* the same move twice in one provision is said once */
+	for (size_t i = 0; i < ch->n_facts; i++) {
+		const struct cw_diff_fact *f = &ch->facts[i];
+		if (f->kind == kind && (!ov) == (!f->old_value) &&
+		    (!nv) == (!f->new_value) &&
+		    (!ov || strcmp(ov, f->old_value) == 0) &&
+		    (!nv || strcmp(nv, f->new_value) == 0))
+			return;
+	}
 	CW_GROW(ch->facts, *cap, ch->n_facts + 1);
 	ch->facts[ch->n_facts++] = (struct cw_diff_fact){
 		kind, ov ? cw_strdup(ov) : NULL, nv ? cw_strdup(nv) : NULL
@@ -689,10 +808,15 @@ char *cw_diff_summary(const struct cw_diff_change *ch,
 		break;
 	}
 	if (!sit && ch->materiality == CW_DIFF_SUBSTANTIVE) {
-		for (size_t o = 0; o < sizeof(order) / sizeof(*order) && !pick; o++)
-			for (size_t i = 0; i < ch->n_facts && !pick; i++)
-				if (ch->facts[i].kind == order[o])
-					pick = &ch->facts[i];
+		/* a value that changed ("30 days" -> "14 days") says more than
+		 * one that appeared or went; then by kind */
+		for (int paired = 1; paired >= 0 && !pick; paired--)
+			for (size_t o = 0; o < sizeof(order) / sizeof(*order) && !pick; o++)
+				for (size_t i = 0; i < ch->n_facts && !pick; i++)
+					if (ch->facts[i].kind == order[o] &&
+					    (!paired || (ch->facts[i].old_value &&
+							 ch->facts[i].new_value)))
+						pick = &ch->facts[i];
 	}
 	if (pick) {
 		const char *ov = pick->old_value, *nv = pick->new_value;

@@ -1,0 +1,65 @@
+#!/bin/sh
+# Provision diff throughput: every consecutive version pair of every
+# document in $CW_SHARED/corpus/versions (ls order per service/type), with
+# `clausewatch diff-files --batch` (extraction, segmentation, alignment,
+# word redlines, facts and summaries) and with
+# `git diff --no-index --word-diff=porcelain` on the same files (the
+# corpus files are the extracted Markdown texts). Prints total time of
+# each, the ratio and the peak memory (max RSS, /usr/bin/time).
+# CLAUSEWATCH overrides the binary (default: the release build).
+set -u
+cd "$(dirname "$0")/.."
+SHARED=${CW_SHARED:-../shared}
+CW=${CLAUSEWATCH:-build-release/src/cli/clausewatch}
+VERS=$SHARED/corpus/versions
+TMP=$(mktemp -d /tmp/cw-bench-diff-XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+
+echo "== provision diff of consecutive versions (whole corpus, one core)"
+if [ ! -d "$VERS" ]; then
+	echo "bench: $VERS not found; nothing to measure" >&2
+	exit 1
+fi
+if [ ! -x "$CW" ]; then
+	echo "bench: $CW not built" >&2
+	exit 1
+fi
+# the pair list: OLD<TAB>NEW, consecutive files of each document
+for svc in "$VERS"/*/; do
+	for doc in "$svc"*/; do
+		prev=""
+		for f in "$doc"*; do
+			[ -f "$f" ] || continue
+			[ -n "$prev" ] && printf '%s\t%s\n' "$prev" "$f"
+			prev=$f
+		done
+	done
+done >"$TMP/pairs.tsv"
+pairs=$(wc -l <"$TMP/pairs.tsv")
+bytes=$(cut -f2 "$TMP/pairs.tsv" | tr '\n' '\0' | xargs -0 cat | wc -c)
+pin=""
+command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
+TIME=/usr/bin/time
+
+"$TIME" -f "%e %M" -o "$TMP/cw.time" $pin "$CW" --quiet diff-files --batch "$TMP/pairs.tsv" \
+	>/dev/null 2>"$TMP/cw.err" || {
+	echo "bench: clausewatch diff-files failed:" >&2
+	tail -5 "$TMP/cw.err" >&2
+	exit 1
+}
+cat >"$TMP/git.sh" <<'EOS'
+while IFS="	" read -r a b; do
+	git diff --no-index --no-color --word-diff=porcelain -- "$a" "$b" >/dev/null
+done <"$1"
+exit 0
+EOS
+"$TIME" -f "%e %M" -o "$TMP/git.time" $pin sh "$TMP/git.sh" "$TMP/pairs.tsv"
+
+read -r cw_s cw_kb <"$TMP/cw.time"
+read -r git_s git_kb <"$TMP/git.time"
+tail -1 "$TMP/cw.err"
+awk -v p="$pairs" -v b="$bytes" -v cs="$cw_s" -v ck="$cw_kb" -v gs="$git_s" -v gk="$git_kb" 'BEGIN {
+	printf "pairs: %d (%.1f MB of new-side text)\n", p, b / 1e6;
+	printf "clausewatch diff-files --batch: %.2f s, peak RSS %.0f MiB\n", cs, ck / 1024;
+	printf "git diff --no-index --word-diff=porcelain: %.2f s, peak RSS %.0f MiB (one process per pair)\n", gs, gk / 1024;
+	printf "ratio: clausewatch is %.2fx %s than git word diff\n", (cs < gs ? gs / cs : cs / gs), (cs < gs ? "faster" : "slower") }'

@@ -1,0 +1,276 @@
+/*
+ * clausewatch diff-files [--format text|markdown|json] OLD NEW
+ * clausewatch diff-files --batch LIST
+ *
+ * Compares two files without a store: each goes through extraction (as
+ * `clausewatch extract FILE` prints it, so offsets refer to that text)
+ * and segmentation, then the provision diff. --batch reads pairs "OLD<TAB>
+ * NEW" from LIST (one per line, "-" for stdin) and prints one line per
+ * pair: the bench and large comparisons use it.
+ */
+#include <getopt.h>
+#include <jansson.h>
+
+#include "../diff/diff.h"
+#include "../extract/extract.h"
+#include "../segment/segment.h"
+#include "cli.h"
+
+enum fmt { FMT_TEXT, FMT_MARKDOWN, FMT_JSON };
+
+/* One side: the path, its extracted text and segmentation. */
+struct side {
+	char *path;
+	struct cw_buf text;
+	struct cw_segmentation *seg;
+};
+
+static void side_release(struct side *s)
+{
+	free(s->path);
+	cw_buf_release(&s->text);
+	cw_segment_free(s->seg);
+	memset(s, 0, sizeof(*s));
+}
+
+static int side_load(struct side *s, const char *path, struct cw_err *err)
+{
+	static const struct cw_extract_opts eopts = CW_EXTRACT_OPTS_INIT;
+	struct cw_buf raw = CW_BUF_INIT;
+	struct cw_extract_input in;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->path = cw_strdup(path);
+	cw_buf_init(&s->text, 0);
+	rc = cw_file_read(&raw, path, eopts.max_input + 1, err);
+	if (rc)
+		goto out;
+	in = (struct cw_extract_input){
+		.data = cw_buf_str(&raw),
+		.len = raw.len,
+		.name = path,
+		.kind = CW_EXTRACT_AUTO,
+	};
+	rc = cw_extract_document(&s->text, &in, 1, NULL, NULL, &eopts, err);
+	if (rc)
+		goto out;
+	rc = cw_segment_text(&s->seg, cw_buf_str(&s->text), s->text.len, NULL,
+			     err);
+out:
+	cw_buf_release(&raw);
+	if (rc)
+		cw_err_prefix(err, "'%s': ", path);
+	return rc;
+}
+
+static int diff_sides(struct cw_diff **out, const struct side *a,
+		      const struct side *b, const struct cw_diff_rules *rules,
+		      unsigned flags, struct cw_err *err)
+{
+	struct cw_diff_version va = { cw_buf_str(&a->text), a->text.len, a->seg };
+	struct cw_diff_version vb = { cw_buf_str(&b->text), b->text.len, b->seg };
+	struct cw_diff_opts o = CW_DIFF_OPTS_INIT;
+
+	o.flags = flags;
+	return cw_diff_compute(out, &va, &vb, rules, &o, err);
+}
+
+static void print_diff(const struct cw_diff *d, enum fmt f, const char *pa,
+		       const char *pb)
+{
+	struct cw_buf out = CW_BUF_INIT;
+
+	if (f == FMT_JSON) {
+		json_t *j = cw_diff_to_json(d);
+		char *s;
+		/* the command's contract is {"changes":[...]} */
+		json_object_del(j, "counts");
+		s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_INDENT(1));
+		fputs(s ? s : "{}", stdout);
+		fputc('\n', stdout);
+		free(s);
+		json_decref(j);
+		return;
+	}
+	if (f == FMT_MARKDOWN) {
+		cw_buf_addf(&out, "## Changes from %s to %s\n\n", pa, pb);
+		cw_diff_to_markdown(&out, d);
+	} else {
+		cw_buf_addf(&out, "%s -> %s: %zu change%s", pa, pb, d->n,
+			    d->n == 1 ? "" : "s");
+		for (int k = CW_DIFF_MODIFIED; k <= CW_DIFF_MERGED; k++)
+			if (d->counts[k])
+				cw_buf_addf(&out, ", %zu %s", d->counts[k],
+					    cw_diff_kind_name((enum cw_diff_kind)k));
+		cw_buf_adds(&out, "\n\n");
+		cw_diff_to_text(&out, d);
+	}
+	fputs(cw_buf_str(&out), stdout);
+	cw_buf_release(&out);
+}
+
+/* --batch: pairs from a list; consecutive pairs sharing a file reuse its
+ * extraction and segmentation. */
+static int run_batch(const char *list, const struct cw_diff_rules *rules,
+		     bool json, bool quiet)
+{
+	FILE *fp = strcmp(list, "-") == 0 ? stdin : fopen(list, "r");
+	char *line = NULL;
+	size_t cap = 0, lineno = 0, pairs = 0, failed = 0, changes = 0;
+	struct side prev = { 0 }, cur = { 0 };
+	struct cw_err err = CW_ERR_INIT;
+	ssize_t n;
+
+	if (!fp) {
+		cw_err_set(&err, CW_ENOTFOUND, "'%s': cannot open the list", list);
+		return cw_cli_fail(&err);
+	}
+	while ((n = getline(&line, &cap, fp)) > 0) {
+		char *tab, *pa, *pb;
+		struct cw_diff *d = NULL;
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = 0;
+		if (n == 0 || line[0] == '#')
+			continue;
+		tab = strchr(line, '\t');
+		if (!tab) {
+			fprintf(stderr, "clausewatch: '%s':%zu: expected OLD<TAB>NEW\n",
+				list, lineno);
+			failed++;
+			continue;
+		}
+		*tab = 0;
+		pa = line;
+		pb = tab + 1;
+		if (!prev.path || strcmp(prev.path, pa) != 0) {
+			side_release(&prev);
+			if (side_load(&prev, pa, &err)) {
+				fprintf(stderr, "clausewatch: %s\n", err.msg);
+				side_release(&prev);
+				failed++;
+				continue;
+			}
+		}
+		if (side_load(&cur, pb, &err) ||
+		    diff_sides(&d, &prev, &cur, rules, 0, &err)) {
+			fprintf(stderr, "clausewatch: %s\n", err.msg);
+			side_release(&cur);
+			failed++;
+			continue;
+		}
+		pairs++;
+		changes += d->n;
+		if (json) {
+			struct cw_buf js = CW_BUF_INIT;
+			cw_diff_to_json_buf(&js, d);
+			fputs("{\"old\":", stdout);
+			cw_cli_json_str(stdout, pa);
+			fputs(",\"new\":", stdout);
+			cw_cli_json_str(stdout, pb);
+			printf(",\"diff\":%s}\n", cw_buf_str(&js));
+			cw_buf_release(&js);
+		} else if (!quiet) {
+			size_t sub = 0;
+			for (size_t k = 0; k < d->n; k++)
+				sub += d->changes[k].materiality == CW_DIFF_SUBSTANTIVE;
+			printf("%s\t%s\t%zu changes\t%zu substantive\n", pa, pb,
+			       d->n, sub);
+		}
+		cw_diff_free(d);
+		/* the new side is the old side of the next pair */
+		side_release(&prev);
+		prev = cur;
+		memset(&cur, 0, sizeof(cur));
+	}
+	side_release(&prev);
+	free(line);
+	if (fp != stdin)
+		fclose(fp);
+	if (!json)
+		fprintf(stderr, "%zu pairs, %zu changes, %zu failed\n", pairs,
+			changes, failed);
+	return failed ? (pairs ? CW_EXIT_PARTIAL : CW_EXIT_FAIL) : CW_EXIT_OK;
+}
+
+static void usage_line(void)
+{
+	printf("usage: clausewatch [--json] diff-files [--format text|markdown|json]\n"
+	       "                   [--all] OLD NEW\n"
+	       "       clausewatch [--json] diff-files --batch LIST\n");
+}
+
+int cw_cli_cmd_diff_files(struct cw_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum fmt f = cli->json ? FMT_JSON : FMT_TEXT;
+	const char *batch = NULL;
+	unsigned flags = 0;
+	struct cw_diff_rules *rules = NULL;
+	struct side a = { 0 }, b = { 0 };
+	struct cw_diff *d = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	char *dir = NULL;
+	int c, code = CW_EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "f:b:ah", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				f = FMT_TEXT;
+			else if (strcmp(optarg, "markdown") == 0)
+				f = FMT_MARKDOWN;
+			else if (strcmp(optarg, "json") == 0)
+				f = FMT_JSON;
+			else
+				return cw_cli_usage(argv[0], "unknown format '%s'",
+						    optarg);
+			break;
+		case 'b':
+			batch = optarg;
+			break;
+		case 'a':
+			flags |= CW_DIFF_KEEP_UNCHANGED;
+			break;
+		case 'h':
+			usage_line();
+			return CW_EXIT_OK;
+		default:
+			return cw_cli_usage(argv[0], "unknown option");
+		}
+	}
+	if (!batch && argc - optind != 2)
+		return cw_cli_usage(argv[0], "expected OLD and NEW");
+	if (batch && argc - optind != 0)
+		return cw_cli_usage(argv[0], "'--batch' takes no other file");
+	dir = cw_asprintf("%s/diff", cw_cli_data_dir());
+	if (cw_diff_rules_load(&rules, dir, &err)) {
+		code = cw_cli_fail(&err);
+		goto out;
+	}
+	if (batch) {
+		code = run_batch(batch, rules, f == FMT_JSON, cli->quiet);
+		goto out;
+	}
+	if (side_load(&a, argv[optind], &err) ||
+	    side_load(&b, argv[optind + 1], &err) ||
+	    diff_sides(&d, &a, &b, rules, flags, &err)) {
+		code = cw_cli_fail(&err);
+		goto out;
+	}
+	print_diff(d, f, argv[optind], argv[optind + 1]);
+out:
+	cw_diff_free(d);
+	side_release(&a);
+	side_release(&b);
+	cw_diff_rules_free(rules);
+	free(dir);
+	return code;
+}
