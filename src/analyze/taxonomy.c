@@ -192,9 +192,11 @@ static void free_category(struct cw_tax_category *c)
 	}
 	free(c->patterns);
 	cw_taxonomy_free_strs(c->params, c->nparams);
-	for (int a = 0; a < CW_AUDIENCE_COUNT; a++)
+	for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
 		free_modifiers(c->exposure[a].modifiers,
 			       c->exposure[a].nmodifiers);
+		free(c->exposure[a].means);
+	}
 	for (size_t i = 0; i < c->nregs; i++) {
 		free(c->regs[i].instrument);
 		free(c->regs[i].article);
@@ -243,7 +245,8 @@ static int parse_number(double *out, json_t *obj, const char *key,
 static const char *const pattern_keys[] = { "re", "weight", "scope", NULL };
 static const char *const modifier_keys[] = { "re", "effect", "why", NULL };
 static const char *const detect_keys[] = { "patterns", "min_score", NULL };
-static const char *const exposure_keys[] = { "base", "modifiers", NULL };
+static const char *const exposure_keys[] = { "base", "modifiers", "means",
+					    NULL };
 static const char *const regref_keys[] = { "instrument", "article", "why",
 					   NULL };
 static const char *const category_keys[] = {
@@ -373,8 +376,12 @@ static int parse_exposure(struct cw_tax_category *c, json_t *exp,
 					  "'%s': %s: expected an object", file,
 					  path);
 		if ((rc = cw_taxonomy_jkeys(e, exposure_keys, &w, err)) ||
-		    (rc = cw_taxonomy_jstr(&base, e, "base", true, &w, err)))
+		    (rc = cw_taxonomy_jstr(&base, e, "base", true, &w, err)) ||
+		    (rc = cw_taxonomy_jstr(&c->exposure[a].means, e, "means",
+					   false, &w, err))) {
+			free(base);
 			return rc;
+		}
 		c->exposure[a].base = cw_level_parse(base);
 		free(base);
 		if (c->exposure[a].base < 0)

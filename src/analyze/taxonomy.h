@@ -109,6 +109,8 @@ struct cw_tax_modifier {
 
 struct cw_tax_exposure {
 	int base;          /* enum cw_level */
+	char *means;       /* what such a provision means for this audience,
+			      our words; NULL when the data has none */
 	struct cw_tax_modifier *modifiers;
 	size_t nmodifiers;
 };

@@ -118,6 +118,22 @@ static void test_analyze__taxonomy_loads_real_data(void **state)
 		}
 	}
 	assert_null(cw_taxonomy_find(tax, "no_such_category"));
+	/* what a clause means, per audience, for the categories the Stability
+	   analysis needs */
+	{
+		static const char *const explained[] = {
+			"mandatory_arbitration", "limitation_of_liability",
+			"operator_end_user_responsibility", "automated_access",
+			"api_key_non_transfer", "eligibility_min_age",
+			"choice_of_law", "jurisdiction"
+		};
+		for (size_t i = 0; i < sizeof(explained) / sizeof(*explained); i++) {
+			const struct cw_tax_category *c =
+				cw_taxonomy_find(tax, explained[i]);
+			assert_non_null(c->exposure[CW_AUDIENCE_CONSUMER].means);
+			assert_non_null(c->exposure[CW_AUDIENCE_OPERATOR].means);
+		}
+	}
 }
 
 static void test_analyze__regulation_lookup(void **state)
@@ -267,6 +283,9 @@ static void test_analyze__validator_names_file_and_field(void **state)
 		  "'mandatory_arbitration', not 'test_cat'" },
 		{ "dup_id.json", "category 'test_cat' is also defined" },
 		{ "bad_syntax.json", "bad_syntax.json':3:" },
+		{ "bad_upper.json",
+		  "categories[0].detect.patterns[0].re: upper-case letter at "
+		  "offset 2" },
 		/* a valid file still lacks the nine CLAUDETTE categories */
 		{ "good.json", "CLAUDETTE category 'mandatory_arbitration'" },
 	};
