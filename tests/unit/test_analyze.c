@@ -111,6 +111,8 @@ static void test_analyze__taxonomy_loads_real_data(void **state)
 		assert_true(c->npatterns > 0);
 		assert_true(c->nactions > 0);
 		assert_true(strlen(c->definition) > 20);
+		assert_non_null(c->exposure[CW_AUDIENCE_CONSUMER].means);
+		assert_non_null(c->exposure[CW_AUDIENCE_OPERATOR].means);
 		assert_int_equal(cw_taxonomy_index(tax, c), (long)i);
 		for (size_t r = 0; r < c->nregs; r++) {
 			assert_non_null(c->regs[r].inst);
