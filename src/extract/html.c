@@ -285,6 +285,13 @@ struct dom {
 	size_t n, cap;
 	uint32_t *ht; /* open addressing: index + 1, 0 empty */
 	size_t htmask;
+	/* children vectors shortened while selecting (see detach_removed) */
+	struct detached {
+		GumboVector *v;
+		void **orig;
+		unsigned len;
+	} *det;
+	size_t ndet;
 };
 
 static const GumboVector *kids(const GumboNode *g)
@@ -379,8 +386,63 @@ static int64_t dom_find(const struct dom *d, const GumboNode *g)
 	return -1;
 }
 
+/*
+ * OTA removes nodes before it selects, so structural selectors
+ * (:first-child, +, ~, :nth-child) of `select` see the document without
+ * them. The selector engine walks gumbo's children vectors, so while
+ * selecting, the vectors of parents that lost children are swapped for
+ * shortened copies (and index_within_parent renumbered); restore_removed
+ * puts the originals back before gumbo frees the tree.
+ */
+static void detach_removed(struct dom *d)
+{
+	uint8_t *dirty = cw_calloc(d->n ? d->n : 1, 1);
+	size_t cap = 0;
+	for (size_t i = 1; i < d->n; i++)
+		if (d->removed[i] && !d->removed[d->parent[i]])
+			dirty[d->parent[i]] = 1;
+	for (size_t p = 0; p < d->n; p++) {
+		if (!dirty[p])
+			continue;
+		GumboNode *g = d->node[p];
+		GumboVector *v = g->type == GUMBO_NODE_DOCUMENT ? &g->v.document.children :
+								  &g->v.element.children;
+		void **kept = cw_calloc(v->length ? v->length : 1, sizeof(void *));
+		unsigned k = 0;
+		for (unsigned j = 0; j < v->length; j++) {
+			GumboNode *c = v->data[j];
+			int64_t ci = dom_find(d, c);
+			if (ci >= 0 && d->removed[ci])
+				continue;
+			c->index_within_parent = k;
+			kept[k++] = c;
+		}
+		CW_GROW(d->det, cap, d->ndet + 1);
+		d->det[d->ndet++] = (struct detached){ v, v->data, v->length };
+		v->data = kept;
+		v->length = k;
+	}
+	free(dirty);
+}
+
+static void restore_removed(struct dom *d)
+{
+	for (size_t i = 0; i < d->ndet; i++) {
+		struct detached *x = &d->det[i];
+		free(x->v->data);
+		x->v->data = x->orig;
+		x->v->length = x->len;
+		for (unsigned j = 0; j < x->len; j++)
+			((GumboNode *)x->orig[j])->index_within_parent = j;
+	}
+	free(d->det);
+	d->det = NULL;
+	d->ndet = 0;
+}
+
 static void dom_free(struct dom *d)
 {
+	restore_removed(d);
 	free(d->node);
 	free(d->parent);
 	free(d->end);
@@ -409,6 +471,7 @@ struct entry {
 	uint32_t top;         /* its parent in the document (maps to root) */
 	bool range;
 	uint32_t a, b;        /* range boundaries */
+	uint32_t sc, ec;      /* their containers (parents of start and end) */
 };
 
 struct sel {
@@ -482,7 +545,8 @@ static void selector_text(char *buf, size_t cap, const struct cw_decl_selector *
 
 /* Boundaries [a, b) of a range selector. */
 static int range_bounds(struct sel *s, const struct cw_decl_selector *sel,
-			bool skip_removed, uint32_t *a, uint32_t *b, uint32_t *common)
+			bool skip_removed, uint32_t *a, uint32_t *b, uint32_t *common,
+			uint32_t *containers)
 {
 	const char *sc = sel->start_before ? sel->start_before : sel->start_after;
 	const char *ec = sel->end_before ? sel->end_before : sel->end_after;
@@ -509,6 +573,8 @@ static int range_bounds(struct sel *s, const struct cw_decl_selector *sel,
 	*b = sel->end_before ? (uint32_t)ei : d->end[ei] + 1;
 	/* deepest common ancestor of the two boundary containers */
 	uint32_t x = d->parent[si], y = d->parent[ei];
+	containers[0] = x;
+	containers[1] = y;
 	while (d->depth[x] > d->depth[y])
 		x = d->parent[x];
 	while (d->depth[y] > d->depth[x])
@@ -529,8 +595,8 @@ static int apply_remove(struct sel *s, const struct cw_decl_source *src)
 		const struct cw_decl_selector *r = &src->remove[i];
 		if (r->css)
 			continue;
-		uint32_t a, b, c;
-		int rc = range_bounds(s, r, false, &a, &b, &c);
+		uint32_t a, b, c, k2[2];
+		int rc = range_bounds(s, r, false, &a, &b, &c, k2);
 		if (rc)
 			return rc;
 		for (uint32_t k = a; k < b && k < d->n; k++)
@@ -572,7 +638,7 @@ static int apply_select(struct sel *s, const struct cw_decl_source *src)
 			const GumboNode *g = d->node[k];
 			if (g->type == GUMBO_NODE_ELEMENT && g->v.element.tag == GUMBO_TAG_BODY) {
 				add_entry(s, (struct entry){ (uint32_t)k, d->end[k], d->parent[k],
-							     false, 0, 0 });
+							     false, 0, 0, 0, 0 });
 				return CW_OK;
 			}
 		}
@@ -590,15 +656,16 @@ static int apply_select(struct sel *s, const struct cw_decl_source *src)
 				return rc;
 			for (size_t k = 0; k < n; k++)
 				add_entry(s, (struct entry){ v[k], d->end[v[k]], d->parent[v[k]],
-							     false, 0, 0 });
+							     false, 0, 0, 0, 0 });
 			free(v);
 		} else {
-			uint32_t a, b, c;
-			int rc = range_bounds(s, sel, true, &a, &b, &c);
+			uint32_t a, b, c, k2[2];
+			int rc = range_bounds(s, sel, true, &a, &b, &c, k2);
 			if (rc)
 				return rc;
 			if (a < b && c + 1 <= d->end[c])
-				add_entry(s, (struct entry){ c + 1, d->end[c], c, true, a, b });
+				add_entry(s, (struct entry){ c + 1, d->end[c], c, true, a, b,
+							     k2[0], k2[1] });
 		}
 		if (s->ne == before && n_sel > 1 && s->ctx->warnings) {
 			char txt[600];
@@ -633,6 +700,7 @@ struct build {
 	const struct cw_extract_page_ctx *ctx;
 	struct cw_rtree *t;
 	uint32_t *rmap;
+	uint8_t *forced;            /* range ancestors kept (copy_entry) */
 	const char *base;           /* document base URL (page URL or <base>) */
 	const char *const *params;  /* removeQueryParams names, or NULL */
 	size_t n_params;
@@ -728,9 +796,16 @@ static void copy_entry(struct build *b, const struct entry *e)
 	struct dom *d = b->d;
 	int max_depth = b->ctx->opts->max_depth;
 	b->rmap[e->top] = 0;
+	/* Range.cloneContents also keeps, empty if need be, the ancestors of
+	 * the boundary containers below the common ancestor */
+	if (e->range)
+		for (int k = 0; k < 2; k++)
+			for (uint32_t x = k ? e->ec : e->sc; x != e->top && x; x = d->parent[x])
+				b->forced[x] = 1;
 	uint32_t i = e->start;
 	while (i <= e->stop) {
-		if (d->removed[i] || (e->range && !(i < e->b && d->end[i] >= e->a))) {
+		if (d->removed[i] ||
+		    (e->range && !(i < e->b && d->end[i] >= e->a) && !b->forced[i])) {
 			i = d->end[i] + 1;
 			continue;
 		}
@@ -786,6 +861,10 @@ static void copy_entry(struct build *b, const struct entry *e)
 		}
 		i++;
 	}
+	if (e->range)
+		for (int k = 0; k < 2; k++)
+			for (uint32_t x = k ? e->ec : e->sc; x != e->top && x; x = d->parent[x])
+				b->forced[x] = 0;
 }
 
 /* The document base URL: the page URL, or the first <base href>. */
@@ -852,6 +931,7 @@ int cw_extract_html(struct cw_buf *out, const struct cw_extract_page_ctx *ctx,
 		rc = apply_remove(&s, src);
 		if (rc)
 			goto out;
+		detach_removed(&d);
 	}
 	rc = apply_select(&s, src);
 	if (rc)
@@ -861,6 +941,7 @@ int cw_extract_html(struct cw_buf *out, const struct cw_extract_page_ctx *ctx,
 	b.ctx = ctx;
 	b.t = &t;
 	b.rmap = cw_calloc(d.n ? d.n : 1, sizeof(uint32_t));
+	b.forced = cw_calloc(d.n ? d.n : 1, 1);
 	base = doc_base(&d, in->url);
 	b.base = base;
 	cw_buf_init(&b.tmp, 0);
@@ -882,6 +963,7 @@ int cw_extract_html(struct cw_buf *out, const struct cw_extract_page_ctx *ctx,
 	for (size_t i = 0; i < s.ne; i++)
 		copy_entry(&b, &s.e[i]);
 	free(b.rmap);
+	free(b.forced);
 	cw_buf_release(&b.tmp);
 	cw_buf_release(&b.tmp2);
 
