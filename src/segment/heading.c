@@ -40,10 +40,6 @@ struct line {
 	size_t nx; /* first byte of the next line */
 };
 
-struct linev {
-	struct line *v;
-	size_t n, cap;
-};
 
 /* Space, tab or U+00A0 (the scrapes are full of NBSP): its length or 0. */
 static size_t ws_len(const char *t, size_t p, size_t e)
@@ -67,31 +63,26 @@ static size_t skip_ws(const char *t, size_t p, size_t e)
 	return p;
 }
 
-static void split_lines(struct linev *lv, const char *t, size_t len)
+/* The line starting at `p` (< len) */
+static struct line line_from(const char *t, size_t len, size_t p)
 {
-	size_t p = 0;
+	const char *nl = memchr(t + p, '\n', len - p);
+	size_t e = nl ? (size_t)(nl - t) : len;
+	size_t nx = nl ? e + 1 : len;
+	size_t ce = e;
 
-	while (p < len) {
-		const char *nl = memchr(t + p, '\n', len - p);
-		size_t e = nl ? (size_t)(nl - t) : len;
-		size_t nx = nl ? e + 1 : len;
-		size_t ce = e;
-
-		/* trailing blanks (and a CR) are not content */
-		while (ce > p) {
-			unsigned char c = (unsigned char)t[ce - 1];
-			if (c == ' ' || c == '\t' || c == '\r')
-				ce--;
-			else if (c == 0xA0 && ce - 1 > p &&
-				 (unsigned char)t[ce - 2] == 0xC2)
-				ce -= 2;
-			else
-				break;
-		}
-		CW_GROW(lv->v, lv->cap, lv->n + 1);
-		lv->v[lv->n++] = (struct line){ p, ce, nx };
-		p = nx;
+	/* trailing blanks (and a CR) are not content */
+	while (ce > p) {
+		unsigned char c = (unsigned char)t[ce - 1];
+		if (c == ' ' || c == '\t' || c == '\r')
+			ce--;
+		else if (c == 0xA0 && ce - 1 > p &&
+			 (unsigned char)t[ce - 2] == 0xC2)
+			ce -= 2;
+		else
+			break;
 	}
+	return (struct line){ p, ce, nx };
 }
 
 /* ---- numbering labels ---- */
@@ -536,15 +527,38 @@ static size_t find_bold_close(const char *t, size_t p, size_t e, char m)
 	return 0;
 }
 
+/*
+ * Lines are computed as the scan reaches them and kept in a small ring, so
+ * memory does not grow with the number of lines: classify() looks at most
+ * one line back and LOOKAHEAD lines ahead.
+ */
+#define WIN 8
+#define LOOKAHEAD 3
+
 struct ctx {
 	const char *t;
 	size_t len;
-	const struct line *ln; /* all lines */
-	size_t nl;
+	struct line win[WIN];  /* line i is win[i % WIN] */
+	size_t have;           /* lines computed so far */
+	size_t next;           /* offset of line `have` */
 	struct candv *out;
+	size_t max_cands;      /* stop looking past this many candidates */
 	bool prev_heading;     /* the previous non-blank line was a heading */
-	size_t prev_nb;        /* index + 1 of the previous non-blank line */
+	bool has_prev_nb;
+	struct line prev_nb;   /* the previous non-blank line */
 };
+
+/* Line i, or NULL past the end of the text */
+static const struct line *line_at(struct ctx *c, size_t i)
+{
+	while (c->have <= i && c->next < c->len) {
+		struct line ln = line_from(c->t, c->len, c->next);
+		c->win[c->have % WIN] = ln;
+		c->have++;
+		c->next = ln.nx;
+	}
+	return i < c->have ? &c->win[i % WIN] : NULL;
+}
 
 static void emit(struct ctx *c, const struct cand *cd)
 {
@@ -568,7 +582,7 @@ static bool title_after(struct ctx *c, size_t i, size_t p, size_t e,
 			bool bold_open, char m, bool numbered, struct cand *cd)
 {
 	const char *t = c->t;
-	const struct line *ln = &c->ln[i];
+	const struct line *ln = line_at(c, i);
 	struct tstats st;
 
 	p = skip_ws(t, p, e);
@@ -585,12 +599,14 @@ static bool title_after(struct ctx *c, size_t i, size_t p, size_t e,
 			/* "1.  **YOUR RELATIONSHIP WITH YAHOO  \n\n    **":
 			 * the bold closes alone on a later line */
 			size_t j = i + 1;
-			while (j < c->nl && j < i + 3 && is_blank(&c->ln[j]))
+			const struct line *lj;
+			while ((lj = line_at(c, j)) && j < i + LOOKAHEAD &&
+			       is_blank(lj))
 				j++;
-			if (j >= c->nl || j >= i + 3)
+			if (!lj || j >= i + LOOKAHEAD)
 				return false;
-			size_t a = skip_ws(t, c->ln[j].s, c->ln[j].e);
-			if (c->ln[j].e - a != 2 || t[a] != m || t[a + 1] != m)
+			size_t a = skip_ws(t, lj->s, lj->e);
+			if (lj->e - a != 2 || t[a] != m || t[a + 1] != m)
 				return false;
 			title_stats(t, p, e, &st);
 			if (!title_ok(&st, TITLE_MAX_WORDS))
@@ -599,7 +615,7 @@ static bool title_after(struct ctx *c, size_t i, size_t p, size_t e,
 			cd->tstart = p;
 			cd->tend = e;
 			cd->titleonly = true;
-			cd->body = c->ln[j].nx;
+			cd->body = lj->nx;
 			return true;
 		}
 		if (z == p && numbered) {
@@ -640,9 +656,9 @@ static bool title_after(struct ctx *c, size_t i, size_t p, size_t e,
 	}
 	if (p >= e) {
 		/* "2." alone: the title is on the next line */
-		if (!numbered || i + 1 >= c->nl || is_blank(&c->ln[i + 1]))
+		const struct line *nx = line_at(c, i + 1);
+		if (!numbered || !nx || is_blank(nx))
 			return false;
-		const struct line *nx = &c->ln[i + 1];
 		size_t a = skip_ws(t, nx->s, nx->e);
 		size_t b = nx->e - a > LINE_WINDOW ? a + LINE_WINDOW : nx->e;
 		struct numlabel tmp;
@@ -723,7 +739,9 @@ static bool is_nav(const char *t, size_t a, size_t b)
 static void classify(struct ctx *c, size_t i)
 {
 	const char *t = c->t;
-	const struct line *ln = &c->ln[i];
+	const struct line *ln = line_at(c, i);
+	const struct line *nx = line_at(c, i + 1);
+	const struct line *pv = i > 0 ? line_at(c, i - 1) : NULL;
 	size_t e = ln->e - ln->s > LINE_WINDOW ? ln->s + LINE_WINDOW : ln->e;
 	size_t p = ln->s;
 	struct cand cd;
@@ -745,8 +763,8 @@ static void classify(struct ctx *c, size_t i)
 		return;
 	/* setext: "Title\n=====", also inside a list item ("*   What Is
 	 * Personal Data at Apple?\n    -------") */
-	if (i + 1 < c->nl && t[p] != '#' && !setext_level(t, ln)) {
-		int lv = setext_level(t, &c->ln[i + 1]);
+	if (nx && t[p] != '#' && !setext_level(t, ln)) {
+		int lv = setext_level(t, nx);
 		size_t q = p;
 		if (lv && is_block_markup(t, p, e)) {
 			if (t[p] == '|' || t[p] == '>' || p + 1 >= e)
@@ -759,7 +777,7 @@ static void classify(struct ctx *c, size_t i)
 			size_t r = parse_label(t, q, e, &cd.num);
 			cd.tstart = r ? skip_ws(t, r, e) : q;
 			cd.tend = ln->e;
-			cd.body = c->ln[i + 1].nx;
+			cd.body = nx->nx;
 			cd.sig = atx_sig(lv, &cd.num);
 			cd.sclass = SC_ATX;
 			cd.titleonly = true;
@@ -863,14 +881,12 @@ static void classify(struct ctx *c, size_t i)
 	}
 
 	/* plain-text scrapes: an all-caps line, or "Title\n. Body" */
-	bool prev_ok = c->prev_nb == 0 || c->prev_heading ||
-		       ends_sentence(t, &c->ln[c->prev_nb - 1]) ||
-		       (i > 0 && is_blank(&c->ln[i - 1]));
+	bool prev_ok = !c->has_prev_nb || c->prev_heading ||
+		       ends_sentence(t, &c->prev_nb) || (pv && is_blank(pv));
 	if (!prev_ok || ln->e - p > 160)
 		return;
 	struct tstats st;
 	title_stats(t, p, ln->e, &st);
-	const struct line *nx = i + 1 < c->nl ? &c->ln[i + 1] : NULL;
 	char nc = nx && !is_blank(nx) ? t[skip_ws(t, nx->s, nx->e)] : 0;
 	if (nc == '.' && st.words <= 8 && title_ok(&st, 8) &&
 	    st.last != '.' && st.last != ':' && !is_date_line(t, p, e)) {
@@ -887,11 +903,11 @@ static void classify(struct ctx *c, size_t i)
 	/* a short title-like paragraph of its own between blank lines,
 	 * followed by text: "Child Exploitation" (pages that style a <p>
 	 * as their headings) */
-	if (nc == 0 && i > 0 && is_blank(&c->ln[i - 1]) && i + 2 < c->nl &&
+	const struct line *nn = nx ? line_at(c, i + 2) : NULL;
+	if (nc == 0 && pv && is_blank(pv) && nn &&
 	    st.words <= 8 && title_ok(&st, 8) && titleish(&st) &&
 	    !strchr(".:;,!?)", st.last) && plain_title_chars(t, p, ln->e) &&
 	    !is_date_line(t, p, e) && st.has_lower && !is_nav(t, p, ln->e)) {
-		const struct line *nn = &c->ln[i + 2];
 		size_t a = skip_ws(t, nn->s, nn->e);
 		if (nn->e - a > 2 * (ln->e - p) && !is_blank(nn)) {
 			cd.tstart = p;
@@ -954,16 +970,19 @@ static void drop_tocs(struct candv *cv, const char *t)
 	cv->n = w;
 }
 
-void cw_seg_candidates(struct candv *out, const char *text, size_t len)
+void cw_seg_candidates(struct candv *out, const char *text, size_t len,
+			size_t max_cands)
 {
-	struct linev lv = { NULL, 0, 0 };
 	struct ctx c;
 	bool fence = false;
+	const struct line *ln;
 
-	split_lines(&lv, text, len);
-	c = (struct ctx){ text, len, lv.v, lv.n, out, false, 0 };
-	for (size_t i = 0; i < lv.n; i++) {
-		const struct line *ln = &lv.v[i];
+	memset(&c, 0, sizeof(c));
+	c.t = text;
+	c.len = len;
+	c.out = out;
+	c.max_cands = max_cands;
+	for (size_t i = 0; (ln = line_at(&c, i)) != NULL; i++) {
 		size_t p = skip_ws(text, ln->s, ln->e);
 		if (is_blank(ln))
 			continue;
@@ -971,11 +990,12 @@ void cw_seg_candidates(struct candv *out, const char *text, size_t len)
 		if (ln->e - p >= 3 && (memcmp(text + p, "```", 3) == 0 ||
 				       memcmp(text + p, "~~~", 3) == 0)) {
 			fence = !fence;
-			c.prev_nb = i + 1;
+			c.prev_nb = *ln;
+			c.has_prev_nb = true;
 			c.prev_heading = false;
 			continue;
 		}
-		if (!fence) {
+		if (!fence && out->n < max_cands) {
 			size_t before = out->n;
 			classify(&c, i);
 			c.prev_heading = out->n > before;
@@ -983,13 +1003,15 @@ void cw_seg_candidates(struct candv *out, const char *text, size_t len)
 				/* a heading's extra lines (setext underline,
 				 * title on the next line) are not looked at */
 				size_t b = out->v[out->n - 1].body;
-				while (i + 1 < lv.n && lv.v[i + 1].nx <= b &&
-				       lv.v[i + 1].s < b)
+				const struct line *nl;
+				while ((nl = line_at(&c, i + 1)) != NULL &&
+				       nl->nx <= b && nl->s < b)
 					i++;
 			}
 		}
-		c.prev_nb = i + 1;
+		ln = line_at(&c, i);
+		c.prev_nb = *ln;
+		c.has_prev_nb = true;
 	}
 	drop_tocs(out, text);
-	free(lv.v);
 }

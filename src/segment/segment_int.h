@@ -66,8 +66,10 @@ struct candv {
 	size_t n, cap;
 };
 
-/* heading.c: all candidates of text[0..len), in order. */
-void cw_seg_candidates(struct candv *out, const char *text, size_t len);
+/* heading.c: the candidates of text[0..len), in order; the scan stops
+ * looking for more at max_cands (the rest is body text). */
+void cw_seg_candidates(struct candv *out, const char *text, size_t len,
+			size_t max_cands);
 
 /* The signature of a numbering style: equal for "1." and "2.", different
  * for "1." and "(1)" or "1.1". */
