@@ -730,6 +730,64 @@ static void test_analyze__stability_notes(void **state)
 	doc_free(&d);
 }
 
+/*
+ * The acceptable-use excerpt quoted in a commercial analysis page (seed
+ * 001, the only line that opens with a quotation mark): operator
+ * responsibility for end users, rated high for an operator, and the
+ * undefined "appropriate controls" standard flagged, as that page does.
+ */
+static void test_analyze__seed_operator_controls(void **state)
+{
+	struct cw_tax_matches m = CW_TAX_MATCHES_INIT;
+	struct cw_notes n = CW_NOTES_INIT;
+	const struct cw_tax_match *hit = NULL;
+	struct cw_tax_rating r;
+	struct cw_buf b = CW_BUF_INIT;
+	const char *start, *end;
+	size_t ps, pe;
+	bool controls_note = false, controls_mod = false;
+
+	(void)state;
+	if (!read_shared(&b, "seeds/001_f116213d6b0cb2d6.txt")) {
+		skip();
+		return;
+	}
+	start = strstr(b.ptr, "\n\"");
+	assert_non_null(start);
+	start++;
+	end = strchr(start, '\n');
+	ps = (size_t)(start - b.ptr);
+	pe = end ? (size_t)(end - b.ptr) : b.len;
+	assert_int_equal(cw_taxonomy_detect(&m, tax, NULL, b.ptr + ps, pe - ps,
+					    NULL),
+			 CW_OK);
+	for (size_t i = 0; i < m.n; i++)
+		if (!strcmp(m.items[i].cat->id, "operator_end_user_responsibility"))
+			hit = &m.items[i];
+	assert_non_null(hit);
+	assert_true(hit->explicit_text);
+	assert_int_equal(cw_taxonomy_rate(&r, hit->cat, CW_AUDIENCE_OPERATOR,
+					  b.ptr + ps, pe - ps, NULL),
+			 CW_OK);
+	assert_int_equal(r.level, CW_LEVEL_HIGH);
+	for (size_t i = 0; i < r.napplied; i++)
+		controls_mod |= strstr(r.applied[i].mod->why, "control") != NULL;
+	assert_true(controls_mod);
+	cw_tax_rating_release(&r);
+	assert_int_equal(cw_notes_find(&n, tax, b.ptr, b.len, ps, pe, NULL, NULL,
+				       0, NULL),
+			 CW_OK);
+	for (size_t i = 0; i < n.n; i++)
+		controls_note |= n.items[i].kind == CW_NOTE_VAGUE &&
+				 !strcmp(n.items[i].term->term,
+					 "appropriate controls") &&
+				 !n.items[i].resolved;
+	assert_true(controls_note);
+	cw_notes_release(&n);
+	cw_tax_matches_release(&m);
+	cw_buf_release(&b);
+}
+
 /* ---- other real documents ---- */
 
 static void test_analyze__corpus_documents(void **state)
@@ -1099,6 +1157,7 @@ int main(void)
 		cmocka_unit_test(test_analyze__stability_operator),
 		cmocka_unit_test(test_analyze__stability_every_provision_categorised),
 		cmocka_unit_test(test_analyze__stability_notes),
+		cmocka_unit_test(test_analyze__seed_operator_controls),
 		cmocka_unit_test(test_analyze__corpus_documents),
 		cmocka_unit_test(test_analyze__params_own_sentences),
 		cmocka_unit_test(test_analyze__exposure_modifiers),
