@@ -522,7 +522,7 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 				job_queue(&ps, eng, j);
 			next++;
 		}
-		if (ps.fatal || (m->stop && *m->stop))
+		if (!eng || ps.fatal || (m->stop && *m->stop))
 			break;
 		rc = cw_fetch_multi_step(eng, 200, &pending, err);
 		if (rc)

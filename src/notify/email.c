@@ -31,7 +31,22 @@ static void add_subject(struct cw_buf *out, const char *s)
 	size_t n = strlen(s), i = 0;
 
 	if (is_ascii(s)) {
-		add_header_value(out, s);
+		/* folded at blanks so lines stay within 78 characters
+		 * (RFC 5322 2.1.1, 2.2.3); "Subject: " takes the first 9 */
+		size_t col = 9;
+
+		while (*s) {
+			size_t w = strcspn(s + 1, " ") + 1;
+
+			if (col + w > 76 && col > 9 && *s == ' ') {
+				cw_buf_adds(out, "\r\n");
+				col = 0;
+			}
+			for (size_t k = 0; k < w; k++)
+				cw_buf_addc(out, s[k] == '\r' || s[k] == '\n' ? ' ' : s[k]);
+			col += w;
+			s += w;
+		}
 		return;
 	}
 	while (i < n) {
@@ -129,7 +144,7 @@ void cw_notify_email_build(struct cw_buf *out, const char *from,
 	cw_buf_adds(out, ">\r\nX-Clausewatch-Idempotency-Key: ");
 	add_header_value(out, idem_key);
 	cw_buf_addf(out, "\r\nMIME-Version: 1.0\r\n"
-			 "Content-Type: multipart/alternative; boundary=\"%s\"\r\n"
+			 "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n"
 			 "\r\n--%s\r\n"
 			 "Content-Type: text/plain; charset=utf-8\r\n"
 			 "Content-Transfer-Encoding: quoted-printable\r\n\r\n",

@@ -1,0 +1,450 @@
+/*
+ * Tests of the notify module: signatures, matching, the outbox written in
+ * the transaction of its change, rendering (JSON, email, Atom), delivery
+ * failures and digests, on two real versions of ChatGPT's Terms of
+ * Service from ../shared/corpus.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <unistd.h>
+
+#include "diff/diff.h"
+#include "notify/notify.h"
+#include "segment/segment.h"
+#include "store/store.h"
+
+static char shared[1024];
+static char dbpath[256];
+
+static bool have_corpus(void)
+{
+	const char *env = getenv("CW_SHARED"), *root = getenv("CW_SOURCE_ROOT");
+	char probe[1200];
+
+	if (env && *env)
+		snprintf(shared, sizeof(shared), "%s", env);
+	else
+		snprintf(shared, sizeof(shared), "%s/../shared", root ? root : ".");
+	snprintf(probe, sizeof(probe), "%s/corpus/versions/ChatGPT/Terms of Service",
+		 shared);
+	return cw_dir_exists(probe);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dbpath, sizeof(dbpath), "/tmp/cw-test-notify-%d.db", (int)getpid());
+	unlink(dbpath);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	char p[300];
+
+	(void)state;
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+	return 0;
+}
+
+/* ---- signatures ---- */
+
+static void test_notify__signature_is_hmac_sha256(void **state)
+{
+	/* RFC 4231, test case 2: key "Jefe" */
+	char sig[CW_NOTIFY_SIG_MAX];
+
+	(void)state;
+	cw_notify_sign(sig, "Jefe", "what do ya want for nothing?", 28);
+	assert_string_equal(sig, "sha256=5bdcc146bf60754e6a042426089575c75a003f0"
+				 "89d2739839dec58b964ec3843");
+	/* one byte more and the signature changes */
+	cw_notify_sign(sig, "Jefe", "what do ya want for nothing?!", 29);
+	assert_string_not_equal(sig, "sha256=5bdcc146bf60754e6a042426089575c75a003"
+				     "f089d2739839dec58b964ec3843");
+}
+
+/* ---- matching ---- */
+
+static void test_notify__subscription_matching(void **state)
+{
+	struct cw_store_sub sub;
+	const char *cat_json =
+		"{\"changes\":[{\"kind\":\"modified\",\"categories\":[\"arbitration\"]}]}";
+
+	(void)state;
+	memset(&sub, 0, sizeof(sub));
+	sub.min_materiality = (char *)"editorial";
+	sub.services = (char *)"";
+	sub.documents = (char *)"";
+	sub.categories = (char *)"";
+	assert_true(cw_notify_sub_matches(&sub, "OpenAI", "Terms of Service",
+					  "substantive", NULL));
+	assert_false(cw_notify_sub_matches(&sub, "OpenAI", "Terms of Service",
+					   "cosmetic", NULL));
+	sub.services = (char *)"Anthropic\nOpenAI";
+	assert_true(cw_notify_sub_matches(&sub, "OpenAI", "Privacy Policy",
+					  "editorial", NULL));
+	assert_false(cw_notify_sub_matches(&sub, "OpenAIX", "Privacy Policy",
+					   "editorial", NULL));
+	sub.services = (char *)"";
+	sub.documents = (char *)"OpenAI/Terms of Service";
+	assert_true(cw_notify_sub_matches(&sub, "OpenAI", "Terms of Service",
+					  "editorial", NULL));
+	assert_false(cw_notify_sub_matches(&sub, "OpenAI", "Privacy Policy",
+					   "substantive", NULL));
+	/* categories: decided when the change carries them, else pending */
+	sub.documents = (char *)"";
+	sub.categories = (char *)"arbitration";
+	assert_true(cw_notify_sub_matches(&sub, "X", "T", "substantive", cat_json));
+	sub.categories = (char *)"liability";
+	assert_false(cw_notify_sub_matches(&sub, "X", "T", "substantive", cat_json));
+	assert_true(cw_notify_sub_matches(&sub, "X", "T", "substantive",
+					  "{\"changes\":[{\"kind\":\"modified\"}]}"));
+	assert_true(cw_notify_cadence_valid("weekly"));
+	assert_false(cw_notify_cadence_valid("hourly"));
+}
+
+/* ---- a store with a real change ---- */
+
+struct fixture {
+	struct cw_store *s;
+	int64_t doc_id, change_id;
+	char materiality[16];
+	struct cw_buf json;
+};
+
+static void load_version(struct cw_buf *out, const char *name)
+{
+	char path[1400];
+	struct cw_err err = CW_ERR_INIT;
+
+	snprintf(path, sizeof(path), "%s/corpus/versions/ChatGPT/Terms of Service/%s",
+		 shared, name);
+	assert_int_equal(cw_file_read(out, path, 64u << 20, &err), CW_OK);
+}
+
+static int64_t record(struct cw_store *s, int64_t doc, const struct cw_buf *t,
+		      struct cw_segmentation **seg, const char *at)
+{
+	struct cw_err err = CW_ERR_INIT;
+	int64_t id = 0;
+
+	assert_int_equal(cw_segment_text(seg, t->ptr, t->len, NULL, &err), CW_OK);
+	struct cw_store_version_in in = { t->ptr, t->len, *seg, 0, at, NULL, "ingest" };
+	assert_int_equal(cw_store_record_version(s, doc, &in, &id, &err), CW_OK);
+	return id;
+}
+
+/*
+ * Two versions and their change, recorded with the outbox rows in one
+ * transaction (as pipeline.c does), committed or rolled back.
+ */
+static void make_change(struct fixture *f, bool commit)
+{
+	struct cw_buf a = CW_BUF_INIT, b = CW_BUF_INIT;
+	struct cw_segmentation *sa = NULL, *sb = NULL;
+	struct cw_diff *d = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	enum cw_diff_materiality top = CW_DIFF_COSMETIC;
+	int64_t va, vb;
+	size_t n = 0, changed = 0;
+
+	load_version(&a, "2024-02-20.md");
+	load_version(&b, "2024-06-10.md");
+	assert_int_equal(cw_store_begin(f->s, &err), CW_OK);
+	va = record(f->s, f->doc_id, &a, &sa, "2024-02-20T00:00:00Z");
+	vb = record(f->s, f->doc_id, &b, &sb, "2024-06-10T00:00:00Z");
+	struct cw_diff_version da = { a.ptr, a.len, sa }, db = { b.ptr, b.len, sb };
+	assert_int_equal(cw_diff_compute(&d, &da, &db, NULL, NULL, &err), CW_OK);
+	for (size_t i = 0; i < d->n; i++) {
+		if (d->changes[i].kind == CW_DIFF_UNCHANGED)
+			continue;
+		changed++;
+		if (d->changes[i].materiality > top)
+			top = d->changes[i].materiality;
+	}
+	assert_true(changed > 0);
+	cw_buf_clear(&f->json);
+	assert_int_equal(cw_diff_to_json_buf(&f->json, d), CW_OK);
+	snprintf(f->materiality, sizeof(f->materiality), "%s",
+		 cw_diff_materiality_name(top));
+	struct cw_store_change_in c = { f->doc_id, va, vb, f->materiality,
+					(int64_t)changed, f->json.ptr };
+	assert_int_equal(cw_store_put_change(f->s, &c, &f->change_id, &err), CW_OK);
+	assert_int_equal(cw_notify_enqueue_change(f->s, f->doc_id, f->change_id,
+						  f->materiality, f->json.ptr, &n,
+						  &err), CW_OK);
+	if (commit)
+		assert_int_equal(cw_store_commit(f->s, &err), CW_OK);
+	else
+		cw_store_rollback(f->s);
+	cw_diff_free(d);
+	cw_segment_free(sa);
+	cw_segment_free(sb);
+	cw_buf_release(&a);
+	cw_buf_release(&b);
+}
+
+static void open_fixture(struct fixture *f)
+{
+	struct cw_err err = CW_ERR_INIT;
+
+	memset(f, 0, sizeof(*f));
+	assert_int_equal(cw_store_open(&f->s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_put_service(f->s, "ChatGPT", NULL, NULL, NULL, &err),
+			 CW_OK);
+	assert_int_equal(cw_store_put_document(f->s, "ChatGPT", "Terms of Service",
+					       NULL, &f->doc_id, &err), CW_OK);
+}
+
+static int64_t add_sub(struct cw_store *s, const char *channel,
+		       const char *target, const char *cadence,
+		       const char *services)
+{
+	struct cw_store_sub sub;
+	struct cw_err err = CW_ERR_INIT;
+	int64_t id = 0;
+
+	memset(&sub, 0, sizeof(sub));
+	sub.channel = (char *)channel;
+	sub.target = (char *)target;
+	sub.secret = (char *)(strcmp(channel, "webhook") ? NULL : "k");
+	sub.cadence = (char *)cadence;
+	sub.services = (char *)services;
+	assert_int_equal(cw_store_sub_add(s, &sub, &id, &err), CW_OK);
+	return id;
+}
+
+static void test_notify__outbox_rows_live_and_die_with_their_change(void **state)
+{
+	struct fixture f;
+	struct cw_store_outbox_counts oc;
+	struct cw_store_outbox *rows = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	size_t n = 0;
+
+	(void)state;
+	if (!have_corpus())
+		skip();
+	open_fixture(&f);
+	add_sub(f.s, "feed", "legal", "immediate", "");
+	add_sub(f.s, "feed", "other", "immediate", "Claude");  /* not ChatGPT */
+	add_sub(f.s, "feed", "daily", "daily", "ChatGPT");
+	/* rolled back: neither the change nor its alerts exist */
+	make_change(&f, false);
+	assert_int_equal(cw_store_outbox_count(f.s, &oc, &err), CW_OK);
+	assert_int_equal(oc.pending + oc.held, 0);
+	/* committed: one immediate row, one held for the digest */
+	make_change(&f, true);
+	assert_int_equal(cw_store_outbox_count(f.s, &oc, &err), CW_OK);
+	assert_int_equal(oc.pending, 1);
+	assert_int_equal(oc.held, 1);
+	assert_int_equal(cw_store_outbox_list(f.s, "pending", "9999", 0, 0, &rows, &n,
+					      &err), CW_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].kind, "change");
+	assert_int_equal(rows[0].change_id, f.change_id);
+	/* the idempotency key is per (subscription, change) */
+	char key[64];
+	snprintf(key, sizeof(key), "cw-%lld-c%lld", (long long)rows[0].sub_id,
+		 (long long)f.change_id);
+	assert_string_equal(rows[0].idem_key, key);
+	/* enqueueing the same change again adds nothing */
+	assert_int_equal(cw_notify_enqueue_change(f.s, f.doc_id, f.change_id,
+						  f.materiality, f.json.ptr, &n, &err),
+			 CW_OK);
+	assert_int_equal(n, 0);
+	cw_store_outbox_free(rows, 1);
+	cw_buf_release(&f.json);
+	cw_store_close(f.s);
+}
+
+static void test_notify__renders_json_email_and_atom(void **state)
+{
+	struct fixture f;
+	struct cw_store_outbox *rows = NULL;
+	struct cw_buf json = CW_BUF_INIT, subj = CW_BUF_INIT, text = CW_BUF_INIT,
+		      html = CW_BUF_INIT, msg = CW_BUF_INIT, atom = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	json_t *j, *c;
+	size_t n = 0, i;
+	bool any_text = false;
+
+	(void)state;
+	if (!have_corpus())
+		skip();
+	open_fixture(&f);
+	add_sub(f.s, "feed", "legal", "immediate", "");
+	make_change(&f, true);
+	assert_int_equal(cw_store_outbox_list(f.s, "pending", "9999", 0, 0, &rows, &n,
+					      &err), CW_OK);
+	assert_int_equal(n, 1);
+	/* JSON: the structured summary with the redline text put back */
+	assert_int_equal(cw_notify_render_json(f.s, &rows[0], &json, &err), CW_OK);
+	j = json_loads(json.ptr, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "service")), "ChatGPT");
+	assert_string_equal(json_string_value(json_object_get(j, "materiality")),
+			    f.materiality);
+	assert_int_equal(json_integer_value(json_object_get(j, "to_version")), 2);
+	json_array_foreach(json_object_get(j, "changes"), i, c) {
+		json_t *r = json_array_get(json_object_get(c, "redline"), 0);
+		if (r && json_string_value(json_object_get(r, "text")))
+			any_text = true;
+	}
+	assert_true(any_text);
+	json_decref(j);
+	/* email: both parts, lines within SMTP's limit, no bare LF */
+	assert_int_equal(cw_notify_render_text(f.s, &rows[0], &subj, &text, &html,
+					       &err), CW_OK);
+	assert_non_null(strstr(subj.ptr, "ChatGPT / Terms of Service changed"));
+	cw_notify_email_build(&msg, "cw@example.org", "a@example.org", subj.ptr,
+			      rows[0].idem_key, text.ptr, html.ptr);
+	assert_non_null(strstr(msg.ptr, "Content-Type: multipart/alternative"));
+	assert_non_null(strstr(msg.ptr, "Content-Type: text/plain; charset=utf-8"));
+	assert_non_null(strstr(msg.ptr, "Content-Type: text/html; charset=utf-8"));
+	for (const char *p = msg.ptr, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		assert_true(nl > p && nl[-1] == '\r');
+		if (nl - p > 78)
+			print_message("long line: %.*s\n", (int)(nl - p), p);
+		assert_true(nl - p <= 78);
+	}
+	/* Atom: one entry with the alert's id */
+	assert_int_equal(cw_notify_feed_render(f.s, "legal", NULL, &atom, &err), CW_OK);
+	assert_non_null(strstr(atom.ptr, "<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+	assert_non_null(strstr(atom.ptr, rows[0].idem_key));
+	assert_null(strstr(strstr(atom.ptr, "<entry>") + 1, "<entry>"));
+	assert_int_equal(cw_notify_feed_render(f.s, "nope", NULL, &atom, &err),
+			 CW_ENOTFOUND);
+	cw_store_outbox_free(rows, n);
+	cw_buf_release(&json);
+	cw_buf_release(&subj);
+	cw_buf_release(&text);
+	cw_buf_release(&html);
+	cw_buf_release(&msg);
+	cw_buf_release(&atom);
+	cw_buf_release(&f.json);
+	cw_store_close(f.s);
+}
+
+static void test_notify__failed_delivery_is_retried_then_given_up(void **state)
+{
+	struct fixture f;
+	struct cw_notify_opts o = CW_NOTIFY_OPTS_INIT;
+	struct cw_notify_stats st;
+	struct cw_store_outbox *rows = NULL;
+	struct cw_store_outbox_counts oc;
+	struct cw_err err = CW_ERR_INIT;
+	size_t n = 0;
+
+	(void)state;
+	if (!have_corpus())
+		skip();
+	open_fixture(&f);
+	/* port 1 on loopback: nothing listens */
+	add_sub(f.s, "webhook", "http://127.0.0.1:1/hook", "immediate", "");
+	make_change(&f, true);
+	o.allow_private = true;
+	o.max_attempts = 2;
+	o.timeout_ms = 2000;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	assert_int_equal(st.retried, 1);
+	assert_int_equal(st.sent, 0);
+	assert_int_equal(cw_store_outbox_list(f.s, "pending", NULL, 0, 0, &rows, &n,
+					      &err), CW_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].attempts, 1);
+	assert_non_null(rows[0].last_error);
+	/* not due again before its backoff: a second run sends nothing */
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	assert_int_equal(st.retried + st.sent + st.dead, 0);
+	/* due now: the last attempt fails, the alert is given up */
+	assert_int_equal(cw_store_outbox_update(f.s, rows[0].id, NULL, 1,
+						"2000-01-01T00:00:00Z", NULL, &err),
+			 CW_OK);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	assert_int_equal(st.dead, 1);
+	assert_int_equal(cw_store_outbox_count(f.s, &oc, &err), CW_OK);
+	assert_int_equal(oc.dead, 1);
+	cw_store_outbox_free(rows, n);
+	cw_buf_release(&f.json);
+	cw_store_close(f.s);
+}
+
+static void test_notify__ssrf_guard_refuses_loopback_webhooks(void **state)
+{
+	struct cw_notify_opts o = CW_NOTIFY_OPTS_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	long status = 0;
+
+	(void)state;
+	o.timeout_ms = 2000;
+	assert_int_equal(cw_notify_webhook_post("http://127.0.0.1:1/x", "k", "cw-1-c1",
+						"{}", 2, &o, &status, &err),
+			 CW_EBLOCKED);
+	assert_non_null(strstr(err.msg, "127.0.0.1"));
+	assert_int_equal(cw_notify_webhook_post("file:///etc/passwd", "k", "cw-1-c1",
+						"{}", 2, &o, &status, &err),
+			 CW_EINVAL);
+}
+
+static void test_notify__digest_groups_held_changes(void **state)
+{
+	struct fixture f;
+	struct cw_notify_opts o = CW_NOTIFY_OPTS_INIT;
+	struct cw_notify_stats st;
+	struct cw_store_outbox_counts oc;
+	struct cw_err err = CW_ERR_INIT;
+
+	(void)state;
+	if (!have_corpus())
+		skip();
+	open_fixture(&f);
+	add_sub(f.s, "feed", "weekly", "weekly", "");
+	make_change(&f, true);
+	memset(&st, 0, sizeof(st));
+	/* the period has not passed: held */
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	assert_int_equal(st.digests, 0);
+	assert_int_equal(cw_store_outbox_count(f.s, &oc, &err), CW_OK);
+	assert_int_equal(oc.held, 1);
+	o.digest_now = true;
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	assert_int_equal(st.digests, 1);
+	assert_int_equal(cw_store_outbox_count(f.s, &oc, &err), CW_OK);
+	assert_int_equal(oc.held, 0);
+	assert_int_equal(oc.sent, 1);
+	cw_buf_release(&f.json);
+	cw_store_close(f.s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_notify__signature_is_hmac_sha256),
+		cmocka_unit_test(test_notify__subscription_matching),
+		cmocka_unit_test_setup_teardown(
+			test_notify__outbox_rows_live_and_die_with_their_change,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(test_notify__renders_json_email_and_atom,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_notify__failed_delivery_is_retried_then_given_up, setup,
+			teardown),
+		cmocka_unit_test(test_notify__ssrf_guard_refuses_loopback_webhooks),
+		cmocka_unit_test_setup_teardown(test_notify__digest_groups_held_changes,
+						setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
