@@ -190,7 +190,7 @@ static json_t *rating_json(const struct cw_tax_rating *r,
 		}
 		json_array_append_new(mods, o);
 	}
-	return json_pack("{sssssssO}", "level", cw_level_name(r->level),
+	return json_pack("{ssssssso}", "level", cw_level_name(r->level),
 			 "base", cw_level_name(r->base), "basis",
 			 cw_evidence_name(r->basis), "modifiers", mods);
 }
@@ -721,7 +721,7 @@ void cw_analyze_exposure_moves(json_t **out, const json_t *older,
 				continue;
 			json_array_append_new(
 				moves,
-				json_pack("{sssssssssssoso}", "key", key, "old_key", ok,
+				json_pack("{ss ss ss ss ss ss so so}", "key", key, "old_key", ok,
 					  "audience", an, "from", cw_level_name(lo),
 					  "to", cw_level_name(ln), "direction",
 					  ln > lo ? "up" : "down", "categories_added",

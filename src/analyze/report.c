@@ -305,8 +305,22 @@ void cw_analyze_text(const struct cw_analyze_ctx *ctx, json_t *prov)
 		json_array_foreach(json_object_get(prov, "categories"), i, c) {
 			snprintf(path, sizeof(path), "meaning.categories.%s.%s",
 				 jstr(c, "id"), an);
-			stmt(arr, ctx, path, NULL, 0,
-			     json_pack("[s]", jstr(c, "id")));
+			if (!stmt(arr, ctx, path, NULL, 0,
+				  json_sprintf("category:%s", jstr(c, "id")))) {
+				/* no template of ours: the taxonomy's own
+				   reading for this audience, when it has one */
+				const struct cw_tax_category *cat =
+					cw_taxonomy_find(ctx->tax, jstr(c, "id"));
+				if (cat && cat->exposure[a].means) {
+					char *src = cw_asprintf("taxonomy:%s.exposure.%s.means",
+								cat->id, an);
+					json_array_append_new(
+						arr, json_pack("{sss[s]}", "text",
+							       cat->exposure[a].means,
+							       "source", src));
+					free(src);
+				}
+			}
 			if (!topcat || strcmp(topcat, jstr(c, "id")))
 				continue;
 			json_t *mods = json_object_get(

@@ -616,7 +616,7 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 	const char *key = NULL;
 	char *version = NULL, *ref = NULL;
 	int audience = CW_AUDIENCE_CONSUMER, c, rc;
-	bool json_out = cli->json, all = false, force = false;
+	bool json_out = cli->json, all = false, force = false, from_store;
 	json_t *analysis, *prev = NULL, *out = NULL, *views, *p;
 	size_t i, shown = 0;
 
@@ -672,6 +672,7 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 		rc = cw_cli_resolve_version(ss.s, doc.id, version, &v, &err);
 	if (!rc)
 		rc = get_analysis(&ss, &doc, &v, &analysis, &err);
+	from_store = ss.computed == 0;
 	if (!rc && key && !cw_analyze_find(analysis, key))
 		rc = cw_err_set(&err, CW_ENOTFOUND, "'%s/%s' version %lld: no provision '%s'",
 				doc.service, doc.type, (long long)v.seq, key);
@@ -722,6 +723,8 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 			json_is_true(json_object_get(analysis, "model")),
 			"provisions", views);
 	json_object_set(out, "categories", json_object_get(analysis, "categories"));
+	/* whether this version's analysis was read back rather than computed */
+	json_object_set_new(out, "from_store", json_boolean(from_store));
 	if (json_out) {
 		char *s = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		puts(s);
