@@ -428,9 +428,9 @@ static bool title_ok(const struct tstats *st, int maxw)
 	case '.':
 		/* "Equitable relief." is a title, "Don't do that." is not
 		 * told apart here: both are short; longer ones must be
-		 * capitalised like a title */
-		return st->words <= 4 ? st->first_up
-				      : st->words <= 8 && titleish(st);
+		 * capitalised like a title ("Updates to the Services or
+		 * Software and Changes to These Terms.") */
+		return st->words <= 4 ? st->first_up : titleish(st);
 	case ':':
 		return st->words <= 5;
 	default:

@@ -133,6 +133,35 @@ static bool mark_title(struct candv *cv, const char *t, int sig, int sclass)
 	return true;
 }
 
+/*
+ * "Your Privacy\n---\n\n1\. **Your Privacy.** Your privacy is ...": an
+ * unnumbered heading directly followed by a numbered one with the same
+ * title is the same provision twice; the numbered one, which carries the
+ * document's number, stays.
+ */
+static void drop_echoes(struct candv *cv, const char *t)
+{
+	for (size_t i = 0; i + 1 < cv->n; i++) {
+		struct cand *a = &cv->v[i];
+		const struct cand *b = &cv->v[i + 1];
+		bool blank = true;
+		if (a->level < 0 || a->num.style != NS_NONE || !a->titleonly ||
+		    b->num.style == NS_NONE || b->start < a->body)
+			continue;
+		for (size_t k = a->body; k < b->start && blank; k++)
+			blank = strchr(" \t\r\n", t[k]) != NULL;
+		if (!blank)
+			continue;
+		char *ta = cw_seg_title(t, a->tstart, a->tend);
+		char *tb = cw_seg_title(t, b->tstart, b->tend);
+		if (strlen(ta) == strlen(tb) &&
+		    cw_strncasecmp_ascii(ta, tb, strlen(ta)) == 0)
+			a->level = -1;
+		free(ta);
+		free(tb);
+	}
+}
+
 /* The last accepted label of each numbering style, open or closed */
 static const struct numlabel *last_of(const struct numlabel *last, size_t n,
 				      int sig)
@@ -177,6 +206,7 @@ static void assign_levels(struct candv *cv, const char *text, int max_depth)
 	    cv->v[0].start < TITLE_ZONE && cv->v[0].sclass <= SC_HEADING)
 		mark_title(cv, text, cv->v[0].sig, cv->v[0].sclass);
 	mark_title(cv, text, ATX_H1, SC_ATX);
+	drop_echoes(cv, text);
 
 	for (size_t i = 0; i < cv->n; i++) {
 		struct cand c = cv->v[i];

@@ -327,6 +327,19 @@ static void test_segment__markdown_numbered_sections(void **state)
 	expect(s, "5.2", "Contracting with Guests", 3, "5");
 	cw_segment_free(s);
 
+	/* "Your Privacy\n----\n\n1\. **Your Privacy.** ...": the setext
+	 * heading and the numbered lead-in are one provision, "1" */
+	cw_buf_clear(&b);
+	if (!(s = corpus_doc(&b, "Microsoft/Terms of Service/2026-08-04.md")))
+		skip();
+	expect(s, "1", "Your Privacy", 2, "microsoft-services-agreement");
+	expect(s, "7",
+	       "Updates to the Services or Software and Changes to These Terms",
+	       2, "microsoft-services-agreement");
+	assert_int_equal(cw_segment_find(s, "your-privacy"), -1);
+	expect(s, "xbox", "XBOX", 1, NULL);
+	cw_segment_free(s);
+
 	/* roman numerals: "**IV. Your Use of the Service**" */
 	cw_buf_clear(&b);
 	if (!(s = corpus_doc(&b, "iCloud/Terms of Service/2025-09-15.md")))
