@@ -41,7 +41,7 @@ pin=""
 command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
 TIME=/usr/bin/time
 
-"$TIME" -f "%e %M" -o "$TMP/cw.time" $pin "$CW" --quiet diff-files --batch "$TMP/pairs.tsv" \
+"$TIME" -f "%e %M %U %S" -o "$TMP/cw.time" $pin "$CW" --quiet diff-files --batch "$TMP/pairs.tsv" \
 	>/dev/null 2>"$TMP/cw.err" || {
 	echo "bench: clausewatch diff-files failed:" >&2
 	tail -5 "$TMP/cw.err" >&2
@@ -53,13 +53,18 @@ while IFS="	" read -r a b; do
 done <"$1"
 exit 0
 EOS
-"$TIME" -f "%e %M" -o "$TMP/git.time" $pin sh "$TMP/git.sh" "$TMP/pairs.tsv"
+"$TIME" -f "%e %M %U %S" -o "$TMP/git.time" $pin sh "$TMP/git.sh" "$TMP/pairs.tsv"
 
-read -r cw_s cw_kb <"$TMP/cw.time"
-read -r git_s git_kb <"$TMP/git.time"
+# git exits 1 when files differ: /usr/bin/time then writes a status line first
+read -r cw_s cw_kb cw_u cw_y <"$TMP/cw.time"
+grep -v '^Command' "$TMP/git.time" | { read -r git_s git_kb git_u git_y; echo "$git_s $git_kb $git_u $git_y"; } >"$TMP/git.vals"
+read -r git_s git_kb git_u git_y <"$TMP/git.vals"
 tail -1 "$TMP/cw.err"
-awk -v p="$pairs" -v b="$bytes" -v cs="$cw_s" -v ck="$cw_kb" -v gs="$git_s" -v gk="$git_kb" 'BEGIN {
+awk -v p="$pairs" -v b="$bytes" -v cs="$cw_s" -v ck="$cw_kb" -v gs="$git_s" -v gk="$git_kb" \
+	-v cc="$(awk -v u="$cw_u" -v y="$cw_y" 'BEGIN { print u + y }')" \
+	-v gc="$(awk -v u="$git_u" -v y="$git_y" 'BEGIN { print u + y }')" 'BEGIN {
 	printf "pairs: %d (%.1f MB of new-side text)\n", p, b / 1e6;
-	printf "clausewatch diff-files --batch: %.2f s, peak RSS %.0f MiB\n", cs, ck / 1024;
-	printf "git diff --no-index --word-diff=porcelain: %.2f s, peak RSS %.0f MiB (one process per pair)\n", gs, gk / 1024;
-	printf "ratio: clausewatch is %.2fx %s than git word diff\n", (cs < gs ? gs / cs : cs / gs), (cs < gs ? "faster" : "slower") }'
+	printf "clausewatch diff-files --batch: %.2f s wall, %.2f s CPU, peak RSS %.0f MiB\n", cs, cc, ck / 1024;
+	printf "git diff --no-index --word-diff=porcelain: %.2f s wall, %.2f s CPU, peak RSS %.0f MiB (one process per pair)\n", gs, gc, gk / 1024;
+	printf "ratio (wall): clausewatch is %.2fx %s than git word diff\n", (cs < gs ? gs / cs : cs / gs), (cs < gs ? "faster" : "slower");
+	printf "ratio (CPU): clausewatch is %.2fx %s than git word diff\n", (cc < gc ? gc / cc : cc / gc), (cc < gc ? "faster" : "slower") }'

@@ -695,6 +695,22 @@ int cw_diff_compute(struct cw_diff **out, const struct cw_diff_version *old,
 			do_single(&c, false, (long)j);
 	for (size_t g = 0; g < al.n_groups; g++)
 		do_group(&c, &al.groups[g]);
+	d->n_old_prov = a.n;
+	d->n_new_prov = b.n;
+	d->old_pair = cw_malloc(sizeof(long) * (a.n + 1));
+	d->new_pair = cw_malloc(sizeof(long) * (b.n + 1));
+	for (size_t i = 0; i < a.n; i++)
+		d->old_pair[i] = a.nodes[i].pair;
+	for (size_t j = 0; j < b.n; j++)
+		d->new_pair[j] = b.nodes[j].pair;
+	for (size_t g = 0; g < al.n_groups; g++) {
+		const struct cw_diff_group *gr = &al.groups[g];
+		long *one = gr->split ? d->old_pair : d->new_pair;
+		long *many = gr->split ? d->new_pair : d->old_pair;
+		one[gr->one] = gr->many[0];
+		for (size_t k = 0; k < gr->n_many; k++)
+			many[gr->many[k]] = gr->one;
+	}
 	sort_changes(&c);
 	for (size_t k = 0; k < d->n; k++) {
 		struct cw_diff_change *ch = &d->changes[k];
@@ -727,5 +743,7 @@ void cw_diff_free(struct cw_diff *d)
 		free(ch->summary);
 	}
 	free(d->changes);
+	free(d->old_pair);
+	free(d->new_pair);
 	free(d);
 }

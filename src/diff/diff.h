@@ -157,6 +157,15 @@ struct cw_diff {
 	size_t n;
 	/* counts per kind, provisions counted on their own side */
 	size_t counts[CW_DIFF_MERGED + 1];
+	/* Provision pairing, for following a provision through versions
+	 * (the timeline): old_pair[i] is the index of the new provision
+	 * that old provision i became (its first part for a split), or -1
+	 * if it was removed; new_pair[j] likewise backwards. Unchanged
+	 * pairs are here even when not in `changes`. */
+	long *old_pair;  /* n_old_prov entries */
+	size_t n_old_prov;
+	long *new_pair;  /* n_new_prov entries */
+	size_t n_new_prov;
 	const char *old_text; /* borrowed: the texts given to compute */
 	size_t old_len;
 	const char *new_text;

@@ -608,6 +608,11 @@ static void test_diff__align_renumbered(void **state)
 			assert_int_equal(d->changes[i].materiality, CW_DIFF_EDITORIAL);
 		}
 	assert_string_equal(find_change(d, "1")->title, "Section A");
+	/* the pairing follows each section to its new place */
+	assert_int_equal(d->n_old_prov, 3);
+	assert_int_equal(d->old_pair[0], 1);
+	assert_int_equal(d->old_pair[2], 3);
+	assert_int_equal(d->new_pair[0], -1);
 	cw_diff_free(d);
 	ver_release(&a);
 	ver_release(&b);
@@ -1201,12 +1206,22 @@ static void agree_pair(struct agree *ag, const char *pa, const char *pb,
 	free(lb);
 }
 
+/*
+ * Every pair by default; a sanitizer build (several times slower) takes
+ * every 10th so CI stays within its time; CW_TEST_SAMPLE=N overrides.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define DEFAULT_SAMPLE 10
+#else
+#define DEFAULT_SAMPLE 1
+#endif
+
 static void test_diff__agreement_with_git(void **state)
 {
 	struct cw_strv docs = CW_STRV_INIT;
 	struct agree ag = { 0 };
 	const char *sample = getenv("CW_TEST_SAMPLE");
-	long every = 1;
+	long every = DEFAULT_SAMPLE;
 	size_t seen = 0;
 	double recall, precision;
 
@@ -1218,6 +1233,9 @@ static void test_diff__agreement_with_git(void **state)
 	}
 	if (sample && *sample)
 		cw_parse_long(sample, 1, 1000000, &every);
+	if (every > 1)
+		printf("agreement with git: every %ld-th version pair "
+		       "(CW_TEST_SAMPLE=1 for all)\n", every);
 	for (size_t di = 0; di < docs.n; di++) {
 		const char *only = getenv("CW_TEST_DOC");
 		char **files;
