@@ -542,6 +542,12 @@ static json_t *compliance_view(const struct cw_analyze_ctx *ctx,
 			 contract, "considerations", cons);
 }
 
+/* A new reference to `j`, or a new empty array when it is NULL. */
+static json_t *ref_or_array(json_t *j)
+{
+	return j ? json_incref(j) : json_array();
+}
+
 static json_t *monitoring_view(const struct cw_analyze_ctx *ctx,
 			       const json_t *history, const char *an)
 {
@@ -581,12 +587,9 @@ static json_t *monitoring_view(const struct cw_analyze_ctx *ctx,
 		stmt(st, ctx, "monitoring.moved", v, 5,
 		     json_pack("[s]", "store:analyses"));
 	}
-	return json_pack("{sOsOso}", "events",
-			 json_object_get(history, "events")
-				 ? json_object_get(history, "events") : json_array(),
-			 "moves",
-			 json_object_get(history, "moves")
-				 ? json_object_get(history, "moves") : json_array(),
+	return json_pack("{sososo}", "events",
+			 ref_or_array(json_object_get(history, "events")), "moves",
+			 ref_or_array(json_object_get(history, "moves")),
 			 "statements", st);
 }
 
@@ -596,13 +599,14 @@ int cw_analyze_view(json_t **out, const struct cw_analyze_ctx *ctx,
 		    const json_t *prevalence, struct cw_err *err)
 {
 	const char *an = cw_audience_name(audience);
-	json_t *v, *op, *params = json_array(), *c, *cats;
+	json_t *v, *op, *params, *c, *cats;
 	size_t i;
 
 	*out = NULL;
 	if (audience < 0 || audience >= CW_AUDIENCE_COUNT)
 		return cw_err_set(err, CW_EINVAL, "audience %d: expected 0 or 1",
 				  audience);
+	params = json_array();
 	cats = json_deep_copy(json_object_get(prov, "categories"));
 	json_array_foreach(cats, i, c) {
 		json_t *p, *pv;
@@ -630,10 +634,9 @@ int cw_analyze_view(json_t **out, const struct cw_analyze_ctx *ctx,
 	json_object_set_new(v, "parameters", params);
 	json_object_set(v, "legal_reading", json_object_get(prov, "reading"));
 	json_object_set_new(v, "interpretive_notes", notes_view(ctx, prov));
-	json_object_set(v, "what_it_means",
-			json_object_get(json_object_get(prov, "meaning"), an)
-				? json_object_get(json_object_get(prov, "meaning"), an)
-				: json_array());
+	json_object_set_new(v, "what_it_means",
+			    ref_or_array(json_object_get(json_object_get(prov, "meaning"),
+							 an)));
 	op = json_object();
 	{
 		json_t *st = json_array();
@@ -654,9 +657,8 @@ int cw_analyze_view(json_t **out, const struct cw_analyze_ctx *ctx,
 			     json_pack("[s]", "compare:bm25"));
 		json_object_set_new(op, "category", cat ? json_string(cat) : json_null());
 		json_object_set_new(op, "statements", st);
-		json_object_set(op, "hits", json_object_get(others, "hits")
-						    ? json_object_get(others, "hits")
-						    : json_array());
+		json_object_set_new(op, "hits",
+				    ref_or_array(json_object_get(others, "hits")));
 	}
 	json_object_set_new(v, "other_platforms", op);
 	json_object_set_new(v, "monitoring", monitoring_view(ctx, history, an));
