@@ -854,7 +854,7 @@ static int version_blobs(struct cw_store *s, int64_t version_id,
 int cw_store_load_text(struct cw_store *s, int64_t version_id,
 		       struct cw_buf *out, struct cw_err *err)
 {
-	int64_t tb, pb;
+	int64_t tb = 0, pb = 0;
 	int rc = version_blobs(s, version_id, &tb, &pb, err);
 
 	return rc ? rc : store_blob_get(s, tb, out, err);
@@ -864,7 +864,7 @@ int cw_store_load_provisions(struct cw_store *s, int64_t version_id,
 			     struct cw_segmentation **out, struct cw_err *err)
 {
 	struct cw_buf text = CW_BUF_INIT, enc = CW_BUF_INIT;
-	int64_t tb, pb;
+	int64_t tb = 0, pb = 0;
 	int rc;
 
 	*out = NULL;
