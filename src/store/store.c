@@ -183,13 +183,13 @@ static int err_rc(const struct cw_err *err)
 	return err && err->rc ? err->rc : CW_ESTORE;
 }
 
-static char *col_str(sqlite3_stmt *st, int i)
+char *store_col_str(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
 	return t ? cw_strdup((const char *)t) : NULL;
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+void store_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
 	if (s)
 		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
@@ -219,7 +219,7 @@ int cw_store_put_service(struct cw_store *s, const char *service,
 		return rc;
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, name ? name : service, -1, SQLITE_TRANSIENT);
-	bind_text_or_null(st, 3, decl_path);
+	store_bind_text(st, 3, decl_path);
 	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) != SQLITE_ROW) {
 		rc = store_sqlerr(s, err, "storing a service");
@@ -250,7 +250,7 @@ int cw_store_put_document(struct cw_store *s, const char *service,
 		return rc;
 	sqlite3_bind_text(st, 1, service, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
-	bind_text_or_null(st, 3, decl_json);
+	store_bind_text(st, 3, decl_json);
 	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
@@ -293,12 +293,12 @@ void cw_store_docs_free(struct cw_store_doc *docs, size_t n)
 static void read_doc(sqlite3_stmt *st, struct cw_store_doc *d)
 {
 	d->id = sqlite3_column_int64(st, 0);
-	d->service = col_str(st, 1);
-	d->service_name = col_str(st, 2);
-	d->type = col_str(st, 3);
-	d->decl_json = col_str(st, 4);
+	d->service = store_col_str(st, 1);
+	d->service_name = store_col_str(st, 2);
+	d->type = store_col_str(st, 3);
+	d->decl_json = store_col_str(st, 4);
 	d->n_versions = sqlite3_column_int64(st, 5);
-	d->latest_at = col_str(st, 6);
+	d->latest_at = store_col_str(st, 6);
 }
 
 int cw_store_find_document(struct cw_store *s, const char *service,
@@ -348,8 +348,8 @@ int cw_store_list_documents(struct cw_store *s, const char *service,
 			   err);
 	if (rc)
 		return rc;
-	bind_text_or_null(st, 1, service);
-	bind_text_or_null(st, 2, type);
+	store_bind_text(st, 1, service);
+	store_bind_text(st, 2, type);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		CW_GROW(docs, cap, cnt + 1);
 		read_doc(st, &docs[cnt++]);
@@ -457,9 +457,9 @@ static int add_snapshot(struct cw_store *s, int64_t doc_id,
 		sqlite3_bind_int64(st, 1, sid);
 		sqlite3_bind_int64(st, 2, (int64_t)i);
 		sqlite3_bind_int64(st, 3, blob);
-		bind_text_or_null(st, 4, pages[i].url);
-		bind_text_or_null(st, 5, pages[i].content_type);
-		bind_text_or_null(st, 6, pages[i].charset);
+		store_bind_text(st, 4, pages[i].url);
+		store_bind_text(st, 5, pages[i].content_type);
+		store_bind_text(st, 6, pages[i].charset);
 		if (sqlite3_step(st) != SQLITE_DONE) {
 			sqlite3_finalize(st);
 			return store_sqlerr(s, err, "storing a snapshot page");
@@ -514,9 +514,9 @@ int cw_store_get_snapshot(struct cw_store *s, int64_t snapshot_id,
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		CW_GROW(pages, cap, cnt + 1);
 		memset(&pages[cnt], 0, sizeof(pages[cnt]));
-		pages[cnt].url = col_str(st, 1);
-		pages[cnt].content_type = col_str(st, 2);
-		pages[cnt].charset = col_str(st, 3);
+		pages[cnt].url = store_col_str(st, 1);
+		pages[cnt].content_type = store_col_str(st, 2);
+		pages[cnt].charset = store_col_str(st, 3);
 		rc = store_blob_get(s, sqlite3_column_int64(st, 0),
 				    &pages[cnt].data, err);
 		cnt++;
@@ -562,12 +562,12 @@ int cw_store_add_attempt(struct cw_store *s, const struct cw_store_attempt *a,
 		return rc;
 	sqlite3_bind_int64(st, 1, a->doc_id);
 	sqlite3_bind_text(st, 2, a->at, -1, SQLITE_TRANSIENT);
-	bind_text_or_null(st, 3, a->url);
+	store_bind_text(st, 3, a->url);
 	sqlite3_bind_int64(st, 4, a->status);
 	sqlite3_bind_int64(st, 5, a->bytes);
 	sqlite3_bind_text(st, 6, cw_store_outcome_name(a->outcome), -1,
 			  SQLITE_STATIC);
-	bind_text_or_null(st, 7, a->error);
+	store_bind_text(st, 7, a->error);
 	if (a->snapshot_id)
 		sqlite3_bind_int64(st, 8, a->snapshot_id);
 	else
@@ -618,14 +618,14 @@ static void read_version(sqlite3_stmt *st, struct cw_store_version *v)
 	v->id = sqlite3_column_int64(st, 0);
 	v->doc_id = sqlite3_column_int64(st, 1);
 	v->seq = sqlite3_column_int64(st, 2);
-	v->recorded_at = col_str(st, 3);
-	v->stated_date = col_str(st, 4);
+	v->recorded_at = store_col_str(st, 3);
+	v->stated_date = store_col_str(st, 4);
 	v->snapshot_id = sqlite3_column_int64(st, 5);
 	if (sqlite3_column_bytes(st, 6) == 32)
 		hex32(sqlite3_column_blob(st, 6), v->text_hash);
 	v->text_len = sqlite3_column_int64(st, 7);
 	v->n_provisions = sqlite3_column_int64(st, 8);
-	v->origin = col_str(st, 9);
+	v->origin = store_col_str(st, 9);
 }
 
 /* Latest version's id, seq and blobs; all 0 when there is none. */
@@ -694,7 +694,7 @@ static int record_version(struct cw_store *s, int64_t doc_id,
 	sqlite3_bind_int64(st, 1, doc_id);
 	sqlite3_bind_int64(st, 2, last_seq + 1);
 	sqlite3_bind_text(st, 3, in->recorded_at, -1, SQLITE_TRANSIENT);
-	bind_text_or_null(st, 4, in->stated_date);
+	store_bind_text(st, 4, in->stated_date);
 	if (in->snapshot_id)
 		sqlite3_bind_int64(st, 5, in->snapshot_id);
 	else
@@ -1000,8 +1000,8 @@ int cw_store_list_changes(struct cw_store *s,
 			   err);
 	if (rc)
 		return rc;
-	bind_text_or_null(st, 1, q ? q->since : NULL);
-	bind_text_or_null(st, 2, q ? q->service : NULL);
+	store_bind_text(st, 1, q ? q->since : NULL);
+	store_bind_text(st, 2, q ? q->service : NULL);
 	sqlite3_bind_int64(st, 3, q ? q->doc_id : 0);
 	sqlite3_bind_int(st, 4, materiality_rank(q ? q->min_materiality : NULL));
 	sqlite3_bind_int64(st, 5, q ? q->limit : 0);
@@ -1014,14 +1014,14 @@ int cw_store_list_changes(struct cw_store *s,
 		memset(c, 0, sizeof(*c));
 		c->id = sqlite3_column_int64(st, 0);
 		c->doc_id = sqlite3_column_int64(st, 1);
-		c->service = col_str(st, 2);
-		c->type = col_str(st, 3);
+		c->service = store_col_str(st, 2);
+		c->type = store_col_str(st, 3);
 		c->from_version = sqlite3_column_int64(st, 4);
 		c->to_version = sqlite3_column_int64(st, 5);
 		c->from_seq = sqlite3_column_int64(st, 6);
 		c->to_seq = sqlite3_column_int64(st, 7);
-		c->recorded_at = col_str(st, 8);
-		c->materiality = col_str(st, 9);
+		c->recorded_at = store_col_str(st, 8);
+		c->materiality = store_col_str(st, 9);
 		c->n_changes = sqlite3_column_int64(st, 10);
 		rc = store_blob_get(s, sqlite3_column_int64(st, 11), &json, err);
 		c->json = cw_buf_detach(&json, NULL);

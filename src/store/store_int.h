@@ -36,6 +36,11 @@ int store_prepare(struct cw_store *s, sqlite3_stmt **st, const char *sql,
 		  struct cw_err *err);
 int store_exec(struct cw_store *s, const char *sql, struct cw_err *err);
 
+/* A text column as a new string, or NULL for SQL NULL. */
+char *store_col_str(sqlite3_stmt *st, int i);
+/* Bind `s` as text, or NULL when `s` is NULL. */
+void store_bind_text(sqlite3_stmt *st, int i, const char *s);
+
 /* Apply the numbered migrations (migrate.c). */
 int store_migrate(struct cw_store *s, struct cw_err *err);
 

@@ -5,20 +5,6 @@
  */
 #include "store_int.h"
 
-static char *col(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? cw_strdup((const char *)t) : NULL;
-}
-
-static void bind_opt(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 /* Step a write statement to completion and finalise it. */
 static int step_done(struct cw_store *s, sqlite3_stmt *st, const char *what,
 		     struct cw_err *err)
@@ -67,15 +53,15 @@ void cw_store_mon_docs_free(struct cw_store_mon_doc *d, size_t n)
 static void read_mon(sqlite3_stmt *st, int c, struct cw_store_mon *m)
 {
 	m->interval_s = sqlite3_column_int64(st, c);
-	m->next_due = col(st, c + 1);
-	m->last_check = col(st, c + 2);
+	m->next_due = store_col_str(st, c + 1);
+	m->last_check = store_col_str(st, c + 2);
 	m->failing = sqlite3_column_int(st, c + 3) != 0;
-	m->failing_since = col(st, c + 4);
-	m->last_error = col(st, c + 5);
+	m->failing_since = store_col_str(st, c + 4);
+	m->last_error = store_col_str(st, c + 5);
 	m->failures = sqlite3_column_int64(st, c + 6);
 	m->alerted = sqlite3_column_int(st, c + 7) != 0;
-	m->etag = col(st, c + 8);
-	m->last_modified = col(st, c + 9);
+	m->etag = store_col_str(st, c + 8);
+	m->last_modified = store_col_str(st, c + 9);
 }
 
 int cw_store_mon_list(struct cw_store *s, const char *due_before,
@@ -110,7 +96,7 @@ int cw_store_mon_list(struct cw_store *s, const char *due_before,
 		err);
 	if (rc)
 		return rc;
-	bind_opt(st, 1, due_before);
+	store_bind_text(st, 1, due_before);
 	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
 		struct cw_store_mon_doc *d;
 
@@ -118,12 +104,12 @@ int cw_store_mon_list(struct cw_store *s, const char *due_before,
 		d = &ds[cnt++];
 		memset(d, 0, sizeof(*d));
 		d->doc.id = sqlite3_column_int64(st, 0);
-		d->doc.service = col(st, 1);
-		d->doc.service_name = col(st, 2);
-		d->doc.type = col(st, 3);
-		d->doc.decl_json = col(st, 4);
+		d->doc.service = store_col_str(st, 1);
+		d->doc.service_name = store_col_str(st, 2);
+		d->doc.type = store_col_str(st, 3);
+		d->doc.decl_json = store_col_str(st, 4);
 		d->doc.n_versions = sqlite3_column_int64(st, 5);
-		d->doc.latest_at = col(st, 6);
+		d->doc.latest_at = store_col_str(st, 6);
 		d->latest_len = sqlite3_column_int64(st, 7);
 		d->mon.doc_id = d->doc.id;
 		if (sqlite3_column_int(st, 8))
@@ -180,15 +166,15 @@ int cw_store_mon_put(struct cw_store *s, const struct cw_store_mon *m,
 		return rc;
 	sqlite3_bind_int64(st, 1, m->doc_id);
 	sqlite3_bind_int64(st, 2, m->interval_s);
-	bind_opt(st, 3, m->next_due);
-	bind_opt(st, 4, m->last_check);
+	store_bind_text(st, 3, m->next_due);
+	store_bind_text(st, 4, m->last_check);
 	sqlite3_bind_int(st, 5, m->failing);
-	bind_opt(st, 6, m->failing_since);
-	bind_opt(st, 7, m->last_error);
+	store_bind_text(st, 6, m->failing_since);
+	store_bind_text(st, 7, m->last_error);
 	sqlite3_bind_int64(st, 8, m->failures);
 	sqlite3_bind_int(st, 9, m->alerted);
-	bind_opt(st, 10, m->etag);
-	bind_opt(st, 11, m->last_modified);
+	store_bind_text(st, 10, m->etag);
+	store_bind_text(st, 11, m->last_modified);
 	return step_done(s, st, "writing a document's monitor state", err);
 }
 
@@ -210,10 +196,10 @@ int cw_store_get_document_by_id(struct cw_store *s, int64_t doc_id,
 	r = sqlite3_step(st);
 	if (r == SQLITE_ROW) {
 		out->id = sqlite3_column_int64(st, 0);
-		out->service = col(st, 1);
-		out->service_name = col(st, 2);
-		out->type = col(st, 3);
-		out->decl_json = col(st, 4);
+		out->service = store_col_str(st, 1);
+		out->service_name = store_col_str(st, 2);
+		out->type = store_col_str(st, 3);
+		out->decl_json = store_col_str(st, 4);
 	} else if (r == SQLITE_DONE) {
 		rc = cw_err_set(err, CW_ENOTFOUND, "no document with id %lld",
 				(long long)doc_id);
@@ -263,14 +249,14 @@ int cw_store_get_change(struct cw_store *s, int64_t change_id,
 
 		c->id = sqlite3_column_int64(st, 0);
 		c->doc_id = sqlite3_column_int64(st, 1);
-		c->service = col(st, 2);
-		c->type = col(st, 3);
+		c->service = store_col_str(st, 2);
+		c->type = store_col_str(st, 3);
 		c->from_version = sqlite3_column_int64(st, 4);
 		c->to_version = sqlite3_column_int64(st, 5);
 		c->from_seq = sqlite3_column_int64(st, 6);
 		c->to_seq = sqlite3_column_int64(st, 7);
-		c->recorded_at = col(st, 8);
-		c->materiality = col(st, 9);
+		c->recorded_at = store_col_str(st, 8);
+		c->materiality = store_col_str(st, 9);
 		c->n_changes = sqlite3_column_int64(st, 10);
 		rc = store_blob_get(s, sqlite3_column_int64(st, 11), &json, err);
 		c->json = cw_buf_detach(&json, NULL);
@@ -327,15 +313,15 @@ int cw_store_sub_add(struct cw_store *s, const struct cw_store_sub *sub,
 			   err);
 	if (rc)
 		return rc;
-	bind_opt(st, 1, sub->channel);
-	bind_opt(st, 2, sub->target);
-	bind_opt(st, 3, sub->secret);
-	bind_opt(st, 4, sub->min_materiality ? sub->min_materiality : "cosmetic");
-	bind_opt(st, 5, sub->cadence ? sub->cadence : "immediate");
-	bind_opt(st, 6, sub->services ? sub->services : "");
-	bind_opt(st, 7, sub->documents ? sub->documents : "");
-	bind_opt(st, 8, sub->categories ? sub->categories : "");
-	bind_opt(st, 9, now);
+	store_bind_text(st, 1, sub->channel);
+	store_bind_text(st, 2, sub->target);
+	store_bind_text(st, 3, sub->secret);
+	store_bind_text(st, 4, sub->min_materiality ? sub->min_materiality : "cosmetic");
+	store_bind_text(st, 5, sub->cadence ? sub->cadence : "immediate");
+	store_bind_text(st, 6, sub->services ? sub->services : "");
+	store_bind_text(st, 7, sub->documents ? sub->documents : "");
+	store_bind_text(st, 8, sub->categories ? sub->categories : "");
+	store_bind_text(st, 9, now);
 	rc = step_done(s, st, "adding a subscription", err);
 	if (!rc && out_id)
 		*out_id = sqlite3_last_insert_rowid(s->db);
@@ -380,16 +366,16 @@ int cw_store_sub_remove(struct cw_store *s, int64_t id, struct cw_err *err)
 static void read_sub(sqlite3_stmt *st, struct cw_store_sub *sub)
 {
 	sub->id = sqlite3_column_int64(st, 0);
-	sub->channel = col(st, 1);
-	sub->target = col(st, 2);
-	sub->secret = col(st, 3);
-	sub->min_materiality = col(st, 4);
-	sub->cadence = col(st, 5);
-	sub->services = col(st, 6);
-	sub->documents = col(st, 7);
-	sub->categories = col(st, 8);
-	sub->created_at = col(st, 9);
-	sub->last_digest = col(st, 10);
+	sub->channel = store_col_str(st, 1);
+	sub->target = store_col_str(st, 2);
+	sub->secret = store_col_str(st, 3);
+	sub->min_materiality = store_col_str(st, 4);
+	sub->cadence = store_col_str(st, 5);
+	sub->services = store_col_str(st, 6);
+	sub->documents = store_col_str(st, 7);
+	sub->categories = store_col_str(st, 8);
+	sub->created_at = store_col_str(st, 9);
+	sub->last_digest = store_col_str(st, 10);
 }
 
 int cw_store_sub_list(struct cw_store *s, struct cw_store_sub **out,
@@ -457,7 +443,7 @@ int cw_store_sub_set_digest(struct cw_store *s, int64_t id, const char *at,
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
-	bind_opt(st, 2, at);
+	store_bind_text(st, 2, at);
 	return step_done(s, st, "updating a subscription", err);
 }
 
@@ -501,12 +487,12 @@ int cw_store_outbox_add(struct cw_store *s, const struct cw_store_outbox *o,
 		sqlite3_bind_int64(st, 3, o->doc_id);
 	else
 		sqlite3_bind_null(st, 3);
-	bind_opt(st, 4, o->kind);
-	bind_opt(st, 5, o->idem_key);
-	bind_opt(st, 6, o->payload);
-	bind_opt(st, 7, o->state ? o->state : "pending");
-	bind_opt(st, 8, o->next_try ? o->next_try : now);
-	bind_opt(st, 9, now);
+	store_bind_text(st, 4, o->kind);
+	store_bind_text(st, 5, o->idem_key);
+	store_bind_text(st, 6, o->payload);
+	store_bind_text(st, 7, o->state ? o->state : "pending");
+	store_bind_text(st, 8, o->next_try ? o->next_try : now);
+	store_bind_text(st, 9, now);
 	return step_done(s, st, "adding an alert to the outbox", err);
 }
 
@@ -533,14 +519,14 @@ static int outbox_rows(struct cw_store *s, sqlite3_stmt *st,
 		o->sub_id = sqlite3_column_int64(st, 1);
 		o->change_id = sqlite3_column_int64(st, 2);
 		o->doc_id = sqlite3_column_int64(st, 3);
-		o->kind = col(st, 4);
-		o->idem_key = col(st, 5);
-		o->payload = col(st, 6);
-		o->state = col(st, 7);
+		o->kind = store_col_str(st, 4);
+		o->idem_key = store_col_str(st, 5);
+		o->payload = store_col_str(st, 6);
+		o->state = store_col_str(st, 7);
 		o->attempts = sqlite3_column_int64(st, 8);
-		o->next_try = col(st, 9);
-		o->created_at = col(st, 10);
-		o->last_error = col(st, 11);
+		o->next_try = store_col_str(st, 9);
+		o->created_at = store_col_str(st, 10);
+		o->last_error = store_col_str(st, 11);
 	}
 	if (r != SQLITE_DONE)
 		rc = store_sqlerr(s, err, "listing the outbox");
@@ -572,8 +558,8 @@ int cw_store_outbox_list(struct cw_store *s, const char *state,
 			   err);
 	if (rc)
 		return rc;
-	bind_opt(st, 1, state);
-	bind_opt(st, 2, now);
+	store_bind_text(st, 1, state);
+	store_bind_text(st, 2, now);
 	sqlite3_bind_int64(st, 3, sub_id);
 	sqlite3_bind_int64(st, 4, limit);
 	return outbox_rows(s, st, out, n, err);
@@ -597,7 +583,7 @@ int cw_store_outbox_feed(struct cw_store *s, const char *feed, int64_t limit,
 			   err);
 	if (rc)
 		return rc;
-	bind_opt(st, 1, feed);
+	store_bind_text(st, 1, feed);
 	sqlite3_bind_int64(st, 2, limit);
 	return outbox_rows(s, st, out, n, err);
 }
@@ -617,10 +603,10 @@ int cw_store_outbox_update(struct cw_store *s, int64_t id, const char *state,
 	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, id);
-	bind_opt(st, 2, state);
+	store_bind_text(st, 2, state);
 	sqlite3_bind_int64(st, 3, attempts);
-	bind_opt(st, 4, next_try);
-	bind_opt(st, 5, last_error);
+	store_bind_text(st, 4, next_try);
+	store_bind_text(st, 5, last_error);
 	return step_done(s, st, "updating an alert", err);
 }
 
