@@ -39,7 +39,7 @@ void cw_pipeline_opts_init(struct cw_pipeline_opts *opts)
 /*
  * The change as stored: the JSON of diff.h without what can be derived
  * from the two versions: the redline's quoted text (its offsets stay;
- * cw_pipeline_change_fill_text puts the text back), empty lists, false
+ * notify puts the text back when it renders an alert), empty lists, false
  * flags, and similarity digits past the second. On the corpus this takes
  * the stored summaries from about 4.7 to under 2 MiB.
  */
@@ -73,33 +73,6 @@ static void change_json_compact(struct cw_buf *out, const struct cw_diff *d)
 		cw_buf_adds(out, txt);
 	free(txt);
 	json_decref(j);
-}
-
-int cw_pipeline_change_fill_text(void *change_json, const char *old_text,
-				 size_t old_len, const char *new_text,
-				 size_t new_len)
-{
-	json_t *changes = json_object_get(change_json, "changes"), *c, *r;
-	size_t i, k;
-
-	json_array_foreach(changes, i, c) {
-		json_array_foreach(json_object_get(c, "redline"), k, r) {
-			const char *op = json_string_value(json_object_get(r, "op"));
-			bool del = op && !strcmp(op, "del");
-			json_int_t a = json_integer_value(json_object_get(
-				r, del ? "old_start" : "new_start"));
-			json_int_t b = json_integer_value(json_object_get(
-				r, del ? "old_end" : "new_end"));
-			size_t len = del ? old_len : new_len;
-			const char *t = del ? old_text : new_text;
-
-			if (a < 0 || b < a || (size_t)b > len)
-				return CW_EINVAL;
-			json_object_set_new(r, "text",
-					    json_stringn(t + a, (size_t)(b - a)));
-		}
-	}
-	return CW_OK;
 }
 
 /*

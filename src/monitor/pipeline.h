@@ -93,13 +93,4 @@ int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
 			    const char *origin, struct cw_pipeline_result *out,
 			    struct cw_err *err);
 
-/*
- * A stored change's JSON (a jansson `json_t *`, declared void * here)
- * keeps its redline as offsets only; put each span's text back from the
- * two versions' texts. CW_EINVAL if an offset is outside its text.
- */
-int cw_pipeline_change_fill_text(void *change_json, const char *old_text,
-				 size_t old_len, const char *new_text,
-				 size_t new_len);
-
 #endif
