@@ -64,7 +64,8 @@ static long peak_rss_kib(void)
 }
 
 static void print_stats(const struct cw_cli *cli,
-			const struct cw_monitor_stats *st)
+			const struct cw_monitor_stats *st,
+			const struct cw_pipeline_analysis_stats *an)
 {
 	double per_min = st->seconds > 0 ? (double)st->checked * 60 / st->seconds : 0;
 
@@ -89,9 +90,13 @@ static void print_stats(const struct cw_cli *cli,
 			first = false;
 		}
 		printf("},\"delivery\":{\"sent\":%zu,\"retried\":%zu,\"dead\":%zu,"
-		       "\"digests\":%zu,\"feeds\":%zu}}\n",
+		       "\"digests\":%zu,\"feeds\":%zu},",
 		       st->delivery.sent, st->delivery.retried, st->delivery.dead,
 		       st->delivery.digests, st->delivery.feeds);
+		printf("\"analysis\":{\"changes\":%zu,\"versions\":%zu,"
+		       "\"provisions\":%zu,\"failed\":%zu,\"cpu_seconds\":%.3f}}\n",
+		       an->changes, an->versions, an->provisions, an->failed,
+		       an->seconds);
 		fflush(stdout);
 		return;
 	}
@@ -103,6 +108,11 @@ static void print_stats(const struct cw_cli *cli,
 	       st->unchanged, st->not_modified, st->failed, st->extract_failed,
 	       st->blocked, st->health_alerts, st->delivery.sent,
 	       st->delivery.retried, st->delivery.dead, st->delivery.digests);
+	if (an->changes || an->failed)
+		printf("analysed %zu changes (%zu versions, %zu provisions) in "
+		       "%.2f s CPU%s\n",
+		       an->changes, an->versions, an->provisions, an->seconds,
+		       an->failed ? "; some changes left without categories" : "");
 	fflush(stdout);
 }
 
@@ -116,7 +126,7 @@ static void sleep_s(long s)
 
 int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 {
-	struct option opts[N_VALUE_FLAGS + 10];
+	struct option opts[N_VALUE_FLAGS + 11];
 	struct cw_monitor_config cfg;
 	struct cw_monitor mon;
 	struct cw_err err = CW_ERR_INIT;
@@ -125,6 +135,7 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 	const char *config_opt = NULL;
 	bool once = false, force = false, digest_now = false, verbose = false;
 	bool allow_private = false, no_browser = false, deliver_only = false;
+	bool no_analysis = false;
 	char *cpath = NULL;
 	struct sigaction act;
 	int c, rc, ret = CW_EXIT_OK;
@@ -142,6 +153,7 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 	opts[k++] = (struct option){ "deliver-only", no_argument, NULL, 'd' };
 	opts[k++] = (struct option){ "verbose", no_argument, NULL, 'v' };
 	opts[k++] = (struct option){ "set", required_argument, NULL, 's' };
+	opts[k++] = (struct option){ "no-analysis", no_argument, NULL, 'A' };
 	opts[k] = (struct option){ NULL, 0, NULL, 0 };
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -154,6 +166,7 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 		case 'D': digest_now = true; break;
 		case 'd': deliver_only = true; break;
 		case 'v': verbose = true; break;
+		case 'A': no_analysis = true; break;
 		case 's': cw_strv_push(&sets, optarg); break;
 		default:
 			if (c >= 1000 && c < 1000 + (int)N_VALUE_FLAGS) {
@@ -207,6 +220,9 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 		cw_monitor_config_release(&cfg);
 		return cw_cli_fail(&err);
 	}
+	/* changes get taxonomy categories and exposure moves (pipeline.h) */
+	if (!no_analysis)
+		cw_pipeline_enable_analysis(&mon.pl, cw_cli_data_dir());
 	mon.stop = &stop_flag;
 	mon.verbose = verbose && !cli->quiet;
 	memset(&act, 0, sizeof(act));
@@ -223,8 +239,10 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 	do {
 		struct cw_monitor_stats st;
 		struct cw_notify_opts no;
+		struct cw_pipeline_analysis_stats an0, an;
 
 		memset(&st, 0, sizeof(st));
+		cw_pipeline_analysis_stats(&mon.pl, &an0);
 		if (deliver_only) {
 			cw_monitor_notify_opts(&cfg, &no);
 			no.digest_now = digest_now;
@@ -246,8 +264,15 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 			sleep_s(cfg.poll_s); /* a busy store: try again later */
 			continue;
 		}
+		/* this pass's share of the analysis counters */
+		cw_pipeline_analysis_stats(&mon.pl, &an);
+		an.changes -= an0.changes;
+		an.versions -= an0.versions;
+		an.provisions -= an0.provisions;
+		an.failed -= an0.failed;
+		an.seconds -= an0.seconds;
 		if (once || st.due || st.delivery.sent || st.delivery.retried)
-			print_stats(cli, &st);
+			print_stats(cli, &st, &an);
 		if (!once)
 			sleep_s(cfg.poll_s);
 	} while (!once && !stop_flag);

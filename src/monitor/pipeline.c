@@ -25,6 +25,8 @@ void cw_pipeline_release(struct cw_pipeline *p)
 {
 	cw_diff_rules_free(p->rules);
 	p->rules = NULL;
+	cw_pipeline_analysis_free(p->analysis);
+	p->analysis = NULL;
 }
 
 void cw_pipeline_opts_init(struct cw_pipeline_opts *opts)
@@ -43,9 +45,9 @@ void cw_pipeline_opts_init(struct cw_pipeline_opts *opts)
  * flags, and similarity digits past the second. On the corpus this takes
  * the stored summaries from about 4.7 to under 2 MiB.
  */
-static void change_json_compact(struct cw_buf *out, const struct cw_diff *d)
+static void change_json_compact(struct cw_buf *out, json_t *j)
 {
-	json_t *j = cw_diff_to_json(d), *changes, *c, *r;
+	json_t *changes, *c, *r;
 	size_t i, k;
 	char *txt;
 
@@ -72,7 +74,6 @@ static void change_json_compact(struct cw_buf *out, const struct cw_diff *d)
 	if (txt)
 		cw_buf_adds(out, txt);
 	free(txt);
-	json_decref(j);
 }
 
 /*
@@ -81,7 +82,7 @@ static void change_json_compact(struct cw_buf *out, const struct cw_diff *d)
  */
 static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 			 const char *text, size_t len,
-			 const struct cw_segmentation *seg,
+			 const struct cw_segmentation *seg, const char *at,
 			 struct cw_pipeline_result *out, struct cw_err *err)
 {
 	struct cw_store *s = p->store;
@@ -89,6 +90,7 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 	struct cw_segmentation *pseg = NULL;
 	struct cw_buf ptext = CW_BUF_INIT, json = CW_BUF_INIT;
 	struct cw_diff *d = NULL;
+	json_t *cj = NULL;
 	enum cw_diff_materiality top = CW_DIFF_NONE;
 	size_t changed = 0;
 	int rc;
@@ -116,7 +118,26 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 		if (d->changes[i].materiality > top)
 			top = d->changes[i].materiality;
 	}
-	change_json_compact(&json, d);
+	cj = cw_diff_to_json(d);
+	if (p->analysis) { /* categories and exposure moves: pipeline_analyze.c */
+		char date[16], odate[16];
+		snprintf(date, sizeof(date), "%.10s",
+			 out->stated_date[0] ? out->stated_date : at);
+		snprintf(odate, sizeof(odate), "%.10s",
+			 prev.stated_date ? prev.stated_date : prev.recorded_at);
+		struct cw_pipeline_change_versions cv = {
+			.doc_id = doc_id, .old_id = prev.id, .new_id = vid,
+			.old_seq = prev.seq, .new_seq = prev.seq + 1,
+			.old_date = odate, .new_date = date,
+			.old_text = cw_buf_str(&ptext), .old_len = ptext.len,
+			.old_seg = pseg, .new_text = text, .new_len = len,
+			.new_seg = seg,
+		};
+		rc = cw_pipeline_analyze_change(p, cj, d, &cv, err);
+		if (rc)
+			goto done;
+	}
+	change_json_compact(&json, cj);
 	struct cw_store_change_in c = {
 		.doc_id = doc_id,
 		.from_version = prev.id,
@@ -132,6 +153,7 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 	snprintf(out->materiality, sizeof(out->materiality), "%s", c.materiality);
 	out->n_changes = changed;
 done:
+	json_decref(cj);
 	cw_diff_free(d);
 	cw_segment_free(pseg);
 	cw_buf_release(&ptext);
@@ -184,7 +206,7 @@ static int record_text_tx(struct cw_pipeline *p, int64_t doc_id,
 		rc = CW_OK;
 	} else if (rc == CW_OK) {
 		out->outcome = CW_STORE_NEW_VERSION;
-		rc = record_change(p, doc_id, vid, text, len, seg, out, err);
+		rc = record_change(p, doc_id, vid, text, len, seg, at, out, err);
 	}
 	cw_segment_free(seg);
 	if (rc)

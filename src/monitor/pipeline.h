@@ -11,6 +11,17 @@
  * either all of them or none. Fetch attempts are recorded in every case, also
  * when nothing changed and when the fetch or the extraction failed; a
  * failure never produces a version.
+ *
+ * Analysis of changes (pipeline_analyze.c), when enabled with
+ * cw_pipeline_enable_analysis() (the monitor does): a new version that
+ * changes a document is analysed (analyze.h) and so is the version before
+ * it unless its analysis is stored already; both analyses are stored per
+ * version, as `clausewatch analyze` stores them, in the same transaction.
+ * The stored change then names, per changed provision, its taxonomy
+ * categories (old and new side) and the moves of its exposure level, and
+ * the categories of all changed provisions (docs/config.md, "Categories
+ * in changes"). A first version is not analysed here: it has no change,
+ * and `analyze` computes its analysis when it is first asked for.
  */
 #include "../diff/diff.h"
 #include "../extract/extract.h"
@@ -32,6 +43,8 @@ struct cw_pipeline {
 	struct cw_store *store;        /* borrowed */
 	struct cw_diff_rules *rules;   /* owned */
 	struct cw_pipeline_opts opts;
+	struct cw_pipeline_analysis *analysis; /* owned; NULL: changes are
+						  not analysed */
 };
 
 /*
@@ -92,5 +105,59 @@ int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
 			    const char *text, size_t len, const char *at,
 			    const char *origin, struct cw_pipeline_result *out,
 			    struct cw_err *err);
+
+/* ---- analysis of changes (pipeline_analyze.c) ---- */
+
+/* What the analysis of changes cost so far (for `monitor --json`). */
+struct cw_pipeline_analysis_stats {
+	size_t changes;      /* changes annotated with categories */
+	size_t versions;     /* version analyses computed and stored */
+	size_t provisions;   /* provisions in those */
+	size_t failed;       /* changes left without categories (an error) */
+	double seconds;      /* CPU time of the thread spent analysing and
+				annotating (store reads and writes included) */
+};
+
+/*
+ * Analyse the changes `p` records from now on, with the taxonomy, model
+ * and templates under `data_dir` (loaded at the first change, so that a
+ * pass without changes pays nothing). If they cannot be loaded, changes
+ * are recorded without categories and the error is kept in each change
+ * ("analysis": {"error": ...}) and printed once on stderr: a broken
+ * taxonomy file must not stop the monitoring.
+ */
+void cw_pipeline_enable_analysis(struct cw_pipeline *p, const char *data_dir);
+
+/* Counters since cw_pipeline_enable_analysis(); zeros when disabled. */
+void cw_pipeline_analysis_stats(const struct cw_pipeline *p,
+				struct cw_pipeline_analysis_stats *out);
+
+/* The two versions of a change, as record_change() has them. */
+struct cw_pipeline_change_versions {
+	int64_t doc_id;
+	int64_t old_id, new_id;        /* version ids (the new one just
+					  recorded, in the open transaction) */
+	int64_t old_seq, new_seq;
+	const char *old_date, *new_date; /* "YYYY-MM-DD": stated, else the
+					    recording date */
+	const char *old_text, *new_text;
+	size_t old_len, new_len;
+	const struct cw_segmentation *old_seg, *new_seg;
+};
+
+/*
+ * Annotate the change JSON `change` (cw_diff_to_json() of `d`, modified in
+ * place) with categories and exposure moves, storing the analyses of both
+ * versions. Runs inside the caller's transaction. Analysis failures are
+ * not returned: they leave the change without categories and an
+ * "analysis": {"error"} member. Returns CW_OK or a store error.
+ * `change` is a json_t * (declared void * so this header needs no jansson).
+ */
+int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
+			       const struct cw_diff *d,
+			       const struct cw_pipeline_change_versions *v,
+			       struct cw_err *err);
+/* Free the analysis state (cw_pipeline_release() calls it). */
+void cw_pipeline_analysis_free(struct cw_pipeline_analysis *a);
 
 #endif

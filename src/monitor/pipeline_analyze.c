@@ -1,0 +1,458 @@
+/*
+ * pipeline_analyze: the analysis stage of the pipeline for a recorded
+ * change (see pipeline.h, "analysis of changes").
+ *
+ * A change gets the analyses of its two versions: the older one read back
+ * from the store when `analyze` or an earlier change stored it, else
+ * computed and stored; the newer one computed and stored. The inputs of
+ * each analysis are the ones `clausewatch analyze` gives (cmd_analyze.c):
+ * the document types tracked for the service and the keys of the
+ * provisions changed up to that version, so a stored analysis is the same
+ * whichever of the two computed it.
+ *
+ * The change JSON then gets, per changed provision,
+ *   "categories": [{id, name, in: "old"|"new"|"both", confidence,
+ *                   severity}]
+ *   "exposure_moves": [{audience, from, to, direction}]   (when any)
+ * and at the top
+ *   "categories": [ids of every changed provision, either side, sorted]
+ *   "exposure_moves": [{key, old_key, title, audience, from, to,
+ *                       direction}]                         (when any)
+ *
+ * Exposure moves compare the rating each version's text earns: base
+ * level plus the modifiers the text matches (analyze.h), the highest over
+ * the provision's categories, a provision without categories counting as
+ * low (as cw_analyze_exposure_moves() does). The "changed before" context
+ * of the taxonomy (one level up for a provision changed in an earlier
+ * version) is left out: every provision gains it by the very change being
+ * reported, and an alert that says "exposure rose" for every changed
+ * provision would say nothing.
+ */
+#include <jansson.h>
+
+#include "../analyze/analyze.h"
+#include "pipeline.h"
+
+struct cw_pipeline_analysis {
+	char *data_dir;
+	struct cw_analyze_ctx *ctx;
+	bool tried;                    /* the context load was attempted */
+	char error[CW_ERR_MSG_MAX];    /* why the load failed, else "" */
+	struct cw_pipeline_analysis_stats st;
+};
+
+void cw_pipeline_enable_analysis(struct cw_pipeline *p, const char *data_dir)
+{
+	if (p->analysis)
+		return;
+	p->analysis = cw_calloc(1, sizeof(*p->analysis));
+	p->analysis->data_dir = cw_strdup(data_dir);
+}
+
+void cw_pipeline_analysis_free(struct cw_pipeline_analysis *a)
+{
+	if (!a)
+		return;
+	cw_analyze_ctx_free(a->ctx);
+	free(a->data_dir);
+	free(a);
+}
+
+void cw_pipeline_analysis_stats(const struct cw_pipeline *p,
+				struct cw_pipeline_analysis_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (p->analysis)
+		*out = p->analysis->st;
+}
+
+static double cpu_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- inputs of a version's analysis (as cmd_analyze.c gives them) ---- */
+
+static int tracked_types(struct cw_store *s, const char *service,
+			 struct cw_strv *out, struct cw_err *err)
+{
+	struct cw_store_doc *docs = NULL;
+	size_t n = 0;
+	int rc = cw_store_list_documents(s, service, NULL, &docs, &n, err);
+
+	for (size_t i = 0; !rc && i < n; i++)
+		cw_strv_push(out, docs[i].type);
+	cw_store_docs_free(docs, n);
+	return rc;
+}
+
+/* New keys of the changes recorded for `doc_id` (all of them are up to
+ * the previous version: the current change is not stored yet). */
+static int changed_keys(struct cw_store *s, int64_t doc_id,
+			struct cw_strv *out, struct cw_err *err)
+{
+	struct cw_store_change_query q = { .doc_id = doc_id };
+	struct cw_store_change *cs = NULL;
+	size_t n = 0;
+	int rc = cw_store_list_changes(s, &q, &cs, &n, err);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		json_t *j, *c;
+		size_t k;
+
+		if (cs[i].from_version == 0)
+			continue;
+		j = json_loads(cs[i].json ? cs[i].json : "{}", 0, NULL);
+		json_array_foreach(json_object_get(j, "changes"), k, c) {
+			const char *nk = json_string_value(json_object_get(c, "new_key"));
+			if (nk)
+				cw_strv_push(out, nk);
+		}
+		json_decref(j);
+	}
+	cw_store_changes_free(cs, n);
+	return rc;
+}
+
+/*
+ * Analyse one version and store the analysis. An analysis failure is
+ * CW_OK with *out NULL and `aerr` set; a store failure is returned.
+ */
+static int analyse_version(struct cw_pipeline *p, json_t **out,
+			   const struct cw_store_doc *doc, int64_t vid,
+			   int64_t seq, const char *date, const char *text,
+			   size_t len, const struct cw_segmentation *seg,
+			   const struct cw_strv *tracked,
+			   const struct cw_strv *changed, struct cw_err *aerr,
+			   struct cw_err *err)
+{
+	struct cw_pipeline_analysis *a = p->analysis;
+	json_t *j = NULL;
+	char *js;
+	int rc;
+
+	*out = NULL;
+	struct cw_analyze_doc ad = {
+		.service = doc->service, .type = doc->type, .seq = seq,
+		.date = date, .text = text, .len = len, .seg = seg,
+		.tracked = (const char *const *)tracked->v,
+		.ntracked = tracked->n,
+		.changed_before = (const char *const *)changed->v,
+		.nchanged_before = changed->n,
+	};
+	if (cw_analyze_document(&j, a->ctx, &ad, aerr))
+		return CW_OK;
+	js = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	rc = cw_store_put_analysis(p->store, vid, js ? js : "{}", err);
+	free(js);
+	if (rc) {
+		json_decref(j);
+		return rc;
+	}
+	a->st.versions++;
+	a->st.provisions += seg ? seg->n : 0;
+	*out = j;
+	return CW_OK;
+}
+
+/* The stored analysis of version `vid` when current, else NULL. */
+static int stored_analysis(struct cw_store *s, int64_t vid, json_t **out,
+			   struct cw_err *err)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	int rc = cw_store_get_analysis(s, vid, &b, err);
+
+	*out = NULL;
+	if (rc == CW_ENOTFOUND) {
+		rc = CW_OK;
+	} else if (rc == CW_OK) {
+		*out = json_loadb(b.ptr, b.len, 0, NULL);
+		if (!cw_analyze_is_current(*out)) {
+			json_decref(*out);
+			*out = NULL;
+		}
+	}
+	cw_buf_release(&b);
+	return rc;
+}
+
+/* ---- annotation ---- */
+
+/*
+ * The level of a provision's own text for audience `an`: per category
+ * base plus the effects of the modifiers its text matched (sources
+ * "modifier:..."; context modifiers left out, see the top), clamped; the
+ * highest over the categories; -1 without categories.
+ */
+static int text_level(const json_t *prov, const char *an)
+{
+	json_t *c, *m;
+	size_t i, k;
+	int best = -1;
+
+	json_array_foreach(json_object_get(prov, "categories"), i, c) {
+		json_t *e = json_object_get(json_object_get(c, "exposure"), an);
+		int lv = cw_level_parse(json_string_value(json_object_get(e, "base")));
+
+		if (lv < 0)
+			continue;
+		json_array_foreach(json_object_get(e, "modifiers"), k, m) {
+			const char *src = json_string_value(json_object_get(m, "source"));
+			if (src && cw_str_startswith(src, "modifier:"))
+				lv += (int)json_integer_value(json_object_get(m, "effect"));
+		}
+		lv = lv < CW_LEVEL_LOW ? CW_LEVEL_LOW : lv > CW_LEVEL_HIGH ? CW_LEVEL_HIGH : lv;
+		if (lv > best)
+			best = lv;
+	}
+	return best;
+}
+
+/* Provision `idx` of an analysis, checked against the segmentation's key
+ * (the analysis lists provisions in document order). */
+static json_t *prov_at(const json_t *analysis, const struct cw_segmentation *seg,
+		       long idx)
+{
+	json_t *pj;
+	const char *key;
+
+	if (!analysis || !seg || idx < 0 || (size_t)idx >= seg->n)
+		return NULL;
+	key = seg->items[idx].key;
+	pj = json_array_get(json_object_get(analysis, "provisions"), (size_t)idx);
+	if (pj && json_string_value(json_object_get(pj, "key")) &&
+	    !strcmp(json_string_value(json_object_get(pj, "key")), key))
+		return pj;
+	return cw_analyze_find(analysis, key);
+}
+
+/* The entry of category `id` in `cats`, or NULL. */
+static json_t *entry_of(json_t *cats, const char *id)
+{
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(cats, i, e)
+		if (!strcmp(json_string_value(json_object_get(e, "id")), id))
+			return e;
+	return NULL;
+}
+
+/* Add the categories of provision `pj` (side "old" or "new") to the array
+ * `cats`, the new side's figures winning. */
+static void add_categories(json_t *cats, const json_t *pj, bool new_side)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(pj, "categories"), i, c) {
+		const char *id = json_string_value(json_object_get(c, "id"));
+		json_t *e;
+		const char *in;
+
+		if (!id)
+			continue;
+		e = entry_of(cats, id);
+		if (!e) {
+			e = json_object();
+			json_object_set_new(e, "id", json_string(id));
+			json_object_set(e, "name", json_object_get(c, "name"));
+			json_object_set_new(e, "in", json_string(new_side ? "new" : "old"));
+			json_array_append_new(cats, e);
+		} else {
+			in = json_string_value(json_object_get(e, "in"));
+			if (in && strcmp(in, new_side ? "new" : "old"))
+				json_object_set_new(e, "in", json_string("both"));
+		}
+		if (new_side || !json_object_get(e, "confidence")) {
+			json_object_set(e, "confidence", json_object_get(c, "confidence"));
+			json_object_set(e, "severity", json_object_get(c, "severity"));
+		}
+	}
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "id")),
+		      json_string_value(json_object_get(*(json_t *const *)b, "id")));
+}
+
+/* `arr` sorted by "id" (a new array holding the same entries). */
+static json_t *sorted_by_id(json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	json_t **v = cw_calloc(n ? n : 1, sizeof(*v)), *out = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(arr, i);
+	qsort(v, n, sizeof(*v), cmp_entry);
+	for (size_t i = 0; i < n; i++)
+		json_array_append(out, v[i]);
+	free(v);
+	return out;
+}
+
+static void annotate(json_t *cj, const struct cw_diff *d, const json_t *older,
+		     const json_t *newer,
+		     const struct cw_pipeline_change_versions *v)
+{
+	json_t *changes = json_object_get(cj, "changes"), *ch;
+	json_t *moves = json_array();
+	struct cw_strv ids = CW_STRV_INIT;
+	json_t *cats;
+
+	for (size_t i = 0; i < d->n && i < json_array_size(changes); i++) {
+		const struct cw_diff_change *c = &d->changes[i];
+		json_t *found = json_array(), *cm = json_array();
+		json_t *e;
+		size_t k;
+		int lo[CW_AUDIENCE_COUNT], ln[CW_AUDIENCE_COUNT];
+
+		ch = json_array_get(changes, i);
+		for (int a = 0; a < CW_AUDIENCE_COUNT; a++)
+			lo[a] = ln[a] = -1;
+		for (k = 0; k < c->n_old; k++) {
+			json_t *pj = prov_at(older, v->old_seg, c->old_idx[k]);
+			add_categories(found, pj, false);
+			for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
+				int l = text_level(pj, cw_audience_name(a));
+				lo[a] = l > lo[a] ? l : lo[a];
+			}
+		}
+		for (k = 0; k < c->n_new; k++) {
+			json_t *pj = prov_at(newer, v->new_seg, c->new_idx[k]);
+			add_categories(found, pj, true);
+			for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
+				int l = text_level(pj, cw_audience_name(a));
+				ln[a] = l > ln[a] ? l : ln[a];
+			}
+		}
+		json_array_foreach(found, k, e)
+			cw_strv_push(&ids, json_string_value(json_object_get(e, "id")));
+		/* a move needs both sides: an added or removed provision has
+		   categories but no level to move from or to */
+		for (int a = 0; c->n_old && c->n_new && a < CW_AUDIENCE_COUNT; a++) {
+			int f = lo[a] < 0 ? CW_LEVEL_LOW : lo[a];
+			int t = ln[a] < 0 ? CW_LEVEL_LOW : ln[a];
+			const char *an = cw_audience_name(a);
+
+			if (f == t)
+				continue;
+			json_array_append_new(
+				cm, json_pack("{ssssssss}", "audience", an, "from",
+					      cw_level_name(f), "to", cw_level_name(t),
+					      "direction", t > f ? "up" : "down"));
+			e = json_pack("{s:o s:o s:o s:s s:s s:s s:s}", "key",
+				      c->new_key ? json_string(c->new_key) : json_null(),
+				      "old_key",
+				      c->old_key ? json_string(c->old_key) : json_null(),
+				      "title", json_string(c->title), "audience", an,
+				      "from", cw_level_name(f), "to", cw_level_name(t),
+				      "direction", t > f ? "up" : "down");
+			json_array_append_new(moves, e);
+		}
+		json_object_set_new(ch, "categories", sorted_by_id(found));
+		if (json_array_size(cm))
+			json_object_set_new(ch, "exposure_moves", cm);
+		else
+			json_decref(cm);
+		json_decref(found);
+	}
+	if (ids.n)
+		qsort(ids.v, ids.n, sizeof(*ids.v), cmp_id);
+	cats = json_array();
+	for (size_t i = 0; i < ids.n; i++)
+		if (!i || strcmp(ids.v[i], ids.v[i - 1]))
+			json_array_append_new(cats, json_string(ids.v[i]));
+	json_object_set_new(cj, "categories", cats);
+	if (json_array_size(moves))
+		json_object_set_new(cj, "exposure_moves", moves);
+	else
+		json_decref(moves);
+	cw_strv_release(&ids);
+}
+
+static void note_error(json_t *cj, const char *msg)
+{
+	json_object_set_new(cj, "analysis", json_pack("{ss}", "error", msg));
+}
+
+int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
+			       const struct cw_diff *d,
+			       const struct cw_pipeline_change_versions *v,
+			       struct cw_err *err)
+{
+	struct cw_pipeline_analysis *a = p->analysis;
+	struct cw_strv tracked = CW_STRV_INIT, changed = CW_STRV_INIT;
+	struct cw_err aerr = CW_ERR_INIT;
+	struct cw_store_doc doc;
+	json_t *cj = change, *older = NULL, *newer = NULL, *c;
+	double t0 = cpu_now();
+	size_t k;
+	int rc;
+
+	if (!a->tried) {
+		struct cw_err lerr = CW_ERR_INIT;
+		a->tried = true;
+		if (cw_analyze_ctx_new(&a->ctx, a->data_dir, &lerr)) {
+			/* the message as is: prefixing it could cut its end */
+			memcpy(a->error, lerr.msg, sizeof(a->error));
+			fprintf(stderr, "clausewatch: warning: changes are "
+					"recorded without categories: %s\n",
+				lerr.msg);
+		}
+	}
+	if (!a->ctx) {
+		note_error(cj, a->error);
+		a->st.failed++;
+		return CW_OK;
+	}
+	memset(&doc, 0, sizeof(doc));
+	rc = cw_store_get_document_by_id(p->store, v->doc_id, &doc, err);
+	if (!rc)
+		rc = tracked_types(p->store, doc.service, &tracked, err);
+	if (!rc)
+		rc = changed_keys(p->store, v->doc_id, &changed, err);
+	if (!rc)
+		rc = stored_analysis(p->store, v->old_id, &older, err);
+	if (!rc && !older)
+		rc = analyse_version(p, &older, &doc, v->old_id, v->old_seq,
+				     v->old_date, v->old_text, v->old_len,
+				     v->old_seg, &tracked, &changed, &aerr, err);
+	if (rc || !older)
+		goto done;
+	/* the newer version's history includes the change being recorded */
+	json_array_foreach(json_object_get(cj, "changes"), k, c) {
+		const char *nk = json_string_value(json_object_get(c, "new_key"));
+		if (nk)
+			cw_strv_push(&changed, nk);
+	}
+	rc = analyse_version(p, &newer, &doc, v->new_id, v->new_seq, v->new_date,
+			     v->new_text, v->new_len, v->new_seg, &tracked,
+			     &changed, &aerr, err);
+	if (rc || !newer)
+		goto done;
+	annotate(cj, d, older, newer, v);
+	a->st.changes++;
+done:
+	if (!rc && (!older || !newer)) {
+		/* the analysis failed, not the store: record the change anyway */
+		note_error(cj, aerr.msg);
+		a->st.failed++;
+	}
+	json_decref(older);
+	json_decref(newer);
+	cw_strv_release(&tracked);
+	cw_strv_release(&changed);
+	cw_store_doc_release(&doc);
+	a->st.seconds += cpu_now() - t0;
+	return rc;
+}
