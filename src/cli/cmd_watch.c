@@ -1,9 +1,16 @@
 /*
  * cmd_watch: `clausewatch watch add|list|remove|feed`, the watchlists.
+ *
+ * Scope: --service and --document name what a subscription covers (any of
+ * them; none: everything); --category narrows it to changes that touch a
+ * provision of one of the named taxonomy categories (ORed among
+ * themselves, ANDed with the scope; see notify.h). Category ids are
+ * checked against the taxonomy of the data directory.
  */
 #include <getopt.h>
 #include <limits.h>
 
+#include "../analyze/taxonomy.h"
 #include "../notify/notify.h"
 #include "cli.h"
 
@@ -20,6 +27,79 @@ static void add_line(struct cw_buf *b, const char *v)
 		cw_buf_addc(b, '\n');
 	for (; *v; v++) /* one item per line: a newline in a value is a space */
 		cw_buf_addc(b, *v == '\n' || *v == '\r' ? ' ' : *v);
+}
+
+static void print_list_json(const char *l)
+{
+	bool first = true;
+
+	printf("[");
+	while (l && *l) {
+		const char *nl = strchr(l, '\n');
+		char *item = cw_strndup(l, nl ? (size_t)(nl - l) : strlen(l));
+
+		printf("%s", first ? "" : ",");
+		cw_cli_json_str(stdout, item);
+		free(item);
+		first = false;
+		l = nl ? nl + 1 : NULL;
+	}
+	printf("]");
+}
+
+static void print_list_text(const char *label, const char *l)
+{
+	if (!l || !*l)
+		return;
+	printf(" %s ", label);
+	for (; *l; l++)
+		putchar(*l == '\n' ? ',' : *l);
+}
+
+/*
+ * Check each line of `cats` against the taxonomy: CW_EXIT_OK, or a usage
+ * error naming the first unknown id and the ids that contain it (or share
+ * its first word), so "arbitration" suggests mandatory_arbitration.
+ */
+static int check_categories(const char *cats)
+{
+	struct cw_taxonomy *tax = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	const char *p = cats;
+	int ret = CW_EXIT_OK;
+
+	if (!*cats)
+		return CW_EXIT_OK;
+	if (cw_taxonomy_load(&tax, cw_cli_data_dir(), &err))
+		return cw_cli_fail(&err);
+	while (p && *p && ret == CW_EXIT_OK) {
+		const char *nl = strchr(p, '\n');
+		char *id = cw_strndup(p, nl ? (size_t)(nl - p) : strlen(p));
+
+		if (!cw_taxonomy_find(tax, id)) {
+			struct cw_buf hint = CW_BUF_INIT;
+			size_t w = strcspn(id, "_");
+			char *word = cw_strndup(id, w);
+
+			for (size_t i = 0; i < cw_taxonomy_count(tax); i++) {
+				const char *c = cw_taxonomy_at(tax, i)->id;
+				if ((*id && strstr(c, id)) || (w >= 4 && strstr(c, word)))
+					cw_buf_addf(&hint, "%s%s", hint.len ? ", " : "", c);
+			}
+			ret = cw_cli_usage("watch", "--category '%s': no such category "
+					   "in the taxonomy ('%s/taxonomy'); %s%s",
+					   id, cw_cli_data_dir(),
+					   hint.len ? "did you mean " : "ids look like "
+					   "mandatory_arbitration",
+					   cw_buf_str(&hint));
+			free(word);
+			cw_buf_release(&hint);
+		}
+		free(id);
+		p = nl ? nl + 1 : NULL;
+	}
+	cw_taxonomy_free(tax);
+	return ret;
 }
 
 static int watch_add(struct cw_cli *cli, int argc, char **argv)
@@ -106,6 +186,9 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 				   "like name@example.org", target);
 		goto done;
 	}
+	ret = check_categories(cw_buf_str(&cats));
+	if (ret != CW_EXIT_OK)
+		goto done;
 	memset(&sub, 0, sizeof(sub));
 	sub.channel = (char *)channel;
 	sub.target = (char *)target;
@@ -122,49 +205,22 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 		ret = cw_cli_fail(&err);
 		goto done;
 	}
-	if (cli->json)
+	if (cli->json) {
 		printf("{\"id\":%lld}\n", (long long)id);
-	else
-		printf("subscription %lld: %s %s, %s, %s and above\n", (long long)id,
+	} else {
+		printf("subscription %lld: %s %s, %s, %s and above", (long long)id,
 		       channel, target, cadence, mat);
-	if (cats.len && !cli->quiet)
-		fprintf(stderr, "clausewatch: note: changes carry no taxonomy "
-				"categories yet; until they do, the category filter "
-				"of subscription %lld lets every change through\n",
-			(long long)id);
+		if (cats.len)
+			printf(";");
+		print_list_text("categories (any of)", cw_buf_str(&cats));
+		printf("\n");
+	}
 done:
 	cw_store_close(s);
 	cw_buf_release(&svc);
 	cw_buf_release(&docs);
 	cw_buf_release(&cats);
 	return ret;
-}
-
-static void print_list_json(const char *l)
-{
-	bool first = true;
-
-	printf("[");
-	while (l && *l) {
-		const char *nl = strchr(l, '\n');
-		char *item = cw_strndup(l, nl ? (size_t)(nl - l) : strlen(l));
-
-		printf("%s", first ? "" : ",");
-		cw_cli_json_str(stdout, item);
-		free(item);
-		first = false;
-		l = nl ? nl + 1 : NULL;
-	}
-	printf("]");
-}
-
-static void print_list_text(const char *label, const char *l)
-{
-	if (!l || !*l)
-		return;
-	printf(" %s ", label);
-	for (; *l; l++)
-		putchar(*l == '\n' ? ',' : *l);
 }
 
 static int watch_list(struct cw_cli *cli)
@@ -212,10 +268,7 @@ static int watch_list(struct cw_cli *cli)
 			printf(" every document");
 		print_list_text("services", u->services);
 		print_list_text("documents", u->documents);
-		print_list_text("categories", u->categories);
-		if (*u->categories)
-			printf(" (category filter pending: changes carry no "
-			       "categories yet)");
+		print_list_text("categories (any of)", u->categories);
 		printf("\n");
 	}
 	if (cli->json)

@@ -62,6 +62,7 @@ static void render(const struct cw_store_sub *sub, const char *key,
 	for (size_t i = 0; i < n; i++) {
 		struct cw_store_change *c = &items[i].c;
 		json_t *cj = json_loads(c->json ? c->json : "{}", 0, NULL), *e, *p;
+		json_t *cats;
 		json_t *sums = json_array();
 		size_t k;
 
@@ -91,9 +92,23 @@ static void render(const struct cw_store_sub *sub, const char *key,
 		cw_buf_adds(html, "<p><strong>");
 		esc(html, c->type);
 		cw_buf_addf(html, "</strong>: version %lld (%s), %lld provision%s"
-				  "</p><ul>\n",
+				  "</p>",
 			    (long long)c->to_seq, c->recorded_at,
 			    (long long)c->n_changes, c->n_changes == 1 ? "" : "s");
+		cats = json_object_get(cj, "categories");
+		if (json_array_size(cats)) { /* the analysis ran: pipeline.h */
+			cw_buf_adds(text, "    categories:");
+			cw_buf_adds(html, "<p>Categories:");
+			json_array_foreach(cats, k, p) {
+				const char *id = json_string_value(p);
+				cw_buf_addf(text, "%s %s", k ? "," : "", id ? id : "?");
+				cw_buf_adds(html, k ? ", " : " ");
+				esc(html, id);
+			}
+			cw_buf_adds(text, "\n");
+			cw_buf_adds(html, "</p>");
+		}
+		cw_buf_adds(html, "<ul>\n");
 		json_array_foreach(json_object_get(cj, "changes"), k, p) {
 			const char *sum = json_string_value(json_object_get(p, "summary"));
 			if (!sum)
@@ -113,6 +128,11 @@ static void render(const struct cw_store_sub *sub, const char *key,
 		json_object_set_new(e, "recorded_at", json_string(c->recorded_at));
 		json_object_set_new(e, "n_changes", json_integer(c->n_changes));
 		json_object_set_new(e, "summaries", sums);
+		if (json_is_array(cats))
+			json_object_set(e, "categories", cats);
+		if (json_object_get(cj, "exposure_moves"))
+			json_object_set(e, "exposure_moves",
+					json_object_get(cj, "exposure_moves"));
 		json_array_append_new(json_object_get(g, "changes"), e);
 		json_decref(cj);
 	}

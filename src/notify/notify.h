@@ -26,12 +26,17 @@
  *   plain-text and an HTML part (the redline as <del>/<ins>).
  * - Atom (atom.c): one feed per watchlist name, valid Atom 1.0 (RFC 4287).
  *
- * Categories: a subscription naming taxonomy categories matches a change
- * when one of its provisions carries one of them ("categories" array in
- * the change JSON, added once the analyze stage annotates changes). While
- * changes carry no categories the category filter cannot be decided and is
- * not applied (the alert goes out): missing an alert is worse than one too
- * many. `watch list` says so.
+ * Categories: the monitor's pipeline annotates each change it records
+ * with the taxonomy categories of every changed provision (old and new
+ * side) and a document-level union, "categories" (pipeline.h). A
+ * subscription naming categories matches a change when a changed
+ * provision carrying one of them (either side) changed at the
+ * subscription's minimum materiality or above: categories are ORed among
+ * themselves and ANDed with the services/documents scope. A change
+ * recorded without analysis (`fetch`, `ingest`, `import-history`, or an
+ * analysis error) cannot be decided and the filter lets it through:
+ * missing an alert is worse than one too many. Health alerts ignore the
+ * category filter (they are about the monitor, not a provision).
  *
  * Thread safety: functions take the caller's store handle; one thread.
  */
@@ -99,16 +104,20 @@ int cw_notify_enqueue_health(struct cw_store *s, int64_t doc_id,
  * The alert of outbox row `o` as the webhook's JSON body (compact,
  * appended to `out`): {"kind":"change","idempotency_key","subscription",
  * "service","service_name","type","change_id","from_version","to_version",
- * "recorded_at","materiality","n_changes","changes":[... the structured
- * change summary of diff.h with the redline text ...]} or, for health
- * alerts, the stored payload with the key and subscription added.
+ * "recorded_at","materiality","n_changes","categories"?,"exposure_moves"?,
+ * "changes":[... the structured change summary of diff.h with the redline
+ * text, and per provision "categories" and "exposure_moves" when the
+ * change was analysed ...]} or, for health alerts, the stored payload with
+ * the key and subscription added.
  */
 int cw_notify_render_json(struct cw_store *s, const struct cw_store_outbox *o,
 			  struct cw_buf *out, struct cw_err *err);
 
 /*
  * The alert as an email subject, a plain-text body and an HTML body (the
- * redline inline with <del>/<ins>, every text escaped).
+ * redline inline with <del>/<ins>, every text escaped; the categories of
+ * the change and of each provision, and its exposure moves, when the
+ * change was analysed).
  */
 int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 			  struct cw_buf *subject, struct cw_buf *text,

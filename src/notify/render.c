@@ -136,6 +136,12 @@ int cw_notify_render_json(struct cw_store *s, const struct cw_store_outbox *o,
 	json_object_set_new(body, "recorded_at", json_string(c.recorded_at));
 	json_object_set_new(body, "materiality", json_string(c.materiality));
 	json_object_set_new(body, "n_changes", json_integer(c.n_changes));
+	/* what the analysis added (pipeline_analyze.c), when it ran */
+	for (size_t i = 0; i < 3; i++) {
+		const char *k[] = { "categories", "exposure_moves", "analysis" };
+		if (json_object_get(ch, k[i]))
+			json_object_set(body, k[i], json_object_get(ch, k[i]));
+	}
 	json_object_set(body, "changes", json_object_get(ch, "changes"));
 	add_json(out, body);
 	json_decref(body);
@@ -221,6 +227,87 @@ static void redline(struct cw_buf *html, struct cw_buf *text, json_t *c,
  * cut, the full change stays in the store and the webhook body. */
 #define EMAIL_PROVISION_MAX 8000
 
+/*
+ * "Categories: Mandatory arbitration (mandatory_arbitration), ..." and
+ * "Exposure: operator medium -> high" lines of one provision change (or of
+ * the whole change at the top), as text and HTML; nothing when the change
+ * was not analysed or the provision has no category.
+ */
+static void render_analysis(struct cw_buf *text, struct cw_buf *html,
+			    const json_t *cats, const json_t *moves,
+			    const char *indent, bool top)
+{
+	json_t *v;
+	size_t i;
+
+	if (json_array_size(cats)) {
+		cw_buf_addf(text, "%s%s: ", indent,
+			    top ? "Categories touched" : "Categories");
+		cw_buf_addf(html, "<p>%s: ", top ? "Categories touched" : "Categories");
+		json_array_foreach(cats, i, v) {
+			const char *id = json_string_value(v);
+			const char *name = NULL, *in = NULL;
+
+			if (!id) {
+				id = json_string_value(json_object_get(v, "id"));
+				name = json_string_value(json_object_get(v, "name"));
+				in = json_string_value(json_object_get(v, "in"));
+			}
+			if (!id)
+				continue;
+			cw_buf_adds(text, i ? ", " : "");
+			cw_buf_adds(html, i ? ", " : "");
+			if (name) {
+				cw_buf_addf(text, "%s (%s", name, id);
+				cw_notify_html_escape(html, name, strlen(name));
+				cw_buf_adds(html, " (<code>");
+				cw_notify_html_escape(html, id, strlen(id));
+				cw_buf_adds(html, "</code>");
+			} else {
+				cw_buf_adds(text, id);
+				cw_notify_html_escape(html, id, strlen(id));
+			}
+			/* a category only one side has: gained or lost */
+			if (in && strcmp(in, "both")) {
+				cw_buf_addf(text, "%s%s", name ? ", " : " (",
+					    !strcmp(in, "new") ? "added" : "removed");
+				cw_buf_addf(html, "%s%s", name ? ", " : " (",
+					    !strcmp(in, "new") ? "added" : "removed");
+			}
+			if (name || (in && strcmp(in, "both"))) {
+				cw_buf_adds(text, ")");
+				cw_buf_adds(html, ")");
+			}
+		}
+		cw_buf_adds(text, "\n");
+		cw_buf_adds(html, "</p>");
+	}
+	json_array_foreach(moves, i, v) {
+		const char *key = json_string_value(json_object_get(v, "key"));
+		const char *title = json_string_value(json_object_get(v, "title"));
+		const char *aud = json_string_value(json_object_get(v, "audience"));
+		const char *from = json_string_value(json_object_get(v, "from"));
+		const char *to = json_string_value(json_object_get(v, "to"));
+		struct cw_buf line = CW_BUF_INIT;
+
+		if (!aud || !from || !to)
+			continue;
+		if (top)
+			cw_buf_addf(&line, "Provision %s%s%s%s moved from %s to %s "
+					   "exposure for the %s",
+				    key ? key : "", title ? " \"" : "",
+				    title ? title : "", title ? "\"" : "", from, to,
+				    aud);
+		else
+			cw_buf_addf(&line, "Exposure (%s): %s -> %s", aud, from, to);
+		cw_buf_addf(text, "%s%s\n", indent, cw_buf_str(&line));
+		cw_buf_adds(html, "<p>");
+		cw_notify_html_escape(html, line.ptr, line.len);
+		cw_buf_adds(html, "</p>");
+		cw_buf_release(&line);
+	}
+}
+
 static void render_provision(struct cw_buf *text, struct cw_buf *html,
 			     json_t *c, const struct cw_buf *old,
 			     const struct cw_buf *new)
@@ -255,6 +342,8 @@ static void render_provision(struct cw_buf *text, struct cw_buf *html,
 		cw_notify_html_escape(html, sum, strlen(sum));
 		cw_buf_adds(html, "</p>");
 	}
+	render_analysis(text, html, json_object_get(c, "categories"),
+			json_object_get(c, "exposure_moves"), "  ", false);
 	redline(&rh, &rt, c, old, new);
 	if (rt.len > EMAIL_PROVISION_MAX) {
 		cw_buf_truncate(&rt, EMAIL_PROVISION_MAX);
@@ -327,10 +416,16 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 	cw_notify_html_escape(html, c.type, strlen(c.type));
 	cw_buf_addf(html, "</h1><p>Version %lld recorded %s replaces version "
 			  "%lld. Materiality: <strong>%s</strong>; %lld "
-			  "provision%s changed.</p>\n<ul>\n",
+			  "provision%s changed.</p>\n",
 		    (long long)c.to_seq, c.recorded_at, (long long)c.from_seq,
 		    c.materiality, (long long)c.n_changes,
 		    c.n_changes == 1 ? "" : "s");
+	render_analysis(text, html, json_object_get(ch, "categories"),
+			json_object_get(ch, "exposure_moves"), "", true);
+	if (json_array_size(json_object_get(ch, "categories")) ||
+	    json_array_size(json_object_get(ch, "exposure_moves")))
+		cw_buf_adds(text, "\n");
+	cw_buf_adds(html, "\n<ul>\n");
 	json_array_foreach(json_object_get(ch, "changes"), i, p)
 		render_provision(text, html, p, &old, &new);
 	cw_buf_adds(html, "</ul>\n<style>del{background:#fdd}ins{background:#dfd}"

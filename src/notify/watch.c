@@ -43,46 +43,47 @@ static bool in_list(const char *list, const char *item)
 }
 
 /*
- * 1 if a provision of the change carries one of `cats`, 0 if none does,
- * -1 if the change carries no categories at all (undecidable).
+ * Does a changed provision of `change` (the parsed change JSON) that
+ * carries one of `cats` (on its old or new side) change at `min` or
+ * above? Each provision is judged at its own materiality (the document's,
+ * `doc_mat`, when it has none), so a cosmetic touch to an arbitration
+ * clause does not pass a substantive-only arbitration watch because
+ * another provision changed substantively.
+ * 1 yes, 0 no, -1 undecidable: the change was not analysed (no
+ * "categories" at the top nor on any provision; see notify.h).
  */
-static int category_match(const char *cats, const char *change_json)
+static int category_match(const char *cats, const char *min,
+			  const char *doc_mat, const json_t *change)
 {
-	json_t *j, *c;
+	json_t *c;
 	size_t i, k;
-	int seen = -1;
+	int seen = json_is_array(json_object_get(change, "categories")) ? 0 : -1;
 
-	if (!change_json)
-		return -1;
-	j = json_loads(change_json, 0, NULL);
-	if (!j)
-		return -1;
-	json_array_foreach(json_object_get(j, "changes"), i, c) {
+	json_array_foreach(json_object_get(change, "changes"), i, c) {
 		json_t *arr = json_object_get(c, "categories"), *v;
+		const char *m = json_string_value(json_object_get(c, "materiality"));
 
 		if (!json_is_array(arr))
 			continue;
 		if (seen < 0)
 			seen = 0;
+		if (rank(m ? m : doc_mat) < rank(min))
+			continue;
 		json_array_foreach(arr, k, v) {
 			const char *id = json_string_value(v);
 			if (!id && json_is_object(v))
 				id = json_string_value(json_object_get(v, "id"));
-			if (id && in_list(cats, id)) {
-				seen = 1;
-				break;
-			}
+			if (id && in_list(cats, id))
+				return 1;
 		}
-		if (seen == 1)
-			break;
 	}
-	json_decref(j);
 	return seen;
 }
 
-bool cw_notify_sub_matches(const struct cw_store_sub *sub,
-			   const char *service, const char *type,
-			   const char *materiality, const char *change_json)
+/* cw_notify_sub_matches() with the change JSON parsed (or NULL). */
+static bool sub_matches(const struct cw_store_sub *sub, const char *service,
+			const char *type, const char *materiality,
+			const json_t *change)
 {
 	bool any_scope = !(sub->services && *sub->services) &&
 			 !(sub->documents && *sub->documents);
@@ -97,10 +98,27 @@ bool cw_notify_sub_matches(const struct cw_store_sub *sub,
 	free(ref);
 	if (!scoped)
 		return false;
-	if (sub->categories && *sub->categories &&
-	    category_match(sub->categories, change_json) == 0)
+	/* categories are ANDed with the scope above; undecidable lets the
+	   alert through: missing an alert is worse than one too many */
+	if (sub->categories && *sub->categories && change &&
+	    category_match(sub->categories, sub->min_materiality, materiality,
+			   change) == 0)
 		return false;
 	return true;
+}
+
+bool cw_notify_sub_matches(const struct cw_store_sub *sub,
+			   const char *service, const char *type,
+			   const char *materiality, const char *change_json)
+{
+	json_t *j = NULL;
+	bool r;
+
+	if (sub->categories && *sub->categories && change_json)
+		j = json_loads(change_json, 0, NULL);
+	r = sub_matches(sub, service, type, materiality, j);
+	json_decref(j);
+	return r;
 }
 
 int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
@@ -110,6 +128,7 @@ int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
 {
 	struct cw_store_sub *subs = NULL;
 	struct cw_store_doc doc;
+	json_t *change = NULL;
 	size_t n = 0, added = 0;
 	int rc;
 
@@ -123,12 +142,16 @@ int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
 		cw_store_subs_free(subs, n);
 		return rc;
 	}
+	/* parsed once, and only when a subscription filters by category */
+	for (size_t i = 0; i < n && !change && change_json; i++)
+		if (subs[i].categories && *subs[i].categories)
+			change = json_loads(change_json, 0, NULL);
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct cw_store_outbox o;
 		char key[96];
 
-		if (!cw_notify_sub_matches(&subs[i], doc.service, doc.type,
-					   materiality, change_json))
+		if (!sub_matches(&subs[i], doc.service, doc.type, materiality,
+				 change))
 			continue;
 		snprintf(key, sizeof(key), "cw-%lld-c%lld",
 			 (long long)subs[i].id, (long long)change_id);
@@ -146,6 +169,7 @@ int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
 		else if (!rc)
 			added++;
 	}
+	json_decref(change);
 	cw_store_doc_release(&doc);
 	cw_store_subs_free(subs, n);
 	if (n_enqueued)

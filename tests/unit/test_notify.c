@@ -112,6 +112,103 @@ static void test_notify__subscription_matching(void **state)
 	assert_false(cw_notify_cadence_valid("hourly"));
 }
 
+/*
+ * The category filter on annotated changes (the JSON pipeline_analyze.c
+ * writes): either side of a changed provision counts, categories are ORed
+ * and ANDed with the scope, each provision is judged at its own
+ * materiality, and only a change that was not analysed lets the filter
+ * through undecided.
+ */
+static void test_notify__category_filter(void **state)
+{
+	struct cw_store_sub sub;
+	/* 9.3 lost its arbitration clause (old side only), substantively;
+	   8.2 (liability) changed cosmetically */
+	const char *annotated =
+		"{\"changes\":[{\"kind\":\"modified\",\"new_key\":\"9.3\","
+		"\"materiality\":\"substantive\",\"categories\":[{\"id\":"
+		"\"mandatory_arbitration\",\"in\":\"old\",\"confidence\":0.9,"
+		"\"severity\":\"potentially_unfair\"},{\"id\":"
+		"\"class_action_waiver\",\"in\":\"both\"}]},"
+		"{\"kind\":\"modified\",\"new_key\":\"8.2\",\"materiality\":"
+		"\"cosmetic\",\"categories\":[{\"id\":\"limitation_of_liability\","
+		"\"in\":\"both\"}]},"
+		"{\"kind\":\"added\",\"new_key\":\"12\",\"materiality\":"
+		"\"substantive\",\"categories\":[]}],"
+		"\"categories\":[\"class_action_waiver\",\"limitation_of_liability\","
+		"\"mandatory_arbitration\"]}";
+	/* analysed, but no changed provision has a category */
+	const char *uncategorised =
+		"{\"changes\":[{\"kind\":\"modified\",\"materiality\":"
+		"\"substantive\",\"categories\":[]}],\"categories\":[]}";
+	/* recorded without analysis (fetch, ingest, an analysis error) */
+	const char *plain =
+		"{\"changes\":[{\"kind\":\"modified\",\"materiality\":"
+		"\"substantive\"}],\"analysis\":{\"error\":\"x\"}}";
+
+	(void)state;
+	memset(&sub, 0, sizeof(sub));
+	sub.min_materiality = (char *)"cosmetic";
+	sub.services = (char *)"";
+	sub.documents = (char *)"";
+	/* the old side counts: a clause that disappears is news */
+	sub.categories = (char *)"mandatory_arbitration";
+	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					  "substantive", annotated));
+	/* a category no changed provision has */
+	sub.categories = (char *)"training_on_user_data";
+	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					   "substantive", annotated));
+	/* ORed among themselves */
+	sub.categories = (char *)"training_on_user_data\nlimitation_of_liability";
+	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					  "substantive", annotated));
+	/* a prefix or part of an id is not the id */
+	sub.categories = (char *)"arbitration";
+	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					   "substantive", annotated));
+	/* per provision materiality: the liability clause only changed
+	   cosmetically, so a substantive liability watch stays quiet even
+	   though the document changed substantively elsewhere */
+	sub.min_materiality = (char *)"substantive";
+	sub.categories = (char *)"limitation_of_liability";
+	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					   "substantive", annotated));
+	sub.categories = (char *)"mandatory_arbitration";
+	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					  "substantive", annotated));
+	sub.min_materiality = (char *)"cosmetic";
+	/* ANDed with services and documents */
+	sub.services = (char *)"Other";
+	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					   "substantive", annotated));
+	sub.services = (char *)"Other\nP";
+	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					  "substantive", annotated));
+	sub.services = (char *)"";
+	sub.documents = (char *)"P/Privacy Policy";
+	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					   "substantive", annotated));
+	sub.documents = (char *)"";
+	/* analysed without categories: decided, no match */
+	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					   "substantive", uncategorised));
+	/* not analysed: undecidable, the alert goes out */
+	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					  "substantive", plain));
+	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					  "substantive", NULL));
+	/* the document's own materiality still comes first */
+	sub.min_materiality = (char *)"substantive";
+	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					   "editorial", annotated));
+	/* without categories the filter is off whatever the change says */
+	sub.min_materiality = (char *)"cosmetic";
+	sub.categories = (char *)"";
+	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+					  "substantive", uncategorised));
+}
+
 /* ---- a store with a real change ---- */
 
 struct fixture {
@@ -434,6 +531,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_notify__signature_is_hmac_sha256),
 		cmocka_unit_test(test_notify__subscription_matching),
+		cmocka_unit_test(test_notify__category_filter),
 		cmocka_unit_test_setup_teardown(
 			test_notify__outbox_rows_live_and_die_with_their_change,
 			setup, teardown),
