@@ -1,8 +1,9 @@
 /*
  * Tests of the monitor module: the settings file (the shipped example),
  * durations, the schedule with its jitter, the block-page rule on the real
- * version histories of ../shared/corpus, and health states with their
- * operational alert.
+ * version histories of ../shared/corpus, health states with their
+ * operational alert, and the analysis of recorded changes (categories and
+ * exposure moves in the change, category watchlists) on real versions.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "analyze/analyze.h"
 #include "monitor/monitor.h"
 
 static char root[1024], shared[1100], dbpath[256];
@@ -297,6 +301,274 @@ static void test_monitor__health_streak_alerts_once(void **state)
 	unlink(p);
 }
 
+/* ---- analysis of changes (pipeline_analyze.c) ---- */
+
+static void read_version(struct cw_buf *out, const char *name)
+{
+	char path[1400];
+	struct cw_err err = CW_ERR_INIT;
+
+	snprintf(path, sizeof(path),
+		 "%s/corpus/versions/Perplexity/Terms of Service/%s", shared, name);
+	cw_buf_clear(out);
+	assert_int_equal(cw_file_read(out, path, 16u << 20, &err), CW_OK);
+}
+
+/* Category ids of provisions `idx` of an analysis, added to `ids`. */
+static void ids_of(json_t *ids, const json_t *analysis, const json_t *idx)
+{
+	json_t *i, *c;
+	size_t k, m;
+
+	json_array_foreach(idx, k, i) {
+		json_t *p = json_array_get(json_object_get(analysis, "provisions"),
+					   (size_t)json_integer_value(i));
+		json_array_foreach(json_object_get(p, "categories"), m, c)
+			json_object_set_new(ids, json_string_value(json_object_get(c, "id")),
+					    json_true());
+	}
+}
+
+/* Outbox rows of subscription `sub` for change `change`. */
+static size_t rows_for(struct cw_store *s, int64_t sub, int64_t change)
+{
+	struct cw_store_outbox *rows = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	size_t n = 0, hits = 0;
+
+	assert_int_equal(cw_store_outbox_list(s, "pending", "9999", sub, 0, &rows,
+					      &n, &err), CW_OK);
+	for (size_t i = 0; i < n; i++)
+		hits += rows[i].change_id == change;
+	cw_store_outbox_free(rows, n);
+	return hits;
+}
+
+/*
+ * Three versions of Perplexity's Terms of Service through the pipeline
+ * with analysis on: two real consecutive versions (whose change splits
+ * provisions: several on the new side), then the newer one with its
+ * arbitration agreement made confidential. The categories of each changed
+ * provision must be those of an independent analysis of both versions
+ * (the provisions the diff pairs, old and new side); the analyses are
+ * stored; a version whose analysis is stored is not analysed again; the
+ * exposure move is reported; and only the matching subscription gets the
+ * alert.
+ */
+static void test_monitor__changes_carry_categories(void **state)
+{
+	struct cw_store *s = NULL;
+	struct cw_pipeline pl;
+	struct cw_pipeline_result r1, r2, r3;
+	struct cw_pipeline_analysis_stats st;
+	struct cw_analyze_ctx *ctx = NULL;
+	struct cw_store_change ch;
+	struct cw_store_sub sub;
+	struct cw_buf a = CW_BUF_INIT, b = CW_BUF_INIT, got = CW_BUF_INIT;
+	struct cw_segmentation *sa = NULL, *sb = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	json_t *j, *c, *an_a = NULL, *an_b = NULL;
+	const char *data = getenv("CW_DATA_DIR");
+	char dd[1200], *at93;
+	int64_t doc_id = 0, sub_arb = 0, sub_train = 0;
+	size_t k, total = 0;
+
+	(void)state;
+	paths();
+	snprintf(dd, sizeof(dd), "%s", data && *data ? data : "");
+	if (!*dd)
+		snprintf(dd, sizeof(dd), "%s/data", root);
+	{
+		char probe[1400];
+		snprintf(probe, sizeof(probe),
+			 "%s/corpus/versions/Perplexity/Terms of Service/2026-08-20.md",
+			 shared);
+		if (!cw_file_exists(probe))
+			skip();
+	}
+	snprintf(dbpath, sizeof(dbpath), "/tmp/cw-test-monitor-an-%d.db", (int)getpid());
+	unlink(dbpath);
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_put_service(s, "Perplexity", NULL, NULL, NULL, &err),
+			 CW_OK);
+	assert_int_equal(cw_store_put_document(s, "Perplexity", "Terms of Service",
+					       NULL, &doc_id, &err), CW_OK);
+	memset(&sub, 0, sizeof(sub));
+	sub.channel = (char *)"feed";
+	sub.target = (char *)"arbitration";
+	sub.categories = (char *)"mandatory_arbitration";
+	assert_int_equal(cw_store_sub_add(s, &sub, &sub_arb, &err), CW_OK);
+	sub.target = (char *)"training";
+	sub.categories = (char *)"training_on_user_data";
+	assert_int_equal(cw_store_sub_add(s, &sub, &sub_train, &err), CW_OK);
+	assert_int_equal(cw_pipeline_init(&pl, s, dd, &err), CW_OK);
+	cw_pipeline_enable_analysis(&pl, dd);
+
+	/* the first version: no change, no analysis */
+	read_version(&a, "2026-08-15.md");
+	assert_int_equal(cw_pipeline_record_text(&pl, doc_id, a.ptr, a.len,
+						 "2026-08-15T00:00:00Z", "ingest",
+						 &r1, &err), CW_OK);
+	assert_int_equal(r1.change_id, 0);
+	cw_pipeline_analysis_stats(&pl, &st);
+	assert_int_equal(st.versions, 0);
+	assert_int_equal(cw_store_get_analysis(s, r1.version_id, &got, NULL),
+			 CW_ENOTFOUND);
+
+	/* the real next version: both versions analysed and stored */
+	read_version(&b, "2026-08-20.md");
+	assert_int_equal(cw_pipeline_record_text(&pl, doc_id, b.ptr, b.len,
+						 "2026-08-20T00:00:00Z", "ingest",
+						 &r2, &err), CW_OK);
+	assert_true(r2.change_id > 0);
+	cw_pipeline_analysis_stats(&pl, &st);
+	assert_int_equal(st.changes, 1);
+	assert_int_equal(st.versions, 2);
+	assert_int_equal(st.failed, 0);
+	assert_int_equal(cw_store_get_analysis(s, r1.version_id, &got, &err), CW_OK);
+	an_a = json_loads(got.ptr, 0, NULL);
+	assert_true(cw_analyze_is_current(an_a));
+	cw_buf_clear(&got);
+	assert_int_equal(cw_store_get_analysis(s, r2.version_id, &got, &err), CW_OK);
+	json_decref(an_a);
+
+	/* an independent analysis of both versions, from the normalised
+	   texts the store holds */
+	assert_int_equal(cw_analyze_ctx_new(&ctx, dd, &err), CW_OK);
+	cw_buf_clear(&a);
+	cw_buf_clear(&b);
+	assert_int_equal(cw_store_load_text(s, r1.version_id, &a, &err), CW_OK);
+	assert_int_equal(cw_store_load_text(s, r2.version_id, &b, &err), CW_OK);
+	assert_int_equal(cw_segment_text(&sa, a.ptr, a.len, NULL, &err), CW_OK);
+	assert_int_equal(cw_segment_text(&sb, b.ptr, b.len, NULL, &err), CW_OK);
+	struct cw_analyze_doc da = { .service = "Perplexity", .type = "Terms of Service",
+				     .seq = 1, .date = "2026-08-15", .text = a.ptr,
+				     .len = a.len, .seg = sa };
+	struct cw_analyze_doc db = { .service = "Perplexity", .type = "Terms of Service",
+				     .seq = 2, .date = "2026-08-20", .text = b.ptr,
+				     .len = b.len, .seg = sb };
+	assert_int_equal(cw_analyze_document(&an_a, ctx, &da, &err), CW_OK);
+	assert_int_equal(cw_analyze_document(&an_b, ctx, &db, &err), CW_OK);
+
+	memset(&ch, 0, sizeof(ch));
+	assert_int_equal(cw_store_get_change(s, r2.change_id, &ch, &err), CW_OK);
+	j = json_loads(ch.json, 0, NULL);
+	assert_non_null(j);
+	assert_true(json_is_array(json_object_get(j, "categories")));
+	/* re-diff to learn each change's provision indices */
+	{
+		struct cw_diff_rules *rules = NULL;
+		struct cw_diff *d = NULL;
+		char ddir[1300];
+		json_t *all = json_object();
+
+		snprintf(ddir, sizeof(ddir), "%s/diff", dd);
+		assert_int_equal(cw_diff_rules_load(&rules, ddir, &err), CW_OK);
+		struct cw_diff_version va = { a.ptr, a.len, sa }, vb = { b.ptr, b.len, sb };
+		assert_int_equal(cw_diff_compute(&d, &va, &vb, rules, NULL, &err), CW_OK);
+		assert_int_equal(d->n, json_array_size(json_object_get(j, "changes")));
+		for (size_t i = 0; i < d->n; i++) {
+			json_t *want = json_object(), *oi = json_array(), *ni = json_array();
+			json_t *have = json_object(), *v;
+			const char *id;
+
+			for (size_t m = 0; m < d->changes[i].n_old; m++)
+				json_array_append_new(oi, json_integer(d->changes[i].old_idx[m]));
+			for (size_t m = 0; m < d->changes[i].n_new; m++)
+				json_array_append_new(ni, json_integer(d->changes[i].new_idx[m]));
+			ids_of(want, an_a, oi);
+			ids_of(want, an_b, ni);
+			c = json_array_get(json_object_get(j, "changes"), i);
+			json_array_foreach(json_object_get(c, "categories"), k, v) {
+				json_object_set_new(have, json_string_value(json_object_get(v, "id")),
+						    json_true());
+				assert_true(json_is_number(json_object_get(v, "confidence")));
+				assert_non_null(json_string_value(json_object_get(v, "severity")));
+			}
+			assert_int_equal(json_object_size(have), json_object_size(want));
+			json_object_foreach(want, id, v) {
+				assert_non_null(json_object_get(have, id));
+				json_object_set_new(all, id, json_true());
+			}
+			total += json_object_size(want);
+			json_decref(want);
+			json_decref(have);
+			json_decref(oi);
+			json_decref(ni);
+		}
+		/* the document-level list is the union */
+		assert_int_equal(json_array_size(json_object_get(j, "categories")),
+				 json_object_size(all));
+		json_decref(all);
+		cw_diff_free(d);
+		cw_diff_rules_free(rules);
+	}
+	print_message("%zu categories over %zu changed provisions\n", total,
+		      json_array_size(json_object_get(j, "changes")));
+	assert_true(total > 0);
+	json_decref(j);
+	cw_store_change_release(&ch);
+
+	/* the arbitration agreement becomes confidential: only v3 is
+	   analysed (v2's analysis is read back) */
+	at93 = strstr(b.ptr, "will be settled by final and binding arbitration");
+	assert_non_null(at93);
+	{
+		struct cw_buf e = CW_BUF_INIT;
+		cw_buf_add(&e, b.ptr, (size_t)(at93 - b.ptr));
+		cw_buf_adds(&e, "will be settled by final, binding and confidential "
+				"arbitration");
+		cw_buf_adds(&e, at93 + strlen("will be settled by final and binding "
+					      "arbitration"));
+		assert_int_equal(cw_pipeline_record_text(&pl, doc_id, e.ptr, e.len,
+							 "2026-09-01T00:00:00Z",
+							 "ingest", &r3, &err), CW_OK);
+		cw_buf_release(&e);
+	}
+	cw_pipeline_analysis_stats(&pl, &st);
+	assert_int_equal(st.changes, 2);
+	assert_int_equal(st.versions, 3);
+	memset(&ch, 0, sizeof(ch));
+	assert_int_equal(cw_store_get_change(s, r3.change_id, &ch, &err), CW_OK);
+	j = json_loads(ch.json, 0, NULL);
+	{
+		json_t *m, *found = NULL;
+		json_array_foreach(json_object_get(j, "exposure_moves"), k, m)
+			if (!strcmp(json_string_value(json_object_get(m, "key")), "9.3") &&
+			    !strcmp(json_string_value(json_object_get(m, "audience")),
+				    "operator"))
+				found = m;
+		assert_non_null(found);
+		assert_string_equal(json_string_value(json_object_get(found, "from")),
+				    "medium");
+		assert_string_equal(json_string_value(json_object_get(found, "to")),
+				    "high");
+	}
+	json_decref(j);
+	cw_store_change_release(&ch);
+	assert_int_equal(rows_for(s, sub_arb, r3.change_id), 1);
+	assert_int_equal(rows_for(s, sub_train, r3.change_id), 0);
+
+	json_decref(an_a);
+	json_decref(an_b);
+	cw_analyze_ctx_free(ctx);
+	cw_segment_free(sa);
+	cw_segment_free(sb);
+	cw_buf_release(&a);
+	cw_buf_release(&b);
+	cw_buf_release(&got);
+	cw_pipeline_release(&pl);
+	cw_store_close(s);
+	unlink(dbpath);
+	{
+		char p[300];
+		snprintf(p, sizeof(p), "%s-wal", dbpath);
+		unlink(p);
+		snprintf(p, sizeof(p), "%s-shm", dbpath);
+		unlink(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_monitor__block_page_rule_on_the_corpus),
 		cmocka_unit_test(test_monitor__no_real_version_is_refused),
 		cmocka_unit_test(test_monitor__health_streak_alerts_once),
+		cmocka_unit_test(test_monitor__changes_carry_categories),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,155 @@
+#!/bin/bash
+# Watchlists by taxonomy category, end to end on loopback: a real version
+# of Perplexity's Terms of Service (from the corpus) served by the fixture
+# server, changed between `monitor --once` passes: first its arbitration
+# agreement (9.3), then its liability cap (8.2). Each change is analysed
+# by the monitor; only the subscriptions whose categories the changed
+# provision carries get an alert, and the alert names the categories and
+# the exposure move.
+. "$(dirname "$0")/lib.sh"
+need_shared
+BUILD=$(cd "$(dirname "$CLAUSEWATCH")/../.." && pwd)
+FIX=$BUILD/tests/fixture_server
+HOOK=$BUILD/tests/webhook_receiver
+SINK=$BUILD/tests/smtp_sink
+for t in "$FIX" "$HOOK" "$SINK"; do
+	if [ ! -x "$t" ]; then
+		echo "skipped: test tool $t not built"
+		exit 77
+	fi
+done
+SRC="$SHARED/corpus/versions/Perplexity/Terms of Service/2026-08-20.md"
+if [ ! -f "$SRC" ]; then
+	echo "skipped: $SRC not found (a real document is needed)"
+	exit 77
+fi
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+start() { # start NAME CMD... : runs a tool, waits for its port on stdout
+	local name=$1
+	shift
+	"$@" >"$WORK/$name.port" 2>"$WORK/$name.err" &
+	PIDS="$PIDS $!"
+	for _ in $(seq 1 50); do
+		[ -s "$WORK/$name.port" ] && break
+		sleep 0.1
+	done
+	head -1 "$WORK/$name.port"
+}
+
+mkdir -p "$WORK/site" "$WORK/hook" "$WORK/mail" "$WORK/decl"
+cp "$SRC" "$WORK/site/terms.md"
+SECRET=test-secret-$$
+FPORT=$(start fixture "$FIX" --dir "$WORK/site")
+HPORT=$(start hook "$HOOK" --dir "$WORK/hook" --secret "$SECRET")
+SPORT=$(start sink "$SINK" --dir "$WORK/mail")
+HURL=http://127.0.0.1:$HPORT/hook
+cat >"$WORK/decl/Perplexity.json" <<JSON
+{"name": "Perplexity", "terms": {
+  "Terms of Service": {"fetch": "http://127.0.0.1:$FPORT/files/terms.md"}}}
+JSON
+cw init >/dev/null
+cw declare "$WORK/decl" >/dev/null 2>&1
+hook() { cw watch add --webhook "$HURL" --secret "$SECRET" "$@" >/dev/null; }
+# subscription ids follow the order of creation: 1..7
+check "1: arbitration watch" hook --category mandatory_arbitration
+check "2: an unrelated category" hook --category training_on_user_data
+check "3: two categories (either)" hook --category limitation_of_liability --category mandatory_arbitration
+check "4: the category, but another service" hook --service Other --category mandatory_arbitration
+check "5: the category and this document" hook --document "Perplexity/Terms of Service" --category mandatory_arbitration
+check "6: every change (no category)" hook
+check "7: arbitration by email" cw watch add --email legal@example.org --category mandatory_arbitration >/dev/null
+expect_exit 2 "an unknown category is a usage error" cw watch add --feed x --category arbitration
+check "the error names the bad id" grep -q "'arbitration'" "$WORK/err"
+check "the error suggests the real ids" grep -q "mandatory_arbitration" "$WORK/err"
+expect_exit 2 "a second bad id among good ones is refused" cw watch add --feed x --category mandatory_arbitration --category no_such_thing
+check "... naming it" grep -q "'no_such_thing'" "$WORK/err"
+cw watch list >"$WORK/list"
+check "watch list shows the categories" grep -q "^3.*categories (any of) limitation_of_liability,mandatory_arbitration" "$WORK/list"
+cw --json watch list >"$WORK/list.json"
+check "watch list --json lists them" grep -q '"categories":\["limitation_of_liability","mandatory_arbitration"\]' "$WORK/list.json"
+
+MON="monitor --once --force --allow-private-network --smtp-url smtp://127.0.0.1:$SPORT --fetch-attempts 1"
+count() { grep -c "^new cw-$1-c" "$WORK/hook/log" 2>/dev/null; }
+
+# pass 1: the first version: no change, nothing analysed, no alert
+cw --json $MON >"$WORK/p1.json" 2>"$WORK/p1.err"
+check "pass 1 records the first version" grep -q '"new_versions":1' "$WORK/p1.json"
+check "a first version is not analysed in the monitor" grep -q '"analysis":{"changes":0,"versions":0' "$WORK/p1.json"
+check "no alert for a first version" test ! -s "$WORK/hook/log"
+
+# pass 2: the arbitration agreement becomes confidential
+sed -i 's/will be settled by final and binding arbitration/will be settled by final, binding and confidential arbitration/' "$WORK/site/terms.md"
+cw --json $MON >"$WORK/p2.json" 2>"$WORK/p2.err"
+check "pass 2 records a new version" grep -q '"new_versions":1' "$WORK/p2.json"
+check "the change was analysed (both versions stored)" grep -q '"analysis":{"changes":1,"versions":2,' "$WORK/p2.json"
+check "arbitration watch: exactly one alert ($(count 1))" test "$(count 1)" = 1
+check "unrelated category: no alert ($(count 2))" test "$(count 2)" = 0
+check "either of two categories: one alert ($(count 3))" test "$(count 3)" = 1
+check "category of another service: no alert ($(count 4))" test "$(count 4)" = 0
+check "category and document: one alert ($(count 5))" test "$(count 5)" = 1
+check "no category: one alert ($(count 6))" test "$(count 6)" = 1
+body=$(ls "$WORK"/hook/cw-1-c*.json 2>/dev/null | head -1)
+check "the alert's signature is valid" grep -q '^new cw-1-c[0-9]* valid$' "$WORK/hook/log"
+if command -v python3 >/dev/null 2>&1 && [ -n "$body" ]; then
+	check "the summary names the category, per provision and for the change" python3 -c "
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert 'mandatory_arbitration' in b['categories'], b.get('categories')
+c = [c for c in b['changes'] if c['new_key'] == '9.3']
+assert len(c) == 1, [c['new_key'] for c in b['changes']]
+ids = [x['id'] for x in c[0]['categories']]
+assert 'mandatory_arbitration' in ids, ids
+a = [x for x in c[0]['categories'] if x['id'] == 'mandatory_arbitration'][0]
+assert a['in'] == 'both' and 0 < a['confidence'] <= 1 and a['severity'], a
+assert b['categories'] == sorted(set(b['categories']))
+" "$body"
+	check "the alert says the provision moved from medium to high exposure for operators" python3 -c "
+import json, sys
+b = json.load(open(sys.argv[1]))
+m = [m for m in b['exposure_moves'] if m['key'] == '9.3' and m['audience'] == 'operator']
+assert m and m[0]['from'] == 'medium' and m[0]['to'] == 'high' and m[0]['direction'] == 'up', b.get('exposure_moves')
+c = [c for c in b['changes'] if c['new_key'] == '9.3'][0]
+assert {'audience': 'operator', 'from': 'medium', 'to': 'high', 'direction': 'up'} in c['exposure_moves']
+" "$body"
+fi
+mails=$(grep -l '^Subject: .*Terms of Service changed' "$WORK"/mail/*.eml 2>/dev/null | wc -l)
+check "the SMTP sink got exactly one email ($mails)" test "$mails" -eq 1
+mail=$(ls "$WORK"/mail/*.eml 2>/dev/null | head -1)
+if command -v python3 >/dev/null 2>&1; then
+	# the plain-text part, decoded (quoted-printable folds long lines)
+	python3 -c "
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+for p in m.walk():
+    if p.get_content_type() == 'text/plain':
+        sys.stdout.write(p.get_payload(decode=True).decode())
+" "${mail:-/dev/null}" >"$WORK/mail.txt" 2>/dev/null
+	check "the email names the category" grep -q 'Mandatory arbitration (mandatory_arbitration' "$WORK/mail.txt"
+	check "the email names the exposure move" grep -q 'Provision 9.3 .* moved from medium to high exposure for the operator' "$WORK/mail.txt"
+fi
+
+# pass 3: the liability cap drops from 100 to 10 dollars
+sed -i 's/ONE HUNDRED DOLLARS (\$100.00)/TEN DOLLARS ($10.00)/' "$WORK/site/terms.md"
+cw --json $MON >"$WORK/p3.json" 2>"$WORK/p3.err"
+check "pass 3 records a new version" grep -q '"new_versions":1' "$WORK/p3.json"
+check "the older version's analysis is read back: one version analysed" grep -q '"analysis":{"changes":1,"versions":1,' "$WORK/p3.json"
+check "arbitration watch: no alert for a liability change ($(count 1))" test "$(count 1)" = 1
+check "liability or arbitration: a second alert ($(count 3))" test "$(count 3)" = 2
+check "no category: a second alert ($(count 6))" test "$(count 6)" = 2
+check "unrelated category: still none ($(count 2))" test "$(count 2)" = 0
+check "still one email" test "$(ls "$WORK"/mail/*.eml | wc -l)" -eq 1
+body=$(ls "$WORK"/hook/cw-3-c*.json 2>/dev/null | sort | tail -1)
+check "the liability alert names limitation_of_liability" grep -q '"categories":\["limitation_of_liability"' "${body:-/dev/null}"
+
+# `analyze` reads the analyses the monitor stored
+cw --json analyze "Perplexity/Terms of Service" --provision 9.3 --format json >"$WORK/an.json" 2>"$WORK/an.err"
+check "analyze finds the provision's stored analysis" grep -q 'mandatory_arbitration' "$WORK/an.json"
+stats_ok() { cw stats >/dev/null; }
+check "the store is consistent" stats_ok
+finish
