@@ -116,24 +116,45 @@ struct cw_fetch_browser_opts {
 	long timeout_ms;      /* default 60000; the browser is killed past it */
 	size_t max_bytes;     /* cap on the dumped DOM, default 50 MiB */
 	bool allow_private;   /* as in cw_fetch_opts */
+	/*
+	 * Virtual time the page's scripts get to write the page
+	 * (--virtual-time-budget: timers run, the clock stands still while
+	 * requests are pending, so it costs little real time). Default 10000,
+	 * the wait Open Terms Archive gives a page's selectors
+	 * (fetcher.waitForElementsTimeout); 0 dumps at the load event.
+	 */
+	long settle_ms;
+	/*
+	 * Fetch the page once with cw_fetch_url() first (default true): its
+	 * HTTP status is reported (an error status fails as CW_EHTTP, as in
+	 * cw_fetch_url), redirects are followed under the address guard, and
+	 * the browser renders the final URL. Off only for tests.
+	 */
+	bool check_status;
+	const char *user_agent; /* NULL: Chromium's own */
 };
-#define CW_FETCH_BROWSER_OPTS_INIT { NULL, 60000, 50u << 20, false }
+#define CW_FETCH_BROWSER_OPTS_INIT                                             \
+	{ NULL, 60000, 50u << 20, false, 10000, true, NULL }
 
 /*
  * Render `url` with headless Chromium (executeClientScripts) and put the
  * serialised DOM in res->body (res->content_type "text/html", charset
- * "utf-8", status 200 when the browser printed a document; final_url is
- * the requested URL: --dump-dom does not report redirects).
- * The browser runs with a fresh temporary profile that is removed after.
- * SSRF: the page's host is resolved here and every address checked with
- * cw_fetch_check_addr(); Chromium is then told to use the first checked
- * address for that host (--host-resolver-rules), so a second DNS answer
- * cannot point it elsewhere. Sub-resources on other hosts and redirects
- * inside the browser are not checked: render only declared pages.
+ * "utf-8", status that of the preflight fetch, or 200 without it;
+ * final_url the URL rendered, after the preflight's redirects).
+ * The browser runs with a fresh temporary profile that is removed after,
+ * --no-sandbox only when running as root.
+ * SSRF: the rendered URL's host is resolved here and every address checked
+ * with cw_fetch_check_addr(); Chromium is then told to use the first
+ * checked address for that host and port and to resolve nothing else
+ * (--host-resolver-rules ... MAP * ~NOTFOUND), so sub-resources, scripted
+ * requests and redirects to any other origin fail inside the browser.
+ * A page still loading at about 3/4 of timeout_ms is stopped and printed
+ * as it stands (Chromium's --timeout).
  * Returns CW_OK, CW_ENOTFOUND (no chromium: the message names the Debian
- * package "chromium"), CW_ETIMEOUT, CW_ETOOBIG, CW_ENET (the browser
- * failed or printed nothing; the message has its exit status and the last
- * line of its stderr).
+ * package "chromium" and CW_CHROMIUM), CW_ETIMEOUT, CW_ETOOBIG, CW_EHTTP /
+ * CW_ENET / CW_EBLOCKED from the preflight, CW_EUNSUPPORTED (not served as
+ * HTML), CW_ENET (the browser failed or printed nothing; the message has
+ * its exit status and the last line of its stderr).
  */
 int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 		     const struct cw_fetch_browser_opts *opts,

@@ -352,6 +352,9 @@ int cw_pipeline_fetch_document(struct cw_pipeline *p,
 		done = i + 1;
 		if (src->execute_client_scripts == 1 && opts->use_browser) {
 			struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
+			bo.allow_private = opts->fetch.allow_private;
+			bo.timeout_ms = opts->fetch.timeout_ms;
+			bo.max_bytes = opts->fetch.max_bytes;
 			rc = cw_fetch_browser(&res[i], src->fetch, &bo, err);
 		} else {
 			rc = cw_fetch_url(&res[i], src->fetch, &opts->fetch, err);

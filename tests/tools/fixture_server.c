@@ -465,6 +465,8 @@ static const char *ctype_of(const char *path)
 {
 	if (cw_str_endswith(path, ".html") || cw_str_endswith(path, ".htm"))
 		return "text/html; charset=utf-8";
+	if (cw_str_endswith(path, ".js"))
+		return "text/javascript; charset=utf-8";
 	if (cw_str_endswith(path, ".md"))
 		return "text/markdown; charset=utf-8";
 	if (cw_str_endswith(path, ".json"))

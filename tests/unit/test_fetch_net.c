@@ -33,6 +33,7 @@ struct server {
 
 static char shared_dir[4096];
 static struct server main_srv = { -1, 0 };
+static struct server js_srv = { -1, 0 };  /* browser pages, on demand */
 static char snapshot_rel[8192];   /* a real snapshot, relative to snapshots/ */
 static char snapshot_path[8192];
 
@@ -216,6 +217,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	server_stop(&main_srv);
+	server_stop(&js_srv);
 	return 0;
 }
 
@@ -629,6 +631,7 @@ static void test_fetch_net__browser_missing_names_package(void **state)
 	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:1/", &bo, &e),
 			 CW_ENOTFOUND);
 	assert_non_null(strstr(e.msg, "Debian package 'chromium'"));
+	assert_non_null(strstr(e.msg, "CW_CHROMIUM"));
 	assert_int_equal(r.body.len, 0);
 	/* and a URL that is not http(s) is refused before anything runs */
 	assert_int_equal(cw_fetch_browser(&r, "file:///etc/passwd", &bo, &e),
@@ -676,6 +679,7 @@ static void test_fetch_net__browser_process_handling(void **state)
 		"echo 'starting' >&2; echo 'fatal: no display here' >&2; exit 3");
 	cw_fetch_result_init(&r);
 	bo.allow_private = true;
+	bo.check_status = false; /* nothing listens on port 9 */
 
 	bo.binary = ok;
 	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:9/page", &bo, &e),
@@ -686,8 +690,17 @@ static void test_fetch_net__browser_process_handling(void **state)
 	assert_non_null(strstr(r.body.ptr, "--disable-background-networking"));
 	assert_non_null(strstr(r.body.ptr, "--disable-quic"));
 	assert_non_null(strstr(r.body.ptr, "--dump-dom http://127.0.0.1:9/page"));
-	/* an IP literal is not remapped */
-	assert_null(strstr(r.body.ptr, "--host-resolver-rules"));
+	assert_non_null(strstr(r.body.ptr, "--virtual-time-budget=10000"));
+	/* Chromium stops loading and prints before our own deadline */
+	assert_non_null(strstr(r.body.ptr, "--timeout=50000"));
+	/* the sandbox is only turned off where it cannot work: as root */
+	if (geteuid() == 0)
+		assert_non_null(strstr(r.body.ptr, "--no-sandbox"));
+	else
+		assert_null(strstr(r.body.ptr, "--no-sandbox"));
+	/* only the page's own host and port resolve, IP literals included */
+	assert_non_null(strstr(r.body.ptr,
+		"--host-resolver-rules=MAP 127.0.0.1:9 127.0.0.1, MAP * ~NOTFOUND"));
 	p = strstr(r.body.ptr, "<!-- profile ");
 	assert_non_null(p);
 	profile = cw_strndup(p + 13, strcspn(p + 13, " "));
@@ -697,7 +710,10 @@ static void test_fetch_net__browser_process_handling(void **state)
 	/* a host name is resolved, checked, and pinned for the browser */
 	assert_int_equal(cw_fetch_browser(&r, "http://localhost:9/", &bo, &e),
 			 CW_OK);
-	assert_non_null(strstr(r.body.ptr, "--host-resolver-rules=MAP localhost "));
+	assert_non_null(strstr(r.body.ptr, "--host-resolver-rules=MAP localhost:9 "));
+	assert_int_equal(cw_fetch_browser(&r, "https://LocalHost/x", &bo, &e),
+			 CW_OK);
+	assert_non_null(strstr(r.body.ptr, "--host-resolver-rules=MAP localhost:443 "));
 	bo.allow_private = false;
 	assert_int_equal(cw_fetch_browser(&r, "http://localhost:9/", &bo, &e),
 			 CW_EBLOCKED);
@@ -745,7 +761,88 @@ static bool have_chromium(void)
 	return access("/usr/bin/chromium", X_OK) == 0;
 }
 
+/*
+ * A second fixture server for the browser tests, serving
+ * tests/data/fetch/browser (pages whose text is written by script).
+ */
+
+static bool js_server(void)
+{
+	const char *tests = getenv("CW_TESTS");
+	const char *src = getenv("CW_SOURCE_ROOT");
+	char dir[4200];
+	const char *args[4];
+
+	if (js_srv.pid > 0)
+		return true;
+	if (tests && *tests)
+		snprintf(dir, sizeof(dir), "%s/data/fetch/browser", tests);
+	else
+		snprintf(dir, sizeof(dir), "%s/tests/data/fetch/browser",
+			 src && *src ? src : ".");
+	args[0] = "--dir";
+	args[1] = dir;
+	args[2] = NULL;
+	return server_start(&js_srv, args) == 0;
+}
+
+#define NEED_CHROMIUM()                                                        \
+	do {                                                                   \
+		if (!have_chromium()) {                                        \
+			print_message("skipped: chromium not installed "       \
+				      "(Debian package 'chromium')\n");       \
+			skip();                                                \
+		}                                                              \
+		if (!js_server()) {                                            \
+			print_message("skipped: fixture server not found "     \
+				      "($CW_FIXTURE_SERVER)\n");               \
+			skip();                                                \
+		}                                                              \
+	} while (0)
+
 static void test_fetch_net__browser_renders_page(void **state)
+{
+	struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
+	struct cw_fetch_opts fo = CW_FETCH_OPTS_INIT;
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	/* the element's text, not the script's source, which has it too */
+	static const char written[] = "<p id=\"state\">Section 4.2: this "
+				      "sentence was written by the page script.</p>";
+	char *url;
+	int rc;
+
+	(void)state;
+	NEED_CHROMIUM();
+	url = url_of(&js_srv, "/files/scripted.html");
+	cw_fetch_result_init(&r);
+	bo.allow_private = true;
+	/* the page as served has no such sentence: a timer writes it */
+	fo.allow_private = true;
+	assert_int_equal(cw_fetch_url(&r, url, &fo, &e), CW_OK);
+	assert_null(strstr(cw_buf_str(&r.body), written));
+	rc = cw_fetch_browser(&r, url, &bo, &e);
+	if (rc)
+		fail_msg("%s", e.msg);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.content_type, "text/html");
+	assert_string_equal(r.final_url, url);
+	assert_non_null(strstr(r.body.ptr, "<html"));
+	if (!strstr(r.body.ptr, written))
+		fail_msg("the script's sentence is not in the DOM:\n%s", r.body.ptr);
+	assert_null(strstr(r.body.ptr, "Nothing here until the script runs."));
+	/* and without its budget of virtual time the timer never fires */
+	bo.settle_ms = 0;
+	rc = cw_fetch_browser(&r, url, &bo, &e);
+	if (rc)
+		fail_msg("%s", e.msg);
+	assert_null(strstr(r.body.ptr, written));
+	assert_non_null(strstr(r.body.ptr, "Nothing here until the script runs."));
+	cw_fetch_result_release(&r);
+	free(url);
+}
+
+static void test_fetch_net__browser_other_origins_refused(void **state)
 {
 	struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
 	struct cw_fetch_result r;
@@ -754,23 +851,46 @@ static void test_fetch_net__browser_renders_page(void **state)
 	int rc;
 
 	(void)state;
-	NEED_SERVER();
-	if (!have_chromium()) {
-		print_message("skipped: chromium not installed (Debian package "
-			      "'chromium')\n");
-		skip();
-	}
-	url = url_of(&main_srv, "/charset/utf-8");
+	NEED_CHROMIUM();
 	cw_fetch_result_init(&r);
+	bo.allow_private = true;
+	/*
+	 * The page loads one script from its own origin and one from the same
+	 * server under the name "localhost": only the first may run.
+	 */
+	url = url_of(&js_srv, "/files/origins.html");
 	rc = cw_fetch_browser(&r, url, &bo, &e);
 	if (rc)
 		fail_msg("%s", e.msg);
-	assert_string_equal(r.content_type, "text/html");
-	/* the DOM Chromium serialises has the page's text */
-	assert_non_null(strstr(r.body.ptr, "Caf\xc3\xa9 cr\xc3\xa8me"));
-	assert_non_null(strstr(r.body.ptr, "<html"));
-	cw_fetch_result_release(&r);
+	if (!strstr(r.body.ptr, "The script from this origin ran."))
+		fail_msg("the same-origin script did not run:\n%s", r.body.ptr);
+	assert_non_null(strstr(r.body.ptr, "No script from another origin ran."));
+	assert_null(strstr(r.body.ptr, "A script from another origin ran."));
 	free(url);
+
+	/* an error status is reported as such, not rendered as a document */
+	url = url_of(&js_srv, "/status/404");
+	assert_int_equal(cw_fetch_browser(&r, url, &bo, &e), CW_EHTTP);
+	assert_int_equal(r.status, 404);
+	assert_int_equal(r.body.len, 0);
+	free(url);
+
+	/* redirects are followed before rendering; the final URL is rendered */
+	url = cw_asprintf("http://127.0.0.1:%d/to?u=http://127.0.0.1:%d/files/"
+			  "scripted.html", js_srv.port, js_srv.port);
+	rc = cw_fetch_browser(&r, url, &bo, &e);
+	if (rc)
+		fail_msg("%s", e.msg);
+	assert_non_null(strstr(r.final_url, "/files/scripted.html"));
+	assert_non_null(strstr(r.body.ptr, "<p id=\"state\">Section 4.2"));
+	free(url);
+
+	/* and the guard still applies: loopback refused by default */
+	bo.allow_private = false;
+	url = url_of(&js_srv, "/files/scripted.html");
+	assert_int_equal(cw_fetch_browser(&r, url, &bo, &e), CW_EBLOCKED);
+	free(url);
+	cw_fetch_result_release(&r);
 }
 
 /* ---- multi engine ---- */
@@ -1306,6 +1426,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_net__browser_missing_names_package),
 		cmocka_unit_test(test_fetch_net__browser_process_handling),
 		cmocka_unit_test(test_fetch_net__browser_renders_page),
+		cmocka_unit_test(test_fetch_net__browser_other_origins_refused),
 		cmocka_unit_test(test_fetch_net__multi_many_docs_politely),
 		cmocka_unit_test(test_fetch_net__multi_final_errors_not_retried),
 		cmocka_unit_test(test_fetch_net__multi_host_delay),

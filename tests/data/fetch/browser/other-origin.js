@@ -1,0 +1,1 @@
+document.getElementById('other').textContent = 'A script from another origin ran.';

@@ -1,0 +1,1 @@
+document.getElementById('same').textContent = 'The script from this origin ran.';
