@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -615,6 +616,181 @@ static void test_fetch_net__ssrf_address_ranges(void **state)
 	assert_int_equal(check_text("169.254.169.254", true), CW_EBLOCKED);
 	assert_int_equal(check_text("fd00:ec2::254", true), CW_EBLOCKED);
 	assert_int_equal(check_text("::ffff:169.254.169.254", true), CW_EBLOCKED);
+}
+
+/* ---- HTTP/2 ---- */
+
+/*
+ * No TLS server here speaks HTTP/2, but what a client offers is visible in
+ * its first bytes: the TLS ClientHello lists the application protocols it
+ * accepts (ALPN, RFC 7301). A listener on loopback reads that record,
+ * notes whether "h2" is offered, and closes; the fetch then fails, which
+ * is expected. Record and handshake layouts: RFC 8446 sections 5.1, 4.1.2.
+ */
+struct hello_catcher {
+	int fd;            /* listening socket */
+	int connections;   /* accepted */
+	int offers_h2;     /* ClientHellos that offered "h2" */
+	int offers_http11;
+};
+
+static size_t be(const unsigned char *p, int n)
+{
+	size_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* Scan one ClientHello (record included) for the ALPN protocols. */
+static void scan_hello(struct hello_catcher *hc, const unsigned char *b,
+		       size_t n)
+{
+	size_t i = 5 + 4 + 2 + 32, end, ext_end;
+
+	if (n < i + 1 || b[0] != 0x16 || b[5] != 0x01)
+		return;
+	i += 1 + b[i];                        /* session id */
+	if (i + 2 > n)
+		return;
+	i += 2 + be(b + i, 2);                /* cipher suites */
+	if (i + 1 > n)
+		return;
+	i += 1 + b[i];                        /* compression methods */
+	if (i + 2 > n)
+		return;
+	ext_end = i + 2 + be(b + i, 2);
+	i += 2;
+	if (ext_end > n)
+		ext_end = n;
+	while (i + 4 <= ext_end) {
+		size_t type = be(b + i, 2), len = be(b + i + 2, 2);
+
+		i += 4;
+		if (type == 0x0010 && i + 2 <= ext_end) {   /* ALPN */
+			size_t j = i + 2;
+
+			end = i + len < ext_end ? i + len : ext_end;
+			while (j < end) {
+				size_t l = b[j++];
+
+				if (j + l > end)
+					break;
+				if (l == 2 && !memcmp(b + j, "h2", 2))
+					hc->offers_h2++;
+				if (l == 8 && !memcmp(b + j, "http/1.1", 8))
+					hc->offers_http11++;
+				j += l;
+			}
+		}
+		i += len;
+	}
+}
+
+static void *catch_hellos(void *arg)
+{
+	struct hello_catcher *hc = arg;
+
+	for (;;) {
+		struct pollfd p = { .fd = hc->fd, .events = POLLIN };
+		unsigned char buf[16384];
+		size_t got = 0;
+		int c;
+
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		c = accept(hc->fd, NULL, NULL);
+		if (c < 0)
+			break;
+		hc->connections++;
+		/* the whole first record: 5-byte header, then its length */
+		while (got < sizeof(buf)) {
+			struct pollfd q = { .fd = c, .events = POLLIN };
+			ssize_t r;
+
+			if (poll(&q, 1, 5000) <= 0)
+				break;
+			r = read(c, buf + got, sizeof(buf) - got);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+			if (got >= 5 && got >= 5 + be(buf + 3, 2))
+				break;
+		}
+		scan_hello(hc, buf, got);
+		close(c);
+		if (hc->connections == 2)
+			break;
+	}
+	return NULL;
+}
+
+static void hello_done(void *ctx, struct cw_fetch_multi_result *r)
+{
+	*(int *)ctx = r->rc;
+}
+
+static void test_fetch_net__http2_offered_over_tls(void **state)
+{
+	curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
+	struct hello_catcher hc = { -1, 0, 0, 0 };
+	struct sockaddr_in sa;
+	socklen_t slen = sizeof(sa);
+	struct cw_fetch_opts fo = CW_FETCH_OPTS_INIT;
+	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+	struct cw_fetch_multi *m = NULL;
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	pthread_t th;
+	char *url;
+	int multi_rc = 1;
+
+	(void)state;
+	if (!(vi->features & CURL_VERSION_HTTP2)) {
+		print_message("skipped: this libcurl was built without HTTP/2\n");
+		skip();
+	}
+	hc.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(hc.fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(hc.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(hc.fd, 4), 0);
+	assert_int_equal(getsockname(hc.fd, (struct sockaddr *)&sa, &slen), 0);
+	assert_int_equal(pthread_create(&th, NULL, catch_hellos, &hc), 0);
+	url = cw_asprintf("https://127.0.0.1:%d/", ntohs(sa.sin_port));
+
+	/* the single fetch */
+	cw_fetch_result_init(&r);
+	fo.allow_private = true;
+	fo.timeout_ms = 5000;
+	assert_int_not_equal(cw_fetch_url(&r, url, &fo, &e), CW_OK);
+	cw_fetch_result_release(&r);
+
+	/* and the multi engine (same transfer set-up, its own multi handle) */
+	mo.fetch = fo;
+	mo.max_attempts = 1;
+	mo.on_done = hello_done;
+	mo.ctx = &multi_rc;
+	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
+	{
+		struct cw_fetch_multi_req rq = { url, NULL, NULL, NULL };
+
+		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
+	}
+	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
+	assert_int_not_equal(multi_rc, CW_OK);
+	cw_fetch_multi_free(m);
+
+	pthread_join(th, NULL);
+	close(hc.fd);
+	free(url);
+	assert_int_equal(hc.connections, 2);
+	/* both offered h2 first-class, with HTTP/1.1 as the fallback */
+	assert_int_equal(hc.offers_h2, 2);
+	assert_int_equal(hc.offers_http11, 2);
 }
 
 /* ---- headless browser ---- */
@@ -1423,6 +1599,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_net__ssrf_refuses_loopback),
 		cmocka_unit_test(test_fetch_net__protocols_limited),
 		cmocka_unit_test(test_fetch_net__ssrf_address_ranges),
+		cmocka_unit_test(test_fetch_net__http2_offered_over_tls),
 		cmocka_unit_test(test_fetch_net__browser_missing_names_package),
 		cmocka_unit_test(test_fetch_net__browser_process_handling),
 		cmocka_unit_test(test_fetch_net__browser_renders_page),
