@@ -93,10 +93,13 @@ static void print_stats(const struct cw_cli *cli,
 		       "\"digests\":%zu,\"feeds\":%zu},",
 		       st->delivery.sent, st->delivery.retried, st->delivery.dead,
 		       st->delivery.digests, st->delivery.feeds);
-		printf("\"analysis\":{\"changes\":%zu,\"versions\":%zu,"
-		       "\"provisions\":%zu,\"failed\":%zu,\"cpu_seconds\":%.3f}}\n",
-		       an->changes, an->versions, an->provisions, an->failed,
-		       an->seconds);
+		printf("\"analysis\":{\"changes\":%zu,\"provisions\":%zu,"
+		       "\"reused\":%zu,\"failed\":%zu,\"cpu_seconds\":%.3f,"
+		       "\"versions\":%zu,\"version_provisions\":%zu,"
+		       "\"version_cpu_seconds\":%.3f}}\n",
+		       an->changes, an->provisions, an->reused, an->failed,
+		       an->seconds, an->versions, an->version_provisions,
+		       an->version_seconds);
 		fflush(stdout);
 		return;
 	}
@@ -108,11 +111,13 @@ static void print_stats(const struct cw_cli *cli,
 	       st->unchanged, st->not_modified, st->failed, st->extract_failed,
 	       st->blocked, st->health_alerts, st->delivery.sent,
 	       st->delivery.retried, st->delivery.dead, st->delivery.digests);
-	if (an->changes || an->failed)
-		printf("analysed %zu changes (%zu versions, %zu provisions) in "
-		       "%.2f s CPU%s\n",
-		       an->changes, an->versions, an->provisions, an->seconds,
-		       an->failed ? "; some changes left without categories" : "");
+	if (an->changes || an->failed || an->versions)
+		printf("analysed %zu changes (%zu provisions) in %.2f s CPU, then "
+		       "%zu new versions in full (%zu provisions) in %.2f s%s\n",
+		       an->changes, an->provisions, an->seconds, an->versions,
+		       an->version_provisions, an->version_seconds,
+		       an->failed ? "; analysis errors left some without "
+				    "categories" : "");
 	fflush(stdout);
 }
 
@@ -264,13 +269,20 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 			sleep_s(cfg.poll_s); /* a busy store: try again later */
 			continue;
 		}
+		/* the full analyses of the versions this pass recorded, after
+		   it: off the path of the documents (pipeline.h) */
+		if (!rc && cw_pipeline_analyse_pending(&mon.pl, &err))
+			ret = cw_cli_fail(&err);
 		/* this pass's share of the analysis counters */
 		cw_pipeline_analysis_stats(&mon.pl, &an);
 		an.changes -= an0.changes;
-		an.versions -= an0.versions;
 		an.provisions -= an0.provisions;
+		an.reused -= an0.reused;
 		an.failed -= an0.failed;
 		an.seconds -= an0.seconds;
+		an.versions -= an0.versions;
+		an.version_provisions -= an0.version_provisions;
+		an.version_seconds -= an0.version_seconds;
 		if (once || st.due || st.delivery.sent || st.delivery.retried)
 			print_stats(cli, &st, &an);
 		if (!once)

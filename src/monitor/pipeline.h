@@ -13,15 +13,18 @@
  * failure never produces a version.
  *
  * Analysis of changes (pipeline_analyze.c), when enabled with
- * cw_pipeline_enable_analysis() (the monitor does): a new version that
- * changes a document is analysed (analyze.h) and so is the version before
- * it unless its analysis is stored already; both analyses are stored per
- * version, as `clausewatch analyze` stores them, in the same transaction.
- * The stored change then names, per changed provision, its taxonomy
- * categories (old and new side) and the moves of its exposure level, and
- * the categories of all changed provisions (docs/config.md, "Categories
- * in changes"). A first version is not analysed here: it has no change,
- * and `analyze` computes its analysis when it is first asked for.
+ * cw_pipeline_enable_analysis() (the monitor does): when a new version
+ * changes a document, the provisions the change touches are analysed
+ * (analyze.h) on both sides, in the transaction of the version, and the
+ * stored change names, per changed provision, its taxonomy categories (old
+ * and new side) and the moves of its exposure level, and the categories of
+ * all changed provisions (docs/config.md, "Categories in changes"). The
+ * old side is read from the previous version's stored analysis when there
+ * is one. The whole new version is analysed and stored per version, as
+ * `clausewatch analyze` stores it, by cw_pipeline_analyse_pending() after
+ * the pass (the monitor calls it), off the path of the documents being
+ * recorded. A first version is not analysed here: it has no change, and
+ * `analyze` computes its analysis when it is first asked for.
  */
 #include "../diff/diff.h"
 #include "../extract/extract.h"
@@ -111,12 +114,21 @@ int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
 /* What the analysis of changes cost so far (for `monitor --json`). */
 struct cw_pipeline_analysis_stats {
 	size_t changes;      /* changes annotated with categories */
-	size_t versions;     /* version analyses computed and stored */
-	size_t provisions;   /* provisions in those */
-	size_t failed;       /* changes left without categories (an error) */
-	double seconds;      /* CPU time of the thread spent analysing and
-				annotating (store reads and writes included) */
+	size_t provisions;   /* provisions analysed for them */
+	size_t reused;       /* changes whose old side was a stored analysis */
+	size_t failed;       /* changes left without categories, versions
+				left unanalysed (an analysis error) */
+	double seconds;      /* CPU time of the thread annotating changes
+				(store reads included) */
+	size_t versions;     /* whole versions analysed and stored after the
+				pass (cw_pipeline_analyse_pending) */
+	size_t version_provisions; /* provisions in those */
+	double version_seconds;    /* CPU time spent on them */
 };
+
+/* Versions queued for their full analysis at most (past it, `analyze`
+ * computes them when asked): bounds memory in a pass of many changes. */
+#define CW_PIPELINE_PENDING_MAX 100000
 
 /*
  * Analyse the changes `p` records from now on, with the taxonomy, model
@@ -147,8 +159,9 @@ struct cw_pipeline_change_versions {
 
 /*
  * Annotate the change JSON `change` (cw_diff_to_json() of `d`, modified in
- * place) with categories and exposure moves, storing the analyses of both
- * versions. Runs inside the caller's transaction. Analysis failures are
+ * place) with categories and exposure moves, and queue the new version for
+ * cw_pipeline_analyse_pending(). Runs inside the caller's transaction
+ * (reads only). Analysis failures are
  * not returned: they leave the change without categories and an
  * "analysis": {"error"} member. Returns CW_OK or a store error.
  * `change` is a json_t * (declared void * so this header needs no jansson).
@@ -157,6 +170,14 @@ int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
 			       const struct cw_diff *d,
 			       const struct cw_pipeline_change_versions *v,
 			       struct cw_err *err);
+/*
+ * Analyse in full and store every new version whose change was annotated
+ * since the last call (skipping those analysed meanwhile), each in its own
+ * transaction. Analysis errors are counted (stats.failed), not returned.
+ * Returns CW_OK or a store error (the versions not done stay queued).
+ */
+int cw_pipeline_analyse_pending(struct cw_pipeline *p, struct cw_err *err);
+
 /* Free the analysis state (cw_pipeline_release() calls it). */
 void cw_pipeline_analysis_free(struct cw_pipeline_analysis *a);
 

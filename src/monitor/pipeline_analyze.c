@@ -2,13 +2,21 @@
  * pipeline_analyze: the analysis stage of the pipeline for a recorded
  * change (see pipeline.h, "analysis of changes").
  *
- * A change gets the analyses of its two versions: the older one read back
- * from the store when `analyze` or an earlier change stored it, else
- * computed and stored; the newer one computed and stored. The inputs of
- * each analysis are the ones `clausewatch analyze` gives (cmd_analyze.c):
- * the document types tracked for the service and the keys of the
- * provisions changed up to that version, so a stored analysis is the same
- * whichever of the two computed it.
+ * Cost decides the shape. A version's full analysis runs the classifier
+ * and the rules over every provision (about 3 ms a provision on the
+ * corpus, half of it the classifier), so analysing both versions of every
+ * change in full cost 64 ms of CPU per changed document in the monitor
+ * bench, three times the rest of the second pass. An alert only needs the
+ * provisions the change touches: those are analysed one by one
+ * (cw_analyze_provision() is the same object the full analysis holds),
+ * the old side read from the previous version's stored analysis when
+ * there is one. The full analysis of the new version is queued and
+ * computed after the pass (cw_pipeline_analyse_pending), so that the next
+ * change of the document finds its old side stored and `analyze` finds it
+ * ready. The inputs of each analysis are the ones `clausewatch analyze`
+ * gives (cmd_analyze.c): the document types tracked for the service and
+ * the keys of the provisions changed up to that version, so a stored
+ * analysis is the same whichever of the two computed it.
  *
  * The change JSON then gets, per changed provision,
  *   "categories": [{id, name, in: "old"|"new"|"both", confidence,
@@ -33,8 +41,15 @@
 #include "../analyze/analyze.h"
 #include "pipeline.h"
 
+/* A version whose full analysis is to be computed and stored. */
+struct pending {
+	int64_t doc_id, version_id;
+};
+
 struct cw_pipeline_analysis {
 	char *data_dir;
+	struct pending *pending;       /* versions to analyse in full */
+	size_t npending, cappending;
 	struct cw_analyze_ctx *ctx;
 	bool tried;                    /* the context load was attempted */
 	char error[CW_ERR_MSG_MAX];    /* why the load failed, else "" */
@@ -54,6 +69,7 @@ void cw_pipeline_analysis_free(struct cw_pipeline_analysis *a)
 	if (!a)
 		return;
 	cw_analyze_ctx_free(a->ctx);
+	free(a->pending);
 	free(a->data_dir);
 	free(a);
 }
@@ -89,9 +105,10 @@ static int tracked_types(struct cw_store *s, const char *service,
 	return rc;
 }
 
-/* New keys of the changes recorded for `doc_id` (all of them are up to
- * the previous version: the current change is not stored yet). */
-static int changed_keys(struct cw_store *s, int64_t doc_id,
+/* New keys of the changes recorded for `doc_id` up to version `seq` (0:
+ * all of them, which during a change are those up to the previous
+ * version: the current change is not stored yet). */
+static int changed_keys(struct cw_store *s, int64_t doc_id, int64_t seq,
 			struct cw_strv *out, struct cw_err *err)
 {
 	struct cw_store_change_query q = { .doc_id = doc_id };
@@ -103,7 +120,7 @@ static int changed_keys(struct cw_store *s, int64_t doc_id,
 		json_t *j, *c;
 		size_t k;
 
-		if (cs[i].from_version == 0)
+		if (cs[i].from_version == 0 || (seq && cs[i].to_seq > seq))
 			continue;
 		j = json_loads(cs[i].json ? cs[i].json : "{}", 0, NULL);
 		json_array_foreach(json_object_get(j, "changes"), k, c) {
@@ -115,47 +132,6 @@ static int changed_keys(struct cw_store *s, int64_t doc_id,
 	}
 	cw_store_changes_free(cs, n);
 	return rc;
-}
-
-/*
- * Analyse one version and store the analysis. An analysis failure is
- * CW_OK with *out NULL and `aerr` set; a store failure is returned.
- */
-static int analyse_version(struct cw_pipeline *p, json_t **out,
-			   const struct cw_store_doc *doc, int64_t vid,
-			   int64_t seq, const char *date, const char *text,
-			   size_t len, const struct cw_segmentation *seg,
-			   const struct cw_strv *tracked,
-			   const struct cw_strv *changed, struct cw_err *aerr,
-			   struct cw_err *err)
-{
-	struct cw_pipeline_analysis *a = p->analysis;
-	json_t *j = NULL;
-	char *js;
-	int rc;
-
-	*out = NULL;
-	struct cw_analyze_doc ad = {
-		.service = doc->service, .type = doc->type, .seq = seq,
-		.date = date, .text = text, .len = len, .seg = seg,
-		.tracked = (const char *const *)tracked->v,
-		.ntracked = tracked->n,
-		.changed_before = (const char *const *)changed->v,
-		.nchanged_before = changed->n,
-	};
-	if (cw_analyze_document(&j, a->ctx, &ad, aerr))
-		return CW_OK;
-	js = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	rc = cw_store_put_analysis(p->store, vid, js ? js : "{}", err);
-	free(js);
-	if (rc) {
-		json_decref(j);
-		return rc;
-	}
-	a->st.versions++;
-	a->st.provisions += seg ? seg->n : 0;
-	*out = j;
-	return CW_OK;
 }
 
 /* The stored analysis of version `vid` when current, else NULL. */
@@ -300,9 +276,63 @@ static json_t *sorted_by_id(json_t *arr)
 	return out;
 }
 
-static void annotate(json_t *cj, const struct cw_diff *d, const json_t *older,
-		     const json_t *newer,
-		     const struct cw_pipeline_change_versions *v)
+/*
+ * One side of a change: the version's stored analysis when there is one,
+ * else its provisions analysed one by one as the change needs them
+ * (cw_analyze_provision() gives the same object as the whole version's
+ * analysis would hold, so reading one or the other is the same).
+ */
+struct side {
+	const json_t *stored;               /* or NULL */
+	const struct cw_analyze_doc *doc;
+	json_t **cache;                     /* per provision, computed ones */
+	size_t *computed;                   /* counter to add to */
+};
+
+/* Provision `idx` of a side (borrowed), computing it if needed. CW_OK
+ * with *out NULL for an index outside the segmentation. */
+static int side_prov(const struct cw_analyze_ctx *ctx, struct side *sd,
+		     long idx, json_t **out, struct cw_err *aerr)
+{
+	*out = NULL;
+	if (!sd->doc->seg || idx < 0 || (size_t)idx >= sd->doc->seg->n)
+		return CW_OK;
+	if (sd->stored) {
+		*out = prov_at(sd->stored, sd->doc->seg, idx);
+		if (*out)
+			return CW_OK;
+	}
+	if (!sd->cache[idx]) {
+		int rc = cw_analyze_provision(&sd->cache[idx], ctx, sd->doc,
+					      (size_t)idx, aerr);
+		if (rc)
+			return rc;
+		(*sd->computed)++;
+	}
+	*out = sd->cache[idx];
+	return CW_OK;
+}
+
+/* Analyse (or find) every provision the change touches, both sides. */
+static int prepare_sides(const struct cw_analyze_ctx *ctx, const struct cw_diff *d,
+			 struct side *old, struct side *new, struct cw_err *aerr)
+{
+	json_t *pj;
+	int rc = CW_OK;
+
+	for (size_t i = 0; i < d->n && !rc; i++) {
+		const struct cw_diff_change *c = &d->changes[i];
+		for (size_t k = 0; k < c->n_old && !rc; k++)
+			rc = side_prov(ctx, old, c->old_idx[k], &pj, aerr);
+		for (size_t k = 0; k < c->n_new && !rc; k++)
+			rc = side_prov(ctx, new, c->new_idx[k], &pj, aerr);
+	}
+	return rc;
+}
+
+/* Annotate `cj` once prepare_sides() succeeded (lookups cannot fail). */
+static void annotate(const struct cw_analyze_ctx *ctx, json_t *cj,
+		     const struct cw_diff *d, struct side *old, struct side *new)
 {
 	json_t *changes = json_object_get(cj, "changes"), *ch;
 	json_t *moves = json_array();
@@ -312,7 +342,7 @@ static void annotate(json_t *cj, const struct cw_diff *d, const json_t *older,
 	for (size_t i = 0; i < d->n && i < json_array_size(changes); i++) {
 		const struct cw_diff_change *c = &d->changes[i];
 		json_t *found = json_array(), *cm = json_array();
-		json_t *e;
+		json_t *e, *pj;
 		size_t k;
 		int lo[CW_AUDIENCE_COUNT], ln[CW_AUDIENCE_COUNT];
 
@@ -320,7 +350,7 @@ static void annotate(json_t *cj, const struct cw_diff *d, const json_t *older,
 		for (int a = 0; a < CW_AUDIENCE_COUNT; a++)
 			lo[a] = ln[a] = -1;
 		for (k = 0; k < c->n_old; k++) {
-			json_t *pj = prov_at(older, v->old_seg, c->old_idx[k]);
+			side_prov(ctx, old, c->old_idx[k], &pj, NULL);
 			add_categories(found, pj, false);
 			for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
 				int l = text_level(pj, cw_audience_name(a));
@@ -328,7 +358,7 @@ static void annotate(json_t *cj, const struct cw_diff *d, const json_t *older,
 			}
 		}
 		for (k = 0; k < c->n_new; k++) {
-			json_t *pj = prov_at(newer, v->new_seg, c->new_idx[k]);
+			side_prov(ctx, new, c->new_idx[k], &pj, NULL);
 			add_categories(found, pj, true);
 			for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
 				int l = text_level(pj, cw_audience_name(a));
@@ -385,20 +415,8 @@ static void note_error(json_t *cj, const char *msg)
 	json_object_set_new(cj, "analysis", json_pack("{ss}", "error", msg));
 }
 
-int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
-			       const struct cw_diff *d,
-			       const struct cw_pipeline_change_versions *v,
-			       struct cw_err *err)
+static bool load_ctx(struct cw_pipeline_analysis *a)
 {
-	struct cw_pipeline_analysis *a = p->analysis;
-	struct cw_strv tracked = CW_STRV_INIT, changed = CW_STRV_INIT;
-	struct cw_err aerr = CW_ERR_INIT;
-	struct cw_store_doc doc;
-	json_t *cj = change, *older = NULL, *newer = NULL, *c;
-	double t0 = cpu_now();
-	size_t k;
-	int rc;
-
 	if (!a->tried) {
 		struct cw_err lerr = CW_ERR_INIT;
 		a->tried = true;
@@ -410,7 +428,33 @@ int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
 				lerr.msg);
 		}
 	}
-	if (!a->ctx) {
+	return a->ctx != NULL;
+}
+
+static void free_cache(json_t **cache, const struct cw_segmentation *seg)
+{
+	for (size_t i = 0; cache && seg && i < seg->n; i++)
+		json_decref(cache[i]);
+	free(cache);
+}
+
+int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
+			       const struct cw_diff *d,
+			       const struct cw_pipeline_change_versions *v,
+			       struct cw_err *err)
+{
+	struct cw_pipeline_analysis *a = p->analysis;
+	struct cw_strv tracked = CW_STRV_INIT, changed = CW_STRV_INIT;
+	struct cw_strv changed_new = CW_STRV_INIT;
+	struct cw_err aerr = CW_ERR_INIT;
+	struct cw_store_doc doc;
+	json_t *cj = change, *older = NULL, *c;
+	json_t **ocache = NULL, **ncache = NULL;
+	double t0 = cpu_now();
+	size_t k;
+	int rc, arc = CW_OK;
+
+	if (!load_ctx(a)) {
 		note_error(cj, a->error);
 		a->st.failed++;
 		return CW_OK;
@@ -420,39 +464,159 @@ int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
 	if (!rc)
 		rc = tracked_types(p->store, doc.service, &tracked, err);
 	if (!rc)
-		rc = changed_keys(p->store, v->doc_id, &changed, err);
+		rc = changed_keys(p->store, v->doc_id, 0, &changed, err);
 	if (!rc)
 		rc = stored_analysis(p->store, v->old_id, &older, err);
-	if (!rc && !older)
-		rc = analyse_version(p, &older, &doc, v->old_id, v->old_seq,
-				     v->old_date, v->old_text, v->old_len,
-				     v->old_seg, &tracked, &changed, &aerr, err);
-	if (rc || !older)
+	if (rc)
 		goto done;
 	/* the newer version's history includes the change being recorded */
+	for (size_t i = 0; i < changed.n; i++)
+		cw_strv_push(&changed_new, changed.v[i]);
 	json_array_foreach(json_object_get(cj, "changes"), k, c) {
 		const char *nk = json_string_value(json_object_get(c, "new_key"));
 		if (nk)
-			cw_strv_push(&changed, nk);
+			cw_strv_push(&changed_new, nk);
 	}
-	rc = analyse_version(p, &newer, &doc, v->new_id, v->new_seq, v->new_date,
-			     v->new_text, v->new_len, v->new_seg, &tracked,
-			     &changed, &aerr, err);
-	if (rc || !newer)
-		goto done;
-	annotate(cj, d, older, newer, v);
-	a->st.changes++;
-done:
-	if (!rc && (!older || !newer)) {
+	struct cw_analyze_doc od = {
+		.service = doc.service, .type = doc.type, .seq = v->old_seq,
+		.date = v->old_date, .text = v->old_text, .len = v->old_len,
+		.seg = v->old_seg, .tracked = (const char *const *)tracked.v,
+		.ntracked = tracked.n,
+		.changed_before = (const char *const *)changed.v,
+		.nchanged_before = changed.n,
+	};
+	struct cw_analyze_doc nd = od;
+	nd.seq = v->new_seq;
+	nd.date = v->new_date;
+	nd.text = v->new_text;
+	nd.len = v->new_len;
+	nd.seg = v->new_seg;
+	nd.changed_before = (const char *const *)changed_new.v;
+	nd.nchanged_before = changed_new.n;
+	ocache = cw_calloc(v->old_seg && v->old_seg->n ? v->old_seg->n : 1,
+			   sizeof(*ocache));
+	ncache = cw_calloc(v->new_seg && v->new_seg->n ? v->new_seg->n : 1,
+			   sizeof(*ncache));
+	struct side os = { older, &od, ocache, &a->st.provisions };
+	struct side ns = { NULL, &nd, ncache, &a->st.provisions };
+	if (older)
+		a->st.reused++;
+	arc = prepare_sides(a->ctx, d, &os, &ns, &aerr);
+	if (arc) {
 		/* the analysis failed, not the store: record the change anyway */
 		note_error(cj, aerr.msg);
 		a->st.failed++;
+		goto done;
 	}
+	annotate(a->ctx, cj, d, &os, &ns);
+	a->st.changes++;
+	/* the whole new version is analysed after the pass (cw_pipeline_
+	   analyse_pending), off the path of the documents being recorded */
+	if (a->npending < CW_PIPELINE_PENDING_MAX) {
+		CW_GROW(a->pending, a->cappending, a->npending + 1);
+		a->pending[a->npending++] = (struct pending){ v->doc_id, v->new_id };
+	}
+done:
+	free_cache(ocache, v->old_seg);
+	free_cache(ncache, v->new_seg);
 	json_decref(older);
-	json_decref(newer);
 	cw_strv_release(&tracked);
 	cw_strv_release(&changed);
+	cw_strv_release(&changed_new);
 	cw_store_doc_release(&doc);
 	a->st.seconds += cpu_now() - t0;
+	return rc;
+}
+
+/* Analyse version `vid` of document `doc_id` in full and store it, unless
+ * a current analysis is stored already. */
+static int analyse_pending(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
+			   struct cw_err *err)
+{
+	struct cw_pipeline_analysis *a = p->analysis;
+	struct cw_strv tracked = CW_STRV_INIT, changed = CW_STRV_INIT;
+	struct cw_store_version *vs = NULL, *v = NULL;
+	struct cw_segmentation *seg = NULL;
+	struct cw_buf text = CW_BUF_INIT;
+	struct cw_err aerr = CW_ERR_INIT;
+	struct cw_store_doc doc;
+	json_t *have = NULL, *j = NULL;
+	char date[16], *js;
+	size_t nv = 0;
+	int rc;
+
+	memset(&doc, 0, sizeof(doc));
+	rc = stored_analysis(p->store, vid, &have, err);
+	if (rc || have)
+		goto done;
+	rc = cw_store_get_document_by_id(p->store, doc_id, &doc, err);
+	if (!rc)
+		rc = cw_store_list_versions(p->store, doc_id, &vs, &nv, err);
+	for (size_t i = 0; !rc && i < nv; i++)
+		if (vs[i].id == vid)
+			v = &vs[i];
+	if (rc || !v)
+		goto done; /* removed since: nothing to analyse */
+	rc = cw_store_load_text(p->store, vid, &text, err);
+	if (!rc)
+		rc = cw_store_load_provisions(p->store, vid, &seg, err);
+	if (!rc)
+		rc = tracked_types(p->store, doc.service, &tracked, err);
+	if (!rc)
+		rc = changed_keys(p->store, doc_id, v->seq, &changed, err);
+	if (rc)
+		goto done;
+	snprintf(date, sizeof(date), "%.10s",
+		 v->stated_date ? v->stated_date : v->recorded_at);
+	struct cw_analyze_doc ad = {
+		.service = doc.service, .type = doc.type, .seq = v->seq,
+		.date = date, .text = cw_buf_str(&text), .len = text.len,
+		.seg = seg, .tracked = (const char *const *)tracked.v,
+		.ntracked = tracked.n,
+		.changed_before = (const char *const *)changed.v,
+		.nchanged_before = changed.n,
+	};
+	if (cw_analyze_document(&j, a->ctx, &ad, &aerr)) {
+		/* `analyze` will try again when asked; nothing is stored */
+		a->st.failed++;
+		goto done;
+	}
+	js = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	rc = cw_store_put_analysis(p->store, vid, js ? js : "{}", err);
+	free(js);
+	if (!rc) {
+		a->st.versions++;
+		a->st.version_provisions += seg ? seg->n : 0;
+	}
+done:
+	json_decref(have);
+	json_decref(j);
+	cw_segment_free(seg);
+	cw_buf_release(&text);
+	cw_strv_release(&tracked);
+	cw_strv_release(&changed);
+	cw_store_versions_free(vs, nv);
+	cw_store_doc_release(&doc);
+	return rc;
+}
+
+int cw_pipeline_analyse_pending(struct cw_pipeline *p, struct cw_err *err)
+{
+	struct cw_pipeline_analysis *a = p->analysis;
+	double t0;
+	size_t i;
+	int rc = CW_OK;
+
+	if (!a || !a->npending || !load_ctx(a))
+		return CW_OK;
+	t0 = cpu_now();
+	for (i = 0; i < a->npending && !rc; i++)
+		rc = analyse_pending(p, a->pending[i].doc_id, a->pending[i].version_id,
+				     err);
+	/* a store error keeps the rest for the next call */
+	memmove(a->pending, a->pending + i - (rc ? 1 : 0),
+		(a->npending - i + (rc ? 1 : 0)) * sizeof(*a->pending));
+	a->npending -= i - (rc ? 1 : 0);
+	a->st.version_seconds += cpu_now() - t0;
 	return rc;
 }

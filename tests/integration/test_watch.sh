@@ -80,14 +80,15 @@ count() { grep -c "^new cw-$1-c" "$WORK/hook/log" 2>/dev/null; }
 # pass 1: the first version: no change, nothing analysed, no alert
 cw --json $MON >"$WORK/p1.json" 2>"$WORK/p1.err"
 check "pass 1 records the first version" grep -q '"new_versions":1' "$WORK/p1.json"
-check "a first version is not analysed in the monitor" grep -q '"analysis":{"changes":0,"versions":0' "$WORK/p1.json"
+check "a first version is not analysed in the monitor" grep -q '"analysis":{"changes":0,"provisions":0,.*"versions":0,' "$WORK/p1.json"
 check "no alert for a first version" test ! -s "$WORK/hook/log"
 
 # pass 2: the arbitration agreement becomes confidential
 sed -i 's/will be settled by final and binding arbitration/will be settled by final, binding and confidential arbitration/' "$WORK/site/terms.md"
 cw --json $MON >"$WORK/p2.json" 2>"$WORK/p2.err"
 check "pass 2 records a new version" grep -q '"new_versions":1' "$WORK/p2.json"
-check "the change was analysed (both versions stored)" grep -q '"analysis":{"changes":1,"versions":2,' "$WORK/p2.json"
+check "the change was analysed" grep -q '"analysis":{"changes":1,"provisions":[1-9][0-9]*,"reused":0,"failed":0,' "$WORK/p2.json"
+check "then the new version in full, after the pass" grep -q '"versions":1,"version_provisions":[1-9]' "$WORK/p2.json"
 check "arbitration watch: exactly one alert ($(count 1))" test "$(count 1)" = 1
 check "unrelated category: no alert ($(count 2))" test "$(count 2)" = 0
 check "either of two categories: one alert ($(count 3))" test "$(count 3)" = 1
@@ -138,7 +139,7 @@ fi
 sed -i 's/ONE HUNDRED DOLLARS (\$100.00)/TEN DOLLARS ($10.00)/' "$WORK/site/terms.md"
 cw --json $MON >"$WORK/p3.json" 2>"$WORK/p3.err"
 check "pass 3 records a new version" grep -q '"new_versions":1' "$WORK/p3.json"
-check "the older version's analysis is read back: one version analysed" grep -q '"analysis":{"changes":1,"versions":1,' "$WORK/p3.json"
+check "the older version's stored analysis is read back" grep -q '"analysis":{"changes":1,"provisions":[0-9]*,"reused":1,"failed":0,' "$WORK/p3.json"
 check "arbitration watch: no alert for a liability change ($(count 1))" test "$(count 1)" = 1
 check "liability or arbitration: a second alert ($(count 3))" test "$(count 3)" = 2
 check "no category: a second alert ($(count 6))" test "$(count 6)" = 2
