@@ -157,8 +157,11 @@ done:
 /*
  * The redline of one provision change, inline: walk the new provision's
  * text, and at each span emit what the old text had (<del>) or the new
- * text adds (<ins>). The text between spans is common to both versions,
- * so its length moves both cursors alike. If a span does not fit the
+ * text adds (<ins>). Every span carries its place on both sides, so the
+ * text between spans is taken from the new side up to the span's new
+ * position and the old cursor jumps to its old position: the two sides
+ * may differ there by whitespace, which is not a token of the diff
+ * (diff.h), so their gaps need not be equal. If a span does not fit the
  * cursors (a coarsened diff), the rest is shown as a whole deletion and a
  * whole insertion instead of a wrong interleaving.
  */
@@ -177,34 +180,31 @@ static void redline(struct cw_buf *html, struct cw_buf *text, json_t *c,
 	json_array_foreach(red, k, r) {
 		const char *op = json_string_value(json_object_get(r, "op"));
 		bool del = op && !strcmp(op, "del");
-		json_int_t a = ival(r, del ? "old_start" : "new_start");
-		json_int_t b = ival(r, del ? "old_end" : "new_end");
-		json_int_t gap = a - (del ? po : pn);
+		json_int_t os = ival(r, "old_start"), oend = ival(r, "old_end");
+		json_int_t ns = ival(r, "new_start"), nend = ival(r, "new_end");
 
-		if (gap < 0 || b < a || (del ? b > oe : b > ne) ||
-		    pn + gap > ne || po + gap > oe)
+		if (os < po || oend < os || oend > oe || ns < pn || nend < ns ||
+		    nend > ne)
 			break;
-		cw_notify_html_escape(html, new->ptr + pn, (size_t)gap);
-		cw_buf_add(text, new->ptr + pn, (size_t)gap);
-		po += gap;
-		pn += gap;
+		cw_notify_html_escape(html, new->ptr + pn, (size_t)(ns - pn));
+		cw_buf_add(text, new->ptr + pn, (size_t)(ns - pn));
 		if (del) {
 			cw_buf_adds(html, "<del>");
-			cw_notify_html_escape(html, old->ptr + a, (size_t)(b - a));
+			cw_notify_html_escape(html, old->ptr + os, (size_t)(oend - os));
 			cw_buf_adds(html, "</del>");
 			cw_buf_adds(text, "[-");
-			cw_buf_add(text, old->ptr + a, (size_t)(b - a));
+			cw_buf_add(text, old->ptr + os, (size_t)(oend - os));
 			cw_buf_adds(text, "-]");
-			po = b;
 		} else {
 			cw_buf_adds(html, "<ins>");
-			cw_notify_html_escape(html, new->ptr + a, (size_t)(b - a));
+			cw_notify_html_escape(html, new->ptr + ns, (size_t)(nend - ns));
 			cw_buf_adds(html, "</ins>");
 			cw_buf_adds(text, "{+");
-			cw_buf_add(text, new->ptr + a, (size_t)(b - a));
+			cw_buf_add(text, new->ptr + ns, (size_t)(nend - ns));
 			cw_buf_adds(text, "+}");
-			pn = b;
 		}
+		po = oend;
+		pn = del ? ns : nend;
 	}
 	if (k < json_array_size(red)) { /* did not fit: old and new whole */
 		cw_buf_adds(html, "<del>");

@@ -133,6 +133,9 @@ for p in m.walk():
 " "${mail:-/dev/null}" >"$WORK/mail.txt" 2>/dev/null
 	check "the email names the category" grep -q 'Mandatory arbitration (mandatory_arbitration' "$WORK/mail.txt"
 	check "the email names the exposure move" grep -q 'Provision 9.3 .* moved from medium to high exposure for the operator' "$WORK/mail.txt"
+	# whitespace is not a token of the diff: the redline must still
+	# interleave the edits in place (old and new differ around "and")
+	check "the email's redline interleaves the edits in place" grep -qF 'final[-and-]{+,+} binding {+and confidential+} arbitration' "$WORK/mail.txt"
 fi
 
 # pass 3: the liability cap drops from 100 to 10 dollars
