@@ -431,7 +431,8 @@ void cw_compare_query(const struct cw_compare_index *idx, const char *text,
 		hits[nh].score = score[i];
 		nh++;
 	}
-	qsort(hits, nh, sizeof(*hits), cmp_hit);
+	if (nh) /* qsort's base may not be NULL, even for no items */
+		qsort(hits, nh, sizeof(*hits), cmp_hit);
 	if (nh > top)
 		nh = top;
 	*out = hits;
