@@ -15,7 +15,8 @@
 # then runs Open Terms Archive's tracker on the same declarations against
 # the same server (a subset: it tracks one document at a time) for a ratio.
 # Env: CLAUSEWATCH (binary), BUILD (build dir with tests/fixture_server),
-# BENCH_DOCS, BENCH_OTA_DOCS.
+# BENCH_DOCS, BENCH_OTA_DOCS (default 300), BENCH_OTA_SECONDS (a limit on
+# Open Terms Archive's run, default 900), CW_CHROMIUM.
 set -u
 cd "$(dirname "$0")/.."
 SHARED=${CW_SHARED:-../shared}
@@ -26,8 +27,13 @@ N=${BENCH_DOCS:-10000}
 OTA_N=${BENCH_OTA_DOCS:-300}
 TMP=$(mktemp -d /tmp/cw-bench-monitor-XXXXXX)
 FS_PID=
+OTA_PID=
 cleanup() {
 	[ -n "$FS_PID" ] && kill "$FS_PID" 2>/dev/null
+	# Open Terms Archive's session (node and the browser it started)
+	if [ -n "$OTA_PID" ]; then
+		for p in $(ps -o pid= -s "$OTA_PID" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+	fi
 	[ -n "${BENCH_KEEP:-}" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -130,20 +136,123 @@ grep -o '"last_error":"[^"]*"' "$TMP/status.json" |
 echo "  store: $(field "$TMP/stats.json" versions) versions, $(field "$TMP/stats.json" attempts) attempts, $(field "$TMP/stats.json" changes) changes recorded"
 
 # ---- Open Terms Archive on the same server ----
+# Its real tracker, `ota track` (@opentermsarchive/engine from npm, installed
+# by bench/run with PUPPETEER_SKIP_DOWNLOAD=1), on the first BENCH_OTA_DOCS
+# of the same declarations, against the same server, recording snapshots
+# and versions in its git repositories as it does in production. It starts
+# headless Chromium at every run, so it is pointed at Debian's chromium
+# (PUPPETEER_EXECUTABLE_PATH; as root through a wrapper adding
+# --no-sandbox, since the engine passes no launch arguments). Without
+# chromium, its fetch and extract alone are measured (bench/ota_track.mjs).
+# Nothing here may stop the bench: a failure is printed and the bench ends.
 OTA=bench/node_modules/@opentermsarchive/engine
 if ! command -v node >/dev/null 2>&1 || [ ! -d "$OTA" ]; then
 	echo "Open Terms Archive engine not installed (bench/run installs it): ratio not measured"
 	exit 0
 fi
-echo "Open Terms Archive on the first $OTA_N of the same declarations, same server"
-echo "  (its fetch and extract, one document at a time as 'ota track' does; 'ota track'"
-echo "  itself starts headless Chrome first and cannot run without it: see bench/ota_track.mjs)"
-node bench/ota_track.mjs "$TMP/decl" "$OTA_N" 5000 >"$TMP/ota.json" 2>"$TMP/ota.err"
-cat "$TMP/ota.json" | sed 's/^/  /'
-awk -v n="$(field "$TMP/ota.json" documents)" -v s="$(field "$TMP/ota.json" seconds)" \
-	-v rss="$(field "$TMP/ota.json" peak_rss)" -v okn="$(field "$TMP/ota.json" ok)" \
-	-v c="$(field "$TMP/pass1.json" checked)" -v cs="$(field "$TMP/pass1.json" seconds)" 'BEGIN {
-	o = n * 60 / s; m = c * 60 / cs
-	printf "Open Terms Archive: %d documents (%d ok) in %.1f s = %.0f documents/min, peak RSS %.0f MiB\n",
-		n, okn, s, o, rss / 1048576
-	printf "ratio: clausewatch checks %.1fx more documents per minute than Open Terms Archive (clausewatch first pass, every document new)\n", m / o }'
+CW_RATE=$(awk -v c="$(field "$TMP/pass1.json" checked)" -v s="$(field "$TMP/pass1.json" seconds)" \
+	'BEGIN { if (s > 0) printf "%.1f", c * 60 / s; else print 0 }')
+CW_RSS=$(cut -d" " -f1 "$TMP/pass1.rss" 2>/dev/null)
+CHROMIUM=${CW_CHROMIUM:-$(command -v chromium || true)}
+OTA_LIMIT=${BENCH_OTA_SECONDS:-900}
+
+ota_fallback() { # the engine's fetch + extract only, without a browser
+	echo "Open Terms Archive on the first $OTA_N of the same declarations, same server"
+	echo "  (its fetch and extract only, one document at a time as 'ota track' does)"
+	node bench/ota_track.mjs "$TMP/decl" "$OTA_N" 5000 >"$TMP/ota.json" 2>"$TMP/ota.err" ||
+		{ echo "  failed: $(tail -1 "$TMP/ota.err")"; return; }
+	sed 's/^/  /' "$TMP/ota.json"
+	awk -v n="$(field "$TMP/ota.json" documents)" -v s="$(field "$TMP/ota.json" seconds)" \
+		-v rss="$(field "$TMP/ota.json" peak_rss)" -v okn="$(field "$TMP/ota.json" ok)" \
+		-v m="$CW_RATE" 'BEGIN {
+		o = n * 60 / s
+		printf "Open Terms Archive (fetch+extract): %d documents (%d ok) in %.1f s = %.0f documents/min, peak RSS %.0f MiB\n",
+			n, okn, s, o, rss / 1048576
+		printf "ratio: clausewatch checks %.1fx more documents per minute\n", m / o }'
+}
+
+if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
+	echo "chromium not installed (scripts/install-deps installs it): 'ota track' cannot start"
+	ota_fallback
+	exit 0
+fi
+
+OTA_DIR=$TMP/ota
+mkdir -p "$OTA_DIR/declarations" "$OTA_DIR/config"
+nsvc=$(((OTA_N + 3) / 4))
+find "$TMP/decl" -name 'Svc*.json' | sort | head -n "$nsvc" | xargs -r cp -t "$OTA_DIR/declarations"
+ndocs=$(cat "$OTA_DIR"/declarations/*.json | grep -o '"fetch"' | wc -l)
+# its production settings, but our timeout (5 s) and a bench author; the
+# git paths are those of its default configuration
+cat >"$OTA_DIR/config/default.json" <<'JSON'
+{"@opentermsarchive/engine": {
+  "collectionPath": "./",
+  "fetcher": {"waitForElementsTimeout": 5000, "navigationTimeout": 5000, "language": "en"},
+  "recorder": {
+    "versions": {"storage": {"type": "git", "git": {"path": "./data/versions", "publish": false,
+      "snapshotIdentiferTemplate": "./data/snapshots/%SNAPSHOT_ID",
+      "author": {"name": "bench", "email": "bench@localhost"}}}},
+    "snapshots": {"storage": {"type": "git", "git": {"path": "./data/snapshots", "publish": false,
+      "author": {"name": "bench", "email": "bench@localhost"}}}}}}}
+JSON
+BROWSER=$CHROMIUM
+if [ "$(id -u)" = 0 ]; then
+	BROWSER=$TMP/chromium-no-sandbox
+	printf '#!/bin/sh\nexec "%s" --no-sandbox "$@"\n' "$CHROMIUM" >"$BROWSER"
+	chmod +x "$BROWSER"
+fi
+echo "Open Terms Archive's tracker ('ota track', engine $(sed -n 's/.*"version": "\(.*\)".*/\1/p' "$OTA/package.json"), with $CHROMIUM)"
+echo "  on the first $ndocs of the same declarations, same server, recording in git"
+ROOT=$PWD
+# its own session, so that the browser it starts (in a process group of its
+# own) is measured and, past BENCH_OTA_SECONDS, stopped with it
+(cd "$OTA_DIR" && PUPPETEER_SKIP_DOWNLOAD=1 PUPPETEER_EXECUTABLE_PATH=$BROWSER \
+	exec setsid /usr/bin/time -f '%M %e' -o "$TMP/ota.time" \
+	node "$ROOT/$OTA/bin/ota.js" track) >"$TMP/ota.log" 2>&1 &
+OTA_PID=$!
+peak=0
+start=$(date +%s)
+while kill -0 "$OTA_PID" 2>/dev/null; do
+	rss=$(ps -o rss= -s "$OTA_PID" 2>/dev/null | awk '{ s += $1 } END { print s + 0 }')
+	[ "$rss" -gt "$peak" ] && peak=$rss
+	if [ $(($(date +%s) - start)) -gt "$OTA_LIMIT" ]; then
+		echo "  stopped after $OTA_LIMIT s (BENCH_OTA_SECONDS)"
+		for p in $(ps -o pid= -s "$OTA_PID" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+		break
+	fi
+	sleep 0.5
+done
+wait "$OTA_PID" 2>/dev/null
+ota_rc=$?
+# the tracking phase: from "Tracking changes of" to "Tracked changes of"
+# (the log's timestamps, whole seconds; the run also has a first
+# extract-only pass and two browser starts, counted in the wall time)
+t_start=$(grep -m1 'Tracking changes of' "$TMP/ota.log" | cut -c1-25)
+t_end=$(grep -m1 'Tracked changes of' "$TMP/ota.log" | cut -c1-25)
+if [ -z "$t_end" ]; then
+	echo "  'ota track' did not finish (exit $ota_rc):"
+	grep -iv 'Environment variable' "$TMP/ota.log" | tail -5 | sed 's/^/  | /'
+	ota_fallback
+	exit 0
+fi
+secs=$(($(date -d "$t_end" +%s) - $(date -d "$t_start" +%s)))
+[ "$secs" -lt 1 ] && secs=1
+wall=$(cut -d" " -f2 "$TMP/ota.time" 2>/dev/null)
+node_rss=$(cut -d" " -f1 "$TMP/ota.time" 2>/dev/null)
+firsts=$(grep -c 'Recorded first version' "$TMP/ota.log")
+# a document that still fails after the engine's second attempt is
+# reported once with "can not be selected:", its causes on the lines below
+fails=$(grep -c 'cannot be accessed or their contents can not be selected' "$TMP/ota.log")
+echo "  $(grep -m1 'Recorded [0-9]* new snapshots' "$TMP/ota.log" | sed 's/.*Recorded/recorded/')"
+echo "  failed documents: $fails, by cause:"
+awk '/can not be selected:/ { f = 1; next } f && /^ *- / { print; next } { f = 0 }' "$TMP/ota.log" |
+	sed -e "s/'[^']*'//g" -e 's/[0-9][0-9]*/N/g' -e 's/^ *- //' | cut -c1-90 |
+	sort | uniq -c | sort -rn | head -6 | sed 's/^/    /'
+awk -v n="$ndocs" -v s="$secs" -v w="$wall" -v v="$firsts" -v peak="$peak" -v nrss="$node_rss" \
+	-v m="$CW_RATE" -v crss="$CW_RSS" 'BEGIN {
+	o = n * 60 / s
+	printf "Open Terms Archive: %d documents tracked in %d s (whole run %.1f s) = %.0f documents/min; %d first versions; peak RSS %.0f MiB with its browser (node alone %.0f MiB)\n",
+		n, s, w, o, v, peak / 1024, nrss / 1024
+	printf "clausewatch (first pass, every document new): %.0f documents/min; peak RSS %.0f MiB\n", m, crss / 1024
+	printf "ratio: clausewatch checks %.1fx more documents per minute than Open Terms Archive'"'"'s tracker, in %.1fx less memory\n",
+		m / o, (peak > 0 && crss > 0) ? peak / crss : 0 }'

@@ -1,14 +1,15 @@
-// Open Terms Archive's tracking of declared documents, without its git
-// recording, for bench/monitor.sh: for each document of the declarations
-// in DIR, in order, the engine's own fetch (its plain HTTP fetcher) then
-// its own extract, one document at a time as `ota track` does
-// (MAX_PARALLEL_TRACKING = 1 in src/archivist/index.js).
+// Open Terms Archive's fetch and extract of declared documents, without its
+// git recording: bench/monitor.sh's fallback when Chromium is not installed
+// (with it, the bench runs the real tracker, `ota track`). For each document
+// of the declarations in DIR, in order, the engine's own fetch (its plain
+// HTTP fetcher) then its own extract, one document at a time as `ota track`
+// does (MAX_PARALLEL_TRACKING = 1 in src/archivist/index.js).
 //
-// Why not `ota track` itself: it launches headless Chrome at start-up for
-// every run (Archivist.track -> launchHeadlessBrowser), and the bench
-// installs the engine with PUPPETEER_SKIP_DOWNLOAD=1 and no Chromium, so
-// it exits before fetching anything. Leaving out the git commits of
-// snapshots and versions makes this an optimistic measure of OTA.
+// Why `ota track` needs Chromium: it launches headless Chrome at start-up
+// for every run (Archivist.track -> launchHeadlessBrowser), and the bench
+// installs the engine with PUPPETEER_SKIP_DOWNLOAD=1, so without Debian's
+// chromium it exits before fetching anything. Leaving out the git commits
+// of snapshots and versions makes this an optimistic measure of OTA.
 //
 // Usage: node ota_track.mjs DECLARATIONS_DIR MAX_DOCS TIMEOUT_MS
 // Prints: {"documents":N,"ok":N,"failed":N,"seconds":S,"peak_rss":B,"errors":{...}}
