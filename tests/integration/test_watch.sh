@@ -56,7 +56,7 @@ JSON
 cw init >/dev/null
 cw declare "$WORK/decl" >/dev/null 2>&1
 hook() { cw watch add --webhook "$HURL" --secret "$SECRET" "$@" >/dev/null; }
-# subscription ids follow the order of creation: 1..7
+# subscription ids follow the order of creation: 1..8
 check "1: arbitration watch" hook --category mandatory_arbitration
 check "2: an unrelated category" hook --category training_on_user_data
 check "3: two categories (either)" hook --category limitation_of_liability --category mandatory_arbitration
@@ -64,6 +64,7 @@ check "4: the category, but another service" hook --service Other --category man
 check "5: the category and this document" hook --document "Perplexity/Terms of Service" --category mandatory_arbitration
 check "6: every change (no category)" hook
 check "7: arbitration by email" cw watch add --email legal@example.org --category mandatory_arbitration >/dev/null
+check "8: arbitration, as a daily digest" hook --cadence daily --category mandatory_arbitration
 expect_exit 2 "an unknown category is a usage error" cw watch add --feed x --category arbitration
 check "the error names the bad id" grep -q "'arbitration'" "$WORK/err"
 check "the error suggests the real ids" grep -q "mandatory_arbitration" "$WORK/err"
@@ -150,6 +151,21 @@ check "unrelated category: still none ($(count 2))" test "$(count 2)" = 0
 check "still one email" test "$(ls "$WORK"/mail/*.eml | wc -l)" -eq 1
 body=$(ls "$WORK"/hook/cw-3-c*.json 2>/dev/null | sort | tail -1)
 check "the liability alert names limitation_of_liability" grep -q '"categories":\["limitation_of_liability"' "${body:-/dev/null}"
+
+# the digest holds the arbitration change only, with its categories
+cw monitor --once --deliver-only --digest-now --allow-private-network >"$WORK/d.out" 2>&1
+digest=$(ls "$WORK"/hook/cw-8-d*.json 2>/dev/null | head -1)
+check "one digest for the daily arbitration watch" test -n "$digest"
+if command -v python3 >/dev/null 2>&1 && [ -n "$digest" ]; then
+	check "the digest lists the arbitration change with its categories" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+cs = [c for g in d['groups'] for c in g['changes']]
+assert len(cs) == 1, cs
+assert 'mandatory_arbitration' in cs[0]['categories'], cs[0]
+assert any(m['key'] == '9.3' for m in cs[0]['exposure_moves'])
+" "$digest"
+fi
 
 # `analyze` reads the analyses the monitor stored
 cw --json analyze "Perplexity/Terms of Service" --provision 9.3 --format json >"$WORK/an.json" 2>"$WORK/an.err"
