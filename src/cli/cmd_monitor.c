@@ -226,7 +226,9 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 		return cw_cli_fail(&err);
 	}
 	/* changes get taxonomy categories and exposure moves (pipeline.h) */
-	if (!no_analysis)
+	if (no_analysis)
+		cfg.analysis = false;
+	if (cfg.analysis)
 		cw_pipeline_enable_analysis(&mon.pl, cw_cli_data_dir());
 	mon.stop = &stop_flag;
 	mon.verbose = verbose && !cli->quiet;

@@ -23,6 +23,7 @@ void cw_monitor_config_init(struct cw_monitor_config *c)
 	c->max_bytes = 50L << 20;
 	c->max_inflight_bytes = 128L << 20;
 	c->use_browser = true;
+	c->analysis = true;
 	c->health_threshold = 3;
 	/*
 	 * Block pages and cookie walls. Tuned on the version histories of
@@ -165,6 +166,8 @@ int cw_monitor_config_set(struct cw_monitor_config *c, const char *key,
 		rc = parse_bool(v, &c->allow_private);
 	} else if (!strcmp(key, "browser")) {
 		rc = parse_bool(v, &c->use_browser);
+	} else if (!strcmp(key, "analysis")) {
+		rc = parse_bool(v, &c->analysis);
 	} else if (!strcmp(key, "user_agent")) {
 		set_str(&c->user_agent, v);
 	} else if (!strcmp(key, "smtp_url")) {

@@ -61,6 +61,8 @@ struct cw_monitor_config {
 	long delivery_backoff_s;
 	struct cw_strv feed_paths;    /* "NAME=PATH" */
 	struct cw_strv doc_intervals; /* "SERVICE/TYPE=SECONDS" */
+	bool analysis;            /* categories and exposure moves in changes
+				     (pipeline.h), true; `--no-analysis` */
 };
 
 void cw_monitor_config_init(struct cw_monitor_config *c);

@@ -61,6 +61,12 @@ static void test_monitor__example_config_parses(void **state)
 	assert_int_equal(cw_monitor_config_set(&c, "allow_private_network", "true", &err),
 			 CW_OK);
 	assert_true(c.allow_private);
+	/* changes are analysed unless the settings say otherwise */
+	assert_true(c.analysis);
+	assert_int_equal(cw_monitor_config_set(&c, "analysis", "false", &err), CW_OK);
+	assert_false(c.analysis);
+	assert_int_equal(cw_monitor_config_set(&c, "analysis", "maybe", &err),
+			 CW_EINVAL);
 	cw_monitor_config_release(&c);
 }
 
