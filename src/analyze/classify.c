@@ -159,7 +159,7 @@ int cw_classify_sentence(struct cw_classify_result *out,
 		return cw_err_set(err, CW_ETOOBIG,
 				  "text of %zu bytes, at most %u classified", len,
 				  CW_CLASSIFY_TEXT_MAX);
-	x = cls_extractor_new(&m->rules);
+	x = cls_extractor_new(&m->rules, &m->emb);
 	cls_extract(&raw, x, text, len);
 	cls_model_score(out, m, &raw, &s, 0);
 	cls_fvec_release(&raw);
@@ -173,9 +173,10 @@ int cw_classify_text(struct cw_classify_result *out,
 		     size_t len, struct cw_err *err)
 {
 	struct cls_extractor *x;
-	struct cls_fvec raw = { 0 };
+	struct cls_fvec *raw, ctx = { 0 };
 	struct cls_svec s = { 0 };
 	size_t *ranges = NULL, n;
+	bool context = m->kw[CLS_KIND_CTX] > 0;
 
 	memset(out, 0, sizeof(*out));
 	for (int c = 0; c < CW_CLASSIFY_NCAT; c++)
@@ -185,13 +186,24 @@ int cw_classify_text(struct cw_classify_result *out,
 				  "text of %zu bytes, at most %u classified", len,
 				  CW_CLASSIFY_TEXT_MAX);
 	n = cw_classify_split(&ranges, text, len);
-	x = cls_extractor_new(&m->rules);
+	x = cls_extractor_new(&m->rules, &m->emb);
+	/* every sentence first: each is scored with its neighbours in the
+	   provision, as the model was trained with its neighbours in the
+	   document */
+	raw = cw_calloc(n + 1, sizeof(*raw));
+	for (size_t i = 0; i < n; i++)
+		cls_extract(&raw[i], x, text + ranges[2 * i],
+			    ranges[2 * i + 1] - ranges[2 * i]);
 	for (size_t i = 0; i < n; i++) {
 		struct cw_classify_result r;
 
-		cls_extract(&raw, x, text + ranges[2 * i],
-			    ranges[2 * i + 1] - ranges[2 * i]);
-		cls_model_score(&r, m, &raw, &s, (long)i);
+		if (context) {
+			cls_add_context(&ctx, &raw[i], i ? &raw[i - 1] : NULL,
+					i + 1 < n ? &raw[i + 1] : NULL);
+			cls_model_score(&r, m, &ctx, &s, (long)i);
+		} else {
+			cls_model_score(&r, m, &raw[i], &s, (long)i);
+		}
 		for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
 			struct cw_classify_cat_result *a = &out->cat[c];
 			const struct cw_classify_cat_result *b = &r.cat[c];
@@ -218,7 +230,10 @@ int cw_classify_text(struct cw_classify_result *out,
 		}
 	}
 	out->nsentences = n;
-	cls_fvec_release(&raw);
+	for (size_t i = 0; i < n; i++)
+		cls_fvec_release(&raw[i]);
+	free(raw);
+	cls_fvec_release(&ctx);
 	cls_svec_release(&s);
 	cls_extractor_free(x);
 	free(ranges);

@@ -9,7 +9,8 @@
  * labels (../shared/labels/claudette): one-vs-rest linear SVMs (L2-loss,
  * dual coordinate descent, Hsieh et al., ICML 2008) over hashed TF-IDF
  * features (stemmed word unigrams and bigrams, character 3-5-grams inside
- * words) and binary keyword-rule features whose patterns are data
+ * words, the words of the previous and next sentence as context) and
+ * binary keyword-rule features whose patterns are data
  * (data/model/rules.json, copied into the model file at training time).
  * Margins are turned into probabilities with Platt scaling and each
  * category's decision threshold is chosen on out-of-fold scores of an inner
@@ -116,7 +117,7 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 void cw_classify_model_free(struct cw_classify_model *m); /* NULL: no-op */
 
 /*
- * Classify one sentence as is (no splitting).
+ * Classify one sentence as is (no splitting, no context).
  *
  * out   [out] filled in full
  * Returns CW_OK, or CW_ETOOBIG past CW_CLASSIFY_TEXT_MAX.
@@ -128,8 +129,9 @@ int cw_classify_sentence(struct cw_classify_result *out,
 /*
  * Classify a sentence or a whole provision: the text is split into
  * sentences (full stops, semicolons, colons before a list, line breaks),
- * each is classified, and per category the sentence with the highest
- * probability decides (max aggregation).
+ * each is classified with its neighbours in the text as context, and per
+ * category the sentence with the highest probability decides (max
+ * aggregation).
  *
  * Returns CW_OK, or CW_ETOOBIG past CW_CLASSIFY_TEXT_MAX.
  */
@@ -170,8 +172,17 @@ struct cw_classify_train_opts {
 				  this many training documents */
 	double char_weight;    /* weight of the character n-gram block */
 	double rule_weight;    /* value of a rule feature that fires */
+	bool tune_c;           /* per head, choose C among c/3, c, 3c by the
+				  inner cross-validation */
+	double ctx_weight;     /* weight of the neighbouring sentences' block
+				  (0: no context features) */
 	size_t max_docs;       /* 0: all; else only the first N documents
 				  (for quick tests) */
+	/* word vectors (cw_classify_embed_build()), copied into the model;
+	   NULL: no dense block */
+	const void *vectors;
+	size_t vectors_len;
+	double dense_weight;   /* weight of the dense (word vector) block */
 	bool quiet;            /* no progress on stderr */
 };
 /*
@@ -190,6 +201,32 @@ int cw_classify_train(struct cw_buf *out, const struct cw_classify_labels *l,
 		      const char *rules_json, const char *rules_name,
 		      const struct cw_classify_train_opts *opts,
 		      struct cw_err *err);
+
+/* ---- word vectors from unlabelled text ---- */
+
+/* Default file of the word vectors under the data directory. */
+#define CW_CLASSIFY_VECTORS_FILE "model/vectors.cwe"
+
+struct cw_classify_embed_opts {
+	int dim;               /* vector size */
+	int words;             /* vocabulary: the most frequent stems */
+	int min_count;         /* a stem must occur this often */
+	int window;            /* co-occurrence window, words each side */
+	unsigned long seed;    /* random projection of the SVD */
+	bool quiet;            /* no progress on stderr */
+};
+void cw_classify_embed_opts_init(struct cw_classify_embed_opts *opts);
+
+/*
+ * Learn word vectors (PPMI + truncated SVD, see embed.c) from the versions
+ * corpus at `corpus_dir` (its VERSIONS.tsv lists the files, paths relative
+ * to it); services of the held-out evaluation documents are skipped.
+ * Appends the serialised vectors to `out`. Deterministic.
+ * Returns CW_OK, CW_ENOTFOUND, CW_EIO, CW_ETOOBIG, CW_EPARSE or CW_EINVAL.
+ */
+int cw_classify_embed_build(struct cw_buf *out, const char *corpus_dir,
+			    const struct cw_classify_embed_opts *opts,
+			    struct cw_err *err);
 
 /* Counts and scores of one category in a cross-validation. */
 struct cw_classify_eval_cat {

@@ -16,19 +16,31 @@
  *   words  (stemmed unigrams and bigrams)   [0, 2^19)
  *   chars  (3-5-grams inside words)         [2^19, 2^20 - 1024)
  *   rules  (one bucket per rule)            [2^20 - 1024, 2^20)
+ *   ctx    (neighbouring sentences' words
+ *           and rules, per side)            [2^20, 2^20 + 2^18)
+ *   dense  (real-valued features)           [2^20 + 2^18, + 1024)
  */
-#define CLS_NBUCKETS (1u << 20)
 #define CLS_WORD_BASE 0u
 #define CLS_WORD_SPAN (1u << 19)
 #define CLS_CHAR_BASE (1u << 19)
 #define CLS_MAX_RULES 1024u
-#define CLS_RULE_BASE (CLS_NBUCKETS - CLS_MAX_RULES)
+#define CLS_RULE_BASE ((1u << 20) - CLS_MAX_RULES)
 #define CLS_CHAR_SPAN (CLS_RULE_BASE - CLS_CHAR_BASE)
+#define CLS_CTX_BASE (1u << 20)
+#define CLS_CTX_SPAN (1u << 18)
+#define CLS_DENSE_BASE (CLS_CTX_BASE + CLS_CTX_SPAN)
+#define CLS_MAX_DENSE 1024u
+#define CLS_NBUCKETS (CLS_DENSE_BASE + CLS_MAX_DENSE)
 
-enum cls_kind { CLS_KIND_WORD = 0, CLS_KIND_CHAR = 1, CLS_KIND_RULE = 2 };
+enum cls_kind { CLS_KIND_WORD = 0, CLS_KIND_CHAR, CLS_KIND_RULE,
+		CLS_KIND_CTX, CLS_KIND_DENSE, CLS_NKINDS };
 
 static inline enum cls_kind cls_bucket_kind(uint32_t b)
 {
+	if (b >= CLS_DENSE_BASE)
+		return CLS_KIND_DENSE;
+	if (b >= CLS_CTX_BASE)
+		return CLS_KIND_CTX;
 	if (b >= CLS_RULE_BASE)
 		return CLS_KIND_RULE;
 	return b >= CLS_CHAR_BASE ? CLS_KIND_CHAR : CLS_KIND_WORD;
@@ -62,12 +74,36 @@ int cls_rules_compile(struct cls_rules *out, const char *json,
 		      const char *name, struct cw_err *err);
 void cls_rules_release(struct cls_rules *r);
 
+/* The hash of feature names (FNV-1a then the splitmix64 finaliser). */
+uint64_t cls_hash(uint64_t seed, const void *data, size_t len);
+
+/* Word vectors (embed.c), immutable once parsed. */
+struct cls_embed {
+	uint32_t dim, n;
+	uint32_t *bucket;  /* unigram word bucket of each word, ascending */
+	float *weight;     /* smooth inverse frequency weight */
+	float *vec;        /* n * dim, unit rows */
+	uint32_t *slot;    /* open addressing: row + 1, 0 empty */
+	size_t nslot;
+};
+/* Parse the bytes written by cw_classify_embed_build(). */
+int cls_embed_parse(struct cls_embed *out, const void *data, size_t len,
+		    const char *name, struct cw_err *err);
+void cls_embed_release(struct cls_embed *e);
+/* Row of a unigram bucket, -1 when the word has no vector. */
+int32_t cls_embed_find(const struct cls_embed *e, uint32_t bucket);
+
 /*
  * Per-thread scratch for feature extraction: a Snowball stemmer (not
- * thread-safe, so each extractor owns one), match data, buffers.
+ * thread-safe, so each extractor owns one), match data, buffers. With
+ * word vectors (`emb` not NULL), a sentence also gets the dense block.
  */
 struct cls_extractor;
-struct cls_extractor *cls_extractor_new(const struct cls_rules *rules);
+struct cls_extractor *cls_extractor_new(const struct cls_rules *rules,
+					const struct cls_embed *emb);
+/* Append the unigram bucket of each token of text to (*tok)[*n...]. */
+void cls_tokens(struct cls_extractor *x, const char *text, size_t len,
+		uint32_t **tok, size_t *n, size_t *cap);
 void cls_extractor_free(struct cls_extractor *x);
 /* Raw features of text[0..len) into `out` (cleared first). */
 void cls_extract(struct cls_fvec *out, struct cls_extractor *x,
@@ -83,13 +119,23 @@ void cls_svec_release(struct cls_svec *s);
 
 /*
  * Turn raw features into the model's input: sublinear TF ((1 + ln tf) * idf)
- * for words and chars, each block L2-normalised, the char block scaled by
- * `char_weight`, each fired rule set to `rule_weight`. `map` sends a bucket
- * to its compact index (-1: feature not kept).
+ * for words, chars and context, each of these blocks L2-normalised then
+ * scaled by its weight wt[kind]; each fired rule set to wt[CLS_KIND_RULE];
+ * a dense feature is its raw value times wt[CLS_KIND_DENSE]. `map` sends a
+ * bucket to its compact index (-1: feature not kept).
  */
 void cls_vectorize(struct cls_svec *out, const struct cls_fvec *raw,
-		   const int32_t *map, const float *idf, double char_weight,
-		   double rule_weight);
+		   const int32_t *map, const float *idf,
+		   const double wt[CLS_NKINDS]);
+
+/*
+ * out = self plus the context features of its neighbours (either may be
+ * NULL: first or last sentence, or a sentence classified alone): each word
+ * and rule feature of `prev` and of `next` hashed, with its side, into the
+ * context block.
+ */
+void cls_add_context(struct cls_fvec *out, const struct cls_fvec *self,
+		     const struct cls_fvec *prev, const struct cls_fvec *next);
 
 enum cls_head_kind { CLS_HEAD_UNFAIR = 0, CLS_HEAD_TOPIC = 1,
 		     CLS_HEAD_LEVEL3 = 2, CLS_HEAD_NKIND };
@@ -105,9 +151,12 @@ struct cls_head {
 };
 
 struct cw_classify_model {
-	double char_weight, rule_weight;
+	double kw[CLS_NKINDS];  /* block weights (cls_vectorize) */
 	char *rules_json;
 	struct cls_rules rules;
+	unsigned char *vectors; /* word vector file bytes, NULL: none */
+	size_t vectors_len;
+	struct cls_embed emb;
 	uint32_t nfeat;
 	uint32_t *bucket;  /* kept buckets, ascending */
 	float *idf;
@@ -160,6 +209,10 @@ int cls_train_model(struct cw_classify_model *out,
 /* Raw features of every labelled sentence; free each with
  * cls_fvec_release() and the array with free(). */
 struct cls_fvec *cls_extract_all(const struct cw_classify_labels *l,
-				 const struct cls_rules *rules);
+				 const struct cls_rules *rules,
+				 const struct cls_embed *emb, bool context);
+/* Block weights of a model trained with `o`. */
+void cls_kind_weights(double kw[CLS_NKINDS],
+		      const struct cw_classify_train_opts *o);
 
 #endif

@@ -39,6 +39,7 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 {
 	struct cw_classify_train_opts o;
 	struct cls_rules rules;
+	struct cls_embed emb = { 0 };
 	struct cls_fvec *raw;
 	struct cls_svec scratch = { 0 };
 	bool *use, *mask;
@@ -56,9 +57,17 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 		o = *opts;
 	else
 		cw_classify_train_opts_init(&o);
+	if (o.vectors) {
+		rc = cls_embed_parse(&emb, o.vectors, o.vectors_len, "vectors",
+				     err);
+		if (rc)
+			return rc;
+	}
 	rc = cls_rules_compile(&rules, rules_json, rules_name, err);
-	if (rc)
+	if (rc) {
+		cls_embed_release(&emb);
 		return rc;
+	}
 	use = cw_calloc(l->n + 1, sizeof(*use));
 	mask = cw_calloc(l->n + 1, sizeof(*mask));
 	for (size_t i = 0; i < l->n; i++) {
@@ -91,7 +100,7 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 	out->nfolds = nfolds;
 	for (size_t d = 0; d < l->docs.n; d++)
 		out->ndocuments += !o.max_docs || d < o.max_docs;
-	raw = cls_extract_all(l, &rules);
+	raw = cls_extract_all(l, &rules, &emb, o.ctx_weight > 0);
 	for (size_t f = 0; f < nfolds && rc == CW_OK; f++) {
 		struct cw_classify_model m = { 0 };
 
@@ -199,5 +208,6 @@ done:
 	free(use);
 	free(mask);
 	cls_rules_release(&rules);
+	cls_embed_release(&emb);
 	return rc;
 }

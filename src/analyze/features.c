@@ -28,6 +28,11 @@
 
 struct cls_extractor {
 	const struct cls_rules *rules;
+	const struct cls_embed *emb; /* NULL: no dense feature */
+	double *acc;            /* emb->dim sums of the sentence's vectors */
+	/* cls_tokens(): collect unigram buckets instead of features */
+	uint32_t **tok;
+	size_t *ntok, *captok;
 	struct sb_stemmer *stemmer;
 	pcre2_match_data *md;
 	struct cls_fvec *out;   /* the vector being filled */
@@ -55,7 +60,7 @@ void cls_svec_release(struct cls_svec *s)
 
 /* FNV-1a (Fowler, Noll, Vo) followed by the splitmix64 finaliser, which
  * spreads FNV's weak low bits before we take a bucket modulo a span. */
-static uint64_t hash_bytes(uint64_t seed, const void *data, size_t len)
+uint64_t cls_hash(uint64_t seed, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 	uint64_t h = 0xcbf29ce484222325ull ^ seed;
@@ -116,7 +121,7 @@ static void add_word(struct cls_extractor *x, uint64_t seed, const void *s,
 		     size_t len)
 {
 	add_feat(x, CLS_WORD_BASE +
-			    (uint32_t)(hash_bytes(seed, s, len) % CLS_WORD_SPAN));
+			    (uint32_t)(cls_hash(seed, s, len) % CLS_WORD_SPAN));
 }
 
 static void add_chars(struct cls_extractor *x, const char *tok, size_t len)
@@ -129,15 +134,19 @@ static void add_chars(struct cls_extractor *x, const char *tok, size_t len)
 	for (size_t n = 3; n <= 5; n++)
 		for (size_t i = 0; i + n <= len + 2; i++)
 			add_feat(x, CLS_CHAR_BASE +
-					    (uint32_t)(hash_bytes(n, framed + i, n) %
+					    (uint32_t)(cls_hash(n, framed + i, n) %
 						       CLS_CHAR_SPAN));
 }
 
-struct cls_extractor *cls_extractor_new(const struct cls_rules *rules)
+struct cls_extractor *cls_extractor_new(const struct cls_rules *rules,
+				       const struct cls_embed *emb)
 {
 	struct cls_extractor *x = cw_calloc(1, sizeof(*x));
 
 	x->rules = rules;
+	x->emb = emb && emb->n ? emb : NULL;
+	if (x->emb)
+		x->acc = cw_calloc(x->emb->dim + 1, sizeof(*x->acc));
 	x->stemmer = sb_stemmer_new("english", NULL);
 	if (!x->stemmer)
 		abort(); /* only fails on out of memory */
@@ -154,6 +163,7 @@ void cls_extractor_free(struct cls_extractor *x)
 	sb_stemmer_delete(x->stemmer);
 	pcre2_match_data_free(x->md);
 	free(x->slot);
+	free(x->acc);
 	free(x);
 }
 
@@ -182,12 +192,14 @@ static void emit_token(struct cls_extractor *x, char *tok, size_t len,
 	const sb_symbol *st;
 	size_t slen;
 	char pair[2 * TOKEN_MAX + 1];
+	uint32_t uni;
 
 	if (digits) {
 		tok[0] = '0';
 		len = 1;
 	}
-	add_chars(x, tok, len);
+	if (!x->tok)
+		add_chars(x, tok, len);
 	st = sb_stemmer_stem(x->stemmer, (const sb_symbol *)tok, (int)len);
 	if (st) {
 		slen = (size_t)sb_stemmer_length(x->stemmer);
@@ -197,7 +209,24 @@ static void emit_token(struct cls_extractor *x, char *tok, size_t len,
 		st = (const sb_symbol *)tok;
 		slen = len;
 	}
-	add_word(x, 1, st, slen);
+	uni = CLS_WORD_BASE + (uint32_t)(cls_hash(1, st, slen) % CLS_WORD_SPAN);
+	if (x->tok) {
+		CW_GROW(*x->tok, *x->captok, *x->ntok + 1);
+		(*x->tok)[(*x->ntok)++] = uni;
+		return;
+	}
+	add_feat(x, uni);
+	if (x->emb) {
+		int32_t r = cls_embed_find(x->emb, uni);
+
+		if (r >= 0) {
+			const float *v = x->emb->vec + (size_t)r * x->emb->dim;
+			double w = x->emb->weight[r];
+
+			for (uint32_t c = 0; c < x->emb->dim; c++)
+				x->acc[c] += w * v[c];
+		}
+	}
 	if (*prevlen) {
 		memcpy(pair, prev, *prevlen);
 		pair[*prevlen] = ' ';
@@ -208,18 +237,16 @@ static void emit_token(struct cls_extractor *x, char *tok, size_t len,
 	*prevlen = slen;
 }
 
-void cls_extract(struct cls_fvec *out, struct cls_extractor *x,
-		 const char *text, size_t len)
+/* Split text into tokens and emit each (emit_token); returns the number
+ * of tokens, *upper and *letters count the letters. */
+static size_t tokenize(struct cls_extractor *x, const char *text, size_t len,
+		       size_t *upper, size_t *letters)
 {
 	char tok[TOKEN_MAX + 8];
 	char prev[TOKEN_MAX];
 	size_t tlen = 0, prevlen = 0, ntok = 0, i = 0;
 	bool digits = true;
 
-	x->out = out;
-	out->n = 0;
-	if (x->nslot)
-		memset(x->slot, 0, x->nslot * sizeof(*x->slot));
 	while (i <= len && ntok < TOKENS_MAX) {
 		uint32_t cp = 0;
 		size_t k = i < len ? cw_utf8_decode(text + i, len - i, &cp) : 1;
@@ -235,8 +262,11 @@ void cls_extract(struct cls_fvec *out, struct cls_extractor *x,
 				memcpy(tok + tlen, enc, (size_t)el);
 				tlen += (size_t)el;
 			}
-			if (!is_digit_cp(cp))
+			if (!is_digit_cp(cp)) {
 				digits = false;
+				(*letters)++;
+				*upper += lc != cp;
+			}
 		} else if (tlen) {
 			emit_token(x, tok, tlen, digits, prev, &prevlen);
 			ntok++;
@@ -245,6 +275,36 @@ void cls_extract(struct cls_fvec *out, struct cls_extractor *x,
 		}
 		i += k;
 	}
+	return ntok;
+}
+
+void cls_tokens(struct cls_extractor *x, const char *text, size_t len,
+		uint32_t **tok, size_t *n, size_t *cap)
+{
+	x->tok = tok;
+	x->ntok = n;
+	x->captok = cap;
+	{
+		size_t up = 0, let = 0;
+
+		tokenize(x, text, len, &up, &let);
+	}
+	x->tok = NULL;
+	x->ntok = x->captok = NULL;
+}
+
+void cls_extract(struct cls_fvec *out, struct cls_extractor *x,
+		 const char *text, size_t len)
+{
+	size_t upper = 0, letters = 0;
+
+	x->out = out;
+	out->n = 0;
+	if (x->nslot)
+		memset(x->slot, 0, x->nslot * sizeof(*x->slot));
+	if (x->emb)
+		memset(x->acc, 0, x->emb->dim * sizeof(*x->acc));
+	tokenize(x, text, len, &upper, &letters);
 	if (x->rules) {
 		const struct cls_rules *r = x->rules;
 		uint32_t last = UINT32_MAX;
@@ -260,15 +320,30 @@ void cls_extract(struct cls_fvec *out, struct cls_extractor *x,
 			}
 		}
 	}
+	if (x->emb) {
+		/* the dense block: the unit-length weighted mean vector */
+		double nrm = 0;
+
+		for (uint32_t c = 0; c < x->emb->dim; c++)
+			nrm += x->acc[c] * x->acc[c];
+		if (nrm > 0) {
+			nrm = 1.0 / sqrt(nrm);
+			CW_GROW(out->v, out->cap, out->n + x->emb->dim);
+			for (uint32_t c = 0; c < x->emb->dim; c++) {
+				out->v[out->n].bucket = CLS_DENSE_BASE + c;
+				out->v[out->n].count = (float)(x->acc[c] * nrm);
+				out->n++;
+			}
+		}
+	}
 	x->out = NULL;
 }
 
 void cls_vectorize(struct cls_svec *out, const struct cls_fvec *raw,
-		   const int32_t *map, const float *idf, double char_weight,
-		   double rule_weight)
+		   const int32_t *map, const float *idf,
+		   const double wt[CLS_NKINDS])
 {
-	double nw = 0, nc = 0;
-	size_t start;
+	double norm[CLS_NKINDS] = { 0 };
 
 	out->n = 0;
 	if (out->cap < raw->n) {
@@ -278,47 +353,90 @@ void cls_vectorize(struct cls_svec *out, const struct cls_fvec *raw,
 	}
 	for (size_t i = 0; i < raw->n; i++) {
 		int32_t k = map[raw->v[i].bucket];
+		enum cls_kind kind = cls_bucket_kind(raw->v[i].bucket);
 		double v;
 
 		if (k < 0)
 			continue;
-		switch (cls_bucket_kind(raw->v[i].bucket)) {
+		switch (kind) {
 		case CLS_KIND_RULE:
-			v = rule_weight;
+			v = wt[kind];
 			break;
-		case CLS_KIND_CHAR:
-			v = (1.0 + log(raw->v[i].count)) * idf[k];
-			nc += v * v;
+		case CLS_KIND_DENSE:
+			v = raw->v[i].count * wt[kind];
 			break;
 		default:
 			v = (1.0 + log(raw->v[i].count)) * idf[k];
-			nw += v * v;
+			norm[kind] += v * v;
 			break;
 		}
 		out->idx[out->n] = (uint32_t)k;
 		out->val[out->n] = (float)v;
 		out->n++;
 	}
-	nw = nw > 0 ? 1.0 / sqrt(nw) : 0;
-	nc = nc > 0 ? char_weight / sqrt(nc) : 0;
-	start = 0;
-	for (size_t i = 0; i < raw->n && start < out->n; i++) {
-		int32_t k = map[raw->v[i].bucket];
+	for (int kind = 0; kind < CLS_NKINDS; kind++)
+		norm[kind] = norm[kind] > 0 ? wt[kind] / sqrt(norm[kind]) : 0;
+	for (size_t i = 0, j = 0; i < raw->n && j < out->n; i++) {
+		enum cls_kind kind = cls_bucket_kind(raw->v[i].bucket);
 
-		if (k < 0)
+		if (map[raw->v[i].bucket] < 0)
 			continue;
-		switch (cls_bucket_kind(raw->v[i].bucket)) {
-		case CLS_KIND_RULE:
-			break;
-		case CLS_KIND_CHAR:
-			out->val[start] = (float)(out->val[start] * nc);
-			break;
-		default:
-			out->val[start] = (float)(out->val[start] * nw);
-			break;
-		}
-		start++;
+		if (kind != CLS_KIND_RULE && kind != CLS_KIND_DENSE)
+			out->val[j] = (float)(out->val[j] * norm[kind]);
+		j++;
 	}
+}
+
+static int cmp_feat(const void *a, const void *b)
+{
+	const struct cls_feat *x = a, *y = b;
+
+	return x->bucket < y->bucket ? -1 : x->bucket > y->bucket;
+}
+
+static void add_side(struct cls_fvec *out, const struct cls_fvec *nb,
+		     uint32_t side)
+{
+	if (!nb)
+		return;
+	for (size_t i = 0; i < nb->n; i++) {
+		uint32_t b = nb->v[i].bucket;
+		enum cls_kind kind = cls_bucket_kind(b);
+		uint32_t key[2] = { b, side };
+
+		if (kind != CLS_KIND_WORD && kind != CLS_KIND_RULE)
+			continue;
+		CW_GROW(out->v, out->cap, out->n + 1);
+		out->v[out->n].bucket =
+			CLS_CTX_BASE +
+			(uint32_t)(cls_hash(7, key, sizeof(key)) % CLS_CTX_SPAN);
+		out->v[out->n].count = nb->v[i].count;
+		out->n++;
+	}
+}
+
+void cls_add_context(struct cls_fvec *out, const struct cls_fvec *self,
+		     const struct cls_fvec *prev, const struct cls_fvec *next)
+{
+	size_t base, w;
+
+	out->n = 0;
+	CW_GROW(out->v, out->cap, self->n + 1);
+	memcpy(out->v, self->v, self->n * sizeof(*out->v));
+	out->n = self->n;
+	base = out->n;
+	add_side(out, prev, 1);
+	add_side(out, next, 2);
+	/* merge repeated context buckets (hash collisions, shared words) */
+	qsort(out->v + base, out->n - base, sizeof(*out->v), cmp_feat);
+	w = base;
+	for (size_t i = base; i < out->n; i++) {
+		if (w > base && out->v[w - 1].bucket == out->v[i].bucket)
+			out->v[w - 1].count += out->v[i].count;
+		else
+			out->v[w++] = out->v[i];
+	}
+	out->n = w;
 }
 
 /* ---- rules ---- */

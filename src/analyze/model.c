@@ -5,8 +5,9 @@
  *   "CWCLSMDL"            8 bytes magic
  *   u32 version           1
  *   u32 nbuckets          CLS_NBUCKETS (the hashing space it was built with)
- *   f64 char_weight, f64 rule_weight
+ *   f64 kw[5]             block weights: word, char, rule, context, dense
  *   u32 len, bytes        the rules JSON the model was trained with
+ *   u32 len, bytes        the word vectors (embed.c), len 0: none
  *   u32 nfeat             kept features
  *   u32 bucket[nfeat]     strictly ascending, < nbuckets
  *   f32 idf[nfeat]
@@ -23,7 +24,7 @@
 #include "classify_int.h"
 
 #define MAGIC "CWCLSMDL"
-#define VERSION 1u
+#define VERSION 2u
 #define MAX_HEADS 64u
 
 static void put_u32(struct cw_buf *b, uint32_t v)
@@ -65,10 +66,13 @@ void cls_model_write(struct cw_buf *out, const struct cw_classify_model *m)
 	cw_buf_add(out, MAGIC, 8);
 	put_u32(out, VERSION);
 	put_u32(out, CLS_NBUCKETS);
-	put_f64(out, m->char_weight);
-	put_f64(out, m->rule_weight);
+	for (int k = 0; k < CLS_NKINDS; k++)
+		put_f64(out, m->kw[k]);
 	put_u32(out, (uint32_t)rl);
 	cw_buf_add(out, m->rules_json ? m->rules_json : "", rl);
+	put_u32(out, (uint32_t)m->vectors_len);
+	if (m->vectors_len)
+		cw_buf_add(out, m->vectors, m->vectors_len);
 	put_u32(out, m->nfeat);
 	for (uint32_t i = 0; i < m->nfeat; i++)
 		put_u32(out, m->bucket[i]);
@@ -122,6 +126,8 @@ void cls_model_release(struct cw_classify_model *m)
 	free(m->map);
 	free(m->wt);
 	free(m->rules_json);
+	free(m->vectors);
+	cls_embed_release(&m->emb);
 	cls_rules_release(&m->rules);
 	memset(m, 0, sizeof(*m));
 }
@@ -212,8 +218,15 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 		return cw_err_set(err, CW_EPARSE,
 				  "'%s': built for another hashing space", name);
 	m = cw_calloc(1, sizeof(*m));
-	m->char_weight = get_f64(&r);
-	m->rule_weight = get_f64(&r);
+	for (int k = 0; k < CLS_NKINDS; k++) {
+		m->kw[k] = get_f64(&r);
+		if (!isfinite(m->kw[k]) || m->kw[k] < 0 || m->kw[k] > 1e6) {
+			rc = cw_err_set(err, CW_EPARSE,
+					"'%s': offset %zu: bad block weight",
+					name, r.off - 8);
+			goto fail;
+		}
+	}
 	rl = get_u32(&r);
 	if (!need(&r, rl)) {
 		rc = cw_err_set(err, CW_EPARSE, "'%s': offset %zu: rules past the end",
@@ -225,6 +238,22 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 	rc = cls_rules_compile(&m->rules, m->rules_json, name, err);
 	if (rc)
 		goto fail;
+	rl = get_u32(&r);
+	if (!need(&r, rl)) {
+		rc = cw_err_set(err, CW_EPARSE,
+				"'%s': offset %zu: word vectors past the end",
+				name, r.off);
+		goto fail;
+	}
+	if (rl) {
+		m->vectors = cw_malloc(rl);
+		memcpy(m->vectors, r.p + r.off, rl);
+		m->vectors_len = rl;
+		r.off += rl;
+		rc = cls_embed_parse(&m->emb, m->vectors, rl, name, err);
+		if (rc)
+			goto fail;
+	}
 	m->nfeat = get_u32(&r);
 	if (m->nfeat > CLS_NBUCKETS || !need(&r, (size_t)m->nfeat * 8)) {
 		rc = cw_err_set(err, CW_EPARSE, "'%s': offset %zu: bad feature count %u",
@@ -365,8 +394,7 @@ void cls_model_score(struct cw_classify_result *out,
 {
 	double margin[MAX_HEADS];
 
-	cls_vectorize(scratch, raw, m->map, m->idf, m->char_weight,
-		      m->rule_weight);
+	cls_vectorize(scratch, raw, m->map, m->idf, m->kw);
 	for (size_t h = 0; h < m->nheads; h++)
 		margin[h] = m->heads[h].bias;
 	for (size_t i = 0; i < scratch->n; i++) {

@@ -94,6 +94,7 @@ int cw_cli_resolve_version(struct cw_store *s, int64_t doc_id,
 	X(timeline, "timeline", "governance timeline: timeline SERVICE/TYPE [--provision KEY]") \
 	X(train, "train", "train the clause classifier from labelled data")     \
 	X(eval, "eval", "cross-validate the clause classifier")                 \
+	X(embed, "embed", "learn the classifier's word vectors from the corpus") \
 	X(classify, "classify", "classify lines of stdin")                     \
 	X(analyze, "analyze", "provision analysis: analyze SERVICE/TYPE [--provision KEY]") \
 	X(compare, "compare", "similar provisions elsewhere: compare SERVICE/TYPE --provision KEY") \

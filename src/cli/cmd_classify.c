@@ -3,10 +3,13 @@
  *
  *   clausewatch train [--labels DIR] [--rules FILE] [--out FILE] [options]
  *   clausewatch eval [--labels DIR] [--rules FILE] [options]
+ *   clausewatch embed [--corpus DIR] [--out FILE]
  *   clausewatch classify [--model FILE] [--sentence]  < lines
  *
  * Options of train and eval: --c X, --epochs N, --seed N, --min-docs N,
- * --pos-power X, --char-weight X, --rule-weight X, --max-docs N.
+ * --pos-power X, --char-weight X, --rule-weight X, --ctx-weight X,
+ * --max-docs N, --vectors FILE (word vectors written by `embed`; none by
+ * default), --dense-weight X, --tune-c (per head, C by inner CV).
  */
 #include <getopt.h>
 #include <unistd.h>
@@ -28,11 +31,13 @@ static char *default_labels(void)
 }
 
 enum { OPT_C = 256, OPT_EPOCHS, OPT_SEED, OPT_MINDOCS, OPT_POSPOW,
-       OPT_CHARW, OPT_RULEW, OPT_MAXDOCS };
+       OPT_CHARW, OPT_RULEW, OPT_MAXDOCS, OPT_CTXW, OPT_VECTORS,
+       OPT_TUNEC, OPT_DENSEW };
 
 /* Parse train/eval options; returns 0, or an exit code. */
 static int parse_train_opts(int argc, char **argv, const char **labels,
 			    const char **rules, const char **outp,
+			    const char **vectors,
 			    struct cw_classify_train_opts *o)
 {
 	static const struct option opts[] = {
@@ -47,6 +52,10 @@ static int parse_train_opts(int argc, char **argv, const char **labels,
 		{ "char-weight", required_argument, NULL, OPT_CHARW },
 		{ "rule-weight", required_argument, NULL, OPT_RULEW },
 		{ "max-docs", required_argument, NULL, OPT_MAXDOCS },
+		{ "ctx-weight", required_argument, NULL, OPT_CTXW },
+		{ "vectors", required_argument, NULL, OPT_VECTORS },
+		{ "tune-c", no_argument, NULL, OPT_TUNEC },
+		{ "dense-weight", required_argument, NULL, OPT_DENSEW },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -62,6 +71,12 @@ static int parse_train_opts(int argc, char **argv, const char **labels,
 			break;
 		case 'r':
 			*rules = optarg;
+			break;
+		case OPT_VECTORS:
+			*vectors = optarg;
+			break;
+		case OPT_TUNEC:
+			o->tune_c = true;
 			break;
 		case 'o':
 			if (!outp)
@@ -88,6 +103,8 @@ static int parse_train_opts(int argc, char **argv, const char **labels,
 		case OPT_POSPOW:
 		case OPT_CHARW:
 		case OPT_RULEW:
+		case OPT_CTXW:
+		case OPT_DENSEW:
 			d = strtod(optarg, &end);
 			if (end == optarg || *end || d < 0 || d > 1e6)
 				return cw_cli_usage(argv[0], "'%s' is not a number",
@@ -98,8 +115,12 @@ static int parse_train_opts(int argc, char **argv, const char **labels,
 				o->pos_power = d;
 			else if (c == OPT_CHARW)
 				o->char_weight = d;
-			else
+			else if (c == OPT_RULEW)
 				o->rule_weight = d;
+			else if (c == OPT_CTXW)
+				o->ctx_weight = d;
+			else
+				o->dense_weight = d;
 			break;
 		default:
 			return CW_EXIT_USAGE;
@@ -111,20 +132,30 @@ static int parse_train_opts(int argc, char **argv, const char **labels,
 	return 0;
 }
 
-/* Load labels and rules; returns 0 or an exit code. */
+/* Load labels, rules and word vectors (when `vpath` is not NULL);
+ * returns 0 or an exit code. */
 static int load_inputs(struct cw_classify_labels **labels, struct cw_buf *rules,
-		       const char *ldir, const char *rpath)
+		       struct cw_buf *vectors, const char *ldir,
+		       const char *rpath, const char *vpath,
+		       struct cw_classify_train_opts *o)
 {
 	struct cw_err err = CW_ERR_INIT;
 
 	if (cw_classify_labels_load(labels, ldir, &err))
 		return cw_cli_fail(&err);
-	if (cw_file_read(rules, rpath, 1u << 20, &err)) {
-		cw_classify_labels_free(*labels);
-		*labels = NULL;
-		return cw_cli_fail(&err);
+	if (cw_file_read(rules, rpath, 1u << 20, &err))
+		goto fail;
+	if (vpath) {
+		if (cw_file_read(vectors, vpath, CW_CLASSIFY_MODEL_MAX, &err))
+			goto fail;
+		o->vectors = vectors->ptr;
+		o->vectors_len = vectors->len;
 	}
 	return 0;
+fail:
+	cw_classify_labels_free(*labels);
+	*labels = NULL;
+	return cw_cli_fail(&err);
 }
 
 int cw_cli_cmd_train(struct cw_cli *cli, int argc, char **argv)
@@ -132,19 +163,20 @@ int cw_cli_cmd_train(struct cw_cli *cli, int argc, char **argv)
 	struct cw_classify_train_opts o;
 	struct cw_classify_labels *labels = NULL;
 	struct cw_buf rules = CW_BUF_INIT, model = CW_BUF_INIT;
+	struct cw_buf vectors = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
 	char *ldef = default_labels();
 	char *rdef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_RULES_FILE);
 	char *odef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_MODEL_FILE);
-	const char *ldir = ldef, *rpath = rdef, *opath = odef;
+	const char *ldir = ldef, *rpath = rdef, *opath = odef, *vpath = NULL;
 	int ex;
 
 	cw_classify_train_opts_init(&o);
 	o.quiet = cli->quiet;
-	ex = parse_train_opts(argc, argv, &ldir, &rpath, &opath, &o);
+	ex = parse_train_opts(argc, argv, &ldir, &rpath, &opath, &vpath, &o);
 	if (ex)
 		goto done;
-	ex = load_inputs(&labels, &rules, ldir, rpath);
+	ex = load_inputs(&labels, &rules, &vectors, ldir, rpath, vpath, &o);
 	if (ex)
 		goto done;
 	if (!cli->quiet)
@@ -169,6 +201,7 @@ done:
 	cw_classify_labels_free(labels);
 	cw_buf_release(&rules);
 	cw_buf_release(&model);
+	cw_buf_release(&vectors);
 	free(ldef);
 	free(rdef);
 	free(odef);
@@ -180,19 +213,19 @@ int cw_cli_cmd_eval(struct cw_cli *cli, int argc, char **argv)
 	struct cw_classify_train_opts o;
 	struct cw_classify_labels *labels = NULL;
 	struct cw_classify_eval_report r;
-	struct cw_buf rules = CW_BUF_INIT;
+	struct cw_buf rules = CW_BUF_INIT, vectors = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
 	char *ldef = default_labels();
 	char *rdef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_RULES_FILE);
-	const char *ldir = ldef, *rpath = rdef;
+	const char *ldir = ldef, *rpath = rdef, *vpath = NULL;
 	int ex;
 
 	cw_classify_train_opts_init(&o);
 	o.quiet = cli->quiet;
-	ex = parse_train_opts(argc, argv, &ldir, &rpath, NULL, &o);
+	ex = parse_train_opts(argc, argv, &ldir, &rpath, NULL, &vpath, &o);
 	if (ex)
 		goto done;
-	ex = load_inputs(&labels, &rules, ldir, rpath);
+	ex = load_inputs(&labels, &rules, &vectors, ldir, rpath, vpath, &o);
 	if (ex)
 		goto done;
 	if (cw_classify_eval(&r, labels, cw_buf_str(&rules), rpath, &o, &err)) {
@@ -256,8 +289,74 @@ int cw_cli_cmd_eval(struct cw_cli *cli, int argc, char **argv)
 done:
 	cw_classify_labels_free(labels);
 	cw_buf_release(&rules);
+	cw_buf_release(&vectors);
 	free(ldef);
 	free(rdef);
+	return ex;
+}
+
+/* The versions corpus: $CW_SHARED/corpus, else the shared folder next to
+ * the source tree. Owned by the caller. */
+static char *default_corpus(void)
+{
+	const char *sh = getenv("CW_SHARED");
+
+	if (sh && *sh)
+		return cw_asprintf("%s/corpus", sh);
+	return cw_strdup(CW_SOURCE_ROOT "/../shared/corpus");
+}
+
+int cw_cli_cmd_embed(struct cw_cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "corpus", required_argument, NULL, 'c' },
+		{ "out", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cw_classify_embed_opts o;
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	char *cdef = default_corpus();
+	char *odef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_VECTORS_FILE);
+	const char *cdir = cdef, *opath = odef;
+	int c, ex = CW_EXIT_OK;
+
+	cw_classify_embed_opts_init(&o);
+	o.quiet = cli->quiet;
+	while ((c = getopt_long(argc, argv, "c:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			cdir = optarg;
+			break;
+		case 'o':
+			opath = optarg;
+			break;
+		default:
+			ex = CW_EXIT_USAGE;
+			goto done;
+		}
+	}
+	if (optind != argc) {
+		ex = cw_cli_usage(argv[0], "unexpected argument '%s'",
+				  argv[optind]);
+		goto done;
+	}
+	if (cw_classify_embed_build(&out, cdir, &o, &err) ||
+	    cw_file_write_atomic(opath, out.ptr, out.len, &err)) {
+		ex = cw_cli_fail(&err);
+		goto done;
+	}
+	if (cli->json) {
+		printf("{\"vectors\":");
+		cw_cli_json_str(stdout, opath);
+		printf(",\"bytes\":%zu}\n", out.len);
+	} else if (!cli->quiet) {
+		printf("wrote %s (%zu bytes)\n", opath, out.len);
+	}
+done:
+	cw_buf_release(&out);
+	free(cdef);
+	free(odef);
 	return ex;
 }
 
