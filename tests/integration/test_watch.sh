@@ -23,9 +23,12 @@ if [ ! -f "$SRC" ]; then
 	echo "skipped: $SRC not found (a real document is needed)"
 	exit 77
 fi
-PIDS=""
 cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	# start() runs in a command substitution (a subshell): the tools'
+	# ids come back through files, not variables
+	for f in "$WORK"/*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -34,7 +37,7 @@ start() { # start NAME CMD... : runs a tool, waits for its port on stdout
 	local name=$1
 	shift
 	"$@" >"$WORK/$name.port" 2>"$WORK/$name.err" &
-	PIDS="$PIDS $!"
+	echo $! >"$WORK/$name.pid"
 	for _ in $(seq 1 50); do
 		[ -s "$WORK/$name.port" ] && break
 		sleep 0.1
