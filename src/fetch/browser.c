@@ -9,15 +9,17 @@
  *
  * Chromium is started with fork/exec (no shell), in its own process group
  * so that its helper processes die with it, with a fresh profile directory
- * that is removed afterwards, and kept off the network except for the
- * page's own origin:
- *  - --host-resolver-rules maps the page's host:port to the address the
- *    guard checked, and every other host (IP literals included) to
- *    ~NOTFOUND, so sub-resources, redirects and script requests to any
- *    other origin fail before a connection is made (checked on Chromium
- *    156: a script from another host or another port is not loaded);
+ * that is removed afterwards, and with the network it may use limited:
+ *  - by default every connection goes through a proxy on loopback, run
+ *    here for this one rendering, that applies the address guard to each
+ *    target (see "the guarding proxy" below); Chromium itself resolves no
+ *    name (--host-resolver-rules "MAP * ~NOTFOUND", the proxy excepted);
+ *  - with origin_only, no proxy: --host-resolver-rules maps the page's
+ *    host:port to the checked address and every other host (IP literals
+ *    included) to ~NOTFOUND (checked on Chromium 156: a script from
+ *    another host or another port is not loaded);
  *  - no background networking, component updates, sync, pings, QUIC,
- *    WebRTC over UDP, crash reports; no proxy from the environment.
+ *    WebRTC over UDP, crash reports.
  * Scripts get a budget of virtual time (--virtual-time-budget) to write
  * the page, and --timeout makes Chromium print what it has before our
  * own deadline; past the deadline or the size cap the whole group is
@@ -28,10 +30,13 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -174,6 +179,416 @@ static int vet_host(char **rule, const char *url, bool allow_private,
 	return CW_OK;
 }
 
+/* ---- the guarding proxy ---- */
+
+/*
+ * Every connection of the browser goes through this proxy, on loopback,
+ * for the time of one rendering (--proxy-server, and --proxy-bypass-list=
+ * <-loopback> so that loopback is not exempt). It resolves each target
+ * itself and refuses it unless every address passes cw_fetch_check_addr(),
+ * the guard of every other fetch: the page's scripts, images and frames
+ * on public hosts load, as in Open Terms Archive's browser, but nothing on
+ * loopback, private or metadata addresses (unless allow_private, and
+ * never metadata). CONNECT opens a tunnel (https); a plain request in
+ * absolute form (http) is forwarded in origin form with "Connection:
+ * close", so that one connection never serves two targets.
+ */
+#define PROXY_MAX_CONN 64        /* connections at once; more wait */
+#define PROXY_HEAD_MAX 16384     /* a request head larger is refused */
+#define PROXY_IO_MS 15000        /* idle limit of a connection */
+
+struct proxy;
+
+struct proxy_conn {
+	struct proxy *px;
+	int client;
+	int upstream;
+	pthread_t th;
+	bool used;
+	bool done;
+};
+
+struct proxy {
+	int lfd;                 /* listening socket */
+	int port;
+	int stop[2];             /* a pipe: readable once stopping */
+	bool allow_private;
+	size_t byte_cap;         /* bytes relayed in all, then cut */
+	pthread_t th;
+	pthread_mutex_t lock;
+	size_t relayed;          /* under lock */
+	unsigned refused;        /* targets refused by the guard, under lock */
+	char last_refusal[CW_ERR_MSG_MAX];
+	struct proxy_conn conns[PROXY_MAX_CONN];
+};
+
+/* Send all of p to a socket; MSG_NOSIGNAL: a peer gone is an error here,
+ * not a SIGPIPE that would end the whole program. */
+static bool write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return false;
+		p += w;
+		n -= (size_t)w;
+	}
+	return true;
+}
+
+static void proxy_answer(int fd, const char *status, const char *why)
+{
+	char msg[CW_ERR_MSG_MAX + 200];
+	int n = snprintf(msg, sizeof(msg),
+			 "HTTP/1.1 %s\r\nContent-Type: text/plain\r\n"
+			 "Connection: close\r\nContent-Length: %zu\r\n\r\n%s",
+			 status, strlen(why), why);
+
+	if (n > 0)
+		write_all(fd, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+}
+
+/* Resolve, check every address, connect to the first; -1 with `why`. */
+static int proxy_connect(struct proxy *px, const char *host, const char *port,
+			 char *why, size_t whyn)
+{
+	struct addrinfo hints, *ai = NULL;
+	int fd = -1, g;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	g = getaddrinfo(host, port, &hints, &ai);
+	if (g) {
+		snprintf(why, whyn, "cannot resolve '%s': %s", host, gai_strerror(g));
+		return -1;
+	}
+	for (struct addrinfo *a = ai; a; a = a->ai_next) {
+		struct cw_err e = CW_ERR_INIT;
+
+		if (cw_fetch_check_addr(a->ai_addr, a->ai_addrlen,
+					px->allow_private, &e)) {
+			snprintf(why, whyn, "'%.200s': %.300s", host, e.msg);
+			pthread_mutex_lock(&px->lock);
+			px->refused++;
+			snprintf(px->last_refusal, sizeof(px->last_refusal), "%s", why);
+			pthread_mutex_unlock(&px->lock);
+			freeaddrinfo(ai);
+			return -2;
+		}
+	}
+	for (struct addrinfo *a = ai; a && fd < 0; a = a->ai_next) {
+		struct pollfd p;
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+
+		fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			continue;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
+			break;
+		p = (struct pollfd){ .fd = fd, .events = POLLOUT };
+		if (errno == EINPROGRESS && poll(&p, 1, 5000) == 1 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+		    soerr == 0)
+			break;
+		snprintf(why, whyn, "cannot connect to '%s': %s", host,
+			 strerror(soerr ? soerr : errno ? errno : ETIMEDOUT));
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+/* Copy both ways until both sides are done, idle too long or the cap. */
+static void proxy_relay(struct proxy_conn *c)
+{
+	int fds[2] = { c->client, c->upstream };
+	bool open_in[2] = { true, true };
+	char buf[65536];
+
+	while (open_in[0] || open_in[1]) {
+		struct pollfd p[3];
+		int n = 0, idx[2] = { -1, -1 };
+
+		for (int i = 0; i < 2; i++) {
+			if (open_in[i]) {
+				p[n] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+				idx[i] = n++;
+			}
+		}
+		p[n++] = (struct pollfd){ .fd = c->px->stop[0], .events = POLLIN };
+		if (poll(p, (nfds_t)n, PROXY_IO_MS) <= 0 || p[n - 1].revents)
+			return;
+		for (int i = 0; i < 2; i++) {
+			ssize_t r;
+			bool over;
+
+			if (idx[i] < 0 || !p[idx[i]].revents)
+				continue;
+			r = read(fds[i], buf, sizeof(buf));
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0) {
+				open_in[i] = false;
+				shutdown(fds[1 - i], SHUT_WR);
+				continue;
+			}
+			pthread_mutex_lock(&c->px->lock);
+			c->px->relayed += (size_t)r;
+			over = c->px->relayed > c->px->byte_cap;
+			pthread_mutex_unlock(&c->px->lock);
+			if (over || !write_all(fds[1 - i], buf, (size_t)r))
+				return;
+		}
+	}
+}
+
+/*
+ * Rewrite a plain proxy request head ("GET http://h:p/x HTTP/1.1 ...")
+ * for the origin server: origin-form target, no Proxy-* headers, and
+ * "Connection: close". Returns the new head or NULL.
+ */
+static char *origin_head(const char *head, size_t len, const char *method,
+			 const char *path, const char *version)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	const char *p = memchr(head, '\n', len), *end = head + len;
+
+	cw_buf_addf(&b, "%s %s %s\r\n", method, path, version);
+	while (p && ++p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n == 0)
+			break;
+		if (cw_strncasecmp_ascii(p, "proxy-", 6) &&
+		    cw_strncasecmp_ascii(p, "connection:", 11) &&
+		    cw_strncasecmp_ascii(p, "keep-alive:", 11)) {
+			cw_buf_add(&b, p, n);
+			cw_buf_adds(&b, "\r\n");
+		}
+		p = nl;
+	}
+	cw_buf_adds(&b, "Connection: close\r\n\r\n");
+	return cw_buf_detach(&b, NULL);
+}
+
+static void *proxy_conn_run(void *arg)
+{
+	struct proxy_conn *c = arg;
+	char head[PROXY_HEAD_MAX + 1], method[16], target[4096], version[16];
+	char host[256], port[8], why[CW_ERR_MSG_MAX];
+	size_t got = 0;
+	char *eoh = NULL, *fwd = NULL;
+	bool connect_method;
+
+	c->upstream = -1;
+	/* the request head */
+	while (!eoh && got < PROXY_HEAD_MAX) {
+		struct pollfd p[2] = {
+			{ .fd = c->client, .events = POLLIN },
+			{ .fd = c->px->stop[0], .events = POLLIN },
+		};
+		ssize_t r;
+
+		if (poll(p, 2, PROXY_IO_MS) <= 0 || p[1].revents)
+			goto out;
+		r = read(c->client, head + got, PROXY_HEAD_MAX - got);
+		if (r <= 0)
+			goto out;
+		got += (size_t)r;
+		head[got] = '\0';
+		eoh = strstr(head, "\r\n\r\n");
+	}
+	if (!eoh ||
+	    sscanf(head, "%15s %4095s %15s", method, target, version) != 3) {
+		proxy_answer(c->client, "400 Bad Request", "bad proxy request");
+		goto out;
+	}
+	connect_method = strcmp(method, "CONNECT") == 0;
+	{
+		/* CONNECT host:port, or http://host[:port]/path */
+		const char *h = target, *path = "/";
+		long pn = 80;
+		struct cw_err e = CW_ERR_INIT;
+		char *url;
+
+		if (!connect_method) {
+			if (!cw_str_startswith(target, "http://")) {
+				proxy_answer(c->client, "400 Bad Request",
+					     "only http:// targets");
+				goto out;
+			}
+			h = target + 7;
+			path = h + strcspn(h, "/?#");
+		}
+		url = cw_asprintf("http://%.*s/", (int)(connect_method
+			? strlen(h) : (size_t)(path - h)), h);
+		if (split_host(host, sizeof(host), &pn, url, &e)) {
+			free(url);
+			proxy_answer(c->client, "400 Bad Request", e.msg);
+			goto out;
+		}
+		free(url);
+		if (connect_method && !strrchr(h, ':')) {
+			proxy_answer(c->client, "400 Bad Request", "no port");
+			goto out;
+		}
+		snprintf(port, sizeof(port), "%ld", pn);
+		if (!connect_method)
+			fwd = origin_head(head, (size_t)(eoh + 4 - head), method,
+					  *path ? path : "/", version);
+	}
+	c->upstream = proxy_connect(c->px, host, port, why, sizeof(why));
+	if (c->upstream < 0) {
+		proxy_answer(c->client, c->upstream == -2 ? "403 Forbidden"
+							   : "502 Bad Gateway", why);
+		c->upstream = -1;
+		goto out;
+	}
+	if (connect_method) {
+		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+
+		if (!write_all(c->client, ok, sizeof(ok) - 1))
+			goto out;
+	} else if (!write_all(c->upstream, fwd, strlen(fwd))) {
+		goto out;
+	}
+	/* bytes of a request body already read with the head */
+	if (eoh + 4 < head + got &&
+	    !write_all(c->upstream, eoh + 4, (size_t)(head + got - (eoh + 4))))
+		goto out;
+	proxy_relay(c);
+out:
+	free(fwd);
+	if (c->upstream >= 0)
+		close(c->upstream);
+	close(c->client);
+	c->upstream = c->client = -1;
+	__atomic_store_n(&c->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void *proxy_run(void *arg)
+{
+	struct proxy *px = arg;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = px->lfd, .events = POLLIN },
+			{ .fd = px->stop[0], .events = POLLIN },
+		};
+		struct proxy_conn *slot = NULL;
+		int fd;
+
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents)
+			break;
+		if (!p[0].revents)
+			continue;
+		/* a free slot: reap finished connections first */
+		for (int i = 0; i < PROXY_MAX_CONN && !slot; i++) {
+			struct proxy_conn *c = &px->conns[i];
+
+			if (c->used && __atomic_load_n(&c->done, __ATOMIC_ACQUIRE)) {
+				pthread_join(c->th, NULL);
+				c->used = false;
+			}
+			if (!c->used)
+				slot = c;
+		}
+		if (!slot) {
+			/* all busy: let the browser wait in the backlog */
+			struct pollfd q = { .fd = px->stop[0], .events = POLLIN };
+
+			if (poll(&q, 1, 20) > 0)
+				break;
+			continue;
+		}
+		fd = accept4(px->lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			continue;
+		*slot = (struct proxy_conn){ .px = px, .client = fd,
+					     .upstream = -1, .used = true };
+		if (pthread_create(&slot->th, NULL, proxy_conn_run, slot)) {
+			close(fd);
+			slot->used = false;
+		}
+	}
+	for (int i = 0; i < PROXY_MAX_CONN; i++) {
+		if (px->conns[i].used)
+			pthread_join(px->conns[i].th, NULL);
+		px->conns[i].used = false;
+	}
+	return NULL;
+}
+
+static int proxy_start(struct proxy *px, bool allow_private, size_t byte_cap,
+		       struct cw_err *err)
+{
+	struct sockaddr_in sa;
+	socklen_t sl = sizeof(sa);
+
+	memset(px, 0, sizeof(*px));
+	px->lfd = -1;
+	px->stop[0] = px->stop[1] = -1;
+	px->allow_private = allow_private;
+	px->byte_cap = byte_cap;
+	pthread_mutex_init(&px->lock, NULL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	px->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (px->lfd < 0 || bind(px->lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    listen(px->lfd, 64) ||
+	    getsockname(px->lfd, (struct sockaddr *)&sa, &sl) ||
+	    pipe2(px->stop, O_CLOEXEC))
+		goto fail;
+	px->port = ntohs(sa.sin_port);
+	if (pthread_create(&px->th, NULL, proxy_run, px))
+		goto fail;
+	return CW_OK;
+fail:
+	cw_err_set(err, CW_EIO, "cannot start the browser's proxy: %s",
+		   strerror(errno));
+	if (px->lfd >= 0)
+		close(px->lfd);
+	for (int i = 0; i < 2; i++)
+		if (px->stop[i] >= 0)
+			close(px->stop[i]);
+	pthread_mutex_destroy(&px->lock);
+	px->lfd = -1;
+	return CW_EIO;
+}
+
+/* Stop the proxy and its connections; a stopped proxy is a no-op. */
+static void proxy_stop(struct proxy *px)
+{
+	if (px->lfd < 0)
+		return;
+	while (write(px->stop[1], "x", 1) < 0 && errno == EINTR)
+		;
+	pthread_join(px->th, NULL);
+	close(px->lfd);
+	close(px->stop[0]);
+	close(px->stop[1]);
+	pthread_mutex_destroy(&px->lock);
+	px->lfd = -1;
+}
+
 static int rm_entry(const char *path, const struct stat *st, int flag,
 		    struct FTW *ftw)
 {
@@ -246,7 +661,10 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	pid_t pid = -1;
 	int rc = CW_OK, status = 0, devnull = -1;
 	bool timed_out = false, toobig = false, have_dir = false;
+	struct proxy px;
 
+	memset(&px, 0, sizeof(px));
+	px.lfd = -1;
 	o = opts ? *opts : defaults;
 	if (o.timeout_ms <= 0)
 		o.timeout_ms = defaults.timeout_ms;
@@ -281,9 +699,21 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	} else {
 		target = cw_strdup(url);
 	}
+	/* the page itself is checked here in both modes, for a clear message */
 	rc = vet_host(&rule, target, o.allow_private, err);
 	if (rc)
 		goto done;
+	if (!o.origin_only) {
+		/* every other connection through the guarding proxy; a cap on
+		 * what it relays, four times the page's own cap */
+		rc = proxy_start(&px, o.allow_private, o.max_bytes * 4, err);
+		if (rc)
+			goto done;
+		free(rule);
+		/* nothing resolves in the browser but the proxy's address */
+		rule = cw_strdup("--host-resolver-rules=MAP * ~NOTFOUND, "
+				 "EXCLUDE 127.0.0.1");
+	}
 
 	tmp = getenv("TMPDIR");
 	snprintf(tmpl, sizeof(tmpl), "%s/clausewatch-chromium-XXXXXX",
@@ -322,7 +752,7 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 			"--disable-domain-reliability", "--disable-breakpad",
 			"--disable-client-side-phishing-detection",
 			"--metrics-recording-only", "--no-pings",
-			"--disable-quic", "--no-proxy-server",
+			"--disable-quic",
 			"--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
 			"--password-store=basic", "--use-mock-keychain",
 			"--mute-audio", "--deny-permission-prompts",
@@ -333,6 +763,13 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	}
 	cw_strv_take(&args, cw_asprintf("--user-data-dir=%s", tmpl));
 	cw_strv_push(&args, rule);
+	if (o.origin_only) {
+		cw_strv_push(&args, "--no-proxy-server");
+	} else {
+		cw_strv_pushf(&args, "--proxy-server=http://127.0.0.1:%d", px.port);
+		/* Chromium sends loopback directly unless told not to */
+		cw_strv_push(&args, "--proxy-bypass-list=<-loopback>");
+	}
 	if (o.settle_ms > 0)
 		cw_strv_pushf(&args, "--virtual-time-budget=%ld", o.settle_ms);
 	cw_strv_pushf(&args, "--timeout=%ld", soft);
@@ -434,6 +871,8 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	/* helpers of the browser may outlive it: end the whole group */
 	kill(-pid, SIGKILL);
 	pid = -1;
+	proxy_stop(&px);
+	res->refused = px.refused;
 
 	if (timed_out) {
 		rc = cw_err_set(err, CW_ETIMEOUT,
@@ -474,6 +913,7 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	}
 	res->seconds = (double)(now_ms() - t0) / 1000.0;
 done:
+	proxy_stop(&px);
 	for (int i = 0; i < 2; i++) {
 		if (out[i] >= 0)
 			close(out[i]);

@@ -34,6 +34,7 @@ void cw_fetch_result_release(struct cw_fetch_result *r)
 	r->seconds = 0;
 	r->redirects = 0;
 	r->wire_bytes = 0;
+	r->refused = 0;
 }
 
 static CURLcode global_rc = CURLE_OK;

@@ -44,6 +44,7 @@ struct cw_fetch_result {
 	double seconds;       /* total time */
 	long redirects;       /* redirects followed */
 	size_t wire_bytes;    /* body bytes received, before decoding */
+	unsigned refused;     /* browser: connections its proxy refused */
 };
 
 void cw_fetch_result_init(struct cw_fetch_result *r);
@@ -132,9 +133,16 @@ struct cw_fetch_browser_opts {
 	 */
 	bool check_status;
 	const char *user_agent; /* NULL: Chromium's own */
+	/*
+	 * false (default): the page loads what it links to on any host the
+	 * address guard allows (scripts and styles of a CDN), every connection
+	 * going through a guarding proxy. true: only the page's own host and
+	 * port are reachable at all.
+	 */
+	bool origin_only;
 };
 #define CW_FETCH_BROWSER_OPTS_INIT                                             \
-	{ NULL, 60000, 50u << 20, false, 10000, true, NULL }
+	{ NULL, 60000, 50u << 20, false, 10000, true, NULL, false }
 
 /*
  * Render `url` with headless Chromium (executeClientScripts) and put the
@@ -144,10 +152,17 @@ struct cw_fetch_browser_opts {
  * The browser runs with a fresh temporary profile that is removed after,
  * --no-sandbox only when running as root.
  * SSRF: the rendered URL's host is resolved here and every address checked
- * with cw_fetch_check_addr(); Chromium is then told to use the first
- * checked address for that host and port and to resolve nothing else
- * (--host-resolver-rules ... MAP * ~NOTFOUND), so sub-resources, scripted
- * requests and redirects to any other origin fail inside the browser.
+ * with cw_fetch_check_addr(). Then, by default, every connection of the
+ * browser goes through a proxy on loopback that runs for this call only
+ * (--proxy-server, --proxy-bypass-list=<-loopback>), resolves each target
+ * itself and refuses it unless all its addresses pass the same check, so
+ * sub-resources and scripted requests obey the same rule as any fetch;
+ * Chromium itself resolves nothing but the proxy (--host-resolver-rules
+ * "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"). With origin_only, there is no
+ * proxy: Chromium is pinned to the checked address for that host and port
+ * and resolves nothing else, so any other origin fails inside the browser.
+ * res->refused counts the connections the proxy refused (the page is
+ * rendered without them).
  * A page still loading at about 3/4 of timeout_ms is stopped and printed
  * as it stands (Chromium's --timeout).
  * Returns CW_OK, CW_ENOTFOUND (no chromium: the message names the Debian

@@ -866,6 +866,13 @@ static void test_fetch_net__browser_process_handling(void **state)
 	assert_non_null(strstr(r.body.ptr, "--disable-background-networking"));
 	assert_non_null(strstr(r.body.ptr, "--disable-quic"));
 	assert_non_null(strstr(r.body.ptr, "--dump-dom http://127.0.0.1:9/page"));
+	/* by default every connection goes through the guarding proxy, and
+	 * the browser resolves nothing but its loopback address */
+	assert_non_null(strstr(r.body.ptr, "--proxy-server=http://127.0.0.1:"));
+	assert_non_null(strstr(r.body.ptr, "--proxy-bypass-list=<-loopback>"));
+	assert_non_null(strstr(r.body.ptr,
+		"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"));
+	assert_null(strstr(r.body.ptr, "--no-proxy-server"));
 	assert_non_null(strstr(r.body.ptr, "--virtual-time-budget=10000"));
 	/* Chromium stops loading and prints before our own deadline */
 	assert_non_null(strstr(r.body.ptr, "--timeout=50000"));
@@ -874,7 +881,13 @@ static void test_fetch_net__browser_process_handling(void **state)
 		assert_non_null(strstr(r.body.ptr, "--no-sandbox"));
 	else
 		assert_null(strstr(r.body.ptr, "--no-sandbox"));
-	/* only the page's own host and port resolve, IP literals included */
+	/* origin_only: only the page's own host and port resolve, IP
+	 * literals included, and no proxy */
+	bo.origin_only = true;
+	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:9/page", &bo, &e),
+			 CW_OK);
+	assert_non_null(strstr(r.body.ptr, "--no-proxy-server"));
+	assert_null(strstr(r.body.ptr, "--proxy-server="));
 	assert_non_null(strstr(r.body.ptr,
 		"--host-resolver-rules=MAP 127.0.0.1:9 127.0.0.1, MAP * ~NOTFOUND"));
 	p = strstr(r.body.ptr, "<!-- profile ");
@@ -895,6 +908,7 @@ static void test_fetch_net__browser_process_handling(void **state)
 			 CW_EBLOCKED);
 	assert_non_null(strstr(e.msg, "loopback"));
 	bo.allow_private = true;
+	bo.origin_only = false;
 
 	bo.binary = hang;
 	bo.timeout_ms = 300;
@@ -1032,15 +1046,40 @@ static void test_fetch_net__browser_other_origins_refused(void **state)
 	bo.allow_private = true;
 	/*
 	 * The page loads one script from its own origin and one from the same
-	 * server under the name "localhost": only the first may run.
+	 * server under the name "localhost". By default both come through the
+	 * guarding proxy (loopback is allowed here); with origin_only only the
+	 * first may run.
 	 */
 	url = url_of(&js_srv, "/files/origins.html");
+	rc = cw_fetch_browser(&r, url, &bo, &e);
+	if (rc)
+		fail_msg("%s", e.msg);
+	if (!strstr(r.body.ptr, "The script from this origin ran.") ||
+	    !strstr(r.body.ptr, "A script from another origin ran."))
+		fail_msg("a script did not run through the proxy:\n%s", r.body.ptr);
+	assert_int_equal(r.refused, 0);
+	bo.origin_only = true;
 	rc = cw_fetch_browser(&r, url, &bo, &e);
 	if (rc)
 		fail_msg("%s", e.msg);
 	if (!strstr(r.body.ptr, "The script from this origin ran."))
 		fail_msg("the same-origin script did not run:\n%s", r.body.ptr);
 	assert_non_null(strstr(r.body.ptr, "No script from another origin ran."));
+	assert_null(strstr(r.body.ptr, "A script from another origin ran."));
+	bo.origin_only = false;
+	free(url);
+
+	/*
+	 * The proxy applies the address guard to every connection: a script
+	 * on the cloud metadata address (refused even with allow_private) is
+	 * refused there, counted, and the page renders without it.
+	 */
+	url = url_of(&js_srv, "/files/metadata.html");
+	rc = cw_fetch_browser(&r, url, &bo, &e);
+	if (rc)
+		fail_msg("%s", e.msg);
+	assert_true(r.refused >= 1);
+	assert_non_null(strstr(r.body.ptr, "The script from this origin ran."));
 	assert_null(strstr(r.body.ptr, "A script from another origin ran."));
 	free(url);
 
