@@ -5,7 +5,7 @@
 
 #include "store_int.h"
 
-#define ZLEVEL_DEFAULT 12 /* see docs/internals/store.md for the measurement */
+#define ZLEVEL_DEFAULT 6 /* see docs/internals/store.md for the measurement */
 #define CHAIN_DEFAULT 48
 
 int store_sqlerr(struct cw_store *s, struct cw_err *err, const char *what)
@@ -123,15 +123,24 @@ void cw_store_close(struct cw_store *s)
 	free(s);
 }
 
+const char *cw_store_path(const struct cw_store *s)
+{
+	return s->path;
+}
+
+/*
+ * Nested transactions are savepoints: an inner rollback undoes the inner
+ * part only, and the outer transaction goes on. The monitor relies on it:
+ * it records several documents in one transaction (fewer WAL writes) and
+ * one document's failure must not undo the others.
+ */
 int cw_store_begin(struct cw_store *s, struct cw_err *err)
 {
 	int rc;
 
-	if (s->in_tx++)
-		return CW_OK;
-	rc = store_exec(s, "BEGIN IMMEDIATE", err);
-	if (rc)
-		s->in_tx = 0;
+	rc = store_exec(s, s->in_tx ? "SAVEPOINT cw" : "BEGIN IMMEDIATE", err);
+	if (!rc)
+		s->in_tx++;
 	return rc;
 }
 
@@ -141,8 +150,16 @@ int cw_store_commit(struct cw_store *s, struct cw_err *err)
 
 	if (!s->in_tx)
 		return cw_err_set(err, CW_EINVAL, "commit without a transaction");
-	if (--s->in_tx)
+	if (s->in_tx > 1) {
+		rc = store_exec(s, "RELEASE cw", err);
+		if (rc) {
+			cw_store_rollback(s);
+			return rc;
+		}
+		s->in_tx--;
 		return CW_OK;
+	}
+	s->in_tx = 0;
 	rc = store_exec(s, "COMMIT", err);
 	if (rc) {
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -155,10 +172,21 @@ void cw_store_rollback(struct cw_store *s)
 {
 	if (!s->in_tx)
 		return;
-	s->in_tx = 0;
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	if (s->in_tx > 1) {
+		sqlite3_exec(s->db, "ROLLBACK TO cw; RELEASE cw", NULL, NULL, NULL);
+		s->in_tx--;
+	} else {
+		s->in_tx = 0;
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
 	/* cached blobs may have been rolled back with their rows */
 	store_blob_cache_clear(s);
+}
+
+/* Is a transaction open (a caller's or a batch)? */
+bool cw_store_in_tx(const struct cw_store *s)
+{
+	return s->in_tx > 0;
 }
 
 /*

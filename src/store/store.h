@@ -47,6 +47,9 @@ struct cw_store; /* opaque handle */
 int cw_store_open(struct cw_store **out, const char *path, struct cw_err *err);
 void cw_store_close(struct cw_store *s); /* NULL is a no-op */
 
+/* The path the store was opened with (borrowed). */
+const char *cw_store_path(const struct cw_store *s);
+
 /* Schema version after migrations. */
 int cw_store_schema_version(struct cw_store *s);
 
@@ -54,10 +57,14 @@ int cw_store_schema_version(struct cw_store *s);
  * Transactions. Every write function runs inside the caller's transaction
  * when one is open, else in its own. Begin is IMMEDIATE (takes the write
  * lock at once, so a transaction never fails half-way on a busy lock).
+ * Transactions nest as savepoints: commit of an inner one keeps its
+ * writes for the outer one to commit; rollback of an inner one undoes
+ * only what was written since its begin, and the outer one goes on.
  */
 int cw_store_begin(struct cw_store *s, struct cw_err *err);
 int cw_store_commit(struct cw_store *s, struct cw_err *err);
 void cw_store_rollback(struct cw_store *s);
+bool cw_store_in_tx(const struct cw_store *s);
 
 /* ---- services and documents ---- */
 
