@@ -545,6 +545,12 @@ int cw_fetch_multi_step(struct cw_fetch_multi *m, long wait_ms,
 	return CW_OK;
 }
 
+void cw_fetch_multi_wakeup(struct cw_fetch_multi *m)
+{
+	if (m)
+		curl_multi_wakeup(m->cm);
+}
+
 int cw_fetch_multi_run(struct cw_fetch_multi *m, struct cw_err *err)
 {
 	size_t pending = 1;

@@ -127,6 +127,13 @@ int cw_fetch_multi_add(struct cw_fetch_multi *m,
 int cw_fetch_multi_step(struct cw_fetch_multi *m, long wait_ms,
 			size_t *pending, struct cw_err *err);
 
+/*
+ * Make a cw_fetch_multi_step() that is waiting, in another thread, return
+ * now (curl_multi_wakeup). The one call any thread may make on an engine
+ * it does not own, e.g. a worker with a result for the engine's thread.
+ */
+void cw_fetch_multi_wakeup(struct cw_fetch_multi *m);
+
 /* Step until no request is pending. Returns as cw_fetch_multi_step(). */
 int cw_fetch_multi_run(struct cw_fetch_multi *m, struct cw_err *err);
 

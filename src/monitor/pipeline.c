@@ -163,25 +163,31 @@ done:
 }
 
 /*
- * Segment `text`, read its stated date and record it as a version with
- * its change, inside the caller's transaction.
+ * Segment `text` (unless `pre`, its segmentation, is given), read its
+ * stated date and record it as a version with its change, inside the
+ * caller's transaction.
  */
 static int record_text_tx(struct cw_pipeline *p, int64_t doc_id,
-			  const char *text, size_t len, int64_t snapshot_id,
+			  const char *text, size_t len,
+			  const struct cw_segmentation *pre, int64_t snapshot_id,
 			  const char *at, const char *origin,
 			  struct cw_pipeline_result *out, struct cw_err *err)
 {
 	struct cw_store *s = p->store;
-	struct cw_segmentation *seg = NULL;
+	struct cw_segmentation *own = NULL;
+	const struct cw_segmentation *seg = pre;
 	struct cw_store_version v;
 	time_t stated;
 	size_t dat, dlen;
 	int64_t vid = 0;
 	int rc;
 
-	rc = cw_segment_text(&seg, text, len, NULL, err);
-	if (rc)
-		return rc;
+	if (!seg) {
+		rc = cw_segment_text(&own, text, len, NULL, err);
+		if (rc)
+			return rc;
+		seg = own;
+	}
 	out->stated_date[0] = '\0';
 	if (cw_segment_stated_date(&stated, &dat, &dlen, text, len) == CW_OK) {
 		char iso[CW_TIME_ISO];
@@ -208,7 +214,7 @@ static int record_text_tx(struct cw_pipeline *p, int64_t doc_id,
 		out->outcome = CW_STORE_NEW_VERSION;
 		rc = record_change(p, doc_id, vid, text, len, seg, at, out, err);
 	}
-	cw_segment_free(seg);
+	cw_segment_free(own);
 	if (rc)
 		return rc;
 	out->version_id = vid;
@@ -235,8 +241,8 @@ int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
 	rc = cw_store_begin(s, err);
 	if (rc)
 		goto done;
-	rc = record_text_tx(p, doc_id, cw_buf_str(&norm), norm.len, 0, at,
-			    origin, out, err);
+	rc = record_text_tx(p, doc_id, cw_buf_str(&norm), norm.len, NULL, 0,
+			    at, origin, out, err);
 	if (rc) {
 		cw_store_rollback(s);
 		goto done;
@@ -247,21 +253,52 @@ done:
 	return rc;
 }
 
-int cw_pipeline_record_pages(struct cw_pipeline *p, int64_t doc_id,
-			     const struct cw_decl_doc *decl,
-			     const struct cw_extract_input *pages, size_t n,
-			     const char *at, const char *origin,
-			     struct cw_pipeline_result *out,
-			     struct cw_strv *warnings, struct cw_err *err)
+void cw_pipeline_prepared_init(struct cw_pipeline_prepared *pp)
+{
+	memset(pp, 0, sizeof(*pp));
+	cw_buf_init(&pp->text, 0);
+	pp->xerr = (struct cw_err)CW_ERR_INIT;
+	pp->serr = (struct cw_err)CW_ERR_INIT;
+}
+
+void cw_pipeline_prepared_release(struct cw_pipeline_prepared *pp)
+{
+	cw_buf_release(&pp->text);
+	cw_segment_free(pp->seg);
+	pp->seg = NULL;
+}
+
+void cw_pipeline_prepare(struct cw_pipeline_prepared *out,
+			 const struct cw_decl_doc *decl,
+			 const struct cw_extract_input *pages, size_t n,
+			 struct cw_strv *warnings)
+{
+	out->xrc = cw_extract_document(&out->text, pages, n, decl, warnings,
+				       NULL, &out->xerr);
+	if (out->xrc == CW_OK)
+		out->src = cw_segment_text(&out->seg, cw_buf_str(&out->text),
+					   out->text.len, NULL, &out->serr);
+}
+
+int cw_pipeline_commit(struct cw_pipeline *p, int64_t doc_id,
+		       const struct cw_pipeline_prepared *pp,
+		       const struct cw_extract_input *pages, size_t n,
+		       const char *at, const char *origin,
+		       struct cw_pipeline_result *out, struct cw_err *err)
 {
 	struct cw_store *s = p->store;
-	struct cw_store_page *sp = cw_calloc(n ? n : 1, sizeof(*sp));
-	struct cw_buf text = CW_BUF_INIT;
-	struct cw_err xerr = CW_ERR_INIT;
+	struct cw_store_page *sp;
 	int64_t bytes = 0;
-	int rc, xrc;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (pp->xrc == CW_OK && pp->src != CW_OK) {
+		/* a text that cannot be segmented: nothing is recorded */
+		if (err)
+			*err = pp->serr;
+		return pp->src;
+	}
+	sp = cw_calloc(n ? n : 1, sizeof(*sp));
 	for (size_t i = 0; i < n; i++) {
 		sp[i].data = pages[i].data;
 		sp[i].len = pages[i].len;
@@ -277,11 +314,10 @@ int cw_pipeline_record_pages(struct cw_pipeline *p, int64_t doc_id,
 				   &out->new_snapshot, err);
 	if (rc)
 		goto rollback;
-
-	xrc = cw_extract_document(&text, pages, n, decl, warnings, NULL, &xerr);
-	if (xrc == CW_OK) {
-		rc = record_text_tx(p, doc_id, cw_buf_str(&text), text.len,
-				    out->snapshot_id, at, origin, out, err);
+	if (pp->xrc == CW_OK) {
+		rc = record_text_tx(p, doc_id, cw_buf_str(&pp->text),
+				    pp->text.len, pp->seg, out->snapshot_id, at,
+				    origin, out, err);
 		if (rc)
 			goto rollback;
 	} else {
@@ -295,23 +331,40 @@ int cw_pipeline_record_pages(struct cw_pipeline *p, int64_t doc_id,
 		.status = 0,
 		.bytes = bytes,
 		.outcome = out->outcome,
-		.error = xrc ? xerr.msg : NULL,
+		.error = pp->xrc ? pp->xerr.msg : NULL,
 		.snapshot_id = out->snapshot_id,
 	};
 	rc = cw_store_add_attempt(s, &a, err);
 	if (rc)
 		goto rollback;
 	rc = cw_store_commit(s, err);
-	if (!rc && xrc) {
-		*err = xerr;
-		rc = xrc;
+	if (!rc && pp->xrc) {
+		if (err)
+			*err = pp->xerr;
+		rc = pp->xrc;
 	}
 	goto done;
 rollback:
 	cw_store_rollback(s);
 done:
-	cw_buf_release(&text);
 	free(sp);
+	return rc;
+}
+
+int cw_pipeline_record_pages(struct cw_pipeline *p, int64_t doc_id,
+			     const struct cw_decl_doc *decl,
+			     const struct cw_extract_input *pages, size_t n,
+			     const char *at, const char *origin,
+			     struct cw_pipeline_result *out,
+			     struct cw_strv *warnings, struct cw_err *err)
+{
+	struct cw_pipeline_prepared pp;
+	int rc;
+
+	cw_pipeline_prepared_init(&pp);
+	cw_pipeline_prepare(&pp, decl, pages, n, warnings);
+	rc = cw_pipeline_commit(p, doc_id, &pp, pages, n, at, origin, out, err);
+	cw_pipeline_prepared_release(&pp);
 	return rc;
 }
 

@@ -100,6 +100,45 @@ int cw_pipeline_record_pages(struct cw_pipeline *p, int64_t doc_id,
 			     struct cw_strv *warnings, struct cw_err *err);
 
 /*
+ * The part of cw_pipeline_record_pages() that needs no store: extraction
+ * and segmentation of the fetched pages. Pure and thread-safe (the
+ * monitor runs it on worker threads; PDF pages excepted: see monitor.c),
+ * so that only the store writes stay on the store's thread.
+ * cw_pipeline_record_pages() is exactly cw_pipeline_prepare() followed by
+ * cw_pipeline_commit(), so both paths record the same versions.
+ */
+struct cw_pipeline_prepared {
+	int xrc;                      /* extraction: CW_OK or its failure */
+	struct cw_err xerr;           /* why, when xrc != CW_OK */
+	struct cw_buf text;           /* the extracted text (xrc == CW_OK) */
+	int src;                      /* segmentation: CW_OK or its failure */
+	struct cw_err serr;           /* why, when src != CW_OK */
+	struct cw_segmentation *seg;  /* provisions of text, owned */
+};
+void cw_pipeline_prepared_init(struct cw_pipeline_prepared *pp);
+void cw_pipeline_prepared_release(struct cw_pipeline_prepared *pp);
+
+/*
+ * Extract `pages` with `decl` (NULL: whole page) and segment the text into
+ * `out` (initialised). Failures are kept in out (xrc, src), not returned:
+ * cw_pipeline_commit() records them as cw_pipeline_record_pages() does.
+ */
+void cw_pipeline_prepare(struct cw_pipeline_prepared *out,
+			 const struct cw_decl_doc *decl,
+			 const struct cw_extract_input *pages, size_t n,
+			 struct cw_strv *warnings);
+
+/*
+ * Record a prepared document: the store half of cw_pipeline_record_pages()
+ * (same arguments and results). `pp` is not modified.
+ */
+int cw_pipeline_commit(struct cw_pipeline *p, int64_t doc_id,
+		       const struct cw_pipeline_prepared *pp,
+		       const struct cw_extract_input *pages, size_t n,
+		       const char *at, const char *origin,
+		       struct cw_pipeline_result *out, struct cw_err *err);
+
+/*
  * Record an already extracted text (Markdown or plain text: normalised
  * here) as a version of `doc_id` at time `at`, if it differs from the
  * latest version.
