@@ -51,6 +51,7 @@ static const char *const value_flags[] = {
 	"health-threshold", "blocked-ratio", "blocked-min-bytes", "user-agent",
 	"smtp-url", "smtp-from", "smtp-user", "smtp-password", "base-url",
 	"delivery-timeout-ms", "delivery-attempts", "delivery-backoff",
+	"workers",
 };
 #define N_VALUE_FLAGS (sizeof(value_flags) / sizeof(value_flags[0]))
 

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <unistd.h>
 
 #include "monitor.h"
 
@@ -24,6 +25,10 @@ void cw_monitor_config_init(struct cw_monitor_config *c)
 	c->max_inflight_bytes = 128L << 20;
 	c->use_browser = true;
 	c->analysis = true;
+	/* one extraction thread per core: the monitor's own thread mostly
+	 * waits on the network and the store */
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	c->workers = ncpu < 1 ? 1 : ncpu > 16 ? 16 : (unsigned)ncpu;
 	c->health_threshold = 3;
 	/*
 	 * Block pages and cookie walls. Tuned on the version histories of
@@ -152,6 +157,7 @@ int cw_monitor_config_set(struct cw_monitor_config *c, const char *key,
 	NUM("connect_timeout_ms", connect_timeout_ms, 100, 600000)
 	NUM("max_bytes", max_bytes, 1024, 1L << 30)
 	NUM("max_inflight_bytes", max_inflight_bytes, 1L << 20, 1L << 34)
+	NUM("workers", workers, 0, 64)
 	NUM("health_threshold", health_threshold, 1, 1000)
 	NUM("blocked_min_bytes", blocked_min_bytes, 0, 1L << 30)
 	NUM("delivery_timeout_ms", delivery_timeout_ms, 100, 600000)

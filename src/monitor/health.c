@@ -71,6 +71,54 @@ int cw_monitor_health_fail(struct cw_store *s, const struct cw_store_doc *doc,
 	return cw_store_commit(s, err);
 }
 
+int cw_monitor_health_recovered(struct cw_store *s,
+				const struct cw_store_doc *doc,
+				struct cw_store_mon *m, const char *now,
+				bool *alerted, struct cw_err *err)
+{
+	int rc;
+
+	*alerted = false;
+	rc = cw_store_begin(s, err);
+	if (rc)
+		return rc;
+	if (m->failing && m->alerted) {
+		json_t *j = json_object();
+		char *payload, *streak;
+		size_t added = 0;
+
+		json_object_set_new(j, "kind", json_string("health"));
+		json_object_set_new(j, "service", json_string(doc->service));
+		json_object_set_new(j, "type", json_string(doc->type));
+		json_object_set_new(j, "state", json_string("recovered"));
+		json_object_set_new(j, "failing_since",
+				    json_string(m->failing_since ? m->failing_since : ""));
+		json_object_set_new(j, "failures", json_integer(m->failures));
+		json_object_set_new(j, "last_error",
+				    json_string(m->last_error ? m->last_error : ""));
+		json_object_set_new(j, "at", json_string(now));
+		payload = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(j);
+		/* the key keeps upper-case letters and digits of the streak:
+		 * "R" sets the recovery apart from the failure alert */
+		streak = cw_asprintf("R%s", m->failing_since ? m->failing_since : "");
+		rc = cw_notify_enqueue_health(s, doc->id, streak, payload, &added,
+					      err);
+		free(streak);
+		free(payload);
+		if (!rc && added)
+			*alerted = true;
+	}
+	cw_monitor_health_ok(m, now);
+	if (!rc)
+		rc = cw_store_mon_put(s, m, err);
+	if (rc) {
+		cw_store_rollback(s);
+		return rc;
+	}
+	return cw_store_commit(s, err);
+}
+
 void cw_monitor_health_ok(struct cw_store_mon *m, const char *now)
 {
 	m->failing = false;

@@ -1,7 +1,19 @@
 /*
  * monitor: one pass over the due documents, fetching with the multi engine
  * and recording each document as soon as its pages are in (monitor.h).
+ *
+ * Three stages per document: its pages arrive (libcurl callbacks, this
+ * thread) -> extraction and segmentation (a worker, pure) -> the store
+ * (this thread, the store handle's only user). Measured on the bench
+ * (bench/monitor.sh, first pass), extraction and segmentation were about
+ * a third of the CPU time of a document; with them on workers the
+ * monitor's thread is left with the transfers and the store writes.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "../fetch/multi.h"
@@ -27,8 +39,30 @@ struct job {
 	struct cw_decl_service *svc;   /* the document's declaration */
 	struct page *pages;
 	size_t n, remaining;
+	struct cw_extract_input *in;   /* the pages, for extraction */
+	struct cw_pipeline_prepared prep; /* extracted and segmented */
+	struct job *next;              /* in a pool queue */
 	bool browser;                  /* has executeClientScripts pages */
 	bool done;
+};
+
+/*
+ * The extraction workers: jobs go in `todo`, come back in `ready`, both
+ * FIFO under one mutex. `backlog` counts jobs handed to the pool and not
+ * taken back: the monitor's thread stops fetching while it is at
+ * `max_backlog`, which bounds the bodies held between the two stages.
+ */
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work;           /* todo not empty, or stop */
+	pthread_cond_t ready_cv;       /* ready not empty */
+	struct job *todo, *todo_tail;
+	struct job *ready, *ready_tail;
+	size_t backlog, max_backlog;
+	bool stop;
+	pthread_t *th;
+	size_t n;
+	struct cw_fetch_multi *eng;    /* woken when a job is ready */
 };
 
 struct pass {
@@ -38,21 +72,105 @@ struct pass {
 	int fatal;                     /* a store error: stop the pass */
 	struct cw_err *err;
 	size_t active;                 /* jobs queued and not finished */
+	struct pool *pool;             /* NULL: extraction on this thread */
+	bool batch;                    /* a batch transaction is open */
+	size_t batch_docs;             /* documents recorded in it */
+	struct timespec batch_t0;      /* when it was opened */
 };
+
+/*
+ * Documents are recorded in batches: one transaction for up to
+ * BATCH_DOCS documents or BATCH_MS milliseconds, each document inside it
+ * a savepoint (store.h), so that a document's version, change, outbox rows
+ * and health state still commit together or not at all. One commit per
+ * document wrote the same WAL pages (the attempts and outbox tables'
+ * last leaves, their indexes) again for every document. What kill -9
+ * loses is at most the open batch: documents whose check was not
+ * committed, still due at the next pass, never half a document.
+ */
+#define BATCH_DOCS 64
+#define BATCH_MS 500
+
+/*
+ * One monitor per store: two would check the same documents twice and
+ * deliver the same alerts twice. flock(2) rather than a pid file alone:
+ * the kernel releases it when the holder dies, whatever the signal, so a
+ * lock is never stale; the pid in the file is only for the message.
+ */
+static int lock_store(struct cw_monitor *m, struct cw_err *err)
+{
+	const char *db = cw_store_path(m->store);
+	char *path = cw_asprintf("%s-monitor.lock", db);
+	char pid[32];
+	int fd, n;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		int rc = cw_err_set(err, CW_EIO, "'%s': cannot open the monitor "
+					       "lock: %s", path, strerror(errno));
+		free(path);
+		return rc;
+	}
+	free(path);
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		int e = errno;
+		long other = 0;
+		ssize_t got;
+
+		if (e != EWOULDBLOCK) {
+			close(fd);
+			return cw_err_set(err, CW_EIO, "'%s': cannot lock the "
+						       "store for the monitor: %s",
+					  db, strerror(e));
+		}
+		got = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[got > 0 ? got : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (cw_parse_long(pid, 1, LONG_MAX, &other))
+			other = 0;
+		close(fd);
+		if (other)
+			return cw_err_set(err, CW_EEXISTS,
+					  "'%s': another monitor is running on "
+					  "this store (pid %ld)", db, other);
+		return cw_err_set(err, CW_EEXISTS, "'%s': another monitor is "
+						   "running on this store", db);
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n) {
+		/* the lock holds; only the pid in messages is missing */
+	}
+	m->lock_fd = fd;
+	return CW_OK;
+}
 
 int cw_monitor_init(struct cw_monitor *m, struct cw_store *store,
 		    const char *data_dir, const struct cw_monitor_config *cfg,
 		    struct cw_err *err)
 {
+	int rc;
+
 	memset(m, 0, sizeof(*m));
 	m->store = store;
 	m->cfg = cfg;
-	return cw_pipeline_init(&m->pl, store, data_dir, err);
+	m->lock_fd = -1;
+	rc = lock_store(m, err);
+	if (rc)
+		return rc;
+	rc = cw_pipeline_init(&m->pl, store, data_dir, err);
+	if (rc) {
+		close(m->lock_fd);
+		m->lock_fd = -1;
+	}
+	return rc;
 }
 
 void cw_monitor_release(struct cw_monitor *m)
 {
 	cw_pipeline_release(&m->pl);
+	if (m->lock_fd >= 0)
+		close(m->lock_fd); /* the lock goes with the descriptor */
+	m->lock_fd = -1;
 }
 
 static void page_release(struct page *p)
@@ -73,6 +191,9 @@ static void job_release(struct job *j)
 		page_release(&j->pages[i]);
 	free(j->pages);
 	j->pages = NULL;
+	free(j->in);
+	j->in = NULL;
+	cw_pipeline_prepared_release(&j->prep);
 	cw_decl_service_free(j->svc);
 	j->svc = NULL;
 }
@@ -179,18 +300,86 @@ static int record_blocked(struct pass *ps, struct job *j, const char *now,
 	return rc;
 }
 
-/* All pages of `j` are in: record the check. */
+static int batch_begin(struct pass *ps)
+{
+	int rc;
+
+	if (ps->batch)
+		return CW_OK;
+	rc = cw_store_begin(ps->m->store, ps->err);
+	if (!rc) {
+		ps->batch = true;
+		ps->batch_docs = 0;
+		clock_gettime(CLOCK_MONOTONIC, &ps->batch_t0);
+	}
+	return rc;
+}
+
+/* Commit the open batch: always when `force`, else when it is full or
+ * old enough. */
+static void batch_flush(struct pass *ps, bool force)
+{
+	struct timespec t;
+	int rc;
+
+	if (!ps->batch)
+		return;
+	if (!force) {
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (ps->batch_docs < BATCH_DOCS &&
+		    (t.tv_sec - ps->batch_t0.tv_sec) * 1000 +
+				    (t.tv_nsec - ps->batch_t0.tv_nsec) / 1000000 <
+			    BATCH_MS)
+			return;
+	}
+	ps->batch = false;
+	rc = cw_store_commit(ps->m->store, ps->err);
+	if (rc && !ps->fatal)
+		ps->fatal = rc;
+}
+
+/* Does the check of `j` need its pages extracted? Not when a page failed
+ * or answered 304: those are recorded without looking at the bytes. */
+static bool needs_extraction(const struct job *j)
+{
+	for (size_t i = 0; i < j->n; i++)
+		if (j->pages[i].rc)
+			return false;
+	return true;
+}
+
+/* The pages of `j` as extraction inputs (borrowing the bodies). */
+static void job_inputs(struct job *j)
+{
+	j->in = cw_calloc(j->n ? j->n : 1, sizeof(*j->in));
+	for (size_t i = 0; i < j->n; i++) {
+		struct page *p = &j->pages[i];
+
+		j->in[i].data = p->body ? p->body : "";
+		j->in[i].len = p->len;
+		j->in[i].url = p->final_url ? p->final_url : p->url;
+		j->in[i].name = p->url;
+		j->in[i].content_type = p->content_type;
+		j->in[i].charset = p->charset;
+	}
+}
+
+/*
+ * All pages of `j` are in and, when they need it, extracted (j->prep):
+ * record the check.
+ */
 static void finish(struct pass *ps, struct job *j)
 {
 	struct cw_monitor *m = ps->m;
 	struct cw_monitor_stats *st = ps->st;
 	struct cw_store_mon *mon = &j->d->mon;
-	struct cw_extract_input *in = NULL;
+	struct cw_extract_input *in = j->in;
 	struct cw_pipeline_result res;
 	struct cw_err e = CW_ERR_INIT;
 	char now[CW_TIME_ISO], due[CW_TIME_ISO];
 	time_t tnow = time(NULL);
 	double secs = 0;
+	bool recovered = false;
 	int rc = CW_OK;
 
 	j->done = true;
@@ -198,6 +387,10 @@ static void finish(struct pass *ps, struct job *j)
 		ps->active--;
 	st->checked++;
 	cw_time_iso(tnow, now);
+	rc = batch_begin(ps);
+	if (rc)
+		goto out;
+	ps->batch_docs++;
 	for (size_t i = 0; i < j->n; i++) {
 		secs += j->pages[i].seconds;
 		if (j->pages[i].rc && j->pages[i].rc != CW_EUNCHANGED) {
@@ -219,7 +412,6 @@ static void finish(struct pass *ps, struct job *j)
 		rc = cw_store_add_attempt(m->store, &a, ps->err);
 		goto ok;
 	}
-	in = cw_calloc(j->n, sizeof(*in));
 	for (size_t i = 0; i < j->n; i++) {
 		struct page *p = &j->pages[i];
 
@@ -232,40 +424,25 @@ static void finish(struct pass *ps, struct job *j)
 			st->failed++;
 			goto out;
 		}
-		in[i].data = p->body ? p->body : "";
-		in[i].len = p->len;
-		in[i].url = p->final_url ? p->final_url : p->url;
-		in[i].name = p->url;
-		in[i].content_type = p->content_type;
-		in[i].charset = p->charset;
 	}
-	if (j->d->latest_len > 0) {
-		struct cw_buf text = CW_BUF_INIT;
-		int xrc = cw_extract_document(&text, in, j->n, &j->svc->docs[0],
-					      NULL, NULL, &e);
+	if (j->prep.xrc == CW_OK &&
+	    cw_monitor_looks_blocked(m->cfg, j->prep.text.len, j->d->latest_len)) {
+		char msg[256];
 
-		if (xrc == CW_OK &&
-		    cw_monitor_looks_blocked(m->cfg, text.len, j->d->latest_len)) {
-			char msg[256];
-
-			snprintf(msg, sizeof(msg),
-				 "extracted %zu bytes where the latest version has "
-				 "%lld: a block page or a cookie wall?",
-				 text.len, (long long)j->d->latest_len);
-			cw_buf_release(&text);
-			rc = record_blocked(ps, j, now, in, j->n, msg);
-			st->blocked++;
-			if (!rc)
-				rc = fail(ps, j, now, tnow, in[0].url,
-					  j->pages[0].status, CW_EEMPTY, msg, secs,
-					  false);
-			goto out;
-		}
-		cw_buf_release(&text);
+		snprintf(msg, sizeof(msg),
+			 "extracted %zu bytes where the latest version has "
+			 "%lld: a block page or a cookie wall?",
+			 j->prep.text.len, (long long)j->d->latest_len);
+		rc = record_blocked(ps, j, now, in, j->n, msg);
+		st->blocked++;
+		if (!rc)
+			rc = fail(ps, j, now, tnow, in[0].url, j->pages[0].status,
+				  CW_EEMPTY, msg, secs, false);
+		goto out;
 	}
 	memset(&res, 0, sizeof(res));
-	rc = cw_pipeline_record_pages(&m->pl, j->d->doc.id, &j->svc->docs[0], in,
-				      j->n, now, "fetch", &res, NULL, &e);
+	rc = cw_pipeline_commit(&m->pl, j->d->doc.id, &j->prep, in, j->n, now,
+				"fetch", &res, &e);
 	if (rc) {
 		if (rc == CW_EEMPTY)
 			st->extract_failed++;
@@ -295,18 +472,187 @@ ok:
 		fprintf(stderr, "clausewatch: %s/%s: recovered after %lld failed "
 				"checks\n",
 			j->d->doc.service, j->d->doc.type, (long long)mon->failures);
-	cw_monitor_health_ok(mon, now);
 	cw_time_iso(cw_monitor_next_due(m->cfg, cw_monitor_interval(m->cfg, j->d),
 					false, tnow, draw(ps)),
 		    due);
 	set_str(&mon->next_due, due);
+	/* the streak ends (with its recovery alert) and the state is stored
+	 * in one transaction */
 	if (!rc)
-		rc = cw_store_mon_put(m->store, mon, ps->err);
+		rc = cw_monitor_health_recovered(m->store, &j->d->doc, mon, now,
+						 &recovered, ps->err);
+	else
+		cw_monitor_health_ok(mon, now);
+	if (recovered)
+		st->health_alerts++;
 out:
-	free(in);
 	job_release(j);
 	if (rc && !ps->fatal)
 		ps->fatal = rc;
+}
+
+/* ---- the extraction workers ---- */
+
+static void prepare_job(struct job *j)
+{
+	cw_pipeline_prepare(&j->prep, &j->svc->docs[0], j->in, j->n, NULL);
+}
+
+static void *worker_main(void *arg)
+{
+	struct pool *pl = arg;
+
+	pthread_mutex_lock(&pl->mu);
+	for (;;) {
+		struct job *j;
+
+		while (!pl->todo && !pl->stop)
+			pthread_cond_wait(&pl->work, &pl->mu);
+		if (!pl->todo)
+			break; /* stopped, and nothing left to do */
+		j = pl->todo;
+		pl->todo = j->next;
+		if (!pl->todo)
+			pl->todo_tail = NULL;
+		pthread_mutex_unlock(&pl->mu);
+		prepare_job(j);
+		pthread_mutex_lock(&pl->mu);
+		j->next = NULL;
+		if (pl->ready_tail)
+			pl->ready_tail->next = j;
+		else
+			pl->ready = j;
+		pl->ready_tail = j;
+		pthread_cond_signal(&pl->ready_cv);
+		cw_fetch_multi_wakeup(pl->eng);
+	}
+	pthread_mutex_unlock(&pl->mu);
+	return NULL;
+}
+
+static struct pool *pool_new(unsigned n, struct cw_fetch_multi *eng)
+{
+	struct pool *pl = cw_calloc(1, sizeof(*pl));
+
+	pthread_mutex_init(&pl->mu, NULL);
+	pthread_cond_init(&pl->work, NULL);
+	pthread_cond_init(&pl->ready_cv, NULL);
+	pl->eng = eng;
+	/*
+	 * Two jobs per worker waiting keeps every worker busy while this
+	 * thread commits; more only holds more page bodies in memory.
+	 */
+	pl->max_backlog = 4 * (size_t)n + 4;
+	pl->th = cw_calloc(n, sizeof(*pl->th));
+	for (unsigned i = 0; i < n; i++) {
+		if (pthread_create(&pl->th[pl->n], NULL, worker_main, pl))
+			break; /* fewer workers; with none, the caller falls back */
+		pl->n++;
+	}
+	return pl;
+}
+
+/* Stop the workers once the queued jobs are prepared; jobs still in
+ * `ready` stay there for the caller. NULL is a no-op. */
+static void pool_free(struct pool *pl)
+{
+	if (!pl)
+		return;
+	pthread_mutex_lock(&pl->mu);
+	pl->stop = true;
+	pthread_cond_broadcast(&pl->work);
+	pthread_mutex_unlock(&pl->mu);
+	for (size_t i = 0; i < pl->n; i++)
+		pthread_join(pl->th[i], NULL);
+	pthread_cond_destroy(&pl->work);
+	pthread_cond_destroy(&pl->ready_cv);
+	pthread_mutex_destroy(&pl->mu);
+	free(pl->th);
+	free(pl);
+}
+
+static void pool_submit(struct pool *pl, struct job *j)
+{
+	pthread_mutex_lock(&pl->mu);
+	j->next = NULL;
+	if (pl->todo_tail)
+		pl->todo_tail->next = j;
+	else
+		pl->todo = j;
+	pl->todo_tail = j;
+	pl->backlog++;
+	pthread_cond_signal(&pl->work);
+	pthread_mutex_unlock(&pl->mu);
+}
+
+/* Take the prepared jobs back (waiting for one when `wait`). */
+static struct job *pool_take(struct pool *pl, bool wait)
+{
+	struct job *list;
+
+	pthread_mutex_lock(&pl->mu);
+	while (wait && !pl->ready && pl->backlog)
+		pthread_cond_wait(&pl->ready_cv, &pl->mu);
+	list = pl->ready;
+	pl->ready = pl->ready_tail = NULL;
+	for (struct job *j = list; j; j = j->next)
+		pl->backlog--;
+	pthread_mutex_unlock(&pl->mu);
+	return list;
+}
+
+static size_t pool_backlog(struct pool *pl)
+{
+	size_t n;
+
+	pthread_mutex_lock(&pl->mu);
+	n = pl->backlog;
+	pthread_mutex_unlock(&pl->mu);
+	return n;
+}
+
+/* Record the prepared jobs that are back from the workers. */
+static void drain(struct pass *ps, bool wait)
+{
+	struct job *j, *next;
+
+	if (!ps->pool)
+		return;
+	for (j = pool_take(ps->pool, wait); j; j = next) {
+		next = j->next;
+		j->next = NULL;
+		if (ps->fatal)
+			job_release(j); /* j->done stays false: no count */
+		else
+			finish(ps, j);
+	}
+}
+
+/* Every page of `j` is in: extract it (on a worker when there are), then
+ * record it. */
+static void complete(struct pass *ps, struct job *j)
+{
+	bool pdf = false;
+
+	if (ps->fatal)
+		return;
+	if (!needs_extraction(j)) {
+		finish(ps, j);
+		return;
+	}
+	job_inputs(j);
+	/* PDF pages go through poppler, whose global state we do not
+	 * trust across threads: they are extracted here */
+	for (size_t i = 0; i < j->n; i++)
+		if ((j->in[i].content_type && strstr(j->in[i].content_type, "pdf")) ||
+		    (j->in[i].len >= 5 && !memcmp(j->in[i].data, "%PDF-", 5)))
+			pdf = true;
+	if (ps->pool && !pdf) {
+		pool_submit(ps->pool, j);
+		return;
+	}
+	prepare_job(j);
+	finish(ps, j);
 }
 
 static void take(char **dst, char **src)
@@ -334,7 +680,7 @@ static void on_done(void *ctx, struct cw_fetch_multi_result *r)
 	take(&p->etag, &r->res.etag);
 	take(&p->last_modified, &r->res.last_modified);
 	if (--j->remaining == 0 && !ps->fatal)
-		finish(ps, j);
+		complete(ps, j);
 }
 
 /* Prepare the job of document `d`; false (and the failure recorded) when
@@ -345,6 +691,7 @@ static bool job_init(struct pass *ps, struct job *j, struct cw_store_mon_doc *d)
 
 	memset(j, 0, sizeof(*j));
 	j->d = d;
+	cw_pipeline_prepared_init(&j->prep);
 	if (cw_decl_doc_from_json(&j->svc, d->doc.service, d->doc.type,
 				  d->doc.decl_json, &e) ||
 	    j->svc->n_docs == 0 || j->svc->docs[0].n_sources == 0) {
@@ -399,7 +746,7 @@ static void job_queue(struct pass *ps, struct cw_fetch_multi *eng, struct job *j
 			j->pages[i].rc = e.rc ? e.rc : CW_EINVAL;
 			snprintf(j->pages[i].msg, sizeof(j->pages[i].msg), "%s", e.msg);
 			if (--j->remaining == 0 && !ps->fatal)
-				finish(ps, j);
+				complete(ps, j);
 		}
 	}
 }
@@ -439,7 +786,7 @@ static void job_browser(struct pass *ps, struct job *j)
 			break;
 	}
 	j->remaining = 0;
-	finish(ps, j);
+	complete(ps, j);
 }
 
 static void fetch_opts(const struct cw_monitor_config *cfg,
@@ -504,6 +851,13 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 		if (rc)
 			goto done;
 	}
+	if (n && cfg->workers) {
+		ps.pool = pool_new(cfg->workers, eng);
+		if (!ps.pool->n) { /* no thread could start: do it here */
+			pool_free(ps.pool);
+			ps.pool = NULL;
+		}
+	}
 	jobs = cw_calloc(n ? n : 1, sizeof(*jobs));
 	/*
 	 * Documents are queued a window at a time: enough to keep every
@@ -513,8 +867,12 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 	window = (size_t)cfg->max_transfers * 4 + 16;
 	for (;;) {
 		size_t pending = 0;
+		bool full;
 
-		while (!ps.fatal && next < n && ps.active < window &&
+		drain(&ps, false);
+		batch_flush(&ps, false);
+		full = ps.pool && pool_backlog(ps.pool) >= ps.pool->max_backlog;
+		while (!full && !ps.fatal && next < n && ps.active < window &&
 		       !(m->stop && *m->stop)) {
 			struct job *j = &jobs[next];
 
@@ -524,16 +882,35 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 		}
 		if (!eng || ps.fatal || (m->stop && *m->stop))
 			break;
+		if (full) {
+			/* back-pressure: the workers are behind; transfers
+			 * wait (in the kernel's buffers) until they catch up */
+			drain(&ps, true);
+			continue;
+		}
 		rc = cw_fetch_multi_step(eng, 200, &pending, err);
 		if (rc)
 			goto done;
-		if (pending == 0 && next >= n)
+		if (pending == 0 && next >= n) {
+			/* the last documents may still be on the workers */
+			while (ps.pool && pool_backlog(ps.pool) && !ps.fatal)
+				drain(&ps, true);
 			break;
+		}
 	}
-	/* script-rendered documents, one at a time */
-	for (size_t i = 0; i < next && !ps.fatal && !(m->stop && *m->stop); i++)
+	/* script-rendered documents, one at a time (seconds each: the batch
+	 * is committed after each) */
+	batch_flush(&ps, true);
+	for (size_t i = 0; i < next && !ps.fatal && !(m->stop && *m->stop); i++) {
 		if (!jobs[i].done && jobs[i].browser)
 			job_browser(&ps, &jobs[i]);
+		while (ps.pool && pool_backlog(ps.pool) && !ps.fatal)
+			drain(&ps, true);
+		batch_flush(&ps, true);
+	}
+	while (ps.pool && pool_backlog(ps.pool) && !ps.fatal)
+		drain(&ps, true);
+	batch_flush(&ps, true);
 	if (eng) {
 		cw_fetch_multi_stats(&ms, eng);
 		stats->retries += ms.retries;
@@ -545,6 +922,14 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 	if (!(m->stop && *m->stop))
 		rc = cw_monitor_deliver(m, stats, err);
 done:
+	if (ps.pool) {
+		/* stopped early: let the workers finish what they hold, then
+		 * drop it unrecorded (those documents stay due) */
+		pool_free(ps.pool);
+		ps.pool = NULL;
+	}
+	/* what was recorded whole is kept, also when the pass stops early */
+	batch_flush(&ps, true);
 	cw_fetch_multi_free(eng);
 	for (size_t i = 0; i < n; i++)
 		if (!jobs[i].done)

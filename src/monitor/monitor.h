@@ -26,7 +26,19 @@
  *   the subscriptions that name the document.
  * - Delivery: after each pass, the outbox (notify.h).
  *
- * Thread safety: a monitor runs on one thread with its own store handle.
+ * - Threads: the monitor's thread drives the transfers and is the only
+ *   one that touches the store; `workers` threads extract and segment the
+ *   fetched pages (cw_pipeline_prepare) between the two. Queues between
+ *   them are bounded, so memory stays bounded whatever the number of
+ *   documents. The results are those of the sequential path (workers = 0).
+ * - One monitor per store: cw_monitor_init() takes an exclusive flock(2)
+ *   on STORE-monitor.lock (the file holds the pid); a second monitor on
+ *   the same store fails at once naming the store and that pid. The
+ *   kernel drops the lock when its process dies, also by kill -9, so a
+ *   stale lock never blocks.
+ *
+ * Thread safety: a monitor is driven from one thread with its own store
+ * handle (its workers are internal).
  */
 #include <signal.h>
 
@@ -49,6 +61,8 @@ struct cw_monitor_config {
 	long max_inflight_bytes;  /* all bodies in flight, 128 MiB */
 	bool allow_private;       /* fetch and deliver to private addresses */
 	bool use_browser;         /* Chromium for executeClientScripts */
+	unsigned workers;         /* extraction threads, number of CPUs (at
+				     most 16); 0: on the monitor's thread */
 	unsigned health_threshold; /* consecutive failures before an alert, 3 */
 	double blocked_ratio;     /* text < ratio x previous length ... */
 	long blocked_min_bytes;   /* ... and < this many bytes: blocked */
@@ -128,6 +142,20 @@ int cw_monitor_health_fail(struct cw_store *s, const struct cw_store_doc *doc,
 /* Record a successful check: the streak, if any, ends. */
 void cw_monitor_health_ok(struct cw_store_mon *m, const char *now);
 
+/*
+ * A document that was failing checks ok again: when its streak raised a
+ * failure alert, queue one "recovered" alert (kind "health", state
+ * "recovered") to the subscriptions that got the failure alert, through
+ * the same channels, then end the streak (cw_monitor_health_ok) and store
+ * the state, in one transaction. *alerted is set when an alert was queued.
+ * The alert's idempotency key is derived from the streak's start, so a
+ * streak has at most one failure and one recovery alert per subscription.
+ */
+int cw_monitor_health_recovered(struct cw_store *s,
+				const struct cw_store_doc *doc,
+				struct cw_store_mon *m, const char *now,
+				bool *alerted, struct cw_err *err);
+
 /* ---- the service (monitor.c) ---- */
 
 struct cw_monitor_stats {
@@ -147,8 +175,15 @@ struct cw_monitor {
 	const struct cw_monitor_config *cfg;  /* borrowed */
 	volatile sig_atomic_t *stop;          /* set by a signal: finish */
 	bool verbose;                         /* one line per document */
+	int lock_fd;                          /* STORE-monitor.lock, held */
 };
 
+/*
+ * Set up a monitor over `store` (borrowed) and take the store's monitor
+ * lock. Returns CW_OK; CW_EEXISTS when another process holds the lock
+ * ("'STORE': another monitor is running on this store (pid N)"); CW_EIO
+ * when the lock file cannot be opened; or the pipeline's rules error.
+ */
 int cw_monitor_init(struct cw_monitor *m, struct cw_store *store,
 		    const char *data_dir, const struct cw_monitor_config *cfg,
 		    struct cw_err *err);

@@ -377,16 +377,30 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 		const char *type = json_string_value(json_object_get(j, "type"));
 		const char *msg = json_string_value(json_object_get(j, "last_error"));
 		const char *since = json_string_value(json_object_get(j, "failing_since"));
+		const char *st = json_string_value(json_object_get(j, "state"));
 		json_int_t n = ival(j, "failures");
 
-		cw_buf_addf(subject, "[clausewatch] %s / %s: tracking failing",
-			    svc ? svc : "?", type ? type : "?");
-		cw_buf_addf(text, "%s / %s has failed %lld checks in a row "
-				  "(since %s).\nLast error: %s\n\nNo version was "
-				  "recorded; fix the declaration or wait for the "
-				  "page to come back.\n",
-			    svc ? svc : "?", type ? type : "?", (long long)n,
-			    since ? since : "?", msg ? msg : "?");
+		if (st && !strcmp(st, "recovered")) {
+			const char *at = json_string_value(json_object_get(j, "at"));
+
+			cw_buf_addf(subject, "[clausewatch] %s / %s: tracking recovered",
+				    svc ? svc : "?", type ? type : "?");
+			cw_buf_addf(text, "%s / %s is checked normally again "
+					  "(%s) after %lld failed checks since "
+					  "%s.\nLast error was: %s\n",
+				    svc ? svc : "?", type ? type : "?",
+				    at ? at : "?", (long long)n,
+				    since ? since : "?", msg ? msg : "?");
+		} else {
+			cw_buf_addf(subject, "[clausewatch] %s / %s: tracking failing",
+				    svc ? svc : "?", type ? type : "?");
+			cw_buf_addf(text, "%s / %s has failed %lld checks in a row "
+					  "(since %s).\nLast error: %s\n\nNo version was "
+					  "recorded; fix the declaration or wait for the "
+					  "page to come back.\n",
+				    svc ? svc : "?", type ? type : "?", (long long)n,
+				    since ? since : "?", msg ? msg : "?");
+		}
 		cw_buf_adds(html, "<p>");
 		cw_notify_html_escape(html, text->ptr, text->len);
 		cw_buf_adds(html, "</p>");

@@ -128,6 +128,36 @@ cp "$WORK/privacy.good" "$WORK/site/privacy.html"
 cw $MON >"$WORK/p5.out" 2>"$WORK/p5.err"
 cw --json status >"$WORK/status.json"
 check "the page back: the document is ok again, still 2 versions" grep -q '"type":"Privacy Policy","declared":true,"state":"ok","failures":0,"versions":2' "$WORK/status.json"
+check "no recovery alert for a streak that raised none" test "$(grep -c '^new' "$WORK/hook/log")" -eq 2
+
+# the failing document comes back: health ok again, and one "recovered"
+# alert through the channels that got the failure alert
+cp "$WORK/privacy.good" "$WORK/site/missing.html"
+cw $MON >"$WORK/r1.out" 2>"$WORK/r1.err"
+cw --json status >"$WORK/status.json"
+check "the recovered document is ok in status" grep -q '"type":"Terms of Service","declared":true,"state":"ok","failures":0,"versions":1' "$WORK/status.json"
+check "the monitor says it recovered" grep -q 'Terms of Service: recovered after 5 failed checks' "$WORK/r1.err"
+check "one recovery alert to the webhook" test "$(grep -c '^new cw-1-h[0-9]*-R' "$WORK/hook/log")" -eq 1
+rbody=$(ls "$WORK"/hook/cw-1-h*-R*.json 2>/dev/null | head -1)
+check "it says recovered, names the document and the streak" grep -q '"service":"Copilot","type":"Terms of Service","state":"recovered","failing_since":"[0-9T:-]*Z","failures":5' "${rbody:-/dev/null}"
+check "its signature was valid" grep -q '^new cw-1-h[0-9]*-R[0-9A-Z]* valid$' "$WORK/hook/log"
+check "one recovery email" test "$(grep -l '^Subject: .*Terms of Service: tracking recovered' "$WORK"/mail/*.eml | wc -l)" -eq 1
+cw $MON >"$WORK/r2.out" 2>"$WORK/r2.err"
+check "no second recovery alert on the next pass" test "$(grep -c '^new cw-1-h[0-9]*-R' "$WORK/hook/log")" -eq 1
+
+# one monitor per store: a second one is refused naming the store and the
+# first one's pid; kill -9 of the first leaves no lock behind
+"$CLAUSEWATCH" --db "$DB" monitor --poll 3600 --allow-private-network >"$WORK/l1.out" 2>"$WORK/l1.err" &
+lpid=$!
+for _ in $(seq 1 100); do
+	[ "$(cat "$DB-monitor.lock" 2>/dev/null)" = "$lpid" ] && break
+	sleep 0.05
+done
+expect_exit 1 "a second monitor on the same store is refused" cw $MON
+check "the refusal names the store and the running monitor's pid" grep -q "'$DB': another monitor is running on this store (pid $lpid)" "$WORK/err"
+kill -9 "$lpid" 2>/dev/null
+wait "$lpid" 2>/dev/null
+expect_exit 0 "after kill -9 of that monitor the lock is free" cw $MON
 
 # the Atom feed of the watchlist
 cw watch feed legal >"$WORK/feed.xml"
@@ -193,4 +223,30 @@ echo "  (receiver saw $(grep -c '^dup' "$WORK/hook2/log") redelivered duplicates
 cw --json status >"$WORK/status.json"
 check "the outbox is empty" grep -q '"outbox":{"pending":0,' "$WORK/status.json"
 check "the store is consistent after kill -9" cw stats
+
+# extraction on worker threads records exactly what the monitor's thread
+# alone records: same versions, text hashes and provisions, document by
+# document, for 40 corpus versions served by the fixture server
+mapfile -d '' eseeds < <(find "$SHARED/corpus/versions" -type f -name '*.md' -print0 | sort -z | head -z -n 40)
+EPORT=$(start equiv "$FIX" --docs "${#eseeds[@]}" "${eseeds[@]}")
+mkdir -p "$WORK/edecl"
+for i in $(seq 0 $((${#eseeds[@]} - 1))); do
+	printf '{"name":"Equiv %d","terms":{"Terms of Service":{"fetch":"http://127.0.0.1:%s/doc/%d","select":"body"}}}\n' \
+		"$i" "$EPORT" "$i" >"$WORK/edecl/Equiv$i.json"
+done
+for w in 0 4; do
+	db=$WORK/equiv$w.db
+	"$CLAUSEWATCH" --db "$db" --quiet init >/dev/null
+	"$CLAUSEWATCH" --db "$db" --quiet declare "$WORK/edecl" >/dev/null
+	"$CLAUSEWATCH" --db "$db" --quiet monitor --once --force --allow-private-network \
+		--fetch-attempts 1 --workers "$w" >"$WORK/equiv$w.out" 2>&1
+	for i in $(seq 0 $((${#eseeds[@]} - 1))); do
+		"$CLAUSEWATCH" --db "$db" --json history "Equiv$i/Terms of Service"
+		"$CLAUSEWATCH" --db "$db" --json show "Equiv$i/Terms of Service"
+	done | sed 's/"recorded_at":"[^"]*"//g' >"$WORK/equiv$w.txt"
+done
+check "both passes recorded every document ($(grep -c '"sha256"' "$WORK/equiv4.txt") lines with hashes)" \
+	test "$(grep -c '"versions":\[{' "$WORK/equiv4.txt")" -eq "${#eseeds[@]}"
+check "workers = 4 records the same versions, hashes and provisions as workers = 0" \
+	cmp -s "$WORK/equiv0.txt" "$WORK/equiv4.txt"
 finish

@@ -2,7 +2,8 @@
  * Tests of the monitor module: the settings file (the shipped example),
  * durations, the schedule with its jitter, the block-page rule on the real
  * version histories of ../shared/corpus, health states with their
- * operational alert, and the analysis of recorded changes (categories and
+ * operational alerts (failing, recovered), the one-monitor-per-store
+ * lock, and the analysis of recorded changes (categories and
  * exposure moves in the change, category watchlists) on real versions.
  */
 #include <setjmp.h>
@@ -297,6 +298,41 @@ static void test_monitor__health_streak_alerts_once(void **state)
 	assert_true(alerted);
 	assert_int_equal(cw_store_outbox_count(s, &oc, &err), CW_OK);
 	assert_int_equal(oc.pending, 2);
+	/* that streak alerted: its end is announced once, to the same
+	 * subscription, and the state is ok again in the store */
+	assert_int_equal(cw_monitor_health_recovered(s, &doc, &m, "2026-01-04T00:00:00Z",
+						     &alerted, &err), CW_OK);
+	assert_true(alerted);
+	assert_int_equal(cw_store_outbox_count(s, &oc, &err), CW_OK);
+	assert_int_equal(oc.pending, 3);
+	{
+		struct cw_store_outbox *rows = NULL;
+		size_t n = 0, recovered = 0;
+
+		assert_int_equal(cw_store_outbox_list(s, "pending", "9999-12-31T00:00:00Z",
+						      0, 0, &rows, &n, &err), CW_OK);
+		for (size_t i = 0; i < n; i++)
+			if (rows[i].payload &&
+			    strstr(rows[i].payload, "\"state\":\"recovered\"")) {
+				recovered++;
+				assert_string_equal(rows[i].kind, "health");
+				assert_int_equal(rows[i].sub_id, 1);
+				assert_non_null(strstr(rows[i].payload,
+						       "\"failing_since\":\"2026-01-03T00:00:00Z\""));
+			}
+		assert_int_equal(recovered, 1);
+		cw_store_outbox_free(rows, n);
+	}
+	cw_store_mon_release(&m);
+	assert_int_equal(cw_store_mon_get(s, doc_id, &m, &err), CW_OK);
+	assert_false(m.failing);
+	assert_int_equal(m.failures, 0);
+	/* an ok check of a healthy document announces nothing */
+	assert_int_equal(cw_monitor_health_recovered(s, &doc, &m, "2026-01-05T00:00:00Z",
+						     &alerted, &err), CW_OK);
+	assert_false(alerted);
+	assert_int_equal(cw_store_outbox_count(s, &oc, &err), CW_OK);
+	assert_int_equal(oc.pending, 3);
 	cw_store_mon_release(&m);
 	cw_store_doc_release(&doc);
 	cw_store_close(s);
@@ -594,6 +630,42 @@ static void test_monitor__changes_carry_categories(void **state)
 	}
 }
 
+static void test_monitor__one_monitor_per_store(void **state)
+{
+	struct cw_store *s = NULL;
+	struct cw_monitor_config cfg;
+	struct cw_monitor a, b, c;
+	struct cw_err err = CW_ERR_INIT;
+	char data[1100], p[300], want[400];
+
+	(void)state;
+	paths();
+	snprintf(data, sizeof(data), "%s/data", root);
+	snprintf(dbpath, sizeof(dbpath), "/tmp/cw-test-monitor-lock-%d.db", (int)getpid());
+	unlink(dbpath);
+	cw_monitor_config_init(&cfg);
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_monitor_init(&a, s, data, &cfg, &err), CW_OK);
+	/* flock belongs to the open file: a second monitor, even in this
+	 * process, is refused, with the store and the holder's pid named */
+	assert_int_equal(cw_monitor_init(&b, s, data, &cfg, &err), CW_EEXISTS);
+	snprintf(want, sizeof(want), "'%s': another monitor is running on this "
+				     "store (pid %d)", dbpath, (int)getpid());
+	assert_string_equal(err.msg, want);
+	cw_monitor_release(&a);
+	assert_int_equal(cw_monitor_init(&c, s, data, &cfg, &err), CW_OK);
+	cw_monitor_release(&c);
+	cw_store_close(s);
+	cw_monitor_config_release(&cfg);
+	unlink(dbpath);
+	snprintf(p, sizeof(p), "%s-monitor.lock", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-wal", dbpath);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", dbpath);
+	unlink(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +677,7 @@ int main(void)
 		cmocka_unit_test(test_monitor__no_real_version_is_refused),
 		cmocka_unit_test(test_monitor__health_streak_alerts_once),
 		cmocka_unit_test(test_monitor__changes_carry_categories),
+		cmocka_unit_test(test_monitor__one_monitor_per_store),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
