@@ -120,6 +120,19 @@ static json_t *str_or_null(const char *s)
 
 /* ---- categories of one provision ---- */
 
+/* The classifier's severity for a name the taxonomy loader accepted. */
+static int severity_from_name(const char *name)
+{
+	static const int sevs[] = { CW_CLASSIFY_SEV_CLEARLY_FAIR,
+				    CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR,
+				    CW_CLASSIFY_SEV_CLEARLY_UNFAIR };
+
+	for (size_t i = 0; i < sizeof(sevs) / sizeof(*sevs); i++)
+		if (!strcmp(cw_classify_severity_name(sevs[i]), name))
+			return sevs[i];
+	return CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR;
+}
+
 /* Severity on CLAUDETTE's scale for a category match; see header notes. */
 static void severity_of(const struct cw_tax_match *m,
 			const struct cw_classify_result *cr, bool have_model,
@@ -143,11 +156,40 @@ static void severity_of(const struct cw_tax_match *m,
 				    json_sprintf("model:%s", m->cat->claudette));
 		return;
 	}
+	if (m->cat->severity) {
+		/*
+		 * The taxonomy states the category's usual severity. Consumer
+		 * modifiers found in this provision move it one step in their
+		 * net direction, between clearly fair and potentially unfair
+		 * (only the model, trained on annotated level-3 clauses, says
+		 * "clearly unfair" from the text; a stated clearly_unfair is
+		 * kept as stated).
+		 */
+		int sev = severity_from_name(m->cat->severity);
+		const char *how = "";
+		if (consumer->level > consumer->base &&
+		    sev == CW_CLASSIFY_SEV_CLEARLY_FAIR) {
+			sev = CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR;
+			how = ", raised by the consumer modifiers";
+		} else if (consumer->level < consumer->base &&
+			   sev == CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR) {
+			sev = CW_CLASSIFY_SEV_CLEARLY_FAIR;
+			how = ", lowered by the consumer modifiers";
+		}
+		json_object_set_new(cat, "severity",
+				    json_string(cw_classify_severity_name(sev)));
+		json_object_set_new(cat, "severity_source",
+				    json_sprintf("taxonomy:%s.severity%s",
+						 m->cat->id, how));
+		json_object_set_new(cat, "severity_why",
+				    json_string(m->cat->severity_why));
+		return;
+	}
 	/*
-	 * No learned head: derive from the consumer exposure, which is what
-	 * the CLAUDETTE scale judges (fairness to the consumer). High maps to
-	 * potentially unfair, not clearly unfair: only the model, trained on
-	 * annotated level-3 clauses, says "clearly".
+	 * No learned head and no stated severity: derive from the consumer
+	 * exposure, which is what the CLAUDETTE scale judges (fairness to
+	 * the consumer). High maps to potentially unfair, not clearly
+	 * unfair: only the model says "clearly".
 	 */
 	json_object_set_new(cat, "severity",
 			    json_string(cw_classify_severity_name(
@@ -223,6 +265,10 @@ static json_t *regulations_json(const struct cw_tax_category *cat,
 		json_object_set_new(o, "source",
 				    json_sprintf("regulation:%s/%s", r->instrument,
 						 r->article));
+		json_object_set_new(o, "verified_at",
+				    r->art && r->art->source
+					    ? json_string(r->art->source)
+					    : json_null());
 		json_array_append_new(arr, o);
 	}
 	return arr;

@@ -272,6 +272,7 @@ static void free_instrument(struct cw_tax_instrument *in)
 		free(a->requires);
 		free(a->applies_from);
 		free(a->commencement);
+		free(a->source);
 	}
 	free(in->articles);
 }
@@ -281,7 +282,7 @@ static const char *const inst_keys[] = {
 	"applies_from", "stages", "url", "summary", "articles", NULL
 };
 static const char *const art_keys[] = {
-	"id", "title", "requires", "verified", "applies_from",
+	"id", "title", "requires", "verified", "source", "applies_from",
 	"commencement", NULL
 };
 static const char *const stage_keys[] = { "date", "what", NULL };
@@ -306,7 +307,8 @@ static int parse_article(struct cw_tax_article *a, json_t *v,
 	    (rc = cw_taxonomy_jdate(&a->applies_from, v, "applies_from", w,
 				    err)) ||
 	    (rc = cw_taxonomy_jstr(&a->commencement, v, "commencement", false,
-				   w, err)))
+				   w, err)) ||
+	    (rc = cw_taxonomy_jstr(&a->source, v, "source", false, w, err)))
 		return rc;
 	ver = json_object_get(v, "verified");
 	if (!ver || !json_is_boolean(ver))
@@ -314,6 +316,18 @@ static int parse_article(struct cw_tax_article *a, json_t *v,
 				  "'%s': %s.verified: expected true or false",
 				  w->file, w->path);
 	a->verified = json_is_true(ver);
+	/* a number counts as verified only with the page it was checked
+	   against, so that a reader can check it again */
+	if (a->source && !cw_str_startswith(a->source, "https://") &&
+	    !cw_str_startswith(a->source, "http://"))
+		return cw_err_set(err, CW_EPARSE,
+				  "'%s': %s.source: expected an http(s):// address",
+				  w->file, w->path);
+	if (a->verified && !a->source)
+		return cw_err_set(err, CW_EPARSE,
+				  "'%s': %s.source: required when verified is true "
+				  "(the page the article was checked against)",
+				  w->file, w->path);
 	return CW_OK;
 }
 

@@ -205,6 +205,8 @@ static void free_category(struct cw_tax_category *c)
 	free(c->regs);
 	free(c->implications);
 	cw_taxonomy_free_strs(c->actions, c->nactions);
+	free(c->severity);
+	free(c->severity_why);
 	free(c->file);
 }
 
@@ -251,9 +253,52 @@ static const char *const regref_keys[] = { "instrument", "article", "why",
 					   NULL };
 static const char *const category_keys[] = {
 	"id", "name", "claudette", "definition", "detect", "params",
-	"exposure", "regulations", "contract_implications",
+	"exposure", "severity", "regulations", "contract_implications",
 	"compliance_actions", NULL
 };
+static const char *const severity_keys[] = { "level", "why", NULL };
+/* CLAUDETTE's scale, as classify.h names it */
+static const char *const severities[] = { "clearly_fair", "potentially_unfair",
+					  "clearly_unfair", NULL };
+
+/*
+ * The optional stated severity of a category: {"level", "why"}. Only a
+ * category without a CLAUDETTE code may state one (for the nine, the
+ * learned model speaks).
+ */
+static int parse_severity(struct cw_tax_category *c, json_t *v,
+			  const char *cpath, const char *file,
+			  struct cw_err *err)
+{
+	char path[128];
+	struct cw_tax_where w = { file, path };
+	size_t i;
+	int rc;
+
+	if (!v)
+		return CW_OK;
+	snprintf(path, sizeof(path), "%s.severity", cpath);
+	if (!json_is_object(v))
+		return cw_err_set(err, CW_EPARSE, "'%s': %s: expected an object",
+				  file, path);
+	if (c->claudette)
+		return cw_err_set(err, CW_EPARSE,
+				  "'%s': %s: a CLAUDETTE category takes its "
+				  "severity from the model, not from data",
+				  file, path);
+	if ((rc = cw_taxonomy_jkeys(v, severity_keys, &w, err)) ||
+	    (rc = cw_taxonomy_jstr(&c->severity, v, "level", true, &w, err)) ||
+	    (rc = cw_taxonomy_jstr(&c->severity_why, v, "why", true, &w, err)))
+		return rc;
+	for (i = 0; severities[i] && strcmp(severities[i], c->severity); i++)
+		;
+	if (!severities[i])
+		return cw_err_set(err, CW_EPARSE,
+				  "'%s': %s: expected one of clearly_fair, "
+				  "potentially_unfair, clearly_unfair",
+				  file, path);
+	return CW_OK;
+}
 
 static int parse_patterns(struct cw_tax_category *c, json_t *detect,
 			  const char *cpath, const char *file,
@@ -489,6 +534,8 @@ static int parse_category(struct cw_tax_category *c, json_t *v,
 	if ((rc = parse_patterns(c, json_object_get(v, "detect"), cpath, file,
 				 err)) ||
 	    (rc = parse_exposure(c, json_object_get(v, "exposure"), cpath,
+				 file, err)) ||
+	    (rc = parse_severity(c, json_object_get(v, "severity"), cpath,
 				 file, err)) ||
 	    (rc = cw_taxonomy_jarr(&arr, v, "regulations", true, &w, err)) ||
 	    (rc = parse_regrefs(c, arr, cpath, file, err)))

@@ -66,6 +66,8 @@ struct cw_tax_article {
 	char *applies_from;/* "YYYY-MM-DD" when it differs from the
 			      instrument's, else NULL */
 	char *commencement;/* free text when no date is known, else NULL */
+	char *source;      /* the page the number was checked against
+			      (required when verified), else NULL */
 };
 
 struct cw_tax_stage {
@@ -137,6 +139,12 @@ struct cw_tax_category {
 	struct cw_tax_exposure exposure[CW_AUDIENCE_COUNT];
 	struct cw_tax_regref *regs;
 	size_t nregs;
+	char *severity;    /* stated severity on CLAUDETTE's scale
+			      ("clearly_fair", "potentially_unfair",
+			      "clearly_unfair") for a category the model
+			      does not cover, or NULL (then derived from the
+			      consumer exposure) */
+	char *severity_why;/* why, our words; NULL with severity */
 	char *implications;/* contract and vendor implications */
 	char **actions;    /* compliance actions */
 	size_t nactions;

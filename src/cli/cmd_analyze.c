@@ -3,7 +3,7 @@
  *
  *   clausewatch analyze SERVICE/TYPE[@VERSION] [--provision KEY]
  *       [--audience consumer|operator] [--format md|json] [--force]
- *   clausewatch analyze --all [--force]
+ *   clausewatch analyze --all [--force] [--uncategorised]
  *   clausewatch compare SERVICE/TYPE[@VERSION] --provision KEY [--top N]
  *       [--category ID]
  *
@@ -528,19 +528,94 @@ static int session_open(struct session *ss, struct cw_cli *cli,
 	return cw_analyze_ctx_new(&ss->ctx, cw_cli_data_dir(), err);
 }
 
+/* Longest excerpt of a provision's own text in an --uncategorised line. */
+#define UNCATEGORISED_EXCERPT 600
+
+/* The largest character boundary of text[from..at] at or below `at`. */
+static size_t utf8_floor(const char *text, size_t from, size_t at)
+{
+	while (at > from && ((unsigned char)text[at] & 0xC0) == 0x80)
+		at--;
+	return at;
+}
+
+/*
+ * Category coverage of the latest versions: provisions analysed (a body
+ * of their own, not a bare heading) and those no category reached.
+ * With `list`, one JSON line per uncategorised provision goes to stdout
+ * ({service, type, key, title, text}: an excerpt of its own text), the
+ * work list for improving the taxonomy's detection rules.
+ */
+static int coverage(struct session *ss, bool list, size_t *analysed,
+		    size_t *uncategorised, struct cw_err *err)
+{
+	*analysed = *uncategorised = 0;
+	for (size_t d = 0; d < ss->nall; d++) {
+		struct cw_buf text = CW_BUF_INIT;
+		json_t *p;
+		size_t i;
+		int rc;
+
+		if (list) {
+			rc = cw_store_load_text(ss->s, ss->all[d].v.id, &text, err);
+			if (rc)
+				return rc;
+		}
+		json_array_foreach(json_object_get(ss->all[d].analysis, "provisions"), i, p) {
+			size_t st, en;
+			json_t *o;
+			char *s;
+
+			if (!json_is_true(json_object_get(p, "analysed")))
+				continue;
+			(*analysed)++;
+			if (json_array_size(json_object_get(p, "categories")))
+				continue;
+			(*uncategorised)++;
+			if (!list)
+				continue;
+			st = (size_t)json_integer_value(json_object_get(p, "start"));
+			en = (size_t)json_integer_value(json_object_get(p, "end"));
+			if (en > text.len || st > en)
+				st = en = 0;
+			if (en - st > UNCATEGORISED_EXCERPT)
+				en = utf8_floor(text.ptr, st, st + UNCATEGORISED_EXCERPT);
+			o = json_pack("{ssssss}", "service", ss->all[d].doc.service,
+				      "type", ss->all[d].doc.type, "key",
+				      json_string_value(json_object_get(p, "key")));
+			json_object_set(o, "title", json_object_get(p, "title"));
+			{
+				json_t *t = json_stringn(text.ptr + st, en - st);
+				json_object_set_new(o, "text", t ? t : json_null());
+			}
+			s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+			puts(s);
+			free(s);
+			json_decref(o);
+		}
+		cw_buf_release(&text);
+	}
+	return CW_OK;
+}
+
 /* analyze --all: every current document, with the index; figures. */
-static int analyze_all(struct session *ss, struct cw_err *err)
+static int analyze_all(struct session *ss, bool list_uncategorised,
+		       struct cw_err *err)
 {
 	double t0 = now_s(), tq;
-	size_t queries = 0, provs = 0;
+	size_t queries = 0, provs = 0, analysed, uncat;
 	json_t *prev;
 	int rc;
 
 	rc = cw_cli_open_store(ss->cli, &ss->s, err);
 	if (!rc)
 		rc = load_all(ss, err);
+	if (!rc && list_uncategorised)
+		return coverage(ss, true, &analysed, &uncat, err);
 	if (!rc)
 		rc = build_index(ss, err);
+	if (!rc)
+		rc = coverage(ss, false, &analysed, &uncat, err);
 	if (rc)
 		return rc;
 	tq = now_s();
@@ -581,6 +656,12 @@ static int analyze_all(struct session *ss, struct cw_err *err)
 			"index_entries", (json_int_t)cw_compare_index_size(ss->idx),
 			"queries", (json_int_t)queries);
 		json_object_set_new(o, "prevalence", prev);
+		json_object_set_new(
+			o, "coverage",
+			json_pack("{sIsIsf}", "analysed", (json_int_t)analysed,
+				  "uncategorised", (json_int_t)uncat,
+				  "uncategorised_share",
+				  analysed ? (double)uncat / (double)analysed : 0.0));
 		char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 		puts(s);
 		free(s);
@@ -592,6 +673,9 @@ static int analyze_all(struct session *ss, struct cw_err *err)
 		       ss->nall, provs, ss->computed, ss->provisions,
 		       ss->analyse_seconds, cw_compare_index_size(ss->idx),
 		       ss->index_seconds, queries, tq, now_s() - t0);
+		printf("%zu of %zu analysed provisions have no category (%.1f%%)\n",
+		       uncat, analysed,
+		       analysed ? 100.0 * (double)uncat / (double)analysed : 0.0);
 		json_decref(prev);
 	}
 	return CW_OK;
@@ -605,6 +689,7 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "force", no_argument, NULL, 'F' },
 		{ "all", no_argument, NULL, 'A' },
+		{ "uncategorised", no_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cw_err err = CW_ERR_INIT;
@@ -617,6 +702,7 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 	char *version = NULL, *ref = NULL;
 	int audience = CW_AUDIENCE_CONSUMER, c, rc;
 	bool json_out = cli->json, all = false, force = false, from_store;
+	bool uncategorised = false;
 	json_t *analysis, *prev = NULL, *out = NULL, *views, *p;
 	size_t i, shown = 0;
 
@@ -651,18 +737,23 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 		case 'A':
 			all = true;
 			break;
+		case 'U':
+			uncategorised = true;
+			break;
 		default:
 			return CW_EXIT_USAGE;
 		}
 	}
 	if (all ? argc != optind : argc - optind != 1)
 		return cw_cli_usage("analyze", "needs SERVICE/TYPE[@VERSION] or --all");
+	if (uncategorised && !all)
+		return cw_cli_usage("analyze", "--uncategorised goes with --all");
 	rc = session_open(&ss, cli, &err);
 	if (rc)
 		return cw_cli_fail(&err);
 	ss.force = force;
 	if (all) {
-		rc = analyze_all(&ss, &err);
+		rc = analyze_all(&ss, uncategorised, &err);
 		session_release(&ss);
 		return rc ? cw_cli_fail(&err) : CW_EXIT_OK;
 	}

@@ -179,12 +179,38 @@ static void test_analyze__regulation_lookup(void **state)
 		a = cw_taxonomy_article(tax, "eu_dsa", "14");
 		assert_string_equal(cw_taxonomy_applies_from(dsa, a), "2024-02-17");
 		assert_int_equal(cw_taxonomy_in_effect(dsa, a, before), 1);
-		/* OSA section 72 waits for the category register: unknown */
+		/* OSA section 72(1) binds every user-to-user service from
+		   10 January 2024 (legislation.gov.uk); section 71 waits for
+		   the category register: unknown */
 		assert_int_equal(cw_taxonomy_in_effect(
 					 cw_taxonomy_instrument(tax, "uk_osa"),
 					 cw_taxonomy_article(tax, "uk_osa", "s.72"),
+					 before),
+				 1);
+		assert_int_equal(cw_taxonomy_in_effect(
+					 cw_taxonomy_instrument(tax, "uk_osa"),
+					 cw_taxonomy_article(tax, "uk_osa", "s.71"),
 					 after),
 				 -1);
+		/* the AI Act's definitions are Chapter I: from 2 February 2025,
+		   not the general date */
+		a = cw_taxonomy_article(tax, "eu_ai_act", "3");
+		assert_string_equal(cw_taxonomy_applies_from(aia, a), "2025-02-02");
+		/* the FAA's chapter 4 reaches disputes from 3 March 2022 */
+		a = cw_taxonomy_article(tax, "us_faa", "§402");
+		assert_string_equal(cw_taxonomy_applies_from(
+					    cw_taxonomy_instrument(tax, "us_faa"), a),
+				    "2022-03-03");
+	}
+	/* a verified number names the page it was checked against; an
+	   unverified one carries no source */
+	for (size_t i = 0; i < cw_taxonomy_instrument_count(tax); i++) {
+		const struct cw_tax_instrument *in = cw_taxonomy_instrument_at(tax, i);
+		for (size_t k = 0; k < in->narticles; k++) {
+			const struct cw_tax_article *x = &in->articles[k];
+			if (x->verified)
+				assert_true(cw_str_startswith(x->source, "http"));
+		}
 	}
 	assert_null(cw_taxonomy_instrument(tax, "nope"));
 	/* instruments iterate in id order */
@@ -230,7 +256,11 @@ static char *make_data_dir(const char *tests, const char *bad)
 	free(p);
 	free(q);
 	p = cw_asprintf("%s/data/analyze/bad/%s", tests, bad);
-	q = cw_asprintf("%s/taxonomy/categories/%s", dir, bad);
+	/* reg_*.json fixtures are instruments, loaded before any category
+	   (so their error comes first) */
+	q = cw_str_startswith(bad, "reg_")
+		    ? cw_asprintf("%s/regulations/%s", dir, bad)
+		    : cw_asprintf("%s/taxonomy/categories/%s", dir, bad);
 	assert_int_equal(copy_file(p, q), CW_OK);
 	free(p);
 	free(q);
@@ -241,6 +271,9 @@ static void remove_data_dir(const char *dir, const char *bad)
 {
 	char *p;
 	p = cw_asprintf("%s/taxonomy/categories/%s", dir, bad);
+	unlink(p);
+	free(p);
+	p = cw_asprintf("%s/regulations/%s", dir, bad);
 	unlink(p);
 	free(p);
 	p = cw_asprintf("%s/taxonomy/lexicon.json", dir);
@@ -288,6 +321,15 @@ static void test_analyze__validator_names_file_and_field(void **state)
 		{ "bad_upper.json",
 		  "categories[0].detect.patterns[0].re: upper-case letter at "
 		  "offset 2" },
+		{ "reg_no_source.json",
+		  "reg_no_source.json': articles[0].source: required when "
+		  "verified is true" },
+		{ "reg_bad_source.json",
+		  "reg_bad_source.json': articles[1].source: expected an "
+		  "http(s):// address" },
+		{ "bad_severity.json",
+		  "categories[0].severity: expected one of clearly_fair, "
+		  "potentially_unfair, clearly_unfair" },
 		/* a valid file still lacks the nine CLAUDETTE categories */
 		{ "good.json", "CLAUDETTE category 'mandatory_arbitration'" },
 	};
