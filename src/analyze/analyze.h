@@ -176,6 +176,34 @@ int cw_analyze_view(json_t **out, const struct cw_analyze_ctx *ctx,
 		    int audience, const json_t *others, const json_t *history,
 		    const json_t *prevalence, struct cw_err *err);
 
+/* Reader places cw_analyze_view_in() accepts, for messages. */
+#define CW_ANALYZE_JURISDICTIONS "eu, eea, uk, us, us-ca or other"
+
+/* Whether `j` is one of CW_ANALYZE_JURISDICTIONS (any case). */
+bool cw_analyze_jurisdiction_valid(const char *j);
+
+/*
+ * cw_analyze_view() for a reader in a known place (`jurisdiction`, one of
+ * CW_ANALYZE_JURISDICTIONS; NULL: unknown, the same as cw_analyze_view()).
+ * The stored analysis does not depend on the reader; the view does:
+ * - a consumer in the EU, EEA or UK gets the lexicon's grey-list context
+ *   modifier on each category citing an Annex 1 point of Directive
+ *   93/13/EEC or a paragraph of Schedule 2 to the Consumer Rights Act
+ *   2015 (the modifier is listed with source
+ *   "context:lexicon.context_modifiers#grey_list_consumer"), and the
+ *   provision's consumer exposure is recomputed;
+ * - each regulation of each category gets "applies_to_reader";
+ * - the view gets "reader": {jurisdiction, grey_list_raised, applying,
+ *   total, not_applying} and two statements in
+ *   compliance.jurisdiction_flags ("reader" otherwise null).
+ * Returns CW_OK or CW_EINVAL (bad audience or jurisdiction).
+ */
+int cw_analyze_view_in(json_t **out, const struct cw_analyze_ctx *ctx,
+		       const json_t *doc_analysis, const json_t *prov,
+		       int audience, const char *jurisdiction,
+		       const json_t *others, const json_t *history,
+		       const json_t *prevalence, struct cw_err *err);
+
 /*
  * Markdown of a view (cw_analyze_view()): headings per section, each
  * statement followed by its source in brackets. Appended to `out`.

@@ -7,6 +7,7 @@
  * something we do not know.
  */
 #include <ctype.h>
+#include <strings.h>
 
 #include "analyze.h"
 #include "analyze_int.h"
@@ -30,6 +31,8 @@ static const char *const required[] = {
 	"compliance.jurisdiction", "compliance.no_regulation",
 	"monitoring.changed", "monitoring.unchanged", "monitoring.moved",
 	"monitoring.renamed", "others.prevalence", "others.none",
+	"reading.severity_stated", "compliance.reader",
+	"compliance.reader_grey",
 };
 
 static const json_t *tpl_node(const json_t *root, const char *path)
@@ -258,6 +261,12 @@ void cw_analyze_text(const struct cw_analyze_ctx *ctx, json_t *prov)
 					   { "confidence_pct", cp } };
 			stmt(reading, ctx, "reading.severity_model", v, 2,
 			     json_pack("[s]", jstr(model, "source")));
+		} else if (cw_str_startswith(jstr(c, "severity_source"),
+					     "taxonomy:")) {
+			struct var v[] = { { "severity_text", sev },
+					   { "why", jstr(c, "severity_why") } };
+			stmt(reading, ctx, "reading.severity_stated", v, 2,
+			     json_pack("[s]", jstr(c, "severity_source")));
 		} else {
 			struct var v[] = { { "severity_text", sev } };
 			stmt(reading, ctx, "reading.severity_derived", v, 1,
@@ -593,19 +602,193 @@ static json_t *monitoring_view(const struct cw_analyze_ctx *ctx,
 			 "statements", st);
 }
 
+/* ---- the reader's place ---- */
+
+/* Whether instrument jurisdiction `j` ("EU", "EEA", "US-CA") covers a
+ * reader in `reader` ("eu", "us", "us-ca"): the same place, the EEA for an
+ * EU reader, or a part of the reader's country ("US-CA" for "us": state
+ * law binds only readers in that state, so it is counted as applying,
+ * the reader's state being unknown). */
+static bool place_covers(const char *j, const char *reader)
+{
+	size_t n = strlen(reader);
+
+	if (!strcasecmp(j, reader))
+		return true;
+	if (!strcasecmp(reader, "eu") && !strcasecmp(j, "EEA"))
+		return true;
+	return !strncasecmp(j, reader, n) && j[n] == '-';
+}
+
+/*
+ * Apply what depends on where the reader is to a copy of a stored
+ * provision (the stored analysis itself does not know its reader):
+ * - a consumer in the EU or UK reads a category that cites a grey-list
+ *   item with the lexicon's "grey_list_consumer" modifier
+ *   (cw_taxonomy_rate_context), and the provision's consumer exposure is
+ *   recomputed;
+ * - each regulation gets "applies_to_reader" (its jurisdictions cover
+ *   the reader's place).
+ * Returns the reader summary for the view:
+ *   {jurisdiction, grey_list_raised:[category ids], applying, total,
+ *    not_applying:[instrument/article]}
+ */
+static json_t *apply_reader(json_t *prov, const struct cw_analyze_ctx *ctx,
+			    int audience, const char *reader)
+{
+	bool eu_uk = !strcasecmp(reader, "eu") || !strcasecmp(reader, "eea") ||
+		     !strcasecmp(reader, "uk");
+	json_t *raised = json_array(), *notap = json_array(), *c;
+	json_t *seen = json_object();
+	size_t i, applying = 0, total = 0;
+	int best = -1;
+	const char *best_cat = NULL;
+
+	json_array_foreach(json_object_get(prov, "categories"), i, c) {
+		const struct cw_tax_category *cat =
+			cw_taxonomy_find(cw_analyze_taxonomy(ctx), jstr(c, "id"));
+		json_t *e = json_object_get(json_object_get(c, "exposure"),
+					    cw_audience_name(CW_AUDIENCE_CONSUMER));
+		json_t *r;
+		size_t k;
+		int lv = cw_level_parse(jstr(e, "level"));
+
+		if (cat && eu_uk && audience == CW_AUDIENCE_CONSUMER && lv >= 0) {
+			struct cw_tax_rating rt;
+			memset(&rt, 0, sizeof(rt));
+			rt.audience = CW_AUDIENCE_CONSUMER;
+			rt.base = rt.level = lv;
+			cw_taxonomy_rate_context(&rt, cw_analyze_taxonomy(ctx), cat,
+						 CW_RATE_EU_UK_CONSUMER);
+			for (size_t a = 0; a < rt.napplied; a++) {
+				json_t *m = json_pack("{sissss}", "effect",
+						      rt.applied[a].mod->effect, "why",
+						      rt.applied[a].mod->why, "source",
+						      "context:lexicon.context_modifiers#grey_list_consumer");
+				json_array_append_new(json_object_get(e, "modifiers"), m);
+			}
+			if (rt.napplied) {
+				json_object_set_new(e, "level",
+						    json_string(cw_level_name(rt.level)));
+				json_array_append_new(raised, json_string(cat->id));
+				lv = rt.level;
+			}
+			cw_tax_rating_release(&rt);
+		}
+		if (audience == CW_AUDIENCE_CONSUMER && lv > best) {
+			best = lv;
+			best_cat = jstr(c, "id");
+		}
+		json_array_foreach(json_object_get(c, "regulations"), k, r) {
+			json_t *j;
+			size_t q;
+			bool ok = false;
+			char *id = cw_asprintf("%s/%s", jstr(r, "instrument"),
+					       jstr(r, "article"));
+			json_array_foreach(json_object_get(r, "jurisdictions"), q, j)
+				ok |= place_covers(json_string_value(j), reader);
+			json_object_set_new(r, "applies_to_reader", json_boolean(ok));
+			if (!json_object_get(seen, id)) {
+				json_object_set_new(seen, id, json_true());
+				total++;
+				if (ok)
+					applying++;
+				else
+					json_array_append_new(notap, json_string(id));
+			}
+			free(id);
+		}
+	}
+	/* the provision's consumer exposure follows its categories */
+	if (audience == CW_AUDIENCE_CONSUMER && best >= 0 &&
+	    json_array_size(raised)) {
+		json_t *ex = json_object_get(prov, "exposure");
+		if (json_is_object(ex))
+			json_object_set_new(ex, cw_audience_name(CW_AUDIENCE_CONSUMER),
+					    json_pack("{ssss}", "level",
+						      cw_level_name(best), "category",
+						      best_cat));
+	}
+	json_decref(seen);
+	return json_pack("{sssosIsIso}", "jurisdiction", reader,
+			 "grey_list_raised", raised, "applying",
+			 (json_int_t)applying, "total", (json_int_t)total,
+			 "not_applying", notap);
+}
+
+/* The reader statements of the jurisdiction flags. */
+static void reader_flags(json_t *flags, const struct cw_analyze_ctx *ctx,
+			 const json_t *reader)
+{
+	char ap[32], tot[32];
+	struct cw_buf cats = CW_BUF_INIT;
+	json_t *x;
+	size_t i;
+	char *up = cw_strdup(jstr(reader, "jurisdiction"));
+
+	for (char *p = up; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	snprintf(ap, sizeof(ap), "%lld",
+		 (long long)json_integer_value(json_object_get(reader, "applying")));
+	snprintf(tot, sizeof(tot), "%lld",
+		 (long long)json_integer_value(json_object_get(reader, "total")));
+	{
+		struct var v[] = { { "jurisdiction", up }, { "applying", ap },
+				   { "total", tot } };
+		if (stmt(flags, ctx, "compliance.reader", v, 3,
+			 json_pack("[s]", "regulations:jurisdictions")))
+			json_object_set_new(json_array_get(flags, json_array_size(flags) - 1),
+					    "jurisdiction", json_string(up));
+	}
+	json_array_foreach(json_object_get(reader, "grey_list_raised"), i, x) {
+		if (i)
+			cw_buf_adds(&cats, ", ");
+		cw_buf_adds(&cats, json_string_value(x));
+	}
+	if (cats.len) {
+		struct var v[] = { { "jurisdiction", up },
+				   { "categories", cw_buf_str(&cats) } };
+		if (stmt(flags, ctx, "compliance.reader_grey", v, 2,
+			 json_pack("[s]", "context:lexicon.context_modifiers#grey_list_consumer")))
+			json_object_set_new(json_array_get(flags, json_array_size(flags) - 1),
+					    "jurisdiction", json_string(up));
+	}
+	cw_buf_release(&cats);
+	free(up);
+}
+
 int cw_analyze_view(json_t **out, const struct cw_analyze_ctx *ctx,
 		    const json_t *doc_analysis, const json_t *prov,
 		    int audience, const json_t *others, const json_t *history,
 		    const json_t *prevalence, struct cw_err *err)
 {
+	return cw_analyze_view_in(out, ctx, doc_analysis, prov, audience, NULL,
+				  others, history, prevalence, err);
+}
+
+int cw_analyze_view_in(json_t **out, const struct cw_analyze_ctx *ctx,
+		       const json_t *doc_analysis, const json_t *prov_in,
+		       int audience, const char *jurisdiction,
+		       const json_t *others, const json_t *history,
+		       const json_t *prevalence, struct cw_err *err)
+{
 	const char *an = cw_audience_name(audience);
-	json_t *v, *op, *params, *c, *cats;
+	json_t *v, *op, *params, *c, *cats, *own, *reader = NULL;
+	const json_t *prov;
 	size_t i;
 
 	*out = NULL;
 	if (audience < 0 || audience >= CW_AUDIENCE_COUNT)
 		return cw_err_set(err, CW_EINVAL, "audience %d: expected 0 or 1",
 				  audience);
+	if (jurisdiction && !cw_analyze_jurisdiction_valid(jurisdiction))
+		return cw_err_set(err, CW_EINVAL,
+				  "jurisdiction '%s': expected %s", jurisdiction,
+				  CW_ANALYZE_JURISDICTIONS);
+	own = json_deep_copy(prov_in);
+	if (jurisdiction && *jurisdiction)
+		reader = apply_reader(own, ctx, audience, jurisdiction);
+	prov = own;
 	params = json_array();
 	cats = json_deep_copy(json_object_get(prov, "categories"));
 	json_array_foreach(cats, i, c) {
@@ -664,8 +847,28 @@ int cw_analyze_view(json_t **out, const struct cw_analyze_ctx *ctx,
 	json_object_set_new(v, "monitoring", monitoring_view(ctx, history, an));
 	json_object_set_new(v, "compliance",
 			    compliance_view(ctx, doc_analysis, prov, an));
+	if (reader) {
+		reader_flags(json_object_get(json_object_get(v, "compliance"),
+					     "jurisdiction_flags"),
+			     ctx, reader);
+		json_object_set_new(v, "reader", reader);
+	} else {
+		json_object_set_new(v, "reader", json_null());
+	}
+	json_decref(own);
 	*out = v;
 	return CW_OK;
+}
+
+bool cw_analyze_jurisdiction_valid(const char *j)
+{
+	static const char *const ok[] = { "eu", "eea", "uk", "us", "us-ca",
+					  "other", NULL };
+
+	for (size_t i = 0; j && ok[i]; i++)
+		if (!strcasecmp(ok[i], j))
+			return true;
+	return false;
 }
 
 /* ---- Markdown ---- */

@@ -2,7 +2,8 @@
  * cmd_analyze: the governance analysis over the store.
  *
  *   clausewatch analyze SERVICE/TYPE[@VERSION] [--provision KEY]
- *       [--audience consumer|operator] [--format md|json] [--force]
+ *       [--audience consumer|operator] [--jurisdiction eu|uk|us|...]
+ *       [--format md|json] [--force]
  *   clausewatch analyze --all [--force] [--uncategorised]
  *   clausewatch compare SERVICE/TYPE[@VERSION] --provision KEY [--top N]
  *       [--category ID]
@@ -690,6 +691,7 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 		{ "force", no_argument, NULL, 'F' },
 		{ "all", no_argument, NULL, 'A' },
 		{ "uncategorised", no_argument, NULL, 'U' },
+		{ "jurisdiction", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cw_err err = CW_ERR_INIT;
@@ -698,7 +700,7 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 	struct cw_store_version v;
 	struct history hist;
 	struct cw_buf text = CW_BUF_INIT, md = CW_BUF_INIT;
-	const char *key = NULL;
+	const char *key = NULL, *jurisdiction = NULL;
 	char *version = NULL, *ref = NULL;
 	int audience = CW_AUDIENCE_CONSUMER, c, rc;
 	bool json_out = cli->json, all = false, force = false, from_store;
@@ -739,6 +741,13 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 			break;
 		case 'U':
 			uncategorised = true;
+			break;
+		case 'j':
+			if (!cw_analyze_jurisdiction_valid(optarg))
+				return cw_cli_usage("analyze",
+						    "--jurisdiction '%s': expected %s",
+						    optarg, CW_ANALYZE_JURISDICTIONS);
+			jurisdiction = optarg;
 			break;
 		default:
 			return CW_EXIT_USAGE;
@@ -795,8 +804,8 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 				    json_string_value(json_object_get(json_array_get(cats, 0), "id")),
 				    OTHERS_TOP);
 		h = provision_history(&hist, pk, v.seq);
-		rc = cw_analyze_view(&view, ss.ctx, analysis, p, audience, others, h,
-				     prev, &err);
+		rc = cw_analyze_view_in(&view, ss.ctx, analysis, p, audience,
+					jurisdiction, others, h, prev, &err);
 		json_decref(others);
 		json_decref(h);
 		if (rc) {
@@ -814,6 +823,8 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 			json_is_true(json_object_get(analysis, "model")),
 			"provisions", views);
 	json_object_set(out, "categories", json_object_get(analysis, "categories"));
+	json_object_set_new(out, "jurisdiction",
+			    jurisdiction ? json_string(jurisdiction) : json_null());
 	/* whether this version's analysis was read back rather than computed */
 	json_object_set_new(out, "from_store", json_boolean(from_store));
 	if (json_out) {
@@ -821,10 +832,11 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 		puts(s);
 		free(s);
 	} else {
-		printf("# %s: %s, version %lld (%s), for the %s\n\n", doc.service,
-		       doc.type, (long long)v.seq,
+		printf("# %s: %s, version %lld (%s), for the %s%s%s\n\n",
+		       doc.service, doc.type, (long long)v.seq,
 		       json_string_value(json_object_get(analysis, "date")),
-		       cw_audience_name(audience));
+		       cw_audience_name(audience), jurisdiction ? " in " : "",
+		       jurisdiction ? jurisdiction : "");
 		printf("%zu provision%s analysed%s. Each statement ends with its "
 		       "source in brackets.\n\n", shown, shown == 1 ? "" : "s",
 		       json_is_true(json_object_get(analysis, "model"))

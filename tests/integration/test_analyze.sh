@@ -131,7 +131,60 @@ k = cat("3.b", "api_key_non_transfer")
 must(k["rules"]["explicit"], k)
 must(k["exposure"]["operator"]["level"] == "medium", k["exposure"])
 must(k["exposure"]["operator"]["basis"] == "explicit", k["exposure"])
+# the transfer ban's law: security of processing where keys reach personal
+# data, unauthorised access in the US, consumer fairness in the EU and UK
+reg(k, "eu_gdpr", "32"); reg(k, "us_cfaa", "§1030(a)(2)"); reg(k, "eu_uctd", "3")
+must(k["severity_source"] == "taxonomy:api_key_non_transfer.severity", k["severity_source"])
+must(all(r["verified"] == bool(r["verified_at"]) for c in P["3.b"]["categories"]
+         for r in c["regulations"]), "a verified article without its source")
 EOF
+
+# Where the reader is changes the view, not the stored analysis: a consumer
+# in the EU reads the arbitration clause against the grey list; for a
+# reader in the US, EU and UK consumer law is marked as not applying.
+cw --json analyze "$ST" --audience consumer --jurisdiction eu >"$WORK/eu.json"
+cw --json analyze "$ST" --audience consumer >"$WORK/nowhere.json"
+cw --json analyze "$ST" --audience consumer --jurisdiction us >"$WORK/us.json"
+py eu "a consumer in the EU: grey-listed arbitration is raised by the context modifier" <<'EOF'
+c = cat("13.d", "mandatory_arbitration")
+must(any(m["source"] == "context:lexicon.context_modifiers#grey_list_consumer"
+         for m in c["exposure"]["consumer"]["modifiers"]), c["exposure"]["consumer"])
+must(d["jurisdiction"] == "eu" and P["13.d"]["reader"]["jurisdiction"] == "eu", d["jurisdiction"])
+must("mandatory_arbitration" in P["13.d"]["reader"]["grey_list_raised"], P["13.d"]["reader"])
+must(any(r["applies_to_reader"] for r in c["regulations"] if r["instrument"] == "eu_uctd"), c)
+must(not any(r["applies_to_reader"] for r in c["regulations"] if r["instrument"] == "us_faa"), c)
+EOF
+py nowhere "without a place, no reader context and no grey-list modifier" <<'EOF'
+c = cat("13.d", "mandatory_arbitration")
+must(P["13.d"]["reader"] is None and d["jurisdiction"] is None, P["13.d"]["reader"])
+must(not any("context_modifiers#grey" in m["source"]
+             for m in c["exposure"]["consumer"]["modifiers"]), c["exposure"]["consumer"])
+EOF
+py us "a reader in the US: EU and UK consumer law flagged as not applying" <<'EOF'
+c = cat("13.d", "mandatory_arbitration")
+must(not any(r["applies_to_reader"] for r in c["regulations"]
+             if r["instrument"] in ("eu_uctd", "uk_cra")), c["regulations"])
+must(any(r["applies_to_reader"] for r in c["regulations"] if r["instrument"] == "us_faa"), c)
+must(P["13.d"]["reader"]["grey_list_raised"] == [], P["13.d"]["reader"])
+EOF
+expect_exit 2 "bad jurisdiction" cw analyze "$ST" --jurisdiction mars
+
+# Category coverage of every current document: the measure printed by
+# analyze --all, and the list of uncategorised provisions behind it.
+cw --json analyze --all >"$WORK/all.json"
+cw analyze --all --uncategorised >"$WORK/uncat.jsonl"
+if python3 - "$WORK/all.json" "$WORK/uncat.jsonl" <<'EOF'
+import json, sys
+cov = json.load(open(sys.argv[1]))["coverage"]
+assert cov["analysed"] > 0 and 0 <= cov["uncategorised"] < cov["analysed"], cov
+assert abs(cov["uncategorised_share"] - cov["uncategorised"] / cov["analysed"]) < 1e-9, cov
+lines = [json.loads(l) for l in open(sys.argv[2])]
+assert len(lines) == cov["uncategorised"], (len(lines), cov)
+assert all(l["service"] and l["key"] and l["text"] is not None for l in lines), lines[:1]
+EOF
+then ok "analyze --all reports category coverage; --uncategorised lists the same provisions"
+else not_ok "analyze --all reports category coverage; --uncategorised lists the same provisions"
+fi
 
 py op "the operator answers for end users' inputs: high exposure, AI Act, DSA, OSA, s.230" <<'EOF'
 c = cat("4.a", "operator_end_user_responsibility")
