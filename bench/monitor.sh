@@ -16,7 +16,9 @@
 # the same server (a subset: it tracks one document at a time) for a ratio.
 # Env: CLAUSEWATCH (binary), BUILD (build dir with tests/fixture_server),
 # BENCH_DOCS, BENCH_OTA_DOCS (default 300), BENCH_OTA_SECONDS (a limit on
-# Open Terms Archive's run, default 900), CW_CHROMIUM.
+# Open Terms Archive's run, default 900), CW_CHROMIUM, BENCH_WORKERS
+# (extraction threads of the monitor, default 2). BENCH_OTA_DOCS=0 or no
+# engine installed: clausewatch alone. Figures: docs/internals/monitor.md.
 set -u
 cd "$(dirname "$0")/.."
 SHARED=${CW_SHARED:-../shared}
@@ -47,7 +49,9 @@ if [ ! -x "$FIX" ] || [ ! -x "$CW" ]; then
 	echo "bench: $FIX or $CW not built" >&2
 	exit 1
 fi
-field() { sed -n "s/.*\"$2\":\([0-9.e+-]*\).*/\1/p" "$1" | head -1; }
+field() { # field FILE KEY: the first "KEY":NUMBER (nested objects such as
+	# "analysis" repeat some keys after the top-level ones)
+	grep -o "\"$2\":[0-9.e+-]*" "$1" | head -1 | cut -d: -f2; }
 
 # every corpus version is a seed; document I is seed I mod the seed count
 mapfile -d '' seeds < <(find "$SHARED/corpus/versions" -type f -name '*.md' -print0 | sort -z)
@@ -92,9 +96,12 @@ DB=$TMP/store.db
 # Settings for one loopback host: the per-host politeness limit (2
 # transfers, 250 ms apart by default) would make a single host the
 # bottleneck; a real deployment spreads documents over many hosts.
+# Two cores: the monitor's thread (transfers, store) and BENCH_WORKERS
+# extraction threads (default 2) pinned to CPUs 0 and 1.
 OPTS="--once --force --allow-private-network --max-transfers 256
 	--max-per-host 256 --host-delay-ms 0 --timeout-ms 5000
-	--connect-timeout-ms 2000 --fetch-attempts 2 --no-browser"
+	--connect-timeout-ms 2000 --fetch-attempts 2 --no-browser
+	--workers ${BENCH_WORKERS:-2}"
 pin=""
 command -v taskset >/dev/null 2>&1 && pin="taskset -c 0,1"
 run_pass() { # run_pass NAME
@@ -112,14 +119,20 @@ report() { # report NAME
 		printf "%s: %d documents in %.1f s = %.0f documents/min (CPU %.1f s, %.0f documents per CPU-minute); peak RSS %.0f MiB; %d new versions, %d unchanged (%d not modified, 304), %d failed, %d extraction failed, %d blocked; %d alerts delivered\n",
 			name, c, s, c * 60 / s, cpu, c * 60 / (cpu > 0 ? cpu : 1), rss / 1024, nv, un, nm, f, xf, bl, al }'
 	sed -n 's/.*"failures":{\([^}]*\)}.*/  failures by cause: \1/p' "$j"
+	sed -n 's/.*"analysis":{\([^}]*\)}.*/  analysis (on the monitor'"'"'s thread, inside that CPU time): \1/p' "$j"
 	grep -v '^exit 0$' "$TMP/$1.err" | grep -v 'failing since' | head -5 | sed 's/^/  stderr: /'
 }
 
+# documents/min depends on what else runs on the machine; documents per
+# CPU-minute much less: both are printed, with the load when each pass ends
+echo "load average before pass 1: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 run_pass pass1
 report pass1
+echo "  load average after pass 1: $(cut -d' ' -f1-3 /proc/loadavg)"
 curl -s "$BASE/_pass" >/dev/null 2>&1 || kill -USR1 "$FS_PID"
 run_pass pass2
 report pass2
+echo "  load average after pass 2: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "fault outcomes (the server's faults, then what the store says):"
 curl -s "$BASE/_stats" | sed 's/^/  server: /'
@@ -145,6 +158,10 @@ echo "  store: $(field "$TMP/stats.json" versions) versions, $(field "$TMP/stats
 # --no-sandbox, since the engine passes no launch arguments). Without
 # chromium, its fetch and extract alone are measured (bench/ota_track.mjs).
 # Nothing here may stop the bench: a failure is printed and the bench ends.
+if [ "$OTA_N" -le 0 ]; then
+	echo "BENCH_OTA_DOCS=0: Open Terms Archive not run"
+	exit 0
+fi
 OTA=bench/node_modules/@opentermsarchive/engine
 if ! command -v node >/dev/null 2>&1 || [ ! -d "$OTA" ]; then
 	echo "Open Terms Archive engine not installed (bench/run installs it): ratio not measured"
