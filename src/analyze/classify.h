@@ -172,6 +172,8 @@ struct cw_classify_train_opts {
 				  this many training documents */
 	double char_weight;    /* weight of the character n-gram block */
 	double rule_weight;    /* value of a rule feature that fires */
+	bool nb;               /* NB-SVM: features scaled by their log-count
+				  ratio per head */
 	bool tune_c;           /* per head, choose C among c/3, c, 3c by the
 				  inner cross-validation */
 	double ctx_weight;     /* weight of the neighbouring sentences' block

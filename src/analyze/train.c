@@ -365,12 +365,24 @@ static uint64_t splitmix(uint64_t *s)
 static void svm_train(double *w, uint32_t nfeat, const struct csr *x,
 		      const size_t *rows, const signed char *y, size_t nrows,
 		      const struct cw_classify_train_opts *o, double c,
-		      uint64_t seed)
+		      const double *sc, uint64_t seed)
 {
 	double *alpha = cw_calloc(nrows + 1, sizeof(*alpha));
 	size_t *perm = cw_calloc(nrows + 1, sizeof(*perm));
+	double *sq = NULL;
 	size_t npos = 0;
 	double cpos, cneg;
+
+	if (sc) {
+		/* features scaled by sc (NB-SVM): squared norms of the rows */
+		sq = cw_calloc(nrows + 1, sizeof(*sq));
+		for (size_t i = 0; i < nrows; i++)
+			for (size_t j = x->row[rows[i]]; j < x->row[rows[i] + 1]; j++) {
+				double v = x->val[j] * sc[x->idx[j]];
+
+				sq[i] += v * v;
+			}
+	}
 
 	for (size_t i = 0; i < nrows; i++)
 		npos += y[i] > 0;
@@ -398,8 +410,12 @@ static void svm_train(double *w, uint32_t nfeat, const struct csr *x,
 			double d = 1.0 / (2.0 * (y[i] > 0 ? cpos : cneg));
 			double g = w[nfeat], pg, qii, na;
 
-			for (size_t j = x->row[r]; j < x->row[r + 1]; j++)
-				g += w[x->idx[j]] * x->val[j];
+			if (sc)
+				for (size_t j = x->row[r]; j < x->row[r + 1]; j++)
+					g += w[x->idx[j]] * x->val[j] * sc[x->idx[j]];
+			else
+				for (size_t j = x->row[r]; j < x->row[r + 1]; j++)
+					g += w[x->idx[j]] * x->val[j];
 			g = y[i] * g - 1.0 + d * alpha[i];
 			pg = alpha[i] == 0 ? (g < 0 ? g : 0) : g;
 			if (pg > maxpg)
@@ -408,7 +424,7 @@ static void svm_train(double *w, uint32_t nfeat, const struct csr *x,
 				minpg = pg;
 			if (fabs(pg) < 1e-12)
 				continue;
-			qii = x->sq[r] + 1.0 + d;
+			qii = (sc ? sq[i] : x->sq[r]) + 1.0 + d;
 			na = alpha[i] - g / qii;
 			if (na < 0)
 				na = 0;
@@ -416,16 +432,53 @@ static void svm_train(double *w, uint32_t nfeat, const struct csr *x,
 				double delta = (na - alpha[i]) * y[i];
 
 				alpha[i] = na;
-				for (size_t j = x->row[r]; j < x->row[r + 1]; j++)
-					w[x->idx[j]] += delta * x->val[j];
+				if (sc)
+					for (size_t j = x->row[r]; j < x->row[r + 1]; j++)
+						w[x->idx[j]] += delta * x->val[j] *
+								sc[x->idx[j]];
+				else
+					for (size_t j = x->row[r]; j < x->row[r + 1]; j++)
+						w[x->idx[j]] += delta * x->val[j];
 				w[nfeat] += delta;
 			}
 		}
 		if (maxpg - minpg < SVM_EPS)
 			break;
 	}
+	/* back to weights on the unscaled features */
+	if (sc)
+		for (uint32_t k = 0; k < nfeat; k++)
+			w[k] *= sc[k];
+	free(sq);
 	free(alpha);
 	free(perm);
+}
+
+/*
+ * NB-SVM feature scaling (Wang and Manning, "Baselines and bigrams", ACL
+ * 2012): r_k = log((p_k / |p|_1) / (q_k / |q|_1)) with p (q) the number of
+ * positive (negative) rows where feature k is present, plus 1.
+ */
+static void nb_ratios(double *r, uint32_t nfeat, const struct csr *x,
+		      const size_t *rows, const signed char *y, size_t nrows)
+{
+	double *p = cw_calloc(nfeat + 1, sizeof(*p));
+	double *q = cw_calloc(nfeat + 1, sizeof(*q));
+	double sp = 0, sq = 0;
+
+	for (uint32_t k = 0; k < nfeat; k++)
+		p[k] = q[k] = 1;
+	for (size_t i = 0; i < nrows; i++)
+		for (size_t j = x->row[rows[i]]; j < x->row[rows[i] + 1]; j++)
+			(y[i] > 0 ? p : q)[x->idx[j]] += 1;
+	for (uint32_t k = 0; k < nfeat; k++) {
+		sp += p[k];
+		sq += q[k];
+	}
+	for (uint32_t k = 0; k < nfeat; k++)
+		r[k] = log((p[k] / sp) / (q[k] / sq));
+	free(p);
+	free(q);
 }
 
 static double margin_csr(const double *w, uint32_t nfeat, const struct csr *x,
@@ -614,11 +667,12 @@ static void fit_round(const struct cw_classify_labels *l,
 	struct csr x = { 0 };
 	size_t *rows = cw_calloc(l->n + 1, sizeof(*rows));
 	signed char *y = cw_calloc(l->n + 1, sizeof(*y));
-	double *w;
+	double *w, *sc;
 
 	vocab_fit(&v, l, raw, fitmask, o->min_docs);
 	csr_build(&x, raw, l->n, &v, o);
 	w = cw_calloc(v.nfeat + 1, sizeof(*w));
+	sc = o->nb ? cw_calloc(v.nfeat + 1, sizeof(*sc)) : NULL;
 	if (final) {
 		final->heads = cw_calloc(nspecs + 1, sizeof(*final->heads));
 		final->nheads = nspecs;
@@ -632,9 +686,12 @@ static void fit_round(const struct cw_classify_labels *l,
 				y[nrows] = head_y(&l->s[i], &specs[h]);
 				nrows++;
 			}
+		if (o->nb)
+			nb_ratios(sc, v.nfeat, &x, rows, y, nrows);
 		for (size_t k = 0; k < ncost; k++) {
 			svm_train(w, v.nfeat, &x, rows, y, nrows, o,
-				  cost[k * nspecs + h], seed * 1000003u + h);
+				  cost[k * nspecs + h], o->nb ? sc : NULL,
+				  seed * 1000003u + h);
 			if (scoremask)
 				for (size_t i = 0; i < l->n; i++)
 					if (scoremask[i] &&
@@ -661,6 +718,7 @@ static void fit_round(const struct cw_classify_labels *l,
 		v.idf = NULL;
 	}
 	free(w);
+	free(sc);
 	free(rows);
 	free(y);
 	csr_release(&x);

@@ -9,7 +9,8 @@
  * Options of train and eval: --c X, --epochs N, --seed N, --min-docs N,
  * --pos-power X, --char-weight X, --rule-weight X, --ctx-weight X,
  * --max-docs N, --vectors FILE (word vectors written by `embed`; none by
- * default), --dense-weight X, --tune-c (per head, C by inner CV).
+ * default), --dense-weight X, --tune-c (per head, C by inner CV), --nb
+ * (NB-SVM feature scaling).
  */
 #include <getopt.h>
 #include <unistd.h>
@@ -32,7 +33,7 @@ static char *default_labels(void)
 
 enum { OPT_C = 256, OPT_EPOCHS, OPT_SEED, OPT_MINDOCS, OPT_POSPOW,
        OPT_CHARW, OPT_RULEW, OPT_MAXDOCS, OPT_CTXW, OPT_VECTORS,
-       OPT_TUNEC, OPT_DENSEW };
+       OPT_TUNEC, OPT_DENSEW, OPT_NB };
 
 /* Parse train/eval options; returns 0, or an exit code. */
 static int parse_train_opts(int argc, char **argv, const char **labels,
@@ -55,6 +56,7 @@ static int parse_train_opts(int argc, char **argv, const char **labels,
 		{ "ctx-weight", required_argument, NULL, OPT_CTXW },
 		{ "vectors", required_argument, NULL, OPT_VECTORS },
 		{ "tune-c", no_argument, NULL, OPT_TUNEC },
+		{ "nb", no_argument, NULL, OPT_NB },
 		{ "dense-weight", required_argument, NULL, OPT_DENSEW },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -77,6 +79,9 @@ static int parse_train_opts(int argc, char **argv, const char **labels,
 			break;
 		case OPT_TUNEC:
 			o->tune_c = true;
+			break;
+		case OPT_NB:
+			o->nb = true;
 			break;
 		case 'o':
 			if (!outp)
