@@ -41,8 +41,10 @@
 #include "taxonomy.h"
 
 /* Version of the stored analysis schema; bump when fields change meaning
- * (an older stored analysis is then recomputed). */
-#define CW_ANALYZE_SCHEMA 1
+ * (an older stored analysis is then recomputed). 2: regulations carry
+ * verified_at, categories may carry a stated severity (severity_why), and
+ * the privacy categories exist, so prevalence needs recomputed sets. */
+#define CW_ANALYZE_SCHEMA 2
 /* Templates file under the data directory. */
 #define CW_ANALYZE_TEMPLATES_FILE "analysis/templates.json"
 /* Largest templates file we load. */
