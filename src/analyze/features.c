@@ -422,7 +422,8 @@ void cls_add_context(struct cls_fvec *out, const struct cls_fvec *self,
 
 	out->n = 0;
 	CW_GROW(out->v, out->cap, self->n + 1);
-	memcpy(out->v, self->v, self->n * sizeof(*out->v));
+	if (self->n > 0) /* an empty sentence has no vector at all */
+		memcpy(out->v, self->v, self->n * sizeof(*out->v));
 	out->n = self->n;
 	base = out->n;
 	add_side(out, prev, 1);

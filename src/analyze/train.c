@@ -338,8 +338,10 @@ static void csr_build(struct csr *x, const struct cls_fvec *raw, size_t n,
 			x->idx = cw_reallocarray(x->idx, cap, sizeof(*x->idx));
 			x->val = cw_reallocarray(x->val, cap, sizeof(*x->val));
 		}
-		memcpy(x->idx + at, s.idx, s.n * sizeof(*s.idx));
-		memcpy(x->val + at, s.val, s.n * sizeof(*s.val));
+		if (s.n > 0) { /* an empty row may come before any storage */
+			memcpy(x->idx + at, s.idx, s.n * sizeof(*s.idx));
+			memcpy(x->val + at, s.val, s.n * sizeof(*s.val));
+		}
 		for (size_t j = 0; j < s.n; j++)
 			x->sq[i] += (double)s.val[j] * s.val[j];
 		x->row[i + 1] = at + s.n;
