@@ -51,6 +51,24 @@ static void usage(FILE *out)
 		"            4 extraction failed, 5 partial failure\n");
 }
 
+/* `clausewatch help CMD` and `clausewatch CMD --help`: the command's
+ * synopsis from the table; the full option list is in the README. */
+static int command_help(const char *name)
+{
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name))
+			continue;
+		printf("clausewatch %s: %s\n"
+		       "every option of every command: README.md, 'The command "
+		       "line'; settings: docs/config.md\n",
+		       name, commands[i].help);
+		return CW_EXIT_OK;
+	}
+	fprintf(stderr, "clausewatch: unknown command '%s' (see 'clausewatch help')\n",
+		name);
+	return CW_EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	struct cw_cli cli = { .prog = argv[0] };
@@ -93,12 +111,17 @@ int main(int argc, char **argv)
 		return CW_EXIT_USAGE;
 	}
 	if (!strcmp(argv[optind], "help")) {
+		if (optind + 1 < argc)
+			return command_help(argv[optind + 1]);
 		usage(stdout);
 		return CW_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(commands[i].name, argv[optind]))
 			continue;
+		if (optind + 1 < argc && (!strcmp(argv[optind + 1], "--help") ||
+					  !strcmp(argv[optind + 1], "-h")))
+			return command_help(argv[optind]);
 		if (!commands[i].fn) {
 			fprintf(stderr,
 				"clausewatch: '%s' is not part of this build\n",
