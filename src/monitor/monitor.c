@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -100,10 +101,14 @@ struct pass {
 static int lock_store(struct cw_monitor *m, struct cw_err *err)
 {
 	const char *db = cw_store_path(m->store);
-	char *path = cw_asprintf("%s-monitor.lock", db);
+	/* named after the store's real path, so two monitors that open one
+	 * store by different names (relative, symlinked) meet the same lock */
+	char *real = realpath(db, NULL);
+	char *path = cw_asprintf("%s-monitor.lock", real ? real : db);
 	char pid[32];
 	int fd, n;
 
+	free(real);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		int rc = cw_err_set(err, CW_EIO, "'%s': cannot open the monitor "
@@ -379,7 +384,7 @@ static void finish(struct pass *ps, struct job *j)
 	char now[CW_TIME_ISO], due[CW_TIME_ISO];
 	time_t tnow = time(NULL);
 	double secs = 0;
-	bool recovered = false;
+	bool recovered = false, doc_tx = false;
 	int rc = CW_OK;
 
 	j->done = true;
@@ -391,6 +396,12 @@ static void finish(struct pass *ps, struct job *j)
 	if (rc)
 		goto out;
 	ps->batch_docs++;
+	/* the document's writes (attempt, version, change, outbox, health)
+	 * are one savepoint inside the batch: all of them or none */
+	rc = cw_store_begin(m->store, ps->err);
+	if (rc)
+		goto out;
+	doc_tx = true;
 	for (size_t i = 0; i < j->n; i++) {
 		secs += j->pages[i].seconds;
 		if (j->pages[i].rc && j->pages[i].rc != CW_EUNCHANGED) {
@@ -443,6 +454,12 @@ static void finish(struct pass *ps, struct job *j)
 	memset(&res, 0, sizeof(res));
 	rc = cw_pipeline_commit(&m->pl, j->d->doc.id, &j->prep, in, j->n, now,
 				"fetch", &res, &e);
+	if (rc && cw_store_tx_lost(m->store)) {
+		/* SQLite dropped the whole batch: stop the pass rather than
+		 * count this as one document's failure */
+		cw_err_set(ps->err, rc, "%s", e.msg);
+		goto out;
+	}
 	if (rc) {
 		if (rc == CW_EEMPTY)
 			st->extract_failed++;
@@ -486,6 +503,12 @@ ok:
 	if (recovered)
 		st->health_alerts++;
 out:
+	if (doc_tx) {
+		if (rc)
+			cw_store_rollback(m->store);
+		else
+			rc = cw_store_commit(m->store, ps->err);
+	}
 	job_release(j);
 	if (rc && !ps->fatal)
 		ps->fatal = rc;
@@ -533,6 +556,7 @@ static void *worker_main(void *arg)
 static struct pool *pool_new(unsigned n, struct cw_fetch_multi *eng)
 {
 	struct pool *pl = cw_calloc(1, sizeof(*pl));
+	sigset_t stop, old;
 
 	pthread_mutex_init(&pl->mu, NULL);
 	pthread_cond_init(&pl->work, NULL);
@@ -544,11 +568,18 @@ static struct pool *pool_new(unsigned n, struct cw_fetch_multi *eng)
 	 */
 	pl->max_backlog = 4 * (size_t)n + 4;
 	pl->th = cw_calloc(n, sizeof(*pl->th));
+	/* workers inherit the mask: SIGTERM and SIGINT must reach this
+	 * thread, whose poll they interrupt to stop the pass promptly */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	for (unsigned i = 0; i < n; i++) {
 		if (pthread_create(&pl->th[pl->n], NULL, worker_main, pl))
 			break; /* fewer workers; with none, the caller falls back */
 		pl->n++;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return pl;
 }
 
@@ -642,10 +673,11 @@ static void complete(struct pass *ps, struct job *j)
 	}
 	job_inputs(j);
 	/* PDF pages go through poppler, whose global state we do not
-	 * trust across threads: they are extracted here */
+	 * trust across threads: they are extracted here
+	 * (decided by the extractor's own sniffing, so a PDF served as
+	 * octet-stream or behind a BOM is caught the same way) */
 	for (size_t i = 0; i < j->n; i++)
-		if ((j->in[i].content_type && strstr(j->in[i].content_type, "pdf")) ||
-		    (j->in[i].len >= 5 && !memcmp(j->in[i].data, "%PDF-", 5)))
+		if (cw_extract_sniff(&j->in[i]) == CW_EXTRACT_PDF)
 			pdf = true;
 	if (ps->pool && !pdf) {
 		pool_submit(ps->pool, j);
@@ -768,6 +800,8 @@ static void job_browser(struct pass *ps, struct job *j)
 			struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
 			bo.timeout_ms = cfg->timeout_ms;
 			bo.allow_private = cfg->allow_private;
+			bo.max_bytes = (size_t)cfg->max_bytes;
+			bo.user_agent = cfg->user_agent;
 			p->rc = cw_fetch_browser(&r, src->fetch, &bo, &e);
 		} else {
 			struct cw_fetch_opts fo = ps->m->pl.opts.fetch;

@@ -145,8 +145,10 @@ void cw_monitor_health_ok(struct cw_store_mon *m, const char *now);
 /*
  * A document that was failing checks ok again: when its streak raised a
  * failure alert, queue one "recovered" alert (kind "health", state
- * "recovered") to the subscriptions that got the failure alert, through
- * the same channels, then end the streak (cw_monitor_health_ok) and store
+ * "recovered") to the subscriptions that match the document now (the
+ * ones that got the failure alert, unless subscriptions were added or
+ * removed during the streak: a new one hears of a recovery whose failure
+ * it never saw), through their channels, then end the streak (cw_monitor_health_ok) and store
  * the state, in one transaction. *alerted is set when an alert was queued.
  * The alert's idempotency key is derived from the streak's start, so a
  * streak has at most one failure and one recovery alert per subscription.

@@ -14,9 +14,18 @@ int store_sqlerr(struct cw_store *s, struct cw_err *err, const char *what)
 			  sqlite3_errmsg(s->db));
 }
 
+static bool tx_check(struct cw_store *s);
+static int tx_lost_err(const struct cw_store *s, struct cw_err *err);
+
+/* Every statement goes through here or store_exec: none may run in
+ * autocommit while a caller believes its transaction is open. */
 int store_prepare(struct cw_store *s, sqlite3_stmt **st, const char *sql,
 		  struct cw_err *err)
 {
+	if (s->in_tx && tx_check(s)) {
+		*st = NULL;
+		return tx_lost_err(s, err);
+	}
 	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
 		*st = NULL;
 		return store_sqlerr(s, err, "preparing a statement");
@@ -28,6 +37,8 @@ int store_exec(struct cw_store *s, const char *sql, struct cw_err *err)
 {
 	char *msg = NULL;
 
+	if (s->in_tx && tx_check(s))
+		return tx_lost_err(s, err);
 	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		int rc = cw_err_set(err, CW_ESTORE, "'%s': %s", s->path,
 				    msg ? msg : sqlite3_errmsg(s->db));
@@ -134,10 +145,30 @@ const char *cw_store_path(const struct cw_store *s)
  * it records several documents in one transaction (fewer WAL writes) and
  * one document's failure must not undo the others.
  */
+/* Has SQLite ended the open transaction behind our back? */
+static bool tx_check(struct cw_store *s)
+{
+	if (s->in_tx && !s->tx_lost && sqlite3_get_autocommit(s->db)) {
+		s->tx_lost = true;
+		store_blob_cache_clear(s);
+	}
+	return s->tx_lost;
+}
+
+static int tx_lost_err(const struct cw_store *s, struct cw_err *err)
+{
+	return cw_err_set(err, CW_ESTORE,
+			  "'%s': the open transaction was rolled back after an "
+			  "earlier error; nothing of it was committed",
+			  s->path);
+}
+
 int cw_store_begin(struct cw_store *s, struct cw_err *err)
 {
 	int rc;
 
+	if (s->in_tx && tx_check(s))
+		return tx_lost_err(s, err);
 	rc = store_exec(s, s->in_tx ? "SAVEPOINT cw" : "BEGIN IMMEDIATE", err);
 	if (!rc)
 		s->in_tx++;
@@ -150,6 +181,10 @@ int cw_store_commit(struct cw_store *s, struct cw_err *err)
 
 	if (!s->in_tx)
 		return cw_err_set(err, CW_EINVAL, "commit without a transaction");
+	if (tx_check(s)) {
+		cw_store_rollback(s);
+		return tx_lost_err(s, err);
+	}
 	if (s->in_tx > 1) {
 		rc = store_exec(s, "RELEASE cw", err);
 		if (rc) {
@@ -173,14 +208,25 @@ void cw_store_rollback(struct cw_store *s)
 	if (!s->in_tx)
 		return;
 	if (s->in_tx > 1) {
-		sqlite3_exec(s->db, "ROLLBACK TO cw; RELEASE cw", NULL, NULL, NULL);
+		if (!tx_check(s))
+			sqlite3_exec(s->db, "ROLLBACK TO cw; RELEASE cw", NULL,
+				     NULL, NULL);
 		s->in_tx--;
+		/* the statement may itself have cost the transaction */
+		(void)tx_check(s);
 	} else {
 		s->in_tx = 0;
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		s->tx_lost = false;
+		if (!sqlite3_get_autocommit(s->db))
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	/* cached blobs may have been rolled back with their rows */
 	store_blob_cache_clear(s);
+}
+
+bool cw_store_tx_lost(const struct cw_store *s)
+{
+	return s->tx_lost;
 }
 
 /* Is a transaction open (a caller's or a batch)? */

@@ -65,6 +65,15 @@ int cw_store_begin(struct cw_store *s, struct cw_err *err);
 int cw_store_commit(struct cw_store *s, struct cw_err *err);
 void cw_store_rollback(struct cw_store *s);
 bool cw_store_in_tx(const struct cw_store *s);
+/*
+ * SQLite rolls a whole transaction back by itself after some errors (disk
+ * full, I/O error, out of memory). From then on, until the outermost
+ * commit or rollback, begin and commit fail with CW_ESTORE rather than
+ * write outside a transaction or report writes that were undone; this says
+ * whether that happened, so a caller batching several documents can stop
+ * the batch instead of treating it as one document's failure.
+ */
+bool cw_store_tx_lost(const struct cw_store *s);
 
 /* ---- services and documents ---- */
 

@@ -21,6 +21,7 @@ struct cw_store {
 	sqlite3 *db;
 	char *path;
 	int in_tx;              /* depth of cw_store_begin */
+	bool tx_lost;           /* SQLite rolled the open transaction back */
 	ZSTD_CCtx *cctx;
 	ZSTD_DCtx *dctx;
 	int zlevel;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "store/store_int.h" /* the SQLite handle, to play SQLite's own rollback */
 
 static char dbpath[256];
 
@@ -299,6 +300,58 @@ static void test_store__real_history_compresses(void **state)
 	cw_store_close(s);
 }
 
+
+/*
+ * SQLite ends a whole transaction by itself after some errors (disk full,
+ * I/O error). A batch of savepoints must then fail as a whole: no write
+ * may slip into autocommit and no commit may report undone writes.
+ */
+static void test_store__lost_transaction_fails_the_batch(void **state)
+{
+	struct cw_store *s = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_doc doc;
+	(void)state;
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_begin(s, &err), CW_OK);    /* the batch */
+	assert_int_equal(cw_store_put_service(s, "Kept", NULL, NULL, NULL, &err),
+			 CW_OK);
+	assert_int_equal(cw_store_begin(s, &err), CW_OK);    /* a document */
+	assert_int_equal(cw_store_put_service(s, "Lost", NULL, NULL, NULL, &err),
+			 CW_OK);
+	/* what SQLite does on SQLITE_FULL inside a transaction */
+	assert_int_equal(sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_false(cw_store_tx_lost(s));
+	/* the next write must not run in autocommit */
+	err = (struct cw_err)CW_ERR_INIT;
+	assert_int_equal(cw_store_put_service(s, "Stray", NULL, NULL, NULL, &err),
+			 CW_ESTORE);
+	assert_non_null(strstr(err.msg, "rolled back"));
+	assert_true(cw_store_tx_lost(s));
+	err = (struct cw_err)CW_ERR_INIT;
+	assert_int_equal(cw_store_commit(s, &err), CW_ESTORE); /* the document */
+	err = (struct cw_err)CW_ERR_INIT;
+	assert_int_equal(cw_store_commit(s, &err), CW_ESTORE); /* the batch */
+	assert_false(cw_store_in_tx(s));
+	assert_false(cw_store_tx_lost(s));
+	/* nothing of it is stored, and the store works again */
+	assert_int_equal(cw_store_put_document(s, "Kept", "Terms", NULL, NULL,
+					       &err), CW_ENOTFOUND);
+	assert_int_equal(cw_store_put_document(s, "Stray", "Terms", NULL, NULL,
+					       &err), CW_ENOTFOUND);
+	err = (struct cw_err)CW_ERR_INIT;
+	assert_int_equal(cw_store_put_service(s, "Later", NULL, NULL, NULL, &err),
+			 CW_OK);
+	assert_int_equal(cw_store_put_document(s, "Later", "Terms", NULL, NULL,
+					       &err), CW_OK);
+	assert_int_equal(cw_store_find_document(s, "Later", "Terms", &doc, &err),
+			 CW_OK);
+	cw_store_doc_release(&doc);
+	cw_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -306,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_store__snapshots_stored_once),
 		cmocka_unit_test(test_store__changes_filter_by_materiality),
 		cmocka_unit_test(test_store__real_history_compresses),
+		cmocka_unit_test_setup(test_store__lost_transaction_fails_the_batch, setup),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
