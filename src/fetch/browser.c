@@ -195,7 +195,16 @@ static int vet_host(char **rule, const char *url, bool allow_private,
  */
 #define PROXY_MAX_CONN 64        /* connections at once; more wait */
 #define PROXY_HEAD_MAX 16384     /* a request head larger is refused */
-#define PROXY_IO_MS 15000        /* idle limit of a connection */
+/*
+ * Idle limit of a connection: a wait for bytes to read, for room to write
+ * or for a connect longer than this ends the connection. Both sockets are
+ * non-blocking and every wait is a poll() that also watches the stop pipe
+ * and the page's deadline, so no thread of the proxy outlives
+ * proxy_stop() by more than a poll (a peer that accepts and never reads
+ * cannot hold a thread in send()).
+ */
+#define PROXY_IO_MS 15000
+#define PROXY_CONNECT_MS 5000    /* per address tried */
 
 struct proxy;
 
@@ -213,6 +222,7 @@ struct proxy {
 	int port;
 	int stop[2];             /* a pipe: readable once stopping */
 	bool allow_private;
+	long deadline;           /* now_ms() past which every wait ends */
 	size_t byte_cap;         /* bytes relayed in all, then cut */
 	pthread_t th;
 	pthread_mutex_t lock;
@@ -222,15 +232,54 @@ struct proxy {
 	struct proxy_conn conns[PROXY_MAX_CONN];
 };
 
-/* Send all of p to a socket; MSG_NOSIGNAL: a peer gone is an error here,
- * not a SIGPIPE that would end the whole program. */
-static bool write_all(int fd, const char *p, size_t n)
+/* How long the next wait may last: PROXY_IO_MS or what is left before
+ * the deadline; 0 once it has passed. */
+static int wait_ms(const struct proxy *px, int limit)
+{
+	long left = px->deadline - now_ms();
+
+	if (left <= 0)
+		return 0;
+	return left < limit ? (int)left : limit;
+}
+
+/*
+ * Wait until fd is ready for `events`, the stop pipe is readable, the
+ * limit passes or the deadline does; true only in the first case.
+ */
+static bool wait_fd(struct proxy *px, int fd, short events, int limit)
+{
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = fd, .events = events },
+			{ .fd = px->stop[0], .events = POLLIN },
+		};
+		int ms = wait_ms(px, limit), n;
+
+		if (ms <= 0)
+			return false;
+		n = poll(p, 2, ms);
+		if (n < 0 && errno == EINTR)
+			continue;
+		return n > 0 && !p[1].revents && p[0].revents;
+	}
+}
+
+/* Send all of p to a non-blocking socket, waiting with wait_fd();
+ * MSG_NOSIGNAL: a peer gone is an error here, not a SIGPIPE that would
+ * end the whole program. */
+static bool write_all(struct proxy *px, int fd, const char *p, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!wait_fd(px, fd, POLLOUT, PROXY_IO_MS))
+				return false;
+			continue;
+		}
 		if (w <= 0)
 			return false;
 		p += w;
@@ -239,7 +288,8 @@ static bool write_all(int fd, const char *p, size_t n)
 	return true;
 }
 
-static void proxy_answer(int fd, const char *status, const char *why)
+static void proxy_answer(struct proxy *px, int fd, const char *status,
+			 const char *why)
 {
 	char msg[CW_ERR_MSG_MAX + 200];
 	int n = snprintf(msg, sizeof(msg),
@@ -248,7 +298,7 @@ static void proxy_answer(int fd, const char *status, const char *why)
 			 status, strlen(why), why);
 
 	if (n > 0)
-		write_all(fd, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+		write_all(px, fd, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
 }
 
 /* Resolve, check every address, connect to the first; -1 with `why`. */
@@ -281,7 +331,6 @@ static int proxy_connect(struct proxy *px, const char *host, const char *port,
 		}
 	}
 	for (struct addrinfo *a = ai; a && fd < 0; a = a->ai_next) {
-		struct pollfd p;
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
 
@@ -290,32 +339,117 @@ static int proxy_connect(struct proxy *px, const char *host, const char *port,
 			continue;
 		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
 			break;
-		p = (struct pollfd){ .fd = fd, .events = POLLOUT };
-		if (errno == EINPROGRESS && poll(&p, 1, 5000) == 1 &&
-		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
-		    soerr == 0)
-			break;
+		if (errno == EINPROGRESS) {
+			if (!wait_fd(px, fd, POLLOUT, PROXY_CONNECT_MS))
+				soerr = ETIMEDOUT;
+			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
+					    &sl) == 0 && soerr == 0)
+				break;
+		}
 		snprintf(why, whyn, "cannot connect to '%s': %s", host,
 			 strerror(soerr ? soerr : errno ? errno : ETIMEDOUT));
 		close(fd);
 		fd = -1;
 	}
 	freeaddrinfo(ai);
-	if (fd >= 0)
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	/* left non-blocking: see PROXY_IO_MS */
 	return fd;
 }
 
-/* Copy both ways until both sides are done, idle too long or the cap. */
-static void proxy_relay(struct proxy_conn *c)
+/*
+ * Rewrite a response head for the browser: its Connection, Keep-Alive and
+ * Proxy-Connection headers replaced by "Connection: close", so that
+ * Chromium sends no second request on this connection (see
+ * proxy_conn_run). Returns the new head.
+ */
+static char *close_head(const char *head, size_t len)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	const char *p = head, *end = head + len;
+	bool first = true;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+
+		if (n > 0 && p[n - 1] == '\r')
+			n--;
+		if (n == 0)
+			break;
+		if (first || (cw_strncasecmp_ascii(p, "connection:", 11) &&
+			      cw_strncasecmp_ascii(p, "proxy-connection:", 17) &&
+			      cw_strncasecmp_ascii(p, "keep-alive:", 11))) {
+			cw_buf_add(&b, p, n);
+			cw_buf_adds(&b, "\r\n");
+		}
+		first = false;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	cw_buf_adds(&b, "Connection: close\r\n\r\n");
+	return cw_buf_detach(&b, NULL);
+}
+
+/*
+ * Pass on the response heads buffered in h[0..*n) once complete: interim
+ * (1xx) heads as they are, the final one through close_head(), then what
+ * follows it. Sets *done after the final head; false on a write error or
+ * a head over PROXY_HEAD_MAX.
+ */
+static bool pass_heads(struct proxy_conn *c, char *h, size_t *n, bool *done)
+{
+	while (!*done) {
+		char *eoh;
+		size_t hl;
+
+		h[*n] = '\0';
+		eoh = strstr(h, "\r\n\r\n");
+		if (!eoh)
+			return *n < PROXY_HEAD_MAX;
+		hl = (size_t)(eoh + 4 - h);
+		if (hl > 12 && !strncmp(h, "HTTP/1.", 7) && h[9] == '1' &&
+		    strncmp(h + 9, "101", 3)) {
+			if (!write_all(c->px, c->client, h, hl))
+				return false;
+		} else {
+			char *nh = close_head(h, hl);
+			bool ok = write_all(c->px, c->client, nh, strlen(nh));
+
+			free(nh);
+			if (!ok || !write_all(c->px, c->client, h + hl, *n - hl))
+				return false;
+			*done = true;
+		}
+		memmove(h, h + hl, *n - hl);
+		*n -= hl;
+	}
+	return true;
+}
+
+/*
+ * Copy between the browser and the target until done, idle too long
+ * (PROXY_IO_MS), the deadline, a stop or the cap. body_left < 0: a
+ * tunnel, both ways until both sides are done. Otherwise one plain
+ * request: body_left more bytes of its body go upstream and nothing more
+ * is read from the browser (a second request there would reach this
+ * target whatever host it names); the response's head gets "Connection:
+ * close" and the connection ends with the response.
+ */
+static void proxy_relay(struct proxy_conn *c, long long body_left)
 {
 	int fds[2] = { c->client, c->upstream };
-	bool open_in[2] = { true, true };
-	char buf[65536];
+	bool open_in[2] = { true, true }, plain = body_left >= 0;
+	bool head_done = !plain;
+	char buf[65536], rhead[PROXY_HEAD_MAX + 1];
+	size_t rgot = 0;
 
+	if (plain && body_left == 0)
+		open_in[0] = false;
 	while (open_in[0] || open_in[1]) {
 		struct pollfd p[3];
-		int n = 0, idx[2] = { -1, -1 };
+		int n = 0, nr, idx[2] = { -1, -1 };
+		int ms = wait_ms(c->px, PROXY_IO_MS);
 
 		for (int i = 0; i < 2; i++) {
 			if (open_in[i]) {
@@ -323,19 +457,40 @@ static void proxy_relay(struct proxy_conn *c)
 				idx[i] = n++;
 			}
 		}
-		p[n++] = (struct pollfd){ .fd = c->px->stop[0], .events = POLLIN };
-		if (poll(p, (nfds_t)n, PROXY_IO_MS) <= 0 || p[n - 1].revents)
+		p[n] = (struct pollfd){ .fd = c->px->stop[0], .events = POLLIN };
+		if (ms <= 0)
+			return;
+		nr = poll(p, (nfds_t)n + 1, ms);
+		if (nr < 0 && errno == EINTR)
+			continue;
+		if (nr <= 0 || p[n].revents)
 			return;
 		for (int i = 0; i < 2; i++) {
 			ssize_t r;
+			size_t want = sizeof(buf);
 			bool over;
+			char *into = buf;
 
 			if (idx[i] < 0 || !p[idx[i]].revents)
 				continue;
-			r = read(fds[i], buf, sizeof(buf));
-			if (r < 0 && errno == EINTR)
+			if (i == 0 && plain && (unsigned long long)body_left < want)
+				want = (size_t)body_left;
+			if (i == 1 && !head_done) {
+				into = rhead + rgot;
+				want = PROXY_HEAD_MAX - rgot;
+			}
+			r = read(fds[i], into, want);
+			if (r < 0 && (errno == EINTR || errno == EAGAIN ||
+				      errno == EWOULDBLOCK))
 				continue;
 			if (r <= 0) {
+				if (plain && i == 1) {
+					/* the response ended: so does the connection
+					 * (a head cut short goes on as it is) */
+					if (!head_done && rgot)
+						write_all(c->px, c->client, rhead, rgot);
+					return;
+				}
 				open_in[i] = false;
 				shutdown(fds[1 - i], SHUT_WR);
 				continue;
@@ -344,8 +499,21 @@ static void proxy_relay(struct proxy_conn *c)
 			c->px->relayed += (size_t)r;
 			over = c->px->relayed > c->px->byte_cap;
 			pthread_mutex_unlock(&c->px->lock);
-			if (over || !write_all(fds[1 - i], buf, (size_t)r))
+			if (over)
 				return;
+			if (i == 1 && !head_done) {
+				rgot += (size_t)r;
+				if (!pass_heads(c, rhead, &rgot, &head_done))
+					return;
+				continue;
+			}
+			if (!write_all(c->px, fds[1 - i], buf, (size_t)r))
+				return;
+			if (i == 0 && plain) {
+				body_left -= r;
+				if (body_left == 0)
+					open_in[0] = false;
+			}
 		}
 	}
 }
@@ -382,6 +550,47 @@ static char *origin_head(const char *head, size_t len, const char *method,
 	return cw_buf_detach(&b, NULL);
 }
 
+/*
+ * The length of a plain request's body from its head: Content-Length, or
+ * 0 without one. A chunked body (Transfer-Encoding) or a bad length is
+ * refused (-1): the end of the body must be known to stop reading the
+ * browser's side there. Chromium sends uploads with a Content-Length over
+ * HTTP/1.1; streamed ones need HTTP/2, which goes through CONNECT.
+ */
+static int request_body_len(long long *out, const char *head, size_t len)
+{
+	const char *p = memchr(head, '\n', len), *end = head + len;
+
+	*out = 0;
+	while (p && ++p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!cw_strncasecmp_ascii(p, "transfer-encoding:", 18))
+			return -1;
+		if (!cw_strncasecmp_ascii(p, "content-length:", 15)) {
+			const char *v = p + 15;
+			char *endp;
+			long long n;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if (*v < '0' || *v > '9')
+				return -1;
+			errno = 0;
+			n = strtoll(v, &endp, 10);
+			if (errno || n < 0)
+				return -1;
+			while (*endp == ' ' || *endp == '\t' || *endp == '\r')
+				endp++;
+			if (*endp != '\n')
+				return -1;
+			*out = n;
+		}
+		p = nl;
+	}
+	return 0;
+}
+
 static void *proxy_conn_run(void *arg)
 {
 	struct proxy_conn *c = arg;
@@ -389,20 +598,21 @@ static void *proxy_conn_run(void *arg)
 	char host[256], port[8], why[CW_ERR_MSG_MAX];
 	size_t got = 0;
 	char *eoh = NULL, *fwd = NULL;
+	long long body_left = -1;   /* a tunnel; else the request body's bytes */
+	size_t early;
 	bool connect_method;
 
 	c->upstream = -1;
 	/* the request head */
 	while (!eoh && got < PROXY_HEAD_MAX) {
-		struct pollfd p[2] = {
-			{ .fd = c->client, .events = POLLIN },
-			{ .fd = c->px->stop[0], .events = POLLIN },
-		};
 		ssize_t r;
 
-		if (poll(p, 2, PROXY_IO_MS) <= 0 || p[1].revents)
+		if (!wait_fd(c->px, c->client, POLLIN, PROXY_IO_MS))
 			goto out;
 		r = read(c->client, head + got, PROXY_HEAD_MAX - got);
+		if (r < 0 && (errno == EINTR || errno == EAGAIN ||
+			      errno == EWOULDBLOCK))
+			continue;
 		if (r <= 0)
 			goto out;
 		got += (size_t)r;
@@ -411,7 +621,7 @@ static void *proxy_conn_run(void *arg)
 	}
 	if (!eoh ||
 	    sscanf(head, "%15s %4095s %15s", method, target, version) != 3) {
-		proxy_answer(c->client, "400 Bad Request", "bad proxy request");
+		proxy_answer(c->px, c->client, "400 Bad Request", "bad proxy request");
 		goto out;
 	}
 	connect_method = strcmp(method, "CONNECT") == 0;
@@ -424,7 +634,7 @@ static void *proxy_conn_run(void *arg)
 
 		if (!connect_method) {
 			if (!cw_str_startswith(target, "http://")) {
-				proxy_answer(c->client, "400 Bad Request",
+				proxy_answer(c->px, c->client, "400 Bad Request",
 					     "only http:// targets");
 				goto out;
 			}
@@ -435,22 +645,28 @@ static void *proxy_conn_run(void *arg)
 			? strlen(h) : (size_t)(path - h)), h);
 		if (split_host(host, sizeof(host), &pn, url, &e)) {
 			free(url);
-			proxy_answer(c->client, "400 Bad Request", e.msg);
+			proxy_answer(c->px, c->client, "400 Bad Request", e.msg);
 			goto out;
 		}
 		free(url);
 		if (connect_method && !strrchr(h, ':')) {
-			proxy_answer(c->client, "400 Bad Request", "no port");
+			proxy_answer(c->px, c->client, "400 Bad Request", "no port");
 			goto out;
 		}
 		snprintf(port, sizeof(port), "%ld", pn);
+		if (!connect_method &&
+		    request_body_len(&body_left, head, (size_t)(eoh + 4 - head))) {
+			proxy_answer(c->px, c->client, "411 Length Required",
+				     "a request body needs a Content-Length");
+			goto out;
+		}
 		if (!connect_method)
 			fwd = origin_head(head, (size_t)(eoh + 4 - head), method,
 					  *path ? path : "/", version);
 	}
 	c->upstream = proxy_connect(c->px, host, port, why, sizeof(why));
 	if (c->upstream < 0) {
-		proxy_answer(c->client, c->upstream == -2 ? "403 Forbidden"
+		proxy_answer(c->px, c->client, c->upstream == -2 ? "403 Forbidden"
 							   : "502 Bad Gateway", why);
 		c->upstream = -1;
 		goto out;
@@ -458,16 +674,21 @@ static void *proxy_conn_run(void *arg)
 	if (connect_method) {
 		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 
-		if (!write_all(c->client, ok, sizeof(ok) - 1))
+		if (!write_all(c->px, c->client, ok, sizeof(ok) - 1))
 			goto out;
-	} else if (!write_all(c->upstream, fwd, strlen(fwd))) {
+	} else if (!write_all(c->px, c->upstream, fwd, strlen(fwd))) {
 		goto out;
 	}
-	/* bytes of a request body already read with the head */
-	if (eoh + 4 < head + got &&
-	    !write_all(c->upstream, eoh + 4, (size_t)(head + got - (eoh + 4))))
+	/* bytes read with the head: of the tunnel, or of the request body
+	 * (any more would be a second request: dropped, see proxy_relay) */
+	early = (size_t)(head + got - (eoh + 4));
+	if (body_left >= 0 && (unsigned long long)body_left < early)
+		early = (size_t)body_left;
+	if (early && !write_all(c->px, c->upstream, eoh + 4, early))
 		goto out;
-	proxy_relay(c);
+	if (body_left >= 0)
+		body_left -= (long long)early;
+	proxy_relay(c, body_left);
 out:
 	free(fwd);
 	if (c->upstream >= 0)
@@ -518,7 +739,7 @@ static void *proxy_run(void *arg)
 				break;
 			continue;
 		}
-		fd = accept4(px->lfd, NULL, NULL, SOCK_CLOEXEC);
+		fd = accept4(px->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			continue;
 		*slot = (struct proxy_conn){ .px = px, .client = fd,
@@ -537,7 +758,7 @@ static void *proxy_run(void *arg)
 }
 
 static int proxy_start(struct proxy *px, bool allow_private, size_t byte_cap,
-		       struct cw_err *err)
+		       long deadline, struct cw_err *err)
 {
 	struct sockaddr_in sa;
 	socklen_t sl = sizeof(sa);
@@ -547,6 +768,7 @@ static int proxy_start(struct proxy *px, bool allow_private, size_t byte_cap,
 	px->stop[0] = px->stop[1] = -1;
 	px->allow_private = allow_private;
 	px->byte_cap = byte_cap;
+	px->deadline = deadline;
 	pthread_mutex_init(&px->lock, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -657,7 +879,7 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct cw_buf errbuf = CW_BUF_INIT;
 	struct cw_strv args = CW_STRV_INIT;
-	long status_code = 0, deadline, t0 = now_ms(), soft;
+	long status_code = 0, deadline, t0 = now_ms(), soft, budget;
 	pid_t pid = -1;
 	int rc = CW_OK, status = 0, devnull = -1;
 	bool timed_out = false, toobig = false, have_dir = false;
@@ -706,7 +928,8 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	if (!o.origin_only) {
 		/* every other connection through the guarding proxy; a cap on
 		 * what it relays, four times the page's own cap */
-		rc = proxy_start(&px, o.allow_private, o.max_bytes * 4, err);
+		rc = proxy_start(&px, o.allow_private, o.max_bytes * 4,
+				 t0 + o.timeout_ms, err);
 		if (rc)
 			goto done;
 		free(rule);
@@ -729,11 +952,14 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	 * Chromium's own deadline (--timeout: stop loading, then dump what
 	 * there is) comes before ours, leaving it a quarter of the time (at
 	 * least 2 s, at most 10 s) to print; a page whose images or
-	 * sub-resources hang still yields its DOM that way.
+	 * sub-resources hang still yields its DOM that way. The time is what
+	 * the preflight left of the budget, since our deadline counts from
+	 * before it; at least 500 ms, as a page given less yields nothing.
 	 */
-	soft = o.timeout_ms / 4;
+	budget = t0 + o.timeout_ms - now_ms();
+	soft = budget / 4;
 	soft = soft < 2000 ? 2000 : soft > 10000 ? 10000 : soft;
-	soft = o.timeout_ms - soft;
+	soft = budget - soft;
 	if (soft < 500)
 		soft = 500;
 	cw_strv_push(&args, bin);
@@ -864,10 +1090,29 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 		if (toobig)
 			break;
 	}
-	if (timed_out || toobig)
+	/*
+	 * Both pipes at EOF: the browser is exiting, wait for it until the
+	 * deadline (plus a second for the exit itself) before killing it.
+	 * Otherwise (timeout, size cap, a poll error) kill first, so that
+	 * waitpid() cannot block.
+	 */
+	if (timed_out || toobig || out[0] >= 0 || errp[0] >= 0)
 		kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w != 0)
+			break;
+		if (now_ms() > deadline + 1000) {
+			kill(-pid, SIGKILL);
+			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+				;
+			break;
+		}
+		poll(NULL, 0, 10);
+	}
 	/* helpers of the browser may outlive it: end the whole group */
 	kill(-pid, SIGKILL);
 	pid = -1;

@@ -1108,6 +1108,132 @@ static void test_fetch_net__browser_other_origins_refused(void **state)
 	cw_fetch_result_release(&r);
 }
 
+/*
+ * A server on loopback for the stalled-upload test: "GET /" gets a page
+ * whose script POSTs 32 MiB to /sink; any other request's head is read
+ * and then the connection is held open and never read again, so the
+ * browser's proxy finds the upstream socket full.
+ */
+struct sink_server {
+	int lfd;
+	int stop[2];
+	int held[16];
+	size_t nheld;
+	pthread_t th;
+};
+
+static void *sink_run(void *arg)
+{
+	struct sink_server *s = arg;
+	static const char body[] =
+		"<!doctype html><html><body><p>upload</p><script>"
+		"fetch('/sink',{method:'POST',body:'x'.repeat(32<<20)});"
+		"</script></body></html>\n";
+	char page[512];
+	int pn = snprintf(page, sizeof(page),
+			  "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+			  "Connection: close\r\nContent-Length: %zu\r\n\r\n%s",
+			  sizeof(body) - 1, body);
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = s->lfd, .events = POLLIN },
+				       { .fd = s->stop[0], .events = POLLIN } };
+		char head[8192];
+		size_t got = 0;
+		int fd;
+
+		if (poll(p, 2, -1) < 0 || p[1].revents)
+			break;
+		fd = accept(s->lfd, NULL, NULL);
+		if (fd < 0)
+			continue;
+		while (got < sizeof(head) - 1) {
+			struct pollfd q = { .fd = fd, .events = POLLIN };
+			ssize_t r;
+
+			if (poll(&q, 1, 2000) <= 0)
+				break;
+			r = read(fd, head + got, sizeof(head) - 1 - got);
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+			head[got] = '\0';
+			if (strstr(head, "\r\n\r\n"))
+				break;
+		}
+		head[got] = '\0';
+		if (!strncmp(head, "GET / ", 6)) {
+			if (write(fd, page, (size_t)pn) < 0)
+				(void)0;
+			close(fd);
+		} else if (!strncmp(head, "GET ", 4)) {
+			static const char nf[] = "HTTP/1.1 404 Not Found\r\n"
+				"Connection: close\r\nContent-Length: 0\r\n\r\n";
+
+			if (write(fd, nf, sizeof(nf) - 1) < 0)
+				(void)0;
+			close(fd);
+		} else if (s->nheld < sizeof(s->held) / sizeof(*s->held)) {
+			s->held[s->nheld++] = fd;  /* never read again */
+		} else {
+			close(fd);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * A page's script uploads a large body to a server that never reads it:
+ * the proxy's send to that server cannot complete, and cw_fetch_browser()
+ * must still return (an error or a result; only that it returns is
+ * checked, not how soon).
+ */
+static void test_fetch_net__browser_stalled_upload_returns(void **state)
+{
+	struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
+	struct cw_fetch_result r;
+	struct cw_err e = CW_ERR_INIT;
+	struct sink_server s = { .lfd = -1, .stop = { -1, -1 } };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	char url[64];
+	int rc;
+
+	(void)state;
+	if (!have_chromium()) {
+		print_message("skipped: chromium not installed "
+			      "(Debian package 'chromium')\n");
+		skip();
+	}
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s.lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(s.lfd >= 0);
+	assert_int_equal(bind(s.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(s.lfd, 16), 0);
+	assert_int_equal(getsockname(s.lfd, (struct sockaddr *)&sa, &sl), 0);
+	assert_int_equal(pipe(s.stop), 0);
+	assert_int_equal(pthread_create(&s.th, NULL, sink_run, &s), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", ntohs(sa.sin_port));
+
+	cw_fetch_result_init(&r);
+	bo.allow_private = true;
+	bo.check_status = false;
+	bo.settle_ms = 2000;
+	bo.timeout_ms = 6000;
+	rc = cw_fetch_browser(&r, url, &bo, &e);
+	print_message("stalled upload: rc %d%s%s\n", rc, rc ? ": " : "",
+		      rc ? e.msg : "");
+	cw_fetch_result_release(&r);
+
+	assert_int_equal(write(s.stop[1], "x", 1), 1);
+	pthread_join(s.th, NULL);
+	for (size_t i = 0; i < s.nheld; i++)
+		close(s.held[i]);
+	close(s.lfd);
+	close(s.stop[0]);
+	close(s.stop[1]);
+}
+
 /* ---- multi engine ---- */
 
 struct collect {
@@ -1643,6 +1769,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_net__browser_process_handling),
 		cmocka_unit_test(test_fetch_net__browser_renders_page),
 		cmocka_unit_test(test_fetch_net__browser_other_origins_refused),
+		cmocka_unit_test(test_fetch_net__browser_stalled_upload_returns),
 		cmocka_unit_test(test_fetch_net__multi_many_docs_politely),
 		cmocka_unit_test(test_fetch_net__multi_final_errors_not_retried),
 		cmocka_unit_test(test_fetch_net__multi_host_delay),
