@@ -13,8 +13,11 @@
  *   4  extraction failed (selectors matched nothing, empty result)
  *   5  some items failed while others succeeded (batch commands)
  */
+#include <jansson.h>
+
 #include "../store/store.h"
 #include "../util/util.h"
+#include "../view/view.h"
 
 enum cw_exit {
 	CW_EXIT_OK = 0,
@@ -45,6 +48,9 @@ int cw_cli_usage(const char *cmd, const char *fmt, ...)
 /* The store path: --db, else $XDG_DATA_HOME/clausewatch/clausewatch.db,
  * else ~/.local/share/clausewatch/clausewatch.db. Owned by the caller. */
 char *cw_cli_db_path(const struct cw_cli *cli);
+/* Print `j` on stdout as one line of compact JSON, keys in the order
+ * they were set; `j` stays the caller's. */
+void cw_cli_print_json(const json_t *j);
 /* Write a JSON string literal (quotes and escapes) to `out`. */
 void cw_cli_json_str(FILE *out, const char *s);
 /* Path of the project's data/ directory: $CW_DATA_DIR, else the source
@@ -55,26 +61,13 @@ const char *cw_cli_data_dir(void);
 int cw_cli_open_store(struct cw_cli *cli, struct cw_store **out,
 		      struct cw_err *err);
 /*
- * Split "SERVICE/TYPE[@VERSION]" in place at the last '/' (a terms type
- * never has a slash). *version is NULL when absent. False if no '/'.
- */
-bool cw_cli_split_ref(char *ref, char **service, char **type, char **version);
-/*
  * Open the store and find the document of "SERVICE/TYPE[@VERSION]".
  * *ref holds the split copy of `arg` (free it); *version points into it.
+ * Versions are then named as cw_view_resolve_version() reads them.
  */
 int cw_cli_find_doc(struct cw_cli *cli, const char *arg, const char *cmd,
 		    struct cw_store **s, struct cw_store_doc *doc,
 		    char **version, char **ref, struct cw_err *err);
-/*
- * A version by name: a sequence number ("3"), an offset from the latest
- * ("0" latest, "-1" the one before), "latest", or an ISO date (the version
- * in force at the end of that day).
- */
-int cw_cli_resolve_version(struct cw_store *s, int64_t doc_id,
-			   const char *version, struct cw_store_version *v,
-			   struct cw_err *err);
-
 /* Commands, one per family file; a family not linked in is reported. */
 #define CW_CLI_COMMANDS(X)                                                    \
 	X(init, "init", "create the store")                                    \

@@ -769,7 +769,7 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 	rc = cw_cli_find_doc(cli, argv[optind], "analyze", &ss.s, &doc, &version,
 			     &ref, &err);
 	if (!rc)
-		rc = cw_cli_resolve_version(ss.s, doc.id, version, &v, &err);
+		rc = cw_view_resolve_version(ss.s, doc.id, version, &v, &err);
 	if (!rc)
 		rc = get_analysis(&ss, &doc, &v, &analysis, &err);
 	from_store = ss.computed == 0;
@@ -909,7 +909,7 @@ int cw_cli_cmd_compare(struct cw_cli *cli, int argc, char **argv)
 	rc = cw_cli_find_doc(cli, argv[optind], "compare", &ss.s, &doc, &version,
 			     &ref, &err);
 	if (!rc)
-		rc = cw_cli_resolve_version(ss.s, doc.id, version, &v, &err);
+		rc = cw_view_resolve_version(ss.s, doc.id, version, &v, &err);
 	if (!rc)
 		rc = get_analysis(&ss, &doc, &v, &analysis, &err);
 	if (!rc && !(p = cw_analyze_find(analysis, key)))

@@ -30,24 +30,6 @@ static int open_pipeline(struct cw_cli *cli, struct cw_pipeline *p,
 	return rc;
 }
 
-bool cw_cli_split_ref(char *ref, char **service, char **type, char **version)
-{
-	char *slash = strrchr(ref, '/'), *at;
-
-	*version = NULL;
-	if (!slash || slash == ref || !slash[1])
-		return false;
-	*slash = '\0';
-	*service = ref;
-	*type = slash + 1;
-	at = strrchr(*type, '@');
-	if (at) {
-		*at = '\0';
-		*version = at + 1;
-	}
-	return **type != '\0';
-}
-
 static void print_warnings(const struct cw_cli *cli, const struct cw_strv *w)
 {
 	if (cli->quiet)
@@ -292,7 +274,7 @@ int cw_cli_cmd_fetch(struct cw_cli *cli, int argc, char **argv)
 	}
 	if (optind < argc) {
 		ref = cw_strdup(argv[optind]);
-		if (!cw_cli_split_ref(ref, &service, &type, &version)) {
+		if (!cw_view_split_ref(ref, &service, &type, &version)) {
 			service = ref;
 			type = NULL;
 		}
@@ -412,7 +394,7 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 	if (argc - optind < 2)
 		return cw_cli_usage("ingest", "needs SERVICE/TYPE and a FILE");
 	ref = cw_strdup(argv[optind]);
-	if (!cw_cli_split_ref(ref, &service, &type, &version) || version) {
+	if (!cw_view_split_ref(ref, &service, &type, &version) || version) {
 		free(ref);
 		return cw_cli_usage("ingest", "'%s' is not SERVICE/TYPE",
 				    argv[optind]);
@@ -677,7 +659,7 @@ int cw_cli_find_doc(struct cw_cli *cli, const char *arg, const char *cmd,
 	int rc;
 
 	*ref = cw_strdup(arg);
-	if (!cw_cli_split_ref(*ref, &service, &type, version))
+	if (!cw_view_split_ref(*ref, &service, &type, version))
 		return cw_err_set(err, CW_EINVAL,
 				  "%s: '%s' is not SERVICE/TYPE", cmd, arg);
 	rc = cw_cli_open_store(cli, s, err);
@@ -706,41 +688,22 @@ int cw_cli_cmd_history(struct cw_cli *cli, int argc, char **argv)
 		rc = cw_cli_fail(&err);
 		goto done;
 	}
-	if (cli->json)
-		printf("{\"service\":");
 	if (cli->json) {
-		cw_cli_json_str(stdout, doc.service);
-		printf(",\"type\":");
-		cw_cli_json_str(stdout, doc.type);
-		printf(",\"versions\":[");
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (cli->json) {
-			printf("%s{\"seq\":%lld,\"recorded_at\":\"%s\","
-			       "\"stated_date\":", i ? "," : "",
-			       (long long)vs[i].seq, vs[i].recorded_at);
-			if (vs[i].stated_date)
-				cw_cli_json_str(stdout, vs[i].stated_date);
-			else
-				printf("null");
-			printf(",\"sha256\":\"%s\",\"bytes\":%lld,"
-			       "\"provisions\":%lld,\"origin\":\"%s\","
-			       "\"snapshot\":%lld}", vs[i].text_hash,
-			       (long long)vs[i].text_len,
-			       (long long)vs[i].n_provisions, vs[i].origin,
-			       (long long)vs[i].snapshot_id);
-		} else {
-			printf("%4lld  %s  %-10s  %7lld bytes  %4lld provisions  "
-			       "%.12s  %s\n", (long long)vs[i].seq,
-			       vs[i].recorded_at,
-			       vs[i].stated_date ? vs[i].stated_date : "-",
-			       (long long)vs[i].text_len,
-			       (long long)vs[i].n_provisions, vs[i].text_hash,
-			       vs[i].origin);
+		json_t *o = NULL;
+		rc = cw_view_document_history(&o, s, &doc, &err);
+		if (rc) {
+			rc = cw_cli_fail(&err);
+			goto done;
 		}
+		cw_cli_print_json(o);
+		json_decref(o);
 	}
-	if (cli->json)
-		printf("]}\n");
+	for (size_t i = 0; !cli->json && i < n; i++)
+		printf("%4lld  %s  %-10s  %7lld bytes  %4lld provisions  "
+		       "%.12s  %s\n", (long long)vs[i].seq, vs[i].recorded_at,
+		       vs[i].stated_date ? vs[i].stated_date : "-",
+		       (long long)vs[i].text_len, (long long)vs[i].n_provisions,
+		       vs[i].text_hash, vs[i].origin);
 	rc = CW_EXIT_OK;
 done:
 	cw_store_versions_free(vs, n);
@@ -751,26 +714,6 @@ done:
 }
 
 /* ---- show ---- */
-
-int cw_cli_resolve_version(struct cw_store *s, int64_t doc_id,
-			   const char *version, struct cw_store_version *v,
-			   struct cw_err *err)
-{
-	long seq;
-	time_t t;
-
-	if (!version || !*version || !strcmp(version, "latest"))
-		return cw_store_get_version(s, doc_id, 0, v, err);
-	if (!cw_parse_long(version, -1000000, 1000000, &seq))
-		return cw_store_get_version(s, doc_id, seq, v, err);
-	if (!cw_time_parse_iso(version, &t)) {
-		char at[CW_TIME_ISO];
-		cw_time_iso(t + (strlen(version) == 10 ? 86399 : 0), at);
-		return cw_store_get_version_at(s, doc_id, at, v, err);
-	}
-	return cw_err_set(err, CW_EINVAL,
-			  "'%s' is not a version number or ISO date", version);
-}
 
 int cw_cli_cmd_show(struct cw_cli *cli, int argc, char **argv)
 {
@@ -799,7 +742,7 @@ int cw_cli_cmd_show(struct cw_cli *cli, int argc, char **argv)
 		return cw_cli_usage("show", "needs SERVICE/TYPE[@VERSION]");
 	rc = cw_cli_find_doc(cli, argv[optind], "show", &s, &doc, &version, &ref, &err);
 	if (!rc)
-		rc = cw_cli_resolve_version(s, doc.id, version, &v, &err);
+		rc = cw_view_resolve_version(s, doc.id, version, &v, &err);
 	if (!rc)
 		rc = cw_store_load_text(s, v.id, &text, &err);
 	if (!rc)

@@ -69,9 +69,9 @@ int cw_cli_cmd_diff(struct cw_cli *cli, int argc, char **argv)
 	rc = cw_cli_find_doc(cli, argv[optind], "diff", &s, &doc, &version,
 			     &ref, &err);
 	if (!rc)
-		rc = cw_cli_resolve_version(s, doc.id, from, &va, &err);
+		rc = cw_view_resolve_version(s, doc.id, from, &va, &err);
 	if (!rc)
-		rc = cw_cli_resolve_version(s, doc.id, to, &vb, &err);
+		rc = cw_view_resolve_version(s, doc.id, to, &vb, &err);
 	if (!rc)
 		rc = load_side(s, va.id, &ta, &sa, &err);
 	if (!rc)

@@ -49,6 +49,14 @@ char *cw_cli_db_path(const struct cw_cli *cli)
 			   home && *home ? home : ".");
 }
 
+void cw_cli_print_json(const json_t *j)
+{
+	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	puts(s ? s : "null");
+	free(s);
+}
+
 void cw_cli_json_str(FILE *out, const char *s)
 {
 	fputc('"', out);
