@@ -37,6 +37,7 @@
 #include <jansson.h>
 
 #include "../segment/segment.h"
+#include "../store/store.h"
 #include "../util/util.h"
 #include "taxonomy.h"
 
@@ -211,5 +212,56 @@ int cw_analyze_view_in(json_t **out, const struct cw_analyze_ctx *ctx,
  * statement followed by its source in brackets. Appended to `out`.
  */
 int cw_analyze_render_md(struct cw_buf *out, const json_t *view);
+
+/* ---- analyses kept in the store (stored.c) ---- */
+
+/*
+ * The inputs a version's analysis takes from the rest of the store, the
+ * same whoever computes it (the monitor after a change, `analyze`, a
+ * page), so a stored analysis does not depend on who stored it:
+ * the document types tracked for the service (evidence gaps) and the new
+ * keys of the changes recorded for the document up to version `upto_seq`
+ * (<= 0: every recorded change).
+ */
+struct cw_analyze_inputs {
+	struct cw_strv tracked;
+	struct cw_strv changed_before;
+};
+#define CW_ANALYZE_INPUTS_INIT { CW_STRV_INIT, CW_STRV_INIT }
+int cw_analyze_inputs_load(struct cw_analyze_inputs *out, struct cw_store *s,
+			   const char *service, int64_t doc_id,
+			   int64_t upto_seq, struct cw_err *err);
+void cw_analyze_inputs_release(struct cw_analyze_inputs *in);
+
+/*
+ * The stored analysis of version `version_id` when it is of the current
+ * schema (cw_analyze_is_current), else *out NULL: an older or unreadable
+ * one is to be recomputed, not shown.
+ *
+ * out  [out] new reference, or NULL
+ * Returns CW_OK (found or not) or a store error.
+ */
+int cw_analyze_load_stored(json_t **out, struct cw_store *s,
+			   int64_t version_id, struct cw_err *err);
+/*
+ * Compute the analysis of version `v` of document `doc` from what the
+ * store holds (text, provisions, cw_analyze_inputs_load()) and store it,
+ * replacing any earlier one. The analysis speaks for the version's stated
+ * date, else its recording date.
+ *
+ * out              [out] new reference; NULL on failure
+ * nprov            optional [out]: provisions analysed
+ * analysis_failed  optional [out]: true when the store was read but the
+ *                  analysis itself failed (nothing is stored then), false
+ *                  for a store failure
+ * Returns CW_OK, a store error or the analysis' error.
+ */
+int cw_analyze_version(json_t **out, const struct cw_analyze_ctx *ctx,
+		       struct cw_store *s, const struct cw_store_doc *doc,
+		       const struct cw_store_version *v, size_t *nprov,
+		       bool *analysis_failed, struct cw_err *err);
+/* Store `analysis` as the analysis of version `version_id`. */
+int cw_analyze_save(struct cw_store *s, int64_t version_id,
+		    const json_t *analysis, struct cw_err *err);
 
 #endif

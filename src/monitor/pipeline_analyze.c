@@ -14,7 +14,7 @@
  * computed after the pass (cw_pipeline_analyse_pending), so that the next
  * change of the document finds its old side stored and `analyze` finds it
  * ready. The inputs of each analysis are the ones `clausewatch analyze`
- * gives (cmd_analyze.c): the document types tracked for the service and
+ * gives (cw_analyze_inputs_load): the document types tracked for the service and
  * the keys of the provisions changed up to that version, so a stored
  * analysis is the same whichever of the two computed it.
  *
@@ -88,71 +88,6 @@ static double cpu_now(void)
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* ---- inputs of a version's analysis (as cmd_analyze.c gives them) ---- */
-
-static int tracked_types(struct cw_store *s, const char *service,
-			 struct cw_strv *out, struct cw_err *err)
-{
-	struct cw_store_doc *docs = NULL;
-	size_t n = 0;
-	int rc = cw_store_list_documents(s, service, NULL, &docs, &n, err);
-
-	for (size_t i = 0; !rc && i < n; i++)
-		cw_strv_push(out, docs[i].type);
-	cw_store_docs_free(docs, n);
-	return rc;
-}
-
-/* New keys of the changes recorded for `doc_id` up to version `seq` (0:
- * all of them, which during a change are those up to the previous
- * version: the current change is not stored yet). */
-static int changed_keys(struct cw_store *s, int64_t doc_id, int64_t seq,
-			struct cw_strv *out, struct cw_err *err)
-{
-	struct cw_store_change_query q = { .doc_id = doc_id };
-	struct cw_store_change *cs = NULL;
-	size_t n = 0;
-	int rc = cw_store_list_changes(s, &q, &cs, &n, err);
-
-	for (size_t i = 0; !rc && i < n; i++) {
-		json_t *j, *c;
-		size_t k;
-
-		if (cs[i].from_version == 0 || (seq && cs[i].to_seq > seq))
-			continue;
-		j = json_loads(cs[i].json ? cs[i].json : "{}", 0, NULL);
-		json_array_foreach(json_object_get(j, "changes"), k, c) {
-			const char *nk = json_string_value(json_object_get(c, "new_key"));
-			if (nk)
-				cw_strv_push(out, nk);
-		}
-		json_decref(j);
-	}
-	cw_store_changes_free(cs, n);
-	return rc;
-}
-
-/* The stored analysis of version `vid` when current, else NULL. */
-static int stored_analysis(struct cw_store *s, int64_t vid, json_t **out,
-			   struct cw_err *err)
-{
-	struct cw_buf b = CW_BUF_INIT;
-	int rc = cw_store_get_analysis(s, vid, &b, err);
-
-	*out = NULL;
-	if (rc == CW_ENOTFOUND) {
-		rc = CW_OK;
-	} else if (rc == CW_OK) {
-		*out = json_loadb(b.ptr, b.len, 0, NULL);
-		if (!cw_analyze_is_current(*out)) {
-			json_decref(*out);
-			*out = NULL;
-		}
-	}
-	cw_buf_release(&b);
-	return rc;
 }
 
 /* ---- annotation ---- */
@@ -444,7 +379,7 @@ int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
 			       struct cw_err *err)
 {
 	struct cw_pipeline_analysis *a = p->analysis;
-	struct cw_strv tracked = CW_STRV_INIT, changed = CW_STRV_INIT;
+	struct cw_analyze_inputs in = CW_ANALYZE_INPUTS_INIT;
 	struct cw_strv changed_new = CW_STRV_INIT;
 	struct cw_err aerr = CW_ERR_INIT;
 	struct cw_store_doc doc;
@@ -461,17 +396,17 @@ int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
 	}
 	memset(&doc, 0, sizeof(doc));
 	rc = cw_store_get_document_by_id(p->store, v->doc_id, &doc, err);
+	/* every recorded change: the one being recorded is not stored yet */
 	if (!rc)
-		rc = tracked_types(p->store, doc.service, &tracked, err);
+		rc = cw_analyze_inputs_load(&in, p->store, doc.service,
+					    v->doc_id, 0, err);
 	if (!rc)
-		rc = changed_keys(p->store, v->doc_id, 0, &changed, err);
-	if (!rc)
-		rc = stored_analysis(p->store, v->old_id, &older, err);
+		rc = cw_analyze_load_stored(&older, p->store, v->old_id, err);
 	if (rc)
 		goto done;
 	/* the newer version's history includes the change being recorded */
-	for (size_t i = 0; i < changed.n; i++)
-		cw_strv_push(&changed_new, changed.v[i]);
+	for (size_t i = 0; i < in.changed_before.n; i++)
+		cw_strv_push(&changed_new, in.changed_before.v[i]);
 	json_array_foreach(json_object_get(cj, "changes"), k, c) {
 		const char *nk = json_string_value(json_object_get(c, "new_key"));
 		if (nk)
@@ -480,10 +415,10 @@ int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
 	struct cw_analyze_doc od = {
 		.service = doc.service, .type = doc.type, .seq = v->old_seq,
 		.date = v->old_date, .text = v->old_text, .len = v->old_len,
-		.seg = v->old_seg, .tracked = (const char *const *)tracked.v,
-		.ntracked = tracked.n,
-		.changed_before = (const char *const *)changed.v,
-		.nchanged_before = changed.n,
+		.seg = v->old_seg, .tracked = (const char *const *)in.tracked.v,
+		.ntracked = in.tracked.n,
+		.changed_before = (const char *const *)in.changed_before.v,
+		.nchanged_before = in.changed_before.n,
 	};
 	struct cw_analyze_doc nd = od;
 	nd.seq = v->new_seq;
@@ -520,8 +455,7 @@ done:
 	free_cache(ocache, v->old_seg);
 	free_cache(ncache, v->new_seg);
 	json_decref(older);
-	cw_strv_release(&tracked);
-	cw_strv_release(&changed);
+	cw_analyze_inputs_release(&in);
 	cw_strv_release(&changed_new);
 	cw_store_doc_release(&doc);
 	a->st.seconds += cpu_now() - t0;
@@ -534,19 +468,16 @@ static int analyse_pending(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 			   struct cw_err *err)
 {
 	struct cw_pipeline_analysis *a = p->analysis;
-	struct cw_strv tracked = CW_STRV_INIT, changed = CW_STRV_INIT;
 	struct cw_store_version *vs = NULL, *v = NULL;
-	struct cw_segmentation *seg = NULL;
-	struct cw_buf text = CW_BUF_INIT;
 	struct cw_err aerr = CW_ERR_INIT;
 	struct cw_store_doc doc;
 	json_t *have = NULL, *j = NULL;
-	char date[16], *js;
-	size_t nv = 0;
+	size_t nv = 0, nprov = 0;
+	bool failed = false;
 	int rc;
 
 	memset(&doc, 0, sizeof(doc));
-	rc = stored_analysis(p->store, vid, &have, err);
+	rc = cw_analyze_load_stored(&have, p->store, vid, err);
 	if (rc || have)
 		goto done;
 	rc = cw_store_get_document_by_id(p->store, doc_id, &doc, err);
@@ -557,44 +488,22 @@ static int analyse_pending(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 			v = &vs[i];
 	if (rc || !v)
 		goto done; /* removed since: nothing to analyse */
-	rc = cw_store_load_text(p->store, vid, &text, err);
-	if (!rc)
-		rc = cw_store_load_provisions(p->store, vid, &seg, err);
-	if (!rc)
-		rc = tracked_types(p->store, doc.service, &tracked, err);
-	if (!rc)
-		rc = changed_keys(p->store, doc_id, v->seq, &changed, err);
-	if (rc)
-		goto done;
-	snprintf(date, sizeof(date), "%.10s",
-		 v->stated_date ? v->stated_date : v->recorded_at);
-	struct cw_analyze_doc ad = {
-		.service = doc.service, .type = doc.type, .seq = v->seq,
-		.date = date, .text = cw_buf_str(&text), .len = text.len,
-		.seg = seg, .tracked = (const char *const *)tracked.v,
-		.ntracked = tracked.n,
-		.changed_before = (const char *const *)changed.v,
-		.nchanged_before = changed.n,
-	};
-	if (cw_analyze_document(&j, a->ctx, &ad, &aerr)) {
+	rc = cw_analyze_version(&j, a->ctx, p->store, &doc, v, &nprov, &failed,
+				&aerr);
+	if (rc && failed) {
 		/* `analyze` will try again when asked; nothing is stored */
 		a->st.failed++;
-		goto done;
-	}
-	js = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	rc = cw_store_put_analysis(p->store, vid, js ? js : "{}", err);
-	free(js);
-	if (!rc) {
+		rc = CW_OK;
+	} else if (rc) {
+		if (err)
+			*err = aerr;
+	} else {
 		a->st.versions++;
-		a->st.version_provisions += seg ? seg->n : 0;
+		a->st.version_provisions += nprov;
 	}
 done:
 	json_decref(have);
 	json_decref(j);
-	cw_segment_free(seg);
-	cw_buf_release(&text);
-	cw_strv_release(&tracked);
-	cw_strv_release(&changed);
 	cw_store_versions_free(vs, nv);
 	cw_store_doc_release(&doc);
 	return rc;

@@ -81,4 +81,117 @@ int cw_view_document_history(json_t **out, struct cw_store *s,
 			     const struct cw_store_doc *doc,
 			     struct cw_err *err);
 
+/* ---- provision analyses (analysis.c) ---- */
+
+/*
+ * A read session over one store: the analyses it has read or computed
+ * (each version's analysis is computed once and stored, cw_analyze_*
+ * in analyze.h; later sessions read it back), the latest version of every
+ * document with its analysis (for prevalence and how other platforms
+ * word a provision), and the similarity index over those. What depends on
+ * the rest of the store is composed here at display time: other
+ * platforms' provisions (compare.h), prevalence of a category among the
+ * services, and a provision's monitoring history (its recorded changes,
+ * followed through renumbering, and the exposure moves between the
+ * stored analyses of the versions around each change).
+ */
+struct cw_view;
+
+/*
+ * Open a session over `s` (borrowed: keep it open while the session is
+ * used) with the analysis data of `data_dir` (taxonomy, regulations,
+ * model, templates: see cw_analyze_ctx_new()).
+ *
+ * out  [out] free with cw_view_free(); NULL on failure
+ */
+int cw_view_new(struct cw_view **out, struct cw_store *s,
+		const char *data_dir, struct cw_err *err);
+void cw_view_free(struct cw_view *v); /* NULL is a no-op */
+/* Recompute (and store again) analyses instead of reading them back;
+ * off by default. */
+void cw_view_set_force(struct cw_view *v, bool force);
+/* The analysis context of the session (borrowed). */
+const struct cw_analyze_ctx *cw_view_analyzer(const struct cw_view *v);
+
+/* Figures of a session, for `analyze --all` and benchmarks. */
+struct cw_view_stats {
+	size_t computed;        /* versions analysed, not read back */
+	size_t provisions;      /* provisions in those */
+	double analyse_seconds; /* spent analysing them */
+	double index_seconds;   /* building the similarity index */
+	size_t index_entries;   /* provisions in the index */
+};
+void cw_view_stats(const struct cw_view *v, struct cw_view_stats *out);
+
+/*
+ * The analysis of a version: from the session, else the store, else
+ * computed and stored.
+ *
+ * out  [out] borrowed from the session (valid until cw_view_free)
+ */
+int cw_view_analysis(json_t **out, struct cw_view *v,
+		     const struct cw_store_doc *doc,
+		     const struct cw_store_version *ver, struct cw_err *err);
+
+/* What a provision page is asked for. */
+struct cw_view_provision_query {
+	const char *key;          /* one provision; NULL: every categorised one */
+	int audience;             /* enum cw_audience (analyze.h) */
+	const char *jurisdiction; /* the reader's place, or NULL (unknown) */
+};
+
+/*
+ * The analysis of a version as a provision page shows it:
+ *   {"service", "type", "version": {seq, recorded_at, stated_date},
+ *    "audience", "model", "provisions": [view...], "categories",
+ *    "jurisdiction", "from_store"}
+ * where each view is cw_analyze_view_in()'s, with how other platforms
+ * word it (the top 3 of the provision's first category), its history and
+ * the prevalence of its categories; "from_store" says whether the
+ * analysis was read back rather than computed by this call.
+ *
+ * out  [out] new reference
+ * Returns CW_OK, CW_ENOTFOUND (no provision `q->key`) or an error.
+ */
+int cw_view_analyze_document(json_t **out, struct cw_view *v,
+			     const struct cw_store_doc *doc,
+			     const struct cw_store_version *ver,
+			     const struct cw_view_provision_query *q,
+			     struct cw_err *err);
+
+/*
+ * How other platforms word provision `key` of a version:
+ *   {"service", "type", "version": {...}, "provision", "category",
+ *    "hits": [{score, service, type, key, title, quote, source}],
+ *    "prevalence": {services, of} or null}
+ * on `category` (NULL: the provision's first category), the `top` best.
+ * Returns CW_OK, CW_ENOTFOUND (no such provision or category, or no
+ * category to compare on) or an error.
+ */
+int cw_view_compare(json_t **out, struct cw_view *v,
+		    const struct cw_store_doc *doc,
+		    const struct cw_store_version *ver, const char *key,
+		    const char *category, size_t top, struct cw_err *err);
+
+/*
+ * Every current document analysed (stored when new), the similarity
+ * index built, and the query a provision page makes run for every
+ * categorised provision:
+ *   {"documents", "provisions", "analysed_versions", "analysed_provisions",
+ *    "analyse_seconds", "index_seconds", "query_seconds", "total_seconds",
+ *    "index_entries", "queries", "prevalence": {id: {services, of}},
+ *    "coverage": {analysed, uncategorised, uncategorised_share}}
+ * Seconds are rounded to milliseconds, the share to 4 decimals.
+ */
+int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err);
+
+/*
+ * The analysed provisions of the current documents that no category
+ * reached, the work list for the taxonomy's rules: an array of
+ * {service, type, key, title, text} (`text` an excerpt of the own text,
+ * at most 600 bytes, cut at a character boundary).
+ */
+int cw_view_uncategorised(json_t **out, struct cw_view *v,
+			  struct cw_err *err);
+
 #endif
