@@ -7,13 +7,15 @@
 #   make asan     the unit tests again under ASan + UBSan
 #   make bench    benchmarks side by side with peer tools, printing ratios
 #   make fuzz     every libFuzzer harness for FUZZ_SECONDS each (default 60)
+#   make format   format every C file with the project's .clang-format
+#   make format-check   fail if any C file is not formatted (CI runs it)
 
 BUILD ?= build
 MESON_FLAGS ?=
 FUZZ_SECONDS ?= 60
 DB ?= var/clausewatch.db
 
-.PHONY: all deps build run test asan bench fuzz clean
+.PHONY: all deps build run test asan bench fuzz format format-check clean
 
 all: build
 
@@ -52,6 +54,16 @@ fuzz: deps
 	@[ -f build-fuzz/build.ninja ] || CC=clang meson setup build-fuzz -Dfuzz=true
 	@ninja -C build-fuzz
 	@scripts/fuzz $(FUZZ_SECONDS)
+
+# Every C source and header git tracks (tests, fuzz and bench included).
+C_FILES = $(shell git ls-files '*.c' '*.h')
+
+format: deps
+	@clang-format -i $(C_FILES)
+
+format-check: deps
+	@clang-format --dry-run --Werror $(C_FILES) && \
+		echo "format-check: $(words $(C_FILES)) files formatted"
 
 clean:
 	rm -rf $(BUILD) build-asan build-release build-fuzz
