@@ -7,7 +7,7 @@
  * A small cache of decoded blobs makes the common access pattern (the next
  * version of the same document) decode each base once.
  */
-#include "store_int.h"
+#include "stmt.h"
 
 /* Largest raw blob we accept: bigger inputs are refused before this. */
 #define BLOB_MAX_RAW (512u << 20)
@@ -15,7 +15,8 @@
 static struct blob_cache_entry *cache_find(struct cw_store *s, int64_t id)
 {
 	for (int i = 0; i < BLOB_CACHE; i++)
-		if (s->cache[i].id == id && id) {
+		if (s->cache[i].id == id && id &&
+		    s->cache[i].gen == s->cache_gen) {
 			s->cache[i].stamp = ++s->clock;
 			return &s->cache[i];
 		}
@@ -27,7 +28,7 @@ static struct blob_cache_entry *cache_slot(struct cw_store *s)
 	struct blob_cache_entry *lru = &s->cache[0];
 
 	for (int i = 0; i < BLOB_CACHE; i++) {
-		if (!s->cache[i].id)
+		if (!s->cache[i].id || s->cache[i].gen != s->cache_gen)
 			return &s->cache[i];
 		if (s->cache[i].stamp < lru->stamp)
 			lru = &s->cache[i];
@@ -43,15 +44,81 @@ void store_blob_cache_clear(struct cw_store *s)
 	}
 }
 
+/* A blob's row without its data: base and raw size. */
+static int blob_head(struct cw_store *s, int64_t id, int64_t *base,
+		     int64_t *size, struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc = store_stmt_prepare(&q, s,
+				    "SELECT base, size FROM blobs WHERE id = ?",
+				    "reading a blob", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, id);
+	rc = store_stmt_step(&q, err);
+	if (rc > 0) {
+		*base = store_col_i64(&q, 0);
+		*size = store_col_i64(&q, 1);
+	} else if (rc == 0) {
+		rc = cw_err_set(err, CW_ESTORE, "'%s': blob %lld missing",
+				s->path, (long long)id);
+	}
+	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+}
+
+/* Decompress blob `id`'s frame into `e` (its base, if any, is `be`). */
+static int blob_decode(struct cw_store *s, int64_t id, int64_t size,
+		       struct blob_cache_entry *be, struct blob_cache_entry *e,
+		       struct cw_err *err)
+{
+	struct store_stmt q;
+	const void *z;
+	size_t zlen, got;
+	int rc = store_stmt_prepare(&q, s,
+				    "SELECT data FROM blobs WHERE id = ?",
+				    "reading a blob", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, id);
+	rc = store_stmt_step(&q, err);
+	if (rc == 0)
+		rc = cw_err_set(err, CW_ESTORE, "'%s': blob %lld missing",
+				s->path, (long long)id);
+	if (rc < 0)
+		return store_stmt_finish(&q, rc, err);
+	z = store_col_blob(&q, 0, &zlen);
+	cw_buf_release(&e->raw);
+	e->id = 0;
+	cw_buf_init(&e->raw, 0);
+	if (cw_buf_grow(&e->raw, (size_t)size))
+		return store_stmt_finish(
+			&q, cw_err_set(err, CW_ETOOBIG, "blob too large"), err);
+	ZSTD_DCtx_reset(s->dctx, ZSTD_reset_session_and_parameters);
+	ZSTD_DCtx_setParameter(s->dctx, ZSTD_d_windowLogMax, 30);
+	if (be)
+		ZSTD_DCtx_refPrefix(s->dctx, be->raw.ptr, be->raw.len);
+	got = ZSTD_decompressDCtx(s->dctx, e->raw.ptr, (size_t)size + 1, z,
+				  zlen);
+	rc = store_stmt_finish(&q, CW_OK, err);
+	if (rc)
+		return rc;
+	if (ZSTD_isError(got) || got != (size_t)size)
+		return cw_err_set(err, CW_ESTORE,
+				  "'%s': blob %lld is corrupt (%s)", s->path,
+				  (long long)id,
+				  ZSTD_isError(got) ? ZSTD_getErrorName(got)
+						    : "size mismatch");
+	e->raw.len = got;
+	e->raw.ptr[got] = '\0';
+	return CW_OK;
+}
+
 /* Decode blob `id` into the cache (recursively decoding its base). */
 static int blob_load(struct cw_store *s, int64_t id, int depth_left,
 		     struct blob_cache_entry **out, struct cw_err *err)
 {
-	struct blob_cache_entry *e = cache_find(s, id), *be;
-	sqlite3_stmt *st = NULL;
-	int64_t base = 0, size;
-	const void *z;
-	size_t zlen, got;
+	struct blob_cache_entry *e = cache_find(s, id), *be = NULL;
+	int64_t base = 0, size = 0;
 	int rc;
 
 	if (e) {
@@ -62,23 +129,12 @@ static int blob_load(struct cw_store *s, int64_t id, int depth_left,
 		return cw_err_set(err, CW_ESTORE,
 				  "'%s': blob %lld: base chain too deep",
 				  s->path, (long long)id);
-	rc = store_prepare(s, &st,
-			   "SELECT base, size FROM blobs WHERE id = ?", err);
+	rc = blob_head(s, id, &base, &size, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return cw_err_set(err, CW_ESTORE, "'%s': blob %lld missing",
-				  s->path, (long long)id);
-	}
-	base = sqlite3_column_int64(st, 0);
-	size = sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
 	if (size < 0 || (uint64_t)size > BLOB_MAX_RAW)
 		return cw_err_set(err, CW_ESTORE, "'%s': blob %lld: bad size",
 				  s->path, (long long)id);
-	be = NULL;
 	if (base) {
 		rc = blob_load(s, base, depth_left - 1, &be, err);
 		if (rc)
@@ -86,43 +142,14 @@ static int blob_load(struct cw_store *s, int64_t id, int depth_left,
 		/* pin the base while we decode: give it the newest stamp */
 		be->stamp = ++s->clock;
 	}
-	rc = store_prepare(s, &st, "SELECT data FROM blobs WHERE id = ?", err);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return cw_err_set(err, CW_ESTORE, "'%s': blob %lld missing",
-				  s->path, (long long)id);
-	}
-	z = sqlite3_column_blob(st, 0);
-	zlen = (size_t)sqlite3_column_bytes(st, 0);
 	e = cache_slot(s);
 	if (e == be) /* never evict the base we are about to use */
 		e = &s->cache[(be - s->cache + 1) % BLOB_CACHE];
-	cw_buf_release(&e->raw);
-	e->id = 0;
-	cw_buf_init(&e->raw, 0);
-	if (cw_buf_grow(&e->raw, (size_t)size)) {
-		sqlite3_finalize(st);
-		return cw_err_set(err, CW_ETOOBIG, "blob too large");
-	}
-	ZSTD_DCtx_reset(s->dctx, ZSTD_reset_session_and_parameters);
-	ZSTD_DCtx_setParameter(s->dctx, ZSTD_d_windowLogMax, 30);
-	if (be)
-		ZSTD_DCtx_refPrefix(s->dctx, be->raw.ptr, be->raw.len);
-	got = ZSTD_decompressDCtx(s->dctx, e->raw.ptr, (size_t)size + 1, z,
-				  zlen);
-	sqlite3_finalize(st);
-	if (ZSTD_isError(got) || got != (size_t)size)
-		return cw_err_set(err, CW_ESTORE,
-				  "'%s': blob %lld is corrupt (%s)", s->path,
-				  (long long)id,
-				  ZSTD_isError(got) ? ZSTD_getErrorName(got)
-						    : "size mismatch");
-	e->raw.len = got;
-	e->raw.ptr[got] = '\0';
+	rc = blob_decode(s, id, size, be, e, err);
+	if (rc)
+		return rc;
 	e->id = id;
+	e->gen = s->cache_gen;
 	e->stamp = ++s->clock;
 	*out = e;
 	return CW_OK;
@@ -156,13 +183,41 @@ int store_blob_get(struct cw_store *s, int64_t id, struct cw_buf *out,
 	return CW_OK;
 }
 
+/* The id of the blob whose raw bytes hash to `hash`, 0 if none. */
+static int blob_find(struct cw_store *s, const unsigned char hash[32],
+		     int64_t *out, struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc = store_stmt_prepare(&q, s,
+				    "SELECT id FROM blobs WHERE hash = ?",
+				    "finding a blob", err);
+	if (rc)
+		return rc;
+	store_bind_blob(&q, 1, hash, 32);
+	return store_stmt_i64(&q, 0, out, err);
+}
+
+/* Depth a blob based on `base` gets: -1 when `base` does not exist. */
+static int blob_depth(struct cw_store *s, int64_t base, int64_t *out,
+		      struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc = store_stmt_prepare(&q, s,
+				    "SELECT depth + 1 FROM blobs WHERE id = ?",
+				    "reading a blob", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, base);
+	return store_stmt_i64(&q, -1, out, err);
+}
+
 int store_blob_put(struct cw_store *s, const void *raw, size_t len,
 		   int64_t base, int64_t *out_id, struct cw_err *err)
 {
 	unsigned char hash[32];
-	sqlite3_stmt *st = NULL;
+	struct store_stmt q;
 	struct blob_cache_entry *be = NULL;
-	int64_t depth = 0;
+	int64_t depth = 0, found;
 	size_t bound, zlen;
 	void *z = NULL;
 	int rc;
@@ -172,30 +227,19 @@ int store_blob_put(struct cw_store *s, const void *raw, size_t len,
 				  "%zu bytes is over the %u byte blob limit",
 				  len, BLOB_MAX_RAW);
 	cw_sha256(raw, len, hash);
-	rc = store_prepare(s, &st, "SELECT id FROM blobs WHERE hash = ?", err);
+	rc = blob_find(s, hash, &found, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*out_id = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+	if (found) {
+		*out_id = found;
 		return CW_OK;
 	}
-	sqlite3_finalize(st);
-
 	if (base) {
-		rc = store_prepare(s, &st,
-				   "SELECT depth FROM blobs WHERE id = ?", err);
+		rc = blob_depth(s, base, &depth, err);
 		if (rc)
 			return rc;
-		sqlite3_bind_int64(st, 1, base);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			depth = sqlite3_column_int64(st, 0) + 1;
-		else
-			base = 0;
-		sqlite3_finalize(st);
-		/* cut long chains so reads stay bounded */
-		if (depth > s->max_depth) {
+		/* a missing base, or a long chain cut so reads stay bounded */
+		if (depth < 0 || depth > s->max_depth) {
 			base = 0;
 			depth = 0;
 		}
@@ -224,27 +268,19 @@ int store_blob_put(struct cw_store *s, const void *raw, size_t len,
 		return cw_err_set(err, CW_ESTORE, "zstd: %s",
 				  ZSTD_getErrorName(zlen));
 	}
-	rc = store_prepare(s, &st,
-			   "INSERT INTO blobs (hash, base, depth, size, data) "
-			   "VALUES (?, ?, ?, ?, ?)", err);
-	if (rc)
-		goto free_z;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_STATIC);
-	if (base)
-		sqlite3_bind_int64(st, 2, base);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_int64(st, 3, depth);
-	sqlite3_bind_int64(st, 4, (int64_t)len);
-	sqlite3_bind_blob(st, 5, z, (int)zlen, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		rc = store_sqlerr(s, err, "storing a blob");
-		sqlite3_finalize(st);
-		goto free_z;
+	rc = store_stmt_prepare(&q, s,
+				"INSERT INTO blobs (hash, base, depth, size, "
+				"data) "
+				"VALUES (?, ?, ?, ?, ?) RETURNING id",
+				"storing a blob", err);
+	if (!rc) {
+		store_bind_blob(&q, 1, hash, 32);
+		store_bind_id(&q, 2, base);
+		store_bind_i64(&q, 3, depth);
+		store_bind_i64(&q, 4, (int64_t)len);
+		store_bind_blob(&q, 5, z, zlen);
+		rc = store_stmt_run_id(&q, out_id, err);
 	}
-	sqlite3_finalize(st);
-	*out_id = sqlite3_last_insert_rowid(s->db);
-free_z:
 	free(z);
 	return rc;
 }

@@ -3,7 +3,7 @@
  * transaction with the bump of `PRAGMA user_version`; entries are never
  * edited once released, only appended.
  */
-#include "store_int.h"
+#include "stmt.h"
 
 static const char *const migrations[] = {
 	/* 1: the archive */
@@ -122,15 +122,14 @@ static const char *const migrations[] = {
 
 int cw_store_schema_version(struct cw_store *s)
 {
-	sqlite3_stmt *st = NULL;
-	int v = -1;
+	struct store_stmt q;
+	int64_t v = -1;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) ==
-		    SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	if (store_stmt_prepare(&q, s, "PRAGMA user_version",
+			       "reading the schema version", NULL) ||
+	    store_stmt_i64(&q, -1, &v, NULL))
+		return -1;
+	return (int)v;
 }
 
 int store_migrate(struct cw_store *s, struct cw_err *err)
@@ -157,7 +156,8 @@ int store_migrate(struct cw_store *s, struct cw_err *err)
 		if (!rc)
 			rc = store_exec(s, "COMMIT", err);
 		if (rc) {
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			/* the migration's failure is what is reported */
+			(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			return cw_err_prefix(err, "migration %d: ", v + 1);
 		}
 	}

@@ -1,52 +1,14 @@
 /*
- * store: the SQLite backend of store.h.
+ * store: the SQLite backend of store.h: opening, documents, snapshots,
+ * versions, changes and analyses. Statements go through stmt.h.
  */
+#include <stddef.h>
 #include <unistd.h>
 
-#include "store_int.h"
+#include "stmt.h"
 
 #define ZLEVEL_DEFAULT 6 /* see docs/internals/store.md for the measurement */
 #define CHAIN_DEFAULT 48
-
-int store_sqlerr(struct cw_store *s, struct cw_err *err, const char *what)
-{
-	return cw_err_set(err, CW_ESTORE, "'%s': %s: %s", s->path, what,
-			  sqlite3_errmsg(s->db));
-}
-
-static bool tx_check(struct cw_store *s);
-static int tx_lost_err(const struct cw_store *s, struct cw_err *err);
-
-/* Every statement goes through here or store_exec: none may run in
- * autocommit while a caller believes its transaction is open. */
-int store_prepare(struct cw_store *s, sqlite3_stmt **st, const char *sql,
-		  struct cw_err *err)
-{
-	if (s->in_tx && tx_check(s)) {
-		*st = NULL;
-		return tx_lost_err(s, err);
-	}
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-		*st = NULL;
-		return store_sqlerr(s, err, "preparing a statement");
-	}
-	return CW_OK;
-}
-
-int store_exec(struct cw_store *s, const char *sql, struct cw_err *err)
-{
-	char *msg = NULL;
-
-	if (s->in_tx && tx_check(s))
-		return tx_lost_err(s, err);
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		int rc = cw_err_set(err, CW_ESTORE, "'%s': %s", s->path,
-				    msg ? msg : sqlite3_errmsg(s->db));
-		sqlite3_free(msg);
-		return rc;
-	}
-	return CW_OK;
-}
 
 static char *dirname_of(const char *path)
 {
@@ -124,10 +86,15 @@ void cw_store_close(struct cw_store *s)
 {
 	if (!s)
 		return;
+	/*
+	 * Closing has no one to report to: a transaction left open is
+	 * undone, as the header promises, and SQLite frees what it can.
+	 */
 	if (s->in_tx)
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	store_blob_cache_clear(s);
-	sqlite3_close(s->db);
+	(void)store_stmt_cache_clear(s);
+	(void)sqlite3_close(s->db);
 	ZSTD_freeCCtx(s->cctx);
 	ZSTD_freeDCtx(s->dctx);
 	free(s->path);
@@ -139,168 +106,83 @@ const char *cw_store_path(const struct cw_store *s)
 	return s->path;
 }
 
-/*
- * Nested transactions are savepoints: an inner rollback undoes the inner
- * part only, and the outer transaction goes on. The monitor relies on it:
- * it records several documents in one transaction (fewer WAL writes) and
- * one document's failure must not undo the others.
- */
-/* Has SQLite ended the open transaction behind our back? */
-static bool tx_check(struct cw_store *s)
-{
-	if (s->in_tx && !s->tx_lost && sqlite3_get_autocommit(s->db)) {
-		s->tx_lost = true;
-		store_blob_cache_clear(s);
-	}
-	return s->tx_lost;
-}
-
-static int tx_lost_err(const struct cw_store *s, struct cw_err *err)
-{
-	return cw_err_set(err, CW_ESTORE,
-			  "'%s': the open transaction was rolled back after an "
-			  "earlier error; nothing of it was committed",
-			  s->path);
-}
-
-int cw_store_begin(struct cw_store *s, struct cw_err *err)
-{
-	int rc;
-
-	if (s->in_tx && tx_check(s))
-		return tx_lost_err(s, err);
-	rc = store_exec(s, s->in_tx ? "SAVEPOINT cw" : "BEGIN IMMEDIATE", err);
-	if (!rc)
-		s->in_tx++;
-	return rc;
-}
-
-int cw_store_commit(struct cw_store *s, struct cw_err *err)
-{
-	int rc;
-
-	if (!s->in_tx)
-		return cw_err_set(err, CW_EINVAL, "commit without a transaction");
-	if (tx_check(s)) {
-		cw_store_rollback(s);
-		return tx_lost_err(s, err);
-	}
-	if (s->in_tx > 1) {
-		rc = store_exec(s, "RELEASE cw", err);
-		if (rc) {
-			cw_store_rollback(s);
-			return rc;
-		}
-		s->in_tx--;
-		return CW_OK;
-	}
-	s->in_tx = 0;
-	rc = store_exec(s, "COMMIT", err);
-	if (rc) {
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-		store_blob_cache_clear(s);
-	}
-	return rc;
-}
-
-void cw_store_rollback(struct cw_store *s)
-{
-	if (!s->in_tx)
-		return;
-	if (s->in_tx > 1) {
-		if (!tx_check(s))
-			sqlite3_exec(s->db, "ROLLBACK TO cw; RELEASE cw", NULL,
-				     NULL, NULL);
-		s->in_tx--;
-		/* the statement may itself have cost the transaction */
-		(void)tx_check(s);
-	} else {
-		s->in_tx = 0;
-		s->tx_lost = false;
-		if (!sqlite3_get_autocommit(s->db))
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	}
-	/* cached blobs may have been rolled back with their rows */
-	store_blob_cache_clear(s);
-}
-
-bool cw_store_tx_lost(const struct cw_store *s)
-{
-	return s->tx_lost;
-}
-
-/* Is a transaction open (a caller's or a batch)? */
-bool cw_store_in_tx(const struct cw_store *s)
-{
-	return s->in_tx > 0;
-}
-
-/*
- * Close a transaction opened by a write function: commit on success (or
- * "unchanged"), roll back on failure. Inside a caller's transaction, the
- * commit only decrements the nesting depth.
- */
-static int tx_end(struct cw_store *s, int rc, struct cw_err *err)
-{
-	int c;
-
-	if (rc && rc != CW_EUNCHANGED) {
-		cw_store_rollback(s);
-		return rc;
-	}
-	c = cw_store_commit(s, err);
-	return c ? c : rc;
-}
-
-static int err_rc(const struct cw_err *err)
-{
-	return err && err->rc ? err->rc : CW_ESTORE;
-}
-
-char *store_col_str(sqlite3_stmt *st, int i)
-{
-	const unsigned char *t = sqlite3_column_text(st, i);
-	return t ? cw_strdup((const char *)t) : NULL;
-}
-
-void store_bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 /* ---- services and documents ---- */
+
+static int put_service(struct cw_store *s, const char *service,
+		       const char *name, const char *decl_path, int64_t *out_id,
+		       struct cw_err *err)
+{
+	struct store_stmt q;
+	char now[CW_TIME_ISO];
+	int rc;
+
+	cw_time_now_iso(now);
+	rc = store_stmt_prepare(&q, s,
+				"INSERT INTO services (sid, name, decl_path, "
+				"created_at) "
+				"VALUES (?1, ?2, ?3, ?4) ON CONFLICT(sid) DO "
+				"UPDATE SET "
+				"name = excluded.name, "
+				"decl_path = coalesce(excluded.decl_path, "
+				"decl_path) "
+				"RETURNING id",
+				"storing a service", err);
+	if (rc)
+		return rc;
+	store_bind_text(&q, 1, service);
+	store_bind_text(&q, 2, name ? name : service);
+	store_bind_text(&q, 3, decl_path);
+	store_bind_text(&q, 4, now);
+	rc = store_stmt_run_id(&q, out_id, err);
+	if (rc == CW_ENOTFOUND) /* an upsert always returns its row */
+		rc = cw_err_set(err, CW_ESTORE,
+				"'%s': storing a service: "
+				"no row returned",
+				s->path);
+	return rc;
+}
 
 int cw_store_put_service(struct cw_store *s, const char *service,
 			 const char *name, const char *decl_path,
 			 int64_t *out_id, struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	int rc = cw_store_begin(s, err);
+
+	return rc ? rc
+		  : store_tx_end(s,
+				 put_service(s, service, name, decl_path,
+					     out_id, err),
+				 err);
+}
+
+static int put_document(struct cw_store *s, const char *service,
+			const char *type, const char *decl_json,
+			int64_t *out_id, struct cw_err *err)
+{
+	struct store_stmt q;
 	char now[CW_TIME_ISO];
 	int rc;
 
 	cw_time_now_iso(now);
-	rc = store_prepare(s, &st,
-			   "INSERT INTO services (sid, name, decl_path, created_at) "
-			   "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(sid) DO UPDATE SET "
-			   "name = excluded.name, "
-			   "decl_path = coalesce(excluded.decl_path, decl_path) "
-			   "RETURNING id",
-			   err);
+	rc = store_stmt_prepare(&q, s,
+				"INSERT INTO documents (service_id, type, "
+				"decl_json, created_at) "
+				"SELECT id, ?2, ?3, ?4 FROM services WHERE sid "
+				"= ?1 "
+				"ON CONFLICT(service_id, type) DO UPDATE SET "
+				"decl_json = coalesce(excluded.decl_json, "
+				"decl_json) "
+				"RETURNING id",
+				"storing a document", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, name ? name : service, -1, SQLITE_TRANSIENT);
-	store_bind_text(st, 3, decl_path);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = store_sqlerr(s, err, "storing a service");
-	} else if (out_id) {
-		*out_id = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
+	store_bind_text(&q, 1, service);
+	store_bind_text(&q, 2, type);
+	store_bind_text(&q, 3, decl_json);
+	store_bind_text(&q, 4, now);
+	rc = store_stmt_run_id(&q, out_id, err);
+	if (rc == CW_ENOTFOUND)
+		rc = cw_err_set(err, CW_ENOTFOUND, "no service '%s'", service);
 	return rc;
 }
 
@@ -308,54 +190,35 @@ int cw_store_put_document(struct cw_store *s, const char *service,
 			  const char *type, const char *decl_json,
 			  int64_t *out_id, struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	char now[CW_TIME_ISO];
-	int rc;
+	int rc = cw_store_begin(s, err);
 
-	cw_time_now_iso(now);
-	rc = store_prepare(s, &st,
-			   "INSERT INTO documents (service_id, type, decl_json, created_at) "
-			   "SELECT id, ?2, ?3, ?4 FROM services WHERE sid = ?1 "
-			   "ON CONFLICT(service_id, type) DO UPDATE SET "
-			   "decl_json = coalesce(excluded.decl_json, decl_json) "
-			   "RETURNING id",
-			   err);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
-	store_bind_text(st, 3, decl_json);
-	sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		if (out_id)
-			*out_id = sqlite3_column_int64(st, 0);
-		break;
-	case SQLITE_DONE:
-		rc = cw_err_set(err, CW_ENOTFOUND, "no service '%s'", service);
-		break;
-	default:
-		rc = store_sqlerr(s, err, "storing a document");
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return rc ? rc
+		  : store_tx_end(s,
+				 put_document(s, service, type, decl_json,
+					      out_id, err),
+				 err);
 }
+
+static const struct store_field doc_fields[] = {
+	STORE_FIELD(I64, struct cw_store_doc, id),
+	STORE_FIELD(STR, struct cw_store_doc, service),
+	STORE_FIELD(STR, struct cw_store_doc, service_name),
+	STORE_FIELD(STR, struct cw_store_doc, type),
+	STORE_FIELD(STR, struct cw_store_doc, decl_json),
+	STORE_FIELD(I64, struct cw_store_doc, n_versions),
+	STORE_FIELD(STR, struct cw_store_doc, latest_at),
+};
+static const struct store_map store_doc_map =
+	STORE_MAP(struct cw_store_doc, doc_fields);
 
 void cw_store_doc_release(struct cw_store_doc *d)
 {
-	free(d->service);
-	free(d->service_name);
-	free(d->type);
-	free(d->decl_json);
-	free(d->latest_at);
-	memset(d, 0, sizeof(*d));
+	store_map_release(&store_doc_map, d);
 }
 
 void cw_store_docs_free(struct cw_store_doc *docs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		cw_store_doc_release(&docs[i]);
-	free(docs);
+	store_map_free_array(&store_doc_map, docs, n);
 }
 
 #define DOC_SELECT                                                             \
@@ -364,101 +227,147 @@ void cw_store_docs_free(struct cw_store_doc *docs, size_t n)
 	"(SELECT max(recorded_at) FROM versions v WHERE v.doc_id = d.id) "     \
 	"FROM documents d JOIN services s ON s.id = d.service_id "
 
-static void read_doc(sqlite3_stmt *st, struct cw_store_doc *d)
-{
-	d->id = sqlite3_column_int64(st, 0);
-	d->service = store_col_str(st, 1);
-	d->service_name = store_col_str(st, 2);
-	d->type = store_col_str(st, 3);
-	d->decl_json = store_col_str(st, 4);
-	d->n_versions = sqlite3_column_int64(st, 5);
-	d->latest_at = store_col_str(st, 6);
-}
-
 int cw_store_find_document(struct cw_store *s, const char *service,
 			   const char *type, struct cw_store_doc *out,
 			   struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct store_stmt q;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = store_prepare(s, &st,
-			   DOC_SELECT "WHERE s.sid = ?1 AND d.type = ?2", err);
+	rc = store_stmt_prepare(&q, s,
+				DOC_SELECT "WHERE s.sid = ?1 AND d.type = ?2",
+				"finding a document", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(st, 1, service, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, type, -1, SQLITE_TRANSIENT);
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		read_doc(st, out);
-		break;
-	case SQLITE_DONE:
+	store_bind_text(&q, 1, service);
+	store_bind_text(&q, 2, type);
+	rc = store_stmt_row(&q, &store_doc_map, out, err);
+	if (rc == 0)
 		rc = cw_err_set(err, CW_ENOTFOUND, "no document '%s/%s'",
 				service, type);
-		break;
-	default:
-		rc = store_sqlerr(s, err, "finding a document");
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+}
+
+int cw_store_get_document_by_id(struct cw_store *s, int64_t doc_id,
+				struct cw_store_doc *out, struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = store_stmt_prepare(&q, s, DOC_SELECT "WHERE d.id = ?1",
+				"reading a document", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, doc_id);
+	rc = store_stmt_row(&q, &store_doc_map, out, err);
+	if (rc == 0)
+		rc = cw_err_set(err, CW_ENOTFOUND, "no document with id %lld",
+				(long long)doc_id);
+	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
 }
 
 int cw_store_list_documents(struct cw_store *s, const char *service,
 			    const char *type, struct cw_store_doc **out,
 			    size_t *n, struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	struct cw_store_doc *docs = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc, r;
+	struct store_stmt q;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
-	rc = store_prepare(s, &st,
-			   DOC_SELECT "WHERE (?1 IS NULL OR s.sid = ?1) "
-			   "AND (?2 IS NULL OR d.type = ?2) "
-			   "ORDER BY s.sid, d.type",
-			   err);
+	rc = store_stmt_prepare(&q, s,
+				DOC_SELECT "WHERE (?1 IS NULL OR s.sid = ?1) "
+					   "AND (?2 IS NULL OR d.type = ?2) "
+					   "ORDER BY s.sid, d.type",
+				"listing documents", err);
 	if (rc)
 		return rc;
-	store_bind_text(st, 1, service);
-	store_bind_text(st, 2, type);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		CW_GROW(docs, cap, cnt + 1);
-		read_doc(st, &docs[cnt++]);
-	}
-	if (r != SQLITE_DONE) {
-		rc = store_sqlerr(s, err, "listing documents");
-		cw_store_docs_free(docs, cnt);
-	} else {
-		*out = docs;
-		*n = cnt;
-	}
-	sqlite3_finalize(st);
-	return rc;
+	store_bind_text(&q, 1, service);
+	store_bind_text(&q, 2, type);
+	return store_stmt_list(&q, &store_doc_map, NULL, NULL, (void **)out, n,
+			       err);
 }
 
 /* ---- snapshots ---- */
 
-/* The newest blob of a stream, to compress the next one against. */
-static int64_t latest_page_blob(struct cw_store *s, int64_t doc_id, size_t idx)
+/* The newest blob of a stream, to compress the next one against (0: none). */
+static int latest_page_blob(struct cw_store *s, int64_t doc_id, size_t idx,
+			    int64_t *out, struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t id = 0;
+	struct store_stmt q;
+	int rc;
 
-	if (store_prepare(s, &st,
-			  "SELECT p.blob FROM snapshot_pages p JOIN snapshots n "
-			  "ON n.id = p.snapshot_id WHERE n.doc_id = ? AND p.idx = ? "
-			  "ORDER BY n.id DESC LIMIT 1",
-			  NULL))
-		return 0;
-	sqlite3_bind_int64(st, 1, doc_id);
-	sqlite3_bind_int64(st, 2, (int64_t)idx);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
+	*out = 0;
+	rc = store_stmt_prepare(&q, s,
+				"SELECT p.blob FROM snapshot_pages p JOIN "
+				"snapshots n "
+				"ON n.id = p.snapshot_id WHERE n.doc_id = ? "
+				"AND p.idx = ? "
+				"ORDER BY n.id DESC LIMIT 1",
+				"finding a page's previous blob", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, doc_id);
+	store_bind_i64(&q, 2, (int64_t)idx);
+	return store_stmt_i64(&q, 0, out, err);
+}
+
+/* Is the latest snapshot of `doc_id` the one with hash `all`? */
+static int same_snapshot(struct cw_store *s, int64_t doc_id,
+			 const unsigned char all[32], int64_t *out_id,
+			 struct cw_err *err)
+{
+	struct store_stmt q;
+	const void *h;
+	size_t hlen;
+	int rc;
+
+	*out_id = 0;
+	rc = store_stmt_prepare(&q, s,
+				"SELECT id, hash FROM snapshots WHERE doc_id = "
+				"? "
+				"ORDER BY id DESC LIMIT 1",
+				"reading the latest snapshot", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, doc_id);
+	rc = store_stmt_step(&q, err);
+	if (rc > 0) {
+		h = store_col_blob(&q, 1, &hlen);
+		if (h && hlen == 32 && !memcmp(h, all, 32))
+			*out_id = store_col_i64(&q, 0);
+	}
+	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+}
+
+static int add_page(struct cw_store *s, int64_t doc_id, int64_t sid, size_t i,
+		    const struct cw_store_page *page, struct cw_err *err)
+{
+	struct store_stmt q;
+	int64_t blob, base;
+	int rc;
+
+	rc = latest_page_blob(s, doc_id, i, &base, err);
+	if (!rc)
+		rc = store_blob_put(s, page->data, page->len, base, &blob, err);
+	if (rc)
+		return rc;
+	rc = store_stmt_prepare(&q, s,
+				"INSERT INTO snapshot_pages (snapshot_id, idx, "
+				"blob, url, content_type, charset) "
+				"VALUES (?, ?, ?, ?, ?, ?)",
+				"storing a snapshot page", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, sid);
+	store_bind_i64(&q, 2, (int64_t)i);
+	store_bind_i64(&q, 3, blob);
+	store_bind_text(&q, 4, page->url);
+	store_bind_text(&q, 5, page->content_type);
+	store_bind_text(&q, 6, page->charset);
+	return store_stmt_run(&q, err);
 }
 
 static int add_snapshot(struct cw_store *s, int64_t doc_id,
@@ -467,7 +376,7 @@ static int add_snapshot(struct cw_store *s, int64_t doc_id,
 			struct cw_err *err)
 {
 	unsigned char all[32];
-	sqlite3_stmt *st = NULL;
+	struct store_stmt q;
 	int64_t sid;
 	struct cw_buf hashes = CW_BUF_INIT;
 	int rc;
@@ -481,64 +390,31 @@ static int add_snapshot(struct cw_store *s, int64_t doc_id,
 	cw_sha256(hashes.ptr, hashes.len, all);
 	cw_buf_release(&hashes);
 
-	rc = store_prepare(s, &st,
-			   "SELECT id, hash FROM snapshots WHERE doc_id = ? "
-			   "ORDER BY id DESC LIMIT 1",
-			   err);
+	rc = same_snapshot(s, doc_id, all, &sid, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, doc_id);
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_bytes(st, 1) == 32 &&
-	    !memcmp(sqlite3_column_blob(st, 1), all, 32)) {
-		*out_id = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
+	if (sid) {
+		*out_id = sid;
 		return CW_OK;
 	}
-	sqlite3_finalize(st);
-
-	rc = store_prepare(s, &st,
-			   "INSERT INTO snapshots (doc_id, fetched_at, hash, n_pages) "
-			   "VALUES (?, ?, ?, ?)",
-			   err);
+	rc = store_stmt_prepare(&q, s,
+				"INSERT INTO snapshots (doc_id, fetched_at, "
+				"hash, n_pages) "
+				"VALUES (?, ?, ?, ?) RETURNING id",
+				"storing a snapshot", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, doc_id);
-	sqlite3_bind_text(st, 2, fetched_at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_blob(st, 3, all, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, (int64_t)n);
-	if (sqlite3_step(st) != SQLITE_DONE) {
-		sqlite3_finalize(st);
-		return store_sqlerr(s, err, "storing a snapshot");
-	}
-	sqlite3_finalize(st);
-	sid = sqlite3_last_insert_rowid(s->db);
-
+	store_bind_i64(&q, 1, doc_id);
+	store_bind_text(&q, 2, fetched_at);
+	store_bind_blob(&q, 3, all, 32);
+	store_bind_i64(&q, 4, (int64_t)n);
+	rc = store_stmt_run_id(&q, &sid, err);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < n; i++) {
-		int64_t blob;
-
-		rc = store_blob_put(s, pages[i].data, pages[i].len,
-				    latest_page_blob(s, doc_id, i), &blob, err);
+		rc = add_page(s, doc_id, sid, i, &pages[i], err);
 		if (rc)
 			return rc;
-		rc = store_prepare(s, &st,
-				   "INSERT INTO snapshot_pages (snapshot_id, idx, "
-				   "blob, url, content_type, charset) "
-				   "VALUES (?, ?, ?, ?, ?, ?)",
-				   err);
-		if (rc)
-			return rc;
-		sqlite3_bind_int64(st, 1, sid);
-		sqlite3_bind_int64(st, 2, (int64_t)i);
-		sqlite3_bind_int64(st, 3, blob);
-		store_bind_text(st, 4, pages[i].url);
-		store_bind_text(st, 5, pages[i].content_type);
-		store_bind_text(st, 6, pages[i].charset);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			sqlite3_finalize(st);
-			return store_sqlerr(s, err, "storing a snapshot page");
-		}
-		sqlite3_finalize(st);
 	}
 	*out_id = sid;
 	*out_new = true;
@@ -550,10 +426,17 @@ int cw_store_add_snapshot(struct cw_store *s, int64_t doc_id,
 			  const char *fetched_at, int64_t *out_id,
 			  bool *out_new, struct cw_err *err)
 {
+	int rc;
+
 	if (n == 0)
 		return cw_err_set(err, CW_EINVAL, "a snapshot needs a page");
-	return cw_store_begin(s, err) ? err_rc(err) :
-	       tx_end(s, add_snapshot(s, doc_id, pages, n, fetched_at, out_id, out_new, err), err);
+	rc = cw_store_begin(s, err);
+	if (rc)
+		return rc;
+	return store_tx_end(s,
+			    add_snapshot(s, doc_id, pages, n, fetched_at,
+					 out_id, out_new, err),
+			    err);
 }
 
 void cw_store_pages_free(struct cw_store_page_data *p, size_t n)
@@ -571,33 +454,36 @@ int cw_store_get_snapshot(struct cw_store *s, int64_t snapshot_id,
 			  struct cw_store_page_data **out, size_t *n,
 			  struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct store_stmt q;
 	struct cw_store_page_data *pages = NULL;
 	size_t cnt = 0, cap = 0;
 	int rc, r;
 
 	*out = NULL;
 	*n = 0;
-	rc = store_prepare(s, &st,
-			   "SELECT blob, url, content_type, charset FROM "
-			   "snapshot_pages WHERE snapshot_id = ? ORDER BY idx",
-			   err);
+	rc = store_stmt_prepare(&q, s,
+				"SELECT blob, url, content_type, charset FROM "
+				"snapshot_pages WHERE snapshot_id = ? ORDER BY "
+				"idx",
+				"reading a snapshot", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, snapshot_id);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+	store_bind_i64(&q, 1, snapshot_id);
+	/* a cw_buf is not a mapped field: the pages are read by hand */
+	while ((r = store_stmt_step(&q, err)) > 0) {
+		struct cw_store_page_data *p;
+
 		CW_GROW(pages, cap, cnt + 1);
-		memset(&pages[cnt], 0, sizeof(pages[cnt]));
-		pages[cnt].url = store_col_str(st, 1);
-		pages[cnt].content_type = store_col_str(st, 2);
-		pages[cnt].charset = store_col_str(st, 3);
-		rc = store_blob_get(s, sqlite3_column_int64(st, 0),
-				    &pages[cnt].data, err);
-		cnt++;
-		if (rc)
+		p = &pages[cnt++];
+		memset(p, 0, sizeof(*p));
+		p->url = store_col_str(&q, 1);
+		p->content_type = store_col_str(&q, 2);
+		p->charset = store_col_str(&q, 3);
+		r = store_blob_get(s, store_col_i64(&q, 0), &p->data, err);
+		if (r)
 			break;
 	}
-	sqlite3_finalize(st);
+	rc = store_stmt_finish(&q, r, err);
 	if (!rc && cnt == 0)
 		rc = cw_err_set(err, CW_ENOTFOUND, "no snapshot %lld",
 				(long long)snapshot_id);
@@ -626,163 +512,153 @@ const char *cw_store_outcome_name(int outcome)
 int cw_store_add_attempt(struct cw_store *s, const struct cw_store_attempt *a,
 			 struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = store_prepare(s, &st,
-			       "INSERT INTO attempts (doc_id, at, url, status, "
-			       "bytes, outcome, error, snapshot_id, seconds) "
-			       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			       err);
+	struct store_stmt q;
+	int rc = store_stmt_prepare(&q, s,
+				    "INSERT INTO attempts (doc_id, at, url, "
+				    "status, "
+				    "bytes, outcome, error, snapshot_id, "
+				    "seconds) "
+				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				    "recording a fetch attempt", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, a->doc_id);
-	sqlite3_bind_text(st, 2, a->at, -1, SQLITE_TRANSIENT);
-	store_bind_text(st, 3, a->url);
-	sqlite3_bind_int64(st, 4, a->status);
-	sqlite3_bind_int64(st, 5, a->bytes);
-	sqlite3_bind_text(st, 6, cw_store_outcome_name(a->outcome), -1,
-			  SQLITE_STATIC);
-	store_bind_text(st, 7, a->error);
-	if (a->snapshot_id)
-		sqlite3_bind_int64(st, 8, a->snapshot_id);
-	else
-		sqlite3_bind_null(st, 8);
-	sqlite3_bind_double(st, 9, a->seconds);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_sqlerr(s, err, "recording a fetch attempt");
-	sqlite3_finalize(st);
-	return rc;
+	store_bind_i64(&q, 1, a->doc_id);
+	store_bind_text(&q, 2, a->at);
+	store_bind_text(&q, 3, a->url);
+	store_bind_i64(&q, 4, a->status);
+	store_bind_i64(&q, 5, a->bytes);
+	store_bind_text(&q, 6, cw_store_outcome_name(a->outcome));
+	store_bind_text(&q, 7, a->error);
+	store_bind_id(&q, 8, a->snapshot_id);
+	store_bind_double(&q, 9, a->seconds);
+	return store_stmt_run(&q, err);
 }
 
 /* ---- versions ---- */
 
+static const struct store_field version_fields[] = {
+	STORE_FIELD(I64, struct cw_store_version, id),
+	STORE_FIELD(I64, struct cw_store_version, doc_id),
+	STORE_FIELD(I64, struct cw_store_version, seq),
+	STORE_FIELD(STR, struct cw_store_version, recorded_at),
+	STORE_FIELD(STR, struct cw_store_version, stated_date),
+	STORE_FIELD(I64, struct cw_store_version, snapshot_id),
+	STORE_FIELD(HEX32, struct cw_store_version, text_hash),
+	STORE_FIELD(I64, struct cw_store_version, text_len),
+	STORE_FIELD(I64, struct cw_store_version, n_provisions),
+	STORE_FIELD(STR, struct cw_store_version, origin),
+};
+static const struct store_map version_map =
+	STORE_MAP(struct cw_store_version, version_fields);
+
 void cw_store_version_release(struct cw_store_version *v)
 {
-	free(v->recorded_at);
-	free(v->stated_date);
-	free(v->origin);
-	memset(v, 0, sizeof(*v));
+	store_map_release(&version_map, v);
 }
 
 void cw_store_versions_free(struct cw_store_version *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		cw_store_version_release(&v[i]);
-	free(v);
+	store_map_free_array(&version_map, v, n);
 }
 
-#define VERSION_SELECT                                                         \
-	"SELECT v.id, v.doc_id, v.seq, v.recorded_at, v.stated_date, "         \
-	"coalesce(v.snapshot_id, 0), b.hash, b.size, v.n_provisions, v.origin, " \
-	"v.text_blob, v.provisions_blob "                                      \
+#define VERSION_SELECT                                                 \
+	"SELECT v.id, v.doc_id, v.seq, v.recorded_at, v.stated_date, " \
+	"coalesce(v.snapshot_id, 0), b.hash, b.size, v.n_provisions, " \
+	"v.origin "                                                    \
 	"FROM versions v JOIN blobs b ON b.id = v.text_blob "
 
-static void hex32(const unsigned char *h, char out[CW_SHA256_HEX])
-{
-	static const char hx[] = "0123456789abcdef";
+/* The latest version of a document, as record_version needs it. */
+struct latest {
+	int64_t id, seq, text_blob, prov_blob;
+	unsigned char hash[32];
+};
 
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hx[h[i] >> 4];
-		out[2 * i + 1] = hx[h[i] & 15];
-	}
-	out[64] = '\0';
-}
-
-static void read_version(sqlite3_stmt *st, struct cw_store_version *v)
+/* Latest version's id, seq, blobs and hash; all 0 when there is none. */
+static int latest_version(struct cw_store *s, int64_t doc_id,
+			  struct latest *out, struct cw_err *err)
 {
-	v->id = sqlite3_column_int64(st, 0);
-	v->doc_id = sqlite3_column_int64(st, 1);
-	v->seq = sqlite3_column_int64(st, 2);
-	v->recorded_at = store_col_str(st, 3);
-	v->stated_date = store_col_str(st, 4);
-	v->snapshot_id = sqlite3_column_int64(st, 5);
-	if (sqlite3_column_bytes(st, 6) == 32)
-		hex32(sqlite3_column_blob(st, 6), v->text_hash);
-	v->text_len = sqlite3_column_int64(st, 7);
-	v->n_provisions = sqlite3_column_int64(st, 8);
-	v->origin = store_col_str(st, 9);
-}
+	struct store_stmt q;
+	const void *h;
+	size_t hlen;
+	int rc;
 
-/* Latest version's id, seq and blobs; all 0 when there is none. */
-static int latest_version(struct cw_store *s, int64_t doc_id, int64_t *id,
-			  int64_t *seq, int64_t *text_blob, int64_t *prov_blob,
-			  unsigned char hash[32], struct cw_err *err)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = store_prepare(s, &st,
-			       "SELECT v.id, v.seq, v.text_blob, v.provisions_blob, "
-			       "b.hash FROM versions v JOIN blobs b ON "
-			       "b.id = v.text_blob WHERE v.doc_id = ? "
-			       "ORDER BY v.seq DESC LIMIT 1",
-			       err);
-	*id = *seq = *text_blob = *prov_blob = 0;
+	memset(out, 0, sizeof(*out));
+	rc = store_stmt_prepare(&q, s,
+				"SELECT v.id, v.seq, v.text_blob, "
+				"v.provisions_blob, "
+				"b.hash FROM versions v JOIN blobs b ON "
+				"b.id = v.text_blob WHERE v.doc_id = ? "
+				"ORDER BY v.seq DESC LIMIT 1",
+				"reading the latest version", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, doc_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		*seq = sqlite3_column_int64(st, 1);
-		*text_blob = sqlite3_column_int64(st, 2);
-		*prov_blob = sqlite3_column_int64(st, 3);
-		if (sqlite3_column_bytes(st, 4) == 32)
-			memcpy(hash, sqlite3_column_blob(st, 4), 32);
+	store_bind_i64(&q, 1, doc_id);
+	rc = store_stmt_step(&q, err);
+	if (rc > 0) {
+		out->id = store_col_i64(&q, 0);
+		out->seq = store_col_i64(&q, 1);
+		out->text_blob = store_col_i64(&q, 2);
+		out->prov_blob = store_col_i64(&q, 3);
+		h = store_col_blob(&q, 4, &hlen);
+		if (h && hlen == 32)
+			memcpy(out->hash, h, 32);
 	}
-	sqlite3_finalize(st);
-	return CW_OK;
+	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
 }
 
 static int record_version(struct cw_store *s, int64_t doc_id,
 			  const struct cw_store_version_in *in,
 			  int64_t *out_id, struct cw_err *err)
 {
-	unsigned char hash[32], last_hash[32] = { 0 };
-	int64_t last_id, last_seq, last_text, last_prov, text_blob, prov_blob;
+	unsigned char hash[32];
+	struct latest last;
+	int64_t text_blob, prov_blob, id;
 	struct cw_buf enc = CW_BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct store_stmt q;
 	int rc;
 
-	rc = latest_version(s, doc_id, &last_id, &last_seq, &last_text,
-			    &last_prov, last_hash, err);
+	rc = latest_version(s, doc_id, &last, err);
 	if (rc)
 		return rc;
 	cw_sha256(in->text, in->len, hash);
-	if (last_id && !memcmp(hash, last_hash, 32)) {
+	if (last.id && !memcmp(hash, last.hash, 32)) {
 		if (out_id)
-			*out_id = last_id;
+			*out_id = last.id;
 		return CW_EUNCHANGED;
 	}
-	rc = store_blob_put(s, in->text, in->len, last_text, &text_blob, err);
+	rc = store_blob_put(s, in->text, in->len, last.text_blob, &text_blob,
+			    err);
 	if (rc)
 		return rc;
 	store_encode_provisions(&enc, in->seg);
-	rc = store_blob_put(s, enc.ptr, enc.len, last_prov, &prov_blob, err);
+	rc = store_blob_put(s, enc.ptr, enc.len, last.prov_blob, &prov_blob,
+			    err);
 	cw_buf_release(&enc);
 	if (rc)
 		return rc;
-	rc = store_prepare(s, &st,
-			   "INSERT INTO versions (doc_id, seq, recorded_at, "
-			   "stated_date, snapshot_id, text_blob, provisions_blob, "
-			   "n_provisions, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			   err);
+	rc = store_stmt_prepare(&q, s,
+				"INSERT INTO versions (doc_id, seq, "
+				"recorded_at, "
+				"stated_date, snapshot_id, text_blob, "
+				"provisions_blob, "
+				"n_provisions, origin) VALUES (?, ?, ?, ?, ?, "
+				"?, ?, ?, ?) "
+				"RETURNING id",
+				"recording a version", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, doc_id);
-	sqlite3_bind_int64(st, 2, last_seq + 1);
-	sqlite3_bind_text(st, 3, in->recorded_at, -1, SQLITE_TRANSIENT);
-	store_bind_text(st, 4, in->stated_date);
-	if (in->snapshot_id)
-		sqlite3_bind_int64(st, 5, in->snapshot_id);
-	else
-		sqlite3_bind_null(st, 5);
-	sqlite3_bind_int64(st, 6, text_blob);
-	sqlite3_bind_int64(st, 7, prov_blob);
-	sqlite3_bind_int64(st, 8, (int64_t)in->seg->n);
-	sqlite3_bind_text(st, 9, in->origin ? in->origin : "unknown", -1,
-			  SQLITE_TRANSIENT);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_sqlerr(s, err, "recording a version");
-	else if (out_id)
-		*out_id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
+	store_bind_i64(&q, 1, doc_id);
+	store_bind_i64(&q, 2, last.seq + 1);
+	store_bind_text(&q, 3, in->recorded_at);
+	store_bind_text(&q, 4, in->stated_date);
+	store_bind_id(&q, 5, in->snapshot_id);
+	store_bind_i64(&q, 6, text_blob);
+	store_bind_i64(&q, 7, prov_blob);
+	store_bind_i64(&q, 8, (int64_t)in->seg->n);
+	store_bind_text(&q, 9, in->origin ? in->origin : "unknown");
+	rc = store_stmt_run_id(&q, &id, err);
+	if (!rc && out_id)
+		*out_id = id;
 	return rc;
 }
 
@@ -790,139 +666,126 @@ int cw_store_record_version(struct cw_store *s, int64_t doc_id,
 			    const struct cw_store_version_in *in,
 			    int64_t *out_id, struct cw_err *err)
 {
+	int rc;
+
 	if (!in->seg || !in->recorded_at)
 		return cw_err_set(err, CW_EINVAL,
 				  "a version needs provisions and a date");
-	return cw_store_begin(s, err) ? err_rc(err) :
-	       tx_end(s, record_version(s, doc_id, in, out_id, err), err);
+	rc = cw_store_begin(s, err);
+	if (rc)
+		return rc;
+	return store_tx_end(s, record_version(s, doc_id, in, out_id, err), err);
 }
 
 int cw_store_list_versions(struct cw_store *s, int64_t doc_id,
 			   struct cw_store_version **out, size_t *n,
 			   struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	struct cw_store_version *vs = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc, r;
+	struct store_stmt q;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
-	rc = store_prepare(s, &st,
-			   VERSION_SELECT "WHERE v.doc_id = ? ORDER BY v.seq",
-			   err);
+	rc = store_stmt_prepare(&q, s,
+				VERSION_SELECT "WHERE v.doc_id = ? ORDER BY "
+					       "v.seq",
+				"listing versions", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, doc_id);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		CW_GROW(vs, cap, cnt + 1);
-		memset(&vs[cnt], 0, sizeof(vs[cnt]));
-		read_version(st, &vs[cnt++]);
-	}
-	if (r != SQLITE_DONE) {
-		rc = store_sqlerr(s, err, "listing versions");
-		cw_store_versions_free(vs, cnt);
-	} else {
-		*out = vs;
-		*n = cnt;
-	}
-	sqlite3_finalize(st);
-	return rc;
+	store_bind_i64(&q, 1, doc_id);
+	return store_stmt_list(&q, &version_map, NULL, NULL, (void **)out, n,
+			       err);
 }
 
-static int one_version(struct cw_store *s, sqlite3_stmt *st,
-		       struct cw_store_version *out, const char *what,
-		       struct cw_err *err)
+/* The one row of `q` into `out`; CW_ENOTFOUND naming `what` if none. */
+static int one_version(struct store_stmt *q, struct cw_store_version *out,
+		       const char *what, struct cw_err *err)
 {
-	int rc = CW_OK;
+	int rc = store_stmt_row(q, &version_map, out, err);
 
-	switch (sqlite3_step(st)) {
-	case SQLITE_ROW:
-		read_version(st, out);
-		break;
-	case SQLITE_DONE:
+	if (rc == 0)
 		rc = cw_err_set(err, CW_ENOTFOUND, "no %s", what);
-		break;
-	default:
-		rc = store_sqlerr(s, err, "reading a version");
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return store_stmt_finish(q, rc > 0 ? CW_OK : rc, err);
 }
 
 int cw_store_get_version(struct cw_store *s, int64_t doc_id, int64_t seq,
 			 struct cw_store_version *out, struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct store_stmt q;
 	char what[64];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (seq >= 1) {
-		rc = store_prepare(s, &st,
-				   VERSION_SELECT "WHERE v.doc_id = ? AND v.seq = ?",
-				   err);
+		rc = store_stmt_prepare(&q, s,
+					VERSION_SELECT "WHERE v.doc_id = ? AND "
+						       "v.seq = ?",
+					"reading a version", err);
 		if (rc)
 			return rc;
-		sqlite3_bind_int64(st, 2, seq);
+		store_bind_i64(&q, 2, seq);
 		snprintf(what, sizeof(what), "version %lld", (long long)seq);
 	} else {
-		rc = store_prepare(s, &st,
-				   VERSION_SELECT "WHERE v.doc_id = ? "
-				   "ORDER BY v.seq DESC LIMIT 1 OFFSET ?",
-				   err);
+		rc = store_stmt_prepare(&q, s,
+					VERSION_SELECT "WHERE v.doc_id = ? "
+						       "ORDER BY v.seq DESC "
+						       "LIMIT 1 OFFSET ?",
+					"reading a version", err);
 		if (rc)
 			return rc;
-		sqlite3_bind_int64(st, 2, -seq);
+		store_bind_i64(&q, 2, -seq);
 		snprintf(what, sizeof(what), seq ? "version latest%lld" : "version",
 			 (long long)seq);
 	}
-	sqlite3_bind_int64(st, 1, doc_id);
-	return one_version(s, st, out, what, err);
+	store_bind_i64(&q, 1, doc_id);
+	return one_version(&q, out, what, err);
 }
 
 int cw_store_get_version_at(struct cw_store *s, int64_t doc_id,
 			    const char *at, struct cw_store_version *out,
 			    struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
+	struct store_stmt q;
 	char what[96];
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = store_prepare(s, &st,
-			   VERSION_SELECT "WHERE v.doc_id = ? AND v.recorded_at <= ? "
-			   "ORDER BY v.recorded_at DESC, v.seq DESC LIMIT 1",
-			   err);
+	rc = store_stmt_prepare(&q, s,
+				VERSION_SELECT "WHERE v.doc_id = ? AND "
+					       "v.recorded_at <= ? "
+					       "ORDER BY v.recorded_at DESC, "
+					       "v.seq DESC LIMIT 1",
+				"reading a version", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, doc_id);
-	sqlite3_bind_text(st, 2, at, -1, SQLITE_TRANSIENT);
+	store_bind_i64(&q, 1, doc_id);
+	store_bind_text(&q, 2, at);
 	snprintf(what, sizeof(what), "version at '%s'", at);
-	return one_version(s, st, out, what, err);
+	return one_version(&q, out, what, err);
 }
 
 static int version_blobs(struct cw_store *s, int64_t version_id,
 			 int64_t *text_blob, int64_t *prov_blob,
 			 struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = store_prepare(s, &st,
-			       "SELECT text_blob, provisions_blob FROM versions "
-			       "WHERE id = ?",
-			       err);
+	struct store_stmt q;
+	int rc = store_stmt_prepare(&q, s,
+				    "SELECT text_blob, provisions_blob FROM "
+				    "versions "
+				    "WHERE id = ?",
+				    "reading a version", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, version_id);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		*text_blob = sqlite3_column_int64(st, 0);
-		*prov_blob = sqlite3_column_int64(st, 1);
-	} else {
+	store_bind_i64(&q, 1, version_id);
+	rc = store_stmt_step(&q, err);
+	if (rc > 0) {
+		*text_blob = store_col_i64(&q, 0);
+		*prov_blob = store_col_i64(&q, 1);
+	} else if (rc == 0) {
 		rc = cw_err_set(err, CW_ENOTFOUND, "no version id %lld",
 				(long long)version_id);
 	}
-	sqlite3_finalize(st);
-	return rc;
+	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
 }
 
 int cw_store_load_text(struct cw_store *s, int64_t version_id,
@@ -957,79 +820,115 @@ int cw_store_load_provisions(struct cw_store *s, int64_t version_id,
 
 /* ---- changes and analyses ---- */
 
-static int64_t latest_change_blob(struct cw_store *s, int64_t doc_id)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t id = 0;
-
-	if (store_prepare(s, &st,
-			  "SELECT json_blob FROM changes WHERE doc_id = ? "
-			  "ORDER BY id DESC LIMIT 1",
-			  NULL))
-		return 0;
-	sqlite3_bind_int64(st, 1, doc_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return id;
-}
-
 static int put_change(struct cw_store *s, const struct cw_store_change_in *c,
 		      int64_t *out_id, struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t blob;
+	struct store_stmt q;
+	int64_t blob, base;
 	int rc;
 
-	rc = store_blob_put(s, c->json, strlen(c->json),
-			    latest_change_blob(s, c->doc_id), &blob, err);
+	rc = store_stmt_prepare(&q, s,
+				"SELECT json_blob FROM changes WHERE doc_id = "
+				"? "
+				"ORDER BY id DESC LIMIT 1",
+				"finding the previous change", err);
 	if (rc)
 		return rc;
-	rc = store_prepare(s, &st,
-			   "INSERT INTO changes (doc_id, from_version, to_version, "
-			   "materiality, n_changes, json_blob) VALUES (?, ?, ?, ?, ?, ?) "
-			   "ON CONFLICT(to_version) DO UPDATE SET "
-			   "materiality = excluded.materiality, "
-			   "n_changes = excluded.n_changes, json_blob = excluded.json_blob "
-			   "RETURNING id",
-			   err);
+	store_bind_i64(&q, 1, c->doc_id);
+	rc = store_stmt_i64(&q, 0, &base, err);
+	if (!rc)
+		rc = store_blob_put(s, c->json, strlen(c->json), base, &blob,
+				    err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, c->doc_id);
-	if (c->from_version)
-		sqlite3_bind_int64(st, 2, c->from_version);
-	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_int64(st, 3, c->to_version);
-	sqlite3_bind_text(st, 4, c->materiality ? c->materiality : "cosmetic",
-			  -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, c->n_changes);
-	sqlite3_bind_int64(st, 6, blob);
-	if (sqlite3_step(st) != SQLITE_ROW)
-		rc = store_sqlerr(s, err, "recording a change");
-	else if (out_id)
-		*out_id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	rc = store_stmt_prepare(&q, s,
+				"INSERT INTO changes (doc_id, from_version, "
+				"to_version, "
+				"materiality, n_changes, json_blob) VALUES (?, "
+				"?, ?, ?, ?, ?) "
+				"ON CONFLICT(to_version) DO UPDATE SET "
+				"materiality = excluded.materiality, "
+				"n_changes = excluded.n_changes, json_blob = "
+				"excluded.json_blob "
+				"RETURNING id",
+				"recording a change", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, c->doc_id);
+	store_bind_id(&q, 2, c->from_version);
+	store_bind_i64(&q, 3, c->to_version);
+	store_bind_text(&q, 4, c->materiality ? c->materiality : "cosmetic");
+	store_bind_i64(&q, 5, c->n_changes);
+	store_bind_i64(&q, 6, blob);
+	rc = store_stmt_run_id(&q, out_id, err);
+	if (rc == CW_ENOTFOUND)
+		rc = cw_err_set(err, CW_ESTORE,
+				"'%s': recording a change: "
+				"no row returned",
+				s->path);
 	return rc;
 }
 
 int cw_store_put_change(struct cw_store *s, const struct cw_store_change_in *c,
 			int64_t *out_id, struct cw_err *err)
 {
-	return cw_store_begin(s, err) ? err_rc(err) :
-	       tx_end(s, put_change(s, c, out_id, err), err);
+	int rc = cw_store_begin(s, err);
+
+	return rc ? rc : store_tx_end(s, put_change(s, c, out_id, err), err);
+}
+
+/* The last column of CHANGE_SELECT, the JSON's blob, is read by change_json. */
+static const struct store_field change_fields[] = {
+	STORE_FIELD(I64, struct cw_store_change, id),
+	STORE_FIELD(I64, struct cw_store_change, doc_id),
+	STORE_FIELD(STR, struct cw_store_change, service),
+	STORE_FIELD(STR, struct cw_store_change, type),
+	STORE_FIELD(I64, struct cw_store_change, from_version),
+	STORE_FIELD(I64, struct cw_store_change, to_version),
+	STORE_FIELD(I64, struct cw_store_change, from_seq),
+	STORE_FIELD(I64, struct cw_store_change, to_seq),
+	STORE_FIELD(STR, struct cw_store_change, recorded_at),
+	STORE_FIELD(STR, struct cw_store_change, materiality),
+	STORE_FIELD(I64, struct cw_store_change, n_changes),
+	STORE_FIELD(OWNED, struct cw_store_change, json),
+};
+static const struct store_map change_map =
+	STORE_MAP(struct cw_store_change, change_fields);
+#define CHANGE_JSON_COL 11
+
+#define CHANGE_SELECT                                         \
+	"SELECT c.id, c.doc_id, s.sid, d.type, "              \
+	"coalesce(c.from_version, 0), c.to_version, "         \
+	"coalesce(fv.seq, 0), tv.seq, tv.recorded_at, "       \
+	"c.materiality, c.n_changes, c.json_blob "            \
+	"FROM changes c JOIN documents d ON d.id = c.doc_id " \
+	"JOIN services s ON s.id = d.service_id "             \
+	"JOIN versions tv ON tv.id = c.to_version "           \
+	"LEFT JOIN versions fv ON fv.id = c.from_version "
+
+static int change_json(struct store_stmt *q, void *elem, void *ctx,
+		       struct cw_err *err)
+{
+	struct cw_store_change *c = elem;
+	struct cw_buf json = CW_BUF_INIT;
+	int rc;
+
+	(void)ctx;
+	rc = store_blob_get(q->s, store_col_i64(q, CHANGE_JSON_COL), &json,
+			    err);
+	c->json = cw_buf_detach(&json, NULL);
+	return rc;
+}
+
+void cw_store_change_release(struct cw_store_change *c)
+{
+	if (c)
+		store_map_release(&change_map, c);
 }
 
 void cw_store_changes_free(struct cw_store_change *c, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(c[i].service);
-		free(c[i].type);
-		free(c[i].recorded_at);
-		free(c[i].materiality);
-		free(c[i].json);
-	}
-	free(c);
+	store_map_free_array(&change_map, c, n);
 }
 
 static int materiality_rank(const char *m)
@@ -1044,134 +943,126 @@ static int materiality_rank(const char *m)
 }
 
 int cw_store_list_changes(struct cw_store *s,
-			  const struct cw_store_change_query *q,
+			  const struct cw_store_change_query *cq,
 			  struct cw_store_change **out, size_t *n,
 			  struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	struct cw_store_change *cs = NULL;
-	size_t cnt = 0, cap = 0;
-	int rc, r;
+	struct store_stmt q;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
-	rc = store_prepare(s, &st,
-			   "SELECT c.id, c.doc_id, s.sid, d.type, "
-			   "coalesce(c.from_version, 0), c.to_version, "
-			   "coalesce(fv.seq, 0), tv.seq, tv.recorded_at, "
-			   "c.materiality, c.n_changes, c.json_blob "
-			   "FROM changes c JOIN documents d ON d.id = c.doc_id "
-			   "JOIN services s ON s.id = d.service_id "
-			   "JOIN versions tv ON tv.id = c.to_version "
-			   "LEFT JOIN versions fv ON fv.id = c.from_version "
-			   "WHERE (?1 IS NULL OR tv.recorded_at >= ?1) "
-			   "AND (?2 IS NULL OR s.sid = ?2) "
-			   "AND (?3 = 0 OR c.doc_id = ?3) "
-			   "AND (CASE c.materiality WHEN 'substantive' THEN 2 "
-			   "WHEN 'editorial' THEN 1 ELSE 0 END) >= ?4 "
-			   "ORDER BY tv.recorded_at, c.id "
-			   "LIMIT CASE WHEN ?5 > 0 THEN ?5 ELSE -1 END",
-			   err);
+	rc = store_stmt_prepare(&q, s,
+				CHANGE_SELECT "WHERE (?1 IS NULL OR "
+					      "tv.recorded_at >= ?1) "
+					      "AND (?2 IS NULL OR s.sid = ?2) "
+					      "AND (?3 = 0 OR c.doc_id = ?3) "
+					      "AND (CASE c.materiality WHEN "
+					      "'substantive' THEN 2 "
+					      "WHEN 'editorial' THEN 1 ELSE 0 "
+					      "END) >= ?4 "
+					      "ORDER BY tv.recorded_at, c.id "
+					      "LIMIT CASE WHEN ?5 > 0 THEN ?5 "
+					      "ELSE -1 END",
+				"listing changes", err);
 	if (rc)
 		return rc;
-	store_bind_text(st, 1, q ? q->since : NULL);
-	store_bind_text(st, 2, q ? q->service : NULL);
-	sqlite3_bind_int64(st, 3, q ? q->doc_id : 0);
-	sqlite3_bind_int(st, 4, materiality_rank(q ? q->min_materiality : NULL));
-	sqlite3_bind_int64(st, 5, q ? q->limit : 0);
-	while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cw_store_change *c;
-		struct cw_buf json = CW_BUF_INIT;
+	store_bind_text(&q, 1, cq ? cq->since : NULL);
+	store_bind_text(&q, 2, cq ? cq->service : NULL);
+	store_bind_i64(&q, 3, cq ? cq->doc_id : 0);
+	store_bind_i64(&q, 4,
+		       materiality_rank(cq ? cq->min_materiality : NULL));
+	store_bind_i64(&q, 5, cq ? cq->limit : 0);
+	return store_stmt_list(&q, &change_map, change_json, NULL, (void **)out,
+			       n, err);
+}
 
-		CW_GROW(cs, cap, cnt + 1);
-		c = &cs[cnt++];
-		memset(c, 0, sizeof(*c));
-		c->id = sqlite3_column_int64(st, 0);
-		c->doc_id = sqlite3_column_int64(st, 1);
-		c->service = store_col_str(st, 2);
-		c->type = store_col_str(st, 3);
-		c->from_version = sqlite3_column_int64(st, 4);
-		c->to_version = sqlite3_column_int64(st, 5);
-		c->from_seq = sqlite3_column_int64(st, 6);
-		c->to_seq = sqlite3_column_int64(st, 7);
-		c->recorded_at = store_col_str(st, 8);
-		c->materiality = store_col_str(st, 9);
-		c->n_changes = sqlite3_column_int64(st, 10);
-		rc = store_blob_get(s, sqlite3_column_int64(st, 11), &json, err);
-		c->json = cw_buf_detach(&json, NULL);
-		if (rc)
-			break;
-	}
-	if (!rc && r != SQLITE_DONE)
-		rc = store_sqlerr(s, err, "listing changes");
-	sqlite3_finalize(st);
-	if (rc) {
-		cw_store_changes_free(cs, cnt);
+int cw_store_get_change(struct cw_store *s, int64_t change_id,
+			struct cw_store_change *c, struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = store_stmt_prepare(&q, s, CHANGE_SELECT "WHERE c.id = ?1",
+				"reading a change", err);
+	if (rc)
 		return rc;
-	}
-	*out = cs;
-	*n = cnt;
-	return CW_OK;
+	store_bind_i64(&q, 1, change_id);
+	rc = store_stmt_row(&q, &change_map, c, err);
+	if (rc > 0)
+		rc = change_json(&q, c, NULL, err);
+	else if (rc == 0)
+		rc = cw_err_set(err, CW_ENOTFOUND, "no change with id %lld",
+				(long long)change_id);
+	rc = store_stmt_finish(&q, rc, err);
+	if (rc)
+		cw_store_change_release(c);
+	return rc;
 }
 
 static int put_analysis(struct cw_store *s, int64_t version_id,
 			const char *json, struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t blob, base = 0;
+	struct store_stmt q;
+	int64_t blob, base;
 	int rc;
 
 	/* compress against the analysis of the previous version */
-	if (!store_prepare(s, &st,
-			   "SELECT a.json_blob FROM analyses a JOIN versions p "
-			   "ON p.id = a.version_id JOIN versions v ON v.id = ? "
-			   "AND p.doc_id = v.doc_id AND p.seq < v.seq "
-			   "ORDER BY p.seq DESC LIMIT 1",
-			   NULL)) {
-		sqlite3_bind_int64(st, 1, version_id);
-		if (sqlite3_step(st) == SQLITE_ROW)
-			base = sqlite3_column_int64(st, 0);
-		sqlite3_finalize(st);
-	}
-	rc = store_blob_put(s, json, strlen(json), base, &blob, err);
+	rc = store_stmt_prepare(&q, s,
+				"SELECT a.json_blob FROM analyses a JOIN "
+				"versions p "
+				"ON p.id = a.version_id JOIN versions v ON "
+				"v.id = ? "
+				"AND p.doc_id = v.doc_id AND p.seq < v.seq "
+				"ORDER BY p.seq DESC LIMIT 1",
+				"finding the previous analysis", err);
 	if (rc)
 		return rc;
-	rc = store_prepare(s, &st,
-			   "INSERT INTO analyses (version_id, json_blob) VALUES "
-			   "(?, ?) ON CONFLICT(version_id) DO UPDATE SET "
-			   "json_blob = excluded.json_blob",
-			   err);
+	store_bind_i64(&q, 1, version_id);
+	rc = store_stmt_i64(&q, 0, &base, err);
+	if (!rc)
+		rc = store_blob_put(s, json, strlen(json), base, &blob, err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, version_id);
-	sqlite3_bind_int64(st, 2, blob);
-	if (sqlite3_step(st) != SQLITE_DONE)
-		rc = store_sqlerr(s, err, "storing an analysis");
-	sqlite3_finalize(st);
-	return rc;
+	rc = store_stmt_prepare(&q, s,
+				"INSERT INTO analyses (version_id, json_blob) "
+				"VALUES "
+				"(?, ?) ON CONFLICT(version_id) DO UPDATE SET "
+				"json_blob = excluded.json_blob",
+				"storing an analysis", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, version_id);
+	store_bind_i64(&q, 2, blob);
+	return store_stmt_run(&q, err);
 }
 
 int cw_store_put_analysis(struct cw_store *s, int64_t version_id,
 			  const char *json, struct cw_err *err)
 {
-	return cw_store_begin(s, err) ? err_rc(err) :
-	       tx_end(s, put_analysis(s, version_id, json, err), err);
+	int rc = cw_store_begin(s, err);
+
+	return rc ? rc
+		  : store_tx_end(s, put_analysis(s, version_id, json, err),
+				 err);
 }
 
 int cw_store_get_analysis(struct cw_store *s, int64_t version_id,
 			  struct cw_buf *out, struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t blob = 0;
-	int rc = store_prepare(s, &st,
-			       "SELECT json_blob FROM analyses WHERE version_id = ?",
-			       err);
+	struct store_stmt q;
+	int64_t blob;
+	int rc = store_stmt_prepare(&q, s,
+				    "SELECT json_blob FROM analyses WHERE "
+				    "version_id = ?",
+				    "reading an analysis", err);
 	if (rc)
 		return rc;
-	sqlite3_bind_int64(st, 1, version_id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		blob = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	store_bind_i64(&q, 1, version_id);
+	rc = store_stmt_i64(&q, 0, &blob, err);
+	if (rc)
+		return rc;
 	if (!blob)
 		return cw_err_set(err, CW_ENOTFOUND,
 				  "version %lld has not been analysed",
@@ -1181,67 +1072,99 @@ int cw_store_get_analysis(struct cw_store *s, int64_t version_id,
 
 /* ---- statistics and checks ---- */
 
-static int64_t count(struct cw_store *s, const char *sql)
+static int count(struct cw_store *s, const char *sql, int64_t *out,
+		 struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int64_t v = 0;
+	struct store_stmt q;
+	int rc = store_stmt_prepare(&q, s, sql, "reading statistics", err);
 
-	if (store_prepare(s, &st, sql, NULL))
-		return -1;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
+	if (rc)
+		return rc;
+	return store_stmt_i64(&q, 0, out, err);
 }
 
 int cw_store_stats(struct cw_store *s, struct cw_store_stats *out,
 		   struct cw_err *err)
 {
+	static const struct {
+		const char *sql;
+		size_t off;
+	} counts[] = {
+		{ "SELECT count(*) FROM services",
+		  offsetof(struct cw_store_stats, services) },
+		{ "SELECT count(*) FROM documents",
+		  offsetof(struct cw_store_stats, documents) },
+		{ "SELECT count(*) FROM snapshots",
+		  offsetof(struct cw_store_stats, snapshots) },
+		{ "SELECT count(*) FROM versions",
+		  offsetof(struct cw_store_stats, versions) },
+		{ "SELECT count(*) FROM attempts",
+		  offsetof(struct cw_store_stats, attempts) },
+		{ "SELECT count(*) FROM changes",
+		  offsetof(struct cw_store_stats, changes) },
+		{ "SELECT count(*) FROM blobs",
+		  offsetof(struct cw_store_stats, blobs) },
+		{ "SELECT coalesce(sum(size), 0) FROM blobs",
+		  offsetof(struct cw_store_stats, raw_bytes) },
+		{ "SELECT coalesce(sum(length(data)), 0) FROM blobs",
+		  offsetof(struct cw_store_stats, stored_bytes) },
+	};
+	int rc;
+
 	memset(out, 0, sizeof(*out));
-	out->services = count(s, "SELECT count(*) FROM services");
-	out->documents = count(s, "SELECT count(*) FROM documents");
-	out->snapshots = count(s, "SELECT count(*) FROM snapshots");
-	out->versions = count(s, "SELECT count(*) FROM versions");
-	out->attempts = count(s, "SELECT count(*) FROM attempts");
-	out->changes = count(s, "SELECT count(*) FROM changes");
-	out->blobs = count(s, "SELECT count(*) FROM blobs");
-	out->raw_bytes = count(s, "SELECT coalesce(sum(size), 0) FROM blobs");
-	out->stored_bytes =
-		count(s, "SELECT coalesce(sum(length(data)), 0) FROM blobs");
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		rc = count(s, counts[i].sql,
+			   (int64_t *)((char *)out + counts[i].off), err);
+		if (rc)
+			return rc;
+	}
+	/*
+	 * The file size is measured after folding the WAL into the file;
+	 * a checkpoint that cannot run now (a reader holds the WAL) only
+	 * makes the figure include less, so its result is not a failure.
+	 */
 	if (!s->in_tx)
-		sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
-					  NULL, NULL);
-	out->file_bytes = count(s, "SELECT page_count * page_size FROM "
-				   "pragma_page_count(), pragma_page_size()");
-	if (out->services < 0)
-		return store_sqlerr(s, err, "reading statistics");
-	return CW_OK;
+		(void)sqlite3_wal_checkpoint_v2(
+			s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	return count(s,
+		     "SELECT page_count * page_size FROM "
+		     "pragma_page_count(), pragma_page_size()",
+		     &out->file_bytes, err);
 }
 
 int cw_store_check(struct cw_store *s, struct cw_err *err)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = store_prepare(s, &st, "PRAGMA integrity_check", err);
+	struct store_stmt q;
+	char *r = NULL;
+	int rc = store_stmt_prepare(&q, s, "PRAGMA integrity_check",
+				    "checking integrity", err);
 
 	if (rc)
 		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *r = (const char *)sqlite3_column_text(st, 0);
-		if (!r || strcmp(r, "ok"))
-			rc = cw_err_set(err, CW_ESTORE,
-					"'%s': integrity check: %s", s->path,
-					r ? r : "?");
+	rc = store_stmt_step(&q, err);
+	if (rc > 0) {
+		r = store_col_str(&q, 0);
+		rc = r && !strcmp(r, "ok") ? CW_OK
+					   : cw_err_set(err, CW_ESTORE,
+							"'%s': integrity "
+							"check: %s",
+							s->path, r ? r : "?");
+		free(r);
 	}
-	sqlite3_finalize(st);
+	rc = store_stmt_finish(&q, rc, err);
 	if (rc)
 		return rc;
-	rc = store_prepare(s, &st, "PRAGMA foreign_key_check", err);
+	rc = store_stmt_prepare(&q, s, "PRAGMA foreign_key_check",
+				"checking foreign keys", err);
 	if (rc)
 		return rc;
-	if (sqlite3_step(st) == SQLITE_ROW)
+	rc = store_stmt_step(&q, err);
+	if (rc > 0) {
+		r = store_col_str(&q, 0);
 		rc = cw_err_set(err, CW_ESTORE,
 				"'%s': foreign key violation in table '%s'",
-				s->path, sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return rc;
+				s->path, r ? r : "?");
+		free(r);
+	}
+	return store_stmt_finish(&q, rc, err);
 }

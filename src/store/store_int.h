@@ -1,8 +1,19 @@
 #ifndef CW_STORE_INT_H
 #define CW_STORE_INT_H
 /*
- * Private to the store module: the SQLite handle, the blob layer and the
- * provision-list codec.
+ * Private to the store module: the connection, the blob layer, the
+ * provision-list codec and the migrations. The statement layer (stmt.h)
+ * is the only file that calls SQLite's statement API.
+ *
+ * Files and who calls whom (each calls only files below it; no circles):
+ *
+ *	store.c ------------------------------+---------+
+ *	   |          |                        |         |
+ *	   |        blob.c   store_monitor.c  migrate.c  codec.c
+ *	   |          |          |             |
+ *	stmt.c <------+----------+-------------+
+ *
+ * stmt.c is the connection: statements, row mapping, transactions.
  */
 #include <sqlite3.h>
 #include <zstd.h>
@@ -10,11 +21,21 @@
 #include "store.h"
 
 #define BLOB_CACHE 8
+/* More than the store's distinct statements, so all of them stay cached. */
+#define STMT_CACHE 96
 
 struct blob_cache_entry {
 	int64_t id;
 	struct cw_buf raw;
 	unsigned long stamp;
+	unsigned gen; /* s->cache_gen when decoded; older entries are stale */
+};
+
+/* A statement prepared once per connection (stmt.c). */
+struct store_stmt_slot {
+	const char *sql; /* the literal it was prepared from: the key */
+	sqlite3_stmt *st;
+	bool busy; /* handed out and not yet finished */
 };
 
 struct cw_store {
@@ -28,19 +49,15 @@ struct cw_store {
 	int max_depth;          /* longest chain of prefix-compressed blobs */
 	struct blob_cache_entry cache[BLOB_CACHE];
 	unsigned long clock;
+	/*
+	 * Bumped whenever written rows may have been undone (rollback, a
+	 * transaction lost): cached blobs decoded before are then stale, their
+	 * ids free for reuse.
+	 */
+	unsigned cache_gen;
+	struct store_stmt_slot stmts[STMT_CACHE];
+	size_t n_stmts;
 };
-
-/* Set err from the connection's last error, prefixed by `what`. */
-int store_sqlerr(struct cw_store *s, struct cw_err *err, const char *what);
-/* Prepare; on failure sets err. */
-int store_prepare(struct cw_store *s, sqlite3_stmt **st, const char *sql,
-		  struct cw_err *err);
-int store_exec(struct cw_store *s, const char *sql, struct cw_err *err);
-
-/* A text column as a new string, or NULL for SQL NULL. */
-char *store_col_str(sqlite3_stmt *st, int i);
-/* Bind `s` as text, or NULL when `s` is NULL. */
-void store_bind_text(sqlite3_stmt *st, int i, const char *s);
 
 /* Apply the numbered migrations (migrate.c). */
 int store_migrate(struct cw_store *s, struct cw_err *err);
@@ -58,6 +75,7 @@ int store_blob_get(struct cw_store *s, int64_t id, struct cw_buf *out,
 /* Borrowed view of blob `id`, valid until the next blob call. */
 int store_blob_view(struct cw_store *s, int64_t id, const char **data,
 		    size_t *len, struct cw_err *err);
+/* Free the decoded blobs (on close). */
 void store_blob_cache_clear(struct cw_store *s);
 
 /* Provision list codec (codec.c): a compact byte encoding. */
