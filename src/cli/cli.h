@@ -40,19 +40,41 @@ typedef int (*cw_cli_cmd_fn)(struct cw_cli *cli, int argc, char **argv);
 
 /* Map a cw_rc to an exit code. */
 int cw_cli_exit_for(int rc);
-/* Print "clausewatch: <msg>" on stderr; returns the exit code for rc. */
+/*
+ * Report an error on stderr and return its exit code: "clausewatch:
+ * <msg>", or under --json one line {"error": "<msg>", "code": N} with N
+ * the exit code returned. cw_cli_fail takes the code from err->rc
+ * (cw_cli_exit_for); cw_cli_usage returns CW_EXIT_USAGE.
+ */
 int cw_cli_fail(const struct cw_err *err);
-/* Print a usage error on stderr; returns CW_EXIT_USAGE. */
 int cw_cli_usage(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* Print {"error": msg, "code": code} on stderr (any mode). */
+void cw_cli_report_json(const char *msg, int code);
+/* Errors as JSON objects from now on (main sets it for --json). */
+void cw_cli_set_json_errors(bool on);
+/* True once an error was reported through the functions above. */
+bool cw_cli_error_reported(void);
 /* The store path: --db, else $XDG_DATA_HOME/clausewatch/clausewatch.db,
  * else ~/.local/share/clausewatch/clausewatch.db. Owned by the caller. */
 char *cw_cli_db_path(const struct cw_cli *cli);
 /* Print `j` on stdout as one line of compact JSON, keys in the order
- * they were set; `j` stays the caller's. */
+ * they were set, reals with 15 significant digits; `j` stays the
+ * caller's. Every --json output goes through it. */
 void cw_cli_print_json(const json_t *j);
+/* The same, then json_decref(j): for a value built to be printed. */
+void cw_cli_print_json_take(json_t *j);
+/* The provisions of a segmentation, in order: [{"key", "title", "level",
+ * "parent" (the parent's key or null), "start", "end"}]. New reference. */
+json_t *cw_cli_provisions_json(const struct cw_segmentation *seg);
+/* A JSON string of `s` (NULL: null); invalid UTF-8 becomes U+FFFD, so
+ * a file name or stored text never makes a NULL value. New reference. */
+json_t *cw_cli_jstr(const char *s);
+json_t *cw_cli_jstrn(const char *s, size_t len);
 /* Write a JSON string literal (quotes and escapes) to `out`. */
 void cw_cli_json_str(FILE *out, const char *s);
+/* A JSON real rounded to `decimals` places (seconds 3, shares 4). */
+json_t *cw_cli_real(double v, int decimals);
 /* Path of the project's data/ directory: $CW_DATA_DIR, else the source
  * tree's data/, else the installed share dir. Borrowed. */
 const char *cw_cli_data_dir(void);

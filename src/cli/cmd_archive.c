@@ -58,9 +58,9 @@ int cw_cli_cmd_init(struct cw_cli *cli, int argc, char **argv)
 		return cw_cli_fail(&err);
 	}
 	if (cli->json) {
-		printf("{\"store\":");
-		cw_cli_json_str(stdout, path);
-		printf(",\"schema\":%d}\n", cw_store_schema_version(s));
+		cw_cli_print_json_take(json_pack("{sosi}", "store",
+						 cw_cli_jstr(path), "schema",
+						 cw_store_schema_version(s)));
 	} else {
 		printf("store '%s' ready (schema %d)\n", path,
 		       cw_store_schema_version(s));
@@ -141,8 +141,10 @@ int cw_cli_cmd_declare(struct cw_cli *cli, int argc, char **argv)
 	}
 	print_warnings(cli, &warnings);
 	if (cli->json)
-		printf("{\"services\":%zu,\"documents\":%zu,\"warnings\":%zu,"
-		       "\"failed\":%zu}\n", services, docs, warnings.n, failed);
+		cw_cli_print_json_take(json_pack(
+			"{sIsIsIsI}", "services", (json_int_t)services,
+			"documents", (json_int_t)docs, "warnings",
+			(json_int_t)warnings.n, "failed", (json_int_t)failed));
 	else if (!cli->quiet)
 		printf("declared %zu services, %zu documents (%zu warnings, "
 		       "%zu failed)\n", services, docs, warnings.n, failed);
@@ -171,30 +173,16 @@ int cw_cli_cmd_list(struct cw_cli *cli, int argc, char **argv)
 		cw_store_close(s);
 		return cw_cli_fail(&err);
 	}
-	if (cli->json)
-		printf("{\"documents\":[");
-	for (size_t i = 0; i < n; i++) {
-		if (cli->json) {
-			printf(i ? ",{\"service\":" : "{\"service\":");
-			cw_cli_json_str(stdout, docs[i].service);
-			printf(",\"type\":");
-			cw_cli_json_str(stdout, docs[i].type);
-			printf(",\"declared\":%s,\"versions\":%lld,\"latest\":",
-			       docs[i].decl_json ? "true" : "false",
-			       (long long)docs[i].n_versions);
-			if (docs[i].latest_at)
-				cw_cli_json_str(stdout, docs[i].latest_at);
-			else
-				printf("null");
-			printf("}");
-		} else {
-			printf("%s/%s\t%lld versions\t%s\n", docs[i].service,
-			       docs[i].type, (long long)docs[i].n_versions,
-			       docs[i].latest_at ? docs[i].latest_at : "-");
-		}
+	if (cli->json) {
+		json_t *all = json_array();
+		for (size_t i = 0; i < n; i++)
+			json_array_append_new(all, cw_view_doc_json(&docs[i]));
+		cw_cli_print_json_take(json_pack("{so}", "documents", all));
 	}
-	if (cli->json)
-		printf("]}\n");
+	for (size_t i = 0; !cli->json && i < n; i++)
+		printf("%s/%s\t%lld versions\t%s\n", docs[i].service,
+		       docs[i].type, (long long)docs[i].n_versions,
+		       docs[i].latest_at ? docs[i].latest_at : "-");
 	cw_store_docs_free(docs, n);
 	cw_store_close(s);
 	return CW_EXIT_OK;
@@ -202,24 +190,41 @@ int cw_cli_cmd_list(struct cw_cli *cli, int argc, char **argv)
 
 /* ---- fetch ---- */
 
-static void print_result(const struct cw_cli *cli, const struct cw_store_doc *d,
+/* The version a fetch or ingest recorded or found unchanged, as a
+ * version reference; null when there is none. */
+static json_t *result_version(struct cw_store *s, const struct cw_store_doc *d,
+			      const struct cw_pipeline_result *r)
+{
+	struct cw_store_version v;
+	struct cw_err err = CW_ERR_INIT;
+	json_t *j;
+
+	if (r->version_seq <= 0 ||
+	    cw_store_get_version(s, d->id, r->version_seq, &v, &err))
+		return json_null();
+	j = cw_view_version_ref_json(v.seq, v.recorded_at, v.stated_date);
+	cw_store_version_release(&v);
+	return j;
+}
+
+/* One result of fetch or ingest: printed, or under --json appended to
+ * `results`. */
+static void print_result(const struct cw_cli *cli, struct cw_store *s,
+			 const struct cw_store_doc *d,
 			 const struct cw_pipeline_result *r, int rc,
-			 const struct cw_err *err, bool *first)
+			 const struct cw_err *err, json_t *results)
 {
 	if (cli->json) {
-		printf(*first ? "{\"service\":" : ",{\"service\":");
-		*first = false;
-		cw_cli_json_str(stdout, d->service);
-		printf(",\"type\":");
-		cw_cli_json_str(stdout, d->type);
-		printf(",\"outcome\":\"%s\",\"version\":%lld,\"provisions\":%zu",
-		       cw_store_outcome_name(r->outcome),
-		       (long long)r->version_seq, r->n_provisions);
-		if (rc) {
-			printf(",\"error\":");
-			cw_cli_json_str(stdout, err->msg);
-		}
-		printf("}");
+		json_t *o = json_pack("{sosososo so}", "service",
+				      cw_cli_jstr(d->service), "type",
+				      cw_cli_jstr(d->type), "outcome",
+				      json_string(cw_store_outcome_name(r->outcome)),
+				      "version", result_version(s, d, r),
+				      "provisions",
+				      json_integer((json_int_t)r->n_provisions));
+		if (rc)
+			json_object_set_new(o, "error", cw_cli_jstr(err->msg));
+		json_array_append_new(results, o);
 		return;
 	}
 	if (rc)
@@ -247,7 +252,7 @@ int cw_cli_cmd_fetch(struct cw_cli *cli, int argc, char **argv)
 	struct cw_store_doc *docs = NULL;
 	char *service = NULL, *type = NULL, *version = NULL, *ref = NULL;
 	size_t n = 0, failed = 0;
-	bool first = true;
+	json_t *results = NULL;
 	int c, rc;
 
 	memset(&pl, 0, sizeof(pl));
@@ -294,8 +299,7 @@ int cw_cli_cmd_fetch(struct cw_cli *cli, int argc, char **argv)
 		return cw_cli_fail(&err);
 	}
 	cw_fetch_global_init();
-	if (cli->json)
-		printf("{\"results\":[");
+	results = json_array();
 	for (size_t i = 0; i < n; i++) {
 		struct cw_decl_service *svc = NULL;
 		struct cw_pipeline_result r;
@@ -311,14 +315,16 @@ int cw_cli_cmd_fetch(struct cw_cli *cli, int argc, char **argv)
 							&svc->docs[0], &r,
 							&warnings, &err);
 		print_warnings(cli, &warnings);
-		print_result(cli, &docs[i], &r, rc, &err, &first);
+		print_result(cli, s, &docs[i], &r, rc, &err, results);
 		if (rc)
 			failed++;
 		cw_strv_release(&warnings);
 		cw_decl_service_free(svc);
 	}
 	if (cli->json)
-		printf("]}\n");
+		cw_cli_print_json_take(json_pack("{so}", "results", results));
+	else
+		json_decref(results);
 	cw_store_docs_free(docs, n);
 	cw_pipeline_release(&pl);
 	cw_store_close(s);
@@ -367,7 +373,6 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 	char at[CW_TIME_ISO];
 	const char *url = NULL;
 	size_t npages;
-	bool first = true;
 	int c, rc;
 
 	memset(&doc, 0, sizeof(doc));
@@ -439,11 +444,15 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 				      in, npages, at, "ingest", &r, &warnings,
 				      &err);
 	print_warnings(cli, &warnings);
-	if (cli->json)
-		printf("{\"results\":[");
-	print_result(cli, &doc, &r, rc, &err, &first);
-	if (cli->json)
-		printf("]}\n");
+	{
+		json_t *results = json_array();
+		print_result(cli, s, &doc, &r, rc, &err, results);
+		if (cli->json)
+			cw_cli_print_json_take(json_pack("{so}", "results",
+							 results));
+		else
+			json_decref(results);
+	}
 	if (rc)
 		goto fail_quiet;
 	goto out;
@@ -632,10 +641,12 @@ int cw_cli_cmd_import_history(struct cw_cli *cli, int argc, char **argv)
 		free(sp);
 	}
 	if (cli->json)
-		printf("{\"files\":%zu,\"recorded\":%zu,\"unchanged\":%zu,"
-		       "\"skipped\":%zu,\"failed\":%zu,\"provisions\":%zu}\n",
-		       t.files, t.recorded, t.unchanged, t.skipped, t.failed,
-		       t.provisions);
+		cw_cli_print_json_take(json_pack(
+			"{sIsIsIsIsIsI}", "files", (json_int_t)t.files,
+			"recorded", (json_int_t)t.recorded, "unchanged",
+			(json_int_t)t.unchanged, "skipped",
+			(json_int_t)t.skipped, "failed", (json_int_t)t.failed,
+			"provisions", (json_int_t)t.provisions));
 	else
 		printf("%zu files: %zu versions recorded, %zu unchanged, %zu "
 		       "already present, %zu failed; %zu provisions\n",
@@ -763,17 +774,13 @@ int cw_cli_cmd_show(struct cw_cli *cli, int argc, char **argv)
 		}
 		p = &seg->items[i];
 		if (cli->json) {
-			printf("{\"key\":");
-			cw_cli_json_str(stdout, p->key);
-			printf(",\"title\":");
-			cw_cli_json_str(stdout, p->title);
-			printf(",\"level\":%d,\"start\":%zu,\"end\":%zu,"
-			       "\"sha256\":\"%s\",\"text\":", p->level, p->start,
-			       p->end, p->hash);
-			char *t = cw_strndup(text.ptr + p->start, p->end - p->start);
-			cw_cli_json_str(stdout, t);
-			free(t);
-			printf("}\n");
+			cw_cli_print_json_take(json_pack(
+				"{sososisIsIssso}", "key", cw_cli_jstr(p->key),
+				"title", cw_cli_jstr(p->title), "level",
+				p->level, "start", (json_int_t)p->start, "end",
+				(json_int_t)p->end, "sha256", p->hash, "text",
+				cw_cli_jstrn(text.ptr + p->start,
+					     p->end - p->start)));
 		} else {
 			fwrite(text.ptr + p->start, 1, p->end - p->start, stdout);
 		}
@@ -781,33 +788,21 @@ int cw_cli_cmd_show(struct cw_cli *cli, int argc, char **argv)
 		goto done;
 	}
 	if (cli->json) {
-		printf("{\"service\":");
-		cw_cli_json_str(stdout, doc.service);
-		printf(",\"type\":");
-		cw_cli_json_str(stdout, doc.type);
-		printf(",\"seq\":%lld,\"recorded_at\":\"%s\",\"stated_date\":",
-		       (long long)v.seq, v.recorded_at);
-		if (v.stated_date)
-			cw_cli_json_str(stdout, v.stated_date);
-		else
-			printf("null");
-		printf(",\"sha256\":\"%s\",\"provisions\":[", v.text_hash);
-		for (size_t i = 0; i < seg->n; i++) {
-			const struct cw_provision *p = &seg->items[i];
-			printf("%s{\"key\":", i ? "," : "");
-			cw_cli_json_str(stdout, p->key);
-			printf(",\"title\":");
-			cw_cli_json_str(stdout, p->title);
-			printf(",\"level\":%d,\"parent\":", p->level);
-			if (p->parent >= 0)
-				cw_cli_json_str(stdout, seg->items[p->parent].key);
-			else
-				printf("null");
-			printf(",\"start\":%zu,\"end\":%zu}", p->start, p->end);
-		}
-		printf("],\"text\":");
-		cw_cli_json_str(stdout, cw_buf_str(&text));
-		printf("}\n");
+		/* the version's fields inline: {"service", "type", "seq",
+		 * "recorded_at", "stated_date", "sha256", "provisions": [...],
+		 * "text"} */
+		json_t *o = json_pack("{soso}", "service",
+				      cw_cli_jstr(doc.service), "type",
+				      cw_cli_jstr(doc.type));
+		json_t *ver = cw_view_version_ref_json(v.seq, v.recorded_at,
+						       v.stated_date);
+		json_object_update(o, ver);
+		json_decref(ver);
+		json_object_set_new(o, "sha256", json_string(v.text_hash));
+		json_object_set_new(o, "provisions", cw_cli_provisions_json(seg));
+		json_object_set_new(o, "text",
+				    cw_cli_jstrn(cw_buf_str(&text), text.len));
+		cw_cli_print_json_take(o);
 	} else {
 		fwrite(cw_buf_str(&text), 1, text.len, stdout);
 	}

@@ -195,10 +195,10 @@ int cw_cli_cmd_train(struct cw_cli *cli, int argc, char **argv)
 		goto done;
 	}
 	if (cli->json) {
-		printf("{\"model\":");
-		cw_cli_json_str(stdout, opath);
-		printf(",\"bytes\":%zu,\"sentences\":%zu}\n", model.len,
-		       cw_classify_labels_count(labels));
+		cw_cli_print_json_take(json_pack(
+			"{sosIsI}", "model", cw_cli_jstr(opath), "bytes",
+			(json_int_t)model.len, "sentences",
+			(json_int_t)cw_classify_labels_count(labels)));
 	} else if (!cli->quiet) {
 		printf("wrote %s (%zu bytes)\n", opath, model.len);
 	}
@@ -211,6 +211,41 @@ done:
 	free(rdef);
 	free(odef);
 	return ex;
+}
+
+/* The --json report of eval: shares to 4 places, seconds to 1. */
+static json_t *eval_json(const struct cw_classify_eval_report *r)
+{
+	json_t *cats = json_array();
+
+	for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
+		const struct cw_classify_eval_cat *e = &r->cat[c];
+
+		json_array_append_new(cats, json_pack(
+			"{sssssIsIsIsIsosososo}", "code",
+			cw_classify_cat_code(c), "id", cw_classify_cat_id(c),
+			"support", (json_int_t)e->support, "tp",
+			(json_int_t)e->tp, "fp", (json_int_t)e->fp, "fn",
+			(json_int_t)e->fn, "precision",
+			cw_cli_real(e->precision, 4), "recall",
+			cw_cli_real(e->recall, 4), "f1", cw_cli_real(e->f1, 4),
+			"threshold", cw_cli_real(e->threshold_mean, 4)));
+	}
+	return json_pack(
+		"{sIsIsIsososososososos o}", "folds", (json_int_t)r->nfolds,
+		"documents", (json_int_t)r->ndocuments, "sentences",
+		(json_int_t)r->nsentences, "categories", cats, "macro_f1",
+		cw_cli_real(r->macro_f1, 4), "micro_f1",
+		cw_cli_real(r->micro_f1, 4), "macro_f1_8",
+		cw_cli_real(r->macro_f1_8, 4), "lexglue_macro_f1",
+		cw_cli_real(r->lexglue_macro_f1, 4), "lexglue_micro_f1",
+		cw_cli_real(r->lexglue_micro_f1, 4), "severity_accuracy",
+		cw_cli_real(r->severity_total ?
+				    (double)r->severity_correct /
+					    (double)r->severity_total :
+				    0.0,
+			    4),
+		"seconds", cw_cli_real(r->seconds, 1));
 }
 
 int cw_cli_cmd_eval(struct cw_cli *cli, int argc, char **argv)
@@ -238,31 +273,7 @@ int cw_cli_cmd_eval(struct cw_cli *cli, int argc, char **argv)
 		goto done;
 	}
 	if (cli->json) {
-		printf("{\"folds\":%zu,\"documents\":%zu,\"sentences\":%zu,"
-		       "\"categories\":[",
-		       r.nfolds, r.ndocuments, r.nsentences);
-		for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
-			const struct cw_classify_eval_cat *e = &r.cat[c];
-
-			printf("%s{\"code\":\"%s\",\"id\":\"%s\",\"support\":%zu,"
-			       "\"tp\":%zu,\"fp\":%zu,\"fn\":%zu,"
-			       "\"precision\":%.4f,\"recall\":%.4f,\"f1\":%.4f,"
-			       "\"threshold\":%.4f}",
-			       c ? "," : "", cw_classify_cat_code(c),
-			       cw_classify_cat_id(c), e->support, e->tp, e->fp,
-			       e->fn, e->precision, e->recall, e->f1,
-			       e->threshold_mean);
-		}
-		printf("],\"macro_f1\":%.4f,\"micro_f1\":%.4f,"
-		       "\"macro_f1_8\":%.4f,\"lexglue_macro_f1\":%.4f,"
-		       "\"lexglue_micro_f1\":%.4f,\"severity_accuracy\":%.4f,"
-		       "\"seconds\":%.1f}\n",
-		       r.macro_f1, r.micro_f1, r.macro_f1_8, r.lexglue_macro_f1,
-		       r.lexglue_micro_f1,
-		       r.severity_total ? (double)r.severity_correct /
-						  (double)r.severity_total
-					: 0.0,
-		       r.seconds);
+		cw_cli_print_json_take(eval_json(&r));
 	} else {
 		printf("%zu-fold cross-validation by document (%zu documents, %zu sentences)\n"
 		       "target: level 2 or 3 (potentially or clearly unfair)\n\n",
@@ -352,9 +363,9 @@ int cw_cli_cmd_embed(struct cw_cli *cli, int argc, char **argv)
 		goto done;
 	}
 	if (cli->json) {
-		printf("{\"vectors\":");
-		cw_cli_json_str(stdout, opath);
-		printf(",\"bytes\":%zu}\n", out.len);
+		cw_cli_print_json_take(json_pack("{sosI}", "vectors",
+						 cw_cli_jstr(opath), "bytes",
+						 (json_int_t)out.len));
 	} else if (!cli->quiet) {
 		printf("wrote %s (%zu bytes)\n", opath, out.len);
 	}
@@ -394,29 +405,26 @@ static bool read_line(struct cw_buf *b, bool *toolong)
 	return any;
 }
 
+/* One line of output: {"categories": [{"id", "confidence" (2 places),
+ * "severity"}], "claudette": [code...]}. */
 static void print_result(const struct cw_classify_result *r)
 {
-	bool first = true;
+	json_t *cats = json_array(), *codes = json_array();
 
-	printf("{\"categories\":[");
 	for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
 		if (r->cat[c].severity == CW_CLASSIFY_SEV_NONE)
 			continue;
-		printf("%s{\"id\":\"%s\",\"confidence\":%.2f,\"severity\":\"%s\"}",
-		       first ? "" : ",", cw_classify_cat_id(c),
-		       r->cat[c].confidence,
-		       cw_classify_severity_name(r->cat[c].severity));
-		first = false;
+		json_array_append_new(cats, json_pack(
+			"{sssoss}", "id", cw_classify_cat_id(c), "confidence",
+			cw_cli_real(r->cat[c].confidence, 2), "severity",
+			cw_classify_severity_name(r->cat[c].severity)));
 	}
-	printf("],\"claudette\":[");
-	first = true;
-	for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
-		if (!r->cat[c].unfair)
-			continue;
-		printf("%s\"%s\"", first ? "" : ",", cw_classify_cat_code(c));
-		first = false;
-	}
-	printf("]}\n");
+	for (int c = 0; c < CW_CLASSIFY_NCAT; c++)
+		if (r->cat[c].unfair)
+			json_array_append_new(
+				codes, json_string(cw_classify_cat_code(c)));
+	cw_cli_print_json_take(json_pack("{soso}", "categories", cats,
+					 "claudette", codes));
 }
 
 int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
@@ -475,17 +483,16 @@ int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
 		if (rc) {
 			/* keep one output line per input line */
 			fprintf(stderr, "clausewatch: stdin: %s\n", err.msg);
-			printf("{\"error\":");
-			cw_cli_json_str(stdout, err.msg);
-			printf("}\n");
+			cw_cli_print_json_take(json_pack(
+				"{so}", "error", cw_cli_jstr(err.msg)));
 			ex = CW_EXIT_PARTIAL;
 			continue;
 		}
 		print_result(&r);
 	}
 	if (ferror(stdin)) {
-		fprintf(stderr, "clausewatch: stdin: read error\n");
-		ex = CW_EXIT_FAIL;
+		cw_err_set(&err, CW_EIO, "stdin: read error");
+		ex = cw_cli_fail(&err);
 	}
 done:
 	cw_buf_release(&line);

@@ -133,15 +133,12 @@ int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 	}
 	dedupe(&warnings);
 	if (cli->json) {
-		fputs("{\"text\": ", stdout);
-		cw_cli_json_str(stdout, cw_buf_str(&out));
-		fputs(", \"warnings\": [", stdout);
-		for (size_t i = 0; i < warnings.n; i++) {
-			if (i)
-				fputs(", ", stdout);
-			cw_cli_json_str(stdout, warnings.v[i]);
-		}
-		fputs("]}\n", stdout);
+		json_t *w = json_array();
+		for (size_t i = 0; i < warnings.n; i++)
+			json_array_append_new(w, cw_cli_jstr(warnings.v[i]));
+		cw_cli_print_json_take(json_pack(
+			"{soso}", "text", cw_cli_jstrn(cw_buf_str(&out), out.len),
+			"warnings", w));
 	} else {
 		fwrite(out.ptr, 1, out.len, stdout);
 		if (!cli->quiet)

@@ -64,6 +64,45 @@ static long peak_rss_kib(void)
 	return ru.ru_maxrss;
 }
 
+#define JI(v) ((json_int_t)(v))
+
+/* The --json line of one pass: seconds to 3 places, rates to 1. */
+static json_t *stats_json(const struct cw_monitor_stats *st,
+			  const struct cw_pipeline_analysis_stats *an,
+			  double per_min)
+{
+	json_t *fails = json_object();
+	json_t *o;
+
+	for (size_t k = 1; k < sizeof(st->by_rc) / sizeof(st->by_rc[0]); k++)
+		if (st->by_rc[k])
+			json_object_set_new(fails, cw_rc_name(-(int)k),
+					    json_integer(JI(st->by_rc[k])));
+	o = json_pack("{sIsIsososIsIsIsIsIsIsIsIsIso}", "due", JI(st->due),
+		      "checked", JI(st->checked), "seconds",
+		      cw_cli_real(st->seconds, 3), "docs_per_min",
+		      cw_cli_real(per_min, 1), "new_versions",
+		      JI(st->new_versions), "unchanged", JI(st->unchanged),
+		      "not_modified", JI(st->not_modified), "failed",
+		      JI(st->failed), "extract_failed", JI(st->extract_failed),
+		      "blocked", JI(st->blocked), "health_alerts",
+		      JI(st->health_alerts), "retries", JI(st->retries),
+		      "peak_rss_kib", JI(peak_rss_kib()), "failures", fails);
+	json_object_set_new(o, "delivery", json_pack(
+		"{sIsIsIsIsI}", "sent", JI(st->delivery.sent), "retried",
+		JI(st->delivery.retried), "dead", JI(st->delivery.dead),
+		"digests", JI(st->delivery.digests), "feeds",
+		JI(st->delivery.feeds)));
+	json_object_set_new(o, "analysis", json_pack(
+		"{sIsIsIsIsosIsIso}", "changes", JI(an->changes),
+		"provisions", JI(an->provisions), "reused", JI(an->reused),
+		"failed", JI(an->failed), "cpu_seconds",
+		cw_cli_real(an->seconds, 3), "versions", JI(an->versions),
+		"version_provisions", JI(an->version_provisions),
+		"version_cpu_seconds", cw_cli_real(an->version_seconds, 3)));
+	return o;
+}
+
 static void print_stats(const struct cw_cli *cli,
 			const struct cw_monitor_stats *st,
 			const struct cw_pipeline_analysis_stats *an)
@@ -71,36 +110,7 @@ static void print_stats(const struct cw_cli *cli,
 	double per_min = st->seconds > 0 ? (double)st->checked * 60 / st->seconds : 0;
 
 	if (cli->json) {
-		bool first = true;
-
-		printf("{\"due\":%zu,\"checked\":%zu,\"seconds\":%.3f,"
-		       "\"docs_per_min\":%.1f,\"new_versions\":%zu,"
-		       "\"unchanged\":%zu,\"not_modified\":%zu,\"failed\":%zu,"
-		       "\"extract_failed\":%zu,\"blocked\":%zu,"
-		       "\"health_alerts\":%zu,\"retries\":%zu,"
-		       "\"peak_rss_kib\":%ld,\"failures\":{",
-		       st->due, st->checked, st->seconds, per_min,
-		       st->new_versions, st->unchanged, st->not_modified,
-		       st->failed, st->extract_failed, st->blocked,
-		       st->health_alerts, st->retries, peak_rss_kib());
-		for (size_t k = 1; k < sizeof(st->by_rc) / sizeof(st->by_rc[0]); k++) {
-			if (!st->by_rc[k])
-				continue;
-			printf("%s\"%s\":%zu", first ? "" : ",", cw_rc_name(-(int)k),
-			       st->by_rc[k]);
-			first = false;
-		}
-		printf("},\"delivery\":{\"sent\":%zu,\"retried\":%zu,\"dead\":%zu,"
-		       "\"digests\":%zu,\"feeds\":%zu},",
-		       st->delivery.sent, st->delivery.retried, st->delivery.dead,
-		       st->delivery.digests, st->delivery.feeds);
-		printf("\"analysis\":{\"changes\":%zu,\"provisions\":%zu,"
-		       "\"reused\":%zu,\"failed\":%zu,\"cpu_seconds\":%.3f,"
-		       "\"versions\":%zu,\"version_provisions\":%zu,"
-		       "\"version_cpu_seconds\":%.3f}}\n",
-		       an->changes, an->provisions, an->reused, an->failed,
-		       an->seconds, an->versions, an->version_provisions,
-		       an->version_seconds);
+		cw_cli_print_json_take(stats_json(st, an, per_min));
 		fflush(stdout);
 		return;
 	}
@@ -308,7 +318,8 @@ int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
 	struct cw_store_mon_doc *docs = NULL;
 	struct cw_store_outbox_counts oc;
 	size_t n = 0, failing = 0, unchecked = 0;
-	bool only_failing = false, first = true;
+	bool only_failing = false;
+	json_t *list = json_array();
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -323,11 +334,10 @@ int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
 	if (!rc)
 		rc = cw_store_outbox_count(s, &oc, &err);
 	if (rc) {
+		json_decref(list);
 		cw_store_close(s);
 		return cw_cli_fail(&err);
 	}
-	if (cli->json)
-		printf("{\"documents\":[");
 	for (size_t i = 0; i < n; i++) {
 		const struct cw_store_mon *m = &docs[i].mon;
 		const char *state = m->failing ? "failing"
@@ -340,36 +350,18 @@ int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
 		if (only_failing && !m->failing)
 			continue;
 		if (cli->json) {
-			printf("%s{\"service\":", first ? "" : ",");
-			first = false;
-			cw_cli_json_str(stdout, docs[i].doc.service);
-			printf(",\"type\":");
-			cw_cli_json_str(stdout, docs[i].doc.type);
-			printf(",\"declared\":%s,\"state\":\"%s\",\"failures\":%lld,"
-			       "\"versions\":%lld",
-			       docs[i].doc.decl_json ? "true" : "false", state,
-			       (long long)m->failures, (long long)docs[i].doc.n_versions);
-			printf(",\"failing_since\":");
-			if (m->failing_since)
-				cw_cli_json_str(stdout, m->failing_since);
-			else
-				printf("null");
-			printf(",\"last_error\":");
-			if (m->last_error)
-				cw_cli_json_str(stdout, m->last_error);
-			else
-				printf("null");
-			printf(",\"last_check\":");
-			if (m->last_check)
-				cw_cli_json_str(stdout, m->last_check);
-			else
-				printf("null");
-			printf(",\"next_due\":");
-			if (m->next_due)
-				cw_cli_json_str(stdout, m->next_due);
-			else
-				printf("null");
-			printf(",\"alerted\":%s}", m->alerted ? "true" : "false");
+			json_array_append_new(list, json_pack(
+				"{sososbsssIsIsososososb}", "service",
+				cw_cli_jstr(docs[i].doc.service), "type",
+				cw_cli_jstr(docs[i].doc.type), "declared",
+				docs[i].doc.decl_json != NULL, "state", state,
+				"failures", JI(m->failures), "versions",
+				JI(docs[i].doc.n_versions), "failing_since",
+				cw_cli_jstr(m->failing_since), "last_error",
+				cw_cli_jstr(m->last_error), "last_check",
+				cw_cli_jstr(m->last_check), "next_due",
+				cw_cli_jstr(m->next_due), "alerted",
+				m->alerted != 0));
 			continue;
 		}
 		printf("%s/%s\t%s", docs[i].doc.service, docs[i].doc.type, state);
@@ -383,10 +375,11 @@ int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
 				      : docs[i].doc.decl_json ? "now" : "never (not declared)");
 	}
 	if (cli->json) {
-		printf("],\"failing\":%zu,\"unchecked\":%zu,\"outbox\":{\"pending\":%lld,"
-		       "\"held\":%lld,\"sent\":%lld,\"dead\":%lld}}\n",
-		       failing, unchecked, (long long)oc.pending, (long long)oc.held,
-		       (long long)oc.sent, (long long)oc.dead);
+		cw_cli_print_json_take(json_pack(
+			"{sOsIsIs{sIsIsIsI}}", "documents", list, "failing",
+			JI(failing), "unchecked", JI(unchecked), "outbox",
+			"pending", JI(oc.pending), "held", JI(oc.held), "sent",
+			JI(oc.sent), "dead", JI(oc.dead)));
 	} else {
 		printf("%zu documents: %zu ok, %zu failing, %zu not checked yet; "
 		       "alerts: %lld pending, %lld held for digests, %lld sent, "
@@ -395,6 +388,7 @@ int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
 		       (long long)oc.pending, (long long)oc.held, (long long)oc.sent,
 		       (long long)oc.dead);
 	}
+	json_decref(list);
 	cw_store_mon_docs_free(docs, n);
 	cw_store_close(s);
 	return CW_EXIT_OK;

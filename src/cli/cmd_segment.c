@@ -51,25 +51,6 @@ static int extract_text(struct cw_buf *text, const struct cw_buf *raw,
 	return cw_buf_add(text, raw->ptr, raw->len);
 }
 
-static void print_json(const struct cw_segmentation *seg)
-{
-	fputs("{\"provisions\":[", stdout);
-	for (size_t i = 0; i < seg->n; i++) {
-		const struct cw_provision *p = &seg->items[i];
-		fputs(i ? ",{\"key\":" : "{\"key\":", stdout);
-		cw_cli_json_str(stdout, p->key);
-		fputs(",\"title\":", stdout);
-		cw_cli_json_str(stdout, p->title);
-		printf(",\"level\":%d,\"parent\":", p->level);
-		if (p->parent >= 0)
-			cw_cli_json_str(stdout, seg->items[p->parent].key);
-		else
-			fputs("null", stdout);
-		printf(",\"start\":%zu,\"end\":%zu}", p->start, p->end);
-	}
-	fputs("]}\n", stdout);
-}
-
 static void print_tree(const struct cw_segmentation *seg, const char *path,
 		       const struct cw_buf *text)
 {
@@ -153,7 +134,8 @@ int cw_cli_cmd_segment(struct cw_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cli->json)
-		print_json(seg);
+		cw_cli_print_json_take(json_pack(
+			"{so}", "provisions", cw_cli_provisions_json(seg)));
 	else
 		print_tree(seg, path, &text);
 	if (fflush(stdout) != 0) {

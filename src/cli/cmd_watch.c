@@ -29,22 +29,19 @@ static void add_line(struct cw_buf *b, const char *v)
 		cw_buf_addc(b, *v == '\n' || *v == '\r' ? ' ' : *v);
 }
 
-static void print_list_json(const char *l)
+/* A list stored one item per line, as a JSON array of strings. */
+static json_t *list_json(const char *l)
 {
-	bool first = true;
+	json_t *arr = json_array();
 
-	printf("[");
 	while (l && *l) {
 		const char *nl = strchr(l, '\n');
-		char *item = cw_strndup(l, nl ? (size_t)(nl - l) : strlen(l));
+		size_t len = nl ? (size_t)(nl - l) : strlen(l);
 
-		printf("%s", first ? "" : ",");
-		cw_cli_json_str(stdout, item);
-		free(item);
-		first = false;
+		json_array_append_new(arr, cw_cli_jstrn(l, len));
 		l = nl ? nl + 1 : NULL;
 	}
-	printf("]");
+	return arr;
 }
 
 static void print_list_text(const char *label, const char *l)
@@ -206,7 +203,7 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 		goto done;
 	}
 	if (cli->json) {
-		printf("{\"id\":%lld}\n", (long long)id);
+		cw_cli_print_json_take(json_pack("{sI}", "id", (json_int_t)id));
 	} else {
 		printf("subscription %lld: %s %s, %s, %s and above", (long long)id,
 		       channel, target, cadence, mat);
@@ -238,30 +235,26 @@ static int watch_list(struct cw_cli *cli)
 		cw_store_close(s);
 		return cw_cli_fail(&err);
 	}
-	if (cli->json)
-		printf("{\"subscriptions\":[");
-	for (size_t i = 0; i < n; i++) {
+	if (cli->json) {
+		json_t *all = json_array();
+		for (size_t i = 0; i < n; i++) {
+			struct cw_store_sub *u = &subs[i];
+			json_array_append_new(all, json_pack(
+				"{sIsosososososososo}", "id", (json_int_t)u->id,
+				"channel", cw_cli_jstr(u->channel), "target",
+				cw_cli_jstr(u->target), "min_materiality",
+				cw_cli_jstr(u->min_materiality), "cadence",
+				cw_cli_jstr(u->cadence), "services",
+				list_json(u->services), "documents",
+				list_json(u->documents), "categories",
+				list_json(u->categories), "created_at",
+				cw_cli_jstr(u->created_at)));
+		}
+		cw_cli_print_json_take(json_pack("{so}", "subscriptions", all));
+	}
+	for (size_t i = 0; !cli->json && i < n; i++) {
 		struct cw_store_sub *u = &subs[i];
 
-		if (cli->json) {
-			printf("%s{\"id\":%lld,\"channel\":", i ? "," : "",
-			       (long long)u->id);
-			cw_cli_json_str(stdout, u->channel);
-			printf(",\"target\":");
-			cw_cli_json_str(stdout, u->target);
-			printf(",\"min_materiality\":\"%s\",\"cadence\":\"%s\","
-			       "\"services\":",
-			       u->min_materiality, u->cadence);
-			print_list_json(u->services);
-			printf(",\"documents\":");
-			print_list_json(u->documents);
-			printf(",\"categories\":");
-			print_list_json(u->categories);
-			printf(",\"created_at\":");
-			cw_cli_json_str(stdout, u->created_at);
-			printf("}");
-			continue;
-		}
 		printf("%lld\t%s %s\t%s, %s and above;", (long long)u->id,
 		       u->channel, u->target, u->cadence, u->min_materiality);
 		if (!*u->services && !*u->documents)
@@ -271,8 +264,6 @@ static int watch_list(struct cw_cli *cli)
 		print_list_text("categories (any of)", u->categories);
 		printf("\n");
 	}
-	if (cli->json)
-		printf("]}\n");
 	cw_store_subs_free(subs, n);
 	cw_store_close(s);
 	return CW_EXIT_OK;

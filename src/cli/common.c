@@ -1,3 +1,4 @@
+#include <math.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -17,22 +18,65 @@ int cw_cli_exit_for(int rc)
 	}
 }
 
+/* Under --json an error is one JSON object on stderr (set by main). */
+static bool json_errors;
+static bool error_reported;
+
+void cw_cli_set_json_errors(bool on)
+{
+	json_errors = on;
+}
+
+bool cw_cli_error_reported(void)
+{
+	return error_reported;
+}
+
+void cw_cli_report_json(const char *msg, int code)
+{
+	json_t *o = json_pack("{sosi}", "error", cw_cli_jstr(msg), "code",
+			      code);
+	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	fprintf(stderr, "%s\n", s ? s : "{}");
+	free(s);
+	json_decref(o);
+	error_reported = true;
+}
+
 int cw_cli_fail(const struct cw_err *err)
 {
-	fprintf(stderr, "clausewatch: %s\n",
-		err->msg[0] ? err->msg : cw_rc_name(err->rc));
-	return cw_cli_exit_for(err->rc ? err->rc : CW_ERROR);
+	const char *msg = err->msg[0] ? err->msg : cw_rc_name(err->rc);
+	int code = cw_cli_exit_for(err->rc ? err->rc : CW_ERROR);
+
+	if (json_errors)
+		cw_cli_report_json(msg, code);
+	else
+		fprintf(stderr, "clausewatch: %s\n", msg);
+	error_reported = true;
+	return code;
 }
 
 int cw_cli_usage(const char *cmd, const char *fmt, ...)
 {
+	char msg[CW_ERR_MSG_MAX];
 	va_list ap;
+	int n;
 
-	fprintf(stderr, "clausewatch %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'clausewatch help')\n");
+	if (n < 0)
+		msg[0] = '\0';
+	if (json_errors) {
+		char full[CW_ERR_MSG_MAX + 64];
+		snprintf(full, sizeof(full), "%s: %s", cmd, msg);
+		cw_cli_report_json(full, CW_EXIT_USAGE);
+	} else {
+		fprintf(stderr, "clausewatch %s: %s (see 'clausewatch help')\n",
+			cmd, msg);
+	}
+	error_reported = true;
 	return CW_EXIT_USAGE;
 }
 
@@ -51,10 +95,70 @@ char *cw_cli_db_path(const struct cw_cli *cli)
 
 void cw_cli_print_json(const json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	/* 15 significant digits print a value rounded with cw_cli_real()
+	 * as its decimals, not as the nearest double's 17 digits */
+	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
+					JSON_REAL_PRECISION(15));
 
 	puts(s ? s : "null");
 	free(s);
+}
+
+json_t *cw_cli_jstrn(const char *s, size_t len)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	if (cw_utf8_valid(s, len))
+		return json_stringn(s, len);
+	/* each invalid byte becomes U+FFFD, three bytes */
+	cw_buf_init(&b, 3 * len + 1);
+	cw_utf8_sanitize(&b, s, len);
+	j = json_stringn(cw_buf_str(&b), b.len);
+	cw_buf_release(&b);
+	return j;
+}
+
+json_t *cw_cli_jstr(const char *s)
+{
+	return cw_cli_jstrn(s, s ? strlen(s) : 0);
+}
+
+json_t *cw_cli_real(double v, int decimals)
+{
+	double scale = 1;
+
+	for (int i = 0; i < decimals; i++)
+		scale *= 10;
+	return json_real(round(v * scale) / scale);
+}
+
+void cw_cli_print_json_take(json_t *j)
+{
+	cw_cli_print_json(j);
+	json_decref(j);
+}
+
+json_t *cw_cli_provisions_json(const struct cw_segmentation *seg)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < seg->n; i++) {
+		const struct cw_provision *p = &seg->items[i];
+		json_array_append_new(
+			arr, json_pack("{sososiso sIsI}", "key",
+				       cw_cli_jstr(p->key), "title",
+				       cw_cli_jstr(p->title), "level", p->level,
+				       "parent",
+				       p->parent >= 0 ?
+					       cw_cli_jstr(seg->items[p->parent].key) :
+					       json_null(),
+				       "start", (json_int_t)p->start, "end",
+				       (json_int_t)p->end));
+	}
+	return arr;
 }
 
 void cw_cli_json_str(FILE *out, const char *s)

@@ -28,6 +28,8 @@ static void bind_commands(void)
 #undef CW_CLI_BIND
 }
 
+static bool json_mode; /* --json: errors are JSON objects */
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -51,6 +53,74 @@ static void usage(FILE *out)
 		"            4 extraction failed, 5 partial failure\n");
 }
 
+static int unknown_command(const char *name)
+{
+	char msg[CW_ERR_MSG_MAX];
+
+	if (!json_mode) {
+		fprintf(stderr, "clausewatch: unknown command '%s' (see "
+			"'clausewatch help')\n", name);
+		return CW_EXIT_USAGE;
+	}
+	snprintf(msg, sizeof(msg), "unknown command '%s'", name);
+	cw_cli_report_json(msg, CW_EXIT_USAGE);
+	return CW_EXIT_USAGE;
+}
+
+/* The usage text on stderr, or under --json the usage error `why`. */
+static int usage_error(const char *why)
+{
+	if (json_mode)
+		cw_cli_report_json(why, CW_EXIT_USAGE);
+	else
+		usage(stderr);
+	return CW_EXIT_USAGE;
+}
+
+/*
+ * --json is known before the global options are parsed, so that a bad
+ * global option is reported as JSON too: look for it among the options
+ * before the command name.
+ */
+static bool wants_json(int argc, char **argv)
+{
+	for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "--json"))
+			return true;
+		if (!strcmp(argv[i], "--db") || !strcmp(argv[i], "-d"))
+			i++;
+	}
+	return false;
+}
+
+/*
+ * Under --json, a command that failed without reporting (getopt is
+ * silent then, and a command returns CW_EXIT_USAGE on an option it does
+ * not know) still ends with an error object; getopt left optind past the
+ * offending option and optopt its letter.
+ */
+static void report_unreported(int code, int argc, char **argv)
+{
+	char msg[CW_ERR_MSG_MAX];
+
+	if (!json_mode || code == CW_EXIT_OK || cw_cli_error_reported())
+		return;
+	if (code == CW_EXIT_USAGE && optind > 1 && optind <= argc &&
+	    argv[optind - 1][0] == '-')
+		snprintf(msg, sizeof(msg), "%s: unknown option or missing "
+			 "value: '%s'", argv[0], argv[optind - 1]);
+	else if (code == CW_EXIT_USAGE && optopt)
+		snprintf(msg, sizeof(msg), "%s: unknown option or missing "
+			 "value: '-%c'", argv[0], optopt);
+	else if (code == CW_EXIT_USAGE)
+		snprintf(msg, sizeof(msg), "%s: bad arguments", argv[0]);
+	else if (code == CW_EXIT_PARTIAL)
+		snprintf(msg, sizeof(msg), "%s: some items failed", argv[0]);
+	else
+		snprintf(msg, sizeof(msg), "%s: failed", argv[0]);
+	cw_cli_report_json(msg, code);
+}
+
 /* `clausewatch help CMD` and `clausewatch CMD --help`: the command's
  * synopsis from the table; the full option list is in the README. */
 static int command_help(const char *name)
@@ -64,9 +134,7 @@ static int command_help(const char *name)
 		       name, commands[i].help);
 		return CW_EXIT_OK;
 	}
-	fprintf(stderr, "clausewatch: unknown command '%s' (see 'clausewatch help')\n",
-		name);
-	return CW_EXIT_USAGE;
+	return unknown_command(name);
 }
 
 int main(int argc, char **argv)
@@ -83,6 +151,10 @@ int main(int argc, char **argv)
 	int c;
 
 	bind_commands();
+	json_mode = wants_json(argc, argv);
+	cw_cli_set_json_errors(json_mode);
+	/* under --json getopt stays silent; the error is reported as JSON */
+	opterr = !json_mode;
 	/* '+': stop at the command name; its options are its own */
 	while ((c = getopt_long(argc, argv, "+d:jqhV", opts, NULL)) != -1) {
 		switch (c) {
@@ -101,15 +173,17 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("clausewatch %s\n", CW_VERSION);
 			return CW_EXIT_OK;
-		default:
-			usage(stderr);
-			return CW_EXIT_USAGE;
+		default: {
+			char msg[CW_ERR_MSG_MAX];
+			snprintf(msg, sizeof(msg),
+				 "unknown option or missing value: '%s'",
+				 argv[optind - 1]);
+			return usage_error(msg);
+		}
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return CW_EXIT_USAGE;
-	}
+	if (optind >= argc)
+		return usage_error("no command given");
 	if (!strcmp(argv[optind], "help")) {
 		if (optind + 1 < argc)
 			return command_help(argv[optind + 1]);
@@ -123,9 +197,13 @@ int main(int argc, char **argv)
 					  !strcmp(argv[optind + 1], "-h")))
 			return command_help(argv[optind]);
 		if (!commands[i].fn) {
-			fprintf(stderr,
-				"clausewatch: '%s' is not part of this build\n",
-				argv[optind]);
+			char msg[CW_ERR_MSG_MAX];
+			snprintf(msg, sizeof(msg),
+				 "'%s' is not part of this build", argv[optind]);
+			if (json_mode)
+				cw_cli_report_json(msg, CW_EXIT_USAGE);
+			else
+				fprintf(stderr, "clausewatch: %s\n", msg);
 			return CW_EXIT_USAGE;
 		}
 		/* each command parses its own options from a fresh getopt */
@@ -133,11 +211,13 @@ int main(int argc, char **argv)
 		{
 			int sub_argc = argc - optind + 1;
 			char **sub_argv = argv + optind - 1;
+			int code;
 			optind = 0;
-			return commands[i].fn(&cli, sub_argc, sub_argv);
+			optopt = 0;
+			code = commands[i].fn(&cli, sub_argc, sub_argv);
+			report_unreported(code, sub_argc, sub_argv);
+			return code;
 		}
 	}
-	fprintf(stderr, "clausewatch: unknown command '%s' (see 'clausewatch help')\n",
-		argv[optind]);
-	return CW_EXIT_USAGE;
+	return unknown_command(argv[optind]);
 }
