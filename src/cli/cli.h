@@ -55,6 +55,16 @@ void cw_cli_report_json(const char *msg, int code);
 void cw_cli_set_json_errors(bool on);
 /* True once an error was reported through the functions above. */
 bool cw_cli_error_reported(void);
+/*
+ * One failed item of a batch (a file, a line, a document) while the
+ * command goes on: "clausewatch: <msg>" on stderr in every mode. Under
+ * --json the command's final error object carries the last such message
+ * (main reports it when the command ends with a failure).
+ */
+void cw_cli_item_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+/* The last item error and (*n) how many there were; NULL when none. */
+const char *cw_cli_item_errors(size_t *n);
 /* The store path: --db, else $XDG_DATA_HOME/clausewatch/clausewatch.db,
  * else ~/.local/share/clausewatch/clausewatch.db. Owned by the caller. */
 char *cw_cli_db_path(const struct cw_cli *cli);

@@ -122,14 +122,14 @@ int cw_cli_cmd_declare(struct cw_cli *cli, int argc, char **argv)
 			}
 		}
 		if (rc) {
-			fprintf(stderr, "clausewatch: %s\n", err.msg);
+			cw_cli_item_error("%s", err.msg);
 			failed++;
 			continue;
 		}
 		for (size_t k = 0; k < n; k++) {
 			rc = store_service(s, list[k], &err);
 			if (rc) {
-				fprintf(stderr, "clausewatch: %s\n", err.msg);
+				cw_cli_item_error("%s", err.msg);
 				failed++;
 			} else {
 				services++;
@@ -222,14 +222,14 @@ static void print_result(const struct cw_cli *cli, struct cw_store *s,
 				      "version", result_version(s, d, r),
 				      "provisions",
 				      json_integer((json_int_t)r->n_provisions));
-		if (rc)
-			json_object_set_new(o, "error", cw_cli_jstr(err->msg));
 		json_array_append_new(results, o);
-		return;
+		if (!rc)
+			return;
+		json_object_set_new(o, "error", cw_cli_jstr(err->msg));
 	}
 	if (rc)
-		fprintf(stderr, "clausewatch: %s/%s: %s: %s\n", d->service,
-			d->type, cw_store_outcome_name(r->outcome), err->msg);
+		cw_cli_item_error("%s/%s: %s: %s", d->service, d->type,
+				  cw_store_outcome_name(r->outcome), err->msg);
 	else
 		printf("%s/%s: %s (version %lld, %zu provisions%s%s)\n",
 		       d->service, d->type, cw_store_outcome_name(r->outcome),
@@ -548,7 +548,7 @@ static int import_document(struct cw_cli *cli, struct cw_pipeline *pl,
 	list_dir(path, &files, false);
 	rc = ensure_document(s, service, type, &doc, &err);
 	if (rc) {
-		fprintf(stderr, "clausewatch: %s\n", err.msg);
+		cw_cli_item_error("%s", err.msg);
 		t->failed += files.n;
 		goto done;
 	}
@@ -560,8 +560,8 @@ static int import_document(struct cw_cli *cli, struct cw_pipeline *pl,
 
 		t->files++;
 		if (date_from_name(files.v[i], at)) {
-			fprintf(stderr, "clausewatch: '%s': file name is not an "
-				"ISO date, skipped\n", file);
+			cw_cli_item_error("'%s': file name is not an ISO "
+					  "date, skipped", file);
 			t->failed++;
 			free(file);
 			continue;
@@ -582,7 +582,7 @@ static int import_document(struct cw_cli *cli, struct cw_pipeline *pl,
 						     b.len, at, "import", &r,
 						     &err);
 		if (rc) {
-			fprintf(stderr, "clausewatch: '%s': %s\n", file, err.msg);
+			cw_cli_item_error("'%s': %s", file, err.msg);
 			t->failed++;
 		} else if (r.outcome == CW_STORE_NEW_VERSION) {
 			t->recorded++;
@@ -918,19 +918,23 @@ int cw_cli_cmd_stats(struct cw_cli *cli, int argc, char **argv)
 		return cw_cli_fail(&err);
 	}
 	if (cli->json) {
-		printf("{\"services\":%lld,\"documents\":%lld,\"snapshots\":%lld,"
-		       "\"versions\":%lld,\"attempts\":%lld,\"changes\":%lld,"
-		       "\"blobs\":%lld,\"raw_bytes\":%lld,\"stored_bytes\":%lld,"
-		       "\"file_bytes\":%lld",
-		       (long long)st.services, (long long)st.documents,
-		       (long long)st.snapshots, (long long)st.versions,
-		       (long long)st.attempts, (long long)st.changes,
-		       (long long)st.blobs, (long long)st.raw_bytes,
-		       (long long)st.stored_bytes, (long long)st.file_bytes);
-		if (check)
-			printf(",\"integrity\":\"ok\",\"verified_versions\":%zu",
-			       verified);
-		printf("}\n");
+		json_t *o = json_pack(
+			"{sIsIsIsIsIsIsIsIsIsI}", "services",
+			(json_int_t)st.services, "documents",
+			(json_int_t)st.documents, "snapshots",
+			(json_int_t)st.snapshots, "versions",
+			(json_int_t)st.versions, "attempts",
+			(json_int_t)st.attempts, "changes",
+			(json_int_t)st.changes, "blobs", (json_int_t)st.blobs,
+			"raw_bytes", (json_int_t)st.raw_bytes, "stored_bytes",
+			(json_int_t)st.stored_bytes, "file_bytes",
+			(json_int_t)st.file_bytes);
+		if (check) {
+			json_object_set_new(o, "integrity", json_string("ok"));
+			json_object_set_new(o, "verified_versions",
+					    json_integer((json_int_t)verified));
+		}
+		cw_cli_print_json_take(o);
 	} else {
 		printf("services   %lld\ndocuments  %lld\nsnapshots  %lld\n"
 		       "versions   %lld\nattempts   %lld\nchanges    %lld\n"

@@ -482,7 +482,7 @@ int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
 					      line.len, &err);
 		if (rc) {
 			/* keep one output line per input line */
-			fprintf(stderr, "clausewatch: stdin: %s\n", err.msg);
+			cw_cli_item_error("stdin: %s", err.msg);
 			cw_cli_print_json_take(json_pack(
 				"{so}", "error", cw_cli_jstr(err.msg)));
 			ex = CW_EXIT_PARTIAL;

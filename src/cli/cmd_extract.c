@@ -73,7 +73,8 @@ int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 			usage_line();
 			return CW_EXIT_OK;
 		default:
-			return cw_cli_usage(argv[0], "unknown option");
+			return cw_cli_usage(argv[0], "unknown option or missing value '%s'",
+					    argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)

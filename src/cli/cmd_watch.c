@@ -285,7 +285,10 @@ static int watch_remove(struct cw_cli *cli, const char *arg)
 	cw_store_close(s);
 	if (rc)
 		return cw_cli_fail(&err);
-	if (!cli->quiet)
+	if (cli->json)
+		cw_cli_print_json_take(json_pack("{sIsb}", "id", (json_int_t)id,
+						 "removed", 1));
+	else if (!cli->quiet)
 		printf("subscription %ld removed\n", id);
 	return CW_EXIT_OK;
 }

@@ -21,6 +21,9 @@ int cw_cli_exit_for(int rc)
 /* Under --json an error is one JSON object on stderr (set by main). */
 static bool json_errors;
 static bool error_reported;
+/* The last failed item of a batch and how many failed (see cli.h). */
+static char item_msg[CW_ERR_MSG_MAX];
+static size_t item_errors;
 
 void cw_cli_set_json_errors(bool on)
 {
@@ -30,6 +33,26 @@ void cw_cli_set_json_errors(bool on)
 bool cw_cli_error_reported(void)
 {
 	return error_reported;
+}
+
+void cw_cli_item_error(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(item_msg, sizeof(item_msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		item_msg[0] = '\0';
+	item_errors++;
+	fprintf(stderr, "clausewatch: %s\n", item_msg);
+}
+
+const char *cw_cli_item_errors(size_t *n)
+{
+	*n = item_errors;
+	return item_errors ? item_msg : NULL;
 }
 
 void cw_cli_report_json(const char *msg, int code)

@@ -103,9 +103,18 @@ static void report_unreported(int code, int argc, char **argv)
 {
 	char msg[CW_ERR_MSG_MAX];
 
+	const char *item;
+	size_t n_items;
+
 	if (!json_mode || code == CW_EXIT_OK || cw_cli_error_reported())
 		return;
-	if (code == CW_EXIT_USAGE && optind > 1 && optind <= argc &&
+	item = cw_cli_item_errors(&n_items);
+	if (item && n_items == 1)
+		snprintf(msg, sizeof(msg), "%s", item);
+	else if (item)
+		snprintf(msg, sizeof(msg), "%zu items failed, the last: %s",
+			 n_items, item);
+	else if (code == CW_EXIT_USAGE && optind > 1 && optind <= argc &&
 	    argv[optind - 1][0] == '-')
 		snprintf(msg, sizeof(msg), "%s: unknown option or missing "
 			 "value: '%s'", argv[0], argv[optind - 1]);

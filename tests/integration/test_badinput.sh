@@ -31,5 +31,45 @@ check "with line and column" grep -Eq ":[0-9]+:[0-9]+" "$WORK/err"
 expect_exit 3 "a missing file is not found" cw ingest "Bad/Missing" "$WORK/nope.html"
 check "naming the file" grep -q "nope.html" "$WORK/err"
 expect_exit 2 "an unknown command is a usage error" "$CLAUSEWATCH" no-such-command
+
+# Under --json an error is one object {"error": "...", "code": N} on
+# stderr, N the exit status; a batch may print item messages before it.
+# json_error CODE WHOLE|LAST DESCRIPTION COMMAND...
+json_error() {
+	local want=$1 part=$2 d=$3
+	shift 3
+	expect_exit "$want" "$d: exit $want" "$@"
+	if python3 - "$WORK/err" "$want" "$part" <<'PY'
+import json, sys
+text = open(sys.argv[1]).read()
+o = json.loads(text if sys.argv[3] == "WHOLE" else text.splitlines()[-1])
+assert list(o) == ["error", "code"], o
+assert isinstance(o["error"], str) and o["error"], o
+assert o["code"] == int(sys.argv[2]), o
+PY
+	then ok "$d: a JSON error object with code $want"; else
+		not_ok "$d: a JSON error object with code $want"
+		sed 's/^/  | /' "$WORK/err" | head -5
+	fi
+}
+json_error 3 WHOLE "a document not found" cw --json show "Nobody/Terms of Service"
+check "... naming it" grep -q "Nobody/Terms of Service" "$WORK/err"
+json_error 1 WHOLE "a bad version name" cw --json show "Bad/Utf8@not-a-version"
+check "... naming it" grep -q "not-a-version" "$WORK/err"
+json_error 3 WHOLE "a version not found" cw --json diff "Bad/Utf8" 1 99
+json_error 2 WHOLE "a usage error" cw --json show
+json_error 2 WHOLE "an unknown option" cw --json show --no-such-option "Bad/Utf8"
+check "... naming it" grep -q "no-such-option" "$WORK/err"
+json_error 2 WHOLE "a bad option value" cw --json changes --since yesterday
+json_error 2 WHOLE "an unknown command" "$CLAUSEWATCH" --json no-such-command
+json_error 2 WHOLE "an unknown global option" "$CLAUSEWATCH" --json --no-such-option list
+json_error 2 WHOLE "no command" "$CLAUSEWATCH" --json
+json_error 1 LAST "a failed declaration" cw --json declare "$WORK/X.json"
+check "... with its line and column" grep -Eq '"error":"[^"]*:[0-9]+:[0-9]+' "$WORK/err"
+json_error 4 LAST "an extraction failure" cw --json ingest "Bad/Empty" "$WORK/empty.html"
+check "... and its result on stdout" python3 -c 'import json, sys; r = json.load(open(sys.argv[1]))["results"][0]; assert r["outcome"] == "extraction_failed" and r["error"], r' "$WORK/out"
+expect_exit 0 "a success under --json" cw --json show "Bad/Utf8"
+check "... leaves stderr empty" test ! -s "$WORK/err"
+check "... and prints valid JSON" python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$WORK/out"
 expect_exit 0 "the store is consistent after all of it" cw stats --check
 finish
