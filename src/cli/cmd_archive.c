@@ -195,15 +195,12 @@ int cw_cli_cmd_list(struct cw_cli *cli, int argc, char **argv)
 static json_t *result_version(struct cw_store *s, const struct cw_store_doc *d,
 			      const struct cw_pipeline_result *r)
 {
-	struct cw_store_version v;
 	struct cw_err err = CW_ERR_INIT;
-	json_t *j;
+	json_t *j = NULL;
 
 	if (r->version_seq <= 0 ||
-	    cw_store_get_version(s, d->id, r->version_seq, &v, &err))
+	    cw_view_version_ref(&j, s, d->id, r->version_seq, &err))
 		return json_null();
-	j = cw_view_version_ref_json(v.seq, v.recorded_at, v.stated_date);
-	cw_store_version_release(&v);
 	return j;
 }
 

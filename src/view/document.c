@@ -74,6 +74,25 @@ json_t *cw_view_version_ref_json(int64_t seq, const char *recorded_at,
 			 recorded_at, "stated_date", stated_date);
 }
 
+int cw_view_version_ref(json_t **out, struct cw_store *s, int64_t doc_id,
+			int64_t seq, struct cw_err *err)
+{
+	struct cw_store_version v;
+	int rc;
+
+	*out = NULL;
+	/* cw_store_get_version reads 0 and below as offsets from the latest */
+	if (seq < 1)
+		return cw_err_set(err, CW_ENOTFOUND, "no version %lld",
+				  (long long)seq);
+	rc = cw_store_get_version(s, doc_id, seq, &v, err);
+	if (rc)
+		return rc;
+	*out = cw_view_version_ref_json(v.seq, v.recorded_at, v.stated_date);
+	cw_store_version_release(&v);
+	return CW_OK;
+}
+
 json_t *cw_view_version_json(const struct cw_store_version *v)
 {
 	json_t *o = cw_view_version_ref_json(v->seq, v->recorded_at,

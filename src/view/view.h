@@ -74,6 +74,17 @@ json_t *cw_view_version_ref_json(int64_t seq, const char *recorded_at,
 				 const char *stated_date);
 
 /*
+ * The short form of version `seq` of document `doc_id`, read from the
+ * store: what a change record's "from" and "to" and a fetch result's
+ * "version" show.
+ *
+ * out  [out] {"seq", "recorded_at", "stated_date"}, a new reference
+ * Returns CW_OK, CW_ENOTFOUND (no such version) or a store error.
+ */
+int cw_view_version_ref(json_t **out, struct cw_store *s, int64_t doc_id,
+			int64_t seq, struct cw_err *err);
+
+/*
  * A document with all its versions, oldest first:
  * {"service", "type", "versions": [version...]}.
  */
