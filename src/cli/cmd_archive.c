@@ -212,13 +212,12 @@ static void print_result(const struct cw_cli *cli, struct cw_store *s,
 			 const struct cw_err *err, json_t *results)
 {
 	if (cli->json) {
-		json_t *o = json_pack("{sosososo so}", "service",
-				      cw_cli_jstr(d->service), "type",
-				      cw_cli_jstr(d->type), "outcome",
-				      json_string(cw_store_outcome_name(r->outcome)),
-				      "version", result_version(s, d, r),
-				      "provisions",
-				      json_integer((json_int_t)r->n_provisions));
+		json_t *o = json_pack(
+			"{sosososo so}", "service", cw_cli_jstr(d->service),
+			"type", cw_cli_jstr(d->type), "outcome",
+			json_string(cw_store_outcome_name(r->outcome)),
+			"version", result_version(s, d, r), "provisions",
+			json_integer((json_int_t)r->n_provisions));
 		json_array_append_new(results, o);
 		if (!rc)
 			return;
@@ -445,8 +444,8 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 		json_t *results = json_array();
 		print_result(cli, s, &doc, &r, rc, &err, results);
 		if (cli->json)
-			cw_cli_print_json_take(json_pack("{so}", "results",
-							 results));
+			cw_cli_print_json_take(
+				json_pack("{so}", "results", results));
 		else
 			json_decref(results);
 	}
@@ -558,7 +557,8 @@ static int import_document(struct cw_cli *cli, struct cw_pipeline *pl,
 		t->files++;
 		if (date_from_name(files.v[i], at)) {
 			cw_cli_item_error("'%s': file name is not an ISO "
-					  "date, skipped", file);
+					  "date, skipped",
+					  file);
 			t->failed++;
 			free(file);
 			continue;
@@ -796,7 +796,8 @@ int cw_cli_cmd_show(struct cw_cli *cli, int argc, char **argv)
 		json_object_update(o, ver);
 		json_decref(ver);
 		json_object_set_new(o, "sha256", json_string(v.text_hash));
-		json_object_set_new(o, "provisions", cw_cli_provisions_json(seg));
+		json_object_set_new(o, "provisions",
+				    cw_cli_provisions_json(seg));
 		json_object_set_new(o, "text",
 				    cw_cli_jstrn(cw_buf_str(&text), text.len));
 		cw_cli_print_json_take(o);
@@ -915,17 +916,17 @@ int cw_cli_cmd_stats(struct cw_cli *cli, int argc, char **argv)
 		return cw_cli_fail(&err);
 	}
 	if (cli->json) {
-		json_t *o = json_pack(
-			"{sIsIsIsIsIsIsIsIsIsI}", "services",
-			(json_int_t)st.services, "documents",
-			(json_int_t)st.documents, "snapshots",
-			(json_int_t)st.snapshots, "versions",
-			(json_int_t)st.versions, "attempts",
-			(json_int_t)st.attempts, "changes",
-			(json_int_t)st.changes, "blobs", (json_int_t)st.blobs,
-			"raw_bytes", (json_int_t)st.raw_bytes, "stored_bytes",
-			(json_int_t)st.stored_bytes, "file_bytes",
-			(json_int_t)st.file_bytes);
+		json_t *o = json_pack("{sIsIsIsIsIsIsIsIsIsI}", "services",
+				      (json_int_t)st.services, "documents",
+				      (json_int_t)st.documents, "snapshots",
+				      (json_int_t)st.snapshots, "versions",
+				      (json_int_t)st.versions, "attempts",
+				      (json_int_t)st.attempts, "changes",
+				      (json_int_t)st.changes, "blobs",
+				      (json_int_t)st.blobs, "raw_bytes",
+				      (json_int_t)st.raw_bytes, "stored_bytes",
+				      (json_int_t)st.stored_bytes, "file_bytes",
+				      (json_int_t)st.file_bytes);
 		if (check) {
 			json_object_set_new(o, "integrity", json_string("ok"));
 			json_object_set_new(o, "verified_versions",

@@ -221,15 +221,18 @@ static json_t *eval_json(const struct cw_classify_eval_report *r)
 	for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
 		const struct cw_classify_eval_cat *e = &r->cat[c];
 
-		json_array_append_new(cats, json_pack(
-			"{sssssIsIsIsIsosososo}", "code",
-			cw_classify_cat_code(c), "id", cw_classify_cat_id(c),
-			"support", (json_int_t)e->support, "tp",
-			(json_int_t)e->tp, "fp", (json_int_t)e->fp, "fn",
-			(json_int_t)e->fn, "precision",
-			cw_cli_real(e->precision, 4), "recall",
-			cw_cli_real(e->recall, 4), "f1", cw_cli_real(e->f1, 4),
-			"threshold", cw_cli_real(e->threshold_mean, 4)));
+		json_array_append_new(
+			cats,
+			json_pack("{sssssIsIsIsIsosososo}", "code",
+				  cw_classify_cat_code(c), "id",
+				  cw_classify_cat_id(c), "support",
+				  (json_int_t)e->support, "tp",
+				  (json_int_t)e->tp, "fp", (json_int_t)e->fp,
+				  "fn", (json_int_t)e->fn, "precision",
+				  cw_cli_real(e->precision, 4), "recall",
+				  cw_cli_real(e->recall, 4), "f1",
+				  cw_cli_real(e->f1, 4), "threshold",
+				  cw_cli_real(e->threshold_mean, 4)));
 	}
 	return json_pack(
 		"{sIsIsIsososososososos o}", "folds", (json_int_t)r->nfolds,
@@ -240,10 +243,10 @@ static json_t *eval_json(const struct cw_classify_eval_report *r)
 		cw_cli_real(r->macro_f1_8, 4), "lexglue_macro_f1",
 		cw_cli_real(r->lexglue_macro_f1, 4), "lexglue_micro_f1",
 		cw_cli_real(r->lexglue_micro_f1, 4), "severity_accuracy",
-		cw_cli_real(r->severity_total ?
-				    (double)r->severity_correct /
-					    (double)r->severity_total :
-				    0.0,
+		cw_cli_real(r->severity_total
+				    ? (double)r->severity_correct /
+					      (double)r->severity_total
+				    : 0.0,
 			    4),
 		"seconds", cw_cli_real(r->seconds, 1));
 }
@@ -414,17 +417,20 @@ static void print_result(const struct cw_classify_result *r)
 	for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
 		if (r->cat[c].severity == CW_CLASSIFY_SEV_NONE)
 			continue;
-		json_array_append_new(cats, json_pack(
-			"{sssoss}", "id", cw_classify_cat_id(c), "confidence",
-			cw_cli_real(r->cat[c].confidence, 2), "severity",
-			cw_classify_severity_name(r->cat[c].severity)));
+		json_array_append_new(
+			cats, json_pack("{sssoss}", "id", cw_classify_cat_id(c),
+					"confidence",
+					cw_cli_real(r->cat[c].confidence, 2),
+					"severity",
+					cw_classify_severity_name(
+						r->cat[c].severity)));
 	}
 	for (int c = 0; c < CW_CLASSIFY_NCAT; c++)
 		if (r->cat[c].unfair)
 			json_array_append_new(
 				codes, json_string(cw_classify_cat_code(c)));
-	cw_cli_print_json_take(json_pack("{soso}", "categories", cats,
-					 "claudette", codes));
+	cw_cli_print_json_take(
+		json_pack("{soso}", "categories", cats, "claudette", codes));
 }
 
 int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
@@ -483,8 +489,8 @@ int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
 		if (rc) {
 			/* keep one output line per input line */
 			cw_cli_item_error("stdin: %s", err.msg);
-			cw_cli_print_json_take(json_pack(
-				"{so}", "error", cw_cli_jstr(err.msg)));
+			cw_cli_print_json_take(json_pack("{so}", "error",
+							 cw_cli_jstr(err.msg)));
 			ex = CW_EXIT_PARTIAL;
 			continue;
 		}

@@ -73,7 +73,9 @@ int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 			usage_line();
 			return CW_EXIT_OK;
 		default:
-			return cw_cli_usage(argv[0], "unknown option or missing value '%s'",
+			return cw_cli_usage(argv[0],
+					    "unknown option or missing value "
+					    "'%s'",
 					    argv[optind - 1]);
 		}
 	}
@@ -137,9 +139,10 @@ int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 		json_t *w = json_array();
 		for (size_t i = 0; i < warnings.n; i++)
 			json_array_append_new(w, cw_cli_jstr(warnings.v[i]));
-		cw_cli_print_json_take(json_pack(
-			"{soso}", "text", cw_cli_jstrn(cw_buf_str(&out), out.len),
-			"warnings", w));
+		cw_cli_print_json_take(
+			json_pack("{soso}", "text",
+				  cw_cli_jstrn(cw_buf_str(&out), out.len),
+				  "warnings", w));
 	} else {
 		fwrite(out.ptr, 1, out.len, stdout);
 		if (!cli->quiet)

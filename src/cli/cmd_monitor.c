@@ -88,18 +88,22 @@ static json_t *stats_json(const struct cw_monitor_stats *st,
 		      "blocked", JI(st->blocked), "health_alerts",
 		      JI(st->health_alerts), "retries", JI(st->retries),
 		      "peak_rss_kib", JI(peak_rss_kib()), "failures", fails);
-	json_object_set_new(o, "delivery", json_pack(
-		"{sIsIsIsIsI}", "sent", JI(st->delivery.sent), "retried",
-		JI(st->delivery.retried), "dead", JI(st->delivery.dead),
-		"digests", JI(st->delivery.digests), "feeds",
-		JI(st->delivery.feeds)));
-	json_object_set_new(o, "analysis", json_pack(
-		"{sIsIsIsIsosIsIso}", "changes", JI(an->changes),
-		"provisions", JI(an->provisions), "reused", JI(an->reused),
-		"failed", JI(an->failed), "cpu_seconds",
-		cw_cli_real(an->seconds, 3), "versions", JI(an->versions),
-		"version_provisions", JI(an->version_provisions),
-		"version_cpu_seconds", cw_cli_real(an->version_seconds, 3)));
+	json_object_set_new(o, "delivery",
+			    json_pack("{sIsIsIsIsI}", "sent",
+				      JI(st->delivery.sent), "retried",
+				      JI(st->delivery.retried), "dead",
+				      JI(st->delivery.dead), "digests",
+				      JI(st->delivery.digests), "feeds",
+				      JI(st->delivery.feeds)));
+	json_object_set_new(
+		o, "analysis",
+		json_pack("{sIsIsIsIsosIsIso}", "changes", JI(an->changes),
+			  "provisions", JI(an->provisions), "reused",
+			  JI(an->reused), "failed", JI(an->failed),
+			  "cpu_seconds", cw_cli_real(an->seconds, 3),
+			  "versions", JI(an->versions), "version_provisions",
+			  JI(an->version_provisions), "version_cpu_seconds",
+			  cw_cli_real(an->version_seconds, 3)));
 	return o;
 }
 
@@ -350,18 +354,24 @@ int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
 		if (only_failing && !m->failing)
 			continue;
 		if (cli->json) {
-			json_array_append_new(list, json_pack(
-				"{sososbsssIsIsososososb}", "service",
-				cw_cli_jstr(docs[i].doc.service), "type",
-				cw_cli_jstr(docs[i].doc.type), "declared",
-				docs[i].doc.decl_json != NULL, "state", state,
-				"failures", JI(m->failures), "versions",
-				JI(docs[i].doc.n_versions), "failing_since",
-				cw_cli_jstr(m->failing_since), "last_error",
-				cw_cli_jstr(m->last_error), "last_check",
-				cw_cli_jstr(m->last_check), "next_due",
-				cw_cli_jstr(m->next_due), "alerted",
-				m->alerted != 0));
+			json_array_append_new(
+				list,
+				json_pack("{sososbsssIsIsososososb}", "service",
+					  cw_cli_jstr(docs[i].doc.service),
+					  "type", cw_cli_jstr(docs[i].doc.type),
+					  "declared",
+					  docs[i].doc.decl_json != NULL,
+					  "state", state, "failures",
+					  JI(m->failures), "versions",
+					  JI(docs[i].doc.n_versions),
+					  "failing_since",
+					  cw_cli_jstr(m->failing_since),
+					  "last_error",
+					  cw_cli_jstr(m->last_error),
+					  "last_check",
+					  cw_cli_jstr(m->last_check),
+					  "next_due", cw_cli_jstr(m->next_due),
+					  "alerted", m->alerted != 0));
 			continue;
 		}
 		printf("%s/%s\t%s", docs[i].doc.service, docs[i].doc.type, state);

@@ -113,7 +113,9 @@ int cw_cli_cmd_segment(struct cw_cli *cli, int argc, char **argv)
 			       "[--max-provisions N] [--max-depth N] FILE\n");
 			return CW_EXIT_OK;
 		default:
-			return cw_cli_usage(argv[0], "unknown option or missing value '%s'",
+			return cw_cli_usage(argv[0],
+					    "unknown option or missing value "
+					    "'%s'",
 					    argv[optind - 1]);
 		}
 	}
@@ -135,8 +137,8 @@ int cw_cli_cmd_segment(struct cw_cli *cli, int argc, char **argv)
 		goto out;
 	}
 	if (cli->json)
-		cw_cli_print_json_take(json_pack(
-			"{so}", "provisions", cw_cli_provisions_json(seg)));
+		cw_cli_print_json_take(json_pack("{so}", "provisions",
+						 cw_cli_provisions_json(seg)));
 	else
 		print_tree(seg, path, &text);
 	if (fflush(stdout) != 0) {

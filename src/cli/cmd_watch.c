@@ -239,16 +239,21 @@ static int watch_list(struct cw_cli *cli)
 		json_t *all = json_array();
 		for (size_t i = 0; i < n; i++) {
 			struct cw_store_sub *u = &subs[i];
-			json_array_append_new(all, json_pack(
-				"{sIsosososososososo}", "id", (json_int_t)u->id,
-				"channel", cw_cli_jstr(u->channel), "target",
-				cw_cli_jstr(u->target), "min_materiality",
-				cw_cli_jstr(u->min_materiality), "cadence",
-				cw_cli_jstr(u->cadence), "services",
-				list_json(u->services), "documents",
-				list_json(u->documents), "categories",
-				list_json(u->categories), "created_at",
-				cw_cli_jstr(u->created_at)));
+			json_array_append_new(
+				all,
+				json_pack("{sIsosososososososo}", "id",
+					  (json_int_t)u->id, "channel",
+					  cw_cli_jstr(u->channel), "target",
+					  cw_cli_jstr(u->target),
+					  "min_materiality",
+					  cw_cli_jstr(u->min_materiality),
+					  "cadence", cw_cli_jstr(u->cadence),
+					  "services", list_json(u->services),
+					  "documents", list_json(u->documents),
+					  "categories",
+					  list_json(u->categories),
+					  "created_at",
+					  cw_cli_jstr(u->created_at)));
 		}
 		cw_cli_print_json_take(json_pack("{so}", "subscriptions", all));
 	}

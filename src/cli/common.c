@@ -57,8 +57,8 @@ const char *cw_cli_item_errors(size_t *n)
 
 void cw_cli_report_json(const char *msg, int code)
 {
-	json_t *o = json_pack("{sosi}", "error", cw_cli_jstr(msg), "code",
-			      code);
+	json_t *o =
+		json_pack("{sosi}", "error", cw_cli_jstr(msg), "code", code);
 	char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 	fprintf(stderr, "%s\n", s ? s : "{}");
@@ -171,15 +171,16 @@ json_t *cw_cli_provisions_json(const struct cw_segmentation *seg)
 	for (size_t i = 0; i < seg->n; i++) {
 		const struct cw_provision *p = &seg->items[i];
 		json_array_append_new(
-			arr, json_pack("{sososiso sIsI}", "key",
-				       cw_cli_jstr(p->key), "title",
-				       cw_cli_jstr(p->title), "level", p->level,
-				       "parent",
-				       p->parent >= 0 ?
-					       cw_cli_jstr(seg->items[p->parent].key) :
-					       json_null(),
-				       "start", (json_int_t)p->start, "end",
-				       (json_int_t)p->end));
+			arr,
+			json_pack(
+				"{sososiso sIsI}", "key", cw_cli_jstr(p->key),
+				"title", cw_cli_jstr(p->title), "level",
+				p->level, "parent",
+				p->parent >= 0
+					? cw_cli_jstr(seg->items[p->parent].key)
+					: json_null(),
+				"start", (json_int_t)p->start, "end",
+				(json_int_t)p->end));
 	}
 	return arr;
 }

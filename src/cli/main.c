@@ -58,8 +58,10 @@ static int unknown_command(const char *name)
 	char msg[CW_ERR_MSG_MAX];
 
 	if (!json_mode) {
-		fprintf(stderr, "clausewatch: unknown command '%s' (see "
-			"'clausewatch help')\n", name);
+		fprintf(stderr,
+			"clausewatch: unknown command '%s' (see "
+			"'clausewatch help')\n",
+			name);
 		return CW_EXIT_USAGE;
 	}
 	snprintf(msg, sizeof(msg), "unknown command '%s'", name);
@@ -115,12 +117,16 @@ static void report_unreported(int code, int argc, char **argv)
 		snprintf(msg, sizeof(msg), "%zu items failed, the last: %s",
 			 n_items, item);
 	else if (code == CW_EXIT_USAGE && optind > 1 && optind <= argc &&
-	    argv[optind - 1][0] == '-')
-		snprintf(msg, sizeof(msg), "%s: unknown option or missing "
-			 "value: '%s'", argv[0], argv[optind - 1]);
+		 argv[optind - 1][0] == '-')
+		snprintf(msg, sizeof(msg),
+			 "%s: unknown option or missing "
+			 "value: '%s'",
+			 argv[0], argv[optind - 1]);
 	else if (code == CW_EXIT_USAGE && optopt)
-		snprintf(msg, sizeof(msg), "%s: unknown option or missing "
-			 "value: '-%c'", argv[0], optopt);
+		snprintf(msg, sizeof(msg),
+			 "%s: unknown option or missing "
+			 "value: '-%c'",
+			 argv[0], optopt);
 	else if (code == CW_EXIT_USAGE)
 		snprintf(msg, sizeof(msg), "%s: bad arguments", argv[0]);
 	else if (code == CW_EXIT_PARTIAL)
@@ -208,7 +214,8 @@ int main(int argc, char **argv)
 		if (!commands[i].fn) {
 			char msg[CW_ERR_MSG_MAX];
 			snprintf(msg, sizeof(msg),
-				 "'%s' is not part of this build", argv[optind]);
+				 "'%s' is not part of this build",
+				 argv[optind]);
 			if (json_mode)
 				cw_cli_report_json(msg, CW_EXIT_USAGE);
 			else
