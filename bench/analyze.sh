@@ -9,23 +9,17 @@
 # CLAUSEWATCH overrides the binary (default: the release build).
 set -u
 cd "$(dirname "$0")/.."
-SHARED=${CW_SHARED:-../shared}
-CW=${CLAUSEWATCH:-build-release/src/cli/clausewatch}
-TMP=$(mktemp -d /tmp/cw-bench-analyze-XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+. bench/lib.sh
+bench_tmp analyze
 
 echo "== provision analysis of every current document of the corpus"
-if [ ! -d "$SHARED/corpus/versions" ]; then
-	echo "bench: $SHARED/corpus/versions not found; nothing to measure" >&2
-	exit 1
-fi
+bench_need "$SHARED/corpus/versions"
 "$CW" --db "$TMP/store.db" --quiet import-history "$SHARED/corpus/versions" >"$TMP/import.txt" 2>&1 || {
 	echo "bench: import failed" >&2
 	tail -3 "$TMP/import.txt" >&2
 	exit 1
 }
 tail -1 "$TMP/import.txt"
-now() { date +%s.%N; }
 t0=$(now)
 "$CW" --db "$TMP/store.db" --json analyze --all >"$TMP/all.json" || {
 	echo "bench: analyze --all failed" >&2

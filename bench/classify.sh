@@ -6,23 +6,17 @@
 # CLAUSEWATCH overrides the binary (default: the release build).
 set -u
 cd "$(dirname "$0")/.."
-SHARED=${CW_SHARED:-../shared}
-CW=${CLAUSEWATCH:-build-release/src/cli/clausewatch}
+. bench/lib.sh
 TSV=$SHARED/labels/claudette/sentences_en.tsv
-TMP=$(mktemp -d /tmp/cw-bench-classify-XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+bench_tmp classify
 
 echo "== clause classification (CLAUDETTE sentences, one core)"
-if [ ! -f "$TSV" ]; then
-	echo "bench: $TSV not found; nothing to measure" >&2
-	exit 1
-fi
+bench_need "$TSV"
 tail -n +2 "$TSV" | cut -f6 >"$TMP/in.txt"
 lines=$(wc -l <"$TMP/in.txt")
 bytes=$(wc -c <"$TMP/in.txt")
 pin=""
 command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
-now() { date +%s.%N; }
 
 # Wall time is what a user waits; CPU time (user + system, from
 # /usr/bin/time when present) is what one core spends, and stays meaningful

@@ -9,17 +9,12 @@
 # CLAUSEWATCH overrides the binary (default: the release build).
 set -u
 cd "$(dirname "$0")/.."
-SHARED=${CW_SHARED:-../shared}
-CW=${CLAUSEWATCH:-build-release/src/cli/clausewatch}
+. bench/lib.sh
 VERS=$SHARED/corpus/versions
-TMP=$(mktemp -d /tmp/cw-bench-diff-XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+bench_tmp diff
 
 echo "== provision diff of consecutive versions (whole corpus, one core)"
-if [ ! -d "$VERS" ]; then
-	echo "bench: $VERS not found; nothing to measure" >&2
-	exit 1
-fi
+bench_need "$VERS"
 if [ ! -x "$CW" ]; then
 	echo "bench: $CW not built" >&2
 	exit 1

@@ -21,7 +21,7 @@
 # engine installed: clausewatch alone. Figures: docs/internals/monitor.md.
 set -u
 cd "$(dirname "$0")/.."
-SHARED=${CW_SHARED:-../shared}
+. bench/lib.sh
 BUILD=${BUILD:-build-release}
 CW=${CLAUSEWATCH:-$BUILD/src/cli/clausewatch}
 FIX=$BUILD/tests/fixture_server
@@ -41,10 +41,7 @@ cleanup() {
 trap cleanup EXIT
 
 echo "== monitor at scale: $N documents on a local fixture server"
-if [ ! -d "$SHARED/corpus/versions" ]; then
-	echo "bench: $SHARED/corpus/versions not found; nothing to measure" >&2
-	exit 1
-fi
+bench_need "$SHARED/corpus/versions"
 if [ ! -x "$FIX" ] || [ ! -x "$CW" ]; then
 	echo "bench: $FIX or $CW not built" >&2
 	exit 1
