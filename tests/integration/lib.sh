@@ -5,7 +5,22 @@ SHARED=${CW_SHARED:-$CW_SOURCE_ROOT/../shared}
 TESTS=${CW_TESTS:-$CW_SOURCE_ROOT/tests}
 WORK=$(mktemp -d /tmp/cw-it-XXXXXX)
 DB=$WORK/store.db
-trap 'rm -rf "$WORK"' EXIT
+# the test tools (tests/tools), built next to $CLAUSEWATCH
+BUILD=$(cd "$(dirname "$CLAUSEWATCH")/../.." && pwd)
+FIX=$BUILD/tests/fixture_server
+HOOK=$BUILD/tests/webhook_receiver
+SINK=$BUILD/tests/smtp_sink
+
+# On exit: stop the tools that start() ran, remove the work folder.
+cleanup() {
+	# start() runs in a command substitution (a subshell): the tools'
+	# ids come back through files, not variables
+	for f in "$WORK"/*.pid; do
+		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
 PASS=0
 FAIL=0
 
@@ -38,6 +53,49 @@ need_shared() {
 		echo "skipped: $SHARED/corpus not found (real documents are needed)"
 		exit 77
 	fi
+}
+
+# need_tools PATH...: skips the test unless every tool is built
+need_tools() {
+	for t in "$@"; do
+		if [ ! -x "$t" ]; then
+			echo "skipped: test tool $t not built"
+			exit 77
+		fi
+	done
+}
+
+# need_file PATH WHAT: skips the test unless the file exists
+need_file() {
+	if [ ! -f "$1" ]; then
+		echo "skipped: $1 not found ($2 is needed)"
+		exit 77
+	fi
+}
+
+# start NAME CMD...: runs a tool in the background (stopped on exit),
+# waits for the port it prints on stdout and prints it
+start() {
+	local name=$1
+	shift
+	"$@" >"$WORK/$name.port" 2>"$WORK/$name.err" &
+	echo $! >"$WORK/$name.pid"
+	for _ in $(seq 1 50); do
+		[ -s "$WORK/$name.port" ] && break
+		sleep 0.1
+	done
+	head -1 "$WORK/$name.port"
+}
+
+# start_tools: the fixture server on $WORK/site, the webhook receiver on
+# $WORK/hook (secret $SECRET) and the SMTP sink on $WORK/mail, their
+# ports in FPORT, HPORT and SPORT
+start_tools() {
+	mkdir -p "$WORK/site" "$WORK/hook" "$WORK/mail"
+	SECRET=test-secret-$$
+	FPORT=$(start fixture "$FIX" --dir "$WORK/site")
+	HPORT=$(start hook "$HOOK" --dir "$WORK/hook" --secret "$SECRET")
+	SPORT=$(start sink "$SINK" --dir "$WORK/mail")
 }
 
 json_field() { # json_field FILE KEY -> first numeric value of "KEY":

@@ -10,34 +10,14 @@
 # the Debian package.
 . "$(dirname "$0")/lib.sh"
 need_shared
-BUILD=$(cd "$(dirname "$CLAUSEWATCH")/../.." && pwd)
-FIX=$BUILD/tests/fixture_server
-if [ ! -x "$FIX" ]; then
-	echo "skipped: test tool $FIX not built"
-	exit 77
-fi
+need_tools "$FIX"
 SRC="$SHARED/corpus/snapshots/Microsoft Copilot/Privacy Policy/source.html"
-if [ ! -f "$SRC" ]; then
-	echo "skipped: $SRC not found (a real page is needed)"
-	exit 77
-fi
-FPID=
-cleanup() {
-	[ -n "$FPID" ] && kill "$FPID" 2>/dev/null
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+need_file "$SRC" "a real page"
 
 mkdir -p "$WORK/site" "$WORK/decl"
 cp "$SRC" "$WORK/site/privacy.html"
 cp "$TESTS/data/fetch/browser/scripted.html" "$WORK/site/"
-"$FIX" --dir "$WORK/site" >"$WORK/fix.port" 2>"$WORK/fix.err" &
-FPID=$!
-for _ in $(seq 1 50); do
-	[ -s "$WORK/fix.port" ] && break
-	sleep 0.1
-done
-BASE=http://127.0.0.1:$(head -1 "$WORK/fix.port")
+BASE=http://127.0.0.1:$(start fix "$FIX" --dir "$WORK/site")
 # the real declaration's selectors; the page behind a script, twice (with
 # and without executeClientScripts), and the same page served plainly
 cat >"$WORK/decl/Scripted.json" <<JSON

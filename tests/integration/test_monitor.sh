@@ -8,49 +8,13 @@
 # of delivery with every alert delivered once after the restart.
 . "$(dirname "$0")/lib.sh"
 need_shared
-BUILD=$(cd "$(dirname "$CLAUSEWATCH")/../.." && pwd)
-FIX=$BUILD/tests/fixture_server
-HOOK=$BUILD/tests/webhook_receiver
-SINK=$BUILD/tests/smtp_sink
-for t in "$FIX" "$HOOK" "$SINK"; do
-	if [ ! -x "$t" ]; then
-		echo "skipped: test tool $t not built"
-		exit 77
-	fi
-done
+need_tools "$FIX" "$HOOK" "$SINK"
 SRC="$SHARED/corpus/snapshots/Microsoft Copilot/Privacy Policy/source.html"
-if [ ! -f "$SRC" ]; then
-	echo "skipped: $SRC not found (a real page is needed)"
-	exit 77
-fi
-cleanup() {
-	# start() runs in a command substitution (a subshell): the tools'
-	# ids come back through files, not variables
-	for f in "$WORK"/*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+need_file "$SRC" "a real page"
 
-start() { # start NAME CMD... : runs a tool, waits for its port on stdout
-	local name=$1
-	shift
-	"$@" >"$WORK/$name.port" 2>"$WORK/$name.err" &
-	echo $! >"$WORK/$name.pid"
-	for _ in $(seq 1 50); do
-		[ -s "$WORK/$name.port" ] && break
-		sleep 0.1
-	done
-	head -1 "$WORK/$name.port"
-}
-
-mkdir -p "$WORK/site" "$WORK/hook" "$WORK/hook2" "$WORK/mail" "$WORK/decl"
+start_tools
+mkdir -p "$WORK/hook2" "$WORK/decl"
 cp "$SRC" "$WORK/site/privacy.html"
-SECRET=test-secret-$$
-FPORT=$(start fixture "$FIX" --dir "$WORK/site")
-HPORT=$(start hook "$HOOK" --dir "$WORK/hook" --secret "$SECRET")
-SPORT=$(start sink "$SINK" --dir "$WORK/mail")
 BASE=http://127.0.0.1:$FPORT
 # the real declaration's selectors, our fixture's URLs; the second
 # document's page does not exist

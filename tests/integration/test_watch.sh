@@ -8,49 +8,13 @@
 # the exposure move.
 . "$(dirname "$0")/lib.sh"
 need_shared
-BUILD=$(cd "$(dirname "$CLAUSEWATCH")/../.." && pwd)
-FIX=$BUILD/tests/fixture_server
-HOOK=$BUILD/tests/webhook_receiver
-SINK=$BUILD/tests/smtp_sink
-for t in "$FIX" "$HOOK" "$SINK"; do
-	if [ ! -x "$t" ]; then
-		echo "skipped: test tool $t not built"
-		exit 77
-	fi
-done
+need_tools "$FIX" "$HOOK" "$SINK"
 SRC="$SHARED/corpus/versions/Perplexity/Terms of Service/2026-08-20.md"
-if [ ! -f "$SRC" ]; then
-	echo "skipped: $SRC not found (a real document is needed)"
-	exit 77
-fi
-cleanup() {
-	# start() runs in a command substitution (a subshell): the tools'
-	# ids come back through files, not variables
-	for f in "$WORK"/*.pid; do
-		[ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
+need_file "$SRC" "a real document"
 
-start() { # start NAME CMD... : runs a tool, waits for its port on stdout
-	local name=$1
-	shift
-	"$@" >"$WORK/$name.port" 2>"$WORK/$name.err" &
-	echo $! >"$WORK/$name.pid"
-	for _ in $(seq 1 50); do
-		[ -s "$WORK/$name.port" ] && break
-		sleep 0.1
-	done
-	head -1 "$WORK/$name.port"
-}
-
-mkdir -p "$WORK/site" "$WORK/hook" "$WORK/mail" "$WORK/decl"
+start_tools
+mkdir -p "$WORK/decl"
 cp "$SRC" "$WORK/site/terms.md"
-SECRET=test-secret-$$
-FPORT=$(start fixture "$FIX" --dir "$WORK/site")
-HPORT=$(start hook "$HOOK" --dir "$WORK/hook" --secret "$SECRET")
-SPORT=$(start sink "$SINK" --dir "$WORK/mail")
 HURL=http://127.0.0.1:$HPORT/hook
 cat >"$WORK/decl/Perplexity.json" <<JSON
 {"name": "Perplexity", "terms": {
@@ -80,25 +44,30 @@ check "watch list --json lists them" grep -q '"categories":\["limitation_of_liab
 
 MON="monitor --once --force --allow-private-network --smtp-url smtp://127.0.0.1:$SPORT --fetch-attempts 1"
 count() { grep -c "^new cw-$1-c" "$WORK/hook/log" 2>/dev/null; }
+# pass N WHAT: monitor pass N (its report in pN.json), which records WHAT
+pass() {
+	cw --json $MON >"$WORK/p$1.json" 2>"$WORK/p$1.err"
+	check "pass $1 records $2" grep -q '"new_versions":1' "$WORK/p$1.json"
+}
+# alerts SUB N DESCRIPTION: subscription SUB has had N alerts so far
+alerts() { check "$3 ($(count "$1"))" test "$(count "$1")" = "$2"; }
 
 # pass 1: the first version: no change, nothing analysed, no alert
-cw --json $MON >"$WORK/p1.json" 2>"$WORK/p1.err"
-check "pass 1 records the first version" grep -q '"new_versions":1' "$WORK/p1.json"
+pass 1 "the first version"
 check "a first version is not analysed in the monitor" grep -q '"analysis":{"changes":0,"provisions":0,.*"versions":0,' "$WORK/p1.json"
 check "no alert for a first version" test ! -s "$WORK/hook/log"
 
 # pass 2: the arbitration agreement becomes confidential
 sed -i 's/will be settled by final and binding arbitration/will be settled by final, binding and confidential arbitration/' "$WORK/site/terms.md"
-cw --json $MON >"$WORK/p2.json" 2>"$WORK/p2.err"
-check "pass 2 records a new version" grep -q '"new_versions":1' "$WORK/p2.json"
+pass 2 "a new version"
 check "the change was analysed" grep -q '"analysis":{"changes":1,"provisions":[1-9][0-9]*,"reused":0,"failed":0,' "$WORK/p2.json"
 check "then the new version in full, after the pass" grep -q '"versions":1,"version_provisions":[1-9]' "$WORK/p2.json"
-check "arbitration watch: exactly one alert ($(count 1))" test "$(count 1)" = 1
-check "unrelated category: no alert ($(count 2))" test "$(count 2)" = 0
-check "either of two categories: one alert ($(count 3))" test "$(count 3)" = 1
-check "category of another service: no alert ($(count 4))" test "$(count 4)" = 0
-check "category and document: one alert ($(count 5))" test "$(count 5)" = 1
-check "no category: one alert ($(count 6))" test "$(count 6)" = 1
+alerts 1 1 "arbitration watch: exactly one alert"
+alerts 2 0 "unrelated category: no alert"
+alerts 3 1 "either of two categories: one alert"
+alerts 4 0 "category of another service: no alert"
+alerts 5 1 "category and document: one alert"
+alerts 6 1 "no category: one alert"
 body=$(ls "$WORK"/hook/cw-1-c*.json 2>/dev/null | head -1)
 check "the alert's signature is valid" grep -q '^new cw-1-c[0-9]* valid$' "$WORK/hook/log"
 if command -v python3 >/dev/null 2>&1 && [ -n "$body" ]; then
@@ -144,13 +113,12 @@ fi
 
 # pass 3: the liability cap drops from 100 to 10 dollars
 sed -i 's/ONE HUNDRED DOLLARS (\$100.00)/TEN DOLLARS ($10.00)/' "$WORK/site/terms.md"
-cw --json $MON >"$WORK/p3.json" 2>"$WORK/p3.err"
-check "pass 3 records a new version" grep -q '"new_versions":1' "$WORK/p3.json"
+pass 3 "a new version"
 check "the older version's stored analysis is read back" grep -q '"analysis":{"changes":1,"provisions":[0-9]*,"reused":1,"failed":0,' "$WORK/p3.json"
-check "arbitration watch: no alert for a liability change ($(count 1))" test "$(count 1)" = 1
-check "liability or arbitration: a second alert ($(count 3))" test "$(count 3)" = 2
-check "no category: a second alert ($(count 6))" test "$(count 6)" = 2
-check "unrelated category: still none ($(count 2))" test "$(count 2)" = 0
+alerts 1 1 "arbitration watch: no alert for a liability change"
+alerts 3 2 "liability or arbitration: a second alert"
+alerts 6 2 "no category: a second alert"
+alerts 2 0 "unrelated category: still none"
 check "still one email" test "$(ls "$WORK"/mail/*.eml | wc -l)" -eq 1
 body=$(ls "$WORK"/hook/cw-3-c*.json 2>/dev/null | sort | tail -1)
 check "the liability alert names limitation_of_liability" grep -q '"categories":\["limitation_of_liability"' "${body:-/dev/null}"
