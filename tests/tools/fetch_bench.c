@@ -10,11 +10,11 @@
  * server for the next pass and sends the validators it got, so unchanged
  * documents come back as 304). Prints one summary line per pass.
  */
-#include <getopt.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include "fetch/multi.h"
+#include "tool.h"
 
 struct bench {
 	long ndocs;
@@ -49,63 +49,40 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static long num(const char *s)
-{
-	long v;
-
-	if (cw_parse_long(s, 0, 100000000, &v)) {
-		fprintf(stderr, "fetch_bench: '%s' is not a number\n", s);
-		exit(2);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "base", required_argument, NULL, 'b' },
-		{ "docs", required_argument, NULL, 'n' },
-		{ "transfers", required_argument, NULL, 't' },
-		{ "per-host", required_argument, NULL, 'k' },
-		{ "timeout-ms", required_argument, NULL, 'o' },
-		{ "attempts", required_argument, NULL, 'a' },
-		{ "backoff-ms", required_argument, NULL, 'w' },
-		{ "passes", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 }
-	};
+	static const char usage[] = "fetch_bench --base URL --docs N ...";
 	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
 	struct bench b;
 	const char *base = NULL;
-	long passes = 1;
-	int opt;
+	long passes = 1, transfers = 128, per_host = 128, attempts;
+	const struct tool_opt opts[] = {
+		{ "base", .text = &base },
+		{ "docs", .num = &b.ndocs },
+		{ "transfers", .num = &transfers },
+		{ "per-host", .num = &per_host },
+		{ "timeout-ms", .num = &mo.fetch.timeout_ms },
+		{ "attempts", .num = &attempts },
+		{ "backoff-ms", .num = &mo.backoff_ms },
+		{ "passes", .num = &passes },
+		{ NULL },
+	};
 
 	memset(&b, 0, sizeof(b));
 	mo.fetch.allow_private = true;
 	mo.fetch.timeout_ms = 5000;
 	mo.fetch.connect_timeout_ms = 2000;
-	mo.max_transfers = 128;
-	mo.max_per_host = 128;
 	mo.host_delay_ms = 0;
 	mo.backoff_ms = 200;
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'b': base = optarg; break;
-		case 'n': b.ndocs = num(optarg); break;
-		case 't': mo.max_transfers = (unsigned)num(optarg); break;
-		case 'k': mo.max_per_host = (unsigned)num(optarg); break;
-		case 'o': mo.fetch.timeout_ms = num(optarg); break;
-		case 'a': mo.max_attempts = (unsigned)num(optarg); break;
-		case 'w': mo.backoff_ms = num(optarg); break;
-		case 'p': passes = num(optarg); break;
-		default:
-			fprintf(stderr, "usage: fetch_bench --base URL --docs N ...\n");
-			return 2;
-		}
-	}
+	attempts = (long)mo.max_attempts;
+	tool_parse(argc, argv, opts, "fetch_bench", usage);
 	if (!base || b.ndocs <= 0) {
-		fprintf(stderr, "usage: fetch_bench --base URL --docs N ...\n");
+		fprintf(stderr, "usage: %s\n", usage);
 		return 2;
 	}
+	mo.max_transfers = (unsigned)transfers;
+	mo.max_per_host = (unsigned)per_host;
+	mo.max_attempts = (unsigned)attempts;
 	b.etags = cw_calloc((size_t)b.ndocs, sizeof(char *));
 	mo.on_done = on_done;
 	mo.ctx = &b;

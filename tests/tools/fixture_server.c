@@ -46,22 +46,16 @@
  *
  * Thread per connection: latency, hangs and slow bodies simply sleep.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <ftw.h>
-#include <getopt.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#include "util/util.h"
+#include "tool_http.h"
 
 enum fault {
 	F_NONE, F_500, F_503, F_RESET, F_HANG, F_SLOW, F_CHARSET, F_LOOP,
@@ -89,7 +83,6 @@ static atomic_long n_connections;
 static atomic_long n_concurrent;
 static atomic_long max_concurrent;
 static atomic_long n_fault[F_COUNT];
-static atomic_int quit;
 
 #define FLAKY_MAX 4096
 static struct {
@@ -98,14 +91,6 @@ static struct {
 } flaky[FLAKY_MAX];
 static size_t n_flaky;
 static pthread_mutex_t flaky_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !quit)
-		;
-}
 
 /* splitmix64 (Steele, Lea, Flood 2014): a good 64-bit mix for small keys */
 static uint64_t mix64(uint64_t x)
@@ -311,11 +296,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, unsigned status,
 static enum MHD_Result simple(struct MHD_Connection *c, unsigned status,
 			      const char *ctype, const char *body)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		strlen(body), (void *)(uintptr_t)body, MHD_RESPMEM_MUST_COPY);
-
-	MHD_add_response_header(r, "Content-Type", ctype);
-	return queue(c, status, r);
+	return tool_http_text(c, status, ctype, body);
 }
 
 static enum MHD_Result redirect(struct MHD_Connection *c, const char *to)
@@ -397,7 +378,7 @@ static enum MHD_Result do_hang(struct MHD_Connection *c)
 	long waited = 0;
 
 	/* answer nothing until the client gives up (EOF) or hang_ms */
-	while (!quit && waited < cfg.hang_ms) {
+	while (!tool_quit && waited < cfg.hang_ms) {
 		struct pollfd p = { .fd = fd, .events = POLLIN | POLLRDHUP };
 		char ch;
 
@@ -406,7 +387,7 @@ static enum MHD_Result do_hang(struct MHD_Connection *c)
 		     recv(fd, &ch, 1, MSG_PEEK | MSG_DONTWAIT) == 0))
 			break;
 		if (fd < 0)
-			sleep_ms(50);
+			tool_sleep_ms(50);
 		waited += 50;
 	}
 	return MHD_NO;
@@ -426,8 +407,8 @@ static ssize_t slow_read(void *cls, uint64_t pos, char *buf, size_t max)
 	if (pos >= s->len)
 		return MHD_CONTENT_READER_END_OF_STREAM;
 	if (pos > 0)
-		sleep_ms(cfg.slow_ms);
-	if (quit)
+		tool_sleep_ms(cfg.slow_ms);
+	if (tool_quit)
 		return MHD_CONTENT_READER_END_WITH_ERROR;
 	n = s->len - (size_t)pos;
 	if (n > s->piece)
@@ -710,7 +691,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	       !atomic_compare_exchange_weak(&max_concurrent, &max, now))
 		;
 	if (cfg.latency_ms > 0 && url[0] == '/' && url[1] != '_')
-		sleep_ms(cfg.latency_ms);
+		tool_sleep_ms(cfg.latency_ms);
 	ret = route(c, url);
 	atomic_fetch_sub(&n_concurrent, 1);
 	return ret;
@@ -726,119 +707,52 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **sock,
 		atomic_fetch_add(&n_connections, 1);
 }
 
-static void on_signal(int sig)
+static void on_usr1(int sig)
 {
-	if (sig == SIGUSR1)
-		atomic_fetch_add(&pass_no, 1);
-	else
-		quit = 1;
-}
-
-static double parse_fraction(const char *s, const char *opt)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (*s == '\0' || *end || v < 0 || v > 1) {
-		fprintf(stderr, "fixture_server: %s: '%s' is not in [0, 1]\n", opt, s);
-		exit(2);
-	}
-	return v;
-}
-
-static long parse_num(const char *s, const char *opt)
-{
-	long v;
-
-	if (cw_parse_long(s, 0, 100000000, &v)) {
-		fprintf(stderr, "fixture_server: %s: '%s' is not a number\n", opt, s);
-		exit(2);
-	}
-	return v;
+	(void)sig;
+	atomic_fetch_add(&pass_no, 1);
 }
 
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "docs", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 's' },
-		{ "seed-dir", required_argument, NULL, 'S' },
-		{ "latency-ms", required_argument, NULL, 'l' },
-		{ "change-fraction", required_argument, NULL, 'c' },
-		{ "fault-fraction", required_argument, NULL, 'f' },
-		{ "slow-ms", required_argument, NULL, 'w' },
-		{ "hang-ms", required_argument, NULL, 'h' },
-		{ "port", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct sockaddr_in sa;
-	struct MHD_Daemon *d;
-	const union MHD_DaemonInfo *info;
-	struct sigaction act;
 	long port = 0;
-	int opt;
+	const struct tool_opt opts[] = {
+		{ "dir", .text = &cfg.dir },
+		{ "docs", .num = &cfg.ndocs },
+		{ "seed", .each = load_seed },
+		{ "seed-dir", .each = load_seed_dir },
+		{ "latency-ms", .num = &cfg.latency_ms },
+		{ "change-fraction", .fraction = &cfg.change_fraction },
+		{ "fault-fraction", .fraction = &cfg.fault_fraction },
+		{ "slow-ms", .num = &cfg.slow_ms },
+		{ "hang-ms", .num = &cfg.hang_ms },
+		{ "port", .num = &port, .max = 65535 },
+		{ NULL },
+	};
+	struct MHD_OptionItem more[] = {
+		{ MHD_OPTION_CONNECTION_LIMIT, 4000, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL },
+		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
+		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
+	struct MHD_Daemon *d;
+	int first;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd': cfg.dir = optarg; break;
-		case 'n': cfg.ndocs = parse_num(optarg, "--docs"); break;
-		case 's': load_seed(optarg); break;
-		case 'S': load_seed_dir(optarg); break;
-		case 'l': cfg.latency_ms = parse_num(optarg, "--latency-ms"); break;
-		case 'c':
-			cfg.change_fraction = parse_fraction(optarg, "--change-fraction");
-			break;
-		case 'f':
-			cfg.fault_fraction = parse_fraction(optarg, "--fault-fraction");
-			break;
-		case 'w': cfg.slow_ms = parse_num(optarg, "--slow-ms"); break;
-		case 'h': cfg.hang_ms = parse_num(optarg, "--hang-ms"); break;
-		case 'p': port = parse_num(optarg, "--port"); break;
-		default:
-			fprintf(stderr, "usage: fixture_server [--dir DIR] [--docs N] "
-					"[--seed FILE]... [--seed-dir DIR] [--latency-ms MS] "
-					"[--change-fraction F] [--fault-fraction F] "
-					"[--slow-ms MS] [--hang-ms MS] [--port P]\n");
-			return 2;
-		}
-	}
+	first = tool_parse(argc, argv, opts, "fixture_server",
+			   "fixture_server [--dir DIR] [--docs N] "
+			   "[--seed FILE]... [--seed-dir DIR] [--latency-ms MS] "
+			   "[--change-fraction F] [--fault-fraction F] "
+			   "[--slow-ms MS] [--hang-ms MS] [--port P]");
 	/* remaining arguments are seeds too */
-	for (; optind < argc; optind++)
-		load_seed(argv[optind]);
+	for (; first < argc; first++)
+		load_seed(argv[first]);
 	if (cfg.nseeds && !cfg.ndocs)
 		cfg.ndocs = (long)cfg.nseeds;
 
-	memset(&act, 0, sizeof(act));
-	act.sa_handler = on_signal;
-	sigaction(SIGUSR1, &act, NULL);
-	sigaction(SIGTERM, &act, NULL);
-	sigaction(SIGINT, &act, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-				     MHD_USE_INTERNAL_POLLING_THREAD,
-			     0, NULL, NULL, on_request, NULL,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)4000,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)120,
-			     MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024,
-			     MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
-			     MHD_OPTION_END);
-	if (!d) {
-		fprintf(stderr, "fixture_server: cannot listen on 127.0.0.1:%ld\n",
-			port);
-		return 1;
-	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("%u\n", info ? (unsigned)info->port : (unsigned)port);
-	fflush(stdout);
-	while (!quit)
-		sleep_ms(100);
+	tool_signals(on_usr1);
+	d = tool_http_start("fixture_server", port, on_request, more);
+	tool_wait_quit();
 	MHD_stop_daemon(d);
 	for (size_t i = 0; i < cfg.nseeds; i++)
 		free(cfg.seeds[i]);

@@ -14,18 +14,13 @@
  * RCPT, DATA, RSET, NOOP, QUIT; no TLS, no AUTH. Caps: a line is at most
  * 4096 bytes, a message 16 MiB, 100 recipients.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "util/util.h"
+#include "tool.h"
 
 #define LINE_MAX_BYTES 4096
 #define MSG_MAX_BYTES (16u << 20)
@@ -33,7 +28,6 @@
 
 static const char *out_dir;
 static atomic_long seq;
-static atomic_int quit;
 
 struct conn {
 	int fd;
@@ -220,65 +214,37 @@ static void *serve(void *arg)
 	return NULL;
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	quit = 1;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "port", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	struct sigaction act;
-	struct cw_err e = CW_ERR_INIT;
+	static const char usage[] = "smtp_sink --dir DIR [--port P]";
 	long port = 0;
-	int opt, lfd, one = 1;
+	const struct tool_opt opts[] = {
+		{ "dir", .text = &out_dir },
+		{ "port", .num = &port, .max = 65535 },
+		{ NULL },
+	};
+	struct cw_err e = CW_ERR_INIT;
+	unsigned bound;
+	int lfd;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (opt == 'd') {
-			out_dir = optarg;
-		} else if (opt == 'p' && cw_parse_long(optarg, 0, 65535, &port) == 0) {
-		} else {
-			fprintf(stderr, "usage: smtp_sink --dir DIR [--port P]\n");
-			return 2;
-		}
-	}
+	tool_parse(argc, argv, opts, "smtp_sink", usage);
 	if (!out_dir) {
-		fprintf(stderr, "usage: smtp_sink --dir DIR [--port P]\n");
+		fprintf(stderr, "usage: %s\n", usage);
 		return 2;
 	}
 	if (cw_mkdir_p(out_dir, &e)) {
 		fprintf(stderr, "smtp_sink: %s\n", e.msg);
 		return 1;
 	}
-	memset(&act, 0, sizeof(act));
-	act.sa_handler = on_signal; /* no SA_RESTART: accept() returns EINTR */
-	sigaction(SIGTERM, &act, NULL);
-	sigaction(SIGINT, &act, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(lfd, 128) ||
-	    getsockname(lfd, (struct sockaddr *)&sa, &len)) {
+	tool_signals(NULL); /* accept() returns EINTR on SIGTERM */
+	lfd = tool_listen(port, &bound);
+	if (lfd < 0) {
 		fprintf(stderr, "smtp_sink: cannot listen on 127.0.0.1:%ld: %s\n",
 			port, strerror(errno));
 		return 1;
 	}
-	printf("%u\n", (unsigned)ntohs(sa.sin_port));
-	fflush(stdout);
-	while (!quit) {
+	tool_print_port(bound);
+	while (!tool_quit) {
 		struct pollfd p = { .fd = lfd, .events = POLLIN };
 		pthread_t t;
 		struct conn *c;

@@ -21,18 +21,9 @@
  *     sender hears back.
  * Caps: a body of at most 8 MiB; keys of [A-Za-z0-9._-], at most 128.
  */
-#include <arpa/inet.h>
-#include <errno.h>
-#include <getopt.h>
-#include <microhttpd.h>
-#include <netinet/in.h>
 #include <pthread.h>
-#include <signal.h>
-#include <stdatomic.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "util/util.h"
+#include "tool_http.h"
 
 #define BODY_MAX (8u << 20)
 
@@ -40,7 +31,6 @@ static const char *out_dir;
 static const char *secret = "";
 static long delay_ms;
 static atomic_long fail_first;
-static atomic_int quit;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct req {
@@ -48,23 +38,10 @@ struct req {
 	bool too_big;
 };
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR && !quit)
-		;
-}
-
 static enum MHD_Result answer(struct MHD_Connection *c, unsigned status,
 			      const char *text)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-		strlen(text), (void *)text, MHD_RESPMEM_PERSISTENT);
-	enum MHD_Result ret = MHD_queue_response(c, status, r);
-
-	MHD_destroy_response(r);
-	return ret;
+	return tool_http_text(c, status, NULL, text);
 }
 
 static bool key_ok(const char *k)
@@ -133,7 +110,7 @@ static enum MHD_Result handle(struct MHD_Connection *c, struct req *rq)
 	pthread_mutex_unlock(&lock);
 	free(path);
 	if (delay_ms)
-		sleep_ms(delay_ms);
+		tool_sleep_ms(delay_ms);
 	return answer(c, 200, "ok\n");
 }
 
@@ -181,84 +158,35 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 	}
 }
 
-static void on_signal(int sig)
-{
-	(void)sig;
-	quit = 1;
-}
-
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "dir", required_argument, NULL, 'd' },
-		{ "secret", required_argument, NULL, 's' },
-		{ "delay-ms", required_argument, NULL, 'w' },
-		{ "fail-first", required_argument, NULL, 'f' },
-		{ "port", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 }
+	long fail = 0, port = 0;
+	const struct tool_opt opts[] = {
+		{ "dir", .text = &out_dir },
+		{ "secret", .text = &secret },
+		{ "delay-ms", .num = &delay_ms },
+		{ "fail-first", .num = &fail },
+		{ "port", .num = &port, .max = 65535 },
+		{ NULL },
 	};
-	struct sockaddr_in sa;
+	struct MHD_OptionItem more[] = {
+		{ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, NULL },
+		{ MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	struct MHD_Daemon *d;
-	const union MHD_DaemonInfo *info;
-	struct sigaction act;
-	long port = 0, v;
-	int opt;
 
-	while ((opt = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'd': out_dir = optarg; break;
-		case 's': secret = optarg; break;
-		case 'w':
-		case 'f':
-		case 'p':
-			if (cw_parse_long(optarg, 0, 65535000, &v)) {
-				fprintf(stderr, "webhook_receiver: bad number '%s'\n",
-					optarg);
-				return 2;
-			}
-			if (opt == 'w')
-				delay_ms = v;
-			else if (opt == 'f')
-				atomic_store(&fail_first, v);
-			else
-				port = v;
-			break;
-		default:
-			fprintf(stderr, "usage: webhook_receiver --dir DIR [--secret KEY] "
-					"[--delay-ms MS] [--fail-first N] [--port P]\n");
-			return 2;
-		}
-	}
+	tool_parse(argc, argv, opts, "webhook_receiver",
+		   "webhook_receiver --dir DIR [--secret KEY] [--delay-ms MS] "
+		   "[--fail-first N] [--port P]");
 	if (!out_dir) {
 		fprintf(stderr, "webhook_receiver: --dir is required\n");
 		return 2;
 	}
-	memset(&act, 0, sizeof(act));
-	act.sa_handler = on_signal;
-	sigaction(SIGTERM, &act, NULL);
-	sigaction(SIGINT, &act, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((uint16_t)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-				     MHD_USE_INTERNAL_POLLING_THREAD,
-			     0, NULL, NULL, on_request, NULL,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-			     MHD_OPTION_END);
-	if (!d) {
-		fprintf(stderr, "webhook_receiver: cannot listen on 127.0.0.1:%ld\n",
-			port);
-		return 1;
-	}
-	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	printf("%u\n", info ? (unsigned)info->port : (unsigned)port);
-	fflush(stdout);
-	while (!quit)
-		sleep_ms(100);
+	atomic_store(&fail_first, fail);
+	tool_signals(NULL);
+	d = tool_http_start("webhook_receiver", port, on_request, more);
+	tool_wait_quit();
 	MHD_stop_daemon(d);
 	return 0;
 }
