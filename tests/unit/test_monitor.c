@@ -18,6 +18,7 @@
 
 #include "analyze/analyze.h"
 #include "monitor/monitor.h"
+#include "helpers.h"
 
 static char root[1024], shared[1100], dbpath[256];
 
@@ -181,65 +182,60 @@ static void test_monitor__block_page_rule_on_the_corpus(void **state)
 static void test_monitor__no_real_version_is_refused(void **state)
 {
 	struct cw_monitor_config c;
+	struct cw_strv docs = CW_STRV_INIT;
 	char base[1200];
-	DIR *svc;
-	struct dirent *e;
 	size_t pairs = 0, refused = 0;
 
 	(void)state;
 	paths();
 	snprintf(base, sizeof(base), "%s/corpus/versions", shared);
-	svc = opendir(base);
-	if (!svc)
+	if (!cw_test_list_docs(&docs, base))
 		skip();
 	cw_monitor_config_init(&c);
-	while ((e = readdir(svc))) {
-		char sdir[2400];
-		DIR *types;
-		struct dirent *t;
+	for (size_t k = 0; k < docs.n; k++) {
+		char tdir[3600];
+		struct dirent **names = NULL;
+		int n;
+		long prev = -1;
 
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(sdir, sizeof(sdir), "%s/%s", base, e->d_name);
-		types = opendir(sdir);
-		if (!types)
-			continue;
-		while ((t = readdir(types))) {
-			char tdir[3600];
-			struct dirent **names = NULL;
-			int n;
-			long prev = -1;
+		snprintf(tdir, sizeof(tdir), "%s/%s", base, docs.v[k]);
+		n = scandir(tdir, &names, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			char f[4000];
+			struct stat st;
 
-			if (t->d_name[0] == '.')
-				continue;
-			snprintf(tdir, sizeof(tdir), "%s/%s", sdir, t->d_name);
-			n = scandir(tdir, &names, NULL, alphasort);
-			for (int i = 0; i < n; i++) {
-				char f[4000];
-				struct stat st;
-
-				snprintf(f, sizeof(f), "%s/%s", tdir, names[i]->d_name);
-				if (names[i]->d_name[0] != '.' && !stat(f, &st) &&
-				    S_ISREG(st.st_mode)) {
-					if (prev > 0 && st.st_size >= 2000) {
-						pairs++;
-						if (cw_monitor_looks_blocked(&c, (size_t)st.st_size,
-									     prev))
-							refused++;
-					}
-					prev = (long)st.st_size;
+			snprintf(f, sizeof(f), "%s/%s", tdir, names[i]->d_name);
+			if (names[i]->d_name[0] != '.' && !stat(f, &st) &&
+			    S_ISREG(st.st_mode)) {
+				if (prev > 0 && st.st_size >= 2000) {
+					pairs++;
+					if (cw_monitor_looks_blocked(&c, (size_t)st.st_size,
+								     prev))
+						refused++;
 				}
-				free(names[i]);
+				prev = (long)st.st_size;
 			}
-			free(names);
+			free(names[i]);
 		}
-		closedir(types);
+		free(names);
 	}
-	closedir(svc);
+	cw_strv_release(&docs);
 	print_message("%zu version pairs, %zu refused\n", pairs, refused);
 	assert_true(pairs > 1000);
 	assert_int_equal(refused, 0);
 	cw_monitor_config_release(&c);
+}
+
+/* Read the document's health state back: it is ok, with no failures. */
+static void assert_reads_back_ok(struct cw_store *s, int64_t doc_id,
+				 struct cw_store_mon *m)
+{
+	struct cw_err err = CW_ERR_INIT;
+
+	cw_store_mon_release(m);
+	assert_int_equal(cw_store_mon_get(s, doc_id, m, &err), CW_OK);
+	assert_false(m->failing);
+	assert_int_equal(m->failures, 0);
 }
 
 static void test_monitor__health_streak_alerts_once(void **state)
@@ -286,10 +282,7 @@ static void test_monitor__health_streak_alerts_once(void **state)
 	/* recovery ends the streak; a new streak may alert again */
 	cw_monitor_health_ok(&m, "2026-01-02T00:00:00Z");
 	assert_int_equal(cw_store_mon_put(s, &m, &err), CW_OK);
-	cw_store_mon_release(&m);
-	assert_int_equal(cw_store_mon_get(s, doc_id, &m, &err), CW_OK);
-	assert_false(m.failing);
-	assert_int_equal(m.failures, 0);
+	assert_reads_back_ok(s, doc_id, &m);
 	assert_null(m.last_error);
 	for (int i = 1; i <= 3; i++)
 		assert_int_equal(cw_monitor_health_fail(s, &doc, &m, "2026-01-03T00:00:00Z",
@@ -323,10 +316,7 @@ static void test_monitor__health_streak_alerts_once(void **state)
 		assert_int_equal(recovered, 1);
 		cw_store_outbox_free(rows, n);
 	}
-	cw_store_mon_release(&m);
-	assert_int_equal(cw_store_mon_get(s, doc_id, &m, &err), CW_OK);
-	assert_false(m.failing);
-	assert_int_equal(m.failures, 0);
+	assert_reads_back_ok(s, doc_id, &m);
 	/* an ok check of a healthy document announces nothing */
 	assert_int_equal(cw_monitor_health_recovered(s, &doc, &m, "2026-01-05T00:00:00Z",
 						     &alerted, &err), CW_OK);
