@@ -45,6 +45,16 @@ const char *cw_test_data_dir(void)
 	return env_dir(buf, sizeof(buf), "CW_DATA_DIR", "data");
 }
 
+char *cw_test_shared_folder(const char *rel)
+{
+	char *path = cw_asprintf("%s/%s", cw_test_shared_dir(), rel);
+
+	if (cw_dir_exists(path))
+		return path;
+	free(path);
+	return NULL;
+}
+
 char *cw_test_read(const char *path, size_t *len)
 {
 	struct cw_buf b = CW_BUF_INIT;

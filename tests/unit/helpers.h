@@ -10,6 +10,9 @@
 
 #include "util/util.h"
 
+/* The number of elements of the array `a` */
+#define CW_TEST_LEN(a) (sizeof(a) / sizeof(*(a)))
+
 /*
  * The folders the tests read, from the environment tests/meson.build
  * sets, else below $CW_SOURCE_ROOT (else the source root compiled in):
@@ -21,6 +24,12 @@
 const char *cw_test_shared_dir(void);
 const char *cw_test_tests_dir(void);
 const char *cw_test_data_dir(void);
+
+/*
+ * The folder `rel` below the shared folder, for the caller to free(); NULL
+ * when there is no such folder (the test skips).
+ */
+char *cw_test_shared_folder(const char *rel);
 
 /*
  * The whole file at `path` (at most 256 MiB), NUL-terminated, its length

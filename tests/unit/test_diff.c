@@ -17,6 +17,7 @@
 
 #include "diff/diff.h"
 #include "segment/segment.h"
+#include "helpers.h"
 
 /* ---- environment ---- */
 
@@ -61,18 +62,6 @@ static int teardown_all(void **state)
 	return 0;
 }
 
-static char *read_file(const char *path, size_t *len)
-{
-	struct cw_buf b = CW_BUF_INIT;
-	struct cw_err err = CW_ERR_INIT;
-
-	if (cw_file_read(&b, path, 64u << 20, &err)) {
-		cw_buf_release(&b);
-		return NULL;
-	}
-	return cw_buf_detach(&b, len);
-}
-
 /* A version: text, segmentation. */
 struct ver {
 	char *text;
@@ -93,7 +82,7 @@ static void ver_from_text(struct ver *v, const char *text, size_t len)
 static bool ver_from_file(struct ver *v, const char *path)
 {
 	size_t len;
-	char *t = read_file(path, &len);
+	char *t = cw_test_read(path, &len);
 
 	if (!t)
 		return false;

@@ -28,40 +28,12 @@
 
 #include "extract/extract.h"
 #include "fetch/declaration.h"
+#include "helpers.h"
 
 /* What the fidelity test requires of both aggregates. */
 #define FIDELITY_MIN 0.99
 
 /* ---- helpers ---- */
-
-static char *shared_dir(void)
-{
-	const char *s = getenv("CW_SHARED");
-	if (s && *s)
-		return cw_strdup(s);
-	const char *root = getenv("CW_SOURCE_ROOT");
-	return cw_asprintf("%s/../shared", root && *root ? root : CW_SOURCE_ROOT);
-}
-
-static char *tests_dir(void)
-{
-	const char *s = getenv("CW_TESTS");
-	if (s && *s)
-		return cw_strdup(s);
-	const char *root = getenv("CW_SOURCE_ROOT");
-	return cw_asprintf("%s/tests", root && *root ? root : CW_SOURCE_ROOT);
-}
-
-static char *read_all(const char *path, size_t *len)
-{
-	struct cw_buf b = CW_BUF_INIT;
-	struct cw_err err = CW_ERR_INIT;
-	if (cw_file_read(&b, path, 256u << 20, &err)) {
-		cw_buf_release(&b);
-		return NULL;
-	}
-	return cw_buf_detach(&b, len);
-}
 
 /* Extract `html` with a declaration given as JSON text of one terms entry. */
 static int extract_html(struct cw_buf *out, const char *html, size_t len,
@@ -191,13 +163,13 @@ static bool run_snapshot(const char *dir, const char *label, struct agreement *r
 {
 	char *p = cw_asprintf("%s/declaration.json", dir);
 	size_t dl = 0, ml = 0, el = 0;
-	char *decl_json = read_all(p, &dl);
+	char *decl_json = cw_test_read(p, &dl);
 	free(p);
 	p = cw_asprintf("%s/meta.json", dir);
-	char *meta_json = read_all(p, &ml);
+	char *meta_json = cw_test_read(p, &ml);
 	free(p);
 	p = cw_asprintf("%s/expected.md", dir);
-	char *expected = read_all(p, &el);
+	char *expected = cw_test_read(p, &el);
 	free(p);
 	if (!decl_json || !meta_json || !expected) {
 		free(decl_json);
@@ -237,7 +209,7 @@ static bool run_snapshot(const char *dir, const char *label, struct agreement *r
 		const char *file = json_string_value(json_object_get(f, "file"));
 		char *fp = cw_asprintf("%s/%s", dir, file);
 		size_t len = 0;
-		datas[i] = read_all(fp, &len);
+		datas[i] = cw_test_read(fp, &len);
 		assert_non_null(datas[i]);
 		pages[i] = (struct cw_extract_input){ .data = datas[i], .len = len,
 			.url = json_string_value(json_object_get(f, "url")),
@@ -288,42 +260,15 @@ static bool run_snapshot(const char *dir, const char *label, struct agreement *r
 	return true;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static void test_extract__fidelity_with_open_terms_archive(void **state)
 {
 	(void)state;
-	char *shared = shared_dir();
-	char *root = cw_asprintf("%s/corpus/snapshots", shared);
-	free(shared);
-	if (!cw_dir_exists(root)) {
-		free(root);
+	char *root = cw_test_shared_folder("corpus/snapshots");
+	if (!root)
 		skip();
-	}
 	/* service/type directories, sorted */
 	struct cw_strv dirs = CW_STRV_INIT;
-	DIR *d = opendir(root);
-	assert_non_null(d);
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char *sd = cw_asprintf("%s/%s", root, e->d_name);
-		DIR *d2 = opendir(sd);
-		if (d2) {
-			struct dirent *e2;
-			while ((e2 = readdir(d2)))
-				if (e2->d_name[0] != '.')
-					cw_strv_pushf(&dirs, "%s/%s", e->d_name, e2->d_name);
-			closedir(d2);
-		}
-		free(sd);
-	}
-	closedir(d);
-	qsort(dirs.v, dirs.n, sizeof(char *), cmp_str);
+	assert_true(cw_test_list_docs(&dirs, root));
 
 	const char *only = getenv("CW_EXTRACT_ONLY");
 	long all_common = 0, all_max = 0, nojs_common = 0, nojs_max = 0;
@@ -401,14 +346,14 @@ static void assert_extracts(const char *html, const char *entry, const char *wan
 static void test_extract__golden_page(void **state)
 {
 	(void)state;
-	char *dir = tests_dir();
+	const char *dir = cw_test_tests_dir();
 	char *p1 = cw_asprintf("%s/data/extract/terms.html", dir);
 	char *p2 = cw_asprintf("%s/data/extract/terms.declaration.json", dir);
 	char *p3 = cw_asprintf("%s/data/extract/terms.expected.md", dir);
 	size_t hl, dl;
-	char *html = read_all(p1, &hl);
-	char *decl = read_all(p2, &dl);
-	char *want = read_all(p3, NULL);
+	char *html = cw_test_read(p1, &hl);
+	char *decl = cw_test_read(p2, &dl);
+	char *want = cw_test_read(p3, NULL);
 	assert_non_null(html);
 	assert_non_null(decl);
 	assert_non_null(want);
@@ -429,7 +374,6 @@ static void test_extract__golden_page(void **state)
 	free(p1);
 	free(p2);
 	free(p3);
-	free(dir);
 }
 
 static void test_extract__markdown_conventions(void **state)
@@ -821,13 +765,9 @@ static void test_extract__sniff(void **state)
 static void test_extract__whole_body_of_real_pages(void **state)
 {
 	(void)state;
-	char *shared = shared_dir();
-	char *path = cw_asprintf("%s/corpus/snapshots/DeepSeek/Terms of Service", shared);
-	free(shared);
-	if (!cw_dir_exists(path)) {
-		free(path);
+	char *path = cw_test_shared_folder("corpus/snapshots/DeepSeek/Terms of Service");
+	if (!path)
 		skip();
-	}
 	DIR *d = opendir(path);
 	struct dirent *e;
 	size_t pages = 0;
@@ -836,7 +776,7 @@ static void test_extract__whole_body_of_real_pages(void **state)
 			continue;
 		char *f = cw_asprintf("%s/%s", path, e->d_name);
 		size_t len;
-		char *html = read_all(f, &len);
+		char *html = cw_test_read(f, &len);
 		struct cw_extract_input in = { .data = html, .len = len, .name = f };
 		struct cw_buf out = CW_BUF_INIT;
 		struct cw_err err = CW_ERR_INIT;

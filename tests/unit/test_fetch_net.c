@@ -26,13 +26,13 @@
 
 #include "fetch/fetch.h"
 #include "fetch/multi.h"
+#include "helpers.h"
 
 struct server {
 	pid_t pid;
 	int port;
 };
 
-static char shared_dir[4096];
 static struct server main_srv = { -1, 0 };
 static struct server js_srv = { -1, 0 };  /* browser pages, on demand */
 static char snapshot_rel[8192];   /* a real snapshot, relative to snapshots/ */
@@ -40,14 +40,7 @@ static char snapshot_path[8192];
 
 static const char *shared(void)
 {
-	const char *s = getenv("CW_SHARED");
-
-	if (s && *s)
-		return s;
-	s = getenv("CW_SOURCE_ROOT");
-	snprintf(shared_dir, sizeof(shared_dir), "%s/../shared",
-		 s && *s ? s : ".");
-	return shared_dir;
+	return cw_test_shared_dir();
 }
 
 /*
@@ -150,43 +143,24 @@ static size_t add_seeds(const char **args, size_t n, size_t max,
 /* Find a real HTML snapshot: snapshots/<service>/<type>/source.html */
 static bool find_snapshot(void)
 {
+	struct cw_strv docs = CW_STRV_INIT;
 	char base[4200];
-	DIR *d1;
-	struct dirent *a;
 	bool found = false;
 
 	snprintf(base, sizeof(base), "%s/corpus/snapshots", shared());
-	d1 = opendir(base);
-	if (!d1)
-		return false;
-	while (!found && (a = readdir(d1))) {
-		char sub[4500];
-		DIR *d2;
-		struct dirent *b;
-
-		if (a->d_name[0] == '.')
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", base, a->d_name);
-		d2 = opendir(sub);
-		if (!d2)
-			continue;
-		while ((b = readdir(d2))) {
-			char p[5000];
-
-			if (b->d_name[0] == '.')
-				continue;
-			snprintf(p, sizeof(p), "%s/%s/source.html", sub, b->d_name);
-			if (cw_file_exists(p)) {
-				snprintf(snapshot_rel, sizeof(snapshot_rel),
-					 "%s/%s/source.html", a->d_name, b->d_name);
-				snprintf(snapshot_path, sizeof(snapshot_path), "%s", p);
-				found = true;
-				break;
-			}
+	cw_test_list_docs(&docs, base);
+	for (size_t i = 0; i < docs.n && !found; i++) {
+		snprintf(snapshot_path, sizeof(snapshot_path), "%s/%s/source.html",
+			 base, docs.v[i]);
+		if (cw_file_exists(snapshot_path)) {
+			snprintf(snapshot_rel, sizeof(snapshot_rel), "%s/source.html",
+				 docs.v[i]);
+			found = true;
 		}
-		closedir(d2);
 	}
-	closedir(d1);
+	if (!found)
+		snapshot_path[0] = '\0';
+	cw_strv_release(&docs);
 	return found;
 }
 
@@ -263,6 +237,16 @@ static struct cw_fetch_opts local_opts(void)
 	return o;
 }
 
+#define NEED_SNAPSHOT()                                                        \
+	do {                                                                   \
+		NEED_SERVER();                                                 \
+		if (!snapshot_rel[0]) {                                        \
+			print_message("skipped: no corpus snapshot under %s\n", \
+				      shared());                               \
+			skip();                                                \
+		}                                                              \
+	} while (0)
+
 /* ---- single fetch ---- */
 
 static void test_fetch_net__gzip_body_matches_file(void **state)
@@ -274,11 +258,7 @@ static void test_fetch_net__gzip_body_matches_file(void **state)
 	char *url;
 
 	(void)state;
-	NEED_SERVER();
-	if (!snapshot_rel[0]) {
-		print_message("skipped: no corpus snapshot under %s\n", shared());
-		skip();
-	}
+	NEED_SNAPSHOT();
 	assert_int_equal(cw_file_read(&file, snapshot_path, 64u << 20, NULL), CW_OK);
 	url = url_of_file(&main_srv, snapshot_rel);
 	cw_fetch_result_init(&r);
@@ -299,135 +279,140 @@ static void test_fetch_net__gzip_body_matches_file(void **state)
 	free(url);
 }
 
-static void test_fetch_net__charset_reported(void **state)
-{
-	struct cw_fetch_opts o = local_opts();
-	struct cw_fetch_result r;
-	char *url = url_of(&main_srv, "/charset/ISO-8859-1");
+/*
+ * Fetches from the main fixture server, each a row of what it sends and
+ * what must come back; a field left 0 or NULL is not checked. A case is
+ * one row and the rows after it marked `then`, fetched in turn into one
+ * result.
+ */
+struct fetch_case {
+	const char *name;          /* the cmocka test */
+	bool then;                 /* continues the case above */
+	const char *path;
+	/* over local_opts() */
+	long max_redirects;
+	size_t max_bytes;
+	long timeout_ms;
+	/* what comes back */
+	int rc;
+	long status;               /* -1: no answer at all (status 0) */
+	bool names_url;            /* the error message names the URL */
+	const char *says;          /* the error message says this */
+	const char *ctype;
+	const char *charset;
+	const char *in_body;
+	long redirects;
+	const char *final_end;     /* the final URL ends so */
+	size_t len;                /* the body has exactly this many bytes */
+	size_t max_len;            /* at most this many */
+	void (*also)(const struct cw_fetch_result *r);
+};
 
-	(void)state;
-	NEED_SERVER();
-	cw_fetch_result_init(&r);
-	assert_int_equal(cw_fetch_url(&r, url, &o, NULL), CW_OK);
-	assert_string_equal(r.content_type, "text/html");
-	assert_string_equal(r.charset, "iso-8859-1");
-	/* the bytes are reported, not converted */
-	assert_non_null(strstr(r.body.ptr, "Caf\xc3\xa9"));
-	cw_fetch_result_release(&r);
-	free(url);
+/* /big/N bodies are the alphabet, again and again */
+static void alphabet_body(const struct cw_fetch_result *r)
+{
+	assert_int_equal(r->body.ptr[26], 'a');
 }
 
-static void test_fetch_net__content_type_parsed(void **state)
-{
-	char *m = NULL, *cs = NULL;
-
-	(void)state;
-	assert_int_equal(cw_fetch_parse_content_type(&m, &cs,
-		"Text/HTML ; foo=bar; Charset=\"Windows-1252\" ; x=y"), CW_OK);
-	assert_string_equal(m, "text/html");
-	assert_string_equal(cs, "windows-1252");
-	free(m);
-	free(cs);
-	assert_int_equal(cw_fetch_parse_content_type(&m, &cs, "application/pdf"),
-			 CW_OK);
-	assert_string_equal(m, "application/pdf");
-	assert_null(cs);
-	free(m);
-	assert_int_equal(cw_fetch_parse_content_type(&m, &cs,
-		"text/plain;charset=utf-8"), CW_OK);
-	assert_string_equal(cs, "utf-8");
-	free(m);
-	free(cs);
-	assert_int_equal(cw_fetch_parse_content_type(&m, &cs, " ; charset=x"),
-			 CW_EINVAL);
-	assert_null(m);
-	assert_null(cs);
-}
-
-static void test_fetch_net__redirects_followed(void **state)
-{
-	struct cw_fetch_opts o = local_opts();
-	struct cw_fetch_result r;
-	char *url = url_of(&main_srv, "/redirect/3");
-
-	(void)state;
-	NEED_SERVER();
-	cw_fetch_result_init(&r);
-	assert_int_equal(cw_fetch_url(&r, url, &o, NULL), CW_OK);
-	assert_int_equal(r.redirects, 3);
-	assert_true(cw_str_endswith(r.final_url, "/redirect/0"));
-	assert_non_null(strstr(r.body.ptr, "end of the redirect chain"));
-	cw_fetch_result_release(&r);
-	free(url);
-}
-
-static void test_fetch_net__redirect_loop_capped(void **state)
-{
-	struct cw_fetch_opts o = local_opts();
-	struct cw_fetch_result r;
-	struct cw_err e = CW_ERR_INIT;
-	char *url = url_of(&main_srv, "/loop");
-
-	(void)state;
-	NEED_SERVER();
-	o.max_redirects = 5;
-	cw_fetch_result_init(&r);
-	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ENET);
-	assert_non_null(strstr(e.msg, url));
-	assert_non_null(strstr(e.msg, "more than 5 redirects"));
+static const struct fetch_case fetch_cases[] = {
+	{ "test_fetch_net__charset_reported",
+	  .path = "/charset/ISO-8859-1", .ctype = "text/html",
+	  /* the bytes are reported, not converted */
+	  .charset = "iso-8859-1", .in_body = "Caf\xc3\xa9" },
+	{ "test_fetch_net__redirects_followed",
+	  .path = "/redirect/3", .redirects = 3, .final_end = "/redirect/0",
+	  .in_body = "end of the redirect chain" },
+	{ "test_fetch_net__redirect_loop_capped",
+	  .path = "/loop", .max_redirects = 5, .rc = CW_ENET,
+	  .names_url = true, .says = "more than 5 redirects" },
 	/* a chain longer than the cap fails the same way */
-	free(url);
-	url = url_of(&main_srv, "/redirect/6");
-	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ENET);
-	cw_fetch_result_release(&r);
-	free(url);
-}
-
-static void test_fetch_net__size_cap(void **state)
-{
-	struct cw_fetch_opts o = local_opts();
-	struct cw_fetch_result r;
-	struct cw_err e = CW_ERR_INIT;
-	char *url = url_of(&main_srv, "/big/3000000");
-
-	(void)state;
-	NEED_SERVER();
-	o.max_bytes = 100000;
-	cw_fetch_result_init(&r);
+	{ .then = true, .path = "/redirect/6", .max_redirects = 5,
+	  .rc = CW_ENET },
 	/* gzip makes the wire size small: the cap is on decoded bytes */
-	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ETOOBIG);
-	assert_non_null(strstr(e.msg, "100000"));
-	assert_true(r.body.len <= 100000);
+	{ "test_fetch_net__size_cap",
+	  .path = "/big/3000000", .max_bytes = 100000, .rc = CW_ETOOBIG,
+	  .says = "100000", .max_len = 100000 },
 	/* under the cap it passes, byte-exact */
-	free(url);
-	url = url_of(&main_srv, "/big/99999");
-	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_OK);
-	assert_int_equal(r.body.len, 99999);
-	assert_int_equal(r.body.ptr[26], 'a');
-	cw_fetch_result_release(&r);
+	{ .then = true, .path = "/big/99999", .max_bytes = 100000,
+	  .len = 99999, .also = alphabet_body },
+	{ "test_fetch_net__timeout",
+	  .path = "/hang", .timeout_ms = 500, .rc = CW_ETIMEOUT,
+	  .names_url = true, .status = -1 },
+	/* a body that trickles in past the limit times out as well */
+	{ .then = true, .path = "/slow", .timeout_ms = 500, .rc = CW_ETIMEOUT },
+	{ "test_fetch_net__http_error_reported",
+	  .path = "/status/500", .rc = CW_EHTTP, .status = 500,
+	  .names_url = true, .says = "500" },
+	{ "test_fetch_net__reset_reported",
+	  .path = "/reset", .rc = CW_ENET, .names_url = true },
+};
+
+static void check_fetch(struct cw_fetch_result *r, const struct fetch_case *c)
+{
+	struct cw_fetch_opts o = local_opts();
+	struct cw_err e = CW_ERR_INIT;
+	char *url = url_of(&main_srv, c->path);
+
+	if (c->max_redirects)
+		o.max_redirects = c->max_redirects;
+	if (c->max_bytes)
+		o.max_bytes = c->max_bytes;
+	if (c->timeout_ms)
+		o.timeout_ms = c->timeout_ms;
+	assert_int_equal(cw_fetch_url(r, url, &o, &e), c->rc);
+	if (c->status)
+		assert_int_equal(r->status, c->status < 0 ? 0 : c->status);
+	if (c->names_url)
+		assert_non_null(strstr(e.msg, url));
+	if (c->says)
+		assert_non_null(strstr(e.msg, c->says));
+	if (c->ctype)
+		assert_string_equal(r->content_type, c->ctype);
+	if (c->charset)
+		assert_string_equal(r->charset, c->charset);
+	if (c->in_body)
+		assert_non_null(strstr(r->body.ptr, c->in_body));
+	if (c->redirects)
+		assert_int_equal(r->redirects, c->redirects);
+	if (c->final_end)
+		assert_true(cw_str_endswith(r->final_url, c->final_end));
+	if (c->len)
+		assert_int_equal(r->body.len, c->len);
+	if (c->max_len)
+		assert_true(r->body.len <= c->max_len);
+	if (c->also)
+		c->also(r);
 	free(url);
 }
 
-static void test_fetch_net__timeout(void **state)
+/* The test of one case: state is its first row. */
+static void run_fetch_case(void **state)
 {
-	struct cw_fetch_opts o = local_opts();
+	const struct fetch_case *c = *state;
+	const struct fetch_case *end = fetch_cases + CW_TEST_LEN(fetch_cases);
 	struct cw_fetch_result r;
-	struct cw_err e = CW_ERR_INIT;
-	char *url = url_of(&main_srv, "/hang");
 
-	(void)state;
 	NEED_SERVER();
-	o.timeout_ms = 500;
 	cw_fetch_result_init(&r);
-	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ETIMEOUT);
-	assert_non_null(strstr(e.msg, url));
-	assert_int_equal(r.status, 0);
-	/* a body that trickles in past the limit times out as well */
-	free(url);
-	url = url_of(&main_srv, "/slow");
-	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ETIMEOUT);
+	check_fetch(&r, c);
+	for (c++; c < end && c->then; c++)
+		check_fetch(&r, c);
 	cw_fetch_result_release(&r);
-	free(url);
+}
+
+/* The cmocka test of the fetch case `name` (the full test name). */
+static struct CMUnitTest fetch_case(const char *name)
+{
+	struct CMUnitTest t = { name, run_fetch_case, NULL, NULL, NULL };
+
+	for (size_t i = 0; i < CW_TEST_LEN(fetch_cases); i++)
+		if (fetch_cases[i].name && !strcmp(fetch_cases[i].name, name))
+			t.initial_state = (void *)(uintptr_t)&fetch_cases[i];
+	if (!t.initial_state) {
+		fprintf(stderr, "no fetch case '%s'\n", name);
+		abort();
+	}
+	return t;
 }
 
 static void test_fetch_net__conditional_304(void **state)
@@ -438,11 +423,7 @@ static void test_fetch_net__conditional_304(void **state)
 	char *url, *etag, *lm;
 
 	(void)state;
-	NEED_SERVER();
-	if (!snapshot_rel[0]) {
-		print_message("skipped: no corpus snapshot under %s\n", shared());
-		skip();
-	}
+	NEED_SNAPSHOT();
 	url = url_of_file(&main_srv, snapshot_rel);
 	cw_fetch_result_init(&r);
 	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_OK);
@@ -471,51 +452,17 @@ static void test_fetch_net__conditional_304(void **state)
 	free(url);
 }
 
-static void test_fetch_net__http_error_reported(void **state)
-{
-	struct cw_fetch_opts o = local_opts();
-	struct cw_fetch_result r;
-	struct cw_err e = CW_ERR_INIT;
-	char *url = url_of(&main_srv, "/status/500");
-
-	(void)state;
-	NEED_SERVER();
-	cw_fetch_result_init(&r);
-	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_EHTTP);
-	assert_int_equal(r.status, 500);
-	assert_non_null(strstr(e.msg, url));
-	assert_non_null(strstr(e.msg, "500"));
-	cw_fetch_result_release(&r);
-	free(url);
-}
-
-static void test_fetch_net__reset_reported(void **state)
-{
-	struct cw_fetch_opts o = local_opts();
-	struct cw_fetch_result r;
-	struct cw_err e = CW_ERR_INIT;
-	char *url = url_of(&main_srv, "/reset");
-
-	(void)state;
-	NEED_SERVER();
-	cw_fetch_result_init(&r);
-	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_ENET);
-	assert_non_null(strstr(e.msg, url));
-	cw_fetch_result_release(&r);
-	free(url);
-}
-
 static void test_fetch_net__ssrf_refuses_loopback(void **state)
 {
 	struct cw_fetch_opts o = CW_FETCH_OPTS_INIT; /* allow_private off */
 	struct cw_fetch_result r;
 	struct cw_err e = CW_ERR_INIT;
-	char *url = url_of(&main_srv, "/doc/0");
-	char *byname = cw_asprintf("http://localhost:%d/doc/0", main_srv.port);
-	char *redir;
+	char *url, *byname, *redir;
 
 	(void)state;
 	NEED_SERVER();
+	url = url_of(&main_srv, "/doc/0");
+	byname = cw_asprintf("http://localhost:%d/doc/0", main_srv.port);
 	cw_fetch_result_init(&r);
 	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_EBLOCKED);
 	assert_non_null(strstr(e.msg, "'127.0.0.1'"));
@@ -616,6 +563,57 @@ static void test_fetch_net__ssrf_address_ranges(void **state)
 	assert_int_equal(check_text("169.254.169.254", true), CW_EBLOCKED);
 	assert_int_equal(check_text("fd00:ec2::254", true), CW_EBLOCKED);
 	assert_int_equal(check_text("::ffff:169.254.169.254", true), CW_EBLOCKED);
+}
+
+static void test_fetch_net__content_type_parsed(void **state)
+{
+	/* the media type in lower case, the charset parameter unquoted */
+	static const struct {
+		const char *header;
+		int rc;
+		const char *media, *charset;
+	} cases[] = {
+		{ "Text/HTML ; foo=bar; Charset=\"Windows-1252\" ; x=y", CW_OK,
+		  "text/html", "windows-1252" },
+		{ "application/pdf", CW_OK, "application/pdf", NULL },
+		{ "text/plain;charset=utf-8", CW_OK, "text/plain", "utf-8" },
+		{ " ; charset=x", CW_EINVAL, NULL, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < CW_TEST_LEN(cases); i++) {
+		char *m = NULL, *cs = NULL;
+
+		assert_int_equal(cw_fetch_parse_content_type(&m, &cs,
+							     cases[i].header),
+				 cases[i].rc);
+		if (cases[i].media)
+			assert_string_equal(m, cases[i].media);
+		else
+			assert_null(m);
+		if (cases[i].charset)
+			assert_string_equal(cs, cases[i].charset);
+		else
+			assert_null(cs);
+		free(m);
+		free(cs);
+	}
+}
+
+/* A socket listening on 127.0.0.1, on a port the kernel chose: *port. */
+static int listen_loopback(int backlog, int *port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, backlog), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
 }
 
 /* ---- HTTP/2 ---- */
@@ -735,8 +733,6 @@ static void test_fetch_net__http2_offered_over_tls(void **state)
 {
 	curl_version_info_data *vi = curl_version_info(CURLVERSION_NOW);
 	struct hello_catcher hc = { -1, 0, 0, 0 };
-	struct sockaddr_in sa;
-	socklen_t slen = sizeof(sa);
 	struct cw_fetch_opts fo = CW_FETCH_OPTS_INIT;
 	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
 	struct cw_fetch_multi *m = NULL;
@@ -744,23 +740,16 @@ static void test_fetch_net__http2_offered_over_tls(void **state)
 	struct cw_err e = CW_ERR_INIT;
 	pthread_t th;
 	char *url;
-	int multi_rc = 1;
+	int multi_rc = 1, port;
 
 	(void)state;
 	if (!(vi->features & CURL_VERSION_HTTP2)) {
 		print_message("skipped: this libcurl was built without HTTP/2\n");
 		skip();
 	}
-	hc.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(hc.fd >= 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(hc.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(hc.fd, 4), 0);
-	assert_int_equal(getsockname(hc.fd, (struct sockaddr *)&sa, &slen), 0);
+	hc.fd = listen_loopback(4, &port);
 	assert_int_equal(pthread_create(&th, NULL, catch_hellos, &hc), 0);
-	url = cw_asprintf("https://127.0.0.1:%d/", ntohs(sa.sin_port));
+	url = cw_asprintf("https://127.0.0.1:%d/", port);
 
 	/* the single fetch */
 	cw_fetch_result_init(&r);
@@ -840,6 +829,7 @@ static void test_fetch_net__browser_process_handling(void **state)
 	struct cw_err e = CW_ERR_INIT;
 	char dir[] = "/tmp/cw-test-browser-XXXXXX";
 	char *ok, *hang, *big, *bad, *profile = NULL;
+	char **scripts[] = { &ok, &hang, &big, &bad };
 	const char *p;
 
 	(void)state;
@@ -939,15 +929,11 @@ static void test_fetch_net__browser_process_handling(void **state)
 	assert_non_null(strstr(e.msg, "fatal: no display here"));
 
 	cw_fetch_result_release(&r);
-	remove(ok);
-	remove(hang);
-	remove(big);
-	remove(bad);
+	for (size_t i = 0; i < CW_TEST_LEN(scripts); i++) {
+		remove(*scripts[i]);
+		free(*scripts[i]);
+	}
 	rmdir(dir);
-	free(ok);
-	free(hang);
-	free(big);
-	free(bad);
 	free(profile);
 }
 
@@ -985,6 +971,16 @@ static bool js_server(void)
 	return server_start(&js_srv, args) == 0;
 }
 
+/* cw_fetch_browser(), which must succeed */
+static void browse_ok(struct cw_fetch_result *r, const char *url,
+		      const struct cw_fetch_browser_opts *bo)
+{
+	struct cw_err e = CW_ERR_INIT;
+
+	if (cw_fetch_browser(r, url, bo, &e))
+		fail_msg("%s", e.msg);
+}
+
 #define NEED_CHROMIUM()                                                        \
 	do {                                                                   \
 		if (!have_chromium()) {                                        \
@@ -1009,7 +1005,6 @@ static void test_fetch_net__browser_renders_page(void **state)
 	static const char written[] = "<p id=\"state\">Section 4.2: this "
 				      "sentence was written by the page script.</p>";
 	char *url;
-	int rc;
 
 	(void)state;
 	NEED_CHROMIUM();
@@ -1020,9 +1015,7 @@ static void test_fetch_net__browser_renders_page(void **state)
 	fo.allow_private = true;
 	assert_int_equal(cw_fetch_url(&r, url, &fo, &e), CW_OK);
 	assert_null(strstr(cw_buf_str(&r.body), written));
-	rc = cw_fetch_browser(&r, url, &bo, &e);
-	if (rc)
-		fail_msg("%s", e.msg);
+	browse_ok(&r, url, &bo);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.content_type, "text/html");
 	assert_string_equal(r.final_url, url);
@@ -1032,9 +1025,7 @@ static void test_fetch_net__browser_renders_page(void **state)
 	assert_null(strstr(r.body.ptr, "Nothing here until the script runs."));
 	/* and without its budget of virtual time the timer never fires */
 	bo.settle_ms = 0;
-	rc = cw_fetch_browser(&r, url, &bo, &e);
-	if (rc)
-		fail_msg("%s", e.msg);
+	browse_ok(&r, url, &bo);
 	assert_null(strstr(r.body.ptr, written));
 	assert_non_null(strstr(r.body.ptr, "Nothing here until the script runs."));
 	cw_fetch_result_release(&r);
@@ -1047,7 +1038,6 @@ static void test_fetch_net__browser_other_origins_refused(void **state)
 	struct cw_fetch_result r;
 	struct cw_err e = CW_ERR_INIT;
 	char *url;
-	int rc;
 
 	(void)state;
 	NEED_CHROMIUM();
@@ -1060,17 +1050,13 @@ static void test_fetch_net__browser_other_origins_refused(void **state)
 	 * first may run.
 	 */
 	url = url_of(&js_srv, "/files/origins.html");
-	rc = cw_fetch_browser(&r, url, &bo, &e);
-	if (rc)
-		fail_msg("%s", e.msg);
+	browse_ok(&r, url, &bo);
 	if (!strstr(r.body.ptr, "The script from this origin ran.") ||
 	    !strstr(r.body.ptr, "A script from another origin ran."))
 		fail_msg("a script did not run through the proxy:\n%s", r.body.ptr);
 	assert_int_equal(r.refused, 0);
 	bo.origin_only = true;
-	rc = cw_fetch_browser(&r, url, &bo, &e);
-	if (rc)
-		fail_msg("%s", e.msg);
+	browse_ok(&r, url, &bo);
 	if (!strstr(r.body.ptr, "The script from this origin ran."))
 		fail_msg("the same-origin script did not run:\n%s", r.body.ptr);
 	assert_non_null(strstr(r.body.ptr, "No script from another origin ran."));
@@ -1084,9 +1070,7 @@ static void test_fetch_net__browser_other_origins_refused(void **state)
 	 * refused there, counted, and the page renders without it.
 	 */
 	url = url_of(&js_srv, "/files/metadata.html");
-	rc = cw_fetch_browser(&r, url, &bo, &e);
-	if (rc)
-		fail_msg("%s", e.msg);
+	browse_ok(&r, url, &bo);
 	assert_true(r.refused >= 1);
 	assert_non_null(strstr(r.body.ptr, "The script from this origin ran."));
 	assert_null(strstr(r.body.ptr, "A script from another origin ran."));
@@ -1102,9 +1086,7 @@ static void test_fetch_net__browser_other_origins_refused(void **state)
 	/* redirects are followed before rendering; the final URL is rendered */
 	url = cw_asprintf("http://127.0.0.1:%d/to?u=http://127.0.0.1:%d/files/"
 			  "scripted.html", js_srv.port, js_srv.port);
-	rc = cw_fetch_browser(&r, url, &bo, &e);
-	if (rc)
-		fail_msg("%s", e.msg);
+	browse_ok(&r, url, &bo);
 	assert_non_null(strstr(r.final_url, "/files/scripted.html"));
 	assert_non_null(strstr(r.body.ptr, "<p id=\"state\">Section 4.2"));
 	free(url);
@@ -1203,10 +1185,8 @@ static void test_fetch_net__browser_stalled_upload_returns(void **state)
 	struct cw_fetch_result r;
 	struct cw_err e = CW_ERR_INIT;
 	struct sink_server s = { .lfd = -1, .stop = { -1, -1 } };
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
 	char url[64];
-	int rc;
+	int rc, port;
 
 	(void)state;
 	if (!have_chromium()) {
@@ -1214,15 +1194,10 @@ static void test_fetch_net__browser_stalled_upload_returns(void **state)
 			      "(Debian package 'chromium')\n");
 		skip();
 	}
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	s.lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(s.lfd >= 0);
-	assert_int_equal(bind(s.lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(s.lfd, 16), 0);
-	assert_int_equal(getsockname(s.lfd, (struct sockaddr *)&sa, &sl), 0);
+	s.lfd = listen_loopback(16, &port);
 	assert_int_equal(pipe(s.stop), 0);
 	assert_int_equal(pthread_create(&s.th, NULL, sink_run, &s), 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", ntohs(sa.sin_port));
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", port);
 
 	cw_fetch_result_init(&r);
 	bo.allow_private = true;
@@ -1312,13 +1287,17 @@ static long stat_of(const struct server *s, const char *key)
 	return v;
 }
 
-static bool start_doc_server(struct server *s, const char *latency,
-			     const char *change)
+/*
+ * Start a fixture server of 200 documents made from the seeds, with that
+ * latency and change fraction; the test is skipped when it cannot start.
+ */
+static void need_doc_server(struct server *s, const char *latency,
+			    const char *change)
 {
 	const char *args[40];
 	struct cw_strv keep = CW_STRV_INIT;
-	size_t n = 0;
-	int rc;
+	size_t n = 0, before;
+	int rc = -1;
 
 	args[n++] = "--docs";
 	args[n++] = "200";
@@ -1326,19 +1305,69 @@ static bool start_doc_server(struct server *s, const char *latency,
 	args[n++] = latency;
 	args[n++] = "--change-fraction";
 	args[n++] = change;
-	size_t before = n;
+	before = n;
 	n = add_seeds(args, n, 36, &keep);
 	args[n] = NULL;
-	rc = n > before ? server_start(s, args) : -1;
+	if (getenv("CW_FIXTURE_SERVER") && n > before)
+		rc = server_start(s, args);
 	cw_strv_release(&keep);
-	return rc == 0;
+	if (rc) {
+		print_message("skipped: fixture server or %s/seeds not found\n",
+			      shared());
+		skip();
+	}
+}
+
+/* Multi options that collect every result into `c` (emptied first). */
+static struct cw_fetch_multi_opts collecting(struct collect *c)
+{
+	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+
+	memset(c, 0, sizeof(*c));
+	mo.fetch.allow_private = true;
+	mo.on_done = on_done;
+	mo.ctx = c;
+	return mo;
+}
+
+/*
+ * Queue /doc/0 .. /doc/N-1 of `s`, each with its index as userdata and,
+ * when `etags` is not NULL, etags[i] as its validator.
+ */
+static void add_docs(struct cw_fetch_multi *m, const struct server *s,
+		     long ndocs, char **etags)
+{
+	struct cw_err e = CW_ERR_INIT;
+
+	for (long i = 0; i < ndocs; i++) {
+		char *url = cw_asprintf("http://127.0.0.1:%d/doc/%ld", s->port, i);
+		struct cw_fetch_multi_req rq = { url, etags ? etags[i] : NULL,
+						 NULL, (void *)(intptr_t)i };
+
+		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
+		free(url);
+	}
+}
+
+/* A multi engine of its own, with `mo`, fetches `url` alone (userdata idx). */
+static void multi_one(const struct cw_fetch_multi_opts *mo, const char *url,
+		      long idx)
+{
+	struct cw_fetch_multi *m = NULL;
+	struct cw_err e = CW_ERR_INIT;
+	struct cw_fetch_multi_req rq = { url, NULL, NULL, (void *)(intptr_t)idx };
+
+	assert_int_equal(cw_fetch_multi_new(&m, mo, &e), CW_OK);
+	assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
+	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
+	cw_fetch_multi_free(m);
 }
 
 static void test_fetch_net__multi_many_docs_politely(void **state)
 {
 	struct server srv;
 	struct collect c;
-	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+	struct cw_fetch_multi_opts mo = collecting(&c);
 	struct cw_fetch_multi *m = NULL;
 	struct cw_fetch_multi_stats st;
 	struct cw_err e = CW_ERR_INIT;
@@ -1346,29 +1375,15 @@ static void test_fetch_net__multi_many_docs_politely(void **state)
 	long requests, connections, max_conc;
 
 	(void)state;
-	if (!getenv("CW_FIXTURE_SERVER") || !start_doc_server(&srv, "10", "0")) {
-		print_message("skipped: fixture server or %s/seeds not found\n",
-			      shared());
-		skip();
-	}
-	memset(&c, 0, sizeof(c));
-	mo.fetch.allow_private = true;
+	need_doc_server(&srv, "10", "0");
 	mo.fetch.timeout_ms = 30000;
 	mo.max_transfers = 32;
 	mo.max_per_host = 4;
 	mo.host_delay_ms = 0;
 	mo.max_attempts = 3;
 	mo.backoff_ms = 50;
-	mo.on_done = on_done;
-	mo.ctx = &c;
 	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
-	for (long i = 0; i < ndocs; i++) {
-		char *url = cw_asprintf("http://127.0.0.1:%d/doc/%ld", srv.port, i);
-		struct cw_fetch_multi_req rq = { url, NULL, NULL, (void *)(intptr_t)i };
-
-		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
-		free(url);
-	}
+	add_docs(m, &srv, ndocs, NULL);
 	/* 503 twice with Retry-After: 1, then 200 */
 	for (long i = 0; i < nflaky; i++) {
 		char *url = cw_asprintf("http://127.0.0.1:%d/flaky/k%ld/2", srv.port, i);
@@ -1448,61 +1463,49 @@ static void test_fetch_net__multi_many_docs_politely(void **state)
 
 static void test_fetch_net__multi_final_errors_not_retried(void **state)
 {
+	/* each request ends at its first attempt although 5 are allowed */
+	static const struct {
+		const char *path;
+		bool allow_private;
+		long backoff_max_ms;   /* 0: the default */
+		int rc;
+		long status;
+		const char *says;
+	} cases[] = {
+		/* a refusal is policy, not a transient connect failure */
+		{ "/doc/0", false, 0, CW_EBLOCKED, 0, "'127.0.0.1'" },
+		/* a Retry-After longer than backoff_max_ms ends the request */
+		{ "/flaky/patience/3", true, 500, CW_EHTTP, 503, "Retry-After 1s" },
+	};
 	struct collect c;
-	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
-	struct cw_fetch_multi *m = NULL;
-	struct cw_err e = CW_ERR_INIT;
-	char *blocked, *patient;
+	struct cw_fetch_multi_opts mo = collecting(&c);
 
 	(void)state;
 	NEED_SERVER();
-	memset(&c, 0, sizeof(c));
-	mo.fetch.allow_private = false;
 	mo.max_attempts = 5;
 	mo.backoff_ms = 10;
-	mo.on_done = on_done;
-	mo.ctx = &c;
-	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
-	blocked = url_of(&main_srv, "/doc/0");
-	{
-		struct cw_fetch_multi_req rq = { blocked, NULL, NULL,
-						 (void *)(intptr_t)0 };
-		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
-	}
-	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
-	assert_int_equal(c.n, 1);
-	/* a refusal is policy, not a transient connect failure */
-	assert_int_equal(c.items[0].rc, CW_EBLOCKED);
-	assert_int_equal(c.items[0].attempts, 1);
-	assert_non_null(strstr(c.items[0].msg, "'127.0.0.1'"));
-	cw_fetch_multi_free(m);
+	for (size_t i = 0; i < CW_TEST_LEN(cases); i++) {
+		char *url = url_of(&main_srv, cases[i].path);
 
-	/* a Retry-After longer than backoff_max_ms ends the request */
-	mo.fetch.allow_private = true;
-	mo.backoff_max_ms = 500;
-	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
-	patient = url_of(&main_srv, "/flaky/patience/3");
-	{
-		struct cw_fetch_multi_req rq = { patient, NULL, NULL,
-						 (void *)(intptr_t)1 };
-		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
+		mo.fetch.allow_private = cases[i].allow_private;
+		if (cases[i].backoff_max_ms)
+			mo.backoff_max_ms = cases[i].backoff_max_ms;
+		multi_one(&mo, url, (long)i);
+		assert_int_equal(c.n, i + 1);
+		assert_int_equal(c.items[i].rc, cases[i].rc);
+		if (cases[i].status)
+			assert_int_equal(c.items[i].status, cases[i].status);
+		assert_int_equal(c.items[i].attempts, 1);
+		assert_non_null(strstr(c.items[i].msg, cases[i].says));
+		free(url);
 	}
-	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
-	assert_int_equal(c.n, 2);
-	assert_int_equal(c.items[1].rc, CW_EHTTP);
-	assert_int_equal(c.items[1].status, 503);
-	assert_int_equal(c.items[1].attempts, 1);
-	assert_non_null(strstr(c.items[1].msg, "Retry-After 1s"));
-	cw_fetch_multi_free(m);
 	collect_release(&c);
-	free(blocked);
-	free(patient);
 }
 
 static void test_fetch_net__multi_host_delay(void **state)
 {
 	struct collect c;
-	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+	struct cw_fetch_multi_opts mo;
 	struct cw_fetch_multi *m = NULL;
 	struct cw_fetch_multi_stats st;
 	struct cw_err e = CW_ERR_INIT;
@@ -1512,13 +1515,10 @@ static void test_fetch_net__multi_host_delay(void **state)
 
 	(void)state;
 	NEED_SERVER();
-	memset(&c, 0, sizeof(c));
-	mo.fetch.allow_private = true;
+	mo = collecting(&c);
 	mo.max_per_host = 4;
 	/* far longer than the test: the second start to one host never comes */
 	mo.host_delay_ms = 600000;
-	mo.on_done = on_done;
-	mo.ctx = &c;
 	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
 	u[0] = url_of(&main_srv, "/redirect/0");
 	u[1] = url_of(&main_srv, "/status/204");
@@ -1556,35 +1556,22 @@ static void test_fetch_net__multi_memory_cap(void **state)
 {
 	struct server srv;
 	struct collect c;
-	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+	struct cw_fetch_multi_opts mo;
 	struct cw_fetch_multi *m = NULL;
 	struct cw_fetch_multi_stats st;
 	struct cw_err e = CW_ERR_INIT;
 	const long ndocs = 60;
 
 	(void)state;
-	if (!getenv("CW_FIXTURE_SERVER") || !start_doc_server(&srv, "0", "0")) {
-		print_message("skipped: fixture server or %s/seeds not found\n",
-			      shared());
-		skip();
-	}
-	memset(&c, 0, sizeof(c));
-	mo.fetch.allow_private = true;
+	need_doc_server(&srv, "0", "0");
+	mo = collecting(&c);
 	mo.fetch.timeout_ms = 30000;
 	mo.max_transfers = 16;
 	mo.max_per_host = 16;
 	mo.host_delay_ms = 0;
 	mo.max_inflight_bytes = 48 * 1024;
-	mo.on_done = on_done;
-	mo.ctx = &c;
 	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
-	for (long i = 0; i < ndocs; i++) {
-		char *url = cw_asprintf("http://127.0.0.1:%d/doc/%ld", srv.port, i);
-		struct cw_fetch_multi_req rq = { url, NULL, NULL, (void *)(intptr_t)i };
-
-		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
-		free(url);
-	}
+	add_docs(m, &srv, ndocs, NULL);
 	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
 	cw_fetch_multi_stats(&st, m);
 	assert_int_equal(c.n, (size_t)ndocs);
@@ -1612,7 +1599,7 @@ static void test_fetch_net__multi_conditional_after_pass(void **state)
 {
 	struct server srv;
 	struct collect first, second;
-	struct cw_fetch_multi_opts mo = CW_FETCH_MULTI_OPTS_INIT;
+	struct cw_fetch_multi_opts mo;
 	struct cw_fetch_multi *m = NULL;
 	struct cw_err e = CW_ERR_INIT;
 	struct cw_fetch_result r;
@@ -1623,14 +1610,9 @@ static void test_fetch_net__multi_conditional_after_pass(void **state)
 	char *url;
 
 	(void)state;
-	if (!getenv("CW_FIXTURE_SERVER") || !start_doc_server(&srv, "0", "0.5")) {
-		print_message("skipped: fixture server or %s/seeds not found\n",
-			      shared());
-		skip();
-	}
+	need_doc_server(&srv, "0", "0.5");
 	memset(&first, 0, sizeof(first));
-	memset(&second, 0, sizeof(second));
-	mo.fetch.allow_private = true;
+	mo = collecting(&second);
 	mo.max_per_host = 8;
 	mo.host_delay_ms = 0;
 	/* pass 0: plain fetches, remember the validators */
@@ -1649,16 +1631,8 @@ static void test_fetch_net__multi_conditional_after_pass(void **state)
 	cw_fetch_result_release(&r);
 	free(url);
 
-	mo.on_done = on_done;
-	mo.ctx = &second;
 	assert_int_equal(cw_fetch_multi_new(&m, &mo, &e), CW_OK);
-	for (long i = 0; i < ndocs; i++) {
-		url = cw_asprintf("http://127.0.0.1:%d/doc/%ld", srv.port, i);
-		struct cw_fetch_multi_req rq = { url, etags[i], NULL,
-						 (void *)(intptr_t)i };
-		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
-		free(url);
-	}
+	add_docs(m, &srv, ndocs, etags);
 	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
 	assert_int_equal(second.n, (size_t)ndocs);
 	for (size_t i = 0; i < second.n; i++) {
@@ -1761,15 +1735,15 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fetch_net__gzip_body_matches_file),
-		cmocka_unit_test(test_fetch_net__charset_reported),
+		fetch_case("test_fetch_net__charset_reported"),
 		cmocka_unit_test(test_fetch_net__content_type_parsed),
-		cmocka_unit_test(test_fetch_net__redirects_followed),
-		cmocka_unit_test(test_fetch_net__redirect_loop_capped),
-		cmocka_unit_test(test_fetch_net__size_cap),
-		cmocka_unit_test(test_fetch_net__timeout),
+		fetch_case("test_fetch_net__redirects_followed"),
+		fetch_case("test_fetch_net__redirect_loop_capped"),
+		fetch_case("test_fetch_net__size_cap"),
+		fetch_case("test_fetch_net__timeout"),
 		cmocka_unit_test(test_fetch_net__conditional_304),
-		cmocka_unit_test(test_fetch_net__http_error_reported),
-		cmocka_unit_test(test_fetch_net__reset_reported),
+		fetch_case("test_fetch_net__http_error_reported"),
+		fetch_case("test_fetch_net__reset_reported"),
 		cmocka_unit_test(test_fetch_net__ssrf_refuses_loopback),
 		cmocka_unit_test(test_fetch_net__protocols_limited),
 		cmocka_unit_test(test_fetch_net__ssrf_address_ranges),
