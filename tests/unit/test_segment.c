@@ -251,163 +251,94 @@ static struct cw_segmentation *corpus_doc(struct cw_buf *b, const char *rel)
 	return ok ? segment_ok(b->ptr, b->len, NULL) : NULL;
 }
 
-static void test_segment__markdown_numbered_sections(void **state)
+/* The `n`-th tab-separated field of `line` (up to its end), as a string. */
+static char *field(const char *line, int n)
 {
-	struct cw_buf b = CW_BUF_INIT;
-	struct cw_segmentation *s;
-	(void)state;
+	const char *p = line;
+	size_t len;
 
-	/* "**1\. Access and Use**", "**1.5. Use Restrictions.** Except ..." */
-	if (!(s = corpus_doc(&b, "Cursor/Terms of Service/2025-09-18.md")))
-		skip();
-	assert_int_equal(count_top(s), 18);
-	expect(s, "1", "Access and Use", 1, NULL);
-	expect(s, "1.5", "Use Restrictions", 2, "1");
-	expect(s, "16.1", "Agreement to Arbitrate", 2, "16");
-	expect(s, "17.6", "Export and Trade Controls", 2, "17");
-	cw_segment_free(s);
+	for (; n > 0 && p; n--) {
+		p = strchr(p, '\t');
+		if (p)
+			p++;
+	}
+	if (!p)
+		fail_msg("corpus_provisions.tsv: too few fields in '%s'", line);
+	len = strcspn(p, "\t");
+	return cw_strndup(p, len);
+}
 
-	/* setext "2\. Purpose and scope", "### 2.1.", "#### 4.2.1.", and
-	 * bold lead-ins below them */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "Mistral AI/Terms of Service/2025-02-05.md")))
-		skip();
-	expect(s, "4", "Access to Our Services", 1, NULL);
-	expect(s, "4.2", "Your Account", 2, "4");
-	expect(s, "4.2.1", "Admin Accounts", 3, "4.2");
-	expect(s, "4.2.1.deletion-of-your-admin-account",
-	       "Deletion of Your Admin Account", 4, "4.2.1");
-	expect(s, "6.output-ownership", "Output ownership", 2, "6");
-	cw_segment_free(s);
+/*
+ * Check the cases of `test` in tests/data/segment/corpus_provisions.tsv
+ * (its format is at its top): every document of that test segments, and
+ * has what the lines under it say.
+ */
+static void check_corpus_cases(const char *test)
+{
+	struct cw_buf table = CW_BUF_INIT, b = CW_BUF_INIT;
+	struct cw_segmentation *s = NULL;
+	bool mine = false;
+	size_t docs = 0;
+	char *line, *next;
 
-	/* a Markdown ordered list whose items are the sections:
-	 * "1.  **PURPOSE OF AGREEMENT**. This Agreement ..." */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "Amazon.com/Commercial Terms/2026-05-01.md")))
-		skip();
-	assert_int_equal(count_top(s), 16);
-	expect(s, "1", "PURPOSE OF AGREEMENT", 1, NULL);
-	expect(s, "15", "MISCELLANEOUS", 1, NULL);
-	cw_segment_free(s);
+	read_fixture(&table, "corpus_provisions.tsv");
+	for (line = table.ptr; line && *line; line = next) {
+		char *what, *arg;
 
-	/* "**1.1 Input and Output.**", then "1.1.1 As a part of ..." with no
-	 * title of its own */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "Perplexity/Terms of Service/2026-08-20.md")))
-		skip();
-	expect(s, "1.1", "Input and Output", 2, "1");
-	expect(s, "1.1.1", "", 3, "1.1");
-	expect(s, "2.4", "No Subscription Refunds", 2, "2");
-	cw_segment_free(s);
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!*line || *line == '#')
+			continue;
+		what = field(line, 0);
+		arg = field(line, 1);
+		if (!strcmp(what, "test")) {
+			mine = !strcmp(arg, test);
+		} else if (!mine) {
+			/* another test's case */
+		} else if (!strcmp(what, "doc")) {
+			cw_segment_free(s);
+			cw_buf_clear(&b);
+			if (!(s = corpus_doc(&b, arg)))
+				skip();
+			docs++;
+		} else if (!strcmp(what, "top")) {
+			assert_int_equal(count_top(s), strtoul(arg, NULL, 10));
+		} else if (!strcmp(what, "first")) {
+			assert_string_equal(s->items[0].key, arg);
+		} else if (!strcmp(what, "absent")) {
+			assert_int_equal(cw_segment_find(s, arg), -1);
+		} else if (!strcmp(what, "want")) {
+			char *title = field(line, 2), *level = field(line, 3);
+			char *parent = field(line, 4);
 
-	/* "### 2.3 Sharing" between "**2.2 ...**" and "**2.4 ...**": the
-	 * numbering, not the Markdown level, says they are siblings */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "Midjourney/Privacy Policy/2024-08-12.md")))
-		skip();
-	expect(s, "2.3", "Sharing of Your Personal Data", 2, "2");
-	expect(s, "2.4", "Retention of Your Personal Data", 2, "2");
-	expect(s, "1.applicability", "Applicability", 2, "1");
-	cw_segment_free(s);
-
-	/* "1.  I. Account Registration and Security": the roman numeral is
-	 * the document's number, the list number the renderer's */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "Qwen Chat/Terms of Service/2026-07-08.md")))
-		skip();
-	expect(s, "I", "Account Registration and Security", 1, NULL);
-	expect(s, "XIII", "How to Contact Us", 1, NULL);
-	cw_segment_free(s);
-
-	/* a part heading ("Host Terms") between "4." and "5." */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "Airbnb/Terms of Service/2022-09-20.md")))
-		skip();
-	expect(s, "5", "Hosting on Airbnb", 2, "host-terms");
-	expect(s, "5.2", "Contracting with Guests", 3, "5");
-	cw_segment_free(s);
-
-	/* "Your Privacy\n----\n\n1\. **Your Privacy.** ...": the setext
-	 * heading and the numbered lead-in are one provision, "1" */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "Microsoft/Terms of Service/2026-08-04.md")))
-		skip();
-	expect(s, "1", "Your Privacy", 2, "microsoft-services-agreement");
-	expect(s, "7",
-	       "Updates to the Services or Software and Changes to These Terms",
-	       2, "microsoft-services-agreement");
-	assert_int_equal(cw_segment_find(s, "your-privacy"), -1);
-	expect(s, "xbox", "XBOX", 1, NULL);
-	cw_segment_free(s);
-
-	/* roman numerals: "**IV. Your Use of the Service**" */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "iCloud/Terms of Service/2025-09-15.md")))
-		skip();
-	expect(s, "IV", "Your Use of the Service", 1, NULL);
-	expect(s, "IX.limitation-of-liability", "LIMITATION OF LIABILITY", 2,
-	       "IX");
-	cw_segment_free(s);
-
-	/* "#### [](#anchor)1\. Privacy & Security" and "**1.3.** It is ..." */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "Telegram/Developer Terms/2026-07-02.md")))
-		skip();
-	expect(s, "1", "Privacy & Security", 1, NULL);
-	expect(s, "1.3", "", 2, "1");
+			expect(s, arg, title, (int)strtol(level, NULL, 10),
+			       strcmp(parent, "-") ? parent : NULL);
+			free(title);
+			free(level);
+			free(parent);
+		} else {
+			fail_msg("corpus_provisions.tsv: unknown line '%s'", line);
+		}
+		free(what);
+		free(arg);
+	}
+	assert_true(docs > 0);
 	cw_segment_free(s);
 	cw_buf_release(&b);
+	cw_buf_release(&table);
+}
+
+static void test_segment__markdown_numbered_sections(void **state)
+{
+	(void)state;
+	check_corpus_cases("markdown_numbered_sections");
 }
 
 static void test_segment__markdown_unnumbered_headings(void **state)
 {
-	struct cw_buf b = CW_BUF_INIT;
-	struct cw_segmentation *s;
 	(void)state;
-
-	/* setext headings without numbers and bold lead-ins under them; the
-	 * document has two H1 parts (Europe terms, then service terms) */
-	if (!(s = corpus_doc(&b, "ChatGPT/Terms of Service/2025-11-07.md")))
-		skip();
-	expect(s, "europe-terms-of-use.registration-and-access",
-	       "Registration and access", 2, "europe-terms-of-use");
-	expect(s, "europe-terms-of-use.registration-and-access.minimum-age",
-	       "Minimum age", 3, "europe-terms-of-use.registration-and-access");
-	/* numbered sections under the unnumbered "Service terms" part keep
-	 * their own numbers as keys */
-	expect(s, "3", "ChatGPT Enterprise and Business", 2, "service-terms");
-	expect(s, "3.a", "Administrators", 3, "3");
-	cw_segment_free(s);
-
-	/* setext headings inside list items ("*   What Is Personal Data at
-	 * Apple?\n    ------"), the lone H1 being the document title */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "Apple/Privacy Policy/2025-09-23.md")))
-		skip();
-	assert_string_equal(s->items[0].key, "preamble");
-	expect(s, "what-is-personal-data-at-apple",
-	       "What Is Personal Data at Apple?", 1, NULL);
-	expect(s, "children-and-personal-data", "Children and Personal Data",
-	       1, NULL);
-	cw_segment_free(s);
-
-	/* title-like paragraphs of their own ("Child Exploitation") */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "Roblox/Community Guidelines/2025-09-23.md")))
-		skip();
-	expect(s, "terrorism-and-violent-extremism",
-	       "Terrorism and Violent Extremism", 1, NULL);
-	cw_segment_free(s);
-
-	/* "4.  **REGISTRATION & ACCOUNT SECURITY  \n\n    **": the bold
-	 * closes on a later line; there is no section 9 in the text */
-	cw_buf_clear(&b);
-	if (!(s = corpus_doc(&b, "Yahoo/Terms of Service/2025-09-23.md")))
-		skip();
-	expect(s, "4", "REGISTRATION & ACCOUNT SECURITY", 1, NULL);
-	expect(s, "10", "LICENCE FROM YOU TO YAHOO", 1, NULL);
-	cw_segment_free(s);
-	cw_buf_release(&b);
+	check_corpus_cases("markdown_unnumbered_headings");
 }
 
 /* ---- every version of the corpus ---- */
