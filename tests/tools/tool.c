@@ -23,8 +23,8 @@ static void set_value(const struct tool_opt *o, const char *arg,
 		*o->text = arg;
 	} else if (o->num) {
 		if (cw_parse_long(arg, 0, o->max ? o->max : NUM_MAX, o->num)) {
-			fprintf(stderr, "%s: --%s: '%s' is not a number\n", prog,
-				o->name, arg);
+			fprintf(stderr, "%s: --%s: '%s' is not a number\n",
+				prog, o->name, arg);
 			exit(2);
 		}
 	} else if (o->fraction) {
@@ -32,8 +32,8 @@ static void set_value(const struct tool_opt *o, const char *arg,
 		double v = strtod(arg, &end);
 
 		if (*arg == '\0' || *end || !(v >= 0 && v <= 1)) {
-			fprintf(stderr, "%s: --%s: '%s' is not in [0, 1]\n", prog,
-				o->name, arg);
+			fprintf(stderr, "%s: --%s: '%s' is not in [0, 1]\n",
+				prog, o->name, arg);
 			exit(2);
 		}
 		*o->fraction = v;

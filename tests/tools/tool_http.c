@@ -12,11 +12,10 @@ struct MHD_Daemon *tool_http_start(const char *prog, long port,
 	const union MHD_DaemonInfo *info;
 	struct MHD_Daemon *d;
 
-	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION |
-				     MHD_USE_INTERNAL_POLLING_THREAD,
-			     0, NULL, NULL, on_request, NULL,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			     MHD_OPTION_ARRAY, more, MHD_OPTION_END);
+	d = MHD_start_daemon(
+		MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD,
+		0, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+		(struct sockaddr *)&sa, MHD_OPTION_ARRAY, more, MHD_OPTION_END);
 	if (!d) {
 		fprintf(stderr, "%s: cannot listen on 127.0.0.1:%ld\n", prog,
 			port);

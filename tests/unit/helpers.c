@@ -93,7 +93,8 @@ bool cw_test_list_docs(struct cw_strv *out, const char *root)
 			continue;
 		while ((e2 = readdir(d2)))
 			if (e2->d_name[0] != '.')
-				cw_strv_pushf(out, "%s/%s", e->d_name, e2->d_name);
+				cw_strv_pushf(out, "%s/%s", e->d_name,
+					      e2->d_name);
 		closedir(d2);
 	}
 	closedir(d);
