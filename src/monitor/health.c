@@ -1,8 +1,7 @@
 /*
  * health: failures are states of a document, not versions (monitor.h).
  */
-#include <jansson.h>
-
+#include "../store/alert.h"
 #include "monitor.h"
 
 bool cw_monitor_looks_blocked(const struct cw_monitor_config *c, size_t len,
@@ -18,6 +17,26 @@ static void set(char **dst, const char *v)
 {
 	free(*dst);
 	*dst = v ? cw_strdup(v) : NULL;
+}
+
+/* The outbox payload of a health alert (store/alert.h), appended to out. */
+static int alert_payload(struct cw_buf *out, const struct cw_store_doc *doc,
+			 const char *state, const char *since, int64_t failures,
+			 const char *error, const char *now, struct cw_err *err)
+{
+	/* borrowed strings: the struct is only encoded, never released */
+	struct cw_store_health_alert a = {
+		.service = doc->service,
+		.type = doc->type,
+		.state = (char *)state,
+		.failing_since = (char *)since,
+		.has_failures = true,
+		.failures = failures,
+		.last_error = (char *)error,
+		.at = (char *)now,
+	};
+
+	return cw_store_health_alert_encode(out, &a, err);
 }
 
 int cw_monitor_health_fail(struct cw_store *s, const struct cw_store_doc *doc,
@@ -41,22 +60,15 @@ int cw_monitor_health_fail(struct cw_store *s, const struct cw_store_doc *doc,
 	if (rc)
 		return rc;
 	if (!m->alerted && m->failures >= (int64_t)threshold) {
-		json_t *j = json_object();
-		char *payload;
+		struct cw_buf payload = CW_BUF_INIT;
 
-		json_object_set_new(j, "kind", json_string("health"));
-		json_object_set_new(j, "service", json_string(doc->service));
-		json_object_set_new(j, "type", json_string(doc->type));
-		json_object_set_new(j, "state", json_string("failing"));
-		json_object_set_new(j, "failing_since", json_string(m->failing_since));
-		json_object_set_new(j, "failures", json_integer(m->failures));
-		json_object_set_new(j, "last_error", json_string(error ? error : ""));
-		json_object_set_new(j, "at", json_string(now));
-		payload = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		json_decref(j);
-		rc = cw_notify_enqueue_health(s, doc->id, m->failing_since,
-					      payload, NULL, err);
-		free(payload);
+		rc = alert_payload(&payload, doc, "failing", m->failing_since,
+				   m->failures, error ? error : "", now, err);
+		if (!rc)
+			rc = cw_notify_enqueue_health(s, doc->id, m->failing_since,
+						      cw_buf_str(&payload), NULL,
+						      err);
+		cw_buf_release(&payload);
 		if (!rc) {
 			m->alerted = true;
 			*alerted = true;
@@ -83,29 +95,23 @@ int cw_monitor_health_recovered(struct cw_store *s,
 	if (rc)
 		return rc;
 	if (m->failing && m->alerted) {
-		json_t *j = json_object();
-		char *payload, *streak;
+		struct cw_buf payload = CW_BUF_INIT;
+		char *streak;
 		size_t added = 0;
 
-		json_object_set_new(j, "kind", json_string("health"));
-		json_object_set_new(j, "service", json_string(doc->service));
-		json_object_set_new(j, "type", json_string(doc->type));
-		json_object_set_new(j, "state", json_string("recovered"));
-		json_object_set_new(j, "failing_since",
-				    json_string(m->failing_since ? m->failing_since : ""));
-		json_object_set_new(j, "failures", json_integer(m->failures));
-		json_object_set_new(j, "last_error",
-				    json_string(m->last_error ? m->last_error : ""));
-		json_object_set_new(j, "at", json_string(now));
-		payload = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		json_decref(j);
+		rc = alert_payload(&payload, doc, "recovered",
+				   m->failing_since ? m->failing_since : "",
+				   m->failures, m->last_error ? m->last_error : "",
+				   now, err);
 		/* the key keeps upper-case letters and digits of the streak:
 		 * "R" sets the recovery apart from the failure alert */
 		streak = cw_asprintf("R%s", m->failing_since ? m->failing_since : "");
-		rc = cw_notify_enqueue_health(s, doc->id, streak, payload, &added,
-					      err);
+		if (!rc)
+			rc = cw_notify_enqueue_health(s, doc->id, streak,
+						      cw_buf_str(&payload),
+						      &added, err);
 		free(streak);
-		free(payload);
+		cw_buf_release(&payload);
 		if (!rc && added)
 			*alerted = true;
 	}
