@@ -6,7 +6,7 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "../diff/diff.h"
+#include "../diff/record.h"
 
 /* ---- diff SERVICE/TYPE [FROM [TO]] ---- */
 
@@ -134,30 +134,40 @@ done:
 
 /* ---- changes ---- */
 
-/* The summaries of a stored change, one per changed provision. */
-static void print_summaries(json_t *j, const char *indent)
+/* The record of a stored change; an empty one when it does not decode
+ * (a listing shows what it can rather than stopping). */
+static void record_of(struct cw_change_record *r, const struct cw_store_change *c)
 {
-	json_t *changes = json_object_get(j, "changes"), *c;
-	size_t i;
+	if (cw_change_record_decode(r, c->json ? c->json : "{}",
+				    c->json ? strlen(c->json) : 2, NULL))
+		cw_change_record_init(r);
+}
 
-	json_array_foreach(changes, i, c) {
-		const char *sum = json_string_value(json_object_get(c, "summary"));
-		const char *mat = json_string_value(json_object_get(c, "materiality"));
-		if (sum)
-			printf("%s[%s] %s\n", indent, mat ? mat : "?", sum);
+/* The summaries of a stored change, one per changed provision. */
+static void print_summaries(const struct cw_change_record *r, const char *indent)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct cw_change_entry *e = &r->entries[i];
+		if (e->summary)
+			printf("%s[%s] %s\n", indent,
+			       cw_diff_materiality_name(e->materiality), e->summary);
 	}
 }
 
 static json_t *change_json(const struct cw_store_change *c)
 {
-	json_t *j = json_loads(c->json, 0, NULL);
+	struct cw_change_record r;
+	json_t *j;
 
+	record_of(&r, c);
+	j = cw_change_record_to_json(&r, 0);
+	cw_change_record_release(&r);
 	return json_pack("{sssssIsIsssssIso}", "service", c->service, "type",
 			 c->type, "from", (json_int_t)c->from_seq, "to",
 			 (json_int_t)c->to_seq, "recorded_at", c->recorded_at,
 			 "materiality", c->materiality, "provisions",
 			 (json_int_t)c->n_changes, "changes",
-			 j ? json_incref(json_object_get(j, "changes")) : json_array());
+			 json_incref(json_object_get(j, "changes")));
 }
 
 int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
@@ -233,15 +243,16 @@ int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
 		json_decref(root);
 	} else {
 		for (size_t i = 0; i < n; i++) {
-			json_t *j = json_loads(cs[i].json, 0, NULL);
+			struct cw_change_record r;
+
+			record_of(&r, &cs[i]);
 			printf("%s  %s/%s  v%lld -> v%lld  %s, %lld provision%s\n",
 			       cs[i].recorded_at, cs[i].service, cs[i].type,
 			       (long long)cs[i].from_seq, (long long)cs[i].to_seq,
 			       cs[i].materiality, (long long)cs[i].n_changes,
 			       cs[i].n_changes == 1 ? "" : "s");
-			if (j)
-				print_summaries(j, "    ");
-			json_decref(j);
+			print_summaries(&r, "    ");
+			cw_change_record_release(&r);
 		}
 		if (!n)
 			printf("no changes recorded%s\n",
@@ -267,22 +278,21 @@ static void provision_events(const struct cw_store_change *cs, size_t n,
 	char *cur = cw_strdup(key);
 
 	for (size_t i = n; i-- > 0;) {
-		json_t *j = json_loads(cs[i].json, 0, NULL), *c;
-		json_t *changes = json_object_get(j, "changes");
+		struct cw_change_record r;
 		bool ended = false;
-		size_t k;
 
-		json_array_foreach(changes, k, c) {
-			const char *nk = json_string_value(json_object_get(c, "new_key"));
-			const char *ok = json_string_value(json_object_get(c, "old_key"));
-			const char *kind = json_string_value(json_object_get(c, "kind"));
+		record_of(&r, &cs[i]);
+		for (size_t k = 0; k < r.n; k++) {
+			const struct cw_change_entry *e = &r.entries[k];
+			const char *nk = e->new_key, *ok = e->old_key;
 			if (!nk || strcmp(nk, cur))
 				continue;
 			json_array_insert_new(events, 0, json_pack(
-				"{sssIsIsssO}", "recorded_at", cs[i].recorded_at,
+				"{sssIsIssso}", "recorded_at", cs[i].recorded_at,
 				"from", (json_int_t)cs[i].from_seq, "to",
-				(json_int_t)cs[i].to_seq, "key", cur, "change", c));
-			if (kind && !strcmp(kind, "added"))
+				(json_int_t)cs[i].to_seq, "key", cur, "change",
+				cw_change_entry_to_json(&r, e)));
+			if (e->kind == CW_DIFF_ADDED)
 				ended = true;
 			else if (ok && strcmp(ok, cur)) {
 				free(cur);
@@ -290,7 +300,7 @@ static void provision_events(const struct cw_store_change *cs, size_t n,
 			}
 			break;
 		}
-		json_decref(j);
+		cw_change_record_release(&r);
 		if (ended)
 			break;
 	}
@@ -384,14 +394,15 @@ int cw_cli_cmd_timeline(struct cw_cli *cli, int argc, char **argv)
 		if (nv)
 			printf("%s  v1 first recorded\n", vs[0].recorded_at);
 		for (size_t i = 0; i < n; i++) {
-			json_t *j = json_loads(cs[i].json, 0, NULL);
+			struct cw_change_record r;
+
+			record_of(&r, &cs[i]);
 			printf("%s  v%lld  %s, %lld provision%s\n",
 			       cs[i].recorded_at, (long long)cs[i].to_seq,
 			       cs[i].materiality, (long long)cs[i].n_changes,
 			       cs[i].n_changes == 1 ? "" : "s");
-			if (j)
-				print_summaries(j, "    ");
-			json_decref(j);
+			print_summaries(&r, "    ");
+			cw_change_record_release(&r);
 		}
 	}
 	rc = CW_EXIT_OK;

@@ -1,9 +1,6 @@
 /*
  * pipeline: see pipeline.h.
  */
-#include <jansson.h>
-#include <math.h>
-
 #include "../notify/notify.h"
 #include "pipeline.h"
 
@@ -39,44 +36,6 @@ void cw_pipeline_opts_init(struct cw_pipeline_opts *opts)
 }
 
 /*
- * The change as stored: the JSON of diff.h without what can be derived
- * from the two versions: the redline's quoted text (its offsets stay;
- * notify puts the text back when it renders an alert), empty lists, false
- * flags, and similarity digits past the second. On the corpus this takes
- * the stored summaries from about 4.7 to under 2 MiB.
- */
-static void change_json_compact(struct cw_buf *out, json_t *j)
-{
-	json_t *changes, *c, *r;
-	size_t i, k;
-	char *txt;
-
-	changes = json_object_get(j, "changes");
-	json_array_foreach(changes, i, c) {
-		json_t *sim = json_object_get(c, "similarity");
-		const char *drop[] = { "facts", "noise", "redline" };
-
-		json_array_foreach(json_object_get(c, "redline"), k, r)
-			json_object_del(r, "text");
-		for (size_t n = 0; n < sizeof(drop) / sizeof(drop[0]); n++) {
-			json_t *a = json_object_get(c, drop[n]);
-			if (json_is_array(a) && !json_array_size(a))
-				json_object_del(c, drop[n]);
-		}
-		if (json_is_false(json_object_get(c, "coarse")))
-			json_object_del(c, "coarse");
-		if (json_is_real(sim))
-			json_object_set_new(c, "similarity",
-					    json_real(round(json_real_value(sim) *
-							    100) / 100));
-	}
-	txt = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(3));
-	if (txt)
-		cw_buf_adds(out, txt);
-	free(txt);
-}
-
-/*
  * Diff the version just recorded (`vid`, text and provisions given) with
  * the one before it and store the change, inside the caller's transaction.
  */
@@ -90,12 +49,13 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 	struct cw_segmentation *pseg = NULL;
 	struct cw_buf ptext = CW_BUF_INIT, json = CW_BUF_INIT;
 	struct cw_diff *d = NULL;
-	json_t *cj = NULL;
+	struct cw_change_record rec;
 	enum cw_diff_materiality top = CW_DIFF_NONE;
 	size_t changed = 0;
 	int rc;
 
 	memset(&prev, 0, sizeof(prev));
+	cw_change_record_init(&rec);
 	rc = cw_store_get_version(s, doc_id, -1, &prev, err);
 	if (rc == CW_ENOTFOUND)
 		return CW_OK; /* the first version: nothing to compare */
@@ -118,7 +78,9 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 		if (d->changes[i].materiality > top)
 			top = d->changes[i].materiality;
 	}
-	cj = cw_diff_to_json(d);
+	rc = cw_change_record_from_diff(&rec, d);
+	if (rc)
+		goto done;
 	if (p->analysis) { /* categories and exposure moves: pipeline_analyze.c */
 		char date[16], odate[16];
 		snprintf(date, sizeof(date), "%.10s",
@@ -133,11 +95,15 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 			.old_seg = pseg, .new_text = text, .new_len = len,
 			.new_seg = seg,
 		};
-		rc = cw_pipeline_analyze_change(p, cj, d, &cv, err);
+		rc = cw_pipeline_analyze_change(p, &rec, d, &cv, err);
 		if (rc)
 			goto done;
 	}
-	change_json_compact(&json, cj);
+	/* stored without what derives from the two versions (record.h) */
+	cw_change_record_compact(&rec);
+	rc = cw_change_record_encode(&json, &rec, err);
+	if (rc)
+		goto done;
 	struct cw_store_change_in c = {
 		.doc_id = doc_id,
 		.from_version = prev.id,
@@ -149,11 +115,11 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 	rc = cw_store_put_change(s, &c, &out->change_id, err);
 	if (!rc) /* alerts in the same transaction as their change */
 		rc = cw_notify_enqueue_change(s, doc_id, out->change_id,
-					      c.materiality, c.json, NULL, err);
+					      c.materiality, &rec, NULL, err);
 	snprintf(out->materiality, sizeof(out->materiality), "%s", c.materiality);
 	out->n_changes = changed;
 done:
-	json_decref(cj);
+	cw_change_record_release(&rec);
 	cw_diff_free(d);
 	cw_segment_free(pseg);
 	cw_buf_release(&ptext);

@@ -27,6 +27,7 @@
  * `analyze` computes its analysis when it is first asked for.
  */
 #include "../diff/diff.h"
+#include "../diff/record.h"
 #include "../extract/extract.h"
 #include "../fetch/declaration.h"
 #include "../fetch/fetch.h"
@@ -197,15 +198,15 @@ struct cw_pipeline_change_versions {
 };
 
 /*
- * Annotate the change JSON `change` (cw_diff_to_json() of `d`, modified in
- * place) with categories and exposure moves, and queue the new version for
- * cw_pipeline_analyse_pending(). Runs inside the caller's transaction
- * (reads only). Analysis failures are
- * not returned: they leave the change without categories and an
- * "analysis": {"error"} member. Returns CW_OK or a store error.
- * `change` is a json_t * (declared void * so this header needs no jansson).
+ * Annotate the change record `change` (cw_change_record_from_diff() of
+ * `d`, modified in place) with categories and exposure moves, and queue
+ * the new version for cw_pipeline_analyse_pending(). Runs inside the
+ * caller's transaction (reads only). Analysis failures are not returned:
+ * they leave the change without categories and with `analysis_error`
+ * set. Returns CW_OK or a store error.
  */
-int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
+int cw_pipeline_analyze_change(struct cw_pipeline *p,
+			       struct cw_change_record *change,
 			       const struct cw_diff *d,
 			       const struct cw_pipeline_change_versions *v,
 			       struct cw_err *err);

@@ -18,14 +18,11 @@
  * the keys of the provisions changed up to that version, so a stored
  * analysis is the same whichever of the two computed it.
  *
- * The change JSON then gets, per changed provision,
- *   "categories": [{id, name, in: "old"|"new"|"both", confidence,
- *                   severity}]
- *   "exposure_moves": [{audience, from, to, direction}]   (when any)
- * and at the top
- *   "categories": [ids of every changed provision, either side, sorted]
- *   "exposure_moves": [{key, old_key, title, audience, from, to,
- *                       direction}]                         (when any)
+ * The change record (diff/record.h) then gets, per changed provision,
+ * its categories (id, name, in "old"|"new"|"both", confidence, severity)
+ * and its exposure moves (audience, from, to, direction), and at the top
+ * the sorted union of the category ids and every move with its provision
+ * (key, old_key, title); docs/internals/change-record.md has the JSON.
  *
  * Exposure moves compare the rating each version's text earns: base
  * level plus the modifiers the text matches (analyze.h), the highest over
@@ -140,47 +137,56 @@ static json_t *prov_at(const json_t *analysis, const struct cw_segmentation *seg
 	return cw_analyze_find(analysis, key);
 }
 
-/* The entry of category `id` in `cats`, or NULL. */
-static json_t *entry_of(json_t *cats, const char *id)
+/* The category `id` of entry `ce`, or NULL. */
+static struct cw_change_category *entry_of(struct cw_change_entry *ce,
+					   const char *id)
 {
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(cats, i, e)
-		if (!strcmp(json_string_value(json_object_get(e, "id")), id))
-			return e;
+	for (size_t i = 0; i < ce->n_categories; i++)
+		if (!strcmp(ce->categories[i].id, id))
+			return &ce->categories[i];
 	return NULL;
 }
 
-/* Add the categories of provision `pj` (side "old" or "new") to the array
- * `cats`, the new side's figures winning. */
-static void add_categories(json_t *cats, const json_t *pj, bool new_side)
+/* Add the categories of provision `pj` (side "old" or "new") to entry
+ * `ce`, the new side's figures winning. */
+static void add_categories(struct cw_change_entry *ce, const json_t *pj,
+			   bool new_side)
 {
 	json_t *c;
 	size_t i;
 
 	json_array_foreach(json_object_get(pj, "categories"), i, c) {
 		const char *id = json_string_value(json_object_get(c, "id"));
-		json_t *e;
-		const char *in;
+		const char *name = json_string_value(json_object_get(c, "name"));
+		const char *sev = json_string_value(json_object_get(c, "severity"));
+		json_t *conf = json_object_get(c, "confidence");
+		struct cw_change_category *e;
 
 		if (!id)
 			continue;
-		e = entry_of(cats, id);
+		e = entry_of(ce, id);
 		if (!e) {
-			e = json_object();
-			json_object_set_new(e, "id", json_string(id));
-			json_object_set(e, "name", json_object_get(c, "name"));
-			json_object_set_new(e, "in", json_string(new_side ? "new" : "old"));
-			json_array_append_new(cats, e);
-		} else {
-			in = json_string_value(json_object_get(e, "in"));
-			if (in && strcmp(in, new_side ? "new" : "old"))
-				json_object_set_new(e, "in", json_string("both"));
+			ce->categories = cw_reallocarray(ce->categories,
+							 ce->n_categories + 1,
+							 sizeof(*ce->categories));
+			e = &ce->categories[ce->n_categories++];
+			memset(e, 0, sizeof(*e));
+			e->id = cw_strdup(id);
+			e->name = name ? cw_strdup(name) : NULL;
+			e->in = cw_strdup(new_side ? "new" : "old");
+		} else if (strcmp(e->in, new_side ? "new" : "old")) {
+			free(e->in);
+			e->in = cw_strdup("both");
 		}
-		if (new_side || !json_object_get(e, "confidence")) {
-			json_object_set(e, "confidence", json_object_get(c, "confidence"));
-			json_object_set(e, "severity", json_object_get(c, "severity"));
+		if (new_side || !e->has_confidence) {
+			if (json_is_number(conf)) {
+				e->has_confidence = true;
+				e->confidence = json_number_value(conf);
+			}
+			if (sev) {
+				free(e->severity);
+				e->severity = cw_strdup(sev);
+			}
 		}
 	}
 }
@@ -190,25 +196,10 @@ static int cmp_id(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int cmp_entry(const void *a, const void *b)
+static int cmp_category(const void *a, const void *b)
 {
-	return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "id")),
-		      json_string_value(json_object_get(*(json_t *const *)b, "id")));
-}
-
-/* `arr` sorted by "id" (a new array holding the same entries). */
-static json_t *sorted_by_id(json_t *arr)
-{
-	size_t n = json_array_size(arr);
-	json_t **v = cw_calloc(n ? n : 1, sizeof(*v)), *out = json_array();
-
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_array_get(arr, i);
-	qsort(v, n, sizeof(*v), cmp_entry);
-	for (size_t i = 0; i < n; i++)
-		json_array_append(out, v[i]);
-	free(v);
-	return out;
+	return strcmp(((const struct cw_change_category *)a)->id,
+		      ((const struct cw_change_category *)b)->id);
 }
 
 /*
@@ -265,28 +256,34 @@ static int prepare_sides(const struct cw_analyze_ctx *ctx, const struct cw_diff 
 	return rc;
 }
 
-/* Annotate `cj` once prepare_sides() succeeded (lookups cannot fail). */
-static void annotate(const struct cw_analyze_ctx *ctx, json_t *cj,
-		     const struct cw_diff *d, struct side *old, struct side *new)
+static void move_set(struct cw_change_move *m, const char *an, int f, int t)
 {
-	json_t *changes = json_object_get(cj, "changes"), *ch;
-	json_t *moves = json_array();
-	struct cw_strv ids = CW_STRV_INIT;
-	json_t *cats;
+	m->audience = cw_strdup(an);
+	m->from = cw_strdup(cw_level_name(f));
+	m->to = cw_strdup(cw_level_name(t));
+	m->direction = cw_strdup(t > f ? "up" : "down");
+}
 
-	for (size_t i = 0; i < d->n && i < json_array_size(changes); i++) {
+/* Annotate `rec` once prepare_sides() succeeded (lookups cannot fail). */
+static void annotate(const struct cw_analyze_ctx *ctx,
+		     struct cw_change_record *rec, const struct cw_diff *d,
+		     struct side *old, struct side *new)
+{
+	struct cw_strv ids = CW_STRV_INIT;
+
+	for (size_t i = 0; i < d->n && i < rec->n; i++) {
 		const struct cw_diff_change *c = &d->changes[i];
-		json_t *found = json_array(), *cm = json_array();
-		json_t *e, *pj;
+		struct cw_change_entry *ce = &rec->entries[i];
+		json_t *pj;
 		size_t k;
 		int lo[CW_AUDIENCE_COUNT], ln[CW_AUDIENCE_COUNT];
 
-		ch = json_array_get(changes, i);
 		for (int a = 0; a < CW_AUDIENCE_COUNT; a++)
 			lo[a] = ln[a] = -1;
+		ce->has_categories = true;
 		for (k = 0; k < c->n_old; k++) {
 			side_prov(ctx, old, c->old_idx[k], &pj, NULL);
-			add_categories(found, pj, false);
+			add_categories(ce, pj, false);
 			for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
 				int l = text_level(pj, cw_audience_name(a));
 				lo[a] = l > lo[a] ? l : lo[a];
@@ -294,60 +291,55 @@ static void annotate(const struct cw_analyze_ctx *ctx, json_t *cj,
 		}
 		for (k = 0; k < c->n_new; k++) {
 			side_prov(ctx, new, c->new_idx[k], &pj, NULL);
-			add_categories(found, pj, true);
+			add_categories(ce, pj, true);
 			for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
 				int l = text_level(pj, cw_audience_name(a));
 				ln[a] = l > ln[a] ? l : ln[a];
 			}
 		}
-		json_array_foreach(found, k, e)
-			cw_strv_push(&ids, json_string_value(json_object_get(e, "id")));
+		for (k = 0; k < ce->n_categories; k++)
+			cw_strv_push(&ids, ce->categories[k].id);
 		/* a move needs both sides: an added or removed provision has
 		   categories but no level to move from or to */
 		for (int a = 0; c->n_old && c->n_new && a < CW_AUDIENCE_COUNT; a++) {
 			int f = lo[a] < 0 ? CW_LEVEL_LOW : lo[a];
 			int t = ln[a] < 0 ? CW_LEVEL_LOW : ln[a];
 			const char *an = cw_audience_name(a);
+			struct cw_change_move *m;
 
 			if (f == t)
 				continue;
-			json_array_append_new(
-				cm, json_pack("{ssssssss}", "audience", an, "from",
-					      cw_level_name(f), "to", cw_level_name(t),
-					      "direction", t > f ? "up" : "down"));
-			e = json_pack("{s:o s:o s:o s:s s:s s:s s:s}", "key",
-				      c->new_key ? json_string(c->new_key) : json_null(),
-				      "old_key",
-				      c->old_key ? json_string(c->old_key) : json_null(),
-				      "title", json_string(c->title), "audience", an,
-				      "from", cw_level_name(f), "to", cw_level_name(t),
-				      "direction", t > f ? "up" : "down");
-			json_array_append_new(moves, e);
+			ce->moves = cw_reallocarray(ce->moves, ce->n_moves + 1,
+						    sizeof(*ce->moves));
+			m = &ce->moves[ce->n_moves++];
+			memset(m, 0, sizeof(*m));
+			move_set(m, an, f, t);
+			rec->moves = cw_reallocarray(rec->moves, rec->n_moves + 1,
+						     sizeof(*rec->moves));
+			m = &rec->moves[rec->n_moves++];
+			memset(m, 0, sizeof(*m));
+			m->key = ce->new_key ? cw_strdup(ce->new_key) : NULL;
+			m->old_key = ce->old_key ? cw_strdup(ce->old_key) : NULL;
+			m->title = ce->title ? cw_strdup(ce->title) : NULL;
+			move_set(m, an, f, t);
 		}
-		json_object_set_new(ch, "categories", sorted_by_id(found));
-		if (json_array_size(cm))
-			json_object_set_new(ch, "exposure_moves", cm);
-		else
-			json_decref(cm);
-		json_decref(found);
+		if (ce->n_categories)
+			qsort(ce->categories, ce->n_categories,
+			      sizeof(*ce->categories), cmp_category);
 	}
 	if (ids.n)
 		qsort(ids.v, ids.n, sizeof(*ids.v), cmp_id);
-	cats = json_array();
+	rec->has_categories = true;
 	for (size_t i = 0; i < ids.n; i++)
 		if (!i || strcmp(ids.v[i], ids.v[i - 1]))
-			json_array_append_new(cats, json_string(ids.v[i]));
-	json_object_set_new(cj, "categories", cats);
-	if (json_array_size(moves))
-		json_object_set_new(cj, "exposure_moves", moves);
-	else
-		json_decref(moves);
+			cw_strv_push(&rec->categories, ids.v[i]);
 	cw_strv_release(&ids);
 }
 
-static void note_error(json_t *cj, const char *msg)
+static void note_error(struct cw_change_record *rec, const char *msg)
 {
-	json_object_set_new(cj, "analysis", json_pack("{ss}", "error", msg));
+	free(rec->analysis_error);
+	rec->analysis_error = cw_strdup(msg);
 }
 
 static bool load_ctx(struct cw_pipeline_analysis *a)
@@ -373,7 +365,8 @@ static void free_cache(json_t **cache, const struct cw_segmentation *seg)
 	free(cache);
 }
 
-int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
+int cw_pipeline_analyze_change(struct cw_pipeline *p,
+			       struct cw_change_record *change,
 			       const struct cw_diff *d,
 			       const struct cw_pipeline_change_versions *v,
 			       struct cw_err *err)
@@ -383,14 +376,13 @@ int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
 	struct cw_strv changed_new = CW_STRV_INIT;
 	struct cw_err aerr = CW_ERR_INIT;
 	struct cw_store_doc doc;
-	json_t *cj = change, *older = NULL, *c;
+	json_t *older = NULL;
 	json_t **ocache = NULL, **ncache = NULL;
 	double t0 = cpu_now();
-	size_t k;
 	int rc, arc = CW_OK;
 
 	if (!load_ctx(a)) {
-		note_error(cj, a->error);
+		note_error(change, a->error);
 		a->st.failed++;
 		return CW_OK;
 	}
@@ -407,11 +399,7 @@ int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
 	/* the newer version's history includes the change being recorded */
 	for (size_t i = 0; i < in.changed_before.n; i++)
 		cw_strv_push(&changed_new, in.changed_before.v[i]);
-	json_array_foreach(json_object_get(cj, "changes"), k, c) {
-		const char *nk = json_string_value(json_object_get(c, "new_key"));
-		if (nk)
-			cw_strv_push(&changed_new, nk);
-	}
+	cw_change_record_new_keys(change, &changed_new);
 	struct cw_analyze_doc od = {
 		.service = doc.service, .type = doc.type, .seq = v->old_seq,
 		.date = v->old_date, .text = v->old_text, .len = v->old_len,
@@ -439,11 +427,11 @@ int cw_pipeline_analyze_change(struct cw_pipeline *p, void *change,
 	arc = prepare_sides(a->ctx, d, &os, &ns, &aerr);
 	if (arc) {
 		/* the analysis failed, not the store: record the change anyway */
-		note_error(cj, aerr.msg);
+		note_error(change, aerr.msg);
 		a->st.failed++;
 		goto done;
 	}
-	annotate(a->ctx, cj, d, &os, &ns);
+	annotate(a->ctx, change, d, &os, &ns);
 	a->st.changes++;
 	/* the whole new version is analysed after the pass (cw_pipeline_
 	   analyse_pending), off the path of the documents being recorded */

@@ -61,10 +61,15 @@ static void render(const struct cw_store_sub *sub, const char *key,
 		    sub->cadence, since, until, n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		struct cw_store_change *c = &items[i].c;
-		json_t *cj = json_loads(c->json ? c->json : "{}", 0, NULL), *e, *p;
-		json_t *cats;
+		struct cw_change_record r;
+		json_t *cj, *e, *cats;
 		json_t *sums = json_array();
-		size_t k;
+
+		/* a record that does not decode shows no summary or category */
+		if (cw_change_record_decode(&r, c->json ? c->json : "{}",
+					    c->json ? strlen(c->json) : 2, NULL))
+			cw_change_record_init(&r);
+		cj = cw_change_record_to_json(&r, 0);
 
 		if (!svc || strcmp(svc, c->service)) {
 			svc = c->service;
@@ -96,12 +101,12 @@ static void render(const struct cw_store_sub *sub, const char *key,
 			    (long long)c->to_seq, c->recorded_at,
 			    (long long)c->n_changes, c->n_changes == 1 ? "" : "s");
 		cats = json_object_get(cj, "categories");
-		if (json_array_size(cats)) { /* the analysis ran: pipeline.h */
+		if (r.categories.n) { /* the analysis ran: pipeline.h */
 			cw_buf_adds(text, "    categories:");
 			cw_buf_adds(html, "<p>Categories:");
-			json_array_foreach(cats, k, p) {
-				const char *id = json_string_value(p);
-				cw_buf_addf(text, "%s %s", k ? "," : "", id ? id : "?");
+			for (size_t k = 0; k < r.categories.n; k++) {
+				const char *id = r.categories.v[k];
+				cw_buf_addf(text, "%s %s", k ? "," : "", id);
 				cw_buf_adds(html, k ? ", " : " ");
 				esc(html, id);
 			}
@@ -109,8 +114,8 @@ static void render(const struct cw_store_sub *sub, const char *key,
 			cw_buf_adds(html, "</p>");
 		}
 		cw_buf_adds(html, "<ul>\n");
-		json_array_foreach(json_object_get(cj, "changes"), k, p) {
-			const char *sum = json_string_value(json_object_get(p, "summary"));
+		for (size_t k = 0; k < r.n; k++) {
+			const char *sum = r.entries[k].summary;
 			if (!sum)
 				continue;
 			json_array_append_new(sums, json_string(sum));
@@ -135,6 +140,7 @@ static void render(const struct cw_store_sub *sub, const char *key,
 					json_object_get(cj, "exposure_moves"));
 		json_array_append_new(json_object_get(g, "changes"), e);
 		json_decref(cj);
+		cw_change_record_release(&r);
 	}
 	cw_buf_adds(html, "</body></html>\n");
 	json_object_set_new(root, "groups", groups);

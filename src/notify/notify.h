@@ -40,6 +40,7 @@
  *
  * Thread safety: functions take the caller's store handle; one thread.
  */
+#include "../diff/record.h"
 #include "../store/store.h"
 #include "../util/util.h"
 
@@ -70,11 +71,12 @@ bool cw_notify_cadence_valid(const char *cadence);
 
 /*
  * Does `sub` want a change of SERVICE/TYPE at `materiality`?
- * `change_json` (may be NULL) is consulted for provision categories.
+ * `change` (may be NULL) is consulted for provision categories.
  */
 bool cw_notify_sub_matches(const struct cw_store_sub *sub,
 			   const char *service, const char *type,
-			   const char *materiality, const char *change_json);
+			   const char *materiality,
+			   const struct cw_change_record *change);
 
 /*
  * Add an outbox row for every subscription that wants change `change_id`
@@ -84,8 +86,8 @@ bool cw_notify_sub_matches(const struct cw_store_sub *sub,
  */
 int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
 			     int64_t change_id, const char *materiality,
-			     const char *change_json, size_t *n_enqueued,
-			     struct cw_err *err);
+			     const struct cw_change_record *change,
+			     size_t *n_enqueued, struct cw_err *err);
 
 /*
  * Enqueue an operational (health) alert about document `doc_id` for every
@@ -196,7 +198,8 @@ int cw_notify_digest_send(struct cw_store *s, const struct cw_store_sub *sub,
 			  const struct cw_notify_opts *o,
 			  struct cw_notify_stats *stats, struct cw_err *err);
 
-/* Deliver one rendered alert through `sub`'s channel (outbox.c). */
+/* Deliver one rendered alert through `sub`'s channel (send.c: the send
+ * path, below the outbox and the digests that both call it). */
 int cw_notify_send(const struct cw_store_sub *sub, const char *idem_key,
 		   const char *json, const char *subject, const char *text,
 		   const char *html, const struct cw_notify_opts *o,

@@ -4,6 +4,7 @@
  */
 #include <jansson.h>
 
+#include "../store/alert.h"
 #include "notify.h"
 
 void cw_notify_html_escape(struct cw_buf *out, const char *s, size_t n)
@@ -20,68 +21,36 @@ void cw_notify_html_escape(struct cw_buf *out, const char *s, size_t n)
 	}
 }
 
-static json_int_t ival(json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
-}
-
 /*
- * Put each redline span's text back from the two versions' texts (the
- * store keeps offsets only; see pipeline.c). Spans outside their text are
- * dropped rather than trusted.
+ * The change of row `o`, its redline text put back from the two versions'
+ * texts (the store keeps offsets only; see diff/record.h). On failure the
+ * record holds nothing.
  */
-static void fill_redline(json_t *j, const struct cw_buf *old,
-			 const struct cw_buf *new)
+static int load_change(struct cw_store *s, int64_t change_id,
+		       struct cw_store_change *c, struct cw_change_record *r,
+		       struct cw_buf *old, struct cw_buf *new,
+		       struct cw_err *err)
 {
-	json_t *c, *r;
-	size_t i, k;
-
-	json_array_foreach(json_object_get(j, "changes"), i, c) {
-		json_t *red = json_object_get(c, "redline");
-
-		json_array_foreach(red, k, r) {
-			const char *op = json_string_value(json_object_get(r, "op"));
-			bool del = op && !strcmp(op, "del");
-			const struct cw_buf *t = del ? old : new;
-			json_int_t a = ival(r, del ? "old_start" : "new_start");
-			json_int_t b = ival(r, del ? "old_end" : "new_end");
-
-			if (a < 0 || b < a || (size_t)b > t->len)
-				continue;
-			json_object_set_new(r, "text",
-					    json_stringn(t->ptr + a, (size_t)(b - a)));
-		}
-	}
-}
-
-/* The change of row `o` as JSON, redline filled; NULL on failure. */
-static json_t *load_change(struct cw_store *s, int64_t change_id,
-			   struct cw_store_change *c, struct cw_buf *old,
-			   struct cw_buf *new, struct cw_err *err)
-{
-	json_t *j;
-	json_error_t je;
 	int rc;
 
+	cw_change_record_init(r);
 	rc = cw_store_get_change(s, change_id, c, err);
 	if (rc)
-		return NULL;
-	j = json_loads(c->json ? c->json : "{}", 0, &je);
-	if (!j) {
-		cw_err_set(err, CW_EPARSE, "change %lld: stored JSON: %s",
-			   (long long)change_id, je.text);
-		return NULL;
-	}
+		return rc;
+	rc = cw_change_record_decode(r, c->json ? c->json : "{}",
+				     c->json ? strlen(c->json) : 2, err);
+	if (rc)
+		return cw_err_prefix(err, "change %lld: ", (long long)change_id);
 	if (c->from_version)
 		rc = cw_store_load_text(s, c->from_version, old, err);
 	if (!rc)
 		rc = cw_store_load_text(s, c->to_version, new, err);
 	if (rc) {
-		json_decref(j);
-		return NULL;
+		cw_change_record_release(r);
+		return rc;
 	}
-	fill_redline(j, old, new);
-	return j;
+	cw_change_record_fill_redline(r, old->ptr, old->len, new->ptr, new->len);
+	return CW_OK;
 }
 
 static void add_json(struct cw_buf *out, json_t *j)
@@ -93,19 +62,34 @@ static void add_json(struct cw_buf *out, json_t *j)
 	free(txt);
 }
 
+/* The health alert payload of row `o` as JSON (an empty object when it
+ * does not decode). */
+static json_t *health_json(const struct cw_store_outbox *o)
+{
+	struct cw_store_health_alert a;
+	json_t *j;
+
+	if (cw_store_health_alert_decode(&a, o->payload ? o->payload : "{}",
+					 o->payload ? strlen(o->payload) : 2,
+					 NULL))
+		return json_object();
+	j = cw_store_health_alert_to_json(&a);
+	cw_store_health_alert_release(&a);
+	return j;
+}
+
 int cw_notify_render_json(struct cw_store *s, const struct cw_store_outbox *o,
 			  struct cw_buf *out, struct cw_err *err)
 {
 	struct cw_store_change c;
 	struct cw_store_doc doc;
+	struct cw_change_record r;
 	struct cw_buf old = CW_BUF_INIT, new = CW_BUF_INIT;
 	json_t *body, *ch;
 	int rc;
 
 	if (!strcmp(o->kind, "health")) {
-		body = json_loads(o->payload ? o->payload : "{}", 0, NULL);
-		if (!body)
-			body = json_object();
+		body = health_json(o);
 		json_object_set_new(body, "idempotency_key",
 				    json_string(o->idem_key));
 		json_object_set_new(body, "subscription", json_integer(o->sub_id));
@@ -113,16 +97,14 @@ int cw_notify_render_json(struct cw_store *s, const struct cw_store_outbox *o,
 		json_decref(body);
 		return CW_OK;
 	}
-	ch = load_change(s, o->change_id, &c, &old, &new, err);
-	if (!ch) {
-		rc = err ? err->rc : CW_ERROR;
+	memset(&c, 0, sizeof(c));
+	rc = load_change(s, o->change_id, &c, &r, &old, &new, err);
+	if (rc)
 		goto done;
-	}
 	rc = cw_store_get_document_by_id(s, c.doc_id, &doc, err);
-	if (rc) {
-		json_decref(ch);
+	if (rc)
 		goto done;
-	}
+	ch = cw_change_record_to_json(&r, 0);
 	body = json_object();
 	json_object_set_new(body, "kind", json_string("change"));
 	json_object_set_new(body, "idempotency_key", json_string(o->idem_key));
@@ -148,6 +130,7 @@ int cw_notify_render_json(struct cw_store *s, const struct cw_store_outbox *o,
 	json_decref(ch);
 	cw_store_doc_release(&doc);
 done:
+	cw_change_record_release(&r);
 	cw_store_change_release(&c);
 	cw_buf_release(&old);
 	cw_buf_release(&new);
@@ -165,62 +148,62 @@ done:
  * cursors (a coarsened diff), the rest is shown as a whole deletion and a
  * whole insertion instead of a wrong interleaving.
  */
-static void redline(struct cw_buf *html, struct cw_buf *text, json_t *c,
-		    const struct cw_buf *old, const struct cw_buf *new)
+static void redline(struct cw_buf *html, struct cw_buf *text,
+		    const struct cw_change_entry *c, const struct cw_buf *old,
+		    const struct cw_buf *new)
 {
-	json_t *red = json_object_get(c, "redline"), *r;
-	json_int_t po = ival(c, "old_start"), oe = ival(c, "old_end");
-	json_int_t pn = ival(c, "new_start"), ne = ival(c, "new_end");
+	size_t po = c->old_start, oe = c->old_end;
+	size_t pn = c->new_start, ne = c->new_end;
 	size_t k;
 
-	if (po < 0 || oe < po || (size_t)oe > old->len)
+	if (oe < po || oe > old->len)
 		po = oe = 0;
-	if (pn < 0 || ne < pn || (size_t)ne > new->len)
+	if (ne < pn || ne > new->len)
 		pn = ne = 0;
-	json_array_foreach(red, k, r) {
-		const char *op = json_string_value(json_object_get(r, "op"));
-		bool del = op && !strcmp(op, "del");
-		json_int_t os = ival(r, "old_start"), oend = ival(r, "old_end");
-		json_int_t ns = ival(r, "new_start"), nend = ival(r, "new_end");
+	for (k = 0; k < c->n_spans; k++) {
+		const struct cw_change_span *r = &c->spans[k];
+		bool del = r->op == CW_DIFF_OP_DEL;
+		size_t os = r->old_start, oend = r->old_end;
+		size_t ns = r->new_start, nend = r->new_end;
 
 		if (os < po || oend < os || oend > oe || ns < pn || nend < ns ||
 		    nend > ne)
 			break;
-		cw_notify_html_escape(html, new->ptr + pn, (size_t)(ns - pn));
-		cw_buf_add(text, new->ptr + pn, (size_t)(ns - pn));
+		cw_notify_html_escape(html, new->ptr + pn, ns - pn);
+		cw_buf_add(text, new->ptr + pn, ns - pn);
 		if (del) {
 			cw_buf_adds(html, "<del>");
-			cw_notify_html_escape(html, old->ptr + os, (size_t)(oend - os));
+			cw_notify_html_escape(html, old->ptr + os, oend - os);
 			cw_buf_adds(html, "</del>");
 			cw_buf_adds(text, "[-");
-			cw_buf_add(text, old->ptr + os, (size_t)(oend - os));
+			cw_buf_add(text, old->ptr + os, oend - os);
 			cw_buf_adds(text, "-]");
 		} else {
 			cw_buf_adds(html, "<ins>");
-			cw_notify_html_escape(html, new->ptr + ns, (size_t)(nend - ns));
+			cw_notify_html_escape(html, new->ptr + ns, nend - ns);
 			cw_buf_adds(html, "</ins>");
 			cw_buf_adds(text, "{+");
-			cw_buf_add(text, new->ptr + ns, (size_t)(nend - ns));
+			cw_buf_add(text, new->ptr + ns, nend - ns);
 			cw_buf_adds(text, "+}");
 		}
 		po = oend;
 		pn = del ? ns : nend;
 	}
-	if (k < json_array_size(red)) { /* did not fit: old and new whole */
+	if (k < c->n_spans) { /* did not fit: old and new whole */
 		cw_buf_adds(html, "<del>");
-		cw_notify_html_escape(html, old->ptr + po, (size_t)(oe - po));
+		cw_notify_html_escape(html, old->ptr + po, oe - po);
 		cw_buf_adds(html, "</del> <ins>");
-		cw_notify_html_escape(html, new->ptr + pn, (size_t)(ne - pn));
+		cw_notify_html_escape(html, new->ptr + pn, ne - pn);
 		cw_buf_adds(html, "</ins>");
 		cw_buf_adds(text, "[-");
-		cw_buf_add(text, old->ptr + po, (size_t)(oe - po));
+		cw_buf_add(text, old->ptr + po, oe - po);
 		cw_buf_adds(text, "-] {+");
-		cw_buf_add(text, new->ptr + pn, (size_t)(ne - pn));
+		cw_buf_add(text, new->ptr + pn, ne - pn);
 		cw_buf_adds(text, "+}");
 		return;
 	}
-	cw_notify_html_escape(html, new->ptr + pn, (size_t)(ne - pn));
-	cw_buf_add(text, new->ptr + pn, (size_t)(ne - pn));
+	cw_notify_html_escape(html, new->ptr + pn, ne - pn);
+	cw_buf_add(text, new->ptr + pn, ne - pn);
 }
 
 /* Cap on the redline text of one provision in an email: longer ones are
@@ -234,27 +217,23 @@ static void redline(struct cw_buf *html, struct cw_buf *text, json_t *c,
  * was not analysed or the provision has no category.
  */
 static void render_analysis(struct cw_buf *text, struct cw_buf *html,
-			    const json_t *cats, const json_t *moves,
+			    const struct cw_change_category *cats,
+			    const struct cw_strv *ids, size_t ncats,
+			    const struct cw_change_move *moves, size_t nmoves,
 			    const char *indent, bool top)
 {
-	json_t *v;
 	size_t i;
 
-	if (json_array_size(cats)) {
+	if (ncats) {
 		cw_buf_addf(text, "%s%s: ", indent,
 			    top ? "Categories touched" : "Categories");
 		cw_buf_addf(html, "<p>%s: ", top ? "Categories touched" : "Categories");
-		json_array_foreach(cats, i, v) {
-			const char *id = json_string_value(v);
-			const char *name = NULL, *in = NULL;
+		for (i = 0; i < ncats; i++) {
+			/* the record's ids (`ids`) or a provision's (`cats`) */
+			const char *id = ids ? ids->v[i] : cats[i].id;
+			const char *name = ids ? NULL : cats[i].name;
+			const char *in = ids ? NULL : cats[i].in;
 
-			if (!id) {
-				id = json_string_value(json_object_get(v, "id"));
-				name = json_string_value(json_object_get(v, "name"));
-				in = json_string_value(json_object_get(v, "in"));
-			}
-			if (!id)
-				continue;
 			cw_buf_adds(text, i ? ", " : "");
 			cw_buf_adds(html, i ? ", " : "");
 			if (name) {
@@ -282,12 +261,10 @@ static void render_analysis(struct cw_buf *text, struct cw_buf *html,
 		cw_buf_adds(text, "\n");
 		cw_buf_adds(html, "</p>");
 	}
-	json_array_foreach(moves, i, v) {
-		const char *key = json_string_value(json_object_get(v, "key"));
-		const char *title = json_string_value(json_object_get(v, "title"));
-		const char *aud = json_string_value(json_object_get(v, "audience"));
-		const char *from = json_string_value(json_object_get(v, "from"));
-		const char *to = json_string_value(json_object_get(v, "to"));
+	for (i = 0; i < nmoves; i++) {
+		const char *key = moves[i].key, *title = moves[i].title;
+		const char *aud = moves[i].audience;
+		const char *from = moves[i].from, *to = moves[i].to;
 		struct cw_buf line = CW_BUF_INIT;
 
 		if (!aud || !from || !to)
@@ -309,18 +286,16 @@ static void render_analysis(struct cw_buf *text, struct cw_buf *html,
 }
 
 static void render_provision(struct cw_buf *text, struct cw_buf *html,
-			     json_t *c, const struct cw_buf *old,
-			     const struct cw_buf *new)
+			     const struct cw_change_entry *c,
+			     const struct cw_buf *old, const struct cw_buf *new)
 {
-	const char *kind = json_string_value(json_object_get(c, "kind"));
-	const char *key = json_string_value(json_object_get(c, "new_key"));
-	const char *title = json_string_value(json_object_get(c, "title"));
-	const char *mat = json_string_value(json_object_get(c, "materiality"));
-	const char *sum = json_string_value(json_object_get(c, "summary"));
+	const char *kind = cw_diff_kind_name(c->kind);
+	const char *key = c->new_key ? c->new_key : c->old_key;
+	const char *title = c->title;
+	const char *mat = cw_diff_materiality_name(c->materiality);
+	const char *sum = c->summary;
 	struct cw_buf rh = CW_BUF_INIT, rt = CW_BUF_INIT;
 
-	if (!key)
-		key = json_string_value(json_object_get(c, "old_key"));
 	cw_buf_addf(text, "* %s %s%s%s%s (%s)\n", kind ? kind : "changed",
 		    key ? key : "", title ? " \"" : "", title ? title : "",
 		    title ? "\"" : "", mat ? mat : "");
@@ -342,8 +317,8 @@ static void render_provision(struct cw_buf *text, struct cw_buf *html,
 		cw_notify_html_escape(html, sum, strlen(sum));
 		cw_buf_adds(html, "</p>");
 	}
-	render_analysis(text, html, json_object_get(c, "categories"),
-			json_object_get(c, "exposure_moves"), "  ", false);
+	render_analysis(text, html, c->categories, NULL, c->n_categories,
+			c->moves, c->n_moves, "  ", false);
 	redline(&rh, &rt, c, old, new);
 	if (rt.len > EMAIL_PROVISION_MAX) {
 		cw_buf_truncate(&rt, EMAIL_PROVISION_MAX);
@@ -367,21 +342,24 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 			  struct cw_buf *html, struct cw_err *err)
 {
 	struct cw_store_change c;
+	struct cw_change_record r;
 	struct cw_buf old = CW_BUF_INIT, new = CW_BUF_INIT;
-	json_t *ch, *p;
-	size_t i;
+	int rc;
 
 	if (!strcmp(o->kind, "health")) {
-		json_t *j = json_loads(o->payload ? o->payload : "{}", 0, NULL);
-		const char *svc = json_string_value(json_object_get(j, "service"));
-		const char *type = json_string_value(json_object_get(j, "type"));
-		const char *msg = json_string_value(json_object_get(j, "last_error"));
-		const char *since = json_string_value(json_object_get(j, "failing_since"));
-		const char *st = json_string_value(json_object_get(j, "state"));
-		json_int_t n = ival(j, "failures");
+		struct cw_store_health_alert a;
+
+		/* a payload that does not decode reads as an empty one */
+		if (cw_store_health_alert_decode(&a, o->payload ? o->payload : "{}",
+						 o->payload ? strlen(o->payload) : 2,
+						 NULL))
+			memset(&a, 0, sizeof(a));
+		const char *svc = a.service, *type = a.type, *msg = a.last_error;
+		const char *since = a.failing_since, *st = a.state;
+		int64_t n = a.failures;
 
 		if (st && !strcmp(st, "recovered")) {
-			const char *at = json_string_value(json_object_get(j, "at"));
+			const char *at = a.at;
 
 			cw_buf_addf(subject, "[clausewatch] %s / %s: tracking recovered",
 				    svc ? svc : "?", type ? type : "?");
@@ -404,12 +382,12 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 		cw_buf_adds(html, "<p>");
 		cw_notify_html_escape(html, text->ptr, text->len);
 		cw_buf_adds(html, "</p>");
-		json_decref(j);
+		cw_store_health_alert_release(&a);
 		return CW_OK;
 	}
-	ch = load_change(s, o->change_id, &c, &old, &new, err);
-	if (!ch) {
-		int rc = err ? err->rc : CW_ERROR;
+	memset(&c, 0, sizeof(c));
+	rc = load_change(s, o->change_id, &c, &r, &old, &new, err);
+	if (rc) {
 		cw_store_change_release(&c);
 		cw_buf_release(&old);
 		cw_buf_release(&new);
@@ -434,17 +412,16 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 		    (long long)c.to_seq, c.recorded_at, (long long)c.from_seq,
 		    c.materiality, (long long)c.n_changes,
 		    c.n_changes == 1 ? "" : "s");
-	render_analysis(text, html, json_object_get(ch, "categories"),
-			json_object_get(ch, "exposure_moves"), "", true);
-	if (json_array_size(json_object_get(ch, "categories")) ||
-	    json_array_size(json_object_get(ch, "exposure_moves")))
+	render_analysis(text, html, NULL, &r.categories, r.categories.n,
+			r.moves, r.n_moves, "", true);
+	if (r.categories.n || r.n_moves)
 		cw_buf_adds(text, "\n");
 	cw_buf_adds(html, "\n<ul>\n");
-	json_array_foreach(json_object_get(ch, "changes"), i, p)
-		render_provision(text, html, p, &old, &new);
+	for (size_t i = 0; i < r.n; i++)
+		render_provision(text, html, &r.entries[i], &old, &new);
 	cw_buf_adds(html, "</ul>\n<style>del{background:#fdd}ins{background:#dfd}"
 			  "</style></body></html>\n");
-	json_decref(ch);
+	cw_change_record_release(&r);
 	cw_store_change_release(&c);
 	cw_buf_release(&old);
 	cw_buf_release(&new);

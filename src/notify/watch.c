@@ -2,8 +2,6 @@
  * watch: which subscriptions want which change, and the outbox rows that
  * record it (see notify.h).
  */
-#include <jansson.h>
-
 #include "notify.h"
 
 bool cw_notify_cadence_valid(const char *cadence)
@@ -43,47 +41,39 @@ static bool in_list(const char *list, const char *item)
 }
 
 /*
- * Does a changed provision of `change` (the parsed change JSON) that
- * carries one of `cats` (on its old or new side) change at `min` or
- * above? Each provision is judged at its own materiality (the document's,
- * `doc_mat`, when it has none), so a cosmetic touch to an arbitration
- * clause does not pass a substantive-only arbitration watch because
- * another provision changed substantively.
- * 1 yes, 0 no, -1 undecidable: the change was not analysed (no
- * "categories" at the top nor on any provision; see notify.h).
+ * Does a changed provision of `change` that carries one of `cats` (on its
+ * old or new side) change at `min` or above? Each provision is judged at
+ * its own materiality, so a cosmetic touch to an arbitration clause does
+ * not pass a substantive-only arbitration watch because another provision
+ * changed substantively.
+ * 1 yes, 0 no, -1 undecidable: the change was not analysed (no categories
+ * at the top nor on any provision; see notify.h).
  */
 static int category_match(const char *cats, const char *min,
-			  const char *doc_mat, const json_t *change)
+			  const struct cw_change_record *change)
 {
-	json_t *c;
-	size_t i, k;
-	int seen = json_is_array(json_object_get(change, "categories")) ? 0 : -1;
+	int seen = change->has_categories ? 0 : -1;
 
-	json_array_foreach(json_object_get(change, "changes"), i, c) {
-		json_t *arr = json_object_get(c, "categories"), *v;
-		const char *m = json_string_value(json_object_get(c, "materiality"));
+	for (size_t i = 0; i < change->n; i++) {
+		const struct cw_change_entry *e = &change->entries[i];
 
-		if (!json_is_array(arr))
+		if (!e->has_categories)
 			continue;
 		if (seen < 0)
 			seen = 0;
-		if (rank(m ? m : doc_mat) < rank(min))
+		if (rank(cw_diff_materiality_name(e->materiality)) < rank(min))
 			continue;
-		json_array_foreach(arr, k, v) {
-			const char *id = json_string_value(v);
-			if (!id && json_is_object(v))
-				id = json_string_value(json_object_get(v, "id"));
-			if (id && in_list(cats, id))
+		for (size_t k = 0; k < e->n_categories; k++)
+			if (in_list(cats, e->categories[k].id))
 				return 1;
-		}
 	}
 	return seen;
 }
 
-/* cw_notify_sub_matches() with the change JSON parsed (or NULL). */
-static bool sub_matches(const struct cw_store_sub *sub, const char *service,
-			const char *type, const char *materiality,
-			const json_t *change)
+bool cw_notify_sub_matches(const struct cw_store_sub *sub,
+			   const char *service, const char *type,
+			   const char *materiality,
+			   const struct cw_change_record *change)
 {
 	bool any_scope = !(sub->services && *sub->services) &&
 			 !(sub->documents && *sub->documents);
@@ -101,34 +91,18 @@ static bool sub_matches(const struct cw_store_sub *sub, const char *service,
 	/* categories are ANDed with the scope above; undecidable lets the
 	   alert through: missing an alert is worse than one too many */
 	if (sub->categories && *sub->categories && change &&
-	    category_match(sub->categories, sub->min_materiality, materiality,
-			   change) == 0)
+	    category_match(sub->categories, sub->min_materiality, change) == 0)
 		return false;
 	return true;
 }
 
-bool cw_notify_sub_matches(const struct cw_store_sub *sub,
-			   const char *service, const char *type,
-			   const char *materiality, const char *change_json)
-{
-	json_t *j = NULL;
-	bool r;
-
-	if (sub->categories && *sub->categories && change_json)
-		j = json_loads(change_json, 0, NULL);
-	r = sub_matches(sub, service, type, materiality, j);
-	json_decref(j);
-	return r;
-}
-
 int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
 			     int64_t change_id, const char *materiality,
-			     const char *change_json, size_t *n_enqueued,
-			     struct cw_err *err)
+			     const struct cw_change_record *change,
+			     size_t *n_enqueued, struct cw_err *err)
 {
 	struct cw_store_sub *subs = NULL;
 	struct cw_store_doc doc;
-	json_t *change = NULL;
 	size_t n = 0, added = 0;
 	int rc;
 
@@ -142,16 +116,12 @@ int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
 		cw_store_subs_free(subs, n);
 		return rc;
 	}
-	/* parsed once, and only when a subscription filters by category */
-	for (size_t i = 0; i < n && !change && change_json; i++)
-		if (subs[i].categories && *subs[i].categories)
-			change = json_loads(change_json, 0, NULL);
 	for (size_t i = 0; i < n && !rc; i++) {
 		struct cw_store_outbox o;
 		char key[96];
 
-		if (!sub_matches(&subs[i], doc.service, doc.type, materiality,
-				 change))
+		if (!cw_notify_sub_matches(&subs[i], doc.service, doc.type,
+					   materiality, change))
 			continue;
 		snprintf(key, sizeof(key), "cw-%lld-c%lld",
 			 (long long)subs[i].id, (long long)change_id);
@@ -169,7 +139,6 @@ int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
 		else if (!rc)
 			added++;
 	}
-	json_decref(change);
 	cw_store_doc_release(&doc);
 	cw_store_subs_free(subs, n);
 	if (n_enqueued)

@@ -73,11 +73,29 @@ static void test_notify__signature_is_hmac_sha256(void **state)
 
 /* ---- matching ---- */
 
+/* cw_notify_sub_matches() on the record decoded from `json` (or NULL). */
+static bool matches(const struct cw_store_sub *sub, const char *service,
+		    const char *type, const char *materiality, const char *json)
+{
+	struct cw_change_record r;
+	struct cw_err err = CW_ERR_INIT;
+	bool yes;
+
+	if (!json)
+		return cw_notify_sub_matches(sub, service, type, materiality, NULL);
+	assert_int_equal(cw_change_record_decode(&r, json, strlen(json), &err),
+			 CW_OK);
+	yes = cw_notify_sub_matches(sub, service, type, materiality, &r);
+	cw_change_record_release(&r);
+	return yes;
+}
+
 static void test_notify__subscription_matching(void **state)
 {
 	struct cw_store_sub sub;
 	const char *cat_json =
-		"{\"changes\":[{\"kind\":\"modified\",\"categories\":[\"arbitration\"]}]}";
+		"{\"changes\":[{\"kind\":\"modified\",\"materiality\":"
+		"\"substantive\",\"categories\":[\"arbitration\"]}]}";
 
 	(void)state;
 	memset(&sub, 0, sizeof(sub));
@@ -85,29 +103,30 @@ static void test_notify__subscription_matching(void **state)
 	sub.services = (char *)"";
 	sub.documents = (char *)"";
 	sub.categories = (char *)"";
-	assert_true(cw_notify_sub_matches(&sub, "OpenAI", "Terms of Service",
+	assert_true(matches(&sub, "OpenAI", "Terms of Service",
 					  "substantive", NULL));
-	assert_false(cw_notify_sub_matches(&sub, "OpenAI", "Terms of Service",
+	assert_false(matches(&sub, "OpenAI", "Terms of Service",
 					   "cosmetic", NULL));
 	sub.services = (char *)"Anthropic\nOpenAI";
-	assert_true(cw_notify_sub_matches(&sub, "OpenAI", "Privacy Policy",
+	assert_true(matches(&sub, "OpenAI", "Privacy Policy",
 					  "editorial", NULL));
-	assert_false(cw_notify_sub_matches(&sub, "OpenAIX", "Privacy Policy",
+	assert_false(matches(&sub, "OpenAIX", "Privacy Policy",
 					   "editorial", NULL));
 	sub.services = (char *)"";
 	sub.documents = (char *)"OpenAI/Terms of Service";
-	assert_true(cw_notify_sub_matches(&sub, "OpenAI", "Terms of Service",
+	assert_true(matches(&sub, "OpenAI", "Terms of Service",
 					  "editorial", NULL));
-	assert_false(cw_notify_sub_matches(&sub, "OpenAI", "Privacy Policy",
+	assert_false(matches(&sub, "OpenAI", "Privacy Policy",
 					   "substantive", NULL));
 	/* categories: decided when the change carries them, else pending */
 	sub.documents = (char *)"";
 	sub.categories = (char *)"arbitration";
-	assert_true(cw_notify_sub_matches(&sub, "X", "T", "substantive", cat_json));
+	assert_true(matches(&sub, "X", "T", "substantive", cat_json));
 	sub.categories = (char *)"liability";
-	assert_false(cw_notify_sub_matches(&sub, "X", "T", "substantive", cat_json));
-	assert_true(cw_notify_sub_matches(&sub, "X", "T", "substantive",
-					  "{\"changes\":[{\"kind\":\"modified\"}]}"));
+	assert_false(matches(&sub, "X", "T", "substantive", cat_json));
+	assert_true(matches(&sub, "X", "T", "substantive",
+					  "{\"changes\":[{\"kind\":\"modified\","
+					  "\"materiality\":\"substantive\"}]}"));
 	assert_true(cw_notify_cadence_valid("weekly"));
 	assert_false(cw_notify_cadence_valid("hourly"));
 }
@@ -153,59 +172,59 @@ static void test_notify__category_filter(void **state)
 	sub.documents = (char *)"";
 	/* the old side counts: a clause that disappears is news */
 	sub.categories = (char *)"mandatory_arbitration";
-	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_true(matches(&sub, "P", "Terms of Service",
 					  "substantive", annotated));
 	/* a category no changed provision has */
 	sub.categories = (char *)"training_on_user_data";
-	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_false(matches(&sub, "P", "Terms of Service",
 					   "substantive", annotated));
 	/* ORed among themselves */
 	sub.categories = (char *)"training_on_user_data\nlimitation_of_liability";
-	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_true(matches(&sub, "P", "Terms of Service",
 					  "substantive", annotated));
 	/* a prefix or part of an id is not the id */
 	sub.categories = (char *)"arbitration";
-	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_false(matches(&sub, "P", "Terms of Service",
 					   "substantive", annotated));
 	/* per provision materiality: the liability clause only changed
 	   cosmetically, so a substantive liability watch stays quiet even
 	   though the document changed substantively elsewhere */
 	sub.min_materiality = (char *)"substantive";
 	sub.categories = (char *)"limitation_of_liability";
-	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_false(matches(&sub, "P", "Terms of Service",
 					   "substantive", annotated));
 	sub.categories = (char *)"mandatory_arbitration";
-	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_true(matches(&sub, "P", "Terms of Service",
 					  "substantive", annotated));
 	sub.min_materiality = (char *)"cosmetic";
 	/* ANDed with services and documents */
 	sub.services = (char *)"Other";
-	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_false(matches(&sub, "P", "Terms of Service",
 					   "substantive", annotated));
 	sub.services = (char *)"Other\nP";
-	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_true(matches(&sub, "P", "Terms of Service",
 					  "substantive", annotated));
 	sub.services = (char *)"";
 	sub.documents = (char *)"P/Privacy Policy";
-	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_false(matches(&sub, "P", "Terms of Service",
 					   "substantive", annotated));
 	sub.documents = (char *)"";
 	/* analysed without categories: decided, no match */
-	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_false(matches(&sub, "P", "Terms of Service",
 					   "substantive", uncategorised));
 	/* not analysed: undecidable, the alert goes out */
-	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_true(matches(&sub, "P", "Terms of Service",
 					  "substantive", plain));
-	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_true(matches(&sub, "P", "Terms of Service",
 					  "substantive", NULL));
 	/* the document's own materiality still comes first */
 	sub.min_materiality = (char *)"substantive";
-	assert_false(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_false(matches(&sub, "P", "Terms of Service",
 					   "editorial", annotated));
 	/* without categories the filter is off whatever the change says */
 	sub.min_materiality = (char *)"cosmetic";
 	sub.categories = (char *)"";
-	assert_true(cw_notify_sub_matches(&sub, "P", "Terms of Service",
+	assert_true(matches(&sub, "P", "Terms of Service",
 					  "substantive", uncategorised));
 }
 
@@ -215,7 +234,8 @@ struct fixture {
 	struct cw_store *s;
 	int64_t doc_id, change_id;
 	char materiality[16];
-	struct cw_buf json;
+	struct cw_buf json;          /* the stored record */
+	struct cw_change_record rec; /* what was stored */
 };
 
 static void load_version(struct cw_buf *out, const char *name)
@@ -269,15 +289,19 @@ static void make_change(struct fixture *f, bool commit)
 			top = d->changes[i].materiality;
 	}
 	assert_true(changed > 0);
+	/* the record as pipeline.c stores it */
 	cw_buf_clear(&f->json);
-	assert_int_equal(cw_diff_to_json_buf(&f->json, d), CW_OK);
+	cw_change_record_release(&f->rec);
+	assert_int_equal(cw_change_record_from_diff(&f->rec, d), CW_OK);
+	cw_change_record_compact(&f->rec);
+	assert_int_equal(cw_change_record_encode(&f->json, &f->rec, &err), CW_OK);
 	snprintf(f->materiality, sizeof(f->materiality), "%s",
 		 cw_diff_materiality_name(top));
 	struct cw_store_change_in c = { f->doc_id, va, vb, f->materiality,
 					(int64_t)changed, f->json.ptr };
 	assert_int_equal(cw_store_put_change(f->s, &c, &f->change_id, &err), CW_OK);
 	assert_int_equal(cw_notify_enqueue_change(f->s, f->doc_id, f->change_id,
-						  f->materiality, f->json.ptr, &n,
+						  f->materiality, &f->rec, &n,
 						  &err), CW_OK);
 	if (commit)
 		assert_int_equal(cw_store_commit(f->s, &err), CW_OK);
@@ -356,11 +380,12 @@ static void test_notify__outbox_rows_live_and_die_with_their_change(void **state
 	assert_string_equal(rows[0].idem_key, key);
 	/* enqueueing the same change again adds nothing */
 	assert_int_equal(cw_notify_enqueue_change(f.s, f.doc_id, f.change_id,
-						  f.materiality, f.json.ptr, &n, &err),
+						  f.materiality, &f.rec, &n, &err),
 			 CW_OK);
 	assert_int_equal(n, 0);
 	cw_store_outbox_free(rows, 1);
 	cw_buf_release(&f.json);
+	cw_change_record_release(&f.rec);
 	cw_store_close(f.s);
 }
 
@@ -429,6 +454,7 @@ static void test_notify__renders_json_email_and_atom(void **state)
 	cw_buf_release(&msg);
 	cw_buf_release(&atom);
 	cw_buf_release(&f.json);
+	cw_change_record_release(&f.rec);
 	cw_store_close(f.s);
 }
 
@@ -476,6 +502,7 @@ static void test_notify__failed_delivery_is_retried_then_given_up(void **state)
 	assert_int_equal(oc.dead, 1);
 	cw_store_outbox_free(rows, n);
 	cw_buf_release(&f.json);
+	cw_change_record_release(&f.rec);
 	cw_store_close(f.s);
 }
 
@@ -523,6 +550,7 @@ static void test_notify__digest_groups_held_changes(void **state)
 	assert_int_equal(oc.held, 0);
 	assert_int_equal(oc.sent, 1);
 	cw_buf_release(&f.json);
+	cw_change_record_release(&f.rec);
 	cw_store_close(f.s);
 }
 
