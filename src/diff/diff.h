@@ -229,11 +229,9 @@ int cw_diff_compute(struct cw_diff **out, const struct cw_diff_version *old,
 void cw_diff_free(struct cw_diff *diff); /* NULL is a no-op */
 
 /*
- * JSON rendering (jansson): {"changes":[{"kind","modified","old_key",
- * "new_key","title","materiality","old_start","old_end","new_start",
- * "new_end","old_keys"?,"new_keys"?,"similarity","facts":[{"kind","old",
- * "new"}],"noise":[...],"summary","coarse","redline":[{"op":"del"|"ins",
- * "old_start","old_end","new_start","new_end","text"}]}],"counts":{...}}.
+ * JSON rendering (jansson): the change record of `diff` (record.h) in its
+ * full form, {"changes":[...],"counts":{...}}; the members, their types
+ * and the schema's versions are in docs/internals/change-record.md.
  * Unchanged pairs appear only if computed with CW_DIFF_KEEP_UNCHANGED.
  * Returns a new reference (json_decref it); the type is `json_t *` from
  * <jansson.h>, declared void * here so this header needs no jansson.

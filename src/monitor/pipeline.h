@@ -7,7 +7,7 @@
  *
  * Each recorded version is written in one transaction together with its
  * snapshot, provisions and its change against the previous version (the
- * structured summary of diff.h, as JSON), so a crash at any point leaves
+ * change record of diff/record.h, compact), so a crash at any point leaves
  * either all of them or none. Fetch attempts are recorded in every case, also
  * when nothing changed and when the fetch or the extraction failed; a
  * failure never produces a version.

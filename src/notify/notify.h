@@ -92,9 +92,9 @@ int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
 /*
  * Enqueue an operational (health) alert about document `doc_id` for every
  * subscription that names it or its service (or everything), whatever
- * their materiality. `payload` is the JSON alert; `streak` (the ISO time
- * the failure streak began) makes the idempotency key, so one streak gives
- * one alert per subscription.
+ * their materiality. `payload` is the alert as store/alert.h encodes it;
+ * `streak` (the ISO time the failure streak began) makes the idempotency
+ * key, so one streak gives one alert per subscription.
  */
 int cw_notify_enqueue_health(struct cw_store *s, int64_t doc_id,
 			     const char *streak, const char *payload,
@@ -107,9 +107,9 @@ int cw_notify_enqueue_health(struct cw_store *s, int64_t doc_id,
  * appended to `out`): {"kind":"change","idempotency_key","subscription",
  * "service","service_name","type","change_id","from_version","to_version",
  * "recorded_at","materiality","n_changes","categories"?,"exposure_moves"?,
- * "changes":[... the structured change summary of diff.h with the redline
- * text, and per provision "categories" and "exposure_moves" when the
- * change was analysed ...]} or, for health alerts, the stored payload with
+ * "changes":[... the entries of the change record (diff/record.h) with the
+ * redline text, and per provision "categories" and "exposure_moves" when
+ * the change was analysed ...]} or, for health alerts, the stored payload with
  * the key and subscription added.
  */
 int cw_notify_render_json(struct cw_store *s, const struct cw_store_outbox *o,
