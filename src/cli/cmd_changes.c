@@ -279,26 +279,23 @@ static void provision_events(const struct cw_store_change *cs, size_t n,
 
 	for (size_t i = n; i-- > 0;) {
 		struct cw_change_record r;
+		const struct cw_change_entry *e;
 		bool ended = false;
 
 		record_of(&r, &cs[i]);
-		for (size_t k = 0; k < r.n; k++) {
-			const struct cw_change_entry *e = &r.entries[k];
-			const char *nk = e->new_key, *ok = e->old_key;
-			if (!nk || strcmp(nk, cur))
-				continue;
+		e = cw_change_record_find_new_key(&r, cur);
+		if (e) {
 			json_array_insert_new(events, 0, json_pack(
 				"{sssIsIssso}", "recorded_at", cs[i].recorded_at,
 				"from", (json_int_t)cs[i].from_seq, "to",
 				(json_int_t)cs[i].to_seq, "key", cur, "change",
 				cw_change_entry_to_json(&r, e)));
-			if (e->kind == CW_DIFF_ADDED)
+			if (e->kind == CW_DIFF_ADDED) {
 				ended = true;
-			else if (ok && strcmp(ok, cur)) {
+			} else if (e->old_key && strcmp(e->old_key, cur)) {
 				free(cur);
-				cur = cw_strdup(ok);
+				cur = cw_strdup(e->old_key);
 			}
-			break;
 		}
 		cw_change_record_release(&r);
 		if (ended)

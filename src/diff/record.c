@@ -222,6 +222,16 @@ void cw_change_record_new_keys(const struct cw_change_record *r,
 			cw_strv_push(out, r->entries[k].new_key);
 }
 
+const struct cw_change_entry *
+cw_change_record_find_new_key(const struct cw_change_record *r,
+			      const char *key)
+{
+	for (size_t k = 0; k < r->n; k++)
+		if (r->entries[k].new_key && !strcmp(r->entries[k].new_key, key))
+			return &r->entries[k];
+	return NULL;
+}
+
 /* ---- encoding ---- */
 
 static json_t *str_or_null(const char *s)

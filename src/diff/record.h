@@ -146,6 +146,12 @@ void cw_change_record_fill_redline(struct cw_change_record *r,
 void cw_change_record_new_keys(const struct cw_change_record *r,
 			       struct cw_strv *out);
 
+/* The first entry whose new key is `key`, or NULL (borrowed): how a
+ * provision is followed back through its changes (timeline, history). */
+const struct cw_change_entry *
+cw_change_record_find_new_key(const struct cw_change_record *r,
+			      const char *key);
+
 enum cw_change_record_json {
 	CW_CHANGE_JSON_SCHEMA = 1u << 0, /* write the "schema" field */
 	CW_CHANGE_JSON_COUNTS = 1u << 1, /* write "counts" */
