@@ -142,8 +142,10 @@ int cw_change_record_from_diff(struct cw_change_record *r,
 		e->n_facts = ch->n_facts;
 		for (size_t i = 0; i < ch->n_facts; i++) {
 			e->facts[i].kind = ch->facts[i].kind;
-			e->facts[i].old_value = str_copy(ch->facts[i].old_value);
-			e->facts[i].new_value = str_copy(ch->facts[i].new_value);
+			e->facts[i].old_value =
+				str_copy(ch->facts[i].old_value);
+			e->facts[i].new_value =
+				str_copy(ch->facts[i].new_value);
 		}
 		for (size_t i = 0; i < ch->noise.n; i++)
 			cw_strv_push(&e->noise, ch->noise.v[i]);
@@ -189,9 +191,9 @@ void cw_change_record_compact(struct cw_change_record *r)
 	r->compact = true;
 }
 
-void cw_change_record_fill_redline(struct cw_change_record *r,
-				   const char *old, size_t old_len,
-				   const char *new, size_t new_len)
+void cw_change_record_fill_redline(struct cw_change_record *r, const char *old,
+				   size_t old_len, const char *new,
+				   size_t new_len)
 {
 	for (size_t k = 0; k < r->n; k++) {
 		struct cw_change_entry *e = &r->entries[k];
@@ -223,11 +225,11 @@ void cw_change_record_new_keys(const struct cw_change_record *r,
 }
 
 const struct cw_change_entry *
-cw_change_record_find_new_key(const struct cw_change_record *r,
-			      const char *key)
+cw_change_record_find_new_key(const struct cw_change_record *r, const char *key)
 {
 	for (size_t k = 0; k < r->n; k++)
-		if (r->entries[k].new_key && !strcmp(r->entries[k].new_key, key))
+		if (r->entries[k].new_key &&
+		    !strcmp(r->entries[k].new_key, key))
 			return &r->entries[k];
 	return NULL;
 }
@@ -299,8 +301,9 @@ void *cw_change_entry_to_json(const struct cw_change_record *r,
 	json_object_set_new(o, "old_key", str_or_null(e->old_key));
 	json_object_set_new(o, "new_key", str_or_null(e->new_key));
 	json_object_set_new(o, "title", str_or_null(e->title));
-	json_object_set_new(o, "materiality",
-			    json_string(cw_diff_materiality_name(e->materiality)));
+	json_object_set_new(
+		o, "materiality",
+		json_string(cw_diff_materiality_name(e->materiality)));
 	json_object_set_new(o, "old_start", size_int(e->old_start));
 	json_object_set_new(o, "old_end", size_int(e->old_end));
 	json_object_set_new(o, "new_start", size_int(e->new_start));
@@ -318,10 +321,13 @@ void *cw_change_entry_to_json(const struct cw_change_record *r,
 		for (size_t i = 0; i < e->n_facts; i++) {
 			const struct cw_change_fact *f = &e->facts[i];
 			json_t *fo = json_object();
-			json_object_set_new(fo, "kind",
-					    json_string(cw_diff_fact_kind_name(f->kind)));
-			json_object_set_new(fo, "old", str_or_null(f->old_value));
-			json_object_set_new(fo, "new", str_or_null(f->new_value));
+			json_object_set_new(
+				fo, "kind",
+				json_string(cw_diff_fact_kind_name(f->kind)));
+			json_object_set_new(fo, "old",
+					    str_or_null(f->old_value));
+			json_object_set_new(fo, "new",
+					    str_or_null(f->new_value));
 			json_array_append_new(facts, fo);
 		}
 		json_object_set_new(o, "facts", facts);
@@ -329,7 +335,8 @@ void *cw_change_entry_to_json(const struct cw_change_record *r,
 	if (full || e->noise.n) {
 		json_t *noise = json_array();
 		for (size_t i = 0; i < e->noise.n; i++)
-			json_array_append_new(noise, json_string(e->noise.v[i]));
+			json_array_append_new(noise,
+					      json_string(e->noise.v[i]));
 		json_object_set_new(o, "noise", noise);
 	}
 	json_object_set_new(o, "summary", str_or_null(e->summary));
@@ -341,14 +348,20 @@ void *cw_change_entry_to_json(const struct cw_change_record *r,
 			const struct cw_change_span *s = &e->spans[i];
 			json_t *so = json_object();
 			bool del = s->op == CW_DIFF_OP_DEL;
-			json_object_set_new(so, "op", json_string(del ? "del" : "ins"));
-			json_object_set_new(so, "old_start", size_int(s->old_start));
-			json_object_set_new(so, "old_end", size_int(s->old_end));
-			json_object_set_new(so, "new_start", size_int(s->new_start));
-			json_object_set_new(so, "new_end", size_int(s->new_end));
+			json_object_set_new(so, "op",
+					    json_string(del ? "del" : "ins"));
+			json_object_set_new(so, "old_start",
+					    size_int(s->old_start));
+			json_object_set_new(so, "old_end",
+					    size_int(s->old_end));
+			json_object_set_new(so, "new_start",
+					    size_int(s->new_start));
+			json_object_set_new(so, "new_end",
+					    size_int(s->new_end));
 			if (s->text)
 				json_object_set_new(so, "text",
-						    json_stringn(s->text, s->text_len));
+						    json_stringn(s->text,
+								 s->text_len));
 			json_array_append_new(red, so);
 		}
 		json_object_set_new(o, "redline", red);
@@ -356,20 +369,21 @@ void *cw_change_entry_to_json(const struct cw_change_record *r,
 	if (e->has_categories) {
 		json_t *cats = json_array();
 		for (size_t i = 0; i < e->n_categories; i++)
-			json_array_append_new(cats, category_json(&e->categories[i]));
+			json_array_append_new(cats,
+					      category_json(&e->categories[i]));
 		json_object_set_new(o, "categories", cats);
 	}
 	if (e->n_moves) {
 		json_t *moves = json_array();
 		for (size_t i = 0; i < e->n_moves; i++)
-			json_array_append_new(moves, move_json(&e->moves[i], false));
+			json_array_append_new(moves,
+					      move_json(&e->moves[i], false));
 		json_object_set_new(o, "exposure_moves", moves);
 	}
 	return o;
 }
 
-void *cw_change_record_to_json(const struct cw_change_record *r,
-			       unsigned flags)
+void *cw_change_record_to_json(const struct cw_change_record *r, unsigned flags)
 {
 	json_t *root = json_object(), *arr = json_array();
 
@@ -377,31 +391,35 @@ void *cw_change_record_to_json(const struct cw_change_record *r,
 		json_object_set_new(root, "schema",
 				    json_integer(CW_CHANGE_RECORD_SCHEMA));
 	for (size_t k = 0; k < r->n; k++)
-		json_array_append_new(arr, cw_change_entry_to_json(r, &r->entries[k]));
+		json_array_append_new(
+			arr, cw_change_entry_to_json(r, &r->entries[k]));
 	json_object_set_new(root, "changes", arr);
 	if (flags & CW_CHANGE_JSON_COUNTS) {
 		json_t *counts = json_object();
 		for (int k = 0; k <= CW_DIFF_MERGED; k++)
-			json_object_set_new(counts,
-					    cw_diff_kind_name((enum cw_diff_kind)k),
-					    size_int(r->counts[k]));
+			json_object_set_new(
+				counts, cw_diff_kind_name((enum cw_diff_kind)k),
+				size_int(r->counts[k]));
 		json_object_set_new(root, "counts", counts);
 	}
 	if (r->has_categories) {
 		json_t *cats = json_array();
 		for (size_t i = 0; i < r->categories.n; i++)
-			json_array_append_new(cats, json_string(r->categories.v[i]));
+			json_array_append_new(cats,
+					      json_string(r->categories.v[i]));
 		json_object_set_new(root, "categories", cats);
 	}
 	if (r->n_moves) {
 		json_t *moves = json_array();
 		for (size_t i = 0; i < r->n_moves; i++)
-			json_array_append_new(moves, move_json(&r->moves[i], true));
+			json_array_append_new(moves,
+					      move_json(&r->moves[i], true));
 		json_object_set_new(root, "exposure_moves", moves);
 	}
 	if (r->analysis_error)
 		json_object_set_new(root, "analysis",
-				    json_pack("{ss}", "error", r->analysis_error));
+				    json_pack("{ss}", "error",
+					      r->analysis_error));
 	return root;
 }
 
@@ -418,7 +436,8 @@ int cw_change_record_encode(struct cw_buf *out,
 
 	json_decref(j);
 	if (!txt)
-		return cw_err_set(err, CW_ERROR, "change record: out of memory");
+		return cw_err_set(err, CW_ERROR,
+				  "change record: out of memory");
 	rc = cw_buf_adds(out, txt);
 	free(txt);
 	return rc;
@@ -529,15 +548,17 @@ static int get_name(int *out, const json_t *o, const char *field,
 static int fact_kind_parse(const char *name)
 {
 	for (int k = 0; k < CW_DIFF_FACT_NKINDS; k++)
-		if (!strcmp(name, cw_diff_fact_kind_name((enum cw_diff_fact_kind)k)))
+		if (!strcmp(name,
+			    cw_diff_fact_kind_name((enum cw_diff_fact_kind)k)))
 			return k;
 	return -1;
 }
 
 static int op_parse(const char *name)
 {
-	return !strcmp(name, "del") ? CW_DIFF_OP_DEL
-	       : !strcmp(name, "ins") ? CW_DIFF_OP_INS : -1;
+	return !strcmp(name, "del")   ? CW_DIFF_OP_DEL
+	       : !strcmp(name, "ins") ? CW_DIFF_OP_INS
+				      : -1;
 }
 
 static void where_item(struct where *w, const struct where *parent,
@@ -561,7 +582,8 @@ static int dec_moves(struct cw_change_move **out, size_t *n, const json_t *o,
 		return rc;
 	*out = cw_calloc(json_array_size(arr) ? json_array_size(arr) : 1,
 			 sizeof(**out));
-	json_array_foreach(arr, i, m) {
+	json_array_foreach(arr, i, m)
+	{
 		struct cw_change_move *mv = &(*out)[i];
 		struct where mw;
 
@@ -569,9 +591,10 @@ static int dec_moves(struct cw_change_move **out, size_t *n, const json_t *o,
 		*n = i + 1;
 		if (!json_is_object(m))
 			return bad(err, &mw, "", "expected an object");
-		if (top && ((rc = get_str(&mv->key, m, "key", &mw, err)) ||
-			    (rc = get_str(&mv->old_key, m, "old_key", &mw, err)) ||
-			    (rc = get_str(&mv->title, m, "title", &mw, err))))
+		if (top &&
+		    ((rc = get_str(&mv->key, m, "key", &mw, err)) ||
+		     (rc = get_str(&mv->old_key, m, "old_key", &mw, err)) ||
+		     (rc = get_str(&mv->title, m, "title", &mw, err))))
 			return rc;
 		if ((rc = get_str(&mv->audience, m, "audience", &mw, err)) ||
 		    (rc = get_str(&mv->from, m, "from", &mw, err)) ||
@@ -592,9 +615,11 @@ static int dec_categories(struct cw_change_entry *e, const json_t *o,
 	if (rc || !arr)
 		return rc;
 	e->has_categories = true;
-	e->categories = cw_calloc(json_array_size(arr) ? json_array_size(arr) : 1,
-				  sizeof(*e->categories));
-	json_array_foreach(arr, i, c) {
+	e->categories =
+		cw_calloc(json_array_size(arr) ? json_array_size(arr) : 1,
+			  sizeof(*e->categories));
+	json_array_foreach(arr, i, c)
+	{
 		struct cw_change_category *cat = &e->categories[i];
 		struct where cw;
 
@@ -608,7 +633,8 @@ static int dec_categories(struct cw_change_entry *e, const json_t *o,
 			return bad(err, &cw, "", "expected an id or an object");
 		if (!json_is_string(json_object_get(c, "id")))
 			return bad(err, &cw, "id", "expected a string");
-		cat->id = cw_strdup(json_string_value(json_object_get(c, "id")));
+		cat->id = cw_strdup(json_string_value(json_object_get(c, "i"
+									 "d")));
 		if ((rc = get_str(&cat->name, c, "name", &cw, err)) ||
 		    (rc = get_str(&cat->in, c, "in", &cw, err)) ||
 		    (rc = get_real(&cat->confidence, &cat->has_confidence, c,
@@ -631,7 +657,8 @@ static int dec_indices(long **out, size_t *n, const json_t *o,
 		return rc;
 	*out = cw_calloc(arr && json_array_size(arr) ? json_array_size(arr) : 1,
 			 sizeof(**out));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_integer(v))
 			return bad(err, w, field, "expected integers");
 		(*out)[i] = (long)json_integer_value(v);
@@ -663,8 +690,8 @@ static int dec_entry(struct cw_change_entry *e, const json_t *o,
 	if (!json_is_object(o))
 		return bad(err, w, "", "expected an object");
 	if ((rc = get_name(&kind, o, "kind", cw_diff_kind_parse, w, err)) ||
-	    (rc = get_name(&mat, o, "materiality", cw_diff_materiality_parse,
-			   w, err)))
+	    (rc = get_name(&mat, o, "materiality", cw_diff_materiality_parse, w,
+			   err)))
 		return rc;
 	e->kind = (enum cw_diff_kind)kind;
 	e->materiality = (enum cw_diff_materiality)mat;
@@ -677,18 +704,20 @@ static int dec_entry(struct cw_change_entry *e, const json_t *o,
 	    (rc = get_size(&e->old_end, o, "old_end", w, err)) ||
 	    (rc = get_size(&e->new_start, o, "new_start", w, err)) ||
 	    (rc = get_size(&e->new_end, o, "new_end", w, err)) ||
-	    (rc = dec_indices(&e->old_prov, &e->n_old_prov, o,
-			      "old_provisions", w, err)) ||
-	    (rc = dec_indices(&e->new_prov, &e->n_new_prov, o,
-			      "new_provisions", w, err)) ||
+	    (rc = dec_indices(&e->old_prov, &e->n_old_prov, o, "old_provisions",
+			      w, err)) ||
+	    (rc = dec_indices(&e->new_prov, &e->n_new_prov, o, "new_provisions",
+			      w, err)) ||
 	    (rc = get_real(&e->similarity, NULL, o, "similarity", w, err)) ||
 	    (rc = get_bool(&e->coarse, o, "coarse", w, err)))
 		return rc;
 	if ((rc = get_array(&arr, o, "facts", w, err)))
 		return rc;
-	e->facts = cw_calloc(arr && json_array_size(arr) ? json_array_size(arr) : 1,
+	e->facts = cw_calloc(arr && json_array_size(arr) ? json_array_size(arr)
+							 : 1,
 			     sizeof(*e->facts));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct cw_change_fact *f = &e->facts[i];
 		struct where fw;
 		int fk;
@@ -697,7 +726,8 @@ static int dec_entry(struct cw_change_entry *e, const json_t *o,
 		e->n_facts = i + 1;
 		if (!json_is_object(v))
 			return bad(err, &fw, "", "expected an object");
-		if ((rc = get_name(&fk, v, "kind", fact_kind_parse, &fw, err)) ||
+		if ((rc = get_name(&fk, v, "kind", fact_kind_parse, &fw,
+				   err)) ||
 		    (rc = get_str(&f->old_value, v, "old", &fw, err)) ||
 		    (rc = get_str(&f->new_value, v, "new", &fw, err)))
 			return rc;
@@ -705,16 +735,19 @@ static int dec_entry(struct cw_change_entry *e, const json_t *o,
 	}
 	if ((rc = get_array(&arr, o, "noise", w, err)))
 		return rc;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_string(v))
 			return bad(err, w, "noise", "expected strings");
 		cw_strv_push(&e->noise, json_string_value(v));
 	}
 	if ((rc = get_array(&arr, o, "redline", w, err)))
 		return rc;
-	e->spans = cw_calloc(arr && json_array_size(arr) ? json_array_size(arr) : 1,
+	e->spans = cw_calloc(arr && json_array_size(arr) ? json_array_size(arr)
+							 : 1,
 			     sizeof(*e->spans));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct cw_change_span *s = &e->spans[i];
 		struct where sw;
 		int op;
@@ -732,7 +765,8 @@ static int dec_entry(struct cw_change_entry *e, const json_t *o,
 			return rc;
 		s->op = (enum cw_diff_op)op;
 		if (s->text)
-			s->text_len = json_string_length(json_object_get(v, "text"));
+			s->text_len =
+				json_string_length(json_object_get(v, "text"));
 	}
 	if ((rc = dec_categories(e, o, w, err)))
 		return rc;
@@ -753,7 +787,8 @@ static int dec_record(struct cw_change_record *r, const json_t *root,
 	r->schema = 0;
 	if (v) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1)
-			return bad(err, &w, "schema", "expected a positive integer");
+			return bad(err, &w, "schema",
+				   "expected a positive integer");
 		if (json_integer_value(v) > CW_CHANGE_RECORD_SCHEMA)
 			return cw_err_set(err, CW_EPARSE,
 					  "change record: schema %lld is newer "
@@ -765,9 +800,11 @@ static int dec_record(struct cw_change_record *r, const json_t *root,
 	if ((rc = get_array(&arr, root, "changes", &w, err)))
 		return rc;
 	r->compact = true;
-	r->entries = cw_calloc(arr && json_array_size(arr) ? json_array_size(arr) : 1,
-			       sizeof(*r->entries));
-	json_array_foreach(arr, i, v) {
+	r->entries = cw_calloc(
+		arr && json_array_size(arr) ? json_array_size(arr) : 1,
+		sizeof(*r->entries));
+	json_array_foreach(arr, i, v)
+	{
 		struct where ew;
 
 		where_item(&ew, &w, "changes", i);
@@ -788,7 +825,8 @@ static int dec_record(struct cw_change_record *r, const json_t *root,
 	if ((rc = get_array(&arr, root, "categories", &w, err)))
 		return rc;
 	r->has_categories = arr != NULL;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_string(v))
 			return bad(err, &w, "categories", "expected strings");
 		cw_strv_push(&r->categories, json_string_value(v));

@@ -28,11 +28,11 @@
  * An entry with only `id` set is written as a bare string. */
 struct cw_change_category {
 	char *id;
-	char *name;          /* NULL when absent */
-	char *in;            /* "old", "new" or "both"; NULL when absent */
+	char *name; /* NULL when absent */
+	char *in;   /* "old", "new" or "both"; NULL when absent */
 	bool has_confidence;
 	double confidence;
-	char *severity;      /* NULL when absent */
+	char *severity; /* NULL when absent */
 };
 
 /* An exposure level that moved between the versions' texts. In a
@@ -42,9 +42,9 @@ struct cw_change_move {
 	char *key;
 	char *old_key;
 	char *title;
-	char *audience;      /* "consumer", ... */
-	char *from, *to;     /* level names */
-	char *direction;     /* "up" or "down" */
+	char *audience;	 /* "consumer", ... */
+	char *from, *to; /* level names */
+	char *direction; /* "up" or "down" */
 };
 
 /* One redline span; `text` is what it deleted or inserted when filled
@@ -53,14 +53,14 @@ struct cw_change_span {
 	enum cw_diff_op op;
 	size_t old_start, old_end;
 	size_t new_start, new_end;
-	char *text;          /* valid UTF-8, `text_len` bytes, or NULL */
+	char *text; /* valid UTF-8, `text_len` bytes, or NULL */
 	size_t text_len;
 };
 
 struct cw_change_fact {
 	enum cw_diff_fact_kind kind;
-	char *old_value;     /* NULL: added */
-	char *new_value;     /* NULL: removed */
+	char *old_value; /* NULL: added */
+	char *new_value; /* NULL: removed */
 };
 
 /* One changed provision (an entry of struct cw_diff's list). */
@@ -69,8 +69,8 @@ struct cw_change_entry {
 	bool modified;
 	enum cw_diff_materiality materiality;
 	char *old_key, *new_key; /* NULL when that side has none */
-	char *title;             /* NULL only in records decoded so */
-	char *summary;           /* NULL when none */
+	char *title;		 /* NULL only in records decoded so */
+	char *summary;		 /* NULL when none */
 	size_t old_start, old_end, new_start, new_end;
 	/* Provision indices: from a diff, every entry's; decoded, only a
 	 * split's or merge's (the only ones written). */
@@ -94,7 +94,7 @@ struct cw_change_entry {
 };
 
 struct cw_change_record {
-	int schema;          /* 0: decoded from a version-less record */
+	int schema; /* 0: decoded from a version-less record */
 	/* Compact form (the stored one): empty lists and a false `coarse`
 	 * are left out when encoding. Set by cw_change_record_compact() and
 	 * by decoding a record written so. */
@@ -106,9 +106,9 @@ struct cw_change_record {
 	 * sorted; has_categories false when the analysis did not run */
 	bool has_categories;
 	struct cw_strv categories;
-	struct cw_change_move *moves;   /* every entry's, with the provision */
+	struct cw_change_move *moves; /* every entry's, with the provision */
 	size_t n_moves;
-	char *analysis_error;           /* why the analysis failed, or NULL */
+	char *analysis_error; /* why the analysis failed, or NULL */
 };
 
 /* An empty record (no entries, version CW_CHANGE_RECORD_SCHEMA). */
@@ -137,9 +137,9 @@ void cw_change_record_compact(struct cw_change_record *r);
  * valid UTF-8, keeps no text rather than a wrong one. `old` may be NULL
  * with `old_len` 0 (a first version).
  */
-void cw_change_record_fill_redline(struct cw_change_record *r,
-				   const char *old, size_t old_len,
-				   const char *new, size_t new_len);
+void cw_change_record_fill_redline(struct cw_change_record *r, const char *old,
+				   size_t old_len, const char *new,
+				   size_t new_len);
 
 /* The new keys of the entries, in order, pushed to `out` (entries
  * without a new key are skipped). */

@@ -88,8 +88,10 @@ int cw_store_health_alert_decode(struct cw_store_health_alert *a,
 		goto done;
 	}
 	v = json_object_get(j, "kind");
-	if (v && (!json_is_string(v) || strcmp(json_string_value(v), "health"))) {
-		rc = cw_err_set(err, CW_EPARSE, "health alert: kind: not \"health\"");
+	if (v && (!json_is_string(v) || strcmp(json_string_value(v), "healt"
+								     "h"))) {
+		rc = cw_err_set(err, CW_EPARSE,
+				"health alert: kind: not \"health\"");
 		goto done;
 	}
 	v = json_object_get(j, "failures");

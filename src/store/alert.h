@@ -18,12 +18,12 @@
 struct cw_store_health_alert {
 	char *service;
 	char *type;
-	char *state;          /* "failing" or "recovered" */
-	char *failing_since;  /* ISO time the failure streak began */
+	char *state;	     /* "failing" or "recovered" */
+	char *failing_since; /* ISO time the failure streak began */
 	bool has_failures;
-	int64_t failures;     /* checks failed in a row */
+	int64_t failures; /* checks failed in a row */
 	char *last_error;
-	char *at;             /* ISO time of the alert */
+	char *at; /* ISO time of the alert */
 };
 
 void cw_store_health_alert_release(struct cw_store_health_alert *a);

@@ -86,43 +86,56 @@ static json_t *old_index_array(const long *idx, size_t n)
 /* cw_diff_to_json() as it was written before the record existed. */
 static json_t *old_diff_to_json(const struct cw_diff *d)
 {
-	json_t *root = json_object(), *arr = json_array(), *counts = json_object();
+	json_t *root = json_object(), *arr = json_array(),
+	       *counts = json_object();
 
 	for (size_t k = 0; k < d->n; k++) {
 		const struct cw_diff_change *ch = &d->changes[k];
 		json_t *o = json_object(), *facts = json_array(),
 		       *red = json_array(), *noise = json_array();
 
-		json_object_set_new(o, "kind", json_string(cw_diff_kind_name(ch->kind)));
+		json_object_set_new(o, "kind",
+				    json_string(cw_diff_kind_name(ch->kind)));
 		json_object_set_new(o, "modified", json_boolean(ch->modified));
 		json_object_set_new(o, "old_key", old_str_or_null(ch->old_key));
 		json_object_set_new(o, "new_key", old_str_or_null(ch->new_key));
 		json_object_set_new(o, "title", old_str_or_null(ch->title));
-		json_object_set_new(o, "materiality",
-				    json_string(cw_diff_materiality_name(ch->materiality)));
-		json_object_set_new(o, "old_start", json_integer((json_int_t)ch->old_start));
-		json_object_set_new(o, "old_end", json_integer((json_int_t)ch->old_end));
-		json_object_set_new(o, "new_start", json_integer((json_int_t)ch->new_start));
-		json_object_set_new(o, "new_end", json_integer((json_int_t)ch->new_end));
+		json_object_set_new(
+			o, "materiality",
+			json_string(cw_diff_materiality_name(ch->materiality)));
+		json_object_set_new(o, "old_start",
+				    json_integer((json_int_t)ch->old_start));
+		json_object_set_new(o, "old_end",
+				    json_integer((json_int_t)ch->old_end));
+		json_object_set_new(o, "new_start",
+				    json_integer((json_int_t)ch->new_start));
+		json_object_set_new(o, "new_end",
+				    json_integer((json_int_t)ch->new_end));
 		if (ch->kind == CW_DIFF_SPLIT || ch->kind == CW_DIFF_MERGED) {
 			json_object_set_new(o, "old_provisions",
-					    old_index_array(ch->old_idx, ch->n_old));
+					    old_index_array(ch->old_idx,
+							    ch->n_old));
 			json_object_set_new(o, "new_provisions",
-					    old_index_array(ch->new_idx, ch->n_new));
+					    old_index_array(ch->new_idx,
+							    ch->n_new));
 		}
 		json_object_set_new(o, "similarity", json_real(ch->similarity));
 		for (size_t i = 0; i < ch->n_facts; i++) {
 			const struct cw_diff_fact *f = &ch->facts[i];
 			json_t *fo = json_object();
-			json_object_set_new(fo, "kind",
-					    json_string(cw_diff_fact_kind_name(f->kind)));
-			json_object_set_new(fo, "old", old_str_or_null(f->old_value));
-			json_object_set_new(fo, "new", old_str_or_null(f->new_value));
+			json_object_set_new(
+				fo, "kind",
+				json_string(cw_diff_fact_kind_name(f->kind)));
+			json_object_set_new(fo, "old",
+					    old_str_or_null(f->old_value));
+			json_object_set_new(fo, "new",
+					    old_str_or_null(f->new_value));
 			json_array_append_new(facts, fo);
 		}
 		json_object_set_new(o, "facts", facts);
 		for (size_t i = 0; i < ch->noise.n; i++)
-			json_array_append_new(noise, json_string(ch->noise.v[i]));
+			json_array_append_new(noise,
+					      json_string(ch->noise.v[i]));
 		json_object_set_new(o, "noise", noise);
 		json_object_set_new(o, "summary", old_str_or_null(ch->summary));
 		json_object_set_new(o, "coarse", json_boolean(ch->coarse));
@@ -130,16 +143,26 @@ static json_t *old_diff_to_json(const struct cw_diff *d)
 			const struct cw_diff_span *s = &ch->spans[i];
 			json_t *so = json_object();
 			bool del = s->op == CW_DIFF_OP_DEL;
-			json_object_set_new(so, "op", json_string(del ? "del" : "ins"));
-			json_object_set_new(so, "old_start", json_integer((json_int_t)s->old_start));
-			json_object_set_new(so, "old_end", json_integer((json_int_t)s->old_end));
-			json_object_set_new(so, "new_start", json_integer((json_int_t)s->new_start));
-			json_object_set_new(so, "new_end", json_integer((json_int_t)s->new_end));
-			json_object_set_new(so, "text",
-					    del ? old_text(d->old_text + s->old_start,
-							   s->old_end - s->old_start)
-						: old_text(d->new_text + s->new_start,
-							   s->new_end - s->new_start));
+			json_object_set_new(so, "op",
+					    json_string(del ? "del" : "ins"));
+			json_object_set_new(
+				so, "old_start",
+				json_integer((json_int_t)s->old_start));
+			json_object_set_new(
+				so, "old_end",
+				json_integer((json_int_t)s->old_end));
+			json_object_set_new(
+				so, "new_start",
+				json_integer((json_int_t)s->new_start));
+			json_object_set_new(
+				so, "new_end",
+				json_integer((json_int_t)s->new_end));
+			json_object_set_new(
+				so, "text",
+				del ? old_text(d->old_text + s->old_start,
+					       s->old_end - s->old_start)
+				    : old_text(d->new_text + s->new_start,
+					       s->new_end - s->new_start));
 			json_array_append_new(red, so);
 		}
 		json_object_set_new(o, "redline", red);
@@ -147,7 +170,8 @@ static json_t *old_diff_to_json(const struct cw_diff *d)
 	}
 	json_object_set_new(root, "changes", arr);
 	for (int k = 0; k <= CW_DIFF_MERGED; k++)
-		json_object_set_new(counts, cw_diff_kind_name((enum cw_diff_kind)k),
+		json_object_set_new(counts,
+				    cw_diff_kind_name((enum cw_diff_kind)k),
 				    json_integer((json_int_t)d->counts[k]));
 	json_object_set_new(root, "counts", counts);
 	return root;
@@ -160,7 +184,8 @@ static char *old_compact(json_t *j)
 	size_t i, k;
 
 	changes = json_object_get(j, "changes");
-	json_array_foreach(changes, i, c) {
+	json_array_foreach(changes, i, c)
+	{
 		json_t *sim = json_object_get(c, "similarity");
 		const char *drop[] = { "facts", "noise", "redline" };
 
@@ -174,9 +199,10 @@ static char *old_compact(json_t *j)
 		if (json_is_false(json_object_get(c, "coarse")))
 			json_object_del(c, "coarse");
 		if (json_is_real(sim))
-			json_object_set_new(c, "similarity",
-					    json_real(round(json_real_value(sim) *
-							    100) / 100));
+			json_object_set_new(
+				c, "similarity",
+				json_real(round(json_real_value(sim) * 100) /
+					  100));
 	}
 	return json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER |
 				     JSON_REAL_PRECISION(3));
@@ -191,7 +217,8 @@ static char *dump(const json_t *j)
 static char *with_schema(const char *old)
 {
 	assert_true(old[0] == '{');
-	return cw_asprintf("{\"schema\":%d,%s", CW_CHANGE_RECORD_SCHEMA, old + 1);
+	return cw_asprintf("{\"schema\":%d,%s", CW_CHANGE_RECORD_SCHEMA,
+			   old + 1);
 }
 
 /* ---- versions ---- */
@@ -210,7 +237,8 @@ static bool ver_load(struct ver *v, const char *path)
 	if (cw_file_read(&v->text, path, 64u << 20, &err))
 		return false;
 	assert_int_equal(cw_segment_text(&v->seg, cw_buf_str(&v->text),
-					 v->text.len, NULL, &err), CW_OK);
+					 v->text.len, NULL, &err),
+			 CW_OK);
 	return true;
 }
 
@@ -222,12 +250,15 @@ static void ver_release(struct ver *v)
 
 static struct cw_diff *diff_of(const struct ver *a, const struct ver *b)
 {
-	struct cw_diff_version va = { cw_buf_str(&a->text), a->text.len, a->seg };
-	struct cw_diff_version vb = { cw_buf_str(&b->text), b->text.len, b->seg };
+	struct cw_diff_version va = { cw_buf_str(&a->text), a->text.len,
+				      a->seg };
+	struct cw_diff_version vb = { cw_buf_str(&b->text), b->text.len,
+				      b->seg };
 	struct cw_diff *d = NULL;
 	struct cw_err err = CW_ERR_INIT;
 
-	assert_int_equal(cw_diff_compute(&d, &va, &vb, g_rules, NULL, &err), CW_OK);
+	assert_int_equal(cw_diff_compute(&d, &va, &vb, g_rules, NULL, &err),
+			 CW_OK);
 	return d;
 }
 
@@ -293,7 +324,8 @@ static void check_pair(const struct ver *a, const struct ver *b,
 	/* a record stored by the old code: no schema, same record */
 	cw_buf_clear(&again);
 	assert_int_equal(cw_change_record_decode(&old, ostored, strlen(ostored),
-						 &err), CW_OK);
+						 &err),
+			 CW_OK);
 	assert_int_equal(old.schema, 0);
 	assert_int_equal(cw_change_record_encode(&again, &old, &err), CW_OK);
 	assert_string_equal(cw_buf_str(&again), want);
@@ -303,14 +335,17 @@ static void check_pair(const struct ver *a, const struct ver *b,
 				      b->text.ptr, b->text.len);
 	for (size_t k = 0; k < old.n; k++) {
 		json_t *reds = json_object_get(
-			json_array_get(json_object_get(oj, "changes"), k),
-			"redline");
+			json_array_get(json_object_get(oj, "changes"), k), "red"
+									   "lin"
+									   "e");
 		(*entries)++;
 		assert_int_equal(old.entries[k].n_spans, json_array_size(reds));
 		for (size_t i = 0; i < old.entries[k].n_spans; i++) {
-			const struct cw_change_span *s = &old.entries[k].spans[i];
+			const struct cw_change_span *s =
+				&old.entries[k].spans[i];
 			const char *t = json_string_value(
-				json_object_get(json_array_get(reds, i), "text"));
+				json_object_get(json_array_get(reds, i), "tex"
+									 "t"));
 			bool del = s->op == CW_DIFF_OP_DEL;
 			const char *src = del ? a->text.ptr + s->old_start
 					      : b->text.ptr + s->new_start;
@@ -351,7 +386,8 @@ static void test_record__corpus_round_trip(void **state)
 	(void)state;
 	snprintf(root, sizeof(root), "%s/corpus/versions", g_shared);
 	if (!cw_dir_exists(root)) {
-		printf("skipped: '%s' not found (real version pairs are needed)\n",
+		printf("skipped: '%s' not found (real version pairs are "
+		       "needed)\n",
 		       root);
 		skip();
 	}
@@ -363,7 +399,8 @@ static void test_record__corpus_round_trip(void **state)
 
 		snprintf(sdir, sizeof(sdir), "%s/%s", root, svcs.v[i]);
 		list_dir(&types, sdir);
-		for (size_t t = 0; t < types.n && t < 1 && pairs < MAX_PAIRS; t++) {
+		for (size_t t = 0; t < types.n && t < 1 && pairs < MAX_PAIRS;
+		     t++) {
 			struct cw_strv files = CW_STRV_INIT;
 			char ddir[12700], path[13000];
 			struct ver prev, cur;
@@ -371,16 +408,19 @@ static void test_record__corpus_round_trip(void **state)
 
 			snprintf(ddir, sizeof(ddir), "%s/%s", sdir, types.v[t]);
 			list_dir(&files, ddir);
-			for (size_t f = 0; f < files.n && pairs < MAX_PAIRS; f++) {
+			for (size_t f = 0; f < files.n && pairs < MAX_PAIRS;
+			     f++) {
 				if (!cw_str_endswith(files.v[f], ".md"))
 					continue;
-				snprintf(path, sizeof(path), "%s/%s", ddir, files.v[f]);
+				snprintf(path, sizeof(path), "%s/%s", ddir,
+					 files.v[f]);
 				if (!ver_load(&cur, path)) {
 					ver_release(&cur);
 					continue;
 				}
 				if (have) {
-					check_pair(&prev, &cur, &entries, &spans);
+					check_pair(&prev, &cur, &entries,
+						   &spans);
 					pairs++;
 					ver_release(&prev);
 				}
@@ -422,38 +462,56 @@ static void test_record__annotated_old_record(void **state)
 {
 	const char *old =
 		"{\"changes\":[{\"kind\":\"modified\",\"modified\":true,"
-		"\"old_key\":\"9.3\",\"new_key\":\"9.3\",\"title\":\"Arbitration\","
-		"\"materiality\":\"substantive\",\"old_start\":10,\"old_end\":90,"
+		"\"old_key\":\"9.3\",\"new_key\":\"9.3\",\"title\":"
+		"\"Arbitration\","
+		"\"materiality\":\"substantive\",\"old_start\":10,\"old_end\":"
+		"90,"
 		"\"new_start\":12,\"new_end\":99,\"similarity\":0.87,"
 		"\"facts\":[{\"kind\":\"duration\",\"old\":\"30 days\",\"new\":"
 		"\"10 days\"}],\"summary\":\"Arbitration: shorter.\","
 		"\"redline\":[{\"op\":\"del\",\"old_start\":20,\"old_end\":27,"
-		"\"new_start\":22,\"new_end\":22},{\"op\":\"ins\",\"old_start\":27,"
+		"\"new_start\":22,\"new_end\":22},{\"op\":\"ins\",\"old_"
+		"start\":27,"
 		"\"old_end\":27,\"new_start\":22,\"new_end\":29}],"
-		"\"categories\":[{\"id\":\"class_action_waiver\",\"name\":\"Class "
-		"action waiver\",\"in\":\"both\",\"confidence\":0.853,\"severity\":"
-		"\"potentially_unfair\"},{\"id\":\"mandatory_arbitration\",\"name\":"
+		"\"categories\":[{\"id\":\"class_action_waiver\",\"name\":"
+		"\"Class "
+		"action "
+		"waiver\",\"in\":\"both\",\"confidence\":0.853,\"severity\":"
+		"\"potentially_unfair\"},{\"id\":\"mandatory_arbitration\","
+		"\"name\":"
 		"\"Mandatory arbitration\",\"in\":\"new\",\"confidence\":0.0,"
-		"\"severity\":\"clearly_fair\"}],\"exposure_moves\":[{\"audience\":"
-		"\"operator\",\"from\":\"medium\",\"to\":\"high\",\"direction\":"
-		"\"up\"}]},{\"kind\":\"split\",\"modified\":true,\"old_key\":\"4\","
-		"\"new_key\":\"4\",\"title\":\"Fees\",\"materiality\":\"editorial\","
+		"\"severity\":\"clearly_fair\"}],\"exposure_moves\":[{"
+		"\"audience\":"
+		"\"operator\",\"from\":\"medium\",\"to\":\"high\","
+		"\"direction\":"
+		"\"up\"}]},{\"kind\":\"split\",\"modified\":true,\"old_key\":"
+		"\"4\","
+		"\"new_key\":\"4\",\"title\":\"Fees\",\"materiality\":"
+		"\"editorial\","
 		"\"old_start\":0,\"old_end\":5,\"new_start\":0,\"new_end\":9,"
-		"\"old_provisions\":[3],\"new_provisions\":[3,4],\"similarity\":1.0,"
+		"\"old_provisions\":[3],\"new_provisions\":[3,4],"
+		"\"similarity\":1.0,"
 		"\"noise\":[\"whitespace\"],\"summary\":null,\"coarse\":true,"
-		"\"categories\":[]}],\"counts\":{\"unchanged\":5,\"modified\":1,"
-		"\"added\":0,\"removed\":0,\"moved\":0,\"renumbered\":0,\"split\":1,"
+		"\"categories\":[]}],\"counts\":{\"unchanged\":5,\"modified\":"
+		"1,"
+		"\"added\":0,\"removed\":0,\"moved\":0,\"renumbered\":0,"
+		"\"split\":1,"
 		"\"merged\":0},\"categories\":[\"class_action_waiver\","
-		"\"mandatory_arbitration\"],\"exposure_moves\":[{\"key\":\"9.3\","
+		"\"mandatory_arbitration\"],\"exposure_moves\":[{\"key\":\"9."
+		"3\","
 		"\"old_key\":\"9.3\",\"title\":\"Arbitration\",\"audience\":"
-		"\"operator\",\"from\":\"medium\",\"to\":\"high\",\"direction\":"
+		"\"operator\",\"from\":\"medium\",\"to\":\"high\","
+		"\"direction\":"
 		"\"up\"}]}";
 	const char *failed =
-		"{\"changes\":[{\"kind\":\"added\",\"modified\":true,\"old_key\":"
+		"{\"changes\":[{\"kind\":\"added\",\"modified\":true,\"old_"
+		"key\":"
 		"null,\"new_key\":\"12\",\"title\":\"New\",\"materiality\":"
 		"\"substantive\",\"old_start\":0,\"old_end\":0,\"new_start\":5,"
-		"\"new_end\":50,\"similarity\":0.0,\"summary\":\"New: added.\"}],"
-		"\"counts\":{\"unchanged\":0,\"modified\":0,\"added\":1,\"removed\":"
+		"\"new_end\":50,\"similarity\":0.0,\"summary\":\"New: "
+		"added.\"}],"
+		"\"counts\":{\"unchanged\":0,\"modified\":0,\"added\":1,"
+		"\"removed\":"
 		"0,\"moved\":0,\"renumbered\":0,\"split\":0,\"merged\":0},"
 		"\"analysis\":{\"error\":\"taxonomy: not found\"}}";
 	struct cw_change_record r;
@@ -470,7 +528,8 @@ static void test_record__annotated_old_record(void **state)
 	free(want);
 
 	/* the typed view of it */
-	assert_int_equal(cw_change_record_decode(&r, old, strlen(old), &err), CW_OK);
+	assert_int_equal(cw_change_record_decode(&r, old, strlen(old), &err),
+			 CW_OK);
 	assert_int_equal(r.schema, 0);
 	assert_int_equal(r.n, 2);
 	assert_true(r.has_categories);
@@ -505,7 +564,8 @@ static void test_record__annotated_old_record(void **state)
 	cw_change_record_release(&r);
 
 	/* the refill: spans inside their texts get their text, others not */
-	assert_int_equal(cw_change_record_decode(&r, old, strlen(old), &err), CW_OK);
+	assert_int_equal(cw_change_record_decode(&r, old, strlen(old), &err),
+			 CW_OK);
 	{
 		char a[100], b[100];
 		memset(a, 'a', sizeof(a));
@@ -528,7 +588,8 @@ static void test_record__uncompacted_old_record(void **state)
 	const char *old =
 		"{\"changes\":[{\"kind\":\"removed\",\"modified\":false,"
 		"\"old_key\":\"2\",\"new_key\":null,\"title\":\"Gone\","
-		"\"materiality\":\"substantive\",\"old_start\":3,\"old_end\":40,"
+		"\"materiality\":\"substantive\",\"old_start\":3,\"old_end\":"
+		"40,"
 		"\"new_start\":0,\"new_end\":0,\"similarity\":0.12345678901234,"
 		"\"facts\":[],\"noise\":[],\"summary\":\"Gone: removed.\","
 		"\"coarse\":false,\"redline\":[]}],\"counts\":{\"unchanged\":1,"
@@ -540,7 +601,8 @@ static void test_record__uncompacted_old_record(void **state)
 	char *s;
 
 	(void)state;
-	assert_int_equal(cw_change_record_decode(&r, old, strlen(old), &err), CW_OK);
+	assert_int_equal(cw_change_record_decode(&r, old, strlen(old), &err),
+			 CW_OK);
 	assert_false(r.compact);
 	j = cw_change_record_to_json(&r, CW_CHANGE_JSON_COUNTS);
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -565,8 +627,8 @@ static void bad(const char *json, const char *what)
 	assert_int_equal(cw_change_record_decode(&r, json, strlen(json), &err),
 			 CW_EPARSE);
 	if (!strstr(err.msg, what)) {
-		fprintf(stderr, "'%s': message '%s' lacks '%s'\n", json, err.msg,
-			what);
+		fprintf(stderr, "'%s': message '%s' lacks '%s'\n", json,
+			err.msg, what);
 		fail();
 	}
 	assert_int_equal(r.n, 0);
@@ -583,35 +645,49 @@ static void test_record__bad_input_errors(void **state)
 	bad("{\"schema\":99}", "schema 99 is newer");
 	bad("{\"changes\":{}}", "changes: expected an array");
 	bad("{\"changes\":[3]}", "changes[0]: expected an object");
-	bad("{\"changes\":[{\"materiality\":\"none\"}]}", "changes[0].kind: missing");
+	bad("{\"changes\":[{\"materiality\":\"none\"}]}", "changes[0].kind: "
+							  "missing");
 	bad("{\"changes\":[{\"kind\":\"edited\",\"materiality\":\"none\"}]}",
 	    "changes[0].kind: expected a known name");
-	bad("{\"changes\":[{\"kind\":\"added\"}]}", "changes[0].materiality: missing");
+	bad("{\"changes\":[{\"kind\":\"added\"}]}", "changes[0].materiality: "
+						    "missing");
 	bad("{\"changes\":[{\"kind\":\"added\",\"materiality\":\"none\","
-	    "\"old_start\":-1}]}", "changes[0].old_start: expected a non-negative");
+	    "\"old_start\":-1}]}",
+	    "changes[0].old_start: expected a non-negative");
 	bad("{\"changes\":[{\"kind\":\"added\",\"materiality\":\"none\","
-	    "\"title\":7}]}", "changes[0].title: expected a string or null");
+	    "\"title\":7}]}",
+	    "changes[0].title: expected a string or null");
 	bad("{\"changes\":[{\"kind\":\"added\",\"materiality\":\"none\","
-	    "\"modified\":1}]}", "changes[0].modified: expected true or false");
+	    "\"modified\":1}]}",
+	    "changes[0].modified: expected true or false");
 	bad("{\"changes\":[{\"kind\":\"added\",\"materiality\":\"none\"},"
 	    "{\"kind\":\"added\",\"materiality\":\"none\",\"redline\":[{\"op\":"
-	    "\"swap\"}]}]}", "changes[1].redline[0].op: expected a known name");
+	    "\"swap\"}]}]}",
+	    "changes[1].redline[0].op: expected a known name");
 	bad("{\"changes\":[{\"kind\":\"added\",\"materiality\":\"none\","
 	    "\"facts\":[{\"kind\":\"colour\"}]}]}",
 	    "changes[0].facts[0].kind: expected a known name");
 	bad("{\"changes\":[{\"kind\":\"added\",\"materiality\":\"none\","
-	    "\"categories\":[1]}]}", "changes[0].categories[0]: expected an id");
+	    "\"categories\":[1]}]}",
+	    "changes[0].categories[0]: expected an id");
 	bad("{\"changes\":[{\"kind\":\"added\",\"materiality\":\"none\","
 	    "\"categories\":[{\"name\":\"x\"}]}]}",
 	    "changes[0].categories[0].id: expected a string");
 	bad("{\"changes\":[{\"kind\":\"added\",\"materiality\":\"none\","
-	    "\"similarity\":\"high\"}]}", "changes[0].similarity: expected a number");
-	bad("{\"changes\":[],\"categories\":[1]}", "categories: expected strings");
-	bad("{\"changes\":[],\"exposure_moves\":[{\"key\":3}]}",
-	    "exposure_moves[0].key: expected a string or null");
-	bad("{\"changes\":[],\"analysis\":\"failed\"}", "analysis: expected an object");
-	bad("{\"changes\":[],\"counts\":{\"added\":-2}}",
-	    "added: expected a non-negative integer");
+	    "\"similarity\":\"high\"}]}",
+	    "changes[0].similarity: expected a number");
+	bad("{\"changes\":[],\"categories\":[1]}", "categories: expected "
+						   "strings");
+	bad("{\"changes\":[],\"exposure_moves\":[{\"key\":3}]}", "exposure_"
+								 "moves[0].key:"
+								 " expected a "
+								 "string or "
+								 "null");
+	bad("{\"changes\":[],\"analysis\":\"failed\"}", "analysis: expected an "
+							"object");
+	bad("{\"changes\":[],\"counts\":{\"added\":-2}}", "added: expected a "
+							  "non-negative "
+							  "integer");
 	bad("{\"changes\":[],\"changes\":[]}", "duplicate");
 }
 
