@@ -692,25 +692,20 @@ json_t *cw_analyze_find(const json_t *analysis, const char *key)
 
 /* The old key of `key` in a change record: a renumbering or move gives
  * old_key != new_key; an addition has no old key (NULL). */
-static const char *old_key_of(const json_t *change, const char *key,
-			      bool *added)
+static const char *old_key_of(const struct cw_change_record *change,
+			      const char *key, bool *added)
 {
-	json_t *c;
-	size_t i;
+	const struct cw_change_entry *e =
+		cw_change_record_find_new_key(change, key);
 
 	*added = false;
-	json_array_foreach(json_object_get(change, "changes"), i, c) {
-		const char *nk = json_string_value(json_object_get(c, "new_key"));
-		const char *kind = json_string_value(json_object_get(c, "kind"));
-		if (!nk || strcmp(nk, key))
-			continue;
-		if (kind && !strcmp(kind, "added")) {
-			*added = true;
-			return NULL;
-		}
-		return json_string_value(json_object_get(c, "old_key"));
+	if (!e)
+		return key;
+	if (e->kind == CW_DIFF_ADDED) {
+		*added = true;
+		return NULL;
 	}
-	return key;
+	return e->old_key;
 }
 
 static int level_of(const json_t *prov, const char *audience)
@@ -739,7 +734,8 @@ static json_t *cats_minus(const json_t *a, const json_t *b)
 }
 
 void cw_analyze_exposure_moves(json_t **out, const json_t *older,
-			       const json_t *newer, const json_t *change)
+			       const json_t *newer,
+			       const struct cw_change_record *change)
 {
 	json_t *moves = json_array(), *np;
 	size_t i;

@@ -36,6 +36,7 @@
  */
 #include <jansson.h>
 
+#include "../diff/record.h"
 #include "../segment/segment.h"
 #include "../store/store.h"
 #include "../util/util.h"
@@ -152,13 +153,14 @@ json_t *cw_analyze_find(const json_t *analysis, const char *key);
  *     categories_added:[...], categories_removed:[...]}]
  * plus, with from/to null, provisions that gained or lost categories
  * without a level change are left out (only level moves are reported).
- * `change` is the change record between the two versions (the diff JSON
- * with "changes":[{old_key,new_key,...}]), or NULL (keys taken as is).
+ * `change` is the change record between the two versions (diff/record.h),
+ * or NULL (keys taken as is).
  *
  * out  [out] new array
  */
 void cw_analyze_exposure_moves(json_t **out, const json_t *older,
-			       const json_t *newer, const json_t *change);
+			       const json_t *newer,
+			       const struct cw_change_record *change);
 
 /*
  * The reader's view of one analysed provision, for audience `audience`

@@ -27,22 +27,20 @@ int cw_analyze_inputs_load(struct cw_analyze_inputs *out, struct cw_store *s,
 		return rc;
 	rc = cw_store_list_changes(s, &q, &cs, &nc, err);
 	for (size_t i = 0; !rc && i < nc; i++) {
-		json_t *j, *c;
-		size_t k;
+		struct cw_change_record r;
 
 		/* a first version is no change; later ones are past the
 		   version analysed */
 		if (cs[i].from_version == 0 ||
 		    (upto_seq > 0 && cs[i].to_seq > upto_seq))
 			continue;
-		j = json_loads(cs[i].json ? cs[i].json : "{}", 0, NULL);
-		json_array_foreach(json_object_get(j, "changes"), k, c) {
-			const char *nk =
-				json_string_value(json_object_get(c, "new_key"));
-			if (nk)
-				cw_strv_push(&out->changed_before, nk);
-		}
-		json_decref(j);
+		/* a record that does not decode adds no key */
+		if (cw_change_record_decode(&r, cs[i].json ? cs[i].json : "{}",
+					    cs[i].json ? strlen(cs[i].json) : 2,
+					    NULL))
+			continue;
+		cw_change_record_new_keys(&r, &out->changed_before);
+		cw_change_record_release(&r);
 	}
 	cw_store_changes_free(cs, nc);
 	return rc;

@@ -384,7 +384,8 @@ static int history_load(struct cw_view *v, const struct cw_store_doc *doc,
 	for (size_t i = h->n; i-- > 0 && done < HISTORY_MAX_CHANGES;) {
 		struct cw_store_change *c = &h->cs[i];
 		const struct cw_store_version *a = NULL, *b = NULL;
-		json_t *older, *newer, *cj, *mv;
+		struct cw_change_record r;
+		json_t *older, *newer, *mv;
 
 		if (c->from_version == 0 || c->to_seq > upto_seq)
 			continue;
@@ -401,9 +402,14 @@ static int history_load(struct cw_view *v, const struct cw_store_doc *doc,
 			rc = cw_view_analysis(&newer, v, doc, b, err);
 		if (rc)
 			goto done;
-		cj = json_loads(c->json, 0, NULL);
-		cw_analyze_exposure_moves(&mv, older, newer, cj);
-		json_decref(cj);
+		/* a record that does not decode: keys taken as they are */
+		if (cw_change_record_decode(&r, c->json ? c->json : "{}",
+					    c->json ? strlen(c->json) : 2, NULL)) {
+			cw_analyze_exposure_moves(&mv, older, newer, NULL);
+		} else {
+			cw_analyze_exposure_moves(&mv, older, newer, &r);
+			cw_change_record_release(&r);
+		}
 		json_array_set_new(h->moves, i, mv);
 		done++;
 	}
@@ -430,29 +436,28 @@ static json_t *provision_history(const struct history *h, const char *key,
 	char *cur = cw_strdup(key);
 
 	for (size_t i = h->n; i-- > 0;) {
-		json_t *j, *c;
+		struct cw_change_record r;
+		const struct cw_change_entry *e;
 		bool ended = false;
-		size_t k;
+		json_t *mv, *m;
+		size_t q;
 
 		if (h->cs[i].to_seq > upto_seq)
 			continue;
-		j = json_loads(h->cs[i].json, 0, NULL);
-		json_array_foreach(json_object_get(j, "changes"), k, c) {
-			const char *nk = json_string_value(json_object_get(c, "new_key"));
-			const char *ok = json_string_value(json_object_get(c, "old_key"));
-			const char *kind = json_string_value(json_object_get(c, "kind"));
-			json_t *mv, *m;
-			size_t q;
-
-			if (!nk || strcmp(nk, cur))
-				continue;
+		/* a record that does not decode has no event */
+		if (cw_change_record_decode(&r, h->cs[i].json ? h->cs[i].json : "{}",
+					    h->cs[i].json ? strlen(h->cs[i].json) : 2,
+					    NULL))
+			continue;
+		e = cw_change_record_find_new_key(&r, cur);
+		if (e) {
 			json_array_insert_new(events, 0, json_pack(
 				"{sssIsIssss?ss?ss?ss?}", "recorded_at", h->cs[i].recorded_at,
 				"from", (json_int_t)h->cs[i].from_seq, "to",
-				(json_int_t)h->cs[i].to_seq, "key", cur, "old_key", ok,
-				"kind", kind, "materiality",
-				json_string_value(json_object_get(c, "materiality")),
-				"summary", json_string_value(json_object_get(c, "summary"))));
+				(json_int_t)h->cs[i].to_seq, "key", cur, "old_key",
+				e->old_key, "kind", cw_diff_kind_name(e->kind),
+				"materiality", cw_diff_materiality_name(e->materiality),
+				"summary", e->summary));
 			mv = json_array_get(h->moves, i);
 			json_array_foreach(mv, q, m) {
 				if (strcmp(json_string_value(json_object_get(m, "key")), cur))
@@ -464,15 +469,14 @@ static json_t *provision_history(const struct history *h, const char *key,
 						    json_integer(h->cs[i].to_seq));
 				json_array_insert_new(moves, 0, mm);
 			}
-			if (kind && !strcmp(kind, "added"))
+			if (e->kind == CW_DIFF_ADDED) {
 				ended = true;
-			else if (ok && strcmp(ok, cur)) {
+			} else if (e->old_key && strcmp(e->old_key, cur)) {
 				free(cur);
-				cur = cw_strdup(ok);
+				cur = cw_strdup(e->old_key);
 			}
-			break;
 		}
-		json_decref(j);
+		cw_change_record_release(&r);
 		if (ended)
 			break;
 	}
