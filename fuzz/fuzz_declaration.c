@@ -2,7 +2,7 @@
  * Fuzz the declaration reader: arbitrary bytes as an Open Terms Archive
  * declaration file, with warnings collected.
  */
-#include "../src/fetch/declaration.h"
+#include "../src/decl/decl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

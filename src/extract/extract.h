@@ -17,7 +17,7 @@
  * them extraction fails with CW_ETOOBIG or stops descending, never crashes.
  * Thread-safe; no global state.
  */
-#include "../fetch/declaration.h"
+#include "../decl/decl.h"
 #include "../util/util.h"
 
 enum cw_extract_kind {

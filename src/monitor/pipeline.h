@@ -26,10 +26,10 @@
  * recorded. A first version is not analysed here: it has no change, and
  * `analyze` computes its analysis when it is first asked for.
  */
+#include "../decl/decl.h"
 #include "../diff/diff.h"
 #include "../diff/record.h"
 #include "../extract/extract.h"
-#include "../fetch/declaration.h"
 #include "../fetch/fetch.h"
 #include "../segment/segment.h"
 #include "../store/store.h"

@@ -26,8 +26,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "decl/decl.h"
 #include "extract/extract.h"
-#include "fetch/declaration.h"
 #include "helpers.h"
 
 /* What the fidelity test requires of both aggregates. */

@@ -1,8 +1,13 @@
-#ifndef CW_DECLARATION_H
-#define CW_DECLARATION_H
+#ifndef CW_DECL_H
+#define CW_DECL_H
 /*
- * declaration: which documents to track, where they live and how to
- * extract them, read from Open Terms Archive's declaration JSON as is.
+ * decl: which documents to track, where they live and how to extract
+ * them, read from Open Terms Archive's declaration JSON as is.
+ *
+ * The module sits between util and fetch in the pipeline: it knows
+ * documents and their sources, not bytes; fetch never includes it, and
+ * extract, monitor and the CLI read it to know what to fetch and how to
+ * cut a page. It depends on util and jansson only.
  *
  * A file declares one service: {"name": ..., "terms": {TYPE: DOC, ...}}
  * (the older key "documents" is accepted for "terms"). DOC is a single
@@ -11,6 +16,9 @@
  * level. A `<service>.history.json` file maps TYPE to earlier DOCs, each
  * with "validUntil". Unknown fields are warnings, not failures; malformed
  * JSON fails with 'file':line:col.
+ *
+ * Thread safety: no global state; every reader returns a fresh service,
+ * which is not modified after reading and may be read from several threads.
  */
 #include <time.h>
 

@@ -3,7 +3,7 @@
  */
 #include <jansson.h>
 
-#include "declaration.h"
+#include "decl.h"
 
 static json_t *selector_json(const struct cw_decl_selector *sel)
 {

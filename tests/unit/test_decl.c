@@ -1,9 +1,7 @@
 /*
- * Unit tests of the fetch module.
- *
- * Declarations (src/fetch/declaration.h): every real Open Terms Archive
- * declaration in $CW_SHARED/corpus/declarations, the files we ship in
- * $CW_DATA_DIR/declarations, and small fixtures in tests/data/fetch/.
+ * Unit tests of the declaration module (src/decl/decl.h): every real Open
+ * Terms Archive declaration in $CW_SHARED/corpus/declarations, the files we
+ * ship in $CW_DATA_DIR/declarations, and small fixtures in tests/data/decl/.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -12,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "fetch/declaration.h"
+#include "decl/decl.h"
 
 /* ---- helpers ---- */
 
@@ -29,7 +27,7 @@ static char *env_dir(const char *var, const char *fallback_rel)
 static char *decl_fixture(const char *name)
 {
 	char *tests = env_dir("CW_TESTS", "tests");
-	char *p = cw_asprintf("%s/data/fetch/%s", tests, name);
+	char *p = cw_asprintf("%s/data/decl/%s", tests, name);
 	free(tests);
 	return p;
 }
@@ -55,7 +53,7 @@ static void print_lines(const struct cw_strv *sv)
  * current document has at least one source with an http(s) URL, and every
  * history entry carries its validUntil.
  */
-static void test_fetch__decl_corpus_loads(void **state)
+static void test_decl__corpus_loads(void **state)
 {
 	(void)state;
 	char *shared = env_dir("CW_SHARED", "../shared");
@@ -179,7 +177,7 @@ static struct cw_decl_service *read_real(const char *rel)
 }
 
 /* Claude.ai's Privacy Policy combines pages under a shared `select`. */
-static void test_fetch__decl_combine_shared_defaults(void **state)
+static void test_decl__combine_shared_defaults(void **state)
 {
 	(void)state;
 	struct cw_decl_service *svc = read_real("GenAI/Claude.ai.json");
@@ -207,7 +205,7 @@ static void test_fetch__decl_combine_shared_defaults(void **state)
 }
 
 /* The older "documents" key of GenAI/OpenAI.json. */
-static void test_fetch__decl_legacy_documents_key(void **state)
+static void test_decl__legacy_documents_key(void **state)
 {
 	(void)state;
 	struct cw_decl_service *svc = read_real("GenAI/OpenAI.json");
@@ -224,7 +222,7 @@ static void test_fetch__decl_legacy_documents_key(void **state)
 
 /* ChatGPT.history.json: entries sorted per type by date, and
  * cw_decl_find_at picks the one in force (validUntil inclusive). */
-static void test_fetch__decl_real_history(void **state)
+static void test_decl__real_history(void **state)
 {
 	(void)state;
 	struct cw_decl_service *svc = read_real("GenAI/ChatGPT.json");
@@ -269,7 +267,7 @@ static void test_fetch__decl_real_history(void **state)
 }
 
 /* Le Chat.history.json spells some keys "ValidUntil": read, with a warning. */
-static void test_fetch__decl_history_key_variant_warns(void **state)
+static void test_decl__history_key_variant_warns(void **state)
 {
 	(void)state;
 	char *shared = env_dir("CW_SHARED", "../shared");
@@ -298,7 +296,7 @@ static void test_fetch__decl_history_key_variant_warns(void **state)
 
 /* ---- declarations: fixtures ---- */
 
-static void test_fetch__decl_malformed_json_line_col(void **state)
+static void test_decl__malformed_json_line_col(void **state)
 {
 	(void)state;
 	char *p = decl_fixture("malformed.json");
@@ -315,7 +313,7 @@ static void test_fetch__decl_malformed_json_line_col(void **state)
 	free(p);
 }
 
-static void test_fetch__decl_unknown_field_warns(void **state)
+static void test_decl__unknown_field_warns(void **state)
 {
 	(void)state;
 	char *p = decl_fixture("unknown-field.json");
@@ -343,7 +341,7 @@ static void test_fetch__decl_unknown_field_warns(void **state)
 	free(p);
 }
 
-static void test_fetch__decl_bad_range_names_path(void **state)
+static void test_decl__bad_range_names_path(void **state)
 {
 	(void)state;
 	char *p = decl_fixture("bad-range.json");
@@ -359,7 +357,7 @@ static void test_fetch__decl_bad_range_names_path(void **state)
 	free(p);
 }
 
-static void test_fetch__decl_filters_ranges_and_defaults(void **state)
+static void test_decl__filters_ranges_and_defaults(void **state)
 {
 	(void)state;
 	char *p = decl_fixture("filters.json");
@@ -419,7 +417,7 @@ static void test_fetch__decl_filters_ranges_and_defaults(void **state)
 	free(p);
 }
 
-static void test_fetch__decl_read_dir_skips_and_sorts(void **state)
+static void test_decl__read_dir_skips_and_sorts(void **state)
 {
 	(void)state;
 	char *dir = decl_fixture("dir");
@@ -479,7 +477,7 @@ static void test_fetch__decl_read_dir_skips_and_sorts(void **state)
 }
 
 /* Invalid declarations, each with its JSON path in the message. */
-static void test_fetch__decl_invalid_inputs(void **state)
+static void test_decl__invalid_inputs(void **state)
 {
 	(void)state;
 	static const struct {
@@ -547,7 +545,7 @@ static void test_fetch__decl_invalid_inputs(void **state)
 	}
 }
 
-static void test_fetch__decl_size_cap(void **state)
+static void test_decl__size_cap(void **state)
 {
 	(void)state;
 	size_t n = (4u << 20) + 16;
@@ -566,7 +564,7 @@ static void test_fetch__decl_size_cap(void **state)
 	free(big);
 }
 
-static void test_fetch__decl_pdf_urls(void **state)
+static void test_decl__pdf_urls(void **state)
 {
 	(void)state;
 	static const struct {
@@ -589,7 +587,7 @@ static void test_fetch__decl_pdf_urls(void **state)
 }
 
 /* The declarations we ship load with no warning at all. */
-static void test_fetch__decl_shipped_no_warnings(void **state)
+static void test_decl__shipped_no_warnings(void **state)
 {
 	(void)state;
 	char *data = env_dir("CW_DATA_DIR", "data");
@@ -643,23 +641,21 @@ static void test_fetch__decl_shipped_no_warnings(void **state)
 
 int main(void)
 {
-	/* declarations (src/fetch/declaration.c) */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fetch__decl_corpus_loads),
-		cmocka_unit_test(test_fetch__decl_combine_shared_defaults),
-		cmocka_unit_test(test_fetch__decl_legacy_documents_key),
-		cmocka_unit_test(test_fetch__decl_real_history),
-		cmocka_unit_test(test_fetch__decl_history_key_variant_warns),
-		cmocka_unit_test(test_fetch__decl_malformed_json_line_col),
-		cmocka_unit_test(test_fetch__decl_unknown_field_warns),
-		cmocka_unit_test(test_fetch__decl_bad_range_names_path),
-		cmocka_unit_test(test_fetch__decl_filters_ranges_and_defaults),
-		cmocka_unit_test(test_fetch__decl_read_dir_skips_and_sorts),
-		cmocka_unit_test(test_fetch__decl_invalid_inputs),
-		cmocka_unit_test(test_fetch__decl_size_cap),
-		cmocka_unit_test(test_fetch__decl_pdf_urls),
-		cmocka_unit_test(test_fetch__decl_shipped_no_warnings),
-		/* fetch tests go here */
+		cmocka_unit_test(test_decl__corpus_loads),
+		cmocka_unit_test(test_decl__combine_shared_defaults),
+		cmocka_unit_test(test_decl__legacy_documents_key),
+		cmocka_unit_test(test_decl__real_history),
+		cmocka_unit_test(test_decl__history_key_variant_warns),
+		cmocka_unit_test(test_decl__malformed_json_line_col),
+		cmocka_unit_test(test_decl__unknown_field_warns),
+		cmocka_unit_test(test_decl__bad_range_names_path),
+		cmocka_unit_test(test_decl__filters_ranges_and_defaults),
+		cmocka_unit_test(test_decl__read_dir_skips_and_sorts),
+		cmocka_unit_test(test_decl__invalid_inputs),
+		cmocka_unit_test(test_decl__size_cap),
+		cmocka_unit_test(test_decl__pdf_urls),
+		cmocka_unit_test(test_decl__shipped_no_warnings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,12 +1,12 @@
 /*
- * declaration: Open Terms Archive's declaration files, read as is (see
- * declaration.h). The format is that of OTA's JSON schema
+ * decl: Open Terms Archive's declaration files, read as is (see
+ * decl.h). The format is that of OTA's JSON schema
  * (scripts/declarations/validate/service.schema.js in
  * OpenTermsArchive/engine); where a real file strays from it in a way whose
  * meaning is clear, we read it and warn, so one odd file does not stop a
  * collection from loading.
  */
-#include "declaration.h"
+#include "decl.h"
 
 #include <dirent.h>
 #include <errno.h>
