@@ -283,6 +283,17 @@ static int get_params(struct ctx *c, json_t *v, struct cw_strv *params)
 	return CW_OK;
 }
 
+/* True if `v` is an array of strings (a list of parameter names). */
+static bool is_name_list(json_t *v)
+{
+	if (!json_is_array(v))
+		return false;
+	for (size_t i = 0; i < json_array_size(v); i++)
+		if (!json_is_string(json_array_get(v, i)))
+			return false;
+	return true;
+}
+
 /* filter: names, or one-key objects {name: [params]}. Only the built-in
  * removeQueryParams is ours to apply; the others are JavaScript functions
  * of the service's .filters.js, which we do not run. */
@@ -309,10 +320,16 @@ static int get_filters(struct ctx *c, json_t *v, struct cw_decl_filter **out,
 		} else if (json_is_object(f) && json_object_size(f) == 1) {
 			const char *k =
 				json_object_iter_key(json_object_iter(f));
+			json_t *pv = json_object_get(f, k);
 			list[i].name = cw_strdup(k);
 			size_t l2 = push_key(c, k);
-			rc = get_params(c, json_object_get(f, k),
-					&list[i].params);
+			/* OTA hands a JavaScript filter its options as any
+			 * JSON value (GitLab's removeCloudflareEmailProtection
+			 * takes an address, the validator's fixtures an
+			 * object); we do not run those filters, so such a
+			 * value is accepted and not kept. */
+			if (!strcmp(k, "removeQueryParams") || is_name_list(pv))
+				rc = get_params(c, pv, &list[i].params);
 			pop(c, l2);
 		} else {
 			rc = invalid(c, "expected a filter name or an object "

@@ -34,7 +34,11 @@ struct cw_decl_selector {
 	char *end_after;
 };
 
-/* One filter: a name, and for removeQueryParams its parameter names. */
+/*
+ * One filter: a name, and for removeQueryParams its parameter names. Other
+ * filters are JavaScript functions of Open Terms Archive, which we do not
+ * run; their options are kept only when they are a list of strings.
+ */
 struct cw_decl_filter {
 	char *name;            /* "removeQueryParams", "cleanUrls", ... */
 	struct cw_strv params; /* query parameter names for removeQueryParams */

@@ -1,12 +1,16 @@
 /*
  * Unit tests of the declaration module (src/decl/decl.h): every real Open
- * Terms Archive declaration in $CW_SHARED/corpus/declarations, the files we
- * ship in $CW_DATA_DIR/declarations, and small fixtures in tests/data/decl/.
+ * Terms Archive declaration in $CW_SHARED/corpus/declarations and in OTA's
+ * contrib collection ($CW_SHARED/ota), OTA's validator fixtures, the files
+ * we ship in $CW_DATA_DIR/declarations, and small fixtures in
+ * tests/data/decl/. The real-data tests skip, saying so, when $CW_SHARED
+ * is absent.
  */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -586,6 +590,375 @@ static void test_decl__pdf_urls(void **state)
 	assert_false(cw_decl_source_is_pdf(NULL));
 }
 
+/* ---- declarations: Open Terms Archive's own collection and fixtures ---- */
+
+/* $CW_SHARED/ota/<rel>, or NULL (with a message) when it is absent. */
+static char *ota_dir(const char *rel)
+{
+	char *shared = env_dir("CW_SHARED", "../shared");
+	char *p = cw_asprintf("%s/ota/%s", shared, rel);
+
+	free(shared);
+	if (!cw_dir_exists(p)) {
+		printf("# skipped: '%s' not found (set CW_SHARED)\n", p);
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* The number of *.json files of `dir` that are not history files, and of
+ * history files whose service file is there, counted without the reader. */
+static void count_files(const char *dir, size_t *mains, size_t *histories)
+{
+	struct dirent **names = NULL;
+	int k = scandir(dir, &names, NULL, alphasort);
+
+	*mains = *histories = 0;
+	assert_true(k >= 0);
+	for (int i = 0; i < k; i++) {
+		const char *n = names[i]->d_name;
+		if (cw_str_endswith(n, ".history.json")) {
+			char *main = cw_asprintf("%s/%.*s.json", dir,
+						 (int)(strlen(n) - 13), n);
+			*histories += cw_file_exists(main);
+			free(main);
+		} else if (cw_str_endswith(n, ".json")) {
+			(*mains)++;
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+/*
+ * The whole contrib collection of Open Terms Archive (379 services, 194 of
+ * them with a history file beside) loads: no file is skipped, every history file is read,
+ * and the only warnings are the JavaScript filters we do not run and pages
+ * kept whole. GitLab's declaration, whose filter takes an address as its
+ * option, is among them.
+ */
+static void test_decl__ota_collection_loads(void **state)
+{
+	(void)state;
+	char *dir = ota_dir("contrib-declarations");
+	struct cw_decl_service **v = NULL;
+	size_t n = 0, mains, histories, with_history = 0, docs = 0, js = 0;
+	struct cw_strv warn = CW_STRV_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	bool gitlab = false;
+
+	if (!dir)
+		skip();
+	count_files(dir, &mains, &histories);
+	assert_int_equal(cw_decl_read_dir(&v, &n, dir, &warn, &err), CW_OK);
+	for (size_t i = 0; i < warn.n; i++) {
+		if (strstr(warn.v[i], "is a JavaScript filter of Open Terms "
+				      "Archive, not applied")) {
+			js++;
+		} else if (!strstr(warn.v[i], "the whole page will be kept")) {
+			print_lines(&warn);
+			fail_msg("unexpected warning: %s", warn.v[i]);
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct cw_decl_service *svc = v[i];
+		assert_true(svc->n_docs > 0 || svc->n_history > 0);
+		with_history += svc->n_history > 0;
+		docs += svc->n_docs;
+		for (size_t d = 0; d < svc->n_docs; d++)
+			for (size_t u = 0; u < svc->docs[d].n_sources; u++)
+				assert_true(cw_str_startswith(
+					svc->docs[d].sources[u].fetch, "http"));
+		if (!strcmp(svc->id, "GitLab"))
+			gitlab = cw_decl_find(svc, "Privacy Policy") != NULL;
+		cw_decl_service_free(v[i]);
+	}
+	printf("# %zu services (%zu files), %zu documents, %zu with history "
+	       "(%zu files), %zu JavaScript filter warnings\n",
+	       n, mains, docs, with_history, histories, js);
+	assert_int_equal(n, mains);
+	assert_int_equal(with_history, histories);
+	assert_true(n >= 370);
+	assert_true(docs >= n);
+	assert_true(gitlab);
+	free(v);
+	cw_strv_release(&warn);
+	free(dir);
+}
+
+/* Read `path` as a history file: copied as X.history.json beside a minimal
+ * X.json in a fresh directory, the way a collection lays them out. */
+static int read_history_fixture(struct cw_decl_service **out, const char *path,
+				struct cw_err *err)
+{
+	static const char main_json[] = "{\"name\":\"X\",\"terms\":{\"Terms of "
+					"Service\":"
+					"{\"fetch\":\"https://example.com/"
+					"tos\",\"select\":\"main\"}}}";
+	char tmpl[] = "/tmp/cw-test-decl-XXXXXX";
+	struct cw_buf hist = CW_BUF_INIT;
+	char *dir = mkdtemp(tmpl), *mp, *hp;
+	int rc;
+
+	assert_non_null(dir);
+	mp = cw_asprintf("%s/X.json", dir);
+	hp = cw_asprintf("%s/X.history.json", dir);
+	assert_int_equal(cw_file_read(&hist, path, 1u << 20, err), CW_OK);
+	assert_int_equal(cw_file_write_atomic(mp, main_json,
+					      sizeof(main_json) - 1, err),
+			 CW_OK);
+	assert_int_equal(cw_file_write_atomic(hp, hist.ptr, hist.len, err),
+			 CW_OK);
+	rc = cw_decl_read_file(out, mp, NULL, err);
+	assert_int_equal(unlink(hp), 0);
+	assert_int_equal(unlink(mp), 0);
+	assert_int_equal(rmdir(dir), 0);
+	cw_buf_release(&hist);
+	free(hp);
+	free(mp);
+	return rc;
+}
+
+/*
+ * The fixtures of Open Terms Archive's declaration validator: every valid
+ * declaration and history file loads; the invalid ones are refused with
+ * their JSON path, or, where our reader is lenient by design (unknown
+ * fields, a page without `select`), load with the warning that says so.
+ * Two leniencies are ours alone: the terms type is not checked against
+ * OTA's list of types ("Invalid Terms Type" loads), and a validUntil that
+ * is a date without a time is read.
+ */
+static void test_decl__ota_validator_fixtures(void **state)
+{
+	(void)state;
+	static const char *const valid[] = {
+		"complex-service.json",		  "minimal-service.json",
+		"multiple-source-documents.json", "pdf-document.json",
+		"range-selectors.json",		  "service-with-filters.json",
+	};
+	static const struct {
+		const char *file, *refused, *warned;
+	} invalid[] = {
+		{ "invalid-filter-object.json", "filter[0]: expected a filter",
+		  NULL },
+		{ "invalid-url.json", "is not an http(s) URL", NULL },
+		{ "missing-fetch.json", "expected 'fetch' or 'combine'", NULL },
+		{ "missing-name.json", "missing 'name'", NULL },
+		{ "missing-terms.json", "missing 'terms' object", NULL },
+		{ "additional-properties.json", NULL,
+		  "unknown field 'unexpectedProperty'" },
+		{ "missing-select.json", NULL, "the whole page will be kept" },
+		{ "non-pdf-url-for-pdf.json", NULL,
+		  "the whole page will be kept" },
+		{ "invalid-terms-type.json", NULL, NULL },
+	};
+	static const char *const valid_history[] = { "pdf-history.json", "simpl"
+									 "e-"
+									 "histo"
+									 "ry."
+									 "jso"
+									 "n" };
+	char *root = ota_dir("validate-fixtures");
+	struct cw_decl_service *svc = NULL;
+	struct cw_strv warn = CW_STRV_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	char *p;
+
+	if (!root)
+		skip();
+	for (size_t i = 0; i < sizeof(valid) / sizeof(valid[0]); i++) {
+		p = cw_asprintf("%s/valid/%s", root, valid[i]);
+		if (cw_decl_read_file(&svc, p, NULL, &err) != CW_OK)
+			fail_msg("'%s' refused: %s", valid[i], err.msg);
+		assert_true(svc->n_docs >= 1);
+		cw_decl_service_free(svc);
+		free(p);
+	}
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		int rc;
+		p = cw_asprintf("%s/invalid/%s", root, invalid[i].file);
+		rc = cw_decl_read_file(&svc, p, &warn, &err);
+		if (invalid[i].refused) {
+			assert_int_equal(rc, CW_EINVAL);
+			assert_null(svc);
+			if (!strstr(err.msg, invalid[i].refused))
+				fail_msg("'%s': %s", invalid[i].file, err.msg);
+			assert_non_null(strstr(err.msg, invalid[i].file));
+		} else {
+			assert_int_equal(rc, CW_OK);
+			assert_int_equal(warn.n, invalid[i].warned ? 1 : 0);
+			if (invalid[i].warned)
+				assert_true(any_contains(
+					&warn, invalid[i].warned, NULL));
+			cw_decl_service_free(svc);
+		}
+		cw_strv_release(&warn);
+		warn = (struct cw_strv)CW_STRV_INIT;
+		free(p);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		p = cw_asprintf("%s/valid-history/%s", root, valid_history[i]);
+		if (read_history_fixture(&svc, p, &err) != CW_OK)
+			fail_msg("'%s' refused: %s", valid_history[i], err.msg);
+		assert_int_equal(svc->n_history, 1);
+		assert_string_equal(svc->history[0].type, "Privacy Policy");
+		assert_true(svc->history[0].valid_until > 0);
+		assert_ptr_equal(cw_decl_find_at(svc, "Privacy Policy",
+						 svc->history[0].valid_until),
+				 &svc->history[0]);
+		cw_decl_service_free(svc);
+		free(p);
+	}
+	/* a history entry without validUntil is refused; one whose
+	 * validUntil is a date alone (OTA wants a date-time) is read as the
+	 * start of that day, UTC, as cw_time_parse_iso() reads dates */
+	p = cw_asprintf("%s/invalid-history/missing-valid-until.json", root);
+	assert_int_equal(read_history_fixture(&svc, p, &err), CW_EINVAL);
+	assert_null(svc);
+	assert_non_null(strstr(err.msg, "history entry without 'validUntil'"));
+	free(p);
+	p = cw_asprintf("%s/invalid-history/invalid-date.json", root);
+	assert_int_equal(read_history_fixture(&svc, p, &err), CW_OK);
+	time_t day;
+	assert_int_equal(cw_time_parse_iso("2023-12-31T00:00:00Z", &day),
+			 CW_OK);
+	assert_int_equal(svc->history[0].valid_until, day);
+	cw_decl_service_free(svc);
+	free(p);
+	cw_strv_release(&warn);
+	free(root);
+}
+
+/* ---- declarations back to JSON, for the store ---- */
+
+static void assert_selectors_equal(const struct cw_decl_selector *a,
+				   const struct cw_decl_selector *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *const fa[] = { a[i].css, a[i].start_before,
+					   a[i].start_after, a[i].end_before,
+					   a[i].end_after };
+		const char *const fb[] = { b[i].css, b[i].start_before,
+					   b[i].start_after, b[i].end_before,
+					   b[i].end_after };
+		for (size_t k = 0; k < 5; k++) {
+			if (!fa[k] || !fb[k])
+				assert_ptr_equal(fa[k], fb[k]);
+			else
+				assert_string_equal(fa[k], fb[k]);
+		}
+	}
+}
+
+/* Two documents declare the same thing (valid_until aside). */
+static void assert_docs_equal(const struct cw_decl_doc *a,
+			      const struct cw_decl_doc *b)
+{
+	assert_int_equal(a->n_sources, b->n_sources);
+	assert_int_equal(a->combine || a->n_sources != 1,
+			 b->combine || b->n_sources != 1);
+	for (size_t s = 0; s < a->n_sources; s++) {
+		const struct cw_decl_source *x = &a->sources[s];
+		const struct cw_decl_source *y = &b->sources[s];
+		assert_string_equal(x->fetch, y->fetch);
+		assert_int_equal(x->n_select, y->n_select);
+		assert_selectors_equal(x->select, y->select, x->n_select);
+		assert_int_equal(x->n_remove, y->n_remove);
+		assert_selectors_equal(x->remove, y->remove, x->n_remove);
+		assert_int_equal(x->n_filters, y->n_filters);
+		for (size_t f = 0; f < x->n_filters; f++) {
+			assert_string_equal(x->filters[f].name,
+					    y->filters[f].name);
+			assert_int_equal(x->filters[f].params.n,
+					 y->filters[f].params.n);
+			for (size_t k = 0; k < x->filters[f].params.n; k++)
+				assert_string_equal(x->filters[f].params.v[k],
+						    y->filters[f].params.v[k]);
+		}
+		assert_int_equal(x->execute_client_scripts,
+				 y->execute_client_scripts);
+	}
+}
+
+/* One document through the store's JSON and back: the same declaration,
+ * and the same bytes when written again. Returns 1. */
+static size_t round_trip(const struct cw_decl_service *svc,
+			 const struct cw_decl_doc *doc)
+{
+	struct cw_buf j1 = CW_BUF_INIT, j2 = CW_BUF_INIT;
+	struct cw_decl_service *back = NULL;
+	struct cw_err err = CW_ERR_INIT;
+
+	assert_int_equal(cw_decl_doc_to_json(&j1, doc), CW_OK);
+	if (cw_decl_doc_from_json(&back, svc->id, doc->type, cw_buf_str(&j1),
+				  &err) != CW_OK)
+		fail_msg("'%s/%s': %s", svc->id, doc->type, err.msg);
+	assert_int_equal(back->n_docs, 1);
+	assert_string_equal(back->docs[0].type, doc->type);
+	assert_docs_equal(doc, &back->docs[0]);
+	assert_int_equal(cw_decl_doc_to_json(&j2, &back->docs[0]), CW_OK);
+	assert_string_equal(cw_buf_str(&j1), cw_buf_str(&j2));
+	cw_decl_service_free(back);
+	cw_buf_release(&j1);
+	cw_buf_release(&j2);
+	return 1;
+}
+
+/*
+ * Every document of every real declaration (the corpus's collections and
+ * OTA's contrib collection, current and historical) survives the trip
+ * through the JSON the store keeps, so a snapshot is re-extracted with the
+ * declaration it was fetched under.
+ */
+static void test_decl__json_round_trip_real(void **state)
+{
+	(void)state;
+	char *shared = env_dir("CW_SHARED", "../shared");
+	char *croot = cw_asprintf("%s/corpus/declarations", shared);
+	char *contrib = cw_asprintf("%s/ota/contrib-declarations", shared);
+	struct cw_strv dirs = CW_STRV_INIT;
+	struct dirent **cols = NULL;
+	size_t trips = 0;
+
+	if (!cw_dir_exists(croot) || !cw_dir_exists(contrib)) {
+		printf("# skipped: '%s' or '%s' not found (set CW_SHARED)\n",
+		       croot, contrib);
+		free(croot), free(contrib), free(shared);
+		skip();
+	}
+	int ncol = scandir(croot, &cols, NULL, alphasort);
+	assert_true(ncol > 0);
+	for (int i = 0; i < ncol; i++) {
+		char *d = cw_asprintf("%s/%s", croot, cols[i]->d_name);
+		if (cols[i]->d_name[0] != '.' && cw_dir_exists(d))
+			cw_strv_push(&dirs, d);
+		free(d);
+		free(cols[i]);
+	}
+	free(cols);
+	cw_strv_push(&dirs, contrib);
+	for (size_t i = 0; i < dirs.n; i++) {
+		struct cw_decl_service **v = NULL;
+		size_t n = 0;
+		struct cw_err err = CW_ERR_INIT;
+		assert_int_equal(
+			cw_decl_read_dir(&v, &n, dirs.v[i], NULL, &err), CW_OK);
+		for (size_t s = 0; s < n; s++) {
+			for (size_t d = 0; d < v[s]->n_docs; d++)
+				trips += round_trip(v[s], &v[s]->docs[d]);
+			for (size_t h = 0; h < v[s]->n_history; h++)
+				trips += round_trip(v[s], &v[s]->history[h]);
+			cw_decl_service_free(v[s]);
+		}
+		free(v);
+	}
+	printf("# %zu documents through the store's JSON and back\n", trips);
+	assert_true(trips >= 1000);
+	cw_strv_release(&dirs);
+	free(croot), free(contrib), free(shared);
+}
+
 /* The declarations we ship load with no warning at all. */
 static void test_decl__shipped_no_warnings(void **state)
 {
@@ -656,6 +1029,9 @@ int main(void)
 		cmocka_unit_test(test_decl__size_cap),
 		cmocka_unit_test(test_decl__pdf_urls),
 		cmocka_unit_test(test_decl__shipped_no_warnings),
+		cmocka_unit_test(test_decl__ota_collection_loads),
+		cmocka_unit_test(test_decl__ota_validator_fixtures),
+		cmocka_unit_test(test_decl__json_round_trip_real),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
