@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "../src/analyze/classify.h"
+#include "../src/classify/classify.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

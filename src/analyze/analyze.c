@@ -6,9 +6,9 @@
 #include <ctype.h>
 #include <math.h>
 
+#include "../classify/classify.h"
 #include "analyze.h"
 #include "analyze_int.h"
-#include "classify.h"
 #include "notes.h"
 #include "params.h"
 
@@ -138,8 +138,9 @@ static void severity_of(const struct cw_tax_match *m,
 			const struct cw_classify_result *cr, bool have_model,
 			const struct cw_tax_rating *consumer, json_t *cat)
 {
-	int code = m->cat->claudette ? cw_classify_cat_from_name(m->cat->claudette)
-				     : -1;
+	int code = m->cat->claudette
+			   ? cw_classify_cat_from_code(m->cat->claudette)
+			   : -1;
 
 	if (code >= 0 && have_model) {
 		int sev = cr->cat[code].severity;
@@ -407,8 +408,9 @@ static int category_json(json_t **out, const struct cw_analyze_ctx *ctx,
 		json_object_set_new(o, "rules", json_null());
 	}
 	{
-		int code = cat->claudette ? cw_classify_cat_from_name(cat->claudette)
-					  : -1;
+		int code = cat->claudette
+				   ? cw_classify_cat_from_code(cat->claudette)
+				   : -1;
 		if (code >= 0 && ctx->model) {
 			const struct cw_classify_cat_result *r = &cr->cat[code];
 			json_t *mo = json_pack(
@@ -571,9 +573,11 @@ int cw_analyze_provision(json_t **out, const struct cw_analyze_ctx *ctx,
 		for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
 			if (cr.cat[c].severity == CW_CLASSIFY_SEV_NONE)
 				continue;
-			rc = cw_taxonomy_merge_model(&m, ctx->tax,
-						     cw_classify_cat_id(c),
-						     cr.cat[c].confidence, err);
+			rc = cw_taxonomy_merge_model(
+				&m, ctx->tax,
+				cw_taxonomy_claudette_id(
+					cw_classify_cat_code(c)),
+				cr.cat[c].confidence, err);
 			if (rc)
 				goto fail;
 		}

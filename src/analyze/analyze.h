@@ -6,10 +6,13 @@
  *
  *   taxonomy.h  rule-based categories with evidence spans, exposure per
  *               audience with modifiers, regulations and their dates;
- *   classify.h  the learned CLAUDETTE classifier (confidence, severity);
  *   params.h    facts with the spans they were read from;
  *   notes.h     vague standards (unless defined or bounded elsewhere) and
  *               evidence gaps;
+ *
+ * and from the learned CLAUDETTE classifier (confidence, severity), a
+ * module of its own (src/classify/classify.h) that this one calls, naming
+ * its categories by CLAUDETTE code (cw_taxonomy_claudette_id());
  *
  * plus our own generated text (a legal reading, and what the provision
  * means for a consumer and for an operator), rendered from templates that

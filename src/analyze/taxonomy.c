@@ -32,6 +32,16 @@ static const char *const claudette_ids[][2] = {
 };
 #define NCLAUDETTE (sizeof(claudette_ids) / sizeof(claudette_ids[0]))
 
+const char *cw_taxonomy_claudette_id(const char *code)
+{
+	if (!code)
+		return NULL;
+	for (size_t k = 0; k < NCLAUDETTE; k++)
+		if (!strcmp(code, claudette_ids[k][0]))
+			return claudette_ids[k][1];
+	return NULL;
+}
+
 static const char *const level_names[] = { "low", "medium", "high" };
 static const char *const audience_names[] = { "consumer", "operator",
 						    NULL };

@@ -191,6 +191,15 @@ const struct cw_tax_category *cw_taxonomy_find(const struct cw_taxonomy *tax,
 /* Index of a category in load order, or -1. */
 long cw_taxonomy_index(const struct cw_taxonomy *tax,
 		       const struct cw_tax_category *cat);
+/*
+ * The id of the category that CLAUDETTE code `code` ("a") stands for
+ * ("mandatory_arbitration"), or NULL when `code` is not one of the nine
+ * codes. Needs no loaded taxonomy: the loader checks every category's
+ * `claudette` field against the same table, so a loaded taxonomy that has
+ * the category carries this code. This is how analyze and the CLI name the
+ * clause classifier's categories, which are CLAUDETTE codes.
+ */
+const char *cw_taxonomy_claudette_id(const char *code);
 
 /* Instruments, sorted by id. */
 size_t cw_taxonomy_instrument_count(const struct cw_taxonomy *tax);
@@ -297,8 +306,8 @@ int cw_taxonomy_detect(struct cw_tax_matches *out,
 		       const char *text, size_t len, struct cw_err *err);
 
 /*
- * Fold a model's verdict (e.g. the classifier of classify.h, whose category
- * ids are taxonomy ids) into rule matches: when the rules found category
+ * Fold a model's verdict (e.g. the clause classifier's, whose CLAUDETTE
+ * codes cw_taxonomy_claudette_id() turns into ids) into rule matches: when the rules found category
  * `id`, its `model` field is set; otherwise a match is added with
  * by_rules false, explicit_text false (so exposure is "inferred"), no
  * spans, and score = confidence = the model's confidence. The list stays

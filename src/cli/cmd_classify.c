@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "../analyze/classify.h"
+#include "../analyze/taxonomy.h"
+#include "../classify/classify.h"
 
 #define LINE_MAX_BYTES CW_CLASSIFY_TEXT_MAX
 
@@ -31,9 +32,27 @@ static char *default_labels(void)
 	return cw_strdup(CW_SOURCE_ROOT "/../shared/labels/claudette");
 }
 
-enum { OPT_C = 256, OPT_EPOCHS, OPT_SEED, OPT_MINDOCS, OPT_POSPOW,
-       OPT_CHARW, OPT_RULEW, OPT_MAXDOCS, OPT_CTXW, OPT_VECTORS,
-       OPT_TUNEC, OPT_DENSEW, OPT_NB };
+/* The taxonomy id of classifier category `c` ("mandatory_arbitration"). */
+static const char *cat_id(int c)
+{
+	return cw_taxonomy_claudette_id(cw_classify_cat_code(c));
+}
+
+enum {
+	OPT_C = 256,
+	OPT_EPOCHS,
+	OPT_SEED,
+	OPT_MINDOCS,
+	OPT_POSPOW,
+	OPT_CHARW,
+	OPT_RULEW,
+	OPT_MAXDOCS,
+	OPT_CTXW,
+	OPT_VECTORS,
+	OPT_TUNEC,
+	OPT_DENSEW,
+	OPT_NB
+};
 
 /* Parse train/eval options; returns 0, or an exit code. */
 static int parse_train_opts(int argc, char **argv, const char **labels,
@@ -225,7 +244,7 @@ static json_t *eval_json(const struct cw_classify_eval_report *r)
 			cats,
 			json_pack("{sssssIsIsIsIsosososo}", "code",
 				  cw_classify_cat_code(c), "id",
-				  cw_classify_cat_id(c), "support",
+				  cat_id(c), "support",
 				  (json_int_t)e->support, "tp",
 				  (json_int_t)e->tp, "fp", (json_int_t)e->fp,
 				  "fn", (json_int_t)e->fn, "precision",
@@ -288,7 +307,7 @@ int cw_cli_cmd_eval(struct cw_cli *cli, int argc, char **argv)
 			const struct cw_classify_eval_cat *e = &r.cat[c];
 
 			printf("%-5s %-28s %7zu %6.3f %6.3f %6.3f %9.3f %6zu %6zu\n",
-			       cw_classify_cat_code(c), cw_classify_cat_id(c),
+			       cw_classify_cat_code(c), cat_id(c),
 			       e->support, e->precision, e->recall, e->f1,
 			       e->threshold_mean, e->fp, e->fn);
 		}
@@ -418,7 +437,7 @@ static void print_result(const struct cw_classify_result *r)
 		if (r->cat[c].severity == CW_CLASSIFY_SEV_NONE)
 			continue;
 		json_array_append_new(
-			cats, json_pack("{sssoss}", "id", cw_classify_cat_id(c),
+			cats, json_pack("{sssoss}", "id", cat_id(c),
 					"confidence",
 					cw_cli_real(r->cat[c].confidence, 2),
 					"severity",

@@ -15,6 +15,7 @@
 #include "analyze/notes.h"
 #include "analyze/params.h"
 #include "analyze/taxonomy.h"
+#include "classify/classify.h"
 #include "segment/segment.h"
 
 #define STABILITY_SEED "seeds/002_7ae7b45475604c64.txt"
@@ -136,6 +137,35 @@ static void test_analyze__taxonomy_loads_real_data(void **state)
 			assert_non_null(c->exposure[CW_AUDIENCE_OPERATOR].means);
 		}
 	}
+}
+
+/*
+ * The clause classifier's categories are CLAUDETTE codes; the taxonomy
+ * names them. Each of the nine codes has its category in the real
+ * taxonomy, and that category carries the code back.
+ */
+static void test_analyze__claudette_ids(void **state)
+{
+	(void)state;
+	for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
+		const char *code = cw_classify_cat_code(c);
+		const char *id = cw_taxonomy_claudette_id(code);
+		const struct cw_tax_category *cat = cw_taxonomy_find(tax, id);
+
+		assert_non_null(id);
+		assert_non_null(cat);
+		assert_non_null(cat->claudette);
+		assert_string_equal(cat->claudette, code);
+	}
+	assert_string_equal(
+		cw_taxonomy_claudette_id(cw_classify_cat_code(CW_CLASSIFY_A)),
+		"mandatory_arbitration");
+	assert_string_equal(cw_taxonomy_claudette_id(
+				    cw_classify_cat_code(CW_CLASSIFY_PINC)),
+			    "privacy_policy_by_reference");
+	assert_null(cw_taxonomy_claudette_id("nope"));
+	assert_null(cw_taxonomy_claudette_id("mandatory_arbitration"));
+	assert_null(cw_taxonomy_claudette_id(NULL));
 }
 
 static void test_analyze__regulation_lookup(void **state)
@@ -1194,6 +1224,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_analyze__taxonomy_loads_real_data),
+		cmocka_unit_test(test_analyze__claudette_ids),
 		cmocka_unit_test(test_analyze__regulation_lookup),
 		cmocka_unit_test(test_analyze__validator_names_file_and_field),
 		cmocka_unit_test(test_analyze__stability_operator),

@@ -1,56 +1,11 @@
 /*
  * classify: the public face of the clause classifier (see classify.h):
- * category names, sentence splitting, classifying a sentence or a whole
- * provision with a loaded model.
+ * sentence splitting, classifying a sentence or a whole provision with a
+ * loaded model.
  */
 #include <ctype.h>
 
 #include "classify_int.h"
-
-static const char *const cat_codes[CW_CLASSIFY_NCAT] = {
-	"a", "ch", "cr", "j", "law", "ltd", "ter", "use", "pinc",
-};
-/* the ids of our taxonomy (data/taxonomy) for the CLAUDETTE categories */
-static const char *const cat_ids[CW_CLASSIFY_NCAT] = {
-	"mandatory_arbitration", "unilateral_change", "content_removal",
-	"jurisdiction", "choice_of_law", "limitation_of_liability",
-	"unilateral_termination", "contract_by_using",
-	"privacy_policy_by_reference",
-};
-
-const char *cw_classify_cat_id(int cat)
-{
-	return cat >= 0 && cat < CW_CLASSIFY_NCAT ? cat_ids[cat] : NULL;
-}
-
-const char *cw_classify_cat_code(int cat)
-{
-	return cat >= 0 && cat < CW_CLASSIFY_NCAT ? cat_codes[cat] : NULL;
-}
-
-int cw_classify_cat_from_name(const char *name)
-{
-	if (!name)
-		return -1;
-	for (int c = 0; c < CW_CLASSIFY_NCAT; c++)
-		if (!strcmp(name, cat_codes[c]) || !strcmp(name, cat_ids[c]))
-			return c;
-	return -1;
-}
-
-const char *cw_classify_severity_name(int sev)
-{
-	switch (sev) {
-	case CW_CLASSIFY_SEV_CLEARLY_FAIR:
-		return "clearly_fair";
-	case CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR:
-		return "potentially_unfair";
-	case CW_CLASSIFY_SEV_CLEARLY_UNFAIR:
-		return "clearly_unfair";
-	default:
-		return "none";
-	}
-}
 
 /* ---- sentence splitting ---- */
 

@@ -24,6 +24,14 @@
  *   level3  among unfair sentences of c, level 3 vs level 2; only when both
  *           levels have enough examples, else the majority level is used.
  *
+ * Boundaries: the classifier is a module of its own (src/classify/, this
+ * header its only public one, classify_int.h private to its files, the way
+ * git keeps xdiff behind xdiff.h). It uses util alone among our modules
+ * (and PCRE2, libstemmer, utf8proc and jansson): a category is a CLAUDETTE
+ * code or its enum value, never a taxonomy lookup. Which category of our
+ * taxonomy a code stands for is analyze's knowledge
+ * (cw_taxonomy_claudette_id()), and analyze calls the classifier.
+ *
  * Thread safety: a loaded model is immutable; cw_classify_text() and
  * cw_classify_sentence() may be called from several threads at once.
  * Training and evaluation are single-threaded and deterministic: the same
@@ -31,17 +39,17 @@
  */
 #include "../util/util.h"
 
-/* The nine categories, in CLAUDETTE order. */
+/* The nine categories, in CLAUDETTE order, with CLAUDETTE's codes. */
 enum cw_classify_cat {
-	CW_CLASSIFY_A = 0,   /* a    mandatory_arbitration */
-	CW_CLASSIFY_CH,      /* ch   unilateral_change */
-	CW_CLASSIFY_CR,      /* cr   content_removal */
+	CW_CLASSIFY_A = 0,   /* a    arbitration */
+	CW_CLASSIFY_CH,      /* ch   unilateral change */
+	CW_CLASSIFY_CR,      /* cr   content removal */
 	CW_CLASSIFY_J,       /* j    jurisdiction */
-	CW_CLASSIFY_LAW,     /* law  choice_of_law */
-	CW_CLASSIFY_LTD,     /* ltd  limitation_of_liability */
-	CW_CLASSIFY_TER,     /* ter  unilateral_termination */
-	CW_CLASSIFY_USE,     /* use  contract_by_using */
-	CW_CLASSIFY_PINC,    /* pinc privacy_policy_by_reference */
+	CW_CLASSIFY_LAW,     /* law  choice of law */
+	CW_CLASSIFY_LTD,     /* ltd  limitation of liability */
+	CW_CLASSIFY_TER,     /* ter  unilateral termination */
+	CW_CLASSIFY_USE,     /* use  contract by using */
+	CW_CLASSIFY_PINC,    /* pinc privacy included by reference */
 	CW_CLASSIFY_NCAT
 };
 
@@ -53,12 +61,10 @@ enum cw_classify_severity {
 	CW_CLASSIFY_SEV_CLEARLY_UNFAIR = 3,
 };
 
-/* Our taxonomy id ("mandatory_arbitration"); NULL when out of range. */
-const char *cw_classify_cat_id(int cat);
 /* The CLAUDETTE code ("a"); NULL when out of range. */
 const char *cw_classify_cat_code(int cat);
-/* Category from a CLAUDETTE code or a taxonomy id; -1 when unknown. */
-int cw_classify_cat_from_name(const char *name);
+/* Category of a CLAUDETTE code ("a"); -1 when unknown or NULL. */
+int cw_classify_cat_from_code(const char *code);
 /* "clearly_fair", "potentially_unfair", "clearly_unfair", or "none". */
 const char *cw_classify_severity_name(int sev);
 

@@ -58,7 +58,7 @@ static int parse_tags(uint8_t level[CW_CLASSIFY_NCAT], const char *s)
 		    s[n - 1] <= '3') {
 			memcpy(code, s, n - 1);
 			code[n - 1] = 0;
-			cat = cw_classify_cat_from_name(code);
+			cat = cw_classify_cat_from_code(code);
 			lv = s[n - 1] - '0';
 			if (cat >= 0 && lv > level[cat])
 				level[cat] = (uint8_t)lv;

@@ -1,8 +1,20 @@
 #ifndef CW_CLASSIFY_INT_H
 #define CW_CLASSIFY_INT_H
 /*
- * classify_int: private to the classifier's files (features.c, model.c,
- * train.c, eval.c, classify.c). Not part of the contract.
+ * classify_int: private to the classifier's files. Not part of the
+ * contract: nothing outside src/classify/ includes it.
+ *
+ * The files, each using only those above it (no file calls back into one
+ * that uses it):
+ *
+ *   category.c     category codes and severity names
+ *   embed.c        word vectors as scoring reads them
+ *   features.c     tokens, hashed features, keyword rules, vectorising
+ *   model.c        the model file, scoring one sentence
+ *   classify.c     sentence splitting, classifying a sentence or a text
+ *   embed_train.c  learning word vectors from a corpus
+ *   train.c        labels, the SVMs, calibration, a whole model
+ *   eval.c         cross-validation
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -76,6 +88,11 @@ void cls_rules_release(struct cls_rules *r);
 
 /* The hash of feature names (FNV-1a then the splitmix64 finaliser). */
 uint64_t cls_hash(uint64_t seed, const void *data, size_t len);
+
+/* The word vector file (written by embed_train.c, read by embed.c). */
+#define CLS_EMB_MAGIC "CWEMBED1"
+#define CLS_EMB_DIM_MAX 512u     /* largest vector size */
+#define CLS_EMB_WORDS_MAX 200000u /* most words */
 
 /* Word vectors (embed.c), immutable once parsed. */
 struct cls_embed {

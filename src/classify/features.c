@@ -507,7 +507,7 @@ int cls_rules_compile(struct cls_rules *out, const char *json, const char *name,
 		out->cat[out->n] = -1;
 		out->n++;
 		if (cat && strcmp(cat, "any")) {
-			out->cat[out->n - 1] = cw_classify_cat_from_name(cat);
+			out->cat[out->n - 1] = cw_classify_cat_from_code(cat);
 			if (out->cat[out->n - 1] < 0) {
 				rc = cw_err_set(err, CW_EPARSE,
 						"'%s': rule '%s': unknown category '%s'",
