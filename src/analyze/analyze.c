@@ -1,74 +1,22 @@
 /*
  * analyze: one provision's analysis composed from rules, model, facts and
  * notes; a version's analysis; exposure moves between two versions. See
- * analyze.h. The text of the analysis comes from report.c (templates).
+ * analyze.h. The context it reads is context.c's; the text of the analysis
+ * comes from report.c (templates).
  */
 #include <ctype.h>
 #include <math.h>
 
 #include "../classify/classify.h"
 #include "analyze.h"
-#include "analyze_int.h"
+#include "context_int.h"
+#include "report_int.h"
 #include "notes.h"
 #include "params.h"
 
-/* ---- context ---- */
-
-int cw_analyze_ctx_new(struct cw_analyze_ctx **out, const char *data_dir,
-		       struct cw_err *err)
-{
-	struct cw_analyze_ctx *ctx = cw_calloc(1, sizeof(*ctx));
-	char *path = NULL;
-	int rc;
-
-	*out = NULL;
-	rc = cw_taxonomy_load(&ctx->tax, data_dir, err);
-	if (rc)
-		goto fail;
-	path = cw_asprintf("%s/%s", data_dir, CW_CLASSIFY_MODEL_FILE);
-	if (cw_file_exists(path)) {
-		rc = cw_classify_model_load(&ctx->model, path, err);
-		if (rc)
-			goto fail;
-	}
-	free(path);
-	path = cw_asprintf("%s/%s", data_dir, CW_ANALYZE_TEMPLATES_FILE);
-	rc = cw_analyze_templates_load(ctx, path, err);
-	if (rc)
-		goto fail;
-	free(path);
-	*out = ctx;
-	return CW_OK;
-fail:
-	free(path);
-	cw_analyze_ctx_free(ctx);
-	return rc;
-}
-
-void cw_analyze_ctx_free(struct cw_analyze_ctx *ctx)
-{
-	if (!ctx)
-		return;
-	cw_taxonomy_free(ctx->tax);
-	cw_classify_model_free(ctx->model);
-	json_decref(ctx->tpl);
-	free(ctx->tpl_path);
-	free(ctx);
-}
-
-const struct cw_taxonomy *cw_analyze_taxonomy(const struct cw_analyze_ctx *ctx)
-{
-	return ctx->tax;
-}
-
-bool cw_analyze_has_model(const struct cw_analyze_ctx *ctx)
-{
-	return ctx->model != NULL;
-}
-
 /* ---- small JSON helpers ---- */
 
-json_t *cw_analyze_span(size_t start, size_t end)
+static json_t *span_json(size_t start, size_t end)
 {
 	return json_pack("[II]", (json_int_t)start, (json_int_t)end);
 }
@@ -78,7 +26,8 @@ json_t *cw_analyze_span(size_t start, size_t end)
  * whitespace runs folded to one space, cut at CW_ANALYZE_QUOTE_MAX bytes on
  * a UTF-8 boundary.
  */
-json_t *cw_analyze_quote(const char *doc, size_t len, size_t start, size_t end)
+static json_t *quote_json(const char *doc, size_t len, size_t start,
+			  size_t end)
 {
 	struct cw_buf b = CW_BUF_INIT;
 	bool space = false;
@@ -221,12 +170,12 @@ static json_t *rating_json(const struct cw_tax_rating *r,
 					     cw_audience_name(r->audience),
 					     (size_t)(a->mod - ex->modifiers)));
 			json_object_set_new(o, "span",
-					    cw_analyze_span(base + a->start,
-							    base + a->end));
+					    span_json(base + a->start,
+						      base + a->end));
 			json_object_set_new(o, "quote",
-					    cw_analyze_quote(doc, doclen,
-							     base + a->start,
-							     base + a->end));
+					    quote_json(doc, doclen,
+						       base + a->start,
+						       base + a->end));
 		} else {
 			json_object_set_new(o, "source",
 					    json_string("context:lexicon.context_modifiers"));
@@ -293,9 +242,9 @@ static json_t *params_json(const struct cw_params *ps, const char *doc,
 			json_object_set_new(o, "unit2", json_string(p->unit2));
 		}
 		json_object_set_new(o, "detail", str_or_null(p->detail));
-		json_object_set_new(o, "span", cw_analyze_span(p->start, p->end));
+		json_object_set_new(o, "span", span_json(p->start, p->end));
 		json_object_set_new(o, "quote",
-				    cw_analyze_quote(doc, doclen, p->start, p->end));
+				    quote_json(doc, doclen, p->start, p->end));
 		json_object_set_new(o, "source",
 				    json_sprintf("params:%s",
 						 cw_params_kind_name(p->kind)));
@@ -321,10 +270,11 @@ static json_t *notes_json(const struct cw_notes *n, const char *doc,
 					       : json_null());
 		json_object_set_new(o, "doc_type", str_or_null(note->doc_type));
 		json_object_set_new(o, "note", str_or_null(note->text));
-		json_object_set_new(o, "span", cw_analyze_span(note->start, note->end));
-		json_object_set_new(o, "quote", cw_analyze_quote(doc, doclen,
-								 note->start,
-								 note->end));
+		json_object_set_new(o, "span",
+				    span_json(note->start, note->end));
+		json_object_set_new(o, "quote",
+				    quote_json(doc, doclen, note->start,
+					       note->end));
 		json_object_set_new(o, "resolved", json_boolean(note->resolved));
 		json_object_set_new(o, "where", str_or_null(note->where));
 		if (note->kind == CW_NOTE_VAGUE)
@@ -388,13 +338,15 @@ static int category_json(json_t **out, const struct cw_analyze_ctx *ctx,
 						    json_string(p->title));
 			} else {
 				json_object_set_new(e, "in", json_string("text"));
-				json_object_set_new(e, "span",
-						    cw_analyze_span(p->start + s->start,
-								    p->start + s->end));
-				json_object_set_new(e, "quote",
-						    cw_analyze_quote(doc->text, doc->len,
-								     p->start + s->start,
-								     p->start + s->end));
+				json_object_set_new(
+					e, "span",
+					span_json(p->start + s->start,
+						  p->start + s->end));
+				json_object_set_new(
+					e, "quote",
+					quote_json(doc->text, doc->len,
+						   p->start + s->start,
+						   p->start + s->end));
 			}
 			json_array_append_new(ev, e);
 		}

@@ -10,7 +10,8 @@
 #include <strings.h>
 
 #include "analyze.h"
-#include "analyze_int.h"
+#include "context_int.h"
+#include "report_int.h"
 #include "params.h"
 
 /* Templates every analysis needs; checked on load so that a broken data
@@ -646,7 +647,7 @@ static json_t *apply_reader(json_t *prov, const struct cw_analyze_ctx *ctx,
 
 	json_array_foreach(json_object_get(prov, "categories"), i, c) {
 		const struct cw_tax_category *cat =
-			cw_taxonomy_find(cw_analyze_taxonomy(ctx), jstr(c, "id"));
+			cw_taxonomy_find(ctx->tax, jstr(c, "id"));
 		json_t *e = json_object_get(json_object_get(c, "exposure"),
 					    cw_audience_name(CW_AUDIENCE_CONSUMER));
 		json_t *r;
@@ -658,7 +659,7 @@ static json_t *apply_reader(json_t *prov, const struct cw_analyze_ctx *ctx,
 			memset(&rt, 0, sizeof(rt));
 			rt.audience = CW_AUDIENCE_CONSUMER;
 			rt.base = rt.level = lv;
-			cw_taxonomy_rate_context(&rt, cw_analyze_taxonomy(ctx), cat,
+			cw_taxonomy_rate_context(&rt, ctx->tax, cat,
 						 CW_RATE_EU_UK_CONSUMER);
 			for (size_t a = 0; a < rt.napplied; a++) {
 				json_t *m = json_pack("{sissss}", "effect",
