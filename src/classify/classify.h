@@ -226,9 +226,9 @@ struct cw_classify_embed_opts {
 void cw_classify_embed_opts_init(struct cw_classify_embed_opts *opts);
 
 /*
- * Learn word vectors (PPMI + truncated SVD, see embed.c) from the versions
- * corpus at `corpus_dir` (its VERSIONS.tsv lists the files, paths relative
- * to it); services of the held-out evaluation documents are skipped.
+ * Learn word vectors (PPMI + truncated SVD, see embed_train.c) from the
+ * versions corpus at `corpus_dir` (its VERSIONS.tsv lists the files, paths
+ * relative to it); services of the held-out evaluation documents are skipped.
  * Appends the serialised vectors to `out`. Deterministic.
  * Returns CW_OK, CW_ENOTFOUND, CW_EIO, CW_ETOOBIG, CW_EPARSE or CW_EINVAL.
  */

@@ -7,7 +7,7 @@
  *   u32 nbuckets          CLS_NBUCKETS (the hashing space it was built with)
  *   f64 kw[5]             block weights: word, char, rule, context, dense
  *   u32 len, bytes        the rules JSON the model was trained with
- *   u32 len, bytes        the word vectors (embed.c), len 0: none
+ *   u32 len, bytes        the word vectors (embed_train.c), len 0: none
  *   u32 nfeat             kept features
  *   u32 bucket[nfeat]     strictly ascending, < nbuckets
  *   f32 idf[nfeat]
