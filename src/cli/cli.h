@@ -81,8 +81,6 @@ json_t *cw_cli_provisions_json(const struct cw_segmentation *seg);
  * a file name or stored text never makes a NULL value. New reference. */
 json_t *cw_cli_jstr(const char *s);
 json_t *cw_cli_jstrn(const char *s, size_t len);
-/* Write a JSON string literal (quotes and escapes) to `out`. */
-void cw_cli_json_str(FILE *out, const char *s);
 /* A JSON real rounded to `decimals` places (seconds 3, shares 4). */
 json_t *cw_cli_real(double v, int decimals);
 /* Path of the project's data/ directory: $CW_DATA_DIR, else the source

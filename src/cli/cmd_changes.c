@@ -93,16 +93,15 @@ int cw_cli_cmd_diff(struct cw_cli *cli, int argc, char **argv)
 		json_t *j = cw_diff_to_json(d);
 		json_object_set_new(j, "service", json_string(doc.service));
 		json_object_set_new(j, "type", json_string(doc.type));
-		json_object_set_new(j, "from", json_pack("{sIssss?}",
-			"seq", (json_int_t)va.seq, "recorded_at", va.recorded_at,
-			"stated_date", va.stated_date));
-		json_object_set_new(j, "to", json_pack("{sIssss?}",
-			"seq", (json_int_t)vb.seq, "recorded_at", vb.recorded_at,
-			"stated_date", vb.stated_date));
-		char *txt = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		puts(txt);
-		free(txt);
-		json_decref(j);
+		json_object_set_new(j, "from",
+				    cw_view_version_ref_json(va.seq,
+							     va.recorded_at,
+							     va.stated_date));
+		json_object_set_new(j, "to",
+				    cw_view_version_ref_json(vb.seq,
+							     vb.recorded_at,
+							     vb.stated_date));
+		cw_cli_print_json_take(j);
 	} else {
 		printf("%s%s/%s: version %lld (%s) -> version %lld (%s)\n\n",
 		       strcmp(format, "md") ? "" : "# ", doc.service, doc.type,
@@ -154,20 +153,44 @@ static void print_summaries(const struct cw_change_record *r, const char *indent
 	}
 }
 
-static json_t *change_json(const struct cw_store_change *c)
+/*
+ * Set "from" and "to" of `o` to the version references of a change's two
+ * sides, the shape diff gives them; a side the store no longer has keeps
+ * its number only.
+ */
+static void set_sides(json_t *o, struct cw_store *s,
+		      const struct cw_store_change *c)
+{
+	const int64_t seqs[2] = { c->from_seq, c->to_seq };
+	static const char *const keys[2] = { "from", "to" };
+
+	for (int k = 0; k < 2; k++) {
+		struct cw_err err = CW_ERR_INIT;
+		json_t *ref = NULL;
+
+		if (cw_view_version_ref(&ref, s, c->doc_id, seqs[k], &err))
+			ref = cw_view_version_ref_json(seqs[k], NULL, NULL);
+		json_object_set_new(o, keys[k], ref);
+	}
+}
+
+static json_t *change_json(struct cw_store *s, const struct cw_store_change *c)
 {
 	struct cw_change_record r;
-	json_t *j;
+	json_t *j, *o;
 
 	record_of(&r, c);
 	j = cw_change_record_to_json(&r, 0);
 	cw_change_record_release(&r);
-	return json_pack("{sssssIsIsssssIso}", "service", c->service, "type",
-			 c->type, "from", (json_int_t)c->from_seq, "to",
-			 (json_int_t)c->to_seq, "recorded_at", c->recorded_at,
-			 "materiality", c->materiality, "provisions",
-			 (json_int_t)c->n_changes, "changes",
-			 json_incref(json_object_get(j, "changes")));
+	o = json_pack("{sssssIsIsssssIsO}", "service", c->service, "type",
+		      c->type, "from", (json_int_t)c->from_seq, "to",
+		      (json_int_t)c->to_seq, "recorded_at", c->recorded_at,
+		      "materiality", c->materiality, "provisions",
+		      (json_int_t)c->n_changes, "changes",
+		      json_object_get(j, "changes"));
+	json_decref(j);
+	set_sides(o, s, c);
+	return o;
 }
 
 int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
@@ -235,12 +258,9 @@ int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
 	if (cli->json) {
 		json_t *all = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(all, change_json(&cs[i]));
+			json_array_append_new(all, change_json(s, &cs[i]));
 		json_t *root = json_pack("{so}", "changes", all);
-		char *txt = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		puts(txt);
-		free(txt);
-		json_decref(root);
+		cw_cli_print_json_take(root);
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			struct cw_change_record r;
@@ -272,7 +292,8 @@ int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
  * event of that provision; a renumbering or move hands the walk over to
  * the old key; an addition ends it.
  */
-static void provision_events(const struct cw_store_change *cs, size_t n,
+static void provision_events(struct cw_store *s,
+			     const struct cw_store_change *cs, size_t n,
 			     const char *key, json_t *events)
 {
 	char *cur = cw_strdup(key);
@@ -285,11 +306,13 @@ static void provision_events(const struct cw_store_change *cs, size_t n,
 		record_of(&r, &cs[i]);
 		e = cw_change_record_find_new_key(&r, cur);
 		if (e) {
-			json_array_insert_new(events, 0, json_pack(
+			json_t *ev = json_pack(
 				"{sssIsIssso}", "recorded_at", cs[i].recorded_at,
 				"from", (json_int_t)cs[i].from_seq, "to",
 				(json_int_t)cs[i].to_seq, "key", cur, "change",
-				cw_change_entry_to_json(&r, e)));
+				cw_change_entry_to_json(&r, e));
+			set_sides(ev, s, &cs[i]);
+			json_array_insert_new(events, 0, ev);
 			if (e->kind == CW_DIFF_ADDED) {
 				ended = true;
 			} else if (e->old_key && strcmp(e->old_key, cur)) {
@@ -302,6 +325,23 @@ static void provision_events(const struct cw_store_change *cs, size_t n,
 			break;
 	}
 	free(cur);
+}
+
+/* One line of `timeline --provision` from an event of provision_events. */
+static void print_event(const json_t *e)
+{
+	json_t *ch = json_object_get(e, "change");
+	json_t *from = json_object_get(e, "from"),
+	       *to = json_object_get(e, "to");
+	const char *sum = json_string_value(json_object_get(ch, "summary"));
+
+	printf("%s  v%lld -> v%lld  %-10s %-11s %s\n",
+	       json_string_value(json_object_get(e, "recorded_at")),
+	       (long long)json_integer_value(json_object_get(from, "seq")),
+	       (long long)json_integer_value(json_object_get(to, "seq")),
+	       json_string_value(json_object_get(ch, "kind")),
+	       json_string_value(json_object_get(ch, "materiality")),
+	       sum ? sum : "");
 }
 
 int cw_cli_cmd_timeline(struct cw_cli *cli, int argc, char **argv)
@@ -343,15 +383,12 @@ int cw_cli_cmd_timeline(struct cw_cli *cli, int argc, char **argv)
 	}
 	if (key) {
 		events = json_array();
-		provision_events(cs, n, key, events);
+		provision_events(s, cs, n, key, events);
 		if (cli->json) {
 			json_t *root = json_pack("{sssssss O}", "service",
 						 doc.service, "type", doc.type,
 						 "provision", key, "events", events);
-			char *txt = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			puts(txt);
-			free(txt);
-			json_decref(root);
+			cw_cli_print_json_take(root);
 		} else {
 			size_t i;
 			json_t *e;
@@ -360,15 +397,7 @@ int cw_cli_cmd_timeline(struct cw_cli *cli, int argc, char **argv)
 			       json_array_size(events),
 			       json_array_size(events) == 1 ? "" : "s", nv);
 			json_array_foreach(events, i, e) {
-				json_t *ch = json_object_get(e, "change");
-				const char *sum = json_string_value(json_object_get(ch, "summary"));
-				printf("%s  v%lld -> v%lld  %-10s %-11s %s\n",
-				       json_string_value(json_object_get(e, "recorded_at")),
-				       (long long)json_integer_value(json_object_get(e, "from")),
-				       (long long)json_integer_value(json_object_get(e, "to")),
-				       json_string_value(json_object_get(ch, "kind")),
-				       json_string_value(json_object_get(ch, "materiality")),
-				       sum ? sum : "");
+				print_event(e);
 			}
 		}
 		rc = CW_EXIT_OK;
@@ -377,14 +406,11 @@ int cw_cli_cmd_timeline(struct cw_cli *cli, int argc, char **argv)
 	if (cli->json) {
 		json_t *all = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(all, change_json(&cs[i]));
+			json_array_append_new(all, change_json(s, &cs[i]));
 		json_t *root = json_pack("{sssssIso}", "service", doc.service,
 					 "type", doc.type, "versions",
 					 (json_int_t)nv, "changes", all);
-		char *txt = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		puts(txt);
-		free(txt);
-		json_decref(root);
+		cw_cli_print_json_take(root);
 	} else {
 		printf("%s/%s: %zu versions, %zu changes\n", doc.service,
 		       doc.type, nv, n);

@@ -83,14 +83,9 @@ static void print_diff(const struct cw_diff *d, enum fmt f, const char *pa,
 
 	if (f == FMT_JSON) {
 		json_t *j = cw_diff_to_json(d);
-		char *s;
 		/* the command's contract is {"changes":[...]} */
 		json_object_del(j, "counts");
-		s = json_dumps(j, JSON_PRESERVE_ORDER | JSON_INDENT(1));
-		fputs(s ? s : "{}", stdout);
-		fputc('\n', stdout);
-		free(s);
-		json_decref(j);
+		cw_cli_print_json_take(j);
 		return;
 	}
 	if (f == FMT_MARKDOWN) {
@@ -136,8 +131,8 @@ static int run_batch(const char *list, const struct cw_diff_rules *rules,
 			continue;
 		tab = strchr(line, '\t');
 		if (!tab) {
-			fprintf(stderr, "clausewatch: '%s':%zu: expected OLD<TAB>NEW\n",
-				list, lineno);
+			cw_cli_item_error("'%s':%zu: expected OLD<TAB>NEW",
+					  list, lineno);
 			failed++;
 			continue;
 		}
@@ -147,7 +142,7 @@ static int run_batch(const char *list, const struct cw_diff_rules *rules,
 		if (!prev.path || strcmp(prev.path, pa) != 0) {
 			side_release(&prev);
 			if (side_load(&prev, pa, &err)) {
-				fprintf(stderr, "clausewatch: %s\n", err.msg);
+				cw_cli_item_error("%s", err.msg);
 				side_release(&prev);
 				failed++;
 				continue;
@@ -155,7 +150,7 @@ static int run_batch(const char *list, const struct cw_diff_rules *rules,
 		}
 		if (side_load(&cur, pb, &err) ||
 		    diff_sides(&d, &prev, &cur, rules, 0, &err)) {
-			fprintf(stderr, "clausewatch: %s\n", err.msg);
+			cw_cli_item_error("%s", err.msg);
 			side_release(&cur);
 			failed++;
 			continue;
@@ -163,14 +158,9 @@ static int run_batch(const char *list, const struct cw_diff_rules *rules,
 		pairs++;
 		changes += d->n;
 		if (json) {
-			struct cw_buf js = CW_BUF_INIT;
-			cw_diff_to_json_buf(&js, d);
-			fputs("{\"old\":", stdout);
-			cw_cli_json_str(stdout, pa);
-			fputs(",\"new\":", stdout);
-			cw_cli_json_str(stdout, pb);
-			printf(",\"diff\":%s}\n", cw_buf_str(&js));
-			cw_buf_release(&js);
+			cw_cli_print_json_take(json_pack(
+				"{sososo}", "old", cw_cli_jstr(pa), "new",
+				cw_cli_jstr(pb), "diff", cw_diff_to_json(d)));
 		} else if (!quiet) {
 			size_t sub = 0;
 			for (size_t k = 0; k < d->n; k++)
@@ -243,7 +233,10 @@ int cw_cli_cmd_diff_files(struct cw_cli *cli, int argc, char **argv)
 			usage_line();
 			return CW_EXIT_OK;
 		default:
-			return cw_cli_usage(argv[0], "unknown option");
+			return cw_cli_usage(argv[0],
+					    "unknown option or missing value "
+					    "'%s'",
+					    argv[optind - 1]);
 		}
 	}
 	if (!batch && argc - optind != 2)

@@ -185,26 +185,6 @@ json_t *cw_cli_provisions_json(const struct cw_segmentation *seg)
 	return arr;
 }
 
-void cw_cli_json_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			if (*p < 0x20)
-				fprintf(out, "\\u%04x", *p);
-			else
-				fputc(*p, out);
-		}
-	}
-	fputc('"', out);
-}
-
 const char *cw_cli_data_dir(void)
 {
 	const char *env = getenv("CW_DATA_DIR");
