@@ -71,5 +71,29 @@ check "... and its result on stdout" python3 -c 'import json, sys; r = json.load
 expect_exit 0 "a success under --json" cw --json show "Bad/Utf8"
 check "... leaves stderr empty" test ! -s "$WORK/err"
 check "... and prints valid JSON" python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$WORK/out"
+
+# one shape for a version reference: diff, changes and timeline
+printf '# Terms\n\n## 1. Use\n\nYou may use the service.\n' >"$WORK/v1.md"
+printf '# Terms\n\n## 1. Use\n\nYou may use the service for any lawful purpose only.\n' >"$WORK/v2.md"
+expect_exit 0 "a first version" cw ingest --date 2026-01-01 "Shape/Terms" "$WORK/v1.md"
+expect_exit 0 "a second version" cw ingest --date 2026-02-01 "Shape/Terms" "$WORK/v2.md"
+key=$(cw --json show "Shape/Terms" | python3 -c 'import json, sys; print(json.load(sys.stdin)["provisions"][-1]["key"])')
+cw --json diff "Shape/Terms" >"$WORK/s-diff.json"
+cw --json changes --service Shape >"$WORK/s-changes.json"
+cw --json timeline "Shape/Terms" >"$WORK/s-timeline.json"
+cw --json timeline "Shape/Terms" --provision "$key" >"$WORK/s-events.json"
+check "diff, changes and timeline give the same from/to objects" python3 - "$WORK" <<'PY'
+import json, sys
+w = sys.argv[1] + "/s-"
+load = lambda n: json.load(open(w + n + ".json"))
+sides = [load("diff"), load("changes")["changes"][0],
+         load("timeline")["changes"][0], load("events")["events"][0]]
+for s in sides:
+    for k in ("from", "to"):
+        assert list(s[k]) == ["seq", "recorded_at", "stated_date"], s[k]
+    assert s["from"]["seq"] == 1 and s["to"]["seq"] == 2, s
+    assert s["to"]["recorded_at"] == "2026-02-01T00:00:00Z", s
+assert all((s["from"], s["to"]) == (sides[0]["from"], sides[0]["to"]) for s in sides)
+PY
 expect_exit 0 "the store is consistent after all of it" cw stats --check
 finish
