@@ -306,11 +306,12 @@ static void provision_events(struct cw_store *s,
 		record_of(&r, &cs[i]);
 		e = cw_change_record_find_new_key(&r, cur);
 		if (e) {
-			json_t *ev = json_pack(
-				"{sssIsIssso}", "recorded_at", cs[i].recorded_at,
-				"from", (json_int_t)cs[i].from_seq, "to",
-				(json_int_t)cs[i].to_seq, "key", cur, "change",
-				cw_change_entry_to_json(&r, e));
+			json_t *ev = json_pack("{sssIsIssso}", "recorded_at",
+					       cs[i].recorded_at, "from",
+					       (json_int_t)cs[i].from_seq, "to",
+					       (json_int_t)cs[i].to_seq, "key",
+					       cur, "change",
+					       cw_change_entry_to_json(&r, e));
 			set_sides(ev, s, &cs[i]);
 			json_array_insert_new(events, 0, ev);
 			if (e->kind == CW_DIFF_ADDED) {
