@@ -284,3 +284,64 @@ int store_blob_put(struct cw_store *s, const void *raw, size_t len,
 	free(z);
 	return rc;
 }
+
+/* ---- a version's text and provisions ---- */
+
+static int version_blobs(struct cw_store *s, int64_t version_id,
+			 int64_t *text_blob, int64_t *prov_blob,
+			 struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc = store_stmt_prepare(&q, s,
+				    "SELECT text_blob, provisions_blob FROM "
+				    "versions "
+				    "WHERE id = ?",
+				    "reading a version", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, version_id);
+	rc = store_stmt_step(&q, err);
+	if (rc > 0) {
+		*text_blob = store_col_i64(&q, 0);
+		*prov_blob = store_col_i64(&q, 1);
+	} else if (rc == 0) {
+		rc = cw_err_set(err, CW_ENOTFOUND, "no version id %lld",
+				(long long)version_id);
+	}
+	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+}
+
+int store_version_load(struct cw_store *s, int64_t version_id,
+		       struct cw_buf *text_out, struct cw_segmentation **seg,
+		       struct cw_err *err)
+{
+	struct cw_buf text = CW_BUF_INIT, enc = CW_BUF_INIT;
+	int64_t tb = 0, pb = 0;
+	int rc;
+
+	if (seg)
+		*seg = NULL;
+	rc = version_blobs(s, version_id, &tb, &pb, err);
+	if (!rc && !seg)
+		return store_blob_get(s, tb, text_out, err);
+	if (!rc)
+		rc = store_blob_get(s, tb, &text, err);
+	if (!rc)
+		rc = store_blob_get(s, pb, &enc, err);
+	if (!rc)
+		rc = store_decode_provisions(seg, enc.ptr, enc.len,
+					     cw_buf_str(&text), text.len, err);
+	if (!rc && text_out)
+		rc = cw_buf_add(text_out, text.ptr, text.len)
+			     ? cw_err_set(err, CW_ETOOBIG,
+					  "version %lld too large",
+					  (long long)version_id)
+			     : CW_OK;
+	if (rc && seg) {
+		cw_segment_free(*seg);
+		*seg = NULL;
+	}
+	cw_buf_release(&text);
+	cw_buf_release(&enc);
+	return rc;
+}

@@ -5,9 +5,15 @@
  */
 #include "stmt.h"
 
-static const char *const migrations[] = {
+/* A migration: SQL, then optionally C that fills what the SQL made. */
+struct migration {
+	const char *sql;
+	int (*fill)(struct cw_store *s, struct cw_err *err);
+};
+
+static const struct migration migrations[] = {
 	/* 1: the archive */
-	"CREATE TABLE blobs ("
+	{ "CREATE TABLE blobs ("
 	"  id INTEGER PRIMARY KEY,"
 	"  hash BLOB NOT NULL UNIQUE,"      /* SHA-256 of the raw bytes */
 	"  base INTEGER REFERENCES blobs(id),"   /* zstd prefix, or NULL */
@@ -75,9 +81,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX changes_doc ON changes(doc_id, id);"
 	"CREATE TABLE analyses ("
 	"  version_id INTEGER PRIMARY KEY REFERENCES versions(id),"
-	"  json_blob INTEGER NOT NULL REFERENCES blobs(id));",
+	"  json_blob INTEGER NOT NULL REFERENCES blobs(id));", NULL },
 	/* 2: the monitor (schedule, health) and notifications (outbox) */
-	"CREATE TABLE doc_monitor ("
+	{ "CREATE TABLE doc_monitor ("
 	"  doc_id INTEGER PRIMARY KEY REFERENCES documents(id),"
 	"  interval_s INTEGER NOT NULL DEFAULT 0,"  /* 0: global schedule */
 	"  next_due TEXT,"                  /* NULL: due now */
@@ -115,7 +121,24 @@ static const char *const migrations[] = {
 	"  created_at TEXT NOT NULL,"
 	"  last_error TEXT);"
 	"CREATE INDEX outbox_state ON outbox(state, next_try);"
-	"CREATE INDEX outbox_sub ON outbox(sub_id, state);",
+	"CREATE INDEX outbox_sub ON outbox(sub_id, state);", NULL },
+	/*
+	 * 3: the search index (search.c): each distinct own text of a
+	 * provision of a document, with the first and last version that had
+	 * it, and its words in FTS5; the stored versions are indexed here.
+	 */
+	{ "CREATE TABLE provision_texts ("
+	"  id INTEGER PRIMARY KEY,"         /* = provision_fts rowid */
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	"  hash BLOB NOT NULL,"             /* SHA-256 of the own text */
+	"  key TEXT NOT NULL,"              /* in last_version */
+	"  title TEXT NOT NULL,"
+	"  first_version INTEGER NOT NULL REFERENCES versions(id),"
+	"  last_version INTEGER NOT NULL REFERENCES versions(id),"
+	"  UNIQUE (doc_id, hash));"
+	"CREATE INDEX provision_texts_last ON provision_texts(last_version);"
+	"CREATE VIRTUAL TABLE provision_fts USING fts5(body, tokenize = 'cw_stem');",
+	  store_search_backfill },
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -150,7 +173,9 @@ int store_migrate(struct cw_store *s, struct cw_err *err)
 		if (rc)
 			return rc;
 		snprintf(bump, sizeof(bump), "PRAGMA user_version = %d", v + 1);
-		rc = store_exec(s, migrations[v], err);
+		rc = store_exec(s, migrations[v].sql, err);
+		if (!rc && migrations[v].fill)
+			rc = migrations[v].fill(s, err);
 		if (!rc)
 			rc = store_exec(s, bump, err);
 		if (!rc)

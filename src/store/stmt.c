@@ -242,6 +242,16 @@ void store_bind_text(struct store_stmt *q, int i, const char *t)
 		      : sqlite3_bind_null(q->st, i));
 }
 
+void store_bind_textn(struct store_stmt *q, int i, const char *t, size_t n)
+{
+	if (n > INT32_MAX) {
+		bind_result(q, i, SQLITE_TOOBIG);
+		return;
+	}
+	bind_result(q, i,
+		    sqlite3_bind_text(q->st, i, t, (int)n, SQLITE_STATIC));
+}
+
 void store_bind_id(struct store_stmt *q, int i, int64_t id)
 {
 	bind_result(q, i,
@@ -400,6 +410,9 @@ void store_row_map(const struct store_stmt *q, int first,
 			break;
 		case STORE_F_BOOL:
 			*(bool *)m = sqlite3_column_int64(q->st, c++) != 0;
+			break;
+		case STORE_F_DBL:
+			*(double *)m = sqlite3_column_double(q->st, c++);
 			break;
 		case STORE_F_STR:
 			*(char **)m = store_col_str(q, c++);

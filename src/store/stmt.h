@@ -58,6 +58,8 @@ void store_bind_i64(struct store_stmt *q, int i, int64_t v);
 void store_bind_double(struct store_stmt *q, int i, double v);
 void store_bind_text(struct store_stmt *q, int i,
 		     const char *t);			     /* NULL: NULL */
+/* `n` bytes of UTF-8 at `t`, which must stay valid until the finish. */
+void store_bind_textn(struct store_stmt *q, int i, const char *t, size_t n);
 void store_bind_id(struct store_stmt *q, int i, int64_t id); /* 0: NULL */
 void store_bind_blob(struct store_stmt *q, int i, const void *p, size_t n);
 
@@ -102,6 +104,7 @@ const void *store_col_blob(const struct store_stmt *q, int i, size_t *len);
 enum store_field_kind {
 	STORE_F_I64,   /* int64_t */
 	STORE_F_BOOL,  /* bool, from an integer column */
+	STORE_F_DBL,   /* double */
 	STORE_F_STR,   /* char *, new string or NULL */
 	STORE_F_HEX32, /* char[CW_SHA256_HEX], from a 32-byte blob */
 	STORE_F_OWNED, /* char * the row callback fills: no column, freed */

@@ -66,15 +66,19 @@ int cw_store_open(struct cw_store **out, const char *path, struct cw_err *err)
 			err);
 	if (rc)
 		goto fail;
-	rc = store_migrate(s, err);
-	if (rc)
-		goto fail;
+	/* a migration may read and write blobs, and index words */
 	s->cctx = ZSTD_createCCtx();
 	s->dctx = ZSTD_createDCtx();
 	if (!s->cctx || !s->dctx) {
 		rc = cw_err_set(err, CW_ESTORE, "zstd: out of memory");
 		goto fail;
 	}
+	rc = store_search_register(s, err);
+	if (rc)
+		goto fail;
+	rc = store_migrate(s, err);
+	if (rc)
+		goto fail;
 	*out = s;
 	return CW_OK;
 fail:
@@ -657,6 +661,9 @@ static int record_version(struct cw_store *s, int64_t doc_id,
 	store_bind_i64(&q, 8, (int64_t)in->seg->n);
 	store_bind_text(&q, 9, in->origin ? in->origin : "unknown");
 	rc = store_stmt_run_id(&q, &id, err);
+	if (!rc)
+		rc = store_search_index(s, doc_id, id, in->text, in->len,
+					in->seg, err);
 	if (!rc && out_id)
 		*out_id = id;
 	return rc;
@@ -764,58 +771,16 @@ int cw_store_get_version_at(struct cw_store *s, int64_t doc_id,
 	return one_version(&q, out, what, err);
 }
 
-static int version_blobs(struct cw_store *s, int64_t version_id,
-			 int64_t *text_blob, int64_t *prov_blob,
-			 struct cw_err *err)
-{
-	struct store_stmt q;
-	int rc = store_stmt_prepare(&q, s,
-				    "SELECT text_blob, provisions_blob FROM "
-				    "versions "
-				    "WHERE id = ?",
-				    "reading a version", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, version_id);
-	rc = store_stmt_step(&q, err);
-	if (rc > 0) {
-		*text_blob = store_col_i64(&q, 0);
-		*prov_blob = store_col_i64(&q, 1);
-	} else if (rc == 0) {
-		rc = cw_err_set(err, CW_ENOTFOUND, "no version id %lld",
-				(long long)version_id);
-	}
-	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
-}
-
 int cw_store_load_text(struct cw_store *s, int64_t version_id,
 		       struct cw_buf *out, struct cw_err *err)
 {
-	int64_t tb = 0, pb = 0;
-	int rc = version_blobs(s, version_id, &tb, &pb, err);
-
-	return rc ? rc : store_blob_get(s, tb, out, err);
+	return store_version_load(s, version_id, out, NULL, err);
 }
 
 int cw_store_load_provisions(struct cw_store *s, int64_t version_id,
 			     struct cw_segmentation **out, struct cw_err *err)
 {
-	struct cw_buf text = CW_BUF_INIT, enc = CW_BUF_INIT;
-	int64_t tb = 0, pb = 0;
-	int rc;
-
-	*out = NULL;
-	rc = version_blobs(s, version_id, &tb, &pb, err);
-	if (!rc)
-		rc = store_blob_get(s, tb, &text, err);
-	if (!rc)
-		rc = store_blob_get(s, pb, &enc, err);
-	if (!rc)
-		rc = store_decode_provisions(out, enc.ptr, enc.len,
-					     cw_buf_str(&text), text.len, err);
-	cw_buf_release(&text);
-	cw_buf_release(&enc);
-	return rc;
+	return store_version_load(s, version_id, NULL, out, err);
 }
 
 /* ---- changes and analyses ---- */
@@ -1166,5 +1131,6 @@ int cw_store_check(struct cw_store *s, struct cw_err *err)
 				s->path, r ? r : "?");
 		free(r);
 	}
-	return store_stmt_finish(&q, rc, err);
+	rc = store_stmt_finish(&q, rc, err);
+	return rc ? rc : store_search_check(s, err);
 }

@@ -301,9 +301,98 @@ struct cw_store_stats {
 int cw_store_stats(struct cw_store *s, struct cw_store_stats *out,
 		   struct cw_err *err);
 
-/* PRAGMA integrity_check and foreign_key_check; CW_ESTORE with the first
- * problem in the message. */
+/* PRAGMA integrity_check and foreign_key_check, and the search index's
+ * own check (FTS5 'integrity-check', every provision text indexed once);
+ * CW_ESTORE with the first problem in the message. */
 int cw_store_check(struct cw_store *s, struct cw_err *err);
+
+/* ---- search ----
+ *
+ * Provision text is indexed as versions are recorded, in the transaction
+ * that records them (SQLite FTS5, ranked by bm25()). The unit is a
+ * provision's own text: its heading and the words before its first
+ * sub-provision, so that words are found in the provision that says them.
+ * Each distinct text of a document is indexed once, however many versions
+ * keep it; a hit names the latest version that has it. By default only
+ * the current (latest) version of each document is searched.
+ *
+ * Words are letters and digits, lower-cased; words of one byte, and words
+ * longer than CW_STORE_WORD_MAX characters, are not indexed; the rest are
+ * stemmed (Snowball English), in documents and queries alike.
+ */
+#define CW_STORE_WORD_MAX 64
+/* Distinct words of a query text that are looked for; a longer text's
+ * later words are ignored (a provision rarely has this many). */
+#define CW_STORE_SEARCH_WORDS 512
+#define CW_STORE_SEARCH_LIMIT 20 /* hits when the query says 0 */
+/* Around the matched words of a snippet (control characters, which
+ * version text never holds, so a face can escape and then mark). */
+#define CW_STORE_MARK_OPEN '\x02'
+#define CW_STORE_MARK_CLOSE '\x03'
+
+enum cw_store_search_mode {
+	CW_STORE_SEARCH_ALL = 0, /* every word must occur (a search box) */
+	CW_STORE_SEARCH_ANY = 1, /* any word may: "similar to this text" */
+};
+
+struct cw_store_search {
+	const char *text;            /* free text: words, not a query language */
+	size_t len;
+	enum cw_store_search_mode mode;
+	/* optional: words (lower-cased, unstemmed) to leave out of the query */
+	bool (*skip)(const char *word, size_t n, void *arg);
+	void *skip_arg;
+	const char *service;         /* only this service; NULL: any */
+	const char *type;            /* only this document type; NULL: any */
+	const char *exclude_service; /* not this service; NULL: none */
+	bool all_versions;           /* also text no longer current */
+	size_t limit;                /* hits at most; 0: CW_STORE_SEARCH_LIMIT */
+	size_t offset;               /* hits to skip first (paging) */
+};
+
+struct cw_store_hit {
+	int64_t doc_id;
+	char *service;
+	char *type;
+	int64_t version_id; /* the latest version with this text */
+	int64_t seq;        /* its seq (the current one unless all_versions) */
+	int64_t first_seq;  /* the first version that had this text */
+	char *key;          /* the provision's key in version `seq` */
+	char *title;        /* "" when the heading has none */
+	double score;       /* BM25, higher is closer; only for ordering */
+	char *snippet;      /* a few words around the matches, marked */
+	char *text;         /* the provision's own text */
+};
+void cw_store_hits_free(struct cw_store_hit *hits, size_t n);
+
+/*
+ * Provisions matching q->text, best first (ties: indexing order, so a
+ * result is stable). *out is NULL when none matches or the text has no
+ * word to look for.
+ *
+ * out  [out] new array of *n hits, free with cw_store_hits_free()
+ * Returns CW_OK or CW_ESTORE.
+ */
+int cw_store_search(struct cw_store *s, const struct cw_store_search *q,
+		    struct cw_store_hit **out, size_t *n, struct cw_err *err);
+
+/* Provision texts in the index: of current versions, and in all (each
+ * optional). */
+int cw_store_search_size(struct cw_store *s, int64_t *current, int64_t *all,
+			 struct cw_err *err);
+
+/*
+ * Split `text` into the words the index sees, calling `fn` for each:
+ * words `skip` (optional) accepts are left out, the others are given
+ * stemmed when `stem` is true, as the index holds them. For tests and
+ * for callers that build their own statistics; `skip` and `fn` are both
+ * called with `arg`. CW_ERROR when the stemmer
+ * cannot be made.
+ */
+int cw_store_search_terms(const char *text, size_t len, bool stem,
+			  bool (*skip)(const char *word, size_t n, void *arg),
+			  void (*fn)(const char *term, size_t n, void *arg),
+			  void *arg);
 
 /* ---- monitoring: schedule, health, subscriptions, outbox (store_monitor.c) ----
  *

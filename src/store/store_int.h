@@ -78,11 +78,30 @@ int store_blob_view(struct cw_store *s, int64_t id, const char **data,
 /* Free the decoded blobs (on close). */
 void store_blob_cache_clear(struct cw_store *s);
 
+/*
+ * Version `version_id`'s text (appended to `text`, optional) and its
+ * provisions (*seg, optional, free with cw_segment_free; NULL on failure).
+ */
+int store_version_load(struct cw_store *s, int64_t version_id,
+		       struct cw_buf *text, struct cw_segmentation **seg,
+		       struct cw_err *err);
+
 /* Provision list codec (codec.c): a compact byte encoding. */
 void store_encode_provisions(struct cw_buf *out,
 			     const struct cw_segmentation *seg);
 int store_decode_provisions(struct cw_segmentation **out, const char *data,
 			    size_t len, const char *text, size_t textlen,
 			    struct cw_err *err);
+
+/* Search index (search.c): the tokenizer, kept on each connection. */
+int store_search_register(struct cw_store *s, struct cw_err *err);
+/* Index the provisions of a version just recorded (same transaction). */
+int store_search_index(struct cw_store *s, int64_t doc_id, int64_t version_id,
+		       const char *text, size_t len,
+		       const struct cw_segmentation *seg, struct cw_err *err);
+/* Index every stored version (the migration that made the index). */
+int store_search_backfill(struct cw_store *s, struct cw_err *err);
+/* Is the index consistent with itself and with the versions? */
+int store_search_check(struct cw_store *s, struct cw_err *err);
 
 #endif

@@ -82,7 +82,8 @@ static void test_store__versions_roundtrip_and_dedupe(void **state)
 	(void)state;
 
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_schema_version(s), 2); /* 1 archive, 2 monitor */
+	assert_int_equal(cw_store_schema_version(s),
+			 3); /* archive, monitor, search */
 	assert_int_equal(cw_store_put_service(s, "Acme", "Acme Inc.", NULL,
 					      NULL, &err), CW_OK);
 	assert_int_equal(cw_store_put_document(s, "Acme", "Terms of Service",
@@ -265,7 +266,8 @@ static void test_store__real_history_compresses(void **state)
 				.recorded_at = names[i]->d_name, .origin = "import",
 			};
 			int rc = cw_store_record_version(s, doc, &in, NULL, &err);
-			assert_true(rc == CW_OK || rc == CW_EUNCHANGED);
+			if (rc != CW_OK && rc != CW_EUNCHANGED)
+				fail_msg("%s", err.msg);
 			raw += b.len;
 			used++;
 			cw_segment_free(seg);
@@ -352,6 +354,169 @@ static void test_store__lost_transaction_fails_the_batch(void **state)
 	cw_store_close(s);
 }
 
+/* A document of service `svc` with one version per text, recorded in order. */
+static int64_t doc_with(struct cw_store *s, const char *svc,
+			const char *const *texts, size_t n)
+{
+	struct cw_err err = CW_ERR_INIT;
+	int64_t doc;
+
+	assert_int_equal(cw_store_put_service(s, svc, NULL, NULL, NULL, &err),
+			 CW_OK);
+	assert_int_equal(cw_store_put_document(s, svc, "Terms of Service", NULL,
+					       &doc, &err),
+			 CW_OK);
+	for (size_t i = 0; i < n; i++) {
+		char at[32];
+		snprintf(at, sizeof(at), "2025-01-%02zuT00:00:00Z", i + 1);
+		record(s, doc, texts[i], at, CW_OK);
+	}
+	return doc;
+}
+
+static size_t search(struct cw_store *s, struct cw_store_search *q,
+		     const char *text, struct cw_store_hit **hits)
+{
+	struct cw_err err = CW_ERR_INIT;
+	size_t n = 0;
+
+	q->text = text;
+	q->len = strlen(text);
+	if (cw_store_search(s, q, hits, &n, &err))
+		fail_msg("search: %s", err.msg);
+	return n;
+}
+
+static void test_store__search_finds_stemmed_words_in_current_text(void **state)
+{
+	static const char *const acme[] = {
+		"Disputes go to court.\n\nWe may end your account.\n\n",
+		"Disputes are arbitrated individually.\n\nWe may end your "
+		"account.\n\n",
+	};
+	static const char *const other[] = {
+		"Any dispute is settled by binding arbitration.\n\nCookies are "
+		"used.\n\n",
+	};
+	struct cw_store *s = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_search q = { 0 };
+	struct cw_store_hit *h = NULL;
+	size_t n;
+	(void)state;
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	doc_with(s, "Acme", acme, 2);
+	doc_with(s, "Other", other, 1);
+
+	/* "arbitration" finds "arbitrated" (stemmed), in both services;
+	 * every word must occur ("of" would have to: stop words are the
+	 * caller's to skip) */
+	n = search(s, &q, "Arbitration DISPUTES", &h);
+	assert_int_equal(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(h[i].score > 0);
+		assert_non_null(strchr(h[i].snippet, CW_STORE_MARK_OPEN));
+		assert_string_equal(h[i].key, "p1");
+	}
+	assert_true(h[0].score >= h[1].score);
+	cw_store_hits_free(h, n);
+
+	/* an excluded service, and one service only */
+	q.exclude_service = "Other";
+	n = search(s, &q, "arbitration", &h);
+	assert_int_equal(n, 1);
+	assert_string_equal(h[0].service, "Acme");
+	assert_int_equal(h[0].seq, 2);
+	assert_int_equal(h[0].first_seq, 2);
+	assert_string_equal(h[0].text, "Disputes are arbitrated "
+				       "individually.\n\n");
+	cw_store_hits_free(h, n);
+	q.exclude_service = NULL;
+
+	/* "court" is only in Acme's first version: found with all versions */
+	n = search(s, &q, "court", &h);
+	assert_int_equal(n, 0);
+	assert_null(h);
+	q.all_versions = true;
+	n = search(s, &q, "court", &h);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0].seq, 1);
+	cw_store_hits_free(h, n);
+
+	/* an unchanged provision is one text, current in the latest version */
+	q.all_versions = false;
+	n = search(s, &q, "account", &h);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0].first_seq, 1);
+	assert_int_equal(h[0].seq, 2);
+	assert_string_equal(h[0].key, "p2");
+	cw_store_hits_free(h, n);
+
+	/* every word must occur, unless any may */
+	n = search(s, &q, "arbitration cookies", &h);
+	assert_int_equal(n, 0);
+	q.mode = CW_STORE_SEARCH_ANY;
+	n = search(s, &q, "arbitration cookies", &h);
+	assert_int_equal(n, 3);
+	cw_store_hits_free(h, n);
+	/* no word to look for: nothing, not an error */
+	n = search(s, &q, " , a ", &h);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(cw_store_check(s, &err), CW_OK);
+	cw_store_close(s);
+}
+
+/* A store made before the index gets it filled when it is opened. */
+static void test_store__search_index_filled_by_migration(void **state)
+{
+	static const char *const acme[] = {
+		"Disputes go to court.\n\nFees apply.\n\n",
+		"Disputes are arbitrated.\n\nFees apply.\n\n",
+	};
+	struct cw_store *s = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_search q = { .all_versions = true };
+	struct cw_store_hit *h = NULL;
+	size_t n;
+	(void)state;
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	doc_with(s, "Acme", acme, 2);
+	/* back to schema 2: as if the versions had been recorded before */
+	assert_int_equal(sqlite3_exec(s->db,
+				      "DROP TABLE provision_fts;"
+				      "DROP TABLE provision_texts;"
+				      "PRAGMA user_version = 2;",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	cw_store_close(s);
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_schema_version(s), 3);
+	n = search(s, &q, "court", &h);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0].seq, 1);
+	cw_store_hits_free(h, n);
+	n = search(s, &q, "fees", &h);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0].first_seq, 1);
+	assert_int_equal(h[0].seq, 2);
+	cw_store_hits_free(h, n);
+	assert_int_equal(cw_store_check(s, &err), CW_OK);
+
+	/* the check sees an index that lost a row */
+	assert_int_equal(sqlite3_exec(s->db,
+				      "DELETE FROM provision_fts WHERE rowid = "
+				      "(SELECT max(id) FROM provision_texts)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(cw_store_check(s, &err), CW_ESTORE);
+	assert_non_null(strstr(err.msg, "search index"));
+	cw_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,7 +524,13 @@ int main(void)
 		cmocka_unit_test(test_store__snapshots_stored_once),
 		cmocka_unit_test(test_store__changes_filter_by_materiality),
 		cmocka_unit_test(test_store__real_history_compresses),
-		cmocka_unit_test_setup(test_store__lost_transaction_fails_the_batch, setup),
+		cmocka_unit_test_setup(
+			test_store__lost_transaction_fails_the_batch, setup),
+		cmocka_unit_test_setup(
+			test_store__search_finds_stemmed_words_in_current_text,
+			setup),
+		cmocka_unit_test_setup(
+			test_store__search_index_filled_by_migration, setup),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
