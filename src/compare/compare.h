@@ -2,83 +2,60 @@
 #define CW_COMPARE_H
 /*
  * compare: "how other platforms handle this" — the provisions of other
- * services closest to a given one, ranked by Okapi BM25 (Robertson and
- * Zaragoza, "The Probabilistic Relevance Framework: BM25 and Beyond",
- * 2009) over stemmed terms (Snowball English stemmer, libstemmer), with
- * stop words (data/compare/stopwords.txt) left out.
+ * services closest to a given one, among the current versions of the
+ * stored documents.
  *
- * An index is built once over many provisions (each with the categories
- * the analysis gave it), then queried with a provision's text and a
- * category: only provisions of that category, and of services other than
- * the one asking, are ranked.
+ * Closeness is the store's search (store.h): SQLite FTS5's bm25()
+ * (Robertson and Zaragoza, "The Probabilistic Relevance Framework: BM25
+ * and Beyond", 2009; k1 = 1.2, b = 0.75) over stemmed words (Snowball
+ * English), the query being every distinct word of the provision that is
+ * not a stop word (data/compare/stopwords.txt), any of which may match.
+ * The index is kept by the store as versions are recorded; nothing is
+ * built per run.
  *
- * Thread safety: building is single-threaded; a built index may be
- * queried from several threads at once.
+ * What compare adds is the category: a hit counts only when the stored
+ * analysis of its version gives the provision that category (the analyses
+ * are read once per version and kept for the life of the handle).
+ *
+ * Thread safety: a handle is used by one thread at a time, like the store
+ * it reads.
  */
+#include "../store/store.h"
 #include "../util/util.h"
 
-/* BM25 parameters: the usual defaults, which the literature finds robust
- * across collections of short documents like ours. */
-#define CW_COMPARE_K1 1.2
-#define CW_COMPARE_B 0.75
-
-struct cw_compare_index;
-
-/* One indexed provision; the index keeps its own copies of the strings. */
-struct cw_compare_entry {
-	const char *service;
-	const char *type;
-	const char *key;
-	const char *title;
-	const char *text;
-	size_t len;
-	const char *const *categories; /* NULL-terminated, may be NULL */
-};
+struct cw_compare; /* opaque */
 
 /*
- * New empty index. `stopwords` is a file of one word per line (# comments),
- * or NULL for none. Fails with CW_ENOTFOUND / CW_EIO naming the file.
+ * New handle over `store` (borrowed: it must outlive the handle).
+ * `stopwords` is a file of one word per line (# comments), or NULL for
+ * none. Fails with CW_ENOTFOUND / CW_EIO naming the file.
  */
-int cw_compare_index_new(struct cw_compare_index **out, const char *stopwords,
-			 struct cw_err *err);
-void cw_compare_index_free(struct cw_compare_index *idx); /* NULL no-op */
-
-/* Add one provision (before cw_compare_index_build). */
-void cw_compare_index_add(struct cw_compare_index *idx,
-			  const struct cw_compare_entry *e);
-
-/* Compute the statistics; after it, only queries. */
-void cw_compare_index_build(struct cw_compare_index *idx);
-
-size_t cw_compare_index_size(const struct cw_compare_index *idx);
-
-/* The i-th entry (borrowed, valid while the index lives). */
-const struct cw_compare_entry *
-cw_compare_index_entry(const struct cw_compare_index *idx, size_t i);
-
-struct cw_compare_hit {
-	size_t entry;   /* index of the entry */
-	double score;   /* BM25 score of the entry for the query */
-};
+int cw_compare_new(struct cw_compare **out, struct cw_store *store,
+		   const char *stopwords, struct cw_err *err);
+void cw_compare_free(struct cw_compare *c); /* NULL no-op */
 
 /*
- * The `top` entries most similar to `text`, best first, restricted to
- * entries with `category` (NULL: any) and excluding `exclude_service`
- * (NULL: none). Ties are broken by entry order, so results are stable.
- * *out is NULL when nothing matches; free(*out).
+ * The `top` current provisions most similar to `text`, best first,
+ * restricted to provisions the stored analysis gives `category` (NULL:
+ * any provision) and excluding `exclude_service` (NULL: none). Ties keep
+ * the index's order, so results are stable.
+ *
+ * out  [out] new array of *n hits (at most `top`), free with
+ *      cw_store_hits_free(); NULL when nothing matches
+ * Returns CW_OK or the store's failure.
  */
-void cw_compare_query(const struct cw_compare_index *idx, const char *text,
-		      size_t len, const char *category,
-		      const char *exclude_service, size_t top,
-		      struct cw_compare_hit **out, size_t *n);
+int cw_compare_similar(struct cw_compare *c, const char *text, size_t len,
+		       const char *category, const char *exclude_service,
+		       size_t top, struct cw_store_hit **out, size_t *n,
+		       struct cw_err *err);
 
 /*
- * Tokenise `text` the way the index does (case-folded words, stop words
- * out, stemmed), calling `fn` for each term. For tests and tools.
+ * Tokenise `text` the way a query is made and the index matches it
+ * (case-folded words, stop words out, stemmed), calling `fn` for each
+ * term. For tests and tools.
  */
-void cw_compare_terms(const struct cw_compare_index *idx, const char *text,
-		      size_t len, void (*fn)(const char *term, size_t n,
-					     void *arg),
+void cw_compare_terms(const struct cw_compare *c, const char *text, size_t len,
+		      void (*fn)(const char *term, size_t n, void *arg),
 		      void *arg);
 
 #endif

@@ -46,7 +46,8 @@ struct cw_view {
 	struct cw_view_stats st;
 	struct latest *all; /* latest version of every document */
 	size_t nall;
-	struct cw_compare_index *idx;
+	struct cw_compare *cmp;
+	int64_t index_entries; /* current provisions in the search index */
 };
 
 static double now_s(void)
@@ -95,7 +96,7 @@ void cw_view_free(struct cw_view *v)
 		cw_store_version_release(&v->all[i].v);
 	}
 	free(v->all);
-	cw_compare_index_free(v->idx);
+	cw_compare_free(v->cmp);
 	cw_analyze_ctx_free(v->ctx);
 	free(v->data_dir);
 	free(v);
@@ -114,7 +115,7 @@ const struct cw_analyze_ctx *cw_view_analyzer(const struct cw_view *v)
 void cw_view_stats(const struct cw_view *v, struct cw_view_stats *out)
 {
 	*out = v->st;
-	out->index_entries = v->idx ? cw_compare_index_size(v->idx) : 0;
+	out->index_entries = (size_t)v->index_entries;
 }
 
 int cw_view_analysis(json_t **out, struct cw_view *v,
@@ -234,68 +235,41 @@ static bool prov_range(const json_t *p, size_t len, size_t *start, size_t *end)
 	return *end <= len && *start < *end;
 }
 
-/* The BM25 index over every analysed provision of the latest versions. */
+/*
+ * What compare needs: the analyses of the latest versions stored (its
+ * category filter reads them) and a handle on the store's search index,
+ * which the store keeps as versions are recorded.
+ */
 static int build_index(struct cw_view *v, struct cw_err *err)
 {
 	char *stop;
 	double t0;
 	int rc;
 
-	if (v->idx)
+	if (v->cmp)
 		return CW_OK;
 	rc = load_all(v, err);
 	if (rc)
 		return rc;
 	t0 = now_s();
 	stop = cw_asprintf("%s/compare/stopwords.txt", v->data_dir);
-	rc = cw_compare_index_new(&v->idx, cw_file_exists(stop) ? stop : NULL, err);
+	rc = cw_compare_new(&v->cmp, v->s, cw_file_exists(stop) ? stop : NULL,
+			    err);
 	free(stop);
-	if (rc)
-		return rc;
-	for (size_t d = 0; d < v->nall; d++) {
-		struct cw_buf text = CW_BUF_INIT;
-		json_t *p;
-		size_t i;
-
-		rc = cw_store_load_text(v->s, v->all[d].v.id, &text, err);
-		if (rc)
-			return rc;
-		json_array_foreach(json_object_get(v->all[d].analysis, "provisions"), i, p) {
-			json_t *cats = json_object_get(p, "categories"), *c;
-			size_t nc = json_array_size(cats), k, start, end;
-			const char **ids;
-
-			if (!nc || !prov_range(p, text.len, &start, &end))
-				continue;
-			ids = cw_calloc(nc + 1, sizeof(*ids));
-			json_array_foreach(cats, k, c)
-				ids[k] = json_string_value(json_object_get(c, "id"));
-			struct cw_compare_entry e = {
-				.service = v->all[d].doc.service,
-				.type = v->all[d].doc.type,
-				.key = json_string_value(json_object_get(p, "key")),
-				.title = json_string_value(json_object_get(p, "title")),
-				.text = text.ptr + start, .len = end - start,
-				.categories = ids,
-			};
-			cw_compare_index_add(v->idx, &e);
-			free(ids);
-		}
-		cw_buf_release(&text);
-	}
-	cw_compare_index_build(v->idx);
+	if (!rc)
+		rc = cw_store_search_size(v->s, &v->index_entries, NULL, err);
 	v->st.index_seconds = now_s() - t0;
-	return CW_OK;
+	return rc;
 }
 
-/* A short quote of an index entry, whitespace folded. */
-static json_t *entry_quote(const struct cw_compare_entry *e)
+/* A short quote of a hit's text, whitespace folded. */
+static json_t *entry_quote(const struct cw_store_hit *e)
 {
 	struct cw_buf b = CW_BUF_INIT;
 	bool sp = false;
 	json_t *j;
 
-	for (size_t i = 0; i < e->len && b.len < CW_ANALYZE_QUOTE_MAX; i++) {
+	for (size_t i = 0; e->text[i] && b.len < CW_ANALYZE_QUOTE_MAX; i++) {
 		char ch = e->text[i];
 		if (ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r') {
 			sp = b.len > 0;
@@ -317,29 +291,31 @@ static json_t *entry_quote(const struct cw_compare_entry *e)
 	return j ? j : json_string("");
 }
 
-/* Similar provisions of other services for a provision's text. */
+/* Similar provisions of other services for a provision's text; NULL on
+ * failure (err set). */
 static json_t *others_for(struct cw_view *v, const char *service,
 			  const char *text, size_t len, const char *category,
-			  size_t top)
+			  size_t top, struct cw_err *err)
 {
-	struct cw_compare_hit *hits = NULL;
+	struct cw_store_hit *hits = NULL;
 	size_t n = 0;
-	json_t *arr = json_array();
+	json_t *arr;
 
-	if (category)
-		cw_compare_query(v->idx, text, len, category, service, top, &hits, &n);
+	if (category && cw_compare_similar(v->cmp, text, len, category,
+					   service, top, &hits, &n, err))
+		return NULL;
+	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
-		const struct cw_compare_entry *e =
-			cw_compare_index_entry(v->idx, hits[i].entry);
+		const struct cw_store_hit *e = &hits[i];
 		json_t *h = json_pack("{sfssssssss}", "score",
-				      rounded(hits[i].score, 3), "service",
+				      rounded(e->score, 3), "service",
 				      e->service, "type", e->type, "key", e->key,
 				      "title", e->title ? e->title : "");
 		json_object_set_new(h, "quote", entry_quote(e));
 		json_object_set_new(h, "source", json_string("compare:bm25"));
 		json_array_append_new(arr, h);
 	}
-	free(hits);
+	cw_store_hits_free(hits, n);
 	return json_pack("{ss?so}", "category", category, "hits", arr);
 }
 
@@ -545,7 +521,11 @@ int cw_view_analyze_document(json_t **out, struct cw_view *v,
 		if (!prov_range(p, text.len, &st, &en))
 			st = en = 0;
 		others = others_for(v, doc->service, text.ptr + st, en - st,
-				    first_category(p), OTHERS_TOP);
+				    first_category(p), OTHERS_TOP, err);
+		if (!others) {
+			rc = err && err->rc ? err->rc : CW_ERROR;
+			goto done;
+		}
 		h = provision_history(&hist, pk, ver->seq);
 		rc = cw_analyze_view_in(&view, v->ctx, analysis, p, q->audience,
 					q->jurisdiction, others, h, prev, err);
@@ -606,7 +586,12 @@ int cw_view_compare(json_t **out, struct cw_view *v,
 		goto done;
 	if (!prov_range(p, text.len, &st, &en))
 		st = en = 0;
-	res = others_for(v, doc->service, text.ptr + st, en - st, category, top);
+	res = others_for(v, doc->service, text.ptr + st, en - st, category, top,
+			 err);
+	if (!res) {
+		rc = err && err->rc ? err->rc : CW_ERROR;
+		goto done;
+	}
 	prev = prevalence(v);
 	pv = json_object_get(prev, category);
 	*out = json_pack("{sssssosssOsOsO}", "service", doc->service, "type",
@@ -722,9 +707,15 @@ int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err)
 			provs++;
 			if (!cat || !prov_range(p, text.len, &st, &en))
 				continue;
-			json_decref(others_for(v, v->all[d].doc.service,
+			json_t *o = others_for(v, v->all[d].doc.service,
 					       text.ptr + st, en - st, cat,
-					       OTHERS_TOP));
+					       OTHERS_TOP, err);
+
+			if (!o) {
+				cw_buf_release(&text);
+				return err && err->rc ? err->rc : CW_ERROR;
+			}
+			json_decref(o);
 			queries++;
 		}
 		cw_buf_release(&text);
@@ -738,7 +729,7 @@ int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err)
 			 "index_seconds", rounded(v->st.index_seconds, 3),
 			 "query_seconds", rounded(tq, 3), "total_seconds",
 			 rounded(now_s() - t0, 3), "index_entries",
-			 (json_int_t)cw_compare_index_size(v->idx), "queries",
+			 (json_int_t)v->index_entries, "queries",
 			 (json_int_t)queries);
 	json_object_set_new(*out, "prevalence", prevalence(v));
 	json_object_set_new(

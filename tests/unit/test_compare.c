@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <unistd.h>
 
 #include "compare/compare.h"
 #include "segment/segment.h"
@@ -13,16 +14,82 @@ static const char *data_dir(void)
 	return d ? d : CW_SOURCE_ROOT "/data";
 }
 
-static struct cw_compare_index *new_index(void)
+/* A new empty store in a temporary directory. */
+static struct cw_store *new_store(void)
 {
-	struct cw_compare_index *idx = NULL;
+	char dir[] = "/tmp/cw-compare-XXXXXX";
+	struct cw_store *s = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	char *path;
+
+	if (!mkdtemp(dir))
+		fail_msg("mkdtemp");
+	path = cw_asprintf("%s/store.db", dir);
+	if (cw_store_open(&s, path, &err))
+		fail_msg("%s", err.msg);
+	free(path);
+	return s;
+}
+
+static struct cw_compare *new_compare(struct cw_store *s)
+{
+	struct cw_compare *c = NULL;
 	struct cw_err err = CW_ERR_INIT;
 	char *sw = cw_asprintf("%s/compare/stopwords.txt", data_dir());
 
-	if (cw_compare_index_new(&idx, sw, &err))
+	if (cw_compare_new(&c, s, sw, &err))
 		fail_msg("%s", err.msg);
 	free(sw);
-	return idx;
+	return c;
+}
+
+/*
+ * Record `text` as the Terms of Service of `svc`, with one provision per
+ * paragraph (keys "1", "2", ...) unless `seg` is given; `categories`, when
+ * not NULL, is stored as the analysis of provision "1".
+ * Returns the version id.
+ */
+static int64_t record(struct cw_store *s, const char *svc, const char *text,
+		      size_t len, struct cw_segmentation *seg,
+		      const char *category)
+{
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_segmentation one = { 0 };
+	struct cw_provision p = { 0 };
+	int64_t doc, vid = 0;
+
+	if (!seg) {
+		p.key = (char *)"1";
+		p.title = (char *)"";
+		p.level = 1;
+		p.parent = -1;
+		p.end = len;
+		cw_sha256_hex(text, len, p.hash);
+		one.items = &p;
+		one.n = 1;
+		seg = &one;
+	}
+	struct cw_store_version_in in = {
+		.text = text,
+		.len = len,
+		.seg = seg,
+		.recorded_at = "2025-01-01T00:00:00Z",
+		.origin = "test",
+	};
+	if (cw_store_put_service(s, svc, NULL, NULL, NULL, &err) ||
+	    cw_store_put_document(s, svc, "Terms of Service", NULL, &doc,
+				  &err) ||
+	    cw_store_record_version(s, doc, &in, &vid, &err))
+		fail_msg("%s: %s", svc, err.msg);
+	if (category) {
+		char *json = cw_asprintf("{\"provisions\":[{\"key\":\"1\","
+					 "\"categories\":[{\"id\":\"%s\"}]}]}",
+					 category);
+		if (cw_store_put_analysis(s, vid, json, &err))
+			fail_msg("%s", err.msg);
+		free(json);
+	}
+	return vid;
 }
 
 static void collect(const char *term, size_t n, void *arg)
@@ -34,50 +101,74 @@ static void collect(const char *term, size_t n, void *arg)
 
 static void test_compare__terms_are_stemmed_without_stopwords(void **state)
 {
-	struct cw_compare_index *idx = new_index();
+	struct cw_store *s = new_store();
+	struct cw_compare *c = new_compare(s);
 	struct cw_buf b = CW_BUF_INIT;
 	(void)state;
-	cw_compare_terms(idx, "The Arbitrations of YOUR disputes, arbitrated.",
+	cw_compare_terms(c, "The Arbitrations of YOUR disputes, arbitrated.",
 			 46, collect, &b);
 	assert_string_equal(b.ptr, "arbitr disput arbitr ");
 	cw_buf_release(&b);
-	cw_compare_index_free(idx);
+	cw_compare_free(c);
+	cw_store_close(s);
 }
 
 static void test_compare__ranks_by_bm25_within_category(void **state)
 {
-	struct cw_compare_index *idx = new_index();
-	const char *arb[] = { "mandatory_arbitration", NULL };
-	const char *law[] = { "choice_of_law", NULL };
-	struct cw_compare_hit *hits = NULL;
+	struct cw_store *s = new_store();
+	struct cw_compare *c;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_hit *hits = NULL;
 	size_t n = 0;
 	(void)state;
 
-	struct cw_compare_entry e[] = {
-		{ "A", "Terms of Service", "1", "Disputes",
-		  "Disputes are resolved by binding arbitration under the AAA rules.", 66, arb },
-		{ "B", "Terms of Service", "9", "Arbitration",
-		  "Any dispute goes to individual arbitration; you may opt out of arbitration within 30 days.", 91, arb },
-		{ "C", "Terms of Service", "4", "Law",
-		  "These terms are governed by the laws of California, arbitration aside.", 70, law },
-		{ "Q", "Terms of Service", "2", "Own",
-		  "Arbitration of every dispute, opt out within 30 days.", 53, arb },
+	static const struct {
+		const char *svc, *text, *cat;
+	} e[] = {
+		{ "A",
+		  "Disputes are resolved by binding arbitration under the AAA "
+		  "rules.",
+		  "mandatory_arbitration" },
+		{ "B",
+		  "Any dispute goes to individual arbitration; you may opt out "
+		  "of arbitration within 30 days.",
+		  "mandatory_arbitration" },
+		{ "C",
+		  "These terms are governed by the laws of California, "
+		  "arbitration aside.",
+		  "choice_of_law" },
+		{ "Q", "Arbitration of every dispute, opt out within 30 days.",
+		  "mandatory_arbitration" },
 	};
 	for (size_t i = 0; i < 4; i++)
-		cw_compare_index_add(idx, &e[i]);
-	cw_compare_index_build(idx);
+		record(s, e[i].svc, e[i].text, strlen(e[i].text), NULL,
+		       e[i].cat);
+	c = new_compare(s);
 	const char *q = "You may opt out of arbitration of a dispute within 30 days.";
-	cw_compare_query(idx, q, strlen(q), "mandatory_arbitration", "Q", 5,
-			 &hits, &n);
+	assert_int_equal(cw_compare_similar(c, q, strlen(q),
+					    "mandatory_arbitration", "Q", 5,
+					    &hits, &n, &err),
+			 CW_OK);
 	assert_int_equal(n, 2);               /* C is another category, Q excluded */
-	assert_int_equal(hits[0].entry, 1);   /* B shares the most terms */
-	assert_int_equal(hits[1].entry, 0);
+	assert_string_equal(hits[0].service, "B"); /* B shares the most terms */
+	assert_string_equal(hits[1].service, "A");
+	assert_string_equal(hits[0].key, "1");
+	assert_string_equal(hits[0].text, e[1].text);
 	assert_true(hits[0].score > hits[1].score);
-	free(hits);
-	cw_compare_query(idx, q, strlen(q), NULL, NULL, 10, &hits, &n);
+	cw_store_hits_free(hits, n);
+	assert_int_equal(cw_compare_similar(c, q, strlen(q), NULL, NULL, 10,
+					    &hits, &n, &err),
+			 CW_OK);
 	assert_int_equal(n, 4);
-	free(hits);
-	cw_compare_index_free(idx);
+	cw_store_hits_free(hits, n);
+	/* a category no provision has: nothing, after every candidate */
+	assert_int_equal(cw_compare_similar(c, q, strlen(q), "no_such", NULL, 3,
+					    &hits, &n, &err),
+			 CW_OK);
+	assert_int_equal(n, 0);
+	assert_null(hits);
+	cw_compare_free(c);
+	cw_store_close(s);
 }
 
 /* Real documents: an arbitration provision finds arbitration elsewhere. */
@@ -86,9 +177,11 @@ static void test_compare__real_corpus_neighbours(void **state)
 	const char *shared = getenv("CW_SHARED");
 	char root[1024];
 	struct dirent **svcs = NULL;
-	struct cw_compare_index *idx;
+	struct cw_store *s;
+	struct cw_compare *c;
+	struct cw_err err = CW_ERR_INIT;
 	int ns;
-	size_t provisions = 0;
+	int64_t provisions = 0;
 	(void)state;
 
 	snprintf(root, sizeof(root), "%s/corpus/versions",
@@ -97,7 +190,7 @@ static void test_compare__real_corpus_neighbours(void **state)
 		print_message("skipped: '%s' not found\n", root);
 		skip();
 	}
-	idx = new_index();
+	s = new_store();
 	ns = scandir(root, &svcs, NULL, alphasort);
 	for (int i = 0; i < ns; i++) {
 		char *tos = cw_asprintf("%s/%s/Terms of Service", root, svcs[i]->d_name);
@@ -109,19 +202,9 @@ static void test_compare__real_corpus_neighbours(void **state)
 			struct cw_buf b = CW_BUF_INIT;
 			struct cw_segmentation *seg = NULL;
 			if (!cw_file_read(&b, path, 1 << 24, NULL) &&
-			    !cw_segment_text(&seg, b.ptr, b.len, NULL, NULL)) {
-				for (size_t k = 0; k < seg->n; k++) {
-					struct cw_provision *p = &seg->items[k];
-					if (seg->items[k].parent >= 0)
-						continue;
-					struct cw_compare_entry e = {
-						svcs[i]->d_name, "Terms of Service",
-						p->key, p->title, b.ptr + p->start,
-						p->end - p->start, NULL };
-					cw_compare_index_add(idx, &e);
-					provisions++;
-				}
-			}
+			    !cw_segment_text(&seg, b.ptr, b.len, NULL, NULL))
+				record(s, svcs[i]->d_name, b.ptr, b.len, seg,
+				       NULL);
 			cw_segment_free(seg);
 			cw_buf_release(&b);
 			free(path);
@@ -133,30 +216,35 @@ static void test_compare__real_corpus_neighbours(void **state)
 		free(svcs[i]);
 	}
 	free(svcs);
-	cw_compare_index_build(idx);
+	assert_int_equal(cw_store_search_size(s, &provisions, NULL, &err),
+			 CW_OK);
 	assert_true(provisions > 300);
 
 	const char *q = "Binding individual arbitration. You and we agree to resolve "
 			"any dispute by final and binding arbitration, and you waive "
 			"the right to a jury trial or to take part in a class action. "
 			"You may opt out of arbitration within 30 days.";
-	struct cw_compare_hit *hits = NULL;
+	struct cw_store_hit *hits = NULL;
 	size_t n = 0, arbitration = 0;
-	cw_compare_query(idx, q, strlen(q), NULL, NULL, 5, &hits, &n);
+	c = new_compare(s);
+	assert_int_equal(cw_compare_similar(c, q, strlen(q), NULL, NULL, 5,
+					    &hits, &n, &err),
+			 CW_OK);
 	assert_int_equal(n, 5);
 	for (size_t i = 0; i < n; i++) {
-		const struct cw_compare_entry *e = cw_compare_index_entry(idx, hits[i].entry);
-		print_message("%.2f %s %s %s\n", hits[i].score, e->service, e->key, e->title);
-		char *lower = cw_strndup(e->text, e->len);
-		for (char *c = lower; *c; c++)
-			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+		print_message("%.2f %s %s %s\n", hits[i].score, hits[i].service,
+			      hits[i].key, hits[i].title);
+		char *lower = cw_strdup(hits[i].text);
+		for (char *ch = lower; *ch; ch++)
+			*ch = (char)(*ch >= 'A' && *ch <= 'Z' ? *ch + 32 : *ch);
 		arbitration += strstr(lower, "arbitrat") != NULL;
 		free(lower);
 	}
 	/* every one of the five nearest provisions deals with arbitration */
 	assert_int_equal(arbitration, 5);
-	free(hits);
-	cw_compare_index_free(idx);
+	cw_store_hits_free(hits, n);
+	cw_compare_free(c);
+	cw_store_close(s);
 }
 
 int main(void)
