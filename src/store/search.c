@@ -448,11 +448,45 @@ static const struct store_field hit_fields[] = {
 	STORE_FIELD(STR, struct cw_store_hit, key),
 	STORE_FIELD(STR, struct cw_store_hit, title),
 	STORE_FIELD(DBL, struct cw_store_hit, score),
-	STORE_FIELD(STR, struct cw_store_hit, snippet),
-	STORE_FIELD(STR, struct cw_store_hit, text),
+	STORE_FIELD(I64, struct cw_store_hit, text_id),
+	STORE_FIELD(OWNED, struct cw_store_hit, snippet),
+	STORE_FIELD(OWNED, struct cw_store_hit, text),
 };
 static const struct store_map hit_map =
 	STORE_MAP(struct cw_store_hit, hit_fields);
+
+/*
+ * The snippet and the text of one hit, read after the ranking: computed
+ * in the ranking query they would be made for every matching row, before
+ * the limit.
+ */
+static int hit_text(struct store_stmt *outer, void *elem, void *ctx,
+		    struct cw_err *err)
+{
+	struct cw_store_hit *h = elem;
+	struct store_stmt q;
+	int rc;
+
+	rc = store_stmt_prepare(&q, outer->s,
+				"SELECT snippet(provision_fts, 0, char(2), "
+				"char(3), '...', 24), body FROM provision_fts "
+				"WHERE provision_fts MATCH ?1 AND rowid = ?2",
+				"reading a search hit", err);
+	if (rc)
+		return rc;
+	store_bind_text(&q, 1, ctx);
+	store_bind_i64(&q, 2, h->text_id);
+	rc = store_stmt_step(&q, err);
+	if (rc > 0) {
+		h->snippet = store_col_str(&q, 0);
+		h->text = store_col_str(&q, 1);
+	} else if (rc == 0) {
+		rc = cw_err_set(err, CW_ESTORE,
+				"'%s': search hit %lld has no text", q.s->path,
+				(long long)h->text_id);
+	}
+	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+}
 
 void cw_store_hits_free(struct cw_store_hit *hits, size_t n)
 {
@@ -473,15 +507,13 @@ int cw_store_search(struct cw_store *s, const struct cw_store_search *sq,
 		return CW_OK;
 	/*
 	 * bm25() is better when more negative: its negation is the score.
-	 * The snippet marks matched words with \x02 ... \x03.
+	 * The snippet marks matched words with \x02 ... \x03 (hit_text).
 	 */
 	rc = store_stmt_prepare(&q, s,
 				"SELECT t.doc_id, sv.sid, d.type, "
 				"t.last_version, lv.seq, "
 				"fv.seq, t.key, t.title, -bm25(provision_fts) "
-				"AS score, "
-				"snippet(provision_fts, 0, char(2), char(3), "
-				"'...', 24), f.body "
+				"AS score, t.id "
 				"FROM provision_fts f "
 				"JOIN provision_texts t ON t.id = f.rowid "
 				"JOIN documents d ON d.id = t.doc_id "
@@ -508,8 +540,8 @@ int cw_store_search(struct cw_store *s, const struct cw_store_search *sq,
 			       sq->limit ? (int64_t)sq->limit
 					 : CW_STORE_SEARCH_LIMIT);
 		store_bind_i64(&q, 7, (int64_t)sq->offset);
-		rc = store_stmt_list(&q, &hit_map, NULL, NULL, (void **)out, n,
-				     err);
+		rc = store_stmt_list(&q, &hit_map, hit_text, match,
+				     (void **)out, n, err);
 	}
 	free(match);
 	return rc;

@@ -18,6 +18,8 @@
  * - changes between consecutive versions (JSON produced by diff) and
  *   analyses (JSON produced by analyze), written in the same transaction as
  *   the version they belong to when the caller wraps them in one.
+ * - a search index over the provisions' text (FTS5, see "search" below),
+ *   written in the transaction that records the version.
  *
  * Compactness: every byte string (snapshot page, version text, provision
  * list) goes into one content-addressed blob table, stored once per
@@ -360,6 +362,7 @@ struct cw_store_hit {
 	char *key;          /* the provision's key in version `seq` */
 	char *title;        /* "" when the heading has none */
 	double score;       /* BM25, higher is closer; only for ordering */
+	int64_t text_id;    /* the indexed text (stable while it is kept) */
 	char *snippet;      /* a few words around the matches, marked */
 	char *text;         /* the provision's own text */
 };
