@@ -130,11 +130,13 @@ static const struct migration migrations[] = {
 	{ "CREATE TABLE provision_texts ("
 	"  id INTEGER PRIMARY KEY,"         /* = provision_fts rowid */
 	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	"  service_id INTEGER NOT NULL REFERENCES services(id)," /* doc's */
 	"  hash BLOB NOT NULL,"             /* SHA-256 of the own text */
 	"  key TEXT NOT NULL,"              /* in last_version */
 	"  title TEXT NOT NULL,"
 	"  first_version INTEGER NOT NULL REFERENCES versions(id),"
 	"  last_version INTEGER NOT NULL REFERENCES versions(id),"
+	"  current INTEGER NOT NULL,"       /* 1: in the doc's latest version */
 	"  UNIQUE (doc_id, hash));"
 	"CREATE INDEX provision_texts_last ON provision_texts(last_version);"
 	"CREATE VIRTUAL TABLE provision_fts USING fts5(body, tokenize = 'cw_stem');",

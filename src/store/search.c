@@ -263,10 +263,12 @@ static size_t own_end(const struct cw_segmentation *seg, size_t i)
 /*
  * Index one provision of version `version_id`. A text the document had
  * before (in an earlier version, or earlier in this one) only moves its
- * last version on; a new one gets a row and its words.
+ * last version on and is current again; a new one gets a row and its
+ * words.
  */
 static int index_provision(struct cw_store *s, int64_t doc_id,
-			   int64_t version_id, const char *own, size_t len,
+			   int64_t service_id, int64_t version_id,
+			   const char *own, size_t len,
 			   const struct cw_provision *p, struct cw_err *err)
 {
 	unsigned char hash[32];
@@ -276,11 +278,9 @@ static int index_provision(struct cw_store *s, int64_t doc_id,
 
 	cw_sha256(own, len, hash);
 	rc = store_stmt_prepare(&q, s,
-				"UPDATE provision_texts SET key = ?3, title = "
-				"?4, "
-				"last_version = ?5 WHERE doc_id = ?1 AND hash "
-				"= ?2 "
-				"RETURNING id",
+				"UPDATE provision_texts SET key = ?3, "
+				"title = ?4, last_version = ?5, current = 1 "
+				"WHERE doc_id = ?1 AND hash = ?2 RETURNING id",
 				"indexing a provision", err);
 	if (rc)
 		return rc;
@@ -293,10 +293,11 @@ static int index_provision(struct cw_store *s, int64_t doc_id,
 	if (rc != CW_ENOTFOUND)
 		return rc; /* known text: its words are indexed already */
 	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO provision_texts (doc_id, hash, "
-				"key, "
-				"title, first_version, last_version) "
-				"VALUES (?1, ?2, ?3, ?4, ?5, ?5) RETURNING id",
+				"INSERT INTO provision_texts (doc_id, "
+				"service_id, hash, key, title, first_version, "
+				"last_version, current) "
+				"VALUES (?1, ?6, ?2, ?3, ?4, ?5, ?5, 1) "
+				"RETURNING id",
 				"indexing a provision", err);
 	if (rc)
 		return rc;
@@ -305,6 +306,7 @@ static int index_provision(struct cw_store *s, int64_t doc_id,
 	store_bind_text(&q, 3, p->key ? p->key : "");
 	store_bind_text(&q, 4, p->title ? p->title : "");
 	store_bind_i64(&q, 5, version_id);
+	store_bind_i64(&q, 6, service_id);
 	rc = store_stmt_run_id(&q, &id, err);
 	if (rc)
 		return rc;
@@ -319,23 +321,49 @@ static int index_provision(struct cw_store *s, int64_t doc_id,
 	return store_stmt_run(&q, err);
 }
 
+/* The document's rows stop being current; *service_id: its service. */
+static int index_begin(struct cw_store *s, int64_t doc_id,
+		       int64_t *service_id, struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc;
+
+	rc = store_stmt_prepare(&q, s,
+				"UPDATE provision_texts SET current = 0 "
+				"WHERE doc_id = ?1 AND current",
+				"indexing a version", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, doc_id);
+	rc = store_stmt_run(&q, err);
+	if (!rc)
+		rc = store_stmt_prepare(&q, s,
+					"SELECT service_id FROM documents "
+					"WHERE id = ?1",
+					"indexing a version", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, doc_id);
+	return store_stmt_i64(&q, 0, service_id, err);
+}
+
 int store_search_index(struct cw_store *s, int64_t doc_id, int64_t version_id,
 		       const char *text, size_t len,
 		       const struct cw_segmentation *seg, struct cw_err *err)
 {
-	for (size_t i = 0; i < seg->n; i++) {
+	int64_t service_id;
+	int rc = index_begin(s, doc_id, &service_id, err);
+
+	for (size_t i = 0; !rc && i < seg->n; i++) {
 		const struct cw_provision *p = &seg->items[i];
 		size_t end = own_end(seg, i);
-		int rc;
 
 		if (p->start >= end || end > len)
 			continue;
-		rc = index_provision(s, doc_id, version_id, text + p->start,
-				     end - p->start, p, err);
-		if (rc)
-			return rc;
+		rc = index_provision(s, doc_id, service_id, version_id,
+				     text + p->start, end - p->start, p, err);
 	}
-	return CW_OK;
+	return rc;
 }
 
 struct version_ref {
@@ -509,27 +537,29 @@ int cw_store_search(struct cw_store *s, const struct cw_store_search *sq,
 	 * bm25() is better when more negative: its negation is the score.
 	 * The snippet marks matched words with \x02 ... \x03 (hit_text).
 	 */
-	rc = store_stmt_prepare(&q, s,
-				"SELECT t.doc_id, sv.sid, d.type, "
-				"t.last_version, lv.seq, "
-				"fv.seq, t.key, t.title, -bm25(provision_fts) "
-				"AS score, t.id "
-				"FROM provision_fts f "
-				"JOIN provision_texts t ON t.id = f.rowid "
-				"JOIN documents d ON d.id = t.doc_id "
-				"JOIN services sv ON sv.id = d.service_id "
-				"JOIN versions lv ON lv.id = t.last_version "
-				"JOIN versions fv ON fv.id = t.first_version "
-				"WHERE provision_fts MATCH ?1 "
-				"AND (?2 IS NULL OR sv.sid = ?2) "
-				"AND (?3 IS NULL OR d.type = ?3) "
-				"AND (?4 IS NULL OR sv.sid <> ?4) "
-				"AND (?5 OR t.last_version = (SELECT v.id FROM "
-				"versions v "
-				"  WHERE v.doc_id = t.doc_id ORDER BY v.seq "
-				"DESC LIMIT 1)) "
-				"ORDER BY score DESC, t.id LIMIT ?6 OFFSET ?7",
-				"searching provisions", err);
+	rc = store_stmt_prepare(
+		&q, s,
+		/* rank with what the provision_texts row says alone, then
+		   join the names for the hits kept */
+		"SELECT t.doc_id, sv.sid, d.type, t.last_version, lv.seq, "
+		"fv.seq, t.key, t.title, r.score, t.id FROM ("
+		"  SELECT t.id AS id, -bm25(provision_fts) AS score "
+		"  FROM provision_fts f JOIN provision_texts t ON t.id = f.rowid "
+		"  WHERE provision_fts MATCH ?1 AND (?5 OR t.current) "
+		"  AND (?2 IS NULL OR t.service_id = "
+		"    (SELECT id FROM services WHERE sid = ?2)) "
+		"  AND (?4 IS NULL OR t.service_id IS NOT "
+		"    (SELECT id FROM services WHERE sid = ?4)) "
+		"  AND (?3 IS NULL OR ?3 = "
+		"    (SELECT type FROM documents WHERE id = t.doc_id)) "
+		"  ORDER BY score DESC, t.id LIMIT ?6 OFFSET ?7) r "
+		"JOIN provision_texts t ON t.id = r.id "
+		"JOIN documents d ON d.id = t.doc_id "
+		"JOIN services sv ON sv.id = t.service_id "
+		"JOIN versions lv ON lv.id = t.last_version "
+		"JOIN versions fv ON fv.id = t.first_version "
+		"ORDER BY r.score DESC, r.id",
+		"searching provisions", err);
 	if (!rc) {
 		store_bind_text(&q, 1, match);
 		store_bind_text(&q, 2, sq->service);
@@ -604,11 +634,7 @@ int cw_store_search_size(struct cw_store *s, int64_t *current, int64_t *all,
 	if (current) {
 		rc = store_stmt_prepare(&q, s,
 					"SELECT count(*) FROM provision_texts "
-					"t WHERE "
-					"t.last_version = (SELECT v.id FROM "
-					"versions v "
-					"WHERE v.doc_id = t.doc_id ORDER BY "
-					"v.seq DESC LIMIT 1)",
+					"WHERE current",
 					"counting the search index", err);
 		if (!rc)
 			rc = store_stmt_i64(&q, 0, &v, err);
