@@ -7,9 +7,6 @@
 #include "../analyze/analyze.h"
 #include "compare.h"
 
-/* Candidates read per search while the category filter keeps too few. */
-#define PAGE_MIN 32
-
 /* The stored analysis of one version (NULL: none). */
 struct analysis {
 	int64_t version_id;
@@ -163,11 +160,28 @@ static int has_category(struct cw_compare *c, const struct cw_store_hit *h,
 	return CW_OK;
 }
 
+struct keep_arg {
+	struct cw_compare *c;
+	const char *category;
+};
+
+/* Keep a hit whose provision the stored analysis gives the category. */
+static int keep_category(const struct cw_store_hit *h, void *arg,
+			 struct cw_err *err)
+{
+	struct keep_arg *k = arg;
+	bool yes;
+	int rc = has_category(k->c, h, k->category, &yes, err);
+
+	return rc ? rc : yes;
+}
+
 int cw_compare_similar(struct cw_compare *c, const char *text, size_t len,
 		       const char *category, const char *exclude_service,
 		       size_t top, struct cw_store_hit **out, size_t *n,
 		       struct cw_err *err)
 {
+	struct keep_arg k = { c, category };
 	struct cw_store_search q = {
 		.text = text,
 		.len = len,
@@ -175,51 +189,17 @@ int cw_compare_similar(struct cw_compare *c, const char *text, size_t len,
 		.skip = is_stop,
 		.skip_arg = c,
 		.exclude_service = exclude_service,
+		.limit = top,
+		/* one ranked read, as far as the category filter needs */
+		.keep = category ? keep_category : NULL,
+		.keep_arg = &k,
 	};
-	struct cw_store_hit *kept = NULL;
-	size_t nk = 0;
-	int rc = CW_OK;
 
 	*out = NULL;
 	*n = 0;
 	if (!top)
 		return CW_OK;
-	/* without a category every hit counts: one search of `top` */
-	q.limit = category ? (top * 4 > PAGE_MIN ? top * 4 : PAGE_MIN) : top;
-	kept = cw_calloc(top, sizeof(*kept));
-	while (nk < top) {
-		struct cw_store_hit *page = NULL;
-		size_t np = 0;
-
-		rc = cw_store_search(c->s, &q, &page, &np, err);
-		if (rc)
-			break;
-		for (size_t i = 0; i < np && nk < top; i++) {
-			bool yes = true;
-
-			if (category)
-				rc = has_category(c, &page[i], category, &yes,
-						  err);
-			if (rc)
-				break;
-			if (!yes)
-				continue;
-			/* the hit moves into `kept`; its slot is zeroed */
-			kept[nk++] = page[i];
-			memset(&page[i], 0, sizeof(page[i]));
-		}
-		cw_store_hits_free(page, np);
-		if (rc || np < q.limit)
-			break;
-		q.offset += np;
-	}
-	if (rc || !nk) {
-		cw_store_hits_free(kept, nk);
-		return rc;
-	}
-	*out = kept;
-	*n = nk;
-	return CW_OK;
+	return cw_store_search(c->s, &q, out, n, err);
 }
 
 struct terms_arg {

@@ -466,43 +466,73 @@ static char *match_expr(const struct cw_store_search *q)
 	return qw.n ? cw_buf_detach(&b, NULL) : NULL;
 }
 
+/* What the ranking query gives of a hit; hit_names and hit_text the rest. */
 static const struct store_field hit_fields[] = {
+	STORE_FIELD(I64, struct cw_store_hit, text_id),
+	STORE_FIELD(DBL, struct cw_store_hit, score),
 	STORE_FIELD(I64, struct cw_store_hit, doc_id),
-	STORE_FIELD(STR, struct cw_store_hit, service),
-	STORE_FIELD(STR, struct cw_store_hit, type),
 	STORE_FIELD(I64, struct cw_store_hit, version_id),
-	STORE_FIELD(I64, struct cw_store_hit, seq),
-	STORE_FIELD(I64, struct cw_store_hit, first_seq),
 	STORE_FIELD(STR, struct cw_store_hit, key),
 	STORE_FIELD(STR, struct cw_store_hit, title),
-	STORE_FIELD(DBL, struct cw_store_hit, score),
-	STORE_FIELD(I64, struct cw_store_hit, text_id),
+	STORE_FIELD(OWNED, struct cw_store_hit, service),
+	STORE_FIELD(OWNED, struct cw_store_hit, type),
 	STORE_FIELD(OWNED, struct cw_store_hit, snippet),
 	STORE_FIELD(OWNED, struct cw_store_hit, text),
 };
 static const struct store_map hit_map =
 	STORE_MAP(struct cw_store_hit, hit_fields);
 
-/*
- * The snippet and the text of one hit, read after the ranking: computed
- * in the ranking query they would be made for every matching row, before
- * the limit.
- */
-static int hit_text(struct store_stmt *outer, void *elem, void *ctx,
-		    struct cw_err *err)
+/* The service, type and version numbers of a kept hit. */
+static int hit_names(struct cw_store *s, struct cw_store_hit *h,
+		     struct cw_err *err)
 {
-	struct cw_store_hit *h = elem;
 	struct store_stmt q;
 	int rc;
 
-	rc = store_stmt_prepare(&q, outer->s,
+	rc = store_stmt_prepare(&q, s,
+				"SELECT sv.sid, d.type, lv.seq, fv.seq "
+				"FROM provision_texts t "
+				"JOIN documents d ON d.id = t.doc_id "
+				"JOIN services sv ON sv.id = t.service_id "
+				"JOIN versions lv ON lv.id = t.last_version "
+				"JOIN versions fv ON fv.id = t.first_version "
+				"WHERE t.id = ?1",
+				"reading a search hit", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, h->text_id);
+	rc = store_stmt_step(&q, err);
+	if (rc > 0) {
+		h->service = store_col_str(&q, 0);
+		h->type = store_col_str(&q, 1);
+		h->seq = store_col_i64(&q, 2);
+		h->first_seq = store_col_i64(&q, 3);
+	} else if (rc == 0) {
+		rc = cw_err_set(err, CW_ESTORE,
+				"'%s': search hit %lld has no document",
+				s->path, (long long)h->text_id);
+	}
+	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+}
+
+/*
+ * The snippet and the text of a kept hit: computed in the ranking query
+ * they would be made for every matching row, before the limit.
+ */
+static int hit_text(struct cw_store *s, struct cw_store_hit *h,
+		    const char *match, struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc;
+
+	rc = store_stmt_prepare(&q, s,
 				"SELECT snippet(provision_fts, 0, char(2), "
 				"char(3), '...', 24), body FROM provision_fts "
 				"WHERE provision_fts MATCH ?1 AND rowid = ?2",
 				"reading a search hit", err);
 	if (rc)
 		return rc;
-	store_bind_text(&q, 1, ctx);
+	store_bind_text(&q, 1, match);
 	store_bind_i64(&q, 2, h->text_id);
 	rc = store_stmt_step(&q, err);
 	if (rc > 0) {
@@ -510,7 +540,7 @@ static int hit_text(struct store_stmt *outer, void *elem, void *ctx,
 		h->text = store_col_str(&q, 1);
 	} else if (rc == 0) {
 		rc = cw_err_set(err, CW_ESTORE,
-				"'%s': search hit %lld has no text", q.s->path,
+				"'%s': search hit %lld has no text", s->path,
 				(long long)h->text_id);
 	}
 	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
@@ -521,9 +551,50 @@ void cw_store_hits_free(struct cw_store_hit *hits, size_t n)
 	store_map_free_array(&hit_map, hits, n);
 }
 
+/* Step through the ranked matches of `q`, keeping up to `want`. */
+static int collect_hits(struct store_stmt *q, const struct cw_store_search *sq,
+			const char *match, size_t want,
+			struct cw_store_hit **out, size_t *n,
+			struct cw_err *err)
+{
+	struct cw_store_hit *arr = NULL;
+	size_t cnt = 0, cap = 0;
+	int r = 0;
+
+	while (cnt < want && (r = store_stmt_step(q, err)) > 0) {
+		struct cw_store_hit h;
+
+		memset(&h, 0, sizeof(h));
+		store_row_map(q, 0, &hit_map, &h);
+		r = sq->keep ? sq->keep(&h, sq->keep_arg, err) : 1;
+		if (r > 0) {
+			r = hit_names(q->s, &h, err);
+			if (!r)
+				r = hit_text(q->s, &h, match, err);
+			if (!r) {
+				CW_GROW(arr, cap, cnt + 1);
+				arr[cnt++] = h;
+				continue;
+			}
+		}
+		store_map_release(&hit_map, &h);
+		if (r < 0)
+			break;
+	}
+	r = store_stmt_finish(q, r < 0 ? r : CW_OK, err);
+	if (r) {
+		cw_store_hits_free(arr, cnt);
+		return r;
+	}
+	*out = arr;
+	*n = cnt;
+	return CW_OK;
+}
+
 int cw_store_search(struct cw_store *s, const struct cw_store_search *sq,
 		    struct cw_store_hit **out, size_t *n, struct cw_err *err)
 {
+	size_t want = sq->limit ? sq->limit : CW_STORE_SEARCH_LIMIT;
 	struct store_stmt q;
 	char *match;
 	int rc;
@@ -534,31 +605,24 @@ int cw_store_search(struct cw_store *s, const struct cw_store_search *sq,
 	if (!match)
 		return CW_OK;
 	/*
-	 * bm25() is better when more negative: its negation is the score.
-	 * The snippet marks matched words with \x02 ... \x03 (hit_text).
+	 * Ranked on what the provision_texts row says alone; names, snippet
+	 * (matched words between \x02 and \x03) and text are read for the
+	 * hits kept. bm25() is better when more negative: its negation is
+	 * the score.
 	 */
 	rc = store_stmt_prepare(
 		&q, s,
-		/* rank with what the provision_texts row says alone, then
-		   join the names for the hits kept */
-		"SELECT t.doc_id, sv.sid, d.type, t.last_version, lv.seq, "
-		"fv.seq, t.key, t.title, r.score, t.id FROM ("
-		"  SELECT t.id AS id, -bm25(provision_fts) AS score "
-		"  FROM provision_fts f JOIN provision_texts t ON t.id = f.rowid "
-		"  WHERE provision_fts MATCH ?1 AND (?5 OR t.current) "
-		"  AND (?2 IS NULL OR t.service_id = "
-		"    (SELECT id FROM services WHERE sid = ?2)) "
-		"  AND (?4 IS NULL OR t.service_id IS NOT "
-		"    (SELECT id FROM services WHERE sid = ?4)) "
-		"  AND (?3 IS NULL OR ?3 = "
-		"    (SELECT type FROM documents WHERE id = t.doc_id)) "
-		"  ORDER BY score DESC, t.id LIMIT ?6 OFFSET ?7) r "
-		"JOIN provision_texts t ON t.id = r.id "
-		"JOIN documents d ON d.id = t.doc_id "
-		"JOIN services sv ON sv.id = t.service_id "
-		"JOIN versions lv ON lv.id = t.last_version "
-		"JOIN versions fv ON fv.id = t.first_version "
-		"ORDER BY r.score DESC, r.id",
+		"SELECT t.id, -bm25(provision_fts) AS score, t.doc_id, "
+		"t.last_version, t.key, t.title "
+		"FROM provision_fts f JOIN provision_texts t ON t.id = f.rowid "
+		"WHERE provision_fts MATCH ?1 AND (?5 OR t.current) "
+		"AND (?2 IS NULL OR t.service_id = "
+		"  (SELECT id FROM services WHERE sid = ?2)) "
+		"AND (?4 IS NULL OR t.service_id IS NOT "
+		"  (SELECT id FROM services WHERE sid = ?4)) "
+		"AND (?3 IS NULL OR ?3 = "
+		"  (SELECT type FROM documents WHERE id = t.doc_id)) "
+		"ORDER BY score DESC, t.id LIMIT ?6 OFFSET ?7",
 		"searching provisions", err);
 	if (!rc) {
 		store_bind_text(&q, 1, match);
@@ -566,12 +630,10 @@ int cw_store_search(struct cw_store *s, const struct cw_store_search *sq,
 		store_bind_text(&q, 3, sq->type);
 		store_bind_text(&q, 4, sq->exclude_service);
 		store_bind_i64(&q, 5, sq->all_versions);
-		store_bind_i64(&q, 6,
-			       sq->limit ? (int64_t)sq->limit
-					 : CW_STORE_SEARCH_LIMIT);
-		store_bind_i64(&q, 7, (int64_t)sq->offset);
-		rc = store_stmt_list(&q, &hit_map, hit_text, match,
-				     (void **)out, n, err);
+		/* a keep function decides how far to read */
+		store_bind_i64(&q, 6, sq->keep ? -1 : (int64_t)want);
+		store_bind_i64(&q, 7, sq->keep ? 0 : (int64_t)sq->offset);
+		rc = collect_hits(&q, sq, match, want, out, n, err);
 	}
 	free(match);
 	return rc;

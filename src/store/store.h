@@ -332,6 +332,8 @@ int cw_store_check(struct cw_store *s, struct cw_err *err);
 #define CW_STORE_MARK_OPEN '\x02'
 #define CW_STORE_MARK_CLOSE '\x03'
 
+struct cw_store_hit;
+
 enum cw_store_search_mode {
 	CW_STORE_SEARCH_ALL = 0, /* every word must occur (a search box) */
 	CW_STORE_SEARCH_ANY = 1, /* any word may: "similar to this text" */
@@ -350,6 +352,15 @@ struct cw_store_search {
 	bool all_versions;           /* also text no longer current */
 	size_t limit;                /* hits at most; 0: CW_STORE_SEARCH_LIMIT */
 	size_t offset;               /* hits to skip first (paging) */
+	/*
+	 * Optional: asked of each match in rank order (its names, snippet
+	 * and text not read yet) whether to keep it: 1 keep, 0 pass over,
+	 * or a failure with err set, which ends the search. With it, `limit`
+	 * counts the hits kept and one query reads as far as it must.
+	 */
+	int (*keep)(const struct cw_store_hit *hit, void *arg,
+		    struct cw_err *err);
+	void *keep_arg;
 };
 
 struct cw_store_hit {
