@@ -77,15 +77,6 @@ static bool is_heldout(const char *service)
 	return false;
 }
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /* ---- a set of 64-bit paragraph hashes ---- */
 
 struct hset {
@@ -550,7 +541,7 @@ int cw_classify_embed_build(struct cw_buf *out, const char *corpus_dir,
 	y = cw_calloc(nv * l + 1, sizeof(*y));
 	rs = o.seed;
 	for (size_t k = 0; k < nv * l; k++)
-		om[k] = (double)(splitmix(&rs) >> 11) / 9007199254740992.0 * 2 - 1;
+		om[k] = (double)(cw_splitmix64(&rs) >> 11) / 9007199254740992.0 * 2 - 1;
 	spm_mul(y, &m, om, l);
 	orth(y, nv, l);
 	for (int it = 0; it < 3; it++) {

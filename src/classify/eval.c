@@ -23,14 +23,6 @@ static double f1_of(size_t tp, size_t fp, size_t fn)
 	return tp ? 2.0 * (double)tp / (double)(2 * tp + fp + fn) : 0.0;
 }
 
-static double wall(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int cw_classify_eval(struct cw_classify_eval_report *out,
 		     const struct cw_classify_labels *l, const char *rules_json,
 		     const char *rules_name,
@@ -45,7 +37,7 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 	bool *use, *mask;
 	int folds[128];
 	size_t nfolds = 0, lx_tp[9] = { 0 }, lx_fp[9] = { 0 }, lx_fn[9] = { 0 };
-	double t0 = wall(), thr_sum[CW_CLASSIFY_NCAT] = { 0 };
+	double t0 = cw_time_mono_s(), thr_sum[CW_CLASSIFY_NCAT] = { 0 };
 	size_t thr_n[CW_CLASSIFY_NCAT] = { 0 };
 	int rc = CW_OK;
 	/* developer aid: list the errors on stderr */
@@ -202,7 +194,7 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 		out->lexglue_macro_f1 = lsum / 9;
 		out->lexglue_micro_f1 = f1_of(tp8, fp8, fn8);
 	}
-	out->seconds = wall() - t0;
+	out->seconds = cw_time_mono_s() - t0;
 done:
 	cls_svec_release(&scratch);
 	free(use);

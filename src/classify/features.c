@@ -62,19 +62,7 @@ void cls_svec_release(struct cls_svec *s)
  * spreads FNV's weak low bits before we take a bucket modulo a span. */
 uint64_t cls_hash(uint64_t seed, const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ull ^ seed;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ull;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebull;
-	h ^= h >> 31;
-	return h;
+	return cw_mix64(cw_fnv1a64_from(CW_FNV1A64_OFFSET ^ seed, data, len));
 }
 
 static void rehash(struct cls_extractor *x, size_t nslot)

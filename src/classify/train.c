@@ -351,15 +351,6 @@ static void csr_build(struct csr *x, const struct cls_fvec *raw, size_t n,
 
 /* ---- the SVM ---- */
 
-static uint64_t splitmix(uint64_t *s)
-{
-	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
 /*
  * Train on rows[0..nrows) with labels y (+1/-1). w has nfeat + 1 entries,
  * the last is the bias.
@@ -401,7 +392,7 @@ static void svm_train(double *w, uint32_t nfeat, const struct csr *x,
 
 		/* Fisher-Yates with a fixed-seed generator */
 		for (size_t i = nrows; i > 1; i--) {
-			size_t j = (size_t)(splitmix(&seed) % i);
+			size_t j = (size_t)(cw_splitmix64(&seed) % i);
 			size_t t = perm[i - 1];
 
 			perm[i - 1] = perm[j];

@@ -117,13 +117,7 @@ static void smap_init(struct smap *m, size_t n)
 
 static uint64_t hash_fold(const char *s, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)tolower((unsigned char)s[i]);
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return cw_fnv1a64_fold(s, n);
 }
 
 /* Find the slot of s (case-insensitive). */

@@ -64,14 +64,9 @@ static uint64_t *shingles(const char *s, size_t len, size_t *n,
 	uint64_t *sh;
 	size_t k = 0, u = 0;
 
-	for (size_t i = 0; i < nt; i++) {
-		uint64_t h = 0xcbf29ce484222325ull;
-		for (size_t p = (*toks)[i].start; p < (*toks)[i].end; p++) {
-			h ^= (unsigned char)tolower((unsigned char)s[p]);
-			h *= 0x100000001b3ull;
-		}
-		th[i] = h;
-	}
+	for (size_t i = 0; i < nt; i++)
+		th[i] = cw_fnv1a64_fold(s + (*toks)[i].start,
+					(*toks)[i].end - (*toks)[i].start);
 	if (nt < 3) {
 		sh = th;
 		k = nt;

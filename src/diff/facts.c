@@ -771,8 +771,7 @@ static char *clip(const char *s)
 		return cw_strdup(s);
 	/* cut on a UTF-8 boundary */
 	n = 137;
-	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-		n--;
+	n = cw_utf8_floor(s, 0, n);
 	return cw_asprintf("%.*s...", (int)n, s);
 }
 

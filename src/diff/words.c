@@ -12,14 +12,7 @@ uint64_t cw_diff_hash(const void *data, size_t len)
 {
 	/* FNV-1a, 64 bit: fast, and collisions only cost a byte compare
 	 * where it matters (token interning compares the bytes). */
-	const unsigned char *p = data;
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	return cw_fnv1a64(data, len);
 }
 
 static bool is_word_byte(unsigned char c)

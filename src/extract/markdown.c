@@ -132,9 +132,8 @@ static size_t space_before(const char *s, size_t n)
 {
 	if (!n)
 		return 0;
-	size_t k = 1;
-	while (k < 4 && k < n && ((unsigned char)s[n - k] & 0xc0) == 0x80)
-		k++;
+	/* the start of the last character, at most 4 bytes back */
+	size_t k = n - cw_utf8_floor(s, n > 4 ? n - 4 : 0, n - 1);
 	uint32_t cp;
 	if (cw_utf8_decode(s + n - k, k, &cp) != k)
 		return 0;

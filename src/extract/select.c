@@ -793,27 +793,13 @@ static void mctx_release(struct mctx *c)
 
 static size_t hash_ptr(const void *p)
 {
-	uint64_t x = (uint64_t)(uintptr_t)p;
-	/* a 64-bit mix (splitmix64's finaliser) */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return (size_t)x;
+	return (size_t)cw_mix64((uint64_t)(uintptr_t)p);
 }
 
 /* FNV-1a of a tag name, ASCII case folded. */
 static uint64_t hash_name(const char *s, size_t len)
 {
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = (h ^ c) * 1099511628211ULL;
-	}
-	return h;
+	return cw_fnv1a64_fold(s, len);
 }
 
 /*

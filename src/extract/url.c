@@ -88,11 +88,11 @@ static bool must_encode(unsigned char c, enum pset set)
 
 static void add_encoded(struct cw_buf *b, const char *s, size_t n, enum pset set)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (must_encode(c, set)) {
-			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+			char e[4] = { '%' };
+			cw_hex_encode_upper(e + 1, &c, 1);
 			cw_buf_add(b, e, 3);
 		} else {
 			cw_buf_addc(b, (char)c);
@@ -574,7 +574,6 @@ static void form_decode(struct cw_buf *out, const char *s, size_t n)
 
 static void form_encode(struct cw_buf *out, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (isalnum(c) || c == '*' || c == '-' || c == '.' || c == '_') {
@@ -582,7 +581,8 @@ static void form_encode(struct cw_buf *out, const char *s, size_t n)
 		} else if (c == ' ') {
 			cw_buf_addc(out, '+');
 		} else {
-			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+			char e[4] = { '%' };
+			cw_hex_encode_upper(e + 1, &c, 1);
 			cw_buf_add(out, e, 3);
 		}
 	}

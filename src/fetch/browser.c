@@ -42,14 +42,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Find `name` in $PATH; a name with a slash is taken as is. */
 static char *find_binary(const char *name)
 {
@@ -222,7 +214,7 @@ struct proxy {
 	int port;
 	int stop[2];             /* a pipe: readable once stopping */
 	bool allow_private;
-	long deadline;           /* now_ms() past which every wait ends */
+	long deadline;           /* cw_time_mono_ms() past which every wait ends */
 	size_t byte_cap;         /* bytes relayed in all, then cut */
 	pthread_t th;
 	pthread_mutex_t lock;
@@ -236,7 +228,7 @@ struct proxy {
  * the deadline; 0 once it has passed. */
 static int wait_ms(const struct proxy *px, int limit)
 {
-	long left = px->deadline - now_ms();
+	long left = px->deadline - cw_time_mono_ms();
 
 	if (left <= 0)
 		return 0;
@@ -879,7 +871,7 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	int out[2] = { -1, -1 }, errp[2] = { -1, -1 };
 	struct cw_buf errbuf = CW_BUF_INIT;
 	struct cw_strv args = CW_STRV_INIT;
-	long status_code = 0, deadline, t0 = now_ms(), soft, budget;
+	long status_code = 0, deadline, t0 = cw_time_mono_ms(), soft, budget;
 	pid_t pid = -1;
 	int rc = CW_OK, status = 0, devnull = -1;
 	bool timed_out = false, toobig = false, have_dir = false;
@@ -956,7 +948,7 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	 * the preflight left of the budget, since our deadline counts from
 	 * before it; at least 500 ms, as a page given less yields nothing.
 	 */
-	budget = t0 + o.timeout_ms - now_ms();
+	budget = t0 + o.timeout_ms - cw_time_mono_ms();
 	soft = budget / 4;
 	soft = soft < 2000 ? 2000 : soft > 10000 ? 10000 : soft;
 	soft = budget - soft;
@@ -1040,7 +1032,7 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	while (out[0] >= 0 || errp[0] >= 0) {
 		struct pollfd pf[2];
 		int n = 0, ir = -1, ie = -1;
-		long left = deadline - now_ms();
+		long left = deadline - cw_time_mono_ms();
 
 		if (left <= 0) {
 			timed_out = true;
@@ -1105,7 +1097,7 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 			continue;
 		if (w != 0)
 			break;
-		if (now_ms() > deadline + 1000) {
+		if (cw_time_mono_ms() > deadline + 1000) {
 			kill(-pid, SIGKILL);
 			while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 				;
@@ -1156,7 +1148,7 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 		free(res->last_modified);
 		res->etag = res->last_modified = NULL;
 	}
-	res->seconds = (double)(now_ms() - t0) / 1000.0;
+	res->seconds = (double)(cw_time_mono_ms() - t0) / 1000.0;
 done:
 	proxy_stop(&px);
 	for (int i = 0; i < 2; i++) {

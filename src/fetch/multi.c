@@ -52,22 +52,10 @@ struct cw_fetch_multi {
 	struct cw_fetch_multi_stats st;
 };
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* splitmix64 (Steele, Lea, Flood 2014), for backoff jitter only */
 static uint64_t next_rand(struct cw_fetch_multi *m)
 {
-	uint64_t x = (m->rng += 0x9e3779b97f4a7c15ull);
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
+	return cw_splitmix64(&m->rng);
 }
 
 int cw_fetch_multi_new(struct cw_fetch_multi **out,
@@ -333,7 +321,7 @@ static void start(struct cw_fetch_multi *m, struct job *j, long now)
 
 static void start_ready(struct cw_fetch_multi *m)
 {
-	long now = now_ms();
+	long now = cw_time_mono_ms();
 	struct job **pp = &m->delayed;
 
 	/* due retries go back to the front of their host's queue */
@@ -377,7 +365,7 @@ static void start_ready(struct cw_fetch_multi *m)
 /* How long until something queued or delayed may start (ms, capped). */
 static long next_due(const struct cw_fetch_multi *m, long cap)
 {
-	long now = now_ms(), best = cap;
+	long now = cw_time_mono_ms(), best = cap;
 
 	for (const struct job *j = m->delayed; j; j = j->next)
 		if (j->ready_at - now < best)
@@ -497,7 +485,7 @@ static void finish(struct cw_fetch_multi *m, struct job *j, CURLcode code)
 					  "the %ld ms limit): ",
 				      (long)retry_after, m->o.backoff_max_ms);
 		} else {
-			j->ready_at = now_ms() + delay;
+			j->ready_at = cw_time_mono_ms() + delay;
 			j->next = m->delayed;
 			m->delayed = j;
 			m->ndelayed++;

@@ -53,8 +53,8 @@ static void add_subject(struct cw_buf *out, const char *s)
 		size_t end = i + 45 < n ? i + 45 : n;
 
 		/* do not cut a UTF-8 sequence */
-		while (end < n && end > i && ((unsigned char)s[end] & 0xC0) == 0x80)
-			end--;
+		if (end < n)
+			end = cw_utf8_floor(s, i, end);
 		cw_buf_adds(out, i ? "\r\n =?UTF-8?B?" : "=?UTF-8?B?");
 		for (size_t k = i; k < end; k += 3) {
 			unsigned v = (unsigned char)s[k] << 16;

@@ -205,16 +205,10 @@ char *cw_seg_slug(const char *title)
 	return cw_strndup(buf, o);
 }
 
-/* FNV-1a, 64 bit (Fowler, Noll, Vo) */
+/* FNV-1a of a NUL-terminated key */
 static uint64_t fnv1a(const char *s)
 {
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 1099511628211ULL;
-	}
-	return h;
+	return cw_fnv1a64(s, strlen(s));
 }
 
 void cw_seg_keyset_init(struct keyset *ks, size_t expect)

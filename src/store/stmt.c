@@ -381,17 +381,6 @@ const void *store_col_blob(const struct store_stmt *q, int i, size_t *len)
 
 /* ---- row mapping ---- */
 
-static void hex32(const unsigned char *h, char out[CW_SHA256_HEX])
-{
-	static const char hx[] = "0123456789abcdef";
-
-	for (int i = 0; i < 32; i++) {
-		out[2 * i] = hx[h[i] >> 4];
-		out[2 * i + 1] = hx[h[i] & 15];
-	}
-	out[64] = '\0';
-}
-
 void store_row_map(const struct store_stmt *q, int first,
 		   const struct store_map *map, void *obj)
 {
@@ -420,7 +409,7 @@ void store_row_map(const struct store_stmt *q, int first,
 		case STORE_F_HEX32:
 			blob = store_col_blob(q, c++, &len);
 			if (blob && len == 32)
-				hex32(blob, m);
+				cw_hex_encode(m, blob, 32);
 			break;
 		case STORE_F_OWNED:
 			break;

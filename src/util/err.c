@@ -60,3 +60,11 @@ int cw_err_prefix(struct cw_err *err, const char *fmt, ...)
 	}
 	return err->rc ? err->rc : CW_ERROR;
 }
+
+void cw_assert_fail(const char *cond, const char *file, int line,
+		    const char *func)
+{
+	fprintf(stderr, "clausewatch: %s:%d: %s: assertion '%s' failed\n",
+		file, line, func, cond);
+	abort();
+}

@@ -4,15 +4,26 @@
 
 #include "util.h"
 
-static void to_hex(const unsigned char *d, size_t n, char *out)
+static void hex_with(char *out, const void *data, size_t n,
+		     const char digits[16])
 {
-	static const char hex[] = "0123456789abcdef";
+	const unsigned char *d = data;
 
 	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
 	}
 	out[2 * n] = '\0';
+}
+
+void cw_hex_encode(char *out, const void *data, size_t n)
+{
+	hex_with(out, data, n, "0123456789abcdef");
+}
+
+void cw_hex_encode_upper(char *out, const void *data, size_t n)
+{
+	hex_with(out, data, n, "0123456789ABCDEF");
 }
 
 void cw_sha256(const void *data, size_t len, unsigned char out[32])
@@ -25,7 +36,7 @@ void cw_sha256_hex(const void *data, size_t len, char out[CW_SHA256_HEX])
 	unsigned char d[32];
 
 	SHA256(data, len, d);
-	to_hex(d, 32, out);
+	cw_hex_encode(out, d, 32);
 }
 
 void cw_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
@@ -35,5 +46,5 @@ void cw_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
 	unsigned int dlen = 0;
 
 	HMAC(EVP_sha256(), key, (int)keylen, data, len, d, &dlen);
-	to_hex(d, dlen, out);
+	cw_hex_encode(out, d, dlen);
 }

@@ -13,6 +13,22 @@ void cw_time_now_iso(char out[CW_TIME_ISO])
 	cw_time_iso(time(NULL), out);
 }
 
+long cw_time_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double cw_time_mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int digits(const char *s, int n, int *out)
 {
 	int v = 0;

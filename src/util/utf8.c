@@ -3,6 +3,13 @@
 
 #include "util.h"
 
+size_t cw_utf8_floor(const char *text, size_t from, size_t at)
+{
+	while (at > from && ((unsigned char)text[at] & 0xC0) == 0x80)
+		at--;
+	return at;
+}
+
 size_t cw_utf8_decode(const char *str, size_t len, uint32_t *cp)
 {
 	const unsigned char *s = (const unsigned char *)str;

@@ -10,7 +10,10 @@
  *   is stopped by explicit caps, never by malloc failing;
  * - cw_buf: a growable, always NUL-terminated byte buffer with a maximum size;
  * - cw_strv: a growable vector of owned strings;
- * - SHA-256, files, UTF-8 and time helpers.
+ * - CW_ASSERT for invariants (programmer errors, never input errors);
+ * - hashing (SHA-256, FNV-1a, splitmix64), hex, files, UTF-8 and time;
+ * - in their own headers: map.h (a small hash map) and json.h (validated
+ *   readers of JSON fields, over jansson).
  *
  * Everything here is thread-safe unless a function says otherwise; no
  * function keeps global state.
@@ -90,6 +93,24 @@ char *cw_strndup(const char *s, size_t n);
 /* printf into a new string */
 char *cw_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * CW_ASSERT(cond): an invariant that only a bug in our own code can break
+ * (the tiling of a segmentation, a span inside its text, a buffer's
+ * length below its capacity). Never for input errors: those are reported
+ * through cw_err. Checked unless NDEBUG is defined (meson's b_ndebug;
+ * the default debug and debugoptimized builds keep it); a failure prints
+ * the condition and its place and aborts. The condition must have no
+ * side effects and be cheap.
+ */
+#ifdef NDEBUG
+#define CW_ASSERT(cond) ((void)0)
+#else
+#define CW_ASSERT(cond)                                                        \
+	((cond) ? (void)0 : cw_assert_fail(#cond, __FILE__, __LINE__, __func__))
+#endif
+void cw_assert_fail(const char *cond, const char *file, int line,
+		    const char *func) __attribute__((noreturn));
+
 /* Grow `*items` (of `*cap` elements) to hold at least `need` elements. */
 #define CW_GROW(items, cap, need)                                              \
 	do {                                                                   \
@@ -154,6 +175,88 @@ void cw_strv_release(struct cw_strv *sv);
 
 /* ---- hashing ---- */
 
+/*
+ * FNV-1a, 64 bit (Fowler, Noll, Vo; the parameters of
+ * http://www.isthe.com/chongo/tech/comp/fnv/). Fast and simple, with weak
+ * low bits for short keys: a table indexed by its low bits should pass the
+ * result through cw_mix64() or accept some clustering.
+ *
+ * The bits are part of stored data: the classifier hashes feature names
+ * with cw_mix64(cw_fnv1a64_from(CW_FNV1A64_OFFSET ^ seed, ...)), and its
+ * model file depends on them. Never change these functions.
+ */
+#define CW_FNV1A64_OFFSET 0xcbf29ce484222325ull
+#define CW_FNV1A64_PRIME 0x100000001b3ull
+
+/* FNV-1a of data[0..len) continuing from state `h` (the offset basis, or
+ * a previous result to hash several pieces as one). */
+static inline uint64_t cw_fnv1a64_from(uint64_t h, const void *data,
+				       size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= CW_FNV1A64_PRIME;
+	}
+	return h;
+}
+
+/* FNV-1a of data[0..len) from the standard offset basis. */
+static inline uint64_t cw_fnv1a64(const void *data, size_t len)
+{
+	return cw_fnv1a64_from(CW_FNV1A64_OFFSET, data, len);
+}
+
+/* FNV-1a of data[0..len) with ASCII A-Z folded to a-z first (other bytes,
+ * UTF-8 included, as they are), for case-insensitive keys. */
+static inline uint64_t cw_fnv1a64_fold(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	uint64_t h = CW_FNV1A64_OFFSET;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h ^= c;
+		h *= CW_FNV1A64_PRIME;
+	}
+	return h;
+}
+
+/*
+ * The splitmix64 finaliser (Steele, Lea, Flood, "Fast splittable
+ * pseudorandom number generators", OOPSLA 2014; the constants of
+ * Vigna's splitmix64.c): a bijective mix of all 64 bits.
+ */
+static inline uint64_t cw_mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/*
+ * splitmix64: advance `*state` by the golden-ratio increment and return
+ * the mixed value. A fixed seed gives a fixed sequence on every platform
+ * (training and embedding rely on that to be reproducible). Not for
+ * secrets.
+ */
+static inline uint64_t cw_splitmix64(uint64_t *state)
+{
+	return cw_mix64(*state += 0x9e3779b97f4a7c15ull);
+}
+
+/*
+ * Hex digits of data[0..n): out must hold 2 * n + 1 bytes and is
+ * NUL-terminated. cw_hex_encode writes lower case (hashes, ids),
+ * cw_hex_encode_upper upper case (percent-encoding, RFC 3986 2.1).
+ */
+void cw_hex_encode(char *out, const void *data, size_t n);
+void cw_hex_encode_upper(char *out, const void *data, size_t n);
+
 #define CW_SHA256_HEX 65 /* 64 hex digits and the NUL */
 void cw_sha256_hex(const void *data, size_t len, char out[CW_SHA256_HEX]);
 void cw_sha256(const void *data, size_t len, unsigned char out[32]);
@@ -197,6 +300,13 @@ long cw_utf8_sanitize(struct cw_buf *out, const char *s, size_t len);
  * bytes (1 for an invalid byte, with *cp = 0xFFFD), 0 if len is 0.
  */
 size_t cw_utf8_decode(const char *s, size_t len, uint32_t *cp);
+/*
+ * The largest offset in [from, at] that is not inside a UTF-8 sequence:
+ * `at` moved back over continuation bytes (10xxxxxx), stopping at `from`.
+ * Cutting text[0..result) never splits a character. `text` must hold at
+ * least at + 1 bytes.
+ */
+size_t cw_utf8_floor(const char *text, size_t from, size_t at);
 /* Append the UTF-8 encoding of `cp` to `out`. */
 int cw_utf8_encode(struct cw_buf *out, uint32_t cp);
 /*
@@ -214,6 +324,13 @@ int cw_utf8_from_charset(struct cw_buf *out, const char *s, size_t len,
 void cw_time_iso(time_t t, char out[CW_TIME_ISO]);
 /* Now, as above. */
 void cw_time_now_iso(char out[CW_TIME_ISO]);
+/*
+ * Monotonic clock (CLOCK_MONOTONIC, unaffected by changes of the wall
+ * clock), for deadlines and durations only: milliseconds, and seconds
+ * with fractions. The origin is arbitrary.
+ */
+long cw_time_mono_ms(void);
+double cw_time_mono_s(void);
 /*
  * Parse an ISO 8601 date or date-time ("2025-07-31", "2025-07-31T10:00:00Z",
  * "2025-07-31T10:00:00+01:00", "2025-07-31T10:00:00.123Z") into UTC seconds.

@@ -101,6 +101,84 @@ static void test_util__file_read_caps_size(void **state)
 	assert_int_equal(cw_file_read(&b, path, 100, &err), CW_ENOTFOUND);
 }
 
+static void test_util__fnv1a64_known_values(void **state)
+{
+	(void)state;
+	/* the published FNV-1a 64 test vectors */
+	assert_true(cw_fnv1a64("", 0) == 0xcbf29ce484222325ull);
+	assert_true(cw_fnv1a64("a", 1) == 0xaf63dc4c8601ec8cull);
+	assert_true(cw_fnv1a64("foobar", 6) == 0x85944171f73967e8ull);
+	/* pieces chain into the hash of the whole */
+	assert_true(cw_fnv1a64_from(cw_fnv1a64("foo", 3), "bar", 3) ==
+		    0x85944171f73967e8ull);
+	/* folding touches ASCII letters only */
+	assert_true(cw_fnv1a64_fold("FooBAR", 6) == 0x85944171f73967e8ull);
+	assert_true(cw_fnv1a64_fold("\xc3\x89", 2) ==
+		    cw_fnv1a64("\xc3\x89", 2));
+	assert_true(cw_fnv1a64_fold("\xc3\x89", 2) !=
+		    cw_fnv1a64("\xc3\xa9", 2));
+}
+
+static void test_util__splitmix64_known_values(void **state)
+{
+	uint64_t s = 0;
+
+	(void)state;
+	/* the first outputs of the reference splitmix64.c from seed 0 */
+	assert_true(cw_splitmix64(&s) == 0xe220a8397b1dcdafull);
+	assert_true(cw_splitmix64(&s) == 0x6e789e6aa1b965f4ull);
+	assert_true(cw_splitmix64(&s) == 0x06c45d188009454full);
+	assert_true(s == 3 * 0x9e3779b97f4a7c15ull);
+	assert_true(cw_mix64(0x9e3779b97f4a7c15ull) == 0xe220a8397b1dcdafull);
+	assert_true(cw_mix64(0) == 0);
+}
+
+static void test_util__hex_encode(void **state)
+{
+	const unsigned char d[] = { 0x00, 0x0f, 0xa5, 0xff };
+	char out[2 * sizeof(d) + 1];
+
+	(void)state;
+	memset(out, 'x', sizeof(out));
+	cw_hex_encode(out, d, sizeof(d));
+	assert_string_equal(out, "000fa5ff");
+	cw_hex_encode_upper(out, d, sizeof(d));
+	assert_string_equal(out, "000FA5FF");
+	cw_hex_encode(out, d, 0);
+	assert_string_equal(out, "");
+}
+
+static void test_util__utf8_floor_multibyte(void **state)
+{
+	/* "aé€😀": a at 0, é at 1-2, € at 3-5, 😀 at 6-9 */
+	const char *t = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+
+	(void)state;
+	assert_int_equal(cw_utf8_floor(t, 0, 0), 0);
+	assert_int_equal(cw_utf8_floor(t, 0, 1), 1);
+	assert_int_equal(cw_utf8_floor(t, 0, 2), 1);
+	assert_int_equal(cw_utf8_floor(t, 0, 5), 3);
+	assert_int_equal(cw_utf8_floor(t, 0, 9), 6);
+	assert_int_equal(cw_utf8_floor(t, 0, 10), 10); /* the NUL */
+	/* never below `from`, even inside a sequence */
+	assert_int_equal(cw_utf8_floor(t, 8, 9), 8);
+	/* stray continuation bytes at the start stop at `from` */
+	assert_int_equal(cw_utf8_floor("\x80\x80", 0, 1), 0);
+}
+
+static void test_util__mono_clock(void **state)
+{
+	long ms = cw_time_mono_ms();
+	double s = cw_time_mono_s();
+
+	(void)state;
+	assert_true(ms >= 0);
+	assert_true(cw_time_mono_ms() >= ms);
+	assert_true(cw_time_mono_s() >= s);
+	/* the same clock in two units */
+	assert_true(s * 1000 - (double)ms < 1000 && s * 1000 - (double)ms > -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +189,11 @@ int main(void)
 		cmocka_unit_test(test_util__charset_windows1252),
 		cmocka_unit_test(test_util__time_parse_iso),
 		cmocka_unit_test(test_util__file_read_caps_size),
+		cmocka_unit_test(test_util__fnv1a64_known_values),
+		cmocka_unit_test(test_util__splitmix64_known_values),
+		cmocka_unit_test(test_util__hex_encode),
+		cmocka_unit_test(test_util__utf8_floor_multibyte),
+		cmocka_unit_test(test_util__mono_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
