@@ -1,205 +1,10 @@
 /*
  * regulations: the instruments of data/regulations (one file per
- * instrument), and the JSON field readers shared with taxonomy.c.
+ * instrument).
  */
 #include <dirent.h>
 
 #include "taxonomy_int.h"
-
-/* ---- JSON readers ---- */
-
-static const char *type_name(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "a value";
-}
-
-static const char *sep(const struct cw_tax_where *w)
-{
-	return w->path[0] ? "." : "";
-}
-
-int cw_taxonomy_jkeys(json_t *obj, const char *const *allowed,
-		      const struct cw_tax_where *w, struct cw_err *err)
-{
-	const char *key;
-	json_t *v;
-
-	json_object_foreach(obj, key, v) {
-		bool ok = false;
-		for (size_t i = 0; allowed[i]; i++)
-			if (!strcmp(key, allowed[i])) {
-				ok = true;
-				break;
-			}
-		if (!ok)
-			return cw_err_set(err, CW_EPARSE,
-					  "'%s': %s%s%s: unknown field", w->file,
-					  w->path, sep(w), key);
-	}
-	return CW_OK;
-}
-
-int cw_taxonomy_jstr(char **out, json_t *obj, const char *key, bool required,
-		     const struct cw_tax_where *w, struct cw_err *err)
-{
-	json_t *v = json_object_get(obj, key);
-
-	*out = NULL;
-	if (!v) {
-		if (!required)
-			return CW_OK;
-		return cw_err_set(err, CW_EPARSE, "'%s': %s%s%s: missing",
-				  w->file, w->path, sep(w), key);
-	}
-	if (!json_is_string(v))
-		return cw_err_set(err, CW_EPARSE,
-				  "'%s': %s%s%s: expected a string, got %s",
-				  w->file, w->path, sep(w), key, type_name(v));
-	if (json_string_length(v) == 0)
-		return cw_err_set(err, CW_EPARSE, "'%s': %s%s%s: empty string",
-				  w->file, w->path, sep(w), key);
-	if (strlen(json_string_value(v)) != json_string_length(v))
-		return cw_err_set(err, CW_EPARSE,
-				  "'%s': %s%s%s: NUL byte in string", w->file,
-				  w->path, sep(w), key);
-	*out = cw_strdup(json_string_value(v));
-	return CW_OK;
-}
-
-int cw_taxonomy_jarr(json_t **out, json_t *obj, const char *key,
-		     bool required, const struct cw_tax_where *w,
-		     struct cw_err *err)
-{
-	json_t *v = json_object_get(obj, key);
-
-	*out = NULL;
-	if (!v) {
-		if (!required)
-			return CW_OK;
-		return cw_err_set(err, CW_EPARSE, "'%s': %s%s%s: missing",
-				  w->file, w->path, sep(w), key);
-	}
-	if (!json_is_array(v))
-		return cw_err_set(err, CW_EPARSE,
-				  "'%s': %s%s%s: expected an array, got %s",
-				  w->file, w->path, sep(w), key, type_name(v));
-	if (json_array_size(v) > CW_TAXONOMY_MAX_ITEMS)
-		return cw_err_set(err, CW_ETOOBIG,
-				  "'%s': %s%s%s: more than %u items", w->file,
-				  w->path, sep(w), key, CW_TAXONOMY_MAX_ITEMS);
-	*out = v;
-	return CW_OK;
-}
-
-void cw_taxonomy_free_strs(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-int cw_taxonomy_jstrs(char ***out, size_t *n, json_t *obj, const char *key,
-		      bool required, const struct cw_tax_where *w,
-		      struct cw_err *err)
-{
-	json_t *arr, *v;
-	size_t i;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	if ((rc = cw_taxonomy_jarr(&arr, obj, key, required, w, err)))
-		return rc;
-	if (!arr)
-		return CW_OK;
-	if (required && json_array_size(arr) == 0)
-		return cw_err_set(err, CW_EPARSE, "'%s': %s%s%s: empty list",
-				  w->file, w->path, sep(w), key);
-	*out = cw_calloc(json_array_size(arr) + 1, sizeof(char *));
-	json_array_foreach(arr, i, v) {
-		if (!json_is_string(v) || json_string_length(v) == 0 ||
-		    strlen(json_string_value(v)) != json_string_length(v)) {
-			cw_taxonomy_free_strs(*out, *n);
-			*out = NULL;
-			*n = 0;
-			return cw_err_set(err, CW_EPARSE,
-					  "'%s': %s%s%s[%zu]: expected a "
-					  "non-empty string",
-					  w->file, w->path, sep(w), key, i);
-		}
-		(*out)[(*n)++] = cw_strdup(json_string_value(v));
-	}
-	return CW_OK;
-}
-
-/* A real calendar date in YYYY-MM-DD form. */
-static bool valid_date(const char *s)
-{
-	time_t t;
-	char back[CW_TIME_ISO];
-
-	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
-		return false;
-	if (cw_time_parse_iso(s, &t) != CW_OK)
-		return false;
-	/* round-trip rejects 2023-02-30 and the like */
-	cw_time_iso(t, back);
-	return !strncmp(back, s, 10);
-}
-
-int cw_taxonomy_jdate(char **out, json_t *obj, const char *key,
-		      const struct cw_tax_where *w, struct cw_err *err)
-{
-	int rc = cw_taxonomy_jstr(out, obj, key, false, w, err);
-
-	if (rc || !*out)
-		return rc;
-	if (!valid_date(*out)) {
-		rc = cw_err_set(err, CW_EPARSE,
-				"'%s': %s%s%s: expected a date YYYY-MM-DD, "
-				"got '%s'",
-				w->file, w->path, sep(w), key, *out);
-		free(*out);
-		*out = NULL;
-	}
-	return rc;
-}
-
-int cw_taxonomy_jload(json_t **out, const char *path, struct cw_err *err)
-{
-	struct cw_buf b = CW_BUF_INIT;
-	json_error_t je;
-	int rc;
-
-	*out = NULL;
-	if ((rc = cw_file_read(&b, path, CW_TAXONOMY_FILE_MAX, err)))
-		goto out;
-	*out = json_loadb(b.ptr, b.len, JSON_REJECT_DUPLICATES, &je);
-	if (!*out) {
-		rc = cw_err_set(err, CW_EPARSE, "'%s':%d:%d: %s", path,
-				je.line, je.column, je.text);
-		goto out;
-	}
-	if (!json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		rc = cw_err_set(err, CW_EPARSE,
-				"'%s': expected an object at the top", path);
-	}
-out:
-	cw_buf_release(&b);
-	return rc;
-}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -259,7 +64,7 @@ static void free_instrument(struct cw_tax_instrument *in)
 	free(in->url);
 	free(in->summary);
 	free(in->file);
-	cw_taxonomy_free_strs(in->jurisdictions, in->njurisdictions);
+	cw_json_free_strs(in->jurisdictions, in->njurisdictions);
 	for (size_t i = 0; i < in->nstages; i++) {
 		free(in->stages[i].date);
 		free(in->stages[i].what);
@@ -290,7 +95,7 @@ static const char *const kinds[] = { "regulation", "directive", "statute",
 				     NULL };
 
 static int parse_article(struct cw_tax_article *a, json_t *v,
-			 const struct cw_tax_where *w, struct cw_err *err)
+			 const struct cw_json_where *w, struct cw_err *err)
 {
 	json_t *ver;
 	int rc;
@@ -299,16 +104,16 @@ static int parse_article(struct cw_tax_article *a, json_t *v,
 		return cw_err_set(err, CW_EPARSE,
 				  "'%s': %s: expected an object", w->file,
 				  w->path);
-	if ((rc = cw_taxonomy_jkeys(v, art_keys, w, err)) ||
-	    (rc = cw_taxonomy_jstr(&a->id, v, "id", true, w, err)) ||
-	    (rc = cw_taxonomy_jstr(&a->title, v, "title", true, w, err)) ||
-	    (rc = cw_taxonomy_jstr(&a->requires, v, "requires", true, w,
+	if ((rc = cw_json_keys(v, art_keys, w, err)) ||
+	    (rc = cw_json_str(&a->id, v, "id", true, w, err)) ||
+	    (rc = cw_json_str(&a->title, v, "title", true, w, err)) ||
+	    (rc = cw_json_str(&a->requires, v, "requires", true, w,
 				   err)) ||
-	    (rc = cw_taxonomy_jdate(&a->applies_from, v, "applies_from", w,
+	    (rc = cw_json_date(&a->applies_from, v, "applies_from", w,
 				    err)) ||
-	    (rc = cw_taxonomy_jstr(&a->commencement, v, "commencement", false,
+	    (rc = cw_json_str(&a->commencement, v, "commencement", false,
 				   w, err)) ||
-	    (rc = cw_taxonomy_jstr(&a->source, v, "source", false, w, err)))
+	    (rc = cw_json_str(&a->source, v, "source", false, w, err)))
 		return rc;
 	ver = json_object_get(v, "verified");
 	if (!ver || !json_is_boolean(ver))
@@ -334,28 +139,28 @@ static int parse_article(struct cw_tax_article *a, json_t *v,
 static int parse_instrument(struct cw_tax_instrument *in, json_t *root,
 			    const char *file, struct cw_err *err)
 {
-	struct cw_tax_where w = { file, "" };
+	struct cw_json_where w = { file, "" };
 	char path[128];
 	json_t *arr, *v;
 	size_t i;
 	int rc;
 
 	in->file = cw_strdup(file);
-	if ((rc = cw_taxonomy_jkeys(root, inst_keys, &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&in->id, root, "id", true, &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&in->name, root, "name", true, &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&in->citation, root, "citation", true, &w,
+	if ((rc = cw_json_keys(root, inst_keys, &w, err)) ||
+	    (rc = cw_json_str(&in->id, root, "id", true, &w, err)) ||
+	    (rc = cw_json_str(&in->name, root, "name", true, &w, err)) ||
+	    (rc = cw_json_str(&in->citation, root, "citation", true, &w,
 				   err)) ||
-	    (rc = cw_taxonomy_jstr(&in->kind, root, "kind", true, &w, err)) ||
-	    (rc = cw_taxonomy_jdate(&in->in_force, root, "in_force", &w,
+	    (rc = cw_json_str(&in->kind, root, "kind", true, &w, err)) ||
+	    (rc = cw_json_date(&in->in_force, root, "in_force", &w,
 				    err)) ||
-	    (rc = cw_taxonomy_jdate(&in->applies_from, root, "applies_from",
+	    (rc = cw_json_date(&in->applies_from, root, "applies_from",
 				    &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&in->url, root, "url", true, &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&in->summary, root, "summary", true, &w,
+	    (rc = cw_json_str(&in->url, root, "url", true, &w, err)) ||
+	    (rc = cw_json_str(&in->summary, root, "summary", true, &w,
 				   err)) ||
-	    (rc = cw_taxonomy_jstrs(&in->jurisdictions, &in->njurisdictions,
-				    root, "jurisdictions", true, &w, err)))
+	    (rc = cw_json_strs(&in->jurisdictions, &in->njurisdictions,
+				    root, "jurisdictions", true, CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		return rc;
 	if (!cw_taxonomy_valid_id(in->id))
 		return cw_err_set(err, CW_EPARSE,
@@ -373,23 +178,23 @@ static int parse_instrument(struct cw_tax_instrument *in, json_t *root,
 				  "'%s': url: expected an https:// address",
 				  file);
 
-	if ((rc = cw_taxonomy_jarr(&arr, root, "stages", false, &w, err)))
+	if ((rc = cw_json_arr(&arr, root, "stages", false, CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		return rc;
 	if (arr) {
 		in->stages = cw_calloc(json_array_size(arr) + 1,
 				       sizeof(*in->stages));
 		json_array_foreach(arr, i, v) {
-			struct cw_tax_where sw = { file, path };
+			struct cw_json_where sw = { file, path };
 			snprintf(path, sizeof(path), "stages[%zu]", i);
 			if (!json_is_object(v))
 				return cw_err_set(err, CW_EPARSE,
 						  "'%s': %s: expected an object",
 						  file, path);
 			in->nstages++;
-			if ((rc = cw_taxonomy_jkeys(v, stage_keys, &sw, err)) ||
-			    (rc = cw_taxonomy_jdate(&in->stages[i].date, v,
+			if ((rc = cw_json_keys(v, stage_keys, &sw, err)) ||
+			    (rc = cw_json_date(&in->stages[i].date, v,
 						    "date", &sw, err)) ||
-			    (rc = cw_taxonomy_jstr(&in->stages[i].what, v,
+			    (rc = cw_json_str(&in->stages[i].what, v,
 						   "what", true, &sw, err)))
 				return rc;
 			if (!in->stages[i].date)
@@ -399,14 +204,14 @@ static int parse_instrument(struct cw_tax_instrument *in, json_t *root,
 		}
 	}
 
-	if ((rc = cw_taxonomy_jarr(&arr, root, "articles", true, &w, err)))
+	if ((rc = cw_json_arr(&arr, root, "articles", true, CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		return rc;
 	if (json_array_size(arr) == 0)
 		return cw_err_set(err, CW_EPARSE, "'%s': articles: empty list",
 				  file);
 	in->articles = cw_calloc(json_array_size(arr), sizeof(*in->articles));
 	json_array_foreach(arr, i, v) {
-		struct cw_tax_where aw = { file, path };
+		struct cw_json_where aw = { file, path };
 		snprintf(path, sizeof(path), "articles[%zu]", i);
 		in->narticles++;
 		if ((rc = parse_article(&in->articles[i], v, &aw, err)))
@@ -444,7 +249,7 @@ int cw_taxonomy_load_instruments(struct cw_taxonomy *tax, const char *dir,
 	tax->insts = cw_calloc(files.n, sizeof(*tax->insts));
 	for (size_t i = 0; i < files.n; i++) {
 		json_t *root;
-		if ((rc = cw_taxonomy_jload(&root, files.v[i], err)))
+		if ((rc = cw_json_load(&root, files.v[i], CW_TAXONOMY_FILE_MAX, err)))
 			goto out;
 		tax->ninsts++;
 		rc = parse_instrument(&tax->insts[i], root, files.v[i], err);

@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <strings.h>
 
+#include "../util/json.h"
 #include "analyze.h"
 #include "context_int.h"
 #include "report_int.h"
@@ -60,18 +61,10 @@ static const char *tpl_at(const struct cw_analyze_ctx *ctx, const char *path)
 int cw_analyze_templates_load(struct cw_analyze_ctx *ctx, const char *path,
 			      struct cw_err *err)
 {
-	struct cw_buf b = CW_BUF_INIT;
-	json_error_t je;
-	int rc;
+	int rc = cw_json_load(&ctx->tpl, path, CW_ANALYZE_TEMPLATES_MAX, err);
 
-	rc = cw_file_read(&b, path, CW_ANALYZE_TEMPLATES_MAX, err);
 	if (rc)
 		return rc;
-	ctx->tpl = json_loadb(b.ptr, b.len, JSON_REJECT_DUPLICATES, &je);
-	cw_buf_release(&b);
-	if (!ctx->tpl)
-		return cw_err_set(err, CW_EPARSE, "'%s':%d:%d: %s", path, je.line,
-				  je.column, je.text);
 	ctx->tpl_path = cw_strdup(path);
 	for (size_t i = 0; i < sizeof(required) / sizeof(*required); i++)
 		if (!json_is_string(tpl_node(ctx->tpl, required[i])))

@@ -201,7 +201,7 @@ static void free_category(struct cw_tax_category *c)
 		pcre2_code_free(c->patterns[i].compiled);
 	}
 	free(c->patterns);
-	cw_taxonomy_free_strs(c->params, c->nparams);
+	cw_json_free_strs(c->params, c->nparams);
 	for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
 		free_modifiers(c->exposure[a].modifiers,
 			       c->exposure[a].nmodifiers);
@@ -214,14 +214,14 @@ static void free_category(struct cw_tax_category *c)
 	}
 	free(c->regs);
 	free(c->implications);
-	cw_taxonomy_free_strs(c->actions, c->nactions);
+	cw_json_free_strs(c->actions, c->nactions);
 	free(c->severity);
 	free(c->severity_why);
 	free(c->file);
 }
 
 static int compile_into(void **out, const char *re,
-			const struct cw_tax_where *w, struct cw_err *err)
+			const struct cw_json_where *w, struct cw_err *err)
 {
 	char msg[200];
 
@@ -234,7 +234,7 @@ static int compile_into(void **out, const char *re,
 
 static int parse_number(double *out, json_t *obj, const char *key,
 			double lo, double hi, bool required, double dflt,
-			const struct cw_tax_where *w, struct cw_err *err)
+			const struct cw_json_where *w, struct cw_err *err)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -281,7 +281,7 @@ static int parse_severity(struct cw_tax_category *c, json_t *v,
 			  struct cw_err *err)
 {
 	char path[128];
-	struct cw_tax_where w = { file, path };
+	struct cw_json_where w = { file, path };
 	size_t i;
 	int rc;
 
@@ -296,9 +296,9 @@ static int parse_severity(struct cw_tax_category *c, json_t *v,
 				  "'%s': %s: a CLAUDETTE category takes its "
 				  "severity from the model, not from data",
 				  file, path);
-	if ((rc = cw_taxonomy_jkeys(v, severity_keys, &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&c->severity, v, "level", true, &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&c->severity_why, v, "why", true, &w, err)))
+	if ((rc = cw_json_keys(v, severity_keys, &w, err)) ||
+	    (rc = cw_json_str(&c->severity, v, "level", true, &w, err)) ||
+	    (rc = cw_json_str(&c->severity_why, v, "why", true, &w, err)))
 		return rc;
 	for (i = 0; severities[i] && strcmp(severities[i], c->severity); i++)
 		;
@@ -315,7 +315,7 @@ static int parse_patterns(struct cw_tax_category *c, json_t *detect,
 			  struct cw_err *err)
 {
 	char path[192];
-	struct cw_tax_where w = { file, path };
+	struct cw_json_where w = { file, path };
 	json_t *arr, *v;
 	size_t i;
 	int rc;
@@ -324,10 +324,10 @@ static int parse_patterns(struct cw_tax_category *c, json_t *detect,
 	if (!json_is_object(detect))
 		return cw_err_set(err, CW_EPARSE,
 				  "'%s': %s: expected an object", file, path);
-	if ((rc = cw_taxonomy_jkeys(detect, detect_keys, &w, err)) ||
+	if ((rc = cw_json_keys(detect, detect_keys, &w, err)) ||
 	    (rc = parse_number(&c->min_score, detect, "min_score", 0.01, 100,
 			       false, 1.0, &w, err)) ||
-	    (rc = cw_taxonomy_jarr(&arr, detect, "patterns", true, &w, err)))
+	    (rc = cw_json_arr(&arr, detect, "patterns", true, CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		return rc;
 	if (json_array_size(arr) == 0)
 		return cw_err_set(err, CW_EPARSE,
@@ -344,11 +344,11 @@ static int parse_patterns(struct cw_tax_category *c, json_t *detect,
 					  "'%s': %s: expected an object", file,
 					  path);
 		c->npatterns++;
-		if ((rc = cw_taxonomy_jkeys(v, pattern_keys, &w, err)) ||
-		    (rc = cw_taxonomy_jstr(&p->re, v, "re", true, &w, err)) ||
+		if ((rc = cw_json_keys(v, pattern_keys, &w, err)) ||
+		    (rc = cw_json_str(&p->re, v, "re", true, &w, err)) ||
 		    (rc = parse_number(&p->weight, v, "weight", 0.01, 10, false,
 				       1.0, &w, err)) ||
-		    (rc = cw_taxonomy_jstr(&scope, v, "scope", false, &w,
+		    (rc = cw_json_str(&scope, v, "scope", false, &w,
 					   err)))
 			return rc;
 		if (scope && strcmp(scope, "text") && strcmp(scope, "title")) {
@@ -371,7 +371,7 @@ static int parse_modifiers(struct cw_tax_exposure *e, json_t *arr,
 			   struct cw_err *err)
 {
 	char path[224];
-	struct cw_tax_where w = { file, path };
+	struct cw_json_where w = { file, path };
 	json_t *v, *eff;
 	size_t i;
 	int rc;
@@ -387,9 +387,9 @@ static int parse_modifiers(struct cw_tax_exposure *e, json_t *arr,
 					  "'%s': %s: expected an object", file,
 					  path);
 		e->nmodifiers++;
-		if ((rc = cw_taxonomy_jkeys(v, modifier_keys, &w, err)) ||
-		    (rc = cw_taxonomy_jstr(&m->re, v, "re", true, &w, err)) ||
-		    (rc = cw_taxonomy_jstr(&m->why, v, "why", true, &w, err)))
+		if ((rc = cw_json_keys(v, modifier_keys, &w, err)) ||
+		    (rc = cw_json_str(&m->re, v, "re", true, &w, err)) ||
+		    (rc = cw_json_str(&m->why, v, "why", true, &w, err)))
 			return rc;
 		eff = json_object_get(v, "effect");
 		if (!json_is_integer(eff) || json_integer_value(eff) < -2 ||
@@ -410,14 +410,14 @@ static int parse_exposure(struct cw_tax_category *c, json_t *exp,
 			  struct cw_err *err)
 {
 	char path[192];
-	struct cw_tax_where w = { file, path };
+	struct cw_json_where w = { file, path };
 	int rc;
 
 	snprintf(path, sizeof(path), "%s.exposure", cpath);
 	if (!json_is_object(exp))
 		return cw_err_set(err, CW_EPARSE,
 				  "'%s': %s: expected an object", file, path);
-	if ((rc = cw_taxonomy_jkeys(exp, audience_names, &w, err)))
+	if ((rc = cw_json_keys(exp, audience_names, &w, err)))
 		return rc;
 	for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
 		json_t *e = json_object_get(exp, audience_names[a]);
@@ -430,9 +430,9 @@ static int parse_exposure(struct cw_tax_category *c, json_t *exp,
 			return cw_err_set(err, CW_EPARSE,
 					  "'%s': %s: expected an object", file,
 					  path);
-		if ((rc = cw_taxonomy_jkeys(e, exposure_keys, &w, err)) ||
-		    (rc = cw_taxonomy_jstr(&base, e, "base", true, &w, err)) ||
-		    (rc = cw_taxonomy_jstr(&c->exposure[a].means, e, "means",
+		if ((rc = cw_json_keys(e, exposure_keys, &w, err)) ||
+		    (rc = cw_json_str(&base, e, "base", true, &w, err)) ||
+		    (rc = cw_json_str(&c->exposure[a].means, e, "means",
 					   false, &w, err))) {
 			free(base);
 			return rc;
@@ -444,7 +444,7 @@ static int parse_exposure(struct cw_tax_category *c, json_t *exp,
 					  "'%s': %s.base: expected one of low, "
 					  "medium, high",
 					  file, path);
-		if ((rc = cw_taxonomy_jarr(&mods, e, "modifiers", false, &w,
+		if ((rc = cw_json_arr(&mods, e, "modifiers", false, CW_TAXONOMY_MAX_ITEMS, &w,
 					   err)))
 			return rc;
 		if (mods && (rc = parse_modifiers(&c->exposure[a], mods, path,
@@ -459,7 +459,7 @@ static int parse_regrefs(struct cw_tax_category *c, json_t *arr,
 			 struct cw_err *err)
 {
 	char path[192];
-	struct cw_tax_where w = { file, path };
+	struct cw_json_where w = { file, path };
 	json_t *v;
 	size_t i;
 	int rc;
@@ -474,12 +474,12 @@ static int parse_regrefs(struct cw_tax_category *c, json_t *arr,
 					  "'%s': %s: expected an object", file,
 					  path);
 		c->nregs++;
-		if ((rc = cw_taxonomy_jkeys(v, regref_keys, &w, err)) ||
-		    (rc = cw_taxonomy_jstr(&r->instrument, v, "instrument",
+		if ((rc = cw_json_keys(v, regref_keys, &w, err)) ||
+		    (rc = cw_json_str(&r->instrument, v, "instrument",
 					   true, &w, err)) ||
-		    (rc = cw_taxonomy_jstr(&r->article, v, "article", true, &w,
+		    (rc = cw_json_str(&r->article, v, "article", true, &w,
 					   err)) ||
-		    (rc = cw_taxonomy_jstr(&r->why, v, "why", true, &w, err)))
+		    (rc = cw_json_str(&r->why, v, "why", true, &w, err)))
 			return rc;
 	}
 	return CW_OK;
@@ -489,7 +489,7 @@ static int parse_category(struct cw_tax_category *c, json_t *v,
 			  const char *group, const char *cpath,
 			  const char *file, struct cw_err *err)
 {
-	struct cw_tax_where w = { file, cpath };
+	struct cw_json_where w = { file, cpath };
 	json_t *arr;
 	int rc;
 
@@ -498,19 +498,19 @@ static int parse_category(struct cw_tax_category *c, json_t *v,
 	if (!json_is_object(v))
 		return cw_err_set(err, CW_EPARSE,
 				  "'%s': %s: expected an object", file, cpath);
-	if ((rc = cw_taxonomy_jkeys(v, category_keys, &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&c->id, v, "id", true, &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&c->name, v, "name", true, &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&c->claudette, v, "claudette", false, &w,
+	if ((rc = cw_json_keys(v, category_keys, &w, err)) ||
+	    (rc = cw_json_str(&c->id, v, "id", true, &w, err)) ||
+	    (rc = cw_json_str(&c->name, v, "name", true, &w, err)) ||
+	    (rc = cw_json_str(&c->claudette, v, "claudette", false, &w,
 				   err)) ||
-	    (rc = cw_taxonomy_jstr(&c->definition, v, "definition", true, &w,
+	    (rc = cw_json_str(&c->definition, v, "definition", true, &w,
 				   err)) ||
-	    (rc = cw_taxonomy_jstrs(&c->params, &c->nparams, v, "params",
-				    false, &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&c->implications, v,
+	    (rc = cw_json_strs(&c->params, &c->nparams, v, "params",
+				    false, CW_TAXONOMY_MAX_ITEMS, &w, err)) ||
+	    (rc = cw_json_str(&c->implications, v,
 				   "contract_implications", true, &w, err)) ||
-	    (rc = cw_taxonomy_jstrs(&c->actions, &c->nactions, v,
-				    "compliance_actions", true, &w, err)))
+	    (rc = cw_json_strs(&c->actions, &c->nactions, v,
+				    "compliance_actions", true, CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		return rc;
 	if (!cw_taxonomy_valid_id(c->id))
 		return cw_err_set(err, CW_EPARSE,
@@ -547,7 +547,7 @@ static int parse_category(struct cw_tax_category *c, json_t *v,
 				 file, err)) ||
 	    (rc = parse_severity(c, json_object_get(v, "severity"), cpath,
 				 file, err)) ||
-	    (rc = cw_taxonomy_jarr(&arr, v, "regulations", true, &w, err)) ||
+	    (rc = cw_json_arr(&arr, v, "regulations", true, CW_TAXONOMY_MAX_ITEMS, &w, err)) ||
 	    (rc = parse_regrefs(c, arr, cpath, file, err)))
 		return rc;
 	return CW_OK;
@@ -570,17 +570,17 @@ static int load_categories(struct cw_taxonomy *tax, const char *dir,
 	for (size_t f = 0; f < files.n; f++) {
 		static const char *const file_keys[] = { "group", "categories",
 							 NULL };
-		struct cw_tax_where w = { files.v[f], "" };
+		struct cw_json_where w = { files.v[f], "" };
 		json_t *root, *arr, *v;
 		char *group = NULL;
 		size_t i;
 
-		if ((rc = cw_taxonomy_jload(&root, files.v[f], err)))
+		if ((rc = cw_json_load(&root, files.v[f], CW_TAXONOMY_FILE_MAX, err)))
 			goto out;
-		if ((rc = cw_taxonomy_jkeys(root, file_keys, &w, err)) ||
-		    (rc = cw_taxonomy_jstr(&group, root, "group", true, &w,
+		if ((rc = cw_json_keys(root, file_keys, &w, err)) ||
+		    (rc = cw_json_str(&group, root, "group", true, &w,
 					   err)) ||
-		    (rc = cw_taxonomy_jarr(&arr, root, "categories", true, &w,
+		    (rc = cw_json_arr(&arr, root, "categories", true, CW_TAXONOMY_MAX_ITEMS, &w,
 					   err))) {
 			free(group);
 			json_decref(root);
@@ -635,17 +635,17 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 	static const char *const bounds[] = { "notice", "period", "definition",
 					      NULL };
 	char path_buf[96];
-	struct cw_tax_where w = { path, "" }, iw = { path, path_buf };
+	struct cw_json_where w = { path, "" }, iw = { path, path_buf };
 	json_t *root, *arr, *v, *tr;
 	size_t i;
 	int rc;
 
-	if ((rc = cw_taxonomy_jload(&root, path, err)))
+	if ((rc = cw_json_load(&root, path, CW_TAXONOMY_FILE_MAX, err)))
 		return rc;
-	if ((rc = cw_taxonomy_jkeys(root, top_keys, &w, err)) ||
-	    (rc = cw_taxonomy_jstr(&tax->untracked_note, root, "untracked_note",
+	if ((rc = cw_json_keys(root, top_keys, &w, err)) ||
+	    (rc = cw_json_str(&tax->untracked_note, root, "untracked_note",
 				   true, &w, err)) ||
-	    (rc = cw_taxonomy_jarr(&arr, root, "vague_terms", true, &w, err)))
+	    (rc = cw_json_arr(&arr, root, "vague_terms", true, CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		goto out;
 	tax->vague = cw_calloc(json_array_size(arr) + 1, sizeof(*tax->vague));
 	json_array_foreach(arr, i, v) {
@@ -660,14 +660,14 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 			goto out;
 		}
 		tax->nvague++;
-		if ((rc = cw_taxonomy_jkeys(v, vague_keys, &iw, err)) ||
-		    (rc = cw_taxonomy_jstr(&t->term, v, "term", true, &iw,
+		if ((rc = cw_json_keys(v, vague_keys, &iw, err)) ||
+		    (rc = cw_json_str(&t->term, v, "term", true, &iw,
 					   err)) ||
-		    (rc = cw_taxonomy_jstr(&t->type, v, "type", true, &iw,
+		    (rc = cw_json_str(&t->type, v, "type", true, &iw,
 					   err)) ||
-		    (rc = cw_taxonomy_jstr(&t->note, v, "note", true, &iw,
+		    (rc = cw_json_str(&t->note, v, "note", true, &iw,
 					   err)) ||
-		    (rc = cw_taxonomy_jstr(&t->bound, v, "bound", false, &iw,
+		    (rc = cw_json_str(&t->bound, v, "bound", false, &iw,
 					   err)))
 			goto out;
 		for (k = 0; types[k] && strcmp(types[k], t->type); k++)
@@ -698,7 +698,7 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 				goto out;
 			}
 	}
-	if ((rc = cw_taxonomy_jarr(&arr, root, "referenced_documents", true,
+	if ((rc = cw_json_arr(&arr, root, "referenced_documents", true, CW_TAXONOMY_MAX_ITEMS,
 				   &w, err)))
 		goto out;
 	tax->docrefs = cw_calloc(json_array_size(arr) + 1,
@@ -715,14 +715,14 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 			goto out;
 		}
 		tax->ndocrefs++;
-		if ((rc = cw_taxonomy_jkeys(v, doc_keys, &iw, err)) ||
-		    (rc = cw_taxonomy_jstr(&d->type, v, "type", true, &iw,
+		if ((rc = cw_json_keys(v, doc_keys, &iw, err)) ||
+		    (rc = cw_json_str(&d->type, v, "type", true, &iw,
 					   err)) ||
-		    (rc = cw_taxonomy_jstr(&d->re, v, "re", true, &iw, err)) ||
+		    (rc = cw_json_str(&d->re, v, "re", true, &iw, err)) ||
 		    (rc = compile_into(&d->compiled, d->re, &iw, err)))
 			goto out;
 	}
-	if ((rc = cw_taxonomy_jarr(&arr, root, "context_modifiers", true, &w,
+	if ((rc = cw_json_arr(&arr, root, "context_modifiers", true, CW_TAXONOMY_MAX_ITEMS, &w,
 				   err)))
 		goto out;
 	json_array_foreach(arr, i, v) {
@@ -737,8 +737,8 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 					path_buf);
 			goto out;
 		}
-		if ((rc = cw_taxonomy_jkeys(v, ctx_keys, &iw, err)) ||
-		    (rc = cw_taxonomy_jstr(&id, v, "id", true, &iw, err)))
+		if ((rc = cw_json_keys(v, ctx_keys, &iw, err)) ||
+		    (rc = cw_json_str(&id, v, "id", true, &iw, err)))
 			goto out;
 		m = !strcmp(id, "changed_before")       ? &tax->ctx_changed
 		    : !strcmp(id, "grey_list_consumer") ? &tax->ctx_grey
@@ -762,7 +762,7 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 			goto out;
 		}
 		m->effect = (int)json_integer_value(eff);
-		if ((rc = cw_taxonomy_jstr(&m->why, v, "why", true, &iw, err)))
+		if ((rc = cw_json_str(&m->why, v, "why", true, &iw, err)))
 			goto out;
 	}
 	if (!tax->ctx_changed.why || !tax->ctx_grey.why) {
@@ -781,8 +781,8 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 	}
 	{
 		double tail;
-		if ((rc = cw_taxonomy_jkeys(tr, trunc_keys, &w, err)) ||
-		    (rc = cw_taxonomy_jstr(&tax->truncation_note, tr, "note",
+		if ((rc = cw_json_keys(tr, trunc_keys, &w, err)) ||
+		    (rc = cw_json_str(&tax->truncation_note, tr, "note",
 					   true, &w, err)) ||
 		    (rc = parse_number(&tail, tr, "min_tail_bytes", 1, 10000,
 				       true, 0, &w, err)))

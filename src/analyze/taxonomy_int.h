@@ -2,11 +2,12 @@
 #define CW_TAXONOMY_INT_H
 /*
  * Private to taxonomy.c and regulations.c: the taxonomy object and the
- * JSON field readers that produce "'file': path.to.field: expected ..."
- * errors.
+ * loading helpers they share. The JSON field readers that produce
+ * "'file': path.to.field: expected ..." errors are util's (util/json.h).
  */
 #include <jansson.h>
 
+#include "../util/json.h"
 #include "taxonomy.h"
 
 struct cw_taxonomy {
@@ -25,34 +26,6 @@ struct cw_taxonomy {
 	struct cw_tax_modifier ctx_grey;
 };
 
-/* Where a reader is: the file and the JSON path of the value. */
-struct cw_tax_where {
-	const char *file;
-	const char *path; /* "categories[3].exposure" */
-};
-
-/* Fail on keys of `obj` not in the NULL-terminated `allowed`. */
-int cw_taxonomy_jkeys(json_t *obj, const char *const *allowed,
-		      const struct cw_tax_where *w, struct cw_err *err);
-/*
- * Read obj[key] as a non-empty string into *out (a copy). A missing
- * optional key leaves *out NULL.
- */
-int cw_taxonomy_jstr(char **out, json_t *obj, const char *key, bool required,
-		     const struct cw_tax_where *w, struct cw_err *err);
-/* obj[key] as an array of non-empty strings (missing optional: empty). */
-int cw_taxonomy_jstrs(char ***out, size_t *n, json_t *obj, const char *key,
-		      bool required, const struct cw_tax_where *w,
-		      struct cw_err *err);
-/* obj[key] as an array (missing optional: NULL with *n 0). */
-int cw_taxonomy_jarr(json_t **out, json_t *obj, const char *key,
-		     bool required, const struct cw_tax_where *w,
-		     struct cw_err *err);
-/* A "YYYY-MM-DD" date string (optional), checked for validity. */
-int cw_taxonomy_jdate(char **out, json_t *obj, const char *key,
-		      const struct cw_tax_where *w, struct cw_err *err);
-/* Parse a JSON file (size-capped, duplicate keys rejected). */
-int cw_taxonomy_jload(json_t **out, const char *path, struct cw_err *err);
 /* Sorted list of "*.json" files in `dir` (full paths). */
 int cw_taxonomy_list_json(struct cw_strv *out, const char *dir,
 			  struct cw_err *err);
@@ -62,6 +35,5 @@ bool cw_taxonomy_valid_id(const char *s);
 int cw_taxonomy_load_instruments(struct cw_taxonomy *tax, const char *dir,
 				 struct cw_err *err);
 void cw_taxonomy_free_instruments(struct cw_taxonomy *tax);
-void cw_taxonomy_free_strs(char **v, size_t n);
 
 #endif

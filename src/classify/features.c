@@ -15,6 +15,7 @@
 #include <math.h>
 #include <utf8proc.h>
 
+#include "../util/json.h"
 #include "classify_int.h"
 
 /* Longest token kept, in bytes; the rest of a longer token is dropped
@@ -446,7 +447,7 @@ void cls_rules_release(struct cls_rules *r)
 int cls_rules_compile(struct cls_rules *out, const char *json, const char *name,
 		      struct cw_err *err)
 {
-	json_error_t jerr;
+	struct cw_json_where w = { name, "" };
 	json_t *root = NULL, *rules;
 	size_t cappat = 0;
 	int rc = CW_OK;
@@ -455,21 +456,12 @@ int cls_rules_compile(struct cls_rules *out, const char *json, const char *name,
 	if (strlen(json) > RULES_JSON_MAX)
 		return cw_err_set(err, CW_ETOOBIG, "'%s': rules file over %u bytes",
 				  name, RULES_JSON_MAX);
-	root = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
-	if (!root)
-		return cw_err_set(err, CW_EPARSE, "'%s':%d:%d: %s", name,
-				  jerr.line, jerr.column, jerr.text);
-	rules = json_object_get(root, "rules");
-	if (!json_is_array(rules)) {
-		rc = cw_err_set(err, CW_EPARSE, "'%s': expected an array \"rules\"",
-				name);
+	rc = cw_json_parse(&root, json, strlen(json), name, err);
+	if (rc)
+		return rc;
+	if ((rc = cw_json_arr(&rules, root, "rules", true, CLS_MAX_RULES, &w,
+			      err)))
 		goto fail;
-	}
-	if (json_array_size(rules) > CLS_MAX_RULES) {
-		rc = cw_err_set(err, CW_ETOOBIG, "'%s': more than %u rules", name,
-				CLS_MAX_RULES);
-		goto fail;
-	}
 	out->id = cw_calloc(json_array_size(rules) + 1, sizeof(*out->id));
 	out->cat = cw_calloc(json_array_size(rules) + 1, sizeof(*out->cat));
 	for (size_t i = 0; i < json_array_size(rules); i++) {

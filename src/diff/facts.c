@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "../util/json.h"
 #include "diff_int.h"
 
 #define MAX_RULE_FILE (1u << 20)
@@ -41,25 +42,32 @@ static int fact_kind_parse(const char *s)
 	return -1;
 }
 
-static int load_obj(json_t **out, const char *path, struct cw_err *err)
+/* Compile one fact rule into fr; fr takes `name` on success. */
+static int fact_rule(struct cw_diff_fact_rule *fr, const char *kind,
+		     char *name, const char *pat, bool sentence,
+		     const char *path, size_t i, struct cw_err *err)
 {
-	struct cw_buf b = CW_BUF_INIT;
-	json_error_t je;
-	int rc = cw_file_read(&b, path, MAX_RULE_FILE, err);
+	int k = fact_kind_parse(kind), ec;
+	PCRE2_SIZE off;
 
-	*out = NULL;
-	if (rc)
-		return rc;
-	*out = json_loadb(b.ptr ? b.ptr : "", b.len, 0, &je);
-	cw_buf_release(&b);
-	if (!*out)
-		return cw_err_set(err, CW_EPARSE, "'%s':%d:%d: %s", path,
-				  je.line, je.column, je.text);
-	if (!json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		return cw_err_set(err, CW_EPARSE, "'%s': expected an object", path);
+	if (k < 0)
+		return cw_err_set(err, CW_EPARSE,
+				  "'%s': facts[%zu]: unknown kind '%s'", path, i,
+				  kind);
+	fr->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+			       PCRE2_UTF | PCRE2_UCP, &ec, &off, NULL);
+	if (!fr->re) {
+		PCRE2_UCHAR msg[160];
+
+		pcre2_get_error_message(ec, msg, sizeof(msg));
+		return cw_err_set(err, CW_EPARSE,
+				  "'%s': facts[%zu] '%s': pattern offset %zu: %s",
+				  path, i, name, (size_t)off, (char *)msg);
 	}
+	(void)pcre2_jit_compile(fr->re, PCRE2_JIT_COMPLETE);
+	fr->kind = (enum cw_diff_fact_kind)k;
+	fr->name = name;
+	fr->sentence = sentence;
 	return CW_OK;
 }
 
@@ -68,7 +76,7 @@ int cw_diff_facts_load(struct cw_diff_rules *r, const char *path,
 {
 	json_t *root = NULL, *arr, *it;
 	size_t i;
-	int rc = load_obj(&root, path, err);
+	int rc = cw_json_load(&root, path, MAX_RULE_FILE, err);
 
 	if (rc)
 		return rc;
@@ -82,41 +90,38 @@ int cw_diff_facts_load(struct cw_diff_rules *r, const char *path,
 	}
 	r->facts = cw_calloc(json_array_size(arr), sizeof(*r->facts));
 	json_array_foreach(arr, i, it) {
-		const char *kind = json_string_value(json_object_get(it, "kind"));
-		const char *name = json_string_value(json_object_get(it, "name"));
-		const char *pat = json_string_value(json_object_get(it, "pattern"));
-		json_t *sent = json_object_get(it, "sentence");
+		static const char *const keys[] = { "kind", "name", "pattern",
+						    "sentence", NULL };
+		char *kind = NULL, *name = NULL, *pat = NULL, at[32];
+		struct cw_json_where w = { path, at };
 		struct cw_diff_fact_rule *fr = &r->facts[r->n_facts];
-		int k, ec;
-		PCRE2_SIZE off;
+		bool sentence = false;
 
-		if (!kind || !name || !pat || (sent && !json_is_boolean(sent))) {
+		snprintf(at, sizeof(at), "facts[%zu]", i);
+		if (!json_is_object(it)) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': facts[%zu]: needs string 'kind', 'name', 'pattern' (and optional boolean 'sentence')",
-					path, i);
+					"'%s': %s: expected an object, got %s",
+					path, at, cw_json_type_name(it));
 			goto out;
 		}
-		k = fact_kind_parse(kind);
-		if (k < 0) {
-			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': facts[%zu]: unknown kind '%s'", path,
-					i, kind);
+		if ((rc = cw_json_keys(it, keys, &w, err)) ||
+		    (rc = cw_json_str(&kind, it, "kind", true, &w, err)) ||
+		    (rc = cw_json_str(&name, it, "name", true, &w, err)) ||
+		    (rc = cw_json_str(&pat, it, "pattern", true, &w, err)) ||
+		    (rc = cw_json_bool(&sentence, it, "sentence", false, &w,
+				       err))) {
+			free(kind);
+			free(name);
+			free(pat);
 			goto out;
 		}
-		fr->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-				       PCRE2_UTF | PCRE2_UCP, &ec, &off, NULL);
-		if (!fr->re) {
-			PCRE2_UCHAR msg[160];
-			pcre2_get_error_message(ec, msg, sizeof(msg));
-			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': facts[%zu] '%s': pattern offset %zu: %s",
-					path, i, name, (size_t)off, (char *)msg);
+		rc = fact_rule(fr, kind, name, pat, sentence, path, i, err);
+		free(kind);
+		free(pat);
+		if (rc) {
+			free(name);
 			goto out;
 		}
-		(void)pcre2_jit_compile(fr->re, PCRE2_JIT_COMPLETE);
-		fr->kind = (enum cw_diff_fact_kind)k;
-		fr->name = cw_strdup(name);
-		fr->sentence = sent && json_is_true(sent);
 		r->n_facts++;
 	}
 out:
@@ -164,17 +169,14 @@ int cw_diff_templates_load(struct cw_diff_rules *r, const char *path,
 			   struct cw_err *err)
 {
 	json_t *root = NULL, *obj, *v;
+	struct cw_json_where w = { path, "" };
 	const char *k;
-	int rc = load_obj(&root, path, err);
+	int rc = cw_json_load(&root, path, MAX_RULE_FILE, err);
 
 	if (rc)
 		return rc;
-	obj = json_object_get(root, "templates");
-	if (!json_is_object(obj)) {
-		rc = cw_err_set(err, CW_EPARSE,
-				"'%s': 'templates' must be an object", path);
+	if ((rc = cw_json_obj(&obj, root, "templates", true, &w, err)))
 		goto out;
-	}
 	r->templates = cw_calloc(json_object_size(obj) + 1,
 				 sizeof(*r->templates));
 	json_object_foreach(obj, k, v) {

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <utf8proc.h>
 
+#include "../util/json.h"
 #include "diff_int.h"
 
 /* Caps on the rule files: they are ours, but a bad edit must fail loudly
@@ -16,30 +17,6 @@
 #define MAX_RULE_ITEMS 4096
 
 /* ---- shared loading helpers ---- */
-
-static int load_json(json_t **out, const char *path, struct cw_err *err)
-{
-	struct cw_buf b = CW_BUF_INIT;
-	json_error_t je;
-	int rc;
-
-	*out = NULL;
-	rc = cw_file_read(&b, path, MAX_RULE_FILE, err);
-	if (rc)
-		return rc;
-	*out = json_loadb(b.ptr ? b.ptr : "", b.len, 0, &je);
-	cw_buf_release(&b);
-	if (!*out)
-		return cw_err_set(err, CW_EPARSE, "'%s':%d:%d: %s", path,
-				  je.line, je.column, je.text);
-	if (!json_is_object(*out)) {
-		json_decref(*out);
-		*out = NULL;
-		return cw_err_set(err, CW_EPARSE, "'%s': expected an object",
-				  path);
-	}
-	return CW_OK;
-}
 
 static int compile_re(pcre2_code **out, const char *pattern, const char *path,
 		      const char *field, struct cw_err *err)
@@ -80,23 +57,21 @@ bad:
 			  path, field, s);
 }
 
-static int string_array(json_t *arr, const char *path, const char *field,
-			struct cw_err *err)
+/* root[field] as an array of non-empty strings, borrowed into *arr */
+static int string_array(json_t **arr, json_t *root, const char *field,
+			const struct cw_json_where *w, struct cw_err *err)
 {
 	size_t i;
 	json_t *v;
+	int rc = cw_json_arr(arr, root, field, true, MAX_RULE_ITEMS, w, err);
 
-	if (!json_is_array(arr))
-		return cw_err_set(err, CW_EPARSE, "'%s': '%s' must be an array",
-				  path, field);
-	if (json_array_size(arr) > MAX_RULE_ITEMS)
-		return cw_err_set(err, CW_ETOOBIG, "'%s': '%s' has more than %u items",
-				  path, field, MAX_RULE_ITEMS);
-	json_array_foreach(arr, i, v) {
+	if (rc)
+		return rc;
+	json_array_foreach(*arr, i, v) {
 		if (!json_is_string(v) || json_string_length(v) == 0)
 			return cw_err_set(err, CW_EPARSE,
 					  "'%s': %s[%zu]: expected a non-empty string",
-					  path, field, i);
+					  w->file, field, i);
 	}
 	return CW_OK;
 }
@@ -105,15 +80,16 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 		       struct cw_err *err)
 {
 	json_t *root = NULL, *v, *x;
+	struct cw_json_where w = { path, "" };
+	char *marker = NULL;
 	const char *k;
 	size_t i;
 	int rc;
 
-	rc = load_json(&root, path, err);
+	rc = cw_json_load(&root, path, MAX_RULE_FILE, err);
 	if (rc)
 		return rc;
-	v = json_object_get(root, "invisible");
-	if ((rc = string_array(v, path, "invisible", err)))
+	if ((rc = string_array(&v, root, "invisible", &w, err)))
 		goto out;
 	r->invisible = cw_calloc(json_array_size(v) + 1, sizeof(uint32_t));
 	json_array_foreach(v, i, x) {
@@ -122,12 +98,8 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 			goto out;
 		r->n_invisible++;
 	}
-	v = json_object_get(root, "map");
-	if (!json_is_object(v)) {
-		rc = cw_err_set(err, CW_EPARSE, "'%s': 'map' must be an object",
-				path);
+	if ((rc = cw_json_obj(&v, root, "map", true, &w, err)))
 		goto out;
-	}
 	r->map_from = cw_calloc(json_object_size(v) + 1, sizeof(uint32_t));
 	r->map_to = cw_calloc(json_object_size(v) + 1, sizeof(char *));
 	json_object_foreach(v, k, x) {
@@ -140,14 +112,12 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 			goto out;
 		r->map_to[r->n_map++] = cw_strdup(json_string_value(x));
 	}
-	v = json_object_get(root, "phrases");
-	if ((rc = string_array(v, path, "phrases", err)))
+	if ((rc = string_array(&v, root, "phrases", &w, err)))
 		goto out;
 	r->phrases = cw_calloc(json_array_size(v) + 1, sizeof(char *));
 	json_array_foreach(v, i, x)
 		r->phrases[r->n_phrases++] = cw_strdup(json_string_value(x));
-	v = json_object_get(root, "tracking_params");
-	if ((rc = string_array(v, path, "tracking_params", err)))
+	if ((rc = string_array(&v, root, "tracking_params", &w, err)))
 		goto out;
 	r->params = cw_calloc(json_array_size(v) + 1, sizeof(*r->params));
 	json_array_foreach(v, i, x) {
@@ -157,8 +127,7 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 		p->prefix = s[n - 1] == '*';
 		p->name = cw_strndup(s, p->prefix ? n - 1 : n);
 	}
-	v = json_object_get(root, "date_lines");
-	if ((rc = string_array(v, path, "date_lines", err)))
+	if ((rc = string_array(&v, root, "date_lines", &w, err)))
 		goto out;
 	r->date_lines = cw_calloc(json_array_size(v) + 1, sizeof(pcre2_code *));
 	json_array_foreach(v, i, x) {
@@ -167,26 +136,16 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 			goto out;
 		r->n_date_lines++;
 	}
-	v = json_object_get(root, "line_marker");
-	if (!json_is_string(v)) {
-		rc = cw_err_set(err, CW_EPARSE,
-				"'%s': 'line_marker' must be a string", path);
+	if ((rc = cw_json_str(&marker, root, "line_marker", true, &w, err)) ||
+	    (rc = compile_re(&r->list_marker, marker, path, "line_marker",
+			     err)) ||
+	    (rc = cw_json_bool(&r->casefold_headings, root,
+			       "casefold_headings", true, &w, err)) ||
+	    (rc = cw_json_bool(&r->drop_emphasis, root, "emphasis", true, &w,
+			       err)))
 		goto out;
-	}
-	if ((rc = compile_re(&r->list_marker, json_string_value(v), path,
-			     "line_marker", err)))
-		goto out;
-	v = json_object_get(root, "casefold_headings");
-	x = json_object_get(root, "emphasis");
-	if (!json_is_boolean(v) || !json_is_boolean(x)) {
-		rc = cw_err_set(err, CW_EPARSE,
-				"'%s': 'casefold_headings' and 'emphasis' must be booleans",
-				path);
-		goto out;
-	}
-	r->casefold_headings = json_is_true(v);
-	r->drop_emphasis = json_is_true(x);
 out:
+	free(marker);
 	json_decref(root);
 	return rc;
 }

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include "util/json.h"
 #include "util/util.h"
 
 static void test_util__buf_caps_growth(void **state)
@@ -179,6 +180,150 @@ static void test_util__mono_clock(void **state)
 	assert_true(s * 1000 - (double)ms < 1000 && s * 1000 - (double)ms > -1);
 }
 
+static json_t *parse(const char *text)
+{
+	json_t *o = NULL;
+
+	assert_int_equal(cw_json_parse(&o, text, strlen(text), "t.json", NULL),
+			 CW_OK);
+	return o;
+}
+
+static void test_util__json_readers(void **state)
+{
+	static const char *const keys[] = { "s", "n", "b", "a", "d", "o",
+					    "r", NULL };
+	json_t *o = parse("{\"s\": \"x\", \"n\": 3, \"b\": true, \"r\": 0.5,"
+			  " \"a\": [\"p\", \"q\"], \"d\": \"2024-02-29\","
+			  " \"o\": {}}");
+	struct cw_json_where w = { "t.json", "" };
+	struct cw_err err = CW_ERR_INIT;
+	char *s = NULL, **v = NULL;
+	size_t n = 0;
+	long long i = 0;
+	double r = 0;
+	bool b = false;
+	json_t *x = NULL;
+
+	(void)state;
+	assert_int_equal(cw_json_keys(o, keys, &w, &err), CW_OK);
+	assert_int_equal(cw_json_str(&s, o, "s", true, &w, &err), CW_OK);
+	assert_string_equal(s, "x");
+	free(s);
+	assert_int_equal(cw_json_str(&s, o, "none", false, &w, &err), CW_OK);
+	assert_null(s);
+	assert_int_equal(cw_json_int(&i, o, "n", true, 0, 10, &w, &err), CW_OK);
+	assert_int_equal(i, 3);
+	assert_int_equal(cw_json_num(&r, o, "r", true, 0, 1, &w, &err), CW_OK);
+	assert_true(r == 0.5);
+	assert_int_equal(cw_json_num(&r, o, "n", true, 0, 10, &w, &err), CW_OK);
+	assert_true(r == 3);
+	assert_int_equal(cw_json_bool(&b, o, "b", true, &w, &err), CW_OK);
+	assert_true(b);
+	b = false;
+	assert_int_equal(cw_json_bool(&b, o, "none", false, &w, &err), CW_OK);
+	assert_false(b); /* left as it was */
+	assert_int_equal(cw_json_strs(&v, &n, o, "a", true, 8, &w, &err), CW_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(v[1], "q");
+	assert_null(v[2]);
+	cw_json_free_strs(v, n);
+	assert_int_equal(cw_json_date(&s, o, "d", &w, &err), CW_OK);
+	assert_string_equal(s, "2024-02-29");
+	free(s);
+	assert_int_equal(cw_json_obj(&x, o, "o", true, &w, &err), CW_OK);
+	assert_non_null(x);
+	json_decref(o);
+}
+
+/* Each failure names the file, the path and the field. */
+static void test_util__json_reader_errors(void **state)
+{
+	static const char *const keys[] = { "s", NULL };
+	json_t *o = parse("{\"s\": \"\", \"n\": 30, \"b\": 1, \"e\": [],"
+			  " \"a\": [\"p\", 2], \"d\": \"2023-02-30\"}");
+	struct cw_json_where w = { "t.json", "items[2]" };
+	struct cw_err err = CW_ERR_INIT;
+	char *s = NULL, **v = NULL;
+	size_t n = 9;
+	long long i = 7;
+	bool b = false;
+	json_t *x = NULL;
+
+	(void)state;
+	assert_int_equal(cw_json_keys(o, keys, &w, &err), CW_EPARSE);
+	assert_string_equal(err.msg, "'t.json': items[2].n: unknown field");
+	assert_int_equal(cw_json_str(&s, o, "s", true, &w, &err), CW_EPARSE);
+	assert_string_equal(err.msg, "'t.json': items[2].s: empty string");
+	assert_int_equal(cw_json_str(&s, o, "n", true, &w, &err), CW_EPARSE);
+	assert_string_equal(err.msg, "'t.json': items[2].n: expected a string, "
+				     "got an integer");
+	assert_null(s);
+	assert_int_equal(cw_json_str(&s, o, "q", true, &w, &err), CW_EPARSE);
+	assert_string_equal(err.msg, "'t.json': items[2].q: missing");
+	assert_int_equal(cw_json_int(&i, o, "n", true, 0, 10, &w, &err),
+			 CW_EPARSE);
+	assert_string_equal(err.msg, "'t.json': items[2].n: 30 is outside "
+				     "[0, 10]");
+	assert_int_equal(i, 7);
+	assert_int_equal(cw_json_bool(&b, o, "b", true, &w, &err), CW_EPARSE);
+	assert_string_equal(err.msg, "'t.json': items[2].b: expected a boolean, "
+				     "got an integer");
+	assert_int_equal(cw_json_strs(&v, &n, o, "a", true, 8, &w, &err),
+			 CW_EPARSE);
+	assert_string_equal(err.msg, "'t.json': items[2].a[1]: expected a "
+				     "non-empty string");
+	assert_null(v);
+	assert_int_equal(n, 0);
+	assert_int_equal(cw_json_strs(&v, &n, o, "e", true, 8, &w, &err),
+			 CW_EPARSE);
+	assert_string_equal(err.msg, "'t.json': items[2].e: empty list");
+	assert_int_equal(cw_json_arr(&x, o, "a", true, 1, &w, &err), CW_ETOOBIG);
+	assert_string_equal(err.msg, "'t.json': items[2].a: more than 1 items");
+	assert_null(x);
+	assert_int_equal(cw_json_obj(&x, o, "a", true, &w, &err), CW_EPARSE);
+	assert_string_equal(err.msg, "'t.json': items[2].a: expected an object, "
+				     "got an array");
+	assert_int_equal(cw_json_date(&s, o, "d", &w, &err), CW_EPARSE);
+	assert_string_equal(err.msg, "'t.json': items[2].d: expected a date "
+				     "YYYY-MM-DD, got '2023-02-30'");
+	assert_null(s);
+	json_decref(o);
+	/* at the top level the path is left out */
+	w.path = "";
+	o = parse("{}");
+	assert_int_equal(cw_json_arr(&x, o, "rules", true, 4, &w, &err),
+			 CW_EPARSE);
+	assert_string_equal(err.msg, "'t.json': rules: missing");
+	json_decref(o);
+}
+
+static void test_util__json_load_errors(void **state)
+{
+	char path[] = "/tmp/cw_json_XXXXXX";
+	int fd = mkstemp(path);
+	struct cw_err err = CW_ERR_INIT;
+	json_t *o = NULL;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "{\"a\": 1,\n \"a\": 2}", 18), 18);
+	assert_int_equal(close(fd), 0);
+	assert_int_equal(cw_json_load(&o, path, 1024, &err), CW_EPARSE);
+	assert_null(o);
+	/* names the file, the line and the column */
+	assert_true(strncmp(err.msg, "'", 1) == 0);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, "':2:"));
+	assert_non_null(strstr(err.msg, "duplicate"));
+	assert_int_equal(cw_json_load(&o, path, 10, &err), CW_ETOOBIG);
+	assert_null(o);
+	assert_int_equal(cw_json_parse(&o, "[1]", 3, "x.json", &err), CW_EPARSE);
+	assert_string_equal(err.msg, "'x.json': expected an object at the top");
+	assert_null(o);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -194,6 +339,9 @@ int main(void)
 		cmocka_unit_test(test_util__hex_encode),
 		cmocka_unit_test(test_util__utf8_floor_multibyte),
 		cmocka_unit_test(test_util__mono_clock),
+		cmocka_unit_test(test_util__json_readers),
+		cmocka_unit_test(test_util__json_reader_errors),
+		cmocka_unit_test(test_util__json_load_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
