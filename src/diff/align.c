@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 
+#include "../util/map.h"
 #include "diff_int.h"
 
 /* A shingle present in more nodes than this is boilerplate ("the
@@ -95,60 +96,34 @@ static double sim(const struct cw_diff_node *x, const struct cw_diff_node *y)
 			       y->n_shingles);
 }
 
-/* Simple string -> index map for keys and titles (open addressing). */
-struct smap {
-	struct {
-		const char *s;
-		size_t n;
-		long idx;   /* -2: ambiguous (seen twice) */
-	} *slot;
-	size_t mask;
-};
-
-static void smap_init(struct smap *m, size_t n)
+/*
+ * String -> node index maps for keys and titles (ASCII case-insensitive,
+ * keys borrowed from the nodes). A string seen twice maps to -2
+ * (ambiguous), an absent one to -1. Node counts are bounded by the
+ * segmentation's cap, far below the map's limit.
+ */
+static void smap_init(struct cw_map *m, size_t n)
 {
-	size_t cap = 16;
-
-	while (cap < n * 2)
-		cap *= 2;
-	m->slot = cw_calloc(cap, sizeof(*m->slot));
-	m->mask = cap - 1;
+	cw_map_init(m, CW_MAP_FOLD | CW_MAP_BORROW, CW_MAP_MAX_LIMIT, n);
 }
 
-static uint64_t hash_fold(const char *s, size_t n)
+static void smap_put(struct cw_map *m, const char *s, size_t n, long idx)
 {
-	return cw_fnv1a64_fold(s, n);
+	size_t at = 0;
+	int rc = cw_map_put(m, s, n, &at);
+
+	CW_ASSERT(rc != CW_ETOOBIG);
+	if (rc == CW_OK)
+		m->items[at].val = idx;
+	else if (rc == CW_EEXISTS)
+		m->items[at].val = -2;
 }
 
-/* Find the slot of s (case-insensitive). */
-static size_t smap_slot(struct smap *m, const char *s, size_t n)
+static long smap_get(const struct cw_map *m, const char *s, size_t n)
 {
-	size_t i = (size_t)hash_fold(s, n) & m->mask;
+	size_t at;
 
-	while (m->slot[i].s && !(m->slot[i].n == n &&
-				 cw_strncasecmp_ascii(m->slot[i].s, s, n) == 0))
-		i = (i + 1) & m->mask;
-	return i;
-}
-
-static void smap_put(struct smap *m, const char *s, size_t n, long idx)
-{
-	size_t i = smap_slot(m, s, n);
-
-	if (m->slot[i].s) {
-		m->slot[i].idx = -2;
-		return;
-	}
-	m->slot[i].s = s;
-	m->slot[i].n = n;
-	m->slot[i].idx = idx;
-}
-
-static long smap_get(struct smap *m, const char *s, size_t n)
-{
-	size_t i = smap_slot(m, s, n);
-
-	return m->slot[i].s ? m->slot[i].idx : -1;
+	return cw_map_find(m, s, n, &at) ? (long)m->items[at].val : -1;
 }
 
 /* First line at or after `off`. */
@@ -243,7 +218,7 @@ static void pass_lines(struct cw_diff_side *a, struct cw_diff_side *b)
 /* Pass 1: same key and title. Keys are unique within one side. */
 static void pass_key_title(struct cw_diff_side *a, struct cw_diff_side *b)
 {
-	struct smap m;
+	struct cw_map m;
 
 	smap_init(&m, b->n);
 	for (size_t j = 0; j < b->n; j++)
@@ -254,7 +229,7 @@ static void pass_key_title(struct cw_diff_side *a, struct cw_diff_side *b)
 		    titles_equal(a->nodes[i].title, b->nodes[j].title))
 			pair(a, (long)i, b, j);
 	}
-	free(m.slot);
+	cw_map_release(&m);
 }
 
 /*
@@ -312,7 +287,7 @@ static void pass_hash(struct cw_diff_side *a, struct cw_diff_side *b,
 /* Pass 3: a title unique among the unpaired of both sides. */
 static void pass_title(struct cw_diff_side *a, struct cw_diff_side *b)
 {
-	struct smap ma, mb;
+	struct cw_map ma, mb;
 
 	smap_init(&ma, a->n);
 	smap_init(&mb, b->n);
@@ -338,14 +313,14 @@ static void pass_title(struct cw_diff_side *a, struct cw_diff_side *b)
 		    (a->nodes[i].n_shingles < 5 && b->nodes[j].n_shingles < 5))
 			pair(a, (long)i, b, j);
 	}
-	free(ma.slot);
-	free(mb.slot);
+	cw_map_release(&ma);
+	cw_map_release(&mb);
 }
 
 /* Pass 4: same key, similar content (a retitled provision). */
 static void pass_key(struct cw_diff_side *a, struct cw_diff_side *b)
 {
-	struct smap m;
+	struct cw_map m;
 
 	smap_init(&m, b->n);
 	for (size_t j = 0; j < b->n; j++)
@@ -361,7 +336,7 @@ static void pass_key(struct cw_diff_side *a, struct cw_diff_side *b)
 		    sim(&a->nodes[i], &b->nodes[j]) >= SIM_KEY)
 			pair(a, (long)i, b, j);
 	}
-	free(m.slot);
+	cw_map_release(&m);
 }
 
 /* Inverted index of shingles -> nodes of one side. */

@@ -12,6 +12,7 @@
  * candidate element, as browsers do.
  */
 #include "select.h"
+#include "../util/map.h"
 
 #include <ctype.h>
 
@@ -796,51 +797,37 @@ static size_t hash_ptr(const void *p)
 	return (size_t)cw_mix64((uint64_t)(uintptr_t)p);
 }
 
-/* FNV-1a of a tag name, ASCII case folded. */
-static uint64_t hash_name(const char *s, size_t len)
-{
-	return cw_fnv1a64_fold(s, len);
-}
-
 /*
  * A type number per element child: the GumboTag for known tags, and for
  * custom elements GUMBO_TAG_UNKNOWN + 1 + k, k numbering distinct names
- * (found through a small open-addressing table).
+ * (ASCII case-insensitive) in order of first appearance.
  */
 static void type_ids(const GumboVector *ch, uint32_t *tid, size_t *ntypes)
 {
-	size_t unknown = 0, cap = 16, k = 0;
+	struct cw_map names;
+
+	/* the names are the tree's, alive for the call; the page's own cap
+	 * (64 MiB) keeps their count far below the map's limit (2^30) */
+	cw_map_init(&names, CW_MAP_FOLD | CW_MAP_BORROW, CW_MAP_MAX_LIMIT, 0);
 	for (unsigned i = 0; i < ch->length; i++) {
 		const GumboNode *c = ch->data[i];
-		if (is_element(c) && c->v.element.tag == GUMBO_TAG_UNKNOWN)
-			unknown++;
-	}
-	while (cap < 2 * unknown)
-		cap *= 2;
-	const GumboNode **seen = unknown ? cw_calloc(cap, sizeof(*seen)) : NULL;
-	uint32_t *seen_id = unknown ? cw_calloc(cap, sizeof(*seen_id)) : NULL;
-	for (unsigned i = 0; i < ch->length; i++) {
-		const GumboNode *c = ch->data[i];
+		size_t len, k = 0;
+		const char *name;
+		int rc;
+
 		if (!is_element(c))
 			continue;
 		if (c->v.element.tag != GUMBO_TAG_UNKNOWN) {
 			tid[i] = (uint32_t)c->v.element.tag;
 			continue;
 		}
-		size_t len;
-		const char *name = tag_name(c, &len);
-		size_t h = (size_t)hash_name(name, len) & (cap - 1);
-		while (seen[h] && !same_type(seen[h], c))
-			h = (h + 1) & (cap - 1);
-		if (!seen[h]) {
-			seen[h] = c;
-			seen_id[h] = (uint32_t)(GUMBO_TAG_UNKNOWN + 1 + k++);
-		}
-		tid[i] = seen_id[h];
+		name = tag_name(c, &len);
+		rc = cw_map_put(&names, name, len, &k);
+		CW_ASSERT(rc != CW_ETOOBIG);
+		tid[i] = (uint32_t)(GUMBO_TAG_UNKNOWN + 1 + k);
 	}
-	free(seen);
-	free(seen_id);
-	*ntypes = (size_t)GUMBO_TAG_UNKNOWN + 1 + k;
+	*ntypes = (size_t)GUMBO_TAG_UNKNOWN + 1 + names.n;
+	cw_map_release(&names);
 }
 
 static const struct sib_ranks *ranks_of(struct mctx *c, const GumboNode *parent)

@@ -2,6 +2,7 @@
  * keys.c: titles, slugs and unique keys of provisions.
  */
 #include "segment_int.h"
+#include "../util/map.h"
 
 #include <ctype.h>
 
@@ -211,107 +212,54 @@ static uint64_t fnv1a(const char *s)
 	return cw_fnv1a64(s, strlen(s));
 }
 
+/* Keys and bases are bounded by the segmentation's provision cap, far
+ * below the maps' limit. */
 void cw_seg_keyset_init(struct keyset *ks, size_t expect)
 {
-	size_t cap = 16;
-
-	while (cap < 2 * expect + 2)
-		cap *= 2;
-	ks->slot = cw_calloc(cap, sizeof(*ks->slot));
-	ks->cap = cap;
-	ks->n = 0;
-	ks->bkey = NULL;
-	ks->bnext = NULL;
-	ks->bcap = ks->bn = 0;
+	cw_map_init(&ks->keys, CW_MAP_BORROW, CW_MAP_MAX_LIMIT, expect);
+	cw_map_init(&ks->bases, 0, CW_MAP_MAX_LIMIT, 0);
 }
 
 void cw_seg_keyset_release(struct keyset *ks)
 {
-	free(ks->slot);
-	ks->slot = NULL;
-	for (size_t i = 0; i < ks->bcap; i++)
-		free(ks->bkey[i]);
-	free(ks->bkey);
-	free(ks->bnext);
-	ks->bkey = NULL;
-	ks->bnext = NULL;
-	ks->bcap = ks->bn = 0;
-	ks->cap = ks->n = 0;
+	cw_map_release(&ks->keys);
+	cw_map_release(&ks->bases);
 }
 
-static bool keyset_has(const struct keyset *ks, const char *key, size_t *at)
+static bool keyset_has(const struct keyset *ks, const char *key)
 {
-	size_t i = (size_t)fnv1a(key) & (ks->cap - 1);
+	size_t at;
 
-	while (ks->slot[i]) {
-		if (strcmp(ks->slot[i], key) == 0) {
-			*at = i;
-			return true;
-		}
-		i = (i + 1) & (ks->cap - 1);
-	}
-	*at = i;
-	return false;
+	return cw_map_find(&ks->keys, key, strlen(key), &at);
 }
 
-/* Next suffix to try for `base`, from the side table (owned copies). */
-static unsigned long *suffix_slot(struct keyset *ks, const char *base)
+/* Next suffix to try for `base` (2 for a new base); valid until the next
+ * base is added. */
+static int64_t *suffix_slot(struct keyset *ks, const char *base)
 {
-	if (2 * (ks->bn + 1) > ks->bcap) {
-		char **ok = ks->bkey;
-		unsigned long *on = ks->bnext;
-		size_t oc = ks->bcap;
-		ks->bcap = oc ? oc * 2 : 16;
-		ks->bkey = cw_calloc(ks->bcap, sizeof(*ks->bkey));
-		ks->bnext = cw_calloc(ks->bcap, sizeof(*ks->bnext));
-		for (size_t i = 0; i < oc; i++)
-			if (ok[i]) {
-				size_t j = (size_t)fnv1a(ok[i]) & (ks->bcap - 1);
-				while (ks->bkey[j])
-					j = (j + 1) & (ks->bcap - 1);
-				ks->bkey[j] = ok[i];
-				ks->bnext[j] = on[i];
-			}
-		free(ok);
-		free(on);
-	}
-	size_t j = (size_t)fnv1a(base) & (ks->bcap - 1);
-	while (ks->bkey[j]) {
-		if (strcmp(ks->bkey[j], base) == 0)
-			return &ks->bnext[j];
-		j = (j + 1) & (ks->bcap - 1);
-	}
-	ks->bkey[j] = cw_strdup(base);
-	ks->bnext[j] = 2;
-	ks->bn++;
-	return &ks->bnext[j];
+	size_t at = 0;
+	int rc = cw_map_put(&ks->bases, base, strlen(base), &at);
+
+	CW_ASSERT(rc != CW_ETOOBIG);
+	if (rc == CW_OK)
+		ks->bases.items[at].val = 2;
+	return &ks->bases.items[at].val;
 }
 
 char *cw_seg_keyset_claim(struct keyset *ks, char *key)
 {
-	size_t at;
+	size_t at = 0;
+	int rc;
 
-	if (2 * (ks->n + 1) > ks->cap) {
-		/* grow: rehash the borrowed pointers */
-		const char **old = ks->slot;
-		size_t oc = ks->cap;
-		ks->cap *= 2;
-		ks->slot = cw_calloc(ks->cap, sizeof(*ks->slot));
-		for (size_t i = 0; i < oc; i++)
-			if (old[i]) {
-				keyset_has(ks, old[i], &at);
-				ks->slot[at] = old[i];
-			}
-		free(old);
-	}
-	if (keyset_has(ks, key, &at)) {
+	if (keyset_has(ks, key)) {
 		/* "x" taken: "x~2", "x~3", ...; the side table remembers the
 		 * next number per base so that n repeats cost O(n), and a
 		 * literal "x~2" in the text only moves us on */
-		unsigned long *next = suffix_slot(ks, key);
+		int64_t *next = suffix_slot(ks, key);
 		for (;; (*next)++) {
-			char *alt = cw_asprintf("%s~%lu", key, *next);
-			if (!keyset_has(ks, alt, &at)) {
+			char *alt = cw_asprintf("%s~%lld", key,
+						(long long)*next);
+			if (!keyset_has(ks, alt)) {
 				(*next)++;
 				free(key);
 				key = alt;
@@ -320,7 +268,9 @@ char *cw_seg_keyset_claim(struct keyset *ks, char *key)
 			free(alt);
 		}
 	}
-	ks->slot[at] = key;
-	ks->n++;
+	/* borrowed: the caller's provision owns the key from here on */
+	rc = cw_map_put(&ks->keys, key, strlen(key), &at);
+	CW_ASSERT(rc == CW_OK);
+	(void)rc;
 	return key;
 }

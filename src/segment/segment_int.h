@@ -5,6 +5,7 @@
  * classification) and keys.c (titles, slugs, unique keys). Not part of the
  * contract; nothing outside src/segment/ includes this.
  */
+#include "../util/map.h"
 #include "segment.h"
 
 /* Numbering styles of a heading label ("1.", "(a)", "IV.", "2.3.1", ...). */
@@ -83,13 +84,10 @@ char *cw_seg_title(const char *text, size_t a, size_t b);
  * most 48 bytes; "" when the title has no letter or digit. */
 char *cw_seg_slug(const char *title);
 
-/* A set of keys for uniqueness (open addressing over FNV-1a). */
+/* A set of keys for uniqueness. */
 struct keyset {
-	const char **slot;  /* borrowed: the provisions own their keys */
-	size_t cap, n;
-	char **bkey;        /* base keys seen twice, owned */
-	unsigned long *bnext; /* next "~n" to try per base key */
-	size_t bcap, bn;
+	struct cw_map keys;  /* borrowed: the provisions own their keys */
+	struct cw_map bases; /* base keys seen twice; val: next "~n" to try */
 };
 void cw_seg_keyset_init(struct keyset *ks, size_t expect);
 void cw_seg_keyset_release(struct keyset *ks);
