@@ -330,6 +330,8 @@ static void compare_pair(struct ctx *c, struct cw_diff_change *ch,
 			ch->spans[k].old_end += x->start;
 			ch->spans[k].new_start += y->start;
 			ch->spans[k].new_end += y->start;
+			CW_ASSERT(ch->spans[k].old_end <= x->own_end &&
+				  ch->spans[k].new_end <= y->own_end);
 		}
 	}
 	if (x->norm_hash == y->norm_hash) {

@@ -656,6 +656,9 @@ void cw_diff_words(struct cw_diff_span **out, size_t *n, bool *coarse,
 spans:
 	for (size_t k = 0; k < nh; k++) {
 		const struct hunk *hk = &h[k];
+
+		CW_ASSERT(hk->a0 <= hk->a1 && (size_t)hk->a1 <= na);
+		CW_ASSERT(hk->b0 <= hk->b1 && (size_t)hk->b1 <= nb);
 		size_t opos = hk->a1 > hk->a0 ? ta[hk->a1 - 1].end
 					      : point_after(ta, hk->a0, alen);
 		size_t npos = hk->b1 > hk->b0 ? tb[hk->b0].start
@@ -682,6 +685,12 @@ spans:
 	free(idb);
 	free(ta);
 	free(tb);
+	for (size_t k = 0; k < nsp; k++) {
+		CW_ASSERT(sp[k].old_start <= sp[k].old_end &&
+			  sp[k].old_end <= alen);
+		CW_ASSERT(sp[k].new_start <= sp[k].new_end &&
+			  sp[k].new_end <= blen);
+	}
 	*out = sp;
 	*n = nsp;
 }

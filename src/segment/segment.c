@@ -418,6 +418,38 @@ static bool all_space(const char *t, size_t n)
 	return true;
 }
 
+/*
+ * The invariants of segment.h, for CW_ASSERT: ranges inside the text and
+ * non-empty, top-level provisions tiling [0, len), each child after its
+ * parent and inside it. A failure is a bug here, never bad input.
+ */
+static __attribute__((unused)) bool tiles(const struct cw_segmentation *seg,
+					  size_t len)
+{
+	size_t at = 0;
+
+	for (size_t i = 0; i < seg->n; i++) {
+		const struct cw_provision *p = &seg->items[i];
+		const struct cw_provision *up;
+
+		if (p->start >= p->end || p->end > len || p->body < p->start ||
+		    p->body > p->end)
+			return false;
+		if (p->parent < 0) {
+			if (p->start != at)
+				return false;
+			at = p->end;
+			continue;
+		}
+		if ((size_t)p->parent >= i)
+			return false;
+		up = &seg->items[p->parent];
+		if (p->start < up->start || p->end > up->end)
+			return false;
+	}
+	return at == len;
+}
+
 int cw_segment_text(struct cw_segmentation **out, const char *text, size_t len,
 		    const struct cw_segment_opts *opts, struct cw_err *err)
 {
@@ -540,6 +572,7 @@ int cw_segment_text(struct cw_segmentation **out, const char *text, size_t len,
 	}
 	cw_seg_keyset_release(&ks);
 	free(cv.v);
+	CW_ASSERT(tiles(seg, len));
 	return CW_OK;
 }
 

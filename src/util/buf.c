@@ -52,6 +52,7 @@ int cw_buf_grow(struct cw_buf *b, size_t n)
 	if (b->cap == 0)
 		b->ptr[0] = '\0';
 	b->cap = cap;
+	CW_ASSERT(b->len + n < b->cap);
 	return CW_OK;
 }
 
@@ -64,6 +65,7 @@ int cw_buf_add(struct cw_buf *b, const void *data, size_t n)
 	if (n)
 		memcpy(b->ptr + b->len, data, n);
 	b->len += n;
+	CW_ASSERT(b->len < b->cap);
 	b->ptr[b->len] = '\0';
 	return CW_OK;
 }
@@ -95,11 +97,13 @@ int cw_buf_addf(struct cw_buf *b, const char *fmt, ...)
 	vsnprintf(b->ptr + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
+	CW_ASSERT(b->len < b->cap && b->ptr[b->len] == '\0');
 	return CW_OK;
 }
 
 void cw_buf_truncate(struct cw_buf *b, size_t len)
 {
+	CW_ASSERT(b->len == 0 || b->len < b->cap);
 	if (len < b->len) {
 		b->len = len;
 		b->ptr[len] = '\0';

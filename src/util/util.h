@@ -103,7 +103,7 @@ char *cw_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * side effects and be cheap.
  */
 #ifdef NDEBUG
-#define CW_ASSERT(cond) ((void)0)
+#define CW_ASSERT(cond) ((void)sizeof(cond)) /* not evaluated */
 #else
 #define CW_ASSERT(cond)                                                        \
 	((cond) ? (void)0 : cw_assert_fail(#cond, __FILE__, __LINE__, __func__))
@@ -138,7 +138,25 @@ struct cw_buf {
 	size_t cap;
 	size_t max;
 };
+/*
+ * Caps. A buffer that receives outside input (a file, the network,
+ * standard input, a store blob, text a user typed) has a maximum: start
+ * it with CW_BUF_INIT_MAX(cap) or cw_buf_init(), or fill it with a reader
+ * that sets one (cw_file_read, the store's loaders, the fetch engine), and
+ * report CW_ETOOBIG naming the input. CW_BUF_INIT (no maximum) is for
+ * buffers built from data already bounded: our own constants, or an input
+ * that was capped where it came in (output that is at most a constant
+ * factor of it); a comment says so where that is not obvious.
+ *
+ * The caps of the kinds of outside input that have no cap of their own
+ * module. Generous on purpose: the largest file in the test corpus
+ * (../shared) is 5 MB, its largest document under 2 MB.
+ */
+#define CW_MAX_DOCUMENT (64u << 20) /* one document's bytes, as read */
+#define CW_MAX_DATA_FILE (4u << 20) /* one of our data or settings files */
+
 #define CW_BUF_INIT { NULL, 0, 0, 0 }
+#define CW_BUF_INIT_MAX(max) { NULL, 0, 0, (max) }
 
 void cw_buf_init(struct cw_buf *b, size_t max);
 /* Free the memory and reset to empty; `max` is kept. */

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "util/json.h"
+#include "util/map.h"
 #include "util/util.h"
 
 static void test_util__buf_caps_growth(void **state)
@@ -324,6 +325,112 @@ static void test_util__json_load_errors(void **state)
 	unlink(path);
 }
 
+static void test_util__map_growth_and_order(void **state)
+{
+	struct cw_map m;
+	char key[32];
+	size_t idx;
+
+	(void)state;
+	cw_map_init(&m, 0, 0, 0);
+	assert_false(cw_map_find(&m, "x", 1, &idx));
+	/* many times the first index size: several doublings */
+	for (size_t i = 0; i < 5000; i++) {
+		int n = snprintf(key, sizeof(key), "key-%zu", i);
+
+		assert_int_equal(cw_map_put(&m, key, (size_t)n, &idx), CW_OK);
+		assert_int_equal(idx, i);
+		m.items[idx].val = (int64_t)i * 3;
+	}
+	assert_int_equal(m.n, 5000);
+	assert_true(m.nslots >= 2 * m.n);
+	for (size_t i = 0; i < 5000; i++) {
+		int n = snprintf(key, sizeof(key), "key-%zu", i);
+
+		assert_true(cw_map_find(&m, key, (size_t)n, &idx));
+		assert_int_equal(idx, i);
+		assert_int_equal(m.items[idx].val, (int64_t)i * 3);
+		/* an existing key is found, not added */
+		assert_int_equal(cw_map_put(&m, key, (size_t)n, &idx),
+				 CW_EEXISTS);
+		assert_int_equal(idx, i);
+	}
+	/* iteration is insertion order, and the map owns NUL-ended copies */
+	assert_string_equal(m.items[0].key, "key-0");
+	assert_string_equal(m.items[4999].key, "key-4999");
+	assert_false(cw_map_find(&m, "key-5000", 8, &idx));
+	/* a prefix is another key */
+	assert_false(cw_map_find(&m, "key-1", 4, &idx));
+	cw_map_release(&m);
+	assert_int_equal(m.n, 0);
+	assert_false(cw_map_find(&m, "key-0", 5, &idx));
+}
+
+static void test_util__map_collisions(void **state)
+{
+	struct cw_map m;
+	size_t idx;
+
+	(void)state;
+	/* 64-bit keys that agree in their low bits: every one lands in the
+	 * same probe run unless the mix spreads them; both ways must work */
+	cw_map_init(&m, CW_MAP_U64, 0, 4);
+	for (uint64_t i = 0; i < 1000; i++)
+		assert_int_equal(cw_map_put_u64(&m, i << 32, &idx), CW_OK);
+	for (uint64_t i = 0; i < 1000; i++) {
+		assert_true(cw_map_find_u64(&m, i << 32, &idx));
+		assert_int_equal(idx, i);
+	}
+	assert_false(cw_map_find_u64(&m, 1, &idx));
+	assert_int_equal(cw_map_put_u64(&m, 0, &idx), CW_EEXISTS);
+	assert_int_equal(idx, 0);
+	cw_map_release(&m);
+
+	/* case folding: one key, several spellings; bytes past ASCII kept */
+	cw_map_init(&m, CW_MAP_FOLD | CW_MAP_BORROW, 0, 0);
+	assert_int_equal(cw_map_put(&m, "Terms", 5, &idx), CW_OK);
+	assert_int_equal(cw_map_put(&m, "TERMS", 5, &idx), CW_EEXISTS);
+	assert_true(cw_map_find(&m, "terms", 5, &idx));
+	assert_int_equal(cw_map_put(&m, "\xc3\x89t\xc3\xa9", 5, &idx), CW_OK);
+	assert_false(cw_map_find(&m, "\xc3\xa9t\xc3\xa9", 5, &idx));
+	cw_map_release(&m);
+}
+
+static void test_util__map_cap(void **state)
+{
+	struct cw_map m;
+	size_t idx = 99;
+
+	(void)state;
+	cw_map_init(&m, 0, 3, 0);
+	assert_int_equal(cw_map_put(&m, "a", 1, &idx), CW_OK);
+	assert_int_equal(cw_map_put(&m, "b", 1, &idx), CW_OK);
+	assert_int_equal(cw_map_put(&m, "c", 1, &idx), CW_OK);
+	idx = 99;
+	assert_int_equal(cw_map_put(&m, "d", 1, &idx), CW_ETOOBIG);
+	assert_int_equal(idx, 99);
+	assert_int_equal(m.n, 3);
+	assert_false(cw_map_find(&m, "d", 1, &idx));
+	/* a key already there is still found when full */
+	assert_int_equal(cw_map_put(&m, "b", 1, &idx), CW_EEXISTS);
+	assert_int_equal(idx, 1);
+	cw_map_release(&m);
+}
+
+static void test_util__buf_cap_errors(void **state)
+{
+	struct cw_buf b = CW_BUF_INIT_MAX(8);
+
+	(void)state;
+	assert_int_equal(cw_buf_adds(&b, "12345678"), CW_OK);
+	assert_int_equal(cw_buf_addc(&b, '9'), CW_ETOOBIG);
+	assert_int_equal(cw_buf_addf(&b, "%d", 1), CW_ETOOBIG);
+	assert_string_equal(cw_buf_str(&b), "12345678");
+	cw_buf_release(&b);
+	assert_int_equal(b.max, 8); /* kept */
+	assert_int_equal(cw_buf_grow(&b, SIZE_MAX), CW_ETOOBIG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -342,6 +449,10 @@ int main(void)
 		cmocka_unit_test(test_util__json_readers),
 		cmocka_unit_test(test_util__json_reader_errors),
 		cmocka_unit_test(test_util__json_load_errors),
+		cmocka_unit_test(test_util__map_growth_and_order),
+		cmocka_unit_test(test_util__map_collisions),
+		cmocka_unit_test(test_util__map_cap),
+		cmocka_unit_test(test_util__buf_cap_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
