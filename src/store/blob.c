@@ -89,7 +89,7 @@ static int blob_decode(struct cw_store *s, int64_t id, int64_t size,
 	z = store_col_blob(&q, 0, &zlen);
 	cw_buf_release(&e->raw);
 	e->id = 0;
-	cw_buf_init(&e->raw, 0);
+	cw_buf_init(&e->raw, BLOB_MAX_RAW); /* size was checked against it */
 	if (cw_buf_grow(&e->raw, (size_t)size))
 		return store_stmt_finish(
 			&q, cw_err_set(err, CW_ETOOBIG, "blob too large"), err);
@@ -177,9 +177,13 @@ int store_blob_get(struct cw_store *s, int64_t id, struct cw_buf *out,
 
 	if (rc)
 		return rc;
+	/* an uncapped buffer gets the blob cap, as cw_file_read does */
+	if (!out->max)
+		out->max = BLOB_MAX_RAW;
 	if (cw_buf_add(out, d, n))
-		return cw_err_set(err, CW_ETOOBIG, "blob %lld too large",
-				  (long long)id);
+		return cw_err_set(err, CW_ETOOBIG,
+				  "'%s': blob %lld: %zu bytes, over the cap of "
+				  "%zu", s->path, (long long)id, n, out->max);
 	return CW_OK;
 }
 

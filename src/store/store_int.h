@@ -69,7 +69,8 @@ int store_migrate(struct cw_store *s, struct cw_err *err);
  */
 int store_blob_put(struct cw_store *s, const void *raw, size_t len,
 		   int64_t base, int64_t *out_id, struct cw_err *err);
-/* Decompress blob `id` into `out` (appended). */
+/* Decompress blob `id` into `out` (appended; an uncapped `out` gets the
+ * blob cap, so what a store holds can never exhaust memory). */
 int store_blob_get(struct cw_store *s, int64_t id, struct cw_buf *out,
 		   struct cw_err *err);
 /* Borrowed view of blob `id`, valid until the next blob call. */
