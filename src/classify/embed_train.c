@@ -79,6 +79,13 @@ static bool is_heldout(const char *service)
 
 /* ---- a set of 64-bit paragraph hashes ---- */
 
+/*
+ * This set and the pair counts below are not util/map: the set holds
+ * values that are hashes already (one array, 0 empty), and the pair map
+ * is walked in slot order to build the co-occurrence matrix, so another
+ * table would change the order of the float sums and the vectors' bits.
+ */
+
 struct hset {
 	uint64_t *v;  /* 0 = empty */
 	size_t n, cap;

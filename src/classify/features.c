@@ -66,6 +66,12 @@ uint64_t cls_hash(uint64_t seed, const void *data, size_t len)
 	return cw_mix64(cw_fnv1a64_from(CW_FNV1A64_OFFSET ^ seed, data, len));
 }
 
+/*
+ * Not util/map: this index belongs to the hashed feature vector being
+ * built (a bucket, already a mixed hash, to its position in x->out), reset
+ * for every sentence of the classifier's hot loop; it stores no keys of
+ * its own and needs neither copies nor caps.
+ */
 static void rehash(struct cls_extractor *x, size_t nslot)
 {
 	struct cls_fvec *o = x->out;

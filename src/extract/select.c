@@ -768,6 +768,8 @@ struct sib_ranks {
 			       the end, among same type from the start, end */
 };
 
+/* Not util/map: a cache keyed by four pointers and an index, that stops
+ * filling at MEMO_MAX instead of failing (it is correct without it). */
 struct memo_entry {
 	const void *cx;
 	const GumboNode *m;
