@@ -10,14 +10,21 @@ const char *cw_json_type_name(const json_t *v)
 	if (!v)
 		return "nothing";
 	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a number";
+	case JSON_OBJECT:
+		return "an object";
+	case JSON_ARRAY:
+		return "an array";
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+		return "an integer";
+	case JSON_REAL:
+		return "a number";
 	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
 	}
 	return "a value";
 }
@@ -28,8 +35,8 @@ static const char *sep(const struct cw_json_where *w)
 	return w->path[0] ? "." : "";
 }
 
-int cw_json_parse(json_t **out, const char *text, size_t len,
-		  const char *name, struct cw_err *err)
+int cw_json_parse(json_t **out, const char *text, size_t len, const char *name,
+		  struct cw_err *err)
 {
 	json_error_t je;
 
@@ -46,8 +53,7 @@ int cw_json_parse(json_t **out, const char *text, size_t len,
 	return CW_OK;
 }
 
-int cw_json_load(json_t **out, const char *path, size_t max,
-		 struct cw_err *err)
+int cw_json_load(json_t **out, const char *path, size_t max, struct cw_err *err)
 {
 	struct cw_buf b = CW_BUF_INIT;
 	int rc;
@@ -66,7 +72,8 @@ int cw_json_keys(json_t *obj, const char *const *allowed,
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		bool ok = false;
 
 		for (size_t i = 0; allowed[i]; i++)
@@ -76,8 +83,8 @@ int cw_json_keys(json_t *obj, const char *const *allowed,
 			}
 		if (!ok)
 			return cw_err_set(err, CW_EPARSE,
-					  "'%s': %s%s%s: unknown field", w->file,
-					  w->path, sep(w), key);
+					  "'%s': %s%s%s: unknown field",
+					  w->file, w->path, sep(w), key);
 	}
 	return CW_OK;
 }
@@ -211,7 +218,8 @@ int cw_json_strs(char ***out, size_t *n, json_t *obj, const char *key,
 		return cw_err_set(err, CW_EPARSE, "'%s': %s%s%s: empty list",
 				  w->file, w->path, sep(w), key);
 	*out = cw_calloc(json_array_size(arr) + 1, sizeof(char *));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_string(v) || json_string_length(v) == 0 ||
 		    strlen(json_string_value(v)) != json_string_length(v)) {
 			cw_json_free_strs(*out, *n);
@@ -253,8 +261,8 @@ int cw_json_int(long long *out, json_t *obj, const char *key, bool required,
 		struct cw_err *err)
 {
 	json_t *v;
-	int rc = get(&v, obj, key, required, JSON_INTEGER, "an integer", w,
-		     err);
+	int rc =
+		get(&v, obj, key, required, JSON_INTEGER, "an integer", w, err);
 
 	if (rc || !v)
 		return rc;

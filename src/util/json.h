@@ -46,8 +46,8 @@ int cw_json_load(json_t **out, const char *path, size_t max,
  * Parse text[0..len) as above; `name` stands for the text in messages (a
  * file name, or "rules" for text handed over by a caller).
  */
-int cw_json_parse(json_t **out, const char *text, size_t len,
-		  const char *name, struct cw_err *err);
+int cw_json_parse(json_t **out, const char *text, size_t len, const char *name,
+		  struct cw_err *err);
 
 /* Fail on a key of `obj` that is not in the NULL-terminated `allowed`. */
 int cw_json_keys(json_t *obj, const char *const *allowed,

@@ -33,8 +33,7 @@ void cw_map_release(struct cw_map *m)
 	cw_map_init(m, m->flags, m->max, 0);
 }
 
-static uint64_t hash_bytes(const struct cw_map *m, const void *key,
-			   size_t len)
+static uint64_t hash_bytes(const struct cw_map *m, const void *key, size_t len)
 {
 	uint64_t h = m->flags & CW_MAP_FOLD ? cw_fnv1a64_fold(key, len)
 					    : cw_fnv1a64(key, len);

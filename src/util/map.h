@@ -26,10 +26,10 @@
 #include "util.h"
 
 enum cw_map_flags {
-	CW_MAP_FOLD = 1 << 0,   /* ASCII case-insensitive byte keys */
+	CW_MAP_FOLD = 1 << 0,	/* ASCII case-insensitive byte keys */
 	CW_MAP_BORROW = 1 << 1, /* keys are the caller's, alive while the map
 				 * is; default: the map keeps copies */
-	CW_MAP_U64 = 1 << 2,    /* 64-bit keys (cw_map_put_u64 and friends) */
+	CW_MAP_U64 = 1 << 2,	/* 64-bit keys (cw_map_put_u64 and friends) */
 };
 
 /* Default and largest `max`: positions must fit the 32-bit index. */
@@ -39,18 +39,18 @@ enum cw_map_flags {
 struct cw_map_item {
 	const char *key; /* byte keys: NUL-terminated when the map copies */
 	size_t len;
-	uint64_t hash;   /* of the key; for CW_MAP_U64, the key itself */
-	int64_t val;     /* the caller's; 0 when added */
+	uint64_t hash; /* of the key; for CW_MAP_U64, the key itself */
+	int64_t val;   /* the caller's; 0 when added */
 };
 
 struct cw_map {
 	struct cw_map_item *items; /* in insertion order */
 	size_t n;
-	size_t cap;                /* allocated items */
-	uint32_t *slots;           /* item position + 1; 0 is empty */
-	size_t nslots;             /* 0 or a power of two >= 2 * n */
-	size_t max;                /* most items */
-	unsigned flags;            /* enum cw_map_flags */
+	size_t cap;	 /* allocated items */
+	uint32_t *slots; /* item position + 1; 0 is empty */
+	size_t nslots;	 /* 0 or a power of two >= 2 * n */
+	size_t max;	 /* most items */
+	unsigned flags;	 /* enum cw_map_flags */
 };
 
 /*
