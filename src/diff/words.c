@@ -4,6 +4,7 @@
  */
 #include <limits.h>
 
+#include "../util/map.h"
 #include "diff_int.h"
 
 /* ---- tokens ---- */
@@ -56,49 +57,24 @@ size_t cw_diff_tokenize(struct cw_diff_tok **toks, size_t *cap, const char *s,
 	return n;
 }
 
-/* Interning table: token bytes -> dense id. Open addressing. */
-struct intern {
-	struct slot {
-		uint64_t h;
-		const char *p;
-		size_t len;
-		uint32_t id;
-		bool used;
-	} *slots;
-	size_t mask;
-	uint32_t next;
-};
-
-static void intern_init(struct intern *t, size_t expect)
+/*
+ * Interning: token bytes -> dense id, 1, 2, ... in order of first
+ * appearance (the bytes are borrowed from the texts). Token counts are
+ * capped by max_tokens, far below the map's limit.
+ */
+static void intern_init(struct cw_map *t, size_t expect)
 {
-	size_t cap = 64;
-
-	while (cap < expect * 2)
-		cap *= 2;
-	t->slots = cw_calloc(cap, sizeof(*t->slots));
-	t->mask = cap - 1;
-	t->next = 1;
+	cw_map_init(t, CW_MAP_BORROW, CW_MAP_MAX_LIMIT, expect);
 }
 
-static uint32_t intern_id(struct intern *t, const char *p, size_t len)
+static uint32_t intern_id(struct cw_map *t, const char *p, size_t len)
 {
-	uint64_t h = cw_diff_hash(p, len);
-	size_t i = (size_t)h & t->mask;
+	size_t at = 0;
+	int rc = cw_map_put(t, p, len, &at);
 
-	for (;;) {
-		struct slot *s = &t->slots[i];
-		if (!s->used) {
-			s->used = true;
-			s->h = h;
-			s->p = p;
-			s->len = len;
-			s->id = t->next++;
-			return s->id;
-		}
-		if (s->h == h && s->len == len && memcmp(s->p, p, len) == 0)
-			return s->id;
-		i = (i + 1) & t->mask;
-	}
+	CW_ASSERT(rc != CW_ETOOBIG);
+	(void)rc;
+	return (uint32_t)at + 1;
 }
 
 /* ---- Myers, linear space, after xdiff's xdl_split/xdl_recs_cmp ---- */
@@ -587,7 +563,7 @@ void cw_diff_words(struct cw_diff_span **out, size_t *n, bool *coarse,
 {
 	struct cw_diff_tok *ta = NULL, *tb = NULL;
 	size_t capa = 0, capb = 0, na, nb;
-	struct intern it;
+	struct cw_map it;
 	uint32_t *ida = NULL, *idb = NULL;
 	char *ca = NULL, *cb = NULL;
 	struct hunk *h = NULL;
@@ -627,10 +603,10 @@ void cw_diff_words(struct cw_diff_span **out, size_t *n, bool *coarse,
 	cb = cw_calloc(nb + 1, 1);
 	*coarse = mark_changes(ca + pre, cb + pre, ida + pre,
 			       (long)na - pre - suf, idb + pre,
-			       (long)nb - pre - suf, it.next, max_cost, false,
+			       (long)nb - pre - suf, (uint32_t)it.n + 1, max_cost, false,
 			       (const uint32_t *)ida, (long)na,
 			       (const uint32_t *)idb, (long)nb);
-	free(it.slots);
+	cw_map_release(&it);
 	/* marks -> hunks */
 	{
 		long i = 0, j = 0;
@@ -954,7 +930,7 @@ void cw_diff_lines(char **ca, size_t *na, char **cb, size_t *nb, const char *a,
 {
 	struct cw_diff_tok *la = NULL, *lb = NULL;
 	size_t capa = 0, capb = 0;
-	struct intern it;
+	struct cw_map it;
 	uint32_t *ida, *idb;
 	const char *texts[2] = { a, b };
 	size_t lens[2] = { alen, blen };
@@ -1021,11 +997,11 @@ void cw_diff_lines(char **ca, size_t *na, char **cb, size_t *nb, const char *a,
 			suf++;
 		mark_changes(*ca + pre, *cb + pre, ida + pre,
 			     (long)(nha - pre - suf), idb + pre,
-			     (long)(nhb - pre - suf), it.next, max_cost, true,
+			     (long)(nhb - pre - suf), (uint32_t)it.n + 1, max_cost, true,
 			     ida, (long)nha, idb, (long)nhb);
 		compact(*ca, nha, *cb, nhb, ida, idb, a, la, b, lb);
 	}
-	free(it.slots);
+	cw_map_release(&it);
 	free(ida);
 	free(idb);
 	free(la);
