@@ -133,64 +133,27 @@ done:
 
 /* ---- changes ---- */
 
-/* The record of a stored change; an empty one when it does not decode
- * (a listing shows what it can rather than stopping). */
-static void record_of(struct cw_change_record *r, const struct cw_store_change *c)
+/* The summaries of a listed change (cw_view_change_json), one per
+ * changed provision. */
+static void print_summaries(const json_t *change, const char *indent)
 {
-	if (cw_change_record_decode(r, c->json ? c->json : "{}",
-				    c->json ? strlen(c->json) : 2, NULL))
-		cw_change_record_init(r);
-}
+	const json_t *e;
+	size_t i;
 
-/* The summaries of a stored change, one per changed provision. */
-static void print_summaries(const struct cw_change_record *r, const char *indent)
-{
-	for (size_t i = 0; i < r->n; i++) {
-		const struct cw_change_entry *e = &r->entries[i];
-		if (e->summary)
+	json_array_foreach(json_object_get(change, "changes"), i, e) {
+		const char *sum = json_string_value(json_object_get(e, "summary"));
+		if (sum)
 			printf("%s[%s] %s\n", indent,
-			       cw_diff_materiality_name(e->materiality), e->summary);
+			       json_string_value(json_object_get(e, "materiality")),
+			       sum);
 	}
 }
 
-/*
- * Set "from" and "to" of `o` to the version references of a change's two
- * sides, the shape diff gives them; a side the store no longer has keeps
- * its number only.
- */
-static void set_sides(json_t *o, struct cw_store *s,
-		      const struct cw_store_change *c)
+/* A version number of a listed change's side. */
+static long long side_seq(const json_t *change, const char *side)
 {
-	const int64_t seqs[2] = { c->from_seq, c->to_seq };
-	static const char *const keys[2] = { "from", "to" };
-
-	for (int k = 0; k < 2; k++) {
-		struct cw_err err = CW_ERR_INIT;
-		json_t *ref = NULL;
-
-		if (cw_view_version_ref(&ref, s, c->doc_id, seqs[k], &err))
-			ref = cw_view_version_ref_json(seqs[k], NULL, NULL);
-		json_object_set_new(o, keys[k], ref);
-	}
-}
-
-static json_t *change_json(struct cw_store *s, const struct cw_store_change *c)
-{
-	struct cw_change_record r;
-	json_t *j, *o;
-
-	record_of(&r, c);
-	j = cw_change_record_to_json(&r, 0);
-	cw_change_record_release(&r);
-	o = json_pack("{sssssIsIsssssIsO}", "service", c->service, "type",
-		      c->type, "from", (json_int_t)c->from_seq, "to",
-		      (json_int_t)c->to_seq, "recorded_at", c->recorded_at,
-		      "materiality", c->materiality, "provisions",
-		      (json_int_t)c->n_changes, "changes",
-		      json_object_get(j, "changes"));
-	json_decref(j);
-	set_sides(o, s, c);
-	return o;
+	return (long long)json_integer_value(
+		json_object_get(json_object_get(change, side), "seq"));
 }
 
 int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
@@ -206,9 +169,8 @@ int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
 	struct cw_store_change_query q;
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
-	struct cw_store_change *cs = NULL;
 	char since[CW_TIME_ISO];
-	size_t n = 0;
+	json_t *list = NULL;
 	int c, rc;
 
 	memset(&q, 0, sizeof(q));
@@ -250,83 +212,40 @@ int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
 	}
 	rc = cw_cli_open_store(cli, &s, &err);
 	if (!rc)
-		rc = cw_store_list_changes(s, &q, &cs, &n, &err);
+		rc = cw_view_changes(&list, s, &q, &err);
 	if (rc) {
 		cw_store_close(s);
 		return cw_cli_fail(&err);
 	}
 	if (cli->json) {
-		json_t *all = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(all, change_json(s, &cs[i]));
-		json_t *root = json_pack("{so}", "changes", all);
-		cw_cli_print_json_take(root);
+		cw_cli_print_json(list);
 	} else {
-		for (size_t i = 0; i < n; i++) {
-			struct cw_change_record r;
+		const json_t *ch;
+		size_t i, n = json_array_size(json_object_get(list, "changes"));
 
-			record_of(&r, &cs[i]);
+		json_array_foreach(json_object_get(list, "changes"), i, ch) {
+			long long np = (long long)json_integer_value(
+				json_object_get(ch, "provisions"));
 			printf("%s  %s/%s  v%lld -> v%lld  %s, %lld provision%s\n",
-			       cs[i].recorded_at, cs[i].service, cs[i].type,
-			       (long long)cs[i].from_seq, (long long)cs[i].to_seq,
-			       cs[i].materiality, (long long)cs[i].n_changes,
-			       cs[i].n_changes == 1 ? "" : "s");
-			print_summaries(&r, "    ");
-			cw_change_record_release(&r);
+			       json_string_value(json_object_get(ch, "recorded_at")),
+			       json_string_value(json_object_get(ch, "service")),
+			       json_string_value(json_object_get(ch, "type")),
+			       side_seq(ch, "from"), side_seq(ch, "to"),
+			       json_string_value(json_object_get(ch, "materiality")),
+			       np, np == 1 ? "" : "s");
+			print_summaries(ch, "    ");
 		}
 		if (!n)
 			printf("no changes recorded%s\n",
 			       q.since || q.service || q.min_materiality ?
 				       " matching the filters" : "");
 	}
-	cw_store_changes_free(cs, n);
+	json_decref(list);
 	cw_store_close(s);
 	return CW_EXIT_OK;
 }
 
 /* ---- timeline ---- */
-
-/*
- * Follow one provision back through the changes of a document, newest
- * first: an entry whose new key is the provision's current key is an
- * event of that provision; a renumbering or move hands the walk over to
- * the old key; an addition ends it.
- */
-static void provision_events(struct cw_store *s,
-			     const struct cw_store_change *cs, size_t n,
-			     const char *key, json_t *events)
-{
-	char *cur = cw_strdup(key);
-
-	for (size_t i = n; i-- > 0;) {
-		struct cw_change_record r;
-		const struct cw_change_entry *e;
-		bool ended = false;
-
-		record_of(&r, &cs[i]);
-		e = cw_change_record_find_new_key(&r, cur);
-		if (e) {
-			json_t *ev = json_pack("{sssIsIssso}", "recorded_at",
-					       cs[i].recorded_at, "from",
-					       (json_int_t)cs[i].from_seq, "to",
-					       (json_int_t)cs[i].to_seq, "key",
-					       cur, "change",
-					       cw_change_entry_to_json(&r, e));
-			set_sides(ev, s, &cs[i]);
-			json_array_insert_new(events, 0, ev);
-			if (e->kind == CW_DIFF_ADDED) {
-				ended = true;
-			} else if (e->old_key && strcmp(e->old_key, cur)) {
-				free(cur);
-				cur = cw_strdup(e->old_key);
-			}
-		}
-		cw_change_record_release(&r);
-		if (ended)
-			break;
-	}
-	free(cur);
-}
 
 /* One line of `timeline --provision` from an event of provision_events. */
 static void print_event(const json_t *e)
@@ -354,12 +273,10 @@ int cw_cli_cmd_timeline(struct cw_cli *cli, int argc, char **argv)
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_store_doc doc;
-	struct cw_store_change *cs = NULL;
-	struct cw_store_version *vs = NULL;
-	size_t n = 0, nv = 0;
 	const char *key = NULL;
 	char *version = NULL, *ref = NULL;
-	json_t *events = NULL;
+	json_t *tl = NULL, *e, *first;
+	size_t i, nv;
 	int c, rc;
 
 	memset(&doc, 0, sizeof(doc));
@@ -373,67 +290,44 @@ int cw_cli_cmd_timeline(struct cw_cli *cli, int argc, char **argv)
 	rc = cw_cli_find_doc(cli, argv[optind], "timeline", &s, &doc, &version,
 			     &ref, &err);
 	if (!rc)
-		rc = cw_store_list_versions(s, doc.id, &vs, &nv, &err);
-	if (!rc) {
-		struct cw_store_change_query q = { .doc_id = doc.id };
-		rc = cw_store_list_changes(s, &q, &cs, &n, &err);
-	}
+		rc = cw_view_timeline(&tl, s, &doc, key, &err);
 	if (rc) {
 		rc = cw_cli_fail(&err);
 		goto done;
 	}
-	if (key) {
-		events = json_array();
-		provision_events(s, cs, n, key, events);
-		if (cli->json) {
-			json_t *root = json_pack("{sssssss O}", "service",
-						 doc.service, "type", doc.type,
-						 "provision", key, "events", events);
-			cw_cli_print_json_take(root);
-		} else {
-			size_t i;
-			json_t *e;
-			printf("%s/%s, provision %s: %zu change%s over %zu "
-			       "versions\n", doc.service, doc.type, key,
-			       json_array_size(events),
-			       json_array_size(events) == 1 ? "" : "s", nv);
-			json_array_foreach(events, i, e) {
-				print_event(e);
-			}
-		}
-		rc = CW_EXIT_OK;
-		goto done;
-	}
+	nv = (size_t)json_integer_value(json_object_get(tl, "versions"));
+	first = json_object_get(tl, "first");
 	if (cli->json) {
-		json_t *all = json_array();
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(all, change_json(s, &cs[i]));
-		json_t *root = json_pack("{sssssIso}", "service", doc.service,
-					 "type", doc.type, "versions",
-					 (json_int_t)nv, "changes", all);
-		cw_cli_print_json_take(root);
+		cw_cli_print_json(tl);
+	} else if (key) {
+		json_t *events = json_object_get(tl, "events");
+		printf("%s/%s, provision %s: %zu change%s over %zu "
+		       "versions\n", doc.service, doc.type, key,
+		       json_array_size(events),
+		       json_array_size(events) == 1 ? "" : "s", nv);
+		json_array_foreach(events, i, e)
+			print_event(e);
 	} else {
+		json_t *changes = json_object_get(tl, "changes");
 		printf("%s/%s: %zu versions, %zu changes\n", doc.service,
-		       doc.type, nv, n);
-		if (nv)
-			printf("%s  v1 first recorded\n", vs[0].recorded_at);
-		for (size_t i = 0; i < n; i++) {
-			struct cw_change_record r;
-
-			record_of(&r, &cs[i]);
+		       doc.type, nv, json_array_size(changes));
+		if (json_is_object(first))
+			printf("%s  v1 first recorded\n",
+			       json_string_value(json_object_get(first, "recorded_at")));
+		json_array_foreach(changes, i, e) {
+			long long np = (long long)json_integer_value(
+				json_object_get(e, "provisions"));
 			printf("%s  v%lld  %s, %lld provision%s\n",
-			       cs[i].recorded_at, (long long)cs[i].to_seq,
-			       cs[i].materiality, (long long)cs[i].n_changes,
-			       cs[i].n_changes == 1 ? "" : "s");
-			print_summaries(&r, "    ");
-			cw_change_record_release(&r);
+			       json_string_value(json_object_get(e, "recorded_at")),
+			       side_seq(e, "to"),
+			       json_string_value(json_object_get(e, "materiality")),
+			       np, np == 1 ? "" : "s");
+			print_summaries(e, "    ");
 		}
 	}
 	rc = CW_EXIT_OK;
 done:
-	json_decref(events);
-	cw_store_changes_free(cs, n);
-	cw_store_versions_free(vs, nv);
+	json_decref(tl);
 	cw_store_doc_release(&doc);
 	cw_store_close(s);
 	free(ref);

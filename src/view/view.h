@@ -205,4 +205,36 @@ int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err);
 int cw_view_uncategorised(json_t **out, struct cw_view *v,
 			  struct cw_err *err);
 
+/* ---- recorded changes (changes.c) ---- */
+
+/*
+ * A recorded change as lists show it:
+ *   {"service", "type", "from": version ref, "to": version ref,
+ *    "recorded_at", "materiality", "provisions" (how many changed),
+ *    "changes": [the change record's entries, docs/internals/
+ *    change-record.md]}
+ * A side the store no longer has keeps its number only.
+ */
+json_t *cw_view_change_json(struct cw_store *s,
+			    const struct cw_store_change *c);
+
+/* The changes matching `q`, oldest first: {"changes": [change...]}. */
+int cw_view_changes(json_t **out, struct cw_store *s,
+		    const struct cw_store_change_query *q, struct cw_err *err);
+
+/*
+ * A document's timeline: with `key` NULL
+ *   {"service", "type", "versions" (how many), "changes": [change...],
+ *    "first": the first version or null}
+ * and with a provision key, that provision followed back through
+ * renumbering and moves to where it was added:
+ *   {"service", "type", "provision", "events": [{"recorded_at", "from",
+ *    "to", "key" (as numbered then), "change": entry}...], "versions",
+ *    "first"}
+ * oldest first.
+ */
+int cw_view_timeline(json_t **out, struct cw_store *s,
+		     const struct cw_store_doc *doc, const char *key,
+		     struct cw_err *err);
+
 #endif
