@@ -57,8 +57,10 @@ static void page_files(const char *dir, struct cw_strv *out)
 
 	free(meta);
 	files = m ? json_object_get(m, "files") : NULL;
-	json_array_foreach(files, i, f) {
-		const char *name = json_string_value(json_object_get(f, "file"));
+	json_array_foreach(files, i, f)
+	{
+		const char *name = json_string_value(json_object_get(f, "fil"
+									"e"));
 		if (name)
 			cw_strv_push(out, name);
 	}
@@ -90,13 +92,16 @@ static void load_docs(const char *root, struct doc **out, size_t *n)
 			struct cw_strv files = CW_STRV_INIT;
 			struct doc d = { 0 };
 
-			if (cw_decl_read_file(&d.svc, dpath, NULL, NULL) == CW_OK &&
+			if (cw_decl_read_file(&d.svc, dpath, NULL, NULL) ==
+				    CW_OK &&
 			    d.svc->n_docs) {
 				page_files(tdir, &files);
 				d.pages = cw_calloc(files.n, sizeof(*d.pages));
 				for (size_t p = 0; p < files.n; p++) {
-					char *f = cw_asprintf("%s/%s", tdir, files.v[p]);
-					cw_file_read(&d.pages[p].html, f, 64u << 20, NULL);
+					char *f = cw_asprintf("%s/%s", tdir,
+							      files.v[p]);
+					cw_file_read(&d.pages[p].html, f,
+						     64u << 20, NULL);
 					free(f);
 				}
 				d.n = files.n;
@@ -126,7 +131,8 @@ int main(int argc, char **argv)
 	struct rusage ru;
 
 	if (argc != 4 || cw_parse_long(argv[3], 1, 1000, &rounds)) {
-		fprintf(stderr, "usage: bench_extract SNAPSHOTS VERSIONS ROUNDS\n");
+		fprintf(stderr, "usage: bench_extract SNAPSHOTS VERSIONS "
+				"ROUNDS\n");
 		return 2;
 	}
 	load_docs(argv[1], &docs, &ndocs);
@@ -136,24 +142,28 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < ndocs; i++) {
 			struct doc *d = &docs[i];
 			const struct cw_decl_doc *decl = &d->svc->docs[0];
-			struct cw_extract_input *in = cw_calloc(d->n, sizeof(*in));
+			struct cw_extract_input *in =
+				cw_calloc(d->n, sizeof(*in));
 			struct cw_buf text = CW_BUF_INIT;
 			struct cw_segmentation *seg = NULL;
 
 			for (size_t p = 0; p < d->n; p++) {
 				in[p].data = cw_buf_str(&d->pages[p].html);
 				in[p].len = d->pages[p].html.len;
-				in[p].url = p < decl->n_sources ?
-					decl->sources[p].fetch : NULL;
+				in[p].url = p < decl->n_sources
+						    ? decl->sources[p].fetch
+						    : NULL;
 				if (r == 0) {
 					bytes += (int64_t)in[p].len;
 					pages++;
 				}
 			}
 			if (cw_extract_document(&text, in, d->n,
-						d->n == decl->n_sources ? decl : NULL,
+						d->n == decl->n_sources ? decl
+									: NULL,
 						NULL, NULL, NULL) == CW_OK) {
-				cw_segment_text(&seg, text.ptr, text.len, NULL, NULL);
+				cw_segment_text(&seg, text.ptr, text.len, NULL,
+						NULL);
 				if (r == 0 && seg)
 					provisions += seg->n;
 			} else if (r == 0) {
@@ -173,19 +183,28 @@ int main(int argc, char **argv)
 		list(argv[2], &services);
 		for (size_t i = 0; i < services.n; i++) {
 			struct cw_strv types = CW_STRV_INIT;
-			char *sdir = cw_asprintf("%s/%s", argv[2], services.v[i]);
+			char *sdir =
+				cw_asprintf("%s/%s", argv[2], services.v[i]);
 			list(sdir, &types);
 			for (size_t k = 0; k < types.n; k++) {
 				struct cw_strv files = CW_STRV_INIT;
-				char *tdir = cw_asprintf("%s/%s", sdir, types.v[k]);
+				char *tdir =
+					cw_asprintf("%s/%s", sdir, types.v[k]);
 				list(tdir, &files);
 				for (size_t f = 0; f < files.n; f++) {
-					char *path = cw_asprintf("%s/%s", tdir, files.v[f]);
-					struct cw_buf raw = CW_BUF_INIT, norm = CW_BUF_INIT;
+					char *path = cw_asprintf("%s/%s", tdir,
+								 files.v[f]);
+					struct cw_buf raw = CW_BUF_INIT,
+						      norm = CW_BUF_INIT;
 					struct cw_segmentation *seg = NULL;
-					if (cw_file_read(&raw, path, 64u << 20, NULL) == CW_OK &&
-					    cw_extract_normalize(&norm, cw_buf_str(&raw), raw.len, NULL) == CW_OK &&
-					    cw_segment_text(&seg, norm.ptr, norm.len, NULL, NULL) == CW_OK) {
+					if (cw_file_read(&raw, path, 64u << 20,
+							 NULL) == CW_OK &&
+					    cw_extract_normalize(
+						    &norm, cw_buf_str(&raw),
+						    raw.len, NULL) == CW_OK &&
+					    cw_segment_text(&seg, norm.ptr,
+							    norm.len, NULL,
+							    NULL) == CW_OK) {
 						vfiles++;
 						vbytes += (int64_t)raw.len;
 						vprov += seg->n;

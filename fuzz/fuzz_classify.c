@@ -39,7 +39,8 @@ static void check(const struct cw_classify_result *r)
 		if (x->severity < CW_CLASSIFY_SEV_NONE ||
 		    x->severity > CW_CLASSIFY_SEV_CLEARLY_UNFAIR)
 			abort();
-		if (x->unfair != (x->severity >= CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR))
+		if (x->unfair !=
+		    (x->severity >= CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR))
 			abort();
 		if (isfinite(x->confidence) &&
 		    (x->confidence < 0 || x->confidence > 1))
@@ -61,9 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cw_buf_add(&b, data + 1, size - 1);
 		cw_sha256(b.ptr ? b.ptr : "", b.len, sum);
 		cw_buf_add(&b, sum, 32);
-		if (cw_classify_model_load_mem(&m, b.ptr, b.len, "fuzz", NULL) ==
-		    CW_OK) {
-			static const char s[] = "We may end your account at any time.";
+		if (cw_classify_model_load_mem(&m, b.ptr, b.len, "fuzz",
+					       NULL) == CW_OK) {
+			static const char s[] = "We may end your account at "
+						"any time.";
 
 			cw_classify_sentence(&r, m, s, sizeof(s) - 1, NULL);
 			check(&r);

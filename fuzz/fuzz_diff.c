@@ -21,7 +21,8 @@ static struct cw_diff_rules *rules(void)
 
 	if (!tried) {
 		const char *d = getenv("CW_DATA_DIR");
-		char *dir = cw_asprintf("%s/diff", d && *d ? d : CW_SOURCE_ROOT "/data");
+		char *dir = cw_asprintf("%s/diff",
+					d && *d ? d : CW_SOURCE_ROOT "/data");
 		struct cw_err err = CW_ERR_INIT;
 		tried = true;
 		if (cw_diff_rules_load(&r, dir, &err)) {
@@ -46,23 +47,29 @@ static void check(const struct cw_diff *d, const struct cw_segmentation *sa,
 		    c->new_start > c->new_end || c->new_end > lb)
 			abort();
 		for (size_t i = 0; i < c->n_old; i++)
-			if (c->old_idx[i] < 0 || (size_t)c->old_idx[i] >= sa->n ||
+			if (c->old_idx[i] < 0 ||
+			    (size_t)c->old_idx[i] >= sa->n ||
 			    seen_a[c->old_idx[i]]++)
 				abort();
 		for (size_t i = 0; i < c->n_new; i++)
-			if (c->new_idx[i] < 0 || (size_t)c->new_idx[i] >= sb->n ||
+			if (c->new_idx[i] < 0 ||
+			    (size_t)c->new_idx[i] >= sb->n ||
 			    seen_b[c->new_idx[i]]++)
 				abort();
 		for (size_t i = 0; i < c->n_spans; i++) {
 			const struct cw_diff_span *s = &c->spans[i];
-			if (s->old_start > s->old_end || s->new_start > s->new_end ||
-			    s->old_end > la || s->new_end > lb)
+			if (s->old_start > s->old_end ||
+			    s->new_start > s->new_end || s->old_end > la ||
+			    s->new_end > lb)
 				abort();
-			if (c->kind != CW_DIFF_ADDED && c->kind != CW_DIFF_REMOVED &&
+			if (c->kind != CW_DIFF_ADDED &&
+			    c->kind != CW_DIFF_REMOVED &&
 			    (s->old_start < po || s->new_start < pn))
 				abort();
-			po = s->op == CW_DIFF_OP_DEL ? s->old_end : s->old_start;
-			pn = s->op == CW_DIFF_OP_INS ? s->new_end : s->new_start;
+			po = s->op == CW_DIFF_OP_DEL ? s->old_end
+						     : s->old_start;
+			pn = s->op == CW_DIFF_OP_INS ? s->new_end
+						     : s->new_start;
 		}
 		if (!c->summary || !c->title)
 			abort();

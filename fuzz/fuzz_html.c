@@ -12,8 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char s_main[] = "main, article", s_h1[] = "h1", s_footer[] = "footer",
 	    s_ad[] = ".ad, script", s_nav[] = "nav", s_p[] = "p:first-child",
-	    s_url[] = "https://example.org/legal/terms?x=1", s_frq[] = "removeQueryParams",
-	    s_utm[] = "utm_source";
+	    s_url[] = "https://example.org/legal/terms?x=1",
+	    s_frq[] = "removeQueryParams", s_utm[] = "utm_source";
 static char *params[] = { s_utm };
 
 static struct cw_decl_selector sel[] = {
@@ -28,8 +28,14 @@ static struct cw_decl_filter filters[] = {
 	{ .name = s_frq, .params = { params, 1, 1 } },
 };
 static struct cw_decl_source source = {
-	.fetch = s_url, .select = sel, .n_select = 2, .remove = rem, .n_remove = 2,
-	.filters = filters, .n_filters = 1, .execute_client_scripts = -1,
+	.fetch = s_url,
+	.select = sel,
+	.n_select = 2,
+	.remove = rem,
+	.n_remove = 2,
+	.filters = filters,
+	.n_filters = 1,
+	.execute_client_scripts = -1,
 };
 static struct cw_decl_doc doc = { .sources = &source, .n_sources = 1 };
 
@@ -37,8 +43,11 @@ static void check(const struct cw_decl_doc *d, const uint8_t *data, size_t size,
 		  enum cw_extract_kind kind)
 {
 	struct cw_extract_opts o = CW_EXTRACT_OPTS_INIT;
-	struct cw_extract_input in = { .data = (const char *)data, .len = size,
-		.url = s_url, .name = "fuzz", .kind = kind };
+	struct cw_extract_input in = { .data = (const char *)data,
+				       .len = size,
+				       .url = s_url,
+				       .name = "fuzz",
+				       .kind = kind };
 	struct cw_buf out = CW_BUF_INIT;
 	struct cw_strv w = CW_STRV_INIT;
 	struct cw_err err = CW_ERR_INIT;
@@ -50,7 +59,8 @@ static void check(const struct cw_decl_doc *d, const uint8_t *data, size_t size,
 	if (rc == CW_OK) {
 		if (!out.len || out.ptr[out.len - 1] != '\n' ||
 		    (out.len > 1 && out.ptr[out.len - 2] == '\n') ||
-		    out.len > o.max_output + 1 || !cw_utf8_valid(out.ptr, out.len))
+		    out.len > o.max_output + 1 ||
+		    !cw_utf8_valid(out.ptr, out.len))
 			abort();
 	} else {
 		if (out.len || !err.msg[0])

@@ -50,7 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m.items[i].end > size || m.items[i].start > m.items[i].end)
 			abort();
 		for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
-			if (cw_taxonomy_rate(&r, m.items[i].cat, a, t, size, NULL))
+			if (cw_taxonomy_rate(&r, m.items[i].cat, a, t, size,
+					     NULL))
 				abort();
 			if (r.level < CW_LEVEL_LOW || r.level > CW_LEVEL_HIGH)
 				abort();

@@ -26,8 +26,7 @@ static json_t *span_json(size_t start, size_t end)
  * whitespace runs folded to one space, cut at CW_ANALYZE_QUOTE_MAX bytes on
  * a UTF-8 boundary.
  */
-static json_t *quote_json(const char *doc, size_t len, size_t start,
-			  size_t end)
+static json_t *quote_json(const char *doc, size_t len, size_t start, size_t end)
 {
 	struct cw_buf b = CW_BUF_INIT;
 	bool space = false;
@@ -100,10 +99,12 @@ static void severity_of(const struct cw_tax_match *m,
 		 */
 		if (sev == CW_CLASSIFY_SEV_NONE)
 			sev = CW_CLASSIFY_SEV_CLEARLY_FAIR;
-		json_object_set_new(cat, "severity",
-				    json_string(cw_classify_severity_name(sev)));
+		json_object_set_new(
+			cat, "severity",
+			json_string(cw_classify_severity_name(sev)));
 		json_object_set_new(cat, "severity_source",
-				    json_sprintf("model:%s", m->cat->claudette));
+				    json_sprintf("model:%s",
+						 m->cat->claudette));
 		return;
 	}
 	if (m->cat->severity) {
@@ -126,8 +127,9 @@ static void severity_of(const struct cw_tax_match *m,
 			sev = CW_CLASSIFY_SEV_CLEARLY_FAIR;
 			how = ", lowered by the consumer modifiers";
 		}
-		json_object_set_new(cat, "severity",
-				    json_string(cw_classify_severity_name(sev)));
+		json_object_set_new(
+			cat, "severity",
+			json_string(cw_classify_severity_name(sev)));
 		json_object_set_new(cat, "severity_source",
 				    json_sprintf("taxonomy:%s.severity%s",
 						 m->cat->id, how));
@@ -141,11 +143,12 @@ static void severity_of(const struct cw_tax_match *m,
 	 * the consumer). High maps to potentially unfair, not clearly
 	 * unfair: only the model says "clearly".
 	 */
-	json_object_set_new(cat, "severity",
-			    json_string(cw_classify_severity_name(
-				    consumer->level == CW_LEVEL_LOW
-					    ? CW_CLASSIFY_SEV_CLEARLY_FAIR
-					    : CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR)));
+	json_object_set_new(
+		cat, "severity",
+		json_string(cw_classify_severity_name(
+			consumer->level == CW_LEVEL_LOW
+				? CW_CLASSIFY_SEV_CLEARLY_FAIR
+				: CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR)));
 	json_object_set_new(cat, "severity_source",
 			    json_sprintf("derived:exposure.consumer=%s",
 					 cw_level_name(consumer->level)));
@@ -178,12 +181,13 @@ static json_t *rating_json(const struct cw_tax_rating *r,
 						       base + a->end));
 		} else {
 			json_object_set_new(o, "source",
-					    json_string("context:lexicon.context_modifiers"));
+					    json_string("context:lexicon."
+							"context_modifiers"));
 		}
 		json_array_append_new(mods, o);
 	}
-	return json_pack("{ssssssso}", "level", cw_level_name(r->level),
-			 "base", cw_level_name(r->base), "basis",
+	return json_pack("{ssssssso}", "level", cw_level_name(r->level), "base",
+			 cw_level_name(r->base), "basis",
 			 cw_evidence_name(r->basis), "modifiers", mods);
 }
 
@@ -199,22 +203,25 @@ static json_t *regulations_json(const struct cw_tax_category *cat,
 		json_t *jur = json_array();
 		json_t *o;
 		const char *from = cw_taxonomy_applies_from(r->inst, r->art);
-		int eff = have_at ? cw_taxonomy_in_effect(r->inst, r->art, at) : -1;
+		int eff = have_at ? cw_taxonomy_in_effect(r->inst, r->art, at)
+				  : -1;
 
 		for (size_t k = 0; k < r->inst->njurisdictions; k++)
-			json_array_append_new(jur, json_string(r->inst->jurisdictions[k]));
-		o = json_pack("{ss ss ss ss ss? so sb ss? so ss}",
-			      "instrument", r->instrument, "name", r->inst->name,
-			      "citation", r->inst->citation ? r->inst->citation : "",
+			json_array_append_new(
+				jur, json_string(r->inst->jurisdictions[k]));
+		o = json_pack("{ss ss ss ss ss? so sb ss? so ss}", "instrument",
+			      r->instrument, "name", r->inst->name, "citation",
+			      r->inst->citation ? r->inst->citation : "",
 			      "article", r->article, "article_title",
-			      r->art ? r->art->title : NULL, "jurisdictions", jur,
-			      "verified", r->art ? r->art->verified : false,
-			      "applies_from", from, "in_effect",
+			      r->art ? r->art->title : NULL, "jurisdictions",
+			      jur, "verified",
+			      r->art ? r->art->verified : false, "applies_from",
+			      from, "in_effect",
 			      eff < 0 ? json_null() : json_boolean(eff == 1),
 			      "why", r->why ? r->why : "");
 		json_object_set_new(o, "source",
-				    json_sprintf("regulation:%s/%s", r->instrument,
-						 r->article));
+				    json_sprintf("regulation:%s/%s",
+						 r->instrument, r->article));
 		json_object_set_new(o, "verified_at",
 				    r->art && r->art->source
 					    ? json_string(r->art->source)
@@ -231,14 +238,16 @@ static json_t *params_json(const struct cw_params *ps, const char *doc,
 
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct cw_param *p = &ps->items[i];
-		json_t *o = json_pack("{ssss}", "name", cw_params_kind_name(p->kind),
-				      "value", p->value ? p->value : "");
+		json_t *o = json_pack("{ssss}", "name",
+				      cw_params_kind_name(p->kind), "value",
+				      p->value ? p->value : "");
 		if (!isnan(p->number)) {
 			json_object_set_new(o, "number", json_real(p->number));
 			json_object_set_new(o, "unit", json_string(p->unit));
 		}
 		if (!isnan(p->number2)) {
-			json_object_set_new(o, "number2", json_real(p->number2));
+			json_object_set_new(o, "number2",
+					    json_real(p->number2));
 			json_object_set_new(o, "unit2", json_string(p->unit2));
 		}
 		json_object_set_new(o, "detail", str_or_null(p->detail));
@@ -260,7 +269,8 @@ static json_t *notes_json(const struct cw_notes *n, const char *doc,
 
 	for (size_t i = 0; i < n->n; i++) {
 		const struct cw_note *note = &n->items[i];
-		json_t *o = json_pack("{ss}", "kind", cw_note_kind_name(note->kind));
+		json_t *o = json_pack("{ss}", "kind",
+				      cw_note_kind_name(note->kind));
 
 		json_object_set_new(o, "term",
 				    note->term ? json_string(note->term->term)
@@ -275,11 +285,13 @@ static json_t *notes_json(const struct cw_notes *n, const char *doc,
 		json_object_set_new(o, "quote",
 				    quote_json(doc, doclen, note->start,
 					       note->end));
-		json_object_set_new(o, "resolved", json_boolean(note->resolved));
+		json_object_set_new(o, "resolved",
+				    json_boolean(note->resolved));
 		json_object_set_new(o, "where", str_or_null(note->where));
 		if (note->kind == CW_NOTE_VAGUE)
 			json_object_set_new(o, "source",
-					    json_sprintf("lexicon:%s", note->term->term));
+					    json_sprintf("lexicon:%s",
+							 note->term->term));
 		else if (note->kind == CW_NOTE_UNTRACKED)
 			json_object_set_new(o, "source",
 					    json_sprintf("lexicon:docref:%s",
@@ -326,18 +338,23 @@ static int category_json(json_t **out, const struct cw_analyze_ctx *ctx,
 		ev = json_array();
 		for (size_t i = 0; i < m->nevidence; i++) {
 			const struct cw_tax_span *s = &m->evidence[i];
-			const struct cw_tax_pattern *pat = &cat->patterns[s->pattern];
-			json_t *e = json_pack("{sI}", "pattern", (json_int_t)s->pattern);
+			const struct cw_tax_pattern *pat =
+				&cat->patterns[s->pattern];
+			json_t *e = json_pack("{sI}", "pattern",
+					      (json_int_t)s->pattern);
 			json_object_set_new(e, "source",
 					    json_sprintf("rule:%s#%zu", cat->id,
 							 s->pattern));
-			json_object_set_new(e, "weight", json_real(pat->weight));
+			json_object_set_new(e, "weight",
+					    json_real(pat->weight));
 			if (pat->title) {
-				json_object_set_new(e, "in", json_string("title"));
+				json_object_set_new(e, "in",
+						    json_string("title"));
 				json_object_set_new(e, "quote",
 						    json_string(p->title));
 			} else {
-				json_object_set_new(e, "in", json_string("text"));
+				json_object_set_new(e, "in",
+						    json_string("text"));
 				json_object_set_new(
 					e, "span",
 					span_json(p->start + s->start,
@@ -350,11 +367,11 @@ static int category_json(json_t **out, const struct cw_analyze_ctx *ctx,
 			}
 			json_array_append_new(ev, e);
 		}
-		json_object_set_new(o, "rules",
-				    json_pack("{sfsfsbso}", "score", m->score,
-					      "confidence",
-					      1.0 - exp(-m->score), "explicit",
-					      m->explicit_text, "evidence", ev));
+		json_object_set_new(
+			o, "rules",
+			json_pack("{sfsfsbso}", "score", m->score, "confidence",
+				  1.0 - exp(-m->score), "explicit",
+				  m->explicit_text, "evidence", ev));
 		conf = 1.0 - exp(-m->score);
 	} else {
 		json_object_set_new(o, "rules", json_null());
@@ -367,25 +384,32 @@ static int category_json(json_t **out, const struct cw_analyze_ctx *ctx,
 			const struct cw_classify_cat_result *r = &cr->cat[code];
 			json_t *mo = json_pack(
 				"{sssfsfsfssss}", "code", cat->claudette,
-				"confidence", r->confidence, "p_unfair", r->p_unfair,
-				"p_topic", r->p_topic, "severity",
-				cw_classify_severity_name(r->severity), "source", "");
+				"confidence", r->confidence, "p_unfair",
+				r->p_unfair, "p_topic", r->p_topic, "severity",
+				cw_classify_severity_name(r->severity),
+				"source", "");
 			json_object_set_new(mo, "source",
-					    json_sprintf("model:%s", cat->claudette));
-			json_object_set_new(mo, "decided", json_boolean(r->severity != CW_CLASSIFY_SEV_NONE));
+					    json_sprintf("model:%s",
+							 cat->claudette));
+			json_object_set_new(mo, "decided",
+					    json_boolean(r->severity !=
+							 CW_CLASSIFY_SEV_NONE));
 			json_object_set_new(o, "model", mo);
-			if (r->severity != CW_CLASSIFY_SEV_NONE && r->confidence > conf)
+			if (r->severity != CW_CLASSIFY_SEV_NONE &&
+			    r->confidence > conf)
 				conf = r->confidence;
 		} else {
 			json_object_set_new(o, "model", json_null());
 		}
 	}
-	json_object_set_new(o, "confidence", json_real(round(conf * 1000) / 1000));
+	json_object_set_new(o, "confidence",
+			    json_real(round(conf * 1000) / 1000));
 
 	rc = cw_params_for_category(&ps, cat, text, len, p->start, err);
 	if (rc)
 		goto fail;
-	json_object_set_new(o, "parameters", params_json(&ps, doc->text, doc->len));
+	json_object_set_new(o, "parameters",
+			    params_json(&ps, doc->text, doc->len));
 
 	expj = json_object();
 	for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
@@ -396,8 +420,8 @@ static int category_json(json_t **out, const struct cw_analyze_ctx *ctx,
 			cw_taxonomy_rate_context(&rate[a], ctx->tax, cat,
 						 CW_RATE_CHANGED_BEFORE);
 		json_object_set_new(expj, cw_audience_name(a),
-				    rating_json(&rate[a], cat, doc->text, doc->len,
-						p->start));
+				    rating_json(&rate[a], cat, doc->text,
+						doc->len, p->start));
 	}
 	json_object_set_new(o, "exposure", expj);
 	severity_of(m, cr, ctx->model != NULL, &rate[CW_AUDIENCE_CONSUMER], o);
@@ -410,7 +434,8 @@ static int category_json(json_t **out, const struct cw_analyze_ctx *ctx,
 	if (cat->implications) {
 		json_t *im = json_pack("{ss}", "text", cat->implications);
 		json_object_set_new(im, "source",
-				    json_sprintf("taxonomy:%s.contract_implications",
+				    json_sprintf("taxonomy:%s.contract_"
+						 "implications",
 						 cat->id));
 		json_object_set_new(o, "implications", im);
 	} else {
@@ -420,7 +445,8 @@ static int category_json(json_t **out, const struct cw_analyze_ctx *ctx,
 	for (size_t i = 0; i < cat->nactions; i++) {
 		json_t *a = json_pack("{ss}", "text", cat->actions[i]);
 		json_object_set_new(a, "source",
-				    json_sprintf("taxonomy:%s.compliance_actions[%zu]",
+				    json_sprintf("taxonomy:%s.compliance_"
+						 "actions[%zu]",
 						 cat->id, i));
 		json_array_append_new(acts, a);
 	}
@@ -475,28 +501,29 @@ int cw_analyze_provision(json_t **out, const struct cw_analyze_ctx *ctx,
 	*out = NULL;
 	memset(&cr, 0, sizeof(cr));
 	if (!doc->seg || index >= doc->seg->n)
-		return cw_err_set(err, CW_EINVAL,
-				  "'%s/%s': no provision %zu", doc->service,
-				  doc->type, index);
+		return cw_err_set(err, CW_EINVAL, "'%s/%s': no provision %zu",
+				  doc->service, doc->type, index);
 	if (doc->len > CW_ANALYZE_DOC_MAX)
 		return cw_err_set(err, CW_ETOOBIG,
-				  "'%s/%s': %zu bytes, more than the %u we analyse",
+				  "'%s/%s': %zu bytes, more than the %u we "
+				  "analyse",
 				  doc->service, doc->type, doc->len,
 				  CW_ANALYZE_DOC_MAX);
 	p = &doc->seg->items[index];
 	own_end = own_end_of(doc->seg, index);
 	if (p->end > doc->len || own_end < p->start || p->body > own_end)
 		return cw_err_set(err, CW_EINVAL,
-				  "'%s/%s': provision '%s' lies outside the text",
+				  "'%s/%s': provision '%s' lies outside the "
+				  "text",
 				  doc->service, doc->type, p->key);
 	o = json_pack("{sssssisIsIsIss}", "key", p->key, "title", p->title,
 		      "level", p->level, "start", (json_int_t)p->start, "end",
 		      (json_int_t)own_end, "body_start", (json_int_t)p->body,
 		      "hash", p->hash);
-	json_object_set_new(o, "parent",
-			    p->parent >= 0
-				    ? json_string(doc->seg->items[p->parent].key)
-				    : json_null());
+	json_object_set_new(
+		o, "parent",
+		p->parent >= 0 ? json_string(doc->seg->items[p->parent].key)
+			       : json_null());
 	cats = json_array();
 	json_object_set_new(o, "categories", cats);
 	if (!has_body(doc->text, p->body, own_end)) {
@@ -543,10 +570,15 @@ int cw_analyze_provision(json_t **out, const struct cw_analyze_ctx *ctx,
 		if (rc)
 			goto fail;
 		for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
-			int lv = cw_level_parse(json_string_value(json_object_get(
-				json_object_get(json_object_get(cj, "exposure"),
-						cw_audience_name(a)),
-				"level")));
+			int lv = cw_level_parse(
+				json_string_value(json_object_get(
+					json_object_get(json_object_get(cj, "ex"
+									    "po"
+									    "su"
+									    "r"
+									    "e"),
+							cw_audience_name(a)),
+					"level")));
 			if (lv > best[a]) {
 				best[a] = lv;
 				best_cat[a] = m.items[i].cat->id;
@@ -556,18 +588,20 @@ int cw_analyze_provision(json_t **out, const struct cw_analyze_ctx *ctx,
 	}
 	expo = json_object();
 	for (int a = 0; a < CW_AUDIENCE_COUNT; a++)
-		json_object_set_new(expo, cw_audience_name(a),
-				    best[a] < 0 ? json_null()
-						: json_pack("{ssss}", "level",
-							    cw_level_name(best[a]),
-							    "category", best_cat[a]));
+		json_object_set_new(
+			expo, cw_audience_name(a),
+			best[a] < 0 ? json_null()
+				    : json_pack("{ssss}", "level",
+						cw_level_name(best[a]),
+						"category", best_cat[a]));
 	json_object_set_new(o, "exposure", expo);
 
 	rc = cw_notes_find(&notes, ctx->tax, doc->text, doc->len, p->start,
 			   own_end, doc->seg, doc->tracked, doc->ntracked, err);
 	if (rc)
 		goto fail;
-	json_object_set_new(o, "notes", notes_json(&notes, doc->text, doc->len));
+	json_object_set_new(o, "notes",
+			    notes_json(&notes, doc->text, doc->len));
 	cw_analyze_text(ctx, o);
 	cw_notes_release(&notes);
 	cw_tax_matches_release(&m);
@@ -604,7 +638,8 @@ int cw_analyze_document(json_t **out, const struct cw_analyze_ctx *ctx,
 			return rc;
 		}
 		json_array_foreach(json_object_get(pj, "categories"), k, c)
-			cw_strv_push(&ids, json_string_value(json_object_get(c, "id")));
+			cw_strv_push(&ids, json_string_value(
+						   json_object_get(c, "id")));
 		json_array_append_new(provs, pj);
 	}
 	if (ids.n)
@@ -616,8 +651,8 @@ int cw_analyze_document(json_t **out, const struct cw_analyze_ctx *ctx,
 	cw_strv_release(&ids);
 	root = json_pack("{sisssssIss?sbss}", "schema", CW_ANALYZE_SCHEMA,
 			 "service", doc->service, "type", doc->type, "version",
-			 (json_int_t)doc->seq, "date", doc->date,
-			 "model", ctx->model != NULL, "templates",
+			 (json_int_t)doc->seq, "date", doc->date, "model",
+			 ctx->model != NULL, "templates",
 			 CW_ANALYZE_TEMPLATES_FILE);
 	json_object_set_new(root, "categories", cats);
 	json_object_set_new(root, "provisions", provs);
@@ -638,9 +673,10 @@ json_t *cw_analyze_find(const json_t *analysis, const char *key)
 	json_t *p;
 	size_t i;
 
-	json_array_foreach(json_object_get(analysis, "provisions"), i, p)
-		if (!strcmp(json_string_value(json_object_get(p, "key")), key))
-			return p;
+	json_array_foreach(
+		json_object_get(analysis, "provisions"), i,
+		p) if (!strcmp(json_string_value(json_object_get(p, "key")),
+			       key)) return p;
 	return NULL;
 }
 
@@ -666,7 +702,8 @@ static const char *old_key_of(const struct cw_change_record *change,
 
 static int level_of(const json_t *prov, const char *audience)
 {
-	json_t *e = json_object_get(json_object_get(prov, "exposure"), audience);
+	json_t *e =
+		json_object_get(json_object_get(prov, "exposure"), audience);
 	const char *l = json_string_value(json_object_get(e, "level"));
 
 	return l ? cw_level_parse(l) : -1;
@@ -678,11 +715,14 @@ static json_t *cats_minus(const json_t *a, const json_t *b)
 	json_t *out = json_array(), *c, *d;
 	size_t i, k;
 
-	json_array_foreach(json_object_get(a, "categories"), i, c) {
+	json_array_foreach(json_object_get(a, "categories"), i, c)
+	{
 		const char *id = json_string_value(json_object_get(c, "id"));
 		bool found = false;
 		json_array_foreach(json_object_get(b, "categories"), k, d)
-			found |= !strcmp(id, json_string_value(json_object_get(d, "id")));
+			found |=
+			!strcmp(id, json_string_value(json_object_get(d, "i"
+									 "d")));
 		if (!found)
 			json_array_append_new(out, json_string(id));
 	}
@@ -696,7 +736,8 @@ void cw_analyze_exposure_moves(json_t **out, const json_t *older,
 	json_t *moves = json_array(), *np;
 	size_t i;
 
-	json_array_foreach(json_object_get(newer, "provisions"), i, np) {
+	json_array_foreach(json_object_get(newer, "provisions"), i, np)
+	{
 		const char *key = json_string_value(json_object_get(np, "key"));
 		const char *ok = key;
 		bool added = false;
@@ -719,11 +760,14 @@ void cw_analyze_exposure_moves(json_t **out, const json_t *older,
 				continue;
 			json_array_append_new(
 				moves,
-				json_pack("{ss ss ss ss ss ss so so}", "key", key, "old_key", ok,
-					  "audience", an, "from", cw_level_name(lo),
-					  "to", cw_level_name(ln), "direction",
-					  ln > lo ? "up" : "down", "categories_added",
-					  cats_minus(np, op), "categories_removed",
+				json_pack("{ss ss ss ss ss ss so so}", "key",
+					  key, "old_key", ok, "audience", an,
+					  "from", cw_level_name(lo), "to",
+					  cw_level_name(ln), "direction",
+					  ln > lo ? "up" : "down",
+					  "categories_added",
+					  cats_minus(np, op),
+					  "categories_removed",
 					  cats_minus(op, np)));
 		}
 	}

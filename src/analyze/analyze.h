@@ -85,16 +85,16 @@ bool cw_analyze_has_model(const struct cw_analyze_ctx *ctx);
 
 /* What the analysis of one provision needs to know about its document. */
 struct cw_analyze_doc {
-	const char *service;   /* "Stability AI" */
-	const char *type;      /* "Terms of Service" */
-	int64_t seq;           /* version number, 0 when unknown */
-	const char *date;      /* ISO date the version speaks for (its stated
+	const char *service; /* "Stability AI" */
+	const char *type;    /* "Terms of Service" */
+	int64_t seq;	     /* version number, 0 when unknown */
+	const char *date;    /* ISO date the version speaks for (its stated
 				  date, else its recording date): regulations
 				  are tested as in effect at that date */
-	const char *text;      /* the whole version text */
+	const char *text;    /* the whole version text */
 	size_t len;
 	const struct cw_segmentation *seg; /* its provisions */
-	const char *const *tracked; /* document types tracked for the
+	const char *const *tracked;	   /* document types tracked for the
 				       service (evidence gaps) */
 	size_t ntracked;
 	/* keys of provisions that changed in an earlier version (the
@@ -232,7 +232,10 @@ struct cw_analyze_inputs {
 	struct cw_strv tracked;
 	struct cw_strv changed_before;
 };
-#define CW_ANALYZE_INPUTS_INIT { CW_STRV_INIT, CW_STRV_INIT }
+#define CW_ANALYZE_INPUTS_INIT             \
+	{                                  \
+		CW_STRV_INIT, CW_STRV_INIT \
+	}
 int cw_analyze_inputs_load(struct cw_analyze_inputs *out, struct cw_store *s,
 			   const char *service, int64_t doc_id,
 			   int64_t upto_seq, struct cw_err *err);
@@ -246,8 +249,8 @@ void cw_analyze_inputs_release(struct cw_analyze_inputs *in);
  * out  [out] new reference, or NULL
  * Returns CW_OK (found or not) or a store error.
  */
-int cw_analyze_load_stored(json_t **out, struct cw_store *s,
-			   int64_t version_id, struct cw_err *err);
+int cw_analyze_load_stored(json_t **out, struct cw_store *s, int64_t version_id,
+			   struct cw_err *err);
 /*
  * Compute the analysis of version `v` of document `doc` from what the
  * store holds (text, provisions, cw_analyze_inputs_load()) and store it,

@@ -12,9 +12,12 @@
 const char *cw_note_kind_name(int kind)
 {
 	switch (kind) {
-	case CW_NOTE_VAGUE: return "vague";
-	case CW_NOTE_TRUNCATED: return "truncated";
-	case CW_NOTE_UNTRACKED: return "untracked";
+	case CW_NOTE_VAGUE:
+		return "vague";
+	case CW_NOTE_TRUNCATED:
+		return "truncated";
+	case CW_NOTE_UNTRACKED:
+		return "untracked";
 	}
 	return "unknown";
 }
@@ -32,17 +35,19 @@ void cw_notes_release(struct cw_notes *notes)
 
 /* ---- patterns for bounds ---- */
 
-#define NUMW                                                                   \
-	"(?:\\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten|"       \
+#define NUMW                                                            \
+	"(?:\\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten|" \
 	"fourteen|fifteen|twenty|thirty|forty-five|sixty|ninety)"
-static const char *const period_src =
-	"\\b" NUMW "(?:\\s*\\(\\d+\\))?\\s*(?:business\\s+|calendar\\s+)?"
-	"(?:days?|hours?|weeks?|months?)\\b";
-static const char *const notice_src =
-	"\\b" NUMW "(?:\\s*\\(\\d+\\))?\\s*(?:business\\s+|calendar\\s+)?"
-	"(?:days?|weeks?|months?)['\\x{2019}]?\\s+(?:prior\\s+|advance\\s+)?"
-	"(?:written\\s+)?notice\\b|\\bnotice\\s+of\\s+(?:at\\s+least\\s+)?" NUMW
-	"\\s*(?:days?|weeks?|months?)\\b";
+static const char *const period_src = "\\b" NUMW "(?:\\s*\\(\\d+\\))?\\s*(?:"
+						 "business\\s+|calendar\\s+)?"
+				      "(?:days?|hours?|weeks?|months?)\\b";
+static const char *const notice_src = "\\b" NUMW "(?:\\s*\\(\\d+\\))?\\s*(?:"
+						 "business\\s+|calendar\\s+)?"
+				      "(?:days?|weeks?|months?)['\\x{2019}]?"
+				      "\\s+(?:prior\\s+|advance\\s+)?"
+				      "(?:written\\s+)?notice\\b|\\bnotice\\s+"
+				      "of\\s+(?:at\\s+least\\s+)?" NUMW
+				      "\\s*(?:days?|weeks?|months?)\\b";
 static pcre2_code *period_rx, *notice_rx;
 static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
 
@@ -133,8 +138,8 @@ static bool match_at(const char *t, size_t len, size_t i, const char *term,
 }
 
 /* Next match of `term` in t[from, to); returns its start or (size_t)-1. */
-static size_t find_term(const char *t, size_t from, size_t to,
-			const char *term, size_t *end)
+static size_t find_term(const char *t, size_t from, size_t to, const char *term,
+			size_t *end)
 {
 	char first = term[0];
 
@@ -186,10 +191,10 @@ static char *describe(const struct cw_segmentation *seg, const char *what,
  */
 static size_t find_definition(const char *doc, size_t len, const char *term)
 {
-	static const char *const verbs[] = { "means", "shall mean",
-					     "refers to", "is defined",
-					     "has the meaning", "will mean",
-					     NULL };
+	static const char *const verbs[] = {
+		"means",	   "shall mean", "refers to", "is defined",
+		"has the meaning", "will mean",	 NULL
+	};
 	size_t i = 0, e;
 
 	while ((i = find_term(doc, i, len, term, &e)) != (size_t)-1) {
@@ -225,8 +230,8 @@ static size_t find_definition(const char *doc, size_t len, const char *term)
  * A period bounding the term near [s, e): within 100 bytes either side,
  * not crossing a blank line. `rx` is the notice or the period pattern.
  */
-static bool bounded_near(pcre2_code *rx, const char *doc, size_t len,
-			 size_t s, size_t e, size_t *at)
+static bool bounded_near(pcre2_code *rx, const char *doc, size_t len, size_t s,
+			 size_t e, size_t *at)
 {
 	size_t from = s > 100 ? s - 100 : 0;
 	size_t to = e + 100 < len ? e + 100 : len;
@@ -247,9 +252,9 @@ struct cw_notes_doc {
 	const char *doc;
 	size_t len;
 	const struct cw_segmentation *seg;
-	size_t *def;       /* per lexicon entry: definition offset, NONE, or
+	size_t *def;   /* per lexicon entry: definition offset, NONE, or
 			      UNKNOWN until first asked */
-	size_t *bound;     /* per entry: offset of the first period or notice
+	size_t *bound; /* per entry: offset of the first period or notice
 			      bounding any occurrence, NONE or UNKNOWN */
 };
 
@@ -304,7 +309,8 @@ static void resolve(struct cw_note *n, size_t vi, struct cw_notes_doc *d,
 	if (d->def[vi] != NONE) {
 		n->resolved = true;
 		n->where_at = d->def[vi];
-		n->where = describe(d->seg, "defined", d->def[vi], pstart, pend);
+		n->where =
+			describe(d->seg, "defined", d->def[vi], pstart, pend);
 		return;
 	}
 	if (!strcmp(v->bound, "notice"))
@@ -323,7 +329,8 @@ static void resolve(struct cw_note *n, size_t vi, struct cw_notes_doc *d,
 	if (d->bound[vi] == UNKNOWN) {
 		d->bound[vi] = NONE;
 		i = 0;
-		while ((i = find_term(d->doc, i, d->len, v->term, &e)) != NONE) {
+		while ((i = find_term(d->doc, i, d->len, v->term, &e)) !=
+		       NONE) {
 			if (bounded_near(rx, d->doc, d->len, i, e, &at)) {
 				d->bound[vi] = at;
 				break;
@@ -334,8 +341,8 @@ static void resolve(struct cw_note *n, size_t vi, struct cw_notes_doc *d,
 	if (d->bound[vi] != NONE) {
 		n->resolved = true;
 		n->where_at = d->bound[vi];
-		n->where = describe(d->seg, "bounded", d->bound[vi], pstart,
-				    pend);
+		n->where =
+			describe(d->seg, "bounded", d->bound[vi], pstart, pend);
 	}
 }
 
@@ -367,8 +374,7 @@ static bool closes(const char *t, size_t n)
 		return true;
 	/* ” ’ » in UTF-8 */
 	if (n >= 3 && (unsigned char)t[n - 3] == 0xe2 &&
-	    (unsigned char)t[n - 2] == 0x80 &&
-	    (c == 0x9d || c == 0x99))
+	    (unsigned char)t[n - 2] == 0x80 && (c == 0x9d || c == 0x99))
 		return true;
 	if (n >= 2 && (unsigned char)t[n - 2] == 0xc2 && c == 0xbb)
 		return true;
@@ -406,9 +412,9 @@ static bool truncated(const char *t, size_t n, size_t min_tail, size_t *at)
 		size_t b = line;
 		while (b < n && (t[b] == ' ' || t[b] == '\t'))
 			b++;
-		if (b < n && (t[b] == '*' || t[b] == '-' || t[b] == '+' ||
-			      t[b] == '(' ||
-			      (n - b >= 3 && !memcmp(t + b, "\xe2\x80\xa2", 3))))
+		if (b < n &&
+		    (t[b] == '*' || t[b] == '-' || t[b] == '+' || t[b] == '(' ||
+		     (n - b >= 3 && !memcmp(t + b, "\xe2\x80\xa2", 3))))
 			return false;
 		while (b < n && t[b] >= '0' && t[b] <= '9')
 			b++;
@@ -447,7 +453,7 @@ static bool truncated(const char *t, size_t n, size_t min_tail, size_t *at)
  */
 static bool user_right(const char *doc, size_t floor, size_t at)
 {
-	static const char *const ours[] = { "we may", "we can", "we will",
+	static const char *const ours[] = { "we may",	  "we can",   "we will",
 					    "we reserve", "we might", "may we",
 					    NULL };
 	static const char *const yours[] = { "you may", "you can",
@@ -473,7 +479,8 @@ static bool user_right(const char *doc, size_t floor, size_t at)
 	}
 	for (size_t k = 0; yours[k]; k++) {
 		size_t i = from;
-		while ((i = find_term(doc, i, at, yours[k], &e)) != (size_t)-1) {
+		while ((i = find_term(doc, i, at, yours[k], &e)) !=
+		       (size_t)-1) {
 			if (!you || i > last_you)
 				last_you = i;
 			you = true;
@@ -487,9 +494,8 @@ static bool user_right(const char *doc, size_t floor, size_t at)
 
 int cw_notes_find(struct cw_notes *out, const struct cw_taxonomy *tax,
 		  const char *doc, size_t doclen, size_t pstart, size_t pend,
-		  const struct cw_segmentation *seg,
-		  const char *const *tracked, size_t ntracked,
-		  struct cw_err *err)
+		  const struct cw_segmentation *seg, const char *const *tracked,
+		  size_t ntracked, struct cw_err *err)
 {
 	struct cw_notes_doc *d;
 	int rc = cw_notes_doc_new(&d, tax, doc, doclen, seg, err);
@@ -528,9 +534,11 @@ int cw_notes_find_in(struct cw_notes *out, struct cw_notes_doc *d,
 	for (size_t i = 0; i < nv; i++)
 		order[i] = i;
 	for (size_t i = 1; i < nv; i++)
-		for (size_t j = i; j > 0 &&
-				   strlen(cw_taxonomy_vague_at(tax, order[j])->term) >
-					   strlen(cw_taxonomy_vague_at(tax, order[j - 1])->term);
+		for (size_t j = i;
+		     j > 0 &&
+		     strlen(cw_taxonomy_vague_at(tax, order[j])->term) >
+			     strlen(cw_taxonomy_vague_at(tax, order[j - 1])
+					    ->term);
 		     j--) {
 			size_t tmp = order[j];
 			order[j] = order[j - 1];
@@ -538,11 +546,13 @@ int cw_notes_find_in(struct cw_notes *out, struct cw_notes_doc *d,
 		}
 	taken = cw_calloc(CW_NOTES_MAX + 1, sizeof(*taken));
 	for (size_t k = 0; k < nv && count < CW_NOTES_MAX; k++) {
-		const struct cw_tax_vague *v = cw_taxonomy_vague_at(tax, order[k]);
+		const struct cw_tax_vague *v =
+			cw_taxonomy_vague_at(tax, order[k]);
 		size_t i = pstart, e;
 
 		/* first occurrence not inside a longer term already noted */
-		while ((i = find_term(doc, i, pend, v->term, &e)) != (size_t)-1) {
+		while ((i = find_term(doc, i, pend, v->term, &e)) !=
+		       (size_t)-1) {
 			bool inside = false;
 			for (size_t t = 0; t < ntaken && !inside; t++)
 				inside = i < taken[t].e && e > taken[t].s;
@@ -568,8 +578,8 @@ int cw_notes_find_in(struct cw_notes *out, struct cw_notes_doc *d,
 	}
 
 	cw_taxonomy_lower(&lower, doc + pstart, pend - pstart);
-	for (size_t k = 0; k < cw_taxonomy_docref_count(tax) && count < CW_NOTES_MAX;
-	     k++) {
+	for (size_t k = 0;
+	     k < cw_taxonomy_docref_count(tax) && count < CW_NOTES_MAX; k++) {
 		const struct cw_tax_docref *r = cw_taxonomy_docref_at(tax, k);
 		bool is_tracked = false;
 		size_t s, e;

@@ -40,23 +40,26 @@ enum cw_note_kind {
 const char *cw_note_kind_name(int kind);
 
 struct cw_note {
-	int kind;               /* enum cw_note_kind */
+	int kind;			 /* enum cw_note_kind */
 	const struct cw_tax_vague *term; /* the lexicon entry (vague), else
 					    NULL; borrowed from the taxonomy */
-	const char *text;       /* our note (borrowed from the taxonomy) */
-	char *doc_type;         /* untracked: the document type referenced */
-	size_t start, end;      /* span in the document */
-	bool resolved;          /* defined or bounded elsewhere */
-	char *where;            /* resolved: "defined in 'key' at offset N"
+	const char *text;  /* our note (borrowed from the taxonomy) */
+	char *doc_type;	   /* untracked: the document type referenced */
+	size_t start, end; /* span in the document */
+	bool resolved;	   /* defined or bounded elsewhere */
+	char *where;	   /* resolved: "defined in 'key' at offset N"
 				   or "bounded here: '30 days'"; else NULL */
-	size_t where_at;        /* resolved: offset of the resolving text */
+	size_t where_at;   /* resolved: offset of the resolving text */
 };
 
 struct cw_notes {
 	struct cw_note *items;
 	size_t n, cap;
 };
-#define CW_NOTES_INIT { NULL, 0, 0 }
+#define CW_NOTES_INIT      \
+	{                  \
+		NULL, 0, 0 \
+	}
 void cw_notes_release(struct cw_notes *notes);
 
 /* Longest document scanned (longer: CW_ETOOBIG). */
@@ -77,9 +80,8 @@ void cw_notes_release(struct cw_notes *notes);
  */
 int cw_notes_find(struct cw_notes *out, const struct cw_taxonomy *tax,
 		  const char *doc, size_t doclen, size_t pstart, size_t pend,
-		  const struct cw_segmentation *seg,
-		  const char *const *tracked, size_t ntracked,
-		  struct cw_err *err);
+		  const struct cw_segmentation *seg, const char *const *tracked,
+		  size_t ntracked, struct cw_err *err);
 
 /*
  * The same for many provisions of one document: a cw_notes_doc remembers,

@@ -14,12 +14,24 @@
 #include "taxonomy.h"
 
 static const char *const kind_names[CW_PARAM_COUNT] = {
-	"liability_cap", "arbitration_body", "arbitration_rules",
-	"opt_out_window", "opt_out_method", "min_age", "governing_law",
-	"forum", "change_notice", "termination_notice", "credit_expiry",
-	"inactivity_period", "training_on_inputs", "training_opt_out",
-	"informal_resolution_period", "mass_arbitration_threshold",
-	"claims_time_limit", "contact_email",
+	"liability_cap",
+	"arbitration_body",
+	"arbitration_rules",
+	"opt_out_window",
+	"opt_out_method",
+	"min_age",
+	"governing_law",
+	"forum",
+	"change_notice",
+	"termination_notice",
+	"credit_expiry",
+	"inactivity_period",
+	"training_on_inputs",
+	"training_opt_out",
+	"informal_resolution_period",
+	"mass_arbitration_threshold",
+	"claims_time_limit",
+	"contact_email",
 };
 
 const char *cw_params_kind_name(int kind)
@@ -41,16 +53,17 @@ static const struct {
 	const char *w;
 	long v;
 } number_words[] = {
-	{ "a", 1 }, { "an", 1 }, { "one", 1 }, { "two", 2 }, { "three", 3 },
-	{ "four", 4 }, { "five", 5 }, { "six", 6 }, { "seven", 7 },
-	{ "eight", 8 }, { "nine", 9 }, { "ten", 10 }, { "eleven", 11 },
-	{ "twelve", 12 }, { "thirteen", 13 }, { "fourteen", 14 },
-	{ "fifteen", 15 }, { "sixteen", 16 }, { "seventeen", 17 },
-	{ "eighteen", 18 }, { "nineteen", 19 }, { "twenty", 20 },
-	{ "twenty-one", 21 }, { "twenty-five", 25 }, { "thirty", 30 },
-	{ "forty-five", 45 }, { "forty", 40 }, { "fifty", 50 },
-	{ "sixty", 60 }, { "seventy", 70 }, { "eighty", 80 },
-	{ "ninety", 90 }, { "hundred", 100 },
+	{ "a", 1 },	     { "an", 1 },	   { "one", 1 },
+	{ "two", 2 },	     { "three", 3 },	   { "four", 4 },
+	{ "five", 5 },	     { "six", 6 },	   { "seven", 7 },
+	{ "eight", 8 },	     { "nine", 9 },	   { "ten", 10 },
+	{ "eleven", 11 },    { "twelve", 12 },	   { "thirteen", 13 },
+	{ "fourteen", 14 },  { "fifteen", 15 },	   { "sixteen", 16 },
+	{ "seventeen", 17 }, { "eighteen", 18 },   { "nineteen", 19 },
+	{ "twenty", 20 },    { "twenty-one", 21 }, { "twenty-five", 25 },
+	{ "thirty", 30 },    { "forty-five", 45 }, { "forty", 40 },
+	{ "fifty", 50 },     { "sixty", 60 },	   { "seventy", 70 },
+	{ "eighty", 80 },    { "ninety", 90 },	   { "hundred", 100 },
 };
 
 long cw_params_number_word(const char *s, size_t len)
@@ -59,7 +72,8 @@ long cw_params_number_word(const char *s, size_t len)
 	size_t i = 0;
 
 	if (len && s[0] >= '0' && s[0] <= '9') {
-		while (i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == ',')) {
+		while (i < len &&
+		       ((s[i] >= '0' && s[i] <= '9') || s[i] == ',')) {
 			if (s[i] != ',') {
 				if (v > 100000000)
 					return -1;
@@ -73,7 +87,8 @@ long cw_params_number_word(const char *s, size_t len)
 	for (size_t k = 0; k < sizeof(number_words) / sizeof(number_words[0]);
 	     k++) {
 		size_t n = strlen(number_words[k].w);
-		if (n <= len && !cw_strncasecmp_ascii(s, number_words[k].w, n) &&
+		if (n <= len &&
+		    !cw_strncasecmp_ascii(s, number_words[k].w, n) &&
 		    (n == len || !((s[n] | 32) >= 'a' && (s[n] | 32) <= 'z') ||
 		     s[n] == '-')) {
 			if (s[n] == '-' && n < len)
@@ -86,7 +101,7 @@ long cw_params_number_word(const char *s, size_t len)
 
 /* ---- patterns ---- */
 
-#define NUM                                                                    \
+#define NUM                                                                   \
 	"(\\d{1,6}|an?|one|two|three|four|five|six|seven|eight|nine|ten|"     \
 	"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|" \
 	"nineteen|twenty-one|twenty-five|twenty|thirty|forty-five|forty|"     \
@@ -152,130 +167,187 @@ static const struct {
 			     "exceed\\s+the\\s+(?:greater|lesser))",
 			     CI },
 	[RX_CAP_AMOUNT] = { "(?:(US|U\\.S\\.)?\\s?(\\$)|\\b(USD|EUR|GBP)\\s?|"
-			    "(\xe2\x82\xac)|(\xc2\xa3))\\s?(\\d{1,3}(?:[,.]\\d{3})+(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?)",
+			    "(\xe2\x82\xac)|(\xc2\xa3))\\s?(\\d{1,3}(?:[,.]\\d{"
+			    "3})+(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?)",
 			    CI },
-	[RX_CAP_AMOUNT_WORD] = { "\\b(\\d{1,3}(?:[,.]\\d{3})+(?:[.,]\\d{1,2})?|\\d+(?:[.,]\\d{1,2})?)\\s*(?:US\\s+|U\\.S\\.\\s+)?"
+	[RX_CAP_AMOUNT_WORD] = { "\\b(\\d{1,3}(?:[,.]\\d{3})+(?:[.,]\\d{1,2})?|"
+				 "\\d+(?:[.,]\\d{1,2})?)\\s*(?:US\\s+|U\\.S\\."
+				 "\\s+)?"
 				 "(dollars|euros?|pounds)\\b",
 				 CI },
 	[RX_CAP_MONTHS] = { "\\b(?:amounts?|fees?|sums?|total)\\b[^.;]{0,80}?"
-			    "\\b(?:paid|payable|pay|spent|charged)\\b[^.;]{0,100}?"
+			    "\\b(?:paid|payable|pay|spent|charged)\\b[^.;]{0,"
+			    "100}?"
 			    "\\b(?:in|during|for|over|within)\\s+the\\s+"
-			    "(?:preceding\\s+|previous\\s+|prior\\s+|last\\s+|past\\s+)?" NUM
-			    PAREN "[\\s-]+(?:calendar\\s+|consecutive\\s+)?months?",
+			    "(?:preceding\\s+|previous\\s+|prior\\s+|last\\s+|"
+			    "past\\s+)?" NUM PAREN "[\\s-]+(?:calendar\\s+|"
+						   "consecutive\\s+)?months?",
 			    CI },
-	[RX_CAP_MONTHS2] = { "\\b" NUM PAREN "[\\s-]+(?:calendar\\s+|consecutive\\s+)?months?\\s+"
+	[RX_CAP_MONTHS2] = { "\\b" NUM PAREN "[\\s-]+(?:calendar\\s+|"
+					     "consecutive\\s+)?months?\\s+"
 			     "(?:preceding|prior\\s+to|before|immediately)",
 			     CI },
-	[RX_ARB_RULES] = { "(?i:\\b(?:under|pursuant\\s+to|in\\s+accordance\\s+with|"
+	[RX_ARB_RULES] = { "(?i:\\b(?:under|pursuant\\s+to|in\\s+accordance\\s+"
+			   "with|"
 			   "administered\\s+under|governed\\s+by))\\s+"
-			   "(?i:the\\s+|its\\s+|their\\s+)?(?i:then[- ]current\\s+|"
+			   "(?i:the\\s+|its\\s+|their\\s+)?(?i:then[- "
+			   "]current\\s+|"
 			   "then[- ]applicable\\s+)?"
-			   "((?:(?:[A-Z][A-Za-z&'\xe2\x80\x99-]*|and|for|of|&)\\s+){0,10}?"
+			   "((?:(?:[A-Z][A-Za-z&'\xe2\x80\x99-]*|and|for|of|&)"
+			   "\\s+){0,10}?"
 			   "(?:Rules|Procedures|Protocol)\\b"
 			   "(?:\\s+(?:and|&)\\s+(?:[A-Z][A-Za-z-]*\\s+){0,3}"
 			   "(?:Procedures|Rules))?"
 			   "(?:\\s+(?:for|of)(?:\\s+[A-Z][A-Za-z-]*)+)?)",
 			   0 },
 	[RX_ARB_RULES_MORE] = { "\\G\\s*(?:and/or|and|or|as\\s+well\\s+as)\\s+"
-				"(?:the\\s+|its\\s+)?((?:[A-Z][A-Za-z-]*\\s+){1,6}"
-				"(?:Rules|Procedures)(?:\\s+for(?:\\s+[A-Z][A-Za-z-]*)+)?)",
+				"(?:the\\s+|its\\s+)?((?:[A-Z][A-Za-z-]*\\s+){"
+				"1,6}"
+				"(?:Rules|Procedures)(?:\\s+for(?:\\s+[A-Z][A-"
+				"Za-z-]*)+)?)",
 				0 },
 	[RX_OPT_OUT] = { "\\bopt(?:[- ]|\\s+)?out\\b", CI },
 	[RX_WITHIN_PERIOD] = { "\\bwithin\\s+" NUM PAREN "\\s*" BIZ UNIT "\\b"
-			       "(?:\\s+(?:of|after|from|following)\\s+([^.,;()\\n]{3,60}))?",
+			       "(?:\\s+(?:of|after|from|following)\\s+([^.,;()"
+			       "\\n]{3,60}))?",
 			       CI },
-	[RX_EMAIL] = { "\\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,200}\\.[A-Za-z]{2,24}\\b",
+	[RX_EMAIL] = { "\\b[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,200}\\.[A-Za-"
+		       "z]{2,24}\\b",
 		       0 },
-	[RX_MAIL] = { "\\b(?:by\\s+(?:postal\\s+|certified\\s+|registered\\s+|first[- ]class\\s+)?mail|"
+	[RX_MAIL] = { "\\b(?:by\\s+(?:postal\\s+|certified\\s+|registered\\s+|"
+		      "first[- ]class\\s+)?mail|"
 		      "postal\\s+address|mailing\\s+address|letter)\\b",
 		      CI },
 	[RX_FORM] = { "\\b(?:online\\s+form|web\\s+form|opt[- ]?out\\s+form|"
 		      "form\\s+(?:at|available)|account\\s+settings)\\b",
 		      CI },
-	[RX_AGE1] = { "\\b(?:at\\s+least|minimum\\s+age\\s+(?:of|is|to\\s+use[^.]{0,30}?is)|"
+	[RX_AGE1] = { "\\b(?:at\\s+least|minimum\\s+age\\s+(?:of|is|to\\s+use[^"
+		      ".]{0,30}?is)|"
 		      "must\\s+be|over\\s+the\\s+age\\s+of|older\\s+than|aged|"
 		      "under\\s+the\\s+age\\s+of|age\\s+of)\\s+" NUM PAREN
 		      "(?!\\s*" BIZ "(?:days?|weeks?|months?|hours?|percent|%))"
 		      "(?:\\s*(?:years?|\\+|or\\s+older|or\\s+over))?",
 		      CI },
-	[RX_AGE2] = { "\\b" NUM PAREN "\\s+years?\\s+(?:of\\s+age|old)\\b", CI },
-	[RX_LAW_TRIGGER] = { "\\b(?:governed\\s+by|construed\\s+(?:and\\s+\\w+\\s+)?"
-			     "(?:in\\s+accordance\\s+with|according\\s+to|under)|"
-			     "interpreted\\s+(?:in\\s+accordance\\s+with|according\\s+to|under)|"
-			     "governing\\s+law\\s+(?:is|shall\\s+be|will\\s+be)|"
+	[RX_AGE2] = { "\\b" NUM PAREN "\\s+years?\\s+(?:of\\s+age|old)\\b",
+		      CI },
+	[RX_LAW_TRIGGER] = { "\\b(?:governed\\s+by|construed\\s+(?:and\\s+\\w+"
+			     "\\s+)?"
+			     "(?:in\\s+accordance\\s+with|according\\s+to|"
+			     "under)|"
+			     "interpreted\\s+(?:in\\s+accordance\\s+with|"
+			     "according\\s+to|under)|"
+			     "governing\\s+law\\s+(?:is|shall\\s+be|will\\s+be)"
+			     "|"
 			     "subject\\s+to\\s+the\\s+laws\\s+of|"
 			     /* "the laws of the State of Kansas will apply" */
-			     "(?:the\\s+)?laws?\\s+of(?=[^.;]{0,80}\\b(?:will|shall)\\s+(?:apply|govern)))",
+			     "(?:the\\s+)?laws?\\s+of(?=[^.;]{0,80}\\b(?:will|"
+			     "shall)\\s+(?:apply|govern)))",
 			     CI },
-	[RX_LAW_RESIDENCE] = { "\\blaws?\\s+of\\s+the\\s+(?:jurisdiction|country|state|place)\\s+"
-			       "(?:where|in\\s+which)\\s+you\\s+(?:are\\s+(?:a\\s+)?resident|reside|live|"
-			       "are\\s+domiciled|have\\s+your\\s+habitual\\s+residence)",
+	[RX_LAW_RESIDENCE] = { "\\blaws?\\s+of\\s+the\\s+(?:jurisdiction|"
+			       "country|state|place)\\s+"
+			       "(?:where|in\\s+which)\\s+you\\s+(?:are\\s+(?:"
+			       "a\\s+)?resident|reside|live|"
+			       "are\\s+domiciled|have\\s+your\\s+habitual\\s+"
+			       "residence)",
 			       CI },
 	/* "California law will govern": the place comes before the verb */
-	[RX_LAW_BEFORE] = { "\\blaws?\\s+(?:will|shall|does|to)\\s+govern", CI },
+	[RX_LAW_BEFORE] = { "\\blaws?\\s+(?:will|shall|does|to)\\s+govern",
+			    CI },
 	[RX_COURTS] = { "\\b(?:courts?|tribunals?)\\b", CI },
-	[RX_FORUM_PLACE] = { "\\G[^.;]{0,80}?(?i:(?:located|sitting|situated|seated)\\s+)?"
+	[RX_FORUM_PLACE] = { "\\G[^.;]{0,80}?(?i:(?:located|sitting|situated|"
+			     "seated)\\s+)?"
 			     "(?i:\\b(?:in|of|for|at))\\s+(?i:the\\s+)?"
-			     "(?i:(?:county|city|state|commonwealth|province)\\s+of\\s+)?"
-			     "([A-Z][A-Za-z.]+(?:(?:\\s+|,\\s*)(?:[A-Z][A-Za-z.]+|County))*)",
+			     "(?i:(?:county|city|state|commonwealth|province)"
+			     "\\s+of\\s+)?"
+			     "([A-Z][A-Za-z.]+(?:(?:\\s+|,\\s*)(?:[A-Z][A-Za-z."
+			     "]+|County))*)",
 			     0 },
 	[RX_NOTICE1] = { "\\b" NUM PAREN "\\s*" BIZ UNIT "[\\x{2019}']?\\s+"
-			 "(?:prior\\s+|advance\\s+|written\\s+|prior\\s+written\\s+|"
+			 "(?:prior\\s+|advance\\s+|written\\s+|prior\\s+"
+			 "written\\s+|"
 			 "advance\\s+written\\s+)?notice\\b",
 			 CI },
 	[RX_NOTICE2] = { "\\bnotice\\s+(?:of\\s+)?(?:at\\s+least\\s+)?" NUM PAREN
 			 "\\s*" BIZ UNIT "\\b",
 			 CI },
-	[RX_NOTICE3] = { "\\bat\\s+least\\s+" NUM PAREN "\\s*" BIZ UNIT
-			 "\\s+(?:before|prior|in\\s+advance)",
+	[RX_NOTICE3] = { "\\bat\\s+least\\s+" NUM PAREN "\\s*" BIZ UNIT "\\s+(?"
+									":befor"
+									"e|"
+									"prior|"
+									"in\\s+"
+									"advanc"
+									"e)",
 			 CI },
-	[RX_NO_NOTICE] = { "\\bwithout\\s+(?:any\\s+)?(?:advance\\s+|prior\\s+)?notice\\b",
+	[RX_NO_NOTICE] = { "\\bwithout\\s+(?:any\\s+)?(?:advance\\s+|prior\\s+)"
+			   "?notice\\b",
 			   CI },
-	[RX_VAGUE_NOTICE] = { "\\b(?:with\\s+)?(?:advance|prior|reasonable)\\s+notice\\b",
+	[RX_VAGUE_NOTICE] = { "\\b(?:with\\s+)?(?:advance|prior|reasonable)\\s+"
+			      "notice\\b",
 			      CI },
-	[RX_LAW_NOTICE] = { "\\bnotice\\b[^.]{0,60}\\bin\\s+accordance\\s+with\\s+"
+	[RX_LAW_NOTICE] = { "\\bnotice\\b[^.]{0,60}\\bin\\s+accordance\\s+"
+			    "with\\s+"
 			    "(?:applicable\\s+)?law\\b",
 			    CI },
-	[RX_EXPIRE1] = { "\\bexpir(?:e|es|ed|y|ation)\\b[^.;]{0,40}?\\b(?:after|within|in|of)?\\s*"
-			 NUM PAREN "\\s*" BIZ UNIT "\\b",
+	[RX_EXPIRE1] = { "\\bexpir(?:e|es|ed|y|ation)\\b[^.;]{0,40}?\\b(?:"
+			 "after|within|in|of)?\\s*" NUM PAREN "\\s*" BIZ UNIT
+			 "\\b",
 			 CI },
-	[RX_EXPIRE2] = { "\\b(?:valid|available|usable)\\s+for\\s+" NUM PAREN "\\s*"
-			 UNIT "\\b",
+	[RX_EXPIRE2] = { "\\b(?:valid|available|usable)\\s+for\\s+" NUM PAREN
+			 "\\s*" UNIT "\\b",
 			 CI },
-	[RX_INACTIVE1] = { "\\binactive\\s+for\\s+(?:over\\s+|more\\s+than\\s+|at\\s+least\\s+|"
-			   "a\\s+period\\s+of\\s+)?" NUM PAREN "\\s*" BIZ UNIT "\\b",
+	[RX_INACTIVE1] = { "\\binactive\\s+for\\s+(?:over\\s+|more\\s+than\\s+|"
+			   "at\\s+least\\s+|"
+			   "a\\s+period\\s+of\\s+)?" NUM PAREN "\\s*" BIZ UNIT
+			   "\\b",
 			   CI },
-	[RX_INACTIVE2] = { "\\b" NUM PAREN "\\s*" BIZ UNIT "\\s+of\\s+(?:account\\s+)?inactivity\\b",
+	[RX_INACTIVE2] = { "\\b" NUM PAREN "\\s*" BIZ UNIT "\\s+of\\s+(?:"
+							   "account\\s+)?"
+							   "inactivity\\b",
 			   CI },
-	[RX_INACTIVE3] = { "\\b(?:not|haven['\\x{2019}]t|have\\s+not)\\s+(?:logged\\s+in|"
+	[RX_INACTIVE3] = { "\\b(?:not|haven['\\x{2019}]t|have\\s+not)\\s+(?:"
+			   "logged\\s+in|"
 			   "signed\\s+in|used[^.]{0,30}?)\\s+(?:for|in)\\s+"
-			   "(?:over\\s+|more\\s+than\\s+|at\\s+least\\s+)?" NUM PAREN
-			   "\\s*" BIZ UNIT "\\b",
+			   "(?:over\\s+|more\\s+than\\s+|at\\s+least\\s+)?" NUM
+				   PAREN "\\s*" BIZ UNIT "\\b",
 			   CI },
 	/* the provider must be the one using the data: "you may not use
 	   Outputs to train a model" is a restriction, not a data use */
-	[RX_TRAIN_YES1] = { "\\b(?:we|stability|the\\s+company|the\\s+provider)\\s+"
-			    "(?:may\\s+|will\\s+|can\\s+|might\\s+)?(?:also\\s+)?"
+	[RX_TRAIN_YES1] = { "\\b(?:we|stability|the\\s+company|the\\s+provider)"
+			    "\\s+"
+			    "(?:may\\s+|will\\s+|can\\s+|might\\s+)?(?:also\\s+"
+			    ")?"
 			    "(?:use|using|process|analy[sz]e)\\b[^.]{0,80}\\b"
-			    "(?:inputs?|outputs?|content|data|prompts?|conversations?)\\b"
+			    "(?:inputs?|outputs?|content|data|prompts?|"
+			    "conversations?)\\b"
 			    "[^.]{0,80}\\b(?:train|improve|develop)",
 			    CI },
-	[RX_TRAIN_YES2] = { "\\btrain(?:ing)?\\s+(?:our|its|their)\\s+(?:ai\\s+)?models?\\b",
+	[RX_TRAIN_YES2] = { "\\btrain(?:ing)?\\s+(?:our|its|their)\\s+(?:ai\\s+"
+			    ")?models?\\b",
 			    CI },
-	[RX_TRAIN_NO] = { "\\b(?:do|does|will|shall)\\s+not\\s+(?:use|train)\\b[^.]{0,80}"
+	[RX_TRAIN_NO] = { "\\b(?:do|does|will|shall)\\s+not\\s+(?:use|train)"
+			  "\\b[^.]{0,80}"
 			  "\\b(?:train|inputs?|content|data|prompts?)\\b",
 			  CI },
-	[RX_TRAIN_OPT1] = { "\\bopt(?:[- ]|\\s+)?out\\b[^.]{0,120}\\b(?:train|training|improve)",
+	[RX_TRAIN_OPT1] = { "\\bopt(?:[- "
+			    "]|\\s+)?out\\b[^.]{0,120}\\b(?:train|training|"
+			    "improve)",
 			    CI },
-	[RX_TRAIN_OPT2] = { "\\b(?:train|training)\\b[^.]{0,120}\\bopt(?:[- ]|\\s+)?out\\b",
+	[RX_TRAIN_OPT2] = { "\\b(?:train|training)\\b[^.]{0,120}\\bopt(?:[- "
+			    "]|\\s+)?out\\b",
 			    CI },
-	[RX_RESOLVE_CTX] = { "\\b(?:resolve|resolution|negotiat|informal)", CI },
-	[RX_DAY_PERIOD] = { "\\b" NUM "[- ](day|month)\\s+(?:period|negotiation)", CI },
-	[RX_MASS] = { "\\b" NUM PAREN "\\s+or\\s+more\\s+(claimants|demands|claims|"
+	[RX_RESOLVE_CTX] = { "\\b(?:resolve|resolution|negotiat|informal)",
+			     CI },
+	[RX_DAY_PERIOD] = { "\\b" NUM "[- "
+				      "](day|month)\\s+(?:period|negotiation)",
+			    CI },
+	[RX_MASS] = { "\\b" NUM PAREN "\\s+or\\s+more\\s+(claimants|demands|"
+				      "claims|"
 		      "individuals|similar|arbitrations)",
 		      CI },
-	[RX_TIME_BAR] = { "\\bwithin\\s+" NUM PAREN "\\s*" UNIT "\\s+(?:after|of|from)\\b"
-			  "[^.]{0,80}\\b(?:claim|cause\\s+of\\s+action|arose|arises|accru)",
+	[RX_TIME_BAR] = { "\\bwithin\\s+" NUM PAREN "\\s*" UNIT "\\s+(?:after|"
+								"of|from)\\b"
+			  "[^.]{0,80}\\b(?:claim|cause\\s+of\\s+action|arose|"
+			  "arises|accru)",
 			  CI },
 	[RX_SENTENCE_END] = { "[.;](?=\\s|$)(?<!\\d\\.)|\\n\\s*\\n", 0 },
 	[RX_EXCLUSIVE] = { "\\bexclusive(?:ly)?\\b", CI },
@@ -289,11 +361,10 @@ static void rx_init(void)
 	for (int i = 0; i < RX_COUNT; i++) {
 		int ec;
 		PCRE2_SIZE eo;
-		rx[i] = pcre2_compile((PCRE2_SPTR)rx_src[i].src,
-				      PCRE2_ZERO_TERMINATED,
-				      rx_src[i].flags | PCRE2_UTF |
-					      PCRE2_MATCH_INVALID_UTF,
-				      &ec, &eo, NULL);
+		rx[i] = pcre2_compile(
+			(PCRE2_SPTR)rx_src[i].src, PCRE2_ZERO_TERMINATED,
+			rx_src[i].flags | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+			&ec, &eo, NULL);
 		if (!rx[i]) {
 			/* a bug in the table above, caught by the tests */
 			PCRE2_UCHAR m[128];
@@ -312,8 +383,7 @@ struct m8 {
 	int n;
 };
 
-static bool find(struct m8 *m, int id, const char *t, size_t len,
-		 size_t from)
+static bool find(struct m8 *m, int id, const char *t, size_t len, size_t from)
 {
 	pcre2_match_data *md;
 	pcre2_match_context *mc;
@@ -420,7 +490,8 @@ static void plural_unit(char *out, size_t n, const char *s, size_t len)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < len && k + 2 < n; i++)
-		out[k++] = (char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
+		out[k++] =
+			(char)((s[i] >= 'A' && s[i] <= 'Z') ? s[i] + 32 : s[i]);
 	if (k && out[k - 1] != 's' && k + 1 < n)
 		out[k++] = 's';
 	out[k] = 0;
@@ -438,7 +509,8 @@ static struct cw_param *add_period(struct ctx *c, const struct m8 *m, int gn,
 	v = cw_params_number_word(c->t + m->so[gn], m->eo[gn] - m->so[gn]);
 	if (v < 0)
 		return NULL;
-	plural_unit(unit, sizeof(unit), c->t + m->so[gu], m->eo[gu] - m->so[gu]);
+	plural_unit(unit, sizeof(unit), c->t + m->so[gu],
+		    m->eo[gu] - m->so[gu]);
 	/* the unit field stays plural; the readable value says "1 year" */
 	return add(c,
 		   cw_asprintf("%ld %.*s", v,
@@ -454,26 +526,107 @@ static struct cw_param *add_period(struct ctx *c, const struct m8 *m, int gn,
  * Virginia" beats "Virginia" and "England and Wales" beats "England".
  */
 static const char *const places[] = {
-	"England and Wales", "District of Columbia", "United States of America",
-	"United States", "United Kingdom", "Northern Ireland", "New South Wales",
-	"British Columbia", "Hong Kong", "South Korea", "Republic of Ireland",
-	"the Netherlands", "Netherlands", "New Zealand", "Cayman Islands",
-	"Czech Republic", "West Virginia", "North Carolina", "South Carolina",
-	"North Dakota", "South Dakota", "New Hampshire", "New Jersey",
-	"New Mexico", "New York", "Rhode Island", "Alabama", "Alaska",
-	"Arizona", "Arkansas", "California", "Colorado", "Connecticut",
-	"Delaware", "Florida", "Georgia", "Hawaii", "Idaho", "Illinois",
-	"Indiana", "Iowa", "Kansas", "Kentucky", "Louisiana", "Maine",
-	"Maryland", "Massachusetts", "Michigan", "Minnesota", "Mississippi",
-	"Missouri", "Montana", "Nebraska", "Nevada", "Ohio", "Oklahoma",
-	"Oregon", "Pennsylvania", "Tennessee", "Texas", "Utah", "Vermont",
-	"Virginia", "Washington", "Wisconsin", "Wyoming", "England",
-	"Scotland", "Ireland", "Germany", "France", "Luxembourg",
-	"Switzerland", "Sweden", "Spain", "Italy", "Belgium", "Denmark",
-	"Norway", "Finland", "Austria", "Poland", "Portugal", "Estonia",
-	"Singapore", "Japan", "Canada", "Ontario", "Quebec", "Australia",
-	"India", "Israel", "China", "Korea", "Brazil", "Mexico",
-	"United Arab Emirates", "Dubai", "Cyprus", "Malta", "Gibraltar",
+	"England and Wales",
+	"District of Columbia",
+	"United States of America",
+	"United States",
+	"United Kingdom",
+	"Northern Ireland",
+	"New South Wales",
+	"British Columbia",
+	"Hong Kong",
+	"South Korea",
+	"Republic of Ireland",
+	"the Netherlands",
+	"Netherlands",
+	"New Zealand",
+	"Cayman Islands",
+	"Czech Republic",
+	"West Virginia",
+	"North Carolina",
+	"South Carolina",
+	"North Dakota",
+	"South Dakota",
+	"New Hampshire",
+	"New Jersey",
+	"New Mexico",
+	"New York",
+	"Rhode Island",
+	"Alabama",
+	"Alaska",
+	"Arizona",
+	"Arkansas",
+	"California",
+	"Colorado",
+	"Connecticut",
+	"Delaware",
+	"Florida",
+	"Georgia",
+	"Hawaii",
+	"Idaho",
+	"Illinois",
+	"Indiana",
+	"Iowa",
+	"Kansas",
+	"Kentucky",
+	"Louisiana",
+	"Maine",
+	"Maryland",
+	"Massachusetts",
+	"Michigan",
+	"Minnesota",
+	"Mississippi",
+	"Missouri",
+	"Montana",
+	"Nebraska",
+	"Nevada",
+	"Ohio",
+	"Oklahoma",
+	"Oregon",
+	"Pennsylvania",
+	"Tennessee",
+	"Texas",
+	"Utah",
+	"Vermont",
+	"Virginia",
+	"Washington",
+	"Wisconsin",
+	"Wyoming",
+	"England",
+	"Scotland",
+	"Ireland",
+	"Germany",
+	"France",
+	"Luxembourg",
+	"Switzerland",
+	"Sweden",
+	"Spain",
+	"Italy",
+	"Belgium",
+	"Denmark",
+	"Norway",
+	"Finland",
+	"Austria",
+	"Poland",
+	"Portugal",
+	"Estonia",
+	"Singapore",
+	"Japan",
+	"Canada",
+	"Ontario",
+	"Quebec",
+	"Australia",
+	"India",
+	"Israel",
+	"China",
+	"Korea",
+	"Brazil",
+	"Mexico",
+	"United Arab Emirates",
+	"Dubai",
+	"Cyprus",
+	"Malta",
+	"Gibraltar",
 };
 
 static bool word_char(char ch)
@@ -581,11 +734,13 @@ static void x_liability_cap(struct ctx *c)
 
 		from = end > t.eo[0] ? end : t.eo[0] + 1;
 		if (find(&a, RX_CAP_AMOUNT, c->t, wend, t.so[0])) {
-			amount = parse_amount(c->t + a.so[6], a.eo[6] - a.so[6]);
+			amount =
+				parse_amount(c->t + a.so[6], a.eo[6] - a.so[6]);
 			cur = currency_of(&a, c->t);
 			last = a.eo[0] > last ? a.eo[0] : last;
 		} else if (find(&a, RX_CAP_AMOUNT_WORD, c->t, wend, t.so[0])) {
-			amount = parse_amount(c->t + a.so[1], a.eo[1] - a.so[1]);
+			amount =
+				parse_amount(c->t + a.so[1], a.eo[1] - a.so[1]);
 			cur = (c->t[a.so[2]] | 32) == 'd'   ? "USD"
 			      : (c->t[a.so[2]] | 32) == 'e' ? "EUR"
 							    : "GBP";
@@ -601,8 +756,9 @@ static void x_liability_cap(struct ctx *c)
 		}
 		if (isnan(amount) && isnan(months))
 			continue;
-		greater = memmem(c->t + t.so[0], wend - t.so[0], "greater", 7) ||
-			  memmem(c->t + t.so[0], wend - t.so[0], "GREATER", 7);
+		greater =
+			memmem(c->t + t.so[0], wend - t.so[0], "greater", 7) ||
+			memmem(c->t + t.so[0], wend - t.so[0], "GREATER", 7);
 		lesser = memmem(c->t + t.so[0], wend - t.so[0], "lesser", 6) ||
 			 memmem(c->t + t.so[0], wend - t.so[0], "LESSER", 6);
 		if (!isnan(amount) && !isnan(months)) {
@@ -627,7 +783,7 @@ static void x_liability_cap(struct ctx *c)
 			snprintf(p->unit2, sizeof(p->unit2), "months");
 		if (greater || lesser)
 			p->detail = cw_strdup(greater && !lesser ? "greater of"
-							      : "lesser of");
+								 : "lesser of");
 	}
 }
 
@@ -639,14 +795,17 @@ static const struct {
 } bodies[] = {
 	{ "AAA", "American Arbitration Association",
 	  "\\bamerican\\s+arbitration\\s+association\\b", "\\bAAA\\b" },
-	{ "JAMS", "JAMS", "\\bjams\\s+(?:arbitration|rules|streamlined|comprehensive)",
+	{ "JAMS", "JAMS",
+	  "\\bjams\\s+(?:arbitration|rules|streamlined|comprehensive)",
 	  "\\bJAMS\\b" },
 	{ "NAM", "National Arbitration and Mediation",
-	  "\\bnational\\s+arbitration\\s+(?:and|&)\\s+mediation\\b", "\\bNAM\\b" },
+	  "\\bnational\\s+arbitration\\s+(?:and|&)\\s+mediation\\b",
+	  "\\bNAM\\b" },
 	{ "ICC", "International Chamber of Commerce",
 	  "\\binternational\\s+chamber\\s+of\\s+commerce\\b", "\\bICC\\b" },
 	{ "ICDR", "International Centre for Dispute Resolution",
-	  "\\binternational\\s+cent(?:re|er)\\s+for\\s+dispute\\s+resolution\\b",
+	  "\\binternational\\s+cent(?:re|er)\\s+for\\s+dispute\\s+"
+	  "resolution\\b",
 	  "\\bICDR\\b" },
 	{ "LCIA", "London Court of International Arbitration",
 	  "\\blondon\\s+court\\s+of\\s+international\\s+arbitration\\b",
@@ -894,7 +1053,8 @@ static void x_forum(struct ctx *c)
 			free(phrase);
 			continue;
 		}
-		out = add(c, phrase, NAN, "", m.so[0], p.so[1] + strlen(phrase));
+		out = add(c, phrase, NAN, "", m.so[0],
+			  p.so[1] + strlen(phrase));
 		if (out && find(&ex, RX_EXCLUSIVE, c->t, end,
 				m.so[0] > 200 ? m.so[0] - 200 : 0))
 			out->detail = cw_strdup("exclusive");
@@ -920,8 +1080,8 @@ static void x_notice(struct ctx *c)
 		add(c, cw_strdup("notice as required by applicable law"), NAN,
 		    "", m.so[0], m.eo[0]);
 	if (c->count == before && find(&m, RX_VAGUE_NOTICE, c->t, c->len, 0))
-		add(c, cw_strdup("notice, period not stated"), NAN, "",
-		    m.so[0], m.eo[0]);
+		add(c, cw_strdup("notice, period not stated"), NAN, "", m.so[0],
+		    m.eo[0]);
 }
 
 static void x_periods(struct ctx *c, const int *ids, size_t n)
@@ -1011,28 +1171,61 @@ static void extract_kind(struct ctx *c)
 	static const int timebar[] = { RX_TIME_BAR };
 
 	switch (c->kind) {
-	case CW_PARAM_LIABILITY_CAP: x_liability_cap(c); break;
-	case CW_PARAM_ARBITRATION_BODY: x_arbitration_body(c); break;
-	case CW_PARAM_ARBITRATION_RULES: x_arbitration_rules(c); break;
-	case CW_PARAM_OPT_OUT_WINDOW: x_opt_out_window(c); break;
-	case CW_PARAM_OPT_OUT_METHOD: x_opt_out_method(c); break;
-	case CW_PARAM_MIN_AGE: x_min_age(c); break;
+	case CW_PARAM_LIABILITY_CAP:
+		x_liability_cap(c);
+		break;
+	case CW_PARAM_ARBITRATION_BODY:
+		x_arbitration_body(c);
+		break;
+	case CW_PARAM_ARBITRATION_RULES:
+		x_arbitration_rules(c);
+		break;
+	case CW_PARAM_OPT_OUT_WINDOW:
+		x_opt_out_window(c);
+		break;
+	case CW_PARAM_OPT_OUT_METHOD:
+		x_opt_out_method(c);
+		break;
+	case CW_PARAM_MIN_AGE:
+		x_min_age(c);
+		break;
 	case CW_PARAM_GOVERNING_LAW:
 		x_governing_law(c);
 		x_governing_law_more(c);
 		break;
-	case CW_PARAM_FORUM: x_forum(c); break;
+	case CW_PARAM_FORUM:
+		x_forum(c);
+		break;
 	case CW_PARAM_CHANGE_NOTICE:
-	case CW_PARAM_TERMINATION_NOTICE: x_notice(c); break;
-	case CW_PARAM_CREDIT_EXPIRY: x_periods(c, expire, 2); break;
-	case CW_PARAM_INACTIVITY_PERIOD: x_periods(c, inactive, 3); break;
-	case CW_PARAM_TRAINING_ON_INPUTS: x_training(c); break;
-	case CW_PARAM_TRAINING_OPT_OUT: x_training_opt_out(c); break;
-	case CW_PARAM_INFORMAL_RESOLUTION_PERIOD: x_informal(c); break;
-	case CW_PARAM_MASS_ARBITRATION_THRESHOLD: x_mass(c); break;
-	case CW_PARAM_CLAIMS_TIME_LIMIT: x_periods(c, timebar, 1); break;
-	case CW_PARAM_CONTACT_EMAIL: x_email(c); break;
-	default: break;
+	case CW_PARAM_TERMINATION_NOTICE:
+		x_notice(c);
+		break;
+	case CW_PARAM_CREDIT_EXPIRY:
+		x_periods(c, expire, 2);
+		break;
+	case CW_PARAM_INACTIVITY_PERIOD:
+		x_periods(c, inactive, 3);
+		break;
+	case CW_PARAM_TRAINING_ON_INPUTS:
+		x_training(c);
+		break;
+	case CW_PARAM_TRAINING_OPT_OUT:
+		x_training_opt_out(c);
+		break;
+	case CW_PARAM_INFORMAL_RESOLUTION_PERIOD:
+		x_informal(c);
+		break;
+	case CW_PARAM_MASS_ARBITRATION_THRESHOLD:
+		x_mass(c);
+		break;
+	case CW_PARAM_CLAIMS_TIME_LIMIT:
+		x_periods(c, timebar, 1);
+		break;
+	case CW_PARAM_CONTACT_EMAIL:
+		x_email(c);
+		break;
+	default:
+		break;
 	}
 }
 

@@ -21,26 +21,26 @@
 struct cw_tax_category;
 
 enum cw_param_kind {
-	CW_PARAM_LIABILITY_CAP = 0,     /* "greater of USD 100 or fees paid in
+	CW_PARAM_LIABILITY_CAP = 0,  /* "greater of USD 100 or fees paid in
 					   the 6 months" */
-	CW_PARAM_ARBITRATION_BODY,      /* "NAM" (with its full name) */
-	CW_PARAM_ARBITRATION_RULES,     /* "Comprehensive Dispute Resolution
+	CW_PARAM_ARBITRATION_BODY,   /* "NAM" (with its full name) */
+	CW_PARAM_ARBITRATION_RULES,  /* "Comprehensive Dispute Resolution
 					   Rules and Procedures" */
-	CW_PARAM_OPT_OUT_WINDOW,        /* 30 days */
-	CW_PARAM_OPT_OUT_METHOD,        /* "email to legal@x", "mail" */
-	CW_PARAM_MIN_AGE,               /* 18 years */
-	CW_PARAM_GOVERNING_LAW,         /* "California" */
-	CW_PARAM_FORUM,                 /* "Los Angeles, California" */
-	CW_PARAM_CHANGE_NOTICE,         /* 30 days / "advance notice" / none */
-	CW_PARAM_TERMINATION_NOTICE,    /* as above, for termination */
-	CW_PARAM_CREDIT_EXPIRY,         /* 1 year */
-	CW_PARAM_INACTIVITY_PERIOD,     /* 1 year */
-	CW_PARAM_TRAINING_ON_INPUTS,    /* "yes" / "no" */
-	CW_PARAM_TRAINING_OPT_OUT,      /* "available" */
+	CW_PARAM_OPT_OUT_WINDOW,     /* 30 days */
+	CW_PARAM_OPT_OUT_METHOD,     /* "email to legal@x", "mail" */
+	CW_PARAM_MIN_AGE,	     /* 18 years */
+	CW_PARAM_GOVERNING_LAW,	     /* "California" */
+	CW_PARAM_FORUM,		     /* "Los Angeles, California" */
+	CW_PARAM_CHANGE_NOTICE,	     /* 30 days / "advance notice" / none */
+	CW_PARAM_TERMINATION_NOTICE, /* as above, for termination */
+	CW_PARAM_CREDIT_EXPIRY,	     /* 1 year */
+	CW_PARAM_INACTIVITY_PERIOD,  /* 1 year */
+	CW_PARAM_TRAINING_ON_INPUTS, /* "yes" / "no" */
+	CW_PARAM_TRAINING_OPT_OUT,   /* "available" */
 	CW_PARAM_INFORMAL_RESOLUTION_PERIOD, /* 60 days */
 	CW_PARAM_MASS_ARBITRATION_THRESHOLD, /* 25 claimants */
-	CW_PARAM_CLAIMS_TIME_LIMIT,     /* 1 year */
-	CW_PARAM_CONTACT_EMAIL,         /* an address named in the text */
+	CW_PARAM_CLAIMS_TIME_LIMIT,	     /* 1 year */
+	CW_PARAM_CONTACT_EMAIL,		     /* an address named in the text */
 	CW_PARAM_COUNT
 };
 
@@ -50,16 +50,16 @@ const char *cw_params_kind_name(int kind);
 int cw_params_kind_from_name(const char *name);
 
 struct cw_param {
-	int kind;          /* enum cw_param_kind */
-	char *value;       /* normalised, readable: "30 days", "NAM" */
-	double number;     /* the quantity (days, years, amount, age), or
+	int kind;	/* enum cw_param_kind */
+	char *value;	/* normalised, readable: "30 days", "NAM" */
+	double number;	/* the quantity (days, years, amount, age), or
 			      NAN when there is none */
-	char unit[16];     /* "days", "months", "years", "USD", "claimants",
+	char unit[16];	/* "days", "months", "years", "USD", "claimants",
 			      "" */
-	double number2;    /* a second quantity (the months of a "fees paid
+	double number2; /* a second quantity (the months of a "fees paid
 			      in N months" cap), or NAN */
 	char unit2[16];
-	char *detail;      /* extra reading ("greater of", "exclusive", the
+	char *detail;	   /* extra reading ("greater of", "exclusive", the
 			      full name of an arbitration body), or NULL */
 	size_t start, end; /* byte span in the caller's coordinates (the
 			      text offset plus `base`) */
@@ -69,7 +69,10 @@ struct cw_params {
 	struct cw_param *items;
 	size_t n, cap;
 };
-#define CW_PARAMS_INIT { NULL, 0, 0 }
+#define CW_PARAMS_INIT     \
+	{                  \
+		NULL, 0, 0 \
+	}
 void cw_params_release(struct cw_params *p);
 
 /* Longest text the extractors scan (longer: CW_ETOOBIG). */

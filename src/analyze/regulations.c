@@ -22,7 +22,8 @@ int cw_taxonomy_list_json(struct cw_strv *out, const char *dir,
 		return cw_err_set(err, CW_ENOTFOUND, "'%s': cannot open folder",
 				  dir);
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || !cw_str_endswith(de->d_name, ".json"))
+		if (de->d_name[0] == '.' || !cw_str_endswith(de->d_name, ".jso"
+									 "n"))
 			continue;
 		if (out->n - first >= CW_TAXONOMY_MAX_FILES) {
 			closedir(d);
@@ -83,13 +84,14 @@ static void free_instrument(struct cw_tax_instrument *in)
 }
 
 static const char *const inst_keys[] = {
-	"id", "name", "citation", "jurisdictions", "kind", "in_force",
-	"applies_from", "stages", "url", "summary", "articles", NULL
+	"id",	"name",	    "citation",	    "jurisdictions",
+	"kind", "in_force", "applies_from", "stages",
+	"url",	"summary",  "articles",	    NULL
 };
-static const char *const art_keys[] = {
-	"id", "title", "requires", "verified", "source", "applies_from",
-	"commencement", NULL
-};
+static const char *const art_keys[] = { "id",		"title",
+					"requires",	"verified",
+					"source",	"applies_from",
+					"commencement", NULL };
 static const char *const stage_keys[] = { "date", "what", NULL };
 static const char *const kinds[] = { "regulation", "directive", "statute",
 				     NULL };
@@ -107,12 +109,10 @@ static int parse_article(struct cw_tax_article *a, json_t *v,
 	if ((rc = cw_json_keys(v, art_keys, w, err)) ||
 	    (rc = cw_json_str(&a->id, v, "id", true, w, err)) ||
 	    (rc = cw_json_str(&a->title, v, "title", true, w, err)) ||
-	    (rc = cw_json_str(&a->requires, v, "requires", true, w,
-				   err)) ||
-	    (rc = cw_json_date(&a->applies_from, v, "applies_from", w,
-				    err)) ||
-	    (rc = cw_json_str(&a->commencement, v, "commencement", false,
-				   w, err)) ||
+	    (rc = cw_json_str(&a->requires, v, "requires", true, w, err)) ||
+	    (rc = cw_json_date(&a->applies_from, v, "applies_from", w, err)) ||
+	    (rc = cw_json_str(&a->commencement, v, "commencement", false, w,
+			      err)) ||
 	    (rc = cw_json_str(&a->source, v, "source", false, w, err)))
 		return rc;
 	ver = json_object_get(v, "verified");
@@ -126,11 +126,13 @@ static int parse_article(struct cw_tax_article *a, json_t *v,
 	if (a->source && !cw_str_startswith(a->source, "https://") &&
 	    !cw_str_startswith(a->source, "http://"))
 		return cw_err_set(err, CW_EPARSE,
-				  "'%s': %s.source: expected an http(s):// address",
+				  "'%s': %s.source: expected an http(s):// "
+				  "address",
 				  w->file, w->path);
 	if (a->verified && !a->source)
 		return cw_err_set(err, CW_EPARSE,
-				  "'%s': %s.source: required when verified is true "
+				  "'%s': %s.source: required when verified is "
+				  "true "
 				  "(the page the article was checked against)",
 				  w->file, w->path);
 	return CW_OK;
@@ -150,21 +152,21 @@ static int parse_instrument(struct cw_tax_instrument *in, json_t *root,
 	    (rc = cw_json_str(&in->id, root, "id", true, &w, err)) ||
 	    (rc = cw_json_str(&in->name, root, "name", true, &w, err)) ||
 	    (rc = cw_json_str(&in->citation, root, "citation", true, &w,
-				   err)) ||
+			      err)) ||
 	    (rc = cw_json_str(&in->kind, root, "kind", true, &w, err)) ||
-	    (rc = cw_json_date(&in->in_force, root, "in_force", &w,
-				    err)) ||
-	    (rc = cw_json_date(&in->applies_from, root, "applies_from",
-				    &w, err)) ||
+	    (rc = cw_json_date(&in->in_force, root, "in_force", &w, err)) ||
+	    (rc = cw_json_date(&in->applies_from, root, "applies_from", &w,
+			       err)) ||
 	    (rc = cw_json_str(&in->url, root, "url", true, &w, err)) ||
-	    (rc = cw_json_str(&in->summary, root, "summary", true, &w,
-				   err)) ||
-	    (rc = cw_json_strs(&in->jurisdictions, &in->njurisdictions,
-				    root, "jurisdictions", true, CW_TAXONOMY_MAX_ITEMS, &w, err)))
+	    (rc = cw_json_str(&in->summary, root, "summary", true, &w, err)) ||
+	    (rc = cw_json_strs(&in->jurisdictions, &in->njurisdictions, root,
+			       "jurisdictions", true, CW_TAXONOMY_MAX_ITEMS, &w,
+			       err)))
 		return rc;
 	if (!cw_taxonomy_valid_id(in->id))
 		return cw_err_set(err, CW_EPARSE,
-				  "'%s': id: expected [a-z][a-z0-9_]*, got '%s'",
+				  "'%s': id: expected [a-z][a-z0-9_]*, got "
+				  "'%s'",
 				  file, in->id);
 	for (i = 0; kinds[i] && strcmp(kinds[i], in->kind); i++)
 		;
@@ -178,39 +180,44 @@ static int parse_instrument(struct cw_tax_instrument *in, json_t *root,
 				  "'%s': url: expected an https:// address",
 				  file);
 
-	if ((rc = cw_json_arr(&arr, root, "stages", false, CW_TAXONOMY_MAX_ITEMS, &w, err)))
+	if ((rc = cw_json_arr(&arr, root, "stages", false,
+			      CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		return rc;
 	if (arr) {
 		in->stages = cw_calloc(json_array_size(arr) + 1,
 				       sizeof(*in->stages));
-		json_array_foreach(arr, i, v) {
+		json_array_foreach(arr, i, v)
+		{
 			struct cw_json_where sw = { file, path };
 			snprintf(path, sizeof(path), "stages[%zu]", i);
 			if (!json_is_object(v))
 				return cw_err_set(err, CW_EPARSE,
-						  "'%s': %s: expected an object",
+						  "'%s': %s: expected an "
+						  "object",
 						  file, path);
 			in->nstages++;
 			if ((rc = cw_json_keys(v, stage_keys, &sw, err)) ||
-			    (rc = cw_json_date(&in->stages[i].date, v,
-						    "date", &sw, err)) ||
-			    (rc = cw_json_str(&in->stages[i].what, v,
-						   "what", true, &sw, err)))
+			    (rc = cw_json_date(&in->stages[i].date, v, "date",
+					       &sw, err)) ||
+			    (rc = cw_json_str(&in->stages[i].what, v, "what",
+					      true, &sw, err)))
 				return rc;
 			if (!in->stages[i].date)
 				return cw_err_set(err, CW_EPARSE,
-						  "'%s': %s.date: missing", file,
-						  path);
+						  "'%s': %s.date: missing",
+						  file, path);
 		}
 	}
 
-	if ((rc = cw_json_arr(&arr, root, "articles", true, CW_TAXONOMY_MAX_ITEMS, &w, err)))
+	if ((rc = cw_json_arr(&arr, root, "articles", true,
+			      CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		return rc;
 	if (json_array_size(arr) == 0)
 		return cw_err_set(err, CW_EPARSE, "'%s': articles: empty list",
 				  file);
 	in->articles = cw_calloc(json_array_size(arr), sizeof(*in->articles));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct cw_json_where aw = { file, path };
 		snprintf(path, sizeof(path), "articles[%zu]", i);
 		in->narticles++;
@@ -249,7 +256,8 @@ int cw_taxonomy_load_instruments(struct cw_taxonomy *tax, const char *dir,
 	tax->insts = cw_calloc(files.n, sizeof(*tax->insts));
 	for (size_t i = 0; i < files.n; i++) {
 		json_t *root;
-		if ((rc = cw_json_load(&root, files.v[i], CW_TAXONOMY_FILE_MAX, err)))
+		if ((rc = cw_json_load(&root, files.v[i], CW_TAXONOMY_FILE_MAX,
+				       err)))
 			goto out;
 		tax->ninsts++;
 		rc = parse_instrument(&tax->insts[i], root, files.v[i], err);
@@ -261,7 +269,8 @@ int cw_taxonomy_load_instruments(struct cw_taxonomy *tax, const char *dir,
 	for (size_t i = 1; i < tax->ninsts; i++)
 		if (!strcmp(tax->insts[i - 1].id, tax->insts[i].id)) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': id: '%s' is also defined in '%s'",
+					"'%s': id: '%s' is also defined in "
+					"'%s'",
 					tax->insts[i].file, tax->insts[i].id,
 					tax->insts[i - 1].file);
 			goto out;
@@ -304,9 +313,9 @@ cw_taxonomy_instrument(const struct cw_taxonomy *tax, const char *id)
 		       cmp_inst);
 }
 
-const struct cw_tax_article *
-cw_taxonomy_article(const struct cw_taxonomy *tax, const char *instrument,
-		    const char *article)
+const struct cw_tax_article *cw_taxonomy_article(const struct cw_taxonomy *tax,
+						 const char *instrument,
+						 const char *article)
 {
 	const struct cw_tax_instrument *in =
 		cw_taxonomy_instrument(tax, instrument);

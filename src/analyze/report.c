@@ -20,20 +20,39 @@
    report. Optional ones (per-category meanings, per-parameter readings)
    are looked up when used. */
 static const char *const required[] = {
-	"reading.category_explicit", "reading.category_inferred",
-	"reading.model_only", "reading.severity_model",
-	"reading.severity_derived", "notes.vague", "notes.vague_resolved",
-	"notes.truncated", "notes.untracked", "meaning.consumer.low",
-	"meaning.consumer.medium", "meaning.consumer.high",
-	"meaning.operator.low", "meaning.operator.medium",
-	"meaning.operator.high", "meaning.modifier_up",
-	"meaning.modifier_down", "meaning.modifier_noted",
-	"compliance.landscape", "compliance.not_in_effect",
-	"compliance.no_date", "compliance.unverified", "compliance.exposure",
-	"compliance.jurisdiction", "compliance.no_regulation",
-	"monitoring.changed", "monitoring.unchanged", "monitoring.moved",
-	"monitoring.renamed", "others.prevalence", "others.none",
-	"reading.severity_stated", "compliance.reader",
+	"reading.category_explicit",
+	"reading.category_inferred",
+	"reading.model_only",
+	"reading.severity_model",
+	"reading.severity_derived",
+	"notes.vague",
+	"notes.vague_resolved",
+	"notes.truncated",
+	"notes.untracked",
+	"meaning.consumer.low",
+	"meaning.consumer.medium",
+	"meaning.consumer.high",
+	"meaning.operator.low",
+	"meaning.operator.medium",
+	"meaning.operator.high",
+	"meaning.modifier_up",
+	"meaning.modifier_down",
+	"meaning.modifier_noted",
+	"compliance.landscape",
+	"compliance.not_in_effect",
+	"compliance.no_date",
+	"compliance.unverified",
+	"compliance.exposure",
+	"compliance.jurisdiction",
+	"compliance.no_regulation",
+	"monitoring.changed",
+	"monitoring.unchanged",
+	"monitoring.moved",
+	"monitoring.renamed",
+	"others.prevalence",
+	"others.none",
+	"reading.severity_stated",
+	"compliance.reader",
 	"compliance.reader_grey",
 };
 
@@ -76,29 +95,51 @@ int cw_analyze_templates_load(struct cw_analyze_ctx *ctx, const char *path,
 		const char *k;
 		json_t *v, *w;
 		const char *kk;
-		json_object_foreach(json_object_get(json_object_get(ctx->tpl, "reading"),
-						    "params"), k, v) {
+		json_object_foreach(
+			json_object_get(json_object_get(ctx->tpl, "reading"),
+					"params"),
+			k, v)
+		{
 			if (cw_params_kind_from_name(k) < 0)
 				return cw_err_set(err, CW_EPARSE,
-						  "'%s': reading.params.%s: no such parameter",
+						  "'%s': reading.params.%s: no "
+						  "such parameter",
 						  path, k);
 			if (!json_is_string(v))
 				return cw_err_set(err, CW_EPARSE,
-						  "'%s': reading.params.%s: expected a string",
+						  "'%s': reading.params.%s: "
+						  "expected a string",
 						  path, k);
 		}
-		json_object_foreach(json_object_get(json_object_get(ctx->tpl, "meaning"),
-						    "categories"), k, v) {
+		json_object_foreach(
+			json_object_get(json_object_get(ctx->tpl, "meaning"),
+					"categories"),
+			k, v)
+		{
 			if (!cw_taxonomy_find(ctx->tax, k))
 				return cw_err_set(err, CW_EPARSE,
-						  "'%s': meaning.categories.%s: no such category",
+						  "'%s': "
+						  "meaning.categories.%s: no "
+						  "such category",
 						  path, k);
-			json_object_foreach(v, kk, w)
-				if (cw_audience_parse(kk) < 0 || !json_is_string(w))
-					return cw_err_set(err, CW_EPARSE,
-							  "'%s': meaning.categories.%s.%s: "
-							  "expected consumer or operator with a string",
-							  path, k, kk);
+			json_object_foreach(
+				v, kk,
+				w) if (cw_audience_parse(kk) < 0 ||
+				       !json_is_string(
+					       w)) return cw_err_set(err,
+								     CW_EPARSE,
+								     "'%s': "
+								     "meaning."
+								     "categorie"
+								     "s.%s.%s: "
+								     "expected "
+								     "consumer "
+								     "or "
+								     "operator "
+								     "with a "
+								     "string",
+								     path, k,
+								     kk);
 		}
 	}
 	return CW_OK;
@@ -126,7 +167,8 @@ static bool render(struct cw_buf *out, const char *tpl, const struct var *v,
 		}
 		n = (size_t)(close - p - 1);
 		for (size_t i = 0; i < nv; i++)
-			if (strlen(v[i].name) == n && !memcmp(v[i].name, p + 1, n)) {
+			if (strlen(v[i].name) == n &&
+			    !memcmp(v[i].name, p + 1, n)) {
 				if (!v[i].value) {
 					cw_buf_truncate(out, mark);
 					return false;
@@ -149,7 +191,8 @@ static bool render(struct cw_buf *out, const char *tpl, const struct var *v,
  * when the template exists and renders. `extra` is stolen (may be NULL).
  */
 static bool stmt(json_t *arr, const struct cw_analyze_ctx *ctx,
-		 const char *path, const struct var *v, size_t nv, json_t *extra)
+		 const char *path, const struct var *v, size_t nv,
+		 json_t *extra)
 {
 	const char *tpl = tpl_at(ctx, path);
 	struct cw_buf b = CW_BUF_INIT;
@@ -209,7 +252,8 @@ void cw_analyze_text(const struct cw_analyze_ctx *ctx, json_t *prov)
 	struct cw_strv seen = CW_STRV_INIT;
 	size_t i;
 
-	json_array_foreach(json_object_get(prov, "categories"), i, c) {
+	json_array_foreach(json_object_get(prov, "categories"), i, c)
+	{
 		json_t *rules = json_object_get(c, "rules");
 		json_t *model = json_object_get(c, "model");
 		char *name = lower_first(jstr(c, "name"));
@@ -219,19 +263,24 @@ void cw_analyze_text(const struct cw_analyze_ctx *ctx, json_t *prov)
 		size_t k;
 
 		if (json_is_object(rules)) {
-			json_t *ev = json_array_get(json_object_get(rules, "evidence"), 0);
+			json_t *ev = json_array_get(
+				json_object_get(rules, "evidence"), 0);
 			struct var v[] = { { "name_lc", name },
 					   { "definition", NULL },
-					   { "evidence_source", jstr(ev, "source") } };
+					   { "evidence_source",
+					     jstr(ev, "source") } };
 			const struct cw_tax_category *cat =
 				cw_taxonomy_find(ctx->tax, jstr(c, "id"));
 			v[1].value = cat ? cat->definition : NULL;
 			json_t *src = json_array();
 			size_t e;
 			json_t *evi;
-			json_array_foreach(json_object_get(rules, "evidence"), e, evi)
-				json_array_append_new(src, json_string(jstr(evi, "source")));
-			json_array_append_new(src, json_sprintf("taxonomy:%s.definition",
+			json_array_foreach(json_object_get(rules, "evidence"),
+					   e, evi)
+				json_array_append_new(
+					src, json_string(jstr(evi, "source")));
+			json_array_append_new(src, json_sprintf("taxonomy:%s."
+								"definition",
 								jstr(c, "id")));
 			stmt(reading, ctx,
 			     json_is_true(json_object_get(rules, "explicit"))
@@ -241,22 +290,28 @@ void cw_analyze_text(const struct cw_analyze_ctx *ctx, json_t *prov)
 		} else {
 			const struct cw_tax_category *cat =
 				cw_taxonomy_find(ctx->tax, jstr(c, "id"));
-			pct(cp, json_number_value(json_object_get(model, "confidence")));
+			pct(cp, json_number_value(json_object_get(model, "confi"
+									 "denc"
+									 "e")));
 			struct var v[] = { { "name_lc", name },
 					   { "confidence_pct", cp },
-					   { "definition", cat ? cat->definition : NULL } };
+					   { "definition",
+					     cat ? cat->definition : NULL } };
 			stmt(reading, ctx, "reading.model_only", v, 3,
 			     json_pack("[s]", jstr(model, "source")));
 		}
 		if (json_is_object(model) &&
 		    cw_str_startswith(jstr(c, "severity_source"), "model:")) {
-			pct(cp, json_number_value(json_object_get(model, "confidence")));
+			pct(cp, json_number_value(json_object_get(model, "confi"
+									 "denc"
+									 "e")));
 			struct var v[] = { { "severity_text", sev },
 					   { "confidence_pct", cp } };
 			stmt(reading, ctx, "reading.severity_model", v, 2,
 			     json_pack("[s]", jstr(model, "source")));
-		} else if (cw_str_startswith(jstr(c, "severity_source"),
-					     "taxonomy:")) {
+		} else if (cw_str_startswith(jstr(c, "severity_source"), "taxon"
+									 "omy"
+									 ":")) {
 			struct var v[] = { { "severity_text", sev },
 					   { "why", jstr(c, "severity_why") } };
 			stmt(reading, ctx, "reading.severity_stated", v, 2,
@@ -266,10 +321,12 @@ void cw_analyze_text(const struct cw_analyze_ctx *ctx, json_t *prov)
 			stmt(reading, ctx, "reading.severity_derived", v, 1,
 			     json_pack("[s]", jstr(c, "severity_source")));
 		}
-		json_array_foreach(json_object_get(c, "parameters"), k, p) {
+		json_array_foreach(json_object_get(c, "parameters"), k, p)
+		{
 			char *detail = NULL, *id;
 			bool dup = false;
-			id = cw_asprintf("%s=%s", jstr(p, "name"), jstr(p, "value"));
+			id = cw_asprintf("%s=%s", jstr(p, "name"),
+					 jstr(p, "value"));
 			for (size_t s = 0; s < seen.n; s++)
 				dup |= !strcmp(seen.v[s], id);
 			if (dup) {
@@ -278,10 +335,13 @@ void cw_analyze_text(const struct cw_analyze_ctx *ctx, json_t *prov)
 			}
 			cw_strv_take(&seen, id);
 			if (jstr(p, "detail"))
-				detail = cw_asprintf(" (%s)", jstr(p, "detail"));
+				detail = cw_asprintf(" (%s)", jstr(p, "detai"
+								      "l"));
 			struct var v[] = { { "value", jstr(p, "value") },
-					   { "detail_paren", detail ? detail : "" } };
-			snprintf(path, sizeof(path), "reading.params.%s", jstr(p, "name"));
+					   { "detail_paren",
+					     detail ? detail : "" } };
+			snprintf(path, sizeof(path), "reading.params.%s",
+				 jstr(p, "name"));
 			stmt(reading, ctx, path, v, 2,
 			     json_pack("[s]", jstr(p, "source")));
 			free(detail);
@@ -293,7 +353,8 @@ void cw_analyze_text(const struct cw_analyze_ctx *ctx, json_t *prov)
 	for (int a = 0; a < CW_AUDIENCE_COUNT; a++) {
 		const char *an = cw_audience_name(a);
 		json_t *arr = json_array();
-		json_t *top = json_object_get(json_object_get(prov, "exposure"), an);
+		json_t *top =
+			json_object_get(json_object_get(prov, "exposure"), an);
 		const char *topcat = jstr(top, "category");
 		char path[160];
 
@@ -305,7 +366,8 @@ void cw_analyze_text(const struct cw_analyze_ctx *ctx, json_t *prov)
 			     json_sprintf("exposure:%s/%s=%s", topcat, an,
 					  jstr(top, "level")));
 		}
-		json_array_foreach(json_object_get(prov, "categories"), i, c) {
+		json_array_foreach(json_object_get(prov, "categories"), i, c)
+		{
 			snprintf(path, sizeof(path), "meaning.categories.%s.%s",
 				 jstr(c, "id"), an);
 			if (!stmt(arr, ctx, path, NULL, 0,
@@ -313,29 +375,36 @@ void cw_analyze_text(const struct cw_analyze_ctx *ctx, json_t *prov)
 				/* no template of ours: the taxonomy's own
 				   reading for this audience, when it has one */
 				const struct cw_tax_category *cat =
-					cw_taxonomy_find(ctx->tax, jstr(c, "id"));
+					cw_taxonomy_find(ctx->tax,
+							 jstr(c, "id"));
 				if (cat && cat->exposure[a].means) {
-					char *src = cw_asprintf("taxonomy:%s.exposure.%s.means",
+					char *src = cw_asprintf("taxonomy:%s."
+								"exposure.%s."
+								"means",
 								cat->id, an);
 					json_array_append_new(
-						arr, json_pack("{sss[s]}", "text",
-							       cat->exposure[a].means,
-							       "source", src));
+						arr,
+						json_pack("{sss[s]}", "text",
+							  cat->exposure[a].means,
+							  "source", src));
 					free(src);
 				}
 			}
 			if (!topcat || strcmp(topcat, jstr(c, "id")))
 				continue;
 			json_t *mods = json_object_get(
-				json_object_get(json_object_get(c, "exposure"), an),
+				json_object_get(json_object_get(c, "exposure"),
+						an),
 				"modifiers");
 			size_t k;
 			json_t *m;
-			json_array_foreach(mods, k, m) {
-				json_int_t eff = json_integer_value(json_object_get(m, "effect"));
+			json_array_foreach(mods, k, m)
+			{
+				json_int_t eff = json_integer_value(
+					json_object_get(m, "effect"));
 				struct var v[] = { { "why", jstr(m, "why") } };
 				stmt(arr, ctx,
-				     eff > 0 ? "meaning.modifier_up"
+				     eff > 0   ? "meaning.modifier_up"
 				     : eff < 0 ? "meaning.modifier_down"
 					       : "meaning.modifier_noted",
 				     v, 1, json_pack("[s]", jstr(m, "source")));
@@ -355,9 +424,8 @@ static bool arr_has_str(const json_t *arr, const char *s)
 	json_t *v;
 	size_t i;
 
-	json_array_foreach(arr, i, v)
-		if (!strcmp(json_string_value(v), s))
-			return true;
+	json_array_foreach(arr, i,
+			   v) if (!strcmp(json_string_value(v), s)) return true;
 	return false;
 }
 
@@ -366,12 +434,14 @@ static json_t *notes_view(const struct cw_analyze_ctx *ctx, const json_t *prov)
 	json_t *out = json_array(), *n;
 	size_t i;
 
-	json_array_foreach(json_object_get(prov, "notes"), i, n) {
+	json_array_foreach(json_object_get(prov, "notes"), i, n)
+	{
 		const char *kind = jstr(n, "kind");
 		json_t *tmp = json_array();
 		char path[64];
 
-		if (!strcmp(kind, "vague") && json_is_true(json_object_get(n, "resolved")))
+		if (!strcmp(kind, "vague") &&
+		    json_is_true(json_object_get(n, "resolved")))
 			snprintf(path, sizeof(path), "notes.vague_resolved");
 		else
 			snprintf(path, sizeof(path), "notes.%s", kind);
@@ -380,13 +450,16 @@ static json_t *notes_view(const struct cw_analyze_ctx *ctx, const json_t *prov)
 				   { "note", jstr(n, "note") },
 				   { "where", jstr(n, "where") },
 				   { "doc_type", jstr(n, "doc_type") } };
-		if (stmt(tmp, ctx, path, v, 5, json_pack("[s]", jstr(n, "source")))) {
+		if (stmt(tmp, ctx, path, v, 5,
+			 json_pack("[s]", jstr(n, "source")))) {
 			json_t *s = json_array_get(tmp, 0);
 			json_object_set(s, "kind", json_object_get(n, "kind"));
 			json_object_set(s, "term", json_object_get(n, "term"));
-			json_object_set(s, "resolved", json_object_get(n, "resolved"));
+			json_object_set(s, "resolved",
+					json_object_get(n, "resolved"));
 			json_object_set(s, "span", json_object_get(n, "span"));
-			json_object_set(s, "quote", json_object_get(n, "quote"));
+			json_object_set(s, "quote",
+					json_object_get(n, "quote"));
 			json_array_append(out, s);
 		}
 		json_decref(tmp);
@@ -398,14 +471,17 @@ static json_t *compliance_view(const struct cw_analyze_ctx *ctx,
 			       const json_t *doc, const json_t *prov,
 			       const char *an)
 {
-	json_t *land = json_array(), *flags = json_array(), *contract = json_array();
+	json_t *land = json_array(), *flags = json_array(),
+	       *contract = json_array();
 	json_t *cons = json_array(), *expo = json_array(), *c;
 	json_t *seen = json_array(), *jur = json_object();
 	const char *date = jstr(doc, "date");
 	size_t i;
 
-	json_array_foreach(json_object_get(prov, "categories"), i, c) {
-		json_t *r, *e = json_object_get(json_object_get(c, "exposure"), an);
+	json_array_foreach(json_object_get(prov, "categories"), i, c)
+	{
+		json_t *r, *e = json_object_get(json_object_get(c, "exposure"),
+						an);
 		size_t k;
 		char *capa = cw_strdup(an);
 		capa[0] = (char)toupper((unsigned char)capa[0]);
@@ -416,23 +492,32 @@ static json_t *compliance_view(const struct cw_analyze_ctx *ctx,
 				    { "base", jstr(e, "base") } };
 		json_t *src = json_array();
 		json_t *m;
-		json_array_append_new(src, json_sprintf("taxonomy:%s.exposure.%s",
+		json_array_append_new(src, json_sprintf("taxonomy:%s.exposure.%"
+							"s",
 							jstr(c, "id"), an));
 		json_array_foreach(json_object_get(e, "modifiers"), k, m)
-			json_array_append_new(src, json_string(jstr(m, "source")));
+			json_array_append_new(src, json_string(jstr(m, "sourc"
+								       "e")));
 		stmt(expo, ctx, "compliance.exposure", ev, 5, src);
 		if (json_array_size(expo)) {
-			json_t *last = json_array_get(expo, json_array_size(expo) - 1);
+			json_t *last =
+				json_array_get(expo, json_array_size(expo) - 1);
 			if (!json_object_get(last, "level")) {
-				json_object_set_new(last, "category", json_string(jstr(c, "id")));
-				json_object_set(last, "level", json_object_get(e, "level"));
-				json_object_set(last, "basis", json_object_get(e, "basis"));
-				json_object_set(last, "modifiers", json_object_get(e, "modifiers"));
+				json_object_set_new(last, "category",
+						    json_string(jstr(c, "id")));
+				json_object_set(last, "level",
+						json_object_get(e, "level"));
+				json_object_set(last, "basis",
+						json_object_get(e, "basis"));
+				json_object_set(last, "modifiers",
+						json_object_get(e, "modifier"
+								   "s"));
 			}
 		}
 		free(capa);
 
-		json_array_foreach(json_object_get(c, "regulations"), k, r) {
+		json_array_foreach(json_object_get(c, "regulations"), k, r)
+		{
 			char *id = cw_asprintf("%s/%s", jstr(r, "instrument"),
 					       jstr(r, "article"));
 			char *label = NULL, *tparen = NULL;
@@ -447,58 +532,98 @@ static json_t *compliance_view(const struct cw_analyze_ctx *ctx,
 			json_array_append_new(seen, json_string(id));
 			label = cw_strdup(jstr(r, "article"));
 			if (jstr(r, "article_title"))
-				tparen = cw_asprintf(" (%s)", jstr(r, "article_title"));
+				tparen = cw_asprintf(" (%s)", jstr(r, "article_"
+								      "title"));
 			struct var v[] = { { "instrument", jstr(r, "name") },
 					   { "citation", jstr(r, "citation") },
 					   { "article_label", label },
-					   { "article_title_paren", tparen ? tparen : "" },
+					   { "article_title_paren",
+					     tparen ? tparen : "" },
 					   { "why", jstr(r, "why") } };
 			json_t *rsrc = json_pack("[s]", jstr(r, "source"));
-			json_array_append_new(rsrc,
-					      json_sprintf("taxonomy:%s.regulations",
-							   jstr(c, "id")));
-			if (stmt(tmp, ctx, "compliance.landscape", v, 5, rsrc)) {
+			json_array_append_new(rsrc, json_sprintf("taxonomy:%s."
+								 "regulations",
+								 jstr(c, "i"
+									 "d")));
+			if (stmt(tmp, ctx, "compliance.landscape", v, 5,
+				 rsrc)) {
 				s = json_array_get(tmp, 0);
 				json_t *in = json_object_get(r, "in_effect");
 				struct cw_buf extra = CW_BUF_INIT;
 				cw_buf_adds(&extra, jstr(s, "text"));
 				if (json_is_false(in)) {
 					struct var w[] = { { "date", date },
-							   { "applies_from", jstr(r, "applies_from") } };
+							   { "applies_from",
+							     jstr(r, "applies_"
+								     "fro"
+								     "m") } };
 					json_t *t2 = json_array();
-					if (stmt(t2, ctx, "compliance.not_in_effect", w, 2, NULL)) {
+					if (stmt(t2, ctx,
+						 "compliance.not_in_effect", w,
+						 2, NULL)) {
 						cw_buf_addc(&extra, ' ');
-						cw_buf_adds(&extra, jstr(json_array_get(t2, 0), "text"));
+						cw_buf_adds(&extra,
+							    jstr(json_array_get(
+									 t2, 0),
+								 "text"));
 					}
 					json_decref(t2);
 				} else if (json_is_null(in) || !in) {
 					cw_buf_addc(&extra, ' ');
-					cw_buf_adds(&extra, tpl_at(ctx, "compliance.no_date"));
+					cw_buf_adds(&extra, tpl_at(ctx, "compli"
+									"ance."
+									"no_"
+									"dat"
+									"e"));
 				}
-				if (!json_is_true(json_object_get(r, "verified"))) {
+				if (!json_is_true(json_object_get(r, "verifie"
+								     "d"))) {
 					cw_buf_addc(&extra, ' ');
-					cw_buf_adds(&extra, tpl_at(ctx, "compliance.unverified"));
+					cw_buf_adds(&extra, tpl_at(ctx, "compli"
+									"ance."
+									"unveri"
+									"fie"
+									"d"));
 				}
-				json_object_set_new(s, "text", json_string(cw_buf_str(&extra)));
+				json_object_set_new(
+					s, "text",
+					json_string(cw_buf_str(&extra)));
 				cw_buf_release(&extra);
-				json_object_set(s, "instrument", json_object_get(r, "instrument"));
-				json_object_set(s, "article", json_object_get(r, "article"));
-				json_object_set(s, "jurisdictions", json_object_get(r, "jurisdictions"));
-				json_object_set(s, "in_effect", json_object_get(r, "in_effect"));
-				json_object_set(s, "verified", json_object_get(r, "verified"));
-				json_object_set(s, "applies_from", json_object_get(r, "applies_from"));
+				json_object_set(s, "instrument",
+						json_object_get(r, "instrumen"
+								   "t"));
+				json_object_set(s, "article",
+						json_object_get(r, "article"));
+				json_object_set(s, "jurisdictions",
+						json_object_get(r, "jurisdictio"
+								   "ns"));
+				json_object_set(s, "in_effect",
+						json_object_get(r, "in_"
+								   "effect"));
+				json_object_set(s, "verified",
+						json_object_get(r, "verified"));
+				json_object_set(s, "applies_from",
+						json_object_get(r, "applies_"
+								   "from"));
 				json_array_append(land, s);
 			}
 			json_decref(tmp);
 			/* jurisdiction -> instruments */
-			json_array_foreach(json_object_get(r, "jurisdictions"), q, j) {
-				json_t *list = json_object_get(jur, json_string_value(j));
+			json_array_foreach(json_object_get(r, "jurisdictions"),
+					   q, j)
+			{
+				json_t *list = json_object_get(
+					jur, json_string_value(j));
 				if (!list) {
 					list = json_array();
-					json_object_set_new(jur, json_string_value(j), list);
+					json_object_set_new(
+						jur, json_string_value(j),
+						list);
 				}
 				if (!arr_has_str(list, jstr(r, "name")))
-					json_array_append_new(list, json_string(jstr(r, "name")));
+					json_array_append_new(
+						list,
+						json_string(jstr(r, "name")));
 			}
 			free(id);
 			free(label);
@@ -516,10 +641,12 @@ static json_t *compliance_view(const struct cw_analyze_ctx *ctx,
 	{
 		const char *k;
 		json_t *list, *x;
-		json_object_foreach(jur, k, list) {
+		json_object_foreach(jur, k, list)
+		{
 			struct cw_buf b = CW_BUF_INIT;
 			size_t q;
-			json_array_foreach(list, q, x) {
+			json_array_foreach(list, q, x)
+			{
 				if (q)
 					cw_buf_adds(&b, "; ");
 				cw_buf_adds(&b, json_string_value(x));
@@ -528,21 +655,35 @@ static json_t *compliance_view(const struct cw_analyze_ctx *ctx,
 					   { "instruments", cw_buf_str(&b) } };
 			if (stmt(flags, ctx, "compliance.jurisdiction", v, 2,
 				 json_pack("[s]", "regulations:jurisdictions")))
-				json_object_set_new(json_array_get(flags, json_array_size(flags) - 1),
-						    "jurisdiction", json_string(k));
+				json_object_set_new(
+					json_array_get(flags,
+						       json_array_size(flags) -
+							       1),
+					"jurisdiction", json_string(k));
 			cw_buf_release(&b);
 		}
 	}
 	json_decref(seen);
 	json_decref(jur);
-	return json_pack("{sososososo}", "regulatory_landscape", land, "exposure",
-			 json_pack("{sOso}", "level",
-				   json_object_get(json_object_get(json_object_get(prov, "exposure"), an), "level")
-					   ? json_object_get(json_object_get(json_object_get(prov, "exposure"), an), "level")
-					   : json_null(),
-				   "by_category", expo),
-			 "jurisdiction_flags", flags, "contract_and_vendor",
-			 contract, "considerations", cons);
+	return json_pack(
+		"{sososososo}", "regulatory_landscape", land, "exposure",
+		json_pack("{sOso}", "level",
+			  json_object_get(
+				  json_object_get(json_object_get(prov, "exposu"
+									"re"),
+						  an),
+				  "level")
+				  ? json_object_get(
+					    json_object_get(
+						    json_object_get(prov, "expo"
+									  "sur"
+									  "e"),
+						    an),
+					    "level")
+				  : json_null(),
+			  "by_category", expo),
+		"jurisdiction_flags", flags, "contract_and_vendor", contract,
+		"considerations", cons);
 }
 
 /* A new reference to `j`, or a new empty array when it is NULL. */
@@ -560,38 +701,48 @@ static json_t *monitoring_view(const struct cw_analyze_ctx *ctx,
 
 	snprintf(nb, sizeof(nb), "%zu", n);
 	snprintf(vb, sizeof(vb), "%lld",
-		 (long long)json_integer_value(json_object_get(history, "versions")));
+		 (long long)json_integer_value(json_object_get(history, "versio"
+									"ns")));
 	{
 		struct var v[] = { { "n", nb }, { "versions", vb } };
-		stmt(st, ctx, n ? "monitoring.changed" : "monitoring.unchanged", v, 2,
-		     json_pack("[s]", "store:changes"));
+		stmt(st, ctx, n ? "monitoring.changed" : "monitoring.unchanged",
+		     v, 2, json_pack("[s]", "store:changes"));
 	}
-	json_array_foreach(json_object_get(history, "events"), i, e) {
+	json_array_foreach(json_object_get(history, "events"), i, e)
+	{
 		const char *ok = jstr(e, "old_key"), *k = jstr(e, "key");
 		char tb[32];
 		if (!ok || !k || !strcmp(ok, k))
 			continue;
 		snprintf(tb, sizeof(tb), "%lld",
-			 (long long)json_integer_value(json_object_get(e, "to")));
+			 (long long)json_integer_value(
+				 json_object_get(e, "to")));
 		struct var v[] = { { "old_key", ok }, { "to", tb } };
 		stmt(st, ctx, "monitoring.renamed", v, 2,
 		     json_pack("[s]", "store:changes"));
 	}
-	json_array_foreach(json_object_get(history, "moves"), i, e) {
+	json_array_foreach(json_object_get(history, "moves"), i, e)
+	{
 		char fb[32], tb[32];
 		if (strcmp(jstr(e, "audience"), an))
 			continue;
 		snprintf(fb, sizeof(fb), "%lld",
-			 (long long)json_integer_value(json_object_get(e, "from_version")));
+			 (long long)json_integer_value(
+				 json_object_get(e, "from_version")));
 		snprintf(tb, sizeof(tb), "%lld",
-			 (long long)json_integer_value(json_object_get(e, "to_version")));
-		struct var v[] = { { "from", fb }, { "to", tb }, { "audience", an },
-				   { "old", jstr(e, "from") }, { "new", jstr(e, "to") } };
+			 (long long)json_integer_value(
+				 json_object_get(e, "to_version")));
+		struct var v[] = { { "from", fb },
+				   { "to", tb },
+				   { "audience", an },
+				   { "old", jstr(e, "from") },
+				   { "new", jstr(e, "to") } };
 		stmt(st, ctx, "monitoring.moved", v, 5,
 		     json_pack("[s]", "store:analyses"));
 	}
 	return json_pack("{sososo}", "events",
-			 ref_or_array(json_object_get(history, "events")), "moves",
+			 ref_or_array(json_object_get(history, "events")),
+			 "moves",
 			 ref_or_array(json_object_get(history, "moves")),
 			 "statements", st);
 }
@@ -638,16 +789,19 @@ static json_t *apply_reader(json_t *prov, const struct cw_analyze_ctx *ctx,
 	int best = -1;
 	const char *best_cat = NULL;
 
-	json_array_foreach(json_object_get(prov, "categories"), i, c) {
+	json_array_foreach(json_object_get(prov, "categories"), i, c)
+	{
 		const struct cw_tax_category *cat =
 			cw_taxonomy_find(ctx->tax, jstr(c, "id"));
-		json_t *e = json_object_get(json_object_get(c, "exposure"),
-					    cw_audience_name(CW_AUDIENCE_CONSUMER));
+		json_t *e =
+			json_object_get(json_object_get(c, "exposure"),
+					cw_audience_name(CW_AUDIENCE_CONSUMER));
 		json_t *r;
 		size_t k;
 		int lv = cw_level_parse(jstr(e, "level"));
 
-		if (cat && eu_uk && audience == CW_AUDIENCE_CONSUMER && lv >= 0) {
+		if (cat && eu_uk && audience == CW_AUDIENCE_CONSUMER &&
+		    lv >= 0) {
 			struct cw_tax_rating rt;
 			memset(&rt, 0, sizeof(rt));
 			rt.audience = CW_AUDIENCE_CONSUMER;
@@ -655,16 +809,23 @@ static json_t *apply_reader(json_t *prov, const struct cw_analyze_ctx *ctx,
 			cw_taxonomy_rate_context(&rt, ctx->tax, cat,
 						 CW_RATE_EU_UK_CONSUMER);
 			for (size_t a = 0; a < rt.napplied; a++) {
-				json_t *m = json_pack("{sissss}", "effect",
-						      rt.applied[a].mod->effect, "why",
-						      rt.applied[a].mod->why, "source",
-						      "context:lexicon.context_modifiers#grey_list_consumer");
-				json_array_append_new(json_object_get(e, "modifiers"), m);
+				json_t *m = json_pack(
+					"{sissss}", "effect",
+					rt.applied[a].mod->effect, "why",
+					rt.applied[a].mod->why, "source",
+					"context:lexicon.context_modifiers#"
+					"grey_list_consumer");
+				json_array_append_new(json_object_get(e, "modif"
+									 "ier"
+									 "s"),
+						      m);
 			}
 			if (rt.napplied) {
-				json_object_set_new(e, "level",
-						    json_string(cw_level_name(rt.level)));
-				json_array_append_new(raised, json_string(cat->id));
+				json_object_set_new(
+					e, "level",
+					json_string(cw_level_name(rt.level)));
+				json_array_append_new(raised,
+						      json_string(cat->id));
 				lv = rt.level;
 			}
 			cw_tax_rating_release(&rt);
@@ -673,22 +834,26 @@ static json_t *apply_reader(json_t *prov, const struct cw_analyze_ctx *ctx,
 			best = lv;
 			best_cat = jstr(c, "id");
 		}
-		json_array_foreach(json_object_get(c, "regulations"), k, r) {
+		json_array_foreach(json_object_get(c, "regulations"), k, r)
+		{
 			json_t *j;
 			size_t q;
 			bool ok = false;
 			char *id = cw_asprintf("%s/%s", jstr(r, "instrument"),
 					       jstr(r, "article"));
-			json_array_foreach(json_object_get(r, "jurisdictions"), q, j)
-				ok |= place_covers(json_string_value(j), reader);
-			json_object_set_new(r, "applies_to_reader", json_boolean(ok));
+			json_array_foreach(json_object_get(r, "jurisdictions"),
+					   q, j) ok |=
+				place_covers(json_string_value(j), reader);
+			json_object_set_new(r, "applies_to_reader",
+					    json_boolean(ok));
 			if (!json_object_get(seen, id)) {
 				json_object_set_new(seen, id, json_true());
 				total++;
 				if (ok)
 					applying++;
 				else
-					json_array_append_new(notap, json_string(id));
+					json_array_append_new(notap,
+							      json_string(id));
 			}
 			free(id);
 		}
@@ -698,10 +863,11 @@ static json_t *apply_reader(json_t *prov, const struct cw_analyze_ctx *ctx,
 	    json_array_size(raised)) {
 		json_t *ex = json_object_get(prov, "exposure");
 		if (json_is_object(ex))
-			json_object_set_new(ex, cw_audience_name(CW_AUDIENCE_CONSUMER),
-					    json_pack("{ssss}", "level",
-						      cw_level_name(best), "category",
-						      best_cat));
+			json_object_set_new(
+				ex, cw_audience_name(CW_AUDIENCE_CONSUMER),
+				json_pack("{ssss}", "level",
+					  cw_level_name(best), "category",
+					  best_cat));
 	}
 	json_decref(seen);
 	return json_pack("{sssosIsIso}", "jurisdiction", reader,
@@ -723,18 +889,24 @@ static void reader_flags(json_t *flags, const struct cw_analyze_ctx *ctx,
 	for (char *p = up; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
 	snprintf(ap, sizeof(ap), "%lld",
-		 (long long)json_integer_value(json_object_get(reader, "applying")));
+		 (long long)json_integer_value(json_object_get(reader, "applyin"
+								       "g")));
 	snprintf(tot, sizeof(tot), "%lld",
-		 (long long)json_integer_value(json_object_get(reader, "total")));
+		 (long long)json_integer_value(json_object_get(reader, "tota"
+								       "l")));
 	{
-		struct var v[] = { { "jurisdiction", up }, { "applying", ap },
+		struct var v[] = { { "jurisdiction", up },
+				   { "applying", ap },
 				   { "total", tot } };
 		if (stmt(flags, ctx, "compliance.reader", v, 3,
 			 json_pack("[s]", "regulations:jurisdictions")))
-			json_object_set_new(json_array_get(flags, json_array_size(flags) - 1),
-					    "jurisdiction", json_string(up));
+			json_object_set_new(
+				json_array_get(flags,
+					       json_array_size(flags) - 1),
+				"jurisdiction", json_string(up));
 	}
-	json_array_foreach(json_object_get(reader, "grey_list_raised"), i, x) {
+	json_array_foreach(json_object_get(reader, "grey_list_raised"), i, x)
+	{
 		if (i)
 			cw_buf_adds(&cats, ", ");
 		cw_buf_adds(&cats, json_string_value(x));
@@ -743,9 +915,12 @@ static void reader_flags(json_t *flags, const struct cw_analyze_ctx *ctx,
 		struct var v[] = { { "jurisdiction", up },
 				   { "categories", cw_buf_str(&cats) } };
 		if (stmt(flags, ctx, "compliance.reader_grey", v, 2,
-			 json_pack("[s]", "context:lexicon.context_modifiers#grey_list_consumer")))
-			json_object_set_new(json_array_get(flags, json_array_size(flags) - 1),
-					    "jurisdiction", json_string(up));
+			 json_pack("[s]", "context:lexicon.context_modifiers#"
+					  "grey_list_consumer")))
+			json_object_set_new(
+				json_array_get(flags,
+					       json_array_size(flags) - 1),
+				"jurisdiction", json_string(up));
 	}
 	cw_buf_release(&cats);
 	free(up);
@@ -773,19 +948,20 @@ int cw_analyze_view_in(json_t **out, const struct cw_analyze_ctx *ctx,
 
 	*out = NULL;
 	if (audience < 0 || audience >= CW_AUDIENCE_COUNT)
-		return cw_err_set(err, CW_EINVAL, "audience %d: expected 0 or 1",
-				  audience);
+		return cw_err_set(err, CW_EINVAL,
+				  "audience %d: expected 0 or 1", audience);
 	if (jurisdiction && !cw_analyze_jurisdiction_valid(jurisdiction))
 		return cw_err_set(err, CW_EINVAL,
-				  "jurisdiction '%s': expected %s", jurisdiction,
-				  CW_ANALYZE_JURISDICTIONS);
+				  "jurisdiction '%s': expected %s",
+				  jurisdiction, CW_ANALYZE_JURISDICTIONS);
 	own = json_deep_copy(prov_in);
 	if (jurisdiction && *jurisdiction)
 		reader = apply_reader(own, ctx, audience, jurisdiction);
 	prov = own;
 	params = json_array();
 	cats = json_deep_copy(json_object_get(prov, "categories"));
-	json_array_foreach(cats, i, c) {
+	json_array_foreach(cats, i, c)
+	{
 		json_t *p, *pv;
 		size_t k;
 		json_array_foreach(json_object_get(c, "parameters"), k, p)
@@ -798,22 +974,27 @@ int cw_analyze_view_in(json_t **out, const struct cw_analyze_ctx *ctx,
 		      json_object_get(doc_analysis, "service"), "type",
 		      json_object_get(doc_analysis, "type"), "version",
 		      json_object_get(doc_analysis, "version"), "date",
-		      json_object_get(doc_analysis, "date") ? json_object_get(doc_analysis, "date") : json_null(),
+		      json_object_get(doc_analysis, "date")
+			      ? json_object_get(doc_analysis, "date")
+			      : json_null(),
 		      "key", json_object_get(prov, "key"), "title",
 		      json_object_get(prov, "title"), "audience", an);
-	json_object_set(v, "span", json_pack("[OO]", json_object_get(prov, "start"),
-					     json_object_get(prov, "end")));
+	json_object_set(v, "span",
+			json_pack("[OO]", json_object_get(prov, "start"),
+				  json_object_get(prov, "end")));
 	json_decref(json_object_get(v, "span"));
-	json_object_set(v, "exposure", json_object_get(json_object_get(prov, "exposure"), an)
-				? json_object_get(json_object_get(prov, "exposure"), an)
-				: json_null());
+	json_object_set(
+		v, "exposure",
+		json_object_get(json_object_get(prov, "exposure"), an)
+			? json_object_get(json_object_get(prov, "exposure"), an)
+			: json_null());
 	json_object_set_new(v, "categories", cats);
 	json_object_set_new(v, "parameters", params);
 	json_object_set(v, "legal_reading", json_object_get(prov, "reading"));
 	json_object_set_new(v, "interpretive_notes", notes_view(ctx, prov));
 	json_object_set_new(v, "what_it_means",
-			    ref_or_array(json_object_get(json_object_get(prov, "meaning"),
-							 an)));
+			    ref_or_array(json_object_get(
+				    json_object_get(prov, "meaning"), an)));
 	op = json_object();
 	{
 		json_t *st = json_array();
@@ -822,9 +1003,11 @@ int cw_analyze_view_in(json_t **out, const struct cw_analyze_ctx *ctx,
 		if (pv) {
 			char sb[32], ob[32];
 			snprintf(sb, sizeof(sb), "%lld",
-				 (long long)json_integer_value(json_object_get(pv, "services")));
+				 (long long)json_integer_value(
+					 json_object_get(pv, "services")));
 			snprintf(ob, sizeof(ob), "%lld",
-				 (long long)json_integer_value(json_object_get(pv, "of")));
+				 (long long)json_integer_value(
+					 json_object_get(pv, "of")));
 			struct var w[] = { { "services", sb }, { "of", ob } };
 			stmt(st, ctx, "others.prevalence", w, 2,
 			     json_pack("[s]", "store:analyses.categories"));
@@ -832,10 +1015,12 @@ int cw_analyze_view_in(json_t **out, const struct cw_analyze_ctx *ctx,
 		if (others && !json_array_size(json_object_get(others, "hits")))
 			stmt(st, ctx, "others.none", NULL, 0,
 			     json_pack("[s]", "compare:bm25"));
-		json_object_set_new(op, "category", cat ? json_string(cat) : json_null());
+		json_object_set_new(op, "category",
+				    cat ? json_string(cat) : json_null());
 		json_object_set_new(op, "statements", st);
 		json_object_set_new(op, "hits",
-				    ref_or_array(json_object_get(others, "hits")));
+				    ref_or_array(json_object_get(others, "hit"
+									 "s")));
 	}
 	json_object_set_new(v, "other_platforms", op);
 	json_object_set_new(v, "monitoring", monitoring_view(ctx, history, an));
@@ -856,8 +1041,8 @@ int cw_analyze_view_in(json_t **out, const struct cw_analyze_ctx *ctx,
 
 bool cw_analyze_jurisdiction_valid(const char *j)
 {
-	static const char *const ok[] = { "eu", "eea", "uk", "us", "us-ca",
-					  "other", NULL };
+	static const char *const ok[] = { "eu",	   "eea",   "uk", "us",
+					  "us-ca", "other", NULL };
 
 	for (size_t i = 0; j && ok[i]; i++)
 		if (!strcasecmp(ok[i], j))
@@ -875,7 +1060,8 @@ static void md_sources(struct cw_buf *out, const json_t *s)
 	cw_buf_adds(out, " `[");
 	if (json_is_string(src))
 		cw_buf_adds(out, json_string_value(src));
-	json_array_foreach(src, i, x) {
+	json_array_foreach(src, i, x)
+	{
 		if (i)
 			cw_buf_adds(out, "; ");
 		cw_buf_adds(out, json_string_value(x));
@@ -892,7 +1078,8 @@ static void md_list(struct cw_buf *out, const json_t *arr, const char *empty)
 		cw_buf_addf(out, "- %s\n", empty);
 		return;
 	}
-	json_array_foreach(arr, i, s) {
+	json_array_foreach(arr, i, s)
+	{
 		cw_buf_addf(out, "- %s", jstr(s, "text"));
 		md_sources(out, s);
 		cw_buf_addc(out, '\n');
@@ -912,17 +1099,20 @@ int cw_analyze_render_md(struct cw_buf *out, const json_t *v)
 	if (json_array_size(json_object_get(v, "categories"))) {
 		cw_buf_adds(out, "Categories:");
 		json_array_foreach(json_object_get(v, "categories"), i, c)
-			cw_buf_addf(out, "%s %s (confidence %.2f, %s)", i ? ";" : "",
-				    jstr(c, "name"),
-				    json_number_value(json_object_get(c, "confidence")),
+			cw_buf_addf(out, "%s %s (confidence %.2f, %s)",
+				    i ? ";" : "", jstr(c, "name"),
+				    json_number_value(json_object_get(c, "confi"
+									 "denc"
+									 "e")),
 				    jstr(c, "severity"));
 		cw_buf_adds(out, "\n\n");
 	}
 	if (json_array_size(json_object_get(v, "parameters"))) {
 		cw_buf_adds(out, "Facts:\n");
 		json_array_foreach(json_object_get(v, "parameters"), i, c)
-			cw_buf_addf(out, "- %s: %s (\"%s\") `[%s]`\n", jstr(c, "name"),
-				    jstr(c, "value"), jstr(c, "quote"), jstr(c, "source"));
+			cw_buf_addf(out, "- %s: %s (\"%s\") `[%s]`\n",
+				    jstr(c, "name"), jstr(c, "value"),
+				    jstr(c, "quote"), jstr(c, "source"));
 		cw_buf_addc(out, '\n');
 	}
 	cw_buf_adds(out, "### Legal reading\n\n");
@@ -930,7 +1120,8 @@ int cw_analyze_render_md(struct cw_buf *out, const json_t *v)
 		"No category of the taxonomy was found in this provision.");
 	cw_buf_adds(out, "\n### Interpretive notes\n\n");
 	md_list(out, json_object_get(v, "interpretive_notes"), "None.");
-	cw_buf_addf(out, "\n### What this means for you (%s)\n\n", jstr(v, "audience"));
+	cw_buf_addf(out, "\n### What this means for you (%s)\n\n",
+		    jstr(v, "audience"));
 	md_list(out, json_object_get(v, "what_it_means"), "Nothing specific.");
 	cw_buf_adds(out, "\n### How other platforms handle this\n\n");
 	md_list(out, json_object_get(op, "statements"), NULL);
@@ -941,25 +1132,33 @@ int cw_analyze_render_md(struct cw_buf *out, const json_t *v)
 			    json_number_value(json_object_get(h, "score")),
 			    jstr(h, "quote") ? jstr(h, "quote") : "");
 	cw_buf_adds(out, "\n### Monitoring\n\n");
-	md_list(out, json_object_get(json_object_get(v, "monitoring"), "statements"),
+	md_list(out,
+		json_object_get(json_object_get(v, "monitoring"), "statements"),
 		NULL);
-	json_array_foreach(json_object_get(json_object_get(v, "monitoring"), "events"), i, h)
-		cw_buf_addf(out, "- %s: version %lld -> %lld, %s (%s)\n",
-			    jstr(h, "recorded_at") ? jstr(h, "recorded_at") : "?",
-			    (long long)json_integer_value(json_object_get(h, "from")),
-			    (long long)json_integer_value(json_object_get(h, "to")),
-			    jstr(h, "kind") ? jstr(h, "kind") : "changed",
-			    jstr(h, "materiality") ? jstr(h, "materiality") : "?");
+	json_array_foreach(json_object_get(json_object_get(v, "monitoring"),
+					   "events"),
+			   i, h)
+		cw_buf_addf(
+			out, "- %s: version %lld -> %lld, %s (%s)\n",
+			jstr(h, "recorded_at") ? jstr(h, "recorded_at") : "?",
+			(long long)json_integer_value(json_object_get(h, "fro"
+									 "m")),
+			(long long)json_integer_value(json_object_get(h, "to")),
+			jstr(h, "kind") ? jstr(h, "kind") : "changed",
+			jstr(h, "materiality") ? jstr(h, "materiality") : "?");
 	cw_buf_adds(out, "\n### Compliance analysis\n\n");
 	cw_buf_adds(out, "1. Regulatory landscape\n\n");
 	md_list(out, json_object_get(comp, "regulatory_landscape"), NULL);
 	cw_buf_adds(out, "\n2. Exposure rating\n\n");
-	md_list(out, json_object_get(json_object_get(comp, "exposure"), "by_category"),
+	md_list(out,
+		json_object_get(json_object_get(comp, "exposure"), "by_"
+								   "category"),
 		"No rating: no category.");
 	cw_buf_adds(out, "\n3. Jurisdiction flags\n\n");
 	md_list(out, json_object_get(comp, "jurisdiction_flags"), "None.");
 	cw_buf_adds(out, "\n4. Contract and vendor implications\n\n");
-	md_list(out, json_object_get(comp, "contract_and_vendor"), "None noted.");
+	md_list(out, json_object_get(comp, "contract_and_vendor"),
+		"None noted.");
 	cw_buf_adds(out, "\n5. Compliance considerations\n\n");
 	rc = CW_OK;
 	md_list(out, json_object_get(comp, "considerations"), "None noted.");

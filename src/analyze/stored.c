@@ -52,8 +52,8 @@ void cw_analyze_inputs_release(struct cw_analyze_inputs *in)
 	cw_strv_release(&in->changed_before);
 }
 
-int cw_analyze_load_stored(json_t **out, struct cw_store *s,
-			   int64_t version_id, struct cw_err *err)
+int cw_analyze_load_stored(json_t **out, struct cw_store *s, int64_t version_id,
+			   struct cw_err *err)
 {
 	struct cw_buf b = CW_BUF_INIT;
 	int rc = cw_store_get_analysis(s, version_id, &b, err);
@@ -114,9 +114,14 @@ int cw_analyze_version(json_t **out, const struct cw_analyze_ctx *ctx,
 	snprintf(date, sizeof(date), "%.10s",
 		 v->stated_date ? v->stated_date : v->recorded_at);
 	struct cw_analyze_doc ad = {
-		.service = doc->service, .type = doc->type, .seq = v->seq,
-		.date = date, .text = cw_buf_str(&text), .len = text.len,
-		.seg = seg, .tracked = (const char *const *)in.tracked.v,
+		.service = doc->service,
+		.type = doc->type,
+		.seq = v->seq,
+		.date = date,
+		.text = cw_buf_str(&text),
+		.len = text.len,
+		.seg = seg,
+		.tracked = (const char *const *)in.tracked.v,
 		.ntracked = in.tracked.n,
 		.changed_before = (const char *const *)in.changed_before.v,
 		.nchanged_before = in.changed_before.n,

@@ -43,8 +43,7 @@ const char *cw_taxonomy_claudette_id(const char *code)
 }
 
 static const char *const level_names[] = { "low", "medium", "high" };
-static const char *const audience_names[] = { "consumer", "operator",
-						    NULL };
+static const char *const audience_names[] = { "consumer", "operator", NULL };
 
 const char *cw_level_name(int level)
 {
@@ -97,14 +96,15 @@ static pcre2_code *compile_re(const char *re, char *msg, size_t msglen)
 {
 	int ecode;
 	PCRE2_SIZE eoff;
-	pcre2_code *code = pcre2_compile(
-		(PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-		PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &ecode, &eoff, NULL);
+	pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
+					 PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+					 &ecode, &eoff, NULL);
 
 	/* an upper-case letter could never match lower-cased text; only
 	   escapes (\S, \W, \B, ...) may use one */
 	for (size_t i = 0; code && re[i]; i++)
-		if (re[i] >= 'A' && re[i] <= 'Z' && (i == 0 || re[i - 1] != '\\')) {
+		if (re[i] >= 'A' && re[i] <= 'Z' &&
+		    (i == 0 || re[i - 1] != '\\')) {
 			snprintf(msg, msglen,
 				 "upper-case letter at offset %zu (patterns "
 				 "match lower-cased text)",
@@ -232,8 +232,8 @@ static int compile_into(void **out, const char *re,
 	return CW_OK;
 }
 
-static int parse_number(double *out, json_t *obj, const char *key,
-			double lo, double hi, bool required, double dflt,
+static int parse_number(double *out, json_t *obj, const char *key, double lo,
+			double hi, bool required, double dflt,
 			const struct cw_json_where *w, struct cw_err *err)
 {
 	json_t *v = json_object_get(obj, key);
@@ -258,14 +258,21 @@ static const char *const pattern_keys[] = { "re", "weight", "scope", NULL };
 static const char *const modifier_keys[] = { "re", "effect", "why", NULL };
 static const char *const detect_keys[] = { "patterns", "min_score", NULL };
 static const char *const exposure_keys[] = { "base", "modifiers", "means",
-					    NULL };
+					     NULL };
 static const char *const regref_keys[] = { "instrument", "article", "why",
 					   NULL };
-static const char *const category_keys[] = {
-	"id", "name", "claudette", "definition", "detect", "params",
-	"exposure", "severity", "regulations", "contract_implications",
-	"compliance_actions", NULL
-};
+static const char *const category_keys[] = { "id",
+					     "name",
+					     "claudette",
+					     "definition",
+					     "detect",
+					     "params",
+					     "exposure",
+					     "severity",
+					     "regulations",
+					     "contract_implications",
+					     "compliance_actions",
+					     NULL };
 static const char *const severity_keys[] = { "level", "why", NULL };
 /* CLAUDETTE's scale, as classify.h names it */
 static const char *const severities[] = { "clearly_fair", "potentially_unfair",
@@ -289,8 +296,8 @@ static int parse_severity(struct cw_tax_category *c, json_t *v,
 		return CW_OK;
 	snprintf(path, sizeof(path), "%s.severity", cpath);
 	if (!json_is_object(v))
-		return cw_err_set(err, CW_EPARSE, "'%s': %s: expected an object",
-				  file, path);
+		return cw_err_set(err, CW_EPARSE,
+				  "'%s': %s: expected an object", file, path);
 	if (c->claudette)
 		return cw_err_set(err, CW_EPARSE,
 				  "'%s': %s: a CLAUDETTE category takes its "
@@ -327,13 +334,15 @@ static int parse_patterns(struct cw_tax_category *c, json_t *detect,
 	if ((rc = cw_json_keys(detect, detect_keys, &w, err)) ||
 	    (rc = parse_number(&c->min_score, detect, "min_score", 0.01, 100,
 			       false, 1.0, &w, err)) ||
-	    (rc = cw_json_arr(&arr, detect, "patterns", true, CW_TAXONOMY_MAX_ITEMS, &w, err)))
+	    (rc = cw_json_arr(&arr, detect, "patterns", true,
+			      CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		return rc;
 	if (json_array_size(arr) == 0)
 		return cw_err_set(err, CW_EPARSE,
 				  "'%s': %s.patterns: empty list", file, path);
 	c->patterns = cw_calloc(json_array_size(arr), sizeof(*c->patterns));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct cw_tax_pattern *p = &c->patterns[i];
 		char *scope = NULL;
 
@@ -348,8 +357,7 @@ static int parse_patterns(struct cw_tax_category *c, json_t *detect,
 		    (rc = cw_json_str(&p->re, v, "re", true, &w, err)) ||
 		    (rc = parse_number(&p->weight, v, "weight", 0.01, 10, false,
 				       1.0, &w, err)) ||
-		    (rc = cw_json_str(&scope, v, "scope", false, &w,
-					   err)))
+		    (rc = cw_json_str(&scope, v, "scope", false, &w, err)))
 			return rc;
 		if (scope && strcmp(scope, "text") && strcmp(scope, "title")) {
 			free(scope);
@@ -376,9 +384,10 @@ static int parse_modifiers(struct cw_tax_exposure *e, json_t *arr,
 	size_t i;
 	int rc;
 
-	e->modifiers = cw_calloc(json_array_size(arr) + 1,
-				 sizeof(*e->modifiers));
-	json_array_foreach(arr, i, v) {
+	e->modifiers =
+		cw_calloc(json_array_size(arr) + 1, sizeof(*e->modifiers));
+	json_array_foreach(arr, i, v)
+	{
 		struct cw_tax_modifier *m = &e->modifiers[i];
 
 		snprintf(path, sizeof(path), "%s.modifiers[%zu]", epath, i);
@@ -432,8 +441,8 @@ static int parse_exposure(struct cw_tax_category *c, json_t *exp,
 					  path);
 		if ((rc = cw_json_keys(e, exposure_keys, &w, err)) ||
 		    (rc = cw_json_str(&base, e, "base", true, &w, err)) ||
-		    (rc = cw_json_str(&c->exposure[a].means, e, "means",
-					   false, &w, err))) {
+		    (rc = cw_json_str(&c->exposure[a].means, e, "means", false,
+				      &w, err))) {
 			free(base);
 			return rc;
 		}
@@ -444,8 +453,8 @@ static int parse_exposure(struct cw_tax_category *c, json_t *exp,
 					  "'%s': %s.base: expected one of low, "
 					  "medium, high",
 					  file, path);
-		if ((rc = cw_json_arr(&mods, e, "modifiers", false, CW_TAXONOMY_MAX_ITEMS, &w,
-					   err)))
+		if ((rc = cw_json_arr(&mods, e, "modifiers", false,
+				      CW_TAXONOMY_MAX_ITEMS, &w, err)))
 			return rc;
 		if (mods && (rc = parse_modifiers(&c->exposure[a], mods, path,
 						  file, err)))
@@ -465,7 +474,8 @@ static int parse_regrefs(struct cw_tax_category *c, json_t *arr,
 	int rc;
 
 	c->regs = cw_calloc(json_array_size(arr) + 1, sizeof(*c->regs));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct cw_tax_regref *r = &c->regs[i];
 
 		snprintf(path, sizeof(path), "%s.regulations[%zu]", cpath, i);
@@ -475,10 +485,10 @@ static int parse_regrefs(struct cw_tax_category *c, json_t *arr,
 					  path);
 		c->nregs++;
 		if ((rc = cw_json_keys(v, regref_keys, &w, err)) ||
-		    (rc = cw_json_str(&r->instrument, v, "instrument",
-					   true, &w, err)) ||
+		    (rc = cw_json_str(&r->instrument, v, "instrument", true, &w,
+				      err)) ||
 		    (rc = cw_json_str(&r->article, v, "article", true, &w,
-					   err)) ||
+				      err)) ||
 		    (rc = cw_json_str(&r->why, v, "why", true, &w, err)))
 			return rc;
 	}
@@ -501,16 +511,16 @@ static int parse_category(struct cw_tax_category *c, json_t *v,
 	if ((rc = cw_json_keys(v, category_keys, &w, err)) ||
 	    (rc = cw_json_str(&c->id, v, "id", true, &w, err)) ||
 	    (rc = cw_json_str(&c->name, v, "name", true, &w, err)) ||
-	    (rc = cw_json_str(&c->claudette, v, "claudette", false, &w,
-				   err)) ||
+	    (rc = cw_json_str(&c->claudette, v, "claudette", false, &w, err)) ||
 	    (rc = cw_json_str(&c->definition, v, "definition", true, &w,
-				   err)) ||
-	    (rc = cw_json_strs(&c->params, &c->nparams, v, "params",
-				    false, CW_TAXONOMY_MAX_ITEMS, &w, err)) ||
-	    (rc = cw_json_str(&c->implications, v,
-				   "contract_implications", true, &w, err)) ||
+			      err)) ||
+	    (rc = cw_json_strs(&c->params, &c->nparams, v, "params", false,
+			       CW_TAXONOMY_MAX_ITEMS, &w, err)) ||
+	    (rc = cw_json_str(&c->implications, v, "contract_implications",
+			      true, &w, err)) ||
 	    (rc = cw_json_strs(&c->actions, &c->nactions, v,
-				    "compliance_actions", true, CW_TAXONOMY_MAX_ITEMS, &w, err)))
+			       "compliance_actions", true,
+			       CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		return rc;
 	if (!cw_taxonomy_valid_id(c->id))
 		return cw_err_set(err, CW_EPARSE,
@@ -543,11 +553,12 @@ static int parse_category(struct cw_tax_category *c, json_t *v,
 					  file, cpath, i, c->params[i]);
 	if ((rc = parse_patterns(c, json_object_get(v, "detect"), cpath, file,
 				 err)) ||
-	    (rc = parse_exposure(c, json_object_get(v, "exposure"), cpath,
-				 file, err)) ||
-	    (rc = parse_severity(c, json_object_get(v, "severity"), cpath,
-				 file, err)) ||
-	    (rc = cw_json_arr(&arr, v, "regulations", true, CW_TAXONOMY_MAX_ITEMS, &w, err)) ||
+	    (rc = parse_exposure(c, json_object_get(v, "exposure"), cpath, file,
+				 err)) ||
+	    (rc = parse_severity(c, json_object_get(v, "severity"), cpath, file,
+				 err)) ||
+	    (rc = cw_json_arr(&arr, v, "regulations", true,
+			      CW_TAXONOMY_MAX_ITEMS, &w, err)) ||
 	    (rc = parse_regrefs(c, arr, cpath, file, err)))
 		return rc;
 	return CW_OK;
@@ -575,13 +586,13 @@ static int load_categories(struct cw_taxonomy *tax, const char *dir,
 		char *group = NULL;
 		size_t i;
 
-		if ((rc = cw_json_load(&root, files.v[f], CW_TAXONOMY_FILE_MAX, err)))
+		if ((rc = cw_json_load(&root, files.v[f], CW_TAXONOMY_FILE_MAX,
+				       err)))
 			goto out;
 		if ((rc = cw_json_keys(root, file_keys, &w, err)) ||
-		    (rc = cw_json_str(&group, root, "group", true, &w,
-					   err)) ||
-		    (rc = cw_json_arr(&arr, root, "categories", true, CW_TAXONOMY_MAX_ITEMS, &w,
-					   err))) {
+		    (rc = cw_json_str(&group, root, "group", true, &w, err)) ||
+		    (rc = cw_json_arr(&arr, root, "categories", true,
+				      CW_TAXONOMY_MAX_ITEMS, &w, err))) {
 			free(group);
 			json_decref(root);
 			goto out;
@@ -594,14 +605,15 @@ static int load_categories(struct cw_taxonomy *tax, const char *dir,
 					files.v[f], CW_TAXONOMY_MAX_ITEMS);
 			goto out;
 		}
-		json_array_foreach(arr, i, v) {
+		json_array_foreach(arr, i, v)
+		{
 			char cpath[64];
 			snprintf(cpath, sizeof(cpath), "categories[%zu]", i);
 			CW_GROW(tax->cats, cap, tax->ncats + 1);
 			memset(&tax->cats[tax->ncats], 0, sizeof(*tax->cats));
 			tax->ncats++;
-			rc = parse_category(&tax->cats[tax->ncats - 1], v, group,
-					    cpath, files.v[f], err);
+			rc = parse_category(&tax->cats[tax->ncats - 1], v,
+					    group, cpath, files.v[f], err);
 			if (rc)
 				break;
 		}
@@ -620,10 +632,10 @@ out:
 static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 			struct cw_err *err)
 {
-	static const char *const top_keys[] = { "vague_terms",
-						"referenced_documents",
-						"truncation", "untracked_note",
-						"context_modifiers", NULL };
+	static const char *const top_keys[] = {
+		"vague_terms",	  "referenced_documents", "truncation",
+		"untracked_note", "context_modifiers",	  NULL
+	};
 	static const char *const ctx_keys[] = { "id", "effect", "why", NULL };
 	static const char *const vague_keys[] = { "term", "type", "note",
 						  "bound", NULL };
@@ -644,11 +656,13 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 		return rc;
 	if ((rc = cw_json_keys(root, top_keys, &w, err)) ||
 	    (rc = cw_json_str(&tax->untracked_note, root, "untracked_note",
-				   true, &w, err)) ||
-	    (rc = cw_json_arr(&arr, root, "vague_terms", true, CW_TAXONOMY_MAX_ITEMS, &w, err)))
+			      true, &w, err)) ||
+	    (rc = cw_json_arr(&arr, root, "vague_terms", true,
+			      CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		goto out;
 	tax->vague = cw_calloc(json_array_size(arr) + 1, sizeof(*tax->vague));
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct cw_tax_vague *t = &tax->vague[i];
 		size_t k;
 
@@ -661,14 +675,10 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 		}
 		tax->nvague++;
 		if ((rc = cw_json_keys(v, vague_keys, &iw, err)) ||
-		    (rc = cw_json_str(&t->term, v, "term", true, &iw,
-					   err)) ||
-		    (rc = cw_json_str(&t->type, v, "type", true, &iw,
-					   err)) ||
-		    (rc = cw_json_str(&t->note, v, "note", true, &iw,
-					   err)) ||
-		    (rc = cw_json_str(&t->bound, v, "bound", false, &iw,
-					   err)))
+		    (rc = cw_json_str(&t->term, v, "term", true, &iw, err)) ||
+		    (rc = cw_json_str(&t->type, v, "type", true, &iw, err)) ||
+		    (rc = cw_json_str(&t->note, v, "note", true, &iw, err)) ||
+		    (rc = cw_json_str(&t->bound, v, "bound", false, &iw, err)))
 			goto out;
 		for (k = 0; types[k] && strcmp(types[k], t->type); k++)
 			;
@@ -679,8 +689,8 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 					path, path_buf);
 			goto out;
 		}
-		for (k = 0; t->bound && bounds[k] && strcmp(bounds[k], t->bound);
-		     k++)
+		for (k = 0;
+		     t->bound && bounds[k] && strcmp(bounds[k], t->bound); k++)
 			;
 		if (t->bound && !bounds[k]) {
 			rc = cw_err_set(err, CW_EPARSE,
@@ -698,16 +708,17 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 				goto out;
 			}
 	}
-	if ((rc = cw_json_arr(&arr, root, "referenced_documents", true, CW_TAXONOMY_MAX_ITEMS,
-				   &w, err)))
+	if ((rc = cw_json_arr(&arr, root, "referenced_documents", true,
+			      CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		goto out;
-	tax->docrefs = cw_calloc(json_array_size(arr) + 1,
-				 sizeof(*tax->docrefs));
-	json_array_foreach(arr, i, v) {
+	tax->docrefs =
+		cw_calloc(json_array_size(arr) + 1, sizeof(*tax->docrefs));
+	json_array_foreach(arr, i, v)
+	{
 		struct cw_tax_docref *d = &tax->docrefs[i];
 
-		snprintf(path_buf, sizeof(path_buf), "referenced_documents[%zu]",
-			 i);
+		snprintf(path_buf, sizeof(path_buf),
+			 "referenced_documents[%zu]", i);
 		if (!json_is_object(v)) {
 			rc = cw_err_set(err, CW_EPARSE,
 					"'%s': %s: expected an object", path,
@@ -716,21 +727,22 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 		}
 		tax->ndocrefs++;
 		if ((rc = cw_json_keys(v, doc_keys, &iw, err)) ||
-		    (rc = cw_json_str(&d->type, v, "type", true, &iw,
-					   err)) ||
+		    (rc = cw_json_str(&d->type, v, "type", true, &iw, err)) ||
 		    (rc = cw_json_str(&d->re, v, "re", true, &iw, err)) ||
 		    (rc = compile_into(&d->compiled, d->re, &iw, err)))
 			goto out;
 	}
-	if ((rc = cw_json_arr(&arr, root, "context_modifiers", true, CW_TAXONOMY_MAX_ITEMS, &w,
-				   err)))
+	if ((rc = cw_json_arr(&arr, root, "context_modifiers", true,
+			      CW_TAXONOMY_MAX_ITEMS, &w, err)))
 		goto out;
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		struct cw_tax_modifier *m;
 		json_t *eff;
 		char *id = NULL;
 
-		snprintf(path_buf, sizeof(path_buf), "context_modifiers[%zu]", i);
+		snprintf(path_buf, sizeof(path_buf), "context_modifiers[%zu]",
+			 i);
 		if (!json_is_object(v)) {
 			rc = cw_err_set(err, CW_EPARSE,
 					"'%s': %s: expected an object", path,
@@ -740,7 +752,7 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 		if ((rc = cw_json_keys(v, ctx_keys, &iw, err)) ||
 		    (rc = cw_json_str(&id, v, "id", true, &iw, err)))
 			goto out;
-		m = !strcmp(id, "changed_before")       ? &tax->ctx_changed
+		m = !strcmp(id, "changed_before")	? &tax->ctx_changed
 		    : !strcmp(id, "grey_list_consumer") ? &tax->ctx_grey
 							: NULL;
 		free(id);
@@ -782,8 +794,8 @@ static int load_lexicon(struct cw_taxonomy *tax, const char *path,
 	{
 		double tail;
 		if ((rc = cw_json_keys(tr, trunc_keys, &w, err)) ||
-		    (rc = cw_json_str(&tax->truncation_note, tr, "note",
-					   true, &w, err)) ||
+		    (rc = cw_json_str(&tax->truncation_note, tr, "note", true,
+				      &w, err)) ||
 		    (rc = parse_number(&tail, tr, "min_tail_bytes", 1, 10000,
 				       true, 0, &w, err)))
 			goto out;
@@ -810,11 +822,13 @@ static int cross_check(struct cw_taxonomy *tax, struct cw_err *err)
 						  tax->cats[j].file);
 		for (size_t r = 0; r < c->nregs; r++) {
 			struct cw_tax_regref *ref = &c->regs[r];
-			ref->inst = cw_taxonomy_instrument(tax, ref->instrument);
+			ref->inst =
+				cw_taxonomy_instrument(tax, ref->instrument);
 			if (!ref->inst)
 				return cw_err_set(err, CW_EPARSE,
 						  "'%s': category '%s': "
-						  "regulations[%zu].instrument: "
+						  "regulations[%zu].instrument:"
+						  " "
 						  "no instrument '%s' in "
 						  "regulations/",
 						  c->file, c->id, r,
@@ -827,7 +841,8 @@ static int cross_check(struct cw_taxonomy *tax, struct cw_err *err)
 						  "regulations[%zu].article: "
 						  "'%s' has no article '%s'",
 						  c->file, c->id, r,
-						  ref->instrument, ref->article);
+						  ref->instrument,
+						  ref->article);
 		}
 	}
 	for (size_t k = 0; k < NCLAUDETTE; k++) {
@@ -963,8 +978,8 @@ size_t cw_taxonomy_docref_count(const struct cw_taxonomy *tax)
 	return tax->ndocrefs;
 }
 
-const struct cw_tax_docref *
-cw_taxonomy_docref_at(const struct cw_taxonomy *tax, size_t i)
+const struct cw_tax_docref *cw_taxonomy_docref_at(const struct cw_taxonomy *tax,
+						  size_t i)
 {
 	return i < tax->ndocrefs ? &tax->docrefs[i] : NULL;
 }
@@ -1182,8 +1197,10 @@ static bool cites_grey_list(const struct cw_tax_category *cat)
 	for (size_t r = 0; r < cat->nregs; r++) {
 		const char *in = cat->regs[r].instrument;
 		const char *art = cat->regs[r].article;
-		if ((!strcmp(in, "eu_uctd") && cw_str_startswith(art, "Annex 1(")) ||
-		    (!strcmp(in, "uk_cra") && cw_str_startswith(art, "Sch 2 para") &&
+		if ((!strcmp(in, "eu_uctd") && cw_str_startswith(art, "Annex "
+								      "1(")) ||
+		    (!strcmp(in, "uk_cra") &&
+		     cw_str_startswith(art, "Sch 2 para") &&
 		     strcmp(art, "Sch 2 para 23")))
 			return true;
 	}
@@ -1214,7 +1231,7 @@ void cw_taxonomy_rate_context(struct cw_tax_rating *r,
 			(struct cw_tax_applied){ add[i], 0, 0 };
 	for (size_t i = 0; i < r->napplied; i++)
 		level += r->applied[i].mod->effect;
-	r->level = level < CW_LEVEL_LOW    ? CW_LEVEL_LOW
+	r->level = level < CW_LEVEL_LOW	   ? CW_LEVEL_LOW
 		   : level > CW_LEVEL_HIGH ? CW_LEVEL_HIGH
 					   : level;
 }

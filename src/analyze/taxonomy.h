@@ -50,38 +50,38 @@ const char *cw_audience_name(int audience);
 int cw_audience_parse(const char *name);
 
 /* Caps on what we load and scan. */
-#define CW_TAXONOMY_FILE_MAX (4u << 20)   /* one JSON file */
-#define CW_TAXONOMY_MAX_FILES 256          /* files per folder */
-#define CW_TAXONOMY_MAX_ITEMS 4096         /* entries of any one list */
-#define CW_TAXONOMY_TEXT_MAX (8u << 20)    /* text given to detect/rate */
-#define CW_TAXONOMY_MAX_EVIDENCE 8         /* spans kept per detection */
+#define CW_TAXONOMY_FILE_MAX (4u << 20) /* one JSON file */
+#define CW_TAXONOMY_MAX_FILES 256	/* files per folder */
+#define CW_TAXONOMY_MAX_ITEMS 4096	/* entries of any one list */
+#define CW_TAXONOMY_TEXT_MAX (8u << 20) /* text given to detect/rate */
+#define CW_TAXONOMY_MAX_EVIDENCE 8	/* spans kept per detection */
 
 /* ---- regulations ---- */
 
 struct cw_tax_article {
-	char *id;          /* "14", "Annex 1(q)", "s.62", "§2" */
-	char *title;       /* short title, our words */
-	char *requires;    /* what it requires, our words */
-	bool verified;     /* true only where we are sure of the number */
-	char *applies_from;/* "YYYY-MM-DD" when it differs from the
+	char *id;	    /* "14", "Annex 1(q)", "s.62", "§2" */
+	char *title;	    /* short title, our words */
+	char *requires;	    /* what it requires, our words */
+	bool verified;	    /* true only where we are sure of the number */
+	char *applies_from; /* "YYYY-MM-DD" when it differs from the
 			      instrument's, else NULL */
-	char *commencement;/* free text when no date is known, else NULL */
-	char *source;      /* the page the number was checked against
+	char *commencement; /* free text when no date is known, else NULL */
+	char *source;	    /* the page the number was checked against
 			      (required when verified), else NULL */
 };
 
 struct cw_tax_stage {
-	char *date;        /* "YYYY-MM-DD" */
+	char *date; /* "YYYY-MM-DD" */
 	char *what;
 };
 
 struct cw_tax_instrument {
-	char *id;          /* "eu_dsa" */
-	char *name;        /* "Digital Services Act" */
-	char *citation;    /* "Regulation (EU) 2022/2065" */
-	char *kind;        /* regulation, directive, statute */
-	char *in_force;    /* "YYYY-MM-DD" or NULL */
-	char *applies_from;/* "YYYY-MM-DD" or NULL */
+	char *id;	    /* "eu_dsa" */
+	char *name;	    /* "Digital Services Act" */
+	char *citation;	    /* "Regulation (EU) 2022/2065" */
+	char *kind;	    /* regulation, directive, statute */
+	char *in_force;	    /* "YYYY-MM-DD" or NULL */
+	char *applies_from; /* "YYYY-MM-DD" or NULL */
 	char *url;
 	char *summary;
 	char **jurisdictions; /* "EU", "UK", "US", "US-CA" ... */
@@ -90,63 +90,63 @@ struct cw_tax_instrument {
 	size_t nstages;
 	struct cw_tax_article *articles;
 	size_t narticles;
-	char *file;        /* the file it came from */
+	char *file; /* the file it came from */
 };
 
 /* ---- categories ---- */
 
 struct cw_tax_pattern {
-	char *re;          /* PCRE2 source, matched caseless, UTF-8 */
-	double weight;     /* contribution to the detection score */
-	bool title;        /* matched against the provision title only */
-	void *compiled;    /* private */
+	char *re;	/* PCRE2 source, matched caseless, UTF-8 */
+	double weight;	/* contribution to the detection score */
+	bool title;	/* matched against the provision title only */
+	void *compiled; /* private */
 };
 
 struct cw_tax_modifier {
-	char *re;          /* PCRE2 source */
-	int effect;        /* -2..2 levels; 0 = noted without effect */
-	char *why;         /* our reason, shown with the rating */
-	void *compiled;    /* private */
+	char *re;	/* PCRE2 source */
+	int effect;	/* -2..2 levels; 0 = noted without effect */
+	char *why;	/* our reason, shown with the rating */
+	void *compiled; /* private */
 };
 
 struct cw_tax_exposure {
-	int base;          /* enum cw_level */
-	char *means;       /* what such a provision means for this audience,
+	int base;    /* enum cw_level */
+	char *means; /* what such a provision means for this audience,
 			      our words; NULL when the data has none */
 	struct cw_tax_modifier *modifiers;
 	size_t nmodifiers;
 };
 
 struct cw_tax_regref {
-	char *instrument;  /* instrument id */
-	char *article;     /* article id within it */
-	char *why;         /* why it touches the category */
+	char *instrument;		      /* instrument id */
+	char *article;			      /* article id within it */
+	char *why;			      /* why it touches the category */
 	const struct cw_tax_instrument *inst; /* resolved on load */
 	const struct cw_tax_article *art;     /* resolved on load */
 };
 
 struct cw_tax_category {
-	char *id;          /* "mandatory_arbitration" */
+	char *id; /* "mandatory_arbitration" */
 	char *name;
-	char *group;       /* the file's group: "disputes" */
-	char *claudette;   /* CLAUDETTE code ("a") or NULL */
+	char *group;	 /* the file's group: "disputes" */
+	char *claudette; /* CLAUDETTE code ("a") or NULL */
 	char *definition;
 	struct cw_tax_pattern *patterns;
 	size_t npatterns;
-	double min_score;  /* detection threshold on the summed weights */
-	char **params;     /* parameter names (see params.h) */
+	double min_score; /* detection threshold on the summed weights */
+	char **params;	  /* parameter names (see params.h) */
 	size_t nparams;
 	struct cw_tax_exposure exposure[CW_AUDIENCE_COUNT];
 	struct cw_tax_regref *regs;
 	size_t nregs;
-	char *severity;    /* stated severity on CLAUDETTE's scale
+	char *severity;	    /* stated severity on CLAUDETTE's scale
 			      ("clearly_fair", "potentially_unfair",
 			      "clearly_unfair") for a category the model
 			      does not cover, or NULL (then derived from the
 			      consumer exposure) */
-	char *severity_why;/* why, our words; NULL with severity */
-	char *implications;/* contract and vendor implications */
-	char **actions;    /* compliance actions */
+	char *severity_why; /* why, our words; NULL with severity */
+	char *implications; /* contract and vendor implications */
+	char **actions;	    /* compliance actions */
 	size_t nactions;
 	char *file;
 };
@@ -154,17 +154,17 @@ struct cw_tax_category {
 /* ---- lexicon (used by notes.h) ---- */
 
 struct cw_tax_vague {
-	char *term;        /* "sole discretion" (lower case) */
-	char *type;        /* discretion, time, standard, scope */
-	char *note;        /* why it matters, our words */
-	char *bound;       /* what would resolve it: "notice", "period",
+	char *term;  /* "sole discretion" (lower case) */
+	char *type;  /* discretion, time, standard, scope */
+	char *note;  /* why it matters, our words */
+	char *bound; /* what would resolve it: "notice", "period",
 			      "definition", or NULL (nothing does) */
 };
 
 struct cw_tax_docref {
-	char *type;        /* "Acceptable Use Policy" */
-	char *re;          /* how a reference to it reads */
-	void *compiled;    /* private */
+	char *type;	/* "Acceptable Use Policy" */
+	char *re;	/* how a reference to it reads */
+	void *compiled; /* private */
 };
 
 struct cw_taxonomy;
@@ -208,9 +208,9 @@ cw_taxonomy_instrument_at(const struct cw_taxonomy *tax, size_t i);
 const struct cw_tax_instrument *
 cw_taxonomy_instrument(const struct cw_taxonomy *tax, const char *id);
 /* The article `article` of instrument `instrument`, or NULL. */
-const struct cw_tax_article *
-cw_taxonomy_article(const struct cw_taxonomy *tax, const char *instrument,
-		    const char *article);
+const struct cw_tax_article *cw_taxonomy_article(const struct cw_taxonomy *tax,
+						 const char *instrument,
+						 const char *article);
 
 /*
  * The date from which an article applies: its own applies_from, else the
@@ -240,8 +240,8 @@ size_t cw_taxonomy_vague_count(const struct cw_taxonomy *tax);
 const struct cw_tax_vague *cw_taxonomy_vague_at(const struct cw_taxonomy *tax,
 						size_t i);
 size_t cw_taxonomy_docref_count(const struct cw_taxonomy *tax);
-const struct cw_tax_docref *
-cw_taxonomy_docref_at(const struct cw_taxonomy *tax, size_t i);
+const struct cw_tax_docref *cw_taxonomy_docref_at(const struct cw_taxonomy *tax,
+						  size_t i);
 /* Notes of the lexicon file (borrowed, never NULL). */
 const char *cw_taxonomy_truncation_note(const struct cw_taxonomy *tax);
 const char *cw_taxonomy_untracked_note(const struct cw_taxonomy *tax);
@@ -266,23 +266,23 @@ void cw_taxonomy_lower(struct cw_buf *out, const char *text, size_t len);
 /* ---- detection ---- */
 
 struct cw_tax_span {
-	size_t pattern;    /* index into the category's patterns */
+	size_t pattern;	   /* index into the category's patterns */
 	size_t start, end; /* byte range in the text (title matches: in the
 			      title) */
 };
 
 struct cw_tax_match {
 	const struct cw_tax_category *cat;
-	double score;      /* summed weights of the patterns that matched */
-	double confidence; /* 1 - exp(-score): a monotone squashing of the
+	double score;	    /* summed weights of the patterns that matched */
+	double confidence;  /* 1 - exp(-score): a monotone squashing of the
 			      score, not a calibrated probability */
-	bool explicit_text;/* a pattern of weight >= 1 matched the text */
-	size_t start, end; /* the strongest text match (earliest on ties);
+	bool explicit_text; /* a pattern of weight >= 1 matched the text */
+	size_t start, end;  /* the strongest text match (earliest on ties);
 			      both 0 when only the title matched */
 	struct cw_tax_span evidence[CW_TAXONOMY_MAX_EVIDENCE];
 	size_t nevidence;
-	bool by_rules;     /* the rules reached the category's threshold */
-	double model;      /* the model's confidence (cw_taxonomy_merge_model),
+	bool by_rules; /* the rules reached the category's threshold */
+	double model;  /* the model's confidence (cw_taxonomy_merge_model),
 			      or -1 when no model spoke for this category */
 };
 
@@ -290,7 +290,10 @@ struct cw_tax_matches {
 	struct cw_tax_match *items;
 	size_t n, cap;
 };
-#define CW_TAX_MATCHES_INIT { NULL, 0, 0 }
+#define CW_TAX_MATCHES_INIT \
+	{                   \
+		NULL, 0, 0  \
+	}
 void cw_tax_matches_release(struct cw_tax_matches *m);
 
 /*
@@ -332,7 +335,8 @@ bool cw_taxonomy_score(struct cw_tax_match *out,
 /* ---- exposure ---- */
 
 enum cw_evidence {
-	CW_EVIDENCE_EXPLICIT = 0, /* the category's own language is in the text */
+	CW_EVIDENCE_EXPLICIT =
+		0, /* the category's own language is in the text */
 	CW_EVIDENCE_INFERRED = 1, /* from weaker cues or a model */
 };
 /* "explicit", "inferred". */
@@ -344,10 +348,10 @@ struct cw_tax_applied {
 };
 
 struct cw_tax_rating {
-	int audience;      /* enum cw_audience */
-	int base;          /* the category's base level */
-	int level;         /* base + effects, clamped to low..high */
-	int basis;         /* enum cw_evidence */
+	int audience; /* enum cw_audience */
+	int base;     /* the category's base level */
+	int level;    /* base + effects, clamped to low..high */
+	int basis;    /* enum cw_evidence */
 	struct cw_tax_applied *applied; /* modifiers found, in data order */
 	size_t napplied;
 };
@@ -368,9 +372,9 @@ void cw_tax_rating_release(struct cw_tax_rating *r);
 
 /* Facts about the reader or the history that move a rating. */
 enum cw_rate_context {
-	CW_RATE_CHANGED_BEFORE = 1u << 0,   /* this provision changed in an
+	CW_RATE_CHANGED_BEFORE = 1u << 0, /* this provision changed in an
 					       earlier version */
-	CW_RATE_EU_UK_CONSUMER = 1u << 1,   /* the reader is a consumer in the
+	CW_RATE_EU_UK_CONSUMER = 1u << 1, /* the reader is a consumer in the
 					       EU or UK */
 };
 

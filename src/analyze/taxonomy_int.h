@@ -22,7 +22,7 @@ struct cw_taxonomy {
 	char *truncation_note;
 	char *untracked_note;
 	size_t truncation_min_tail;
-	struct cw_tax_modifier ctx_changed;  /* context modifiers (re NULL) */
+	struct cw_tax_modifier ctx_changed; /* context modifiers (re NULL) */
 	struct cw_tax_modifier ctx_grey;
 };
 

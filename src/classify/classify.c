@@ -11,9 +11,10 @@
 
 /* Words after which a full stop does not end a sentence. */
 static const char *const abbrevs[] = {
-	"e.g", "i.e", "etc", "inc", "ltd", "co", "corp", "no", "nos", "vs",
-	"v", "mr", "mrs", "ms", "dr", "st", "art", "sec", "para", "u.s",
-	"u.k", "cf", "approx", "incl", "l.l.c", "llc", "s.a", "b.v", "p",
+	"e.g",	 "i.e", "etc",	"inc", "ltd", "co", "corp",   "no",
+	"nos",	 "vs",	"v",	"mr",  "mrs", "ms", "dr",     "st",
+	"art",	 "sec", "para", "u.s", "u.k", "cf", "approx", "incl",
+	"l.l.c", "llc", "s.a",	"b.v", "p",
 };
 
 static bool is_abbrev(const char *text, size_t dot)
@@ -22,8 +23,8 @@ static bool is_abbrev(const char *text, size_t dot)
 	char w[16];
 	size_t n;
 
-	while (s > 0 && (isalpha((unsigned char)text[s - 1]) ||
-			 text[s - 1] == '.'))
+	while (s > 0 &&
+	       (isalpha((unsigned char)text[s - 1]) || text[s - 1] == '.'))
 		s--;
 	n = dot - s;
 	if (n == 0 || n >= sizeof(w))
@@ -72,8 +73,8 @@ size_t cw_classify_split(size_t **out_ranges, const char *text, size_t len)
 			continue;
 		/* closing quotes and brackets stay with the sentence */
 		j = i + 1;
-		while (j < len && (text[j] == '"' || text[j] == '\'' ||
-				   text[j] == ')'))
+		while (j < len &&
+		       (text[j] == '"' || text[j] == '\'' || text[j] == ')'))
 			j++;
 		if (j < len && text[j] != ' ' && text[j] != '\t')
 			continue;
@@ -87,8 +88,9 @@ size_t cw_classify_split(size_t **out_ranges, const char *text, size_t len)
 			while (k < len && (text[k] == ' ' || text[k] == '\t'))
 				k++;
 			if (k < len && !isupper((unsigned char)text[k]) &&
-			    !isdigit((unsigned char)text[k]) && text[k] != '(' &&
-			    text[k] != '"' && (unsigned char)text[k] < 0x80)
+			    !isdigit((unsigned char)text[k]) &&
+			    text[k] != '(' && text[k] != '"' &&
+			    (unsigned char)text[k] < 0x80)
 				continue;
 		}
 		push_range(&r, &n, &cap, text, start, j);
@@ -112,8 +114,8 @@ int cw_classify_sentence(struct cw_classify_result *out,
 	memset(out, 0, sizeof(*out));
 	if (len > CW_CLASSIFY_TEXT_MAX)
 		return cw_err_set(err, CW_ETOOBIG,
-				  "text of %zu bytes, at most %u classified", len,
-				  CW_CLASSIFY_TEXT_MAX);
+				  "text of %zu bytes, at most %u classified",
+				  len, CW_CLASSIFY_TEXT_MAX);
 	x = cls_extractor_new(&m->rules, &m->emb);
 	cls_extract(&raw, x, text, len);
 	cls_model_score(out, m, &raw, &s, 0);
@@ -138,8 +140,8 @@ int cw_classify_text(struct cw_classify_result *out,
 		out->cat[c].sentence = -1;
 	if (len > CW_CLASSIFY_TEXT_MAX)
 		return cw_err_set(err, CW_ETOOBIG,
-				  "text of %zu bytes, at most %u classified", len,
-				  CW_CLASSIFY_TEXT_MAX);
+				  "text of %zu bytes, at most %u classified",
+				  len, CW_CLASSIFY_TEXT_MAX);
 	n = cw_classify_split(&ranges, text, len);
 	x = cls_extractor_new(&m->rules, &m->emb);
 	/* every sentence first: each is scored with its neighbours in the
@@ -168,10 +170,12 @@ int cw_classify_text(struct cw_classify_result *out,
 			if (i == 0 || b->severity > a->severity ||
 			    (b->severity == a->severity &&
 			     b->confidence > a->confidence)) {
-				double pu = a->p_unfair > b->p_unfair ? a->p_unfair
-								      : b->p_unfair;
-				double pt = a->p_topic > b->p_topic ? a->p_topic
-								    : b->p_topic;
+				double pu = a->p_unfair > b->p_unfair
+						    ? a->p_unfair
+						    : b->p_unfair;
+				double pt = a->p_topic > b->p_topic
+						    ? a->p_topic
+						    : b->p_topic;
 
 				*a = *b;
 				a->p_unfair = i ? pu : b->p_unfair;

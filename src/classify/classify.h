@@ -41,15 +41,15 @@
 
 /* The nine categories, in CLAUDETTE order, with CLAUDETTE's codes. */
 enum cw_classify_cat {
-	CW_CLASSIFY_A = 0,   /* a    arbitration */
-	CW_CLASSIFY_CH,      /* ch   unilateral change */
-	CW_CLASSIFY_CR,      /* cr   content removal */
-	CW_CLASSIFY_J,       /* j    jurisdiction */
-	CW_CLASSIFY_LAW,     /* law  choice of law */
-	CW_CLASSIFY_LTD,     /* ltd  limitation of liability */
-	CW_CLASSIFY_TER,     /* ter  unilateral termination */
-	CW_CLASSIFY_USE,     /* use  contract by using */
-	CW_CLASSIFY_PINC,    /* pinc privacy included by reference */
+	CW_CLASSIFY_A = 0, /* a    arbitration */
+	CW_CLASSIFY_CH,	   /* ch   unilateral change */
+	CW_CLASSIFY_CR,	   /* cr   content removal */
+	CW_CLASSIFY_J,	   /* j    jurisdiction */
+	CW_CLASSIFY_LAW,   /* law  choice of law */
+	CW_CLASSIFY_LTD,   /* ltd  limitation of liability */
+	CW_CLASSIFY_TER,   /* ter  unilateral termination */
+	CW_CLASSIFY_USE,   /* use  contract by using */
+	CW_CLASSIFY_PINC,  /* pinc privacy included by reference */
 	CW_CLASSIFY_NCAT
 };
 
@@ -76,19 +76,19 @@ struct cw_classify_cat_result {
 	 * topic head's when clearly fair, else the larger of the two.
 	 */
 	double confidence;
-	double p_unfair;       /* probability of level 2 or 3 */
-	double p_topic;        /* probability of any level (= p_unfair when
+	double p_unfair; /* probability of level 2 or 3 */
+	double p_topic;	 /* probability of any level (= p_unfair when
 				  the category has no topic head) */
-	int severity;          /* enum cw_classify_severity */
-	bool unfair;           /* severity >= POTENTIALLY_UNFAIR */
-	long sentence;         /* index of the sentence that decided it
+	int severity;	 /* enum cw_classify_severity */
+	bool unfair;	 /* severity >= POTENTIALLY_UNFAIR */
+	long sentence;	 /* index of the sentence that decided it
 				  (see cw_classify_result.nsentences), -1 if
 				  none */
 };
 
 struct cw_classify_result {
 	struct cw_classify_cat_result cat[CW_CLASSIFY_NCAT];
-	size_t nsentences;     /* sentences the text was split into */
+	size_t nsentences; /* sentences the text was split into */
 };
 
 /* Opaque loaded model. */
@@ -117,8 +117,8 @@ int cw_classify_model_load(struct cw_classify_model **out, const char *path,
 int cw_classify_model_load_dir(struct cw_classify_model **out,
 			       const char *data_dir, struct cw_err *err);
 /* The same from bytes in memory (copied); `name` is used in errors. */
-int cw_classify_model_load_mem(struct cw_classify_model **out,
-			       const void *data, size_t len, const char *name,
+int cw_classify_model_load_mem(struct cw_classify_model **out, const void *data,
+			       size_t len, const char *name,
 			       struct cw_err *err);
 void cw_classify_model_free(struct cw_classify_model *m); /* NULL: no-op */
 
@@ -170,28 +170,28 @@ size_t cw_classify_labels_count(const struct cw_classify_labels *l);
 size_t cw_classify_labels_documents(const struct cw_classify_labels *l);
 
 struct cw_classify_train_opts {
-	unsigned long seed;    /* order of coordinate descent */
-	int max_epochs;        /* cap on dual coordinate descent passes */
-	double c;              /* SVM cost C */
-	double pos_power;      /* positive class weight (neg/pos)^pos_power */
-	int min_docs;          /* keep a feature only if it occurs in at least
+	unsigned long seed; /* order of coordinate descent */
+	int max_epochs;	    /* cap on dual coordinate descent passes */
+	double c;	    /* SVM cost C */
+	double pos_power;   /* positive class weight (neg/pos)^pos_power */
+	int min_docs;	    /* keep a feature only if it occurs in at least
 				  this many training documents */
-	double char_weight;    /* weight of the character n-gram block */
-	double rule_weight;    /* value of a rule feature that fires */
-	bool nb;               /* NB-SVM: features scaled by their log-count
+	double char_weight; /* weight of the character n-gram block */
+	double rule_weight; /* value of a rule feature that fires */
+	bool nb;	    /* NB-SVM: features scaled by their log-count
 				  ratio per head */
-	bool tune_c;           /* per head, choose C among c/3, c, 3c by the
+	bool tune_c;	    /* per head, choose C among c/3, c, 3c by the
 				  inner cross-validation */
-	double ctx_weight;     /* weight of the neighbouring sentences' block
+	double ctx_weight;  /* weight of the neighbouring sentences' block
 				  (0: no context features) */
-	size_t max_docs;       /* 0: all; else only the first N documents
+	size_t max_docs;    /* 0: all; else only the first N documents
 				  (for quick tests) */
 	/* word vectors (cw_classify_embed_build()), copied into the model;
 	   NULL: no dense block */
 	const void *vectors;
 	size_t vectors_len;
-	double dense_weight;   /* weight of the dense (word vector) block */
-	bool quiet;            /* no progress on stderr */
+	double dense_weight; /* weight of the dense (word vector) block */
+	bool quiet;	     /* no progress on stderr */
 };
 /*
  * Defaults; how they were chosen is in train.c (by the 4-fold
@@ -216,12 +216,12 @@ int cw_classify_train(struct cw_buf *out, const struct cw_classify_labels *l,
 #define CW_CLASSIFY_VECTORS_FILE "model/vectors.cwe"
 
 struct cw_classify_embed_opts {
-	int dim;               /* vector size */
-	int words;             /* vocabulary: the most frequent stems */
-	int min_count;         /* a stem must occur this often */
-	int window;            /* co-occurrence window, words each side */
-	unsigned long seed;    /* random projection of the SVD */
-	bool quiet;            /* no progress on stderr */
+	int dim;	    /* vector size */
+	int words;	    /* vocabulary: the most frequent stems */
+	int min_count;	    /* a stem must occur this often */
+	int window;	    /* co-occurrence window, words each side */
+	unsigned long seed; /* random projection of the SVD */
+	bool quiet;	    /* no progress on stderr */
 };
 void cw_classify_embed_opts_init(struct cw_classify_embed_opts *opts);
 
@@ -245,9 +245,9 @@ struct cw_classify_eval_cat {
 
 struct cw_classify_eval_report {
 	struct cw_classify_eval_cat cat[CW_CLASSIFY_NCAT];
-	double macro_f1;          /* mean F1 of the nine categories */
-	double micro_f1;          /* pooled over the nine categories */
-	double macro_f1_8;        /* the eight LexGLUE categories (no pinc) */
+	double macro_f1;   /* mean F1 of the nine categories */
+	double micro_f1;   /* pooled over the nine categories */
+	double macro_f1_8; /* the eight LexGLUE categories (no pinc) */
 	/* LexGLUE UNFAIR-ToS scoring: eight labels plus a ninth column set
 	   when a sentence has no label (gold or predicted) */
 	double lexglue_macro_f1;
@@ -256,7 +256,7 @@ struct cw_classify_eval_report {
 	   category, how often the predicted level (2/3) equals the gold one */
 	size_t severity_total, severity_correct;
 	size_t nsentences, ndocuments, nfolds;
-	double seconds;           /* wall time (informational only) */
+	double seconds; /* wall time (informational only) */
 };
 
 /*

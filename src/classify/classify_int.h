@@ -44,8 +44,14 @@
 #define CLS_MAX_DENSE 1024u
 #define CLS_NBUCKETS (CLS_DENSE_BASE + CLS_MAX_DENSE)
 
-enum cls_kind { CLS_KIND_WORD = 0, CLS_KIND_CHAR, CLS_KIND_RULE,
-		CLS_KIND_CTX, CLS_KIND_DENSE, CLS_NKINDS };
+enum cls_kind {
+	CLS_KIND_WORD = 0,
+	CLS_KIND_CHAR,
+	CLS_KIND_RULE,
+	CLS_KIND_CTX,
+	CLS_KIND_DENSE,
+	CLS_NKINDS
+};
 
 static inline enum cls_kind cls_bucket_kind(uint32_t b)
 {
@@ -74,16 +80,16 @@ void cls_fvec_release(struct cls_fvec *f);
 
 /* Compiled keyword rules (data/model/rules.json). Immutable once built. */
 struct cls_rules {
-	size_t n;                  /* rules */
-	char **id;                 /* rule ids */
-	int *cat;                  /* category, -1 for "any" */
-	size_t npat;               /* patterns over all rules */
-	pcre2_code **code;         /* compiled (and JIT-compiled if possible) */
-	uint32_t *pat_rule;        /* rule index of each pattern */
+	size_t n;	    /* rules */
+	char **id;	    /* rule ids */
+	int *cat;	    /* category, -1 for "any" */
+	size_t npat;	    /* patterns over all rules */
+	pcre2_code **code;  /* compiled (and JIT-compiled if possible) */
+	uint32_t *pat_rule; /* rule index of each pattern */
 };
 /* Parse and compile; errors name `name` and the rule. */
-int cls_rules_compile(struct cls_rules *out, const char *json,
-		      const char *name, struct cw_err *err);
+int cls_rules_compile(struct cls_rules *out, const char *json, const char *name,
+		      struct cw_err *err);
 void cls_rules_release(struct cls_rules *r);
 
 /* The hash of feature names (FNV-1a then the splitmix64 finaliser). */
@@ -91,16 +97,16 @@ uint64_t cls_hash(uint64_t seed, const void *data, size_t len);
 
 /* The word vector file (written by embed_train.c, read by embed.c). */
 #define CLS_EMB_MAGIC "CWEMBED1"
-#define CLS_EMB_DIM_MAX 512u     /* largest vector size */
+#define CLS_EMB_DIM_MAX 512u	  /* largest vector size */
 #define CLS_EMB_WORDS_MAX 200000u /* most words */
 
 /* Word vectors (embed.c), immutable once parsed. */
 struct cls_embed {
 	uint32_t dim, n;
-	uint32_t *bucket;  /* unigram word bucket of each word, ascending */
-	float *weight;     /* smooth inverse frequency weight */
-	float *vec;        /* n * dim, unit rows */
-	uint32_t *slot;    /* open addressing: row + 1, 0 empty */
+	uint32_t *bucket; /* unigram word bucket of each word, ascending */
+	float *weight;	  /* smooth inverse frequency weight */
+	float *vec;	  /* n * dim, unit rows */
+	uint32_t *slot;	  /* open addressing: row + 1, 0 empty */
 	size_t nslot;
 };
 /* Parse the bytes written by cw_classify_embed_build(). */
@@ -154,37 +160,41 @@ void cls_vectorize(struct cls_svec *out, const struct cls_fvec *raw,
 void cls_add_context(struct cls_fvec *out, const struct cls_fvec *self,
 		     const struct cls_fvec *prev, const struct cls_fvec *next);
 
-enum cls_head_kind { CLS_HEAD_UNFAIR = 0, CLS_HEAD_TOPIC = 1,
-		     CLS_HEAD_LEVEL3 = 2, CLS_HEAD_NKIND };
+enum cls_head_kind {
+	CLS_HEAD_UNFAIR = 0,
+	CLS_HEAD_TOPIC = 1,
+	CLS_HEAD_LEVEL3 = 2,
+	CLS_HEAD_NKIND
+};
 
 struct cls_head {
 	int cat;
-	int kind;          /* enum cls_head_kind */
-	double platt_a;    /* p = 1 / (1 + exp(a * margin + b)) */
+	int kind;	/* enum cls_head_kind */
+	double platt_a; /* p = 1 / (1 + exp(a * margin + b)) */
 	double platt_b;
-	double threshold;  /* on p */
+	double threshold; /* on p */
 	float bias;
-	float *w;          /* nfeat weights */
+	float *w; /* nfeat weights */
 };
 
 struct cw_classify_model {
-	double kw[CLS_NKINDS];  /* block weights (cls_vectorize) */
+	double kw[CLS_NKINDS]; /* block weights (cls_vectorize) */
 	char *rules_json;
 	struct cls_rules rules;
 	unsigned char *vectors; /* word vector file bytes, NULL: none */
 	size_t vectors_len;
 	struct cls_embed emb;
 	uint32_t nfeat;
-	uint32_t *bucket;  /* kept buckets, ascending */
+	uint32_t *bucket; /* kept buckets, ascending */
 	float *idf;
-	int32_t *map;      /* CLS_NBUCKETS entries */
+	int32_t *map; /* CLS_NBUCKETS entries */
 	size_t nheads;
 	struct cls_head *heads;
 	/* the heads' weights interleaved, wt[k * nheads + h]: scoring reads
 	   one cache line per feature instead of one per feature and head */
 	float *wt;
 	int head_of[CW_CLASSIFY_NCAT][CLS_HEAD_NKIND]; /* -1: none */
-	uint8_t level_default[CW_CLASSIFY_NCAT]; /* 2 or 3 */
+	uint8_t level_default[CW_CLASSIFY_NCAT];       /* 2 or 3 */
 };
 
 /* Serialise (appends to out). */

@@ -43,19 +43,21 @@ int cls_embed_parse(struct cls_embed *out, const void *data, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (len < 16 + 32 || memcmp(p, CLS_EMB_MAGIC, 8))
-		return cw_err_set(err, CW_EPARSE, "'%s': not a word vector file",
-				  name);
+		return cw_err_set(err, CW_EPARSE,
+				  "'%s': not a word vector file", name);
 	cw_sha256(p, len - 32, sum);
 	if (memcmp(sum, p + len - 32, 32))
 		return cw_err_set(err, CW_EPARSE,
-				  "'%s': word vectors: checksum mismatch", name);
+				  "'%s': word vectors: checksum mismatch",
+				  name);
 	dim = get_u32(p + 8);
 	n = get_u32(p + 12);
 	rowlen = 12 + (size_t)dim;
 	if (dim < 1 || dim > CLS_EMB_DIM_MAX || n > CLS_EMB_WORDS_MAX ||
 	    (len - 32 - 16) != (size_t)n * rowlen)
 		return cw_err_set(err, CW_EPARSE,
-				  "'%s': word vectors: bad size (%u words of %u)",
+				  "'%s': word vectors: bad size (%u words of "
+				  "%u)",
 				  name, n, dim);
 	out->dim = dim;
 	out->n = n;
@@ -73,7 +75,8 @@ int cls_embed_parse(struct cls_embed *out, const void *data, size_t len,
 		    !isfinite(out->weight[i]) || !isfinite(sc)) {
 			cls_embed_release(out);
 			return cw_err_set(err, CW_EPARSE,
-					  "'%s': word vectors: bad word %u", name, i);
+					  "'%s': word vectors: bad word %u",
+					  name, i);
 		}
 		for (uint32_t c = 0; c < dim; c++)
 			out->vec[(size_t)i * dim + c] =

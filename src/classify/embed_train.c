@@ -55,8 +55,8 @@
  * the service name. Microsoft's services agreement is also Skype's terms.
  */
 static const char *const heldout[] = {
-	"amazon", "booking", "evernote", "linkedin", "skype", "snap",
-	"tiktok", "visa", "western", "yelp", "microsoft",
+	"amazon", "booking", "evernote", "linkedin", "skype",	  "snap",
+	"tiktok", "visa",    "western",	 "yelp",     "microsoft",
 };
 
 void cw_classify_embed_opts_init(struct cw_classify_embed_opts *o)
@@ -87,7 +87,7 @@ static bool is_heldout(const char *service)
  */
 
 struct hset {
-	uint64_t *v;  /* 0 = empty */
+	uint64_t *v; /* 0 = empty */
 	size_t n, cap;
 };
 
@@ -247,25 +247,29 @@ static void jacobi(double *a, double *v, double *ev, size_t l)
 
 				if (fabs(apq) < 1e-300)
 					continue;
-				theta = (a[q * l + q] - a[p * l + p]) / (2 * apq);
+				theta = (a[q * l + q] - a[p * l + p]) /
+					(2 * apq);
 				t = (theta >= 0 ? 1.0 : -1.0) /
 				    (fabs(theta) + sqrt(theta * theta + 1));
 				c = 1 / sqrt(t * t + 1);
 				s = t * c;
 				for (size_t k = 0; k < l; k++) {
-					double akp = a[k * l + p], akq = a[k * l + q];
+					double akp = a[k * l + p],
+					       akq = a[k * l + q];
 
 					a[k * l + p] = c * akp - s * akq;
 					a[k * l + q] = s * akp + c * akq;
 				}
 				for (size_t k = 0; k < l; k++) {
-					double apk = a[p * l + k], aqk = a[q * l + k];
+					double apk = a[p * l + k],
+					       aqk = a[q * l + k];
 
 					a[p * l + k] = c * apk - s * aqk;
 					a[q * l + k] = s * apk + c * aqk;
 				}
 				for (size_t k = 0; k < l; k++) {
-					double vkp = v[k * l + p], vkq = v[k * l + q];
+					double vkp = v[k * l + p],
+					       vkq = v[k * l + q];
 
 					v[k * l + p] = c * vkp - s * vkq;
 					v[k * l + q] = s * vkp + c * vkq;
@@ -279,7 +283,7 @@ static void jacobi(double *a, double *v, double *ev, size_t l)
 /* ---- building ---- */
 
 struct tokstream {
-	uint32_t *tok;   /* unigram buckets; UINT32_MAX ends a paragraph */
+	uint32_t *tok; /* unigram buckets; UINT32_MAX ends a paragraph */
 	size_t n, cap;
 };
 
@@ -358,7 +362,8 @@ static int read_corpus(struct tokstream *ts, size_t *nfiles,
 			continue;
 		if (nf < 4) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s':%zu: expected service, document_type, seq, file",
+					"'%s':%zu: expected service, "
+					"document_type, seq, file",
 					path, lineno);
 			goto done;
 		}
@@ -383,8 +388,8 @@ static int read_corpus(struct tokstream *ts, size_t *nfiles,
 				e = de;
 			if (e - a > 20 &&
 			    hset_add(&seen, cls_hash(0, a, (size_t)(e - a)))) {
-				cls_tokens(x, a, (size_t)(e - a), &ts->tok, &ts->n,
-					   &ts->cap);
+				cls_tokens(x, a, (size_t)(e - a), &ts->tok,
+					   &ts->n, &ts->cap);
 				if (ts->n > n0) {
 					CW_GROW(ts->tok, ts->cap, ts->n + 1);
 					ts->tok[ts->n++] = UINT32_MAX;
@@ -392,8 +397,8 @@ static int read_corpus(struct tokstream *ts, size_t *nfiles,
 			}
 			if (ts->n > CORPUS_TOKENS_MAX) {
 				rc = cw_err_set(err, CW_ETOOBIG,
-						"'%s': more than %u tokens", corpus_dir,
-						CORPUS_TOKENS_MAX);
+						"'%s': more than %u tokens",
+						corpus_dir, CORPUS_TOKENS_MAX);
 				goto done;
 			}
 			a = e + 1;
@@ -401,7 +406,8 @@ static int read_corpus(struct tokstream *ts, size_t *nfiles,
 	}
 	if (!quiet)
 		fprintf(stderr,
-			"embed: %zu files (%zu of held-out services skipped), %zu unique paragraphs, %zu tokens\n",
+			"embed: %zu files (%zu of held-out services skipped), "
+			"%zu unique paragraphs, %zu tokens\n",
 			*nfiles, nskip, seen.n, ts->n);
 	if (!*nfiles)
 		rc = cw_err_set(err, CW_EPARSE, "'%s': no corpus files", path);
@@ -425,8 +431,8 @@ int cw_classify_embed_build(struct cw_buf *out, const char *corpus_dir,
 	int32_t *wid = NULL;
 	struct pmap pm = { 0 };
 	struct spm m = { 0 };
-	double *rowsum = NULL, *colpow = NULL, *om = NULL, *y = NULL,
-	       *g = NULL, *ev = NULL, *ub = NULL, *vec = NULL;
+	double *rowsum = NULL, *colpow = NULL, *om = NULL, *y = NULL, *g = NULL,
+	       *ev = NULL, *ub = NULL, *vec = NULL;
 	size_t nfiles, nv = 0, l, total = 0;
 	uint64_t rs;
 	int rc;
@@ -484,8 +490,12 @@ int cw_classify_embed_build(struct cw_buf *out, const char *corpus_dir,
 				break;
 			if ((b = wid[ts.tok[i + d]]) < 0)
 				continue;
-			pmap_add(&pm, (uint32_t)a * (uint32_t)nv + (uint32_t)b + 1, 1);
-			pmap_add(&pm, (uint32_t)b * (uint32_t)nv + (uint32_t)a + 1, 1);
+			pmap_add(&pm,
+				 (uint32_t)a * (uint32_t)nv + (uint32_t)b + 1,
+				 1);
+			pmap_add(&pm,
+				 (uint32_t)b * (uint32_t)nv + (uint32_t)a + 1,
+				 1);
 		}
 	}
 	/* PPMI with context smoothing 0.75, as a CSR matrix */
@@ -537,7 +547,9 @@ int cw_classify_embed_build(struct cw_buf *out, const char *corpus_dir,
 			if (m.row[i] < m.row[i - 1])
 				m.row[i] = m.row[i - 1];
 		if (!o.quiet)
-			fprintf(stderr, "embed: %zu words, %zu co-occurring pairs, %zu positive\n",
+			fprintf(stderr,
+				"embed: %zu words, %zu co-occurring pairs, %zu "
+				"positive\n",
 				nv, nnz, m.row[nv]);
 		free(keys);
 		free(vals);
@@ -548,7 +560,9 @@ int cw_classify_embed_build(struct cw_buf *out, const char *corpus_dir,
 	y = cw_calloc(nv * l + 1, sizeof(*y));
 	rs = o.seed;
 	for (size_t k = 0; k < nv * l; k++)
-		om[k] = (double)(cw_splitmix64(&rs) >> 11) / 9007199254740992.0 * 2 - 1;
+		om[k] = (double)(cw_splitmix64(&rs) >> 11) /
+				9007199254740992.0 * 2 -
+			1;
 	spm_mul(y, &m, om, l);
 	orth(y, nv, l);
 	for (int it = 0; it < 3; it++) {
@@ -578,7 +592,8 @@ int cw_classify_embed_build(struct cw_buf *out, const char *corpus_dir,
 		for (size_t i = 0; i < l; i++)
 			ord[i] = i;
 		for (size_t i = 1; i < l; i++)
-			for (size_t j = i; j > 0 && ev[ord[j]] > ev[ord[j - 1]]; j--) {
+			for (size_t j = i; j > 0 && ev[ord[j]] > ev[ord[j - 1]];
+			     j--) {
 				size_t t = ord[j];
 
 				ord[j] = ord[j - 1];
@@ -602,7 +617,8 @@ int cw_classify_embed_build(struct cw_buf *out, const char *corpus_dir,
 			/* fix the sign of each column (eigenvectors have none) */
 			if (sum < 0)
 				for (size_t i = 0; i < nv; i++)
-					vec[i * (size_t)o.dim + c] = -vec[i * (size_t)o.dim + c];
+					vec[i * (size_t)o.dim + c] =
+						-vec[i * (size_t)o.dim + c];
 		}
 		free(ord);
 	}

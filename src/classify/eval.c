@@ -76,7 +76,8 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 	}
 	if (nfolds < 2) {
 		rc = cw_err_set(err, CW_EINVAL,
-				"cross-validation needs at least two folds, the labels have %zu",
+				"cross-validation needs at least two folds, "
+				"the labels have %zu",
 				nfolds);
 		goto done;
 	}
@@ -122,9 +123,12 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 				bool pred = r.cat[c].unfair;
 
 				if (dump && (gold != pred || dump_all))
-					fprintf(stderr, "%s\t%s\t%.2f\t%s\t%s\n",
-						gold == pred ? (gold ? "TP" : "TN")
-						: pred ? "FP" : "FN",
+					fprintf(stderr,
+						"%s\t%s\t%.2f\t%s\t%s\n",
+						gold == pred
+							? (gold ? "TP" : "TN")
+						: pred ? "FP"
+						       : "FN",
 						cw_classify_cat_code(c),
 						r.cat[c].p_unfair,
 						l->docs.v[l->s[i].doc],
@@ -136,7 +140,8 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 				if (gold && pred) {
 					out->severity_total++;
 					out->severity_correct +=
-						r.cat[c].severity == l->s[i].level[c];
+						r.cat[c].severity ==
+						l->s[i].level[c];
 				}
 				if (c == CW_CLASSIFY_PINC)
 					continue;
@@ -167,14 +172,16 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 			struct cw_classify_eval_cat *e = &out->cat[c];
 
 			e->precision = e->tp + e->fp
-					       ? (double)e->tp / (double)(e->tp + e->fp)
+					       ? (double)e->tp /
+							 (double)(e->tp + e->fp)
 					       : 0;
 			e->recall = e->tp + e->fn
-					    ? (double)e->tp / (double)(e->tp + e->fn)
+					    ? (double)e->tp /
+						      (double)(e->tp + e->fn)
 					    : 0;
 			e->f1 = f1_of(e->tp, e->fp, e->fn);
-			e->threshold_mean = thr_n[c] ? thr_sum[c] / (double)thr_n[c]
-						     : 0;
+			e->threshold_mean =
+				thr_n[c] ? thr_sum[c] / (double)thr_n[c] : 0;
 			sum += e->f1;
 			tp += e->tp;
 			fp += e->fp;

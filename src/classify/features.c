@@ -30,17 +30,17 @@
 struct cls_extractor {
 	const struct cls_rules *rules;
 	const struct cls_embed *emb; /* NULL: no dense feature */
-	double *acc;            /* emb->dim sums of the sentence's vectors */
+	double *acc; /* emb->dim sums of the sentence's vectors */
 	/* cls_tokens(): collect unigram buckets instead of features */
 	uint32_t **tok;
 	size_t *ntok, *captok;
 	struct sb_stemmer *stemmer;
 	pcre2_match_data *md;
-	struct cls_fvec *out;   /* the vector being filled */
+	struct cls_fvec *out; /* the vector being filled */
 	/* open-addressing table from bucket to its index in out->v, so that
 	   repeated features are counted without sorting */
-	uint32_t *slot;         /* index + 1, 0 = empty */
-	size_t nslot;           /* power of two */
+	uint32_t *slot; /* index + 1, 0 = empty */
+	size_t nslot;	/* power of two */
 };
 
 void cls_fvec_release(struct cls_fvec *f)
@@ -128,13 +128,14 @@ static void add_chars(struct cls_extractor *x, const char *tok, size_t len)
 	framed[len + 1] = '>';
 	for (size_t n = 3; n <= 5; n++)
 		for (size_t i = 0; i + n <= len + 2; i++)
-			add_feat(x, CLS_CHAR_BASE +
-					    (uint32_t)(cls_hash(n, framed + i, n) %
-						       CLS_CHAR_SPAN));
+			add_feat(x,
+				 CLS_CHAR_BASE +
+					 (uint32_t)(cls_hash(n, framed + i, n) %
+						    CLS_CHAR_SPAN));
 }
 
 struct cls_extractor *cls_extractor_new(const struct cls_rules *rules,
-				       const struct cls_embed *emb)
+					const struct cls_embed *emb)
 {
 	struct cls_extractor *x = cw_calloc(1, sizeof(*x));
 
@@ -247,8 +248,12 @@ static size_t tokenize(struct cls_extractor *x, const char *text, size_t len,
 		size_t k = i < len ? cw_utf8_decode(text + i, len - i, &cp) : 1;
 
 		if (i < len && is_word_cp(cp)) {
-			uint32_t lc = cp < 0x80 ? (uint32_t)((cp >= 'A' && cp <= 'Z') ? cp + 32 : cp)
-						: (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
+			uint32_t lc =
+				cp < 0x80 ? (uint32_t)((cp >= 'A' && cp <= 'Z')
+							       ? cp + 32
+							       : cp)
+					  : (uint32_t)utf8proc_tolower(
+						    (utf8proc_int32_t)cp);
 			utf8proc_uint8_t enc[4];
 			utf8proc_ssize_t el =
 				utf8proc_encode_char((utf8proc_int32_t)lc, enc);
@@ -404,7 +409,8 @@ static void add_side(struct cls_fvec *out, const struct cls_fvec *nb,
 		CW_GROW(out->v, out->cap, out->n + 1);
 		out->v[out->n].bucket =
 			CLS_CTX_BASE +
-			(uint32_t)(cls_hash(7, key, sizeof(key)) % CLS_CTX_SPAN);
+			(uint32_t)(cls_hash(7, key, sizeof(key)) %
+				   CLS_CTX_SPAN);
 		out->v[out->n].count = nb->v[i].count;
 		out->n++;
 	}
@@ -460,8 +466,9 @@ int cls_rules_compile(struct cls_rules *out, const char *json, const char *name,
 
 	memset(out, 0, sizeof(*out));
 	if (strlen(json) > RULES_JSON_MAX)
-		return cw_err_set(err, CW_ETOOBIG, "'%s': rules file over %u bytes",
-				  name, RULES_JSON_MAX);
+		return cw_err_set(err, CW_ETOOBIG,
+				  "'%s': rules file over %u bytes", name,
+				  RULES_JSON_MAX);
 	rc = cw_json_parse(&root, json, strlen(json), name, err);
 	if (rc)
 		return rc;
@@ -473,19 +480,22 @@ int cls_rules_compile(struct cls_rules *out, const char *json, const char *name,
 	for (size_t i = 0; i < json_array_size(rules); i++) {
 		json_t *r = json_array_get(rules, i);
 		const char *id = json_string_value(json_object_get(r, "id"));
-		const char *cat = json_string_value(json_object_get(r, "category"));
+		const char *cat = json_string_value(json_object_get(r, "categor"
+								       "y"));
 		json_t *pats = json_object_get(r, "patterns");
 
 		if (!id || !*id) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': rules[%zu]: expected a string \"id\"",
+					"'%s': rules[%zu]: expected a string "
+					"\"id\"",
 					name, i);
 			goto fail;
 		}
 		for (size_t j = 0; j < out->n; j++)
 			if (!strcmp(out->id[j], id)) {
 				rc = cw_err_set(err, CW_EPARSE,
-						"'%s': rules[%zu]: duplicate id '%s'",
+						"'%s': rules[%zu]: duplicate "
+						"id '%s'",
 						name, i, id);
 				goto fail;
 			}
@@ -496,38 +506,49 @@ int cls_rules_compile(struct cls_rules *out, const char *json, const char *name,
 			out->cat[out->n - 1] = cw_classify_cat_from_code(cat);
 			if (out->cat[out->n - 1] < 0) {
 				rc = cw_err_set(err, CW_EPARSE,
-						"'%s': rule '%s': unknown category '%s'",
+						"'%s': rule '%s': unknown "
+						"category '%s'",
 						name, id, cat);
 				goto fail;
 			}
 		}
 		if (!json_is_array(pats) || json_array_size(pats) == 0) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': rule '%s': expected a non-empty array \"patterns\"",
+					"'%s': rule '%s': expected a non-empty "
+					"array \"patterns\"",
 					name, id);
 			goto fail;
 		}
 		for (size_t j = 0; j < json_array_size(pats); j++) {
-			const char *pat = json_string_value(json_array_get(pats, j));
+			const char *pat =
+				json_string_value(json_array_get(pats, j));
 			int ecode;
 			PCRE2_SIZE eoff;
 			pcre2_code *code;
 
 			if (!pat || !*pat || strlen(pat) > PATTERN_MAX) {
 				rc = cw_err_set(err, CW_EPARSE,
-						"'%s': rule '%s': patterns[%zu]: expected a non-empty string of at most %d bytes",
+						"'%s': rule '%s': "
+						"patterns[%zu]: expected a "
+						"non-empty string of at most "
+						"%d bytes",
 						name, id, j, PATTERN_MAX);
 				goto fail;
 			}
-			code = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-					     PCRE2_CASELESS, &ecode, &eoff, NULL);
+			code = pcre2_compile((PCRE2_SPTR)pat,
+					     PCRE2_ZERO_TERMINATED,
+					     PCRE2_CASELESS, &ecode, &eoff,
+					     NULL);
 			if (!code) {
 				PCRE2_UCHAR msg[160];
 
-				pcre2_get_error_message(ecode, msg, sizeof(msg));
+				pcre2_get_error_message(ecode, msg,
+							sizeof(msg));
 				rc = cw_err_set(err, CW_EPARSE,
-						"'%s': rule '%s': patterns[%zu]: offset %zu: %s",
-						name, id, j, (size_t)eoff, (char *)msg);
+						"'%s': rule '%s': "
+						"patterns[%zu]: offset %zu: %s",
+						name, id, j, (size_t)eoff,
+						(char *)msg);
 				goto fail;
 			}
 			/* JIT is an optimisation: without it matching still works */

@@ -188,9 +188,8 @@ static double get_f64(struct reader *r)
 	return d;
 }
 
-int cw_classify_model_load_mem(struct cw_classify_model **out,
-			       const void *data, size_t len, const char *name,
-			       struct cw_err *err)
+int cw_classify_model_load_mem(struct cw_classify_model **out, const void *data,
+			       size_t len, const char *name, struct cw_err *err)
 {
 	struct reader r = { data, len, 0, false };
 	struct cw_classify_model *m = NULL;
@@ -201,11 +200,13 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 	*out = NULL;
 	if (len < 8 + 32 || memcmp(data, MAGIC, 8))
 		return cw_err_set(err, CW_EPARSE,
-				  "'%s': not a clausewatch classifier model", name);
+				  "'%s': not a clausewatch classifier model",
+				  name);
 	cw_sha256(data, len - 32, sum);
 	if (memcmp(sum, (const unsigned char *)data + len - 32, 32))
 		return cw_err_set(err, CW_EPARSE,
-				  "'%s': checksum mismatch (truncated or damaged file)",
+				  "'%s': checksum mismatch (truncated or "
+				  "damaged file)",
 				  name);
 	r.len = len - 32;
 	r.off = 8;
@@ -216,7 +217,8 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 				  name, v, VERSION);
 	if (get_u32(&r) != CLS_NBUCKETS)
 		return cw_err_set(err, CW_EPARSE,
-				  "'%s': built for another hashing space", name);
+				  "'%s': built for another hashing space",
+				  name);
 	m = cw_calloc(1, sizeof(*m));
 	for (int k = 0; k < CLS_NKINDS; k++) {
 		m->kw[k] = get_f64(&r);
@@ -229,8 +231,9 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 	}
 	rl = get_u32(&r);
 	if (!need(&r, rl)) {
-		rc = cw_err_set(err, CW_EPARSE, "'%s': offset %zu: rules past the end",
-				name, r.off);
+		rc = cw_err_set(err, CW_EPARSE,
+				"'%s': offset %zu: rules past the end", name,
+				r.off);
 		goto fail;
 	}
 	m->rules_json = cw_strndup((const char *)r.p + r.off, rl);
@@ -256,8 +259,9 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 	}
 	m->nfeat = get_u32(&r);
 	if (m->nfeat > CLS_NBUCKETS || !need(&r, (size_t)m->nfeat * 8)) {
-		rc = cw_err_set(err, CW_EPARSE, "'%s': offset %zu: bad feature count %u",
-				name, r.off, m->nfeat);
+		rc = cw_err_set(err, CW_EPARSE,
+				"'%s': offset %zu: bad feature count %u", name,
+				r.off, m->nfeat);
 		goto fail;
 	}
 	m->bucket = cw_calloc(m->nfeat + 1, sizeof(*m->bucket));
@@ -267,7 +271,8 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 		if (m->bucket[i] >= CLS_NBUCKETS ||
 		    (i && m->bucket[i] <= m->bucket[i - 1])) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': offset %zu: feature buckets not ascending",
+					"'%s': offset %zu: feature buckets not "
+					"ascending",
 					name, r.off - 4);
 			goto fail;
 		}
@@ -283,7 +288,8 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 	for (int c = 0; c < CW_CLASSIFY_NCAT; c++)
 		if (m->level_default[c] != 2 && m->level_default[c] != 3) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': bad default level for category %d",
+					"'%s': bad default level for category "
+					"%d",
 					name, c);
 			goto fail;
 		}
@@ -301,9 +307,11 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 		struct cls_head *hd = &m->heads[h];
 		uint32_t cat = get_u32(&r), kind = get_u32(&r);
 
-		if (r.bad || cat >= CW_CLASSIFY_NCAT || kind >= CLS_HEAD_NKIND) {
+		if (r.bad || cat >= CW_CLASSIFY_NCAT ||
+		    kind >= CLS_HEAD_NKIND) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': offset %zu: head %zu: bad category or kind",
+					"'%s': offset %zu: head %zu: bad "
+					"category or kind",
 					name, r.off, h);
 			goto fail;
 		}
@@ -325,7 +333,8 @@ int cw_classify_model_load_mem(struct cw_classify_model **out,
 		if (!isfinite(hd->platt_a) || !isfinite(hd->platt_b) ||
 		    !isfinite(hd->threshold)) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': head %zu: calibration not finite",
+					"'%s': head %zu: calibration not "
+					"finite",
 					name, h);
 			goto fail;
 		}
@@ -421,10 +430,11 @@ void cls_model_score(struct cw_classify_result *out,
 			r->confidence = r->p_unfair;
 			r->severity = m->level_default[c];
 			if (h3 >= 0)
-				r->severity = head_prob(m, h3, margin) >=
-							      m->heads[h3].threshold
-						      ? CW_CLASSIFY_SEV_CLEARLY_UNFAIR
-						      : CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR;
+				r->severity =
+					head_prob(m, h3, margin) >=
+							m->heads[h3].threshold
+						? CW_CLASSIFY_SEV_CLEARLY_UNFAIR
+						: CW_CLASSIFY_SEV_POTENTIALLY_UNFAIR;
 		} else {
 			topic = ht >= 0 && r->p_topic >= m->heads[ht].threshold;
 			r->severity = topic ? CW_CLASSIFY_SEV_CLEARLY_FAIR

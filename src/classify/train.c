@@ -110,7 +110,9 @@ int cw_classify_labels_load(struct cw_classify_labels **out, const char *dir,
 			    strcmp(f[2], "test_fold") || strcmp(f[3], "tags") ||
 			    strcmp(f[5], "text")) {
 				rc = cw_err_set(err, CW_EPARSE,
-						"'%s':1: expected the header document, line, test_fold, tags, unfair_tags, text",
+						"'%s':1: expected the header "
+						"document, line, test_fold, "
+						"tags, unfair_tags, text",
 						path);
 				goto done;
 			}
@@ -123,19 +125,22 @@ int cw_classify_labels_load(struct cw_classify_labels **out, const char *dir,
 		}
 		if (nf != 6) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s':%zu: expected 6 tab-separated columns, got %zu",
+					"'%s':%zu: expected 6 tab-separated "
+					"columns, got %zu",
 					path, lineno, nf);
 			goto done;
 		}
 		if (cw_parse_long(f[2], 0, 99, &fold)) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s':%zu: test_fold '%s' is not a number in 0-99",
+					"'%s':%zu: test_fold '%s' is not a "
+					"number in 0-99",
 					path, lineno, f[2]);
 			goto done;
 		}
 		if (l->n >= LABELS_ROWS_MAX) {
-			rc = cw_err_set(err, CW_ETOOBIG, "'%s': more than %u rows",
-					path, LABELS_ROWS_MAX);
+			rc = cw_err_set(err, CW_ETOOBIG,
+					"'%s': more than %u rows", path,
+					LABELS_ROWS_MAX);
 			goto done;
 		}
 		CW_GROW(l->s, l->cap, l->n + 1);
@@ -145,7 +150,9 @@ int cw_classify_labels_load(struct cw_classify_labels **out, const char *dir,
 			for (size_t d = 0; d < l->docs.n; d++)
 				if (!strcmp(l->docs.v[d], f[0])) {
 					rc = cw_err_set(err, CW_EPARSE,
-							"'%s':%zu: rows of document '%s' are not contiguous",
+							"'%s':%zu: rows of "
+							"document '%s' are not "
+							"contiguous",
 							path, lineno, f[0]);
 					goto done;
 				}
@@ -158,7 +165,8 @@ int cw_classify_labels_load(struct cw_classify_labels **out, const char *dir,
 		p = nl + 1;
 	}
 	if (!l->n)
-		rc = cw_err_set(err, CW_EPARSE, "'%s': no labelled sentences", path);
+		rc = cw_err_set(err, CW_EPARSE, "'%s': no labelled sentences",
+				path);
 done:
 	if (rc) {
 		cw_classify_labels_free(l);
@@ -234,7 +242,7 @@ void cls_kind_weights(double kw[CLS_NKINDS],
 /* ---- vocabulary and vectors ---- */
 
 struct vocab {
-	int32_t *map;     /* CLS_NBUCKETS */
+	int32_t *map; /* CLS_NBUCKETS */
 	uint32_t nfeat;
 	uint32_t *bucket;
 	float *idf;
@@ -249,7 +257,8 @@ static void vocab_release(struct vocab *v)
 }
 
 static void vocab_fit(struct vocab *v, const struct cw_classify_labels *l,
-		      const struct cls_fvec *raw, const bool *mask, int min_docs)
+		      const struct cls_fvec *raw, const bool *mask,
+		      int min_docs)
 {
 	uint32_t *df = cw_calloc(CLS_NBUCKETS, sizeof(*df));
 	uint32_t *nd = cw_calloc(CLS_NBUCKETS, sizeof(*nd));
@@ -285,7 +294,8 @@ static void vocab_fit(struct vocab *v, const struct cw_classify_labels *l,
 			v->bucket[v->nfeat] = b;
 			/* smoothed idf, as in scikit-learn's TfidfTransformer */
 			v->idf[v->nfeat] = (float)(log((1.0 + (double)nsent) /
-						       (1.0 + df[b])) + 1.0);
+						       (1.0 + df[b])) +
+						   1.0);
 			v->nfeat++;
 		} else {
 			v->map[b] = -1;
@@ -299,10 +309,10 @@ static void vocab_fit(struct vocab *v, const struct cw_classify_labels *l,
 /* Vectors of every sentence under one vocabulary, in CSR form. */
 struct csr {
 	size_t n;
-	size_t *row;      /* n + 1 */
+	size_t *row; /* n + 1 */
 	uint32_t *idx;
 	float *val;
-	double *sq;       /* squared norm of each row */
+	double *sq; /* squared norm of each row */
 };
 
 static void csr_release(struct csr *x)
@@ -370,7 +380,8 @@ static void svm_train(double *w, uint32_t nfeat, const struct csr *x,
 		/* features scaled by sc (NB-SVM): squared norms of the rows */
 		sq = cw_calloc(nrows + 1, sizeof(*sq));
 		for (size_t i = 0; i < nrows; i++)
-			for (size_t j = x->row[rows[i]]; j < x->row[rows[i] + 1]; j++) {
+			for (size_t j = x->row[rows[i]];
+			     j < x->row[rows[i] + 1]; j++) {
 				double v = x->val[j] * sc[x->idx[j]];
 
 				sq[i] += v * v;
@@ -383,8 +394,8 @@ static void svm_train(double *w, uint32_t nfeat, const struct csr *x,
 	cneg = c;
 	cpos = c;
 	if (npos && npos < nrows)
-		cpos = c * pow((double)(nrows - npos) / (double)npos,
-				  o->pos_power);
+		cpos = c *
+		       pow((double)(nrows - npos) / (double)npos, o->pos_power);
 	for (size_t i = 0; i < nrows; i++)
 		perm[i] = i;
 	for (int ep = 0; ep < o->max_epochs; ep++) {
@@ -404,10 +415,13 @@ static void svm_train(double *w, uint32_t nfeat, const struct csr *x,
 			double g = w[nfeat], pg, qii, na;
 
 			if (sc)
-				for (size_t j = x->row[r]; j < x->row[r + 1]; j++)
-					g += w[x->idx[j]] * x->val[j] * sc[x->idx[j]];
+				for (size_t j = x->row[r]; j < x->row[r + 1];
+				     j++)
+					g += w[x->idx[j]] * x->val[j] *
+					     sc[x->idx[j]];
 			else
-				for (size_t j = x->row[r]; j < x->row[r + 1]; j++)
+				for (size_t j = x->row[r]; j < x->row[r + 1];
+				     j++)
 					g += w[x->idx[j]] * x->val[j];
 			g = y[i] * g - 1.0 + d * alpha[i];
 			pg = alpha[i] == 0 ? (g < 0 ? g : 0) : g;
@@ -426,12 +440,16 @@ static void svm_train(double *w, uint32_t nfeat, const struct csr *x,
 
 				alpha[i] = na;
 				if (sc)
-					for (size_t j = x->row[r]; j < x->row[r + 1]; j++)
-						w[x->idx[j]] += delta * x->val[j] *
+					for (size_t j = x->row[r];
+					     j < x->row[r + 1]; j++)
+						w[x->idx[j]] += delta *
+								x->val[j] *
 								sc[x->idx[j]];
 				else
-					for (size_t j = x->row[r]; j < x->row[r + 1]; j++)
-						w[x->idx[j]] += delta * x->val[j];
+					for (size_t j = x->row[r];
+					     j < x->row[r + 1]; j++)
+						w[x->idx[j]] +=
+							delta * x->val[j];
 				w[nfeat] += delta;
 			}
 		}
@@ -690,7 +708,8 @@ static void fit_round(const struct cw_classify_labels *l,
 					if (scoremask[i] &&
 					    head_row(&l->s[i], &specs[h]))
 						oof[(k * nspecs + h) * l->n + i] =
-							margin_csr(w, v.nfeat, &x, i);
+							margin_csr(w, v.nfeat,
+								   &x, i);
 		}
 		if (final) {
 			struct cls_head *hd = &final->heads[h];
@@ -749,11 +768,14 @@ int cls_train_model(struct cw_classify_model *out,
 		/* too few examples to learn from: the category is never
 		   predicted rather than predicted at random */
 		if (n2 + n3 >= 2)
-			specs[nspecs++] = (struct head_spec){ c, CLS_HEAD_UNFAIR };
+			specs[nspecs++] =
+				(struct head_spec){ c, CLS_HEAD_UNFAIR };
 		if (n1 >= 5)
-			specs[nspecs++] = (struct head_spec){ c, CLS_HEAD_TOPIC };
+			specs[nspecs++] =
+				(struct head_spec){ c, CLS_HEAD_TOPIC };
 		if (n2 >= 10 && n3 >= 10)
-			specs[nspecs++] = (struct head_spec){ c, CLS_HEAD_LEVEL3 };
+			specs[nspecs++] =
+				(struct head_spec){ c, CLS_HEAD_LEVEL3 };
 	}
 	/* inner groups: folds present in the training data, else documents
 	   modulo 3 */
@@ -773,7 +795,8 @@ int cls_train_model(struct cw_classify_model *out,
 		free(fitmask);
 		free(scoremask);
 		return cw_err_set(err, CW_EINVAL,
-				  "only %zu training sentences, need at least 10",
+				  "only %zu training sentences, need at least "
+				  "10",
 				  ntrain);
 	}
 	byfold = ngroups >= 2;
@@ -806,7 +829,8 @@ int cls_train_model(struct cw_classify_model *out,
 			scoremask[i] = mask[i] && group[i] == (int)g;
 		}
 		if (!o->quiet)
-			fprintf(stderr, "  inner fold %zu/%zu\n", g + 1, ngroups);
+			fprintf(stderr, "  inner fold %zu/%zu\n", g + 1,
+				ngroups);
 		fit_round(l, raw, fitmask, scoremask, specs, nspecs, o, cost,
 			  ncost, o->seed + g + 1, oof, NULL);
 	}
@@ -825,7 +849,8 @@ int cls_train_model(struct cw_classify_model *out,
 
 			for (size_t i = 0; i < l->n; i++)
 				if (mask[i] && head_row(&l->s[i], &specs[h])) {
-					dec[n] = oof[(k * nspecs + h) * l->n + i];
+					dec[n] =
+						oof[(k * nspecs + h) * l->n + i];
 					y[n] = head_y(&l->s[i], &specs[h]);
 					n++;
 				}
@@ -853,13 +878,15 @@ int cls_train_model(struct cw_classify_model *out,
 			for (size_t i = 0; i < l->n; i++)
 				if (mask[i] && head_row(&l->s[i], &specs[h])) {
 					dec[n] = oof[(chosen[h] * nspecs + h) *
-							     l->n + i];
+							     l->n +
+						     i];
 					y[n] = head_y(&l->s[i], &specs[h]);
 					n++;
 				}
 			platt_fit(&hd->platt_a, &hd->platt_b, dec, y, n);
 			for (size_t i = 0; i < n; i++)
-				p[i] = cls_platt(hd->platt_a, hd->platt_b, dec[i]);
+				p[i] = cls_platt(hd->platt_a, hd->platt_b,
+						 dec[i]);
 			hd->threshold = specs[h].kind == CLS_HEAD_LEVEL3
 						? 0.5
 						: best_threshold(p, y, n, NULL);

@@ -29,10 +29,10 @@ enum cw_exit {
 };
 
 struct cw_cli {
-	const char *db_path;  /* --db, or NULL for the default location */
-	bool json;            /* --json */
-	bool quiet;           /* --quiet */
-	const char *prog;     /* argv[0] */
+	const char *db_path; /* --db, or NULL for the default location */
+	bool json;	     /* --json */
+	bool quiet;	     /* --quiet */
+	const char *prog;    /* argv[0] */
 };
 
 /* A command: argv[0] is the command name, options follow. */
@@ -100,33 +100,47 @@ int cw_cli_find_doc(struct cw_cli *cli, const char *arg, const char *cmd,
 		    char **version, char **ref, struct cw_err *err);
 /* Commands, one per family file; a family not linked in is reported. */
 #define CW_CLI_COMMANDS(X)                                                    \
-	X(init, "init", "create the store")                                    \
-	X(declare, "declare", "load declarations: declare PATH...")            \
-	X(list, "list", "list services and documents")                         \
-	X(fetch, "fetch", "fetch documents: fetch [SERVICE[/TYPE]]")           \
-	X(ingest, "ingest", "archive a local file: ingest SERVICE/TYPE FILE")  \
-	X(import_history, "import-history", "import a versions folder: import-history DIR") \
+	X(init, "init", "create the store")                                   \
+	X(declare, "declare", "load declarations: declare PATH...")           \
+	X(list, "list", "list services and documents")                        \
+	X(fetch, "fetch", "fetch documents: fetch [SERVICE[/TYPE]]")          \
+	X(ingest, "ingest", "archive a local file: ingest SERVICE/TYPE FILE") \
+	X(import_history, "import-history",                                   \
+	  "import a versions folder: import-history DIR")                     \
 	X(history, "history", "versions of a document: history SERVICE/TYPE") \
-	X(show, "show", "show a version: show SERVICE/TYPE[@VERSION] [--provision KEY]") \
-	X(extract, "extract", "extract text: extract [--declaration F --type T] FILE...") \
-	X(segment, "segment", "split a file into provisions: segment FILE")    \
-	X(stats, "stats", "what the store holds")                              \
-	X(diff, "diff", "provision diff of two versions: diff SERVICE/TYPE [FROM [TO]]") \
-	X(diff_files, "diff-files", "provision diff of two files: diff-files OLD NEW") \
-	X(changes, "changes", "recorded changes: changes [--since DATE] [--service S] [--material]") \
-	X(timeline, "timeline", "governance timeline: timeline SERVICE/TYPE [--provision KEY]") \
-	X(train, "train", "train the clause classifier from labelled data")     \
-	X(eval, "eval", "cross-validate the clause classifier")                 \
-	X(embed, "embed", "learn the classifier's word vectors from the corpus") \
-	X(classify, "classify", "classify lines of stdin")                     \
-	X(analyze, "analyze", "provision analysis: analyze SERVICE/TYPE [--provision KEY]") \
-	X(compare, "compare", "similar provisions elsewhere: compare SERVICE/TYPE --provision KEY") \
-	X(monitor, "monitor", "run the monitoring service: monitor [--once] [--force]") \
-	X(status, "status", "health of every tracked document")                \
+	X(show, "show",                                                       \
+	  "show a version: show SERVICE/TYPE[@VERSION] [--provision KEY]")    \
+	X(extract, "extract",                                                 \
+	  "extract text: extract [--declaration F --type T] FILE...")         \
+	X(segment, "segment", "split a file into provisions: segment FILE")   \
+	X(stats, "stats", "what the store holds")                             \
+	X(diff, "diff",                                                       \
+	  "provision diff of two versions: diff SERVICE/TYPE [FROM [TO]]")    \
+	X(diff_files, "diff-files",                                           \
+	  "provision diff of two files: diff-files OLD NEW")                  \
+	X(changes, "changes",                                                 \
+	  "recorded changes: changes [--since DATE] [--service S] "           \
+	  "[--material]")                                                     \
+	X(timeline, "timeline",                                               \
+	  "governance timeline: timeline SERVICE/TYPE [--provision KEY]")     \
+	X(train, "train", "train the clause classifier from labelled data")   \
+	X(eval, "eval", "cross-validate the clause classifier")               \
+	X(embed, "embed",                                                     \
+	  "learn the classifier's word vectors from the corpus")              \
+	X(classify, "classify", "classify lines of stdin")                    \
+	X(analyze, "analyze",                                                 \
+	  "provision analysis: analyze SERVICE/TYPE [--provision KEY]")       \
+	X(compare, "compare",                                                 \
+	  "similar provisions elsewhere: compare SERVICE/TYPE --provision "   \
+	  "KEY")                                                              \
+	X(monitor, "monitor",                                                 \
+	  "run the monitoring service: monitor [--once] [--force]")           \
+	X(status, "status", "health of every tracked document")               \
 	X(watch, "watch", "subscriptions: watch add|list|remove")
 
-#define CW_CLI_DECLARE(fn, name, help) \
-	int cw_cli_cmd_##fn(struct cw_cli *cli, int argc, char **argv) __attribute__((weak));
+#define CW_CLI_DECLARE(fn, name, help)                                 \
+	int cw_cli_cmd_##fn(struct cw_cli *cli, int argc, char **argv) \
+		__attribute__((weak));
 CW_CLI_COMMANDS(CW_CLI_DECLARE)
 #undef CW_CLI_DECLARE
 

@@ -39,8 +39,7 @@ static int analyze_all(struct cw_cli *cli, struct cw_view *v,
 	if (list_uncategorised) {
 		/* one JSON line per provision, the taxonomy's work list */
 		rc = cw_view_uncategorised(&o, v, err);
-		json_array_foreach(o, i, e)
-			cw_cli_print_json(e);
+		json_array_foreach(o, i, e) cw_cli_print_json(e);
 		json_decref(o);
 		return rc;
 	}
@@ -53,10 +52,13 @@ static int analyze_all(struct cw_cli *cli, struct cw_view *v,
 	} else {
 #define N(k) ((size_t)json_integer_value(json_object_get(o, k)))
 #define F(k) json_number_value(json_object_get(o, k))
-		size_t analysed = (size_t)json_integer_value(
-			json_object_get(cov, "analysed"));
-		size_t uncat = (size_t)json_integer_value(
-			json_object_get(cov, "uncategorised"));
+		size_t analysed =
+			(size_t)json_integer_value(json_object_get(cov, "analys"
+									"ed"));
+		size_t uncat =
+			(size_t)json_integer_value(json_object_get(cov, "uncate"
+									"gorise"
+									"d"));
 		printf("%zu documents, %zu provisions; analysed %zu versions "
 		       "(%zu provisions) in %.2f s; index of %zu provisions "
 		       "built in %.2f s; %zu queries in %.2f s; total %.2f s\n",
@@ -64,9 +66,11 @@ static int analyze_all(struct cw_cli *cli, struct cw_view *v,
 		       N("analysed_provisions"), F("analyse_seconds"),
 		       N("index_entries"), F("index_seconds"), N("queries"),
 		       F("query_seconds"), F("total_seconds"));
-		printf("%zu of %zu analysed provisions have no category (%.1f%%)\n",
+		printf("%zu of %zu analysed provisions have no category "
+		       "(%.1f%%)\n",
 		       uncat, analysed,
-		       analysed ? 100.0 * (double)uncat / (double)analysed : 0.0);
+		       analysed ? 100.0 * (double)uncat / (double)analysed
+				: 0.0);
 #undef N
 #undef F
 	}
@@ -90,10 +94,12 @@ static void print_md(const struct cw_store_doc *doc,
 	       cw_audience_name(audience), jurisdiction ? " in " : "",
 	       jurisdiction ? jurisdiction : "");
 	printf("%zu provision%s analysed%s. Each statement ends with its "
-	       "source in brackets.\n\n", shown, shown == 1 ? "" : "s",
+	       "source in brackets.\n\n",
+	       shown, shown == 1 ? "" : "s",
 	       model ? " by rules and the learned classifier"
 		     : " by rules only (no model file)");
-	json_array_foreach(views, i, p) {
+	json_array_foreach(views, i, p)
+	{
 		cw_buf_clear(&md);
 		cw_analyze_render_md(&md, p);
 		fputs(cw_buf_str(&md), stdout);
@@ -136,7 +142,8 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 			q.audience = cw_audience_parse(optarg);
 			if (q.audience < 0)
 				return cw_cli_usage("analyze",
-						    "--audience '%s': expected consumer or operator",
+						    "--audience '%s': expected "
+						    "consumer or operator",
 						    optarg);
 			break;
 		case 'f':
@@ -146,7 +153,8 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 				json_out = false;
 			else
 				return cw_cli_usage("analyze",
-						    "--format '%s': expected md or json",
+						    "--format '%s': expected "
+						    "md or json",
 						    optarg);
 			break;
 		case 'F':
@@ -161,8 +169,10 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 		case 'j':
 			if (!cw_analyze_jurisdiction_valid(optarg))
 				return cw_cli_usage("analyze",
-						    "--jurisdiction '%s': expected %s",
-						    optarg, CW_ANALYZE_JURISDICTIONS);
+						    "--jurisdiction '%s': "
+						    "expected %s",
+						    optarg,
+						    CW_ANALYZE_JURISDICTIONS);
 			q.jurisdiction = optarg;
 			break;
 		default:
@@ -170,9 +180,11 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 		}
 	}
 	if (all ? argc != optind : argc - optind != 1)
-		return cw_cli_usage("analyze", "needs SERVICE/TYPE[@VERSION] or --all");
+		return cw_cli_usage("analyze", "needs SERVICE/TYPE[@VERSION] "
+					       "or --all");
 	if (uncategorised && !all)
-		return cw_cli_usage("analyze", "--uncategorised goes with --all");
+		return cw_cli_usage("analyze", "--uncategorised goes with "
+					       "--all");
 	rc = session_open(cli, &s, &v, &err);
 	if (rc)
 		goto done;
@@ -234,7 +246,9 @@ int cw_cli_cmd_compare(struct cw_cli *cli, int argc, char **argv)
 			break;
 		case 't':
 			if (cw_parse_long(optarg, 1, 1000, &top))
-				return cw_cli_usage("compare", "--top '%s': expected 1..1000",
+				return cw_cli_usage("compare",
+						    "--top '%s': expected "
+						    "1..1000",
 						    optarg);
 			break;
 		default:
@@ -242,10 +256,12 @@ int cw_cli_cmd_compare(struct cw_cli *cli, int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1 || !key)
-		return cw_cli_usage("compare", "needs SERVICE/TYPE --provision KEY");
+		return cw_cli_usage("compare", "needs SERVICE/TYPE --provision "
+					       "KEY");
 	rc = session_open(cli, &s, &v, &err);
 	if (!rc)
-		rc = cw_view_find_document(s, argv[optind], &doc, &version, &err);
+		rc = cw_view_find_document(s, argv[optind], &doc, &version,
+					   &err);
 	if (!rc)
 		rc = cw_view_resolve_version(s, doc.id, version, &ver, &err);
 	if (!rc)
@@ -260,8 +276,11 @@ int cw_cli_cmd_compare(struct cw_cli *cli, int argc, char **argv)
 		printf("%s/%s %s, category %s (%lld of %lld services):\n",
 		       doc.service, doc.type, key,
 		       json_string_value(json_object_get(res, "category")),
-		       (long long)json_integer_value(json_object_get(pv, "services")),
-		       (long long)json_integer_value(json_object_get(pv, "of")));
+		       (long long)json_integer_value(json_object_get(pv, "servi"
+									 "ce"
+									 "s")),
+		       (long long)json_integer_value(json_object_get(pv, "o"
+									 "f")));
 		json_array_foreach(json_object_get(res, "hits"), i, h)
 			printf("%8.3f  %s / %s  %s  %s\n",
 			       json_number_value(json_object_get(h, "score")),
@@ -270,7 +289,8 @@ int cw_cli_cmd_compare(struct cw_cli *cli, int argc, char **argv)
 			       json_string_value(json_object_get(h, "key")),
 			       json_string_value(json_object_get(h, "title")));
 		if (!json_array_size(json_object_get(res, "hits")))
-			printf("no provision of this category in other services\n");
+			printf("no provision of this category in other "
+			       "services\n");
 	}
 done:
 	json_decref(res);

@@ -112,7 +112,8 @@ int cw_cli_cmd_declare(struct cw_cli *cli, int argc, char **argv)
 		size_t n = 0;
 
 		if (cw_dir_exists(argv[i])) {
-			rc = cw_decl_read_dir(&list, &n, argv[i], &warnings, &err);
+			rc = cw_decl_read_dir(&list, &n, argv[i], &warnings,
+					      &err);
 		} else {
 			rc = cw_decl_read_file(&one, argv[i], &warnings, &err);
 			if (!rc) {
@@ -147,7 +148,8 @@ int cw_cli_cmd_declare(struct cw_cli *cli, int argc, char **argv)
 			(json_int_t)warnings.n, "failed", (json_int_t)failed));
 	else if (!cli->quiet)
 		printf("declared %zu services, %zu documents (%zu warnings, "
-		       "%zu failed)\n", services, docs, warnings.n, failed);
+		       "%zu failed)\n",
+		       services, docs, warnings.n, failed);
 	cw_strv_release(&warnings);
 	cw_store_close(s);
 	if (failed)
@@ -264,8 +266,8 @@ int cw_cli_cmd_fetch(struct cw_cli *cli, int argc, char **argv)
 		case 't': {
 			long v;
 			if (cw_parse_long(optarg, 1, 3600, &v))
-				return cw_cli_usage("fetch", "bad --timeout '%s'",
-						    optarg);
+				return cw_cli_usage(
+					"fetch", "bad --timeout '%s'", optarg);
 			po.fetch.timeout_ms = v * 1000;
 			break;
 		}
@@ -380,7 +382,8 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 			time_t t;
 			if (cw_time_parse_iso(optarg, &t))
 				return cw_cli_usage("ingest",
-						    "bad --date '%s' (ISO 8601 expected)",
+						    "bad --date '%s' (ISO 8601 "
+						    "expected)",
 						    optarg);
 			cw_time_iso(t, at);
 			break;
@@ -429,8 +432,9 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 		if (svc->docs[0].n_sources != npages) {
 			rc = cw_err_set(&err, CW_EINVAL,
 					"'%s/%s' is declared with %zu page(s), "
-					"%zu file(s) given", service, type,
-					svc->docs[0].n_sources, npages);
+					"%zu file(s) given",
+					service, type, svc->docs[0].n_sources,
+					npages);
 			goto fail;
 		}
 		for (size_t i = 0; i < npages && !url; i++)
@@ -515,7 +519,8 @@ static int date_from_name(const char *name, char out[CW_TIME_ISO])
 	if (name[10] == '-') {
 		char num[8] = { 0 };
 		size_t k = 0;
-		for (const char *p = name + 11; *p >= '0' && *p <= '9' && k < 6; p++)
+		for (const char *p = name + 11; *p >= '0' && *p <= '9' && k < 6;
+		     p++)
 			num[k++] = *p;
 		if (cw_parse_long(num, 0, 100000, &extra))
 			return CW_EINVAL;
@@ -653,7 +658,8 @@ int cw_cli_cmd_import_history(struct cw_cli *cli, int argc, char **argv)
 	cw_pipeline_release(&pl);
 	cw_store_close(s);
 	if (t.failed)
-		return t.recorded || t.unchanged ? CW_EXIT_PARTIAL : CW_EXIT_FAIL;
+		return t.recorded || t.unchanged ? CW_EXIT_PARTIAL
+						 : CW_EXIT_FAIL;
 	return CW_EXIT_OK;
 }
 
@@ -689,7 +695,8 @@ int cw_cli_cmd_history(struct cw_cli *cli, int argc, char **argv)
 	memset(&doc, 0, sizeof(doc));
 	if (argc != 2)
 		return cw_cli_usage("history", "needs SERVICE/TYPE");
-	rc = cw_cli_find_doc(cli, argv[1], "history", &s, &doc, &version, &ref, &err);
+	rc = cw_cli_find_doc(cli, argv[1], "history", &s, &doc, &version, &ref,
+			     &err);
 	if (!rc)
 		rc = cw_store_list_versions(s, doc.id, &vs, &n, &err);
 	if (rc) {
@@ -708,7 +715,8 @@ int cw_cli_cmd_history(struct cw_cli *cli, int argc, char **argv)
 	}
 	for (size_t i = 0; !cli->json && i < n; i++)
 		printf("%4lld  %s  %-10s  %7lld bytes  %4lld provisions  "
-		       "%.12s  %s\n", (long long)vs[i].seq, vs[i].recorded_at,
+		       "%.12s  %s\n",
+		       (long long)vs[i].seq, vs[i].recorded_at,
 		       vs[i].stated_date ? vs[i].stated_date : "-",
 		       (long long)vs[i].text_len, (long long)vs[i].n_provisions,
 		       vs[i].text_hash, vs[i].origin);
@@ -748,7 +756,8 @@ int cw_cli_cmd_show(struct cw_cli *cli, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cw_cli_usage("show", "needs SERVICE/TYPE[@VERSION]");
-	rc = cw_cli_find_doc(cli, argv[optind], "show", &s, &doc, &version, &ref, &err);
+	rc = cw_cli_find_doc(cli, argv[optind], "show", &s, &doc, &version,
+			     &ref, &err);
 	if (!rc)
 		rc = cw_view_resolve_version(s, doc.id, version, &v, &err);
 	if (!rc)
@@ -765,7 +774,8 @@ int cw_cli_cmd_show(struct cw_cli *cli, int argc, char **argv)
 		if (i < 0) {
 			cw_err_set(&err, CW_ENOTFOUND,
 				   "no provision '%s' in %s/%s version %lld",
-				   key, doc.service, doc.type, (long long)v.seq);
+				   key, doc.service, doc.type,
+				   (long long)v.seq);
 			rc = cw_cli_fail(&err);
 			goto done;
 		}
@@ -779,7 +789,8 @@ int cw_cli_cmd_show(struct cw_cli *cli, int argc, char **argv)
 				cw_cli_jstrn(text.ptr + p->start,
 					     p->end - p->start)));
 		} else {
-			fwrite(text.ptr + p->start, 1, p->end - p->start, stdout);
+			fwrite(text.ptr + p->start, 1, p->end - p->start,
+			       stdout);
 		}
 		rc = CW_EXIT_OK;
 		goto done;
@@ -822,8 +833,7 @@ done:
  * top-level provisions tile the text, children nest inside their parent
  * in order. Returns NULL or a description of the first violation.
  */
-static const char *tiling_problem(const struct cw_segmentation *seg,
-				  size_t len)
+static const char *tiling_problem(const struct cw_segmentation *seg, size_t len)
 {
 	size_t pos = 0;
 
@@ -834,7 +844,8 @@ static const char *tiling_problem(const struct cw_segmentation *seg,
 			return "empty or out-of-range provision";
 		if (p->parent < 0) {
 			if (p->start != pos)
-				return "top-level provisions leave a gap or overlap";
+				return "top-level provisions leave a gap or "
+				       "overlap";
 			pos = p->end;
 		} else {
 			const struct cw_provision *up = &seg->items[p->parent];
@@ -869,7 +880,8 @@ static int verify_versions(struct cw_store *s, size_t *checked,
 
 			rc = cw_store_load_text(s, vs[k].id, &text, err);
 			if (!rc)
-				rc = cw_store_load_provisions(s, vs[k].id, &seg, err);
+				rc = cw_store_load_provisions(s, vs[k].id, &seg,
+							      err);
 			if (!rc) {
 				cw_sha256_hex(cw_buf_str(&text), text.len, h);
 				if (strcmp(h, vs[k].text_hash))
@@ -944,8 +956,10 @@ int cw_cli_cmd_stats(struct cw_cli *cli, int argc, char **argv)
 		       (long long)st.blobs, st.raw_bytes / 1048576.0,
 		       st.stored_bytes / 1048576.0, st.file_bytes / 1048576.0);
 		if (check)
-			printf("integrity  ok (%zu versions verified: text hash, "
-			       "provisions, tiling)\n", verified);
+			printf("integrity  ok (%zu versions verified: text "
+			       "hash, "
+			       "provisions, tiling)\n",
+			       verified);
 	}
 	cw_store_close(s);
 	return CW_EXIT_OK;

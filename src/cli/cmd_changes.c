@@ -48,8 +48,8 @@ int cw_cli_cmd_diff(struct cw_cli *cli, int argc, char **argv)
 			format = optarg;
 			if (strcmp(format, "text") && strcmp(format, "md") &&
 			    strcmp(format, "json"))
-				return cw_cli_usage("diff",
-						    "--format is text, md or json");
+				return cw_cli_usage("diff", "--format is text, "
+							    "md or json");
 			break;
 		case 'a':
 			dopts.flags |= CW_DIFF_KEEP_UNCHANGED;
@@ -140,11 +140,14 @@ static void print_summaries(const json_t *change, const char *indent)
 	const json_t *e;
 	size_t i;
 
-	json_array_foreach(json_object_get(change, "changes"), i, e) {
-		const char *sum = json_string_value(json_object_get(e, "summary"));
+	json_array_foreach(json_object_get(change, "changes"), i, e)
+	{
+		const char *sum = json_string_value(json_object_get(e, "summar"
+								       "y"));
 		if (sum)
 			printf("%s[%s] %s\n", indent,
-			       json_string_value(json_object_get(e, "materiality")),
+			       json_string_value(json_object_get(e, "materialit"
+								    "y")),
 			       sum);
 	}
 }
@@ -180,7 +183,8 @@ int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
 			time_t t;
 			if (cw_time_parse_iso(optarg, &t))
 				return cw_cli_usage("changes",
-						    "bad --since '%s' (ISO date)",
+						    "bad --since '%s' (ISO "
+						    "date)",
 						    optarg);
 			cw_time_iso(t, since);
 			q.since = since;
@@ -223,22 +227,28 @@ int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
 		const json_t *ch;
 		size_t i, n = json_array_size(json_object_get(list, "changes"));
 
-		json_array_foreach(json_object_get(list, "changes"), i, ch) {
+		json_array_foreach(json_object_get(list, "changes"), i, ch)
+		{
 			long long np = (long long)json_integer_value(
 				json_object_get(ch, "provisions"));
-			printf("%s  %s/%s  v%lld -> v%lld  %s, %lld provision%s\n",
-			       json_string_value(json_object_get(ch, "recorded_at")),
-			       json_string_value(json_object_get(ch, "service")),
+			printf("%s  %s/%s  v%lld -> v%lld  %s, %lld "
+			       "provision%s\n",
+			       json_string_value(json_object_get(ch, "recorded_"
+								     "at")),
+			       json_string_value(json_object_get(ch, "servic"
+								     "e")),
 			       json_string_value(json_object_get(ch, "type")),
 			       side_seq(ch, "from"), side_seq(ch, "to"),
-			       json_string_value(json_object_get(ch, "materiality")),
+			       json_string_value(json_object_get(ch, "materiali"
+								     "ty")),
 			       np, np == 1 ? "" : "s");
 			print_summaries(ch, "    ");
 		}
 		if (!n)
 			printf("no changes recorded%s\n",
-			       q.since || q.service || q.min_materiality ?
-				       " matching the filters" : "");
+			       q.since || q.service || q.min_materiality
+				       ? " matching the filters"
+				       : "");
 	}
 	json_decref(list);
 	cw_store_close(s);
@@ -302,25 +312,29 @@ int cw_cli_cmd_timeline(struct cw_cli *cli, int argc, char **argv)
 	} else if (key) {
 		json_t *events = json_object_get(tl, "events");
 		printf("%s/%s, provision %s: %zu change%s over %zu "
-		       "versions\n", doc.service, doc.type, key,
-		       json_array_size(events),
+		       "versions\n",
+		       doc.service, doc.type, key, json_array_size(events),
 		       json_array_size(events) == 1 ? "" : "s", nv);
-		json_array_foreach(events, i, e)
-			print_event(e);
+		json_array_foreach(events, i, e) print_event(e);
 	} else {
 		json_t *changes = json_object_get(tl, "changes");
 		printf("%s/%s: %zu versions, %zu changes\n", doc.service,
 		       doc.type, nv, json_array_size(changes));
 		if (json_is_object(first))
 			printf("%s  v1 first recorded\n",
-			       json_string_value(json_object_get(first, "recorded_at")));
-		json_array_foreach(changes, i, e) {
+			       json_string_value(json_object_get(first, "record"
+									"ed_"
+									"at")));
+		json_array_foreach(changes, i, e)
+		{
 			long long np = (long long)json_integer_value(
 				json_object_get(e, "provisions"));
 			printf("%s  v%lld  %s, %lld provision%s\n",
-			       json_string_value(json_object_get(e, "recorded_at")),
+			       json_string_value(json_object_get(e, "recorded_"
+								    "at")),
 			       side_seq(e, "to"),
-			       json_string_value(json_object_get(e, "materiality")),
+			       json_string_value(json_object_get(e, "materialit"
+								    "y")),
 			       np, np == 1 ? "" : "s");
 			print_summaries(e, "    ");
 		}

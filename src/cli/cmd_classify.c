@@ -112,7 +112,8 @@ static int parse_train_opts(int argc, char **argv, const char **labels,
 		case OPT_MINDOCS:
 		case OPT_MAXDOCS:
 			if (cw_parse_long(optarg, 0, 1000000000L, &v))
-				return cw_cli_usage(argv[0], "'%s' is not a number",
+				return cw_cli_usage(argv[0],
+						    "'%s' is not a number",
 						    optarg);
 			if (c == OPT_EPOCHS)
 				o->max_epochs = (int)v;
@@ -131,7 +132,8 @@ static int parse_train_opts(int argc, char **argv, const char **labels,
 		case OPT_DENSEW:
 			d = strtod(optarg, &end);
 			if (end == optarg || *end || d < 0 || d > 1e6)
-				return cw_cli_usage(argv[0], "'%s' is not a number",
+				return cw_cli_usage(argv[0],
+						    "'%s' is not a number",
 						    optarg);
 			if (c == OPT_C)
 				o->c = d;
@@ -190,8 +192,10 @@ int cw_cli_cmd_train(struct cw_cli *cli, int argc, char **argv)
 	struct cw_buf vectors = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
 	char *ldef = default_labels();
-	char *rdef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_RULES_FILE);
-	char *odef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_MODEL_FILE);
+	char *rdef =
+		cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_RULES_FILE);
+	char *odef =
+		cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_MODEL_FILE);
 	const char *ldir = ldef, *rpath = rdef, *opath = odef, *vpath = NULL;
 	int ex;
 
@@ -243,9 +247,8 @@ static json_t *eval_json(const struct cw_classify_eval_report *r)
 		json_array_append_new(
 			cats,
 			json_pack("{sssssIsIsIsIsosososo}", "code",
-				  cw_classify_cat_code(c), "id",
-				  cat_id(c), "support",
-				  (json_int_t)e->support, "tp",
+				  cw_classify_cat_code(c), "id", cat_id(c),
+				  "support", (json_int_t)e->support, "tp",
 				  (json_int_t)e->tp, "fp", (json_int_t)e->fp,
 				  "fn", (json_int_t)e->fn, "precision",
 				  cw_cli_real(e->precision, 4), "recall",
@@ -278,7 +281,8 @@ int cw_cli_cmd_eval(struct cw_cli *cli, int argc, char **argv)
 	struct cw_buf rules = CW_BUF_INIT, vectors = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
 	char *ldef = default_labels();
-	char *rdef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_RULES_FILE);
+	char *rdef =
+		cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_RULES_FILE);
 	const char *ldir = ldef, *rpath = rdef, *vpath = NULL;
 	int ex;
 
@@ -297,25 +301,30 @@ int cw_cli_cmd_eval(struct cw_cli *cli, int argc, char **argv)
 	if (cli->json) {
 		cw_cli_print_json_take(eval_json(&r));
 	} else {
-		printf("%zu-fold cross-validation by document (%zu documents, %zu sentences)\n"
-		       "target: level 2 or 3 (potentially or clearly unfair)\n\n",
+		printf("%zu-fold cross-validation by document (%zu documents, "
+		       "%zu sentences)\n"
+		       "target: level 2 or 3 (potentially or clearly "
+		       "unfair)\n\n",
 		       r.nfolds, r.ndocuments, r.nsentences);
 		printf("%-5s %-28s %7s %6s %6s %6s %9s %6s %6s\n", "code",
-		       "category", "support", "P", "R", "F1", "threshold",
-		       "fp", "fn");
+		       "category", "support", "P", "R", "F1", "threshold", "fp",
+		       "fn");
 		for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
 			const struct cw_classify_eval_cat *e = &r.cat[c];
 
-			printf("%-5s %-28s %7zu %6.3f %6.3f %6.3f %9.3f %6zu %6zu\n",
-			       cw_classify_cat_code(c), cat_id(c),
-			       e->support, e->precision, e->recall, e->f1,
+			printf("%-5s %-28s %7zu %6.3f %6.3f %6.3f %9.3f %6zu "
+			       "%6zu\n",
+			       cw_classify_cat_code(c), cat_id(c), e->support,
+			       e->precision, e->recall, e->f1,
 			       e->threshold_mean, e->fp, e->fn);
 		}
 		printf("\nmacro-F1 (9 categories)      %.3f\n"
 		       "micro-F1 (9 categories)      %.3f\n"
 		       "macro-F1 (8, no pinc)        %.3f\n"
-		       "LexGLUE-style macro / micro  %.3f / %.3f (8 labels + \"none\")\n"
-		       "severity (2 vs 3) accuracy   %.3f on %zu true positives\n"
+		       "LexGLUE-style macro / micro  %.3f / %.3f (8 labels + "
+		       "\"none\")\n"
+		       "severity (2 vs 3) accuracy   %.3f on %zu true "
+		       "positives\n"
 		       "time                         %.1f s\n",
 		       r.macro_f1, r.micro_f1, r.macro_f1_8, r.lexglue_macro_f1,
 		       r.lexglue_micro_f1,
@@ -355,7 +364,8 @@ int cw_cli_cmd_embed(struct cw_cli *cli, int argc, char **argv)
 	struct cw_buf out = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
 	char *cdef = default_corpus();
-	char *odef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_VECTORS_FILE);
+	char *odef = cw_asprintf("%s/%s", cw_cli_data_dir(),
+				 CW_CLASSIFY_VECTORS_FILE);
 	const char *cdir = cdef, *opath = odef;
 	int c, ex = CW_EXIT_OK;
 
@@ -437,12 +447,12 @@ static void print_result(const struct cw_classify_result *r)
 		if (r->cat[c].severity == CW_CLASSIFY_SEV_NONE)
 			continue;
 		json_array_append_new(
-			cats, json_pack("{sssoss}", "id", cat_id(c),
-					"confidence",
-					cw_cli_real(r->cat[c].confidence, 2),
-					"severity",
-					cw_classify_severity_name(
-						r->cat[c].severity)));
+			cats,
+			json_pack(
+				"{sssoss}", "id", cat_id(c), "confidence",
+				cw_cli_real(r->cat[c].confidence, 2),
+				"severity",
+				cw_classify_severity_name(r->cat[c].severity)));
 	}
 	for (int c = 0; c < CW_CLASSIFY_NCAT; c++)
 		if (r->cat[c].unfair)
@@ -461,7 +471,8 @@ int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
 	};
 	struct cw_classify_model *m = NULL;
 	struct cw_err err = CW_ERR_INIT;
-	char *mdef = cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_MODEL_FILE);
+	char *mdef =
+		cw_asprintf("%s/%s", cw_cli_data_dir(), CW_CLASSIFY_MODEL_FILE);
 	const char *mpath = mdef;
 	bool sentence = false, toolong;
 	struct cw_buf line = CW_BUF_INIT;
@@ -497,10 +508,12 @@ int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
 
 		if (toolong)
 			rc = cw_err_set(&err, CW_ETOOBIG,
-					"line longer than %u bytes, not classified",
+					"line longer than %u bytes, not "
+					"classified",
 					LINE_MAX_BYTES);
 		else if (sentence)
-			rc = cw_classify_sentence(&r, m, line.ptr ? line.ptr : "",
+			rc = cw_classify_sentence(&r, m,
+						  line.ptr ? line.ptr : "",
 						  line.len, &err);
 		else
 			rc = cw_classify_text(&r, m, line.ptr ? line.ptr : "",

@@ -68,8 +68,10 @@ static int diff_sides(struct cw_diff **out, const struct side *a,
 		      const struct side *b, const struct cw_diff_rules *rules,
 		      unsigned flags, struct cw_err *err)
 {
-	struct cw_diff_version va = { cw_buf_str(&a->text), a->text.len, a->seg };
-	struct cw_diff_version vb = { cw_buf_str(&b->text), b->text.len, b->seg };
+	struct cw_diff_version va = { cw_buf_str(&a->text), a->text.len,
+				      a->seg };
+	struct cw_diff_version vb = { cw_buf_str(&b->text), b->text.len,
+				      b->seg };
 	struct cw_diff_opts o = CW_DIFF_OPTS_INIT;
 
 	o.flags = flags;
@@ -97,7 +99,8 @@ static void print_diff(const struct cw_diff *d, enum fmt f, const char *pa,
 		for (int k = CW_DIFF_MODIFIED; k <= CW_DIFF_MERGED; k++)
 			if (d->counts[k])
 				cw_buf_addf(&out, ", %zu %s", d->counts[k],
-					    cw_diff_kind_name((enum cw_diff_kind)k));
+					    cw_diff_kind_name(
+						    (enum cw_diff_kind)k));
 		cw_buf_adds(&out, "\n\n");
 		cw_diff_to_text(&out, d);
 	}
@@ -118,7 +121,8 @@ static int run_batch(const char *list, const struct cw_diff_rules *rules,
 	ssize_t n;
 
 	if (!fp) {
-		cw_err_set(&err, CW_ENOTFOUND, "'%s': cannot open the list", list);
+		cw_err_set(&err, CW_ENOTFOUND, "'%s': cannot open the list",
+			   list);
 		return cw_cli_fail(&err);
 	}
 	while ((n = getline(&line, &cap, fp)) > 0) {
@@ -164,7 +168,8 @@ static int run_batch(const char *list, const struct cw_diff_rules *rules,
 		} else if (!quiet) {
 			size_t sub = 0;
 			for (size_t k = 0; k < d->n; k++)
-				sub += d->changes[k].materiality == CW_DIFF_SUBSTANTIVE;
+				sub += d->changes[k].materiality ==
+				       CW_DIFF_SUBSTANTIVE;
 			printf("%s\t%s\t%zu changes\t%zu substantive\n", pa, pb,
 			       d->n, sub);
 		}
@@ -186,7 +191,8 @@ static int run_batch(const char *list, const struct cw_diff_rules *rules,
 
 static void usage_line(void)
 {
-	printf("usage: clausewatch [--json] diff-files [--format text|markdown|json]\n"
+	printf("usage: clausewatch [--json] diff-files [--format "
+	       "text|markdown|json]\n"
 	       "                   [--all] OLD NEW\n"
 	       "       clausewatch [--json] diff-files --batch LIST\n");
 }
@@ -220,8 +226,8 @@ int cw_cli_cmd_diff_files(struct cw_cli *cli, int argc, char **argv)
 			else if (strcmp(optarg, "json") == 0)
 				f = FMT_JSON;
 			else
-				return cw_cli_usage(argv[0], "unknown format '%s'",
-						    optarg);
+				return cw_cli_usage(
+					argv[0], "unknown format '%s'", optarg);
 			break;
 		case 'b':
 			batch = optarg;

@@ -13,7 +13,8 @@
 
 static void usage_line(void)
 {
-	printf("usage: clausewatch [--json] extract [--declaration FILE [--type TYPE]]\n"
+	printf("usage: clausewatch [--json] extract [--declaration FILE "
+	       "[--type TYPE]]\n"
 	       "                   [--url URL] FILE...\n");
 }
 
@@ -95,13 +96,17 @@ int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 		} else if (svc->n_docs == 1) {
 			doc = &svc->docs[0];
 		} else {
-			code = cw_cli_usage(argv[0], "'%s' declares %zu documents: choose one "
-					    "with --type", decl_path, svc->n_docs);
+			code = cw_cli_usage(argv[0],
+					    "'%s' declares %zu documents: "
+					    "choose one "
+					    "with --type",
+					    decl_path, svc->n_docs);
 			goto out;
 		}
 		if (!doc) {
-			cw_err_set(&err, CW_ENOTFOUND, "'%s': no document of type '%s'",
-				   decl_path, type);
+			cw_err_set(&err, CW_ENOTFOUND,
+				   "'%s': no document of type '%s'", decl_path,
+				   type);
 			code = cw_cli_fail(&err);
 			goto out;
 		}
@@ -122,7 +127,10 @@ int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 		pages[i] = (struct cw_extract_input){
 			.data = cw_buf_str(&files[i]),
 			.len = files[i].len,
-			.url = url ? url : (doc && i < doc->n_sources ? doc->sources[i].fetch : NULL),
+			.url = url ? url
+				   : (doc && i < doc->n_sources
+					      ? doc->sources[i].fetch
+					      : NULL),
 			.name = path,
 			.kind = CW_EXTRACT_AUTO,
 		};
@@ -147,7 +155,8 @@ int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 		fwrite(out.ptr, 1, out.len, stdout);
 		if (!cli->quiet)
 			for (size_t i = 0; i < warnings.n; i++)
-				fprintf(stderr, "clausewatch: warning: %s\n", warnings.v[i]);
+				fprintf(stderr, "clausewatch: warning: %s\n",
+					warnings.v[i]);
 	}
 	if (fflush(stdout) != 0) {
 		cw_err_set(&err, CW_EIO, "cannot write to standard output");

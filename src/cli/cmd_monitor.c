@@ -33,7 +33,8 @@ static char *config_path(const char *opt)
 	if (xdg && *xdg)
 		p = cw_asprintf("%s/clausewatch/clausewatch.conf", xdg);
 	else if (home && *home)
-		p = cw_asprintf("%s/.config/clausewatch/clausewatch.conf", home);
+		p = cw_asprintf("%s/.config/clausewatch/clausewatch.conf",
+				home);
 	else
 		return NULL;
 	if (cw_file_exists(p))
@@ -45,12 +46,18 @@ static char *config_path(const char *opt)
 /* Command-line flags that set a config key of the same name (dashes for
  * underscores); each takes a value. */
 static const char *const value_flags[] = {
-	"interval", "jitter", "failing-retry", "poll", "max-transfers",
-	"max-per-host", "host-delay-ms", "fetch-attempts", "timeout-ms",
-	"connect-timeout-ms", "max-bytes", "max-inflight-bytes",
-	"health-threshold", "blocked-ratio", "blocked-min-bytes", "user-agent",
-	"smtp-url", "smtp-from", "smtp-user", "smtp-password", "base-url",
-	"delivery-timeout-ms", "delivery-attempts", "delivery-backoff",
+	"interval",	     "jitter",
+	"failing-retry",     "poll",
+	"max-transfers",     "max-per-host",
+	"host-delay-ms",     "fetch-attempts",
+	"timeout-ms",	     "connect-timeout-ms",
+	"max-bytes",	     "max-inflight-bytes",
+	"health-threshold",  "blocked-ratio",
+	"blocked-min-bytes", "user-agent",
+	"smtp-url",	     "smtp-from",
+	"smtp-user",	     "smtp-password",
+	"base-url",	     "delivery-timeout-ms",
+	"delivery-attempts", "delivery-backoff",
 	"workers",
 };
 #define N_VALUE_FLAGS (sizeof(value_flags) / sizeof(value_flags[0]))
@@ -111,7 +118,8 @@ static void print_stats(const struct cw_cli *cli,
 			const struct cw_monitor_stats *st,
 			const struct cw_pipeline_analysis_stats *an)
 {
-	double per_min = st->seconds > 0 ? (double)st->checked * 60 / st->seconds : 0;
+	double per_min =
+		st->seconds > 0 ? (double)st->checked * 60 / st->seconds : 0;
 
 	if (cli->json) {
 		cw_cli_print_json_take(stats_json(st, an, per_min));
@@ -127,12 +135,15 @@ static void print_stats(const struct cw_cli *cli,
 	       st->blocked, st->health_alerts, st->delivery.sent,
 	       st->delivery.retried, st->delivery.dead, st->delivery.digests);
 	if (an->changes || an->failed || an->versions)
-		printf("analysed %zu changes (%zu provisions) in %.2f s CPU, then "
-		       "%zu new versions in full (%zu provisions) in %.2f s%s\n",
+		printf("analysed %zu changes (%zu provisions) in %.2f s CPU, "
+		       "then "
+		       "%zu new versions in full (%zu provisions) in %.2f "
+		       "s%s\n",
 		       an->changes, an->provisions, an->seconds, an->versions,
 		       an->version_provisions, an->version_seconds,
 		       an->failed ? "; analysis errors left some without "
-				    "categories" : "");
+				    "categories"
+				  : "");
 	fflush(stdout);
 }
 
@@ -167,7 +178,8 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 	opts[k++] = (struct option){ "once", no_argument, NULL, 'o' };
 	opts[k++] = (struct option){ "force", no_argument, NULL, 'f' };
 	opts[k++] = (struct option){ "config", required_argument, NULL, 'c' };
-	opts[k++] = (struct option){ "allow-private-network", no_argument, NULL, 'p' };
+	opts[k++] = (struct option){ "allow-private-network", no_argument, NULL,
+				     'p' };
 	opts[k++] = (struct option){ "no-browser", no_argument, NULL, 'B' };
 	opts[k++] = (struct option){ "digest-now", no_argument, NULL, 'D' };
 	opts[k++] = (struct option){ "deliver-only", no_argument, NULL, 'd' };
@@ -178,16 +190,36 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 'o': once = true; break;
-		case 'f': force = true; break;
-		case 'c': config_opt = optarg; break;
-		case 'p': allow_private = true; break;
-		case 'B': no_browser = true; break;
-		case 'D': digest_now = true; break;
-		case 'd': deliver_only = true; break;
-		case 'v': verbose = true; break;
-		case 'A': no_analysis = true; break;
-		case 's': cw_strv_push(&sets, optarg); break;
+		case 'o':
+			once = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 'c':
+			config_opt = optarg;
+			break;
+		case 'p':
+			allow_private = true;
+			break;
+		case 'B':
+			no_browser = true;
+			break;
+		case 'D':
+			digest_now = true;
+			break;
+		case 'd':
+			deliver_only = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'A':
+			no_analysis = true;
+			break;
+		case 's':
+			cw_strv_push(&sets, optarg);
+			break;
 		default:
 			if (c >= 1000 && c < 1000 + (int)N_VALUE_FLAGS) {
 				char *key = cw_strdup(value_flags[c - 1000]);
@@ -204,7 +236,8 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 	}
 	if (optind < argc) {
 		cw_strv_release(&sets);
-		return cw_cli_usage("monitor", "unexpected argument '%s'", argv[optind]);
+		return cw_cli_usage("monitor", "unexpected argument '%s'",
+				    argv[optind]);
 	}
 	cw_monitor_config_init(&cfg);
 	cpath = config_path(config_opt);
@@ -213,8 +246,8 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 	for (size_t i = 0; !rc && i < sets.n; i++) {
 		char *kv = cw_strdup(sets.v[i]), *eq = strchr(kv, '=');
 		if (!eq) {
-			rc = cw_err_set(&err, CW_EINVAL, "--set '%s': expected KEY=VALUE",
-					kv);
+			rc = cw_err_set(&err, CW_EINVAL,
+					"--set '%s': expected KEY=VALUE", kv);
 		} else {
 			*eq = '\0';
 			rc = cw_monitor_config_set(&cfg, kv, eq + 1, &err);
@@ -255,8 +288,9 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 	cw_fetch_global_init();
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	if (!once && !cli->quiet)
-		fprintf(stderr, "clausewatch: monitoring (every %ld s by default, "
-				"polling every %ld s); SIGTERM stops\n",
+		fprintf(stderr,
+			"clausewatch: monitoring (every %ld s by default, "
+			"polling every %ld s); SIGTERM stops\n",
 			cfg.interval_s, cfg.poll_s);
 	do {
 		struct cw_monitor_stats st;
@@ -274,7 +308,8 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 			no.digest_now = true;
 			rc = cw_monitor_pass(&mon, force, &st, &err);
 			if (!rc)
-				rc = cw_notify_deliver(s, &no, 0, &st.delivery, &err);
+				rc = cw_notify_deliver(s, &no, 0, &st.delivery,
+						       &err);
 		} else {
 			rc = cw_monitor_pass(&mon, force, &st, &err);
 		}
@@ -344,8 +379,9 @@ int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct cw_store_mon *m = &docs[i].mon;
-		const char *state = m->failing ? "failing"
-				    : m->last_check ? "ok" : "unchecked";
+		const char *state = m->failing	    ? "failing"
+				    : m->last_check ? "ok"
+						    : "unchecked";
 
 		if (m->failing)
 			failing++;
@@ -374,15 +410,19 @@ int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
 					  "alerted", m->alerted != 0));
 			continue;
 		}
-		printf("%s/%s\t%s", docs[i].doc.service, docs[i].doc.type, state);
+		printf("%s/%s\t%s", docs[i].doc.service, docs[i].doc.type,
+		       state);
 		if (m->failing)
-			printf(" since %s (%lld checks%s): %s", m->failing_since,
-			       (long long)m->failures, m->alerted ? ", alert sent" : "",
+			printf(" since %s (%lld checks%s): %s",
+			       m->failing_since, (long long)m->failures,
+			       m->alerted ? ", alert sent" : "",
 			       m->last_error ? m->last_error : "");
 		else if (m->last_check)
 			printf(" (checked %s)", m->last_check);
-		printf("\tnext %s\n", m->next_due ? m->next_due
-				      : docs[i].doc.decl_json ? "now" : "never (not declared)");
+		printf("\tnext %s\n", m->next_due	      ? m->next_due
+				      : docs[i].doc.decl_json ? "now"
+							      : "never (not "
+								"declared)");
 	}
 	if (cli->json) {
 		cw_cli_print_json_take(json_pack(
@@ -391,12 +431,14 @@ int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
 			"pending", JI(oc.pending), "held", JI(oc.held), "sent",
 			JI(oc.sent), "dead", JI(oc.dead)));
 	} else {
-		printf("%zu documents: %zu ok, %zu failing, %zu not checked yet; "
-		       "alerts: %lld pending, %lld held for digests, %lld sent, "
+		printf("%zu documents: %zu ok, %zu failing, %zu not checked "
+		       "yet; "
+		       "alerts: %lld pending, %lld held for digests, %lld "
+		       "sent, "
 		       "%lld given up\n",
 		       n, n - failing - unchecked, failing, unchecked,
-		       (long long)oc.pending, (long long)oc.held, (long long)oc.sent,
-		       (long long)oc.dead);
+		       (long long)oc.pending, (long long)oc.held,
+		       (long long)oc.sent, (long long)oc.dead);
 	}
 	json_decref(list);
 	cw_store_mon_docs_free(docs, n);

@@ -31,8 +31,9 @@ static int extract_text(struct cw_buf *text, const struct cw_buf *raw,
 			const char *path, bool quiet, struct cw_err *err)
 {
 	if (cw_extract_document) {
-		struct cw_extract_input in = { raw->ptr, raw->len, NULL, path,
-					       NULL, NULL, CW_EXTRACT_AUTO };
+		struct cw_extract_input in = { raw->ptr,       raw->len, NULL,
+					       path,	       NULL,	 NULL,
+					       CW_EXTRACT_AUTO };
 		struct cw_strv warnings = CW_STRV_INIT;
 		int rc = cw_extract_document(text, &in, 1, NULL, &warnings,
 					     NULL, err);
@@ -45,8 +46,9 @@ static int extract_text(struct cw_buf *text, const struct cw_buf *raw,
 	if (cw_extract_normalize)
 		return cw_extract_normalize(text, raw->ptr, raw->len, err);
 	if (!quiet)
-		fprintf(stderr, "clausewatch: warning: extraction is not in "
-				"this build; '%s' is segmented as it is\n",
+		fprintf(stderr,
+			"clausewatch: warning: extraction is not in "
+			"this build; '%s' is segmented as it is\n",
 			path);
 	return cw_buf_add(text, raw->ptr, raw->len);
 }

@@ -80,14 +80,19 @@ static int check_categories(const char *cats)
 
 			for (size_t i = 0; i < cw_taxonomy_count(tax); i++) {
 				const char *c = cw_taxonomy_at(tax, i)->id;
-				if ((*id && strstr(c, id)) || (w >= 4 && strstr(c, word)))
-					cw_buf_addf(&hint, "%s%s", hint.len ? ", " : "", c);
+				if ((*id && strstr(c, id)) ||
+				    (w >= 4 && strstr(c, word)))
+					cw_buf_addf(&hint, "%s%s",
+						    hint.len ? ", " : "", c);
 			}
-			ret = cw_cli_usage("watch", "--category '%s': no such category "
-					   "in the taxonomy ('%s/taxonomy'); %s%s",
+			ret = cw_cli_usage("watch",
+					   "--category '%s': no such category "
+					   "in the taxonomy ('%s/taxonomy'); "
+					   "%s%s",
 					   id, cw_cli_data_dir(),
-					   hint.len ? "did you mean " : "ids look like "
-					   "mandatory_arbitration",
+					   hint.len ? "did you mean "
+						    : "ids look like "
+						      "mandatory_arbitration",
 					   cw_buf_str(&hint));
 			free(word);
 			cw_buf_release(&hint);
@@ -124,63 +129,101 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': add_line(&svc, optarg); break;
+		case 's':
+			add_line(&svc, optarg);
+			break;
 		case 'd':
 			if (!strchr(optarg, '/')) {
-				ret = cw_cli_usage("watch", "--document '%s': expected "
-						   "SERVICE/TYPE", optarg);
+				ret = cw_cli_usage("watch",
+						   "--document '%s': expected "
+						   "SERVICE/TYPE",
+						   optarg);
 				goto done;
 			}
 			add_line(&docs, optarg);
 			break;
-		case 'c': add_line(&cats, optarg); break;
-		case 'm': mat = optarg; break;
-		case 'k': cadence = optarg; break;
-		case 'w': channel = "webhook"; target = optarg; nchan++; break;
-		case 'S': secret = optarg; break;
-		case 'e': channel = "email"; target = optarg; nchan++; break;
-		case 'f': channel = "feed"; target = optarg; nchan++; break;
+		case 'c':
+			add_line(&cats, optarg);
+			break;
+		case 'm':
+			mat = optarg;
+			break;
+		case 'k':
+			cadence = optarg;
+			break;
+		case 'w':
+			channel = "webhook";
+			target = optarg;
+			nchan++;
+			break;
+		case 'S':
+			secret = optarg;
+			break;
+		case 'e':
+			channel = "email";
+			target = optarg;
+			nchan++;
+			break;
+		case 'f':
+			channel = "feed";
+			target = optarg;
+			nchan++;
+			break;
 		default:
 			ret = CW_EXIT_USAGE;
 			goto done;
 		}
 	}
 	if (nchan != 1) {
-		ret = cw_cli_usage("watch", "give exactly one of --webhook, --email, "
-				   "--feed\nusage: clausewatch %s", watch_usage);
+		ret = cw_cli_usage("watch",
+				   "give exactly one of --webhook, --email, "
+				   "--feed\nusage: clausewatch %s",
+				   watch_usage);
 		goto done;
 	}
 	if (!strcmp(mat, "cosmetic") + !strcmp(mat, "editorial") +
-		    !strcmp(mat, "substantive") == 0) {
-		ret = cw_cli_usage("watch", "--min-materiality '%s': expected "
-				   "cosmetic, editorial or substantive", mat);
+		    !strcmp(mat, "substantive") ==
+	    0) {
+		ret = cw_cli_usage("watch",
+				   "--min-materiality '%s': expected "
+				   "cosmetic, editorial or substantive",
+				   mat);
 		goto done;
 	}
 	if (!cw_notify_cadence_valid(cadence)) {
-		ret = cw_cli_usage("watch", "--cadence '%s': expected immediate, "
-				   "daily or weekly", cadence);
+		ret = cw_cli_usage("watch",
+				   "--cadence '%s': expected immediate, "
+				   "daily or weekly",
+				   cadence);
 		goto done;
 	}
 	if (!strcmp(channel, "webhook")) {
 		if (!cw_str_startswith(target, "http://") &&
 		    !cw_str_startswith(target, "https://")) {
-			ret = cw_cli_usage("watch", "--webhook '%s': expected an "
-					   "http(s) URL", target);
+			ret = cw_cli_usage("watch",
+					   "--webhook '%s': expected an "
+					   "http(s) URL",
+					   target);
 			goto done;
 		}
 		if (!secret || !*secret) {
-			ret = cw_cli_usage("watch", "--webhook needs --secret KEY "
-					   "(the HMAC-SHA256 signing key)");
+			ret = cw_cli_usage("watch", "--webhook needs --secret "
+						    "KEY "
+						    "(the HMAC-SHA256 signing "
+						    "key)");
 			goto done;
 		}
 	} else if (secret) {
-		ret = cw_cli_usage("watch", "--secret goes with --webhook only");
+		ret = cw_cli_usage("watch", "--secret goes with --webhook "
+					    "only");
 		goto done;
 	}
-	if (!strcmp(channel, "email") && (!strchr(target, '@') ||
-					  strpbrk(target, "\r\n<>,"))) {
-		ret = cw_cli_usage("watch", "--email '%s': expected one address "
-				   "like name@example.org", target);
+	if (!strcmp(channel, "email") &&
+	    (!strchr(target, '@') || strpbrk(target, "\r\n<>,"))) {
+		ret = cw_cli_usage("watch",
+				   "--email '%s': expected one address "
+				   "like name@example.org",
+				   target);
 		goto done;
 	}
 	ret = check_categories(cw_buf_str(&cats));
@@ -205,8 +248,8 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 	if (cli->json) {
 		cw_cli_print_json_take(json_pack("{sI}", "id", (json_int_t)id));
 	} else {
-		printf("subscription %lld: %s %s, %s, %s and above", (long long)id,
-		       channel, target, cadence, mat);
+		printf("subscription %lld: %s %s, %s, %s and above",
+		       (long long)id, channel, target, cadence, mat);
 		if (cats.len)
 			printf(";");
 		print_list_text("categories (any of)", cw_buf_str(&cats));
@@ -282,8 +325,8 @@ static int watch_remove(struct cw_cli *cli, const char *arg)
 	int rc;
 
 	if (cw_parse_long(arg, 1, LONG_MAX, &id))
-		return cw_cli_usage("watch", "remove: '%s' is not a subscription id",
-				    arg);
+		return cw_cli_usage(
+			"watch", "remove: '%s' is not a subscription id", arg);
 	rc = cw_cli_open_store(cli, &s, &err);
 	if (!rc)
 		rc = cw_store_sub_remove(s, id, &err);
@@ -338,7 +381,8 @@ int cw_cli_cmd_watch(struct cw_cli *cli, int argc, char **argv)
 	const char *sub = argc > 1 ? argv[1] : NULL;
 
 	if (!sub)
-		return cw_cli_usage("watch", "missing subcommand\nusage: clausewatch %s",
+		return cw_cli_usage("watch",
+				    "missing subcommand\nusage: clausewatch %s",
 				    watch_usage);
 	/* the subcommand's options start after it */
 	optind = 1;
@@ -353,6 +397,7 @@ int cw_cli_cmd_watch(struct cw_cli *cli, int argc, char **argv)
 	}
 	if (!strcmp(sub, "feed"))
 		return watch_feed(cli, argc - 1, argv + 1);
-	return cw_cli_usage("watch", "unknown subcommand '%s'\nusage: clausewatch %s",
+	return cw_cli_usage("watch",
+			    "unknown subcommand '%s'\nusage: clausewatch %s",
 			    sub, watch_usage);
 }

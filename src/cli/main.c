@@ -32,25 +32,26 @@ static bool json_mode; /* --json: errors are JSON objects */
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: clausewatch [--db PATH] [--json] [--quiet] COMMAND [ARGS]\n"
-		"\n"
-		"A self-hosted monitor for the legal documents of online platforms.\n"
-		"\n"
-		"commands:\n");
+	fprintf(out, "usage: clausewatch [--db PATH] [--json] [--quiet] "
+		     "COMMAND [ARGS]\n"
+		     "\n"
+		     "A self-hosted monitor for the legal documents of online "
+		     "platforms.\n"
+		     "\n"
+		     "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (commands[i].fn)
 			fprintf(out, "  %-15s %s\n", commands[i].name,
 				commands[i].help);
-	fprintf(out,
-		"\n"
-		"options:\n"
-		"  --db PATH   the store (default $XDG_DATA_HOME/clausewatch/clausewatch.db)\n"
-		"  --json      machine-readable output\n"
-		"  --quiet     no progress on stderr\n"
-		"\n"
-		"exit codes: 0 ok, 1 failure, 2 usage, 3 not found,\n"
-		"            4 extraction failed, 5 partial failure\n");
+	fprintf(out, "\n"
+		     "options:\n"
+		     "  --db PATH   the store (default "
+		     "$XDG_DATA_HOME/clausewatch/clausewatch.db)\n"
+		     "  --json      machine-readable output\n"
+		     "  --quiet     no progress on stderr\n"
+		     "\n"
+		     "exit codes: 0 ok, 1 failure, 2 usage, 3 not found,\n"
+		     "            4 extraction failed, 5 partial failure\n");
 }
 
 static int unknown_command(const char *name)

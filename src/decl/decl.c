@@ -168,7 +168,8 @@ static int depth_of(json_t *v, int cap)
 	if (json_is_object(v)) {
 		const char *k;
 		json_t *x;
-		json_object_foreach(v, k, x) {
+		json_object_foreach(v, k, x)
+		{
 			int e = depth_of(x, cap - 1);
 			if (e > d)
 				d = e;
@@ -178,7 +179,8 @@ static int depth_of(json_t *v, int cap)
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *x;
-		json_array_foreach(v, i, x) {
+		json_array_foreach(v, i, x)
+		{
 			int e = depth_of(x, cap - 1);
 			if (e > d)
 				d = e;
@@ -196,7 +198,8 @@ static int get_range(struct ctx *c, json_t *v, struct cw_decl_selector *s)
 	json_t *x;
 	int rc;
 
-	json_object_foreach(v, k, x) {
+	json_object_foreach(v, k, x)
+	{
 		char **slot = !strcmp(k, "startBefore")	 ? &s->start_before
 			      : !strcmp(k, "startAfter") ? &s->start_after
 			      : !strcmp(k, "endBefore")	 ? &s->end_before
@@ -413,10 +416,10 @@ static void copy_selectors(struct cw_decl_selector **out, size_t *n,
 		const struct cw_decl_selector *a = &src[i];
 		struct cw_decl_selector *b = &(*out)[i];
 		b->css = a->css ? cw_strdup(a->css) : NULL;
-		b->start_before =
-			a->start_before ? cw_strdup(a->start_before) : NULL;
-		b->start_after =
-			a->start_after ? cw_strdup(a->start_after) : NULL;
+		b->start_before = a->start_before ? cw_strdup(a->start_before)
+						  : NULL;
+		b->start_after = a->start_after ? cw_strdup(a->start_after)
+						: NULL;
 		b->end_before = a->end_before ? cw_strdup(a->end_before) : NULL;
 		b->end_after = a->end_after ? cw_strdup(a->end_after) : NULL;
 	}
@@ -480,20 +483,22 @@ static int read_doc(struct ctx *c, const char *type, json_t *v,
 	doc->type = cw_strdup(type);
 	if (!json_is_object(v))
 		return invalid(c, "expected an object");
-	json_object_foreach(v, k, x) {
+	json_object_foreach(v, k, x)
+	{
 		bool known;
 		if (!strcmp(k, "combine")) {
 			combine = x;
 			continue;
 		}
-		if (history &&
-		    (!strcmp(k, "validUntil") || !strcmp(k, "ValidUntil"))) {
+		if (history && (!strcmp(k, "validUntil") || !strcmp(k, "ValidUn"
+								       "ti"
+								       "l"))) {
 			size_t len = push_key(c, k);
 			if (!json_is_string(x) ||
 			    cw_time_parse_iso(json_string_value(x),
 					      &doc->valid_until) != CW_OK)
-				rc = invalid(c,
-					     "expected an ISO 8601 date-time");
+				rc = invalid(c, "expected an ISO 8601 "
+						"date-time");
 			else if (k[0] == 'V')
 				warn(c, "read as 'validUntil'");
 			pop(c, len);
@@ -552,7 +557,8 @@ static int read_doc(struct ctx *c, const char *type, json_t *v,
 		if (!json_is_object(src)) {
 			rc = invalid(c, "expected a source object");
 		} else {
-			json_object_foreach(src, k, x) {
+			json_object_foreach(src, k, x)
+			{
 				bool known;
 				if (!strcmp(k, "combine")) {
 					rc = invalid(c, "'combine' inside a "
@@ -632,7 +638,8 @@ static int read_main(struct ctx *c, json_t *root, struct cw_decl_service *svc)
 	json_t *x;
 	int rc;
 
-	json_object_foreach(root, k, x) {
+	json_object_foreach(root, k, x)
+	{
 		size_t len = push_key(c, k);
 		rc = CW_OK;
 		if (!strcmp(k, "name"))
@@ -660,7 +667,8 @@ static int read_main(struct ctx *c, json_t *root, struct cw_decl_service *svc)
 				  "'%s': %s: %zu documents, over %d", c->file,
 				  key, count, MAX_DOCS);
 	svc->docs = cw_calloc(count ? count : 1, sizeof(*svc->docs));
-	json_object_foreach(terms, k, x) {
+	json_object_foreach(terms, k, x)
+	{
 		size_t l1 = push_key(c, key);
 		size_t l2 = push_key(c, k);
 		rc = read_doc(c, k, x, &svc->docs[svc->n_docs++], false);
@@ -690,7 +698,8 @@ static int read_history(struct ctx *c, json_t *root,
 	size_t total = 0;
 	int rc;
 
-	json_object_foreach(root, k, x) {
+	json_object_foreach(root, k, x)
+	{
 		if (json_is_array(x))
 			total += json_array_size(x);
 	}
@@ -699,7 +708,8 @@ static int read_history(struct ctx *c, json_t *root,
 				  "'%s': %zu history entries, over %d", c->file,
 				  total, MAX_HISTORY);
 	svc->history = cw_calloc(total ? total : 1, sizeof(*svc->history));
-	json_object_foreach(root, k, x) {
+	json_object_foreach(root, k, x)
+	{
 		size_t l1 = push_key(c, k);
 		if (!json_is_array(x)) {
 			rc = invalid(c, "expected an array of earlier "

@@ -26,7 +26,7 @@
 
 /* One selector of `select` or `remove`: a CSS selector or a range. */
 struct cw_decl_selector {
-	char *css;            /* set for a plain CSS selector, else NULL */
+	char *css; /* set for a plain CSS selector, else NULL */
 	/* range: exactly one start and one end are set, others NULL */
 	char *start_before;
 	char *start_after;
@@ -40,39 +40,39 @@ struct cw_decl_selector {
  * run; their options are kept only when they are a list of strings.
  */
 struct cw_decl_filter {
-	char *name;            /* "removeQueryParams", "cleanUrls", ... */
+	char *name;	       /* "removeQueryParams", "cleanUrls", ... */
 	struct cw_strv params; /* query parameter names for removeQueryParams */
 };
 
 /* One page to fetch and how to extract it (shared defaults applied). */
 struct cw_decl_source {
-	char *fetch;                        /* URL */
+	char *fetch; /* URL */
 	struct cw_decl_selector *select;
 	size_t n_select;
 	struct cw_decl_selector *remove;
 	size_t n_remove;
 	struct cw_decl_filter *filters;
 	size_t n_filters;
-	int execute_client_scripts;         /* -1 absent, 0 false, 1 true */
+	int execute_client_scripts; /* -1 absent, 0 false, 1 true */
 };
 
 /* One document of a service (a terms type), current or historical. */
 struct cw_decl_doc {
-	char *type;                     /* "Terms of Service" */
+	char *type;			/* "Terms of Service" */
 	struct cw_decl_source *sources; /* 1, or several for combine */
 	size_t n_sources;
-	bool combine;                   /* declared with "combine" */
-	time_t valid_until;             /* history entries; 0 for current */
+	bool combine;	    /* declared with "combine" */
+	time_t valid_until; /* history entries; 0 for current */
 };
 
 struct cw_decl_service {
-	char *id;        /* file name without .json: the service ID */
-	char *name;      /* "name" */
-	char *path;      /* file read */
+	char *id;   /* file name without .json: the service ID */
+	char *name; /* "name" */
+	char *path; /* file read */
 	char *imported_from;
-	struct cw_decl_doc *docs;     /* current documents, in file order */
+	struct cw_decl_doc *docs; /* current documents, in file order */
 	size_t n_docs;
-	struct cw_decl_doc *history;  /* from .history.json, by type then date */
+	struct cw_decl_doc *history; /* from .history.json, by type then date */
 	size_t n_history;
 };
 

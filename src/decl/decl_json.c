@@ -13,11 +13,14 @@ static json_t *selector_json(const struct cw_decl_selector *sel)
 		return json_string(sel->css);
 	o = json_object();
 	if (sel->start_before)
-		json_object_set_new(o, "startBefore", json_string(sel->start_before));
+		json_object_set_new(o, "startBefore",
+				    json_string(sel->start_before));
 	if (sel->start_after)
-		json_object_set_new(o, "startAfter", json_string(sel->start_after));
+		json_object_set_new(o, "startAfter",
+				    json_string(sel->start_after));
 	if (sel->end_before)
-		json_object_set_new(o, "endBefore", json_string(sel->end_before));
+		json_object_set_new(o, "endBefore",
+				    json_string(sel->end_before));
 	if (sel->end_after)
 		json_object_set_new(o, "endAfter", json_string(sel->end_after));
 	return o;

@@ -64,8 +64,7 @@ double cw_diff_containment(const uint64_t *a, size_t na, const uint64_t *b,
 	return (double)both / (double)na;
 }
 
-static void pair(struct cw_diff_side *a, long i, struct cw_diff_side *b,
-		 long j)
+static void pair(struct cw_diff_side *a, long i, struct cw_diff_side *b, long j)
 {
 	/* every pass pairs only unpaired nodes; a slip here would drop a
 	 * provision from the change list */
@@ -154,9 +153,9 @@ static long *line_owners(const struct cw_diff_side *s)
 			k++;
 		/* skip nodes with an empty own text starting here */
 		own[l] = k < s->n && s->nodes[k].start <= at &&
-				 at < s->nodes[k].own_end
-			 ? (long)k
-			 : -1;
+					 at < s->nodes[k].own_end
+				 ? (long)k
+				 : -1;
 	}
 	return own;
 }
@@ -188,7 +187,8 @@ static void pass_lines(struct cw_diff_side *a, struct cw_diff_side *b)
 		struct cw_diff_node *x = &a->nodes[i];
 		size_t nx = 0, nt = 0, best = 0;
 		long bj = -1;
-		for (size_t l = line_at(a, x->start); l < a->nl && a->ls[l] < x->own_end; l++) {
+		for (size_t l = line_at(a, x->start);
+		     l < a->nl && a->ls[l] < x->own_end; l++) {
 			long m, y;
 			nx++;
 			if ((m = a->lmap[l]) < 0 || (y = own_b[m]) < 0)
@@ -250,8 +250,7 @@ static int hent_cmp(const void *x, const void *y)
 	return p->idx < q->idx ? -1 : p->idx > q->idx;
 }
 
-static void pass_hash(struct cw_diff_side *a, struct cw_diff_side *b,
-		      bool body)
+static void pass_hash(struct cw_diff_side *a, struct cw_diff_side *b, bool body)
 {
 	struct hent *ha = cw_malloc(sizeof(*ha) * (a->n + 1));
 	struct hent *hb = cw_malloc(sizeof(*hb) * (b->n + 1));
@@ -331,7 +330,8 @@ static void pass_key(struct cw_diff_side *a, struct cw_diff_side *b)
 		long j;
 		if (a->nodes[i].pair >= 0)
 			continue;
-		j = smap_get(&m, a->nodes[i].key, key_base_len(a->nodes[i].key));
+		j = smap_get(&m, a->nodes[i].key,
+			     key_base_len(a->nodes[i].key));
 		if (j >= 0 && b->nodes[j].pair < 0 &&
 		    sim(&a->nodes[i], &b->nodes[j]) >= SIM_KEY)
 			pair(a, (long)i, b, j);
@@ -371,9 +371,9 @@ static void index_build(struct index *ix, const struct cw_diff_side *s,
 			continue;
 		for (size_t k = 0; k < s->nodes[j].n_shingles; k++) {
 			CW_GROW(ix->p, cap, ix->n + 1);
-			ix->p[ix->n++] = (struct posting){
-				s->nodes[j].shingles[k], (long)j
-			};
+			ix->p[ix->n++] =
+				(struct posting){ s->nodes[j].shingles[k],
+						  (long)j };
 		}
 	}
 	if (ix->n)
@@ -540,7 +540,8 @@ static void pass_groups(struct cw_diff_alignment *al, struct cw_diff_side *one,
 			long j = touched[t];
 			struct cw_diff_node *y = &many->nodes[j];
 			if (y->pair < 0 && y->group < 0 && y->n_shingles >= 2 &&
-			    (double)shared[j] / (double)y->n_shingles >= PART_INSIDE)
+			    (double)shared[j] / (double)y->n_shingles >=
+				    PART_INSIDE)
 				parts[np++] = j;
 			shared[j] = 0;
 		}
@@ -551,14 +552,15 @@ static void pass_groups(struct cw_diff_alignment *al, struct cw_diff_side *one,
 			double alone;
 			if (y->group >= 0 ||
 			    cw_diff_containment(y->shingles, y->n_shingles,
-						x->shingles, x->n_shingles) <
-				    PART_INSIDE)
+						x->shingles,
+						x->n_shingles) < PART_INSIDE)
 				continue;
 			alone = coverage(x, many, &x->pair, 1);
 			parts[np++] = x->pair;
 			cov = coverage(x, many, parts, np);
 			/* the extra parts must explain a real share of x */
-			if (alone > 0.8 || cov < alone + 0.15 || cov < PARTS_COVER)
+			if (alone > 0.8 || cov < alone + 0.15 ||
+			    cov < PARTS_COVER)
 				continue;
 		} else {
 			if (np < 2)
@@ -596,7 +598,8 @@ static void pass_groups(struct cw_diff_alignment *al, struct cw_diff_side *one,
  * what it keeps, so the block we call moved is the one it shows as
  * changed. Weighted LIS with a Fenwick tree of prefix maxima, O(n log n).
  */
-static size_t lines_of(const struct cw_diff_side *s, const struct cw_diff_node *x)
+static size_t lines_of(const struct cw_diff_side *s,
+		       const struct cw_diff_node *x)
 {
 	size_t n = 1;
 
@@ -604,7 +607,8 @@ static size_t lines_of(const struct cw_diff_side *s, const struct cw_diff_node *
 		/* lines the line diff keeps in place: ties are then broken
 		 * the way the line diff broke them */
 		n = 1;
-		for (size_t l = line_at(s, x->start); l < s->nl && s->ls[l] < x->own_end; l++)
+		for (size_t l = line_at(s, x->start);
+		     l < s->nl && s->ls[l] < x->own_end; l++)
 			n += 2 * (s->lchanged[l] == 0);
 		return n;
 	}
@@ -614,7 +618,8 @@ static size_t lines_of(const struct cw_diff_side *s, const struct cw_diff_node *
 	return n;
 }
 
-static void mark_moved(struct cw_diff_alignment *al, const struct cw_diff_side *a,
+static void mark_moved(struct cw_diff_alignment *al,
+		       const struct cw_diff_side *a,
 		       const struct cw_diff_side *b)
 {
 	size_t nb = b->n;

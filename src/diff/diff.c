@@ -12,11 +12,14 @@
 #define MIN_BODY_HASH 40
 
 static const char *const kind_names[] = {
-	"unchanged", "modified", "added", "removed",
-	"moved", "renumbered", "split", "merged",
+	"unchanged", "modified",   "added", "removed",
+	"moved",     "renumbered", "split", "merged",
 };
 static const char *const mat_names[] = {
-	"none", "cosmetic", "editorial", "substantive",
+	"none",
+	"cosmetic",
+	"editorial",
+	"substantive",
 };
 
 const char *cw_diff_kind_name(enum cw_diff_kind kind)
@@ -99,19 +102,21 @@ static int check_seg(const struct cw_diff_version *v, const char *side,
 	const struct cw_segmentation *seg = v->seg;
 
 	if (!seg || (!v->text && v->len))
-		return cw_err_set(err, CW_EINVAL, "'%s': no text or segmentation",
-				  side);
+		return cw_err_set(err, CW_EINVAL,
+				  "'%s': no text or segmentation", side);
 	if (seg->n > o->max_provisions)
 		return cw_err_set(err, CW_ETOOBIG,
-				  "'%s': %zu provisions, more than the limit %zu",
+				  "'%s': %zu provisions, more than the limit "
+				  "%zu",
 				  side, seg->n, o->max_provisions);
 	for (size_t i = 0; i < seg->n; i++) {
 		const struct cw_provision *p = &seg->items[i];
-		if (p->start > p->end || p->end > v->len || p->body < p->start ||
-		    p->body > p->end || p->parent >= (long)i || !p->key ||
-		    !p->title)
+		if (p->start > p->end || p->end > v->len ||
+		    p->body < p->start || p->body > p->end ||
+		    p->parent >= (long)i || !p->key || !p->title)
 			return cw_err_set(err, CW_EINVAL,
-					  "'%s': provision %zu ('%s') does not fit the text",
+					  "'%s': provision %zu ('%s') does not "
+					  "fit the text",
 					  side, i, p->key ? p->key : "?");
 	}
 	return CW_OK;
@@ -131,7 +136,8 @@ static void build_side(struct cw_diff_side *s, const struct cw_diff_version *v,
 	for (size_t i = 0; i < s->n; i++) {
 		const struct cw_provision *p = &v->seg->items[i];
 		struct cw_diff_node *d = &s->nodes[i];
-		size_t oe = own_end(v->seg, i), body = p->body < oe ? p->body : oe;
+		size_t oe = own_end(v->seg, i),
+		       body = p->body < oe ? p->body : oe;
 		size_t hl;
 
 		d->idx = (long)i;
@@ -148,12 +154,13 @@ static void build_side(struct cw_diff_side *s, const struct cw_diff_version *v,
 					body - p->start, body - p->start, NULL);
 		hl = nb.len;
 		cw_buf_addc(&nb, '\n');
-		cw_diff_noise_normalize(&nb, rules, v->text + body, oe - body, 0,
-					NULL);
+		cw_diff_noise_normalize(&nb, rules, v->text + body, oe - body,
+					0, NULL);
 		d->norm_hash = cw_diff_hash(nb.ptr, nb.len);
-		d->body_hash = nb.len - hl - 1 >= MIN_BODY_HASH
-				       ? cw_diff_hash(nb.ptr + hl + 1, nb.len - hl - 1)
-				       : 0;
+		d->body_hash =
+			nb.len - hl - 1 >= MIN_BODY_HASH
+				? cw_diff_hash(nb.ptr + hl + 1, nb.len - hl - 1)
+				: 0;
 		d->shingles = shingles(nb.ptr + hl + 1, nb.len - hl - 1,
 				       &d->n_shingles, &toks, &tcap);
 		/* a heading-only node is known by its heading */
@@ -268,9 +275,9 @@ static void explain_noise(struct cw_diff_change *ch,
 	struct cw_strv fa = CW_STRV_INIT, fb = CW_STRV_INIT;
 	struct cw_buf tmp = CW_BUF_INIT;
 	static const char *const names[] = {
-		"invisible", "quotes_dashes", "phrase", "tracking_param",
-		"date_line", "list_marker", "rule_line", "heading_case",
-		"emphasis",
+		"invisible",	  "quotes_dashes", "phrase",
+		"tracking_param", "date_line",	   "list_marker",
+		"rule_line",	  "heading_case",  "emphasis",
 	};
 
 	cw_diff_noise_normalize(&tmp, rules, a, alen, ahl, &fa);
@@ -453,10 +460,10 @@ static void do_pair(struct ctx *c, long i, bool moved)
 	ch->old_key = x->key;
 	ch->new_key = y->key;
 	ch->title = y->title[0] ? y->title : x->title;
-	ch->similarity = same_text ? 1.0 : cw_diff_jaccard(x->shingles,
-							   x->n_shingles,
-							   y->shingles,
-							   y->n_shingles);
+	ch->similarity = same_text
+				 ? 1.0
+				 : cw_diff_jaccard(x->shingles, x->n_shingles,
+						   y->shingles, y->n_shingles);
 	if (same_text) {
 		ch->materiality = kind == CW_DIFF_UNCHANGED ? CW_DIFF_NONE
 							    : CW_DIFF_EDITORIAL;
@@ -522,12 +529,11 @@ static void do_single(struct ctx *c, bool old, long i)
 	if (!(c->opts->flags & CW_DIFF_NO_REDLINE) && len > 0) {
 		ch->spans = cw_malloc(sizeof(*ch->spans));
 		ch->n_spans = 1;
-		ch->spans[0] = old ? (struct cw_diff_span){ CW_DIFF_OP_DEL,
-							    x->start, x->own_end,
-							    0, 0 }
-				   : (struct cw_diff_span){ CW_DIFF_OP_INS, 0, 0,
-							    x->start,
-							    x->own_end };
+		ch->spans[0] =
+			old ? (struct cw_diff_span){ CW_DIFF_OP_DEL, x->start,
+						     x->own_end, 0, 0 }
+			    : (struct cw_diff_span){ CW_DIFF_OP_INS, 0, 0,
+						     x->start, x->own_end };
 	}
 	if (facts)
 		ch->materiality = CW_DIFF_SUBSTANTIVE;
@@ -557,7 +563,8 @@ static void do_group(struct ctx *c, const struct cw_diff_group *g)
 	long first = g->many[0], last = g->many[g->n_many - 1];
 
 	ch = new_change(c, g->split ? CW_DIFF_SPLIT : CW_DIFF_MERGED,
-			g->split ? first : g->one, 0, g->split ? g->one : first);
+			g->split ? first : g->one, 0,
+			g->split ? g->one : first);
 	ch->modified = true;
 	if (g->split) {
 		add_idx(&ch->old_idx, &ch->n_old, g->one);
@@ -594,7 +601,8 @@ static void do_group(struct ctx *c, const struct cw_diff_group *g)
 			const struct cw_diff_node *y = &many->nodes[g->many[k]];
 			u = cw_reallocarray(u, nu + y->n_shingles + 1,
 					    sizeof(uint64_t));
-			memcpy(u + nu, y->shingles, y->n_shingles * sizeof(uint64_t));
+			memcpy(u + nu, y->shingles,
+			       y->n_shingles * sizeof(uint64_t));
 			nu += y->n_shingles;
 		}
 		qsort(u, nu, sizeof(uint64_t), u64_cmp);
@@ -605,12 +613,13 @@ static void do_group(struct ctx *c, const struct cw_diff_group *g)
 					u[w++] = u[k];
 			nu = w;
 		}
-		ch->similarity = cw_diff_jaccard(x->shingles, x->n_shingles, u, nu);
+		ch->similarity =
+			cw_diff_jaccard(x->shingles, x->n_shingles, u, nu);
 		free(u);
 	}
-	ch->materiality = cw_diff_facts_compare(ch, c->rules, ja.ptr ? ja.ptr : "",
-						ja.len, jb.ptr ? jb.ptr : "",
-						jb.len)
+	ch->materiality = cw_diff_facts_compare(ch, c->rules,
+						ja.ptr ? ja.ptr : "", ja.len,
+						jb.ptr ? jb.ptr : "", jb.len)
 				  ? CW_DIFF_SUBSTANTIVE
 				  : CW_DIFF_EDITORIAL;
 	cw_buf_release(&ja);

@@ -69,22 +69,22 @@ enum cw_diff_kind {
 	CW_DIFF_MODIFIED,
 	CW_DIFF_ADDED,
 	CW_DIFF_REMOVED,
-	CW_DIFF_MOVED,      /* `modified` says whether the text changed too */
+	CW_DIFF_MOVED,	    /* `modified` says whether the text changed too */
 	CW_DIFF_RENUMBERED, /* key changed; `modified` as above */
-	CW_DIFF_SPLIT,      /* one old -> several new */
-	CW_DIFF_MERGED,     /* several old -> one new */
+	CW_DIFF_SPLIT,	    /* one old -> several new */
+	CW_DIFF_MERGED,	    /* several old -> one new */
 };
 
 enum cw_diff_materiality {
-	CW_DIFF_NONE = 0,     /* unchanged */
-	CW_DIFF_COSMETIC,     /* only noise: whitespace, quotes, case, ... */
-	CW_DIFF_EDITORIAL,    /* wording changed, no fact, modal or duty did */
-	CW_DIFF_SUBSTANTIVE,  /* a fact, modal verb, negation or duty moved */
+	CW_DIFF_NONE = 0,    /* unchanged */
+	CW_DIFF_COSMETIC,    /* only noise: whitespace, quotes, case, ... */
+	CW_DIFF_EDITORIAL,   /* wording changed, no fact, modal or duty did */
+	CW_DIFF_SUBSTANTIVE, /* a fact, modal verb, negation or duty moved */
 };
 
 enum cw_diff_op {
-	CW_DIFF_OP_DEL = 1,   /* old[old_start, old_end) deleted */
-	CW_DIFF_OP_INS = 2,   /* new[new_start, new_end) inserted */
+	CW_DIFF_OP_DEL = 1, /* old[old_start, old_end) deleted */
+	CW_DIFF_OP_INS = 2, /* new[new_start, new_end) inserted */
 };
 
 /* One span of a redline. Offsets are absolute bytes into the texts. A
@@ -99,15 +99,15 @@ struct cw_diff_span {
 
 enum cw_diff_fact_kind {
 	CW_DIFF_FACT_DURATION = 0, /* "30 days" */
-	CW_DIFF_FACT_AMOUNT,       /* "$100", "USD 100", "€50" */
-	CW_DIFF_FACT_PERCENT,      /* "15%" */
-	CW_DIFF_FACT_AGE,          /* "18 years of age", "age of 13" */
-	CW_DIFF_FACT_PLACE,        /* "courts of Ireland", "Los Angeles County" */
-	CW_DIFF_FACT_LAW,          /* "GDPR", "Federal Arbitration Act" */
-	CW_DIFF_FACT_MODAL,        /* may, must, shall, will, can, should */
-	CW_DIFF_FACT_NEGATION,     /* not, never, no ... */
-	CW_DIFF_FACT_OBLIGATION,   /* a sentence imposing a duty */
-	CW_DIFF_FACT_PROHIBITION,  /* a sentence forbidding something */
+	CW_DIFF_FACT_AMOUNT,	   /* "$100", "USD 100", "€50" */
+	CW_DIFF_FACT_PERCENT,	   /* "15%" */
+	CW_DIFF_FACT_AGE,	   /* "18 years of age", "age of 13" */
+	CW_DIFF_FACT_PLACE,	 /* "courts of Ireland", "Los Angeles County" */
+	CW_DIFF_FACT_LAW,	 /* "GDPR", "Federal Arbitration Act" */
+	CW_DIFF_FACT_MODAL,	 /* may, must, shall, will, can, should */
+	CW_DIFF_FACT_NEGATION,	 /* not, never, no ... */
+	CW_DIFF_FACT_OBLIGATION, /* a sentence imposing a duty */
+	CW_DIFF_FACT_PROHIBITION, /* a sentence forbidding something */
 	CW_DIFF_FACT_NKINDS
 };
 
@@ -124,7 +124,7 @@ struct cw_diff_fact {
 /* One entry of the change list. */
 struct cw_diff_change {
 	enum cw_diff_kind kind;
-	bool modified;     /* own text changed (always for MODIFIED) */
+	bool modified; /* own text changed (always for MODIFIED) */
 	enum cw_diff_materiality materiality;
 	/* Provision indices into the segmentations; -1 when absent. For a
 	 * split, old[0] and new[0..n_new); for a merge, old[0..n_old), new[0]. */
@@ -133,22 +133,22 @@ struct cw_diff_change {
 	long *new_idx;
 	size_t n_new;
 	/* Own-text ranges; for split/merge, from the first to the last one. */
-	size_t old_start, old_end;  /* both 0 when there is no old side */
-	size_t new_start, new_end;  /* both 0 when there is no new side */
-	const char *old_key;  /* borrowed from the segmentation, or NULL */
+	size_t old_start, old_end; /* both 0 when there is no old side */
+	size_t new_start, new_end; /* both 0 when there is no new side */
+	const char *old_key;	   /* borrowed from the segmentation, or NULL */
 	const char *new_key;
-	const char *title;    /* new title, else old; borrowed, never NULL */
-	double similarity;    /* of the pair, 1.0 when identical */
+	const char *title; /* new title, else old; borrowed, never NULL */
+	double similarity; /* of the pair, 1.0 when identical */
 	/* Word redline (modified provisions; empty otherwise). */
 	struct cw_diff_span *spans;
 	size_t n_spans;
-	bool coarse;          /* the cost limit was hit: redline is coarser */
+	bool coarse; /* the cost limit was hit: redline is coarser */
 	/* Facts that moved. */
 	struct cw_diff_fact *facts;
 	size_t n_facts;
 	/* Noise rules that explain a cosmetic change ("whitespace", ...). */
 	struct cw_strv noise;
-	char *summary;        /* one sentence, from the templates */
+	char *summary; /* one sentence, from the templates */
 };
 
 /* The change list of one pair of versions. */
@@ -162,9 +162,9 @@ struct cw_diff {
 	 * that old provision i became (its first part for a split), or -1
 	 * if it was removed; new_pair[j] likewise backwards. Unchanged
 	 * pairs are here even when not in `changes`. */
-	long *old_pair;  /* n_old_prov entries */
+	long *old_pair; /* n_old_prov entries */
 	size_t n_old_prov;
-	long *new_pair;  /* n_new_prov entries */
+	long *new_pair; /* n_new_prov entries */
 	size_t n_new_prov;
 	const char *old_text; /* borrowed: the texts given to compute */
 	size_t old_len;
@@ -189,18 +189,21 @@ void cw_diff_rules_free(struct cw_diff_rules *rules); /* NULL: no-op */
 
 enum cw_diff_flags {
 	CW_DIFF_KEEP_UNCHANGED = 1u << 0, /* list unchanged pairs too */
-	CW_DIFF_NO_REDLINE = 1u << 1,     /* skip word diffs (alignment only) */
+	CW_DIFF_NO_REDLINE = 1u << 1,	  /* skip word diffs (alignment only) */
 };
 
 struct cw_diff_opts {
-	unsigned flags;      /* enum cw_diff_flags, OR'ed */
-	size_t max_cost;     /* edit steps per Myers split before coarsening;
+	unsigned flags;	       /* enum cw_diff_flags, OR'ed */
+	size_t max_cost;       /* edit steps per Myers split before coarsening;
 			      * 0: sqrt of the input size, at least 256 */
-	size_t max_tokens;   /* word tokens per side of one redline; past it
+	size_t max_tokens;     /* word tokens per side of one redline; past it
 			      * the provision is one deletion + insertion */
 	size_t max_provisions; /* per side; past it CW_ETOOBIG */
 };
-#define CW_DIFF_OPTS_INIT { 0, 0, 1u << 21, 100000 }
+#define CW_DIFF_OPTS_INIT              \
+	{                              \
+		0, 0, 1u << 21, 100000 \
+	}
 
 /* One side of a diff: the text and its segmentation (both borrowed). */
 struct cw_diff_version {
@@ -281,7 +284,7 @@ void cw_diff_noise_normalize(struct cw_buf *out,
 /* One fact found in a text. */
 struct cw_diff_found {
 	enum cw_diff_fact_kind kind;
-	char *value;    /* normalised */
+	char *value; /* normalised */
 	size_t start, end;
 };
 /*

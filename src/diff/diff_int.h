@@ -40,32 +40,32 @@ struct cw_diff_param_rule {
 
 struct cw_diff_fact_rule {
 	enum cw_diff_fact_kind kind;
-	char *name;           /* for messages */
+	char *name; /* for messages */
 	pcre2_code *re;
-	bool sentence;        /* the value is the enclosing sentence */
+	bool sentence; /* the value is the enclosing sentence */
 };
 
 struct cw_diff_template {
 	char *situation; /* "duration_shorter", "added", ... */
-	char *text;      /* "{title}: the period shrank from {old} to {new}." */
+	char *text;	 /* "{title}: the period shrank from {old} to {new}." */
 };
 
 struct cw_diff_rules {
 	/* noise */
-	uint32_t *invisible;      /* code points dropped */
+	uint32_t *invisible; /* code points dropped */
 	size_t n_invisible;
-	uint32_t *map_from;       /* code points replaced ... */
-	char **map_to;            /* ... by these strings */
+	uint32_t *map_from; /* code points replaced ... */
+	char **map_to;	    /* ... by these strings */
 	size_t n_map;
-	char **phrases;           /* literal phrases dropped */
+	char **phrases; /* literal phrases dropped */
 	size_t n_phrases;
 	struct cw_diff_param_rule *params; /* URL query parameters dropped */
 	size_t n_params;
-	pcre2_code **date_lines;  /* lines matching are dropped */
+	pcre2_code **date_lines; /* lines matching are dropped */
 	size_t n_date_lines;
-	pcre2_code *list_marker;  /* at a line start, dropped */
+	pcre2_code *list_marker; /* at a line start, dropped */
 	bool casefold_headings;
-	bool drop_emphasis;       /* Markdown * and _ runs */
+	bool drop_emphasis; /* Markdown * and _ runs */
 	/* facts */
 	struct cw_diff_fact_rule *facts;
 	size_t n_facts;
@@ -88,7 +88,7 @@ const char *cw_diff_template(const struct cw_diff_rules *r,
 
 /* One provision as the aligner sees it. */
 struct cw_diff_node {
-	long idx;            /* into the segmentation */
+	long idx; /* into the segmentation */
 	size_t start, own_end, body;
 	const char *key;
 	const char *title;
@@ -97,8 +97,8 @@ struct cw_diff_node {
 	uint64_t body_hash;  /* hash of the normalised own text minus heading */
 	uint64_t *shingles;  /* sorted, unique */
 	size_t n_shingles;
-	long pair;           /* index into the other side's nodes, or -1 */
-	long group;          /* split/merge group id, or -1 */
+	long pair;  /* index into the other side's nodes, or -1 */
+	long group; /* split/merge group id, or -1 */
 };
 
 struct cw_diff_side {
@@ -107,17 +107,17 @@ struct cw_diff_side {
 	const char *text;
 	size_t len;
 	/* the line diff of the two texts, from this side */
-	size_t *ls;       /* line starts */
-	char *lchanged;   /* per line: deleted/inserted */
-	long *lmap;       /* per line: the equal line on the other side, or -1 */
+	size_t *ls;	/* line starts */
+	char *lchanged; /* per line: deleted/inserted */
+	long *lmap;	/* per line: the equal line on the other side, or -1 */
 	size_t nl;
 };
 
 /* A split or merge found by the aligner. */
 struct cw_diff_group {
-	bool split;      /* true: one old (one[0]) -> many new */
-	long one;        /* node index on the "one" side */
-	long *many;      /* node indices on the other side, document order */
+	bool split; /* true: one old (one[0]) -> many new */
+	long one;   /* node index on the "one" side */
+	long *many; /* node indices on the other side, document order */
 	size_t n_many;
 };
 

@@ -25,8 +25,8 @@
 #define SENTENCE_SAME 0.5
 
 static const char *const fact_names[CW_DIFF_FACT_NKINDS] = {
-	"duration", "amount", "percent", "age", "place", "law",
-	"modal", "negation", "obligation", "prohibition",
+	"duration", "amount", "percent",  "age",	"place",
+	"law",	    "modal",  "negation", "obligation", "prohibition",
 };
 
 const char *cw_diff_fact_kind_name(enum cw_diff_fact_kind kind)
@@ -43,17 +43,17 @@ static int fact_kind_parse(const char *s)
 }
 
 /* Compile one fact rule into fr; fr takes `name` on success. */
-static int fact_rule(struct cw_diff_fact_rule *fr, const char *kind,
-		     char *name, const char *pat, bool sentence,
-		     const char *path, size_t i, struct cw_err *err)
+static int fact_rule(struct cw_diff_fact_rule *fr, const char *kind, char *name,
+		     const char *pat, bool sentence, const char *path, size_t i,
+		     struct cw_err *err)
 {
 	int k = fact_kind_parse(kind), ec;
 	PCRE2_SIZE off;
 
 	if (k < 0)
 		return cw_err_set(err, CW_EPARSE,
-				  "'%s': facts[%zu]: unknown kind '%s'", path, i,
-				  kind);
+				  "'%s': facts[%zu]: unknown kind '%s'", path,
+				  i, kind);
 	fr->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
 			       PCRE2_UTF | PCRE2_UCP, &ec, &off, NULL);
 	if (!fr->re) {
@@ -61,7 +61,8 @@ static int fact_rule(struct cw_diff_fact_rule *fr, const char *kind,
 
 		pcre2_get_error_message(ec, msg, sizeof(msg));
 		return cw_err_set(err, CW_EPARSE,
-				  "'%s': facts[%zu] '%s': pattern offset %zu: %s",
+				  "'%s': facts[%zu] '%s': pattern offset %zu: "
+				  "%s",
 				  path, i, name, (size_t)off, (char *)msg);
 	}
 	(void)pcre2_jit_compile(fr->re, PCRE2_JIT_COMPLETE);
@@ -84,12 +85,14 @@ int cw_diff_facts_load(struct cw_diff_rules *r, const char *path,
 	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
 	    json_array_size(arr) > MAX_FACT_RULES) {
 		rc = cw_err_set(err, CW_EPARSE,
-				"'%s': 'facts' must be an array of 1 to %u rules",
+				"'%s': 'facts' must be an array of 1 to %u "
+				"rules",
 				path, MAX_FACT_RULES);
 		goto out;
 	}
 	r->facts = cw_calloc(json_array_size(arr), sizeof(*r->facts));
-	json_array_foreach(arr, i, it) {
+	json_array_foreach(arr, i, it)
+	{
 		static const char *const keys[] = { "kind", "name", "pattern",
 						    "sentence", NULL };
 		char *kind = NULL, *name = NULL, *pat = NULL, at[32];
@@ -131,12 +134,29 @@ out:
 
 /* Situations the summary code asks for; each must have a template. */
 static const char *const situations[] = {
-	"added", "removed", "moved", "moved_modified", "renumbered",
-	"renumbered_modified", "split", "merged", "cosmetic", "editorial",
-	"duration_shorter", "duration_longer", "changed", "fact_added",
-	"fact_removed", "modal_changed", "negation_added", "negation_removed",
-	"obligation_added", "obligation_removed", "prohibition_added",
-	"prohibition_removed", "substantive",
+	"added",
+	"removed",
+	"moved",
+	"moved_modified",
+	"renumbered",
+	"renumbered_modified",
+	"split",
+	"merged",
+	"cosmetic",
+	"editorial",
+	"duration_shorter",
+	"duration_longer",
+	"changed",
+	"fact_added",
+	"fact_removed",
+	"modal_changed",
+	"negation_added",
+	"negation_removed",
+	"obligation_added",
+	"obligation_removed",
+	"prohibition_added",
+	"prohibition_removed",
+	"substantive",
 };
 
 static const char *const placeholders[] = {
@@ -153,13 +173,16 @@ static int check_template(const char *t, const char *path, const char *sit,
 			return cw_err_set(err, CW_EPARSE,
 					  "'%s': template '%s': unclosed '{'",
 					  path, sit);
-		for (size_t i = 0; i < sizeof(placeholders) / sizeof(*placeholders); i++)
+		for (size_t i = 0;
+		     i < sizeof(placeholders) / sizeof(*placeholders); i++)
 			if (strlen(placeholders[i]) == (size_t)(e - p - 1) &&
-			    memcmp(placeholders[i], p + 1, (size_t)(e - p - 1)) == 0)
+			    memcmp(placeholders[i], p + 1,
+				   (size_t)(e - p - 1)) == 0)
 				ok = true;
 		if (!ok)
 			return cw_err_set(err, CW_EPARSE,
-					  "'%s': template '%s': unknown placeholder '%.*s'",
+					  "'%s': template '%s': unknown "
+					  "placeholder '%.*s'",
 					  path, sit, (int)(e - p + 1), p);
 	}
 	return CW_OK;
@@ -177,12 +200,14 @@ int cw_diff_templates_load(struct cw_diff_rules *r, const char *path,
 		return rc;
 	if ((rc = cw_json_obj(&obj, root, "templates", true, &w, err)))
 		goto out;
-	r->templates = cw_calloc(json_object_size(obj) + 1,
-				 sizeof(*r->templates));
-	json_object_foreach(obj, k, v) {
+	r->templates =
+		cw_calloc(json_object_size(obj) + 1, sizeof(*r->templates));
+	json_object_foreach(obj, k, v)
+	{
 		if (!json_is_string(v)) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': template '%s': expected a string",
+					"'%s': template '%s': expected a "
+					"string",
 					path, k);
 			goto out;
 		}
@@ -219,13 +244,14 @@ const char *cw_diff_template(const struct cw_diff_rules *r,
 /* ---- extraction ---- */
 
 static const char *const number_words[] = {
-	"zero", "one", "two", "three", "four", "five", "six", "seven",
-	"eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
-	"fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+	"zero",	    "one",	"two",	    "three",   "four",	  "five",
+	"six",	    "seven",	"eight",    "nine",    "ten",	  "eleven",
+	"twelve",   "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+	"eighteen", "nineteen", "twenty",
 };
 static const char *const tens_words[] = {
-	"", "", "twenty", "thirty", "forty", "fifty", "sixty", "seventy",
-	"eighty", "ninety",
+	"",	 "",	  "twenty",  "thirty", "forty",
+	"fifty", "sixty", "seventy", "eighty", "ninety",
 };
 
 /* A number at the start of s (digits or English words up to 99);
@@ -238,8 +264,9 @@ static long read_number(const char *s, size_t len)
 
 	if (len > 0 && isdigit((unsigned char)s[0])) {
 		v = 0;
-		for (size_t i = 0; i < len && (isdigit((unsigned char)s[i]) ||
-					       s[i] == ','); i++)
+		for (size_t i = 0;
+		     i < len && (isdigit((unsigned char)s[i]) || s[i] == ',');
+		     i++)
 			if (s[i] != ',' && v < 100000000)
 				v = v * 10 + (s[i] - '0');
 		return v;
@@ -256,7 +283,8 @@ static long read_number(const char *s, size_t len)
 			v = (long)t * 10;
 			if (w[tl] == '-')
 				for (size_t u = 1; u < 10; u++)
-					if (strcmp(w + tl + 1, number_words[u]) == 0)
+					if (strcmp(w + tl + 1,
+						   number_words[u]) == 0)
 						v += (long)u;
 			return v;
 		}
@@ -277,9 +305,10 @@ static void collapse(struct cw_buf *b, const char *s, size_t len, bool lower)
 			sp = b->len > 0;
 			continue;
 		}
-		if (c == '*' || (c == '_' && (i == 0 || i + 1 == len ||
-					      !isalnum((unsigned char)s[i - 1]) ||
-					      !isalnum((unsigned char)s[i + 1]))))
+		if (c == '*' ||
+		    (c == '_' && (i == 0 || i + 1 == len ||
+				  !isalnum((unsigned char)s[i - 1]) ||
+				  !isalnum((unsigned char)s[i + 1]))))
 			continue;
 		if (sp)
 			cw_buf_addc(b, ' ');
@@ -323,15 +352,17 @@ static const char *currency_of(const char *s, size_t len)
 	static const struct {
 		const char *mark, *code;
 	} marks[] = {
-		{ "US$", "USD" }, { "A$", "AUD" }, { "C$", "CAD" },
-		{ "\xe2\x82\xac", "EUR" }, { "\xc2\xa3", "GBP" }, { "\xc2\xa5", "JPY" },
-		{ "\xe2\x82\xb9", "INR" }, { "$", "USD" }, { "dollar", "USD" },
-		{ "euro", "EUR" }, { "pound", "GBP" },
+		{ "US$", "USD" },	   { "A$", "AUD" },
+		{ "C$", "CAD" },	   { "\xe2\x82\xac", "EUR" },
+		{ "\xc2\xa3", "GBP" },	   { "\xc2\xa5", "JPY" },
+		{ "\xe2\x82\xb9", "INR" }, { "$", "USD" },
+		{ "dollar", "USD" },	   { "euro", "EUR" },
+		{ "pound", "GBP" },
 	};
 	static const char *const codes[] = {
-		"USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "INR", "SGD",
-		"NZD", "BRL", "MXN", "KRW", "CNY", "HKD", "SEK", "NOK", "DKK",
-		"PLN",
+		"USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF",
+		"INR", "SGD", "NZD", "BRL", "MXN", "KRW", "CNY",
+		"HKD", "SEK", "NOK", "DKK", "PLN",
 	};
 
 	/* an explicit three-letter code wins: "USD $500" is USD */
@@ -377,10 +408,11 @@ static char *norm_amount(const char *s, size_t len)
 	while (i < len && s[i] == ' ')
 		i++;
 	if (i < len) {
-		if (cw_strncasecmp_ascii(s + i, "thousand", 8) == 0 || s[i] == 'K' ||
-		    s[i] == 'k')
+		if (cw_strncasecmp_ascii(s + i, "thousand", 8) == 0 ||
+		    s[i] == 'K' || s[i] == 'k')
 			mult = 1e3;
-		else if (cw_strncasecmp_ascii(s + i, "million", 7) == 0 || s[i] == 'M')
+		else if (cw_strncasecmp_ascii(s + i, "million", 7) == 0 ||
+			 s[i] == 'M')
 			mult = 1e6;
 		else if (cw_strncasecmp_ascii(s + i, "billion", 7) == 0)
 			mult = 1e9;
@@ -519,14 +551,19 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 			 * durations), one duty per sentence */
 			for (size_t k = 0; k < nf && !clash; k++) {
 				bool same_family =
-					(value_kind(f[k].kind) && value_kind(fr->kind)) ||
-					((f[k].kind == CW_DIFF_FACT_OBLIGATION ||
-					  f[k].kind == CW_DIFF_FACT_PROHIBITION) &&
+					(value_kind(f[k].kind) &&
+					 value_kind(fr->kind)) ||
+					((f[k].kind ==
+						  CW_DIFF_FACT_OBLIGATION ||
+					  f[k].kind ==
+						  CW_DIFF_FACT_PROHIBITION) &&
 					 fr->sentence);
-				if (same_family && f[k].start < ve && vs < f[k].end)
+				if (same_family && f[k].start < ve &&
+				    vs < f[k].end)
 					clash = true;
-				if (f[k].kind == fr->kind && !value_kind(fr->kind) &&
-				    !fr->sentence && f[k].start == vs)
+				if (f[k].kind == fr->kind &&
+				    !value_kind(fr->kind) && !fr->sentence &&
+				    f[k].start == vs)
 					clash = true;
 			}
 			if (clash || ve <= vs)
@@ -534,8 +571,8 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 			if (fr->kind == CW_DIFF_FACT_DURATION) {
 				CW_GROW(f, cap, nf + 1);
 				f[nf++] = (struct cw_diff_found){
-					fr->kind, norm_duration(s + vs, ve - vs),
-					vs, ve
+					fr->kind,
+					norm_duration(s + vs, ve - vs), vs, ve
 				};
 				continue;
 			}
@@ -558,7 +595,8 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 			} else {
 				collapse(&b, s + vs, ve - vs,
 					 fr->kind == CW_DIFF_FACT_MODAL ||
-						 fr->kind == CW_DIFF_FACT_NEGATION);
+						 fr->kind ==
+							 CW_DIFF_FACT_NEGATION);
 			}
 			CW_GROW(f, cap, nf + 1);
 			f[nf++] = (struct cw_diff_found){
@@ -629,7 +667,8 @@ static bool sentences_same(const char *x, const char *y)
 }
 
 static void add_fact(struct cw_diff_change *ch, size_t *cap,
-		     enum cw_diff_fact_kind kind, const char *ov, const char *nv)
+		     enum cw_diff_fact_kind kind, const char *ov,
+		     const char *nv)
 {
 	if (ch->n_facts >= MAX_FACTS_PER_CHANGE)
 		return;
@@ -643,9 +682,9 @@ static void add_fact(struct cw_diff_change *ch, size_t *cap,
 			return;
 	}
 	CW_GROW(ch->facts, *cap, ch->n_facts + 1);
-	ch->facts[ch->n_facts++] = (struct cw_diff_fact){
-		kind, ov ? cw_strdup(ov) : NULL, nv ? cw_strdup(nv) : NULL
-	};
+	ch->facts[ch->n_facts++] =
+		(struct cw_diff_fact){ kind, ov ? cw_strdup(ov) : NULL,
+				       nv ? cw_strdup(nv) : NULL };
 }
 
 bool cw_diff_facts_compare(struct cw_diff_change *ch,
@@ -685,16 +724,20 @@ bool cw_diff_facts_compare(struct cw_diff_change *ch,
 		/* pair the k-th removed with the k-th added value of the
 		 * same kind: "30 days" -> "14 days", "may" -> "must" */
 		for (;;) {
-			while (i < na && (ua[i] || fa[i].kind != (enum cw_diff_fact_kind)k))
+			while (i < na &&
+			       (ua[i] ||
+				fa[i].kind != (enum cw_diff_fact_kind)k))
 				i++;
-			while (j < nb && (ub[j] || fb[j].kind != (enum cw_diff_fact_kind)k))
+			while (j < nb &&
+			       (ub[j] ||
+				fb[j].kind != (enum cw_diff_fact_kind)k))
 				j++;
 			if (i >= na && j >= nb)
 				break;
-			if (i < na && j < nb &&
-			    k != CW_DIFF_FACT_OBLIGATION &&
+			if (i < na && j < nb && k != CW_DIFF_FACT_OBLIGATION &&
 			    k != CW_DIFF_FACT_PROHIBITION &&
-			    k != CW_DIFF_FACT_NEGATION && k != CW_DIFF_FACT_LAW) {
+			    k != CW_DIFF_FACT_NEGATION &&
+			    k != CW_DIFF_FACT_LAW) {
 				add_fact(ch, &cap, (enum cw_diff_fact_kind)k,
 					 fa[i].value, fb[j].value);
 				i++;
@@ -737,8 +780,9 @@ static void fill(struct cw_buf *out, const char *t,
 				cw_buf_adds(out, ch->title);
 			else
 				cw_buf_addf(out, "Provision %s",
-					    ch->new_key ? ch->new_key
-					    : ch->old_key ? ch->old_key : "?");
+					    ch->new_key	  ? ch->new_key
+					    : ch->old_key ? ch->old_key
+							  : "?");
 		} else if (IS("old")) {
 			cw_buf_adds(out, ov ? ov : "");
 		} else if (IS("new")) {
@@ -748,8 +792,9 @@ static void fill(struct cw_buf *out, const char *t,
 		} else if (IS("new_key")) {
 			cw_buf_adds(out, ch->new_key ? ch->new_key : "");
 		} else if (IS("count")) {
-			cw_buf_addf(out, "%zu", ch->kind == CW_DIFF_SPLIT ? ch->n_new
-									 : ch->n_old);
+			cw_buf_addf(out, "%zu",
+				    ch->kind == CW_DIFF_SPLIT ? ch->n_new
+							      : ch->n_old);
 		} else if (IS("noise")) {
 			for (size_t i = 0; i < ch->noise.n; i++)
 				cw_buf_addf(out, "%s%s", i ? ", " : "",
@@ -782,10 +827,11 @@ char *cw_diff_summary(const struct cw_diff_change *ch,
 {
 	/* priority of facts in the one sentence we write */
 	static const enum cw_diff_fact_kind order[] = {
-		CW_DIFF_FACT_DURATION, CW_DIFF_FACT_AMOUNT, CW_DIFF_FACT_PERCENT,
-		CW_DIFF_FACT_AGE, CW_DIFF_FACT_PLACE, CW_DIFF_FACT_LAW,
+		CW_DIFF_FACT_DURATION,	  CW_DIFF_FACT_AMOUNT,
+		CW_DIFF_FACT_PERCENT,	  CW_DIFF_FACT_AGE,
+		CW_DIFF_FACT_PLACE,	  CW_DIFF_FACT_LAW,
 		CW_DIFF_FACT_PROHIBITION, CW_DIFF_FACT_OBLIGATION,
-		CW_DIFF_FACT_MODAL, CW_DIFF_FACT_NEGATION,
+		CW_DIFF_FACT_MODAL,	  CW_DIFF_FACT_NEGATION,
 	};
 	struct cw_buf out = CW_BUF_INIT;
 	const char *sit = NULL;
@@ -812,11 +858,14 @@ char *cw_diff_summary(const struct cw_diff_change *ch,
 		/* a value that changed ("30 days" -> "14 days") says more than
 		 * one that appeared or went; then by kind */
 		for (int paired = 1; paired >= 0 && !pick; paired--)
-			for (size_t o = 0; o < sizeof(order) / sizeof(*order) && !pick; o++)
-				for (size_t i = 0; i < ch->n_facts && !pick; i++)
+			for (size_t o = 0;
+			     o < sizeof(order) / sizeof(*order) && !pick; o++)
+				for (size_t i = 0; i < ch->n_facts && !pick;
+				     i++)
 					if (ch->facts[i].kind == order[o] &&
-					    (!paired || (ch->facts[i].old_value &&
-							 ch->facts[i].new_value)))
+					    (!paired ||
+					     (ch->facts[i].old_value &&
+					      ch->facts[i].new_value)))
 						pick = &ch->facts[i];
 	}
 	if (pick) {
@@ -824,9 +873,11 @@ char *cw_diff_summary(const struct cw_diff_change *ch,
 		switch (pick->kind) {
 		case CW_DIFF_FACT_DURATION:
 			if (ov && nv) {
-				double d0 = duration_days(ov), d1 = duration_days(nv);
-				sit = d1 < d0 ? "duration_shorter"
-				    : d1 > d0 ? "duration_longer" : "changed";
+				double d0 = duration_days(ov),
+				       d1 = duration_days(nv);
+				sit = d1 < d0	? "duration_shorter"
+				      : d1 > d0 ? "duration_longer"
+						: "changed";
 			}
 			break;
 		case CW_DIFF_FACT_MODAL:
@@ -846,7 +897,9 @@ char *cw_diff_summary(const struct cw_diff_change *ch,
 			break;
 		}
 		if (!sit)
-			sit = ov && nv ? "changed" : nv ? "fact_added" : "fact_removed";
+			sit = ov && nv ? "changed"
+			      : nv     ? "fact_added"
+				       : "fact_removed";
 		if (pick->kind == CW_DIFF_FACT_OBLIGATION ||
 		    pick->kind == CW_DIFF_FACT_PROHIBITION)
 			clipped = clip(nv ? nv : ov);
@@ -855,7 +908,8 @@ char *cw_diff_summary(const struct cw_diff_change *ch,
 		if (ch->kind == CW_DIFF_MOVED)
 			sit = ch->modified ? "moved_modified" : "moved";
 		else if (ch->kind == CW_DIFF_RENUMBERED)
-			sit = ch->modified ? "renumbered_modified" : "renumbered";
+			sit = ch->modified ? "renumbered_modified"
+					   : "renumbered";
 		else if (ch->materiality == CW_DIFF_COSMETIC)
 			sit = "cosmetic";
 		else if (ch->materiality == CW_DIFF_SUBSTANTIVE)

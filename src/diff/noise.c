@@ -29,8 +29,9 @@ static int compile_re(pcre2_code **out, const char *pattern, const char *path,
 	if (!*out) {
 		PCRE2_UCHAR msg[160];
 		pcre2_get_error_message(ec, msg, sizeof(msg));
-		return cw_err_set(err, CW_EPARSE, "'%s': %s: pattern offset %zu: %s",
-				  path, field, (size_t)off, (char *)msg);
+		return cw_err_set(err, CW_EPARSE,
+				  "'%s': %s: pattern offset %zu: %s", path,
+				  field, (size_t)off, (char *)msg);
 	}
 	/* JIT is an optimisation; without it the interpreter still works */
 	(void)pcre2_jit_compile(*out, PCRE2_JIT_COMPLETE);
@@ -53,7 +54,8 @@ static int parse_cp(uint32_t *cp, const char *s, const char *path,
 	return CW_OK;
 bad:
 	return cw_err_set(err, CW_EPARSE,
-			  "'%s': %s: expected a code point like \"U+2019\", got '%s'",
+			  "'%s': %s: expected a code point like \"U+2019\", "
+			  "got '%s'",
 			  path, field, s);
 }
 
@@ -67,10 +69,12 @@ static int string_array(json_t **arr, json_t *root, const char *field,
 
 	if (rc)
 		return rc;
-	json_array_foreach(*arr, i, v) {
+	json_array_foreach(*arr, i, v)
+	{
 		if (!json_is_string(v) || json_string_length(v) == 0)
 			return cw_err_set(err, CW_EPARSE,
-					  "'%s': %s[%zu]: expected a non-empty string",
+					  "'%s': %s[%zu]: expected a non-empty "
+					  "string",
 					  w->file, field, i);
 	}
 	return CW_OK;
@@ -92,7 +96,8 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 	if ((rc = string_array(&v, root, "invisible", &w, err)))
 		goto out;
 	r->invisible = cw_calloc(json_array_size(v) + 1, sizeof(uint32_t));
-	json_array_foreach(v, i, x) {
+	json_array_foreach(v, i, x)
+	{
 		if ((rc = parse_cp(&r->invisible[i], json_string_value(x), path,
 				   "invisible", err)))
 			goto out;
@@ -102,13 +107,16 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 		goto out;
 	r->map_from = cw_calloc(json_object_size(v) + 1, sizeof(uint32_t));
 	r->map_to = cw_calloc(json_object_size(v) + 1, sizeof(char *));
-	json_object_foreach(v, k, x) {
+	json_object_foreach(v, k, x)
+	{
 		if (!json_is_string(x)) {
 			rc = cw_err_set(err, CW_EPARSE,
-					"'%s': map['%s']: expected a string", path, k);
+					"'%s': map['%s']: expected a string",
+					path, k);
 			goto out;
 		}
-		if ((rc = parse_cp(&r->map_from[r->n_map], k, path, "map", err)))
+		if ((rc = parse_cp(&r->map_from[r->n_map], k, path, "map",
+				   err)))
 			goto out;
 		r->map_to[r->n_map++] = cw_strdup(json_string_value(x));
 	}
@@ -120,7 +128,8 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 	if ((rc = string_array(&v, root, "tracking_params", &w, err)))
 		goto out;
 	r->params = cw_calloc(json_array_size(v) + 1, sizeof(*r->params));
-	json_array_foreach(v, i, x) {
+	json_array_foreach(v, i, x)
+	{
 		const char *s = json_string_value(x);
 		size_t n = strlen(s);
 		struct cw_diff_param_rule *p = &r->params[r->n_params++];
@@ -130,7 +139,8 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 	if ((rc = string_array(&v, root, "date_lines", &w, err)))
 		goto out;
 	r->date_lines = cw_calloc(json_array_size(v) + 1, sizeof(pcre2_code *));
-	json_array_foreach(v, i, x) {
+	json_array_foreach(v, i, x)
+	{
 		if ((rc = compile_re(&r->date_lines[i], json_string_value(x),
 				     path, "date_lines", err)))
 			goto out;
@@ -139,8 +149,8 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 	if ((rc = cw_json_str(&marker, root, "line_marker", true, &w, err)) ||
 	    (rc = compile_re(&r->list_marker, marker, path, "line_marker",
 			     err)) ||
-	    (rc = cw_json_bool(&r->casefold_headings, root,
-			       "casefold_headings", true, &w, err)) ||
+	    (rc = cw_json_bool(&r->casefold_headings, root, "casefold_headings",
+			       true, &w, err)) ||
 	    (rc = cw_json_bool(&r->drop_emphasis, root, "emphasis", true, &w,
 			       err)))
 		goto out;
@@ -241,8 +251,9 @@ static bool param_is_tracking(const struct cw_diff_rules *r, const char *s,
 {
 	for (size_t i = 0; i < r->n_params; i++) {
 		size_t pl = strlen(r->params[i].name);
-		if (r->params[i].prefix ? n >= pl && memcmp(s, r->params[i].name, pl) == 0
-					: n == pl && memcmp(s, r->params[i].name, pl) == 0)
+		if (r->params[i].prefix
+			    ? n >= pl && memcmp(s, r->params[i].name, pl) == 0
+			    : n == pl && memcmp(s, r->params[i].name, pl) == 0)
 			return true;
 	}
 	return false;
@@ -282,8 +293,8 @@ static void norm_line(struct norm *nm, const struct cw_diff_rules *r,
 	if (r && r->list_marker) {
 		size_t m;
 		int guard = 0;
-		while (guard++ < 4 &&
-		       (m = marker_len(r->list_marker, md, s + i, len - i)) > 0) {
+		while (guard++ < 4 && (m = marker_len(r->list_marker, md, s + i,
+						      len - i)) > 0) {
 			i += m;
 			fire(fired, "list_marker");
 		}
@@ -293,7 +304,8 @@ static void norm_line(struct norm *nm, const struct cw_diff_rules *r,
 		uint32_t cp;
 		size_t n;
 
-		if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\f' ||
+		    c == '\v') {
 			nm->space = true;
 			in_url = false;
 			i++;
@@ -308,7 +320,8 @@ static void norm_line(struct norm *nm, const struct cw_diff_rules *r,
 			if (eq < len && s[eq] == '=' &&
 			    param_is_tracking(r, s + i + 1, eq - i - 1)) {
 				j = eq;
-				while (j < len && !url_stop((unsigned char)s[j]))
+				while (j < len &&
+				       !url_stop((unsigned char)s[j]))
 					j++;
 				fire(fired, "tracking_param");
 				/* keep a '?' only if parameters follow */
@@ -325,11 +338,10 @@ static void norm_line(struct norm *nm, const struct cw_diff_rules *r,
 		     (len - i > 8 && memcmp(s + i, "https://", 8) == 0)))
 			in_url = true;
 		if (r && r->drop_emphasis &&
-		    (c == '*' ||
-		     (c == '_' && !in_url &&
-		      (i == 0 || i + 1 == len ||
-		       !isalnum((unsigned char)s[i - 1]) ||
-		       !isalnum((unsigned char)s[i + 1]))))) {
+		    (c == '*' || (c == '_' && !in_url &&
+				  (i == 0 || i + 1 == len ||
+				   !isalnum((unsigned char)s[i - 1]) ||
+				   !isalnum((unsigned char)s[i + 1]))))) {
 			fire(fired, "emphasis");
 			i++;
 			continue;
@@ -401,9 +413,8 @@ static void norm_line(struct norm *nm, const struct cw_diff_rules *r,
 	nm->space = true;
 }
 
-void cw_diff_noise_normalize(struct cw_buf *out,
-			     const struct cw_diff_rules *r, const char *s,
-			     size_t len, size_t heading_len,
+void cw_diff_noise_normalize(struct cw_buf *out, const struct cw_diff_rules *r,
+			     const char *s, size_t len, size_t heading_len,
 			     struct cw_strv *fired)
 {
 	struct norm nm = { out, false };

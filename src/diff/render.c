@@ -92,8 +92,9 @@ static void keys_line(struct cw_buf *out, const struct cw_diff_change *ch)
 	if (ch->old_key && ch->new_key && strcmp(ch->old_key, ch->new_key) != 0)
 		cw_buf_addf(out, "%s -> %s", ch->old_key, ch->new_key);
 	else
-		cw_buf_adds(out, ch->new_key ? ch->new_key
-				 : ch->old_key ? ch->old_key : "?");
+		cw_buf_adds(out, ch->new_key   ? ch->new_key
+				 : ch->old_key ? ch->old_key
+					       : "?");
 }
 
 static void facts_lines(struct cw_buf *out, const struct cw_diff_change *ch,
@@ -101,7 +102,8 @@ static void facts_lines(struct cw_buf *out, const struct cw_diff_change *ch,
 {
 	for (size_t i = 0; i < ch->n_facts; i++) {
 		const struct cw_diff_fact *f = &ch->facts[i];
-		cw_buf_addf(out, "%s%s: ", bullet, cw_diff_fact_kind_name(f->kind));
+		cw_buf_addf(out, "%s%s: ", bullet,
+			    cw_diff_fact_kind_name(f->kind));
 		if (f->old_value && f->new_value)
 			cw_buf_addf(out, "\"%s\" -> \"%s\"\n", f->old_value,
 				    f->new_value);
@@ -126,7 +128,8 @@ int cw_diff_to_markdown(struct cw_buf *out, const struct cw_diff *d)
 			    ch->modified && ch->kind != CW_DIFF_MODIFIED &&
 					    ch->kind != CW_DIFF_ADDED &&
 					    ch->kind != CW_DIFF_REMOVED
-				    ? " and modified" : "",
+				    ? " and modified"
+				    : "",
 			    cw_diff_materiality_name(ch->materiality),
 			    ch->summary ? ch->summary : "");
 		facts_lines(out, ch, "- ");

@@ -97,7 +97,7 @@ struct split {
 
 struct myers {
 	const uint32_t *a, *b; /* the sequences (ids) */
-	char *ca, *cb;         /* changed marks, per element */
+	char *ca, *cb;	       /* changed marks, per element */
 	long *kvdf, *kvdb;     /* diagonal arrays, offset so index d works */
 	long mxcost;
 	bool coarse;
@@ -171,7 +171,8 @@ static void myers_split(struct myers *m, long off1, long lim1, long off2,
 				i1 = kvdb[d + 1] - 1;
 			prev1 = i1;
 			i2 = i1 - d;
-			while (i1 > off1 && i2 > off2 && a[i1 - 1] == b[i2 - 1]) {
+			while (i1 > off1 && i2 > off2 &&
+			       a[i1 - 1] == b[i2 - 1]) {
 				i1--;
 				i2--;
 			}
@@ -202,7 +203,8 @@ static void myers_split(struct myers *m, long off1, long lim1, long off2,
 				if (v > K_HEUR * ec && v > best &&
 				    off1 + SNAKE_CNT <= i1 && i1 < lim1 &&
 				    off2 + SNAKE_CNT <= i2 && i2 < lim2) {
-					for (long k = 1; a[i1 - k] == b[i2 - k]; k++)
+					for (long k = 1; a[i1 - k] == b[i2 - k];
+					     k++)
 						if (k == SNAKE_CNT) {
 							best = v;
 							spl->i1 = i1;
@@ -224,7 +226,8 @@ static void myers_split(struct myers *m, long off1, long lim1, long off2,
 				if (v > K_HEUR * ec && v > best && off1 < i1 &&
 				    i1 <= lim1 - SNAKE_CNT && off2 < i2 &&
 				    i2 <= lim2 - SNAKE_CNT) {
-					for (long k = 0; a[i1 + k] == b[i2 + k]; k++)
+					for (long k = 0; a[i1 + k] == b[i2 + k];
+					     k++)
 						if (k == SNAKE_CNT - 1) {
 							best = v;
 							spl->i1 = i1;
@@ -416,7 +419,8 @@ static bool mark_changes(char *ca, char *cb, const uint32_t *a, long na,
 	uint32_t *rb = cw_malloc(sizeof(uint32_t) * (size_t)(nb + 1));
 	long *ia = cw_malloc(sizeof(long) * (size_t)(na + 1));
 	long *ib = cw_malloc(sizeof(long) * (size_t)(nb + 1));
-	char *act_a = cw_malloc((size_t)na + 1), *act_b = cw_malloc((size_t)nb + 1);
+	char *act_a = cw_malloc((size_t)na + 1),
+	     *act_b = cw_malloc((size_t)nb + 1);
 	long rna = 0, rnb = 0;
 	struct myers m = { 0 };
 
@@ -434,14 +438,16 @@ static bool mark_changes(char *ca, char *cb, const uint32_t *a, long na,
 		for (long i = 0; i < na; i++) {
 			uint32_t nm = cnt_b[a[i]];
 			act_a[i] = nm == 0 ? DISCARD
-				 : (git_compat && nm >= (uint32_t)lim_a) ? INVESTIGATE
-									  : KEEP;
+				   : (git_compat && nm >= (uint32_t)lim_a)
+					   ? INVESTIGATE
+					   : KEEP;
 		}
 		for (long i = 0; i < nb; i++) {
 			uint32_t nm = cnt_a[b[i]];
 			act_b[i] = nm == 0 ? DISCARD
-				 : (git_compat && nm >= (uint32_t)lim_b) ? INVESTIGATE
-									  : KEEP;
+				   : (git_compat && nm >= (uint32_t)lim_b)
+					   ? INVESTIGATE
+					   : KEEP;
 		}
 	}
 	for (long i = 0; i < na; i++) {
@@ -506,7 +512,8 @@ static bool mark_changes(char *ca, char *cb, const uint32_t *a, long na,
 /* ---- hunks and semantic cleanup ---- */
 
 struct hunk {
-	long a0, a1, b0, b1; /* token ranges [a0,a1) deleted, [b0,b1) inserted */
+	long a0, a1, b0,
+		b1; /* token ranges [a0,a1) deleted, [b0,b1) inserted */
 };
 
 static size_t tok_bytes(const struct cw_diff_tok *t, long i0, long i1)
@@ -590,9 +597,11 @@ void cw_diff_words(struct cw_diff_span **out, size_t *n, bool *coarse,
 	ida = cw_malloc(sizeof(uint32_t) * (na + 1));
 	idb = cw_malloc(sizeof(uint32_t) * (nb + 1));
 	for (size_t i = 0; i < na; i++)
-		ida[i] = intern_id(&it, a + ta[i].start, ta[i].end - ta[i].start);
+		ida[i] = intern_id(&it, a + ta[i].start,
+				   ta[i].end - ta[i].start);
 	for (size_t i = 0; i < nb; i++)
-		idb[i] = intern_id(&it, b + tb[i].start, tb[i].end - tb[i].start);
+		idb[i] = intern_id(&it, b + tb[i].start,
+				   tb[i].end - tb[i].start);
 	/* common prefix and suffix cost nothing to skip */
 	while ((size_t)pre < na && (size_t)pre < nb && ida[pre] == idb[pre])
 		pre++;
@@ -603,8 +612,8 @@ void cw_diff_words(struct cw_diff_span **out, size_t *n, bool *coarse,
 	cb = cw_calloc(nb + 1, 1);
 	*coarse = mark_changes(ca + pre, cb + pre, ida + pre,
 			       (long)na - pre - suf, idb + pre,
-			       (long)nb - pre - suf, (uint32_t)it.n + 1, max_cost, false,
-			       (const uint32_t *)ida, (long)na,
+			       (long)nb - pre - suf, (uint32_t)it.n + 1,
+			       max_cost, false, (const uint32_t *)ida, (long)na,
 			       (const uint32_t *)idb, (long)nb);
 	cw_map_release(&it);
 	/* marks -> hunks */
@@ -641,17 +650,17 @@ spans:
 					      : point_after(tb, hk->b0, blen);
 		if (hk->a1 > hk->a0) {
 			CW_GROW(sp, spcap, nsp + 1);
-			sp[nsp++] = (struct cw_diff_span){
-				CW_DIFF_OP_DEL, ta[hk->a0].start,
-				ta[hk->a1 - 1].end, npos, npos
-			};
+			sp[nsp++] = (struct cw_diff_span){ CW_DIFF_OP_DEL,
+							   ta[hk->a0].start,
+							   ta[hk->a1 - 1].end,
+							   npos, npos };
 		}
 		if (hk->b1 > hk->b0) {
 			CW_GROW(sp, spcap, nsp + 1);
-			sp[nsp++] = (struct cw_diff_span){
-				CW_DIFF_OP_INS, opos, opos, tb[hk->b0].start,
-				tb[hk->b1 - 1].end
-			};
+			sp[nsp++] = (struct cw_diff_span){ CW_DIFF_OP_INS, opos,
+							   opos,
+							   tb[hk->b0].start,
+							   tb[hk->b1 - 1].end };
 		}
 	}
 	free(h);
@@ -701,7 +710,7 @@ spans:
 #define IH_MAX_SLIDING 100
 
 struct lines {
-	char *ch;                    /* changed marks, ch[-1] == ch[n] == 0 */
+	char *ch; /* changed marks, ch[-1] == ch[n] == 0 */
 	long n;
 	const uint32_t *id;
 	const char *text;
@@ -888,7 +897,8 @@ static void compact_side(struct lines *f, struct lines *o)
 					score_border(&m, &sc);
 					measure(f, shift - size, &m);
 					score_border(&m, &sc);
-					if (best == -1 || score_cmp(&sc, &bs) <= 0) {
+					if (best == -1 ||
+					    score_cmp(&sc, &bs) <= 0) {
 						bs = sc;
 						best = shift;
 					}
@@ -942,7 +952,8 @@ void cw_diff_lines(char **ca, size_t *na, char **cb, size_t *nb, const char *a,
 	for (int s = 0; s < 2; s++) {
 		size_t n = 0, i = 0;
 		while (i < lens[s]) {
-			const char *nl = memchr(texts[s] + i, '\n', lens[s] - i);
+			const char *nl =
+				memchr(texts[s] + i, '\n', lens[s] - i);
 			size_t e = nl ? (size_t)(nl - texts[s]) : lens[s];
 			CW_GROW(*ls[s], *caps[s], n + 1);
 			(*ls[s])[n++] = (struct cw_diff_tok){ i, e, 0 };
@@ -956,11 +967,13 @@ void cw_diff_lines(char **ca, size_t *na, char **cb, size_t *nb, const char *a,
 	/* a line is compared with its newline, so a last line without one
 	 * differs from the same text with one (as in git) */
 	for (size_t i = 0; i < *na; i++)
-		ida[i] = intern_id(&it, a + la[i].start,
-				   la[i].end - la[i].start + (la[i].end < alen));
+		ida[i] =
+			intern_id(&it, a + la[i].start,
+				  la[i].end - la[i].start + (la[i].end < alen));
 	for (size_t i = 0; i < *nb; i++)
-		idb[i] = intern_id(&it, b + lb[i].start,
-				   lb[i].end - lb[i].start + (lb[i].end < blen));
+		idb[i] =
+			intern_id(&it, b + lb[i].start,
+				  lb[i].end - lb[i].start + (lb[i].end < blen));
 	*ca = cw_calloc(*na + 1, 1);
 	*cb = cw_calloc(*nb + 1, 1);
 	{
@@ -975,8 +988,8 @@ void cw_diff_lines(char **ca, size_t *na, char **cb, size_t *nb, const char *a,
 		size_t blk = 1024, trimmed = 0, keep, ha, hb, pre = 0, suf = 0;
 		size_t smaller = alen < blen ? alen : blen;
 		while (blk + trimmed <= smaller &&
-		       memcmp(a + alen - trimmed - blk, b + blen - trimmed - blk,
-			      blk) == 0)
+		       memcmp(a + alen - trimmed - blk,
+			      b + blen - trimmed - blk, blk) == 0)
 			trimmed += blk;
 		keep = 0;
 		while (keep < trimmed)
@@ -997,8 +1010,8 @@ void cw_diff_lines(char **ca, size_t *na, char **cb, size_t *nb, const char *a,
 			suf++;
 		mark_changes(*ca + pre, *cb + pre, ida + pre,
 			     (long)(nha - pre - suf), idb + pre,
-			     (long)(nhb - pre - suf), (uint32_t)it.n + 1, max_cost, true,
-			     ida, (long)nha, idb, (long)nhb);
+			     (long)(nhb - pre - suf), (uint32_t)it.n + 1,
+			     max_cost, true, ida, (long)nha, idb, (long)nhb);
 		compact(*ca, nha, *cb, nhb, ida, idb, a, la, b, lb);
 	}
 	cw_map_release(&it);

@@ -29,8 +29,9 @@ static void take_token(char *out, size_t cap, const char *s, const char *end)
 	while (s < end && (*s == ' ' || *s == '=' || *s == '"' || *s == '\''))
 		s++;
 	size_t n = 0;
-	while (s < end && n + 1 < cap && (isalnum((unsigned char)*s) || *s == '-' ||
-					  *s == '_' || *s == ':' || *s == '.'))
+	while (s < end && n + 1 < cap &&
+	       (isalnum((unsigned char)*s) || *s == '-' || *s == '_' ||
+		*s == ':' || *s == '.'))
 		out[n++] = *s++;
 	out[n] = '\0';
 }
@@ -41,7 +42,8 @@ static void prescan(char *out, size_t cap, const char *data, size_t len)
 	size_t n = len < PRESCAN ? len : PRESCAN;
 	out[0] = '\0';
 	for (size_t i = 0; i + 5 < n; i++) {
-		if (data[i] != '<' || cw_strncasecmp_ascii(data + i + 1, "meta", 4))
+		if (data[i] != '<' ||
+		    cw_strncasecmp_ascii(data + i + 1, "meta", 4))
 			continue;
 		const char *end = memchr(data + i, '>', len - i);
 		if (!end)
@@ -65,9 +67,12 @@ int cw_extract_decode_html(struct cw_buf *out, const char *data, size_t len,
 			   const char *charset, const char *name,
 			   struct cw_strv *warnings, struct cw_err *err)
 {
-	static const char *const utf8[] = { "utf-8", "utf8", "unicode-1-1-utf-8", NULL };
-	static const char *const latin[] = { "iso-8859-1", "latin1", "us-ascii", "ascii",
-					     "iso8859-1", "l1", "cp1252", NULL };
+	static const char *const utf8[] = { "utf-8", "utf8",
+					    "unicode-1-1-utf-8", NULL };
+	static const char *const latin[] = { "iso-8859-1", "latin1",
+					     "us-ascii",   "ascii",
+					     "iso8859-1",  "l1",
+					     "cp1252",	   NULL };
 	char found[64];
 	const char *cs = charset && *charset ? charset : NULL;
 
@@ -94,7 +99,8 @@ int cw_extract_decode_html(struct cw_buf *out, const char *data, size_t len,
 	if (!cs || label_is(cs, utf8)) {
 		long r = cw_utf8_sanitize(out, data, len);
 		if (r < 0)
-			return cw_err_set(err, CW_ETOOBIG, "'%s': page too large",
+			return cw_err_set(err, CW_ETOOBIG,
+					  "'%s': page too large",
 					  name ? name : "page");
 		return CW_OK;
 	}
@@ -104,11 +110,14 @@ int cw_extract_decode_html(struct cw_buf *out, const char *data, size_t len,
 	int rc = cw_utf8_from_charset(out, data, len, cs, &e2);
 	if (rc == CW_EUNSUPPORTED) {
 		if (warnings)
-			cw_strv_pushf(warnings, "'%s': unknown charset '%s', read as UTF-8",
+			cw_strv_pushf(warnings,
+				      "'%s': unknown charset '%s', read as "
+				      "UTF-8",
 				      name ? name : "page", cs);
 		cw_buf_clear(out);
 		if (cw_utf8_sanitize(out, data, len) < 0)
-			return cw_err_set(err, CW_ETOOBIG, "'%s': page too large",
+			return cw_err_set(err, CW_ETOOBIG,
+					  "'%s': page too large",
 					  name ? name : "page");
 		return CW_OK;
 	}

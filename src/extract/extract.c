@@ -13,7 +13,9 @@
  * a declarations repository, which we cannot run. */
 static bool native_filter(const char *name)
 {
-	return !strcmp(name, "removeQueryParams") || !strcmp(name, "convertSpacesToStandard");
+	return !strcmp(name, "removeQueryParams") || !strcmp(name, "convertSpac"
+								   "esToStandar"
+								   "d");
 }
 
 static bool ends_with_ci(const char *s, const char *suf)
@@ -39,9 +41,11 @@ enum cw_extract_kind cw_extract_sniff(const struct cw_extract_input *in)
 	if (ct) {
 		if (type_is(ct, "application/pdf"))
 			return CW_EXTRACT_PDF;
-		if (type_is(ct, "text/html") || type_is(ct, "application/xhtml+xml"))
+		if (type_is(ct, "text/html") || type_is(ct, "application/"
+							    "xhtml+xml"))
 			return CW_EXTRACT_HTML;
-		if (type_is(ct, "text/markdown") || type_is(ct, "text/x-markdown"))
+		if (type_is(ct, "text/markdown") || type_is(ct, "text/"
+								"x-markdown"))
 			return CW_EXTRACT_MARKDOWN;
 		if (type_is(ct, "text/plain"))
 			return CW_EXTRACT_TEXT;
@@ -51,7 +55,8 @@ enum cw_extract_kind cw_extract_sniff(const struct cw_extract_input *in)
 	size_t i = 0;
 	if (n >= 3 && !memcmp(d, "\xEF\xBB\xBF", 3))
 		i = 3;
-	while (i < n && (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
+	while (i < n &&
+	       (d[i] == ' ' || d[i] == '\t' || d[i] == '\r' || d[i] == '\n'))
 		i++;
 	if (n - i >= 5 && !memcmp(d + i, "%PDF-", 5))
 		return CW_EXTRACT_PDF;
@@ -62,26 +67,30 @@ enum cw_extract_kind cw_extract_sniff(const struct cw_extract_input *in)
 		if (ends_with_ci(name, ".html") || ends_with_ci(name, ".htm") ||
 		    ends_with_ci(name, ".xhtml"))
 			return CW_EXTRACT_HTML;
-		if (ends_with_ci(name, ".md") || ends_with_ci(name, ".markdown"))
+		if (ends_with_ci(name, ".md") || ends_with_ci(name, ".markdow"
+								    "n"))
 			return CW_EXTRACT_MARKDOWN;
 		if (ends_with_ci(name, ".txt"))
 			return CW_EXTRACT_TEXT;
 	}
 	if (i < n && d[i] == '<')
 		return CW_EXTRACT_HTML;
-	static const char *const marks[] = { "<html", "<body", "<div", "<p>", "<head", NULL };
+	static const char *const marks[] = { "<html", "<body", "<div",
+					     "<p>",   "<head", NULL };
 	for (size_t k = i; k < n; k++) {
 		if (d[k] != '<')
 			continue;
 		for (size_t j = 0; marks[j]; j++)
 			if (n - k >= strlen(marks[j]) &&
-			    !cw_strncasecmp_ascii(d + k, marks[j], strlen(marks[j])))
+			    !cw_strncasecmp_ascii(d + k, marks[j],
+						  strlen(marks[j])))
 				return CW_EXTRACT_HTML;
 	}
 	return CW_EXTRACT_TEXT;
 }
 
-static void warn_filters(const struct cw_decl_doc *decl, struct cw_strv *warnings)
+static void warn_filters(const struct cw_decl_doc *decl,
+			 struct cw_strv *warnings)
 {
 	if (!decl || !warnings)
 		return;
@@ -91,8 +100,10 @@ static void warn_filters(const struct cw_decl_doc *decl, struct cw_strv *warning
 			const char *f = s->filters[k].name;
 			if (!f || native_filter(f))
 				continue;
-			char *msg = cw_asprintf("filter '%s' is a JavaScript filter of Open Terms "
-						"Archive, not applied", f);
+			char *msg = cw_asprintf("filter '%s' is a JavaScript "
+						"filter of Open Terms "
+						"Archive, not applied",
+						f);
 			bool dup = false;
 			for (size_t j = 0; j < warnings->n && !dup; j++)
 				dup = !strcmp(warnings->v[j], msg);
@@ -105,12 +116,14 @@ static void warn_filters(const struct cw_decl_doc *decl, struct cw_strv *warning
 }
 
 static int extract_page(struct cw_buf *part, const struct cw_extract_input *in,
-			const struct cw_decl_source *src, const struct cw_extract_opts *opts,
+			const struct cw_decl_source *src,
+			const struct cw_extract_opts *opts,
 			struct cw_strv *warnings, struct cw_err *err)
 {
 	const char *name = in->name ? in->name : (in->url ? in->url : "page");
 	if (in->len > opts->max_input)
-		return cw_err_set(err, CW_ETOOBIG, "'%s': %zu bytes, more than %zu", name,
+		return cw_err_set(err, CW_ETOOBIG,
+				  "'%s': %zu bytes, more than %zu", name,
 				  in->len, opts->max_input);
 	if (!in->data && in->len)
 		return cw_err_set(err, CW_EINVAL, "'%s': no data", name);
@@ -119,7 +132,8 @@ static int extract_page(struct cw_buf *part, const struct cw_extract_input *in,
 		return cw_extract_pdf(part, in, err);
 	case CW_EXTRACT_MARKDOWN:
 	case CW_EXTRACT_TEXT:
-		return cw_extract_normalize(part, in->data ? in->data : "", in->len, err);
+		return cw_extract_normalize(part, in->data ? in->data : "",
+					    in->len, err);
 	case CW_EXTRACT_HTML:
 	case CW_EXTRACT_AUTO:
 	default: {
@@ -129,8 +143,9 @@ static int extract_page(struct cw_buf *part, const struct cw_extract_input *in,
 	}
 }
 
-int cw_extract_document(struct cw_buf *out, const struct cw_extract_input *pages,
-			size_t n, const struct cw_decl_doc *decl,
+int cw_extract_document(struct cw_buf *out,
+			const struct cw_extract_input *pages, size_t n,
+			const struct cw_decl_doc *decl,
 			struct cw_strv *warnings,
 			const struct cw_extract_opts *opts, struct cw_err *err)
 {
@@ -148,33 +163,42 @@ int cw_extract_document(struct cw_buf *out, const struct cw_extract_input *pages
 		return cw_err_set(err, CW_EINVAL, "no page to extract");
 	if (decl && decl->n_sources != n)
 		return cw_err_set(err, CW_EINVAL,
-				  "'%s': %zu pages for a declaration of %zu sources",
-				  decl->type ? decl->type : "document", n, decl->n_sources);
+				  "'%s': %zu pages for a declaration of %zu "
+				  "sources",
+				  decl->type ? decl->type : "document", n,
+				  decl->n_sources);
 	warn_filters(decl, warnings);
 	cw_buf_init(&part, o.max_output);
 	for (size_t i = 0; i < n; i++) {
 		cw_buf_clear(&part);
-		rc = extract_page(&part, &pages[i], decl ? &decl->sources[i] : NULL, &o,
-				  warnings, err);
+		rc = extract_page(&part, &pages[i],
+				  decl ? &decl->sources[i] : NULL, &o, warnings,
+				  err);
 		if (rc)
 			goto fail;
 		while (part.len && part.ptr[part.len - 1] == '\n')
 			cw_buf_truncate(&part, part.len - 1);
 		if (!part.len) {
 			const struct cw_extract_input *in = &pages[i];
-			rc = cw_err_set(err, CW_EEMPTY, "'%s': extraction failed: empty text",
-					in->name ? in->name : (in->url ? in->url : "page"));
+			rc = cw_err_set(err, CW_EEMPTY,
+					"'%s': extraction failed: empty text",
+					in->name
+						? in->name
+						: (in->url ? in->url : "page"));
 			goto fail;
 		}
 		if ((i && cw_buf_adds(out, COMBINE_SEPARATOR)) ||
 		    cw_buf_add(out, part.ptr, part.len) ||
 		    out->len - start > o.max_output) {
-			rc = cw_err_set(err, CW_ETOOBIG, "text longer than %zu bytes", o.max_output);
+			rc = cw_err_set(err, CW_ETOOBIG,
+					"text longer than %zu bytes",
+					o.max_output);
 			goto fail;
 		}
 	}
 	if (cw_buf_addc(out, '\n')) {
-		rc = cw_err_set(err, CW_ETOOBIG, "text longer than %zu bytes", o.max_output);
+		rc = cw_err_set(err, CW_ETOOBIG, "text longer than %zu bytes",
+				o.max_output);
 		goto fail;
 	}
 	cw_buf_release(&part);

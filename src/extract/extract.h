@@ -32,19 +32,22 @@ enum cw_extract_kind {
 struct cw_extract_input {
 	const char *data;
 	size_t len;
-	const char *url;          /* base for relative links; may be NULL */
-	const char *name;         /* file name or URL, for messages and sniffing */
+	const char *url;  /* base for relative links; may be NULL */
+	const char *name; /* file name or URL, for messages and sniffing */
 	const char *content_type; /* "text/html", ...; NULL to sniff */
-	const char *charset;      /* from HTTP; NULL: BOM / <meta> / UTF-8 */
+	const char *charset;	  /* from HTTP; NULL: BOM / <meta> / UTF-8 */
 	enum cw_extract_kind kind;
 };
 
 struct cw_extract_opts {
-	size_t max_input;   /* bytes per page, default 64 MiB */
-	size_t max_output;  /* bytes of text, default 16 MiB */
-	int max_depth;      /* DOM depth rendered, default 400 */
+	size_t max_input;  /* bytes per page, default 64 MiB */
+	size_t max_output; /* bytes of text, default 16 MiB */
+	int max_depth;	   /* DOM depth rendered, default 400 */
 };
-#define CW_EXTRACT_OPTS_INIT { 64u << 20, 16u << 20, 400 }
+#define CW_EXTRACT_OPTS_INIT              \
+	{                                 \
+		64u << 20, 16u << 20, 400 \
+	}
 
 /*
  * Extract a document from its pages.
@@ -61,8 +64,9 @@ struct cw_extract_opts {
  * CW_ETOOBIG; CW_EINVAL when n does not match the declaration's sources;
  * CW_EPARSE for an unreadable PDF or an invalid selector.
  */
-int cw_extract_document(struct cw_buf *out, const struct cw_extract_input *pages,
-			size_t n, const struct cw_decl_doc *decl,
+int cw_extract_document(struct cw_buf *out,
+			const struct cw_extract_input *pages, size_t n,
+			const struct cw_decl_doc *decl,
 			struct cw_strv *warnings,
 			const struct cw_extract_opts *opts, struct cw_err *err);
 

@@ -62,15 +62,15 @@ enum cw_rn_kind {
  */
 struct cw_rn {
 	uint32_t parent, first, last, next, prev;
-	uint32_t off, len;     /* text, or the href/src override of an element */
-	GumboTag tag;          /* elements */
+	uint32_t off, len; /* text, or the href/src override of an element */
+	GumboTag tag;	   /* elements */
 	const GumboElement *el; /* attributes, borrowed from gumbo; may be NULL */
 	uint8_t kind;
-	uint8_t has_url;       /* off/len hold the element's href or src */
-	uint8_t ws_only;       /* markdown.c: no non-space text below */
-	uint8_t has_vm;        /* markdown.c: void/meaningful element below */
-	uint8_t dead;          /* markdown.c: text removed by whitespace collapse */
-	uint8_t tskip;         /* markdown.c: table rendered as plain cells, 0 unknown, 1 no, 2 yes */
+	uint8_t has_url; /* off/len hold the element's href or src */
+	uint8_t ws_only; /* markdown.c: no non-space text below */
+	uint8_t has_vm;	 /* markdown.c: void/meaningful element below */
+	uint8_t dead;	 /* markdown.c: text removed by whitespace collapse */
+	uint8_t tskip; /* markdown.c: table rendered as plain cells, 0 unknown, 1 no, 2 yes */
 };
 
 struct cw_rtree {

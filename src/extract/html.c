@@ -82,9 +82,12 @@ uint32_t cw_rtree_store(struct cw_rtree *t, const char *s, size_t len)
 
 static bool is_void_name(const char *s)
 {
-	static const char *const v[] = { "area", "base", "br", "col", "embed", "hr",
-		"img", "input", "link", "meta", "param", "source", "track", "wbr",
-		"keygen", "command", "basefont", "bgsound", "frame", "image", NULL };
+	static const char *const v[] = {
+		"area",	 "base",  "br",	    "col",     "embed",	   "hr",
+		"img",	 "input", "link",   "meta",    "param",	   "source",
+		"track", "wbr",	  "keygen", "command", "basefont", "bgsound",
+		"frame", "image", NULL
+	};
 	for (size_t i = 0; v[i]; i++)
 		if (!strcmp(s, v[i]))
 			return true;
@@ -94,9 +97,12 @@ static bool is_void_name(const char *s)
 /* Elements whose start tag may close an open one of the same kind. */
 static bool is_autoclose_name(const char *s)
 {
-	static const char *const v[] = { "p", "li", "dt", "dd", "option", "optgroup",
-		"tr", "td", "th", "thead", "tbody", "tfoot", "rb", "rt", "rp", "rtc",
-		"colgroup", "caption", "html", "head", "body", NULL };
+	static const char *const v[] = {
+		"p",	"li",	"dt",	"dd",	 "option",   "optgroup",
+		"tr",	"td",	"th",	"thead", "tbody",    "tfoot",
+		"rb",	"rt",	"rp",	"rtc",	 "colgroup", "caption",
+		"html", "head", "body", NULL
+	};
 	for (size_t i = 0; v[i]; i++)
 		if (!strcmp(s, v[i]))
 			return true;
@@ -105,9 +111,11 @@ static bool is_autoclose_name(const char *s)
 
 static bool is_rawtext_name(const char *s)
 {
-	return !strcmp(s, "script") || !strcmp(s, "style") || !strcmp(s, "textarea") ||
-	       !strcmp(s, "title") || !strcmp(s, "xmp") || !strcmp(s, "iframe") ||
-	       !strcmp(s, "noembed") || !strcmp(s, "noframes") || !strcmp(s, "plaintext");
+	return !strcmp(s, "script") || !strcmp(s, "style") ||
+	       !strcmp(s, "textarea") || !strcmp(s, "title") ||
+	       !strcmp(s, "xmp") || !strcmp(s, "iframe") ||
+	       !strcmp(s, "noembed") || !strcmp(s, "noframes") ||
+	       !strcmp(s, "plaintext");
 }
 
 static const char *find_ci(const char *s, const char *end, const char *pat)
@@ -129,8 +137,9 @@ static const char *raw_end(const char *p, const char *end, const char *name)
 			return end;
 		if (p[1] == '/' && !cw_strncasecmp_ascii(p + 2, name, nl)) {
 			const char *q = p + 2 + nl;
-			if (q >= end || *q == '>' || *q == '/' || *q == ' ' || *q == '\t' ||
-			    *q == '\n' || *q == '\r' || *q == '\f')
+			if (q >= end || *q == '>' || *q == '/' || *q == ' ' ||
+			    *q == '\t' || *q == '\n' || *q == '\r' ||
+			    *q == '\f')
 				return p;
 		}
 		p++;
@@ -159,7 +168,8 @@ static const char *tag_end(const char *p, const char *end, bool *selfclose)
 		}
 		if (c == '=')
 			after_eq = true;
-		else if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\f')
+		else if (c != ' ' && c != '\t' && c != '\n' && c != '\r' &&
+			 c != '\f')
 			after_eq = false;
 		p++;
 	}
@@ -183,7 +193,7 @@ static const char *tag_end(const char *p, const char *end, bool *selfclose)
  */
 static bool prepare(struct cw_buf *out, const char *s, size_t n, size_t cap)
 {
-	char (*stack)[12] = cw_calloc(cap + 1, 12);
+	char(*stack)[12] = cw_calloc(cap + 1, 12);
 	size_t depth = 0;
 	const char *end = s + n;
 	const char *p = s, *copied = s;
@@ -212,15 +222,16 @@ static bool prepare(struct cw_buf *out, const char *s, size_t n, size_t cap)
 			p++;
 		if (p >= end || !isalpha((unsigned char)*p)) {
 			if (!closing && p < end && (*p == '!' || *p == '?')) {
-				const char *e = memchr(p, '>', (size_t)(end - p));
+				const char *e =
+					memchr(p, '>', (size_t)(end - p));
 				p = e ? e + 1 : end;
 			}
 			continue;
 		}
 		char name[12];
 		size_t nl = 0;
-		while (p < end && *p != '>' && *p != '/' && *p != ' ' && *p != '\t' &&
-		       *p != '\n' && *p != '\r' && *p != '\f') {
+		while (p < end && *p != '>' && *p != '/' && *p != ' ' &&
+		       *p != '\t' && *p != '\n' && *p != '\r' && *p != '\f') {
 			if (nl + 1 < sizeof(name))
 				name[nl++] = (char)tolower((unsigned char)*p);
 			p++;
@@ -244,14 +255,19 @@ static bool prepare(struct cw_buf *out, const char *s, size_t n, size_t cap)
 		if (is_rawtext_name(name)) {
 			const char *e = raw_end(p, end, name);
 			bool drop = !strcmp(name, "style") ||
-				    (!strcmp(name, "script") && !find_ci(p, e, "<!--"));
+				    (!strcmp(name, "script") &&
+				     !find_ci(p, e, "<!--"));
 			if (drop) {
 				/* the whole element goes, as OTA removes script and
 				 * style before applying selectors (so :first-child
 				 * and + never see them) */
-				const char *e2 = e < end ? memchr(e, '>', (size_t)(end - e)) : NULL;
+				const char *e2 =
+					e < end ? memchr(e, '>',
+							 (size_t)(end - e))
+						: NULL;
 				e2 = e2 ? e2 + 1 : end;
-				cw_buf_add(out, copied, (size_t)(tag_start - copied));
+				cw_buf_add(out, copied,
+					   (size_t)(tag_start - copied));
 				/* an empty comment in its place keeps the texts around
 				 * it apart, as in a DOM the element was removed from */
 				cw_buf_adds(out, "<!---->");
@@ -290,7 +306,7 @@ struct dom {
 		GumboVector *v;
 		void **orig;
 		unsigned len;
-	} *det;
+	} * det;
 	size_t ndet;
 };
 
@@ -325,21 +341,25 @@ static void dom_index(struct dom *d)
 	CW_GROW(st, scap, 1);
 	st[sn++] = (struct frame){ root, 0, 0 };
 	d->n = 0;
-#define DOM_PUSH(gn, par, dep)                                                   \
-	do {                                                                     \
-		if (d->n + 1 > d->cap) {                                         \
-			size_t nc = d->cap ? d->cap * 2 : 1024;                  \
-			d->node = cw_reallocarray(d->node, nc, sizeof(*d->node)); \
-			d->parent = cw_reallocarray(d->parent, nc, sizeof(uint32_t)); \
-			d->end = cw_reallocarray(d->end, nc, sizeof(uint32_t));   \
-			d->depth = cw_reallocarray(d->depth, nc, sizeof(uint32_t)); \
-			d->cap = nc;                                             \
-		}                                                                \
-		d->node[d->n] = (GumboNode *)(gn);                               \
-		d->parent[d->n] = (par);                                         \
-		d->depth[d->n] = (dep);                                          \
-		d->end[d->n] = (uint32_t)d->n;                                   \
-		d->n++;                                                          \
+#define DOM_PUSH(gn, par, dep)                                                 \
+	do {                                                                   \
+		if (d->n + 1 > d->cap) {                                       \
+			size_t nc = d->cap ? d->cap * 2 : 1024;                \
+			d->node = cw_reallocarray(d->node, nc,                 \
+						  sizeof(*d->node));           \
+			d->parent = cw_reallocarray(d->parent, nc,             \
+						    sizeof(uint32_t));         \
+			d->end =                                               \
+				cw_reallocarray(d->end, nc, sizeof(uint32_t)); \
+			d->depth = cw_reallocarray(d->depth, nc,               \
+						   sizeof(uint32_t));          \
+			d->cap = nc;                                           \
+		}                                                              \
+		d->node[d->n] = (GumboNode *)(gn);                             \
+		d->parent[d->n] = (par);                                       \
+		d->depth[d->n] = (dep);                                        \
+		d->end[d->n] = (uint32_t)d->n;                                 \
+		d->n++;                                                        \
 	} while (0)
 	DOM_PUSH(root, 0, 0);
 	while (sn) {
@@ -405,9 +425,11 @@ static void detach_removed(struct dom *d)
 		if (!dirty[p])
 			continue;
 		GumboNode *g = d->node[p];
-		GumboVector *v = g->type == GUMBO_NODE_DOCUMENT ? &g->v.document.children :
-								  &g->v.element.children;
-		void **kept = cw_calloc(v->length ? v->length : 1, sizeof(void *));
+		GumboVector *v = g->type == GUMBO_NODE_DOCUMENT
+					 ? &g->v.document.children
+					 : &g->v.element.children;
+		void **kept =
+			cw_calloc(v->length ? v->length : 1, sizeof(void *));
 		unsigned k = 0;
 		for (unsigned j = 0; j < v->length; j++) {
 			GumboNode *c = v->data[j];
@@ -468,10 +490,10 @@ static bool dom_is_removed(const struct dom *d, uint32_t i)
 
 struct entry {
 	uint32_t start, stop; /* pre-order interval to copy */
-	uint32_t top;         /* its parent in the document (maps to root) */
+	uint32_t top;	      /* its parent in the document (maps to root) */
 	bool range;
-	uint32_t a, b;        /* range boundaries */
-	uint32_t sc, ec;      /* their containers (parents of start and end) */
+	uint32_t a, b;	 /* range boundaries */
+	uint32_t sc, ec; /* their containers (parents of start and end) */
 };
 
 struct sel {
@@ -499,7 +521,8 @@ static int match_all(struct sel *s, const char *css, bool skip_removed,
 	*nout = 0;
 	int rc = cw_css_parse(&c, css, &e2);
 	if (rc)
-		return cw_err_set(s->err, CW_EPARSE, "'%s': %s", page_name(s->ctx), e2.msg);
+		return cw_err_set(s->err, CW_EPARSE, "'%s': %s",
+				  page_name(s->ctx), e2.msg);
 	GumboNode **m = NULL;
 	size_t nm = 0;
 	cw_css_select_all(&m, &nm, c, s->d->g->document);
@@ -531,30 +554,34 @@ static int first_match(struct sel *s, const char *css, bool skip_removed,
 	return rc;
 }
 
-static void selector_text(char *buf, size_t cap, const struct cw_decl_selector *sel)
+static void selector_text(char *buf, size_t cap,
+			  const struct cw_decl_selector *sel)
 {
 	if (sel->css)
 		snprintf(buf, cap, "%s", sel->css);
 	else
 		snprintf(buf, cap, "{%s: %s, %s: %s}",
 			 sel->start_before ? "startBefore" : "startAfter",
-			 sel->start_before ? sel->start_before : sel->start_after,
+			 sel->start_before ? sel->start_before
+					   : sel->start_after,
 			 sel->end_before ? "endBefore" : "endAfter",
 			 sel->end_before ? sel->end_before : sel->end_after);
 }
 
 /* Boundaries [a, b) of a range selector. */
 static int range_bounds(struct sel *s, const struct cw_decl_selector *sel,
-			bool skip_removed, uint32_t *a, uint32_t *b, uint32_t *common,
-			uint32_t *containers)
+			bool skip_removed, uint32_t *a, uint32_t *b,
+			uint32_t *common, uint32_t *containers)
 {
-	const char *sc = sel->start_before ? sel->start_before : sel->start_after;
+	const char *sc = sel->start_before ? sel->start_before
+					   : sel->start_after;
 	const char *ec = sel->end_before ? sel->end_before : sel->end_after;
 	int64_t si, ei;
 	char txt[600];
 	if (!sc || !ec) {
 		selector_text(txt, sizeof(txt), sel);
-		return cw_err_set(s->err, CW_EINVAL, "'%s': range selector without start or end",
+		return cw_err_set(s->err, CW_EINVAL,
+				  "'%s': range selector without start or end",
 				  page_name(s->ctx));
 	}
 	int rc = first_match(s, sc, skip_removed, &si);
@@ -565,8 +592,10 @@ static int range_bounds(struct sel *s, const struct cw_decl_selector *sel,
 	if (si < 0 || ei < 0) {
 		selector_text(txt, sizeof(txt), sel);
 		return cw_err_set(s->err, CW_EEMPTY,
-				  "'%s': extraction failed: the %s selector '%s' of range %s has no match",
-				  page_name(s->ctx), si < 0 ? "start" : "end", si < 0 ? sc : ec, txt);
+				  "'%s': extraction failed: the %s selector "
+				  "'%s' of range %s has no match",
+				  page_name(s->ctx), si < 0 ? "start" : "end",
+				  si < 0 ? sc : ec, txt);
 	}
 	const struct dom *d = s->d;
 	*a = sel->start_before ? (uint32_t)si : d->end[si] + 1;
@@ -636,13 +665,17 @@ static int apply_select(struct sel *s, const struct cw_decl_source *src)
 		/* no declaration: the whole body */
 		for (size_t k = 0; k < d->n; k++) {
 			const GumboNode *g = d->node[k];
-			if (g->type == GUMBO_NODE_ELEMENT && g->v.element.tag == GUMBO_TAG_BODY) {
-				add_entry(s, (struct entry){ (uint32_t)k, d->end[k], d->parent[k],
-							     false, 0, 0, 0, 0 });
+			if (g->type == GUMBO_NODE_ELEMENT &&
+			    g->v.element.tag == GUMBO_TAG_BODY) {
+				add_entry(s, (struct entry){
+						     (uint32_t)k, d->end[k],
+						     d->parent[k], false, 0, 0,
+						     0, 0 });
 				return CW_OK;
 			}
 		}
-		return cw_err_set(s->err, CW_EEMPTY, "'%s': extraction failed: no <body>",
+		return cw_err_set(s->err, CW_EEMPTY,
+				  "'%s': extraction failed: no <body>",
 				  page_name(s->ctx));
 	}
 	for (size_t i = 0; i < n_sel; i++) {
@@ -655,8 +688,10 @@ static int apply_select(struct sel *s, const struct cw_decl_source *src)
 			if (rc)
 				return rc;
 			for (size_t k = 0; k < n; k++)
-				add_entry(s, (struct entry){ v[k], d->end[v[k]], d->parent[v[k]],
-							     false, 0, 0, 0, 0 });
+				add_entry(s,
+					  (struct entry){ v[k], d->end[v[k]],
+							  d->parent[v[k]],
+							  false, 0, 0, 0, 0 });
 			free(v);
 		} else {
 			uint32_t a, b, c, k2[2];
@@ -664,13 +699,15 @@ static int apply_select(struct sel *s, const struct cw_decl_source *src)
 			if (rc)
 				return rc;
 			if (a < b && c + 1 <= d->end[c])
-				add_entry(s, (struct entry){ c + 1, d->end[c], c, true, a, b,
+				add_entry(s, (struct entry){ c + 1, d->end[c],
+							     c, true, a, b,
 							     k2[0], k2[1] });
 		}
 		if (s->ne == before && n_sel > 1 && s->ctx->warnings) {
 			char txt[600];
 			selector_text(txt, sizeof(txt), sel);
-			cw_strv_pushf(s->ctx->warnings, "'%s': selector '%s' has no match",
+			cw_strv_pushf(s->ctx->warnings,
+				      "'%s': selector '%s' has no match",
 				      page_name(s->ctx), txt);
 		}
 	}
@@ -681,13 +718,15 @@ static int apply_select(struct sel *s, const struct cw_decl_source *src)
 		for (size_t i = 0; i < n_sel && off + 2 < sizeof(all); i++) {
 			char txt[600];
 			selector_text(txt, sizeof(txt), &src->select[i]);
-			int w = snprintf(all + off, sizeof(all) - off, "%s%s", i ? ", " : "", txt);
+			int w = snprintf(all + off, sizeof(all) - off, "%s%s",
+					 i ? ", " : "", txt);
 			if (w < 0)
 				break;
 			off += (size_t)w;
 		}
 		return cw_err_set(s->err, CW_EEMPTY,
-				  "'%s': extraction failed: selector '%s' has no match",
+				  "'%s': extraction failed: selector '%s' has "
+				  "no match",
 				  page_name(s->ctx), all);
 	}
 	return CW_OK;
@@ -700,21 +739,39 @@ struct build {
 	const struct cw_extract_page_ctx *ctx;
 	struct cw_rtree *t;
 	uint32_t *rmap;
-	uint8_t *forced;            /* range ancestors kept (copy_entry) */
-	const char *base;           /* document base URL (page URL or <base>) */
-	const char *const *params;  /* removeQueryParams names, or NULL */
+	uint8_t *forced;	   /* range ancestors kept (copy_entry) */
+	const char *base;	   /* document base URL (page URL or <base>) */
+	const char *const *params; /* removeQueryParams names, or NULL */
 	size_t n_params;
-	bool spaces;                /* convertSpacesToStandard */
+	bool spaces; /* convertSpacesToStandard */
 	struct cw_buf tmp, tmp2;
 };
 
 /* The OTA default list for a removeQueryParams filter given no names
  * (engine src/archivist/extract/exposedFilters.js). */
-static const char *const default_params[] = { "fbclid", "gclid", "msclkid", "mc_eid",
-	"dclid", "oly_anon_id", "oly_enc_id", "_openstat", "vero_conv", "vero_id",
-	"wickedid", "yclid", "__s", "rb_clickid", "s_cid", "ml_subscriber",
-	"ml_subscriber_hash", "_hsenc", "__hssc", "__hstc", "__hsfp", "hsCtaTracking",
-	"mkt_tok" };
+static const char *const default_params[] = { "fbclid",
+					      "gclid",
+					      "msclkid",
+					      "mc_eid",
+					      "dclid",
+					      "oly_anon_id",
+					      "oly_enc_id",
+					      "_openstat",
+					      "vero_conv",
+					      "vero_id",
+					      "wickedid",
+					      "yclid",
+					      "__s",
+					      "rb_clickid",
+					      "s_cid",
+					      "ml_subscriber",
+					      "ml_subscriber_hash",
+					      "_hsenc",
+					      "__hssc",
+					      "__hstc",
+					      "__hsfp",
+					      "hsCtaTracking",
+					      "mkt_tok" };
 
 static void store_url(struct build *b, uint32_t r, const char *s, size_t n)
 {
@@ -734,11 +791,12 @@ static bool fix_link(struct build *b, uint32_t r, const GumboElement *el)
 	cw_buf_clear(&b->tmp);
 	bool abs = cw_extract_url_resolve(&b->tmp, b->base, v, strlen(v));
 	if (!abs && b->ctx->in->url)
-		abs = cw_extract_url_resolve(&b->tmp, b->ctx->in->url, v, strlen(v));
+		abs = cw_extract_url_resolve(&b->tmp, b->ctx->in->url, v,
+					     strlen(v));
 	if (abs && b->n_params) {
 		cw_buf_clear(&b->tmp2);
-		if (cw_extract_url_strip_params(&b->tmp2, cw_buf_str(&b->tmp), b->params,
-						b->n_params)) {
+		if (cw_extract_url_strip_params(&b->tmp2, cw_buf_str(&b->tmp),
+						b->params, b->n_params)) {
 			store_url(b, r, b->tmp2.ptr, b->tmp2.len);
 			return false;
 		}
@@ -746,7 +804,8 @@ static bool fix_link(struct build *b, uint32_t r, const GumboElement *el)
 	if (abs && v[0] && v[0] != '#') {
 		if (strstr(v, "/email-protection")) {
 			const char *hash = strchr(cw_buf_str(&b->tmp), '#');
-			size_t n = hash ? (size_t)(hash - b->tmp.ptr) : b->tmp.len;
+			size_t n = hash ? (size_t)(hash - b->tmp.ptr)
+					: b->tmp.len;
 			store_url(b, r, b->tmp.ptr, n);
 			return true;
 		}
@@ -761,10 +820,12 @@ static void fix_image(struct build *b, uint32_t r, const GumboElement *el)
 	if (!s || !b->n_params)
 		return;
 	cw_buf_clear(&b->tmp);
-	if (!cw_extract_url_resolve(&b->tmp, b->base, s->value, strlen(s->value)))
+	if (!cw_extract_url_resolve(&b->tmp, b->base, s->value,
+				    strlen(s->value)))
 		return;
 	cw_buf_clear(&b->tmp2);
-	if (cw_extract_url_strip_params(&b->tmp2, cw_buf_str(&b->tmp), b->params, b->n_params))
+	if (cw_extract_url_strip_params(&b->tmp2, cw_buf_str(&b->tmp),
+					b->params, b->n_params))
 		store_url(b, r, b->tmp2.ptr, b->tmp2.len);
 }
 
@@ -780,8 +841,9 @@ static void add_text(struct build *b, uint32_t r, const char *s, size_t n)
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t k = cw_utf8_decode(s + i, n - i, &cp);
-		if (cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
-		    cp == 0x202F || cp == 0x205F || cp == 0x3000)
+		if (cp == 0xA0 || cp == 0x1680 ||
+		    (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F ||
+		    cp == 0x205F || cp == 0x3000)
 			cw_buf_addc(&b->tmp, ' ');
 		else
 			cw_buf_add(&b->tmp, s + i, k);
@@ -800,12 +862,14 @@ static void copy_entry(struct build *b, const struct entry *e)
 	 * the boundary containers below the common ancestor */
 	if (e->range)
 		for (int k = 0; k < 2; k++)
-			for (uint32_t x = k ? e->ec : e->sc; x != e->top && x; x = d->parent[x])
+			for (uint32_t x = k ? e->ec : e->sc; x != e->top && x;
+			     x = d->parent[x])
 				b->forced[x] = 1;
 	uint32_t i = e->start;
 	while (i <= e->stop) {
 		if (d->removed[i] ||
-		    (e->range && !(i < e->b && d->end[i] >= e->a) && !b->forced[i])) {
+		    (e->range && !(i < e->b && d->end[i] >= e->a) &&
+		     !b->forced[i])) {
 			i = d->end[i] + 1;
 			continue;
 		}
@@ -815,8 +879,10 @@ static void copy_entry(struct build *b, const struct entry *e)
 		case GUMBO_NODE_ELEMENT: {
 			GumboTag tag = g->v.element.tag;
 			/* SVG and MathML elements follow no Markdown rule */
-			GumboTag rtag = g->v.element.tag_namespace == GUMBO_NAMESPACE_HTML ?
-						tag : GUMBO_TAG_UNKNOWN;
+			GumboTag rtag = g->v.element.tag_namespace ==
+							GUMBO_NAMESPACE_HTML
+						? tag
+						: GUMBO_TAG_UNKNOWN;
 			/* script and style are dropped (OTA); a template's content
 			 * is not part of the document tree in a DOM */
 			if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE ||
@@ -824,18 +890,24 @@ static void copy_entry(struct build *b, const struct entry *e)
 				i = d->end[i] + 1;
 				continue;
 			}
-			if (max_depth > 0 && d->depth[i] > (uint32_t)max_depth) {
+			if (max_depth > 0 &&
+			    d->depth[i] > (uint32_t)max_depth) {
 				/* past the depth cap elements are transparent: their
 				 * text still counts, their structure no longer */
 				b->rmap[i] = rp;
 				break;
 			}
-			uint32_t r = cw_rtree_add(b->t, rp, CW_RN_ELEMENT, rtag, &g->v.element);
+			uint32_t r = cw_rtree_add(b->t, rp, CW_RN_ELEMENT, rtag,
+						  &g->v.element);
 			b->rmap[i] = r;
 			bool skip = false;
-			if (tag == GUMBO_TAG_A && fix_link(b, r, &g->v.element)) {
-				uint32_t tx = cw_rtree_add(b->t, r, CW_RN_TEXT, GUMBO_TAG_UNKNOWN, NULL);
-				static const char ep[] = "[email\xC2\xA0protected]";
+			if (tag == GUMBO_TAG_A &&
+			    fix_link(b, r, &g->v.element)) {
+				uint32_t tx = cw_rtree_add(b->t, r, CW_RN_TEXT,
+							   GUMBO_TAG_UNKNOWN,
+							   NULL);
+				static const char ep[] = "[email\xC2\xA0protect"
+							 "ed]";
 				add_text(b, tx, ep, sizeof(ep) - 1);
 				skip = true;
 			} else if (tag == GUMBO_TAG_IMG) {
@@ -850,7 +922,8 @@ static void copy_entry(struct build *b, const struct entry *e)
 		case GUMBO_NODE_TEXT:
 		case GUMBO_NODE_WHITESPACE:
 		case GUMBO_NODE_CDATA: {
-			uint32_t r = cw_rtree_add(b->t, rp, CW_RN_TEXT, GUMBO_TAG_UNKNOWN, NULL);
+			uint32_t r = cw_rtree_add(b->t, rp, CW_RN_TEXT,
+						  GUMBO_TAG_UNKNOWN, NULL);
 			add_text(b, r, g->v.text.text, strlen(g->v.text.text));
 			break;
 		}
@@ -863,7 +936,8 @@ static void copy_entry(struct build *b, const struct entry *e)
 	}
 	if (e->range)
 		for (int k = 0; k < 2; k++)
-			for (uint32_t x = k ? e->ec : e->sc; x != e->top && x; x = d->parent[x])
+			for (uint32_t x = k ? e->ec : e->sc; x != e->top && x;
+			     x = d->parent[x])
 				b->forced[x] = 0;
 }
 
@@ -872,13 +946,16 @@ static char *doc_base(const struct dom *d, const char *page_url)
 {
 	for (size_t k = 0; k < d->n; k++) {
 		const GumboNode *g = d->node[k];
-		if (g->type != GUMBO_NODE_ELEMENT || g->v.element.tag != GUMBO_TAG_BASE)
+		if (g->type != GUMBO_NODE_ELEMENT ||
+		    g->v.element.tag != GUMBO_TAG_BASE)
 			continue;
-		const GumboAttribute *h = gumbo_get_attribute(&g->v.element.attributes, "href");
+		const GumboAttribute *h =
+			gumbo_get_attribute(&g->v.element.attributes, "href");
 		if (!h)
 			continue;
 		struct cw_buf b = CW_BUF_INIT;
-		if (cw_extract_url_resolve(&b, page_url, h->value, strlen(h->value)))
+		if (cw_extract_url_resolve(&b, page_url, h->value,
+					   strlen(h->value)))
 			return cw_buf_detach(&b, NULL);
 		cw_buf_release(&b);
 		break;
@@ -906,20 +983,24 @@ int cw_extract_html(struct cw_buf *out, const struct cw_extract_page_ctx *ctx,
 	/* windows-1252 to UTF-8 may triple the size */
 	cw_buf_init(&utf8, ctx->opts->max_input * 3 + 16);
 
-	rc = cw_extract_decode_html(&utf8, in->data, in->len, in->charset, page_name(ctx),
-				    ctx->warnings, err);
+	rc = cw_extract_decode_html(&utf8, in->data, in->len, in->charset,
+				    page_name(ctx), ctx->warnings, err);
 	if (rc)
 		goto out;
 	cw_buf_init(&lean, 0);
 	if (!prepare(&lean, cw_buf_str(&utf8), utf8.len, MAX_PARSE_DEPTH)) {
-		rc = cw_err_set(err, CW_ETOOBIG, "'%s': elements nested deeper than %d",
+		rc = cw_err_set(err, CW_ETOOBIG,
+				"'%s': elements nested deeper than %d",
 				page_name(ctx), MAX_PARSE_DEPTH);
 		goto out;
 	}
 	cw_buf_release(&utf8);
-	d.g = gumbo_parse_with_options(&kGumboDefaultOptions, cw_buf_str(&lean), lean.len);
+	d.g = gumbo_parse_with_options(&kGumboDefaultOptions, cw_buf_str(&lean),
+				       lean.len);
 	if (!d.g) {
-		rc = cw_err_set(err, CW_EPARSE, "'%s': HTML could not be parsed", page_name(ctx));
+		rc = cw_err_set(err, CW_EPARSE,
+				"'%s': HTML could not be parsed",
+				page_name(ctx));
 		goto out;
 	}
 	dom_index(&d);
@@ -954,7 +1035,8 @@ int cw_extract_html(struct cw_buf *out, const struct cw_extract_page_ctx *ctx,
 				b.n_params = f->params.n;
 			} else {
 				b.params = default_params;
-				b.n_params = sizeof(default_params) / sizeof(default_params[0]);
+				b.n_params = sizeof(default_params) /
+					     sizeof(default_params[0]);
 			}
 		} else if (!strcmp(f->name, "convertSpacesToStandard")) {
 			b.spaces = true;

@@ -40,22 +40,55 @@ struct md {
 static bool is_block_tag(GumboTag t)
 {
 	switch (t) {
-	case GUMBO_TAG_ADDRESS: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_ASIDE:
-	case GUMBO_TAG_AUDIO: case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_BODY:
-	case GUMBO_TAG_CANVAS: case GUMBO_TAG_CENTER: case GUMBO_TAG_DD:
-	case GUMBO_TAG_DIR: case GUMBO_TAG_DIV: case GUMBO_TAG_DL: case GUMBO_TAG_DT:
-	case GUMBO_TAG_FIELDSET: case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_FIGURE:
-	case GUMBO_TAG_FOOTER: case GUMBO_TAG_FORM: case GUMBO_TAG_FRAMESET:
-	case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3: case GUMBO_TAG_H4:
-	case GUMBO_TAG_H5: case GUMBO_TAG_H6: case GUMBO_TAG_HEADER:
-	case GUMBO_TAG_HGROUP: case GUMBO_TAG_HR: case GUMBO_TAG_HTML:
-	case GUMBO_TAG_ISINDEX: case GUMBO_TAG_LI: case GUMBO_TAG_MAIN:
-	case GUMBO_TAG_MENU: case GUMBO_TAG_NAV: case GUMBO_TAG_NOFRAMES:
-	case GUMBO_TAG_NOSCRIPT: case GUMBO_TAG_OL: case GUMBO_TAG_OUTPUT:
-	case GUMBO_TAG_P: case GUMBO_TAG_PRE: case GUMBO_TAG_SECTION:
-	case GUMBO_TAG_TABLE: case GUMBO_TAG_TBODY: case GUMBO_TAG_TD:
-	case GUMBO_TAG_TFOOT: case GUMBO_TAG_TH: case GUMBO_TAG_THEAD:
-	case GUMBO_TAG_TR: case GUMBO_TAG_UL:
+	case GUMBO_TAG_ADDRESS:
+	case GUMBO_TAG_ARTICLE:
+	case GUMBO_TAG_ASIDE:
+	case GUMBO_TAG_AUDIO:
+	case GUMBO_TAG_BLOCKQUOTE:
+	case GUMBO_TAG_BODY:
+	case GUMBO_TAG_CANVAS:
+	case GUMBO_TAG_CENTER:
+	case GUMBO_TAG_DD:
+	case GUMBO_TAG_DIR:
+	case GUMBO_TAG_DIV:
+	case GUMBO_TAG_DL:
+	case GUMBO_TAG_DT:
+	case GUMBO_TAG_FIELDSET:
+	case GUMBO_TAG_FIGCAPTION:
+	case GUMBO_TAG_FIGURE:
+	case GUMBO_TAG_FOOTER:
+	case GUMBO_TAG_FORM:
+	case GUMBO_TAG_FRAMESET:
+	case GUMBO_TAG_H1:
+	case GUMBO_TAG_H2:
+	case GUMBO_TAG_H3:
+	case GUMBO_TAG_H4:
+	case GUMBO_TAG_H5:
+	case GUMBO_TAG_H6:
+	case GUMBO_TAG_HEADER:
+	case GUMBO_TAG_HGROUP:
+	case GUMBO_TAG_HR:
+	case GUMBO_TAG_HTML:
+	case GUMBO_TAG_ISINDEX:
+	case GUMBO_TAG_LI:
+	case GUMBO_TAG_MAIN:
+	case GUMBO_TAG_MENU:
+	case GUMBO_TAG_NAV:
+	case GUMBO_TAG_NOFRAMES:
+	case GUMBO_TAG_NOSCRIPT:
+	case GUMBO_TAG_OL:
+	case GUMBO_TAG_OUTPUT:
+	case GUMBO_TAG_P:
+	case GUMBO_TAG_PRE:
+	case GUMBO_TAG_SECTION:
+	case GUMBO_TAG_TABLE:
+	case GUMBO_TAG_TBODY:
+	case GUMBO_TAG_TD:
+	case GUMBO_TAG_TFOOT:
+	case GUMBO_TAG_TH:
+	case GUMBO_TAG_THEAD:
+	case GUMBO_TAG_TR:
+	case GUMBO_TAG_UL:
 		return true;
 	default:
 		return false;
@@ -65,11 +98,21 @@ static bool is_block_tag(GumboTag t)
 static bool is_void_tag(GumboTag t)
 {
 	switch (t) {
-	case GUMBO_TAG_AREA: case GUMBO_TAG_BASE: case GUMBO_TAG_BR: case GUMBO_TAG_COL:
-	case GUMBO_TAG_EMBED: case GUMBO_TAG_HR: case GUMBO_TAG_IMG:
-	case GUMBO_TAG_INPUT: case GUMBO_TAG_KEYGEN: case GUMBO_TAG_LINK:
-	case GUMBO_TAG_META: case GUMBO_TAG_PARAM: case GUMBO_TAG_SOURCE:
-	case GUMBO_TAG_TRACK: case GUMBO_TAG_WBR:
+	case GUMBO_TAG_AREA:
+	case GUMBO_TAG_BASE:
+	case GUMBO_TAG_BR:
+	case GUMBO_TAG_COL:
+	case GUMBO_TAG_EMBED:
+	case GUMBO_TAG_HR:
+	case GUMBO_TAG_IMG:
+	case GUMBO_TAG_INPUT:
+	case GUMBO_TAG_KEYGEN:
+	case GUMBO_TAG_LINK:
+	case GUMBO_TAG_META:
+	case GUMBO_TAG_PARAM:
+	case GUMBO_TAG_SOURCE:
+	case GUMBO_TAG_TRACK:
+	case GUMBO_TAG_WBR:
 		return true;
 	default:
 		return false;
@@ -79,9 +122,16 @@ static bool is_void_tag(GumboTag t)
 static bool is_meaningful_tag(GumboTag t)
 {
 	switch (t) {
-	case GUMBO_TAG_A: case GUMBO_TAG_TABLE: case GUMBO_TAG_THEAD:
-	case GUMBO_TAG_TBODY: case GUMBO_TAG_TFOOT: case GUMBO_TAG_TH: case GUMBO_TAG_TD:
-	case GUMBO_TAG_IFRAME: case GUMBO_TAG_SCRIPT: case GUMBO_TAG_AUDIO:
+	case GUMBO_TAG_A:
+	case GUMBO_TAG_TABLE:
+	case GUMBO_TAG_THEAD:
+	case GUMBO_TAG_TBODY:
+	case GUMBO_TAG_TFOOT:
+	case GUMBO_TAG_TH:
+	case GUMBO_TAG_TD:
+	case GUMBO_TAG_IFRAME:
+	case GUMBO_TAG_SCRIPT:
+	case GUMBO_TAG_AUDIO:
 	case GUMBO_TAG_VIDEO:
 		return true;
 	default:
@@ -107,9 +157,10 @@ static char *text_of(const struct cw_rtree *t, uint32_t i)
 /* JavaScript's \s: the characters trim() removes. */
 static bool js_space(uint32_t c)
 {
-	return c == ' ' || (c >= 0x09 && c <= 0x0d) || c == 0xa0 || c == 0x1680 ||
-	       (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 ||
-	       c == 0x202f || c == 0x205f || c == 0x3000 || c == 0xfeff;
+	return c == ' ' || (c >= 0x09 && c <= 0x0d) || c == 0xa0 ||
+	       c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
+	       c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000 ||
+	       c == 0xfeff;
 }
 
 static bool ascii_space(char c)
@@ -189,7 +240,8 @@ static void unlink_node(struct cw_rtree *t, uint32_t i)
 static uint32_t cw_next(const struct cw_rtree *t, uint32_t prev, uint32_t cur)
 {
 	const struct cw_rn *c = &t->n[cur];
-	if ((prev && t->n[prev].parent == cur) || is_elem(t, cur, GUMBO_TAG_PRE))
+	if ((prev && t->n[prev].parent == cur) ||
+	    is_elem(t, cur, GUMBO_TAG_PRE))
 		return c->next ? c->next : c->parent;
 	if (c->first)
 		return c->first;
@@ -225,8 +277,12 @@ static void collapse(struct cw_rtree *t)
 				}
 			}
 			size_t start = 0;
-			bool prev_space = !prev_text || (t->n[prev_text].len &&
-				text_of(t, prev_text)[t->n[prev_text].len - 1] == ' ');
+			bool prev_space =
+				!prev_text ||
+				(t->n[prev_text].len &&
+				 text_of(t,
+					 prev_text)[t->n[prev_text].len - 1] ==
+					 ' ');
 			if (prev_space && !keep_leading && w && s[0] == ' ')
 				start = 1;
 			if (start)
@@ -242,12 +298,17 @@ static void collapse(struct cw_rtree *t)
 			if (is_block_tag(r->tag) || r->tag == GUMBO_TAG_BR) {
 				if (prev_text) {
 					struct cw_rn *p = &t->n[prev_text];
-					if (p->len && text_of(t, prev_text)[p->len - 1] == ' ')
-						text_of(t, prev_text)[--p->len] = '\0';
+					if (p->len &&
+					    text_of(t, prev_text)[p->len - 1] ==
+						    ' ')
+						text_of(t,
+							prev_text)[--p->len] =
+							'\0';
 				}
 				prev_text = NONE;
 				keep_leading = false;
-			} else if (is_void_tag(r->tag) || r->tag == GUMBO_TAG_PRE) {
+			} else if (is_void_tag(r->tag) ||
+				   r->tag == GUMBO_TAG_PRE) {
 				prev_text = NONE;
 				keep_leading = true;
 			} else if (prev_text) {
@@ -293,14 +354,16 @@ static void compute_flags(struct cw_rtree *t)
 		struct cw_rn *p = &t->n[r->parent];
 		p->ws_only &= r->ws_only;
 		if (r->kind == CW_RN_ELEMENT)
-			p->has_vm |= r->has_vm | is_void_tag(r->tag) | is_meaningful_tag(r->tag);
+			p->has_vm |= r->has_vm | is_void_tag(r->tag) |
+				     is_meaningful_tag(r->tag);
 	}
 }
 
 static bool is_blank(const struct cw_rtree *t, uint32_t i)
 {
 	const struct cw_rn *r = &t->n[i];
-	return !is_void_tag(r->tag) && !is_meaningful_tag(r->tag) && r->ws_only && !r->has_vm;
+	return !is_void_tag(r->tag) && !is_meaningful_tag(r->tag) &&
+	       r->ws_only && !r->has_vm;
 }
 
 /* ---- textContent edges ---- */
@@ -389,7 +452,7 @@ static bool edge_ws(struct md *m, uint32_t i, bool trailing, struct cw_buf *ws,
 		while (*ascii < ws->len && ascii_space(ws->ptr[*ascii]))
 			(*ascii)++;
 		return false;
-lead_done:
+	lead_done:
 		*ascii = 0;
 		while (*ascii < ws->len && ascii_space(ws->ptr[*ascii]))
 			(*ascii)++;
@@ -424,7 +487,8 @@ lead_done:
 	if (found) {
 		for (size_t q = nparts; q-- > 0;)
 			put(m, ws, parts[q].s, parts[q].n);
-		while (*ascii < ws->len && ascii_space(ws->ptr[ws->len - 1 - *ascii]))
+		while (*ascii < ws->len &&
+		       ascii_space(ws->ptr[ws->len - 1 - *ascii]))
 			(*ascii)++;
 	}
 	free(parts);
@@ -443,7 +507,8 @@ static const char *attr(const struct cw_rtree *t, uint32_t i, const char *name)
 }
 
 /* getAttribute('href') / ('src') with our override (absolute URL) */
-static const char *url_attr(const struct cw_rtree *t, uint32_t i, const char *name)
+static const char *url_attr(const struct cw_rtree *t, uint32_t i,
+			    const char *name)
 {
 	if (t->n[i].has_url)
 		return text_of(t, i);
@@ -509,7 +574,8 @@ static void join(struct md *m, struct cw_buf *out, const char *s, size_t n)
 
 /* ---- escaping (turndown 7 escape rules) ---- */
 
-static void escape_text(struct md *m, struct cw_buf *out, const char *s, size_t n)
+static void escape_text(struct md *m, struct cw_buf *out, const char *s,
+			size_t n)
 {
 	size_t i = 0;
 	/* line-start rules apply at the start of the text only */
@@ -551,7 +617,8 @@ static void escape_text(struct md *m, struct cw_buf *out, const char *s, size_t 
 	size_t run = i;
 	for (; i < n; i++) {
 		char c = s[i];
-		if (c == '\\' || c == '*' || c == '`' || c == '[' || c == ']' || c == '_') {
+		if (c == '\\' || c == '*' || c == '`' || c == '[' || c == ']' ||
+		    c == '_') {
 			put(m, out, s + run, i - run);
 			putc_(m, out, '\\');
 			run = i;
@@ -572,13 +639,13 @@ static uint32_t parent_table(const struct cw_rtree *t, uint32_t i)
 
 static bool is_section(const struct cw_rtree *t, uint32_t i)
 {
-	return is_elem(t, i, GUMBO_TAG_THEAD) || is_elem(t, i, GUMBO_TAG_TBODY) ||
-	       is_elem(t, i, GUMBO_TAG_TFOOT);
+	return is_elem(t, i, GUMBO_TAG_THEAD) ||
+	       is_elem(t, i, GUMBO_TAG_TBODY) || is_elem(t, i, GUMBO_TAG_TFOOT);
 }
 
 /* table.rows, in tree order; calls fn for each, stops when it returns true */
-static uint32_t first_row(const struct cw_rtree *t, uint32_t table, size_t *nrows,
-			  size_t *maxcols)
+static uint32_t first_row(const struct cw_rtree *t, uint32_t table,
+			  size_t *nrows, size_t *maxcols)
 {
 	uint32_t first = NONE;
 	*nrows = 0;
@@ -598,7 +665,8 @@ static uint32_t first_row(const struct cw_rtree *t, uint32_t table, size_t *nrow
 					first = r;
 				(*nrows)++;
 				size_t nc = 0;
-				for (uint32_t k = t->n[r].first; k; k = t->n[k].next)
+				for (uint32_t k = t->n[r].first; k;
+				     k = t->n[k].next)
 					nc++;
 				if (nc > *maxcols)
 					*maxcols = nc;
@@ -651,7 +719,8 @@ static bool is_heading_row(const struct cw_rtree *t, uint32_t tr)
 	bool first_tbody = false;
 	if (is_elem(t, p, GUMBO_TAG_TBODY)) {
 		uint32_t ps = t->n[p].prev;
-		first_tbody = !ps || (is_elem(t, ps, GUMBO_TAG_THEAD) && t->n[ps].ws_only);
+		first_tbody = !ps || (is_elem(t, ps, GUMBO_TAG_THEAD) &&
+				      t->n[ps].ws_only);
 	}
 	if (!is_elem(t, p, GUMBO_TAG_TABLE) && !first_tbody)
 		return false;
@@ -698,8 +767,8 @@ static bool second_line_is_divider(const char *c, size_t n)
 	return rest >= 5 && !memcmp(nl, "| ---", 5);
 }
 
-static void cell(struct md *m, struct cw_buf *out, const char *c, size_t n, uint32_t node,
-		 size_t index)
+static void cell(struct md *m, struct cw_buf *out, const char *c, size_t n,
+		 uint32_t node, size_t index)
 {
 	puts_(m, out, index == 0 ? "| " : " ");
 	trim_js(&c, &n);
@@ -720,7 +789,9 @@ static void cell(struct md *m, struct cw_buf *out, const char *c, size_t n, uint
 		}
 	}
 	/* padded to 3 characters as JavaScript counts them (UTF-16) */
-	for (size_t u = utf16_len(out->ptr ? out->ptr + start : "", out->len - start); u < 3; u++)
+	for (size_t u = utf16_len(out->ptr ? out->ptr + start : "",
+				  out->len - start);
+	     u < 3; u++)
 		putc_(m, out, ' ');
 	if (node) {
 		const char *cs = attr(m->t, node, "colspan");
@@ -735,7 +806,6 @@ static void cell(struct md *m, struct cw_buf *out, const char *c, size_t n, uint
 
 static void process(struct md *m, uint32_t parent, bool in_code, size_t depth,
 		    struct cw_buf *out);
-
 
 static void ensure_depth(struct md *m, size_t depth)
 {
@@ -863,7 +933,8 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 		return;
 	case GUMBO_TAG_INPUT: {
 		const char *ty = attr(t, i, "type");
-		if (ty && !strcasecmp(ty, "checkbox") && is_elem(t, e->parent, GUMBO_TAG_LI)) {
+		if (ty && !strcasecmp(ty, "checkbox") &&
+		    is_elem(t, e->parent, GUMBO_TAG_LI)) {
 			puts_(m, r, attr(t, i, "checked") ? "[x] " : "[ ] ");
 			return;
 		}
@@ -878,11 +949,18 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 	case GUMBO_TAG_BR:
 		puts_(m, r, "  \n");
 		return;
-	case GUMBO_TAG_H1: case GUMBO_TAG_H2: case GUMBO_TAG_H3:
-	case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6: {
-		int level = tag == GUMBO_TAG_H1 ? 1 : tag == GUMBO_TAG_H2 ? 2 :
-			    tag == GUMBO_TAG_H3 ? 3 : tag == GUMBO_TAG_H4 ? 4 :
-			    tag == GUMBO_TAG_H5 ? 5 : 6;
+	case GUMBO_TAG_H1:
+	case GUMBO_TAG_H2:
+	case GUMBO_TAG_H3:
+	case GUMBO_TAG_H4:
+	case GUMBO_TAG_H5:
+	case GUMBO_TAG_H6: {
+		int level = tag == GUMBO_TAG_H1	  ? 1
+			    : tag == GUMBO_TAG_H2 ? 2
+			    : tag == GUMBO_TAG_H3 ? 3
+			    : tag == GUMBO_TAG_H4 ? 4
+			    : tag == GUMBO_TAG_H5 ? 5
+						  : 6;
 		puts_(m, r, "\n\n");
 		if (level < 3) {
 			put(m, r, c, n);
@@ -944,11 +1022,14 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 				char *endp;
 				long v = strtol(st, &endp, 10);
 				if (*endp)
-					snprintf(prefix, sizeof(prefix), "NaN.  ");
+					snprintf(prefix, sizeof(prefix),
+						 "NaN.  ");
 				else
-					snprintf(prefix, sizeof(prefix), "%ld.  ", v + idx);
+					snprintf(prefix, sizeof(prefix),
+						 "%ld.  ", v + idx);
 			} else {
-				snprintf(prefix, sizeof(prefix), "%ld.  ", idx + 1);
+				snprintf(prefix, sizeof(prefix), "%ld.  ",
+					 idx + 1);
 			}
 		} else {
 			snprintf(prefix, sizeof(prefix), "*   ");
@@ -968,7 +1049,8 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 		for (size_t k = 0; k < n - tn; k++) {
 			putc_(m, r, c[k]);
 			if (c[k] == '\n')
-				put(m, r, "                                ", pl);
+				put(m, r, "                                ",
+				    pl);
 		}
 		if (ends_nl) {
 			putc_(m, r, '\n');
@@ -1029,14 +1111,17 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 		trim_js(&cc, &cn);
 		if (!cn)
 			return;
-		const char *d = (tag == GUMBO_TAG_EM || tag == GUMBO_TAG_I) ? "_" : "**";
+		const char *d = (tag == GUMBO_TAG_EM || tag == GUMBO_TAG_I)
+					? "_"
+					: "**";
 		puts_(m, r, d);
 		put(m, r, c, n);
 		puts_(m, r, d);
 		return;
 	}
 	case GUMBO_TAG_CODE: {
-		bool sole = is_elem(t, e->parent, GUMBO_TAG_PRE) && !e->prev && !e->next;
+		bool sole = is_elem(t, e->parent, GUMBO_TAG_PRE) && !e->prev &&
+			    !e->next;
 		if (sole)
 			break;
 		if (!n)
@@ -1045,7 +1130,8 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 		for (size_t k = 0; k < n; k++) {
 			if (c[k] == '\r' && k + 1 < n && c[k + 1] == '\n')
 				continue;
-			putc_(m, tmp, (c[k] == '\n' || c[k] == '\r') ? ' ' : c[k]);
+			putc_(m, tmp,
+			      (c[k] == '\n' || c[k] == '\r') ? ' ' : c[k]);
 		}
 		const char *s = cw_buf_str(tmp);
 		size_t sn = tmp->len;
@@ -1179,7 +1265,8 @@ static void process(struct md *m, uint32_t parent, bool in_code, size_t depth,
 	}
 }
 
-int cw_extract_markdown(struct cw_buf *out, struct cw_rtree *t, struct cw_err *err)
+int cw_extract_markdown(struct cw_buf *out, struct cw_rtree *t,
+			struct cw_err *err)
 {
 	struct md m;
 	memset(&m, 0, sizeof(m));
@@ -1207,7 +1294,8 @@ int cw_extract_markdown(struct cw_buf *out, struct cw_rtree *t, struct cw_err *e
 			rc = CW_ETOOBIG;
 	}
 	if (rc == CW_ETOOBIG)
-		cw_err_set(err, CW_ETOOBIG, "text longer than %zu bytes", m.max);
+		cw_err_set(err, CW_ETOOBIG, "text longer than %zu bytes",
+			   m.max);
 	cw_buf_release(&body);
 	for (size_t i = 0; i < m.depths; i++) {
 		cw_buf_release(m.content[i]);

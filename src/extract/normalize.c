@@ -17,8 +17,8 @@ int cw_extract_normalize(struct cw_buf *out, const char *text, size_t len,
 	}
 	const char *s = cw_buf_str(&clean);
 	size_t n = clean.len;
-	size_t blank = 0;   /* empty lines pending */
-	bool any = false;   /* a non-empty line was written */
+	size_t blank = 0; /* empty lines pending */
+	bool any = false; /* a non-empty line was written */
 	for (size_t i = 0; i <= n;) {
 		/* one line: s[i..e) */
 		size_t e = i;
@@ -43,14 +43,16 @@ int cw_extract_normalize(struct cw_buf *out, const char *text, size_t len,
 		}
 		if (e >= n)
 			break;
-		i = e + ((s[e] == '\r' && e + 1 < n && s[e + 1] == '\n') ? 2 : 1);
+		i = e +
+		    ((s[e] == '\r' && e + 1 < n && s[e + 1] == '\n') ? 2 : 1);
 	}
 	if (!rc && any && cw_buf_addc(out, '\n'))
 		rc = CW_ETOOBIG;
 done:
 	if (rc) {
 		cw_buf_truncate(out, start);
-		cw_err_set(err, CW_ETOOBIG, "text longer than %zu bytes", out->max);
+		cw_err_set(err, CW_ETOOBIG, "text longer than %zu bytes",
+			   out->max);
 	}
 	cw_buf_release(&clean);
 	return rc;

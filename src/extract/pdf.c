@@ -18,19 +18,22 @@ int cw_extract_pdf(struct cw_buf *out, const struct cw_extract_input *in,
 	const char *name = in->name ? in->name : (in->url ? in->url : "PDF");
 	GError *gerr = NULL;
 	GBytes *bytes = g_bytes_new_static(in->data, in->len);
-	PopplerDocument *doc = poppler_document_new_from_bytes(bytes, NULL, &gerr);
+	PopplerDocument *doc =
+		poppler_document_new_from_bytes(bytes, NULL, &gerr);
 	struct cw_buf text = CW_BUF_INIT;
 	int rc = CW_OK;
 
 	if (!doc) {
-		rc = cw_err_set(err, CW_EPARSE, "'%s': unreadable PDF: %s", name,
-				gerr && gerr->message ? gerr->message : "unknown error");
+		rc = cw_err_set(err, CW_EPARSE, "'%s': unreadable PDF: %s",
+				name,
+				gerr && gerr->message ? gerr->message
+						      : "unknown error");
 		goto done;
 	}
 	int pages = poppler_document_get_n_pages(doc);
 	if (pages > MAX_PAGES) {
-		rc = cw_err_set(err, CW_ETOOBIG, "'%s': %d pages, more than %d", name, pages,
-				MAX_PAGES);
+		rc = cw_err_set(err, CW_ETOOBIG, "'%s': %d pages, more than %d",
+				name, pages, MAX_PAGES);
 		goto done;
 	}
 	cw_buf_init(&text, out->max);
@@ -40,13 +43,15 @@ int cw_extract_pdf(struct cw_buf *out, const struct cw_extract_input *in,
 			continue;
 		char *t = poppler_page_get_text(page);
 		if (t) {
-			if ((text.len && cw_buf_add(&text, "\n\n", 2)) || cw_buf_adds(&text, t))
+			if ((text.len && cw_buf_add(&text, "\n\n", 2)) ||
+			    cw_buf_adds(&text, t))
 				rc = CW_ETOOBIG;
 			g_free(t);
 		}
 		g_object_unref(page);
 		if (rc) {
-			cw_err_set(err, rc, "'%s': text longer than %zu bytes", name, out->max);
+			cw_err_set(err, rc, "'%s': text longer than %zu bytes",
+				   name, out->max);
 			goto done;
 		}
 	}

@@ -1284,8 +1284,8 @@ static bool subtree_has(struct mctx *c, const struct compound *cp,
 		memo_put(c, cp, SIZE_MAX, done, NULL, found);
 		k--;
 		if (k > 0)
-			st[k - 1].found |=
-				found || match_compound(c, cp, done, NULL);
+			st[k - 1].found |= found ||
+					   match_compound(c, cp, done, NULL);
 		else
 			result = found;
 	}

@@ -24,7 +24,7 @@ struct url {
 	struct cw_buf path;
 	struct cw_buf query; /* without '?' */
 	bool has_query;
-	struct cw_buf frag;  /* without '#' */
+	struct cw_buf frag; /* without '#' */
 	bool has_frag;
 };
 
@@ -86,7 +86,8 @@ static bool must_encode(unsigned char c, enum pset set)
 	}
 }
 
-static void add_encoded(struct cw_buf *b, const char *s, size_t n, enum pset set)
+static void add_encoded(struct cw_buf *b, const char *s, size_t n,
+			enum pset set)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -147,10 +148,16 @@ static bool punycode(struct cw_buf *out, const uint32_t *cp, size_t n)
 			if (cp[i] == nn) {
 				uint32_t q = delta;
 				for (uint32_t k = 36;; k += 36) {
-					uint32_t t = k <= bias ? 1 : k >= bias + 26 ? 26 : k - bias;
+					uint32_t t = k <= bias ? 1
+						     : k >= bias + 26
+							     ? 26
+							     : k - bias;
 					if (q < t)
 						break;
-					cw_buf_addc(out, pc_digit(t + (q - t) % (36 - t)));
+					cw_buf_addc(
+						out,
+						pc_digit(t +
+							 (q - t) % (36 - t)));
 					q = (q - t) / (36 - t);
 				}
 				cw_buf_addc(out, pc_digit(q));
@@ -170,10 +177,10 @@ static bool idna_host(struct cw_buf *out, const char *host, size_t n)
 {
 	utf8proc_uint8_t *mapped = NULL;
 	char *tmp = cw_strndup(host, n);
-	utf8proc_ssize_t ml = utf8proc_map((const utf8proc_uint8_t *)tmp, 0, &mapped,
-					   UTF8PROC_NULLTERM | UTF8PROC_STABLE |
-					   UTF8PROC_COMPOSE | UTF8PROC_COMPAT |
-					   UTF8PROC_CASEFOLD);
+	utf8proc_ssize_t ml = utf8proc_map(
+		(const utf8proc_uint8_t *)tmp, 0, &mapped,
+		UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+			UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
 	free(tmp);
 	if (ml < 0)
 		return false;
@@ -259,7 +266,8 @@ static bool parse_auth(struct url *u, const char *s, size_t n)
 	} else {
 		for (const char *p = host; p < hend; p++) {
 			unsigned char c = (unsigned char)*p;
-			cw_buf_addc(&u->auth, (char)(c < 0x80 ? tolower(c) : c));
+			cw_buf_addc(&u->auth,
+				    (char)(c < 0x80 ? tolower(c) : c));
 		}
 	}
 	if (colon) {
@@ -284,7 +292,8 @@ static bool parse_auth(struct url *u, const char *s, size_t n)
 static bool is_dot(const char *s, size_t n)
 {
 	return (n == 1 && s[0] == '.') ||
-	       (n == 3 && s[0] == '%' && s[1] == '2' && (s[2] == 'e' || s[2] == 'E'));
+	       (n == 3 && s[0] == '%' && s[1] == '2' &&
+		(s[2] == 'e' || s[2] == 'E'));
 }
 
 static bool is_dotdot(const char *s, size_t n)
@@ -292,13 +301,15 @@ static bool is_dotdot(const char *s, size_t n)
 	if (n == 2)
 		return s[0] == '.' && s[1] == '.';
 	if (n == 4)
-		return (is_dot(s, 1) && is_dot(s + 1, 3)) || (is_dot(s, 3) && is_dot(s + 3, 1));
+		return (is_dot(s, 1) && is_dot(s + 1, 3)) ||
+		       (is_dot(s, 3) && is_dot(s + 3, 1));
 	if (n == 6)
 		return is_dot(s, 3) && is_dot(s + 3, 3);
 	return false;
 }
 
-static void normalise_path(struct cw_buf *out, const char *p, size_t n, bool special)
+static void normalise_path(struct cw_buf *out, const char *p, size_t n,
+			   bool special)
 {
 	/* segments after the leading '/' */
 	cw_buf_clear(out);
@@ -338,7 +349,8 @@ static void normalise_path(struct cw_buf *out, const char *p, size_t n, bool spe
 }
 
 /* Split "path?query#frag" of s[0..n) into u (path raw, not normalised). */
-static void split_rest(struct url *u, const char *s, size_t n, struct cw_buf *rawpath)
+static void split_rest(struct url *u, const char *s, size_t n,
+		       struct cw_buf *rawpath)
 {
 	size_t q = n, h = n;
 	for (size_t i = 0; i < n; i++) {
@@ -396,10 +408,12 @@ static bool parse_abs(struct url *u, const char *s, size_t n)
 		size_t k = 0;
 		bool file = !strcmp(u->scheme, "file");
 		/* file: "//" then a host, possibly empty ("file:///etc") */
-		while (k < rn && (r[k] == '/' || r[k] == '\\') && (!file || k < 2))
+		while (k < rn && (r[k] == '/' || r[k] == '\\') &&
+		       (!file || k < 2))
 			k++;
 		size_t a = k;
-		while (a < rn && r[a] != '/' && r[a] != '\\' && r[a] != '?' && r[a] != '#')
+		while (a < rn && r[a] != '/' && r[a] != '\\' && r[a] != '?' &&
+		       r[a] != '#')
 			a++;
 		if (!parse_auth(u, r + k, a - k))
 			ok = false;
@@ -504,7 +518,8 @@ bool cw_extract_url_resolve(struct cw_buf *out, const char *base,
 	u.special = b.special;
 	struct cw_buf raw = CW_BUF_INIT;
 	bool slash = n && (s[0] == '/' || (u.special && s[0] == '\\'));
-	bool slash2 = n > 1 && slash && (s[1] == '/' || (u.special && s[1] == '\\'));
+	bool slash2 = n > 1 && slash &&
+		      (s[1] == '/' || (u.special && s[1] == '\\'));
 	ok = true;
 	if (slash2) {
 		size_t k = 0;
@@ -524,12 +539,14 @@ bool cw_extract_url_resolve(struct cw_buf *out, const char *base,
 		cw_buf_add(&u.auth, cw_buf_str(&b.auth), b.auth.len);
 		split_rest(&u, s, n, &raw);
 		if (slash) {
-			normalise_path(&u.path, cw_buf_str(&raw), raw.len, u.special);
+			normalise_path(&u.path, cw_buf_str(&raw), raw.len,
+				       u.special);
 		} else if (raw.len == 0) {
 			cw_buf_add(&u.path, cw_buf_str(&b.path), b.path.len);
 			if (!u.has_query) {
 				u.has_query = b.has_query;
-				cw_buf_add(&u.query, cw_buf_str(&b.query), b.query.len);
+				cw_buf_add(&u.query, cw_buf_str(&b.query),
+					   b.query.len);
 			}
 		} else {
 			/* merge: the base path up to its last '/', then ref */
@@ -541,7 +558,8 @@ bool cw_extract_url_resolve(struct cw_buf *out, const char *base,
 			else
 				cw_buf_addc(&m, '/');
 			cw_buf_add(&m, raw.ptr, raw.len);
-			normalise_path(&u.path, cw_buf_str(&m), m.len, u.special);
+			normalise_path(&u.path, cw_buf_str(&m), m.len,
+				       u.special);
 			cw_buf_release(&m);
 		}
 	}
@@ -561,7 +579,8 @@ static void form_decode(struct cw_buf *out, const char *s, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '+') {
 			cw_buf_addc(out, ' ');
-		} else if (s[i] == '%' && i + 2 < n && isxdigit((unsigned char)s[i + 1]) &&
+		} else if (s[i] == '%' && i + 2 < n &&
+			   isxdigit((unsigned char)s[i + 1]) &&
 			   isxdigit((unsigned char)s[i + 2])) {
 			char h[3] = { s[i + 1], s[i + 2], 0 };
 			cw_buf_addc(out, (char)strtol(h, NULL, 16));
@@ -576,7 +595,8 @@ static void form_encode(struct cw_buf *out, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (isalnum(c) || c == '*' || c == '-' || c == '.' || c == '_') {
+		if (isalnum(c) || c == '*' || c == '-' || c == '.' ||
+		    c == '_') {
 			cw_buf_addc(out, (char)c);
 		} else if (c == ' ') {
 			cw_buf_addc(out, '+');
@@ -611,7 +631,8 @@ bool cw_extract_url_strip_params(struct cw_buf *out, const char *url,
 			cw_buf_clear(&val);
 			form_decode(&name, qs + i, nl);
 			if (eq)
-				form_decode(&val, eq + 1, (size_t)(qs + j - eq - 1));
+				form_decode(&val, eq + 1,
+					    (size_t)(qs + j - eq - 1));
 			bool drop = false;
 			for (size_t k = 0; k < n_names; k++)
 				if (!strcmp(cw_buf_str(&name), names[k]))

@@ -88,7 +88,8 @@ static int split_host(char *host, size_t hostn, long *port, const char *url,
 		const char *close = memchr(h, ']', n);
 
 		if (!close)
-			return cw_err_set(err, CW_EINVAL, "'%s': bad IPv6 host", url);
+			return cw_err_set(err, CW_EINVAL, "'%s': bad IPv6 host",
+					  url);
 		hn = (size_t)(close - h - 1);
 		rest = close + 1;
 		h++;
@@ -101,14 +102,16 @@ static int split_host(char *host, size_t hostn, long *port, const char *url,
 	if (hn == 0 || hn >= hostn)
 		return cw_err_set(err, CW_EINVAL, "'%s': no host name", url);
 	for (size_t i = 0; i < hn; i++)
-		host[i] = (char)((h[i] >= 'A' && h[i] <= 'Z') ? h[i] + 32 : h[i]);
+		host[i] =
+			(char)((h[i] >= 'A' && h[i] <= 'Z') ? h[i] + 32 : h[i]);
 	host[hn] = '\0';
 	if (*rest == ':' && rest[1] >= '0' && rest[1] <= '9') {
 		char *endp;
 
 		*port = strtol(rest + 1, &endp, 10);
 		if (*port < 1 || *port > 65535)
-			return cw_err_set(err, CW_EINVAL, "'%s': bad port", url);
+			return cw_err_set(err, CW_EINVAL, "'%s': bad port",
+					  url);
 	}
 	return CW_OK;
 }
@@ -144,15 +147,21 @@ static int vet_host(char **rule, const char *url, bool allow_private,
 	for (struct addrinfo *a = ai; a; a = a->ai_next) {
 		struct cw_err e = CW_ERR_INIT;
 
-		if (cw_fetch_check_addr(a->ai_addr, a->ai_addrlen, allow_private,
-					&e)) {
+		if (cw_fetch_check_addr(a->ai_addr, a->ai_addrlen,
+					allow_private, &e)) {
 			rc = cw_err_set(err, e.rc, "'%s': %s", url, e.msg);
 			break;
 		}
 		if (!text[0]) {
-			const void *p = a->ai_family == AF_INET6
-				? (const void *)&((struct sockaddr_in6 *)a->ai_addr)->sin6_addr
-				: (const void *)&((struct sockaddr_in *)a->ai_addr)->sin_addr;
+			const void *p =
+				a->ai_family == AF_INET6
+					? (const void *)&(
+						  (struct sockaddr_in6 *)
+							  a->ai_addr)
+						  ->sin6_addr
+					: (const void *)&((struct sockaddr_in *)
+								  a->ai_addr)
+						  ->sin_addr;
 			inet_ntop(a->ai_family, p, text, sizeof(text));
 		}
 	}
@@ -160,8 +169,8 @@ static int vet_host(char **rule, const char *url, bool allow_private,
 	if (rc)
 		return rc;
 	if (!text[0])
-		return cw_err_set(err, CW_ENET, "'%s': '%s' has no address", url,
-				  host);
+		return cw_err_set(err, CW_ENET, "'%s': '%s' has no address",
+				  url, host);
 	v6 = strchr(host, ':') != NULL;
 	*rule = cw_asprintf("--host-resolver-rules=MAP %s%s%s:%ld %s%s%s, "
 			    "MAP * ~NOTFOUND",
@@ -185,8 +194,8 @@ static int vet_host(char **rule, const char *url, bool allow_private,
  * absolute form (http) is forwarded in origin form with "Connection:
  * close", so that one connection never serves two targets.
  */
-#define PROXY_MAX_CONN 64        /* connections at once; more wait */
-#define PROXY_HEAD_MAX 16384     /* a request head larger is refused */
+#define PROXY_MAX_CONN 64    /* connections at once; more wait */
+#define PROXY_HEAD_MAX 16384 /* a request head larger is refused */
 /*
  * Idle limit of a connection: a wait for bytes to read, for room to write
  * or for a connect longer than this ends the connection. Both sockets are
@@ -196,7 +205,7 @@ static int vet_host(char **rule, const char *url, bool allow_private,
  * cannot hold a thread in send()).
  */
 #define PROXY_IO_MS 15000
-#define PROXY_CONNECT_MS 5000    /* per address tried */
+#define PROXY_CONNECT_MS 5000 /* per address tried */
 
 struct proxy;
 
@@ -210,16 +219,16 @@ struct proxy_conn {
 };
 
 struct proxy {
-	int lfd;                 /* listening socket */
+	int lfd; /* listening socket */
 	int port;
-	int stop[2];             /* a pipe: readable once stopping */
+	int stop[2]; /* a pipe: readable once stopping */
 	bool allow_private;
-	long deadline;           /* cw_time_mono_ms() past which every wait ends */
-	size_t byte_cap;         /* bytes relayed in all, then cut */
+	long deadline;	 /* cw_time_mono_ms() past which every wait ends */
+	size_t byte_cap; /* bytes relayed in all, then cut */
 	pthread_t th;
 	pthread_mutex_t lock;
-	size_t relayed;          /* under lock */
-	unsigned refused;        /* targets refused by the guard, under lock */
+	size_t relayed;	  /* under lock */
+	unsigned refused; /* targets refused by the guard, under lock */
 	char last_refusal[CW_ERR_MSG_MAX];
 	struct proxy_conn conns[PROXY_MAX_CONN];
 };
@@ -290,7 +299,9 @@ static void proxy_answer(struct proxy *px, int fd, const char *status,
 			 status, strlen(why), why);
 
 	if (n > 0)
-		write_all(px, fd, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+		write_all(px, fd, msg,
+			  (size_t)n < sizeof(msg) ? (size_t)n
+						  : sizeof(msg) - 1);
 }
 
 /* Resolve, check every address, connect to the first; -1 with `why`. */
@@ -305,7 +316,8 @@ static int proxy_connect(struct proxy *px, const char *host, const char *port,
 	hints.ai_socktype = SOCK_STREAM;
 	g = getaddrinfo(host, port, &hints, &ai);
 	if (g) {
-		snprintf(why, whyn, "cannot resolve '%s': %s", host, gai_strerror(g));
+		snprintf(why, whyn, "cannot resolve '%s': %s", host,
+			 gai_strerror(g));
 		return -1;
 	}
 	for (struct addrinfo *a = ai; a; a = a->ai_next) {
@@ -316,7 +328,8 @@ static int proxy_connect(struct proxy *px, const char *host, const char *port,
 			snprintf(why, whyn, "'%.200s': %.300s", host, e.msg);
 			pthread_mutex_lock(&px->lock);
 			px->refused++;
-			snprintf(px->last_refusal, sizeof(px->last_refusal), "%s", why);
+			snprintf(px->last_refusal, sizeof(px->last_refusal),
+				 "%s", why);
 			pthread_mutex_unlock(&px->lock);
 			freeaddrinfo(ai);
 			return -2;
@@ -326,7 +339,8 @@ static int proxy_connect(struct proxy *px, const char *host, const char *port,
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
 
-		fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		fd = socket(a->ai_family,
+			    SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd < 0)
 			continue;
 		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
@@ -335,11 +349,14 @@ static int proxy_connect(struct proxy *px, const char *host, const char *port,
 			if (!wait_fd(px, fd, POLLOUT, PROXY_CONNECT_MS))
 				soerr = ETIMEDOUT;
 			else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
-					    &sl) == 0 && soerr == 0)
+					    &sl) == 0 &&
+				 soerr == 0)
 				break;
 		}
 		snprintf(why, whyn, "cannot connect to '%s': %s", host,
-			 strerror(soerr ? soerr : errno ? errno : ETIMEDOUT));
+			 strerror(soerr	  ? soerr
+				  : errno ? errno
+					  : ETIMEDOUT));
 		close(fd);
 		fd = -1;
 	}
@@ -368,9 +385,10 @@ static char *close_head(const char *head, size_t len)
 			n--;
 		if (n == 0)
 			break;
-		if (first || (cw_strncasecmp_ascii(p, "connection:", 11) &&
-			      cw_strncasecmp_ascii(p, "proxy-connection:", 17) &&
-			      cw_strncasecmp_ascii(p, "keep-alive:", 11))) {
+		if (first ||
+		    (cw_strncasecmp_ascii(p, "connection:", 11) &&
+		     cw_strncasecmp_ascii(p, "proxy-connection:", 17) &&
+		     cw_strncasecmp_ascii(p, "keep-alive:", 11))) {
 			cw_buf_add(&b, p, n);
 			cw_buf_adds(&b, "\r\n");
 		}
@@ -409,7 +427,8 @@ static bool pass_heads(struct proxy_conn *c, char *h, size_t *n, bool *done)
 			bool ok = write_all(c->px, c->client, nh, strlen(nh));
 
 			free(nh);
-			if (!ok || !write_all(c->px, c->client, h + hl, *n - hl))
+			if (!ok ||
+			    !write_all(c->px, c->client, h + hl, *n - hl))
 				return false;
 			*done = true;
 		}
@@ -445,11 +464,13 @@ static void proxy_relay(struct proxy_conn *c, long long body_left)
 
 		for (int i = 0; i < 2; i++) {
 			if (open_in[i]) {
-				p[n] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+				p[n] = (struct pollfd){ .fd = fds[i],
+							.events = POLLIN };
 				idx[i] = n++;
 			}
 		}
-		p[n] = (struct pollfd){ .fd = c->px->stop[0], .events = POLLIN };
+		p[n] = (struct pollfd){ .fd = c->px->stop[0],
+					.events = POLLIN };
 		if (ms <= 0)
 			return;
 		nr = poll(p, (nfds_t)n + 1, ms);
@@ -465,7 +486,8 @@ static void proxy_relay(struct proxy_conn *c, long long body_left)
 
 			if (idx[i] < 0 || !p[idx[i]].revents)
 				continue;
-			if (i == 0 && plain && (unsigned long long)body_left < want)
+			if (i == 0 && plain &&
+			    (unsigned long long)body_left < want)
 				want = (size_t)body_left;
 			if (i == 1 && !head_done) {
 				into = rhead + rgot;
@@ -480,7 +502,8 @@ static void proxy_relay(struct proxy_conn *c, long long body_left)
 					/* the response ended: so does the connection
 					 * (a head cut short goes on as it is) */
 					if (!head_done && rgot)
-						write_all(c->px, c->client, rhead, rgot);
+						write_all(c->px, c->client,
+							  rhead, rgot);
 					return;
 				}
 				open_in[i] = false;
@@ -590,7 +613,7 @@ static void *proxy_conn_run(void *arg)
 	char host[256], port[8], why[CW_ERR_MSG_MAX];
 	size_t got = 0;
 	char *eoh = NULL, *fwd = NULL;
-	long long body_left = -1;   /* a tunnel; else the request body's bytes */
+	long long body_left = -1; /* a tunnel; else the request body's bytes */
 	size_t early;
 	bool connect_method;
 
@@ -602,8 +625,8 @@ static void *proxy_conn_run(void *arg)
 		if (!wait_fd(c->px, c->client, POLLIN, PROXY_IO_MS))
 			goto out;
 		r = read(c->client, head + got, PROXY_HEAD_MAX - got);
-		if (r < 0 && (errno == EINTR || errno == EAGAIN ||
-			      errno == EWOULDBLOCK))
+		if (r < 0 &&
+		    (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
 			continue;
 		if (r <= 0)
 			goto out;
@@ -613,7 +636,8 @@ static void *proxy_conn_run(void *arg)
 	}
 	if (!eoh ||
 	    sscanf(head, "%15s %4095s %15s", method, target, version) != 3) {
-		proxy_answer(c->px, c->client, "400 Bad Request", "bad proxy request");
+		proxy_answer(c->px, c->client, "400 Bad Request",
+			     "bad proxy request");
 		goto out;
 	}
 	connect_method = strcmp(method, "CONNECT") == 0;
@@ -626,45 +650,54 @@ static void *proxy_conn_run(void *arg)
 
 		if (!connect_method) {
 			if (!cw_str_startswith(target, "http://")) {
-				proxy_answer(c->px, c->client, "400 Bad Request",
+				proxy_answer(c->px, c->client,
+					     "400 Bad Request",
 					     "only http:// targets");
 				goto out;
 			}
 			h = target + 7;
 			path = h + strcspn(h, "/?#");
 		}
-		url = cw_asprintf("http://%.*s/", (int)(connect_method
-			? strlen(h) : (size_t)(path - h)), h);
+		url = cw_asprintf("http://%.*s/",
+				  (int)(connect_method ? strlen(h)
+						       : (size_t)(path - h)),
+				  h);
 		if (split_host(host, sizeof(host), &pn, url, &e)) {
 			free(url);
-			proxy_answer(c->px, c->client, "400 Bad Request", e.msg);
+			proxy_answer(c->px, c->client, "400 Bad Request",
+				     e.msg);
 			goto out;
 		}
 		free(url);
 		if (connect_method && !strrchr(h, ':')) {
-			proxy_answer(c->px, c->client, "400 Bad Request", "no port");
+			proxy_answer(c->px, c->client, "400 Bad Request",
+				     "no port");
 			goto out;
 		}
 		snprintf(port, sizeof(port), "%ld", pn);
 		if (!connect_method &&
-		    request_body_len(&body_left, head, (size_t)(eoh + 4 - head))) {
+		    request_body_len(&body_left, head,
+				     (size_t)(eoh + 4 - head))) {
 			proxy_answer(c->px, c->client, "411 Length Required",
 				     "a request body needs a Content-Length");
 			goto out;
 		}
 		if (!connect_method)
-			fwd = origin_head(head, (size_t)(eoh + 4 - head), method,
-					  *path ? path : "/", version);
+			fwd = origin_head(head, (size_t)(eoh + 4 - head),
+					  method, *path ? path : "/", version);
 	}
 	c->upstream = proxy_connect(c->px, host, port, why, sizeof(why));
 	if (c->upstream < 0) {
-		proxy_answer(c->px, c->client, c->upstream == -2 ? "403 Forbidden"
-							   : "502 Bad Gateway", why);
+		proxy_answer(c->px, c->client,
+			     c->upstream == -2 ? "403 Forbidden"
+					       : "502 Bad Gateway",
+			     why);
 		c->upstream = -1;
 		goto out;
 	}
 	if (connect_method) {
-		static const char ok[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+		static const char ok[] = "HTTP/1.1 200 Connection "
+					 "established\r\n\r\n";
 
 		if (!write_all(c->px, c->client, ok, sizeof(ok) - 1))
 			goto out;
@@ -716,7 +749,8 @@ static void *proxy_run(void *arg)
 		for (int i = 0; i < PROXY_MAX_CONN && !slot; i++) {
 			struct proxy_conn *c = &px->conns[i];
 
-			if (c->used && __atomic_load_n(&c->done, __ATOMIC_ACQUIRE)) {
+			if (c->used &&
+			    __atomic_load_n(&c->done, __ATOMIC_ACQUIRE)) {
 				pthread_join(c->th, NULL);
 				c->used = false;
 			}
@@ -725,7 +759,8 @@ static void *proxy_run(void *arg)
 		}
 		if (!slot) {
 			/* all busy: let the browser wait in the backlog */
-			struct pollfd q = { .fd = px->stop[0], .events = POLLIN };
+			struct pollfd q = { .fd = px->stop[0],
+					    .events = POLLIN };
 
 			if (poll(&q, 1, 20) > 0)
 				break;
@@ -734,8 +769,9 @@ static void *proxy_run(void *arg)
 		fd = accept4(px->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		if (fd < 0)
 			continue;
-		*slot = (struct proxy_conn){ .px = px, .client = fd,
-					     .upstream = -1, .used = true };
+		*slot = (struct proxy_conn){
+			.px = px, .client = fd, .upstream = -1, .used = true
+		};
 		if (pthread_create(&slot->th, NULL, proxy_conn_run, slot)) {
 			close(fd);
 			slot->used = false;
@@ -854,7 +890,8 @@ static int preflight(char **target, struct cw_fetch_result *res,
 	    strcmp(res->content_type, "application/xhtml+xml"))
 		return cw_err_set(err, CW_EUNSUPPORTED,
 				  "'%s': served as '%s', not a page a browser "
-				  "can render", url, res->content_type);
+				  "can render",
+				  url, res->content_type);
 	*target = cw_strdup(res->final_url ? res->final_url : url);
 	return CW_OK;
 }
@@ -886,10 +923,13 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 		o.max_bytes = defaults.max_bytes;
 	if (o.settle_ms < 0)
 		o.settle_ms = 0;
-	if (!url || !(cw_str_startswith(url, "http://") ||
-		      cw_str_startswith(url, "https://")))
+	if (!url ||
+	    !(cw_str_startswith(url, "http://") || cw_str_startswith(url, "http"
+									  "s:/"
+									  "/")))
 		return cw_err_set(err, CW_EINVAL,
-				  "'%s': only http and https URLs can be rendered",
+				  "'%s': only http and https URLs can be "
+				  "rendered",
 				  url ? url : "");
 	name = o.binary;
 	if (!name)
@@ -899,9 +939,12 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	bin = find_binary(name);
 	if (!bin)
 		return cw_err_set(err, CW_ENOTFOUND,
-				  "'%s' needs a headless browser, but '%s' was not "
-				  "found: install the Debian package 'chromium' "
-				  "(apt-get install chromium), or set CW_CHROMIUM "
+				  "'%s' needs a headless browser, but '%s' was "
+				  "not "
+				  "found: install the Debian package "
+				  "'chromium' "
+				  "(apt-get install chromium), or set "
+				  "CW_CHROMIUM "
 				  "to its path",
 				  url, name);
 
@@ -934,7 +977,8 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	snprintf(tmpl, sizeof(tmpl), "%s/clausewatch-chromium-XXXXXX",
 		 tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(tmpl)) {
-		rc = cw_err_set(err, CW_EIO, "'%s': cannot create a browser profile: %s",
+		rc = cw_err_set(err, CW_EIO,
+				"'%s': cannot create a browser profile: %s",
 				tmpl, strerror(errno));
 		goto done;
 	}
@@ -962,19 +1006,29 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 		cw_strv_push(&args, "--no-sandbox");
 	{
 		static const char *const fixed[] = {
-			"--disable-gpu", "--disable-dev-shm-usage",
-			"--no-first-run", "--no-default-browser-check",
+			"--disable-gpu",
+			"--disable-dev-shm-usage",
+			"--no-first-run",
+			"--no-default-browser-check",
 			"--disable-background-networking",
-			"--disable-component-update", "--disable-sync",
-			"--disable-extensions", "--disable-default-apps",
-			"--disable-domain-reliability", "--disable-breakpad",
+			"--disable-component-update",
+			"--disable-sync",
+			"--disable-extensions",
+			"--disable-default-apps",
+			"--disable-domain-reliability",
+			"--disable-breakpad",
 			"--disable-client-side-phishing-detection",
-			"--metrics-recording-only", "--no-pings",
+			"--metrics-recording-only",
+			"--no-pings",
 			"--disable-quic",
-			"--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
-			"--password-store=basic", "--use-mock-keychain",
-			"--mute-audio", "--deny-permission-prompts",
-			"--block-new-web-contents", "--accept-lang=en",
+			"--force-webrtc-ip-handling-policy=disable_non_proxied_"
+			"udp",
+			"--password-store=basic",
+			"--use-mock-keychain",
+			"--mute-audio",
+			"--deny-permission-prompts",
+			"--block-new-web-contents",
+			"--accept-lang=en",
 		};
 		for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++)
 			cw_strv_push(&args, fixed[i]);
@@ -984,7 +1038,8 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 	if (o.origin_only) {
 		cw_strv_push(&args, "--no-proxy-server");
 	} else {
-		cw_strv_pushf(&args, "--proxy-server=http://127.0.0.1:%d", px.port);
+		cw_strv_pushf(&args, "--proxy-server=http://127.0.0.1:%d",
+			      px.port);
 		/* Chromium sends loopback directly unless told not to */
 		cw_strv_push(&args, "--proxy-bypass-list=<-loopback>");
 	}
@@ -992,14 +1047,16 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 		cw_strv_pushf(&args, "--virtual-time-budget=%ld", o.settle_ms);
 	cw_strv_pushf(&args, "--timeout=%ld", soft);
 	if (o.user_agent)
-		cw_strv_take(&args, cw_asprintf("--user-agent=%s", o.user_agent));
+		cw_strv_take(&args,
+			     cw_asprintf("--user-agent=%s", o.user_agent));
 	cw_strv_push(&args, "--dump-dom");
 	cw_strv_push(&args, target);
-	cw_strv_take(&args, NULL);  /* execv's terminator */
+	cw_strv_take(&args, NULL); /* execv's terminator */
 	args.n--;
 
 	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
-		rc = cw_err_set(err, CW_EIO, "'%s': pipe: %s", url, strerror(errno));
+		rc = cw_err_set(err, CW_EIO, "'%s': pipe: %s", url,
+				strerror(errno));
 		goto done;
 	}
 	cw_buf_clear(&res->body);
@@ -1009,7 +1066,8 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 
 	pid = fork();
 	if (pid < 0) {
-		rc = cw_err_set(err, CW_EIO, "'%s': fork: %s", url, strerror(errno));
+		rc = cw_err_set(err, CW_EIO, "'%s': fork: %s", url,
+				strerror(errno));
 		goto done;
 	}
 	if (pid == 0) {
@@ -1039,11 +1097,13 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 			break;
 		}
 		if (out[0] >= 0) {
-			pf[n] = (struct pollfd){ .fd = out[0], .events = POLLIN };
+			pf[n] = (struct pollfd){ .fd = out[0],
+						 .events = POLLIN };
 			ir = n++;
 		}
 		if (errp[0] >= 0) {
-			pf[n] = (struct pollfd){ .fd = errp[0], .events = POLLIN };
+			pf[n] = (struct pollfd){ .fd = errp[0],
+						 .events = POLLIN };
 			ie = n++;
 		}
 		if (poll(pf, (nfds_t)n, (int)(left > 1000 ? 1000 : left)) < 0) {
@@ -1067,7 +1127,8 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 				continue;
 			}
 			if (i == ir) {
-				if (cw_buf_add(&res->body, chunk, (size_t)got)) {
+				if (cw_buf_add(&res->body, chunk,
+					       (size_t)got)) {
 					toobig = true;
 					break;
 				}
@@ -1113,24 +1174,31 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 
 	if (timed_out) {
 		rc = cw_err_set(err, CW_ETIMEOUT,
-				"'%s': the browser did not finish within %ld ms",
+				"'%s': the browser did not finish within %ld "
+				"ms",
 				url, o.timeout_ms);
 	} else if (toobig) {
 		rc = cw_err_set(err, CW_ETOOBIG,
-				"'%s': rendered page larger than the %zu-byte cap",
+				"'%s': rendered page larger than the %zu-byte "
+				"cap",
 				url, o.max_bytes);
 	} else if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
 		rc = cw_err_set(err, CW_ENOTFOUND,
-				"'%s': cannot run '%s': install the Debian package "
-				"'chromium'", url, bin);
+				"'%s': cannot run '%s': install the Debian "
+				"package "
+				"'chromium'",
+				url, bin);
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
 		   res->body.len == 0) {
 		char line[256];
 
 		last_line(&errbuf, line, sizeof(line));
 		rc = cw_err_set(err, CW_ENET,
-				"'%s': the browser %s %d and printed %zu bytes%s%s",
-				url, WIFEXITED(status) ? "exited with" : "died of signal",
+				"'%s': the browser %s %d and printed %zu "
+				"bytes%s%s",
+				url,
+				WIFEXITED(status) ? "exited with"
+						  : "died of signal",
 				WIFEXITED(status) ? WEXITSTATUS(status)
 						  : WTERMSIG(status),
 				res->body.len, line[0] ? ": " : "", line);

@@ -82,8 +82,7 @@ static const char *skip_ws(const char *s)
 	return s;
 }
 
-int cw_fetch_parse_content_type(char **media, char **charset,
-				const char *value)
+int cw_fetch_parse_content_type(char **media, char **charset, const char *value)
 {
 	const char *p, *end;
 	char *m = NULL, *cs = NULL;
@@ -127,7 +126,8 @@ int cw_fetch_parse_content_type(char **media, char **charset,
 		} else {
 			vn = strcspn(v, ";");
 			p = v + vn;
-			while (vn > 0 && (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
+			while (vn > 0 &&
+			       (v[vn - 1] == ' ' || v[vn - 1] == '\t'))
 				vn--;
 		}
 		/* a charset that is not a token is no charset: ignore it */
@@ -202,8 +202,8 @@ int cw_fetch_xfer_setup(struct cw_fetch_xfer *x, struct cw_fetch_result *res,
 	if (!url || !*url)
 		return cw_err_set(err, CW_EINVAL, "empty URL");
 	if (cw_fetch_global_init())
-		return cw_err_set(err, CW_ERROR, "'%s': libcurl failed to start",
-				  url);
+		return cw_err_set(err, CW_ERROR,
+				  "'%s': libcurl failed to start", url);
 	h = curl_easy_init();
 	if (!h)
 		return cw_err_set(err, CW_ERROR, "'%s': curl_easy_init failed",
@@ -231,10 +231,10 @@ int cw_fetch_xfer_setup(struct cw_fetch_xfer *x, struct cw_fetch_result *res,
 	if (opts->if_modified_since && *opts->if_modified_since)
 		add_header(x, "If-Modified-Since", opts->if_modified_since);
 
-#define SET(opt, val)                                                          \
-	do {                                                                   \
-		if (!c)                                                        \
-			c = curl_easy_setopt(h, opt, val);                     \
+#define SET(opt, val)                                      \
+	do {                                               \
+		if (!c)                                    \
+			c = curl_easy_setopt(h, opt, val); \
 	} while (0)
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_HTTPGET, 1L);
@@ -264,8 +264,9 @@ int cw_fetch_xfer_setup(struct cw_fetch_xfer *x, struct cw_fetch_result *res,
 	SET(CURLOPT_PROXY, opts->proxy ? opts->proxy : "");
 #undef SET
 	if (c) {
-		rc = cw_err_set(err, CW_ERROR, "'%s': cannot set up the request: %s",
-				url, curl_easy_strerror(c));
+		rc = cw_err_set(err, CW_ERROR,
+				"'%s': cannot set up the request: %s", url,
+				curl_easy_strerror(c));
 		goto fail;
 	}
 	return CW_OK;
@@ -333,12 +334,14 @@ int cw_fetch_xfer_finish(struct cw_fetch_xfer *x, CURLcode code,
 	case CURLE_FILESIZE_EXCEEDED:
 		if (x->toobig || code == CURLE_FILESIZE_EXCEEDED)
 			return cw_err_set(err, CW_ETOOBIG,
-					  "'%s': body larger than the %zu-byte cap",
+					  "'%s': body larger than the %zu-byte "
+					  "cap",
 					  url, x->max_bytes);
 		return cw_err_set(err, CW_EIO, "'%s': %s", url, why);
 	case CURLE_OPERATION_TIMEDOUT:
-		return cw_err_set(err, CW_ETIMEOUT, "'%s': timed out (limit %ld ms): %s",
-				  url, x->timeout_ms, why);
+		return cw_err_set(err, CW_ETIMEOUT,
+				  "'%s': timed out (limit %ld ms): %s", url,
+				  x->timeout_ms, why);
 	case CURLE_COULDNT_CONNECT:
 		if (x->guard.refused[0])
 			return cw_err_set(err, CW_EBLOCKED, "'%s': %s", url,
@@ -347,14 +350,16 @@ int cw_fetch_xfer_finish(struct cw_fetch_xfer *x, CURLcode code,
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		return cw_err_set(err, CW_EBLOCKED,
 				  "'%s': only http and https may be fetched "
-				  "(also after a redirect): %s", url, why);
+				  "(also after a redirect): %s",
+				  url, why);
 	case CURLE_TOO_MANY_REDIRECTS:
 		return cw_err_set(err, CW_ENET,
-				  "'%s': more than %ld redirects (a redirect loop?)",
+				  "'%s': more than %ld redirects (a redirect "
+				  "loop?)",
 				  url, x->max_redirects);
 	case CURLE_URL_MALFORMAT:
-		return cw_err_set(err, CW_EINVAL, "'%s': malformed URL: %s", url,
-				  why);
+		return cw_err_set(err, CW_EINVAL, "'%s': malformed URL: %s",
+				  url, why);
 	default:
 		if (x->guard.refused[0])
 			return cw_err_set(err, CW_EBLOCKED, "'%s': %s", url,
@@ -362,8 +367,8 @@ int cw_fetch_xfer_finish(struct cw_fetch_xfer *x, CURLcode code,
 		return cw_err_set(err, CW_ENET, "'%s': %s", url, why);
 	}
 	if (r->status == 304)
-		return cw_err_set(err, CW_EUNCHANGED, "'%s': not modified (304)",
-				  url);
+		return cw_err_set(err, CW_EUNCHANGED,
+				  "'%s': not modified (304)", url);
 	if (r->status < 200 || r->status > 299)
 		return cw_err_set(err, CW_EHTTP, "'%s': HTTP status %ld", url,
 				  r->status);

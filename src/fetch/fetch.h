@@ -13,12 +13,12 @@
 #include "../util/util.h"
 
 struct cw_fetch_opts {
-	long connect_timeout_ms;   /* default 10000 */
-	long timeout_ms;           /* whole transfer, default 60000 */
-	size_t max_bytes;          /* default 50 MiB */
-	long max_redirects;        /* default 10 */
-	bool allow_private;        /* allow loopback/private/link-local */
-	const char *user_agent;    /* NULL: "clausewatch/<version>" */
+	long connect_timeout_ms;     /* default 10000 */
+	long timeout_ms;	     /* whole transfer, default 60000 */
+	size_t max_bytes;	     /* default 50 MiB */
+	long max_redirects;	     /* default 10 */
+	bool allow_private;	     /* allow loopback/private/link-local */
+	const char *user_agent;	     /* NULL: "clausewatch/<version>" */
 	const char *accept_language; /* NULL: "en" */
 	const char *if_none_match;   /* conditional request, optional */
 	const char *if_modified_since;
@@ -30,21 +30,24 @@ struct cw_fetch_opts {
 	 */
 	const char *proxy;
 };
-#define CW_FETCH_OPTS_INIT                                                     \
-	{ 10000, 60000, 50u << 20, 10, false, NULL, NULL, NULL, NULL, NULL }
+#define CW_FETCH_OPTS_INIT                                                  \
+	{                                                                   \
+		10000, 60000, 50u << 20, 10, false, NULL, NULL, NULL, NULL, \
+			NULL                                                \
+	}
 
 struct cw_fetch_result {
-	long status;          /* HTTP status, 0 if no response */
-	struct cw_buf body;   /* decoded body bytes, as served (not converted) */
-	char *final_url;      /* after redirects */
-	char *content_type;   /* media type only, lower-case ("text/html") */
-	char *charset;        /* from Content-Type, or NULL */
+	long status;	    /* HTTP status, 0 if no response */
+	struct cw_buf body; /* decoded body bytes, as served (not converted) */
+	char *final_url;    /* after redirects */
+	char *content_type; /* media type only, lower-case ("text/html") */
+	char *charset;	    /* from Content-Type, or NULL */
 	char *etag;
 	char *last_modified;
-	double seconds;       /* total time */
-	long redirects;       /* redirects followed */
-	size_t wire_bytes;    /* body bytes received, before decoding */
-	unsigned refused;     /* browser: connections its proxy refused */
+	double seconds;	   /* total time */
+	long redirects;	   /* redirects followed */
+	size_t wire_bytes; /* body bytes received, before decoding */
+	unsigned refused;  /* browser: connections its proxy refused */
 };
 
 void cw_fetch_result_init(struct cw_fetch_result *r);
@@ -113,10 +116,10 @@ int cw_fetch_guard_install(void *curl_easy, struct cw_fetch_guard *guard,
 /* ---- headless browser (browser.c) ---- */
 
 struct cw_fetch_browser_opts {
-	const char *binary;   /* NULL: $CW_CHROMIUM, else "chromium" in PATH */
-	long timeout_ms;      /* default 60000; the browser is killed past it */
-	size_t max_bytes;     /* cap on the dumped DOM, default 50 MiB */
-	bool allow_private;   /* as in cw_fetch_opts */
+	const char *binary; /* NULL: $CW_CHROMIUM, else "chromium" in PATH */
+	long timeout_ms;    /* default 60000; the browser is killed past it */
+	size_t max_bytes;   /* cap on the dumped DOM, default 50 MiB */
+	bool allow_private; /* as in cw_fetch_opts */
 	/*
 	 * Virtual time the page's scripts get to write the page
 	 * (--virtual-time-budget: timers run, the clock stands still while
@@ -141,8 +144,10 @@ struct cw_fetch_browser_opts {
 	 */
 	bool origin_only;
 };
-#define CW_FETCH_BROWSER_OPTS_INIT                                             \
-	{ NULL, 60000, 50u << 20, false, 10000, true, NULL, false }
+#define CW_FETCH_BROWSER_OPTS_INIT                                      \
+	{                                                               \
+		NULL, 60000, 50u << 20, false, 10000, true, NULL, false \
+	}
 
 /*
  * Render `url` with headless Chromium (executeClientScripts) and put the

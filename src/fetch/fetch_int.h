@@ -11,7 +11,7 @@
 
 struct cw_fetch_xfer {
 	CURL *h;
-	struct cw_fetch_result *res;  /* borrowed; body receives the bytes */
+	struct cw_fetch_result *res; /* borrowed; body receives the bytes */
 	struct cw_fetch_guard guard;
 	struct curl_slist *headers;
 	char errbuf[CURL_ERROR_SIZE];

@@ -22,20 +22,20 @@ struct job {
 	char *url, *inm, *ims;
 	void *userdata;
 	unsigned attempts;
-	long ready_at;              /* monotonic ms, for delayed retries */
-	struct job *next;           /* host queue, delayed list or running */
-	struct job *prev_run;       /* running list is doubly linked */
+	long ready_at;	      /* monotonic ms, for delayed retries */
+	struct job *next;     /* host queue, delayed list or running */
+	struct job *prev_run; /* running list is doubly linked */
 	struct cw_fetch_xfer x;
 	struct cw_fetch_result res;
-	size_t held;                /* body bytes counted in m->inflight */
+	size_t held; /* body bytes counted in m->inflight */
 	bool paused;
 };
 
 struct host {
 	char *name;
 	size_t active;
-	long next_start;            /* monotonic ms */
-	struct job *head, *tail;    /* waiting to start */
+	long next_start;	 /* monotonic ms */
+	struct job *head, *tail; /* waiting to start */
 };
 
 struct cw_fetch_multi {
@@ -43,11 +43,11 @@ struct cw_fetch_multi {
 	struct cw_fetch_multi_opts o;
 	struct host **hosts;
 	size_t nhosts, caphosts;
-	size_t rr;                  /* round-robin start among hosts */
-	struct job *delayed;        /* unordered; short in practice */
-	struct job *running;        /* doubly linked */
+	size_t rr;	     /* round-robin start among hosts */
+	struct job *delayed; /* unordered; short in practice */
+	struct job *running; /* doubly linked */
 	size_t nrunning, npaused, nqueued, ndelayed;
-	size_t inflight;            /* body bytes held by running jobs */
+	size_t inflight; /* body bytes held by running jobs */
 	uint64_t rng;
 	struct cw_fetch_multi_stats st;
 };
@@ -70,15 +70,17 @@ int cw_fetch_multi_new(struct cw_fetch_multi **out,
 	*out = NULL;
 	if (!opts || !opts->on_done)
 		return cw_err_set(err, CW_EINVAL,
-				  "fetch engine: an on_done callback is required");
+				  "fetch engine: an on_done callback is "
+				  "required");
 	if (cw_fetch_global_init())
-		return cw_err_set(err, CW_ERROR, "fetch engine: libcurl failed to start");
+		return cw_err_set(err, CW_ERROR,
+				  "fetch engine: libcurl failed to start");
 	m = cw_calloc(1, sizeof(*m));
 	m->o = *opts;
-#define DEF(f)                                                                 \
-	do {                                                                   \
-		if (!m->o.f)                                                   \
-			m->o.f = defaults.f;                                   \
+#define DEF(f)                               \
+	do {                                 \
+		if (!m->o.f)                 \
+			m->o.f = defaults.f; \
 	} while (0)
 	DEF(max_transfers);
 	DEF(max_per_host);
@@ -96,7 +98,8 @@ int cw_fetch_multi_new(struct cw_fetch_multi **out,
 	m->cm = curl_multi_init();
 	if (!m->cm) {
 		free(m);
-		return cw_err_set(err, CW_ERROR, "fetch engine: curl_multi_init failed");
+		return cw_err_set(err, CW_ERROR,
+				  "fetch engine: curl_multi_init failed");
 	}
 	curl_multi_setopt(m->cm, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
 	curl_multi_setopt(m->cm, CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -170,8 +173,7 @@ static struct host *host_get(struct cw_fetch_multi *m, const char *name)
 }
 
 int cw_fetch_multi_add(struct cw_fetch_multi *m,
-		       const struct cw_fetch_multi_req *req,
-		       struct cw_err *err)
+		       const struct cw_fetch_multi_req *req, struct cw_err *err)
 {
 	CURLU *u;
 	char *hostname = NULL;
@@ -303,7 +305,8 @@ static void start(struct cw_fetch_multi *m, struct job *j, long now)
 		 * another one */
 		curl_easy_setopt(j->x.h, CURLOPT_PIPEWAIT, 1L);
 		if (curl_multi_add_handle(m->cm, j->x.h) != CURLM_OK)
-			rc = cw_err_set(&e, CW_ERROR, "'%s': curl_multi_add_handle failed",
+			rc = cw_err_set(&e, CW_ERROR,
+					"'%s': curl_multi_add_handle failed",
 					j->url);
 	}
 	if (rc) {
@@ -481,8 +484,9 @@ static void finish(struct cw_fetch_multi *m, struct job *j, CURLcode code)
 		if (j->attempts >= m->o.max_attempts) {
 			cw_err_prefix(&e, "after %u attempts: ", j->attempts);
 		} else if (delay > m->o.backoff_max_ms) {
-			cw_err_prefix(&e, "not retried (Retry-After %lds is past "
-					  "the %ld ms limit): ",
+			cw_err_prefix(&e,
+				      "not retried (Retry-After %lds is past "
+				      "the %ld ms limit): ",
 				      (long)retry_after, m->o.backoff_max_ms);
 		} else {
 			j->ready_at = cw_time_mono_ms() + delay;
@@ -496,8 +500,8 @@ static void finish(struct cw_fetch_multi *m, struct job *j, CURLcode code)
 	complete(m, j, rc, &e);
 }
 
-int cw_fetch_multi_step(struct cw_fetch_multi *m, long wait_ms,
-			size_t *pending, struct cw_err *err)
+int cw_fetch_multi_step(struct cw_fetch_multi *m, long wait_ms, size_t *pending,
+			struct cw_err *err)
 {
 	CURLMcode mc;
 	CURLMsg *msg;
@@ -508,8 +512,8 @@ int cw_fetch_multi_step(struct cw_fetch_multi *m, long wait_ms,
 	wait = next_due(m, wait_ms < 0 ? 0 : wait_ms);
 	if (m->nrunning || wait > 0) {
 		/* curl_multi_poll also sleeps when there is nothing to watch */
-		mc = curl_multi_poll(m->cm, NULL, 0, (int)(wait > 1000 ? 1000 : wait),
-				     NULL);
+		mc = curl_multi_poll(m->cm, NULL, 0,
+				     (int)(wait > 1000 ? 1000 : wait), NULL);
 		if (mc != CURLM_OK)
 			return cw_err_set(err, CW_ERROR, "fetch engine: %s",
 					  curl_multi_strerror(mc));
@@ -523,7 +527,8 @@ int cw_fetch_multi_step(struct cw_fetch_multi *m, long wait_ms,
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+				  (char **)&j);
 		if (j)
 			finish(m, j, msg->data.result);
 	}

@@ -34,11 +34,11 @@
 
 /* The outcome of one request, passed to on_done. */
 struct cw_fetch_multi_result {
-	const char *url;    /* as added; valid during the callback */
-	void *userdata;     /* as added */
-	int rc;             /* as cw_fetch_url(): CW_OK, CW_EUNCHANGED, ... */
-	struct cw_err err;  /* the last attempt's message when rc != CW_OK */
-	unsigned attempts;  /* 1 + retries */
+	const char *url;   /* as added; valid during the callback */
+	void *userdata;	   /* as added */
+	int rc;		   /* as cw_fetch_url(): CW_OK, CW_EUNCHANGED, ... */
+	struct cw_err err; /* the last attempt's message when rc != CW_OK */
+	unsigned attempts; /* 1 + retries */
 	/*
 	 * The last attempt's result. Valid during the callback only; the
 	 * callback may take the body with cw_buf_detach(&r->res.body, ...)
@@ -48,16 +48,16 @@ struct cw_fetch_multi_result {
 };
 
 struct cw_fetch_multi_opts {
-	struct cw_fetch_opts fetch;  /* per transfer; the conditional-request
+	struct cw_fetch_opts fetch; /* per transfer; the conditional-request
 					fields are ignored (set per request) */
-	unsigned max_transfers;      /* in flight overall, default 64 */
-	unsigned max_per_host;       /* in flight per host name, default 2 */
-	long host_delay_ms;          /* between starts to one host, default 250 */
-	unsigned max_attempts;       /* attempts in all, default 3 */
-	long backoff_ms;             /* before the first retry, default 1000;
+	unsigned max_transfers;	    /* in flight overall, default 64 */
+	unsigned max_per_host;	    /* in flight per host name, default 2 */
+	long host_delay_ms;	   /* between starts to one host, default 250 */
+	unsigned max_attempts;	   /* attempts in all, default 3 */
+	long backoff_ms;	   /* before the first retry, default 1000;
 					doubles at each retry */
-	long backoff_max_ms;         /* cap on one wait, default 60000 */
-	size_t max_inflight_bytes;   /* all running bodies, default 128 MiB */
+	long backoff_max_ms;	   /* cap on one wait, default 60000 */
+	size_t max_inflight_bytes; /* all running bodies, default 128 MiB */
 	/*
 	 * Called once per request, from cw_fetch_multi_step(). It may call
 	 * cw_fetch_multi_add() (not _step, _run or _free).
@@ -65,8 +65,11 @@ struct cw_fetch_multi_opts {
 	void (*on_done)(void *ctx, struct cw_fetch_multi_result *r);
 	void *ctx;
 };
-#define CW_FETCH_MULTI_OPTS_INIT                                               \
-	{ CW_FETCH_OPTS_INIT, 64, 2, 250, 3, 1000, 60000, 128u << 20, NULL, NULL }
+#define CW_FETCH_MULTI_OPTS_INIT                                            \
+	{                                                                   \
+		CW_FETCH_OPTS_INIT, 64, 2, 250, 3, 1000, 60000, 128u << 20, \
+			NULL, NULL                                          \
+	}
 
 /* One request. Strings are copied by cw_fetch_multi_add(). */
 struct cw_fetch_multi_req {
@@ -79,15 +82,15 @@ struct cw_fetch_multi_req {
 /* Counters since the engine was made, for logs and tests. */
 struct cw_fetch_multi_stats {
 	size_t added;
-	size_t completed;        /* on_done calls */
-	size_t ok;               /* completed with CW_OK or CW_EUNCHANGED */
+	size_t completed; /* on_done calls */
+	size_t ok;	  /* completed with CW_OK or CW_EUNCHANGED */
 	size_t retries;
-	size_t running;          /* now */
-	size_t pending;          /* now: queued, waiting to retry or running */
+	size_t running; /* now */
+	size_t pending; /* now: queued, waiting to retry or running */
 	size_t peak_running;
-	size_t peak_per_host;    /* most transfers seen in flight to one host */
+	size_t peak_per_host; /* most transfers seen in flight to one host */
 	size_t peak_inflight_bytes;
-	size_t pauses;           /* transfers paused by max_inflight_bytes */
+	size_t pauses; /* transfers paused by max_inflight_bytes */
 };
 
 struct cw_fetch_multi;
@@ -124,8 +127,8 @@ int cw_fetch_multi_add(struct cw_fetch_multi *m,
  * Returns CW_OK or CW_ERROR (libcurl's multi handle failed; the message
  * says why).
  */
-int cw_fetch_multi_step(struct cw_fetch_multi *m, long wait_ms,
-			size_t *pending, struct cw_err *err);
+int cw_fetch_multi_step(struct cw_fetch_multi *m, long wait_ms, size_t *pending,
+			struct cw_err *err);
 
 /*
  * Make a cw_fetch_multi_step() that is waiting, in another thread, return

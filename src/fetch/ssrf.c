@@ -64,13 +64,14 @@ static uint32_t v4_at(const unsigned char *p)
 static const char *classify_v6(const unsigned char *b, bool *metadata)
 {
 	/* fd00:ec2::254, the AWS IMDS IPv6 endpoint */
-	static const unsigned char ec2[16] = { 0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0,
-					       0,    0,    0,    0,    0, 0, 0x02, 0x54 };
+	static const unsigned char ec2[16] = { 0xfd, 0x00, 0x0e, 0xc2, 0, 0,
+					       0,    0,	   0,	 0,    0, 0,
+					       0,    0,	   0x02, 0x54 };
 	static const unsigned char zero12[12] = { 0 };
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0,
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0,    0,
 						  0, 0, 0, 0, 0xff, 0xff };
 	static const unsigned char nat64[12] = { 0, 0x64, 0xff, 0x9b, 0, 0,
-						 0, 0,    0,    0,    0, 0 };
+						 0, 0,	  0,	0,    0, 0 };
 
 	*metadata = false;
 	if (memcmp(b, ec2, 16) == 0) {
@@ -119,7 +120,8 @@ int cw_fetch_check_addr(const struct sockaddr *sa, size_t salen,
 		inet_ntop(AF_INET, &in->sin_addr, text, sizeof(text));
 	} else if (sa->sa_family == AF_INET6 &&
 		   salen >= sizeof(struct sockaddr_in6)) {
-		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+		const struct sockaddr_in6 *in6 =
+			(const struct sockaddr_in6 *)sa;
 		why = classify_v6(in6->sin6_addr.s6_addr, &metadata);
 		inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
 	} else {
@@ -177,9 +179,11 @@ int cw_fetch_guard_install(void *curl_easy, struct cw_fetch_guard *guard,
 	if (!c)
 		c = curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	if (!c)
-		c = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+		c = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR,
+				     "http,https");
 	if (c)
-		return cw_err_set(err, CW_ERROR, "cannot install the address guard: %s",
+		return cw_err_set(err, CW_ERROR,
+				  "cannot install the address guard: %s",
 				  curl_easy_strerror(c));
 	return CW_OK;
 }

@@ -129,21 +129,21 @@ int cw_monitor_config_set(struct cw_monitor_config *c, const char *key,
 	long n = 0;
 	int rc = CW_OK;
 
-#define DUR(name, field, min)                                                  \
-	if (!strcmp(key, name)) {                                              \
-		rc = cw_monitor_parse_duration(v, &n);                         \
-		if (!rc && n < (min))                                          \
-			rc = CW_EINVAL;                                        \
-		if (!rc)                                                       \
-			c->field = n;                                          \
-		goto out;                                                      \
+#define DUR(name, field, min)                          \
+	if (!strcmp(key, name)) {                      \
+		rc = cw_monitor_parse_duration(v, &n); \
+		if (!rc && n < (min))                  \
+			rc = CW_EINVAL;                \
+		if (!rc)                               \
+			c->field = n;                  \
+		goto out;                              \
 	}
-#define NUM(name, field, min, max)                                             \
-	if (!strcmp(key, name)) {                                              \
-		rc = cw_parse_long(v, min, max, &n);                           \
-		if (!rc)                                                       \
-			c->field = (__typeof__(c->field))n;                    \
-		goto out;                                                      \
+#define NUM(name, field, min, max)                          \
+	if (!strcmp(key, name)) {                           \
+		rc = cw_parse_long(v, min, max, &n);        \
+		if (!rc)                                    \
+			c->field = (__typeof__(c->field))n; \
+		goto out;                                   \
 	}
 	DUR("interval", interval_s, 1)
 	DUR("failing_retry", failing_retry_s, 1)
@@ -203,8 +203,8 @@ int cw_monitor_config_set(struct cw_monitor_config *c, const char *key,
 	}
 out:
 	if (rc)
-		return cw_err_set(err, CW_EINVAL, "setting '%s': bad value '%s'",
-				  key, v);
+		return cw_err_set(err, CW_EINVAL,
+				  "setting '%s': bad value '%s'", key, v);
 	return CW_OK;
 }
 
@@ -251,25 +251,31 @@ int cw_monitor_config_load(struct cw_monitor_config *c, const char *path,
 		if (!*p || *p == '#' || *p == ';')
 			continue;
 		if (*p == '[') {
-			char *q1 = strchr(p, '"'), *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+			char *q1 = strchr(p, '"'),
+			     *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
 			size_t plen = strlen(p);
 
 			free(section);
 			section = NULL;
 			if (p[plen - 1] != ']' || !q1 || !q2 ||
-			    (strncmp(p, "[document ", 10) && strncmp(p, "[feed ", 6))) {
+			    (strncmp(p, "[document ", 10) &&
+			     strncmp(p, "[feed ", 6))) {
 				rc = cw_err_set(err, CW_EINVAL,
-						"'%s':%ld: expected [document \"SERVICE/TYPE\"] "
-						"or [feed \"NAME\"]", path, lineno);
+						"'%s':%ld: expected [document "
+						"\"SERVICE/TYPE\"] "
+						"or [feed \"NAME\"]",
+						path, lineno);
 				goto done;
 			}
-			section = cw_asprintf("%s.%.*s", p[1] == 'd' ? "interval" : "feed",
+			section = cw_asprintf("%s.%.*s",
+					      p[1] == 'd' ? "interval" : "feed",
 					      (int)(q2 - q1 - 1), q1 + 1);
 			continue;
 		}
 		eq = strchr(p, '=');
 		if (!eq) {
-			rc = cw_err_set(err, CW_EINVAL, "'%s':%ld: expected 'key = value'",
+			rc = cw_err_set(err, CW_EINVAL,
+					"'%s':%ld: expected 'key = value'",
 					path, lineno);
 			goto done;
 		}
@@ -279,9 +285,12 @@ int cw_monitor_config_load(struct cw_monitor_config *c, const char *path,
 		if (section) {
 			bool doc = cw_str_startswith(section, "interval.");
 			if (strcmp(key, doc ? "interval" : "path")) {
-				rc = cw_err_set(err, CW_EINVAL, "'%s':%ld: unknown setting "
-						"'%s' in this section (only '%s')",
-						path, lineno, key, doc ? "interval" : "path");
+				rc = cw_err_set(err, CW_EINVAL,
+						"'%s':%ld: unknown setting "
+						"'%s' in this section (only "
+						"'%s')",
+						path, lineno, key,
+						doc ? "interval" : "path");
 				goto done;
 			}
 			rc = cw_monitor_config_set(c, section, val, err);

@@ -41,8 +41,8 @@ static int alert_payload(struct cw_buf *out, const struct cw_store_doc *doc,
 
 int cw_monitor_health_fail(struct cw_store *s, const struct cw_store_doc *doc,
 			   struct cw_store_mon *m, const char *now,
-			   const char *error, unsigned threshold,
-			   bool *alerted, struct cw_err *err)
+			   const char *error, unsigned threshold, bool *alerted,
+			   struct cw_err *err)
 {
 	int rc;
 
@@ -65,9 +65,10 @@ int cw_monitor_health_fail(struct cw_store *s, const struct cw_store_doc *doc,
 		rc = alert_payload(&payload, doc, "failing", m->failing_since,
 				   m->failures, error ? error : "", now, err);
 		if (!rc)
-			rc = cw_notify_enqueue_health(s, doc->id, m->failing_since,
-						      cw_buf_str(&payload), NULL,
-						      err);
+			rc = cw_notify_enqueue_health(s, doc->id,
+						      m->failing_since,
+						      cw_buf_str(&payload),
+						      NULL, err);
 		cw_buf_release(&payload);
 		if (!rc) {
 			m->alerted = true;
@@ -101,11 +102,13 @@ int cw_monitor_health_recovered(struct cw_store *s,
 
 		rc = alert_payload(&payload, doc, "recovered",
 				   m->failing_since ? m->failing_since : "",
-				   m->failures, m->last_error ? m->last_error : "",
-				   now, err);
+				   m->failures,
+				   m->last_error ? m->last_error : "", now,
+				   err);
 		/* the key keeps upper-case letters and digits of the streak:
 		 * "R" sets the recovery apart from the failure alert */
-		streak = cw_asprintf("R%s", m->failing_since ? m->failing_since : "");
+		streak = cw_asprintf("R%s",
+				     m->failing_since ? m->failing_since : "");
 		if (!rc)
 			rc = cw_notify_enqueue_health(s, doc->id, streak,
 						      cw_buf_str(&payload),

@@ -25,7 +25,7 @@ struct job;
 /* One page of a document: what its fetch gave. */
 struct page {
 	struct job *job;
-	const char *url;       /* borrowed from the declaration */
+	const char *url; /* borrowed from the declaration */
 	int rc;
 	char msg[CW_ERR_MSG_MAX];
 	long status;
@@ -37,13 +37,13 @@ struct page {
 
 struct job {
 	struct cw_store_mon_doc *d;
-	struct cw_decl_service *svc;   /* the document's declaration */
+	struct cw_decl_service *svc; /* the document's declaration */
 	struct page *pages;
 	size_t n, remaining;
-	struct cw_extract_input *in;   /* the pages, for extraction */
+	struct cw_extract_input *in;	  /* the pages, for extraction */
 	struct cw_pipeline_prepared prep; /* extracted and segmented */
-	struct job *next;              /* in a pool queue */
-	bool browser;                  /* has executeClientScripts pages */
+	struct job *next;		  /* in a pool queue */
+	bool browser;			  /* has executeClientScripts pages */
 	bool done;
 };
 
@@ -55,28 +55,28 @@ struct job {
  */
 struct pool {
 	pthread_mutex_t mu;
-	pthread_cond_t work;           /* todo not empty, or stop */
-	pthread_cond_t ready_cv;       /* ready not empty */
+	pthread_cond_t work;	 /* todo not empty, or stop */
+	pthread_cond_t ready_cv; /* ready not empty */
 	struct job *todo, *todo_tail;
 	struct job *ready, *ready_tail;
 	size_t backlog, max_backlog;
 	bool stop;
 	pthread_t *th;
 	size_t n;
-	struct cw_fetch_multi *eng;    /* woken when a job is ready */
+	struct cw_fetch_multi *eng; /* woken when a job is ready */
 };
 
 struct pass {
 	struct cw_monitor *m;
 	struct cw_monitor_stats *st;
 	unsigned seed;
-	int fatal;                     /* a store error: stop the pass */
+	int fatal; /* a store error: stop the pass */
 	struct cw_err *err;
-	size_t active;                 /* jobs queued and not finished */
-	struct pool *pool;             /* NULL: extraction on this thread */
-	bool batch;                    /* a batch transaction is open */
-	size_t batch_docs;             /* documents recorded in it */
-	struct timespec batch_t0;      /* when it was opened */
+	size_t active;		  /* jobs queued and not finished */
+	struct pool *pool;	  /* NULL: extraction on this thread */
+	bool batch;		  /* a batch transaction is open */
+	size_t batch_docs;	  /* documents recorded in it */
+	struct timespec batch_t0; /* when it was opened */
 };
 
 /*
@@ -111,8 +111,10 @@ static int lock_store(struct cw_monitor *m, struct cw_err *err)
 	free(real);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		int rc = cw_err_set(err, CW_EIO, "'%s': cannot open the monitor "
-					       "lock: %s", path, strerror(errno));
+		int rc = cw_err_set(err, CW_EIO,
+				    "'%s': cannot open the monitor "
+				    "lock: %s",
+				    path, strerror(errno));
 		free(path);
 		return rc;
 	}
@@ -124,8 +126,9 @@ static int lock_store(struct cw_monitor *m, struct cw_err *err)
 
 		if (e != EWOULDBLOCK) {
 			close(fd);
-			return cw_err_set(err, CW_EIO, "'%s': cannot lock the "
-						       "store for the monitor: %s",
+			return cw_err_set(err, CW_EIO,
+					  "'%s': cannot lock the "
+					  "store for the monitor: %s",
 					  db, strerror(e));
 		}
 		got = pread(fd, pid, sizeof(pid) - 1, 0);
@@ -137,9 +140,12 @@ static int lock_store(struct cw_monitor *m, struct cw_err *err)
 		if (other)
 			return cw_err_set(err, CW_EEXISTS,
 					  "'%s': another monitor is running on "
-					  "this store (pid %ld)", db, other);
-		return cw_err_set(err, CW_EEXISTS, "'%s': another monitor is "
-						   "running on this store", db);
+					  "this store (pid %ld)",
+					  db, other);
+		return cw_err_set(err, CW_EEXISTS,
+				  "'%s': another monitor is "
+				  "running on this store",
+				  db);
 	}
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
 	if (ftruncate(fd, 0) || pwrite(fd, pid, (size_t)n, 0) != n) {
@@ -237,24 +243,30 @@ static int fail(struct pass *ps, struct job *j, const char *now, time_t tnow,
 	count_failure(ps->st, rc);
 	if (attempt) {
 		struct cw_store_attempt a = {
-			.doc_id = j->d->doc.id, .at = now, .url = url,
-			.status = status, .outcome = CW_STORE_FAILED,
-			.error = msg, .seconds = secs,
+			.doc_id = j->d->doc.id,
+			.at = now,
+			.url = url,
+			.status = status,
+			.outcome = CW_STORE_FAILED,
+			.error = msg,
+			.seconds = secs,
 		};
 		r = cw_store_add_attempt(m->store, &a, ps->err);
 		if (r)
 			return r;
 	}
-	cw_time_iso(cw_monitor_next_due(m->cfg, cw_monitor_interval(m->cfg, j->d),
-					true, tnow, draw(ps)),
+	cw_time_iso(cw_monitor_next_due(m->cfg,
+					cw_monitor_interval(m->cfg, j->d), true,
+					tnow, draw(ps)),
 		    due);
 	set_str(&mon->next_due, due);
 	r = cw_monitor_health_fail(m->store, &j->d->doc, mon, now, msg,
 				   m->cfg->health_threshold, &alerted, ps->err);
 	if (alerted) {
 		ps->st->health_alerts++;
-		fprintf(stderr, "clausewatch: %s/%s: failing since %s (%lld "
-				"checks): %s\n",
+		fprintf(stderr,
+			"clausewatch: %s/%s: failing since %s (%lld "
+			"checks): %s\n",
 			j->d->doc.service, j->d->doc.type, mon->failing_since,
 			(long long)mon->failures, msg);
 	}
@@ -290,9 +302,13 @@ static int record_blocked(struct pass *ps, struct job *j, const char *now,
 					   &fresh, ps->err);
 	if (!rc) {
 		struct cw_store_attempt a = {
-			.doc_id = j->d->doc.id, .at = now, .url = in[0].url,
-			.status = j->pages[0].status, .bytes = bytes,
-			.outcome = CW_STORE_EXTRACT_FAILED, .error = msg,
+			.doc_id = j->d->doc.id,
+			.at = now,
+			.url = in[0].url,
+			.status = j->pages[0].status,
+			.bytes = bytes,
+			.outcome = CW_STORE_EXTRACT_FAILED,
+			.error = msg,
 			.snapshot_id = snap,
 		};
 		rc = cw_store_add_attempt(s, &a, ps->err);
@@ -333,7 +349,8 @@ static void batch_flush(struct pass *ps, bool force)
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (ps->batch_docs < BATCH_DOCS &&
 		    (t.tv_sec - ps->batch_t0.tv_sec) * 1000 +
-				    (t.tv_nsec - ps->batch_t0.tv_nsec) / 1000000 <
+				    (t.tv_nsec - ps->batch_t0.tv_nsec) /
+					    1000000 <
 			    BATCH_MS)
 			return;
 	}
@@ -414,8 +431,11 @@ static void finish(struct pass *ps, struct job *j)
 	}
 	if (j->n == 1 && j->pages[0].rc == CW_EUNCHANGED) {
 		struct cw_store_attempt a = {
-			.doc_id = j->d->doc.id, .at = now, .url = j->pages[0].url,
-			.status = j->pages[0].status, .outcome = CW_STORE_UNCHANGED,
+			.doc_id = j->d->doc.id,
+			.at = now,
+			.url = j->pages[0].url,
+			.status = j->pages[0].status,
+			.outcome = CW_STORE_UNCHANGED,
 			.seconds = secs,
 		};
 		st->not_modified++;
@@ -429,15 +449,18 @@ static void finish(struct pass *ps, struct job *j)
 		if (p->rc == CW_EUNCHANGED) {
 			/* one page of a combine unchanged: its validators were
 			 * not sent, so this cannot happen; be safe anyway */
-			rc = fail(ps, j, now, tnow, p->url, p->status, CW_EINVAL,
-				  "unexpected 304 for a page of a combined document",
+			rc = fail(ps, j, now, tnow, p->url, p->status,
+				  CW_EINVAL,
+				  "unexpected 304 for a page of a combined "
+				  "document",
 				  secs, true);
 			st->failed++;
 			goto out;
 		}
 	}
 	if (j->prep.xrc == CW_OK &&
-	    cw_monitor_looks_blocked(m->cfg, j->prep.text.len, j->d->latest_len)) {
+	    cw_monitor_looks_blocked(m->cfg, j->prep.text.len,
+				     j->d->latest_len)) {
 		char msg[256];
 
 		snprintf(msg, sizeof(msg),
@@ -447,8 +470,9 @@ static void finish(struct pass *ps, struct job *j)
 		rc = record_blocked(ps, j, now, in, j->n, msg);
 		st->blocked++;
 		if (!rc)
-			rc = fail(ps, j, now, tnow, in[0].url, j->pages[0].status,
-				  CW_EEMPTY, msg, secs, false);
+			rc = fail(ps, j, now, tnow, in[0].url,
+				  j->pages[0].status, CW_EEMPTY, msg, secs,
+				  false);
 		goto out;
 	}
 	memset(&res, 0, sizeof(res));
@@ -486,10 +510,13 @@ ok:
 		set_str(&mon->last_modified, j->pages[0].last_modified);
 	}
 	if (mon->failing)
-		fprintf(stderr, "clausewatch: %s/%s: recovered after %lld failed "
-				"checks\n",
-			j->d->doc.service, j->d->doc.type, (long long)mon->failures);
-	cw_time_iso(cw_monitor_next_due(m->cfg, cw_monitor_interval(m->cfg, j->d),
+		fprintf(stderr,
+			"clausewatch: %s/%s: recovered after %lld failed "
+			"checks\n",
+			j->d->doc.service, j->d->doc.type,
+			(long long)mon->failures);
+	cw_time_iso(cw_monitor_next_due(m->cfg,
+					cw_monitor_interval(m->cfg, j->d),
 					false, tnow, draw(ps)),
 		    due);
 	set_str(&mon->next_due, due);
@@ -701,8 +728,8 @@ static void on_done(void *ctx, struct cw_fetch_multi_result *r)
 
 	p->rc = r->rc;
 	if (r->rc)
-		snprintf(p->msg, sizeof(p->msg), "%s", r->err.msg[0] ? r->err.msg
-								      : cw_rc_name(r->rc));
+		snprintf(p->msg, sizeof(p->msg), "%s",
+			 r->err.msg[0] ? r->err.msg : cw_rc_name(r->rc));
 	p->status = r->res.status;
 	p->seconds = r->res.seconds;
 	p->body = cw_buf_detach(&r->res.body, &p->len);
@@ -734,7 +761,8 @@ static bool job_init(struct pass *ps, struct job *j, struct cw_store_mon_doc *d)
 		ps->st->checked++;
 		ps->st->failed++;
 		if (!e.msg[0])
-			cw_err_set(&e, CW_EINVAL, "declaration without a page to fetch");
+			cw_err_set(&e, CW_EINVAL,
+				   "declaration without a page to fetch");
 		int rc = fail(ps, j, now, t, NULL, 0, e.rc ? e.rc : CW_EINVAL,
 			      e.msg, 0, true);
 		if (rc && !ps->fatal)
@@ -758,7 +786,8 @@ static bool job_init(struct pass *ps, struct job *j, struct cw_store_mon_doc *d)
 }
 
 /* Queue the pages of `j` in the engine. */
-static void job_queue(struct pass *ps, struct cw_fetch_multi *eng, struct job *j)
+static void job_queue(struct pass *ps, struct cw_fetch_multi *eng,
+		      struct job *j)
 {
 	const struct cw_store_mon *mon = &j->d->mon;
 
@@ -776,7 +805,8 @@ static void job_queue(struct pass *ps, struct cw_fetch_multi *eng, struct job *j
 		}
 		if (cw_fetch_multi_add(eng, &rq, &e)) {
 			j->pages[i].rc = e.rc ? e.rc : CW_EINVAL;
-			snprintf(j->pages[i].msg, sizeof(j->pages[i].msg), "%s", e.msg);
+			snprintf(j->pages[i].msg, sizeof(j->pages[i].msg), "%s",
+				 e.msg);
 			if (--j->remaining == 0 && !ps->fatal)
 				complete(ps, j);
 		}
@@ -797,7 +827,8 @@ static void job_browser(struct pass *ps, struct job *j)
 
 		cw_fetch_result_init(&r);
 		if (src->execute_client_scripts == 1) {
-			struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
+			struct cw_fetch_browser_opts bo =
+				CW_FETCH_BROWSER_OPTS_INIT;
 			bo.timeout_ms = cfg->timeout_ms;
 			bo.allow_private = cfg->allow_private;
 			bo.max_bytes = (size_t)cfg->max_bytes;
@@ -935,7 +966,8 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 	/* script-rendered documents, one at a time (seconds each: the batch
 	 * is committed after each) */
 	batch_flush(&ps, true);
-	for (size_t i = 0; i < next && !ps.fatal && !(m->stop && *m->stop); i++) {
+	for (size_t i = 0; i < next && !ps.fatal && !(m->stop && *m->stop);
+	     i++) {
 		if (!jobs[i].done && jobs[i].browser)
 			job_browser(&ps, &jobs[i]);
 		while (ps.pool && pool_backlog(ps.pool) && !ps.fatal)

@@ -47,25 +47,25 @@
 
 /* Settings: the config file (config.c), then command-line flags. */
 struct cw_monitor_config {
-	long interval_s;          /* default schedule, 43200 (12 h) */
-	double jitter;            /* fraction of the interval, 0.1 */
-	long failing_retry_s;     /* recheck of a failing document, 3600 */
-	long poll_s;              /* long-lived loop: seconds between passes, 60 */
-	unsigned max_transfers;   /* multi engine, 64 */
-	unsigned max_per_host;    /* 2 */
-	long host_delay_ms;       /* 250 */
-	unsigned fetch_attempts;  /* 3 */
-	long timeout_ms;          /* per page, 60000 */
-	long connect_timeout_ms;  /* 10000 */
-	long max_bytes;           /* per page, 50 MiB */
-	long max_inflight_bytes;  /* all bodies in flight, 128 MiB */
-	bool allow_private;       /* fetch and deliver to private addresses */
-	bool use_browser;         /* Chromium for executeClientScripts */
-	unsigned workers;         /* extraction threads, number of CPUs (at
+	long interval_s;      /* default schedule, 43200 (12 h) */
+	double jitter;	      /* fraction of the interval, 0.1 */
+	long failing_retry_s; /* recheck of a failing document, 3600 */
+	long poll_s;	      /* long-lived loop: seconds between passes, 60 */
+	unsigned max_transfers;	   /* multi engine, 64 */
+	unsigned max_per_host;	   /* 2 */
+	long host_delay_ms;	   /* 250 */
+	unsigned fetch_attempts;   /* 3 */
+	long timeout_ms;	   /* per page, 60000 */
+	long connect_timeout_ms;   /* 10000 */
+	long max_bytes;		   /* per page, 50 MiB */
+	long max_inflight_bytes;   /* all bodies in flight, 128 MiB */
+	bool allow_private;	   /* fetch and deliver to private addresses */
+	bool use_browser;	   /* Chromium for executeClientScripts */
+	unsigned workers;	   /* extraction threads, number of CPUs (at
 				     most 16); 0: on the monitor's thread */
 	unsigned health_threshold; /* consecutive failures before an alert, 3 */
-	double blocked_ratio;     /* text < ratio x previous length ... */
-	long blocked_min_bytes;   /* ... and < this many bytes: blocked */
+	double blocked_ratio;	   /* text < ratio x previous length ... */
+	long blocked_min_bytes;	   /* ... and < this many bytes: blocked */
 	char *user_agent;
 	/* delivery */
 	char *smtp_url, *smtp_from, *smtp_user, *smtp_password;
@@ -75,7 +75,7 @@ struct cw_monitor_config {
 	long delivery_backoff_s;
 	struct cw_strv feed_paths;    /* "NAME=PATH" */
 	struct cw_strv doc_intervals; /* "SERVICE/TYPE=SECONDS" */
-	bool analysis;            /* categories and exposure moves in changes
+	bool analysis; /* categories and exposure moves in changes
 				     (pipeline.h), true; `--no-analysis` */
 };
 
@@ -136,8 +136,8 @@ bool cw_monitor_looks_blocked(const struct cw_monitor_config *c, size_t len,
  */
 int cw_monitor_health_fail(struct cw_store *s, const struct cw_store_doc *doc,
 			   struct cw_store_mon *m, const char *now,
-			   const char *error, unsigned threshold,
-			   bool *alerted, struct cw_err *err);
+			   const char *error, unsigned threshold, bool *alerted,
+			   struct cw_err *err);
 
 /* Record a successful check: the streak, if any, ends. */
 void cw_monitor_health_ok(struct cw_store_mon *m, const char *now);
@@ -165,19 +165,19 @@ struct cw_monitor_stats {
 	size_t new_versions, unchanged, not_modified;
 	size_t failed, extract_failed, blocked;
 	size_t health_alerts, alerts_queued;
-	size_t by_rc[32];          /* failures by -cw_rc */
-	size_t retries;            /* transfers retried by the engine */
+	size_t by_rc[32]; /* failures by -cw_rc */
+	size_t retries;	  /* transfers retried by the engine */
 	double seconds;
 	struct cw_notify_stats delivery;
 };
 
 struct cw_monitor {
-	struct cw_store *store;               /* borrowed */
+	struct cw_store *store; /* borrowed */
 	struct cw_pipeline pl;
-	const struct cw_monitor_config *cfg;  /* borrowed */
-	volatile sig_atomic_t *stop;          /* set by a signal: finish */
-	bool verbose;                         /* one line per document */
-	int lock_fd;                          /* STORE-monitor.lock, held */
+	const struct cw_monitor_config *cfg; /* borrowed */
+	volatile sig_atomic_t *stop;	     /* set by a signal: finish */
+	bool verbose;			     /* one line per document */
+	int lock_fd;			     /* STORE-monitor.lock, held */
 };
 
 /*

@@ -86,13 +86,21 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 		snprintf(date, sizeof(date), "%.10s",
 			 out->stated_date[0] ? out->stated_date : at);
 		snprintf(odate, sizeof(odate), "%.10s",
-			 prev.stated_date ? prev.stated_date : prev.recorded_at);
+			 prev.stated_date ? prev.stated_date
+					  : prev.recorded_at);
 		struct cw_pipeline_change_versions cv = {
-			.doc_id = doc_id, .old_id = prev.id, .new_id = vid,
-			.old_seq = prev.seq, .new_seq = prev.seq + 1,
-			.old_date = odate, .new_date = date,
-			.old_text = cw_buf_str(&ptext), .old_len = ptext.len,
-			.old_seg = pseg, .new_text = text, .new_len = len,
+			.doc_id = doc_id,
+			.old_id = prev.id,
+			.new_id = vid,
+			.old_seq = prev.seq,
+			.new_seq = prev.seq + 1,
+			.old_date = odate,
+			.new_date = date,
+			.old_text = cw_buf_str(&ptext),
+			.old_len = ptext.len,
+			.old_seg = pseg,
+			.new_text = text,
+			.new_len = len,
 			.new_seg = seg,
 		};
 		rc = cw_pipeline_analyze_change(p, &rec, d, &cv, err);
@@ -108,7 +116,8 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 		.doc_id = doc_id,
 		.from_version = prev.id,
 		.to_version = vid,
-		.materiality = cw_diff_materiality_name(top ? top : CW_DIFF_COSMETIC),
+		.materiality =
+			cw_diff_materiality_name(top ? top : CW_DIFF_COSMETIC),
 		.n_changes = (int64_t)changed,
 		.json = cw_buf_str(&json),
 	};
@@ -116,7 +125,8 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 	if (!rc) /* alerts in the same transaction as their change */
 		rc = cw_notify_enqueue_change(s, doc_id, out->change_id,
 					      c.materiality, &rec, NULL, err);
-	snprintf(out->materiality, sizeof(out->materiality), "%s", c.materiality);
+	snprintf(out->materiality, sizeof(out->materiality), "%s",
+		 c.materiality);
 	out->n_changes = changed;
 done:
 	cw_change_record_release(&rec);
@@ -135,9 +145,10 @@ done:
  */
 static int record_text_tx(struct cw_pipeline *p, int64_t doc_id,
 			  const char *text, size_t len,
-			  const struct cw_segmentation *pre, int64_t snapshot_id,
-			  const char *at, const char *origin,
-			  struct cw_pipeline_result *out, struct cw_err *err)
+			  const struct cw_segmentation *pre,
+			  int64_t snapshot_id, const char *at,
+			  const char *origin, struct cw_pipeline_result *out,
+			  struct cw_err *err)
 {
 	struct cw_store *s = p->store;
 	struct cw_segmentation *own = NULL;
@@ -178,7 +189,8 @@ static int record_text_tx(struct cw_pipeline *p, int64_t doc_id,
 		rc = CW_OK;
 	} else if (rc == CW_OK) {
 		out->outcome = CW_STORE_NEW_VERSION;
-		rc = record_change(p, doc_id, vid, text, len, seg, at, out, err);
+		rc = record_change(p, doc_id, vid, text, len, seg, at, out,
+				   err);
 	}
 	cw_segment_free(own);
 	if (rc)
@@ -207,8 +219,8 @@ int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
 	rc = cw_store_begin(s, err);
 	if (rc)
 		goto done;
-	rc = record_text_tx(p, doc_id, cw_buf_str(&norm), norm.len, NULL, 0,
-			    at, origin, out, err);
+	rc = record_text_tx(p, doc_id, cw_buf_str(&norm), norm.len, NULL, 0, at,
+			    origin, out, err);
 	if (rc) {
 		cw_store_rollback(s);
 		goto done;
@@ -339,8 +351,13 @@ static void record_failure(struct cw_store *s, int64_t doc_id, const char *at,
 			   double secs)
 {
 	struct cw_store_attempt a = {
-		.doc_id = doc_id, .at = at, .url = url, .status = status,
-		.outcome = CW_STORE_FAILED, .error = msg, .seconds = secs,
+		.doc_id = doc_id,
+		.at = at,
+		.url = url,
+		.status = status,
+		.outcome = CW_STORE_FAILED,
+		.error = msg,
+		.seconds = secs,
 	};
 	cw_store_add_attempt(s, &a, NULL);
 }
@@ -370,17 +387,20 @@ int cw_pipeline_fetch_document(struct cw_pipeline *p,
 		cw_fetch_result_init(&res[i]);
 		done = i + 1;
 		if (src->execute_client_scripts == 1 && opts->use_browser) {
-			struct cw_fetch_browser_opts bo = CW_FETCH_BROWSER_OPTS_INIT;
+			struct cw_fetch_browser_opts bo =
+				CW_FETCH_BROWSER_OPTS_INIT;
 			bo.allow_private = opts->fetch.allow_private;
 			bo.timeout_ms = opts->fetch.timeout_ms;
 			bo.max_bytes = opts->fetch.max_bytes;
 			rc = cw_fetch_browser(&res[i], src->fetch, &bo, err);
 		} else {
-			rc = cw_fetch_url(&res[i], src->fetch, &opts->fetch, err);
+			rc = cw_fetch_url(&res[i], src->fetch, &opts->fetch,
+					  err);
 		}
 		secs += res[i].seconds;
 		if (rc) {
-			record_failure(s, doc->id, at, src->fetch, res[i].status,
+			record_failure(s, doc->id, at, src->fetch,
+				       res[i].status,
 				       err ? err->msg : cw_rc_name(rc), secs);
 			out->outcome = CW_STORE_FAILED;
 			goto done;

@@ -36,7 +36,7 @@
 
 struct cw_pipeline_opts {
 	struct cw_fetch_opts fetch;
-	bool use_browser;   /* allow headless Chromium for executeClientScripts */
+	bool use_browser; /* allow headless Chromium for executeClientScripts */
 };
 
 /*
@@ -44,8 +44,8 @@ struct cw_pipeline_opts {
  * (loaded once from the data directory). Not thread-safe: one per thread.
  */
 struct cw_pipeline {
-	struct cw_store *store;        /* borrowed */
-	struct cw_diff_rules *rules;   /* owned */
+	struct cw_store *store;	     /* borrowed */
+	struct cw_diff_rules *rules; /* owned */
 	struct cw_pipeline_opts opts;
 	struct cw_pipeline_analysis *analysis; /* owned; NULL: changes are
 						  not analysed */
@@ -60,17 +60,17 @@ int cw_pipeline_init(struct cw_pipeline *p, struct cw_store *store,
 void cw_pipeline_release(struct cw_pipeline *p);
 
 struct cw_pipeline_result {
-	int outcome;             /* enum cw_store_outcome */
-	int64_t version_id;      /* new or latest version, 0 if none */
+	int outcome;	    /* enum cw_store_outcome */
+	int64_t version_id; /* new or latest version, 0 if none */
 	int64_t version_seq;
-	int64_t snapshot_id;     /* 0 if none */
+	int64_t snapshot_id; /* 0 if none */
 	bool new_snapshot;
 	size_t n_provisions;
 	size_t text_len;
-	char stated_date[16];    /* "2025-07-31" or "" */
-	int64_t change_id;       /* 0 if no change was recorded */
-	char materiality[16];    /* of the recorded change, or "" */
-	size_t n_changes;        /* provisions changed */
+	char stated_date[16]; /* "2025-07-31" or "" */
+	int64_t change_id;    /* 0 if no change was recorded */
+	char materiality[16]; /* of the recorded change, or "" */
+	size_t n_changes;     /* provisions changed */
 };
 
 /* Default options (fetch defaults, browser allowed). */
@@ -109,12 +109,12 @@ int cw_pipeline_record_pages(struct cw_pipeline *p, int64_t doc_id,
  * cw_pipeline_commit(), so both paths record the same versions.
  */
 struct cw_pipeline_prepared {
-	int xrc;                      /* extraction: CW_OK or its failure */
-	struct cw_err xerr;           /* why, when xrc != CW_OK */
-	struct cw_buf text;           /* the extracted text (xrc == CW_OK) */
-	int src;                      /* segmentation: CW_OK or its failure */
-	struct cw_err serr;           /* why, when src != CW_OK */
-	struct cw_segmentation *seg;  /* provisions of text, owned */
+	int xrc;		     /* extraction: CW_OK or its failure */
+	struct cw_err xerr;	     /* why, when xrc != CW_OK */
+	struct cw_buf text;	     /* the extracted text (xrc == CW_OK) */
+	int src;		     /* segmentation: CW_OK or its failure */
+	struct cw_err serr;	     /* why, when src != CW_OK */
+	struct cw_segmentation *seg; /* provisions of text, owned */
 };
 void cw_pipeline_prepared_init(struct cw_pipeline_prepared *pp);
 void cw_pipeline_prepared_release(struct cw_pipeline_prepared *pp);
@@ -153,17 +153,17 @@ int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
 
 /* What the analysis of changes cost so far (for `monitor --json`). */
 struct cw_pipeline_analysis_stats {
-	size_t changes;      /* changes annotated with categories */
-	size_t provisions;   /* provisions analysed for them */
-	size_t reused;       /* changes whose old side was a stored analysis */
-	size_t failed;       /* changes left without categories, versions
+	size_t changes;	   /* changes annotated with categories */
+	size_t provisions; /* provisions analysed for them */
+	size_t reused;	   /* changes whose old side was a stored analysis */
+	size_t failed;	   /* changes left without categories, versions
 				left unanalysed (an analysis error) */
-	double seconds;      /* CPU time of the thread annotating changes
+	double seconds;	   /* CPU time of the thread annotating changes
 				(store reads included) */
-	size_t versions;     /* whole versions analysed and stored after the
+	size_t versions;   /* whole versions analysed and stored after the
 				pass (cw_pipeline_analyse_pending) */
 	size_t version_provisions; /* provisions in those */
-	double version_seconds;    /* CPU time spent on them */
+	double version_seconds;	   /* CPU time spent on them */
 };
 
 /* Versions queued for their full analysis at most (past it, `analyze`
@@ -187,7 +187,7 @@ void cw_pipeline_analysis_stats(const struct cw_pipeline *p,
 /* The two versions of a change, as record_change() has them. */
 struct cw_pipeline_change_versions {
 	int64_t doc_id;
-	int64_t old_id, new_id;        /* version ids (the new one just
+	int64_t old_id, new_id; /* version ids (the new one just
 					  recorded, in the open transaction) */
 	int64_t old_seq, new_seq;
 	const char *old_date, *new_date; /* "YYYY-MM-DD": stated, else the

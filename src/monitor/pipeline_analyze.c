@@ -45,11 +45,11 @@ struct pending {
 
 struct cw_pipeline_analysis {
 	char *data_dir;
-	struct pending *pending;       /* versions to analyse in full */
+	struct pending *pending; /* versions to analyse in full */
 	size_t npending, cappending;
 	struct cw_analyze_ctx *ctx;
-	bool tried;                    /* the context load was attempted */
-	char error[CW_ERR_MSG_MAX];    /* why the load failed, else "" */
+	bool tried;		    /* the context load was attempted */
+	char error[CW_ERR_MSG_MAX]; /* why the load failed, else "" */
 	struct cw_pipeline_analysis_stats st;
 };
 
@@ -101,18 +101,25 @@ static int text_level(const json_t *prov, const char *an)
 	size_t i, k;
 	int best = -1;
 
-	json_array_foreach(json_object_get(prov, "categories"), i, c) {
+	json_array_foreach(json_object_get(prov, "categories"), i, c)
+	{
 		json_t *e = json_object_get(json_object_get(c, "exposure"), an);
-		int lv = cw_level_parse(json_string_value(json_object_get(e, "base")));
+		int lv = cw_level_parse(
+			json_string_value(json_object_get(e, "base")));
 
 		if (lv < 0)
 			continue;
-		json_array_foreach(json_object_get(e, "modifiers"), k, m) {
-			const char *src = json_string_value(json_object_get(m, "source"));
+		json_array_foreach(json_object_get(e, "modifiers"), k, m)
+		{
+			const char *src =
+				json_string_value(json_object_get(m, "source"));
 			if (src && cw_str_startswith(src, "modifier:"))
-				lv += (int)json_integer_value(json_object_get(m, "effect"));
+				lv += (int)json_integer_value(
+					json_object_get(m, "effect"));
 		}
-		lv = lv < CW_LEVEL_LOW ? CW_LEVEL_LOW : lv > CW_LEVEL_HIGH ? CW_LEVEL_HIGH : lv;
+		lv = lv < CW_LEVEL_LOW	  ? CW_LEVEL_LOW
+		     : lv > CW_LEVEL_HIGH ? CW_LEVEL_HIGH
+					  : lv;
 		if (lv > best)
 			best = lv;
 	}
@@ -121,8 +128,8 @@ static int text_level(const json_t *prov, const char *an)
 
 /* Provision `idx` of an analysis, checked against the segmentation's key
  * (the analysis lists provisions in document order). */
-static json_t *prov_at(const json_t *analysis, const struct cw_segmentation *seg,
-		       long idx)
+static json_t *prov_at(const json_t *analysis,
+		       const struct cw_segmentation *seg, long idx)
 {
 	json_t *pj;
 	const char *key;
@@ -130,7 +137,8 @@ static json_t *prov_at(const json_t *analysis, const struct cw_segmentation *seg
 	if (!analysis || !seg || idx < 0 || (size_t)idx >= seg->n)
 		return NULL;
 	key = seg->items[idx].key;
-	pj = json_array_get(json_object_get(analysis, "provisions"), (size_t)idx);
+	pj = json_array_get(json_object_get(analysis, "provisions"),
+			    (size_t)idx);
 	if (pj && json_string_value(json_object_get(pj, "key")) &&
 	    !strcmp(json_string_value(json_object_get(pj, "key")), key))
 		return pj;
@@ -155,10 +163,13 @@ static void add_categories(struct cw_change_entry *ce, const json_t *pj,
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(pj, "categories"), i, c) {
+	json_array_foreach(json_object_get(pj, "categories"), i, c)
+	{
 		const char *id = json_string_value(json_object_get(c, "id"));
-		const char *name = json_string_value(json_object_get(c, "name"));
-		const char *sev = json_string_value(json_object_get(c, "severity"));
+		const char *name = json_string_value(json_object_get(c, "nam"
+									"e"));
+		const char *sev = json_string_value(json_object_get(c, "severit"
+								       "y"));
 		json_t *conf = json_object_get(c, "confidence");
 		struct cw_change_category *e;
 
@@ -166,9 +177,9 @@ static void add_categories(struct cw_change_entry *ce, const json_t *pj,
 			continue;
 		e = entry_of(ce, id);
 		if (!e) {
-			ce->categories = cw_reallocarray(ce->categories,
-							 ce->n_categories + 1,
-							 sizeof(*ce->categories));
+			ce->categories = cw_reallocarray(
+				ce->categories, ce->n_categories + 1,
+				sizeof(*ce->categories));
 			e = &ce->categories[ce->n_categories++];
 			memset(e, 0, sizeof(*e));
 			e->id = cw_strdup(id);
@@ -209,10 +220,10 @@ static int cmp_category(const void *a, const void *b)
  * analysis would hold, so reading one or the other is the same).
  */
 struct side {
-	const json_t *stored;               /* or NULL */
+	const json_t *stored; /* or NULL */
 	const struct cw_analyze_doc *doc;
-	json_t **cache;                     /* per provision, computed ones */
-	size_t *computed;                   /* counter to add to */
+	json_t **cache;	  /* per provision, computed ones */
+	size_t *computed; /* counter to add to */
 };
 
 /* Provision `idx` of a side (borrowed), computing it if needed. CW_OK
@@ -240,8 +251,9 @@ static int side_prov(const struct cw_analyze_ctx *ctx, struct side *sd,
 }
 
 /* Analyse (or find) every provision the change touches, both sides. */
-static int prepare_sides(const struct cw_analyze_ctx *ctx, const struct cw_diff *d,
-			 struct side *old, struct side *new, struct cw_err *aerr)
+static int prepare_sides(const struct cw_analyze_ctx *ctx,
+			 const struct cw_diff *d, struct side *old,
+			 struct side *new, struct cw_err *aerr)
 {
 	json_t *pj;
 	int rc = CW_OK;
@@ -301,7 +313,8 @@ static void annotate(const struct cw_analyze_ctx *ctx,
 			cw_strv_push(&ids, ce->categories[k].id);
 		/* a move needs both sides: an added or removed provision has
 		   categories but no level to move from or to */
-		for (int a = 0; c->n_old && c->n_new && a < CW_AUDIENCE_COUNT; a++) {
+		for (int a = 0; c->n_old && c->n_new && a < CW_AUDIENCE_COUNT;
+		     a++) {
 			int f = lo[a] < 0 ? CW_LEVEL_LOW : lo[a];
 			int t = ln[a] < 0 ? CW_LEVEL_LOW : ln[a];
 			const char *an = cw_audience_name(a);
@@ -314,12 +327,14 @@ static void annotate(const struct cw_analyze_ctx *ctx,
 			m = &ce->moves[ce->n_moves++];
 			memset(m, 0, sizeof(*m));
 			move_set(m, an, f, t);
-			rec->moves = cw_reallocarray(rec->moves, rec->n_moves + 1,
+			rec->moves = cw_reallocarray(rec->moves,
+						     rec->n_moves + 1,
 						     sizeof(*rec->moves));
 			m = &rec->moves[rec->n_moves++];
 			memset(m, 0, sizeof(*m));
 			m->key = ce->new_key ? cw_strdup(ce->new_key) : NULL;
-			m->old_key = ce->old_key ? cw_strdup(ce->old_key) : NULL;
+			m->old_key = ce->old_key ? cw_strdup(ce->old_key)
+						 : NULL;
 			m->title = ce->title ? cw_strdup(ce->title) : NULL;
 			move_set(m, an, f, t);
 		}
@@ -350,8 +365,9 @@ static bool load_ctx(struct cw_pipeline_analysis *a)
 		if (cw_analyze_ctx_new(&a->ctx, a->data_dir, &lerr)) {
 			/* the message as is: prefixing it could cut its end */
 			memcpy(a->error, lerr.msg, sizeof(a->error));
-			fprintf(stderr, "clausewatch: warning: changes are "
-					"recorded without categories: %s\n",
+			fprintf(stderr,
+				"clausewatch: warning: changes are "
+				"recorded without categories: %s\n",
 				lerr.msg);
 		}
 	}
@@ -401,9 +417,14 @@ int cw_pipeline_analyze_change(struct cw_pipeline *p,
 		cw_strv_push(&changed_new, in.changed_before.v[i]);
 	cw_change_record_new_keys(change, &changed_new);
 	struct cw_analyze_doc od = {
-		.service = doc.service, .type = doc.type, .seq = v->old_seq,
-		.date = v->old_date, .text = v->old_text, .len = v->old_len,
-		.seg = v->old_seg, .tracked = (const char *const *)in.tracked.v,
+		.service = doc.service,
+		.type = doc.type,
+		.seq = v->old_seq,
+		.date = v->old_date,
+		.text = v->old_text,
+		.len = v->old_len,
+		.seg = v->old_seg,
+		.tracked = (const char *const *)in.tracked.v,
 		.ntracked = in.tracked.n,
 		.changed_before = (const char *const *)in.changed_before.v,
 		.nchanged_before = in.changed_before.n,
@@ -437,7 +458,8 @@ int cw_pipeline_analyze_change(struct cw_pipeline *p,
 	   analyse_pending), off the path of the documents being recorded */
 	if (a->npending < CW_PIPELINE_PENDING_MAX) {
 		CW_GROW(a->pending, a->cappending, a->npending + 1);
-		a->pending[a->npending++] = (struct pending){ v->doc_id, v->new_id };
+		a->pending[a->npending++] =
+			(struct pending){ v->doc_id, v->new_id };
 	}
 done:
 	free_cache(ocache, v->old_seg);
@@ -508,8 +530,8 @@ int cw_pipeline_analyse_pending(struct cw_pipeline *p, struct cw_err *err)
 		return CW_OK;
 	t0 = cpu_now();
 	for (i = 0; i < a->npending && !rc; i++)
-		rc = analyse_pending(p, a->pending[i].doc_id, a->pending[i].version_id,
-				     err);
+		rc = analyse_pending(p, a->pending[i].doc_id,
+				     a->pending[i].version_id, err);
 	/* a store error keeps the rest for the next call */
 	memmove(a->pending, a->pending + i - (rc ? 1 : 0),
 		(a->npending - i + (rc ? 1 : 0)) * sizeof(*a->pending));

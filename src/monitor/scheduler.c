@@ -15,7 +15,8 @@ long cw_monitor_interval(const struct cw_monitor_config *c,
 		long v;
 
 		if (!strncmp(e, d->doc.service, ls) && e[ls] == '/' &&
-		    !strncmp(e + ls + 1, d->doc.type, lt) && e[ls + 1 + lt] == '=' &&
+		    !strncmp(e + ls + 1, d->doc.type, lt) &&
+		    e[ls + 1 + lt] == '=' &&
 		    !cw_parse_long(e + ls + 2 + lt, 1, LONG_MAX, &v))
 			return v;
 	}

@@ -21,8 +21,9 @@ static void esc(struct cw_buf *out, const char *s)
 	while (*p) {
 		size_t run = 0;
 
-		while (p[run] && ((unsigned char)p[run] >= 0x20 || p[run] == '\t' ||
-				  p[run] == '\n' || p[run] == '\r'))
+		while (p[run] &&
+		       ((unsigned char)p[run] >= 0x20 || p[run] == '\t' ||
+			p[run] == '\n' || p[run] == '\r'))
 			run++;
 		cw_notify_html_escape(out, p, run);
 		p += run;
@@ -38,11 +39,14 @@ static char *entry_time(struct cw_store *s, const struct cw_store_outbox *o)
 	struct cw_store_change c;
 	char *t = NULL;
 
-	if (o->change_id && cw_store_get_change(s, o->change_id, &c, NULL) == CW_OK) {
+	if (o->change_id &&
+	    cw_store_get_change(s, o->change_id, &c, NULL) == CW_OK) {
 		t = c.recorded_at ? cw_strdup(c.recorded_at) : NULL;
 		cw_store_change_release(&c);
 	}
-	return t ? t : cw_strdup(o->created_at ? o->created_at : "1970-01-01T00:00:00Z");
+	return t ? t
+		 : cw_strdup(o->created_at ? o->created_at
+					   : "1970-01-01T00:00:00Z");
 }
 
 int cw_notify_feed_render(struct cw_store *s, const char *name,
@@ -61,25 +65,28 @@ int cw_notify_feed_render(struct cw_store *s, const char *name,
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < nsubs; i++)
-		if (!strcmp(subs[i].channel, "feed") && !strcmp(subs[i].target, name))
+		if (!strcmp(subs[i].channel, "feed") &&
+		    !strcmp(subs[i].target, name))
 			known = true;
 	cw_store_subs_free(subs, nsubs);
 	if (!known)
-		return cw_err_set(err, CW_ENOTFOUND, "no feed watchlist named '%s'",
-				  name);
+		return cw_err_set(err, CW_ENOTFOUND,
+				  "no feed watchlist named '%s'", name);
 	rc = cw_store_outbox_feed(s, name, FEED_ENTRIES, &rows, &n, err);
 	if (rc)
 		return rc;
 	cw_time_now_iso(now);
 	updated = n ? entry_time(s, &rows[0]) : cw_strdup(now);
 	cw_buf_adds(out, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-			 "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <id>" TAG "feed:");
+			 "<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  "
+			 "<id>" TAG "feed:");
 	esc(out, name);
 	cw_buf_adds(out, "</id>\n  <title>clausewatch: ");
 	esc(out, name);
 	cw_buf_adds(out, "</title>\n  <updated>");
 	esc(out, updated);
-	cw_buf_adds(out, "</updated>\n  <author><name>clausewatch</name></author>\n"
+	cw_buf_adds(out, "</updated>\n  "
+			 "<author><name>clausewatch</name></author>\n"
 			 "  <generator>clausewatch</generator>\n");
 	if (base_url) {
 		cw_buf_adds(out, "  <link rel=\"alternate\" href=\"");
@@ -87,11 +94,13 @@ int cw_notify_feed_render(struct cw_store *s, const char *name,
 		cw_buf_adds(out, "\"/>\n");
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct cw_buf subj = CW_BUF_INIT, text = CW_BUF_INIT, html = CW_BUF_INIT;
+		struct cw_buf subj = CW_BUF_INIT, text = CW_BUF_INIT,
+			      html = CW_BUF_INIT;
 		struct cw_err e = CW_ERR_INIT;
 		char *t;
 
-		if (cw_notify_render_text(s, &rows[i], &subj, &text, &html, &e)) {
+		if (cw_notify_render_text(s, &rows[i], &subj, &text, &html,
+					  &e)) {
 			cw_buf_release(&subj);
 			cw_buf_release(&text);
 			cw_buf_release(&html);
@@ -102,8 +111,10 @@ int cw_notify_feed_render(struct cw_store *s, const char *name,
 		esc(out, rows[i].idem_key);
 		cw_buf_adds(out, "</id>\n    <title>");
 		/* the subject without the mail tag */
-		esc(out, cw_str_startswith(subj.ptr ? subj.ptr : "", "[clausewatch] ")
-				 ? subj.ptr + 14 : cw_buf_str(&subj));
+		esc(out, cw_str_startswith(subj.ptr ? subj.ptr : "", "[clausewa"
+								     "tch] ")
+				 ? subj.ptr + 14
+				 : cw_buf_str(&subj));
 		cw_buf_adds(out, "</title>\n    <updated>");
 		esc(out, t);
 		cw_buf_adds(out, "</updated>\n    <category term=\"");

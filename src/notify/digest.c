@@ -14,7 +14,10 @@ struct item {
 
 static int mat_rank(const char *m)
 {
-	return !m ? 0 : !strcmp(m, "substantive") ? 3 : !strcmp(m, "editorial") ? 2 : 1;
+	return !m			   ? 0
+	       : !strcmp(m, "substantive") ? 3
+	       : !strcmp(m, "editorial")   ? 2
+					   : 1;
 }
 
 static int cmp_item(const void *pa, const void *pb)
@@ -56,8 +59,9 @@ static void render(const struct cw_store_sub *sub, const char *key,
 		    n, n == 1 ? "" : "s");
 	cw_buf_addf(text, "clausewatch %s digest, %s to %s: %zu change%s.\n",
 		    sub->cadence, since, until, n, n == 1 ? "" : "s");
-	cw_buf_addf(html, "<!DOCTYPE html><html><body><h1>clausewatch %s digest"
-			  "</h1><p>%s to %s: %zu change%s.</p>\n",
+	cw_buf_addf(html,
+		    "<!DOCTYPE html><html><body><h1>clausewatch %s digest"
+		    "</h1><p>%s to %s: %zu change%s.</p>\n",
 		    sub->cadence, since, until, n, n == 1 ? "" : "s");
 	for (size_t i = 0; i < n; i++) {
 		struct cw_store_change *c = &items[i].c;
@@ -67,7 +71,8 @@ static void render(const struct cw_store_sub *sub, const char *key,
 
 		/* a record that does not decode shows no summary or category */
 		if (cw_change_record_decode(&r, c->json ? c->json : "{}",
-					    c->json ? strlen(c->json) : 2, NULL))
+					    c->json ? strlen(c->json) : 2,
+					    NULL))
 			cw_change_record_init(&r);
 		cj = cw_change_record_to_json(&r, 0);
 
@@ -83,7 +88,8 @@ static void render(const struct cw_store_sub *sub, const char *key,
 			rank = items[i].rank;
 			g = json_object();
 			json_object_set_new(g, "service", json_string(svc));
-			json_object_set_new(g, "materiality", json_string(c->materiality));
+			json_object_set_new(g, "materiality",
+					    json_string(c->materiality));
 			json_object_set_new(g, "changes", json_array());
 			json_array_append_new(groups, g);
 			cw_buf_addf(text, "-- %s\n", c->materiality);
@@ -93,13 +99,16 @@ static void render(const struct cw_store_sub *sub, const char *key,
 		}
 		cw_buf_addf(text, "* %s: version %lld (%s), %lld provision%s\n",
 			    c->type, (long long)c->to_seq, c->recorded_at,
-			    (long long)c->n_changes, c->n_changes == 1 ? "" : "s");
+			    (long long)c->n_changes,
+			    c->n_changes == 1 ? "" : "s");
 		cw_buf_adds(html, "<p><strong>");
 		esc(html, c->type);
-		cw_buf_addf(html, "</strong>: version %lld (%s), %lld provision%s"
-				  "</p>",
+		cw_buf_addf(html,
+			    "</strong>: version %lld (%s), %lld provision%s"
+			    "</p>",
 			    (long long)c->to_seq, c->recorded_at,
-			    (long long)c->n_changes, c->n_changes == 1 ? "" : "s");
+			    (long long)c->n_changes,
+			    c->n_changes == 1 ? "" : "s");
 		cats = json_object_get(cj, "categories");
 		if (r.categories.n) { /* the analysis ran: pipeline.h */
 			cw_buf_adds(text, "    categories:");
@@ -128,9 +137,11 @@ static void render(const struct cw_store_sub *sub, const char *key,
 		e = json_object();
 		json_object_set_new(e, "type", json_string(c->type));
 		json_object_set_new(e, "change_id", json_integer(c->id));
-		json_object_set_new(e, "from_version", json_integer(c->from_seq));
+		json_object_set_new(e, "from_version",
+				    json_integer(c->from_seq));
 		json_object_set_new(e, "to_version", json_integer(c->to_seq));
-		json_object_set_new(e, "recorded_at", json_string(c->recorded_at));
+		json_object_set_new(e, "recorded_at",
+				    json_string(c->recorded_at));
 		json_object_set_new(e, "n_changes", json_integer(c->n_changes));
 		json_object_set_new(e, "summaries", sums);
 		if (json_is_array(cats))
@@ -156,11 +167,12 @@ int cw_notify_digest_send(struct cw_store *s, const struct cw_store_sub *sub,
 			  struct cw_notify_stats *stats, struct cw_err *err)
 {
 	long period = !strcmp(sub->cadence, "weekly") ? 7 * 86400L : 86400L;
-	const char *since = sub->last_digest ? sub->last_digest : sub->created_at;
+	const char *since = sub->last_digest ? sub->last_digest
+					     : sub->created_at;
 	struct cw_store_outbox *rows = NULL;
 	struct item *items = NULL;
-	struct cw_buf json = CW_BUF_INIT, subj = CW_BUF_INIT, text = CW_BUF_INIT,
-		      html = CW_BUF_INIT;
+	struct cw_buf json = CW_BUF_INIT, subj = CW_BUF_INIT,
+		      text = CW_BUF_INIT, html = CW_BUF_INIT;
 	struct cw_err e = CW_ERR_INIT;
 	char now[CW_TIME_ISO], key[96];
 	size_t n = 0, m = 0;
@@ -180,7 +192,8 @@ int cw_notify_digest_send(struct cw_store *s, const struct cw_store_sub *sub,
 	}
 	items = cw_calloc(n, sizeof(*items));
 	for (size_t i = 0; i < n; i++) {
-		if (cw_store_get_change(s, rows[i].change_id, &items[m].c, NULL))
+		if (cw_store_get_change(s, rows[i].change_id, &items[m].c,
+					NULL))
 			continue;
 		items[m].rank = mat_rank(items[m].c.materiality);
 		m++;
@@ -196,7 +209,8 @@ int cw_notify_digest_send(struct cw_store *s, const struct cw_store_sub *sub,
 			    cw_buf_str(&text), cw_buf_str(&html), o, &e);
 	if (rc) {
 		/* held rows stay held; the next delivery run tries again */
-		fprintf(stderr, "clausewatch: digest %s failed: %s\n", key, e.msg);
+		fprintf(stderr, "clausewatch: digest %s failed: %s\n", key,
+			e.msg);
 		stats->retried++;
 		rc = CW_OK;
 	} else {

@@ -26,8 +26,8 @@ static bool is_ascii(const char *s)
  * input so each encoded word stays under the 75-character limit. */
 static void add_subject(struct cw_buf *out, const char *s)
 {
-	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqr"
+				  "stuvwxyz0123456789+/";
 	size_t n = strlen(s), i = 0;
 
 	if (is_ascii(s)) {
@@ -43,7 +43,9 @@ static void add_subject(struct cw_buf *out, const char *s)
 				col = 0;
 			}
 			for (size_t k = 0; k < w; k++)
-				cw_buf_addc(out, s[k] == '\r' || s[k] == '\n' ? ' ' : s[k]);
+				cw_buf_addc(out, s[k] == '\r' || s[k] == '\n'
+							 ? ' '
+							 : s[k]);
 			col += w;
 			s += w;
 		}
@@ -95,7 +97,8 @@ static void add_qp(struct cw_buf *out, const char *s)
 		}
 		if (ch == '\r')
 			continue;
-		if ((ch >= 33 && ch <= 126 && ch != '=' && !(ch == '.' && col == 0)) ||
+		if ((ch >= 33 && ch <= 126 && ch != '=' &&
+		     !(ch == '.' && col == 0)) ||
 		    (ch == ' ' && s[1] != '\n' && s[1] != '\0')) {
 			enc[0] = (char)ch;
 			enc[1] = '\0';
@@ -114,10 +117,9 @@ static void add_qp(struct cw_buf *out, const char *s)
 	cw_buf_adds(out, "\r\n");
 }
 
-void cw_notify_email_build(struct cw_buf *out, const char *from,
-			   const char *to, const char *subject,
-			   const char *idem_key, const char *text,
-			   const char *html)
+void cw_notify_email_build(struct cw_buf *out, const char *from, const char *to,
+			   const char *subject, const char *idem_key,
+			   const char *text, const char *html)
 {
 	char date[64], boundary[80], host[64] = "localhost";
 	time_t now = time(NULL);
@@ -143,16 +145,19 @@ void cw_notify_email_build(struct cw_buf *out, const char *from,
 	add_header_value(out, host);
 	cw_buf_adds(out, ">\r\nX-Clausewatch-Idempotency-Key: ");
 	add_header_value(out, idem_key);
-	cw_buf_addf(out, "\r\nMIME-Version: 1.0\r\n"
-			 "Content-Type: multipart/alternative;\r\n boundary=\"%s\"\r\n"
-			 "\r\n--%s\r\n"
-			 "Content-Type: text/plain; charset=utf-8\r\n"
-			 "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	cw_buf_addf(out,
+		    "\r\nMIME-Version: 1.0\r\n"
+		    "Content-Type: multipart/alternative;\r\n "
+		    "boundary=\"%s\"\r\n"
+		    "\r\n--%s\r\n"
+		    "Content-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 		    boundary, boundary);
 	add_qp(out, text);
-	cw_buf_addf(out, "--%s\r\n"
-			 "Content-Type: text/html; charset=utf-8\r\n"
-			 "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	cw_buf_addf(out,
+		    "--%s\r\n"
+		    "Content-Type: text/html; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
 		    boundary);
 	add_qp(out, html);
 	cw_buf_addf(out, "--%s--\r\n", boundary);
@@ -196,12 +201,15 @@ int cw_notify_email_send(const struct cw_notify_opts *o, const char *to,
 	int rc = CW_OK;
 
 	if (!o->smtp_url || !*o->smtp_url)
-		return cw_err_set(err, CW_EINVAL, "email to '%s': no SMTP server "
-				  "configured (smtp_url, --smtp-url)", to);
+		return cw_err_set(err, CW_EINVAL,
+				  "email to '%s': no SMTP server "
+				  "configured (smtp_url, --smtp-url)",
+				  to);
 	c = curl_easy_init();
 	if (!c)
 		return cw_err_set(err, CW_ERROR, "email: curl init failed");
-	from = angle_addr(o->smtp_from ? o->smtp_from : "clausewatch@localhost");
+	from = angle_addr(o->smtp_from ? o->smtp_from
+				       : "clausewatch@localhost");
 	rto = angle_addr(to);
 	rcpt = curl_slist_append(rcpt, rto);
 	curl_easy_setopt(c, CURLOPT_URL, o->smtp_url);
@@ -211,22 +219,26 @@ int cw_notify_email_send(const struct cw_notify_opts *o, const char *to,
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_msg);
 	curl_easy_setopt(c, CURLOPT_READDATA, &r);
 	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 15000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+			 o->timeout_ms > 0 ? o->timeout_ms : 15000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
 	if (o->smtp_user) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, o->smtp_user);
-		curl_easy_setopt(c, CURLOPT_PASSWORD, o->smtp_password ? o->smtp_password : "");
+		curl_easy_setopt(c, CURLOPT_PASSWORD,
+				 o->smtp_password ? o->smtp_password : "");
 		/* credentials only over TLS (smtps:// or STARTTLS) */
 		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	}
 	cc = curl_easy_perform(c);
 	if (cc == CURLE_OPERATION_TIMEDOUT)
-		rc = cw_err_set(err, CW_ETIMEOUT, "email to '%s' via '%s': timed out",
-				to, o->smtp_url);
+		rc = cw_err_set(err, CW_ETIMEOUT,
+				"email to '%s' via '%s': timed out", to,
+				o->smtp_url);
 	else if (cc != CURLE_OK)
 		rc = cw_err_set(err, CW_ENET, "email to '%s' via '%s': %s", to,
-				o->smtp_url, ebuf[0] ? ebuf : curl_easy_strerror(cc));
+				o->smtp_url,
+				ebuf[0] ? ebuf : curl_easy_strerror(cc));
 	curl_slist_free_all(rcpt);
 	curl_easy_cleanup(c);
 	free(from);

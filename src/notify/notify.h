@@ -46,23 +46,25 @@
 
 /* Delivery settings (from the config file or command-line flags). */
 struct cw_notify_opts {
-	const char *smtp_url;      /* "smtp://127.0.0.1:25"; NULL: no email */
-	const char *smtp_from;     /* envelope and From: address */
-	const char *smtp_user;     /* optional AUTH */
+	const char *smtp_url;  /* "smtp://127.0.0.1:25"; NULL: no email */
+	const char *smtp_from; /* envelope and From: address */
+	const char *smtp_user; /* optional AUTH */
 	const char *smtp_password;
-	bool allow_private;        /* webhooks to loopback/private addresses */
-	long timeout_ms;           /* per send, default 15000 */
-	unsigned max_attempts;     /* before a row is dead, default 10 */
-	long backoff_s;            /* first retry delay, default 30, doubles */
-	long backoff_max_s;        /* cap on one delay, default 6 h */
-	bool digest_now;           /* send held digests regardless of period */
+	bool allow_private;    /* webhooks to loopback/private addresses */
+	long timeout_ms;       /* per send, default 15000 */
+	unsigned max_attempts; /* before a row is dead, default 10 */
+	long backoff_s;	       /* first retry delay, default 30, doubles */
+	long backoff_max_s;    /* cap on one delay, default 6 h */
+	bool digest_now;       /* send held digests regardless of period */
 	/* feed files to rewrite after delivery: "NAME=PATH" entries */
 	const struct cw_strv *feed_paths;
-	const char *base_url;      /* for Atom links; NULL: "urn:" ids only */
+	const char *base_url; /* for Atom links; NULL: "urn:" ids only */
 };
-#define CW_NOTIFY_OPTS_INIT                                                    \
-	{ NULL, "clausewatch@localhost", NULL, NULL, false, 15000, 10, 30,     \
-	  6 * 3600, false, NULL, NULL }
+#define CW_NOTIFY_OPTS_INIT                                                  \
+	{                                                                    \
+		NULL, "clausewatch@localhost", NULL, NULL, false, 15000, 10, \
+			30, 6 * 3600, false, NULL, NULL                      \
+	}
 
 /* ---- watchlists (watch.c) ---- */
 
@@ -73,9 +75,8 @@ bool cw_notify_cadence_valid(const char *cadence);
  * Does `sub` want a change of SERVICE/TYPE at `materiality`?
  * `change` (may be NULL) is consulted for provision categories.
  */
-bool cw_notify_sub_matches(const struct cw_store_sub *sub,
-			   const char *service, const char *type,
-			   const char *materiality,
+bool cw_notify_sub_matches(const struct cw_store_sub *sub, const char *service,
+			   const char *type, const char *materiality,
 			   const struct cw_change_record *change);
 
 /*
@@ -151,10 +152,9 @@ int cw_notify_webhook_post(const char *url, const char *secret,
  * X-Clausewatch-Idempotency-Key header. Header values are stripped of CR
  * and LF; the subject is RFC 2047-encoded when it is not ASCII.
  */
-void cw_notify_email_build(struct cw_buf *out, const char *from,
-			   const char *to, const char *subject,
-			   const char *idem_key, const char *text,
-			   const char *html);
+void cw_notify_email_build(struct cw_buf *out, const char *from, const char *to,
+			   const char *subject, const char *idem_key,
+			   const char *text, const char *html);
 
 /* Send `msg` to `to` through o->smtp_url. CW_EINVAL without smtp_url. */
 int cw_notify_email_send(const struct cw_notify_opts *o, const char *to,
@@ -172,11 +172,11 @@ int cw_notify_feed_render(struct cw_store *s, const char *name,
 /* ---- delivery (outbox.c, digest.c) ---- */
 
 struct cw_notify_stats {
-	size_t sent;       /* alerts delivered (digests count once) */
-	size_t retried;    /* failed, scheduled again */
-	size_t dead;       /* failed for good */
-	size_t digests;    /* digests sent */
-	size_t feeds;      /* feed files rewritten */
+	size_t sent;	/* alerts delivered (digests count once) */
+	size_t retried; /* failed, scheduled again */
+	size_t dead;	/* failed for good */
+	size_t digests; /* digests sent */
+	size_t feeds;	/* feed files rewritten */
 };
 
 /*

@@ -30,7 +30,8 @@ static long backoff(const struct cw_notify_opts *o, int64_t attempts)
 		d *= 2;
 	if (d > cap)
 		d = cap;
-	return d / 2 + (long)((unsigned long)rand() % (unsigned long)(d / 2 + 1));
+	return d / 2 +
+	       (long)((unsigned long)rand() % (unsigned long)(d / 2 + 1));
 }
 
 /* Rewrite the configured file of feed `name`, if there is one. */
@@ -50,7 +51,8 @@ static void write_feed(struct cw_store *s, const struct cw_notify_opts *o,
 			continue;
 		if (cw_notify_feed_render(s, name, o->base_url, &xml, &err) ||
 		    cw_file_write_atomic(e + nlen + 1, xml.ptr, xml.len, &err))
-			fprintf(stderr, "clausewatch: feed '%s': %s\n", name, err.msg);
+			fprintf(stderr, "clausewatch: feed '%s': %s\n", name,
+				err.msg);
 		else
 			stats->feeds++;
 		cw_buf_release(&xml);
@@ -63,8 +65,8 @@ static int deliver_row(struct cw_store *s, const struct cw_store_outbox *row,
 		       struct cw_notify_stats *stats, struct cw_err *err)
 {
 	struct cw_store_sub sub;
-	struct cw_buf json = CW_BUF_INIT, subj = CW_BUF_INIT, text = CW_BUF_INIT,
-		      html = CW_BUF_INIT;
+	struct cw_buf json = CW_BUF_INIT, subj = CW_BUF_INIT,
+		      text = CW_BUF_INIT, html = CW_BUF_INIT;
 	struct cw_err e = CW_ERR_INIT;
 	char next[CW_TIME_ISO];
 	unsigned max = o->max_attempts ? o->max_attempts : 10;
@@ -84,16 +86,17 @@ static int deliver_row(struct cw_store *s, const struct cw_store_outbox *row,
 				     cw_buf_str(&subj), cw_buf_str(&text),
 				     cw_buf_str(&html), o, &e);
 	if (!src) {
-		rc = cw_store_outbox_update(s, row->id, "sent", row->attempts + 1,
-					    NULL, NULL, err);
+		rc = cw_store_outbox_update(s, row->id, "sent",
+					    row->attempts + 1, NULL, NULL, err);
 		stats->sent++;
 		if (!rc && !strcmp(sub.channel, "feed"))
 			write_feed(s, o, sub.target, stats);
 	} else if (row->attempts + 1 >= (int64_t)max || src == CW_EINVAL ||
 		   src == CW_EBLOCKED) {
 		/* refused by policy or malformed: retrying cannot help */
-		rc = cw_store_outbox_update(s, row->id, "dead", row->attempts + 1,
-					    NULL, e.msg, err);
+		rc = cw_store_outbox_update(s, row->id, "dead",
+					    row->attempts + 1, NULL, e.msg,
+					    err);
 		stats->dead++;
 		fprintf(stderr, "clausewatch: alert %s given up: %s\n",
 			row->idem_key, e.msg);
@@ -102,9 +105,11 @@ static int deliver_row(struct cw_store *s, const struct cw_store_outbox *row,
 		rc = cw_store_outbox_update(s, row->id, NULL, row->attempts + 1,
 					    next, e.msg, err);
 		stats->retried++;
-		fprintf(stderr, "clausewatch: alert %s failed (attempt %lld), "
-				"retry at %s: %s\n",
-			row->idem_key, (long long)row->attempts + 1, next, e.msg);
+		fprintf(stderr,
+			"clausewatch: alert %s failed (attempt %lld), "
+			"retry at %s: %s\n",
+			row->idem_key, (long long)row->attempts + 1, next,
+			e.msg);
 	}
 	cw_store_sub_release(&sub);
 	cw_buf_release(&json);
@@ -134,7 +139,8 @@ int cw_notify_deliver(struct cw_store *s, const struct cw_notify_opts *o,
 			batch = (int64_t)(limit - done);
 		if (batch == 0)
 			break;
-		rc = cw_store_outbox_list(s, "pending", now, 0, batch, &rows, &n, err);
+		rc = cw_store_outbox_list(s, "pending", now, 0, batch, &rows,
+					  &n, err);
 		if (rc || n == 0) {
 			cw_store_outbox_free(rows, n);
 			break;

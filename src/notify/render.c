@@ -11,12 +11,23 @@ void cw_notify_html_escape(struct cw_buf *out, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		switch (s[i]) {
-		case '<': cw_buf_adds(out, "&lt;"); break;
-		case '>': cw_buf_adds(out, "&gt;"); break;
-		case '&': cw_buf_adds(out, "&amp;"); break;
-		case '"': cw_buf_adds(out, "&quot;"); break;
-		case '\'': cw_buf_adds(out, "&#39;"); break;
-		default: cw_buf_addc(out, s[i]);
+		case '<':
+			cw_buf_adds(out, "&lt;");
+			break;
+		case '>':
+			cw_buf_adds(out, "&gt;");
+			break;
+		case '&':
+			cw_buf_adds(out, "&amp;");
+			break;
+		case '"':
+			cw_buf_adds(out, "&quot;");
+			break;
+		case '\'':
+			cw_buf_adds(out, "&#39;");
+			break;
+		default:
+			cw_buf_addc(out, s[i]);
 		}
 	}
 }
@@ -40,7 +51,8 @@ static int load_change(struct cw_store *s, int64_t change_id,
 	rc = cw_change_record_decode(r, c->json ? c->json : "{}",
 				     c->json ? strlen(c->json) : 2, err);
 	if (rc)
-		return cw_err_prefix(err, "change %lld: ", (long long)change_id);
+		return cw_err_prefix(err,
+				     "change %lld: ", (long long)change_id);
 	if (c->from_version)
 		rc = cw_store_load_text(s, c->from_version, old, err);
 	if (!rc)
@@ -49,7 +61,8 @@ static int load_change(struct cw_store *s, int64_t change_id,
 		cw_change_record_release(r);
 		return rc;
 	}
-	cw_change_record_fill_redline(r, old->ptr, old->len, new->ptr, new->len);
+	cw_change_record_fill_redline(r, old->ptr, old->len, new->ptr,
+				      new->len);
 	return CW_OK;
 }
 
@@ -92,7 +105,8 @@ int cw_notify_render_json(struct cw_store *s, const struct cw_store_outbox *o,
 		body = health_json(o);
 		json_object_set_new(body, "idempotency_key",
 				    json_string(o->idem_key));
-		json_object_set_new(body, "subscription", json_integer(o->sub_id));
+		json_object_set_new(body, "subscription",
+				    json_integer(o->sub_id));
 		add_json(out, body);
 		json_decref(body);
 		return CW_OK;
@@ -110,7 +124,8 @@ int cw_notify_render_json(struct cw_store *s, const struct cw_store_outbox *o,
 	json_object_set_new(body, "idempotency_key", json_string(o->idem_key));
 	json_object_set_new(body, "subscription", json_integer(o->sub_id));
 	json_object_set_new(body, "service", json_string(c.service));
-	json_object_set_new(body, "service_name", json_string(doc.service_name));
+	json_object_set_new(body, "service_name",
+			    json_string(doc.service_name));
 	json_object_set_new(body, "type", json_string(c.type));
 	json_object_set_new(body, "change_id", json_integer(c.id));
 	json_object_set_new(body, "from_version", json_integer(c.from_seq));
@@ -120,7 +135,8 @@ int cw_notify_render_json(struct cw_store *s, const struct cw_store_outbox *o,
 	json_object_set_new(body, "n_changes", json_integer(c.n_changes));
 	/* what the analysis added (pipeline_analyze.c), when it ran */
 	for (size_t i = 0; i < 3; i++) {
-		const char *k[] = { "categories", "exposure_moves", "analysis" };
+		const char *k[] = { "categories", "exposure_moves",
+				    "analysis" };
 		if (json_object_get(ch, k[i]))
 			json_object_set(body, k[i], json_object_get(ch, k[i]));
 	}
@@ -227,7 +243,8 @@ static void render_analysis(struct cw_buf *text, struct cw_buf *html,
 	if (ncats) {
 		cw_buf_addf(text, "%s%s: ", indent,
 			    top ? "Categories touched" : "Categories");
-		cw_buf_addf(html, "<p>%s: ", top ? "Categories touched" : "Categories");
+		cw_buf_addf(html, "<p>%s: ",
+			    top ? "Categories touched" : "Categories");
 		for (i = 0; i < ncats; i++) {
 			/* the record's ids (`ids`) or a provision's (`cats`) */
 			const char *id = ids ? ids->v[i] : cats[i].id;
@@ -249,9 +266,11 @@ static void render_analysis(struct cw_buf *text, struct cw_buf *html,
 			/* a category only one side has: gained or lost */
 			if (in && strcmp(in, "both")) {
 				cw_buf_addf(text, "%s%s", name ? ", " : " (",
-					    !strcmp(in, "new") ? "added" : "removed");
+					    !strcmp(in, "new") ? "added"
+							       : "removed");
 				cw_buf_addf(html, "%s%s", name ? ", " : " (",
-					    !strcmp(in, "new") ? "added" : "removed");
+					    !strcmp(in, "new") ? "added"
+							       : "removed");
 			}
 			if (name || (in && strcmp(in, "both"))) {
 				cw_buf_adds(text, ")");
@@ -270,13 +289,15 @@ static void render_analysis(struct cw_buf *text, struct cw_buf *html,
 		if (!aud || !from || !to)
 			continue;
 		if (top)
-			cw_buf_addf(&line, "Provision %s%s%s%s moved from %s to %s "
-					   "exposure for the %s",
+			cw_buf_addf(&line,
+				    "Provision %s%s%s%s moved from %s to %s "
+				    "exposure for the %s",
 				    key ? key : "", title ? " \"" : "",
-				    title ? title : "", title ? "\"" : "", from, to,
-				    aud);
+				    title ? title : "", title ? "\"" : "", from,
+				    to, aud);
 		else
-			cw_buf_addf(&line, "Exposure (%s): %s -> %s", aud, from, to);
+			cw_buf_addf(&line, "Exposure (%s): %s -> %s", aud, from,
+				    to);
 		cw_buf_addf(text, "%s%s\n", indent, cw_buf_str(&line));
 		cw_buf_adds(html, "<p>");
 		cw_notify_html_escape(html, line.ptr, line.len);
@@ -327,7 +348,8 @@ static void render_provision(struct cw_buf *text, struct cw_buf *html,
 	if (rt.len) {
 		cw_buf_addf(text, "  %s\n", cw_buf_str(&rt));
 		if (rh.len <= 4 * EMAIL_PROVISION_MAX) {
-			cw_buf_adds(html, "<pre style=\"white-space:pre-wrap\">");
+			cw_buf_adds(html, "<pre "
+					  "style=\"white-space:pre-wrap\">");
 			cw_buf_add(html, rh.ptr, rh.len);
 			cw_buf_adds(html, "</pre>");
 		}
@@ -350,34 +372,42 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 		struct cw_store_health_alert a;
 
 		/* a payload that does not decode reads as an empty one */
-		if (cw_store_health_alert_decode(&a, o->payload ? o->payload : "{}",
-						 o->payload ? strlen(o->payload) : 2,
-						 NULL))
+		if (cw_store_health_alert_decode(
+			    &a, o->payload ? o->payload : "{}",
+			    o->payload ? strlen(o->payload) : 2, NULL))
 			memset(&a, 0, sizeof(a));
-		const char *svc = a.service, *type = a.type, *msg = a.last_error;
+		const char *svc = a.service, *type = a.type,
+			   *msg = a.last_error;
 		const char *since = a.failing_since, *st = a.state;
 		int64_t n = a.failures;
 
 		if (st && !strcmp(st, "recovered")) {
 			const char *at = a.at;
 
-			cw_buf_addf(subject, "[clausewatch] %s / %s: tracking recovered",
+			cw_buf_addf(subject,
+				    "[clausewatch] %s / %s: tracking recovered",
 				    svc ? svc : "?", type ? type : "?");
-			cw_buf_addf(text, "%s / %s is checked normally again "
-					  "(%s) after %lld failed checks since "
-					  "%s.\nLast error was: %s\n",
+			cw_buf_addf(text,
+				    "%s / %s is checked normally again "
+				    "(%s) after %lld failed checks since "
+				    "%s.\nLast error was: %s\n",
 				    svc ? svc : "?", type ? type : "?",
 				    at ? at : "?", (long long)n,
 				    since ? since : "?", msg ? msg : "?");
 		} else {
-			cw_buf_addf(subject, "[clausewatch] %s / %s: tracking failing",
+			cw_buf_addf(subject,
+				    "[clausewatch] %s / %s: tracking failing",
 				    svc ? svc : "?", type ? type : "?");
-			cw_buf_addf(text, "%s / %s has failed %lld checks in a row "
-					  "(since %s).\nLast error: %s\n\nNo version was "
-					  "recorded; fix the declaration or wait for the "
-					  "page to come back.\n",
-				    svc ? svc : "?", type ? type : "?", (long long)n,
-				    since ? since : "?", msg ? msg : "?");
+			cw_buf_addf(text,
+				    "%s / %s has failed %lld checks in a row "
+				    "(since %s).\nLast error: %s\n\nNo version "
+				    "was "
+				    "recorded; fix the declaration or wait for "
+				    "the "
+				    "page to come back.\n",
+				    svc ? svc : "?", type ? type : "?",
+				    (long long)n, since ? since : "?",
+				    msg ? msg : "?");
 		}
 		cw_buf_adds(html, "<p>");
 		cw_notify_html_escape(html, text->ptr, text->len);
@@ -393,22 +423,25 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 		cw_buf_release(&new);
 		return rc;
 	}
-	cw_buf_addf(subject, "[clausewatch] %s / %s changed (%s, %lld "
-			     "provision%s)",
+	cw_buf_addf(subject,
+		    "[clausewatch] %s / %s changed (%s, %lld "
+		    "provision%s)",
 		    c.service, c.type, c.materiality, (long long)c.n_changes,
 		    c.n_changes == 1 ? "" : "s");
-	cw_buf_addf(text, "%s / %s: version %lld recorded %s replaces version "
-			  "%lld.\nMateriality: %s; %lld provision%s changed.\n\n",
+	cw_buf_addf(text,
+		    "%s / %s: version %lld recorded %s replaces version "
+		    "%lld.\nMateriality: %s; %lld provision%s changed.\n\n",
 		    c.service, c.type, (long long)c.to_seq, c.recorded_at,
-		    (long long)c.from_seq, c.materiality, (long long)c.n_changes,
-		    c.n_changes == 1 ? "" : "s");
+		    (long long)c.from_seq, c.materiality,
+		    (long long)c.n_changes, c.n_changes == 1 ? "" : "s");
 	cw_buf_adds(html, "<!DOCTYPE html><html><body><h1>");
 	cw_notify_html_escape(html, c.service, strlen(c.service));
 	cw_buf_adds(html, " / ");
 	cw_notify_html_escape(html, c.type, strlen(c.type));
-	cw_buf_addf(html, "</h1><p>Version %lld recorded %s replaces version "
-			  "%lld. Materiality: <strong>%s</strong>; %lld "
-			  "provision%s changed.</p>\n",
+	cw_buf_addf(html,
+		    "</h1><p>Version %lld recorded %s replaces version "
+		    "%lld. Materiality: <strong>%s</strong>; %lld "
+		    "provision%s changed.</p>\n",
 		    (long long)c.to_seq, c.recorded_at, (long long)c.from_seq,
 		    c.materiality, (long long)c.n_changes,
 		    c.n_changes == 1 ? "" : "s");
@@ -419,7 +452,8 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 	cw_buf_adds(html, "\n<ul>\n");
 	for (size_t i = 0; i < r.n; i++)
 		render_provision(text, html, &r.entries[i], &old, &new);
-	cw_buf_adds(html, "</ul>\n<style>del{background:#fdd}ins{background:#dfd}"
+	cw_buf_adds(html, "</"
+			  "ul>\n<style>del{background:#fdd}ins{background:#dfd}"
 			  "</style></body></html>\n");
 	cw_change_record_release(&r);
 	cw_store_change_release(&c);

@@ -6,8 +6,9 @@
 
 bool cw_notify_cadence_valid(const char *cadence)
 {
-	return cadence && (!strcmp(cadence, "immediate") ||
-			   !strcmp(cadence, "daily") || !strcmp(cadence, "weekly"));
+	return cadence &&
+	       (!strcmp(cadence, "immediate") || !strcmp(cadence, "daily") ||
+		!strcmp(cadence, "weekly"));
 }
 
 static int rank(const char *m)
@@ -70,9 +71,8 @@ static int category_match(const char *cats, const char *min,
 	return seen;
 }
 
-bool cw_notify_sub_matches(const struct cw_store_sub *sub,
-			   const char *service, const char *type,
-			   const char *materiality,
+bool cw_notify_sub_matches(const struct cw_store_sub *sub, const char *service,
+			   const char *type, const char *materiality,
 			   const struct cw_change_record *change)
 {
 	bool any_scope = !(sub->services && *sub->services) &&
@@ -132,7 +132,9 @@ int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
 		o.kind = (char *)"change";
 		o.idem_key = key;
 		o.state = (char *)(strcmp(subs[i].cadence, "immediate") ? "held"
-									 : "pending");
+									: "pend"
+									  "in"
+									  "g");
 		rc = cw_store_outbox_add(s, &o, err);
 		if (rc == CW_EEXISTS)
 			rc = CW_OK;
@@ -159,7 +161,8 @@ int cw_notify_enqueue_health(struct cw_store *s, int64_t doc_id,
 	size_t k = 0;
 
 	/* keys stay within [A-Za-z0-9-]: "2026-11-23T09:25:25Z" -> "20261123T092525Z" */
-	for (const char *p = streak ? streak : ""; *p && k + 1 < sizeof(stamp); p++)
+	for (const char *p = streak ? streak : ""; *p && k + 1 < sizeof(stamp);
+	     p++)
 		if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z'))
 			stamp[k++] = *p;
 	stamp[k] = '\0';

@@ -40,12 +40,15 @@ int cw_notify_webhook_post(const char *url, const char *secret,
 	int rc = CW_OK;
 
 	*status = 0;
-	if (!cw_str_startswith(url, "http://") && !cw_str_startswith(url, "https://"))
-		return cw_err_set(err, CW_EINVAL, "webhook '%s': not an http(s) URL",
-				  url);
+	if (!cw_str_startswith(url, "http://") && !cw_str_startswith(url, "http"
+									  "s:/"
+									  "/"))
+		return cw_err_set(err, CW_EINVAL,
+				  "webhook '%s': not an http(s) URL", url);
 	c = curl_easy_init();
 	if (!c)
-		return cw_err_set(err, CW_ERROR, "webhook '%s': curl init failed", url);
+		return cw_err_set(err, CW_ERROR,
+				  "webhook '%s': curl init failed", url);
 	memset(&guard, 0, sizeof(guard));
 	guard.allow_private = o->allow_private;
 	if (cw_fetch_guard_install(c, &guard, err)) {
@@ -66,7 +69,8 @@ int cw_notify_webhook_post(const char *url, const char *secret,
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "clausewatch/" CW_VERSION);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, o->timeout_ms > 0 ? o->timeout_ms : 15000L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
+			 o->timeout_ms > 0 ? o->timeout_ms : 15000L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 	/* no redirects: a receiver that moves must be re-subscribed, and a
 	 * redirect must not turn the POST into a request elsewhere */
@@ -79,7 +83,8 @@ int cw_notify_webhook_post(const char *url, const char *secret,
 	cc = curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
 	if (cc == CURLE_OPERATION_TIMEDOUT)
-		rc = cw_err_set(err, CW_ETIMEOUT, "webhook '%s': timed out", url);
+		rc = cw_err_set(err, CW_ETIMEOUT, "webhook '%s': timed out",
+				url);
 	else if (cc == CURLE_COULDNT_CONNECT && guard.refused[0])
 		rc = cw_err_set(err, CW_EBLOCKED, "webhook '%s': %s", url,
 				guard.refused);

@@ -21,7 +21,7 @@
 
 static const char *const months[12] = { "january", "february", "march",
 					"april",   "may",      "june",
-					"july",    "august",   "september",
+					"july",	   "august",   "september",
 					"october", "november", "december" };
 
 /* A month name (full, 3-letter or "Sept", with an optional '.') at t[p] */
@@ -36,7 +36,8 @@ static int month_at(const char *t, size_t p, size_t e, size_t *np)
 		return 0;
 	for (int m = 0; m < 12; m++) {
 		size_t ml = strlen(months[m]);
-		bool full = n == ml && cw_strncasecmp_ascii(t + p, months[m], n) == 0;
+		bool full = n == ml &&
+			    cw_strncasecmp_ascii(t + p, months[m], n) == 0;
 		bool abbr = (n == 3 || (m == 8 && n == 4)) &&
 			    cw_strncasecmp_ascii(t + p, months[m], n) == 0;
 		if (full || abbr) {
@@ -80,10 +81,11 @@ static size_t skip_sp(const char *t, size_t p, size_t e)
 /* "st", "nd", "rd", "th" after a day, and "of" after that */
 static size_t skip_ordinal(const char *t, size_t p, size_t e)
 {
-	if (e - p >= 2 && (cw_strncasecmp_ascii(t + p, "st", 2) == 0 ||
-			   cw_strncasecmp_ascii(t + p, "nd", 2) == 0 ||
-			   cw_strncasecmp_ascii(t + p, "rd", 2) == 0 ||
-			   cw_strncasecmp_ascii(t + p, "th", 2) == 0) &&
+	if (e - p >= 2 &&
+	    (cw_strncasecmp_ascii(t + p, "st", 2) == 0 ||
+	     cw_strncasecmp_ascii(t + p, "nd", 2) == 0 ||
+	     cw_strncasecmp_ascii(t + p, "rd", 2) == 0 ||
+	     cw_strncasecmp_ascii(t + p, "th", 2) == 0) &&
 	    (p + 2 >= e || !isalpha((unsigned char)t[p + 2])))
 		p += 2;
 	return p;
@@ -202,14 +204,22 @@ static bool date_at(const char *t, size_t p, size_t e, long *y, long *m,
 }
 
 static const char *const keywords[] = {
-	"date of last revision", "effective date", "last updated",
-	"last modified", "last revised", "last update", "effective",
-	"updated", "revised", "modified", "dated",
+	"date of last revision",
+	"effective date",
+	"last updated",
+	"last modified",
+	"last revised",
+	"last update",
+	"effective",
+	"updated",
+	"revised",
+	"modified",
+	"dated",
 };
 
 /* Filler words between a keyword and its date */
-static const char *const fillers[] = { "on", "as", "of", "date", "is",
-				       "from", "in", "at" };
+static const char *const fillers[] = { "on", "as",   "of", "date",
+				       "is", "from", "in", "at" };
 
 static size_t skip_filler(const char *t, size_t p, size_t e)
 {
@@ -222,7 +232,8 @@ static size_t skip_filler(const char *t, size_t p, size_t e)
 			continue;
 		}
 		bool hit = false;
-		for (size_t i = 0; i < sizeof(fillers) / sizeof(*fillers); i++) {
+		for (size_t i = 0; i < sizeof(fillers) / sizeof(*fillers);
+		     i++) {
 			size_t n = strlen(fillers[i]);
 			if (lim - q > n &&
 			    cw_strncasecmp_ascii(t + q, fillers[i], n) == 0 &&
@@ -249,22 +260,26 @@ static bool search(const char *t, size_t a, size_t b, size_t len, time_t *out,
 		if (lc != 'e' && lc != 'l' && lc != 'u' && lc != 'r' &&
 		    lc != 'd' && lc != 'm')
 			continue;
-		for (size_t k = 0; k < sizeof(keywords) / sizeof(*keywords); k++) {
+		for (size_t k = 0; k < sizeof(keywords) / sizeof(*keywords);
+		     k++) {
 			size_t n = strlen(keywords[k]);
 			if (len - p < n ||
 			    cw_strncasecmp_ascii(t + p, keywords[k], n) != 0)
 				continue;
 			/* "UpdatedJanuary 10, 2024": a scrape lost the space;
 			 * only a month name may follow without one */
-			bool glued = p + n < len && isalpha((unsigned char)t[p + n]);
-			size_t q = glued ? p + n : skip_filler(t, p + n, len), np;
+			bool glued = p + n < len &&
+				     isalpha((unsigned char)t[p + n]);
+			size_t q = glued ? p + n : skip_filler(t, p + n, len),
+			       np;
 			size_t dummy;
 			if (glued && !month_at(t, q, len, &dummy))
 				continue;
 			long y, m, d;
 			if (date_at(t, q, len < q + 40 ? len : q + 40, &y, &m,
 				    &d, &np)) {
-				*out = (time_t)(days_from_civil(y, m, d) * 86400L);
+				*out = (time_t)(days_from_civil(y, m, d) *
+						86400L);
 				if (at)
 					*at = q;
 				if (alen)

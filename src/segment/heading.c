@@ -40,7 +40,6 @@ struct line {
 	size_t nx; /* first byte of the next line */
 };
 
-
 /* Space, tab or U+00A0 (the scrapes are full of NBSP): its length or 0. */
 static size_t ws_len(const char *t, size_t p, size_t e)
 {
@@ -93,8 +92,8 @@ static int roman_value(const char *s, size_t n)
 		const char *r;
 		int v;
 	} tab[] = { { "m", 1000 }, { "cm", 900 }, { "d", 500 }, { "cd", 400 },
-		    { "c", 100 },  { "xc", 90 },  { "l", 50 },  { "xl", 40 },
-		    { "x", 10 },   { "ix", 9 },   { "v", 5 },   { "iv", 4 },
+		    { "c", 100 },  { "xc", 90 },  { "l", 50 },	{ "xl", 40 },
+		    { "x", 10 },   { "ix", 9 },	  { "v", 5 },	{ "iv", 4 },
 		    { "i", 1 } };
 	char low[8];
 	size_t i = 0, k;
@@ -152,7 +151,8 @@ static size_t parse_label_raw(const char *t, size_t p, size_t e,
 				 isdigit((unsigned char)t[r + 1]))))
 				r++;
 		} else {
-			while (r < e && r - s0 < 7 && strchr("IVXLCivxlc", t[r]))
+			while (r < e && r - s0 < 7 &&
+			       strchr("IVXLCivxlc", t[r]))
 				r++;
 			if (!roman_value(t + s0, r - s0))
 				return 0;
@@ -203,7 +203,8 @@ static size_t parse_label_raw(const char *t, size_t p, size_t e,
 		if (nl->ncomp > 1) {
 			if (open)
 				return 0;
-			if (q < e && t[q] == '\\' && q + 1 < e && t[q + 1] == '.')
+			if (q < e && t[q] == '\\' && q + 1 < e &&
+			    t[q + 1] == '.')
 				q += 2;
 			else if (q < e && t[q] == '.')
 				q++;
@@ -319,13 +320,13 @@ static int atx_sig(int level, const struct numlabel *nl)
 /* ---- what a title looks like ---- */
 
 struct tstats {
-	int words;      /* words with a letter or digit */
-	int longw;      /* words of 4+ letters */
-	int capw;       /* ... of which capitalised (or not Latin) */
-	bool first_up;  /* first letter upper case, a digit, or not Latin */
+	int words;	/* words with a letter or digit */
+	int longw;	/* words of 4+ letters */
+	int capw;	/* ... of which capitalised (or not Latin) */
+	bool first_up;	/* first letter upper case, a digit, or not Latin */
 	bool has_lower; /* some ASCII lower-case letter */
 	int letters;
-	char last;      /* last visible character (markup skipped) */
+	char last;	     /* last visible character (markup skipped) */
 	bool connective_end; /* ends with "and", "or", "the", "our" ... */
 };
 
@@ -337,8 +338,8 @@ static bool is_markup(char c)
 
 static void title_stats(const char *t, size_t a, size_t b, struct tstats *st)
 {
-	static const char *const conn[] = { "and", "or", "the", "of", "to",
-					    "our", "a", "an", "in", "for",
+	static const char *const conn[] = { "and",  "or", "the",  "of",	 "to",
+					    "our",  "a",  "an",	  "in",	 "for",
 					    "with", "by", "your", "any", "as" };
 	size_t p = a;
 	bool seen_first = false;
@@ -441,10 +442,11 @@ static bool title_ok(const struct tstats *st, int maxw)
 /* "Effective: July 31, 2025", "Last updated ...": a date line, not a title */
 static bool is_date_line(const char *t, size_t a, size_t b)
 {
-	static const char *const kw[] = { "effective", "last updated",
-					  "updated", "last modified",
-					  "last revised", "revised", "date",
-					  "version", "dernière" };
+	static const char *const kw[] = { "effective",	  "last updated",
+					  "updated",	  "last modified",
+					  "last revised", "revised",
+					  "date",	  "version",
+					  "dernière" };
 	size_t p = a;
 	bool digit = false;
 
@@ -538,14 +540,14 @@ static size_t find_bold_close(const char *t, size_t p, size_t e, char m)
 struct ctx {
 	const char *t;
 	size_t len;
-	struct line win[WIN];  /* line i is win[i % WIN] */
-	size_t have;           /* lines computed so far */
-	size_t next;           /* offset of line `have` */
+	struct line win[WIN]; /* line i is win[i % WIN] */
+	size_t have;	      /* lines computed so far */
+	size_t next;	      /* offset of line `have` */
 	struct candv *out;
-	size_t max_cands;      /* stop looking past this many candidates */
-	bool prev_heading;     /* the previous non-blank line was a heading */
+	size_t max_cands;  /* stop looking past this many candidates */
+	bool prev_heading; /* the previous non-blank line was a heading */
 	bool has_prev_nb;
-	struct line prev_nb;   /* the previous non-blank line */
+	struct line prev_nb; /* the previous non-blank line */
 };
 
 /* Line i, or NULL past the end of the text */
@@ -641,8 +643,7 @@ static bool title_after(struct ctx *c, size_t i, size_t p, size_t e,
 			return true;
 		}
 		/* a lead-in: "**Title**. Body" / "**Title.** Body" */
-		if (st.words < 1 || st.words > LEADIN_MAX_WORDS ||
-		    !st.first_up)
+		if (st.words < 1 || st.words > LEADIN_MAX_WORDS || !st.first_up)
 			return false;
 		if (!numbered) {
 			bool punct = st.last == '.' || st.last == ':' ||
@@ -723,11 +724,17 @@ static bool plain_title_chars(const char *t, size_t a, size_t b)
 /* Page furniture that looks like a title */
 static bool is_nav(const char *t, size_t a, size_t b)
 {
-	static const char *const nav[] = { "return to top", "back to top",
-					   "top", "close", "close tooltip",
+	static const char *const nav[] = { "return to top",
+					   "back to top",
+					   "top",
+					   "close",
+					   "close tooltip",
 					   "skip to content",
-					   "skip to main content", "print",
-					   "share", "menu", "home" };
+					   "skip to main content",
+					   "print",
+					   "share",
+					   "menu",
+					   "home" };
 	for (size_t i = 0; i < sizeof(nav) / sizeof(*nav); i++) {
 		size_t n = strlen(nav[i]);
 		if (b - a == n && cw_strncasecmp_ascii(t + a, nav[i], n) == 0)
@@ -837,7 +844,8 @@ static void classify(struct ctx *c, size_t i)
 			/* "1.  I. Account Registration": the list number is
 			 * the renderer's, the roman numeral the document's */
 			struct numlabel inner;
-			size_t ir = parse_label(t, skip_ws(t, lr, e), e, &inner);
+			size_t ir =
+				parse_label(t, skip_ws(t, lr, e), e, &inner);
 			cd.deco |= 2;
 			if (ir && inner.style != NS_DEC) {
 				cd.num = inner;
@@ -888,8 +896,8 @@ static void classify(struct ctx *c, size_t i)
 	struct tstats st;
 	title_stats(t, p, ln->e, &st);
 	char nc = nx && !is_blank(nx) ? t[skip_ws(t, nx->s, nx->e)] : 0;
-	if (nc == '.' && st.words <= 8 && title_ok(&st, 8) &&
-	    st.last != '.' && st.last != ':' && !is_date_line(t, p, e)) {
+	if (nc == '.' && st.words <= 8 && title_ok(&st, 8) && st.last != '.' &&
+	    st.last != ':' && !is_date_line(t, p, e)) {
 		cd.tstart = p;
 		cd.tend = ln->e;
 		cd.body = nx->s;
@@ -904,10 +912,10 @@ static void classify(struct ctx *c, size_t i)
 	 * followed by text: "Child Exploitation" (pages that style a <p>
 	 * as their headings) */
 	const struct line *nn = nx ? line_at(c, i + 2) : NULL;
-	if (nc == 0 && pv && is_blank(pv) && nn &&
-	    st.words <= 8 && title_ok(&st, 8) && titleish(&st) &&
-	    !strchr(".:;,!?)", st.last) && plain_title_chars(t, p, ln->e) &&
-	    !is_date_line(t, p, e) && st.has_lower && !is_nav(t, p, ln->e)) {
+	if (nc == 0 && pv && is_blank(pv) && nn && st.words <= 8 &&
+	    title_ok(&st, 8) && titleish(&st) && !strchr(".:;,!?)", st.last) &&
+	    plain_title_chars(t, p, ln->e) && !is_date_line(t, p, e) &&
+	    st.has_lower && !is_nav(t, p, ln->e)) {
 		size_t a = skip_ws(t, nn->s, nn->e);
 		if (nn->e - a > 2 * (ln->e - p) && !is_blank(nn)) {
 			cd.tstart = p;
@@ -921,8 +929,8 @@ static void classify(struct ctx *c, size_t i)
 			return;
 		}
 	}
-	if (!st.has_lower && st.letters >= 4 && st.words <= 12 &&
-	    st.first_up && !strchr(".,;:", st.last) && !st.connective_end &&
+	if (!st.has_lower && st.letters >= 4 && st.words <= 12 && st.first_up &&
+	    !strchr(".,;:", st.last) && !st.connective_end &&
 	    !(nc && strchr(".,;:)", nc)) && !is_date_line(t, p, e)) {
 		cd.tstart = p;
 		cd.tend = ln->e;
@@ -947,8 +955,10 @@ static void drop_tocs(struct candv *cv, const char *t)
 		size_t j = i + 1;
 		if (cv->v[i].sclass >= SC_HEADING && cv->v[i].titleonly) {
 			while (j < cv->n && cv->v[j].sig == cv->v[i].sig &&
-			       cv->v[j].titleonly && cv->v[j - 1].body <= cv->v[j].start) {
-				size_t a = cv->v[j - 1].body, b = cv->v[j].start;
+			       cv->v[j].titleonly &&
+			       cv->v[j - 1].body <= cv->v[j].start) {
+				size_t a = cv->v[j - 1].body,
+				       b = cv->v[j].start;
 				bool blank = true;
 				for (size_t k = a; k < b && blank; k++)
 					if (!isspace((unsigned char)t[k]))
@@ -971,7 +981,7 @@ static void drop_tocs(struct candv *cv, const char *t)
 }
 
 void cw_seg_candidates(struct candv *out, const char *text, size_t len,
-			size_t max_cands)
+		       size_t max_cands)
 {
 	struct ctx c;
 	bool fence = false;

@@ -6,9 +6,9 @@
 
 #include <ctype.h>
 
-#define TITLE_MAX 200 /* bytes of a cleaned title */
+#define TITLE_MAX 200  /* bytes of a cleaned title */
 #define TITLE_SCAN 800 /* bytes of raw heading text looked at */
-#define SLUG_MAX 64 /* bytes of a slug, hash tag included */
+#define SLUG_MAX 64    /* bytes of a slug, hash tag included */
 
 /* Length of the UTF-8 sequence starting with byte c (1 for invalid) */
 static size_t u8len(unsigned char c)
@@ -58,7 +58,8 @@ static size_t trailing_punct(const char *s, size_t n)
 	/* U+2013 EN DASH, U+2014 EM DASH */
 	if (n >= 3 && (unsigned char)s[n - 3] == 0xE2 &&
 	    (unsigned char)s[n - 2] == 0x80 &&
-	    ((unsigned char)s[n - 1] == 0x93 || (unsigned char)s[n - 1] == 0x94))
+	    ((unsigned char)s[n - 1] == 0x93 ||
+	     (unsigned char)s[n - 1] == 0x94))
 		return 3;
 	return 0;
 }
@@ -85,7 +86,8 @@ char *cw_seg_title(const char *t, size_t a, size_t b)
 			p = cp ? (size_t)(cp - t) + 1 : b;
 			continue;
 		}
-		if (c == '\\' && p + 1 < b && ispunct((unsigned char)t[p + 1])) {
+		if (c == '\\' && p + 1 < b &&
+		    ispunct((unsigned char)t[p + 1])) {
 			p++;
 			c = t[p];
 		} else if (c == '*' || c == '`' || c == '[' || c == ']' ||
@@ -121,8 +123,9 @@ char *cw_seg_title(const char *t, size_t a, size_t b)
 	}
 	/* leading punctuation left over from a label ("- Title") */
 	size_t lead = 0;
-	while (lead < out.len && (out.ptr[lead] == ' ' || out.ptr[lead] == '-' ||
-				  out.ptr[lead] == ':' || out.ptr[lead] == '.'))
+	while (lead < out.len &&
+	       (out.ptr[lead] == ' ' || out.ptr[lead] == '-' ||
+		out.ptr[lead] == ':' || out.ptr[lead] == '.'))
 		lead++;
 	size_t n = u8cut(out.ptr + lead, out.len - lead, TITLE_MAX);
 	char *res = cw_strndup(out.len ? out.ptr + lead : "", n);
@@ -160,7 +163,8 @@ char *cw_seg_slug(const char *title)
 		size_t k = u8len(c);
 		if (p + k > n)
 			k = n - p;
-		if (k == 3 && c == 0xE2 && (unsigned char)title[p + 1] == 0x80) {
+		if (k == 3 && c == 0xE2 &&
+		    (unsigned char)title[p + 1] == 0x80) {
 			/* general punctuation: quotes and dashes; an
 			 * apostrophe (U+2019, U+2018) joins its word */
 			unsigned char d = (unsigned char)title[p + 2];
@@ -257,8 +261,8 @@ char *cw_seg_keyset_claim(struct keyset *ks, char *key)
 		 * literal "x~2" in the text only moves us on */
 		int64_t *next = suffix_slot(ks, key);
 		for (;; (*next)++) {
-			char *alt = cw_asprintf("%s~%lld", key,
-						(long long)*next);
+			char *alt =
+				cw_asprintf("%s~%lld", key, (long long)*next);
 			if (!keyset_has(ks, alt)) {
 				(*next)++;
 				free(key);

@@ -27,17 +27,17 @@
 
 #define STACK_MAX 16
 #define CANDS_PER_PROVISION 8
-#define CONT_GAP 3    /* "4." may follow "1." when 2 and 3 were body */
+#define CONT_GAP 3	/* "4." may follow "1." when 2 and 3 were body */
 #define TITLE_ZONE 1024 /* a document title sits in the first bytes */
-#define LAST_MAX 64     /* numbering styles remembered (there are ~45) */
-#define ATX_H1 8        /* signature of an unnumbered "# " heading */
+#define LAST_MAX 64	/* numbering styles remembered (there are ~45) */
+#define ATX_H1 8	/* signature of an unnumbered "# " heading */
 
 struct sentry {
 	int sig;
 	int sclass;
 	int deco;
 	struct numlabel num; /* the interpretation in use */
-	size_t acc;          /* index into the accepted headings */
+	size_t acc;	     /* index into the accepted headings */
 };
 
 static bool continues(const struct numlabel *old, const struct numlabel *nw)
@@ -89,7 +89,8 @@ static int interps(const struct numlabel *nl, struct numlabel out[2])
 }
 
 /* Same raw title text (blanks and emphasis around it ignored) */
-static bool same_title(const char *t, const struct cand *a, const struct cand *b)
+static bool same_title(const char *t, const struct cand *a,
+		       const struct cand *b)
 {
 	size_t as = a->tstart, ae = a->tend, bs = b->tstart, be = b->tend;
 
@@ -239,8 +240,12 @@ static void assign_levels(struct candv *cv, const char *text, int max_depth)
 					continue;
 				}
 				for (int j = 0; j < ni; j++) {
-					int es = atx ? (st[d].num.style ? cw_seg_sig_of(&st[d].num) : -1)
-						     : st[d].sig;
+					int es =
+						atx ? (st[d].num.style
+							       ? cw_seg_sig_of(
+									 &st[d].num)
+							       : -1)
+						    : st[d].sig;
 					if (cw_seg_sig_of(&in[j]) != es ||
 					    !continues(&st[d].num, &in[j]))
 						continue;
@@ -283,7 +288,8 @@ static void assign_levels(struct candv *cv, const char *text, int max_depth)
 				c.sig = cw_seg_sig_of(&in[j]);
 			}
 			if (k < 0)
-				while (depth > 0 && st[depth - 1].sclass > c.sclass)
+				while (depth > 0 &&
+				       st[depth - 1].sclass > c.sclass)
 					depth--;
 		}
 		if (k >= 0)
@@ -294,8 +300,8 @@ static void assign_levels(struct candv *cv, const char *text, int max_depth)
 		c.parent = depth ? (long)st[depth - 1].acc : -1;
 		if (c.num.style != NS_NONE)
 			remember(last, &nlast, &c.num);
-		st[depth] = (struct sentry){ c.sig, c.sclass, c.deco, c.num,
-					     nacc };
+		st[depth] =
+			(struct sentry){ c.sig, c.sclass, c.deco, c.num, nacc };
 		depth++;
 		cv->v[nacc++] = c;
 	}
@@ -398,8 +404,8 @@ static char **bare_keys(const struct candv *cv)
 			continue;
 		while (a >= 0 && cv->v[a].num.style == NS_NONE)
 			a = cv->v[a].parent;
-		if (dup[i] || (a >= 0 && cv->v[a].num.style != NS_DECK &&
-			       !bare[a])) {
+		if (dup[i] ||
+		    (a >= 0 && cv->v[a].num.style != NS_DECK && !bare[a])) {
 			free(bare[i]);
 			bare[i] = NULL;
 		}

@@ -69,13 +69,13 @@
 #include "../util/util.h"
 
 struct cw_provision {
-	char *key;       /* "3.b", "13", "preamble", "s4" (unnumbered heading n) */
-	char *title;     /* "Use Restrictions"; "" when the heading has none */
-	int level;       /* 1 for top-level, 2 for their children, ... */
-	long parent;     /* index into the array, -1 for top-level */
-	size_t start;    /* byte range [start, end) in the text, heading ... */
-	size_t end;      /* ... through the end of its last descendant */
-	size_t body;     /* offset where the text after the heading starts */
+	char *key;    /* "3.b", "13", "preamble", "s4" (unnumbered heading n) */
+	char *title;  /* "Use Restrictions"; "" when the heading has none */
+	int level;    /* 1 for top-level, 2 for their children, ... */
+	long parent;  /* index into the array, -1 for top-level */
+	size_t start; /* byte range [start, end) in the text, heading ... */
+	size_t end;   /* ... through the end of its last descendant */
+	size_t body;  /* offset where the text after the heading starts */
 	char hash[CW_SHA256_HEX]; /* SHA-256 of text[start, end) */
 };
 
@@ -86,9 +86,12 @@ struct cw_segmentation {
 
 struct cw_segment_opts {
 	size_t max_provisions; /* cap on provisions; past it, deeper levels merge */
-	int max_depth;         /* deepest level kept (default 6) */
+	int max_depth;	       /* deepest level kept (default 6) */
 };
-#define CW_SEGMENT_OPTS_INIT { 20000, 6 }
+#define CW_SEGMENT_OPTS_INIT \
+	{                    \
+		20000, 6     \
+	}
 
 /*
  * Segment `text[0..len)`.

@@ -183,7 +183,8 @@ int store_blob_get(struct cw_store *s, int64_t id, struct cw_buf *out,
 	if (cw_buf_add(out, d, n))
 		return cw_err_set(err, CW_ETOOBIG,
 				  "'%s': blob %lld: %zu bytes, over the cap of "
-				  "%zu", s->path, (long long)id, n, out->max);
+				  "%zu",
+				  s->path, (long long)id, n, out->max);
 	return CW_OK;
 }
 

@@ -14,132 +14,136 @@ struct migration {
 static const struct migration migrations[] = {
 	/* 1: the archive */
 	{ "CREATE TABLE blobs ("
-	"  id INTEGER PRIMARY KEY,"
-	"  hash BLOB NOT NULL UNIQUE,"      /* SHA-256 of the raw bytes */
-	"  base INTEGER REFERENCES blobs(id),"   /* zstd prefix, or NULL */
-	"  depth INTEGER NOT NULL,"         /* length of the base chain */
-	"  size INTEGER NOT NULL,"          /* raw size */
-	"  data BLOB NOT NULL);"            /* zstd frame */
-	"CREATE TABLE services ("
-	"  id INTEGER PRIMARY KEY,"
-	"  sid TEXT NOT NULL UNIQUE,"
-	"  name TEXT NOT NULL,"
-	"  decl_path TEXT,"
-	"  created_at TEXT NOT NULL);"
-	"CREATE TABLE documents ("
-	"  id INTEGER PRIMARY KEY,"
-	"  service_id INTEGER NOT NULL REFERENCES services(id),"
-	"  type TEXT NOT NULL,"
-	"  decl_json TEXT,"
-	"  created_at TEXT NOT NULL,"
-	"  UNIQUE (service_id, type));"
-	"CREATE TABLE snapshots ("
-	"  id INTEGER PRIMARY KEY,"
-	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"
-	"  fetched_at TEXT NOT NULL,"
-	"  hash BLOB NOT NULL,"             /* SHA-256 over the page hashes */
-	"  n_pages INTEGER NOT NULL);"
-	"CREATE INDEX snapshots_doc ON snapshots(doc_id, id);"
-	"CREATE TABLE snapshot_pages ("
-	"  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),"
-	"  idx INTEGER NOT NULL,"
-	"  blob INTEGER NOT NULL REFERENCES blobs(id),"
-	"  url TEXT, content_type TEXT, charset TEXT,"
-	"  PRIMARY KEY (snapshot_id, idx)) WITHOUT ROWID;"
-	"CREATE TABLE attempts ("
-	"  id INTEGER PRIMARY KEY,"
-	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"
-	"  at TEXT NOT NULL,"
-	"  url TEXT,"
-	"  status INTEGER NOT NULL DEFAULT 0,"
-	"  bytes INTEGER NOT NULL DEFAULT 0,"
-	"  outcome TEXT NOT NULL,"
-	"  error TEXT,"
-	"  snapshot_id INTEGER REFERENCES snapshots(id),"
-	"  seconds REAL);"
-	"CREATE INDEX attempts_doc ON attempts(doc_id, id);"
-	"CREATE TABLE versions ("
-	"  id INTEGER PRIMARY KEY,"
-	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"
-	"  seq INTEGER NOT NULL,"
-	"  recorded_at TEXT NOT NULL,"
-	"  stated_date TEXT,"
-	"  snapshot_id INTEGER REFERENCES snapshots(id),"
-	"  text_blob INTEGER NOT NULL REFERENCES blobs(id),"
-	"  provisions_blob INTEGER NOT NULL REFERENCES blobs(id),"
-	"  n_provisions INTEGER NOT NULL,"
-	"  origin TEXT NOT NULL,"
-	"  UNIQUE (doc_id, seq));"
-	"CREATE TABLE changes ("
-	"  id INTEGER PRIMARY KEY,"
-	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"
-	"  from_version INTEGER REFERENCES versions(id),"
-	"  to_version INTEGER NOT NULL UNIQUE REFERENCES versions(id),"
-	"  materiality TEXT NOT NULL,"
-	"  n_changes INTEGER NOT NULL,"
-	"  json_blob INTEGER NOT NULL REFERENCES blobs(id));"
-	"CREATE INDEX changes_doc ON changes(doc_id, id);"
-	"CREATE TABLE analyses ("
-	"  version_id INTEGER PRIMARY KEY REFERENCES versions(id),"
-	"  json_blob INTEGER NOT NULL REFERENCES blobs(id));", NULL },
+	  "  id INTEGER PRIMARY KEY,"
+	  "  hash BLOB NOT NULL UNIQUE,"	 /* SHA-256 of the raw bytes */
+	  "  base INTEGER REFERENCES blobs(id)," /* zstd prefix, or NULL */
+	  "  depth INTEGER NOT NULL,"		 /* length of the base chain */
+	  "  size INTEGER NOT NULL,"		 /* raw size */
+	  "  data BLOB NOT NULL);"		 /* zstd frame */
+	  "CREATE TABLE services ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  sid TEXT NOT NULL UNIQUE,"
+	  "  name TEXT NOT NULL,"
+	  "  decl_path TEXT,"
+	  "  created_at TEXT NOT NULL);"
+	  "CREATE TABLE documents ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  service_id INTEGER NOT NULL REFERENCES services(id),"
+	  "  type TEXT NOT NULL,"
+	  "  decl_json TEXT,"
+	  "  created_at TEXT NOT NULL,"
+	  "  UNIQUE (service_id, type));"
+	  "CREATE TABLE snapshots ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	  "  fetched_at TEXT NOT NULL,"
+	  "  hash BLOB NOT NULL," /* SHA-256 over the page hashes */
+	  "  n_pages INTEGER NOT NULL);"
+	  "CREATE INDEX snapshots_doc ON snapshots(doc_id, id);"
+	  "CREATE TABLE snapshot_pages ("
+	  "  snapshot_id INTEGER NOT NULL REFERENCES snapshots(id),"
+	  "  idx INTEGER NOT NULL,"
+	  "  blob INTEGER NOT NULL REFERENCES blobs(id),"
+	  "  url TEXT, content_type TEXT, charset TEXT,"
+	  "  PRIMARY KEY (snapshot_id, idx)) WITHOUT ROWID;"
+	  "CREATE TABLE attempts ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	  "  at TEXT NOT NULL,"
+	  "  url TEXT,"
+	  "  status INTEGER NOT NULL DEFAULT 0,"
+	  "  bytes INTEGER NOT NULL DEFAULT 0,"
+	  "  outcome TEXT NOT NULL,"
+	  "  error TEXT,"
+	  "  snapshot_id INTEGER REFERENCES snapshots(id),"
+	  "  seconds REAL);"
+	  "CREATE INDEX attempts_doc ON attempts(doc_id, id);"
+	  "CREATE TABLE versions ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	  "  seq INTEGER NOT NULL,"
+	  "  recorded_at TEXT NOT NULL,"
+	  "  stated_date TEXT,"
+	  "  snapshot_id INTEGER REFERENCES snapshots(id),"
+	  "  text_blob INTEGER NOT NULL REFERENCES blobs(id),"
+	  "  provisions_blob INTEGER NOT NULL REFERENCES blobs(id),"
+	  "  n_provisions INTEGER NOT NULL,"
+	  "  origin TEXT NOT NULL,"
+	  "  UNIQUE (doc_id, seq));"
+	  "CREATE TABLE changes ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	  "  from_version INTEGER REFERENCES versions(id),"
+	  "  to_version INTEGER NOT NULL UNIQUE REFERENCES versions(id),"
+	  "  materiality TEXT NOT NULL,"
+	  "  n_changes INTEGER NOT NULL,"
+	  "  json_blob INTEGER NOT NULL REFERENCES blobs(id));"
+	  "CREATE INDEX changes_doc ON changes(doc_id, id);"
+	  "CREATE TABLE analyses ("
+	  "  version_id INTEGER PRIMARY KEY REFERENCES versions(id),"
+	  "  json_blob INTEGER NOT NULL REFERENCES blobs(id));",
+	  NULL },
 	/* 2: the monitor (schedule, health) and notifications (outbox) */
 	{ "CREATE TABLE doc_monitor ("
-	"  doc_id INTEGER PRIMARY KEY REFERENCES documents(id),"
-	"  interval_s INTEGER NOT NULL DEFAULT 0,"  /* 0: global schedule */
-	"  next_due TEXT,"                  /* NULL: due now */
-	"  last_check TEXT,"
-	"  failing INTEGER NOT NULL DEFAULT 0,"
-	"  failing_since TEXT,"
-	"  last_error TEXT,"
-	"  failures INTEGER NOT NULL DEFAULT 0,"    /* consecutive */
-	"  alerted INTEGER NOT NULL DEFAULT 0,"
-	"  etag TEXT,"
-	"  last_modified TEXT);"
-	"CREATE TABLE subscriptions ("
-	"  id INTEGER PRIMARY KEY,"
-	"  channel TEXT NOT NULL,"
-	"  target TEXT NOT NULL,"
-	"  secret TEXT,"
-	"  min_materiality TEXT NOT NULL,"
-	"  cadence TEXT NOT NULL,"
-	"  services TEXT NOT NULL DEFAULT '',"
-	"  documents TEXT NOT NULL DEFAULT '',"
-	"  categories TEXT NOT NULL DEFAULT '',"
-	"  created_at TEXT NOT NULL,"
-	"  last_digest TEXT);"
-	"CREATE TABLE outbox ("
-	"  id INTEGER PRIMARY KEY,"
-	"  sub_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,"
-	"  change_id INTEGER REFERENCES changes(id),"
-	"  doc_id INTEGER REFERENCES documents(id),"
-	"  kind TEXT NOT NULL,"
-	"  idem_key TEXT NOT NULL UNIQUE,"
-	"  payload TEXT,"
-	"  state TEXT NOT NULL,"
-	"  attempts INTEGER NOT NULL DEFAULT 0,"
-	"  next_try TEXT NOT NULL,"
-	"  created_at TEXT NOT NULL,"
-	"  last_error TEXT);"
-	"CREATE INDEX outbox_state ON outbox(state, next_try);"
-	"CREATE INDEX outbox_sub ON outbox(sub_id, state);", NULL },
+	  "  doc_id INTEGER PRIMARY KEY REFERENCES documents(id),"
+	  "  interval_s INTEGER NOT NULL DEFAULT 0," /* 0: global schedule */
+	  "  next_due TEXT,"			     /* NULL: due now */
+	  "  last_check TEXT,"
+	  "  failing INTEGER NOT NULL DEFAULT 0,"
+	  "  failing_since TEXT,"
+	  "  last_error TEXT,"
+	  "  failures INTEGER NOT NULL DEFAULT 0," /* consecutive */
+	  "  alerted INTEGER NOT NULL DEFAULT 0,"
+	  "  etag TEXT,"
+	  "  last_modified TEXT);"
+	  "CREATE TABLE subscriptions ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  channel TEXT NOT NULL,"
+	  "  target TEXT NOT NULL,"
+	  "  secret TEXT,"
+	  "  min_materiality TEXT NOT NULL,"
+	  "  cadence TEXT NOT NULL,"
+	  "  services TEXT NOT NULL DEFAULT '',"
+	  "  documents TEXT NOT NULL DEFAULT '',"
+	  "  categories TEXT NOT NULL DEFAULT '',"
+	  "  created_at TEXT NOT NULL,"
+	  "  last_digest TEXT);"
+	  "CREATE TABLE outbox ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  sub_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE "
+	  "CASCADE,"
+	  "  change_id INTEGER REFERENCES changes(id),"
+	  "  doc_id INTEGER REFERENCES documents(id),"
+	  "  kind TEXT NOT NULL,"
+	  "  idem_key TEXT NOT NULL UNIQUE,"
+	  "  payload TEXT,"
+	  "  state TEXT NOT NULL,"
+	  "  attempts INTEGER NOT NULL DEFAULT 0,"
+	  "  next_try TEXT NOT NULL,"
+	  "  created_at TEXT NOT NULL,"
+	  "  last_error TEXT);"
+	  "CREATE INDEX outbox_state ON outbox(state, next_try);"
+	  "CREATE INDEX outbox_sub ON outbox(sub_id, state);",
+	  NULL },
 	/*
 	 * 3: the search index (search.c): each distinct own text of a
 	 * provision of a document, with the first and last version that had
 	 * it, and its words in FTS5; the stored versions are indexed here.
 	 */
 	{ "CREATE TABLE provision_texts ("
-	"  id INTEGER PRIMARY KEY,"         /* = provision_fts rowid */
-	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"
-	"  service_id INTEGER NOT NULL REFERENCES services(id)," /* doc's */
-	"  hash BLOB NOT NULL,"             /* SHA-256 of the own text */
-	"  key TEXT NOT NULL,"              /* in last_version */
-	"  title TEXT NOT NULL,"
-	"  first_version INTEGER NOT NULL REFERENCES versions(id),"
-	"  last_version INTEGER NOT NULL REFERENCES versions(id),"
-	"  current INTEGER NOT NULL,"       /* 1: in the doc's latest version */
-	"  UNIQUE (doc_id, hash));"
-	"CREATE INDEX provision_texts_last ON provision_texts(last_version);"
-	"CREATE VIRTUAL TABLE provision_fts USING fts5(body, tokenize = 'cw_stem');",
+	  "  id INTEGER PRIMARY KEY," /* = provision_fts rowid */
+	  "  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	  "  service_id INTEGER NOT NULL REFERENCES services(id)," /* doc's */
+	  "  hash BLOB NOT NULL," /* SHA-256 of the own text */
+	  "  key TEXT NOT NULL,"  /* in last_version */
+	  "  title TEXT NOT NULL,"
+	  "  first_version INTEGER NOT NULL REFERENCES versions(id),"
+	  "  last_version INTEGER NOT NULL REFERENCES versions(id),"
+	  "  current INTEGER NOT NULL," /* 1: in the doc's latest version */
+	  "  UNIQUE (doc_id, hash));"
+	  "CREATE INDEX provision_texts_last ON provision_texts(last_version);"
+	  "CREATE VIRTUAL TABLE provision_fts USING fts5(body, tokenize = "
+	  "'cw_stem');",
 	  store_search_backfill },
 };
 
@@ -166,7 +170,8 @@ int store_migrate(struct cw_store *s, struct cw_err *err)
 	if (v > N_MIGRATIONS)
 		return cw_err_set(err, CW_ESTORE,
 				  "'%s': schema version %d is newer than this "
-				  "clausewatch (%d)", s->path, v, N_MIGRATIONS);
+				  "clausewatch (%d)",
+				  s->path, v, N_MIGRATIONS);
 	for (; v < N_MIGRATIONS; v++) {
 		char bump[64];
 		int rc;

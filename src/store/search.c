@@ -322,8 +322,8 @@ static int index_provision(struct cw_store *s, int64_t doc_id,
 }
 
 /* The document's rows stop being current; *service_id: its service. */
-static int index_begin(struct cw_store *s, int64_t doc_id,
-		       int64_t *service_id, struct cw_err *err)
+static int index_begin(struct cw_store *s, int64_t doc_id, int64_t *service_id,
+		       struct cw_err *err)
 {
 	struct store_stmt q;
 	int rc;
@@ -507,11 +507,13 @@ static void keep_rare(struct cw_store *s, struct qwords *qw)
 	struct rare *r;
 	size_t n = 0, *at;
 
-	if (qw->n <= SEARCH_RARE_WORDS ||
-	    store_exec(s,
-		       "CREATE VIRTUAL TABLE IF NOT EXISTS temp.provision_vocab "
-		       "USING fts5vocab(main, provision_fts, row)",
-		       &err))
+	if (qw->n <= SEARCH_RARE_WORDS || store_exec(s,
+						     "CREATE VIRTUAL TABLE IF "
+						     "NOT EXISTS "
+						     "temp.provision_vocab "
+						     "USING fts5vocab(main, "
+						     "provision_fts, row)",
+						     &err))
 		return;
 	st = sb_stemmer_new("english", NULL);
 	if (!st)
@@ -716,20 +718,23 @@ int cw_store_search(struct cw_store *s, const struct cw_store_search *sq,
 	 * hits kept. bm25() is better when more negative: its negation is
 	 * the score.
 	 */
-	rc = store_stmt_prepare(
-		&q, s,
-		"SELECT t.id, -bm25(provision_fts) AS score, t.doc_id, "
-		"t.last_version, t.key, t.title "
-		"FROM provision_fts f JOIN provision_texts t ON t.id = f.rowid "
-		"WHERE provision_fts MATCH ?1 AND (?5 OR t.current) "
-		"AND (?2 IS NULL OR t.service_id = "
-		"  (SELECT id FROM services WHERE sid = ?2)) "
-		"AND (?4 IS NULL OR t.service_id IS NOT "
-		"  (SELECT id FROM services WHERE sid = ?4)) "
-		"AND (?3 IS NULL OR ?3 = "
-		"  (SELECT type FROM documents WHERE id = t.doc_id)) "
-		"ORDER BY score DESC, t.id LIMIT ?6 OFFSET ?7",
-		"searching provisions", err);
+	rc = store_stmt_prepare(&q, s,
+				"SELECT t.id, -bm25(provision_fts) AS score, "
+				"t.doc_id, "
+				"t.last_version, t.key, t.title "
+				"FROM provision_fts f JOIN provision_texts t "
+				"ON t.id = f.rowid "
+				"WHERE provision_fts MATCH ?1 AND (?5 OR "
+				"t.current) "
+				"AND (?2 IS NULL OR t.service_id = "
+				"  (SELECT id FROM services WHERE sid = ?2)) "
+				"AND (?4 IS NULL OR t.service_id IS NOT "
+				"  (SELECT id FROM services WHERE sid = ?4)) "
+				"AND (?3 IS NULL OR ?3 = "
+				"  (SELECT type FROM documents WHERE id = "
+				"t.doc_id)) "
+				"ORDER BY score DESC, t.id LIMIT ?6 OFFSET ?7",
+				"searching provisions", err);
 	if (!rc) {
 		store_bind_text(&q, 1, match);
 		store_bind_text(&q, 2, sq->service);

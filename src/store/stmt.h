@@ -57,7 +57,7 @@ int store_stmt_prepare(struct store_stmt *q, struct cw_store *s,
 void store_bind_i64(struct store_stmt *q, int i, int64_t v);
 void store_bind_double(struct store_stmt *q, int i, double v);
 void store_bind_text(struct store_stmt *q, int i,
-		     const char *t);			     /* NULL: NULL */
+		     const char *t); /* NULL: NULL */
 /* `n` bytes of UTF-8 at `t`, which must stay valid until the finish. */
 void store_bind_textn(struct store_stmt *q, int i, const char *t, size_t n);
 void store_bind_id(struct store_stmt *q, int i, int64_t id); /* 0: NULL */

@@ -225,10 +225,10 @@ void cw_store_docs_free(struct cw_store_doc *docs, size_t n)
 	store_map_free_array(&store_doc_map, docs, n);
 }
 
-#define DOC_SELECT                                                             \
-	"SELECT d.id, s.sid, s.name, d.type, d.decl_json, "                    \
-	"(SELECT count(*) FROM versions v WHERE v.doc_id = d.id), "            \
-	"(SELECT max(recorded_at) FROM versions v WHERE v.doc_id = d.id) "     \
+#define DOC_SELECT                                                         \
+	"SELECT d.id, s.sid, s.name, d.type, d.decl_json, "                \
+	"(SELECT count(*) FROM versions v WHERE v.doc_id = d.id), "        \
+	"(SELECT max(recorded_at) FROM versions v WHERE v.doc_id = d.id) " \
 	"FROM documents d JOIN services s ON s.id = d.service_id "
 
 int cw_store_find_document(struct cw_store *s, const char *service,
@@ -505,10 +505,14 @@ int cw_store_get_snapshot(struct cw_store *s, int64_t snapshot_id,
 const char *cw_store_outcome_name(int outcome)
 {
 	switch (outcome) {
-	case CW_STORE_NEW_VERSION: return "new_version";
-	case CW_STORE_UNCHANGED: return "unchanged";
-	case CW_STORE_FAILED: return "failed";
-	case CW_STORE_EXTRACT_FAILED: return "extraction_failed";
+	case CW_STORE_NEW_VERSION:
+		return "new_version";
+	case CW_STORE_UNCHANGED:
+		return "unchanged";
+	case CW_STORE_FAILED:
+		return "failed";
+	case CW_STORE_EXTRACT_FAILED:
+		return "extraction_failed";
 	}
 	return "unknown";
 }
@@ -611,8 +615,8 @@ static int latest_version(struct cw_store *s, int64_t doc_id,
 }
 
 static int record_version(struct cw_store *s, int64_t doc_id,
-			  const struct cw_store_version_in *in,
-			  int64_t *out_id, struct cw_err *err)
+			  const struct cw_store_version_in *in, int64_t *out_id,
+			  struct cw_err *err)
 {
 	unsigned char hash[32];
 	struct latest last;
@@ -741,16 +745,16 @@ int cw_store_get_version(struct cw_store *s, int64_t doc_id, int64_t seq,
 		if (rc)
 			return rc;
 		store_bind_i64(&q, 2, -seq);
-		snprintf(what, sizeof(what), seq ? "version latest%lld" : "version",
+		snprintf(what, sizeof(what),
+			 seq ? "version latest%lld" : "version",
 			 (long long)seq);
 	}
 	store_bind_i64(&q, 1, doc_id);
 	return one_version(&q, out, what, err);
 }
 
-int cw_store_get_version_at(struct cw_store *s, int64_t doc_id,
-			    const char *at, struct cw_store_version *out,
-			    struct cw_err *err)
+int cw_store_get_version_at(struct cw_store *s, int64_t doc_id, const char *at,
+			    struct cw_store_version *out, struct cw_err *err)
 {
 	struct store_stmt q;
 	char what[96];

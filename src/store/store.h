@@ -81,12 +81,12 @@ bool cw_store_tx_lost(const struct cw_store *s);
 
 struct cw_store_doc {
 	int64_t id;
-	char *service;      /* service ID ("Claude.ai") */
+	char *service;	    /* service ID ("Claude.ai") */
 	char *service_name; /* display name */
-	char *type;         /* terms type ("Terms of Service") */
+	char *type;	    /* terms type ("Terms of Service") */
 	char *decl_json;    /* the document's declaration entry, or NULL */
 	int64_t n_versions;
-	char *latest_at;    /* recording time of the latest version, or NULL */
+	char *latest_at; /* recording time of the latest version, or NULL */
 };
 void cw_store_doc_release(struct cw_store_doc *d);
 void cw_store_docs_free(struct cw_store_doc *docs, size_t n);
@@ -125,9 +125,9 @@ int cw_store_list_documents(struct cw_store *s, const char *service,
 struct cw_store_page {
 	const char *data;
 	size_t len;
-	const char *url;          /* may be NULL */
+	const char *url;	  /* may be NULL */
 	const char *content_type; /* may be NULL */
-	const char *charset;      /* may be NULL */
+	const char *charset;	  /* may be NULL */
 };
 
 /*
@@ -155,21 +155,21 @@ void cw_store_pages_free(struct cw_store_page_data *p, size_t n);
 
 enum cw_store_outcome {
 	CW_STORE_NEW_VERSION = 1,   /* a new version was recorded */
-	CW_STORE_UNCHANGED = 2,     /* fetched, text unchanged */
-	CW_STORE_FAILED = 3,        /* fetch failed */
+	CW_STORE_UNCHANGED = 2,	    /* fetched, text unchanged */
+	CW_STORE_FAILED = 3,	    /* fetch failed */
 	CW_STORE_EXTRACT_FAILED = 4 /* fetched, extraction gave nothing */
 };
 const char *cw_store_outcome_name(int outcome);
 
 struct cw_store_attempt {
 	int64_t doc_id;
-	const char *at;        /* ISO time */
+	const char *at; /* ISO time */
 	const char *url;
-	long status;           /* HTTP status, 0 if none */
+	long status; /* HTTP status, 0 if none */
 	int64_t bytes;
-	int outcome;           /* enum cw_store_outcome */
-	const char *error;     /* NULL on success */
-	int64_t snapshot_id;   /* 0 if none */
+	int outcome;	     /* enum cw_store_outcome */
+	const char *error;   /* NULL on success */
+	int64_t snapshot_id; /* 0 if none */
 	double seconds;
 };
 int cw_store_add_attempt(struct cw_store *s, const struct cw_store_attempt *a,
@@ -181,19 +181,19 @@ struct cw_store_version_in {
 	const char *text;
 	size_t len;
 	const struct cw_segmentation *seg; /* provisions of `text` */
-	int64_t snapshot_id;               /* 0 if none */
-	const char *recorded_at;           /* ISO time */
-	const char *stated_date;           /* "2025-07-31" or NULL */
-	const char *origin;                /* "fetch", "ingest", "import" */
+	int64_t snapshot_id;		   /* 0 if none */
+	const char *recorded_at;	   /* ISO time */
+	const char *stated_date;	   /* "2025-07-31" or NULL */
+	const char *origin;		   /* "fetch", "ingest", "import" */
 };
 
 struct cw_store_version {
 	int64_t id;
 	int64_t doc_id;
-	int64_t seq;               /* 1-based, in recording order */
+	int64_t seq; /* 1-based, in recording order */
 	char *recorded_at;
-	char *stated_date;         /* NULL if the document states none */
-	int64_t snapshot_id;       /* 0 if none */
+	char *stated_date;   /* NULL if the document states none */
+	int64_t snapshot_id; /* 0 if none */
 	char text_hash[CW_SHA256_HEX];
 	int64_t text_len;
 	int64_t n_provisions;
@@ -225,9 +225,8 @@ int cw_store_get_version(struct cw_store *s, int64_t doc_id, int64_t seq,
 			 struct cw_store_version *out, struct cw_err *err);
 
 /* The version in force at ISO time `at` (latest recorded at or before). */
-int cw_store_get_version_at(struct cw_store *s, int64_t doc_id,
-			    const char *at, struct cw_store_version *out,
-			    struct cw_err *err);
+int cw_store_get_version_at(struct cw_store *s, int64_t doc_id, const char *at,
+			    struct cw_store_version *out, struct cw_err *err);
 
 /* Text of a version into `out` (appended). */
 int cw_store_load_text(struct cw_store *s, int64_t version_id,
@@ -244,8 +243,8 @@ struct cw_store_change_in {
 	int64_t from_version; /* 0 for the first version */
 	int64_t to_version;
 	const char *materiality; /* highest: cosmetic, editorial, substantive */
-	int64_t n_changes;       /* provisions changed */
-	const char *json;        /* the structured summary */
+	int64_t n_changes;	 /* provisions changed */
+	const char *json;	 /* the structured summary */
 };
 int cw_store_put_change(struct cw_store *s, const struct cw_store_change_in *c,
 			int64_t *out_id, struct cw_err *err);
@@ -296,9 +295,9 @@ int cw_store_get_analysis(struct cw_store *s, int64_t version_id,
 struct cw_store_stats {
 	int64_t services, documents, snapshots, versions, attempts, changes;
 	int64_t blobs;
-	int64_t raw_bytes;     /* sum of distinct blob sizes, uncompressed */
-	int64_t stored_bytes;  /* sum of compressed blob sizes */
-	int64_t file_bytes;    /* size of the database file after checkpoint */
+	int64_t raw_bytes;    /* sum of distinct blob sizes, uncompressed */
+	int64_t stored_bytes; /* sum of compressed blob sizes */
+	int64_t file_bytes;   /* size of the database file after checkpoint */
 };
 int cw_store_stats(struct cw_store *s, struct cw_store_stats *out,
 		   struct cw_err *err);
@@ -340,18 +339,18 @@ enum cw_store_search_mode {
 };
 
 struct cw_store_search {
-	const char *text;            /* free text: words, not a query language */
+	const char *text; /* free text: words, not a query language */
 	size_t len;
 	enum cw_store_search_mode mode;
 	/* optional: words (lower-cased, unstemmed) to leave out of the query */
 	bool (*skip)(const char *word, size_t n, void *arg);
 	void *skip_arg;
-	const char *service;         /* only this service; NULL: any */
-	const char *type;            /* only this document type; NULL: any */
+	const char *service;	     /* only this service; NULL: any */
+	const char *type;	     /* only this document type; NULL: any */
 	const char *exclude_service; /* not this service; NULL: none */
-	bool all_versions;           /* also text no longer current */
-	size_t limit;                /* hits at most; 0: CW_STORE_SEARCH_LIMIT */
-	size_t offset;               /* hits to skip first (paging) */
+	bool all_versions;	     /* also text no longer current */
+	size_t limit;  /* hits at most; 0: CW_STORE_SEARCH_LIMIT */
+	size_t offset; /* hits to skip first (paging) */
 	/*
 	 * Optional: asked of each match in rank order (its names, snippet
 	 * and text not read yet) whether to keep it: 1 keep, 0 pass over,
@@ -368,14 +367,14 @@ struct cw_store_hit {
 	char *service;
 	char *type;
 	int64_t version_id; /* the latest version with this text */
-	int64_t seq;        /* its seq (the current one unless all_versions) */
+	int64_t seq;	    /* its seq (the current one unless all_versions) */
 	int64_t first_seq;  /* the first version that had this text */
-	char *key;          /* the provision's key in version `seq` */
-	char *title;        /* "" when the heading has none */
-	double score;       /* BM25, higher is closer; only for ordering */
+	char *key;	    /* the provision's key in version `seq` */
+	char *title;	    /* "" when the heading has none */
+	double score;	    /* BM25, higher is closer; only for ordering */
 	int64_t text_id;    /* the indexed text (stable while it is kept) */
-	char *snippet;      /* a few words around the matches, marked */
-	char *text;         /* the provision's own text */
+	char *snippet;	    /* a few words around the matches, marked */
+	char *text;	    /* the provision's own text */
 };
 void cw_store_hits_free(struct cw_store_hit *hits, size_t n);
 
@@ -420,15 +419,15 @@ int cw_store_search_terms(const char *text, size_t len, bool stem,
 /* Monitor state of one document; strings owned (cw_store_mon_release). */
 struct cw_store_mon {
 	int64_t doc_id;
-	int64_t interval_s;    /* per-document schedule, 0: the global one */
-	char *next_due;        /* ISO; NULL: due now */
-	char *last_check;      /* ISO of the last completed check, or NULL */
-	bool failing;          /* health: false ok, true failing */
-	char *failing_since;   /* ISO of the first failure of the streak */
+	int64_t interval_s;  /* per-document schedule, 0: the global one */
+	char *next_due;	     /* ISO; NULL: due now */
+	char *last_check;    /* ISO of the last completed check, or NULL */
+	bool failing;	     /* health: false ok, true failing */
+	char *failing_since; /* ISO of the first failure of the streak */
 	char *last_error;
-	int64_t failures;      /* consecutive failed checks */
-	bool alerted;          /* a health alert was raised for this streak */
-	char *etag;            /* validators of the last 200 (single page) */
+	int64_t failures; /* consecutive failed checks */
+	bool alerted;	  /* a health alert was raised for this streak */
+	char *etag;	  /* validators of the last 200 (single page) */
 	char *last_modified;
 };
 void cw_store_mon_release(struct cw_store_mon *m);
@@ -437,7 +436,7 @@ void cw_store_mon_release(struct cw_store_mon *m);
 struct cw_store_mon_doc {
 	struct cw_store_doc doc;
 	struct cw_store_mon mon;
-	int64_t latest_len;    /* text length of the latest version, 0 if none */
+	int64_t latest_len; /* text length of the latest version, 0 if none */
 };
 void cw_store_mon_docs_free(struct cw_store_mon_doc *d, size_t n);
 
@@ -470,16 +469,16 @@ void cw_store_change_release(struct cw_store_change *c);
 /* A watchlist subscription. Lists are newline-separated ("" for none). */
 struct cw_store_sub {
 	int64_t id;
-	char *channel;          /* "webhook", "email", "feed" */
-	char *target;           /* URL, address or feed name */
-	char *secret;           /* webhook HMAC key, or NULL */
-	char *min_materiality;  /* cosmetic, editorial, substantive */
-	char *cadence;          /* immediate, daily, weekly */
-	char *services;         /* service IDs */
-	char *documents;        /* "SERVICE/TYPE" */
-	char *categories;       /* taxonomy category IDs */
+	char *channel;	       /* "webhook", "email", "feed" */
+	char *target;	       /* URL, address or feed name */
+	char *secret;	       /* webhook HMAC key, or NULL */
+	char *min_materiality; /* cosmetic, editorial, substantive */
+	char *cadence;	       /* immediate, daily, weekly */
+	char *services;	       /* service IDs */
+	char *documents;       /* "SERVICE/TYPE" */
+	char *categories;      /* taxonomy category IDs */
 	char *created_at;
-	char *last_digest;      /* ISO of the last digest sent, or NULL */
+	char *last_digest; /* ISO of the last digest sent, or NULL */
 };
 void cw_store_sub_release(struct cw_store_sub *sub);
 void cw_store_subs_free(struct cw_store_sub *subs, size_t n);
@@ -490,8 +489,8 @@ int cw_store_sub_add(struct cw_store *s, const struct cw_store_sub *sub,
 /* Remove one, with its undelivered outbox rows; CW_ENOTFOUND if absent. */
 int cw_store_sub_remove(struct cw_store *s, int64_t id, struct cw_err *err);
 /* All subscriptions by id; *out NULL when none. */
-int cw_store_sub_list(struct cw_store *s, struct cw_store_sub **out,
-		      size_t *n, struct cw_err *err);
+int cw_store_sub_list(struct cw_store *s, struct cw_store_sub **out, size_t *n,
+		      struct cw_err *err);
 int cw_store_sub_get(struct cw_store *s, int64_t id, struct cw_store_sub *out,
 		     struct cw_err *err);
 int cw_store_sub_set_digest(struct cw_store *s, int64_t id, const char *at,
@@ -507,11 +506,11 @@ int cw_store_sub_set_digest(struct cw_store *s, int64_t id, const char *at,
 struct cw_store_outbox {
 	int64_t id;
 	int64_t sub_id;
-	int64_t change_id;      /* 0 for a health alert */
+	int64_t change_id; /* 0 for a health alert */
 	int64_t doc_id;
-	char *kind;             /* "change", "health" */
+	char *kind; /* "change", "health" */
 	char *idem_key;
-	char *payload;          /* JSON for health alerts, else NULL */
+	char *payload; /* JSON for health alerts, else NULL */
 	char *state;
 	int64_t attempts;
 	char *next_try;
@@ -526,8 +525,8 @@ int cw_store_outbox_add(struct cw_store *s, const struct cw_store_outbox *o,
  * Rows in `state` (pending: only next_try <= `now`; held: all of `sub_id`
  * when it is not 0), oldest first, at most `limit` (0: no limit).
  */
-int cw_store_outbox_list(struct cw_store *s, const char *state,
-			 const char *now, int64_t sub_id, int64_t limit,
+int cw_store_outbox_list(struct cw_store *s, const char *state, const char *now,
+			 int64_t sub_id, int64_t limit,
 			 struct cw_store_outbox **out, size_t *n,
 			 struct cw_err *err);
 /* Set a row's state, attempts, next_try and last_error (NULLs kept). */

@@ -41,12 +41,12 @@ struct store_stmt_slot {
 struct cw_store {
 	sqlite3 *db;
 	char *path;
-	int in_tx;              /* depth of cw_store_begin */
-	bool tx_lost;           /* SQLite rolled the open transaction back */
+	int in_tx;    /* depth of cw_store_begin */
+	bool tx_lost; /* SQLite rolled the open transaction back */
 	ZSTD_CCtx *cctx;
 	ZSTD_DCtx *dctx;
 	int zlevel;
-	int max_depth;          /* longest chain of prefix-compressed blobs */
+	int max_depth; /* longest chain of prefix-compressed blobs */
 	struct blob_cache_entry cache[BLOB_CACHE];
 	unsigned long clock;
 	/*

@@ -86,8 +86,8 @@ int cw_store_mon_list(struct cw_store *s, const char *due_before,
 				"  ON b.id = v.text_blob WHERE v.doc_id = d.id "
 				"  ORDER BY v.seq DESC LIMIT 1), 0), "
 				"d.id, " MON_COLS "FROM documents d JOIN "
-						  "services sv ON sv.id = "
-						  "d.service_id "
+				"services sv ON sv.id = "
+				"d.service_id "
 				"LEFT JOIN doc_monitor m ON m.doc_id = d.id "
 				"WHERE ?1 IS NULL OR (d.decl_json IS NOT NULL "
 				"AND "
@@ -111,7 +111,7 @@ int cw_store_mon_get(struct cw_store *s, int64_t doc_id,
 	out->doc_id = doc_id;
 	rc = store_stmt_prepare(&q, s,
 				"SELECT " MON_COLS "FROM doc_monitor m WHERE "
-						   "m.doc_id = ?1",
+				"m.doc_id = ?1",
 				"reading a document's monitor state", err);
 	if (rc)
 		return rc;
@@ -256,8 +256,8 @@ int cw_store_sub_remove(struct cw_store *s, int64_t id, struct cw_err *err)
 	return rc ? rc : store_tx_end(s, sub_remove(s, id, err), err);
 }
 
-int cw_store_sub_list(struct cw_store *s, struct cw_store_sub **out,
-		      size_t *n, struct cw_err *err)
+int cw_store_sub_list(struct cw_store *s, struct cw_store_sub **out, size_t *n,
+		      struct cw_err *err)
 {
 	struct store_stmt q;
 	int rc;
@@ -365,8 +365,8 @@ int cw_store_outbox_add(struct cw_store *s, const struct cw_store_outbox *o,
 	return store_stmt_run(&q, err);
 }
 
-int cw_store_outbox_list(struct cw_store *s, const char *state,
-			 const char *now, int64_t sub_id, int64_t limit,
+int cw_store_outbox_list(struct cw_store *s, const char *state, const char *now,
+			 int64_t sub_id, int64_t limit,
 			 struct cw_store_outbox **out, size_t *n,
 			 struct cw_err *err)
 {

@@ -3,22 +3,38 @@
 const char *cw_rc_name(int rc)
 {
 	switch (rc) {
-	case CW_OK: return "CW_OK";
-	case CW_ERROR: return "CW_ERROR";
-	case CW_EINVAL: return "CW_EINVAL";
-	case CW_EIO: return "CW_EIO";
-	case CW_ENOTFOUND: return "CW_ENOTFOUND";
-	case CW_ETOOBIG: return "CW_ETOOBIG";
-	case CW_EPARSE: return "CW_EPARSE";
-	case CW_ENET: return "CW_ENET";
-	case CW_EEMPTY: return "CW_EEMPTY";
-	case CW_EEXISTS: return "CW_EEXISTS";
-	case CW_EUNSUPPORTED: return "CW_EUNSUPPORTED";
-	case CW_ESTORE: return "CW_ESTORE";
-	case CW_ETIMEOUT: return "CW_ETIMEOUT";
-	case CW_EBLOCKED: return "CW_EBLOCKED";
-	case CW_EHTTP: return "CW_EHTTP";
-	case CW_EUNCHANGED: return "CW_EUNCHANGED";
+	case CW_OK:
+		return "CW_OK";
+	case CW_ERROR:
+		return "CW_ERROR";
+	case CW_EINVAL:
+		return "CW_EINVAL";
+	case CW_EIO:
+		return "CW_EIO";
+	case CW_ENOTFOUND:
+		return "CW_ENOTFOUND";
+	case CW_ETOOBIG:
+		return "CW_ETOOBIG";
+	case CW_EPARSE:
+		return "CW_EPARSE";
+	case CW_ENET:
+		return "CW_ENET";
+	case CW_EEMPTY:
+		return "CW_EEMPTY";
+	case CW_EEXISTS:
+		return "CW_EEXISTS";
+	case CW_EUNSUPPORTED:
+		return "CW_EUNSUPPORTED";
+	case CW_ESTORE:
+		return "CW_ESTORE";
+	case CW_ETIMEOUT:
+		return "CW_ETIMEOUT";
+	case CW_EBLOCKED:
+		return "CW_EBLOCKED";
+	case CW_EHTTP:
+		return "CW_EHTTP";
+	case CW_EUNCHANGED:
+		return "CW_EUNCHANGED";
 	}
 	return "CW_E?";
 }
@@ -64,7 +80,7 @@ int cw_err_prefix(struct cw_err *err, const char *fmt, ...)
 void cw_assert_fail(const char *cond, const char *file, int line,
 		    const char *func)
 {
-	fprintf(stderr, "clausewatch: %s:%d: %s: assertion '%s' failed\n",
-		file, line, func, cond);
+	fprintf(stderr, "clausewatch: %s:%d: %s: assertion '%s' failed\n", file,
+		line, func, cond);
 	abort();
 }

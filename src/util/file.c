@@ -29,7 +29,8 @@ int cw_file_read(struct cw_buf *out, const char *path, size_t max,
 		}
 		if (max && (uint64_t)st.st_size > max) {
 			rc = cw_err_set(err, CW_ETOOBIG,
-					"'%s': %lld bytes, over the %zu byte limit",
+					"'%s': %lld bytes, over the %zu byte "
+					"limit",
 					path, (long long)st.st_size, max);
 			goto close_fd;
 		}
@@ -108,7 +109,7 @@ int cw_mkdir_p(const char *path, struct cw_err *err)
 	char *p = cw_strdup(path);
 	int rc = CW_OK;
 
-	for (char *s = p + 1; ; s++) {
+	for (char *s = p + 1;; s++) {
 		if (*s == '/' || *s == '\0') {
 			char c = *s;
 			*s = '\0';

@@ -56,7 +56,8 @@ int cw_time_parse_iso(const char *s, time_t *out)
 		return CW_EINVAL;
 	p = s + 10;
 	if (*p == 'T' || *p == ' ') {
-		if (digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &mi))
+		if (digits(p + 1, 2, &h) || p[3] != ':' ||
+		    digits(p + 4, 2, &mi))
 			return CW_EINVAL;
 		p += 6;
 		if (*p == ':') {

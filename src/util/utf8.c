@@ -158,7 +158,8 @@ int cw_utf8_from_charset(struct cw_buf *out, const char *s, size_t len,
 
 	if (is_utf8_name(charset)) {
 		r = cw_utf8_sanitize(out, s, len);
-		return r < 0 ? cw_err_set(err, (int)r, "text over the size limit")
+		return r < 0 ? cw_err_set(err, (int)r,
+					  "text over the size limit")
 			     : CW_OK;
 	}
 	/* WHATWG maps latin1 and ascii labels to windows-1252 */
@@ -167,8 +168,8 @@ int cw_utf8_from_charset(struct cw_buf *out, const char *s, size_t len,
 		name = "WINDOWS-1252";
 	cd = iconv_open("UTF-8", name);
 	if (cd == (iconv_t)-1)
-		return cw_err_set(err, CW_EUNSUPPORTED,
-				  "unknown charset '%s'", charset);
+		return cw_err_set(err, CW_EUNSUPPORTED, "unknown charset '%s'",
+				  charset);
 	while (inleft) {
 		char *o = obuf;
 		size_t oleft = sizeof(obuf);

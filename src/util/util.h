@@ -33,20 +33,20 @@
  */
 enum cw_rc {
 	CW_OK = 0,
-	CW_ERROR = -1,       /* unspecified failure; the message says more */
-	CW_EINVAL = -2,      /* bad argument or malformed input */
-	CW_EIO = -3,         /* read/write failure of a file or socket */
-	CW_ENOTFOUND = -4,   /* no such service, document, version, file */
-	CW_ETOOBIG = -5,     /* a size, depth or count limit was hit */
-	CW_EPARSE = -6,      /* input could not be parsed (JSON, HTML, CSS) */
-	CW_ENET = -7,        /* network failure: DNS, connect, TLS, HTTP */
-	CW_EEMPTY = -8,      /* extraction produced nothing (selector missed) */
-	CW_EEXISTS = -9,     /* already present */
+	CW_ERROR = -1,	   /* unspecified failure; the message says more */
+	CW_EINVAL = -2,	   /* bad argument or malformed input */
+	CW_EIO = -3,	   /* read/write failure of a file or socket */
+	CW_ENOTFOUND = -4, /* no such service, document, version, file */
+	CW_ETOOBIG = -5,   /* a size, depth or count limit was hit */
+	CW_EPARSE = -6,	   /* input could not be parsed (JSON, HTML, CSS) */
+	CW_ENET = -7,	   /* network failure: DNS, connect, TLS, HTTP */
+	CW_EEMPTY = -8,	   /* extraction produced nothing (selector missed) */
+	CW_EEXISTS = -9,   /* already present */
 	CW_EUNSUPPORTED = -10, /* a feature we do not handle (named) */
 	CW_ESTORE = -11,     /* the store failed (SQLite/PostgreSQL message) */
 	CW_ETIMEOUT = -12,   /* a time limit was hit */
 	CW_EBLOCKED = -13,   /* refused by policy (private address, ...) */
-	CW_EHTTP = -14,      /* the server answered with an HTTP error status */
+	CW_EHTTP = -14,	     /* the server answered with an HTTP error status */
 	CW_EUNCHANGED = -15, /* not an error for most callers: nothing new */
 };
 
@@ -65,7 +65,13 @@ struct cw_err {
 	int rc;
 	char msg[CW_ERR_MSG_MAX];
 };
-#define CW_ERR_INIT { 0, { 0 } }
+#define CW_ERR_INIT       \
+	{                 \
+		0,        \
+		{         \
+			0 \
+		}         \
+	}
 
 /*
  * Record an error in `err` (if not NULL) and return `rc`, so that a failure
@@ -105,23 +111,23 @@ char *cw_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #ifdef NDEBUG
 #define CW_ASSERT(cond) ((void)sizeof(cond)) /* not evaluated */
 #else
-#define CW_ASSERT(cond)                                                        \
+#define CW_ASSERT(cond) \
 	((cond) ? (void)0 : cw_assert_fail(#cond, __FILE__, __LINE__, __func__))
 #endif
 void cw_assert_fail(const char *cond, const char *file, int line,
 		    const char *func) __attribute__((noreturn));
 
 /* Grow `*items` (of `*cap` elements) to hold at least `need` elements. */
-#define CW_GROW(items, cap, need)                                              \
-	do {                                                                   \
-		if ((need) > (cap)) {                                          \
-			size_t cw_grow_n_ = (cap) ? (cap) * 2 : 8;             \
-			while (cw_grow_n_ < (need))                            \
-				cw_grow_n_ *= 2;                               \
-			(items) = cw_reallocarray((items), cw_grow_n_,         \
-						  sizeof(*(items)));           \
-			(cap) = cw_grow_n_;                                    \
-		}                                                              \
+#define CW_GROW(items, cap, need)                                      \
+	do {                                                           \
+		if ((need) > (cap)) {                                  \
+			size_t cw_grow_n_ = (cap) ? (cap)*2 : 8;       \
+			while (cw_grow_n_ < (need))                    \
+				cw_grow_n_ *= 2;                       \
+			(items) = cw_reallocarray((items), cw_grow_n_, \
+						  sizeof(*(items)));   \
+			(cap) = cw_grow_n_;                            \
+		}                                                      \
 	} while (0)
 
 /* ---- cw_buf: a capped, NUL-terminated byte buffer ---- */
@@ -155,8 +161,14 @@ struct cw_buf {
 #define CW_MAX_DOCUMENT (64u << 20) /* one document's bytes, as read */
 #define CW_MAX_DATA_FILE (4u << 20) /* one of our data or settings files */
 
-#define CW_BUF_INIT { NULL, 0, 0, 0 }
-#define CW_BUF_INIT_MAX(max) { NULL, 0, 0, (max) }
+#define CW_BUF_INIT           \
+	{                     \
+		NULL, 0, 0, 0 \
+	}
+#define CW_BUF_INIT_MAX(max)      \
+	{                         \
+		NULL, 0, 0, (max) \
+	}
 
 void cw_buf_init(struct cw_buf *b, size_t max);
 /* Free the memory and reset to empty; `max` is kept. */
@@ -184,9 +196,12 @@ struct cw_strv {
 	size_t n;
 	size_t cap;
 };
-#define CW_STRV_INIT { NULL, 0, 0 }
-void cw_strv_push(struct cw_strv *sv, const char *s);     /* copies s */
-void cw_strv_take(struct cw_strv *sv, char *s);           /* owns s */
+#define CW_STRV_INIT       \
+	{                  \
+		NULL, 0, 0 \
+	}
+void cw_strv_push(struct cw_strv *sv, const char *s); /* copies s */
+void cw_strv_take(struct cw_strv *sv, char *s);	      /* owns s */
 void cw_strv_pushf(struct cw_strv *sv, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void cw_strv_release(struct cw_strv *sv);
@@ -208,8 +223,7 @@ void cw_strv_release(struct cw_strv *sv);
 
 /* FNV-1a of data[0..len) continuing from state `h` (the offset basis, or
  * a previous result to hash several pieces as one). */
-static inline uint64_t cw_fnv1a64_from(uint64_t h, const void *data,
-				       size_t len)
+static inline uint64_t cw_fnv1a64_from(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
 

@@ -66,8 +66,8 @@ static double rounded(double x, int places)
 	return round(x * k) / k;
 }
 
-int cw_view_new(struct cw_view **out, struct cw_store *s,
-		const char *data_dir, struct cw_err *err)
+int cw_view_new(struct cw_view **out, struct cw_store *s, const char *data_dir,
+		struct cw_err *err)
 {
 	struct cw_view *v = cw_calloc(1, sizeof(*v));
 	int rc = cw_analyze_ctx_new(&v->ctx, data_dir, err);
@@ -140,8 +140,8 @@ int cw_view_analysis(json_t **out, struct cw_view *v,
 	}
 	if (!a) {
 		t0 = now_s();
-		rc = cw_analyze_version(&a, v->ctx, v->s, doc, ver, &nprov, NULL,
-					err);
+		rc = cw_analyze_version(&a, v->ctx, v->s, doc, ver, &nprov,
+					NULL, err);
 		v->st.analyse_seconds += now_s() - t0;
 		if (rc)
 			return rc;
@@ -149,8 +149,8 @@ int cw_view_analysis(json_t **out, struct cw_view *v,
 		v->st.provisions += nprov;
 	}
 	CW_GROW(v->cache, v->capcache, v->ncache + 1);
-	v->cache_id = cw_reallocarray(v->cache_id, v->capcache,
-				      sizeof(*v->cache_id));
+	v->cache_id =
+		cw_reallocarray(v->cache_id, v->capcache, sizeof(*v->cache_id));
 	v->cache[v->ncache] = a;
 	v->cache_id[v->ncache++] = ver->id;
 	*out = a;
@@ -203,22 +203,30 @@ static json_t *prevalence(const struct cw_view *v)
 			json_object_set_new(per, svc, set);
 			services++;
 		}
-		json_array_foreach(json_object_get(v->all[d].analysis, "categories"), i, c)
-			json_object_set_new(set, json_string_value(c), json_true());
+		json_array_foreach(json_object_get(v->all[d].analysis, "categor"
+								       "ies"),
+				   i, c)
+			json_object_set_new(set, json_string_value(c),
+					    json_true());
 	}
-	json_object_foreach(per, k, set) {
+	json_object_foreach(per, k, set)
+	{
 		const char *id;
 		json_t *x;
-		json_object_foreach(set, id, x) {
+		json_object_foreach(set, id, x)
+		{
 			json_t *e = json_object_get(out, id);
 			if (!e) {
 				e = json_pack("{sisI}", "services", 0, "of",
 					      (json_int_t)services);
 				json_object_set_new(out, id, e);
 			}
-			json_object_set_new(e, "services",
-					    json_integer(json_integer_value(
-						    json_object_get(e, "services")) + 1));
+			json_object_set_new(
+				e, "services",
+				json_integer(json_integer_value(
+						     json_object_get(e, "servic"
+									"es")) +
+					     1));
 		}
 	}
 	json_decref(per);
@@ -301,16 +309,16 @@ static json_t *others_for(struct cw_view *v, const char *service,
 	size_t n = 0;
 	json_t *arr;
 
-	if (category && cw_compare_similar(v->cmp, text, len, category,
-					   service, top, &hits, &n, err))
+	if (category && cw_compare_similar(v->cmp, text, len, category, service,
+					   top, &hits, &n, err))
 		return NULL;
 	arr = json_array();
 	for (size_t i = 0; i < n; i++) {
 		const struct cw_store_hit *e = &hits[i];
-		json_t *h = json_pack("{sfssssssss}", "score",
-				      rounded(e->score, 3), "service",
-				      e->service, "type", e->type, "key", e->key,
-				      "title", e->title ? e->title : "");
+		json_t *h =
+			json_pack("{sfssssssss}", "score", rounded(e->score, 3),
+				  "service", e->service, "type", e->type, "key",
+				  e->key, "title", e->title ? e->title : "");
 		json_object_set_new(h, "quote", entry_quote(e));
 		json_object_set_new(h, "source", json_string("compare:bm25"));
 		json_array_append_new(arr, h);
@@ -380,7 +388,8 @@ static int history_load(struct cw_view *v, const struct cw_store_doc *doc,
 			goto done;
 		/* a record that does not decode: keys taken as they are */
 		if (cw_change_record_decode(&r, c->json ? c->json : "{}",
-					    c->json ? strlen(c->json) : 2, NULL)) {
+					    c->json ? strlen(c->json) : 2,
+					    NULL)) {
 			cw_analyze_exposure_moves(&mv, older, newer, NULL);
 		} else {
 			cw_analyze_exposure_moves(&mv, older, newer, &r);
@@ -421,28 +430,38 @@ static json_t *provision_history(const struct history *h, const char *key,
 		if (h->cs[i].to_seq > upto_seq)
 			continue;
 		/* a record that does not decode has no event */
-		if (cw_change_record_decode(&r, h->cs[i].json ? h->cs[i].json : "{}",
-					    h->cs[i].json ? strlen(h->cs[i].json) : 2,
-					    NULL))
+		if (cw_change_record_decode(
+			    &r, h->cs[i].json ? h->cs[i].json : "{}",
+			    h->cs[i].json ? strlen(h->cs[i].json) : 2, NULL))
 			continue;
 		e = cw_change_record_find_new_key(&r, cur);
 		if (e) {
-			json_array_insert_new(events, 0, json_pack(
-				"{sssIsIssss?ss?ss?ss?}", "recorded_at", h->cs[i].recorded_at,
-				"from", (json_int_t)h->cs[i].from_seq, "to",
-				(json_int_t)h->cs[i].to_seq, "key", cur, "old_key",
-				e->old_key, "kind", cw_diff_kind_name(e->kind),
-				"materiality", cw_diff_materiality_name(e->materiality),
-				"summary", e->summary));
+			json_array_insert_new(
+				events, 0,
+				json_pack("{sssIsIssss?ss?ss?ss?}",
+					  "recorded_at", h->cs[i].recorded_at,
+					  "from", (json_int_t)h->cs[i].from_seq,
+					  "to", (json_int_t)h->cs[i].to_seq,
+					  "key", cur, "old_key", e->old_key,
+					  "kind", cw_diff_kind_name(e->kind),
+					  "materiality",
+					  cw_diff_materiality_name(
+						  e->materiality),
+					  "summary", e->summary));
 			mv = json_array_get(h->moves, i);
-			json_array_foreach(mv, q, m) {
-				if (strcmp(json_string_value(json_object_get(m, "key")), cur))
+			json_array_foreach(mv, q, m)
+			{
+				if (strcmp(json_string_value(
+						   json_object_get(m, "key")),
+					   cur))
 					continue;
 				json_t *mm = json_deep_copy(m);
-				json_object_set_new(mm, "from_version",
-						    json_integer(h->cs[i].from_seq));
-				json_object_set_new(mm, "to_version",
-						    json_integer(h->cs[i].to_seq));
+				json_object_set_new(
+					mm, "from_version",
+					json_integer(h->cs[i].from_seq));
+				json_object_set_new(
+					mm, "to_version",
+					json_integer(h->cs[i].to_seq));
 				json_array_insert_new(moves, 0, mm);
 			}
 			if (e->kind == CW_DIFF_ADDED) {
@@ -511,9 +530,11 @@ int cw_view_analyze_document(json_t **out, struct cw_view *v,
 		goto done;
 	prev = prevalence(v);
 	views = json_array();
-	json_array_foreach(json_object_get(analysis, "provisions"), i, p) {
+	json_array_foreach(json_object_get(analysis, "provisions"), i, p)
+	{
 		const char *pk = json_string_value(json_object_get(p, "key"));
-		json_t *cats = json_object_get(p, "categories"), *view, *others, *h;
+		json_t *cats = json_object_get(p, "categories"), *view, *others,
+		       *h;
 		size_t st, en;
 
 		if (q->key ? strcmp(pk, q->key) != 0 : !json_array_size(cats))
@@ -540,7 +561,8 @@ int cw_view_analyze_document(json_t **out, struct cw_view *v,
 			 cw_audience_name(q->audience), "model",
 			 json_is_true(json_object_get(analysis, "model")),
 			 "provisions", views);
-	json_object_set(*out, "categories", json_object_get(analysis, "categories"));
+	json_object_set(*out, "categories",
+			json_object_get(analysis, "categories"));
 	json_object_set_new(*out, "jurisdiction",
 			    q->jurisdiction ? json_string(q->jurisdiction)
 					    : json_null());
@@ -568,14 +590,16 @@ int cw_view_compare(json_t **out, struct cw_view *v,
 	if (!rc && !(p = cw_analyze_find(analysis, key)))
 		rc = cw_err_set(err, CW_ENOTFOUND,
 				"'%s/%s' version %lld: no provision '%s'",
-				doc->service, doc->type, (long long)ver->seq, key);
+				doc->service, doc->type, (long long)ver->seq,
+				key);
 	if (!rc && category &&
 	    !cw_taxonomy_find(cw_analyze_taxonomy(v->ctx), category))
 		rc = cw_err_set(err, CW_ENOTFOUND,
 				"no category '%s' in the taxonomy", category);
 	if (!rc && !category && !(category = first_category(p)))
 		rc = cw_err_set(err, CW_ENOTFOUND,
-				"'%s/%s' provision '%s': no category to compare "
+				"'%s/%s' provision '%s': no category to "
+				"compare "
 				"on (give --category)",
 				doc->service, doc->type, key);
 	if (!rc)
@@ -595,9 +619,9 @@ int cw_view_compare(json_t **out, struct cw_view *v,
 	prev = prevalence(v);
 	pv = json_object_get(prev, category);
 	*out = json_pack("{sssssosssOsOsO}", "service", doc->service, "type",
-			 doc->type, "version", version_ref(ver), "provision", key,
-			 "category", json_object_get(res, "category"), "hits",
-			 json_object_get(res, "hits"), "prevalence",
+			 doc->type, "version", version_ref(ver), "provision",
+			 key, "category", json_object_get(res, "category"),
+			 "hits", json_object_get(res, "hits"), "prevalence",
 			 pv ? pv : json_null());
 done:
 	json_decref(res);
@@ -622,11 +646,15 @@ static int coverage(struct cw_view *v, json_t *list, size_t *analysed,
 		int rc;
 
 		if (list) {
-			rc = cw_store_load_text(v->s, v->all[d].v.id, &text, err);
+			rc = cw_store_load_text(v->s, v->all[d].v.id, &text,
+						err);
 			if (rc)
 				return rc;
 		}
-		json_array_foreach(json_object_get(v->all[d].analysis, "provisions"), i, p) {
+		json_array_foreach(json_object_get(v->all[d].analysis, "provisi"
+								       "ons"),
+				   i, p)
+		{
 			size_t st, en;
 			json_t *o, *t;
 
@@ -638,17 +666,21 @@ static int coverage(struct cw_view *v, json_t *list, size_t *analysed,
 			(*uncategorised)++;
 			if (!list)
 				continue;
-			st = (size_t)json_integer_value(json_object_get(p, "start"));
-			en = (size_t)json_integer_value(json_object_get(p, "end"));
+			st = (size_t)json_integer_value(
+				json_object_get(p, "start"));
+			en = (size_t)json_integer_value(
+				json_object_get(p, "end"));
 			if (en > text.len || st > en)
 				st = en = 0;
 			if (en - st > UNCATEGORISED_EXCERPT)
 				en = utf8_floor(text.ptr, st,
-							st + UNCATEGORISED_EXCERPT);
-			o = json_pack("{ssssss}", "service", v->all[d].doc.service,
-				      "type", v->all[d].doc.type, "key",
-				      json_string_value(json_object_get(p, "key")));
-			json_object_set(o, "title", json_object_get(p, "title"));
+						st + UNCATEGORISED_EXCERPT);
+			o = json_pack(
+				"{ssssss}", "service", v->all[d].doc.service,
+				"type", v->all[d].doc.type, "key",
+				json_string_value(json_object_get(p, "key")));
+			json_object_set(o, "title",
+					json_object_get(p, "title"));
 			t = json_stringn(text.ptr + st, en - st);
 			json_object_set_new(o, "text", t ? t : json_null());
 			json_array_append_new(list, o);
@@ -700,7 +732,10 @@ int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err)
 		rc = cw_store_load_text(v->s, v->all[d].v.id, &text, err);
 		if (rc)
 			return rc;
-		json_array_foreach(json_object_get(v->all[d].analysis, "provisions"), i, p) {
+		json_array_foreach(json_object_get(v->all[d].analysis, "provisi"
+								       "ons"),
+				   i, p)
+		{
 			const char *cat = first_category(p);
 			size_t st, en;
 
@@ -737,7 +772,8 @@ int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err)
 		json_pack("{sIsIsf}", "analysed", (json_int_t)analysed,
 			  "uncategorised", (json_int_t)uncat,
 			  "uncategorised_share",
-			  rounded(analysed ? (double)uncat / (double)analysed : 0.0,
+			  rounded(analysed ? (double)uncat / (double)analysed
+					   : 0.0,
 				  4)));
 	return CW_OK;
 }

@@ -138,14 +138,15 @@ int cw_view_timeline(json_t **out, struct cw_store *s,
 	if (rc)
 		goto done;
 	if (key) {
-		*out = json_pack("{sssssssosI}", "service", doc->service, "type",
-				 doc->type, "provision", key, "events",
+		*out = json_pack("{sssssssosI}", "service", doc->service,
+				 "type", doc->type, "provision", key, "events",
 				 provision_events(s, cs, n, key), "versions",
 				 (json_int_t)nv);
 	} else {
 		json_t *all = json_array();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(all, cw_view_change_json(s, &cs[i]));
+			json_array_append_new(all,
+					      cw_view_change_json(s, &cs[i]));
 		*out = json_pack("{sssssIso}", "service", doc->service, "type",
 				 doc->type, "versions", (json_int_t)nv,
 				 "changes", all);

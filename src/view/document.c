@@ -35,7 +35,8 @@ int cw_view_find_document(struct cw_store *s, const char *ref,
 	if (version)
 		*version = NULL;
 	if (!cw_view_split_ref(copy, &service, &type, &ver)) {
-		rc = cw_err_set(err, CW_EINVAL, "'%s' is not SERVICE/TYPE", ref);
+		rc = cw_err_set(err, CW_EINVAL, "'%s' is not SERVICE/TYPE",
+				ref);
 		goto done;
 	}
 	rc = cw_store_find_document(s, service, type, doc, err);
@@ -101,7 +102,8 @@ json_t *cw_view_version_json(const struct cw_store_version *v)
 	json_object_set_new(o, "sha256", json_string(v->text_hash));
 	json_object_set_new(o, "bytes", json_integer(v->text_len));
 	json_object_set_new(o, "provisions", json_integer(v->n_provisions));
-	json_object_set_new(o, "origin", json_string(v->origin ? v->origin : ""));
+	json_object_set_new(o, "origin",
+			    json_string(v->origin ? v->origin : ""));
 	json_object_set_new(o, "snapshot", json_integer(v->snapshot_id));
 	return o;
 }
@@ -114,8 +116,7 @@ json_t *cw_view_doc_json(const struct cw_store_doc *d)
 }
 
 int cw_view_document_history(json_t **out, struct cw_store *s,
-			     const struct cw_store_doc *doc,
-			     struct cw_err *err)
+			     const struct cw_store_doc *doc, struct cw_err *err)
 {
 	struct cw_store_version *vs = NULL;
 	size_t n = 0;

@@ -34,8 +34,7 @@
  * never has a slash) and the last '@' after it. *version is NULL when
  * absent. False when `ref` has no '/' or an empty side.
  */
-bool cw_view_split_ref(char *ref, char **service, char **type,
-		       char **version);
+bool cw_view_split_ref(char *ref, char **service, char **type, char **version);
 
 /*
  * The document named by "SERVICE/TYPE[@VERSION]".
@@ -115,8 +114,8 @@ struct cw_view;
  *
  * out  [out] free with cw_view_free(); NULL on failure
  */
-int cw_view_new(struct cw_view **out, struct cw_store *s,
-		const char *data_dir, struct cw_err *err);
+int cw_view_new(struct cw_view **out, struct cw_store *s, const char *data_dir,
+		struct cw_err *err);
 void cw_view_free(struct cw_view *v); /* NULL is a no-op */
 /* Recompute (and store again) analyses instead of reading them back;
  * off by default. */
@@ -126,11 +125,11 @@ const struct cw_analyze_ctx *cw_view_analyzer(const struct cw_view *v);
 
 /* Figures of a session, for `analyze --all` and benchmarks. */
 struct cw_view_stats {
-	size_t computed;        /* versions analysed, not read back */
-	size_t provisions;      /* provisions in those */
+	size_t computed;	/* versions analysed, not read back */
+	size_t provisions;	/* provisions in those */
 	double analyse_seconds; /* spent analysing them */
-	double index_seconds;   /* building the similarity index */
-	size_t index_entries;   /* provisions in the index */
+	double index_seconds;	/* building the similarity index */
+	size_t index_entries;	/* provisions in the index */
 };
 void cw_view_stats(const struct cw_view *v, struct cw_view_stats *out);
 
@@ -146,8 +145,8 @@ int cw_view_analysis(json_t **out, struct cw_view *v,
 
 /* What a provision page is asked for. */
 struct cw_view_provision_query {
-	const char *key;          /* one provision; NULL: every categorised one */
-	int audience;             /* enum cw_audience (analyze.h) */
+	const char *key; /* one provision; NULL: every categorised one */
+	int audience;	 /* enum cw_audience (analyze.h) */
 	const char *jurisdiction; /* the reader's place, or NULL (unknown) */
 };
 
@@ -202,8 +201,7 @@ int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err);
  * {service, type, key, title, text} (`text` an excerpt of the own text,
  * at most 600 bytes, cut at a character boundary).
  */
-int cw_view_uncategorised(json_t **out, struct cw_view *v,
-			  struct cw_err *err);
+int cw_view_uncategorised(json_t **out, struct cw_view *v, struct cw_err *err);
 
 /* ---- recorded changes (changes.c) ---- */
 

@@ -124,7 +124,8 @@ int main(int argc, char **argv)
 		dt = now_s() - t0;
 		cw_fetch_multi_stats(&st, m);
 		getrusage(RUSAGE_SELF, &ru);
-		printf("pass %ld: %ld docs in %.2f s = %.0f docs/min, %zu bytes, "
+		printf("pass %ld: %ld docs in %.2f s = %.0f docs/min, %zu "
+		       "bytes, "
 		       "%zu attempts, %zu retries, peak %zu transfers, "
 		       "peak RSS %ld KiB; outcomes:",
 		       pass, b.ndocs, dt, (double)b.ndocs * 60.0 / dt, b.bytes,

@@ -58,7 +58,14 @@
 #include "tool_http.h"
 
 enum fault {
-	F_NONE, F_500, F_503, F_RESET, F_HANG, F_SLOW, F_CHARSET, F_LOOP,
+	F_NONE,
+	F_500,
+	F_503,
+	F_RESET,
+	F_HANG,
+	F_SLOW,
+	F_CHARSET,
+	F_LOOP,
 	F_COUNT
 };
 static const char *const fault_names[F_COUNT] = {
@@ -68,7 +75,7 @@ static const char *const fault_names[F_COUNT] = {
 static struct {
 	const char *dir;
 	long ndocs;
-	char **seeds;      /* rendered HTML per seed */
+	char **seeds; /* rendered HTML per seed */
 	size_t nseeds;
 	long latency_ms;
 	double change_fraction;
@@ -121,11 +128,20 @@ static void add_escaped(struct cw_buf *b, const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		switch (s[i]) {
-		case '<': cw_buf_adds(b, "&lt;"); break;
-		case '>': cw_buf_adds(b, "&gt;"); break;
-		case '&': cw_buf_adds(b, "&amp;"); break;
-		case '"': cw_buf_adds(b, "&quot;"); break;
-		default: cw_buf_addc(b, s[i]);
+		case '<':
+			cw_buf_adds(b, "&lt;");
+			break;
+		case '>':
+			cw_buf_adds(b, "&gt;");
+			break;
+		case '&':
+			cw_buf_adds(b, "&amp;");
+			break;
+		case '"':
+			cw_buf_adds(b, "&quot;");
+			break;
+		default:
+			cw_buf_addc(b, s[i]);
 		}
 	}
 }
@@ -144,7 +160,8 @@ static char *render_text(const char *s, size_t n, const char *name)
 		size_t end = i, level = 0;
 
 		/* one block: up to a blank line */
-		while (end < n && !(s[end] == '\n' && end + 1 < n && s[end + 1] == '\n'))
+		while (end < n &&
+		       !(s[end] == '\n' && end + 1 < n && s[end + 1] == '\n'))
 			end++;
 		while (i < end && (s[i] == '\n' || s[i] == ' '))
 			i++;
@@ -154,7 +171,8 @@ static char *render_text(const char *s, size_t n, const char *name)
 			if (level > 0 && level <= 6 && i + level < end &&
 			    s[i + level] == ' ') {
 				cw_buf_addf(&b, "<h%zu>", level);
-				add_escaped(&b, s + i + level + 1, end - i - level - 1);
+				add_escaped(&b, s + i + level + 1,
+					    end - i - level - 1);
 				cw_buf_addf(&b, "</h%zu>\n", level);
 			} else {
 				cw_buf_adds(&b, "<p>");
@@ -241,8 +259,9 @@ static void build_doc(struct cw_buf *b, long i, long pass)
 	cw_buf_add(b, seed, head);
 	cw_buf_addf(b, "<p class=\"fixture\">Fixture document %ld.</p>\n", i);
 	if (doc_changes(i) && pass > 0)
-		cw_buf_addf(b, "<p class=\"fixture\">Amendment %ld: from pass %ld "
-			       "on, document %ld has a revised clause.</p>\n",
+		cw_buf_addf(b,
+			    "<p class=\"fixture\">Amendment %ld: from pass %ld "
+			    "on, document %ld has a revised clause.</p>\n",
 			    pass, pass, i);
 	cw_buf_adds(b, seed + head);
 }
@@ -302,7 +321,7 @@ static enum MHD_Result simple(struct MHD_Connection *c, unsigned status,
 static enum MHD_Result redirect(struct MHD_Connection *c, const char *to)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(
-		0, (void *)(uintptr_t)"", MHD_RESPMEM_PERSISTENT);
+		0, (void *)(uintptr_t) "", MHD_RESPMEM_PERSISTENT);
 
 	MHD_add_response_header(r, "Location", to);
 	return queue(c, 302, r);
@@ -331,7 +350,7 @@ static enum MHD_Result send_doc(struct MHD_Connection *c, const char *body,
 					  "If-Modified-Since");
 	if ((inm && strcmp(inm, etag) == 0) ||
 	    (!inm && ims && strcmp(ims, lm) == 0)) {
-		r = MHD_create_response_from_buffer(0, (void *)(uintptr_t)"",
+		r = MHD_create_response_from_buffer(0, (void *)(uintptr_t) "",
 						    MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(r, "ETag", etag);
 		MHD_add_response_header(r, "Last-Modified", lm);
@@ -427,8 +446,7 @@ static void slow_free(void *cls)
 	free(s);
 }
 
-static enum MHD_Result do_slow(struct MHD_Connection *c, char *body,
-			       size_t n)
+static enum MHD_Result do_slow(struct MHD_Connection *c, char *body, size_t n)
 {
 	struct slow *s = cw_calloc(1, sizeof(*s));
 	struct MHD_Response *r;
@@ -493,14 +511,18 @@ static enum MHD_Result serve_flaky(struct MHD_Connection *c, const char *rest)
 		if (strcmp(flaky[i].key, key) == 0)
 			count = ++flaky[i].count;
 	if (count < 0 && n_flaky < FLAKY_MAX) {
-		snprintf(flaky[n_flaky].key, sizeof(flaky[n_flaky].key), "%s", key);
+		snprintf(flaky[n_flaky].key, sizeof(flaky[n_flaky].key), "%s",
+			 key);
 		count = flaky[n_flaky++].count = 1;
 	}
 	pthread_mutex_unlock(&flaky_lock);
 	if (count <= k) {
-		r = MHD_create_response_from_buffer(
-			20, (void *)(uintptr_t)"try again in a bit\n",
-			MHD_RESPMEM_PERSISTENT);
+		r = MHD_create_response_from_buffer(20,
+						    (void *)(uintptr_t) "try "
+									"again "
+									"in a "
+									"bit\n",
+						    MHD_RESPMEM_PERSISTENT);
 		MHD_add_response_header(r, "Retry-After", "1");
 		MHD_add_response_header(r, "Content-Type", "text/plain");
 		atomic_fetch_add(&n_fault[F_503], 1);
@@ -509,7 +531,8 @@ static enum MHD_Result serve_flaky(struct MHD_Connection *c, const char *rest)
 	char body[160];
 	snprintf(body, sizeof(body),
 		 "<html><body><p>flaky %s answered after %ld attempts</p>"
-		 "</body></html>\n", key, count);
+		 "</body></html>\n",
+		 key, count);
 	return send_doc(c, body, strlen(body), "text/html; charset=utf-8", 0);
 }
 
@@ -524,7 +547,8 @@ static enum MHD_Result serve_doc(struct MHD_Connection *c, long i)
 	atomic_fetch_add(&n_fault[f], 1);
 	switch (f) {
 	case F_500:
-		return simple(c, 500, "text/plain", "internal error (fixture)\n");
+		return simple(c, 500, "text/plain",
+			      "internal error (fixture)\n");
 	case F_503:
 		return simple(c, 503, "text/plain", "unavailable (fixture)\n");
 	case F_RESET:
@@ -553,12 +577,13 @@ static enum MHD_Result serve_stats(struct MHD_Connection *c)
 	struct cw_buf b = CW_BUF_INIT;
 	enum MHD_Result ret;
 
-	cw_buf_addf(&b, "{\"requests\":%ld,\"connections\":%ld,"
-			"\"concurrent\":%ld,"
-			"\"max_concurrent\":%ld,\"pass\":%ld,\"faults\":{",
+	cw_buf_addf(&b,
+		    "{\"requests\":%ld,\"connections\":%ld,"
+		    "\"concurrent\":%ld,"
+		    "\"max_concurrent\":%ld,\"pass\":%ld,\"faults\":{",
 		    atomic_load(&n_requests), atomic_load(&n_connections),
-		    atomic_load(&n_concurrent),
-		    atomic_load(&max_concurrent), atomic_load(&pass_no));
+		    atomic_load(&n_concurrent), atomic_load(&max_concurrent),
+		    atomic_load(&pass_no));
 	for (int f = 0; f < F_COUNT; f++)
 		cw_buf_addf(&b, "%s\"%s\":%ld", f ? "," : "", fault_names[f],
 			    atomic_load(&n_fault[f]));
@@ -575,7 +600,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url)
 	if (cw_str_startswith(url, "/doc/")) {
 		if (cw_parse_long(url + 5, 0, LONG_MAX, &n) || n >= cfg.ndocs ||
 		    !cfg.nseeds)
-			return simple(c, 404, "text/plain", "no such document\n");
+			return simple(c, 404, "text/plain",
+				      "no such document\n");
 		return serve_doc(c, n);
 	}
 	if (cw_str_startswith(url, "/files/"))
@@ -583,7 +609,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url)
 	if (cw_str_startswith(url, "/status/")) {
 		if (cw_parse_long(url + 8, 200, 599, &n))
 			return simple(c, 400, "text/plain", "bad status\n");
-		return simple(c, (unsigned)n, "text/plain", "status page (fixture)\n");
+		return simple(c, (unsigned)n, "text/plain",
+			      "status page (fixture)\n");
 	}
 	if (cw_str_startswith(url, "/redirect/")) {
 		char to[64];
@@ -591,9 +618,9 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url)
 		if (cw_parse_long(url + 10, 0, 1000, &n))
 			return simple(c, 400, "text/plain", "bad count\n");
 		if (n == 0) {
-			static const char end[] =
-				"<html><body><p>end of the redirect chain</p>"
-				"</body></html>\n";
+			static const char end[] = "<html><body><p>end of the "
+						  "redirect chain</p>"
+						  "</body></html>\n";
 			return send_doc(c, end, sizeof(end) - 1,
 					"text/html; charset=utf-8", 0);
 		}
@@ -601,8 +628,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url)
 		return redirect(c, to);
 	}
 	if (strcmp(url, "/to") == 0) {
-		const char *to = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-							     "u");
+		const char *to = MHD_lookup_connection_value(
+			c, MHD_GET_ARGUMENT_KIND, "u");
 		if (!to || !*to)
 			return simple(c, 400, "text/plain", "use /to?u=URL\n");
 		return redirect(c, to);
@@ -638,10 +665,12 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url)
 		return do_slow(c, cw_buf_detach(&b, NULL), b.len);
 	}
 	if (cw_str_startswith(url, "/charset/")) {
-		static const char page[] =
-			"<html><body><p>Caf\xc3\xa9 cr\xc3\xa8me, na\xc3\xafve "
-			"r\xc3\xa9sum\xc3\xa9: labelled, not necessarily "
-			"encoded, as the header says.</p></body></html>\n";
+		static const char page[] = "<html><body><p>Caf\xc3\xa9 "
+					   "cr\xc3\xa8me, na\xc3\xafve "
+					   "r\xc3\xa9sum\xc3\xa9: labelled, "
+					   "not necessarily "
+					   "encoded, as the header "
+					   "says.</p></body></html>\n";
 		char ct[128];
 
 		snprintf(ct, sizeof(ct), "text/html; charset=%s", url + 9);
@@ -652,7 +681,8 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url)
 	if (strcmp(url, "/_pass") == 0) {
 		char body[32];
 
-		snprintf(body, sizeof(body), "%ld\n", atomic_fetch_add(&pass_no, 1) + 1);
+		snprintf(body, sizeof(body), "%ld\n",
+			 atomic_fetch_add(&pass_no, 1) + 1);
 		return simple(c, 200, "text/plain", body);
 	}
 	if (strcmp(url, "/_stats") == 0)
@@ -741,7 +771,8 @@ int main(int argc, char **argv)
 
 	first = tool_parse(argc, argv, opts, "fixture_server",
 			   "fixture_server [--dir DIR] [--docs N] "
-			   "[--seed FILE]... [--seed-dir DIR] [--latency-ms MS] "
+			   "[--seed FILE]... [--seed-dir DIR] [--latency-ms "
+			   "MS] "
 			   "[--change-fraction F] [--fault-fraction F] "
 			   "[--slow-ms MS] [--hang-ms MS] [--port P]");
 	/* remaining arguments are seeds too */

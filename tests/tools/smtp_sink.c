@@ -78,7 +78,8 @@ static long read_line(struct conn *c, char *out, size_t outn)
 		}
 		if (c->have == sizeof(c->in))
 			c->have = 0; /* an overlong line: drop what we have */
-		ssize_t r = recv(c->fd, c->in + c->have, sizeof(c->in) - c->have, 0);
+		ssize_t r = recv(c->fd, c->in + c->have,
+				 sizeof(c->in) - c->have, 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -134,8 +135,9 @@ static void *serve(void *arg)
 			cw_buf_clear(&rcpt);
 			nrcpt = 0;
 			/* the path only, not ESMTP parameters (SIZE=...) */
-			cw_buf_add(&from, line + 10, strcspn(line + 10, ">") +
-				   (strchr(line + 10, '>') ? 1 : 0));
+			cw_buf_add(&from, line + 10,
+				   strcspn(line + 10, ">") +
+					   (strchr(line + 10, '>') ? 1 : 0));
 			say(c, "250 OK\r\n");
 		} else if (starts_ci(line, "RCPT TO:")) {
 			if (!from.len) {
@@ -143,10 +145,11 @@ static void *serve(void *arg)
 			} else if (nrcpt >= RCPT_MAX) {
 				say(c, "452 too many recipients\r\n");
 			} else {
-				cw_buf_addf(&rcpt, "%s%.*s", nrcpt ? ", " : "",
-					    (int)(strcspn(line + 8, ">") +
-						  (strchr(line + 8, '>') ? 1 : 0)),
-					    line + 8);
+				cw_buf_addf(
+					&rcpt, "%s%.*s", nrcpt ? ", " : "",
+					(int)(strcspn(line + 8, ">") +
+					      (strchr(line + 8, '>') ? 1 : 0)),
+					line + 8);
 				nrcpt++;
 				say(c, "250 OK\r\n");
 			}
@@ -173,14 +176,17 @@ static void *serve(void *arg)
 				}
 				if (line[0] == '.')
 					l++; /* undo dot-stuffing */
-				if (cw_buf_adds(&msg, l) || cw_buf_adds(&msg, "\r\n"))
+				if (cw_buf_adds(&msg, l) ||
+				    cw_buf_adds(&msg, "\r\n"))
 					toobig = true;
 			}
 			if (!done) {
 				cw_buf_release(&msg);
 				break;
 			}
-			cw_buf_addf(&env, "X-Sink-Mail-From: %s\r\nX-Sink-Rcpt-To: %s\r\n",
+			cw_buf_addf(&env,
+				    "X-Sink-Mail-From: %s\r\nX-Sink-Rcpt-To: "
+				    "%s\r\n",
 				    cw_buf_str(&from), cw_buf_str(&rcpt));
 			if (toobig)
 				say(c, "552 message too big\r\n");
@@ -239,8 +245,9 @@ int main(int argc, char **argv)
 	tool_signals(NULL); /* accept() returns EINTR on SIGTERM */
 	lfd = tool_listen(port, &bound);
 	if (lfd < 0) {
-		fprintf(stderr, "smtp_sink: cannot listen on 127.0.0.1:%ld: %s\n",
-			port, strerror(errno));
+		fprintf(stderr,
+			"smtp_sink: cannot listen on 127.0.0.1:%ld: %s\n", port,
+			strerror(errno));
 		return 1;
 	}
 	tool_print_port(bound);

@@ -53,7 +53,8 @@ static bool key_ok(const char *k)
 	for (; k[n]; n++) {
 		char ch = k[n];
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-'))
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+		      ch == '-'))
 			return false;
 	}
 	return n <= 128;
@@ -76,7 +77,8 @@ static enum MHD_Result handle(struct MHD_Connection *c, struct req *rq)
 	const char *key = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						      "Idempotency-Key");
 	const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-						      "X-Clausewatch-Signature");
+						      "X-Clausewatch-"
+						      "Signature");
 	char hex[CW_SHA256_HEX], want[8 + CW_SHA256_HEX];
 	char *path;
 	bool valid;
@@ -87,8 +89,8 @@ static enum MHD_Result handle(struct MHD_Connection *c, struct req *rq)
 	}
 	if (!key_ok(key))
 		return answer(c, 400, "missing or bad Idempotency-Key\n");
-	cw_hmac_sha256_hex(secret, strlen(secret), rq->body.ptr ? rq->body.ptr : "",
-			   rq->body.len, hex);
+	cw_hmac_sha256_hex(secret, strlen(secret),
+			   rq->body.ptr ? rq->body.ptr : "", rq->body.len, hex);
 	snprintf(want, sizeof(want), "sha256=%s", hex);
 	valid = sig && !strcmp(sig, want);
 	path = cw_asprintf("%s/%s.json", out_dir, key);
@@ -100,8 +102,8 @@ static enum MHD_Result handle(struct MHD_Connection *c, struct req *rq)
 
 		/* the signature header as received, for the test to check
 		 * with another implementation of HMAC */
-		cw_file_write_atomic(sigpath, sig ? sig : "", sig ? strlen(sig) : 0,
-				     NULL);
+		cw_file_write_atomic(sigpath, sig ? sig : "",
+				     sig ? strlen(sig) : 0, NULL);
 		free(sigpath);
 		cw_file_write_atomic(path, rq->body.ptr ? rq->body.ptr : "",
 				     rq->body.len, NULL);

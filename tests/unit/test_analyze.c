@@ -73,25 +73,47 @@ static bool read_shared(struct cw_buf *out, const char *rel)
 
 static void test_analyze__taxonomy_loads_real_data(void **state)
 {
-	static const char *const claudette[] = {
-		"mandatory_arbitration", "unilateral_change", "content_removal",
-		"jurisdiction", "choice_of_law", "limitation_of_liability",
-		"unilateral_termination", "contract_by_using",
-		"privacy_policy_by_reference"
-	};
-	static const char *const required[] = {
-		"operator_end_user_responsibility", "acceptable_use",
-		"automated_access", "api_key_non_transfer",
-		"training_on_user_data", "input_output_ownership",
-		"indemnification", "warranty_disclaimer", "class_action_waiver",
-		"arbitration_opt_out", "eligibility_min_age", "account_security",
-		"credits_and_refunds", "auto_renewal", "inactivity_deletion",
-		"export_controls", "copyright_complaints", "feedback_licence",
-		"confidentiality", "assignment", "severability", "force_majeure",
-		"notices", "beta_features", "third_party_services",
-		"content_licence_to_provider", "moderation", "suspension",
-		"data_retention", "subprocessors"
-	};
+	static const char *const claudette[] = { "mandatory_arbitration",
+						 "unilateral_change",
+						 "content_removal",
+						 "jurisdiction",
+						 "choice_of_law",
+						 "limitation_of_liability",
+						 "unilateral_termination",
+						 "contract_by_using",
+						 "privacy_policy_by_"
+						 "reference" };
+	static const char *const required[] = { "operator_end_user_"
+						"responsibility",
+						"acceptable_use",
+						"automated_access",
+						"api_key_non_transfer",
+						"training_on_user_data",
+						"input_output_ownership",
+						"indemnification",
+						"warranty_disclaimer",
+						"class_action_waiver",
+						"arbitration_opt_out",
+						"eligibility_min_age",
+						"account_security",
+						"credits_and_refunds",
+						"auto_renewal",
+						"inactivity_deletion",
+						"export_controls",
+						"copyright_complaints",
+						"feedback_licence",
+						"confidentiality",
+						"assignment",
+						"severability",
+						"force_majeure",
+						"notices",
+						"beta_features",
+						"third_party_services",
+						"content_licence_to_provider",
+						"moderation",
+						"suspension",
+						"data_retention",
+						"subprocessors" };
 	struct cw_taxonomy_stats st;
 
 	(void)state;
@@ -100,7 +122,8 @@ static void test_analyze__taxonomy_loads_real_data(void **state)
 	assert_true(st.instruments >= 17);
 	assert_true(st.verified <= st.articles);
 	for (size_t i = 0; i < sizeof(claudette) / sizeof(*claudette); i++) {
-		const struct cw_tax_category *c = cw_taxonomy_find(tax, claudette[i]);
+		const struct cw_tax_category *c =
+			cw_taxonomy_find(tax, claudette[i]);
 		assert_non_null(c);
 		assert_non_null(c->claudette);
 	}
@@ -124,17 +147,25 @@ static void test_analyze__taxonomy_loads_real_data(void **state)
 	/* what a clause means, per audience, for the categories the Stability
 	   analysis needs */
 	{
-		static const char *const explained[] = {
-			"mandatory_arbitration", "limitation_of_liability",
-			"operator_end_user_responsibility", "automated_access",
-			"api_key_non_transfer", "eligibility_min_age",
-			"choice_of_law", "jurisdiction"
-		};
-		for (size_t i = 0; i < sizeof(explained) / sizeof(*explained); i++) {
+		static const char *const explained[] = { "mandatory_"
+							 "arbitration",
+							 "limitation_of_"
+							 "liability",
+							 "operator_end_user_"
+							 "responsibility",
+							 "automated_access",
+							 "api_key_non_transfer",
+							 "eligibility_min_age",
+							 "choice_of_law",
+							 "jurisdiction" };
+		for (size_t i = 0; i < sizeof(explained) / sizeof(*explained);
+		     i++) {
 			const struct cw_tax_category *c =
 				cw_taxonomy_find(tax, explained[i]);
-			assert_non_null(c->exposure[CW_AUDIENCE_CONSUMER].means);
-			assert_non_null(c->exposure[CW_AUDIENCE_OPERATOR].means);
+			assert_non_null(
+				c->exposure[CW_AUDIENCE_CONSUMER].means);
+			assert_non_null(
+				c->exposure[CW_AUDIENCE_OPERATOR].means);
 		}
 	}
 }
@@ -198,48 +229,58 @@ static void test_analyze__regulation_lookup(void **state)
 	/* dates decide whether a duty applies; the times are fixed here */
 	{
 		time_t before, after;
-		assert_int_equal(cw_time_parse_iso("2025-01-01", &before), CW_OK);
-		assert_int_equal(cw_time_parse_iso("2026-09-01", &after), CW_OK);
+		assert_int_equal(cw_time_parse_iso("2025-01-01", &before),
+				 CW_OK);
+		assert_int_equal(cw_time_parse_iso("2026-09-01", &after),
+				 CW_OK);
 		a = cw_taxonomy_article(tax, "eu_ai_act", "50");
-		assert_string_equal(cw_taxonomy_applies_from(aia, a), "2026-08-02");
+		assert_string_equal(cw_taxonomy_applies_from(aia, a), "2026-08-"
+								      "02");
 		assert_int_equal(cw_taxonomy_in_effect(aia, a, before), 0);
 		assert_int_equal(cw_taxonomy_in_effect(aia, a, after), 1);
 		a = cw_taxonomy_article(tax, "eu_ai_act", "5");
 		assert_int_equal(cw_taxonomy_in_effect(aia, a, before), 0);
 		a = cw_taxonomy_article(tax, "eu_dsa", "14");
-		assert_string_equal(cw_taxonomy_applies_from(dsa, a), "2024-02-17");
+		assert_string_equal(cw_taxonomy_applies_from(dsa, a), "2024-02-"
+								      "17");
 		assert_int_equal(cw_taxonomy_in_effect(dsa, a, before), 1);
 		/* OSA section 72(1) binds every user-to-user service from
 		   10 January 2024 (legislation.gov.uk); section 71 waits for
 		   the category register: unknown */
-		assert_int_equal(cw_taxonomy_in_effect(
-					 cw_taxonomy_instrument(tax, "uk_osa"),
-					 cw_taxonomy_article(tax, "uk_osa", "s.72"),
-					 before),
-				 1);
-		assert_int_equal(cw_taxonomy_in_effect(
-					 cw_taxonomy_instrument(tax, "uk_osa"),
-					 cw_taxonomy_article(tax, "uk_osa", "s.71"),
-					 after),
-				 -1);
+		assert_int_equal(
+			cw_taxonomy_in_effect(
+				cw_taxonomy_instrument(tax, "uk_osa"),
+				cw_taxonomy_article(tax, "uk_osa", "s.72"),
+				before),
+			1);
+		assert_int_equal(
+			cw_taxonomy_in_effect(
+				cw_taxonomy_instrument(tax, "uk_osa"),
+				cw_taxonomy_article(tax, "uk_osa", "s.71"),
+				after),
+			-1);
 		/* the AI Act's definitions are Chapter I: from 2 February 2025,
 		   not the general date */
 		a = cw_taxonomy_article(tax, "eu_ai_act", "3");
-		assert_string_equal(cw_taxonomy_applies_from(aia, a), "2025-02-02");
+		assert_string_equal(cw_taxonomy_applies_from(aia, a), "2025-02-"
+								      "02");
 		/* the FAA's chapter 4 reaches disputes from 3 March 2022 */
 		a = cw_taxonomy_article(tax, "us_faa", "§402");
-		assert_string_equal(cw_taxonomy_applies_from(
-					    cw_taxonomy_instrument(tax, "us_faa"), a),
-				    "2022-03-03");
+		assert_string_equal(
+			cw_taxonomy_applies_from(
+				cw_taxonomy_instrument(tax, "us_faa"), a),
+			"2022-03-03");
 	}
 	/* a verified number names the page it was checked against; an
 	   unverified one carries no source */
 	for (size_t i = 0; i < cw_taxonomy_instrument_count(tax); i++) {
-		const struct cw_tax_instrument *in = cw_taxonomy_instrument_at(tax, i);
+		const struct cw_tax_instrument *in =
+			cw_taxonomy_instrument_at(tax, i);
 		for (size_t k = 0; k < in->narticles; k++) {
 			const struct cw_tax_article *x = &in->articles[k];
 			if (x->verified)
-				assert_true(cw_str_startswith(x->source, "http"));
+				assert_true(cw_str_startswith(x->source, "htt"
+									 "p"));
 		}
 	}
 	assert_null(cw_taxonomy_instrument(tax, "nope"));
@@ -275,7 +316,8 @@ static char *make_data_dir(const char *tests, const char *bad)
 	p = cw_asprintf("%s/taxonomy/categories", dir);
 	assert_int_equal(cw_mkdir_p(p, NULL), CW_OK);
 	free(p);
-	p = cw_asprintf("%s/data/analyze/mini/regulations/mini_reg.json", tests);
+	p = cw_asprintf("%s/data/analyze/mini/regulations/mini_reg.json",
+			tests);
 	q = cw_asprintf("%s/regulations/mini_reg.json", dir);
 	assert_int_equal(copy_file(p, q), CW_OK);
 	free(p);
@@ -326,40 +368,42 @@ static void test_analyze__validator_names_file_and_field(void **state)
 	static const struct {
 		const char *file, *expect;
 	} cases[] = {
-		{ "bad_level.json",
-		  "bad_level.json': categories[1].exposure.consumer.base: "
-		  "expected one of low, medium, high" },
-		{ "bad_ref.json",
-		  "bad_ref.json': category 'test_cat': regulations[0].article: "
-		  "'mini_reg' has no article '99'" },
-		{ "bad_instrument.json",
-		  "regulations[0].instrument: no instrument 'no_such_law'" },
-		{ "bad_regex.json",
-		  "bad_regex.json': categories[0].detect.patterns[0].re: bad "
-		  "pattern at offset" },
-		{ "bad_param.json",
-		  "categories[0].params[0]: unknown parameter 'liability_kap'" },
-		{ "unknown_field.json", "categories[0].definiton: unknown field" },
-		{ "bad_effect.json",
-		  "categories[0].exposure.operator.modifiers[0].effect: expected "
-		  "an integer from -2 to 2" },
-		{ "bad_claudette.json",
-		  "categories[0].claudette: code 'a' belongs to category "
-		  "'mandatory_arbitration', not 'test_cat'" },
+		{ "bad_level.json", "bad_level.json': "
+				    "categories[1].exposure.consumer.base: "
+				    "expected one of low, medium, high" },
+		{ "bad_ref.json", "bad_ref.json': category 'test_cat': "
+				  "regulations[0].article: "
+				  "'mini_reg' has no article '99'" },
+		{ "bad_instrument.json", "regulations[0].instrument: no "
+					 "instrument 'no_such_law'" },
+		{ "bad_regex.json", "bad_regex.json': "
+				    "categories[0].detect.patterns[0].re: bad "
+				    "pattern at offset" },
+		{ "bad_param.json", "categories[0].params[0]: unknown "
+				    "parameter 'liability_kap'" },
+		{ "unknown_field.json", "categories[0].definiton: unknown "
+					"field" },
+		{ "bad_effect.json", "categories[0].exposure.operator."
+				     "modifiers[0].effect: expected "
+				     "an integer from -2 to 2" },
+		{ "bad_claudette.json", "categories[0].claudette: code 'a' "
+					"belongs to category "
+					"'mandatory_arbitration', not "
+					"'test_cat'" },
 		{ "dup_id.json", "category 'test_cat' is also defined" },
 		{ "bad_syntax.json", "bad_syntax.json':3:" },
-		{ "bad_upper.json",
-		  "categories[0].detect.patterns[0].re: upper-case letter at "
-		  "offset 2" },
-		{ "reg_no_source.json",
-		  "reg_no_source.json': articles[0].source: required when "
-		  "verified is true" },
-		{ "reg_bad_source.json",
-		  "reg_bad_source.json': articles[1].source: expected an "
-		  "http(s):// address" },
-		{ "bad_severity.json",
-		  "categories[0].severity: expected one of clearly_fair, "
-		  "potentially_unfair, clearly_unfair" },
+		{ "bad_upper.json", "categories[0].detect.patterns[0].re: "
+				    "upper-case letter at "
+				    "offset 2" },
+		{ "reg_no_source.json", "reg_no_source.json': "
+					"articles[0].source: required when "
+					"verified is true" },
+		{ "reg_bad_source.json", "reg_bad_source.json': "
+					 "articles[1].source: expected an "
+					 "http(s):// address" },
+		{ "bad_severity.json", "categories[0].severity: expected one "
+				       "of clearly_fair, "
+				       "potentially_unfair, clearly_unfair" },
 		/* a valid file still lacks the nine CLAUDETTE categories */
 		{ "good.json", "CLAUDETTE category 'mandatory_arbitration'" },
 	};
@@ -456,8 +500,8 @@ static void params_in(struct cw_params *out, const struct doc *d,
 			 CW_OK);
 }
 
-static const struct cw_param *param_value(const struct cw_params *ps,
-					  int kind, const char *value)
+static const struct cw_param *param_value(const struct cw_params *ps, int kind,
+					  const char *value)
 {
 	for (size_t i = 0; i < ps->n; i++)
 		if (ps->items[i].kind == kind &&
@@ -614,12 +658,12 @@ static void test_analyze__stability_operator(void **state)
 	hit = detect_in(&m, &d, "3.b", "api_key_non_transfer");
 	assert_non_null(hit);
 	assert_true(hit->explicit_text);
-	assert_int_equal(cw_taxonomy_rate(&r, hit->cat, CW_AUDIENCE_OPERATOR,
-					  d.text.ptr + prov(&d, "3.b")->start,
-					  prov(&d, "3.b")->end -
-						  prov(&d, "3.b")->start,
-					  NULL),
-			 CW_OK);
+	assert_int_equal(
+		cw_taxonomy_rate(&r, hit->cat, CW_AUDIENCE_OPERATOR,
+				 d.text.ptr + prov(&d, "3.b")->start,
+				 prov(&d, "3.b")->end - prov(&d, "3.b")->start,
+				 NULL),
+		CW_OK);
 	assert_int_equal(r.level, CW_LEVEL_MEDIUM);
 	assert_int_equal(r.basis, CW_EVIDENCE_EXPLICIT);
 	cw_tax_rating_release(&r);
@@ -655,21 +699,21 @@ static void test_analyze__stability_operator(void **state)
 		assert_int_equal(r.level, CW_LEVEL_LOW);
 		cw_tax_rating_release(&r);
 	}
-	assert_non_null(detect_in(&m, &d, "2.b",
-				  "operator_end_user_responsibility"));
+	assert_non_null(
+		detect_in(&m, &d, "2.b", "operator_end_user_responsibility"));
 
 	/* training on inputs, with an opt-out; credits expire; inactivity */
 	params_in(&ps, &d, "4.c", "training_on_user_data");
 	assert_non_null(param_value(&ps, CW_PARAM_TRAINING_ON_INPUTS, "yes"));
-	assert_non_null(param_value(&ps, CW_PARAM_TRAINING_OPT_OUT,
-				    "available"));
+	assert_non_null(
+		param_value(&ps, CW_PARAM_TRAINING_OPT_OUT, "available"));
 	params_in(&ps, &d, "7.d", "credits_and_refunds");
 	assert_non_null(param_value(&ps, CW_PARAM_CREDIT_EXPIRY, "1 year"));
 	params_in(&ps, &d, "12.e", "inactivity_deletion");
 	assert_non_null(param_value(&ps, CW_PARAM_INACTIVITY_PERIOD, "1 year"));
 	params_in(&ps, &d, "12.e", "unilateral_termination");
-	assert_non_null(param_value(&ps, CW_PARAM_TERMINATION_NOTICE,
-				    "no notice"));
+	assert_non_null(
+		param_value(&ps, CW_PARAM_TERMINATION_NOTICE, "no notice"));
 
 	cw_params_release(&ps);
 	cw_tax_matches_release(&m);
@@ -705,7 +749,8 @@ static void test_analyze__stability_every_provision_categorised(void **state)
 		assert_true(m.n > 0);
 		/* sorted by score, spans inside the provision */
 		for (size_t k = 0; k < m.n; k++) {
-			assert_true(m.items[k].score >= m.items[k].cat->min_score);
+			assert_true(m.items[k].score >=
+				    m.items[k].cat->min_score);
 			assert_true(m.items[k].end <= p->end - p->start);
 			if (k)
 				assert_true(m.items[k - 1].score >=
@@ -719,8 +764,8 @@ static void test_analyze__stability_every_provision_categorised(void **state)
 
 static void test_analyze__stability_notes(void **state)
 {
-	static const char *const tracked[] = { "Terms of Service",
-					       "Privacy Policy" };
+	static const char *const tracked[] = { "Terms of Service", "Privacy "
+								   "Policy" };
 	struct cw_notes n = CW_NOTES_INIT;
 	const struct cw_provision *p;
 	bool promptly = false, aup = false, privacy = false, discretion = false;
@@ -769,8 +814,9 @@ static void test_analyze__stability_notes(void **state)
 		for (size_t i = 0; i < d.seg->n; i++) {
 			const struct cw_provision *q = &d.seg->items[i];
 			struct cw_notes a = CW_NOTES_INIT, b = CW_NOTES_INIT;
-			assert_int_equal(cw_notes_find_in(&a, nd, q->start, q->end,
-							  tracked, 2, NULL),
+			assert_int_equal(cw_notes_find_in(&a, nd, q->start,
+							  q->end, tracked, 2,
+							  NULL),
 					 CW_OK);
 			assert_int_equal(cw_notes_find(&b, tax, d.text.ptr,
 						       d.text.len, q->start,
@@ -779,7 +825,8 @@ static void test_analyze__stability_notes(void **state)
 					 CW_OK);
 			assert_int_equal(a.n, b.n);
 			for (size_t k = 0; k < a.n; k++) {
-				assert_int_equal(a.items[k].start, b.items[k].start);
+				assert_int_equal(a.items[k].start,
+						 b.items[k].start);
 				assert_int_equal(a.items[k].resolved,
 						 b.items[k].resolved);
 			}
@@ -834,7 +881,8 @@ static void test_analyze__seed_operator_controls(void **state)
 					    NULL),
 			 CW_OK);
 	for (size_t i = 0; i < m.n; i++)
-		if (!strcmp(m.items[i].cat->id, "operator_end_user_responsibility"))
+		if (!strcmp(m.items[i].cat->id, "operator_end_user_"
+						"responsibility"))
 			hit = &m.items[i];
 	assert_non_null(hit);
 	assert_true(hit->explicit_text);
@@ -843,16 +891,17 @@ static void test_analyze__seed_operator_controls(void **state)
 			 CW_OK);
 	assert_int_equal(r.level, CW_LEVEL_HIGH);
 	for (size_t i = 0; i < r.napplied; i++)
-		controls_mod |= strstr(r.applied[i].mod->why, "control") != NULL;
+		controls_mod |= strstr(r.applied[i].mod->why, "control") !=
+				NULL;
 	assert_true(controls_mod);
 	cw_tax_rating_release(&r);
-	assert_int_equal(cw_notes_find(&n, tax, b.ptr, b.len, ps, pe, NULL, NULL,
-				       0, NULL),
+	assert_int_equal(cw_notes_find(&n, tax, b.ptr, b.len, ps, pe, NULL,
+				       NULL, 0, NULL),
 			 CW_OK);
 	for (size_t i = 0; i < n.n; i++)
 		controls_note |= n.items[i].kind == CW_NOTE_VAGUE &&
-				 !strcmp(n.items[i].term->term,
-					 "appropriate controls") &&
+				 !strcmp(n.items[i].term->term, "appropriate "
+								"controls") &&
 				 !n.items[i].resolved;
 	assert_true(controls_note);
 	cw_notes_release(&n);
@@ -873,12 +922,16 @@ static void test_analyze__corpus_documents(void **state)
 	(void)state;
 	/* Cursor: AAA arbitration with a 30-day opt-out by email, a cap of
 	   USD 100 or six months of fees, California law, San Francisco */
-	if (doc_load(&d, "corpus/versions/Cursor/Terms of Service/2025-09-18.md")) {
-		assert_non_null(detect_in(&m, &d, "16.1", "mandatory_arbitration"));
+	if (doc_load(&d, "corpus/versions/Cursor/Terms of "
+			 "Service/2025-09-18.md")) {
+		assert_non_null(
+			detect_in(&m, &d, "16.1", "mandatory_arbitration"));
 		params_in(&ps, &d, "16", "mandatory_arbitration");
-		assert_non_null(param_value(&ps, CW_PARAM_ARBITRATION_BODY, "AAA"));
+		assert_non_null(
+			param_value(&ps, CW_PARAM_ARBITRATION_BODY, "AAA"));
 		params_in(&ps, &d, "16.1", "arbitration_opt_out");
-		assert_non_null(param_value(&ps, CW_PARAM_OPT_OUT_WINDOW, "30 days"));
+		assert_non_null(
+			param_value(&ps, CW_PARAM_OPT_OUT_WINDOW, "30 days"));
 		assert_non_null(param_value(&ps, CW_PARAM_OPT_OUT_METHOD,
 					    "email to legal@cursor.com"));
 		params_in(&ps, &d, "15", "limitation_of_liability");
@@ -888,27 +941,32 @@ static void test_analyze__corpus_documents(void **state)
 		params_in(&ps, &d, "2", "eligibility_min_age");
 		assert_non_null(param_value(&ps, CW_PARAM_MIN_AGE, "18 years"));
 		params_in(&ps, &d, "17", "choice_of_law");
-		assert_non_null(param_value(&ps, CW_PARAM_GOVERNING_LAW, "California"));
+		assert_non_null(
+			param_value(&ps, CW_PARAM_GOVERNING_LAW, "California"));
 		params_in(&ps, &d, "17", "jurisdiction");
 		assert_non_null(param_value(&ps, CW_PARAM_FORUM,
 					    "San Francisco, California"));
 		/* the model-training promise reads as "no" */
 		params_in(&ps, &d, "1.3", "training_on_user_data");
-		assert_non_null(param_value(&ps, CW_PARAM_TRAINING_ON_INPUTS, "no"));
+		assert_non_null(
+			param_value(&ps, CW_PARAM_TRAINING_ON_INPUTS, "no"));
 		doc_free(&d);
 		done++;
 	}
 	/* ChatGPT (European terms): the law of the user's residence, age 13,
 	   a business cap of USD 100 or twelve months of fees */
-	if (doc_load(&d, "corpus/versions/ChatGPT/Terms of Service/2025-11-07.md")) {
+	if (doc_load(&d, "corpus/versions/ChatGPT/Terms of "
+			 "Service/2025-11-07.md")) {
 		const char *age = "europe-terms-of-use.registration-and-access."
 				  "minimum-age";
 		params_in(&ps, &d, age, "eligibility_min_age");
 		assert_non_null(param_value(&ps, CW_PARAM_MIN_AGE, "13 years"));
-		params_in(&ps, &d, "europe-terms-of-use.general-terms.governing-law",
+		params_in(&ps, &d,
+			  "europe-terms-of-use.general-terms.governing-law",
 			  "choice_of_law");
 		assert_non_null(param_value(&ps, CW_PARAM_GOVERNING_LAW,
-					    "law of the user's place of residence"));
+					    "law of the user's place of "
+					    "residence"));
 		params_in(&ps, &d,
 			  "europe-terms-of-use.business-use-of-the-services-"
 			  "addendum.limitation-of-liability",
@@ -951,19 +1009,23 @@ static void test_analyze__corpus_documents(void **state)
 
 static void test_analyze__params_own_sentences(void **state)
 {
-	static const char cap[] =
-		"In no event shall our total liability exceed the lesser of "
-		"\xe2\x82\xac" "500 or the fees you paid to us during the twelve (12) "
-		"months preceding the claim.";
-	static const char age[] =
-		"You must be at least sixteen (16) years of age. Notice must "
-		"be given at least 30 days before renewal.";
-	static const char optout[] =
-		"To opt out of arbitration, send a letter by certified mail "
-		"within forty-five days after you first accept these terms.";
-	static const char inactive[] =
-		"Accounts may be closed after 24 months of inactivity, and we "
-		"may change these terms with 15 days' prior written notice.";
+	static const char cap[] = "In no event shall our total liability "
+				  "exceed the lesser of "
+				  "\xe2\x82\xac"
+				  "500 or the fees you paid to us during the "
+				  "twelve (12) "
+				  "months preceding the claim.";
+	static const char age[] = "You must be at least sixteen (16) years of "
+				  "age. Notice must "
+				  "be given at least 30 days before renewal.";
+	static const char optout[] = "To opt out of arbitration, send a letter "
+				     "by certified mail "
+				     "within forty-five days after you first "
+				     "accept these terms.";
+	static const char inactive[] = "Accounts may be closed after 24 months "
+				       "of inactivity, and we "
+				       "may change these terms with 15 days' "
+				       "prior written notice.";
 	struct cw_params ps = CW_PARAMS_INIT;
 	const struct cw_param *p;
 	int k;
@@ -973,7 +1035,8 @@ static void test_analyze__params_own_sentences(void **state)
 	assert_int_equal(cw_params_extract(&ps, cap, strlen(cap), 1000, &k, 1,
 					   NULL),
 			 CW_OK);
-	p = param_value(&ps, k, "lesser of EUR 500 or fees paid in the 12 months");
+	p = param_value(&ps, k,
+			"lesser of EUR 500 or fees paid in the 12 months");
 	assert_non_null(p);
 	assert_string_equal(p->detail, "lesser of");
 	assert_true(p->start >= 1000); /* spans carry the base offset */
@@ -987,8 +1050,8 @@ static void test_analyze__params_own_sentences(void **state)
 	assert_null(param_value(&ps, CW_PARAM_MIN_AGE, "30 years"));
 	cw_params_release(&ps);
 
-	assert_int_equal(cw_params_extract(&ps, optout, strlen(optout), 0,
-					   NULL, 0, NULL),
+	assert_int_equal(cw_params_extract(&ps, optout, strlen(optout), 0, NULL,
+					   0, NULL),
 			 CW_OK);
 	p = param_value(&ps, CW_PARAM_OPT_OUT_WINDOW, "45 days");
 	assert_non_null(p);
@@ -998,7 +1061,8 @@ static void test_analyze__params_own_sentences(void **state)
 	assert_int_equal(cw_params_extract(&ps, inactive, strlen(inactive), 0,
 					   NULL, 0, NULL),
 			 CW_OK);
-	assert_non_null(param_value(&ps, CW_PARAM_INACTIVITY_PERIOD, "24 months"));
+	assert_non_null(
+		param_value(&ps, CW_PARAM_INACTIVITY_PERIOD, "24 months"));
 	p = param_value(&ps, CW_PARAM_CHANGE_NOTICE, "15 days");
 	assert_non_null(p);
 	cw_params_release(&ps);
@@ -1016,17 +1080,19 @@ static void test_analyze__params_own_sentences(void **state)
 
 static void test_analyze__exposure_modifiers(void **state)
 {
-	static const char harsh[] =
-		"We may terminate your account at any time, for any reason, "
-		"without notice.";
-	static const char fair[] =
-		"We may terminate your account on 30 days' notice; you may "
-		"appeal the decision.";
+	static const char harsh[] = "We may terminate your account at any "
+				    "time, for any reason, "
+				    "without notice.";
+	static const char fair[] = "We may terminate your account on 30 days' "
+				   "notice; you may "
+				   "appeal the decision.";
 	static const char weak[] = "Disputes go to JAMS.";
-	const struct cw_tax_category *ter =
-		cw_taxonomy_find(tax, "unilateral_termination");
-	const struct cw_tax_category *arb =
-		cw_taxonomy_find(tax, "mandatory_arbitration");
+	const struct cw_tax_category *ter = cw_taxonomy_find(tax, "unilateral_"
+								  "terminatio"
+								  "n");
+	const struct cw_tax_category *arb = cw_taxonomy_find(tax, "mandatory_"
+								  "arbitratio"
+								  "n");
 	struct cw_tax_rating r;
 
 	(void)state;
@@ -1052,8 +1118,9 @@ static void test_analyze__exposure_modifiers(void **state)
 		const struct cw_tax_category *fees =
 			cw_taxonomy_find(tax, "fees_and_price_changes");
 		static const char price[] = "We will charge the fees listed.";
-		assert_int_equal(cw_taxonomy_rate(&r, fees, CW_AUDIENCE_CONSUMER,
-						  price, strlen(price), NULL),
+		assert_int_equal(cw_taxonomy_rate(&r, fees,
+						  CW_AUDIENCE_CONSUMER, price,
+						  strlen(price), NULL),
 				 CW_OK);
 		assert_int_equal(r.level, CW_LEVEL_MEDIUM);
 		cw_taxonomy_rate_context(&r, tax, fees, CW_RATE_EU_UK_CONSUMER);
@@ -1061,14 +1128,19 @@ static void test_analyze__exposure_modifiers(void **state)
 		assert_null(r.applied[r.napplied - 1].mod->re);
 		cw_tax_rating_release(&r);
 		/* operators are not consumers: no grey-list effect */
-		assert_int_equal(cw_taxonomy_rate(&r, cw_taxonomy_find(tax, "severability"),
+		assert_int_equal(cw_taxonomy_rate(&r,
+						  cw_taxonomy_find(tax, "severa"
+									"bilit"
+									"y"),
 						  CW_AUDIENCE_OPERATOR, price,
 						  strlen(price), NULL),
 				 CW_OK);
-		cw_taxonomy_rate_context(&r, tax, cw_taxonomy_find(tax, "severability"),
+		cw_taxonomy_rate_context(&r, tax,
+					 cw_taxonomy_find(tax, "severability"),
 					 CW_RATE_EU_UK_CONSUMER);
 		assert_int_equal(r.level, CW_LEVEL_LOW);
-		cw_taxonomy_rate_context(&r, tax, cw_taxonomy_find(tax, "severability"),
+		cw_taxonomy_rate_context(&r, tax,
+					 cw_taxonomy_find(tax, "severability"),
 					 CW_RATE_CHANGED_BEFORE);
 		assert_int_equal(r.level, CW_LEVEL_MEDIUM);
 		cw_tax_rating_release(&r);
@@ -1088,18 +1160,19 @@ static void test_analyze__exposure_modifiers(void **state)
 						    strlen(harsh), NULL),
 				 CW_OK);
 		assert_true(m.n > 0);
-		assert_string_equal(m.items[0].cat->id, "unilateral_termination");
+		assert_string_equal(m.items[0].cat->id, "unilateral_"
+							"termination");
 		assert_true(m.items[0].by_rules);
 		assert_true(m.items[0].model < 0);
 		assert_int_equal(cw_taxonomy_merge_model(&m, tax,
-							 "unilateral_termination",
+							 "unilateral_"
+							 "termination",
 							 0.9, NULL),
 				 CW_OK);
 		assert_true(m.items[0].model == 0.9);
 		size_t before = m.n;
-		assert_int_equal(cw_taxonomy_merge_model(&m, tax,
-							 "choice_of_law", 0.4,
-							 NULL),
+		assert_int_equal(cw_taxonomy_merge_model(
+					 &m, tax, "choice_of_law", 0.4, NULL),
 				 CW_OK);
 		assert_int_equal(m.n, before + 1);
 		for (size_t i = 0; i < m.n; i++)
@@ -1109,9 +1182,8 @@ static void test_analyze__exposure_modifiers(void **state)
 		assert_int_equal(cw_taxonomy_merge_model(&m, tax, "nope", 0.5,
 							 NULL),
 				 CW_ENOTFOUND);
-		assert_int_equal(cw_taxonomy_merge_model(&m, tax,
-							 "choice_of_law", 1.5,
-							 NULL),
+		assert_int_equal(cw_taxonomy_merge_model(
+					 &m, tax, "choice_of_law", 1.5, NULL),
 				 CW_EINVAL);
 		cw_tax_matches_release(&m);
 	}
@@ -1127,13 +1199,17 @@ static void test_analyze__notes_own_text(void **state)
 {
 	/* a definition elsewhere resolves "reasonable"; a stated period
 	   bounds "promptly"; the reader's own "at any time" is no concern */
-	static const char doc[] =
-		"1. Definitions\n\"Reasonable\" means within industry practice.\n\n"
-		"2. Duties\nYou will act on reasonable requests and reply "
-		"promptly, and in any case within 5 days. You may cancel at any "
-		"time. We may act in our sole discretion.\n\n"
-		"3. Policies\nYou must follow our Acceptable Use Policy and the "
-		"rules that we publish for each feature of the service from";
+	static const char doc[] = "1. Definitions\n\"Reasonable\" means within "
+				  "industry practice.\n\n"
+				  "2. Duties\nYou will act on reasonable "
+				  "requests and reply "
+				  "promptly, and in any case within 5 days. "
+				  "You may cancel at any "
+				  "time. We may act in our sole discretion.\n\n"
+				  "3. Policies\nYou must follow our Acceptable "
+				  "Use Policy and the "
+				  "rules that we publish for each feature of "
+				  "the service from";
 	static const char *const tracked[] = { "Terms of Service" };
 	const char *duties = strstr(doc, "2. Duties");
 	const char *policies = strstr(doc, "3. Policies");
@@ -1142,11 +1218,10 @@ static void test_analyze__notes_own_text(void **state)
 	     discretion = false, aup = false, cut = false;
 
 	(void)state;
-	assert_int_equal(cw_notes_find(&n, tax, doc, strlen(doc),
-				       (size_t)(duties - doc),
-				       (size_t)(policies - doc), NULL, tracked,
-				       1, NULL),
-			 CW_OK);
+	assert_int_equal(
+		cw_notes_find(&n, tax, doc, strlen(doc), (size_t)(duties - doc),
+			      (size_t)(policies - doc), NULL, tracked, 1, NULL),
+		CW_OK);
 	for (size_t i = 0; i < n.n; i++) {
 		const struct cw_note *x = &n.items[i];
 		if (x->kind != CW_NOTE_VAGUE)
@@ -1228,7 +1303,8 @@ int main(void)
 		cmocka_unit_test(test_analyze__regulation_lookup),
 		cmocka_unit_test(test_analyze__validator_names_file_and_field),
 		cmocka_unit_test(test_analyze__stability_operator),
-		cmocka_unit_test(test_analyze__stability_every_provision_categorised),
+		cmocka_unit_test(
+			test_analyze__stability_every_provision_categorised),
 		cmocka_unit_test(test_analyze__stability_notes),
 		cmocka_unit_test(test_analyze__seed_operator_controls),
 		cmocka_unit_test(test_analyze__corpus_documents),

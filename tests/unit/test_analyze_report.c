@@ -63,8 +63,8 @@ static bool doc_load(struct doc *d, const char *rel, const char *service)
 	struct cw_err err = CW_ERR_INIT;
 	char *shared = env_path("CW_SHARED", "../shared");
 	char *path = cw_asprintf("%s/%s", shared, rel);
-	static const char *const tracked[] = { "Terms of Service",
-					       "Privacy Policy" };
+	static const char *const tracked[] = { "Terms of Service", "Privacy "
+								   "Policy" };
 	bool ok;
 
 	cw_buf_init(&d->text, 0);
@@ -103,9 +103,10 @@ static json_t *cat_of(json_t *prov, const char *id)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(prov, "categories"), i, c)
-		if (!strcmp(json_string_value(json_object_get(c, "id")), id))
-			return c;
+	json_array_foreach(
+		json_object_get(prov, "categories"), i,
+		c) if (!strcmp(json_string_value(json_object_get(c, "id")),
+			       id)) return c;
 	fprintf(stderr, "no category %s\n", id);
 	return NULL;
 }
@@ -121,16 +122,19 @@ static size_t check_statements(const json_t *arr)
 	json_t *s;
 	size_t i;
 
-	json_array_foreach(arr, i, s) {
+	json_array_foreach(arr, i, s)
+	{
 		json_t *src = json_object_get(s, "source");
 		assert_true(strlen(jstr(s, "text")) > 10);
 		assert_true(json_array_size(src) >= 1);
 		/* no placeholder left unfilled */
 		assert_null(strchr(jstr(s, "text"), '{'));
-		assert_true(cw_str_startswith(json_string_value(json_array_get(src, 0)),
-					      "template:") ||
-			    cw_str_startswith(json_string_value(json_array_get(src, 0)),
-					      "taxonomy:"));
+		assert_true(cw_str_startswith(
+				    json_string_value(json_array_get(src, 0)),
+				    "template:") ||
+			    cw_str_startswith(
+				    json_string_value(json_array_get(src, 0)),
+				    "taxonomy:"));
 	}
 	return json_array_size(arr);
 }
@@ -149,7 +153,8 @@ static void test_analyze_report__stability_opt_out(void **state)
 	}
 	i = cw_segment_find(d.seg, "13.b");
 	assert_true(i >= 0);
-	assert_int_equal(cw_analyze_provision(&p, ctx, &d.ad, (size_t)i, &err), CW_OK);
+	assert_int_equal(cw_analyze_provision(&p, ctx, &d.ad, (size_t)i, &err),
+			 CW_OK);
 	assert_true(json_is_true(json_object_get(p, "analysed")));
 	c = cat_of(p, "arbitration_opt_out");
 	assert_non_null(c);
@@ -158,8 +163,10 @@ static void test_analyze_report__stability_opt_out(void **state)
 	assert_string_equal(jstr(par, "value"), "30 days");
 	{
 		/* the span points at the words in the document */
-		json_int_t s = json_integer_value(json_array_get(json_object_get(par, "span"), 0));
-		json_int_t e = json_integer_value(json_array_get(json_object_get(par, "span"), 1));
+		json_int_t s = json_integer_value(
+			json_array_get(json_object_get(par, "span"), 0));
+		json_int_t e = json_integer_value(
+			json_array_get(json_object_get(par, "span"), 1));
 		char *w = cw_strndup(d.text.ptr + s, (size_t)(e - s));
 		assert_non_null(strstr(w, "30 days"));
 		free(w);
@@ -169,22 +176,29 @@ static void test_analyze_report__stability_opt_out(void **state)
 		json_t *s;
 		size_t k;
 		bool found = false;
-		json_array_foreach(json_object_get(p, "reading"), k, s) {
+		json_array_foreach(json_object_get(p, "reading"), k, s)
+		{
 			json_t *src = json_object_get(s, "source");
 			if (!strcmp(json_string_value(json_array_get(src, 0)),
 				    "template:reading.params.opt_out_window")) {
-				assert_string_equal(json_string_value(json_array_get(src, 1)),
-						    "params:opt_out_window");
-				assert_non_null(strstr(jstr(s, "text"), "30 days"));
+				assert_string_equal(
+					json_string_value(
+						json_array_get(src, 1)),
+					"params:opt_out_window");
+				assert_non_null(strstr(jstr(s, "text"), "30 "
+									"day"
+									"s"));
 				found = true;
 			}
 		}
 		assert_true(found);
 	}
 	assert_true(check_statements(json_object_get(p, "reading")) >= 3);
-	assert_true(check_statements(json_object_get(json_object_get(p, "meaning"),
+	assert_true(check_statements(json_object_get(json_object_get(p, "meanin"
+									"g"),
 						     "consumer")) >= 1);
-	assert_true(check_statements(json_object_get(json_object_get(p, "meaning"),
+	assert_true(check_statements(json_object_get(json_object_get(p, "meanin"
+									"g"),
 						     "operator")) >= 1);
 	json_decref(p);
 
@@ -210,28 +224,36 @@ static void test_analyze_report__stability_document_and_view(void **state)
 	}
 	assert_int_equal(cw_analyze_document(&a, ctx, &d.ad, &err), CW_OK);
 	assert_true(cw_analyze_is_current(a));
-	assert_int_equal(json_array_size(json_object_get(a, "provisions")), d.seg->n);
+	assert_int_equal(json_array_size(json_object_get(a, "provisions")),
+			 d.seg->n);
 	/* the category set is what prevalence reads: sorted, distinct, and
 	   holding what the provisions hold */
 	cats = json_object_get(a, "categories");
 	assert_true(json_array_size(cats) > 30);
 	for (k = 1; k < json_array_size(cats); k++)
-		assert_true(strcmp(json_string_value(json_array_get(cats, k - 1)),
-				   json_string_value(json_array_get(cats, k))) < 0);
+		assert_true(
+			strcmp(json_string_value(json_array_get(cats, k - 1)),
+			       json_string_value(json_array_get(cats, k))) < 0);
 	p = cw_analyze_find(a, "4.a");
 	assert_non_null(p);
 	c = cat_of(p, "operator_end_user_responsibility");
 	assert_non_null(c);
-	assert_string_equal(jstr(json_object_get(json_object_get(c, "exposure"), "operator"),
-				 "level"), "high");
+	assert_string_equal(
+		jstr(json_object_get(json_object_get(c, "exposure"), "operato"
+								     "r"),
+		     "level"),
+		"high");
 	/* the provision's operator exposure is the highest of its categories */
-	assert_string_equal(jstr(json_object_get(json_object_get(p, "exposure"), "operator"),
-				 "level"), "high");
+	assert_string_equal(
+		jstr(json_object_get(json_object_get(p, "exposure"), "operato"
+								     "r"),
+		     "level"),
+		"high");
 
 	prev = json_pack("{s{sisi}}", "operator_end_user_responsibility",
 			 "services", 3, "of", 7);
-	assert_int_equal(cw_analyze_view(&v, ctx, a, p, CW_AUDIENCE_OPERATOR, NULL,
-					 NULL, prev, &err),
+	assert_int_equal(cw_analyze_view(&v, ctx, a, p, CW_AUDIENCE_OPERATOR,
+					 NULL, NULL, prev, &err),
 			 CW_OK);
 	assert_string_equal(jstr(v, "audience"), "operator");
 	check_statements(json_object_get(v, "legal_reading"));
@@ -242,25 +264,37 @@ static void test_analyze_report__stability_document_and_view(void **state)
 		/* the AI Act is there with its jurisdiction and date test */
 		json_t *s;
 		bool ai_act = false;
-		json_array_foreach(json_object_get(json_object_get(v, "compliance"),
-						   "regulatory_landscape"), k, s)
-			if (!strcmp(jstr(s, "instrument"), "eu_ai_act")) {
-				ai_act = true;
-				assert_true(json_is_boolean(json_object_get(s, "in_effect")) ||
-					    json_is_null(json_object_get(s, "in_effect")));
-			}
+		json_array_foreach(
+			json_object_get(json_object_get(v, "compliance"), "regu"
+									  "lato"
+									  "ry_"
+									  "land"
+									  "scap"
+									  "e"),
+			k, s) if (!strcmp(jstr(s, "instrument"), "eu_ai_act"))
+		{
+			ai_act = true;
+			assert_true(json_is_boolean(json_object_get(s, "in_"
+								       "effec"
+								       "t")) ||
+				    json_is_null(json_object_get(s, "in_"
+								    "effect")));
+		}
 		assert_true(ai_act);
 	}
 	c = cat_of(v, "operator_end_user_responsibility");
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(c, "prevalence"), "services")), 3);
+				 json_object_get(c, "prevalence"), "services")),
+			 3);
 	assert_int_equal(cw_analyze_render_md(&md, v), CW_OK);
 	assert_non_null(strstr(md.ptr, "## 4.a Rights to Inputs and Outputs"));
-	assert_non_null(strstr(md.ptr, "### What this means for you (operator)"));
+	assert_non_null(strstr(md.ptr, "### What this means for you "
+				       "(operator)"));
 	assert_non_null(strstr(md.ptr, "5. Compliance considerations"));
 	assert_non_null(strstr(md.ptr, "regulation:eu_ai_act/25"));
 	json_decref(v);
-	assert_int_equal(cw_analyze_view(&v, ctx, a, p, 5, NULL, NULL, NULL, &err),
+	assert_int_equal(cw_analyze_view(&v, ctx, a, p, 5, NULL, NULL, NULL,
+					 &err),
 			 CW_EINVAL);
 	json_decref(prev);
 	json_decref(a);
@@ -290,12 +324,21 @@ static void test_analyze_report__exposure_moves_real_versions(void **state)
 	assert_int_equal(cw_analyze_document(&a1, ctx, &d1.ad, &err), CW_OK);
 	assert_int_equal(cw_analyze_document(&a2, ctx, &d2.ad, &err), CW_OK);
 	cw_analyze_exposure_moves(&moves, a1, a2, NULL);
-	json_array_foreach(json_object_get(a2, "provisions"), k, p) {
+	json_array_foreach(json_object_get(a2, "provisions"), k, p)
+	{
 		json_t *o = cw_analyze_find(a1, jstr(p, "key"));
 		for (int a = 0; o && a < CW_AUDIENCE_COUNT; a++) {
 			const char *an = cw_audience_name(a);
-			const char *l1 = jstr(json_object_get(json_object_get(o, "exposure"), an), "level");
-			const char *l2 = jstr(json_object_get(json_object_get(p, "exposure"), an), "level");
+			const char *l1 =
+				jstr(json_object_get(json_object_get(o, "exposu"
+									"re"),
+						     an),
+				     "level");
+			const char *l2 =
+				jstr(json_object_get(json_object_get(p, "exposu"
+									"re"),
+						     an),
+				     "level");
 			if (strcmp(l1 ? l1 : "low", l2 ? l2 : "low"))
 				changes++;
 		}
@@ -303,17 +346,23 @@ static void test_analyze_report__exposure_moves_real_versions(void **state)
 	/* these two versions differ in several levels (checked on the corpus) */
 	assert_true(changes > 0);
 	assert_int_equal(json_array_size(moves), changes);
-	json_array_foreach(moves, k, m) {
+	json_array_foreach(moves, k, m)
+	{
 		json_t *o = cw_analyze_find(a1, jstr(m, "old_key"));
 		json_t *n = cw_analyze_find(a2, jstr(m, "key"));
 		const char *an = jstr(m, "audience");
-		const char *l1 = jstr(json_object_get(json_object_get(o, "exposure"), an), "level");
-		const char *l2 = jstr(json_object_get(json_object_get(n, "exposure"), an), "level");
+		const char *l1 = jstr(
+			json_object_get(json_object_get(o, "exposure"), an),
+			"level");
+		const char *l2 = jstr(
+			json_object_get(json_object_get(n, "exposure"), an),
+			"level");
 		assert_string_equal(jstr(m, "from"), l1 ? l1 : "low");
 		assert_string_equal(jstr(m, "to"), l2 ? l2 : "low");
-		assert_true(cw_level_parse(jstr(m, "to")) > cw_level_parse(jstr(m, "from")) ?
-				    !strcmp(jstr(m, "direction"), "up") :
-				    !strcmp(jstr(m, "direction"), "down"));
+		assert_true(cw_level_parse(jstr(m, "to")) >
+					    cw_level_parse(jstr(m, "from"))
+				    ? !strcmp(jstr(m, "direction"), "up")
+				    : !strcmp(jstr(m, "direction"), "down"));
 	}
 	/* a version against itself moves nothing */
 	json_decref(moves);
@@ -338,8 +387,9 @@ static void test_analyze_report__templates_validated(void **state)
 
 	(void)state;
 	assert_non_null(mkdtemp(dir));
-	for (const char *const *sub = (const char *const[]){ "taxonomy", "regulations",
-							    "model", NULL };
+	for (const char *const *sub =
+		     (const char *const[]){ "taxonomy", "regulations", "model",
+					    NULL };
 	     *sub; sub++) {
 		char *from = cw_asprintf("%s/%s", data, *sub);
 		char *to = cw_asprintf("%s/%s", dir, *sub);
@@ -352,8 +402,10 @@ static void test_analyze_report__templates_validated(void **state)
 	free(p);
 	p = cw_asprintf("%s/analysis/templates.json", dir);
 	{
-		const char *js = "{\"reading\": {\"category_explicit\": \"x\"}}";
-		assert_int_equal(cw_file_write_atomic(p, js, strlen(js), NULL), CW_OK);
+		const char *js = "{\"reading\": {\"category_explicit\": "
+				 "\"x\"}}";
+		assert_int_equal(cw_file_write_atomic(p, js, strlen(js), NULL),
+				 CW_OK);
 	}
 	assert_int_equal(cw_analyze_ctx_new(&bad, dir, &err), CW_EPARSE);
 	assert_null(bad);
@@ -361,8 +413,9 @@ static void test_analyze_report__templates_validated(void **state)
 	assert_non_null(strstr(err.msg, "reading.category_inferred"));
 	unlink(p);
 	free(p);
-	for (const char *const *sub = (const char *const[]){ "taxonomy", "regulations",
-							    "model", NULL };
+	for (const char *const *sub =
+		     (const char *const[]){ "taxonomy", "regulations", "model",
+					    NULL };
 	     *sub; sub++) {
 		p = cw_asprintf("%s/%s", dir, *sub);
 		unlink(p);
@@ -379,8 +432,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_analyze_report__stability_opt_out),
-		cmocka_unit_test(test_analyze_report__stability_document_and_view),
-		cmocka_unit_test(test_analyze_report__exposure_moves_real_versions),
+		cmocka_unit_test(
+			test_analyze_report__stability_document_and_view),
+		cmocka_unit_test(
+			test_analyze_report__exposure_moves_real_versions),
 		cmocka_unit_test(test_analyze_report__templates_validated),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

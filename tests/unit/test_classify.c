@@ -156,7 +156,8 @@ static void test_classify__split_sentences(void **state)
 	assert_int_equal(n, 5);
 	assert_memory_equal(t + r[0], "We may change", 13);
 	assert_int_equal(t[r[1] - 1], '.');
-	assert_memory_equal(t + r[2], "See section 5.3 of the U.S. addendum", 36);
+	assert_memory_equal(t + r[2], "See section 5.3 of the U.S. addendum",
+			    36);
 	assert_int_equal(t[r[3] - 1], ';');
 	assert_memory_equal(t + r[4], "notice is given by email.", r[5] - r[4]);
 	assert_memory_equal(t + r[6], "(a) First item", r[7] - r[6]);
@@ -187,7 +188,8 @@ static void test_classify__labels_load(void **state)
 	assert_non_null(strstr(err.msg, "sentences_en.tsv':3:"));
 	free(dir);
 	dir = tests_path("data/classify/nowhere");
-	assert_int_equal(cw_classify_labels_load(&bad, dir, &err), CW_ENOTFOUND);
+	assert_int_equal(cw_classify_labels_load(&bad, dir, &err),
+			 CW_ENOTFOUND);
 	free(dir);
 }
 
@@ -201,12 +203,15 @@ static void test_classify__bad_rules_named(void **state)
 	if (!l)
 		skip();
 	assert_int_equal(cw_classify_train(&out, l,
-					   "{\"rules\":[{\"id\":\"x\",\"patterns\":[\"(\"]}]}",
+					   "{\"rules\":[{\"id\":\"x\","
+					   "\"patterns\":[\"(\"]}]}",
 					   "r.json", NULL, &err),
 			 CW_EPARSE);
 	assert_non_null(strstr(err.msg, "'r.json': rule 'x'"));
 	assert_int_equal(cw_classify_train(&out, l,
-					   "{\"rules\":[{\"id\":\"x\",\"category\":\"zz\",\"patterns\":[\"a\"]}]}",
+					   "{\"rules\":[{\"id\":\"x\","
+					   "\"category\":\"zz\",\"patterns\":["
+					   "\"a\"]}]}",
 					   "r.json", NULL, &err),
 			 CW_EPARSE);
 	assert_non_null(strstr(err.msg, "unknown category 'zz'"));
@@ -249,25 +254,30 @@ static void test_classify__train_is_deterministic(void **state)
 	cw_classify_train_opts_init(&o);
 	o.max_docs = 8; /* a subset keeps this quick */
 	o.quiet = true;
-	assert_int_equal(cw_classify_train(&a, l, need_rules(), "rules.json", &o,
-					   &err), CW_OK);
-	assert_int_equal(cw_classify_train(&b, l, need_rules(), "rules.json", &o,
-					   &err), CW_OK);
+	assert_int_equal(cw_classify_train(&a, l, need_rules(), "rules.json",
+					   &o, &err),
+			 CW_OK);
+	assert_int_equal(cw_classify_train(&b, l, need_rules(), "rules.json",
+					   &o, &err),
+			 CW_OK);
 	assert_true(a.len > 1000);
 	assert_int_equal(a.len, b.len);
 	assert_memory_equal(a.ptr, b.ptr, a.len);
 	/* it loads back */
-	assert_int_equal(cw_classify_model_load_mem(&m, a.ptr, a.len, "mem", &err),
+	assert_int_equal(cw_classify_model_load_mem(&m, a.ptr, a.len, "mem",
+						    &err),
 			 CW_OK);
 	cw_classify_model_free(m);
 	/* a damaged byte or a truncation is refused, naming the input */
 	a.ptr[a.len / 2] ^= 0x20;
-	assert_int_equal(cw_classify_model_load_mem(&m, a.ptr, a.len, "mem", &err),
+	assert_int_equal(cw_classify_model_load_mem(&m, a.ptr, a.len, "mem",
+						    &err),
 			 CW_EPARSE);
 	assert_null(m);
 	assert_non_null(strstr(err.msg, "'mem'"));
-	assert_int_equal(cw_classify_model_load_mem(&m, b.ptr, b.len - 100, "mem",
-						    &err), CW_EPARSE);
+	assert_int_equal(cw_classify_model_load_mem(&m, b.ptr, b.len - 100,
+						    "mem", &err),
+			 CW_EPARSE);
 	assert_int_equal(cw_classify_model_load_mem(&m, "x", 1, "mem", &err),
 			 CW_EPARSE);
 	/* counts that lie, under a valid checksum (layout in model.c) */
@@ -296,8 +306,8 @@ static void test_classify__train_is_deterministic(void **state)
 			cw_buf_clear(&c);
 			cw_buf_add(&c, b.ptr, b.len);
 			poke_u32(&c, lies[i].off, lies[i].v);
-			assert_int_equal(cw_classify_model_load_mem(&m, c.ptr, c.len,
-								    "mem", &err),
+			assert_int_equal(cw_classify_model_load_mem(
+						 &m, c.ptr, c.len, "mem", &err),
 					 CW_EPARSE);
 			assert_null(m);
 			if (!strstr(err.msg, lies[i].msg))
@@ -308,8 +318,9 @@ static void test_classify__train_is_deterministic(void **state)
 	/* a different seed gives a different model */
 	o.seed++;
 	cw_buf_clear(&a);
-	assert_int_equal(cw_classify_train(&a, l, need_rules(), "rules.json", &o,
-					   &err), CW_OK);
+	assert_int_equal(cw_classify_train(&a, l, need_rules(), "rules.json",
+					   &o, &err),
+			 CW_OK);
 	assert_true(a.len != b.len || memcmp(a.ptr, b.ptr, a.len));
 	cw_buf_release(&a);
 	cw_buf_release(&b);
@@ -328,7 +339,8 @@ static void test_classify__cross_validation_macro_f1(void **state)
 	cw_classify_train_opts_init(&o);
 	o.quiet = true;
 	assert_int_equal(cw_classify_eval(&r, l, need_rules(), "rules.json", &o,
-					  &err), CW_OK);
+					  &err),
+			 CW_OK);
 	print_message("4-fold CV by document: macro-F1 %.4f micro-F1 %.4f "
 		      "(LexGLUE-style %.4f / %.4f)\n",
 		      r.macro_f1, r.micro_f1, r.lexglue_macro_f1,
@@ -395,8 +407,8 @@ static void test_classify__committed_model_on_real_sentences(void **state)
 		char *s = find_sentence(cases[i].tag, cases[i].word);
 
 		assert_non_null(s);
-		assert_int_equal(cw_classify_sentence(&r, m, s, strlen(s), &err),
-				 CW_OK);
+		assert_int_equal(
+			cw_classify_sentence(&r, m, s, strlen(s), &err), CW_OK);
 		if (!r.cat[cases[i].cat].unfair)
 			fail_msg("'%s' not predicted for: %s", cases[i].tag, s);
 		assert_true(r.cat[cases[i].cat].confidence > 0 &&
@@ -407,7 +419,8 @@ static void test_classify__committed_model_on_real_sentences(void **state)
 	}
 	/* an untagged sentence: a heading */
 	assert_int_equal(cw_classify_sentence(&r, m, "Thanks for reading!", 19,
-					      &err), CW_OK);
+					      &err),
+			 CW_OK);
 	for (int c = 0; c < CW_CLASSIFY_NCAT; c++)
 		assert_false(r.cat[c].unfair);
 	cw_classify_model_free(m);
@@ -428,16 +441,19 @@ static void test_classify__provision_takes_the_max(void **state)
 	s = find_sentence("ter3", "terminate");
 	assert_non_null(s);
 	text = cw_asprintf("Welcome to our service. %s\nHave a nice day.", s);
-	assert_int_equal(cw_classify_text(&r, m, text, strlen(text), &err), CW_OK);
+	assert_int_equal(cw_classify_text(&r, m, text, strlen(text), &err),
+			 CW_OK);
 	assert_int_equal(r.nsentences >= 3, true);
 	assert_true(r.cat[CW_CLASSIFY_TER].unfair);
 	assert_true(r.cat[CW_CLASSIFY_TER].sentence >= 1);
-	assert_int_equal(cw_classify_sentence(&one, m, s, strlen(s), &err), CW_OK);
+	assert_int_equal(cw_classify_sentence(&one, m, s, strlen(s), &err),
+			 CW_OK);
 	assert_true(r.cat[CW_CLASSIFY_TER].p_unfair >=
 		    one.cat[CW_CLASSIFY_TER].p_unfair - 1e-9);
 	/* too long a text is refused */
 	assert_int_equal(cw_classify_text(&r, m, text, CW_CLASSIFY_TEXT_MAX + 1,
-					  &err), CW_ETOOBIG);
+					  &err),
+			 CW_ETOOBIG);
 	free(text);
 	free(s);
 	cw_classify_model_free(m);
@@ -461,10 +477,13 @@ static void test_classify__neighbours_are_context(void **state)
 	assert_non_null(s1);
 	assert_non_null(s2);
 	text = cw_asprintf("%s\n%s", s1, s2);
-	assert_int_equal(cw_classify_text(&r, m, text, strlen(text), &err), CW_OK);
+	assert_int_equal(cw_classify_text(&r, m, text, strlen(text), &err),
+			 CW_OK);
 	assert_int_equal(r.nsentences, 2);
-	assert_int_equal(cw_classify_sentence(&a, m, s1, strlen(s1), &err), CW_OK);
-	assert_int_equal(cw_classify_sentence(&b, m, s2, strlen(s2), &err), CW_OK);
+	assert_int_equal(cw_classify_sentence(&a, m, s1, strlen(s1), &err),
+			 CW_OK);
+	assert_int_equal(cw_classify_sentence(&b, m, s2, strlen(s2), &err),
+			 CW_OK);
 	for (int c = 0; c < CW_CLASSIFY_NCAT; c++) {
 		double alone = a.cat[c].p_unfair > b.cat[c].p_unfair
 				       ? a.cat[c].p_unfair
@@ -476,7 +495,8 @@ static void test_classify__neighbours_are_context(void **state)
 	/* a provision of one sentence is that sentence alone */
 	assert_int_equal(cw_classify_text(&r, m, s1, strlen(s1), &err), CW_OK);
 	for (int c = 0; c < CW_CLASSIFY_NCAT; c++)
-		assert_true(fabs(r.cat[c].p_unfair - a.cat[c].p_unfair) < 1e-12);
+		assert_true(fabs(r.cat[c].p_unfair - a.cat[c].p_unfair) <
+			    1e-12);
 	free(text);
 	free(s1);
 	free(s2);
@@ -510,8 +530,10 @@ static void test_classify__word_vectors_from_corpus(void **state)
 	}
 	cw_classify_embed_opts_init(&eo);
 	eo.quiet = true;
-	assert_int_equal(cw_classify_embed_build(&v1, corpus, &eo, &err), CW_OK);
-	assert_int_equal(cw_classify_embed_build(&v2, corpus, &eo, &err), CW_OK);
+	assert_int_equal(cw_classify_embed_build(&v1, corpus, &eo, &err),
+			 CW_OK);
+	assert_int_equal(cw_classify_embed_build(&v2, corpus, &eo, &err),
+			 CW_OK);
 	assert_true(v1.len > 100000);
 	assert_int_equal(v1.len, v2.len);
 	assert_memory_equal(v1.ptr, v2.ptr, v1.len);
@@ -520,22 +542,27 @@ static void test_classify__word_vectors_from_corpus(void **state)
 	o.quiet = true;
 	o.vectors = v1.ptr;
 	o.vectors_len = v1.len;
-	assert_int_equal(cw_classify_train(&mb, l, need_rules(), "rules.json", &o,
-					   &err), CW_OK);
+	assert_int_equal(cw_classify_train(&mb, l, need_rules(), "rules.json",
+					   &o, &err),
+			 CW_OK);
 	assert_true(mb.len > v1.len);
 	assert_int_equal(cw_classify_model_load_mem(&m, mb.ptr, mb.len, "mem",
-						    &err), CW_OK);
-	assert_int_equal(cw_classify_sentence(&r, m, s, strlen(s), &err), CW_OK);
+						    &err),
+			 CW_OK);
+	assert_int_equal(cw_classify_sentence(&r, m, s, strlen(s), &err),
+			 CW_OK);
 	cw_classify_model_free(m);
 	/* a damaged vector file */
 	v2.ptr[v2.len / 2] ^= 0x01;
 	o.vectors = v2.ptr;
 	cw_buf_clear(&mb);
-	assert_int_equal(cw_classify_train(&mb, l, need_rules(), "rules.json", &o,
-					   &err), CW_EPARSE);
+	assert_int_equal(cw_classify_train(&mb, l, need_rules(), "rules.json",
+					   &o, &err),
+			 CW_EPARSE);
 	assert_non_null(strstr(err.msg, "checksum"));
 	/* no corpus there */
-	assert_int_equal(cw_classify_embed_build(&v2, "/nonexistent", &eo, &err),
+	assert_int_equal(cw_classify_embed_build(&v2, "/nonexistent", &eo,
+						 &err),
 			 CW_ENOTFOUND);
 	cw_buf_release(&v1);
 	cw_buf_release(&v2);
@@ -574,7 +601,8 @@ static void test_classify__threads_share_a_model(void **state)
 	for (int i = 0; i < 4; i++) {
 		a[i].m = m;
 		a[i].text = s;
-		assert_int_equal(pthread_create(&t[i], NULL, classify_thread, &a[i]), 0);
+		assert_int_equal(
+			pthread_create(&t[i], NULL, classify_thread, &a[i]), 0);
 	}
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
@@ -601,7 +629,8 @@ int main(void)
 		cmocka_unit_test(test_classify__labels_load),
 		cmocka_unit_test(test_classify__bad_rules_named),
 		cmocka_unit_test(test_classify__train_is_deterministic),
-		cmocka_unit_test(test_classify__committed_model_on_real_sentences),
+		cmocka_unit_test(
+			test_classify__committed_model_on_real_sentences),
 		cmocka_unit_test(test_classify__provision_takes_the_max),
 		cmocka_unit_test(test_classify__threads_share_a_model),
 		cmocka_unit_test(test_classify__neighbours_are_context),

@@ -144,12 +144,13 @@ static void test_compare__ranks_by_bm25_within_category(void **state)
 		record(s, e[i].svc, e[i].text, strlen(e[i].text), NULL,
 		       e[i].cat);
 	c = new_compare(s);
-	const char *q = "You may opt out of arbitration of a dispute within 30 days.";
+	const char *q = "You may opt out of arbitration of a dispute within 30 "
+			"days.";
 	assert_int_equal(cw_compare_similar(c, q, strlen(q),
 					    "mandatory_arbitration", "Q", 5,
 					    &hits, &n, &err),
 			 CW_OK);
-	assert_int_equal(n, 2);               /* C is another category, Q excluded */
+	assert_int_equal(n, 2); /* C is another category, Q excluded */
 	assert_string_equal(hits[0].service, "B"); /* B shares the most terms */
 	assert_string_equal(hits[1].service, "A");
 	assert_string_equal(hits[0].key, "1");
@@ -193,12 +194,16 @@ static void test_compare__real_corpus_neighbours(void **state)
 	s = new_store();
 	ns = scandir(root, &svcs, NULL, alphasort);
 	for (int i = 0; i < ns; i++) {
-		char *tos = cw_asprintf("%s/%s/Terms of Service", root, svcs[i]->d_name);
+		char *tos = cw_asprintf("%s/%s/Terms of Service", root,
+					svcs[i]->d_name);
 		struct dirent **fs = NULL;
-		int nf = svcs[i]->d_name[0] == '.' ? -1 : scandir(tos, &fs, NULL, alphasort);
+		int nf = svcs[i]->d_name[0] == '.'
+				 ? -1
+				 : scandir(tos, &fs, NULL, alphasort);
 		if (nf > 0) {
 			/* the latest version of each service's Terms of Service */
-			char *path = cw_asprintf("%s/%s", tos, fs[nf - 1]->d_name);
+			char *path =
+				cw_asprintf("%s/%s", tos, fs[nf - 1]->d_name);
 			struct cw_buf b = CW_BUF_INIT;
 			struct cw_segmentation *seg = NULL;
 			if (!cw_file_read(&b, path, 1 << 24, NULL) &&
@@ -220,9 +225,12 @@ static void test_compare__real_corpus_neighbours(void **state)
 			 CW_OK);
 	assert_true(provisions > 300);
 
-	const char *q = "Binding individual arbitration. You and we agree to resolve "
-			"any dispute by final and binding arbitration, and you waive "
-			"the right to a jury trial or to take part in a class action. "
+	const char *q = "Binding individual arbitration. You and we agree to "
+			"resolve "
+			"any dispute by final and binding arbitration, and you "
+			"waive "
+			"the right to a jury trial or to take part in a class "
+			"action. "
 			"You may opt out of arbitration within 30 days.";
 	struct cw_store_hit *hits = NULL;
 	size_t n = 0, arbitration = 0;
@@ -250,7 +258,8 @@ static void test_compare__real_corpus_neighbours(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_compare__terms_are_stemmed_without_stopwords),
+		cmocka_unit_test(
+			test_compare__terms_are_stemmed_without_stopwords),
 		cmocka_unit_test(test_compare__ranks_by_bm25_within_category),
 		cmocka_unit_test(test_compare__real_corpus_neighbours),
 	};

@@ -254,9 +254,9 @@ static void test_decl__real_history(void **state)
 	const struct cw_decl_doc *cur = cw_decl_find(svc, "Terms of Service");
 	assert_non_null(cur);
 	assert_ptr_equal(cw_decl_find_at(svc, "Terms of Service", 0), first);
-	assert_ptr_equal(
-		cw_decl_find_at(svc, "Terms of Service", first->valid_until),
-		first);
+	assert_ptr_equal(cw_decl_find_at(svc, "Terms of Service",
+					 first->valid_until),
+			 first);
 	assert_ptr_equal(cw_decl_find_at(svc, "Terms of Service",
 					 first->valid_until + 1),
 			 second);
@@ -446,10 +446,10 @@ static void test_decl__read_dir_skips_and_sorts(void **state)
 	const struct cw_decl_service *a = v[0];
 	assert_int_equal(a->n_history, 3);
 	assert_string_equal(a->history[0].type, "Privacy Policy");
-	assert_string_equal(a->history[1].sources[0].fetch,
-			    "https://a.example/tos-2021");
-	assert_string_equal(a->history[2].sources[0].fetch,
-			    "https://a.example/tos-2023");
+	assert_string_equal(a->history[1].sources[0].fetch, "https://a.example/"
+							    "tos-2021");
+	assert_string_equal(a->history[2].sources[0].fetch, "https://a.example/"
+							    "tos-2023");
 	time_t t2021, t2023;
 	assert_int_equal(cw_time_parse_iso("2022-05-31T22:00:00Z", &t2021),
 			 CW_OK);
@@ -463,9 +463,9 @@ static void test_decl__read_dir_skips_and_sorts(void **state)
 	assert_ptr_equal(cw_decl_find_at(a, "Terms of Service", t2023 + 1),
 			 cw_decl_find(a, "Terms of Service"));
 	/* declared only in history: found before its end, absent after */
-	assert_ptr_equal(
-		cw_decl_find_at(a, "Privacy Policy", t2021 - 86400 * 500),
-		&a->history[0]);
+	assert_ptr_equal(cw_decl_find_at(a, "Privacy Policy",
+					 t2021 - 86400 * 500),
+			 &a->history[0]);
 	assert_null(cw_decl_find_at(a, "Privacy Policy", t2021));
 
 	for (size_t i = 0; i < n; i++)
@@ -474,9 +474,9 @@ static void test_decl__read_dir_skips_and_sorts(void **state)
 	cw_strv_release(&warn);
 	free(dir);
 
-	assert_int_equal(
-		cw_decl_read_dir(&v, &n, "/nonexistent-cw-dir", NULL, &err),
-		CW_ENOTFOUND);
+	assert_int_equal(cw_decl_read_dir(&v, &n, "/nonexistent-cw-dir", NULL,
+					  &err),
+			 CW_ENOTFOUND);
 	assert_null(v);
 }
 
@@ -560,9 +560,9 @@ static void test_decl__size_cap(void **state)
 	memset(big, ' ', n);
 	big[0] = '{';
 	big[n - 1] = '}';
-	assert_int_equal(
-		cw_decl_read_buffer(&svc, "big.json", big, n, NULL, &err),
-		CW_ETOOBIG);
+	assert_int_equal(cw_decl_read_buffer(&svc, "big.json", big, n, NULL,
+					     &err),
+			 CW_ETOOBIG);
 	assert_null(svc);
 	assert_non_null(strstr(err.msg, "'big.json'"));
 	free(big);
@@ -994,15 +994,16 @@ static void test_decl__shipped_no_warnings(void **state)
 			for (size_t s = 0; s < v[i]->docs[d].n_sources; s++) {
 				const struct cw_decl_source *src =
 					&v[i]->docs[d].sources[s];
-				assert_true(cw_str_startswith(src->fetch,
-							      "https://"));
+				assert_true(cw_str_startswith(src->fetch, "http"
+									  "s:/"
+									  "/"));
 				assert_true(cw_decl_source_is_pdf(src) ||
 					    src->n_select > 0);
 			}
 		if (!strcmp(v[i]->id, "Stability AI"))
-			stability =
-				cw_decl_find(v[i], "Acceptable Use Policy") &&
-				cw_decl_find(v[i], "Terms of Service");
+			stability = cw_decl_find(v[i], "Acceptable Use "
+						       "Policy") &&
+				    cw_decl_find(v[i], "Terms of Service");
 		cw_decl_service_free(v[i]);
 	}
 	assert_true(stability);

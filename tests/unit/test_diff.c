@@ -108,12 +108,13 @@ static struct cw_diff *diff_vers(const struct ver *a, const struct ver *b,
 	struct cw_err err = CW_ERR_INIT;
 
 	o.flags = flags;
-	assert_int_equal(cw_diff_compute(&d, &va, &vb, g_rules, &o, &err), CW_OK);
+	assert_int_equal(cw_diff_compute(&d, &va, &vb, g_rules, &o, &err),
+			 CW_OK);
 	return d;
 }
 
-static struct cw_diff *diff_strings(struct ver *a, struct ver *b,
-				    const char *x, const char *y)
+static struct cw_diff *diff_strings(struct ver *a, struct ver *b, const char *x,
+				    const char *y)
 {
 	ver_from_text(a, x, strlen(x));
 	ver_from_text(b, y, strlen(y));
@@ -164,8 +165,12 @@ static void check_script(const char *a, size_t al, const char *b, size_t bl,
 	size_t pa = 0, pb = 0, lasto = 0, lastn = 0;
 
 	for (size_t i = 0; i <= n; i++) {
-		size_t ea = i < n && sp[i].op == CW_DIFF_OP_DEL ? sp[i].old_start : al;
-		size_t eb = i < n && sp[i].op == CW_DIFF_OP_INS ? sp[i].new_start : bl;
+		size_t ea = i < n && sp[i].op == CW_DIFF_OP_DEL
+				    ? sp[i].old_start
+				    : al;
+		size_t eb = i < n && sp[i].op == CW_DIFF_OP_INS
+				    ? sp[i].new_start
+				    : bl;
 		if (i < n) {
 			assert_true(sp[i].old_start <= sp[i].old_end);
 			assert_true(sp[i].new_start <= sp[i].new_end);
@@ -239,7 +244,8 @@ static void test_diff__words_cleanup_merges_short_equalities(void **state)
 	cw_diff_words(&sp, &n, &coarse, a, strlen(a), b, strlen(b), 0, 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(sp[0].old_start, strlen("We keep "));
-	assert_int_equal(sp[0].old_end, strlen("We keep the logs of the service"));
+	assert_int_equal(sp[0].old_end, strlen("We keep the logs of the "
+					       "service"));
 	assert_int_equal(sp[1].new_end, strlen("We keep a copy of your chats"));
 	check_script(a, strlen(a), b, strlen(b), sp, n);
 	free(sp);
@@ -263,9 +269,11 @@ static void test_diff__words_whitespace_only_is_empty(void **state)
 static void random_words(struct cw_buf *out, size_t bytes, uint64_t seed,
 			 bool newlines)
 {
-	static const char *const w[] = { "the", "service", "may", "must",
-		"terminate", "account", "data", "days", "notice", "law", "we",
-		"you", "not", "arbitration", "court", "fees", "of", "and" };
+	static const char *const w[] = {
+		"the",	"service",     "may",	 "must", "terminate", "account",
+		"data", "days",	       "notice", "law",	 "we",	      "you",
+		"not",	"arbitration", "court",	 "fees", "of",	      "and"
+	};
 	uint64_t x = seed;
 
 	while (out->len < bytes) {
@@ -341,15 +349,15 @@ static void test_diff__words_random_edits_are_valid_scripts(void **state)
 
 /* ---- noise ---- */
 
-static bool same_after_noise(const char *x, size_t xh, const char *y,
-			     size_t yh)
+static bool same_after_noise(const char *x, size_t xh, const char *y, size_t yh)
 {
 	struct cw_buf a = CW_BUF_INIT, b = CW_BUF_INIT;
 	bool same;
 
 	cw_diff_noise_normalize(&a, g_rules, x, strlen(x), xh, NULL);
 	cw_diff_noise_normalize(&b, g_rules, y, strlen(y), yh, NULL);
-	same = a.len == b.len && memcmp(cw_buf_str(&a), cw_buf_str(&b), a.len) == 0;
+	same = a.len == b.len &&
+	       memcmp(cw_buf_str(&a), cw_buf_str(&b), a.len) == 0;
 	cw_buf_release(&a);
 	cw_buf_release(&b);
 	return same;
@@ -359,22 +367,26 @@ static void test_diff__noise_rules(void **state)
 {
 	(void)state;
 	/* quotes and dashes */
-	assert_true(same_after_noise("You \xe2\x80\x9cUser\xe2\x80\x9d \xe2\x80\x94 we", 0,
-				     "You \"User\" - we", 0));
+	assert_true(same_after_noise("You \xe2\x80\x9cUser\xe2\x80\x9d "
+				     "\xe2\x80\x94 we",
+				     0, "You \"User\" - we", 0));
 	/* whitespace and line breaks */
 	assert_true(same_after_noise("a  b\nc", 0, "a b c", 0));
 	/* word joiner (U+2060) the ChatGPT pages put inside link texts */
-	assert_true(same_after_noise("[Usage Policies\xe2\x81\xa0](https://x/)", 0,
-				     "[Usage Policies](https://x/)", 0));
+	assert_true(same_after_noise("[Usage Policies\xe2\x81\xa0](https://x/)",
+				     0, "[Usage Policies](https://x/)", 0));
 	/* tracking parameters, but not real ones */
-	assert_true(same_after_noise("see [help](https://a.com/p?utm_source=x&id=3)", 0,
-				     "see [help](https://a.com/p?id=3)", 0));
+	assert_true(same_after_noise("see "
+				     "[help](https://a.com/"
+				     "p?utm_source=x&id=3)",
+				     0, "see [help](https://a.com/p?id=3)", 0));
 	assert_true(same_after_noise("[x](https://a.com/p?gclid=abc)", 0,
 				     "[x](https://a.com/p)", 0));
 	assert_false(same_after_noise("[x](https://a.com/p?id=3)", 0,
 				      "[x](https://a.com/p?id=4)", 0));
 	/* letter case in headings only */
-	assert_true(same_after_noise("## Opt Out\nText.", 10, "## Opt out\nText.", 10));
+	assert_true(same_after_noise("## Opt Out\nText.", 10,
+				     "## Opt out\nText.", 10));
 	assert_false(same_after_noise("## Opt Out\nText here.", 10,
 				      "## Opt Out\ntext here.", 10));
 	/* list markers */
@@ -382,14 +394,21 @@ static void test_diff__noise_rules(void **state)
 				     "1. item one\n2. item two", 0));
 	/* the "last updated" line */
 	assert_true(same_after_noise("Last updated: March 3, 2024\n\nTerms.", 0,
-				     "Last updated: July 31, 2025\n\nTerms.", 0));
-	assert_true(same_after_noise("Effective: April 29, 2025 ([previous version](https://x/))\n", 0,
-				     "Effective: May 1, 2026 ([previous version](https://y/))\n", 0));
+				     "Last updated: July 31, 2025\n\nTerms.",
+				     0));
+	assert_true(same_after_noise("Effective: April 29, 2025 ([previous "
+				     "version](https://x/))\n",
+				     0,
+				     "Effective: May 1, 2026 ([previous "
+				     "version](https://y/))\n",
+				     0));
 	/* but a dated sentence that says something is not a date line */
-	assert_false(same_after_noise("Effective January 1, 2024, fees are $10.", 0,
-				      "Effective January 1, 2024, fees are $12.", 0));
+	assert_false(same_after_noise(
+		"Effective January 1, 2024, fees are $10.", 0,
+		"Effective January 1, 2024, fees are $12.", 0));
 	/* words still count */
-	assert_false(same_after_noise("You may opt out.", 0, "You must opt out.", 0));
+	assert_false(same_after_noise("You may opt out.", 0,
+				      "You must opt out.", 0));
 }
 
 static void test_diff__rules_load_rejects_bad_files(void **state)
@@ -413,22 +432,30 @@ static void test_diff__rules_load_rejects_bad_files(void **state)
 		snprintf(src, sizeof(src), "%s/diff/%s", g_data, names[i]);
 		assert_int_equal(cw_file_read(&b, src, 1u << 20, &err), CW_OK);
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		assert_int_equal(cw_file_write_atomic(path, b.ptr, b.len, &err), CW_OK);
+		assert_int_equal(cw_file_write_atomic(path, b.ptr, b.len, &err),
+				 CW_OK);
 		cw_buf_release(&b);
 	}
 	snprintf(path, sizeof(path), "%s/noise.json", dir);
 	{
-		const char *bad = "{\"invisible\":[\"U+2060\"],\"map\":{},\"phrases\":[],"
-				  "\"tracking_params\":[],\"date_lines\":[\"(unclosed\"],"
-				  "\"line_marker\":\"x\",\"casefold_headings\":true,\"emphasis\":true}";
-		assert_int_equal(cw_file_write_atomic(path, bad, strlen(bad), &err), CW_OK);
+		const char *bad = "{\"invisible\":[\"U+2060\"],\"map\":{},"
+				  "\"phrases\":[],"
+				  "\"tracking_params\":[],\"date_lines\":[\"("
+				  "unclosed\"],"
+				  "\"line_marker\":\"x\",\"casefold_headings\":"
+				  "true,\"emphasis\":true}";
+		assert_int_equal(cw_file_write_atomic(path, bad, strlen(bad),
+						      &err),
+				 CW_OK);
 	}
 	assert_int_equal(cw_diff_rules_load(&r, dir, &err), CW_EPARSE);
 	assert_non_null(strstr(err.msg, "noise.json"));
 	assert_non_null(strstr(err.msg, "date_lines"));
 	{
 		const char *bad = "{\"invisible\":[\"2060\"]}";
-		assert_int_equal(cw_file_write_atomic(path, bad, strlen(bad), &err), CW_OK);
+		assert_int_equal(cw_file_write_atomic(path, bad, strlen(bad),
+						      &err),
+				 CW_OK);
 	}
 	assert_int_equal(cw_diff_rules_load(&r, dir, &err), CW_EPARSE);
 	assert_non_null(strstr(err.msg, "U+2019"));
@@ -447,13 +474,16 @@ static void test_diff__facts_extraction(void **state)
 {
 	const char *t = "You must be at least 18 years of age. You may opt out "
 			"within thirty (30) days. Our liability is limited to "
-			"$100 or USD 1,000 or \xe2\x82\xac" "50, plus 15% interest. "
-			"Disputes go to the courts of Ireland or Los Angeles County "
+			"$100 or USD 1,000 or \xe2\x82\xac"
+			"50, plus 15% interest. "
+			"Disputes go to the courts of Ireland or Los Angeles "
+			"County "
 			"under the Federal Arbitration Act and the GDPR.";
 	struct cw_diff_found *f;
 	size_t n;
 	bool age = false, dur = false, usd = false, eur = false, pct = false,
-	     ireland = false, la = false, faa = false, gdpr = false, duty = false;
+	     ireland = false, la = false, faa = false, gdpr = false,
+	     duty = false;
 
 	(void)state;
 	cw_diff_facts_extract(&f, &n, g_rules, t, strlen(t));
@@ -463,7 +493,9 @@ static void test_diff__facts_extraction(void **state)
 				cw_diff_fact_kind_name(f[i].kind), f[i].value);
 		const char *v = f[i].value;
 		switch (f[i].kind) {
-		case CW_DIFF_FACT_AGE: age |= strcmp(v, "18 years") == 0; break;
+		case CW_DIFF_FACT_AGE:
+			age |= strcmp(v, "18 years") == 0;
+			break;
 		case CW_DIFF_FACT_DURATION:
 			dur |= strcmp(v, "30 days") == 0;
 			/* an age is not also a duration */
@@ -473,7 +505,9 @@ static void test_diff__facts_extraction(void **state)
 			usd |= strcmp(v, "USD 1,000") == 0;
 			eur |= strcmp(v, "EUR 50") == 0;
 			break;
-		case CW_DIFF_FACT_PERCENT: pct |= strcmp(v, "15%") == 0; break;
+		case CW_DIFF_FACT_PERCENT:
+			pct |= strcmp(v, "15%") == 0;
+			break;
 		case CW_DIFF_FACT_PLACE:
 			ireland |= strcmp(v, "courts of Ireland") == 0;
 			la |= strcmp(v, "Los Angeles County") == 0;
@@ -503,20 +537,24 @@ static void test_diff__materiality_and_summary(void **state)
 	(void)state;
 	d = diff_strings(&a, &b,
 			 "# Terms\n\n## 1. Fees\n\nFees are due monthly.\n\n"
-			 "## 2. Opt Out\n\nYou may opt out of arbitration within 30 days.\n\n"
+			 "## 2. Opt Out\n\nYou may opt out of arbitration "
+			 "within 30 days.\n\n"
 			 "## 3. Notices\n\nWe send notices by email to you.\n\n"
 			 "## 4. Quotes\n\nThe \"Service\" is ours.\n",
 			 "# Terms\n\n## 1. Fees\n\nFees are due monthly.\n\n"
-			 "## 2. Opt Out\n\nYou may opt out of arbitration within 14 days.\n\n"
-			 "## 3. Notices\n\nWe send notices by e-mail to you.\n\n"
-			 "## 4. Quotes\n\nThe \xe2\x80\x9cService\xe2\x80\x9d is ours.\n");
+			 "## 2. Opt Out\n\nYou may opt out of arbitration "
+			 "within 14 days.\n\n"
+			 "## 3. Notices\n\nWe send notices by e-mail to "
+			 "you.\n\n"
+			 "## 4. Quotes\n\nThe \xe2\x80\x9cService\xe2\x80\x9d "
+			 "is ours.\n");
 	c = find_change(d, "2");
 	assert_non_null(c);
 	assert_int_equal(c->kind, CW_DIFF_MODIFIED);
 	assert_int_equal(c->materiality, CW_DIFF_SUBSTANTIVE);
 	assert_true(has_fact(c, CW_DIFF_FACT_DURATION, "30 days", "14 days"));
-	assert_string_equal(c->summary,
-			    "Opt Out: a period shrank from 30 days to 14 days.");
+	assert_string_equal(c->summary, "Opt Out: a period shrank from 30 days "
+					"to 14 days.");
 	c = find_change(d, "3");
 	assert_non_null(c);
 	assert_int_equal(c->materiality, CW_DIFF_EDITORIAL);
@@ -537,10 +575,13 @@ static void test_diff__modal_and_negation(void **state)
 
 	(void)state;
 	d = diff_strings(&a, &b,
-			 "## 1. Content\n\nWe may use your content to train models.\n\n"
+			 "## 1. Content\n\nWe may use your content to train "
+			 "models.\n\n"
 			 "## 2. Sharing\n\nWe sell your data to partners.\n",
-			 "## 1. Content\n\nWe will use your content to train models.\n\n"
-			 "## 2. Sharing\n\nWe do not sell your data to partners.\n");
+			 "## 1. Content\n\nWe will use your content to train "
+			 "models.\n\n"
+			 "## 2. Sharing\n\nWe do not sell your data to "
+			 "partners.\n");
 	c = find_change(d, "1");
 	assert_non_null(c);
 	assert_true(has_fact(c, CW_DIFF_FACT_MODAL, "may", "will"));
@@ -558,12 +599,18 @@ static void test_diff__modal_and_negation(void **state)
 /* ---- alignment, crafted ---- */
 
 static const char *const sec_text[] = {
-	"Definitions. In these terms the words we use have the meanings set out here, and nothing else applies to them at all.",
-	"Accounts. You need an account to use most features; keep your password secret and tell us at once if it leaks.",
-	"Payments. Subscriptions renew each month until cancelled, and refunds follow the consumer law of your country of residence.",
-	"Content. You own what you upload, and you give us a licence to host, copy and show it so the service can run.",
-	"Termination. We may suspend accounts that break these terms, after a notice that explains the reason and the remedy.",
-	"Liability. Our total liability is limited to the amount you paid us in the twelve months before the claim arose.",
+	"Definitions. In these terms the words we use have the meanings set "
+	"out here, and nothing else applies to them at all.",
+	"Accounts. You need an account to use most features; keep your "
+	"password secret and tell us at once if it leaks.",
+	"Payments. Subscriptions renew each month until cancelled, and refunds "
+	"follow the consumer law of your country of residence.",
+	"Content. You own what you upload, and you give us a licence to host, "
+	"copy and show it so the service can run.",
+	"Termination. We may suspend accounts that break these terms, after a "
+	"notice that explains the reason and the remedy.",
+	"Liability. Our total liability is limited to the amount you paid us "
+	"in the twelve months before the claim arose.",
 };
 
 static void build_doc(struct cw_buf *b, const int *order, size_t n,
@@ -594,7 +641,8 @@ static void test_diff__align_renumbered(void **state)
 	for (size_t i = 0; i < d->n; i++)
 		if (d->changes[i].kind == CW_DIFF_RENUMBERED) {
 			assert_false(d->changes[i].modified);
-			assert_int_equal(d->changes[i].materiality, CW_DIFF_EDITORIAL);
+			assert_int_equal(d->changes[i].materiality,
+					 CW_DIFF_EDITORIAL);
 		}
 	assert_string_equal(find_change(d, "1")->title, "Section A");
 	/* the pairing follows each section to its new place */
@@ -629,7 +677,8 @@ static void test_diff__align_moved(void **state)
 	assert_int_equal(c->kind, CW_DIFF_MOVED);
 	assert_string_equal(c->old_key, "6");
 	assert_string_equal(c->new_key, "2");
-	assert_int_equal(d->counts[CW_DIFF_ADDED] + d->counts[CW_DIFF_REMOVED], 0);
+	assert_int_equal(d->counts[CW_DIFF_ADDED] + d->counts[CW_DIFF_REMOVED],
+			 0);
 	cw_diff_free(d);
 	ver_release(&a);
 	ver_release(&b);
@@ -639,22 +688,29 @@ static void test_diff__align_moved(void **state)
 
 static void test_diff__align_split_and_merge(void **state)
 {
-	const char *whole =
-		"Accounts and payments. You need an account to use most features; keep "
-		"your password secret and tell us at once if it leaks. Subscriptions "
-		"renew each month until cancelled, and refunds follow the consumer law "
-		"of your country of residence.";
-#define SPLIT_OLD                                                                              \
-	"## 1. Definitions\n\nIn these terms the words we use have the meanings set out here.\n\n" \
-	"## 2. Accounts and Payments\n\n%s\n\n"                                                  \
-	"## 3. Content\n\nYou own what you upload, and you give us a licence to host it.\n\n"
-	const char *y =
-		"## 1. Definitions\n\nIn these terms the words we use have the meanings set out here.\n\n"
-		"## 2. Your Account\n\nYou need an account to use most features; keep your password "
-		"secret and tell us at once if it leaks.\n\n"
-		"## 3. Paying Us\n\nSubscriptions renew each month until cancelled, and refunds follow "
-		"the consumer law of your country of residence.\n\n"
-		"## 4. Content\n\nYou own what you upload, and you give us a licence to host it.\n\n";
+	const char *whole = "Accounts and payments. You need an account to use "
+			    "most features; keep "
+			    "your password secret and tell us at once if it "
+			    "leaks. Subscriptions "
+			    "renew each month until cancelled, and refunds "
+			    "follow the consumer law "
+			    "of your country of residence.";
+#define SPLIT_OLD                                                              \
+	"## 1. Definitions\n\nIn these terms the words we use have the "       \
+	"meanings set out here.\n\n"                                           \
+	"## 2. Accounts and Payments\n\n%s\n\n"                                \
+	"## 3. Content\n\nYou own what you upload, and you give us a licence " \
+	"to host it.\n\n"
+	const char *y = "## 1. Definitions\n\nIn these terms the words we use "
+			"have the meanings set out here.\n\n"
+			"## 2. Your Account\n\nYou need an account to use most "
+			"features; keep your password "
+			"secret and tell us at once if it leaks.\n\n"
+			"## 3. Paying Us\n\nSubscriptions renew each month "
+			"until cancelled, and refunds follow "
+			"the consumer law of your country of residence.\n\n"
+			"## 4. Content\n\nYou own what you upload, and you "
+			"give us a licence to host it.\n\n";
 	char *tx = cw_asprintf(SPLIT_OLD, whole);
 	struct ver a, b;
 	struct cw_diff *d;
@@ -692,9 +748,11 @@ static void test_diff__parent_not_modified_by_child(void **state)
 
 	(void)state;
 	d = diff_strings(&a, &b,
-			 "## 1. Use\n\nRules for use.\n\n### 1.1 Age\n\nYou must be 13 or older.\n\n"
+			 "## 1. Use\n\nRules for use.\n\n### 1.1 Age\n\nYou "
+			 "must be 13 or older.\n\n"
 			 "### 1.2 Accounts\n\nOne account per person.\n",
-			 "## 1. Use\n\nRules for use.\n\n### 1.1 Age\n\nYou must be 18 or older.\n\n"
+			 "## 1. Use\n\nRules for use.\n\n### 1.1 Age\n\nYou "
+			 "must be 18 or older.\n\n"
 			 "### 1.2 Accounts\n\nOne account per person.\n");
 	assert_int_equal(d->n, 1);
 	assert_string_equal(d->changes[0].new_key, "1.1");
@@ -709,11 +767,14 @@ static void test_diff__parent_not_modified_by_child(void **state)
 /* Alignment on a segmentation built by hand (no segmenter involved). */
 static void test_diff__align_hand_built_segmentation(void **state)
 {
-	const char *ta = "A\nalpha beta gamma delta epsilon\nB\nzeta eta theta iota kappa\n";
-	const char *tb = "B\nzeta eta theta iota kappa\nA\nalpha beta gamma delta epsilon\n";
+	const char *ta = "A\nalpha beta gamma delta epsilon\nB\nzeta eta theta "
+			 "iota kappa\n";
+	const char *tb = "B\nzeta eta theta iota kappa\nA\nalpha beta gamma "
+			 "delta epsilon\n";
 	struct cw_provision pa[2], pb[2];
 	struct cw_segmentation sa = { pa, 2 }, sb = { pb, 2 };
-	struct cw_diff_version va = { ta, strlen(ta), &sa }, vb = { tb, strlen(tb), &sb };
+	struct cw_diff_version va = { ta, strlen(ta), &sa },
+			       vb = { tb, strlen(tb), &sb };
 	struct cw_diff *d = NULL;
 	struct cw_err err = CW_ERR_INIT;
 
@@ -723,12 +784,23 @@ static void test_diff__align_hand_built_segmentation(void **state)
 	{
 		size_t sa_ = (size_t)(strstr(ta, "B\n") - ta);
 		size_t sb_ = (size_t)(strstr(tb, "A\n") - tb);
-		pa[0] = (struct cw_provision){ (char *)"a", (char *)"A", 1, -1, 0, sa_, 2, "" };
-		pa[1] = (struct cw_provision){ (char *)"b", (char *)"B", 1, -1, sa_, strlen(ta), sa_ + 2, "" };
-		pb[0] = (struct cw_provision){ (char *)"b", (char *)"B", 1, -1, 0, sb_, 2, "" };
-		pb[1] = (struct cw_provision){ (char *)"a", (char *)"A", 1, -1, sb_, strlen(tb), sb_ + 2, "" };
+		pa[0] = (struct cw_provision){
+			(char *)"a", (char *)"A", 1, -1, 0, sa_, 2, ""
+		};
+		pa[1] = (struct cw_provision){ (char *)"b", (char *)"B",
+					       1,	    -1,
+					       sa_,	    strlen(ta),
+					       sa_ + 2,	    "" };
+		pb[0] = (struct cw_provision){
+			(char *)"b", (char *)"B", 1, -1, 0, sb_, 2, ""
+		};
+		pb[1] = (struct cw_provision){ (char *)"a", (char *)"A",
+					       1,	    -1,
+					       sb_,	    strlen(tb),
+					       sb_ + 2,	    "" };
 	}
-	assert_int_equal(cw_diff_compute(&d, &va, &vb, g_rules, NULL, &err), CW_OK);
+	assert_int_equal(cw_diff_compute(&d, &va, &vb, g_rules, NULL, &err),
+			 CW_OK);
 	assert_int_equal(d->n, 1);
 	assert_int_equal(d->changes[0].kind, CW_DIFF_MOVED);
 	assert_false(d->changes[0].modified);
@@ -751,22 +823,33 @@ static void test_diff__json_and_markdown(void **state)
 	struct cw_buf md = CW_BUF_INIT, js = CW_BUF_INIT;
 
 	(void)state;
-	d = diff_strings(&a, &b, "## 13. Disputes\n\n### b. Opt Out\n\nYou may opt out within 30 days.\n",
-			 "## 13. Disputes\n\n### b. Opt Out\n\nYou may opt out within 14 days.\n");
+	d = diff_strings(&a, &b,
+			 "## 13. Disputes\n\n### b. Opt Out\n\nYou may opt out "
+			 "within 30 days.\n",
+			 "## 13. Disputes\n\n### b. Opt Out\n\nYou may opt out "
+			 "within 14 days.\n");
 	j = cw_diff_to_json(d);
 	ch = json_array_get(json_object_get(j, "changes"), 0);
 	assert_non_null(ch);
-	assert_string_equal(json_string_value(json_object_get(ch, "kind")), "modified");
-	assert_string_equal(json_string_value(json_object_get(ch, "old_key")), "13.b");
-	assert_string_equal(json_string_value(json_object_get(ch, "title")), "Opt Out");
-	assert_string_equal(json_string_value(json_object_get(ch, "materiality")),
+	assert_string_equal(json_string_value(json_object_get(ch, "kind")),
+			    "modified");
+	assert_string_equal(json_string_value(json_object_get(ch, "old_key")),
+			    "13.b");
+	assert_string_equal(json_string_value(json_object_get(ch, "title")),
+			    "Opt Out");
+	assert_string_equal(json_string_value(json_object_get(ch, "materialit"
+								  "y")),
 			    "substantive");
 	red = json_object_get(ch, "redline");
 	assert_int_equal(json_array_size(red), 2);
 	{
 		json_t *del = json_array_get(red, 0);
-		size_t s = (size_t)json_integer_value(json_object_get(del, "old_start"));
-		assert_string_equal(json_string_value(json_object_get(del, "text")), "30");
+		size_t s =
+			(size_t)json_integer_value(json_object_get(del, "old_"
+									"star"
+									"t"));
+		assert_string_equal(
+			json_string_value(json_object_get(del, "text")), "30");
 		assert_memory_equal(a.text + s, "30", 2);
 	}
 	json_decref(j);
@@ -781,7 +864,6 @@ static void test_diff__json_and_markdown(void **state)
 	ver_release(&b);
 }
 
-
 /* ---- real version pairs of the corpus ---- */
 
 /* Diff two corpus versions of one document; false (and a "skipped"
@@ -792,8 +874,10 @@ static bool corpus_pair(struct ver *a, struct ver *b, struct cw_diff **d,
 {
 	char pa[8192], pb[8192];
 
-	snprintf(pa, sizeof(pa), "%s/corpus/versions/%s/%s", g_shared, doc, old_file);
-	snprintf(pb, sizeof(pb), "%s/corpus/versions/%s/%s", g_shared, doc, new_file);
+	snprintf(pa, sizeof(pa), "%s/corpus/versions/%s/%s", g_shared, doc,
+		 old_file);
+	snprintf(pb, sizeof(pb), "%s/corpus/versions/%s/%s", g_shared, doc,
+		 new_file);
 	memset(a, 0, sizeof(*a));
 	memset(b, 0, sizeof(*b));
 	if (!cw_file_exists(pa) || !cw_file_exists(pb)) {
@@ -807,9 +891,8 @@ static bool corpus_pair(struct ver *a, struct ver *b, struct cw_diff **d,
 }
 
 /* The change of `kind` whose title is `title`, or NULL. */
-static const struct cw_diff_change *find_titled(const struct cw_diff *d,
-						enum cw_diff_kind kind,
-						const char *title)
+static const struct cw_diff_change *
+find_titled(const struct cw_diff *d, enum cw_diff_kind kind, const char *title)
 {
 	for (size_t i = 0; i < d->n; i++)
 		if (d->changes[i].kind == kind &&
@@ -863,7 +946,8 @@ static void test_diff__align_kinds_on_corpus_pairs(void **state)
 	 * Platform" became one */
 	assert_true(corpus_pair(&a, &b, &d, "OpenAI/Acceptable Use Policy",
 				"2024-01-10-2.md", "2024-01-11.md"));
-	c = find_titled(d, CW_DIFF_MERGED, "Building with the OpenAI API Platform");
+	c = find_titled(d, CW_DIFF_MERGED,
+			"Building with the OpenAI API Platform");
 	assert_non_null(c);
 	assert_true(c->n_old >= 2);
 	assert_int_equal(c->n_new, 1);
@@ -884,20 +968,22 @@ static void test_diff__facts_on_corpus_changes(void **state)
 			 "2024-02-08.md", "2024-02-27.md"))
 		skip();
 	for (size_t i = 0; i < d->n && !c; i++)
-		if (strcmp(d->changes[i].title, "Substantial modification") == 0)
+		if (strcmp(d->changes[i].title, "Substantial modification") ==
+		    0)
 			c = &d->changes[i];
 	assert_non_null(c);
 	assert_int_equal(c->materiality, CW_DIFF_SUBSTANTIVE);
 	assert_true(has_fact(c, CW_DIFF_FACT_DURATION, "7 days", "30 days"));
-	assert_string_equal(c->summary, "Substantial modification: a period grew "
+	assert_string_equal(c->summary, "Substantial modification: a period "
+					"grew "
 					"from 7 days to 30 days.");
 	cw_diff_free(d);
 	ver_release(&a);
 	ver_release(&b);
 
 	/* an age threshold: 13 became 16 */
-	assert_true(corpus_pair(&a, &b, &d, "Lyft/Privacy Policy", "2022-12-12.md",
-				"2023-12-13.md"));
+	assert_true(corpus_pair(&a, &b, &d, "Lyft/Privacy Policy",
+				"2022-12-12.md", "2023-12-13.md"));
 	c = find_change(d, "childrens-data");
 	assert_non_null(c);
 	assert_true(has_fact(c, CW_DIFF_FACT_AGE, "13 years", "16 years"));
@@ -917,8 +1003,8 @@ static void test_diff__facts_on_corpus_changes(void **state)
 	ver_release(&b);
 
 	/* a venue: Tarrant County -> Wichita County */
-	assert_true(corpus_pair(&a, &b, &d, "X/Terms of Service", "2026-01-16.md",
-				"2026-04-11.md"));
+	assert_true(corpus_pair(&a, &b, &d, "X/Terms of Service",
+				"2026-01-16.md", "2026-04-11.md"));
 	c = NULL;
 	for (size_t i = 0; i < d->n && !c; i++)
 		if (has_fact(&d->changes[i], CW_DIFF_FACT_PLACE,
@@ -1056,7 +1142,8 @@ static bool git_changed_lines(const char *pa, const char *pb, char *ca,
 	char line[1024];
 	FILE *fp;
 
-	cw_buf_adds(&cmd, "git diff --no-index --no-color --unified=0 --no-ext-diff -- ");
+	cw_buf_adds(&cmd, "git diff --no-index --no-color --unified=0 "
+			  "--no-ext-diff -- ");
 	shell_quote(&cmd, pa);
 	cw_buf_addc(&cmd, ' ');
 	shell_quote(&cmd, pb);
@@ -1102,7 +1189,8 @@ static void line_owners(long *own, const struct ver *v, const size_t *ls,
 		while (p < s->n && s->items[p].start <= ls[k])
 			p++;
 		for (long q = (long)p - 1; q >= 0; q = s->items[q].parent) {
-			if (s->items[q].start <= ls[k] && ls[k] < s->items[q].end) {
+			if (s->items[q].start <= ls[k] &&
+			    ls[k] < s->items[q].end) {
 				best = q;
 				break;
 			}
@@ -1126,8 +1214,10 @@ static void agree_pair(struct agree *ag, const char *pa, const char *pb,
 	char *ca = cw_calloc(na + 2, 1), *cb = cw_calloc(nb + 2, 1);
 	long *oa = cw_malloc(sizeof(long) * (na + 1));
 	long *ob = cw_malloc(sizeof(long) * (nb + 1));
-	char *ra = cw_calloc(a->seg->n + 1, 1), *rb = cw_calloc(b->seg->n + 1, 1);
-	char *la = cw_calloc(a->seg->n + 1, 1), *lb = cw_calloc(b->seg->n + 1, 1);
+	char *ra = cw_calloc(a->seg->n + 1, 1),
+	     *rb = cw_calloc(b->seg->n + 1, 1);
+	char *la = cw_calloc(a->seg->n + 1, 1),
+	     *lb = cw_calloc(b->seg->n + 1, 1);
 	struct cw_diff *d = diff_vers(a, b, CW_DIFF_NO_REDLINE);
 
 	assert_true(git_changed_lines(pa, pb, ca, na, cb, nb));
@@ -1150,7 +1240,8 @@ static void agree_pair(struct agree *ag, const char *pa, const char *pb,
 		if (oa[k] >= 0 && ra[oa[k]])
 			ag->lines_hit++;
 		else if (ag->misses_shown++ < 10 || getenv("CW_TEST_VERBOSE"))
-			fprintf(stderr, "  miss: '%s' old line %zu (%s)\n", pa, k + 1,
+			fprintf(stderr, "  miss: '%s' old line %zu (%s)\n", pa,
+				k + 1,
 				oa[k] >= 0 ? a->seg->items[oa[k]].key : "-");
 	}
 	for (size_t k = 0; k < nb; k++) {
@@ -1162,7 +1253,8 @@ static void agree_pair(struct agree *ag, const char *pa, const char *pb,
 		if (ob[k] >= 0 && rb[ob[k]])
 			ag->lines_hit++;
 		else if (ag->misses_shown++ < 10 || getenv("CW_TEST_VERBOSE"))
-			fprintf(stderr, "  miss: '%s' new line %zu (%s)\n", pb, k + 1,
+			fprintf(stderr, "  miss: '%s' new line %zu (%s)\n", pb,
+				k + 1,
 				ob[k] >= 0 ? b->seg->items[ob[k]].key : "-");
 	}
 	/* precision: each reported change holds a changed line, or moved */
@@ -1175,7 +1267,8 @@ static void agree_pair(struct agree *ag, const char *pa, const char *pb,
 			hit = lb[c->new_idx[i]];
 		ag->changes++;
 		ag->changes_hit += hit;
-		if (!hit && (ag->misses_shown++ < 20 || getenv("CW_TEST_VERBOSE")))
+		if (!hit && (ag->misses_shown++ < 20 || getenv("CW_TEST_"
+							       "VERBOSE")))
 			fprintf(stderr, "  unconfirmed: '%s' %s %s -> %s\n", pb,
 				cw_diff_kind_name(c->kind),
 				c->old_key ? c->old_key : "-",
@@ -1224,7 +1317,8 @@ static void test_diff__agreement_with_git(void **state)
 		cw_parse_long(sample, 1, 1000000, &every);
 	if (every > 1)
 		printf("agreement with git: every %ld-th version pair "
-		       "(CW_TEST_SAMPLE=1 for all)\n", every);
+		       "(CW_TEST_SAMPLE=1 for all)\n",
+		       every);
 	for (size_t di = 0; di < docs.n; di++) {
 		const char *only = getenv("CW_TEST_DOC");
 		char **files;
@@ -1239,7 +1333,8 @@ static void test_diff__agreement_with_git(void **state)
 			bool want = (seen++ % (size_t)every) == 0;
 			if (f > 0 && want) {
 				if (!prev.seg)
-					assert_true(ver_from_file(&prev, prev_path));
+					assert_true(ver_from_file(&prev,
+								  prev_path));
 				assert_true(ver_from_file(&cur, path));
 				agree_pair(&ag, prev_path, path, &prev, &cur);
 			}
@@ -1253,10 +1348,13 @@ static void test_diff__agreement_with_git(void **state)
 		free_list(files, nf);
 	}
 	cw_strv_release(&docs);
-	recall = ag.lines ? 100.0 * (double)ag.lines_hit / (double)ag.lines : 100.0;
-	precision = ag.changes ? 100.0 * (double)ag.changes_hit / (double)ag.changes
-			       : 100.0;
-	printf("agreement with git: %zu pairs, %zu changed lines, recall %.3f%% "
+	recall = ag.lines ? 100.0 * (double)ag.lines_hit / (double)ag.lines
+			  : 100.0;
+	precision =
+		ag.changes ? 100.0 * (double)ag.changes_hit / (double)ag.changes
+			   : 100.0;
+	printf("agreement with git: %zu pairs, %zu changed lines, recall "
+	       "%.3f%% "
 	       "(%zu/%zu), %zu changes reported, precision %.3f%% (%zu/%zu)\n",
 	       ag.pairs, ag.lines, recall, ag.lines_hit, ag.lines, ag.changes,
 	       precision, ag.changes_hit, ag.changes);
@@ -1268,10 +1366,12 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diff__words_replacement_offsets),
-		cmocka_unit_test(test_diff__words_cleanup_merges_short_equalities),
+		cmocka_unit_test(
+			test_diff__words_cleanup_merges_short_equalities),
 		cmocka_unit_test(test_diff__words_whitespace_only_is_empty),
 		cmocka_unit_test(test_diff__words_pathological_inputs_finish),
-		cmocka_unit_test(test_diff__words_random_edits_are_valid_scripts),
+		cmocka_unit_test(
+			test_diff__words_random_edits_are_valid_scripts),
 		cmocka_unit_test(test_diff__noise_rules),
 		cmocka_unit_test(test_diff__rules_load_rejects_bad_files),
 		cmocka_unit_test(test_diff__facts_extraction),

@@ -43,18 +43,22 @@ static int extract_html(struct cw_buf *out, const char *html, size_t len,
 	struct cw_decl_service *svc = NULL;
 	const struct cw_decl_doc *doc = NULL;
 	if (entry_json) {
-		char *json = cw_asprintf("{\"name\":\"T\",\"terms\":{\"Terms of Service\":%s}}",
+		char *json = cw_asprintf("{\"name\":\"T\",\"terms\":{\"Terms "
+					 "of Service\":%s}}",
 					 entry_json);
 		struct cw_err e2 = CW_ERR_INIT;
-		int rc = cw_decl_read_buffer(&svc, "T.json", json, strlen(json), NULL, &e2);
+		int rc = cw_decl_read_buffer(&svc, "T.json", json, strlen(json),
+					     NULL, &e2);
 		free(json);
 		if (rc)
 			fail_msg("declaration did not parse: %s", e2.msg);
 		doc = &svc->docs[0];
 	}
-	struct cw_extract_input in = { .data = html, .len = len,
-		.url = "https://example.org/legal/terms", .name = "test.html",
-		.kind = CW_EXTRACT_HTML };
+	struct cw_extract_input in = { .data = html,
+				       .len = len,
+				       .url = "https://example.org/legal/terms",
+				       .name = "test.html",
+				       .kind = CW_EXTRACT_HTML };
 	int rc = cw_extract_document(out, &in, 1, doc, warnings, NULL, err);
 	cw_decl_service_free(svc);
 	return rc;
@@ -78,12 +82,14 @@ static uint64_t *words(const char *s, size_t *n)
 	size_t cap = 0;
 	*n = 0;
 	for (size_t i = 0; s[i];) {
-		while (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' || s[i] == '\r')
+		while (s[i] == ' ' || s[i] == '\n' || s[i] == '\t' ||
+		       s[i] == '\r')
 			i++;
 		if (!s[i])
 			break;
 		size_t j = i;
-		while (s[j] && s[j] != ' ' && s[j] != '\n' && s[j] != '\t' && s[j] != '\r')
+		while (s[j] && s[j] != ' ' && s[j] != '\n' && s[j] != '\t' &&
+		       s[j] != '\r')
 			j++;
 		CW_GROW(v, cap, *n + 1);
 		v[(*n)++] = hash_word(s + i, j - i);
@@ -94,7 +100,8 @@ static uint64_t *words(const char *s, size_t *n)
 
 /* Length of a longest common subsequence, via Myers' shortest edit script
  * (LCS = (N + M - D) / 2). Returns -1 if D would exceed max_d. */
-static long lcs(const uint64_t *a, long n, const uint64_t *b, long m, long max_d)
+static long lcs(const uint64_t *a, long n, const uint64_t *b, long m,
+		long max_d)
 {
 	long off = max_d + 1;
 	long *v = cw_calloc((size_t)(2 * max_d + 3), sizeof(long));
@@ -102,7 +109,8 @@ static long lcs(const uint64_t *a, long n, const uint64_t *b, long m, long max_d
 	for (long d = 0; d <= max_d; d++) {
 		for (long k = -d; k <= d; k += 2) {
 			long x;
-			if (k == -d || (k != d && v[off + k - 1] < v[off + k + 1]))
+			if (k == -d ||
+			    (k != d && v[off + k - 1] < v[off + k + 1]))
 				x = v[off + k + 1];
 			else
 				x = v[off + k - 1] + 1;
@@ -151,15 +159,20 @@ static bool uses_js_filter(const struct cw_decl_doc *doc)
 	for (size_t i = 0; i < doc->n_sources; i++)
 		for (size_t k = 0; k < doc->sources[i].n_filters; k++) {
 			const char *f = doc->sources[i].filters[k].name;
-			if (strcmp(f, "removeQueryParams") && strcmp(f, "convertSpacesToStandard"))
+			if (strcmp(f, "removeQueryParams") && strcmp(f, "conver"
+									"tSpace"
+									"sToSta"
+									"ndar"
+									"d"))
 				return true;
 		}
 	return false;
 }
 
 /* Extract one snapshot directory; returns false if it is not one. */
-static bool run_snapshot(const char *dir, const char *label, struct agreement *res,
-			 bool *js, double *secs, size_t *in_bytes, bool *identical)
+static bool run_snapshot(const char *dir, const char *label,
+			 struct agreement *res, bool *js, double *secs,
+			 size_t *in_bytes, bool *identical)
 {
 	char *p = cw_asprintf("%s/declaration.json", dir);
 	size_t dl = 0, ml = 0, el = 0;
@@ -201,19 +214,26 @@ static bool run_snapshot(const char *dir, const char *label, struct agreement *r
 	for (size_t i = 0; i < doc->n_sources; i++) {
 		size_t pick = i;
 		for (size_t k = 0; k < nf; k++) {
-			const char *u = json_string_value(json_object_get(json_array_get(files, k), "url"));
+			const char *u = json_string_value(
+				json_object_get(json_array_get(files, k), "ur"
+									  "l"));
 			if (u && !strcmp(u, doc->sources[i].fetch))
 				pick = k;
 		}
 		json_t *f = json_array_get(files, pick);
-		const char *file = json_string_value(json_object_get(f, "file"));
+		const char *file = json_string_value(json_object_get(f, "fil"
+									"e"));
 		char *fp = cw_asprintf("%s/%s", dir, file);
 		size_t len = 0;
 		datas[i] = cw_test_read(fp, &len);
 		assert_non_null(datas[i]);
-		pages[i] = (struct cw_extract_input){ .data = datas[i], .len = len,
+		pages[i] = (struct cw_extract_input){
+			.data = datas[i],
+			.len = len,
 			.url = json_string_value(json_object_get(f, "url")),
-			.name = label, .kind = CW_EXTRACT_AUTO };
+			.name = label,
+			.kind = CW_EXTRACT_AUTO
+		};
 		pages[i].name = fp;
 		*in_bytes += len;
 		(void)fp;
@@ -225,7 +245,8 @@ static bool run_snapshot(const char *dir, const char *label, struct agreement *r
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = cw_extract_document(&out, pages, nf, doc, &warnings, NULL, &err);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	*secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	*secs = (double)(t1.tv_sec - t0.tv_sec) +
+		(double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 	if (rc)
 		print_message("%s: extraction failed: %s\n", label, err.msg);
 
@@ -274,8 +295,8 @@ static void test_extract__fidelity_with_open_terms_archive(void **state)
 	long all_common = 0, all_max = 0, nojs_common = 0, nojs_max = 0;
 	size_t docs = 0, nojs_docs = 0, bytes = 0, identical = 0;
 	double secs = 0;
-	print_message("%-52s %7s %7s %7s %8s\n", "snapshot", "ours", "expect", "common",
-		      "agree");
+	print_message("%-52s %7s %7s %7s %8s\n", "snapshot", "ours", "expect",
+		      "common", "agree");
 	for (size_t i = 0; i < dirs.n; i++) {
 		if (only && *only && !strstr(dirs.v[i], only))
 			continue;
@@ -288,8 +309,9 @@ static void test_extract__fidelity_with_open_terms_archive(void **state)
 		if (run_snapshot(dir, dirs.v[i], &a, &js, &s, &b, &same)) {
 			identical += same;
 			long mx = a.ours > a.expected ? a.ours : a.expected;
-			print_message("%-52s %7ld %7ld %7ld %7.4f%s\n", dirs.v[i], a.ours,
-				      a.expected, a.common, mx ? (double)a.common / (double)mx : 1.0,
+			print_message("%-52s %7ld %7ld %7ld %7.4f%s\n",
+				      dirs.v[i], a.ours, a.expected, a.common,
+				      mx ? (double)a.common / (double)mx : 1.0,
 				      js ? " (JS filter)" : "");
 			all_common += a.common;
 			all_max += mx;
@@ -310,11 +332,15 @@ static void test_extract__fidelity_with_open_terms_archive(void **state)
 	double all = all_max ? (double)all_common / (double)all_max : 1.0;
 	double nojs = nojs_max ? (double)nojs_common / (double)nojs_max : 1.0;
 	print_message("word agreement, all %zu snapshots: %.4f\n", docs, all);
-	print_message("word agreement, %zu snapshots without JavaScript filter: %.4f\n",
+	print_message("word agreement, %zu snapshots without JavaScript "
+		      "filter: %.4f\n",
 		      nojs_docs, nojs);
-	print_message("byte-identical to OTA's version: %zu of %zu\n", identical, docs);
-	print_message("extraction time: %.3f s for %.1f MB of HTML (%.1f MB/s)\n", secs,
-		      (double)bytes / 1e6, secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
+	print_message("byte-identical to OTA's version: %zu of %zu\n",
+		      identical, docs);
+	print_message("extraction time: %.3f s for %.1f MB of HTML (%.1f "
+		      "MB/s)\n",
+		      secs, (double)bytes / 1e6,
+		      secs > 0 ? (double)bytes / 1e6 / secs : 0.0);
 	if (!only || !*only) {
 		assert_true(all >= FIDELITY_MIN);
 		assert_true(nojs >= FIDELITY_MIN);
@@ -333,7 +359,8 @@ static char *run(const char *html, const char *entry, int want_rc)
 	return cw_buf_detach(&out, NULL);
 }
 
-static void assert_extracts(const char *html, const char *entry, const char *want)
+static void assert_extracts(const char *html, const char *entry,
+			    const char *want)
 {
 	char *got = run(html, entry, CW_OK);
 	if (strcmp(got, want)) {
@@ -359,11 +386,16 @@ static void test_extract__golden_page(void **state)
 	assert_non_null(want);
 	struct cw_decl_service *svc = NULL;
 	struct cw_err err = CW_ERR_INIT;
-	assert_int_equal(cw_decl_read_buffer(&svc, "Example.json", decl, dl, NULL, &err), CW_OK);
-	struct cw_extract_input in = { .data = html, .len = hl,
-		.url = svc->docs[0].sources[0].fetch, .name = p1 };
+	assert_int_equal(cw_decl_read_buffer(&svc, "Example.json", decl, dl,
+					     NULL, &err),
+			 CW_OK);
+	struct cw_extract_input in = { .data = html,
+				       .len = hl,
+				       .url = svc->docs[0].sources[0].fetch,
+				       .name = p1 };
 	struct cw_buf out = CW_BUF_INIT;
-	assert_int_equal(cw_extract_document(&out, &in, 1, &svc->docs[0], NULL, NULL, &err),
+	assert_int_equal(cw_extract_document(&out, &in, 1, &svc->docs[0], NULL,
+					     NULL, &err),
 			 CW_OK);
 	assert_string_equal(cw_buf_str(&out), want);
 	cw_buf_release(&out);
@@ -383,8 +415,8 @@ static void test_extract__markdown_conventions(void **state)
 	assert_extracts("<h1>Title</h1><h2>Sub</h2><h4>Deep</h4>", NULL,
 			"Title\n=====\n\nSub\n---\n\n#### Deep\n");
 	/* lists: marker width indents continuation lines, nested lists */
-	assert_extracts("<ol><li>a<ul><li>b</li></ul></li><li>c</li></ol>", NULL,
-			"1.  a\n    *   b\n2.  c\n");
+	assert_extracts("<ol><li>a<ul><li>b</li></ul></li><li>c</li></ol>",
+			NULL, "1.  a\n    *   b\n2.  c\n");
 	/* emphasis, strong, whitespace inside inline elements moves out */
 	assert_extracts("<p>x<em> y </em>z <strong>w</strong></p>", NULL,
 			"x _y_ z **w**\n");
@@ -393,8 +425,8 @@ static void test_extract__markdown_conventions(void **state)
 			"\\- 2. a\\_b\\*c \\[d\\]\n\n2\\. e\n");
 	/* a table with a header row, and a cell spanning two columns */
 	assert_extracts("<table><thead><tr><th>A</th><th>B</th></tr></thead>"
-			"<tr><td colspan=2>wide</td></tr></table>", NULL,
-			"| A   | B   |\n| --- | --- |\n| wide |     |\n");
+			"<tr><td colspan=2>wide</td></tr></table>",
+			NULL, "| A   | B   |\n| --- | --- |\n| wide |     |\n");
 	/* whitespace runs collapse, <br> is two spaces and a newline */
 	assert_extracts("<p>a \n\t b<br>c</p>", NULL, "a b  \nc\n");
 	/* block content inside a link stays on one line */
@@ -408,11 +440,16 @@ static void test_extract__select_order_and_remove(void **state)
 	const char *html = "<div id=a>A <span class=x>hidden</span></div>"
 			   "<div id=b>B</div><p class=c>C</p>";
 	/* each selector in declaration order, each match in document order */
-	assert_extracts(html, "{\"fetch\":\"https://example.org/\",\"select\":[\".c\",\"div\"],"
-			"\"remove\":[\".x\"]}", "C\n\nA\n\nB\n");
+	assert_extracts(html,
+			"{\"fetch\":\"https://example.org/"
+			"\",\"select\":[\".c\",\"div\"],"
+			"\"remove\":[\".x\"]}",
+			"C\n\nA\n\nB\n");
 	/* a removed element is never selected */
-	char *got = run(html, "{\"fetch\":\"https://example.org/\",\"select\":\"#b\","
-			"\"remove\":\"div\"}", CW_EEMPTY);
+	char *got = run(html,
+			"{\"fetch\":\"https://example.org/\",\"select\":\"#b\","
+			"\"remove\":\"div\"}",
+			CW_EEMPTY);
 	free(got);
 }
 
@@ -421,17 +458,24 @@ static void test_extract__range_selectors(void **state)
 	(void)state;
 	const char *html = "<body><h1>T</h1><p id=s>start</p><p>middle</p>"
 			   "<p id=e>end</p><p>after</p></body>";
-	assert_extracts(html, "{\"fetch\":\"https://example.org/\",\"select\":{"
+	assert_extracts(html,
+			"{\"fetch\":\"https://example.org/\",\"select\":{"
 			"\"startBefore\":\"#s\",\"endAfter\":\"#e\"}}",
 			"start\n\nmiddle\n\nend\n");
-	assert_extracts(html, "{\"fetch\":\"https://example.org/\",\"select\":{"
-			"\"startAfter\":\"#s\",\"endBefore\":\"#e\"}}", "middle\n");
+	assert_extracts(html,
+			"{\"fetch\":\"https://example.org/\",\"select\":{"
+			"\"startAfter\":\"#s\",\"endBefore\":\"#e\"}}",
+			"middle\n");
 	/* a range in `remove` deletes what lies between its ends */
-	assert_extracts(html, "{\"fetch\":\"https://example.org/\",\"select\":\"body\","
-			"\"remove\":[{\"startAfter\":\"h1\",\"endBefore\":\"#e\"}]}",
+	assert_extracts(html,
+			"{\"fetch\":\"https://example.org/"
+			"\",\"select\":\"body\","
+			"\"remove\":[{\"startAfter\":\"h1\",\"endBefore\":\"#"
+			"e\"}]}",
 			"T\n=\n\nend\n\nafter\n");
 	/* a range whose end lies deeper than its start */
-	assert_extracts("<div><p id=s>one</p><section><p>two</p><p id=e>three</p>"
+	assert_extracts("<div><p id=s>one</p><section><p>two</p><p "
+			"id=e>three</p>"
 			"<p>four</p></section></div>",
 			"{\"fetch\":\"https://example.org/\",\"select\":{"
 			"\"startBefore\":\"#s\",\"endAfter\":\"#e\"}}",
@@ -445,7 +489,8 @@ static void test_extract__selector_without_match_fails(void **state)
 	struct cw_err err = CW_ERR_INIT;
 	const char *html = "<main>text</main>";
 	int rc = extract_html(&out, html, strlen(html),
-			      "{\"fetch\":\"https://example.org/\",\"select\":\".nowhere\"}",
+			      "{\"fetch\":\"https://example.org/"
+			      "\",\"select\":\".nowhere\"}",
 			      NULL, &err);
 	assert_int_equal(rc, CW_EEMPTY);
 	assert_non_null(strstr(err.msg, ".nowhere"));
@@ -453,13 +498,17 @@ static void test_extract__selector_without_match_fails(void **state)
 	assert_int_equal(out.len, 0);
 	/* a range end that matches nothing names itself too */
 	rc = extract_html(&out, html, strlen(html),
-			  "{\"fetch\":\"https://example.org/\",\"select\":{\"startBefore\":"
-			  "\"main\",\"endAfter\":\"#gone\"}}", NULL, &err);
+			  "{\"fetch\":\"https://example.org/"
+			  "\",\"select\":{\"startBefore\":"
+			  "\"main\",\"endAfter\":\"#gone\"}}",
+			  NULL, &err);
 	assert_int_equal(rc, CW_EEMPTY);
 	assert_non_null(strstr(err.msg, "#gone"));
 	/* an invalid selector is a parse error */
 	rc = extract_html(&out, html, strlen(html),
-			  "{\"fetch\":\"https://example.org/\",\"select\":\"div[\"}", NULL, &err);
+			  "{\"fetch\":\"https://example.org/"
+			  "\",\"select\":\"div[\"}",
+			  NULL, &err);
 	assert_int_equal(rc, CW_EPARSE);
 	cw_buf_release(&out);
 }
@@ -469,25 +518,35 @@ static void test_extract__links_and_filters(void **state)
 	(void)state;
 	const char *html = "<p><a href=\"a/../b?gclid=1&amp;q=x y\">l</a> "
 			   "<a href=\"HTTPS://Example.ORG:443\">h</a> "
-			   "<a href=\"mailto:x@example.org\">m</a> <a href=\"#top\">t</a></p>";
+			   "<a href=\"mailto:x@example.org\">m</a> <a "
+			   "href=\"#top\">t</a></p>";
 	struct cw_buf out = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_strv w = CW_STRV_INIT;
 	int rc = extract_html(&out, html, strlen(html),
-			      "{\"fetch\":\"https://example.org/legal/terms\",\"select\":\"p\","
-			      "\"filter\":[\"removeQueryParams\",\"cleanUrls\"]}", &w, &err);
+			      "{\"fetch\":\"https://example.org/legal/"
+			      "terms\",\"select\":\"p\","
+			      "\"filter\":[\"removeQueryParams\",\"cleanUrls\"]"
+			      "}",
+			      &w, &err);
 	assert_int_equal(rc, CW_OK);
-	assert_string_equal(cw_buf_str(&out),
-			    "[l](https://example.org/legal/b?q=x+y) [h](https://example.org/) "
-			    "[m](mailto:x@example.org) [t](#top)\n");
+	assert_string_equal(cw_buf_str(&out), "[l](https://example.org/legal/"
+					      "b?q=x+y) "
+					      "[h](https://example.org/) "
+					      "[m](mailto:x@example.org) "
+					      "[t](#top)\n");
 	/* the JavaScript filter is named in a warning, the built-in one is not */
 	assert_int_equal(w.n, 1);
 	assert_non_null(strstr(w.v[0], "'cleanUrls'"));
 	cw_strv_release(&w);
 	/* serialised as a browser does: IDNA host, dot segments, encoding */
-	assert_extracts("<a href=\"https://B\xC3\xBC" "cher.example/a/./b/../c d\">x</a> "
-			"<a href=\"//other.org\">y</a> <a href=\"file:///etc/x\">z</a>", NULL,
-			"[x](https://xn--bcher-kva.example/a/c%20d) [y](https://other.org/) "
+	assert_extracts("<a href=\"https://B\xC3\xBC"
+			"cher.example/a/./b/../c d\">x</a> "
+			"<a href=\"//other.org\">y</a> <a "
+			"href=\"file:///etc/x\">z</a>",
+			NULL,
+			"[x](https://xn--bcher-kva.example/a/c%20d) "
+			"[y](https://other.org/) "
 			"[z](file:///etc/x)\n");
 	cw_buf_release(&out);
 }
@@ -495,25 +554,30 @@ static void test_extract__links_and_filters(void **state)
 static void test_extract__combine_joins_pages(void **state)
 {
 	(void)state;
-	const char *json = "{\"name\":\"T\",\"terms\":{\"Privacy Policy\":{\"select\":\"main\","
+	const char *json = "{\"name\":\"T\",\"terms\":{\"Privacy "
+			   "Policy\":{\"select\":\"main\","
 			   "\"combine\":[{\"fetch\":\"https://example.org/a\"},"
 			   "{\"fetch\":\"https://example.org/b\"}]}}}";
 	struct cw_decl_service *svc = NULL;
 	struct cw_err err = CW_ERR_INIT;
-	assert_int_equal(cw_decl_read_buffer(&svc, "T.json", json, strlen(json), NULL, &err),
+	assert_int_equal(cw_decl_read_buffer(&svc, "T.json", json, strlen(json),
+					     NULL, &err),
 			 CW_OK);
-	const char *a = "<main><p>first</p></main>", *b = "<main><p>second</p></main>";
+	const char *a = "<main><p>first</p></main>", *b = "<main><p>second</"
+							  "p></main>";
 	struct cw_extract_input in[2] = {
 		{ .data = a, .len = strlen(a), .url = "https://example.org/a" },
 		{ .data = b, .len = strlen(b), .url = "https://example.org/b" },
 	};
 	struct cw_buf out = CW_BUF_INIT;
-	assert_int_equal(cw_extract_document(&out, in, 2, &svc->docs[0], NULL, NULL, &err),
+	assert_int_equal(cw_extract_document(&out, in, 2, &svc->docs[0], NULL,
+					     NULL, &err),
 			 CW_OK);
 	assert_string_equal(cw_buf_str(&out), "first\n\n- - -\n\nsecond\n");
 	/* the page count must match the sources */
 	cw_buf_clear(&out);
-	assert_int_equal(cw_extract_document(&out, in, 1, &svc->docs[0], NULL, NULL, &err),
+	assert_int_equal(cw_extract_document(&out, in, 1, &svc->docs[0], NULL,
+					     NULL, &err),
 			 CW_EINVAL);
 	cw_buf_release(&out);
 	cw_decl_service_free(svc);
@@ -523,14 +587,21 @@ static void test_extract__charset(void **state)
 {
 	(void)state;
 	/* windows-1252 declared in <meta>: 0xE9 is e-acute, 0x92 a quote */
-	const char *html = "<meta charset=\"windows-1252\"><p>caf\xE9 l\x92" "eau</p>";
-	assert_extracts(html, NULL, "caf\xC3\xA9 l\xE2\x80\x99" "eau\n");
+	const char *html = "<meta charset=\"windows-1252\"><p>caf\xE9 l\x92"
+			   "eau</p>";
+	assert_extracts(html, NULL,
+			"caf\xC3\xA9 l\xE2\x80\x99"
+			"eau\n");
 	/* the HTTP charset wins over <meta> */
-	struct cw_extract_input in = { .data = html, .len = strlen(html),
-		.charset = "iso-8859-15", .kind = CW_EXTRACT_HTML };
+	struct cw_extract_input in = { .data = html,
+				       .len = strlen(html),
+				       .charset = "iso-8859-15",
+				       .kind = CW_EXTRACT_HTML };
 	struct cw_buf out = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
-	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, NULL, &err), CW_OK);
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, NULL,
+					     &err),
+			 CW_OK);
 	assert_non_null(strstr(cw_buf_str(&out), "caf\xC3\xA9"));
 	assert_null(strstr(cw_buf_str(&out), "\xE2\x80\x99"));
 	cw_buf_release(&out);
@@ -541,8 +612,9 @@ static void test_extract__charset(void **state)
 static int extract_bytes(struct cw_buf *out, const char *data, size_t len,
 			 enum cw_extract_kind kind, struct cw_err *err)
 {
-	struct cw_extract_input in = { .data = data, .len = len, .name = "bad",
-		.kind = kind };
+	struct cw_extract_input in = {
+		.data = data, .len = len, .name = "bad", .kind = kind
+	};
 	return cw_extract_document(out, &in, 1, NULL, NULL, NULL, err);
 }
 
@@ -553,8 +625,10 @@ static void test_extract__bad_input(void **state)
 	struct cw_err err = CW_ERR_INIT;
 
 	/* empty input: nothing to extract */
-	assert_int_equal(extract_bytes(&out, "", 0, CW_EXTRACT_HTML, &err), CW_EEMPTY);
-	assert_int_equal(extract_bytes(&out, "", 0, CW_EXTRACT_TEXT, &err), CW_EEMPTY);
+	assert_int_equal(extract_bytes(&out, "", 0, CW_EXTRACT_HTML, &err),
+			 CW_EEMPTY);
+	assert_int_equal(extract_bytes(&out, "", 0, CW_EXTRACT_TEXT, &err),
+			 CW_EEMPTY);
 
 	/* binary garbage as HTML: a result or "empty", valid UTF-8 either way */
 	size_t n = 1 << 16;
@@ -575,12 +649,15 @@ static void test_extract__bad_input(void **state)
 	cw_buf_clear(&out);
 	/* garbage that claims to be a PDF */
 	memcpy(g, "%PDF-1.4\n", 9);
-	assert_int_equal(extract_bytes(&out, g, n, CW_EXTRACT_AUTO, &err), CW_EPARSE);
+	assert_int_equal(extract_bytes(&out, g, n, CW_EXTRACT_AUTO, &err),
+			 CW_EPARSE);
 	free(g);
 
 	/* invalid UTF-8 is repaired, never passed on */
 	const char *bad = "<p>ok \xC3\x28 \xFF\xFE \xED\xA0\x80 end</p>";
-	assert_int_equal(extract_bytes(&out, bad, strlen(bad), CW_EXTRACT_HTML, &err), CW_OK);
+	assert_int_equal(extract_bytes(&out, bad, strlen(bad), CW_EXTRACT_HTML,
+				       &err),
+			 CW_OK);
 	assert_true(cw_utf8_valid(out.ptr, out.len));
 	assert_non_null(strstr(out.ptr, "\xEF\xBF\xBD"));
 	assert_non_null(strstr(out.ptr, "end"));
@@ -588,7 +665,8 @@ static void test_extract__bad_input(void **state)
 	cw_buf_release(&out);
 }
 
-static char *nested(size_t depth, const char *open, const char *close, const char *mid)
+static char *nested(size_t depth, const char *open, const char *close,
+		    const char *mid)
 {
 	struct cw_buf b = CW_BUF_INIT;
 	for (size_t i = 0; i < depth; i++)
@@ -607,17 +685,23 @@ static void test_extract__deep_nesting_is_bounded(void **state)
 
 	/* 100,000 nested elements: refused before parsing, as too deep */
 	char *h = nested(100000, "<div>", "</div>", "deep");
-	assert_int_equal(extract_bytes(&out, h, strlen(h), CW_EXTRACT_HTML, &err), CW_ETOOBIG);
+	assert_int_equal(extract_bytes(&out, h, strlen(h), CW_EXTRACT_HTML,
+				       &err),
+			 CW_ETOOBIG);
 	assert_non_null(strstr(err.msg, "nested"));
 	assert_int_equal(out.len, 0);
 	free(h);
 	/* unclosed inline elements nest as deep */
 	h = nested(100000, "<b>", "", "deep");
-	assert_int_equal(extract_bytes(&out, h, strlen(h), CW_EXTRACT_HTML, &err), CW_ETOOBIG);
+	assert_int_equal(extract_bytes(&out, h, strlen(h), CW_EXTRACT_HTML,
+				       &err),
+			 CW_ETOOBIG);
 	free(h);
 	/* deeper than the rendering cap but parseable: the text is kept */
 	h = nested(900, "<div>", "</div>", "deep text");
-	assert_int_equal(extract_bytes(&out, h, strlen(h), CW_EXTRACT_HTML, &err), CW_OK);
+	assert_int_equal(extract_bytes(&out, h, strlen(h), CW_EXTRACT_HTML,
+				       &err),
+			 CW_OK);
 	assert_string_equal(out.ptr, "deep text\n");
 	cw_buf_clear(&out);
 	free(h);
@@ -625,7 +709,9 @@ static void test_extract__deep_nesting_is_bounded(void **state)
 	struct cw_buf wide = CW_BUF_INIT;
 	for (int i = 0; i < 5000; i++)
 		cw_buf_adds(&wide, "<div><p>x</p></div>");
-	assert_int_equal(extract_bytes(&out, wide.ptr, wide.len, CW_EXTRACT_HTML, &err), CW_OK);
+	assert_int_equal(extract_bytes(&out, wide.ptr, wide.len,
+				       CW_EXTRACT_HTML, &err),
+			 CW_OK);
 	cw_buf_release(&wide);
 	cw_buf_release(&out);
 }
@@ -641,7 +727,8 @@ static void test_extract__size_caps(void **state)
 	char *big = cw_malloc(n);
 	memset(big, 'a', n);
 	memcpy(big, "<p>", 3);
-	assert_int_equal(extract_bytes(&out, big, n, CW_EXTRACT_HTML, &err), CW_ETOOBIG);
+	assert_int_equal(extract_bytes(&out, big, n, CW_EXTRACT_HTML, &err),
+			 CW_ETOOBIG);
 	assert_int_equal(out.len, 0);
 	free(big);
 
@@ -651,13 +738,18 @@ static void test_extract__size_caps(void **state)
 		cw_buf_adds(&page, "<p>some words of a clause</p>");
 	struct cw_extract_opts o = CW_EXTRACT_OPTS_INIT;
 	o.max_output = 4096;
-	struct cw_extract_input in = { .data = page.ptr, .len = page.len,
-		.kind = CW_EXTRACT_HTML };
-	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, &o, &err), CW_ETOOBIG);
+	struct cw_extract_input in = { .data = page.ptr,
+				       .len = page.len,
+				       .kind = CW_EXTRACT_HTML };
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, &o,
+					     &err),
+			 CW_ETOOBIG);
 	assert_int_equal(out.len, 0);
 	o.max_input = 1024;
 	o.max_output = 0;
-	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, &o, &err), CW_ETOOBIG);
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, &o,
+					     &err),
+			 CW_ETOOBIG);
 	cw_buf_release(&page);
 	cw_buf_release(&out);
 }
@@ -680,15 +772,22 @@ static char *make_pdf(const char *const *texts, size_t n, size_t *len)
 		cw_buf_addf(&b, "%zu 0 R ", 4 + 2 * i);
 	cw_buf_addf(&b, "] /Count %zu >> endobj\n", n);
 	offs[3] = b.len;
-	cw_buf_adds(&b, "3 0 obj << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> endobj\n");
+	cw_buf_adds(&b, "3 0 obj << /Type /Font /Subtype /Type1 /BaseFont "
+			"/Helvetica >> endobj\n");
 	for (size_t i = 0; i < n; i++) {
-		char *stream = cw_asprintf("BT /F1 18 Tf 72 700 Td (%s) Tj ET", texts[i]);
+		char *stream = cw_asprintf("BT /F1 18 Tf 72 700 Td (%s) Tj ET",
+					   texts[i]);
 		offs[4 + 2 * i] = b.len;
-		cw_buf_addf(&b, "%zu 0 obj << /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-			    "/Resources << /Font << /F1 3 0 R >> >> /Contents %zu 0 R >> endobj\n",
+		cw_buf_addf(&b,
+			    "%zu 0 obj << /Type /Page /Parent 2 0 R /MediaBox "
+			    "[0 0 612 792] "
+			    "/Resources << /Font << /F1 3 0 R >> >> /Contents "
+			    "%zu 0 R >> endobj\n",
 			    4 + 2 * i, 5 + 2 * i);
 		offs[5 + 2 * i] = b.len;
-		cw_buf_addf(&b, "%zu 0 obj << /Length %zu >> stream\n%s\nendstream endobj\n",
+		cw_buf_addf(&b,
+			    "%zu 0 obj << /Length %zu >> stream\n%s\nendstream "
+			    "endobj\n",
 			    5 + 2 * i, strlen(stream), stream);
 		free(stream);
 	}
@@ -696,7 +795,9 @@ static char *make_pdf(const char *const *texts, size_t n, size_t *len)
 	cw_buf_addf(&b, "xref\n0 %zu\n0000000000 65535 f \n", nobj);
 	for (size_t i = 1; i < nobj; i++)
 		cw_buf_addf(&b, "%010zu 00000 n \n", offs[i]);
-	cw_buf_addf(&b, "trailer << /Size %zu /Root 1 0 R >>\nstartxref\n%zu\n%%%%EOF\n",
+	cw_buf_addf(&b,
+		    "trailer << /Size %zu /Root 1 0 R "
+		    ">>\nstartxref\n%zu\n%%%%EOF\n",
 		    nobj, xref);
 	free(offs);
 	return cw_buf_detach(&b, len);
@@ -705,19 +806,27 @@ static char *make_pdf(const char *const *texts, size_t n, size_t *len)
 static void test_extract__pdf_text(void **state)
 {
 	(void)state;
-	const char *texts[] = { "Terms of Service page one", "Section 2 on page two" };
+	const char *texts[] = { "Terms of Service page one", "Section 2 on "
+							     "page two" };
 	size_t len;
 	char *pdf = make_pdf(texts, 2, &len);
 	struct cw_buf out = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
-	struct cw_extract_input in = { .data = pdf, .len = len, .name = "terms.pdf" };
+	struct cw_extract_input in = { .data = pdf,
+				       .len = len,
+				       .name = "terms.pdf" };
 	assert_int_equal(cw_extract_sniff(&in), CW_EXTRACT_PDF);
-	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, NULL, &err), CW_OK);
-	assert_string_equal(out.ptr, "Terms of Service page one\n\nSection 2 on page two\n");
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, NULL,
+					     &err),
+			 CW_OK);
+	assert_string_equal(out.ptr, "Terms of Service page one\n\nSection 2 "
+				     "on page two\n");
 	cw_buf_clear(&out);
 	/* truncated: unreadable, a parse error naming the file */
 	in.len = len / 3;
-	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, NULL, &err), CW_EPARSE);
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, NULL,
+					     &err),
+			 CW_EPARSE);
 	assert_non_null(strstr(err.msg, "terms.pdf"));
 	assert_int_equal(out.len, 0);
 	cw_buf_release(&out);
@@ -731,20 +840,25 @@ static void test_extract__normalize(void **state)
 	(void)state;
 	struct cw_buf out = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
-	const char *in = "\n\n  \r\n# Title  \r\n\r\n\r\n\r\nText\twith tab\t\rline\n\n\n";
-	assert_int_equal(cw_extract_normalize(&out, in, strlen(in), &err), CW_OK);
+	const char *in = "\n\n  \r\n# Title  \r\n\r\n\r\n\r\nText\twith "
+			 "tab\t\rline\n\n\n";
+	assert_int_equal(cw_extract_normalize(&out, in, strlen(in), &err),
+			 CW_OK);
 	assert_string_equal(out.ptr, "# Title\n\nText\twith tab\nline\n");
 	cw_buf_clear(&out);
-	const char *bad = "a\xFF" "b\0c";
+	const char *bad = "a\xFF"
+			  "b\0c";
 	assert_int_equal(cw_extract_normalize(&out, bad, 5, &err), CW_OK);
-	assert_string_equal(out.ptr, "a\xEF\xBF\xBD" "bc\n");
+	assert_string_equal(out.ptr, "a\xEF\xBF\xBD"
+				     "bc\n");
 	cw_buf_release(&out);
 }
 
 static void test_extract__sniff(void **state)
 {
 	(void)state;
-	struct cw_extract_input in = { .data = "<!doctype html><p>x", .len = 19 };
+	struct cw_extract_input in = { .data = "<!doctype html><p>x",
+				       .len = 19 };
 	assert_int_equal(cw_extract_sniff(&in), CW_EXTRACT_HTML);
 	in.content_type = "application/pdf";
 	assert_int_equal(cw_extract_sniff(&in), CW_EXTRACT_PDF);
@@ -765,7 +879,8 @@ static void test_extract__sniff(void **state)
 static void test_extract__whole_body_of_real_pages(void **state)
 {
 	(void)state;
-	char *path = cw_test_shared_folder("corpus/snapshots/DeepSeek/Terms of Service");
+	char *path = cw_test_shared_folder("corpus/snapshots/DeepSeek/Terms of "
+					   "Service");
 	if (!path)
 		skip();
 	DIR *d = opendir(path);
@@ -777,10 +892,14 @@ static void test_extract__whole_body_of_real_pages(void **state)
 		char *f = cw_asprintf("%s/%s", path, e->d_name);
 		size_t len;
 		char *html = cw_test_read(f, &len);
-		struct cw_extract_input in = { .data = html, .len = len, .name = f };
+		struct cw_extract_input in = { .data = html,
+					       .len = len,
+					       .name = f };
 		struct cw_buf out = CW_BUF_INIT;
 		struct cw_err err = CW_ERR_INIT;
-		assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, NULL, &err), CW_OK);
+		assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL,
+						     NULL, &err),
+				 CW_OK);
 		/* the whole body holds at least what the declaration selects */
 		assert_non_null(strstr(out.ptr, "DeepSeek Terms of Use"));
 		cw_buf_release(&out);
@@ -811,7 +930,8 @@ int main(void)
 		cmocka_unit_test(test_extract__normalize),
 		cmocka_unit_test(test_extract__sniff),
 		cmocka_unit_test(test_extract__whole_body_of_real_pages),
-		cmocka_unit_test(test_extract__fidelity_with_open_terms_archive),
+		cmocka_unit_test(
+			test_extract__fidelity_with_open_terms_archive),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,8 +34,8 @@ struct server {
 };
 
 static struct server main_srv = { -1, 0 };
-static struct server js_srv = { -1, 0 };  /* browser pages, on demand */
-static char snapshot_rel[8192];   /* a real snapshot, relative to snapshots/ */
+static struct server js_srv = { -1, 0 }; /* browser pages, on demand */
+static char snapshot_rel[8192]; /* a real snapshot, relative to snapshots/ */
 static char snapshot_path[8192];
 
 static const char *shared(void)
@@ -150,11 +150,11 @@ static bool find_snapshot(void)
 	snprintf(base, sizeof(base), "%s/corpus/snapshots", shared());
 	cw_test_list_docs(&docs, base);
 	for (size_t i = 0; i < docs.n && !found; i++) {
-		snprintf(snapshot_path, sizeof(snapshot_path), "%s/%s/source.html",
-			 base, docs.v[i]);
+		snprintf(snapshot_path, sizeof(snapshot_path),
+			 "%s/%s/source.html", base, docs.v[i]);
 		if (cw_file_exists(snapshot_path)) {
-			snprintf(snapshot_rel, sizeof(snapshot_rel), "%s/source.html",
-				 docs.v[i]);
+			snprintf(snapshot_rel, sizeof(snapshot_rel),
+				 "%s/source.html", docs.v[i]);
 			found = true;
 		}
 	}
@@ -196,13 +196,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define NEED_SERVER()                                                          \
-	do {                                                                   \
-		if (main_srv.pid <= 0) {                                       \
-			print_message("skipped: fixture server not found "     \
-				      "($CW_FIXTURE_SERVER)\n");               \
-			skip();                                                \
-		}                                                              \
+#define NEED_SERVER()                                                      \
+	do {                                                               \
+		if (main_srv.pid <= 0) {                                   \
+			print_message("skipped: fixture server not found " \
+				      "($CW_FIXTURE_SERVER)\n");           \
+			skip();                                            \
+		}                                                          \
 	} while (0)
 
 static char *url_of(const struct server *s, const char *path)
@@ -237,14 +237,15 @@ static struct cw_fetch_opts local_opts(void)
 	return o;
 }
 
-#define NEED_SNAPSHOT()                                                        \
-	do {                                                                   \
-		NEED_SERVER();                                                 \
-		if (!snapshot_rel[0]) {                                        \
-			print_message("skipped: no corpus snapshot under %s\n", \
-				      shared());                               \
-			skip();                                                \
-		}                                                              \
+#define NEED_SNAPSHOT()                                                    \
+	do {                                                               \
+		NEED_SERVER();                                             \
+		if (!snapshot_rel[0]) {                                    \
+			print_message("skipped: no corpus snapshot under " \
+				      "%s\n",                              \
+				      shared());                           \
+			skip();                                            \
+		}                                                          \
 	} while (0)
 
 /* ---- single fetch ---- */
@@ -259,7 +260,8 @@ static void test_fetch_net__gzip_body_matches_file(void **state)
 
 	(void)state;
 	NEED_SNAPSHOT();
-	assert_int_equal(cw_file_read(&file, snapshot_path, 64u << 20, NULL), CW_OK);
+	assert_int_equal(cw_file_read(&file, snapshot_path, 64u << 20, NULL),
+			 CW_OK);
 	url = url_of_file(&main_srv, snapshot_rel);
 	cw_fetch_result_init(&r);
 	assert_int_equal(cw_fetch_url(&r, url, &o, &e), CW_OK);
@@ -286,8 +288,8 @@ static void test_fetch_net__gzip_body_matches_file(void **state)
  * result.
  */
 struct fetch_case {
-	const char *name;          /* the cmocka test */
-	bool then;                 /* continues the case above */
+	const char *name; /* the cmocka test */
+	bool then;	  /* continues the case above */
 	const char *path;
 	/* over local_opts() */
 	long max_redirects;
@@ -295,16 +297,16 @@ struct fetch_case {
 	long timeout_ms;
 	/* what comes back */
 	int rc;
-	long status;               /* -1: no answer at all (status 0) */
-	bool names_url;            /* the error message names the URL */
-	const char *says;          /* the error message says this */
+	long status;	  /* -1: no answer at all (status 0) */
+	bool names_url;	  /* the error message names the URL */
+	const char *says; /* the error message says this */
 	const char *ctype;
 	const char *charset;
 	const char *in_body;
 	long redirects;
-	const char *final_end;     /* the final URL ends so */
-	size_t len;                /* the body has exactly this many bytes */
-	size_t max_len;            /* at most this many */
+	const char *final_end; /* the final URL ends so */
+	size_t len;	       /* the body has exactly this many bytes */
+	size_t max_len;	       /* at most this many */
 	void (*also)(const struct cw_fetch_result *r);
 };
 
@@ -315,36 +317,39 @@ static void alphabet_body(const struct cw_fetch_result *r)
 }
 
 static const struct fetch_case fetch_cases[] = {
-	{ "test_fetch_net__charset_reported",
-	  .path = "/charset/ISO-8859-1", .ctype = "text/html",
+	{ "test_fetch_net__charset_reported", .path = "/charset/ISO-8859-1",
+	  .ctype = "text/html",
 	  /* the bytes are reported, not converted */
 	  .charset = "iso-8859-1", .in_body = "Caf\xc3\xa9" },
-	{ "test_fetch_net__redirects_followed",
-	  .path = "/redirect/3", .redirects = 3, .final_end = "/redirect/0",
+	{ "test_fetch_net__redirects_followed", .path = "/redirect/3",
+	  .redirects = 3, .final_end = "/redirect/0",
 	  .in_body = "end of the redirect chain" },
-	{ "test_fetch_net__redirect_loop_capped",
-	  .path = "/loop", .max_redirects = 5, .rc = CW_ENET,
-	  .names_url = true, .says = "more than 5 redirects" },
+	{ "test_fetch_net__redirect_loop_capped", .path = "/loop",
+	  .max_redirects = 5, .rc = CW_ENET, .names_url = true,
+	  .says = "more than 5 redirects" },
 	/* a chain longer than the cap fails the same way */
-	{ .then = true, .path = "/redirect/6", .max_redirects = 5,
+	{ .then = true,
+	  .path = "/redirect/6",
+	  .max_redirects = 5,
 	  .rc = CW_ENET },
 	/* gzip makes the wire size small: the cap is on decoded bytes */
-	{ "test_fetch_net__size_cap",
-	  .path = "/big/3000000", .max_bytes = 100000, .rc = CW_ETOOBIG,
-	  .says = "100000", .max_len = 100000 },
+	{ "test_fetch_net__size_cap", .path = "/big/3000000",
+	  .max_bytes = 100000, .rc = CW_ETOOBIG, .says = "100000",
+	  .max_len = 100000 },
 	/* under the cap it passes, byte-exact */
-	{ .then = true, .path = "/big/99999", .max_bytes = 100000,
-	  .len = 99999, .also = alphabet_body },
-	{ "test_fetch_net__timeout",
-	  .path = "/hang", .timeout_ms = 500, .rc = CW_ETIMEOUT,
-	  .names_url = true, .status = -1 },
+	{ .then = true,
+	  .path = "/big/99999",
+	  .max_bytes = 100000,
+	  .len = 99999,
+	  .also = alphabet_body },
+	{ "test_fetch_net__timeout", .path = "/hang", .timeout_ms = 500,
+	  .rc = CW_ETIMEOUT, .names_url = true, .status = -1 },
 	/* a body that trickles in past the limit times out as well */
 	{ .then = true, .path = "/slow", .timeout_ms = 500, .rc = CW_ETIMEOUT },
-	{ "test_fetch_net__http_error_reported",
-	  .path = "/status/500", .rc = CW_EHTTP, .status = 500,
-	  .names_url = true, .says = "500" },
-	{ "test_fetch_net__reset_reported",
-	  .path = "/reset", .rc = CW_ENET, .names_url = true },
+	{ "test_fetch_net__http_error_reported", .path = "/status/500",
+	  .rc = CW_EHTTP, .status = 500, .names_url = true, .says = "500" },
+	{ "test_fetch_net__reset_reported", .path = "/reset", .rc = CW_ENET,
+	  .names_url = true },
 };
 
 static void check_fetch(struct cw_fetch_result *r, const struct fetch_case *c)
@@ -532,19 +537,48 @@ static int check_text(const char *text, bool allow_private)
 static void test_fetch_net__ssrf_address_ranges(void **state)
 {
 	static const char *const refused[] = {
-		"127.0.0.1", "127.255.0.9", "10.0.0.1", "10.255.255.255",
-		"172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.0.5",
-		"169.254.169.254", "100.64.0.1", "100.127.255.254", "0.0.0.0",
-		"0.1.2.3", "224.0.0.1", "239.255.255.250", "255.255.255.255",
-		"::1", "::", "fc00::1", "fd12:3456::1", "fd00:ec2::254",
-		"fe80::1", "ff02::1", "::ffff:127.0.0.1", "::ffff:10.1.2.3",
-		"::ffff:169.254.169.254", "64:ff9b::a00:1", "2002:c0a8:0101::1",
+		"127.0.0.1",
+		"127.255.0.9",
+		"10.0.0.1",
+		"10.255.255.255",
+		"172.16.0.1",
+		"172.31.255.255",
+		"192.168.1.1",
+		"169.254.0.5",
+		"169.254.169.254",
+		"100.64.0.1",
+		"100.127.255.254",
+		"0.0.0.0",
+		"0.1.2.3",
+		"224.0.0.1",
+		"239.255.255.250",
+		"255.255.255.255",
+		"::1",
+		"::",
+		"fc00::1",
+		"fd12:3456::1",
+		"fd00:ec2::254",
+		"fe80::1",
+		"ff02::1",
+		"::ffff:127.0.0.1",
+		"::ffff:10.1.2.3",
+		"::ffff:169.254.169.254",
+		"64:ff9b::a00:1",
+		"2002:c0a8:0101::1",
 	};
 	static const char *const allowed[] = {
-		"8.8.8.8", "1.1.1.1", "172.32.0.1", "172.15.255.255",
-		"100.128.0.1", "100.63.255.255", "192.169.0.1", "169.255.0.1",
-		"2606:4700:4700::1111", "2a00:1450:4007:80f::200e",
-		"::ffff:93.184.216.34", "64:ff9b::808:808",
+		"8.8.8.8",
+		"1.1.1.1",
+		"172.32.0.1",
+		"172.15.255.255",
+		"100.128.0.1",
+		"100.63.255.255",
+		"192.169.0.1",
+		"169.255.0.1",
+		"2606:4700:4700::1111",
+		"2a00:1450:4007:80f::200e",
+		"::ffff:93.184.216.34",
+		"64:ff9b::808:808",
 	};
 
 	(void)state;
@@ -562,7 +596,8 @@ static void test_fetch_net__ssrf_address_ranges(void **state)
 	assert_int_equal(check_text("fe80::1", true), CW_OK);
 	assert_int_equal(check_text("169.254.169.254", true), CW_EBLOCKED);
 	assert_int_equal(check_text("fd00:ec2::254", true), CW_EBLOCKED);
-	assert_int_equal(check_text("::ffff:169.254.169.254", true), CW_EBLOCKED);
+	assert_int_equal(check_text("::ffff:169.254.169.254", true),
+			 CW_EBLOCKED);
 }
 
 static void test_fetch_net__content_type_parsed(void **state)
@@ -626,9 +661,9 @@ static int listen_loopback(int backlog, int *port)
  * is expected. Record and handshake layouts: RFC 8446 sections 5.1, 4.1.2.
  */
 struct hello_catcher {
-	int fd;            /* listening socket */
-	int connections;   /* accepted */
-	int offers_h2;     /* ClientHellos that offered "h2" */
+	int fd;		 /* listening socket */
+	int connections; /* accepted */
+	int offers_h2;	 /* ClientHellos that offered "h2" */
 	int offers_http11;
 };
 
@@ -649,13 +684,13 @@ static void scan_hello(struct hello_catcher *hc, const unsigned char *b,
 
 	if (n < i + 1 || b[0] != 0x16 || b[5] != 0x01)
 		return;
-	i += 1 + b[i];                        /* session id */
+	i += 1 + b[i]; /* session id */
 	if (i + 2 > n)
 		return;
-	i += 2 + be(b + i, 2);                /* cipher suites */
+	i += 2 + be(b + i, 2); /* cipher suites */
 	if (i + 1 > n)
 		return;
-	i += 1 + b[i];                        /* compression methods */
+	i += 1 + b[i]; /* compression methods */
 	if (i + 2 > n)
 		return;
 	ext_end = i + 2 + be(b + i, 2);
@@ -666,7 +701,7 @@ static void scan_hello(struct hello_catcher *hc, const unsigned char *b,
 		size_t type = be(b + i, 2), len = be(b + i + 2, 2);
 
 		i += 4;
-		if (type == 0x0010 && i + 2 <= ext_end) {   /* ALPN */
+		if (type == 0x0010 && i + 2 <= ext_end) { /* ALPN */
 			size_t j = i + 2;
 
 			end = i + len < ext_end ? i + len : ext_end;
@@ -744,7 +779,8 @@ static void test_fetch_net__http2_offered_over_tls(void **state)
 
 	(void)state;
 	if (!(vi->features & CURL_VERSION_HTTP2)) {
-		print_message("skipped: this libcurl was built without HTTP/2\n");
+		print_message("skipped: this libcurl was built without "
+			      "HTTP/2\n");
 		skip();
 	}
 	hc.fd = listen_loopback(4, &port);
@@ -836,32 +872,37 @@ static void test_fetch_net__browser_process_handling(void **state)
 	assert_non_null(mkdtemp(dir));
 	/* prints its arguments and whether the profile folder exists */
 	ok = write_script(dir, "ok",
-		"for a; do case $a in --user-data-dir=*) d=${a#--user-data-dir=}; "
-		"[ -d \"$d\" ] && echo \"<!-- profile $d -->\";; esac; done\n"
-		"printf '<html><body>%s</body></html>\\n' \"$*\"");
+			  "for a; do case $a in --user-data-dir=*) "
+			  "d=${a#--user-data-dir=}; "
+			  "[ -d \"$d\" ] && echo \"<!-- profile $d -->\";; "
+			  "esac; done\n"
+			  "printf '<html><body>%s</body></html>\\n' \"$*\"");
 	hang = write_script(dir, "hang", "sleep 30 & sleep 30");
 	big = write_script(dir, "big", "exec yes '<p>again</p>'");
 	bad = write_script(dir, "bad",
-		"echo 'starting' >&2; echo 'fatal: no display here' >&2; exit 3");
+			   "echo 'starting' >&2; echo 'fatal: no display here' "
+			   ">&2; exit 3");
 	cw_fetch_result_init(&r);
 	bo.allow_private = true;
 	bo.check_status = false; /* nothing listens on port 9 */
 
 	bo.binary = ok;
-	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:9/page", &bo, &e),
+	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:9/page", &bo,
+					  &e),
 			 CW_OK);
 	assert_int_equal(r.status, 200);
 	assert_string_equal(r.charset, "utf-8");
 	assert_non_null(strstr(r.body.ptr, "--headless"));
 	assert_non_null(strstr(r.body.ptr, "--disable-background-networking"));
 	assert_non_null(strstr(r.body.ptr, "--disable-quic"));
-	assert_non_null(strstr(r.body.ptr, "--dump-dom http://127.0.0.1:9/page"));
+	assert_non_null(strstr(r.body.ptr, "--dump-dom "
+					   "http://127.0.0.1:9/page"));
 	/* by default every connection goes through the guarding proxy, and
 	 * the browser resolves nothing but its loopback address */
 	assert_non_null(strstr(r.body.ptr, "--proxy-server=http://127.0.0.1:"));
 	assert_non_null(strstr(r.body.ptr, "--proxy-bypass-list=<-loopback>"));
-	assert_non_null(strstr(r.body.ptr,
-		"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"));
+	assert_non_null(strstr(r.body.ptr, "--host-resolver-rules=MAP * "
+					   "~NOTFOUND, EXCLUDE 127.0.0.1"));
 	assert_null(strstr(r.body.ptr, "--no-proxy-server"));
 	assert_non_null(strstr(r.body.ptr, "--virtual-time-budget=10000"));
 	/* Chromium stops loading and prints before our own deadline: a
@@ -883,12 +924,14 @@ static void test_fetch_net__browser_process_handling(void **state)
 	/* origin_only: only the page's own host and port resolve, IP
 	 * literals included, and no proxy */
 	bo.origin_only = true;
-	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:9/page", &bo, &e),
+	assert_int_equal(cw_fetch_browser(&r, "http://127.0.0.1:9/page", &bo,
+					  &e),
 			 CW_OK);
 	assert_non_null(strstr(r.body.ptr, "--no-proxy-server"));
 	assert_null(strstr(r.body.ptr, "--proxy-server="));
-	assert_non_null(strstr(r.body.ptr,
-		"--host-resolver-rules=MAP 127.0.0.1:9 127.0.0.1, MAP * ~NOTFOUND"));
+	assert_non_null(strstr(r.body.ptr, "--host-resolver-rules=MAP "
+					   "127.0.0.1:9 127.0.0.1, MAP * "
+					   "~NOTFOUND"));
 	p = strstr(r.body.ptr, "<!-- profile ");
 	assert_non_null(p);
 	profile = cw_strndup(p + 13, strcspn(p + 13, " "));
@@ -898,10 +941,12 @@ static void test_fetch_net__browser_process_handling(void **state)
 	/* a host name is resolved, checked, and pinned for the browser */
 	assert_int_equal(cw_fetch_browser(&r, "http://localhost:9/", &bo, &e),
 			 CW_OK);
-	assert_non_null(strstr(r.body.ptr, "--host-resolver-rules=MAP localhost:9 "));
+	assert_non_null(strstr(r.body.ptr, "--host-resolver-rules=MAP "
+					   "localhost:9 "));
 	assert_int_equal(cw_fetch_browser(&r, "https://LocalHost/x", &bo, &e),
 			 CW_OK);
-	assert_non_null(strstr(r.body.ptr, "--host-resolver-rules=MAP localhost:443 "));
+	assert_non_null(strstr(r.body.ptr, "--host-resolver-rules=MAP "
+					   "localhost:443 "));
 	bo.allow_private = false;
 	assert_int_equal(cw_fetch_browser(&r, "http://localhost:9/", &bo, &e),
 			 CW_EBLOCKED);
@@ -981,18 +1026,18 @@ static void browse_ok(struct cw_fetch_result *r, const char *url,
 		fail_msg("%s", e.msg);
 }
 
-#define NEED_CHROMIUM()                                                        \
-	do {                                                                   \
-		if (!have_chromium()) {                                        \
-			print_message("skipped: chromium not installed "       \
-				      "(Debian package 'chromium')\n");       \
-			skip();                                                \
-		}                                                              \
-		if (!js_server()) {                                            \
-			print_message("skipped: fixture server not found "     \
-				      "($CW_FIXTURE_SERVER)\n");               \
-			skip();                                                \
-		}                                                              \
+#define NEED_CHROMIUM()                                                    \
+	do {                                                               \
+		if (!have_chromium()) {                                    \
+			print_message("skipped: chromium not installed "   \
+				      "(Debian package 'chromium')\n");    \
+			skip();                                            \
+		}                                                          \
+		if (!js_server()) {                                        \
+			print_message("skipped: fixture server not found " \
+				      "($CW_FIXTURE_SERVER)\n");           \
+			skip();                                            \
+		}                                                          \
 	} while (0)
 
 static void test_fetch_net__browser_renders_page(void **state)
@@ -1003,7 +1048,8 @@ static void test_fetch_net__browser_renders_page(void **state)
 	struct cw_err e = CW_ERR_INIT;
 	/* the element's text, not the script's source, which has it too */
 	static const char written[] = "<p id=\"state\">Section 4.2: this "
-				      "sentence was written by the page script.</p>";
+				      "sentence was written by the page "
+				      "script.</p>";
 	char *url;
 
 	(void)state;
@@ -1021,13 +1067,15 @@ static void test_fetch_net__browser_renders_page(void **state)
 	assert_string_equal(r.final_url, url);
 	assert_non_null(strstr(r.body.ptr, "<html"));
 	if (!strstr(r.body.ptr, written))
-		fail_msg("the script's sentence is not in the DOM:\n%s", r.body.ptr);
+		fail_msg("the script's sentence is not in the DOM:\n%s",
+			 r.body.ptr);
 	assert_null(strstr(r.body.ptr, "Nothing here until the script runs."));
 	/* and without its budget of virtual time the timer never fires */
 	bo.settle_ms = 0;
 	browse_ok(&r, url, &bo);
 	assert_null(strstr(r.body.ptr, written));
-	assert_non_null(strstr(r.body.ptr, "Nothing here until the script runs."));
+	assert_non_null(strstr(r.body.ptr, "Nothing here until the script "
+					   "runs."));
 	cw_fetch_result_release(&r);
 	free(url);
 }
@@ -1053,13 +1101,15 @@ static void test_fetch_net__browser_other_origins_refused(void **state)
 	browse_ok(&r, url, &bo);
 	if (!strstr(r.body.ptr, "The script from this origin ran.") ||
 	    !strstr(r.body.ptr, "A script from another origin ran."))
-		fail_msg("a script did not run through the proxy:\n%s", r.body.ptr);
+		fail_msg("a script did not run through the proxy:\n%s",
+			 r.body.ptr);
 	assert_int_equal(r.refused, 0);
 	bo.origin_only = true;
 	browse_ok(&r, url, &bo);
 	if (!strstr(r.body.ptr, "The script from this origin ran."))
 		fail_msg("the same-origin script did not run:\n%s", r.body.ptr);
-	assert_non_null(strstr(r.body.ptr, "No script from another origin ran."));
+	assert_non_null(strstr(r.body.ptr, "No script from another origin "
+					   "ran."));
 	assert_null(strstr(r.body.ptr, "A script from another origin ran."));
 	bo.origin_only = false;
 	free(url);
@@ -1085,7 +1135,8 @@ static void test_fetch_net__browser_other_origins_refused(void **state)
 
 	/* redirects are followed before rendering; the final URL is rendered */
 	url = cw_asprintf("http://127.0.0.1:%d/to?u=http://127.0.0.1:%d/files/"
-			  "scripted.html", js_srv.port, js_srv.port);
+			  "scripted.html",
+			  js_srv.port, js_srv.port);
 	browse_ok(&r, url, &bo);
 	assert_non_null(strstr(r.final_url, "/files/scripted.html"));
 	assert_non_null(strstr(r.body.ptr, "<p id=\"state\">Section 4.2"));
@@ -1116,10 +1167,12 @@ struct sink_server {
 static void *sink_run(void *arg)
 {
 	struct sink_server *s = arg;
-	static const char body[] =
-		"<!doctype html><html><body><p>upload</p><script>"
-		"fetch('/sink',{method:'POST',body:'x'.repeat(32<<20)});"
-		"</script></body></html>\n";
+	static const char body[] = "<!doctype "
+				   "html><html><body><p>upload</p><script>"
+				   "fetch('/"
+				   "sink',{method:'POST',body:'x'.repeat(32<<"
+				   "20)});"
+				   "</script></body></html>\n";
 	char page[512];
 	int pn = snprintf(page, sizeof(page),
 			  "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
@@ -1159,13 +1212,15 @@ static void *sink_run(void *arg)
 			close(fd);
 		} else if (!strncmp(head, "GET ", 4)) {
 			static const char nf[] = "HTTP/1.1 404 Not Found\r\n"
-				"Connection: close\r\nContent-Length: 0\r\n\r\n";
+						 "Connection: "
+						 "close\r\nContent-Length: "
+						 "0\r\n\r\n";
 
 			if (write(fd, nf, sizeof(nf) - 1) < 0)
 				(void)0;
 			close(fd);
 		} else if (s->nheld < sizeof(s->held) / sizeof(*s->held)) {
-			s->held[s->nheld++] = fd;  /* never read again */
+			s->held[s->nheld++] = fd; /* never read again */
 		} else {
 			close(fd);
 		}
@@ -1230,7 +1285,7 @@ struct collect {
 		char *body;
 		char msg[CW_ERR_MSG_MAX];
 		long index;
-	} *items;
+	} * items;
 	size_t cap;
 	size_t calls_per[512];
 	size_t max_body;
@@ -1340,7 +1395,8 @@ static void add_docs(struct cw_fetch_multi *m, const struct server *s,
 	struct cw_err e = CW_ERR_INIT;
 
 	for (long i = 0; i < ndocs; i++) {
-		char *url = cw_asprintf("http://127.0.0.1:%d/doc/%ld", s->port, i);
+		char *url =
+			cw_asprintf("http://127.0.0.1:%d/doc/%ld", s->port, i);
 		struct cw_fetch_multi_req rq = { url, etags ? etags[i] : NULL,
 						 NULL, (void *)(intptr_t)i };
 
@@ -1355,7 +1411,8 @@ static void multi_one(const struct cw_fetch_multi_opts *mo, const char *url,
 {
 	struct cw_fetch_multi *m = NULL;
 	struct cw_err e = CW_ERR_INIT;
-	struct cw_fetch_multi_req rq = { url, NULL, NULL, (void *)(intptr_t)idx };
+	struct cw_fetch_multi_req rq = { url, NULL, NULL,
+					 (void *)(intptr_t)idx };
 
 	assert_int_equal(cw_fetch_multi_new(&m, mo, &e), CW_OK);
 	assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
@@ -1386,7 +1443,8 @@ static void test_fetch_net__multi_many_docs_politely(void **state)
 	add_docs(m, &srv, ndocs, NULL);
 	/* 503 twice with Retry-After: 1, then 200 */
 	for (long i = 0; i < nflaky; i++) {
-		char *url = cw_asprintf("http://127.0.0.1:%d/flaky/k%ld/2", srv.port, i);
+		char *url = cw_asprintf("http://127.0.0.1:%d/flaky/k%ld/2",
+					srv.port, i);
 		struct cw_fetch_multi_req rq = { url, NULL, NULL,
 						 (void *)(intptr_t)(300 + i) };
 
@@ -1394,10 +1452,14 @@ static void test_fetch_net__multi_many_docs_politely(void **state)
 		free(url);
 	}
 	{
-		char *u404 = cw_asprintf("http://127.0.0.1:%d/status/404", srv.port);
-		char *u500 = cw_asprintf("http://127.0.0.1:%d/status/500", srv.port);
-		struct cw_fetch_multi_req a = { u404, NULL, NULL, (void *)(intptr_t)400 };
-		struct cw_fetch_multi_req b = { u500, NULL, NULL, (void *)(intptr_t)401 };
+		char *u404 =
+			cw_asprintf("http://127.0.0.1:%d/status/404", srv.port);
+		char *u500 =
+			cw_asprintf("http://127.0.0.1:%d/status/500", srv.port);
+		struct cw_fetch_multi_req a = { u404, NULL, NULL,
+						(void *)(intptr_t)400 };
+		struct cw_fetch_multi_req b = { u500, NULL, NULL,
+						(void *)(intptr_t)401 };
 
 		assert_int_equal(cw_fetch_multi_add(m, &a, &e), CW_OK);
 		assert_int_equal(cw_fetch_multi_add(m, &b, &e), CW_OK);
@@ -1405,7 +1467,8 @@ static void test_fetch_net__multi_many_docs_politely(void **state)
 		free(u500);
 	}
 	{
-		struct cw_fetch_multi_req bad = { "not a url", NULL, NULL, NULL };
+		struct cw_fetch_multi_req bad = { "not a url", NULL, NULL,
+						  NULL };
 		assert_int_equal(cw_fetch_multi_add(m, &bad, &e), CW_EINVAL);
 	}
 	assert_int_equal(cw_fetch_multi_run(m, &e), CW_OK);
@@ -1415,29 +1478,34 @@ static void test_fetch_net__multi_many_docs_politely(void **state)
 	for (size_t i = 0; i < c.n; i++) {
 		long idx = c.items[i].index;
 
-		assert_int_equal(c.calls_per[idx], 1); /* exactly one callback */
+		assert_int_equal(c.calls_per[idx],
+				 1); /* exactly one callback */
 		if (idx < ndocs) {
 			char want[64];
 
 			if (c.items[i].rc != CW_OK)
 				fail_msg("doc %ld: %s", idx, c.items[i].msg);
 			assert_int_equal(c.items[i].attempts, 1);
-			snprintf(want, sizeof(want), "Fixture document %ld.", idx);
+			snprintf(want, sizeof(want), "Fixture document %ld.",
+				 idx);
 			assert_non_null(strstr(c.items[i].body, want));
 		} else if (idx < 400) {
 			if (c.items[i].rc != CW_OK)
 				fail_msg("flaky %ld: %s", idx, c.items[i].msg);
 			assert_int_equal(c.items[i].attempts, 3);
-			assert_non_null(strstr(c.items[i].body, "after 3 attempts"));
+			assert_non_null(strstr(c.items[i].body, "after 3 "
+								"attempts"));
 		} else if (idx == 400) {
 			assert_int_equal(c.items[i].rc, CW_EHTTP);
 			assert_int_equal(c.items[i].status, 404);
-			assert_int_equal(c.items[i].attempts, 1); /* not transient */
+			assert_int_equal(c.items[i].attempts,
+					 1); /* not transient */
 		} else {
 			assert_int_equal(c.items[i].rc, CW_EHTTP);
 			assert_int_equal(c.items[i].status, 500);
 			assert_int_equal(c.items[i].attempts, 3);
-			assert_non_null(strstr(c.items[i].msg, "after 3 attempts"));
+			assert_non_null(strstr(c.items[i].msg, "after 3 "
+							       "attempts"));
 		}
 	}
 	assert_int_equal(st.retries, (size_t)(nflaky * 2 + 2));
@@ -1450,7 +1518,8 @@ static void test_fetch_net__multi_many_docs_politely(void **state)
 	connections = stat_of(&srv, "connections");
 	max_conc = stat_of(&srv, "max_concurrent");
 	print_message("server: %ld requests over %ld connections, at most %ld "
-		      "at once\n", requests, connections, max_conc);
+		      "at once\n",
+		      requests, connections, max_conc);
 	assert_int_equal(requests, ndocs + nflaky * 3 + 1 + 3 + 1);
 	assert_true(max_conc >= 1 && max_conc <= 4);
 	/* 4 per host, each kept alive: far fewer connections than requests */
@@ -1467,7 +1536,7 @@ static void test_fetch_net__multi_final_errors_not_retried(void **state)
 	static const struct {
 		const char *path;
 		bool allow_private;
-		long backoff_max_ms;   /* 0: the default */
+		long backoff_max_ms; /* 0: the default */
 		int rc;
 		long status;
 		const char *says;
@@ -1475,7 +1544,8 @@ static void test_fetch_net__multi_final_errors_not_retried(void **state)
 		/* a refusal is policy, not a transient connect failure */
 		{ "/doc/0", false, 0, CW_EBLOCKED, 0, "'127.0.0.1'" },
 		/* a Retry-After longer than backoff_max_ms ends the request */
-		{ "/flaky/patience/3", true, 500, CW_EHTTP, 503, "Retry-After 1s" },
+		{ "/flaky/patience/3", true, 500, CW_EHTTP, 503,
+		  "Retry-After 1s" },
 	};
 	struct collect c;
 	struct cw_fetch_multi_opts mo = collecting(&c);
@@ -1525,12 +1595,14 @@ static void test_fetch_net__multi_host_delay(void **state)
 	/* another host name for the same server: its own politeness slot */
 	u[2] = cw_asprintf("http://localhost:%d/redirect/0", main_srv.port);
 	for (long i = 0; i < 3; i++) {
-		struct cw_fetch_multi_req rq = { u[i], NULL, NULL, (void *)(intptr_t)i };
+		struct cw_fetch_multi_req rq = { u[i], NULL, NULL,
+						 (void *)(intptr_t)i };
 		assert_int_equal(cw_fetch_multi_add(m, &rq, &e), CW_OK);
 	}
 	/* bounded by a step count, not by the clock */
 	for (int k = 0; k < 400 && c.n < 2; k++)
-		assert_int_equal(cw_fetch_multi_step(m, 50, &pending, &e), CW_OK);
+		assert_int_equal(cw_fetch_multi_step(m, 50, &pending, &e),
+				 CW_OK);
 	assert_int_equal(c.n, 2);
 	for (size_t i = 0; i < c.n; i++) {
 		assert_int_equal(c.items[i].rc, CW_OK);
@@ -1539,7 +1611,8 @@ static void test_fetch_net__multi_host_delay(void **state)
 	/* one per host: the first URL of 127.0.0.1 and the one of localhost */
 	assert_true(saw[0] && !saw[1] && saw[2]);
 	for (int k = 0; k < 5; k++)
-		assert_int_equal(cw_fetch_multi_step(m, 20, &pending, &e), CW_OK);
+		assert_int_equal(cw_fetch_multi_step(m, 20, &pending, &e),
+				 CW_OK);
 	cw_fetch_multi_stats(&st, m);
 	assert_int_equal(pending, 1);
 	assert_int_equal(st.running, 0);
@@ -1579,7 +1652,8 @@ static void test_fetch_net__multi_memory_cap(void **state)
 		char want[64];
 
 		if (c.items[i].rc != CW_OK)
-			fail_msg("doc %ld: %s", c.items[i].index, c.items[i].msg);
+			fail_msg("doc %ld: %s", c.items[i].index,
+				 c.items[i].msg);
 		snprintf(want, sizeof(want), "Fixture document %ld.",
 			 c.items[i].index);
 		assert_non_null(strstr(c.items[i].body, want));
@@ -1587,9 +1661,11 @@ static void test_fetch_net__multi_memory_cap(void **state)
 		assert_non_null(strstr(c.items[i].body, "</html>"));
 	}
 	print_message("peak in-flight %zu bytes (cap %zu, largest body %zu), "
-		      "%zu pauses\n", st.peak_inflight_bytes, mo.max_inflight_bytes,
-		      c.max_body, st.pauses);
-	assert_true(st.peak_inflight_bytes <= mo.max_inflight_bytes + c.max_body);
+		      "%zu pauses\n",
+		      st.peak_inflight_bytes, mo.max_inflight_bytes, c.max_body,
+		      st.pauses);
+	assert_true(st.peak_inflight_bytes <=
+		    mo.max_inflight_bytes + c.max_body);
 	cw_fetch_multi_free(m);
 	collect_release(&c);
 	server_stop(&srv);
@@ -1643,7 +1719,8 @@ static void test_fetch_net__multi_conditional_after_pass(void **state)
 		} else {
 			assert_int_equal(second.items[i].rc, CW_OK);
 			/* a changed document carries the new pass's amendment */
-			assert_non_null(strstr(second.items[i].body, "Amendment 1:"));
+			assert_non_null(strstr(second.items[i].body, "Amendment"
+								     " 1:"));
 			changed++;
 		}
 	}
@@ -1681,10 +1758,12 @@ static void test_fetch_net__smtp_sink_stores_mail(void **state)
 	struct server sink;
 	char dir[] = "/tmp/cw-test-sink-XXXXXX";
 	const char *args[] = { "--dir", dir, NULL };
-	struct mail_src src = {
-		"From: monitor@example.org\r\nTo: legal@example.org\r\n"
-		"Subject: a clause changed\r\n\r\nSection 3 changed.\r\n"
-		".a line that starts with a dot\r\n", 0 };
+	struct mail_src src = { "From: monitor@example.org\r\nTo: "
+				"legal@example.org\r\n"
+				"Subject: a clause changed\r\n\r\nSection 3 "
+				"changed.\r\n"
+				".a line that starts with a dot\r\n",
+				0 };
 	struct curl_slist *rcpt = NULL;
 	struct cw_buf msg = CW_BUF_INIT;
 	char url[64], *path;
@@ -1718,12 +1797,14 @@ static void test_fetch_net__smtp_sink_stores_mail(void **state)
 
 	path = cw_asprintf("%s/msg-000001.eml", dir);
 	assert_int_equal(cw_file_read(&msg, path, 1u << 20, NULL), CW_OK);
-	assert_non_null(strstr(msg.ptr, "X-Sink-Mail-From: <monitor@example.org>\r\n"));
+	assert_non_null(strstr(msg.ptr, "X-Sink-Mail-From: "
+					"<monitor@example.org>\r\n"));
 	assert_non_null(strstr(msg.ptr, "X-Sink-Rcpt-To: <legal@example.org>, "
 					"<audit@example.org>\r\n"));
 	assert_non_null(strstr(msg.ptr, "Subject: a clause changed\r\n"));
 	/* curl dot-stuffed the line, the sink undid it */
-	assert_non_null(strstr(msg.ptr, "\r\n.a line that starts with a dot\r\n"));
+	assert_non_null(strstr(msg.ptr, "\r\n.a line that starts with a "
+					"dot\r\n"));
 	assert_null(strstr(msg.ptr, "..a line"));
 	cw_buf_release(&msg);
 	remove(path);
@@ -1752,9 +1833,11 @@ int main(void)
 		cmocka_unit_test(test_fetch_net__browser_process_handling),
 		cmocka_unit_test(test_fetch_net__browser_renders_page),
 		cmocka_unit_test(test_fetch_net__browser_other_origins_refused),
-		cmocka_unit_test(test_fetch_net__browser_stalled_upload_returns),
+		cmocka_unit_test(
+			test_fetch_net__browser_stalled_upload_returns),
 		cmocka_unit_test(test_fetch_net__multi_many_docs_politely),
-		cmocka_unit_test(test_fetch_net__multi_final_errors_not_retried),
+		cmocka_unit_test(
+			test_fetch_net__multi_final_errors_not_retried),
 		cmocka_unit_test(test_fetch_net__multi_host_delay),
 		cmocka_unit_test(test_fetch_net__multi_memory_cap),
 		cmocka_unit_test(test_fetch_net__multi_conditional_after_pass),

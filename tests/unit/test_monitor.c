@@ -51,7 +51,8 @@ static void test_monitor__example_config_parses(void **state)
 	assert_false(c.allow_private);
 	assert_string_equal(c.smtp_url, "smtp://127.0.0.1:25");
 	assert_int_equal(c.feed_paths.n, 1);
-	assert_string_equal(c.feed_paths.v[0], "legal=/var/lib/clausewatch/legal.atom");
+	assert_string_equal(c.feed_paths.v[0], "legal=/var/lib/clausewatch/"
+					       "legal.atom");
 	/* the per-document schedule of the example */
 	memset(&d, 0, sizeof(d));
 	d.doc.service = (char *)"Anthropic";
@@ -60,12 +61,14 @@ static void test_monitor__example_config_parses(void **state)
 	d.doc.type = (char *)"Terms of Service";
 	assert_int_equal(cw_monitor_interval(&c, &d), 12 * 3600);
 	/* flags after the file win */
-	assert_int_equal(cw_monitor_config_set(&c, "allow_private_network", "true", &err),
+	assert_int_equal(cw_monitor_config_set(&c, "allow_private_network",
+					       "true", &err),
 			 CW_OK);
 	assert_true(c.allow_private);
 	/* changes are analysed unless the settings say otherwise */
 	assert_true(c.analysis);
-	assert_int_equal(cw_monitor_config_set(&c, "analysis", "false", &err), CW_OK);
+	assert_int_equal(cw_monitor_config_set(&c, "analysis", "false", &err),
+			 CW_OK);
 	assert_false(c.analysis);
 	assert_int_equal(cw_monitor_config_set(&c, "analysis", "maybe", &err),
 			 CW_EINVAL);
@@ -80,7 +83,8 @@ static void test_monitor__bad_settings_name_the_line(void **state)
 	FILE *f;
 
 	(void)state;
-	snprintf(path, sizeof(path), "/tmp/cw-test-monitor-%d.conf", (int)getpid());
+	snprintf(path, sizeof(path), "/tmp/cw-test-monitor-%d.conf",
+		 (int)getpid());
 	f = fopen(path, "w");
 	assert_non_null(f);
 	fputs("# ok\ninterval = 6h\n\nmax_per_host = lots\n", f);
@@ -89,11 +93,14 @@ static void test_monitor__bad_settings_name_the_line(void **state)
 	assert_int_equal(cw_monitor_config_load(&c, path, &err), CW_EINVAL);
 	assert_non_null(strstr(err.msg, ":4:"));
 	assert_non_null(strstr(err.msg, "max_per_host"));
-	assert_int_equal(cw_monitor_config_set(&c, "no_such_key", "1", &err), CW_EINVAL);
-	assert_non_null(strstr(err.msg, "no_such_key"));
-	assert_int_equal(cw_monitor_config_set(&c, "smtp_url", "http://x", &err),
+	assert_int_equal(cw_monitor_config_set(&c, "no_such_key", "1", &err),
 			 CW_EINVAL);
-	assert_int_equal(cw_monitor_config_set(&c, "jitter", "150%", &err), CW_EINVAL);
+	assert_non_null(strstr(err.msg, "no_such_key"));
+	assert_int_equal(cw_monitor_config_set(&c, "smtp_url", "http://x",
+					       &err),
+			 CW_EINVAL);
+	assert_int_equal(cw_monitor_config_set(&c, "jitter", "150%", &err),
+			 CW_EINVAL);
 	cw_monitor_config_release(&c);
 	unlink(path);
 }
@@ -127,12 +134,14 @@ static void test_monitor__schedule_spreads_within_the_jitter(void **state)
 	hi = cw_monitor_next_due(&c, 43200, false, now, 0.999999);
 	assert_true(lo >= now + 43200 - 4320 && lo < now + 43200);
 	assert_true(hi > now + 43200 && hi <= now + 43200 + 4320);
-	assert_int_equal(cw_monitor_next_due(&c, 43200, false, now, 0.5), now + 43200);
+	assert_int_equal(cw_monitor_next_due(&c, 43200, false, now, 0.5),
+			 now + 43200);
 	/* a failing document comes back after an hour, not 12 */
 	hi = cw_monitor_next_due(&c, 43200, true, now, 0.999999);
 	assert_true(hi <= now + 3600 + 360);
 	/* unless its interval is shorter anyway */
-	assert_int_equal(cw_monitor_next_due(&c, 600, true, now, 0.5), now + 600);
+	assert_int_equal(cw_monitor_next_due(&c, 600, true, now, 0.5),
+			 now + 600);
 	cw_monitor_config_release(&c);
 }
 
@@ -209,8 +218,9 @@ static void test_monitor__no_real_version_is_refused(void **state)
 			    S_ISREG(st.st_mode)) {
 				if (prev > 0 && st.st_size >= 2000) {
 					pairs++;
-					if (cw_monitor_looks_blocked(&c, (size_t)st.st_size,
-								     prev))
+					if (cw_monitor_looks_blocked(
+						    &c, (size_t)st.st_size,
+						    prev))
 						refused++;
 				}
 				prev = (long)st.st_size;
@@ -251,24 +261,29 @@ static void test_monitor__health_streak_alerts_once(void **state)
 	char p[300];
 
 	(void)state;
-	snprintf(dbpath, sizeof(dbpath), "/tmp/cw-test-monitor-%d.db", (int)getpid());
+	snprintf(dbpath, sizeof(dbpath), "/tmp/cw-test-monitor-%d.db",
+		 (int)getpid());
 	unlink(dbpath);
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_put_service(s, "Acme", NULL, NULL, NULL, &err), CW_OK);
-	assert_int_equal(cw_store_put_document(s, "Acme", "Terms of Service", "{}",
-					       &doc_id, &err), CW_OK);
+	assert_int_equal(
+		cw_store_put_service(s, "Acme", NULL, NULL, NULL, &err), CW_OK);
+	assert_int_equal(cw_store_put_document(s, "Acme", "Terms of Service",
+					       "{}", &doc_id, &err),
+			 CW_OK);
 	memset(&sub, 0, sizeof(sub));
 	sub.channel = (char *)"feed";
 	sub.target = (char *)"ops";
 	sub.min_materiality = (char *)"substantive"; /* health ignores it */
 	assert_int_equal(cw_store_sub_add(s, &sub, NULL, &err), CW_OK);
-	assert_int_equal(cw_store_get_document_by_id(s, doc_id, &doc, &err), CW_OK);
+	assert_int_equal(cw_store_get_document_by_id(s, doc_id, &doc, &err),
+			 CW_OK);
 	assert_int_equal(cw_store_mon_get(s, doc_id, &m, &err), CW_OK);
 	assert_false(m.failing);
 	for (int i = 1; i <= 4; i++) {
-		assert_int_equal(cw_monitor_health_fail(s, &doc, &m, "2026-01-01T00:00:00Z",
-							"HTTP status 503", 3, &alerted,
-							&err), CW_OK);
+		assert_int_equal(cw_monitor_health_fail(
+					 s, &doc, &m, "2026-01-01T00:00:00Z",
+					 "HTTP status 503", 3, &alerted, &err),
+				 CW_OK);
 		assert_int_equal(alerted, i == 3); /* at the threshold, once */
 	}
 	cw_store_mon_release(&m);
@@ -285,16 +300,21 @@ static void test_monitor__health_streak_alerts_once(void **state)
 	assert_reads_back_ok(s, doc_id, &m);
 	assert_null(m.last_error);
 	for (int i = 1; i <= 3; i++)
-		assert_int_equal(cw_monitor_health_fail(s, &doc, &m, "2026-01-03T00:00:00Z",
-							"selector 'main' matched nothing",
-							3, &alerted, &err), CW_OK);
+		assert_int_equal(cw_monitor_health_fail(s, &doc, &m,
+							"2026-01-03T00:00:00Z",
+							"selector 'main' "
+							"matched nothing",
+							3, &alerted, &err),
+				 CW_OK);
 	assert_true(alerted);
 	assert_int_equal(cw_store_outbox_count(s, &oc, &err), CW_OK);
 	assert_int_equal(oc.pending, 2);
 	/* that streak alerted: its end is announced once, to the same
 	 * subscription, and the state is ok again in the store */
-	assert_int_equal(cw_monitor_health_recovered(s, &doc, &m, "2026-01-04T00:00:00Z",
-						     &alerted, &err), CW_OK);
+	assert_int_equal(cw_monitor_health_recovered(s, &doc, &m,
+						     "2026-01-04T00:00:00Z",
+						     &alerted, &err),
+			 CW_OK);
 	assert_true(alerted);
 	assert_int_equal(cw_store_outbox_count(s, &oc, &err), CW_OK);
 	assert_int_equal(oc.pending, 3);
@@ -302,24 +322,39 @@ static void test_monitor__health_streak_alerts_once(void **state)
 		struct cw_store_outbox *rows = NULL;
 		size_t n = 0, recovered = 0;
 
-		assert_int_equal(cw_store_outbox_list(s, "pending", "9999-12-31T00:00:00Z",
-						      0, 0, &rows, &n, &err), CW_OK);
+		assert_int_equal(cw_store_outbox_list(s, "pending",
+						      "9999-12-31T00:00:00Z", 0,
+						      0, &rows, &n, &err),
+				 CW_OK);
 		for (size_t i = 0; i < n; i++)
-			if (rows[i].payload &&
-			    strstr(rows[i].payload, "\"state\":\"recovered\"")) {
+			if (rows[i].payload && strstr(rows[i].payload, "\"state"
+								       "\":"
+								       "\"recov"
+								       "ered"
+								       "\"")) {
 				recovered++;
 				assert_string_equal(rows[i].kind, "health");
 				assert_int_equal(rows[i].sub_id, 1);
-				assert_non_null(strstr(rows[i].payload,
-						       "\"failing_since\":\"2026-01-03T00:00:00Z\""));
+				assert_non_null(strstr(rows[i].payload, "\"fail"
+									"ing_"
+									"since"
+									"\":"
+									"\"2026"
+									"-01-"
+									"03T00:"
+									"00:"
+									"00Z"
+									"\""));
 			}
 		assert_int_equal(recovered, 1);
 		cw_store_outbox_free(rows, n);
 	}
 	assert_reads_back_ok(s, doc_id, &m);
 	/* an ok check of a healthy document announces nothing */
-	assert_int_equal(cw_monitor_health_recovered(s, &doc, &m, "2026-01-05T00:00:00Z",
-						     &alerted, &err), CW_OK);
+	assert_int_equal(cw_monitor_health_recovered(s, &doc, &m,
+						     "2026-01-05T00:00:00Z",
+						     &alerted, &err),
+			 CW_OK);
 	assert_false(alerted);
 	assert_int_equal(cw_store_outbox_count(s, &oc, &err), CW_OK);
 	assert_int_equal(oc.pending, 3);
@@ -341,7 +376,8 @@ static void read_version(struct cw_buf *out, const char *name)
 	struct cw_err err = CW_ERR_INIT;
 
 	snprintf(path, sizeof(path),
-		 "%s/corpus/versions/Perplexity/Terms of Service/%s", shared, name);
+		 "%s/corpus/versions/Perplexity/Terms of Service/%s", shared,
+		 name);
 	cw_buf_clear(out);
 	assert_int_equal(cw_file_read(out, path, 16u << 20, &err), CW_OK);
 }
@@ -352,12 +388,16 @@ static void ids_of(json_t *ids, const json_t *analysis, const json_t *idx)
 	json_t *i, *c;
 	size_t k, m;
 
-	json_array_foreach(idx, k, i) {
-		json_t *p = json_array_get(json_object_get(analysis, "provisions"),
+	json_array_foreach(idx, k, i)
+	{
+		json_t *p = json_array_get(json_object_get(analysis, "provision"
+								     "s"),
 					   (size_t)json_integer_value(i));
 		json_array_foreach(json_object_get(p, "categories"), m, c)
-			json_object_set_new(ids, json_string_value(json_object_get(c, "id")),
-					    json_true());
+			json_object_set_new(
+				ids,
+				json_string_value(json_object_get(c, "id")),
+				json_true());
 	}
 }
 
@@ -368,8 +408,9 @@ static size_t rows_for(struct cw_store *s, int64_t sub, int64_t change)
 	struct cw_err err = CW_ERR_INIT;
 	size_t n = 0, hits = 0;
 
-	assert_int_equal(cw_store_outbox_list(s, "pending", "9999", sub, 0, &rows,
-					      &n, &err), CW_OK);
+	assert_int_equal(cw_store_outbox_list(s, "pending", "9999", sub, 0,
+					      &rows, &n, &err),
+			 CW_OK);
 	for (size_t i = 0; i < n; i++)
 		hits += rows[i].change_id == change;
 	cw_store_outbox_free(rows, n);
@@ -414,18 +455,23 @@ static void test_monitor__changes_carry_categories(void **state)
 	{
 		char probe[1400];
 		snprintf(probe, sizeof(probe),
-			 "%s/corpus/versions/Perplexity/Terms of Service/2026-08-20.md",
+			 "%s/corpus/versions/Perplexity/Terms of "
+			 "Service/2026-08-20.md",
 			 shared);
 		if (!cw_file_exists(probe))
 			skip();
 	}
-	snprintf(dbpath, sizeof(dbpath), "/tmp/cw-test-monitor-an-%d.db", (int)getpid());
+	snprintf(dbpath, sizeof(dbpath), "/tmp/cw-test-monitor-an-%d.db",
+		 (int)getpid());
 	unlink(dbpath);
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_put_service(s, "Perplexity", NULL, NULL, NULL, &err),
+	assert_int_equal(cw_store_put_service(s, "Perplexity", NULL, NULL, NULL,
+					      &err),
 			 CW_OK);
-	assert_int_equal(cw_store_put_document(s, "Perplexity", "Terms of Service",
-					       NULL, &doc_id, &err), CW_OK);
+	assert_int_equal(cw_store_put_document(s, "Perplexity",
+					       "Terms of Service", NULL,
+					       &doc_id, &err),
+			 CW_OK);
 	memset(&sub, 0, sizeof(sub));
 	sub.channel = (char *)"feed";
 	sub.target = (char *)"arbitration";
@@ -440,8 +486,9 @@ static void test_monitor__changes_carry_categories(void **state)
 	/* the first version: no change, no analysis */
 	read_version(&a, "2026-08-15.md");
 	assert_int_equal(cw_pipeline_record_text(&pl, doc_id, a.ptr, a.len,
-						 "2026-08-15T00:00:00Z", "ingest",
-						 &r1, &err), CW_OK);
+						 "2026-08-15T00:00:00Z",
+						 "ingest", &r1, &err),
+			 CW_OK);
 	assert_int_equal(r1.change_id, 0);
 	cw_pipeline_analysis_stats(&pl, &st);
 	assert_int_equal(st.versions, 0);
@@ -452,8 +499,9 @@ static void test_monitor__changes_carry_categories(void **state)
 	   whole new version only after the pass */
 	read_version(&b, "2026-08-20.md");
 	assert_int_equal(cw_pipeline_record_text(&pl, doc_id, b.ptr, b.len,
-						 "2026-08-20T00:00:00Z", "ingest",
-						 &r2, &err), CW_OK);
+						 "2026-08-20T00:00:00Z",
+						 "ingest", &r2, &err),
+			 CW_OK);
 	assert_true(r2.change_id > 0);
 	cw_pipeline_analysis_stats(&pl, &st);
 	assert_int_equal(st.changes, 1);
@@ -469,7 +517,8 @@ static void test_monitor__changes_carry_categories(void **state)
 	assert_int_equal(cw_store_get_analysis(s, r1.version_id, &got, NULL),
 			 CW_ENOTFOUND);
 	cw_buf_clear(&got);
-	assert_int_equal(cw_store_get_analysis(s, r2.version_id, &got, &err), CW_OK);
+	assert_int_equal(cw_store_get_analysis(s, r2.version_id, &got, &err),
+			 CW_OK);
 	an_stored = json_loads(got.ptr, 0, NULL);
 	assert_true(cw_analyze_is_current(an_stored));
 
@@ -482,24 +531,34 @@ static void test_monitor__changes_carry_categories(void **state)
 	assert_int_equal(cw_store_load_text(s, r2.version_id, &b, &err), CW_OK);
 	assert_int_equal(cw_segment_text(&sa, a.ptr, a.len, NULL, &err), CW_OK);
 	assert_int_equal(cw_segment_text(&sb, b.ptr, b.len, NULL, &err), CW_OK);
-	struct cw_analyze_doc da = { .service = "Perplexity", .type = "Terms of Service",
-				     .seq = 1, .date = "2026-08-15", .text = a.ptr,
-				     .len = a.len, .seg = sa };
-	struct cw_analyze_doc db = { .service = "Perplexity", .type = "Terms of Service",
-				     .seq = 2, .date = "2026-08-20", .text = b.ptr,
-				     .len = b.len, .seg = sb };
+	struct cw_analyze_doc da = { .service = "Perplexity",
+				     .type = "Terms of Service",
+				     .seq = 1,
+				     .date = "2026-08-15",
+				     .text = a.ptr,
+				     .len = a.len,
+				     .seg = sa };
+	struct cw_analyze_doc db = { .service = "Perplexity",
+				     .type = "Terms of Service",
+				     .seq = 2,
+				     .date = "2026-08-20",
+				     .text = b.ptr,
+				     .len = b.len,
+				     .seg = sb };
 	assert_int_equal(cw_analyze_document(&an_a, ctx, &da, &err), CW_OK);
 	assert_int_equal(cw_analyze_document(&an_b, ctx, &db, &err), CW_OK);
 	/* the stored full analysis has every provision of the version, with
 	   the categories the independent analysis finds */
-	assert_int_equal(json_array_size(json_object_get(an_stored, "provisions")),
+	assert_int_equal(json_array_size(json_object_get(an_stored, "provision"
+								    "s")),
 			 sb->n);
 	assert_true(json_equal(json_object_get(an_stored, "categories"),
 			       json_object_get(an_b, "categories")));
 	json_decref(an_stored);
 
 	memset(&ch, 0, sizeof(ch));
-	assert_int_equal(cw_store_get_change(s, r2.change_id, &ch, &err), CW_OK);
+	assert_int_equal(cw_store_get_change(s, r2.change_id, &ch, &err),
+			 CW_OK);
 	j = json_loads(ch.json, 0, NULL);
 	assert_non_null(j);
 	assert_true(json_is_array(json_object_get(j, "categories")));
@@ -512,29 +571,48 @@ static void test_monitor__changes_carry_categories(void **state)
 
 		snprintf(ddir, sizeof(ddir), "%s/diff", dd);
 		assert_int_equal(cw_diff_rules_load(&rules, ddir, &err), CW_OK);
-		struct cw_diff_version va = { a.ptr, a.len, sa }, vb = { b.ptr, b.len, sb };
-		assert_int_equal(cw_diff_compute(&d, &va, &vb, rules, NULL, &err), CW_OK);
-		assert_int_equal(d->n, json_array_size(json_object_get(j, "changes")));
+		struct cw_diff_version va = { a.ptr, a.len, sa },
+				       vb = { b.ptr, b.len, sb };
+		assert_int_equal(cw_diff_compute(&d, &va, &vb, rules, NULL,
+						 &err),
+				 CW_OK);
+		assert_int_equal(d->n,
+				 json_array_size(json_object_get(j, "change"
+								    "s")));
 		for (size_t i = 0; i < d->n; i++) {
-			json_t *want = json_object(), *oi = json_array(), *ni = json_array();
+			json_t *want = json_object(), *oi = json_array(),
+			       *ni = json_array();
 			json_t *have = json_object(), *v;
 			const char *id;
 
 			for (size_t m = 0; m < d->changes[i].n_old; m++)
-				json_array_append_new(oi, json_integer(d->changes[i].old_idx[m]));
+				json_array_append_new(
+					oi,
+					json_integer(d->changes[i].old_idx[m]));
 			for (size_t m = 0; m < d->changes[i].n_new; m++)
-				json_array_append_new(ni, json_integer(d->changes[i].new_idx[m]));
+				json_array_append_new(
+					ni,
+					json_integer(d->changes[i].new_idx[m]));
 			ids_of(want, an_a, oi);
 			ids_of(want, an_b, ni);
 			c = json_array_get(json_object_get(j, "changes"), i);
-			json_array_foreach(json_object_get(c, "categories"), k, v) {
-				json_object_set_new(have, json_string_value(json_object_get(v, "id")),
-						    json_true());
-				assert_true(json_is_number(json_object_get(v, "confidence")));
-				assert_non_null(json_string_value(json_object_get(v, "severity")));
+			json_array_foreach(json_object_get(c, "categories"), k,
+					   v)
+			{
+				json_object_set_new(
+					have,
+					json_string_value(
+						json_object_get(v, "id")),
+					json_true());
+				assert_true(json_is_number(
+					json_object_get(v, "confidence")));
+				assert_non_null(json_string_value(
+					json_object_get(v, "severity")));
 			}
-			assert_int_equal(json_object_size(have), json_object_size(want));
-			json_object_foreach(want, id, v) {
+			assert_int_equal(json_object_size(have),
+					 json_object_size(want));
+			json_object_foreach(want, id, v)
+			{
 				assert_non_null(json_object_get(have, id));
 				json_object_set_new(all, id, json_true());
 			}
@@ -545,7 +623,8 @@ static void test_monitor__changes_carry_categories(void **state)
 			json_decref(ni);
 		}
 		/* the document-level list is the union */
-		assert_int_equal(json_array_size(json_object_get(j, "categories")),
+		assert_int_equal(json_array_size(json_object_get(j, "categorie"
+								    "s")),
 				 json_object_size(all));
 		json_decref(all);
 		cw_diff_free(d);
@@ -559,18 +638,23 @@ static void test_monitor__changes_carry_categories(void **state)
 
 	/* the arbitration agreement becomes confidential: the old side is
 	   read back from v2's stored analysis */
-	at93 = strstr(b.ptr, "will be settled by final and binding arbitration");
+	at93 = strstr(b.ptr, "will be settled by final and binding "
+			     "arbitration");
 	assert_non_null(at93);
 	{
 		struct cw_buf e = CW_BUF_INIT;
 		cw_buf_add(&e, b.ptr, (size_t)(at93 - b.ptr));
-		cw_buf_adds(&e, "will be settled by final, binding and confidential "
+		cw_buf_adds(&e, "will be settled by final, binding and "
+				"confidential "
 				"arbitration");
-		cw_buf_adds(&e, at93 + strlen("will be settled by final and binding "
+		cw_buf_adds(&e, at93 + strlen("will be settled by final and "
+					      "binding "
 					      "arbitration"));
-		assert_int_equal(cw_pipeline_record_text(&pl, doc_id, e.ptr, e.len,
+		assert_int_equal(cw_pipeline_record_text(&pl, doc_id, e.ptr,
+							 e.len,
 							 "2026-09-01T00:00:00Z",
-							 "ingest", &r3, &err), CW_OK);
+							 "ingest", &r3, &err),
+				 CW_OK);
 		cw_buf_release(&e);
 	}
 	cw_pipeline_analysis_stats(&pl, &st);
@@ -580,20 +664,28 @@ static void test_monitor__changes_carry_categories(void **state)
 	cw_pipeline_analysis_stats(&pl, &st);
 	assert_int_equal(st.versions, 2);
 	memset(&ch, 0, sizeof(ch));
-	assert_int_equal(cw_store_get_change(s, r3.change_id, &ch, &err), CW_OK);
+	assert_int_equal(cw_store_get_change(s, r3.change_id, &ch, &err),
+			 CW_OK);
 	j = json_loads(ch.json, 0, NULL);
 	{
 		json_t *m, *found = NULL;
-		json_array_foreach(json_object_get(j, "exposure_moves"), k, m)
-			if (!strcmp(json_string_value(json_object_get(m, "key")), "9.3") &&
-			    !strcmp(json_string_value(json_object_get(m, "audience")),
-				    "operator"))
-				found = m;
+		json_array_foreach(
+			json_object_get(j, "exposure_moves"), k,
+			m) if (!strcmp(json_string_value(json_object_get(m,
+									 "ke"
+									 "y")),
+				       "9.3") &&
+			       !strcmp(json_string_value(
+					       json_object_get(m, "audience")),
+				       "operator")) found = m;
 		assert_non_null(found);
-		assert_string_equal(json_string_value(json_object_get(found, "from")),
-				    "medium");
-		assert_string_equal(json_string_value(json_object_get(found, "to")),
-				    "high");
+		assert_string_equal(
+			json_string_value(json_object_get(found, "from")), "med"
+									   "iu"
+									   "m");
+		assert_string_equal(
+			json_string_value(json_object_get(found, "to")), "hig"
+									 "h");
 	}
 	json_decref(j);
 	cw_store_change_release(&ch);
@@ -631,7 +723,8 @@ static void test_monitor__one_monitor_per_store(void **state)
 	(void)state;
 	paths();
 	snprintf(data, sizeof(data), "%s/data", root);
-	snprintf(dbpath, sizeof(dbpath), "/tmp/cw-test-monitor-lock-%d.db", (int)getpid());
+	snprintf(dbpath, sizeof(dbpath), "/tmp/cw-test-monitor-lock-%d.db",
+		 (int)getpid());
 	unlink(dbpath);
 	cw_monitor_config_init(&cfg);
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
@@ -639,8 +732,10 @@ static void test_monitor__one_monitor_per_store(void **state)
 	/* flock belongs to the open file: a second monitor, even in this
 	 * process, is refused, with the store and the holder's pid named */
 	assert_int_equal(cw_monitor_init(&b, s, data, &cfg, &err), CW_EEXISTS);
-	snprintf(want, sizeof(want), "'%s': another monitor is running on this "
-				     "store (pid %d)", dbpath, (int)getpid());
+	snprintf(want, sizeof(want),
+		 "'%s': another monitor is running on this "
+		 "store (pid %d)",
+		 dbpath, (int)getpid());
 	assert_string_equal(err.msg, want);
 	cw_monitor_release(&a);
 	assert_int_equal(cw_monitor_init(&c, s, data, &cfg, &err), CW_OK);
@@ -662,7 +757,8 @@ int main(void)
 		cmocka_unit_test(test_monitor__example_config_parses),
 		cmocka_unit_test(test_monitor__bad_settings_name_the_line),
 		cmocka_unit_test(test_monitor__durations),
-		cmocka_unit_test(test_monitor__schedule_spreads_within_the_jitter),
+		cmocka_unit_test(
+			test_monitor__schedule_spreads_within_the_jitter),
 		cmocka_unit_test(test_monitor__block_page_rule_on_the_corpus),
 		cmocka_unit_test(test_monitor__no_real_version_is_refused),
 		cmocka_unit_test(test_monitor__health_streak_alerts_once),

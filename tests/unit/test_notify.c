@@ -27,16 +27,18 @@ static bool have_corpus(void)
 	if (env && *env)
 		snprintf(shared, sizeof(shared), "%s", env);
 	else
-		snprintf(shared, sizeof(shared), "%s/../shared", root ? root : ".");
-	snprintf(probe, sizeof(probe), "%s/corpus/versions/ChatGPT/Terms of Service",
-		 shared);
+		snprintf(shared, sizeof(shared), "%s/../shared",
+			 root ? root : ".");
+	snprintf(probe, sizeof(probe),
+		 "%s/corpus/versions/ChatGPT/Terms of Service", shared);
 	return cw_dir_exists(probe);
 }
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dbpath, sizeof(dbpath), "/tmp/cw-test-notify-%d.db", (int)getpid());
+	snprintf(dbpath, sizeof(dbpath), "/tmp/cw-test-notify-%d.db",
+		 (int)getpid());
 	unlink(dbpath);
 	return 0;
 }
@@ -63,11 +65,13 @@ static void test_notify__signature_is_hmac_sha256(void **state)
 
 	(void)state;
 	cw_notify_sign(sig, "Jefe", "what do ya want for nothing?", 28);
-	assert_string_equal(sig, "sha256=5bdcc146bf60754e6a042426089575c75a003f0"
+	assert_string_equal(sig, "sha256="
+				 "5bdcc146bf60754e6a042426089575c75a003f0"
 				 "89d2739839dec58b964ec3843");
 	/* one byte more and the signature changes */
 	cw_notify_sign(sig, "Jefe", "what do ya want for nothing?!", 29);
-	assert_string_not_equal(sig, "sha256=5bdcc146bf60754e6a042426089575c75a003"
+	assert_string_not_equal(sig, "sha256="
+				     "5bdcc146bf60754e6a042426089575c75a003"
 				     "f089d2739839dec58b964ec3843");
 }
 
@@ -82,7 +86,8 @@ static bool matches(const struct cw_store_sub *sub, const char *service,
 	bool yes;
 
 	if (!json)
-		return cw_notify_sub_matches(sub, service, type, materiality, NULL);
+		return cw_notify_sub_matches(sub, service, type, materiality,
+					     NULL);
 	assert_int_equal(cw_change_record_decode(&r, json, strlen(json), &err),
 			 CW_OK);
 	yes = cw_notify_sub_matches(sub, service, type, materiality, &r);
@@ -93,9 +98,10 @@ static bool matches(const struct cw_store_sub *sub, const char *service,
 static void test_notify__subscription_matching(void **state)
 {
 	struct cw_store_sub sub;
-	const char *cat_json =
-		"{\"changes\":[{\"kind\":\"modified\",\"materiality\":"
-		"\"substantive\",\"categories\":[\"arbitration\"]}]}";
+	const char *cat_json = "{\"changes\":[{\"kind\":\"modified\","
+			       "\"materiality\":"
+			       "\"substantive\",\"categories\":["
+			       "\"arbitration\"]}]}";
 
 	(void)state;
 	memset(&sub, 0, sizeof(sub));
@@ -103,21 +109,21 @@ static void test_notify__subscription_matching(void **state)
 	sub.services = (char *)"";
 	sub.documents = (char *)"";
 	sub.categories = (char *)"";
-	assert_true(matches(&sub, "OpenAI", "Terms of Service",
-					  "substantive", NULL));
-	assert_false(matches(&sub, "OpenAI", "Terms of Service",
-					   "cosmetic", NULL));
+	assert_true(matches(&sub, "OpenAI", "Terms of Service", "substantive",
+			    NULL));
+	assert_false(
+		matches(&sub, "OpenAI", "Terms of Service", "cosmetic", NULL));
 	sub.services = (char *)"Anthropic\nOpenAI";
-	assert_true(matches(&sub, "OpenAI", "Privacy Policy",
-					  "editorial", NULL));
-	assert_false(matches(&sub, "OpenAIX", "Privacy Policy",
-					   "editorial", NULL));
+	assert_true(
+		matches(&sub, "OpenAI", "Privacy Policy", "editorial", NULL));
+	assert_false(
+		matches(&sub, "OpenAIX", "Privacy Policy", "editorial", NULL));
 	sub.services = (char *)"";
 	sub.documents = (char *)"OpenAI/Terms of Service";
-	assert_true(matches(&sub, "OpenAI", "Terms of Service",
-					  "editorial", NULL));
-	assert_false(matches(&sub, "OpenAI", "Privacy Policy",
-					   "substantive", NULL));
+	assert_true(
+		matches(&sub, "OpenAI", "Terms of Service", "editorial", NULL));
+	assert_false(
+		matches(&sub, "OpenAI", "Privacy Policy", "substantive", NULL));
 	/* categories: decided when the change carries them, else pending */
 	sub.documents = (char *)"";
 	sub.categories = (char *)"arbitration";
@@ -125,8 +131,8 @@ static void test_notify__subscription_matching(void **state)
 	sub.categories = (char *)"liability";
 	assert_false(matches(&sub, "X", "T", "substantive", cat_json));
 	assert_true(matches(&sub, "X", "T", "substantive",
-					  "{\"changes\":[{\"kind\":\"modified\","
-					  "\"materiality\":\"substantive\"}]}"));
+			    "{\"changes\":[{\"kind\":\"modified\","
+			    "\"materiality\":\"substantive\"}]}"));
 	assert_true(cw_notify_cadence_valid("weekly"));
 	assert_false(cw_notify_cadence_valid("hourly"));
 }
@@ -150,20 +156,23 @@ static void test_notify__category_filter(void **state)
 		"\"severity\":\"potentially_unfair\"},{\"id\":"
 		"\"class_action_waiver\",\"in\":\"both\"}]},"
 		"{\"kind\":\"modified\",\"new_key\":\"8.2\",\"materiality\":"
-		"\"cosmetic\",\"categories\":[{\"id\":\"limitation_of_liability\","
+		"\"cosmetic\",\"categories\":[{\"id\":\"limitation_of_"
+		"liability\","
 		"\"in\":\"both\"}]},"
 		"{\"kind\":\"added\",\"new_key\":\"12\",\"materiality\":"
 		"\"substantive\",\"categories\":[]}],"
-		"\"categories\":[\"class_action_waiver\",\"limitation_of_liability\","
+		"\"categories\":[\"class_action_waiver\",\"limitation_of_"
+		"liability\","
 		"\"mandatory_arbitration\"]}";
 	/* analysed, but no changed provision has a category */
-	const char *uncategorised =
-		"{\"changes\":[{\"kind\":\"modified\",\"materiality\":"
-		"\"substantive\",\"categories\":[]}],\"categories\":[]}";
+	const char *uncategorised = "{\"changes\":[{\"kind\":\"modified\","
+				    "\"materiality\":"
+				    "\"substantive\",\"categories\":[]}],"
+				    "\"categories\":[]}";
 	/* recorded without analysis (fetch, ingest, an analysis error) */
-	const char *plain =
-		"{\"changes\":[{\"kind\":\"modified\",\"materiality\":"
-		"\"substantive\"}],\"analysis\":{\"error\":\"x\"}}";
+	const char *plain = "{\"changes\":[{\"kind\":\"modified\","
+			    "\"materiality\":"
+			    "\"substantive\"}],\"analysis\":{\"error\":\"x\"}}";
 
 	(void)state;
 	memset(&sub, 0, sizeof(sub));
@@ -172,60 +181,61 @@ static void test_notify__category_filter(void **state)
 	sub.documents = (char *)"";
 	/* the old side counts: a clause that disappears is news */
 	sub.categories = (char *)"mandatory_arbitration";
-	assert_true(matches(&sub, "P", "Terms of Service",
-					  "substantive", annotated));
+	assert_true(matches(&sub, "P", "Terms of Service", "substantive",
+			    annotated));
 	/* a category no changed provision has */
 	sub.categories = (char *)"training_on_user_data";
-	assert_false(matches(&sub, "P", "Terms of Service",
-					   "substantive", annotated));
+	assert_false(matches(&sub, "P", "Terms of Service", "substantive",
+			     annotated));
 	/* ORed among themselves */
-	sub.categories = (char *)"training_on_user_data\nlimitation_of_liability";
-	assert_true(matches(&sub, "P", "Terms of Service",
-					  "substantive", annotated));
+	sub.categories = (char *)"training_on_user_data\nlimitation_of_"
+				 "liability";
+	assert_true(matches(&sub, "P", "Terms of Service", "substantive",
+			    annotated));
 	/* a prefix or part of an id is not the id */
 	sub.categories = (char *)"arbitration";
-	assert_false(matches(&sub, "P", "Terms of Service",
-					   "substantive", annotated));
+	assert_false(matches(&sub, "P", "Terms of Service", "substantive",
+			     annotated));
 	/* per provision materiality: the liability clause only changed
 	   cosmetically, so a substantive liability watch stays quiet even
 	   though the document changed substantively elsewhere */
 	sub.min_materiality = (char *)"substantive";
 	sub.categories = (char *)"limitation_of_liability";
-	assert_false(matches(&sub, "P", "Terms of Service",
-					   "substantive", annotated));
+	assert_false(matches(&sub, "P", "Terms of Service", "substantive",
+			     annotated));
 	sub.categories = (char *)"mandatory_arbitration";
-	assert_true(matches(&sub, "P", "Terms of Service",
-					  "substantive", annotated));
+	assert_true(matches(&sub, "P", "Terms of Service", "substantive",
+			    annotated));
 	sub.min_materiality = (char *)"cosmetic";
 	/* ANDed with services and documents */
 	sub.services = (char *)"Other";
-	assert_false(matches(&sub, "P", "Terms of Service",
-					   "substantive", annotated));
+	assert_false(matches(&sub, "P", "Terms of Service", "substantive",
+			     annotated));
 	sub.services = (char *)"Other\nP";
-	assert_true(matches(&sub, "P", "Terms of Service",
-					  "substantive", annotated));
+	assert_true(matches(&sub, "P", "Terms of Service", "substantive",
+			    annotated));
 	sub.services = (char *)"";
 	sub.documents = (char *)"P/Privacy Policy";
-	assert_false(matches(&sub, "P", "Terms of Service",
-					   "substantive", annotated));
+	assert_false(matches(&sub, "P", "Terms of Service", "substantive",
+			     annotated));
 	sub.documents = (char *)"";
 	/* analysed without categories: decided, no match */
-	assert_false(matches(&sub, "P", "Terms of Service",
-					   "substantive", uncategorised));
+	assert_false(matches(&sub, "P", "Terms of Service", "substantive",
+			     uncategorised));
 	/* not analysed: undecidable, the alert goes out */
-	assert_true(matches(&sub, "P", "Terms of Service",
-					  "substantive", plain));
-	assert_true(matches(&sub, "P", "Terms of Service",
-					  "substantive", NULL));
+	assert_true(
+		matches(&sub, "P", "Terms of Service", "substantive", plain));
+	assert_true(
+		matches(&sub, "P", "Terms of Service", "substantive", NULL));
 	/* the document's own materiality still comes first */
 	sub.min_materiality = (char *)"substantive";
-	assert_false(matches(&sub, "P", "Terms of Service",
-					   "editorial", annotated));
+	assert_false(
+		matches(&sub, "P", "Terms of Service", "editorial", annotated));
 	/* without categories the filter is off whatever the change says */
 	sub.min_materiality = (char *)"cosmetic";
 	sub.categories = (char *)"";
-	assert_true(matches(&sub, "P", "Terms of Service",
-					  "substantive", uncategorised));
+	assert_true(matches(&sub, "P", "Terms of Service", "substantive",
+			    uncategorised));
 }
 
 /* ---- a store with a real change ---- */
@@ -234,7 +244,7 @@ struct fixture {
 	struct cw_store *s;
 	int64_t doc_id, change_id;
 	char materiality[16];
-	struct cw_buf json;          /* the stored record */
+	struct cw_buf json;	     /* the stored record */
 	struct cw_change_record rec; /* what was stored */
 };
 
@@ -243,8 +253,9 @@ static void load_version(struct cw_buf *out, const char *name)
 	char path[1400];
 	struct cw_err err = CW_ERR_INIT;
 
-	snprintf(path, sizeof(path), "%s/corpus/versions/ChatGPT/Terms of Service/%s",
-		 shared, name);
+	snprintf(path, sizeof(path),
+		 "%s/corpus/versions/ChatGPT/Terms of Service/%s", shared,
+		 name);
 	assert_int_equal(cw_file_read(out, path, 64u << 20, &err), CW_OK);
 }
 
@@ -254,9 +265,12 @@ static int64_t record(struct cw_store *s, int64_t doc, const struct cw_buf *t,
 	struct cw_err err = CW_ERR_INIT;
 	int64_t id = 0;
 
-	assert_int_equal(cw_segment_text(seg, t->ptr, t->len, NULL, &err), CW_OK);
-	struct cw_store_version_in in = { t->ptr, t->len, *seg, 0, at, NULL, "ingest" };
-	assert_int_equal(cw_store_record_version(s, doc, &in, &id, &err), CW_OK);
+	assert_int_equal(cw_segment_text(seg, t->ptr, t->len, NULL, &err),
+			 CW_OK);
+	struct cw_store_version_in in = { t->ptr, t->len, *seg,	   0,
+					  at,	  NULL,	  "ingest" };
+	assert_int_equal(cw_store_record_version(s, doc, &in, &id, &err),
+			 CW_OK);
 	return id;
 }
 
@@ -279,8 +293,10 @@ static void make_change(struct fixture *f, bool commit)
 	assert_int_equal(cw_store_begin(f->s, &err), CW_OK);
 	va = record(f->s, f->doc_id, &a, &sa, "2024-02-20T00:00:00Z");
 	vb = record(f->s, f->doc_id, &b, &sb, "2024-06-10T00:00:00Z");
-	struct cw_diff_version da = { a.ptr, a.len, sa }, db = { b.ptr, b.len, sb };
-	assert_int_equal(cw_diff_compute(&d, &da, &db, NULL, NULL, &err), CW_OK);
+	struct cw_diff_version da = { a.ptr, a.len, sa },
+			       db = { b.ptr, b.len, sb };
+	assert_int_equal(cw_diff_compute(&d, &da, &db, NULL, NULL, &err),
+			 CW_OK);
 	for (size_t i = 0; i < d->n; i++) {
 		if (d->changes[i].kind == CW_DIFF_UNCHANGED)
 			continue;
@@ -294,15 +310,19 @@ static void make_change(struct fixture *f, bool commit)
 	cw_change_record_release(&f->rec);
 	assert_int_equal(cw_change_record_from_diff(&f->rec, d), CW_OK);
 	cw_change_record_compact(&f->rec);
-	assert_int_equal(cw_change_record_encode(&f->json, &f->rec, &err), CW_OK);
+	assert_int_equal(cw_change_record_encode(&f->json, &f->rec, &err),
+			 CW_OK);
 	snprintf(f->materiality, sizeof(f->materiality), "%s",
 		 cw_diff_materiality_name(top));
-	struct cw_store_change_in c = { f->doc_id, va, vb, f->materiality,
-					(int64_t)changed, f->json.ptr };
-	assert_int_equal(cw_store_put_change(f->s, &c, &f->change_id, &err), CW_OK);
+	struct cw_store_change_in c = {
+		f->doc_id, va, vb, f->materiality, (int64_t)changed, f->json.ptr
+	};
+	assert_int_equal(cw_store_put_change(f->s, &c, &f->change_id, &err),
+			 CW_OK);
 	assert_int_equal(cw_notify_enqueue_change(f->s, f->doc_id, f->change_id,
 						  f->materiality, &f->rec, &n,
-						  &err), CW_OK);
+						  &err),
+			 CW_OK);
 	if (commit)
 		assert_int_equal(cw_store_commit(f->s, &err), CW_OK);
 	else
@@ -320,10 +340,13 @@ static void open_fixture(struct fixture *f)
 
 	memset(f, 0, sizeof(*f));
 	assert_int_equal(cw_store_open(&f->s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_put_service(f->s, "ChatGPT", NULL, NULL, NULL, &err),
+	assert_int_equal(cw_store_put_service(f->s, "ChatGPT", NULL, NULL, NULL,
+					      &err),
 			 CW_OK);
-	assert_int_equal(cw_store_put_document(f->s, "ChatGPT", "Terms of Service",
-					       NULL, &f->doc_id, &err), CW_OK);
+	assert_int_equal(cw_store_put_document(f->s, "ChatGPT",
+					       "Terms of Service", NULL,
+					       &f->doc_id, &err),
+			 CW_OK);
 }
 
 static int64_t add_sub(struct cw_store *s, const char *channel,
@@ -344,7 +367,8 @@ static int64_t add_sub(struct cw_store *s, const char *channel,
 	return id;
 }
 
-static void test_notify__outbox_rows_live_and_die_with_their_change(void **state)
+static void
+test_notify__outbox_rows_live_and_die_with_their_change(void **state)
 {
 	struct fixture f;
 	struct cw_store_outbox_counts oc;
@@ -357,7 +381,7 @@ static void test_notify__outbox_rows_live_and_die_with_their_change(void **state
 		skip();
 	open_fixture(&f);
 	add_sub(f.s, "feed", "legal", "immediate", "");
-	add_sub(f.s, "feed", "other", "immediate", "Claude");  /* not ChatGPT */
+	add_sub(f.s, "feed", "other", "immediate", "Claude"); /* not ChatGPT */
 	add_sub(f.s, "feed", "daily", "daily", "ChatGPT");
 	/* rolled back: neither the change nor its alerts exist */
 	make_change(&f, false);
@@ -368,8 +392,9 @@ static void test_notify__outbox_rows_live_and_die_with_their_change(void **state
 	assert_int_equal(cw_store_outbox_count(f.s, &oc, &err), CW_OK);
 	assert_int_equal(oc.pending, 1);
 	assert_int_equal(oc.held, 1);
-	assert_int_equal(cw_store_outbox_list(f.s, "pending", "9999", 0, 0, &rows, &n,
-					      &err), CW_OK);
+	assert_int_equal(cw_store_outbox_list(f.s, "pending", "9999", 0, 0,
+					      &rows, &n, &err),
+			 CW_OK);
 	assert_int_equal(n, 1);
 	assert_string_equal(rows[0].kind, "change");
 	assert_int_equal(rows[0].change_id, f.change_id);
@@ -380,7 +405,8 @@ static void test_notify__outbox_rows_live_and_die_with_their_change(void **state
 	assert_string_equal(rows[0].idem_key, key);
 	/* enqueueing the same change again adds nothing */
 	assert_int_equal(cw_notify_enqueue_change(f.s, f.doc_id, f.change_id,
-						  f.materiality, &f.rec, &n, &err),
+						  f.materiality, &f.rec, &n,
+						  &err),
 			 CW_OK);
 	assert_int_equal(n, 0);
 	cw_store_outbox_free(rows, 1);
@@ -393,8 +419,9 @@ static void test_notify__renders_json_email_and_atom(void **state)
 {
 	struct fixture f;
 	struct cw_store_outbox *rows = NULL;
-	struct cw_buf json = CW_BUF_INIT, subj = CW_BUF_INIT, text = CW_BUF_INIT,
-		      html = CW_BUF_INIT, msg = CW_BUF_INIT, atom = CW_BUF_INIT;
+	struct cw_buf json = CW_BUF_INIT, subj = CW_BUF_INIT,
+		      text = CW_BUF_INIT, html = CW_BUF_INIT, msg = CW_BUF_INIT,
+		      atom = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
 	json_t *j, *c;
 	size_t n = 0, i;
@@ -406,18 +433,24 @@ static void test_notify__renders_json_email_and_atom(void **state)
 	open_fixture(&f);
 	add_sub(f.s, "feed", "legal", "immediate", "");
 	make_change(&f, true);
-	assert_int_equal(cw_store_outbox_list(f.s, "pending", "9999", 0, 0, &rows, &n,
-					      &err), CW_OK);
+	assert_int_equal(cw_store_outbox_list(f.s, "pending", "9999", 0, 0,
+					      &rows, &n, &err),
+			 CW_OK);
 	assert_int_equal(n, 1);
 	/* JSON: the structured summary with the redline text put back */
-	assert_int_equal(cw_notify_render_json(f.s, &rows[0], &json, &err), CW_OK);
+	assert_int_equal(cw_notify_render_json(f.s, &rows[0], &json, &err),
+			 CW_OK);
 	j = json_loads(json.ptr, 0, NULL);
 	assert_non_null(j);
-	assert_string_equal(json_string_value(json_object_get(j, "service")), "ChatGPT");
-	assert_string_equal(json_string_value(json_object_get(j, "materiality")),
+	assert_string_equal(json_string_value(json_object_get(j, "service")),
+			    "ChatGPT");
+	assert_string_equal(json_string_value(json_object_get(j, "materialit"
+								 "y")),
 			    f.materiality);
-	assert_int_equal(json_integer_value(json_object_get(j, "to_version")), 2);
-	json_array_foreach(json_object_get(j, "changes"), i, c) {
+	assert_int_equal(json_integer_value(json_object_get(j, "to_version")),
+			 2);
+	json_array_foreach(json_object_get(j, "changes"), i, c)
+	{
 		json_t *r = json_array_get(json_object_get(c, "redline"), 0);
 		if (r && json_string_value(json_object_get(r, "text")))
 			any_text = true;
@@ -425,14 +458,17 @@ static void test_notify__renders_json_email_and_atom(void **state)
 	assert_true(any_text);
 	json_decref(j);
 	/* email: both parts, lines within SMTP's limit, no bare LF */
-	assert_int_equal(cw_notify_render_text(f.s, &rows[0], &subj, &text, &html,
-					       &err), CW_OK);
+	assert_int_equal(cw_notify_render_text(f.s, &rows[0], &subj, &text,
+					       &html, &err),
+			 CW_OK);
 	assert_non_null(strstr(subj.ptr, "ChatGPT / Terms of Service changed"));
 	cw_notify_email_build(&msg, "cw@example.org", "a@example.org", subj.ptr,
 			      rows[0].idem_key, text.ptr, html.ptr);
 	assert_non_null(strstr(msg.ptr, "Content-Type: multipart/alternative"));
-	assert_non_null(strstr(msg.ptr, "Content-Type: text/plain; charset=utf-8"));
-	assert_non_null(strstr(msg.ptr, "Content-Type: text/html; charset=utf-8"));
+	assert_non_null(strstr(msg.ptr, "Content-Type: text/plain; "
+					"charset=utf-8"));
+	assert_non_null(strstr(msg.ptr, "Content-Type: text/html; "
+					"charset=utf-8"));
 	for (const char *p = msg.ptr, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
 		assert_true(nl > p && nl[-1] == '\r');
 		if (nl - p > 78)
@@ -440,8 +476,11 @@ static void test_notify__renders_json_email_and_atom(void **state)
 		assert_true(nl - p <= 78);
 	}
 	/* Atom: one entry with the alert's id */
-	assert_int_equal(cw_notify_feed_render(f.s, "legal", NULL, &atom, &err), CW_OK);
-	assert_non_null(strstr(atom.ptr, "<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+	assert_int_equal(cw_notify_feed_render(f.s, "legal", NULL, &atom, &err),
+			 CW_OK);
+	assert_non_null(strstr(atom.ptr, "<feed "
+					 "xmlns=\"http://www.w3.org/2005/"
+					 "Atom\">"));
 	assert_non_null(strstr(atom.ptr, rows[0].idem_key));
 	assert_null(strstr(strstr(atom.ptr, "<entry>") + 1, "<entry>"));
 	assert_int_equal(cw_notify_feed_render(f.s, "nope", NULL, &atom, &err),
@@ -482,8 +521,9 @@ static void test_notify__failed_delivery_is_retried_then_given_up(void **state)
 	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
 	assert_int_equal(st.retried, 1);
 	assert_int_equal(st.sent, 0);
-	assert_int_equal(cw_store_outbox_list(f.s, "pending", NULL, 0, 0, &rows, &n,
-					      &err), CW_OK);
+	assert_int_equal(cw_store_outbox_list(f.s, "pending", NULL, 0, 0, &rows,
+					      &n, &err),
+			 CW_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(rows[0].attempts, 1);
 	assert_non_null(rows[0].last_error);
@@ -493,7 +533,8 @@ static void test_notify__failed_delivery_is_retried_then_given_up(void **state)
 	assert_int_equal(st.retried + st.sent + st.dead, 0);
 	/* due now: the last attempt fails, the alert is given up */
 	assert_int_equal(cw_store_outbox_update(f.s, rows[0].id, NULL, 1,
-						"2000-01-01T00:00:00Z", NULL, &err),
+						"2000-01-01T00:00:00Z", NULL,
+						&err),
 			 CW_OK);
 	memset(&st, 0, sizeof(st));
 	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
@@ -514,12 +555,14 @@ static void test_notify__ssrf_guard_refuses_loopback_webhooks(void **state)
 
 	(void)state;
 	o.timeout_ms = 2000;
-	assert_int_equal(cw_notify_webhook_post("http://127.0.0.1:1/x", "k", "cw-1-c1",
-						"{}", 2, &o, &status, &err),
+	assert_int_equal(cw_notify_webhook_post("http://127.0.0.1:1/x", "k",
+						"cw-1-c1", "{}", 2, &o, &status,
+						&err),
 			 CW_EBLOCKED);
 	assert_non_null(strstr(err.msg, "127.0.0.1"));
-	assert_int_equal(cw_notify_webhook_post("file:///etc/passwd", "k", "cw-1-c1",
-						"{}", 2, &o, &status, &err),
+	assert_int_equal(cw_notify_webhook_post("file:///etc/passwd", "k",
+						"cw-1-c1", "{}", 2, &o, &status,
+						&err),
 			 CW_EINVAL);
 }
 
@@ -563,14 +606,17 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_notify__outbox_rows_live_and_die_with_their_change,
 			setup, teardown),
-		cmocka_unit_test_setup_teardown(test_notify__renders_json_email_and_atom,
-						setup, teardown),
 		cmocka_unit_test_setup_teardown(
-			test_notify__failed_delivery_is_retried_then_given_up, setup,
+			test_notify__renders_json_email_and_atom, setup,
 			teardown),
-		cmocka_unit_test(test_notify__ssrf_guard_refuses_loopback_webhooks),
-		cmocka_unit_test_setup_teardown(test_notify__digest_groups_held_changes,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_notify__failed_delivery_is_retried_then_given_up,
+			setup, teardown),
+		cmocka_unit_test(
+			test_notify__ssrf_guard_refuses_loopback_webhooks),
+		cmocka_unit_test_setup_teardown(
+			test_notify__digest_groups_held_changes, setup,
+			teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -318,7 +318,8 @@ static void check_corpus_cases(const char *test)
 			free(level);
 			free(parent);
 		} else {
-			fail_msg("corpus_provisions.tsv: unknown line '%s'", line);
+			fail_msg("corpus_provisions.tsv: unknown line '%s'",
+				 line);
 		}
 		free(what);
 		free(arg);
@@ -412,7 +413,8 @@ static void test_segment__tiling_whole_corpus(void **state)
 		cw_segment_free(s);
 	}
 	print_message("tiling: %zu files, %zu bytes, %zu provisions (at most "
-		      "%zu in one file), segmented in %.2f s of CPU (%.1f MB/s)\n",
+		      "%zu in one file), segmented in %.2f s of CPU (%.1f "
+		      "MB/s)\n",
 		      files, bytes, provs, maxn, spent,
 		      spent > 0 ? (double)bytes / spent / 1e6 : 0.0);
 	cw_buf_release(&b);
@@ -461,7 +463,8 @@ static void test_segment__stated_date(void **state)
 	expect_date("corpus/versions/Mistral AI/Developer Terms/2025-02-06.md",
 		    "2025-02-06T00:00:00Z", "6 February 2025");
 	/* "UpdatedJanuary 10, 2024": the scrape lost the space */
-	expect_date("corpus/versions/OpenAI/Acceptable Use Policy/2024-01-11.md",
+	expect_date("corpus/versions/OpenAI/Acceptable Use "
+		    "Policy/2024-01-11.md",
 		    "2024-01-10T00:00:00Z", "January 10, 2024");
 	/* "Last updated: January 23rd, 2026" */
 	expect_date("corpus/versions/Perplexity/Terms of Service/2026-08-20.md",
@@ -476,16 +479,20 @@ static void test_segment__stated_date_forms(void **state)
 		{ "Updated March 3, 2024\n", "2024-03-03T00:00:00Z" },
 		{ "Last updated on 3 March 2024.", "2024-03-03T00:00:00Z" },
 		{ "Effective date: 2024-03-03", "2024-03-03T00:00:00Z" },
-		{ "**Last Updated:** **April 20****th****, 2025**",
-		  "2025-04-20T00:00:00Z" },
+		{ "**Last Updated:** **April 20****th****, 2025**", "2025-04-"
+								    "20T00:00:"
+								    "00Z" },
 		{ "Last revised: 03/31/2024", "2024-03-31T00:00:00Z" },
 		{ "Effective as of Sept. 5, 2023", "2023-09-05T00:00:00Z" },
 		{ "Last modified 29 February 2024", "2024-02-29T00:00:00Z" },
 		{ "Updated: March 2024", "2024-03-01T00:00:00Z" },
 	};
 	static const char *const bad[] = {
-		"", "Updated whenever we like.", "Effective: February 30, 2024",
-		"Last updated: 2024-13-01", "Our effective rate is 31 percent",
+		"",
+		"Updated whenever we like.",
+		"Effective: February 30, 2024",
+		"Last updated: 2024-13-01",
+		"Our effective rate is 31 percent",
 		"Updates 2024-03-03",
 	};
 	(void)state;
@@ -493,7 +500,8 @@ static void test_segment__stated_date_forms(void **state)
 		time_t t;
 		size_t at, len;
 		char got[CW_TIME_ISO];
-		assert_int_equal(cw_segment_stated_date(&t, &at, &len, ok[i].text,
+		assert_int_equal(cw_segment_stated_date(&t, &at, &len,
+							ok[i].text,
 							strlen(ok[i].text)),
 				 CW_OK);
 		cw_time_iso(t, got);
@@ -515,8 +523,11 @@ static void test_segment__keys_stable_across_insertions(void **state)
 	struct cw_buf b1 = CW_BUF_INIT, b2 = CW_BUF_INIT;
 	struct cw_segmentation *s1, *s2;
 	static const char *const same[] = {
-		"accounts.who-may-sign-up", "accounts.keeping-it-safe",
-		"1", "2", "ending-the-agreement",
+		"accounts.who-may-sign-up",
+		"accounts.keeping-it-safe",
+		"1",
+		"2",
+		"ending-the-agreement",
 	};
 	(void)state;
 
@@ -598,7 +609,8 @@ static void test_segment__bad_input(void **state)
 	size_t n = 1u << 20;
 	char *bin = cw_malloc(n);
 	uint32_t x = 2463534242u;
-	static const char alpha[] = "#*_1.a()\n\n IVX-=Section \xC2\xA0\x00\xFF";
+	static const char alpha[] = "#*_1.a()\n\n IVX-=Section "
+				    "\xC2\xA0\x00\xFF";
 	for (size_t i = 0; i < n; i++) {
 		x ^= x << 13;
 		x ^= x >> 17;

@@ -72,22 +72,23 @@ static char *ids(const char *html, const char *sel)
 
 /* ---- matching on small documents ---- */
 
-static const char *const doc1 =
-	"<!DOCTYPE html><html id=h><head id=hd><title id=t>x</title></head>"
-	"<body id=b>"
-	"<div id=d1 class='main Content'>"
-	"<p id=p1 class=lead>one</p>"
-	"<p id=p2 lang=en-US data-x='a b c'>two</p>"
-	"<span id=s1></span>"
-	"<p id=p3 title='Hello World'>three</p>"
-	"<p id=p4><em id=e1>four</em></p>"
-	"</div>"
-	"<section id=sec><div id=d2 class=main><p "
-	"id=p5>five</p></div></section>"
-	"<ul id=ul><li id=l1><li id=l2><li id=l3><li id=l4><li id=l5><li "
-	"id=l6></ul>"
-	"<x-widget id=w1 ROLE=main></x-widget>"
-	"</body></html>";
+static const char *const doc1 = "<!DOCTYPE html><html id=h><head id=hd><title "
+				"id=t>x</title></head>"
+				"<body id=b>"
+				"<div id=d1 class='main Content'>"
+				"<p id=p1 class=lead>one</p>"
+				"<p id=p2 lang=en-US data-x='a b c'>two</p>"
+				"<span id=s1></span>"
+				"<p id=p3 title='Hello World'>three</p>"
+				"<p id=p4><em id=e1>four</em></p>"
+				"</div>"
+				"<section id=sec><div id=d2 class=main><p "
+				"id=p5>five</p></div></section>"
+				"<ul id=ul><li id=l1><li id=l2><li id=l3><li "
+				"id=l4><li id=l5><li "
+				"id=l6></ul>"
+				"<x-widget id=w1 ROLE=main></x-widget>"
+				"</body></html>";
 
 static void test_select__basic(void **state)
 {
@@ -434,8 +435,7 @@ static void collect_selectors(json_t *v, struct cw_strv *out)
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *x;
-		json_array_foreach(v, i, x)
-			collect_selectors(x, out);
+		json_array_foreach(v, i, x) collect_selectors(x, out);
 	} else if (json_is_object(v)) {
 		for (size_t k = 0; k < 4; k++) {
 			json_t *s = json_object_get(v, range_keys[k]);
@@ -450,7 +450,8 @@ static void walk_declaration(json_t *v, struct cw_strv *out)
 	if (json_is_object(v)) {
 		const char *key;
 		json_t *x;
-		json_object_foreach(v, key, x) {
+		json_object_foreach(v, key, x)
+		{
 			if (!strcmp(key, "select") || !strcmp(key, "remove"))
 				collect_selectors(x, out);
 			else
@@ -459,8 +460,7 @@ static void walk_declaration(json_t *v, struct cw_strv *out)
 	} else if (json_is_array(v)) {
 		size_t i;
 		json_t *x;
-		json_array_foreach(v, i, x)
-			walk_declaration(x, out);
+		json_array_foreach(v, i, x) walk_declaration(x, out);
 	}
 }
 
@@ -552,7 +552,8 @@ static void source_selects(json_t *doc, const char *url, struct cw_strv *out)
 	json_t *combine = json_object_get(doc, "combine");
 	size_t i;
 	json_t *src;
-	json_array_foreach(combine, i, src) {
+	json_array_foreach(combine, i, src)
+	{
 		json_t *f = json_object_get(src, "fetch");
 		if (json_is_string(f) && !strcmp(json_string_value(f), url) &&
 		    json_object_get(src, "select"))
@@ -562,9 +563,8 @@ static void source_selects(json_t *doc, const char *url, struct cw_strv *out)
 		cw_strv_push(out, json_string_value(sel));
 	} else if (json_is_array(sel)) {
 		json_t *x;
-		json_array_foreach(sel, i, x)
-			if (json_is_string(x))
-				cw_strv_push(out, json_string_value(x));
+		json_array_foreach(sel, i, x) if (json_is_string(x))
+			cw_strv_push(out, json_string_value(x));
 	}
 }
 
@@ -587,8 +587,9 @@ static void test_select__real_snapshots_select_content(void **state)
 	}
 	find_files(snap, "meta.json", &metas);
 	for (size_t m = 0; m < metas.n; m++) {
-		char *dir = cw_strndup(
-			metas.v[m], strlen(metas.v[m]) - strlen("/meta.json"));
+		char *dir = cw_strndup(metas.v[m],
+				       strlen(metas.v[m]) - strlen("/meta."
+								   "json"));
 		char *dpath = cw_asprintf("%s/declaration.json", dir);
 		json_t *meta = json_load_file(metas.v[m], 0, NULL);
 		json_t *decl = json_load_file(dpath, 0, NULL);
@@ -598,11 +599,14 @@ static void test_select__real_snapshots_select_content(void **state)
 		if (!terms)
 			terms = json_object_get(decl, "documents");
 		json_t *doc = json_object_get(
-			terms, json_string_value(
-				       json_object_get(meta, "document_type")));
+			terms, json_string_value(json_object_get(meta, "documen"
+								       "t_"
+								       "typ"
+								       "e")));
 		size_t i;
 		json_t *f;
-		json_array_foreach(json_object_get(meta, "files"), i, f) {
+		json_array_foreach(json_object_get(meta, "files"), i, f)
+		{
 			const char *ext =
 				json_string_value(json_object_get(f, "ext"));
 			if (!doc || !ext || strcmp(ext, ".html") != 0)

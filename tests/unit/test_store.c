@@ -28,7 +28,7 @@ static struct cw_segmentation *paragraphs(const char *text, size_t len)
 
 	for (size_t i = 0; i <= len; i++) {
 		bool cut = i == len || (i + 1 < len && text[i] == '\n' &&
-					 text[i + 1] == '\n');
+					text[i + 1] == '\n');
 		if (!cut || i + (i < len ? 2 : 0) <= start)
 			continue;
 		size_t end = i == len ? len : i + 2;
@@ -57,7 +57,10 @@ static void record(struct cw_store *s, int64_t doc, const char *text,
 	size_t len = strlen(text);
 	struct cw_segmentation *seg = paragraphs(text, len);
 	struct cw_store_version_in in = {
-		.text = text, .len = len, .seg = seg, .recorded_at = at,
+		.text = text,
+		.len = len,
+		.seg = seg,
+		.recorded_at = at,
 		.origin = "test",
 	};
 	int64_t id = 0;
@@ -85,26 +88,35 @@ static void test_store__versions_roundtrip_and_dedupe(void **state)
 	assert_int_equal(cw_store_schema_version(s),
 			 3); /* archive, monitor, search */
 	assert_int_equal(cw_store_put_service(s, "Acme", "Acme Inc.", NULL,
-					      NULL, &err), CW_OK);
+					      NULL, &err),
+			 CW_OK);
 	assert_int_equal(cw_store_put_document(s, "Acme", "Terms of Service",
-					       "{\"fetch\":\"https://a.example/tos\"}",
-					       &doc_id, &err), CW_OK);
+					       "{\"fetch\":\"https://a.example/"
+					       "tos\"}",
+					       &doc_id, &err),
+			 CW_OK);
 	assert_int_equal(cw_store_put_document(s, "Nobody", "Terms of Service",
-					       NULL, NULL, &err), CW_ENOTFOUND);
+					       NULL, NULL, &err),
+			 CW_ENOTFOUND);
 
-	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou agree.\n", "2024-01-01T00:00:00Z", CW_OK);
-	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou agree.\n", "2024-01-02T00:00:00Z", CW_EUNCHANGED);
-	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou must agree.\n", "2024-01-03T00:00:00Z", CW_OK);
+	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou agree.\n",
+	       "2024-01-01T00:00:00Z", CW_OK);
+	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou agree.\n",
+	       "2024-01-02T00:00:00Z", CW_EUNCHANGED);
+	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou must agree.\n",
+	       "2024-01-03T00:00:00Z", CW_OK);
 	/* flapping back to the first text: a new version, no new text blob */
 	cw_store_stats(s, &st, &err);
 	int64_t blobs_before = st.blobs;
-	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou agree.\n", "2024-01-04T00:00:00Z", CW_OK);
+	record(s, doc_id, "Intro.\n\n1. Terms\n\nYou agree.\n",
+	       "2024-01-04T00:00:00Z", CW_OK);
 	cw_store_stats(s, &st, &err);
 	assert_int_equal(st.versions, 3);
 	assert_int_equal(st.blobs, blobs_before);
 
 	assert_int_equal(cw_store_find_document(s, "Acme", "Terms of Service",
-						&doc, &err), CW_OK);
+						&doc, &err),
+			 CW_OK);
 	assert_int_equal(doc.n_versions, 3);
 	assert_string_equal(doc.latest_at, "2024-01-04T00:00:00Z");
 	cw_store_doc_release(&doc);
@@ -112,7 +124,8 @@ static void test_store__versions_roundtrip_and_dedupe(void **state)
 	assert_int_equal(cw_store_get_version(s, doc_id, -1, &v, &err), CW_OK);
 	assert_int_equal(v.seq, 2);
 	assert_int_equal(cw_store_load_text(s, v.id, &text, &err), CW_OK);
-	assert_string_equal(text.ptr, "Intro.\n\n1. Terms\n\nYou must agree.\n");
+	assert_string_equal(text.ptr, "Intro.\n\n1. Terms\n\nYou must "
+				      "agree.\n");
 	assert_int_equal(cw_store_load_provisions(s, v.id, &seg, &err), CW_OK);
 	assert_int_equal(seg->n, 3);
 	assert_string_equal(seg->items[0].key, "p1");
@@ -125,8 +138,9 @@ static void test_store__versions_roundtrip_and_dedupe(void **state)
 	cw_segment_free(seg);
 	cw_store_version_release(&v);
 
-	assert_int_equal(cw_store_get_version_at(s, doc_id, "2024-01-03T12:00:00Z",
-						 &v, &err), CW_OK);
+	assert_int_equal(cw_store_get_version_at(
+				 s, doc_id, "2024-01-03T12:00:00Z", &v, &err),
+			 CW_OK);
 	assert_int_equal(v.seq, 2);
 	cw_store_version_release(&v);
 	assert_int_equal(cw_store_get_version(s, doc_id, 9, &v, &err),
@@ -151,16 +165,20 @@ static void test_store__snapshots_stored_once(void **state)
 	(void)state;
 
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_put_service(s, "Snap", NULL, NULL, NULL, &err), CW_OK);
-	assert_int_equal(cw_store_put_document(s, "Snap", "Privacy Policy", NULL,
-					       &doc, &err), CW_OK);
+	assert_int_equal(
+		cw_store_put_service(s, "Snap", NULL, NULL, NULL, &err), CW_OK);
+	assert_int_equal(cw_store_put_document(s, "Snap", "Privacy Policy",
+					       NULL, &doc, &err),
+			 CW_OK);
 	assert_int_equal(cw_store_add_snapshot(s, doc, pages, 2,
 					       "2024-01-01T00:00:00Z", &id1,
-					       &fresh, &err), CW_OK);
+					       &fresh, &err),
+			 CW_OK);
 	assert_true(fresh);
 	assert_int_equal(cw_store_add_snapshot(s, doc, pages, 2,
 					       "2024-01-02T00:00:00Z", &id2,
-					       &fresh, &err), CW_OK);
+					       &fresh, &err),
+			 CW_OK);
 	assert_false(fresh);
 	assert_int_equal(id1, id2);
 	assert_int_equal(cw_store_get_snapshot(s, id1, &got, &n, &err), CW_OK);
@@ -171,9 +189,12 @@ static void test_store__snapshots_stored_once(void **state)
 	cw_store_pages_free(got, n);
 
 	struct cw_store_attempt a = {
-		.doc_id = doc, .at = "2024-01-02T00:00:00Z",
-		.url = "https://a.example/1", .status = 503,
-		.outcome = CW_STORE_FAILED, .error = "HTTP 503",
+		.doc_id = doc,
+		.at = "2024-01-02T00:00:00Z",
+		.url = "https://a.example/1",
+		.status = 503,
+		.outcome = CW_STORE_FAILED,
+		.error = "HTTP 503",
 	};
 	assert_int_equal(cw_store_add_attempt(s, &a, &err), CW_OK);
 	cw_store_close(s);
@@ -190,16 +211,20 @@ static void test_store__changes_filter_by_materiality(void **state)
 	(void)state;
 
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_put_service(s, "Chg", NULL, NULL, NULL, &err), CW_OK);
+	assert_int_equal(cw_store_put_service(s, "Chg", NULL, NULL, NULL, &err),
+			 CW_OK);
 	assert_int_equal(cw_store_put_document(s, "Chg", "Terms of Service",
-					       NULL, &doc, &err), CW_OK);
+					       NULL, &doc, &err),
+			 CW_OK);
 	record(s, doc, "One.\n", "2024-02-01T00:00:00Z", CW_OK);
 	record(s, doc, "Two.\n", "2024-02-02T00:00:00Z", CW_OK);
 	record(s, doc, "Three.\n", "2024-02-03T00:00:00Z", CW_OK);
 	assert_int_equal(cw_store_get_version(s, doc, 2, &v1, &err), CW_OK);
 	assert_int_equal(cw_store_get_version(s, doc, 3, &v2, &err), CW_OK);
-	struct cw_store_change_in c1 = { doc, 0, v1.id, "cosmetic", 1, "{\"a\":1}" };
-	struct cw_store_change_in c2 = { doc, v1.id, v2.id, "substantive", 2, "{\"b\":2}" };
+	struct cw_store_change_in c1 = { doc,	     0, v1.id,
+					 "cosmetic", 1, "{\"a\":1}" };
+	struct cw_store_change_in c2 = { doc,		v1.id, v2.id,
+					 "substantive", 2,     "{\"b\":2}" };
 	assert_int_equal(cw_store_begin(s, &err), CW_OK);
 	assert_int_equal(cw_store_put_change(s, &c1, NULL, &err), CW_OK);
 	assert_int_equal(cw_store_put_change(s, &c2, NULL, &err), CW_OK);
@@ -242,7 +267,8 @@ static void test_store__real_history_compresses(void **state)
 	size_t raw = 0;
 	(void)state;
 
-	snprintf(dir, sizeof(dir), "%s/corpus/versions/Instagram/Terms of Service",
+	snprintf(dir, sizeof(dir),
+		 "%s/corpus/versions/Instagram/Terms of Service",
 		 shared ? shared : "../shared");
 	if (!cw_dir_exists(dir)) {
 		print_message("skipped: '%s' not found\n", dir);
@@ -251,21 +277,31 @@ static void test_store__real_history_compresses(void **state)
 	n = scandir(dir, &names, NULL, alphasort);
 	assert_true(n > 40);
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_put_service(s, "Instagram", NULL, NULL, NULL, &err), CW_OK);
-	assert_int_equal(cw_store_put_document(s, "Instagram", "Terms of Service",
-					       NULL, &doc, &err), CW_OK);
+	assert_int_equal(cw_store_put_service(s, "Instagram", NULL, NULL, NULL,
+					      &err),
+			 CW_OK);
+	assert_int_equal(cw_store_put_document(s, "Instagram",
+					       "Terms of Service", NULL, &doc,
+					       &err),
+			 CW_OK);
 	assert_int_equal(cw_store_begin(s, &err), CW_OK);
 	for (int i = 0; i < n; i++) {
 		if (names[i]->d_name[0] != '.' && used < 120) {
-			char *path = cw_asprintf("%s/%s", dir, names[i]->d_name);
+			char *path =
+				cw_asprintf("%s/%s", dir, names[i]->d_name);
 			struct cw_buf b = CW_BUF_INIT;
-			assert_int_equal(cw_file_read(&b, path, 1 << 24, &err), CW_OK);
+			assert_int_equal(cw_file_read(&b, path, 1 << 24, &err),
+					 CW_OK);
 			struct cw_segmentation *seg = paragraphs(b.ptr, b.len);
 			struct cw_store_version_in in = {
-				.text = b.ptr, .len = b.len, .seg = seg,
-				.recorded_at = names[i]->d_name, .origin = "import",
+				.text = b.ptr,
+				.len = b.len,
+				.seg = seg,
+				.recorded_at = names[i]->d_name,
+				.origin = "import",
 			};
-			int rc = cw_store_record_version(s, doc, &in, NULL, &err);
+			int rc = cw_store_record_version(s, doc, &in, NULL,
+							 &err);
 			if (rc != CW_OK && rc != CW_EUNCHANGED)
 				fail_msg("%s", err.msg);
 			raw += b.len;
@@ -292,7 +328,8 @@ static void test_store__real_history_compresses(void **state)
 	for (size_t k = nv; k-- > 0;) {
 		struct cw_buf t = CW_BUF_INIT;
 		char h[CW_SHA256_HEX];
-		assert_int_equal(cw_store_load_text(s, vs[k].id, &t, &err), CW_OK);
+		assert_int_equal(cw_store_load_text(s, vs[k].id, &t, &err),
+				 CW_OK);
 		cw_sha256_hex(t.ptr, t.len, h);
 		assert_string_equal(h, vs[k].text_hash);
 		cw_buf_release(&t);
@@ -301,7 +338,6 @@ static void test_store__real_history_compresses(void **state)
 	assert_int_equal(cw_store_check(s, &err), CW_OK);
 	cw_store_close(s);
 }
-
 
 /*
  * SQLite ends a whole transaction by itself after some errors (disk full,
@@ -316,40 +352,46 @@ static void test_store__lost_transaction_fails_the_batch(void **state)
 	(void)state;
 
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_begin(s, &err), CW_OK);    /* the batch */
-	assert_int_equal(cw_store_put_service(s, "Kept", NULL, NULL, NULL, &err),
-			 CW_OK);
-	assert_int_equal(cw_store_begin(s, &err), CW_OK);    /* a document */
-	assert_int_equal(cw_store_put_service(s, "Lost", NULL, NULL, NULL, &err),
-			 CW_OK);
+	assert_int_equal(cw_store_begin(s, &err), CW_OK); /* the batch */
+	assert_int_equal(
+		cw_store_put_service(s, "Kept", NULL, NULL, NULL, &err), CW_OK);
+	assert_int_equal(cw_store_begin(s, &err), CW_OK); /* a document */
+	assert_int_equal(
+		cw_store_put_service(s, "Lost", NULL, NULL, NULL, &err), CW_OK);
 	/* what SQLite does on SQLITE_FULL inside a transaction */
 	assert_int_equal(sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL),
 			 SQLITE_OK);
 	assert_false(cw_store_tx_lost(s));
 	/* the next write must not run in autocommit */
 	err = (struct cw_err)CW_ERR_INIT;
-	assert_int_equal(cw_store_put_service(s, "Stray", NULL, NULL, NULL, &err),
+	assert_int_equal(cw_store_put_service(s, "Stray", NULL, NULL, NULL,
+					      &err),
 			 CW_ESTORE);
 	assert_non_null(strstr(err.msg, "rolled back"));
 	assert_true(cw_store_tx_lost(s));
 	err = (struct cw_err)CW_ERR_INIT;
-	assert_int_equal(cw_store_commit(s, &err), CW_ESTORE); /* the document */
+	assert_int_equal(cw_store_commit(s, &err),
+			 CW_ESTORE); /* the document */
 	err = (struct cw_err)CW_ERR_INIT;
 	assert_int_equal(cw_store_commit(s, &err), CW_ESTORE); /* the batch */
 	assert_false(cw_store_in_tx(s));
 	assert_false(cw_store_tx_lost(s));
 	/* nothing of it is stored, and the store works again */
 	assert_int_equal(cw_store_put_document(s, "Kept", "Terms", NULL, NULL,
-					       &err), CW_ENOTFOUND);
+					       &err),
+			 CW_ENOTFOUND);
 	assert_int_equal(cw_store_put_document(s, "Stray", "Terms", NULL, NULL,
-					       &err), CW_ENOTFOUND);
+					       &err),
+			 CW_ENOTFOUND);
 	err = (struct cw_err)CW_ERR_INIT;
-	assert_int_equal(cw_store_put_service(s, "Later", NULL, NULL, NULL, &err),
+	assert_int_equal(cw_store_put_service(s, "Later", NULL, NULL, NULL,
+					      &err),
 			 CW_OK);
 	assert_int_equal(cw_store_put_document(s, "Later", "Terms", NULL, NULL,
-					       &err), CW_OK);
-	assert_int_equal(cw_store_find_document(s, "Later", "Terms", &doc, &err),
+					       &err),
 			 CW_OK);
+	assert_int_equal(
+		cw_store_find_document(s, "Later", "Terms", &doc, &err), CW_OK);
 	cw_store_doc_release(&doc);
 	cw_store_close(s);
 }

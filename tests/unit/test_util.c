@@ -25,7 +25,8 @@ static void test_util__sha256_known_vector(void **state)
 	char hex[CW_SHA256_HEX];
 	(void)state;
 	cw_sha256_hex("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177"
+				 "a9cb410ff61f20015ad");
 }
 
 static void test_util__hmac_known_vector(void **state)
@@ -34,7 +35,8 @@ static void test_util__hmac_known_vector(void **state)
 	(void)state;
 	/* RFC 4231 test case 2 */
 	cw_hmac_sha256_hex("Jefe", 4, "what do ya want for nothing?", 28, hex);
-	assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+	assert_string_equal(hex, "5bdcc146bf60754e6a042426089575c75a003f089d273"
+				 "9839dec58b964ec3843");
 }
 
 static void test_util__utf8_sanitize_replaces_invalid(void **state)
@@ -42,7 +44,10 @@ static void test_util__utf8_sanitize_replaces_invalid(void **state)
 	struct cw_buf b = CW_BUF_INIT;
 	(void)state;
 	/* overlong slash, lone continuation, surrogate, truncated sequence */
-	const char in[] = "a\xC0\xAF" "b\x80" "c\xED\xA0\x80" "d\xE2\x82";
+	const char in[] = "a\xC0\xAF"
+			  "b\x80"
+			  "c\xED\xA0\x80"
+			  "d\xE2\x82";
 	long bad = cw_utf8_sanitize(&b, in, sizeof(in) - 1);
 	assert_true(bad > 0);
 	assert_true(cw_utf8_valid(b.ptr, b.len));
@@ -58,7 +63,8 @@ static void test_util__charset_windows1252(void **state)
 	struct cw_err err = CW_ERR_INIT;
 	(void)state;
 	assert_int_equal(cw_utf8_from_charset(&b, "caf\xE9 \x93q\x94", 8,
-					      "windows-1252", &err), CW_OK);
+					      "windows-1252", &err),
+			 CW_OK);
 	assert_string_equal(b.ptr, "caf\xC3\xA9 \xE2\x80\x9Cq\xE2\x80\x9D");
 	cw_buf_release(&b);
 	assert_int_equal(cw_utf8_from_charset(&b, "x", 1, "no-such-cs", &err),
@@ -75,10 +81,12 @@ static void test_util__time_parse_iso(void **state)
 	assert_int_equal(cw_time_parse_iso("2025-07-31", &t), CW_OK);
 	cw_time_iso(t, s);
 	assert_string_equal(s, "2025-07-31T00:00:00Z");
-	assert_int_equal(cw_time_parse_iso("2022-06-21T10:27:21+01:00", &t), CW_OK);
+	assert_int_equal(cw_time_parse_iso("2022-06-21T10:27:21+01:00", &t),
+			 CW_OK);
 	cw_time_iso(t, s);
 	assert_string_equal(s, "2022-06-21T09:27:21Z");
-	assert_int_equal(cw_time_parse_iso("2022-06-21T10:27:21.500Z", &t), CW_OK);
+	assert_int_equal(cw_time_parse_iso("2022-06-21T10:27:21.500Z", &t),
+			 CW_OK);
 	assert_int_equal(cw_time_parse_iso("2022-13-01", &t), CW_EINVAL);
 	assert_int_equal(cw_time_parse_iso("yesterday", &t), CW_EINVAL);
 }
@@ -192,8 +200,8 @@ static json_t *parse(const char *text)
 
 static void test_util__json_readers(void **state)
 {
-	static const char *const keys[] = { "s", "n", "b", "a", "d", "o",
-					    "r", NULL };
+	static const char *const keys[] = { "s", "n", "b", "a",
+					    "d", "o", "r", NULL };
 	json_t *o = parse("{\"s\": \"x\", \"n\": 3, \"b\": true, \"r\": 0.5,"
 			  " \"a\": [\"p\", \"q\"], \"d\": \"2024-02-29\","
 			  " \"o\": {}}");
@@ -224,7 +232,8 @@ static void test_util__json_readers(void **state)
 	b = false;
 	assert_int_equal(cw_json_bool(&b, o, "none", false, &w, &err), CW_OK);
 	assert_false(b); /* left as it was */
-	assert_int_equal(cw_json_strs(&v, &n, o, "a", true, 8, &w, &err), CW_OK);
+	assert_int_equal(cw_json_strs(&v, &n, o, "a", true, 8, &w, &err),
+			 CW_OK);
 	assert_int_equal(n, 2);
 	assert_string_equal(v[1], "q");
 	assert_null(v[2]);
@@ -268,7 +277,8 @@ static void test_util__json_reader_errors(void **state)
 				     "[0, 10]");
 	assert_int_equal(i, 7);
 	assert_int_equal(cw_json_bool(&b, o, "b", true, &w, &err), CW_EPARSE);
-	assert_string_equal(err.msg, "'t.json': items[2].b: expected a boolean, "
+	assert_string_equal(err.msg, "'t.json': items[2].b: expected a "
+				     "boolean, "
 				     "got an integer");
 	assert_int_equal(cw_json_strs(&v, &n, o, "a", true, 8, &w, &err),
 			 CW_EPARSE);
@@ -279,11 +289,13 @@ static void test_util__json_reader_errors(void **state)
 	assert_int_equal(cw_json_strs(&v, &n, o, "e", true, 8, &w, &err),
 			 CW_EPARSE);
 	assert_string_equal(err.msg, "'t.json': items[2].e: empty list");
-	assert_int_equal(cw_json_arr(&x, o, "a", true, 1, &w, &err), CW_ETOOBIG);
+	assert_int_equal(cw_json_arr(&x, o, "a", true, 1, &w, &err),
+			 CW_ETOOBIG);
 	assert_string_equal(err.msg, "'t.json': items[2].a: more than 1 items");
 	assert_null(x);
 	assert_int_equal(cw_json_obj(&x, o, "a", true, &w, &err), CW_EPARSE);
-	assert_string_equal(err.msg, "'t.json': items[2].a: expected an object, "
+	assert_string_equal(err.msg, "'t.json': items[2].a: expected an "
+				     "object, "
 				     "got an array");
 	assert_int_equal(cw_json_date(&s, o, "d", &w, &err), CW_EPARSE);
 	assert_string_equal(err.msg, "'t.json': items[2].d: expected a date "
@@ -319,7 +331,8 @@ static void test_util__json_load_errors(void **state)
 	assert_non_null(strstr(err.msg, "duplicate"));
 	assert_int_equal(cw_json_load(&o, path, 10, &err), CW_ETOOBIG);
 	assert_null(o);
-	assert_int_equal(cw_json_parse(&o, "[1]", 3, "x.json", &err), CW_EPARSE);
+	assert_int_equal(cw_json_parse(&o, "[1]", 3, "x.json", &err),
+			 CW_EPARSE);
 	assert_string_equal(err.msg, "'x.json': expected an object at the top");
 	assert_null(o);
 	unlink(path);
