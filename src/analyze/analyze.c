@@ -26,7 +26,7 @@ static json_t *span_json(size_t start, size_t end)
  * whitespace runs folded to one space, cut at CW_ANALYZE_QUOTE_MAX bytes on
  * a UTF-8 boundary.
  */
-static json_t *quote_json(const char *doc, size_t len, size_t start, size_t end)
+json_t *cw_analyze_quote(const char *doc, size_t len, size_t start, size_t end)
 {
 	struct cw_buf b = CW_BUF_INIT;
 	bool space = false;
@@ -176,9 +176,9 @@ static json_t *rating_json(const struct cw_tax_rating *r,
 					    span_json(base + a->start,
 						      base + a->end));
 			json_object_set_new(o, "quote",
-					    quote_json(doc, doclen,
-						       base + a->start,
-						       base + a->end));
+					    cw_analyze_quote(doc, doclen,
+							     base + a->start,
+							     base + a->end));
 		} else {
 			json_object_set_new(o, "source",
 					    json_string("context:lexicon."
@@ -253,7 +253,8 @@ static json_t *params_json(const struct cw_params *ps, const char *doc,
 		json_object_set_new(o, "detail", str_or_null(p->detail));
 		json_object_set_new(o, "span", span_json(p->start, p->end));
 		json_object_set_new(o, "quote",
-				    quote_json(doc, doclen, p->start, p->end));
+				    cw_analyze_quote(doc, doclen, p->start,
+						     p->end));
 		json_object_set_new(o, "source",
 				    json_sprintf("params:%s",
 						 cw_params_kind_name(p->kind)));
@@ -283,8 +284,8 @@ static json_t *notes_json(const struct cw_notes *n, const char *doc,
 		json_object_set_new(o, "span",
 				    span_json(note->start, note->end));
 		json_object_set_new(o, "quote",
-				    quote_json(doc, doclen, note->start,
-					       note->end));
+				    cw_analyze_quote(doc, doclen, note->start,
+						     note->end));
 		json_object_set_new(o, "resolved",
 				    json_boolean(note->resolved));
 		json_object_set_new(o, "where", str_or_null(note->where));
@@ -361,9 +362,9 @@ static int category_json(json_t **out, const struct cw_analyze_ctx *ctx,
 						  p->start + s->end));
 				json_object_set_new(
 					e, "quote",
-					quote_json(doc->text, doc->len,
-						   p->start + s->start,
-						   p->start + s->end));
+					cw_analyze_quote(doc->text, doc->len,
+							 p->start + s->start,
+							 p->start + s->end));
 			}
 			json_array_append_new(ev, e);
 		}

@@ -218,6 +218,13 @@ int cw_analyze_view_in(json_t **out, const struct cw_analyze_ctx *ctx,
  */
 int cw_analyze_render_md(struct cw_buf *out, const json_t *view);
 
+/*
+ * A short quote of doc[start, end) for a reader: whitespace runs folded to
+ * one space, cut at CW_ANALYZE_QUOTE_MAX bytes on a UTF-8 boundary (a
+ * source that is not valid UTF-8 says so). A new reference.
+ */
+json_t *cw_analyze_quote(const char *doc, size_t len, size_t start, size_t end);
+
 /* ---- analyses kept in the store (stored.c) ---- */
 
 /*

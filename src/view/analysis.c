@@ -16,7 +16,7 @@
 
 #include "../analyze/analyze.h"
 #include "../compare/compare.h"
-#include "view.h"
+#include "view_int.h"
 
 /* Changes whose surrounding versions are analysed for exposure moves, the
  * most recent first: each costs up to two version analyses the first time
@@ -49,14 +49,6 @@ struct cw_view {
 	struct cw_compare *cmp;
 	int64_t index_entries; /* current provisions in the search index */
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* `x` rounded to `places` decimals, for figures a reader compares. */
 static double rounded(double x, int places)
@@ -139,10 +131,10 @@ int cw_view_analysis(json_t **out, struct cw_view *v,
 			return rc;
 	}
 	if (!a) {
-		t0 = now_s();
+		t0 = cw_time_mono_s();
 		rc = cw_analyze_version(&a, v->ctx, v->s, doc, ver, &nprov,
 					NULL, err);
-		v->st.analyse_seconds += now_s() - t0;
+		v->st.analyse_seconds += cw_time_mono_s() - t0;
 		if (rc)
 			return rc;
 		v->st.computed++;
@@ -259,44 +251,15 @@ static int build_index(struct cw_view *v, struct cw_err *err)
 	rc = load_all(v, err);
 	if (rc)
 		return rc;
-	t0 = now_s();
+	t0 = cw_time_mono_s();
 	stop = cw_asprintf("%s/compare/stopwords.txt", v->data_dir);
 	rc = cw_compare_new(&v->cmp, v->s, cw_file_exists(stop) ? stop : NULL,
 			    err);
 	free(stop);
 	if (!rc)
 		rc = cw_store_search_size(v->s, &v->index_entries, NULL, err);
-	v->st.index_seconds = now_s() - t0;
+	v->st.index_seconds = cw_time_mono_s() - t0;
 	return rc;
-}
-
-/* A short quote of a hit's text, whitespace folded. */
-static json_t *entry_quote(const struct cw_store_hit *e)
-{
-	struct cw_buf b = CW_BUF_INIT;
-	bool sp = false;
-	json_t *j;
-
-	for (size_t i = 0; e->text[i] && b.len < CW_ANALYZE_QUOTE_MAX; i++) {
-		char ch = e->text[i];
-		if (ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r') {
-			sp = b.len > 0;
-			continue;
-		}
-		if (sp)
-			cw_buf_addc(&b, ' ');
-		sp = false;
-		cw_buf_addc(&b, ch);
-	}
-	while (b.len && ((unsigned char)b.ptr[b.len - 1] & 0xC0) == 0x80)
-		b.len--;
-	if (b.len && ((unsigned char)b.ptr[b.len - 1] & 0xC0) == 0xC0)
-		b.len--;
-	if (b.ptr)
-		b.ptr[b.len] = '\0';
-	j = json_string(cw_buf_str(&b));
-	cw_buf_release(&b);
-	return j ? j : json_string("");
 }
 
 /* Similar provisions of other services for a provision's text; NULL on
@@ -319,20 +282,14 @@ static json_t *others_for(struct cw_view *v, const char *service,
 			json_pack("{sfssssssss}", "score", rounded(e->score, 3),
 				  "service", e->service, "type", e->type, "key",
 				  e->key, "title", e->title ? e->title : "");
-		json_object_set_new(h, "quote", entry_quote(e));
+		json_object_set_new(h, "quote",
+				    cw_analyze_quote(e->text, strlen(e->text),
+						     0, strlen(e->text)));
 		json_object_set_new(h, "source", json_string("compare:bm25"));
 		json_array_append_new(arr, h);
 	}
 	cw_store_hits_free(hits, n);
 	return json_pack("{ss?so}", "category", category, "hits", arr);
-}
-
-/* The largest character boundary of text[from..at] at or below `at`. */
-static size_t utf8_floor(const char *text, size_t from, size_t at)
-{
-	while (at > from && ((unsigned char)text[at] & 0xC0) == 0x80)
-		at--;
-	return at;
 }
 
 /* ---- monitoring history ---- */
@@ -414,70 +371,53 @@ static void history_release(struct history *h)
  * first, following renumbering the way `timeline` does, with the exposure
  * moves recorded at those changes.
  */
+struct history_arg {
+	const struct history *h;
+	json_t *events, *moves;
+};
+
+/* A history event and the exposure moves recorded at it, oldest first. */
+static void add_history(const struct cw_store_change *c,
+			const struct cw_change_record *r,
+			const struct cw_change_entry *e, const char *key,
+			size_t index, void *arg)
+{
+	struct history_arg *ha = arg;
+	json_t *mv = json_array_get(ha->h->moves, index), *m;
+	size_t q;
+
+	(void)r;
+	json_array_insert_new(
+		ha->events, 0,
+		json_pack("{sssIsIssss?ss?ss?ss?}", "recorded_at",
+			  c->recorded_at, "from", (json_int_t)c->from_seq, "to",
+			  (json_int_t)c->to_seq, "key", key, "old_key",
+			  e->old_key, "kind", cw_diff_kind_name(e->kind),
+			  "materiality",
+			  cw_diff_materiality_name(e->materiality), "summary",
+			  e->summary));
+	json_array_foreach(mv, q, m)
+	{
+		json_t *mm;
+
+		if (strcmp(json_string_value(json_object_get(m, "key")), key))
+			continue;
+		mm = json_deep_copy(m);
+		json_object_set_new(mm, "from_version",
+				    json_integer(c->from_seq));
+		json_object_set_new(mm, "to_version", json_integer(c->to_seq));
+		json_array_insert_new(ha->moves, 0, mm);
+	}
+}
+
 static json_t *provision_history(const struct history *h, const char *key,
 				 int64_t upto_seq)
 {
-	json_t *events = json_array(), *moves = json_array();
-	char *cur = cw_strdup(key);
+	struct history_arg ha = { h, json_array(), json_array() };
 
-	for (size_t i = h->n; i-- > 0;) {
-		struct cw_change_record r;
-		const struct cw_change_entry *e;
-		bool ended = false;
-		json_t *mv, *m;
-		size_t q;
-
-		if (h->cs[i].to_seq > upto_seq)
-			continue;
-		/* a record that does not decode has no event */
-		if (cw_change_record_decode(
-			    &r, h->cs[i].json ? h->cs[i].json : "{}",
-			    h->cs[i].json ? strlen(h->cs[i].json) : 2, NULL))
-			continue;
-		e = cw_change_record_find_new_key(&r, cur);
-		if (e) {
-			json_array_insert_new(
-				events, 0,
-				json_pack("{sssIsIssss?ss?ss?ss?}",
-					  "recorded_at", h->cs[i].recorded_at,
-					  "from", (json_int_t)h->cs[i].from_seq,
-					  "to", (json_int_t)h->cs[i].to_seq,
-					  "key", cur, "old_key", e->old_key,
-					  "kind", cw_diff_kind_name(e->kind),
-					  "materiality",
-					  cw_diff_materiality_name(
-						  e->materiality),
-					  "summary", e->summary));
-			mv = json_array_get(h->moves, i);
-			json_array_foreach(mv, q, m)
-			{
-				if (strcmp(json_string_value(
-						   json_object_get(m, "key")),
-					   cur))
-					continue;
-				json_t *mm = json_deep_copy(m);
-				json_object_set_new(
-					mm, "from_version",
-					json_integer(h->cs[i].from_seq));
-				json_object_set_new(
-					mm, "to_version",
-					json_integer(h->cs[i].to_seq));
-				json_array_insert_new(moves, 0, mm);
-			}
-			if (e->kind == CW_DIFF_ADDED) {
-				ended = true;
-			} else if (e->old_key && strcmp(e->old_key, cur)) {
-				free(cur);
-				cur = cw_strdup(e->old_key);
-			}
-		}
-		cw_change_record_release(&r);
-		if (ended)
-			break;
-	}
-	free(cur);
+	view_follow_provision(h->cs, h->n, key, upto_seq, add_history, &ha);
 	return json_pack("{sIsoso}", "versions", (json_int_t)h->nversions,
-			 "events", events, "moves", moves);
+			 "events", ha.events, "moves", ha.moves);
 }
 
 /* ---- compositions ---- */
@@ -673,8 +613,8 @@ static int coverage(struct cw_view *v, json_t *list, size_t *analysed,
 			if (en > text.len || st > en)
 				st = en = 0;
 			if (en - st > UNCATEGORISED_EXCERPT)
-				en = utf8_floor(text.ptr, st,
-						st + UNCATEGORISED_EXCERPT);
+				en = cw_utf8_floor(text.ptr, st,
+						   st + UNCATEGORISED_EXCERPT);
 			o = json_pack(
 				"{ssssss}", "service", v->all[d].doc.service,
 				"type", v->all[d].doc.type, "key",
@@ -709,7 +649,7 @@ int cw_view_uncategorised(json_t **out, struct cw_view *v, struct cw_err *err)
 
 int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err)
 {
-	double t0 = now_s(), tq;
+	double t0 = cw_time_mono_s(), tq;
 	size_t queries = 0, provs = 0, analysed, uncat;
 	int rc;
 
@@ -721,7 +661,7 @@ int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err)
 		rc = coverage(v, NULL, &analysed, &uncat, err);
 	if (rc)
 		return rc;
-	tq = now_s();
+	tq = cw_time_mono_s();
 	/* what a provision page asks of the index: the top matches of every
 	   analysed provision for its first category */
 	for (size_t d = 0; d < v->nall; d++) {
@@ -755,7 +695,7 @@ int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err)
 		}
 		cw_buf_release(&text);
 	}
-	tq = now_s() - tq;
+	tq = cw_time_mono_s() - tq;
 	*out = json_pack("{sIsIsIsIsfsfsfsfsIsI}", "documents",
 			 (json_int_t)v->nall, "provisions", (json_int_t)provs,
 			 "analysed_versions", (json_int_t)v->st.computed,
@@ -763,7 +703,7 @@ int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err)
 			 "analyse_seconds", rounded(v->st.analyse_seconds, 3),
 			 "index_seconds", rounded(v->st.index_seconds, 3),
 			 "query_seconds", rounded(tq, 3), "total_seconds",
-			 rounded(now_s() - t0, 3), "index_entries",
+			 rounded(cw_time_mono_s() - t0, 3), "index_entries",
 			 (json_int_t)v->index_entries, "queries",
 			 (json_int_t)queries);
 	json_object_set_new(*out, "prevalence", prevalence(v));

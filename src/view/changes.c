@@ -5,8 +5,7 @@
  */
 #include <string.h>
 
-#include "../diff/record.h"
-#include "view.h"
+#include "view_int.h"
 
 /* The record of a stored change; an empty one when it does not decode
  * (a listing shows what it can rather than stopping). */
@@ -77,17 +76,10 @@ int cw_view_changes(json_t **out, struct cw_store *s,
 	return CW_OK;
 }
 
-/*
- * Follow one provision back through the changes of a document, newest
- * first: an entry whose new key is the provision's current key is an
- * event of that provision; a renumbering or move hands the walk over to
- * the old key; an addition ends it. Events are returned oldest first.
- */
-static json_t *provision_events(struct cw_store *s,
-				const struct cw_store_change *cs, size_t n,
-				const char *key)
+void view_follow_provision(const struct cw_store_change *cs, size_t n,
+			   const char *key, int64_t upto_seq, view_event_fn fn,
+			   void *arg)
 {
-	json_t *events = json_array();
 	char *cur = cw_strdup(key);
 
 	for (size_t i = n; i-- > 0;) {
@@ -95,17 +87,12 @@ static json_t *provision_events(struct cw_store *s,
 		const struct cw_change_entry *e;
 		bool ended = false;
 
+		if (upto_seq > 0 && cs[i].to_seq > upto_seq)
+			continue;
 		record_of(&r, &cs[i]);
 		e = cw_change_record_find_new_key(&r, cur);
 		if (e) {
-			json_t *ev = json_pack("{sssIsIssso}", "recorded_at",
-					       cs[i].recorded_at, "from",
-					       (json_int_t)cs[i].from_seq, "to",
-					       (json_int_t)cs[i].to_seq, "key",
-					       cur, "change",
-					       cw_change_entry_to_json(&r, e));
-			set_sides(ev, s, &cs[i]);
-			json_array_insert_new(events, 0, ev);
+			fn(&cs[i], &r, e, cur, i, arg);
 			if (e->kind == CW_DIFF_ADDED) {
 				ended = true;
 			} else if (e->old_key && strcmp(e->old_key, cur)) {
@@ -118,7 +105,39 @@ static json_t *provision_events(struct cw_store *s,
 			break;
 	}
 	free(cur);
-	return events;
+}
+
+struct events_arg {
+	struct cw_store *s;
+	json_t *events;
+};
+
+/* A timeline event, oldest first: the entry and both sides. */
+static void add_event(const struct cw_store_change *c,
+		      const struct cw_change_record *r,
+		      const struct cw_change_entry *e, const char *key,
+		      size_t index, void *arg)
+{
+	struct events_arg *ea = arg;
+	json_t *ev;
+
+	(void)index;
+	ev = json_pack("{sssIsIssso}", "recorded_at", c->recorded_at, "from",
+		       (json_int_t)c->from_seq, "to", (json_int_t)c->to_seq,
+		       "key", key, "change", cw_change_entry_to_json(r, e));
+	set_sides(ev, ea->s, c);
+	json_array_insert_new(ea->events, 0, ev);
+}
+
+/* Provision `key` followed back through the changes (oldest first). */
+static json_t *provision_events(struct cw_store *s,
+				const struct cw_store_change *cs, size_t n,
+				const char *key)
+{
+	struct events_arg ea = { s, json_array() };
+
+	view_follow_provision(cs, n, key, 0, add_event, &ea);
+	return ea.events;
 }
 
 int cw_view_timeline(json_t **out, struct cw_store *s,
