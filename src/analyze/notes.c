@@ -39,10 +39,10 @@ void cw_notes_release(struct cw_notes *notes)
 	"(?:\\d{1,4}|one|two|three|four|five|six|seven|eight|nine|ten|" \
 	"fourteen|fifteen|twenty|thirty|forty-five|sixty|ninety)"
 static const char *const period_src = "\\b" NUMW "(?:\\s*\\(\\d+\\))?\\s*(?:"
-						 "business\\s+|calendar\\s+)?"
+				      "business\\s+|calendar\\s+)?"
 				      "(?:days?|hours?|weeks?|months?)\\b";
 static const char *const notice_src = "\\b" NUMW "(?:\\s*\\(\\d+\\))?\\s*(?:"
-						 "business\\s+|calendar\\s+)?"
+				      "business\\s+|calendar\\s+)?"
 				      "(?:days?|weeks?|months?)['\\x{2019}]?"
 				      "\\s+(?:prior\\s+|advance\\s+)?"
 				      "(?:written\\s+)?notice\\b|\\bnotice\\s+"

@@ -181,10 +181,10 @@ static const struct {
 			    "\\b(?:in|during|for|over|within)\\s+the\\s+"
 			    "(?:preceding\\s+|previous\\s+|prior\\s+|last\\s+|"
 			    "past\\s+)?" NUM PAREN "[\\s-]+(?:calendar\\s+|"
-						   "consecutive\\s+)?months?",
+			    "consecutive\\s+)?months?",
 			    CI },
 	[RX_CAP_MONTHS2] = { "\\b" NUM PAREN "[\\s-]+(?:calendar\\s+|"
-					     "consecutive\\s+)?months?\\s+"
+			     "consecutive\\s+)?months?\\s+"
 			     "(?:preceding|prior\\s+to|before|immediately)",
 			     CI },
 	[RX_ARB_RULES] = { "(?i:\\b(?:under|pursuant\\s+to|in\\s+accordance\\s+"
@@ -271,12 +271,12 @@ static const struct {
 			 "\\s*" BIZ UNIT "\\b",
 			 CI },
 	[RX_NOTICE3] = { "\\bat\\s+least\\s+" NUM PAREN "\\s*" BIZ UNIT "\\s+(?"
-									":befor"
-									"e|"
-									"prior|"
-									"in\\s+"
-									"advanc"
-									"e)",
+			 ":befor"
+			 "e|"
+			 "prior|"
+			 "in\\s+"
+			 "advanc"
+			 "e)",
 			 CI },
 	[RX_NO_NOTICE] = { "\\bwithout\\s+(?:any\\s+)?(?:advance\\s+|prior\\s+)"
 			   "?notice\\b",
@@ -301,8 +301,8 @@ static const struct {
 			   "\\b",
 			   CI },
 	[RX_INACTIVE2] = { "\\b" NUM PAREN "\\s*" BIZ UNIT "\\s+of\\s+(?:"
-							   "account\\s+)?"
-							   "inactivity\\b",
+			   "account\\s+)?"
+			   "inactivity\\b",
 			   CI },
 	[RX_INACTIVE3] = { "\\b(?:not|haven['\\x{2019}]t|have\\s+not)\\s+(?:"
 			   "logged\\s+in|"
@@ -338,14 +338,14 @@ static const struct {
 	[RX_RESOLVE_CTX] = { "\\b(?:resolve|resolution|negotiat|informal)",
 			     CI },
 	[RX_DAY_PERIOD] = { "\\b" NUM "[- "
-				      "](day|month)\\s+(?:period|negotiation)",
+			    "](day|month)\\s+(?:period|negotiation)",
 			    CI },
 	[RX_MASS] = { "\\b" NUM PAREN "\\s+or\\s+more\\s+(claimants|demands|"
-				      "claims|"
+		      "claims|"
 		      "individuals|similar|arbitrations)",
 		      CI },
 	[RX_TIME_BAR] = { "\\bwithin\\s+" NUM PAREN "\\s*" UNIT "\\s+(?:after|"
-								"of|from)\\b"
+			  "of|from)\\b"
 			  "[^.]{0,80}\\b(?:claim|cause\\s+of\\s+action|arose|"
 			  "arises|accru)",
 			  CI },

@@ -130,6 +130,9 @@ int cw_cli_find_doc(struct cw_cli *cli, const char *arg, const char *cmd,
 	X(classify, "classify", "classify lines of stdin")                    \
 	X(analyze, "analyze",                                                 \
 	  "provision analysis: analyze SERVICE/TYPE [--provision KEY]")       \
+	X(search, "search",                                                   \
+	  "provisions by their words: search WORDS... [--service S] "         \
+	  "[--type T] [--any] [--all-versions] [--limit N]")                  \
 	X(compare, "compare",                                                 \
 	  "similar provisions elsewhere: compare SERVICE/TYPE --provision "   \
 	  "KEY")                                                              \

@@ -235,4 +235,25 @@ int cw_view_timeline(json_t **out, struct cw_store *s,
 		     const struct cw_store_doc *doc, const char *key,
 		     struct cw_err *err);
 
+/* ---- search (search.c) ---- */
+
+struct cw_view_search_query {
+	const char *text;     /* the words looked for */
+	bool any;	      /* any word may match (else every word must) */
+	const char *service;  /* only this service, or NULL */
+	const char *type;     /* only this document type, or NULL */
+	bool all_versions;    /* also wording no longer in force */
+	size_t limit, offset; /* a page of hits; limit 0: the store's default */
+};
+
+/*
+ * Provisions whose own text holds the words, best first (BM25 over the
+ * store's index, store.h):
+ *   {"query", "all_versions", "hits": [{"service", "type", "version":
+ *    version ref (the latest with this text), "first_seq", "key",
+ *    "title", "score", "snippet" (matches in [brackets])}]}
+ */
+int cw_view_search(json_t **out, struct cw_store *s,
+		   const struct cw_view_search_query *q, struct cw_err *err);
+
 #endif

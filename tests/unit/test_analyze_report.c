@@ -238,17 +238,17 @@ static void test_analyze_report__stability_document_and_view(void **state)
 	assert_non_null(p);
 	c = cat_of(p, "operator_end_user_responsibility");
 	assert_non_null(c);
-	assert_string_equal(
-		jstr(json_object_get(json_object_get(c, "exposure"), "operato"
-								     "r"),
-		     "level"),
-		"high");
+	assert_string_equal(jstr(json_object_get(json_object_get(c, "exposure"),
+						 "operato"
+						 "r"),
+				 "level"),
+			    "high");
 	/* the provision's operator exposure is the highest of its categories */
-	assert_string_equal(
-		jstr(json_object_get(json_object_get(p, "exposure"), "operato"
-								     "r"),
-		     "level"),
-		"high");
+	assert_string_equal(jstr(json_object_get(json_object_get(p, "exposure"),
+						 "operato"
+						 "r"),
+				 "level"),
+			    "high");
 
 	prev = json_pack("{s{sisi}}", "operator_end_user_responsibility",
 			 "services", 3, "of", 7);

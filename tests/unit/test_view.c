@@ -358,6 +358,54 @@ static void test_view__coverage_agrees_with_list(void **state)
 	cw_store_close(s);
 }
 
+/* Search finds provisions of both services by their words; every word
+ * must occur unless asked for any; the service filter holds. */
+static void test_view__search(void **state)
+{
+	struct cw_store *s = open_store(state);
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_view_search_query q = { .text = "arbitration", .limit = 50 };
+	json_t *res = NULL, *h;
+	size_t i, n, perplexity = 0, cursor = 0;
+
+	assert_int_equal(cw_view_search(&res, s, &q, &err), CW_OK);
+	n = json_array_size(json_object_get(res, "hits"));
+	assert_true(n > 0);
+	json_array_foreach(json_object_get(res, "hits"), i, h)
+	{
+		const char *svc = json_string_value(json_object_get(h, "servic"
+								       "e"));
+		const char *snip = json_string_value(json_object_get(h, "snippe"
+									"t"));
+		perplexity += !strcmp(svc, "Perplexity");
+		cursor += !strcmp(svc, "Cursor");
+		assert_non_null(strstr(snip, "["));
+		assert_null(strchr(snip, '\n'));
+		assert_true(json_integer_value(json_object_get(
+				    json_object_get(h, "version"), "seq")) >=
+			    1);
+	}
+	assert_true(perplexity > 0 && cursor > 0);
+	json_decref(res);
+
+	q.service = "Cursor";
+	assert_int_equal(cw_view_search(&res, s, &q, &err), CW_OK);
+	assert_int_equal(json_array_size(json_object_get(res, "hits")), cursor);
+	json_decref(res);
+
+	/* a word no provision has: nothing with every word, hits with any */
+	q.service = NULL;
+	q.text = "arbitration zzyzxquux";
+	assert_int_equal(cw_view_search(&res, s, &q, &err), CW_OK);
+	assert_int_equal(json_array_size(json_object_get(res, "hits")), 0);
+	json_decref(res);
+	q.any = true;
+	assert_int_equal(cw_view_search(&res, s, &q, &err), CW_OK);
+	assert_true(json_array_size(json_object_get(res, "hits")) > 0);
+	json_decref(res);
+	cw_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -366,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_view__history_shape),
 		cmocka_unit_test(test_view__analysis_stored_and_compared),
 		cmocka_unit_test(test_view__coverage_agrees_with_list),
+		cmocka_unit_test(test_view__search),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
