@@ -99,6 +99,17 @@ int cw_cli_find_doc(struct cw_cli *cli, const char *arg, const char *cmd,
 		    struct cw_store **s, struct cw_store_doc *doc,
 		    char **version, char **ref, struct cw_err *err);
 /* Commands, one per family file; a family not linked in is reported. */
+/*
+ * Find SERVICE/TYPE[@VERSION] (cw_view_find_document) and resolve its
+ * version (cw_view_resolve_version): *version is the caller's to free,
+ * whatever the result.
+ */
+int cw_cli_find_version(struct cw_store *s, const char *arg,
+			struct cw_store_doc *doc, char **version,
+			struct cw_store_version *ver, struct cw_err *err);
+/* The usage error of getopt's '?': an unknown option or a missing value. */
+int cw_cli_bad_option(const char *cmd, const char *arg);
+
 #define CW_CLI_COMMANDS(X)                                                    \
 	X(init, "init", "create the store")                                   \
 	X(declare, "declare", "load declarations: declare PATH...")           \

@@ -193,9 +193,7 @@ int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 		rc = analyze_all(cli, v, uncategorised, &err);
 		goto done;
 	}
-	rc = cw_view_find_document(s, argv[optind], &doc, &version, &err);
-	if (!rc)
-		rc = cw_view_resolve_version(s, doc.id, version, &ver, &err);
+	rc = cw_cli_find_version(s, argv[optind], &doc, &version, &ver, &err);
 	if (!rc)
 		rc = cw_view_analyze_document(&out, v, &doc, &ver, &q, &err);
 	if (rc)
@@ -260,10 +258,8 @@ int cw_cli_cmd_compare(struct cw_cli *cli, int argc, char **argv)
 					       "KEY");
 	rc = session_open(cli, &s, &v, &err);
 	if (!rc)
-		rc = cw_view_find_document(s, argv[optind], &doc, &version,
-					   &err);
-	if (!rc)
-		rc = cw_view_resolve_version(s, doc.id, version, &ver, &err);
+		rc = cw_cli_find_version(s, argv[optind], &doc, &version, &ver,
+					 &err);
 	if (!rc)
 		rc = cw_view_compare(&res, v, &doc, &ver, key, category,
 				     (size_t)top, &err);

@@ -10,6 +10,7 @@
  */
 #include <getopt.h>
 #include <jansson.h>
+#include <limits.h>
 
 #include "../diff/diff.h"
 #include "../extract/extract.h"
@@ -108,27 +109,61 @@ static void print_diff(const struct cw_diff *d, enum fmt f, const char *pa,
 	cw_buf_release(&out);
 }
 
+/* A line of the --batch list holds two paths and a tab (and a '\r'). */
+#define LIST_LINE_MAX (2 * PATH_MAX + 2)
+
+/*
+ * Read one line of `fp` into buf (LIST_LINE_MAX + 1 bytes), without its
+ * '\n'. Returns -1 at the end, 1 when the line was longer than
+ * LIST_LINE_MAX (the rest of it is skipped), else 0; *len is its length.
+ */
+static int read_list_line(FILE *fp, char *buf, size_t *len)
+{
+	size_t n = 0;
+	bool over = false;
+	int ch;
+
+	while ((ch = getc(fp)) != EOF && ch != '\n') {
+		if (n < LIST_LINE_MAX)
+			buf[n++] = (char)ch;
+		else
+			over = true;
+	}
+	buf[n] = 0;
+	*len = n;
+	if (ch == EOF && n == 0 && !over)
+		return -1;
+	return over ? 1 : 0;
+}
+
 /* --batch: pairs from a list; consecutive pairs sharing a file reuse its
  * extraction and segmentation. */
 static int run_batch(const char *list, const struct cw_diff_rules *rules,
 		     bool json, bool quiet)
 {
 	FILE *fp = strcmp(list, "-") == 0 ? stdin : fopen(list, "r");
-	char *line = NULL;
-	size_t cap = 0, lineno = 0, pairs = 0, failed = 0, changes = 0;
+	static char line[LIST_LINE_MAX + 1];
+	size_t n, lineno = 0, pairs = 0, failed = 0, changes = 0;
 	struct side prev = { 0 }, cur = { 0 };
 	struct cw_err err = CW_ERR_INIT;
-	ssize_t n;
+	int got;
 
 	if (!fp) {
 		cw_err_set(&err, CW_ENOTFOUND, "'%s': cannot open the list",
 			   list);
 		return cw_cli_fail(&err);
 	}
-	while ((n = getline(&line, &cap, fp)) > 0) {
+	while ((got = read_list_line(fp, line, &n)) >= 0) {
 		char *tab, *pa, *pb;
 		struct cw_diff *d = NULL;
 		lineno++;
+		if (got > 0) {
+			cw_cli_item_error("'%s':%zu: line longer than %d bytes "
+					  "(two paths and a tab)",
+					  list, lineno, LIST_LINE_MAX);
+			failed++;
+			continue;
+		}
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = 0;
 		if (n == 0 || line[0] == '#')
@@ -180,7 +215,6 @@ static int run_batch(const char *list, const struct cw_diff_rules *rules,
 		memset(&cur, 0, sizeof(cur));
 	}
 	side_release(&prev);
-	free(line);
 	if (fp != stdin)
 		fclose(fp);
 	if (!json)
@@ -239,10 +273,7 @@ int cw_cli_cmd_diff_files(struct cw_cli *cli, int argc, char **argv)
 			usage_line();
 			return CW_EXIT_OK;
 		default:
-			return cw_cli_usage(argv[0],
-					    "unknown option or missing value "
-					    "'%s'",
-					    argv[optind - 1]);
+			return cw_cli_bad_option(argv[0], argv[optind - 1]);
 		}
 	}
 	if (!batch && argc - optind != 2)

@@ -115,10 +115,7 @@ int cw_cli_cmd_segment(struct cw_cli *cli, int argc, char **argv)
 			       "[--max-provisions N] [--max-depth N] FILE\n");
 			return CW_EXIT_OK;
 		default:
-			return cw_cli_usage(argv[0],
-					    "unknown option or missing value "
-					    "'%s'",
-					    argv[optind - 1]);
+			return cw_cli_bad_option(argv[0], argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)

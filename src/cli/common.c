@@ -195,3 +195,18 @@ const char *cw_cli_data_dir(void)
 		return CW_SOURCE_ROOT "/data";
 	return "/usr/local/share/clausewatch";
 }
+
+int cw_cli_find_version(struct cw_store *s, const char *arg,
+			struct cw_store_doc *doc, char **version,
+			struct cw_store_version *ver, struct cw_err *err)
+{
+	int rc = cw_view_find_document(s, arg, doc, version, err);
+	if (!rc)
+		rc = cw_view_resolve_version(s, doc->id, *version, ver, err);
+	return rc;
+}
+
+int cw_cli_bad_option(const char *cmd, const char *arg)
+{
+	return cw_cli_usage(cmd, "unknown option or missing value '%s'", arg);
+}
