@@ -109,6 +109,8 @@ int cw_cli_find_version(struct cw_store *s, const char *arg,
 			struct cw_store_version *ver, struct cw_err *err);
 /* The usage error of getopt's '?': an unknown option or a missing value. */
 int cw_cli_bad_option(const char *cmd, const char *arg);
+/* The usage error for an operand the command does not take. */
+int cw_cli_extra_argument(const char *cmd, const char *arg);
 
 #define CW_CLI_COMMANDS(X)                                                    \
 	X(init, "init", "create the store")                                   \

@@ -153,8 +153,7 @@ static int parse_train_opts(int argc, char **argv, const char **labels,
 		}
 	}
 	if (optind != argc)
-		return cw_cli_usage(argv[0], "unexpected argument '%s'",
-				    argv[optind]);
+		return cw_cli_extra_argument(argv[0], argv[optind]);
 	return 0;
 }
 
@@ -385,8 +384,7 @@ int cw_cli_cmd_embed(struct cw_cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		ex = cw_cli_usage(argv[0], "unexpected argument '%s'",
-				  argv[optind]);
+		ex = cw_cli_extra_argument(argv[0], argv[optind]);
 		goto done;
 	}
 	if (cw_classify_embed_build(&out, cdir, &o, &err) ||
@@ -493,8 +491,7 @@ int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
 		}
 	}
 	if (optind != argc) {
-		ex = cw_cli_usage(argv[0], "unexpected argument '%s'",
-				  argv[optind]);
+		ex = cw_cli_extra_argument(argv[0], argv[optind]);
 		goto done;
 	}
 	if (cw_classify_model_load(&m, mpath, &err)) {

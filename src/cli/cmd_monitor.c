@@ -236,8 +236,7 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 	}
 	if (optind < argc) {
 		cw_strv_release(&sets);
-		return cw_cli_usage("monitor", "unexpected argument '%s'",
-				    argv[optind]);
+		return cw_cli_extra_argument("monitor", argv[optind]);
 	}
 	cw_monitor_config_init(&cfg);
 	cpath = config_path(config_opt);

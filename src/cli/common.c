@@ -210,3 +210,8 @@ int cw_cli_bad_option(const char *cmd, const char *arg)
 {
 	return cw_cli_usage(cmd, "unknown option or missing value '%s'", arg);
 }
+
+int cw_cli_extra_argument(const char *cmd, const char *arg)
+{
+	return cw_cli_usage(cmd, "unexpected argument '%s'", arg);
+}
