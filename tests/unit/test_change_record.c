@@ -13,22 +13,11 @@
 #include <jansson.h>
 #include <math.h>
 
+#include "helpers.h"
 #include "diff/record.h"
 
 static char g_shared[4096];
 static struct cw_diff_rules *g_rules;
-
-static void env_dir(char *out, size_t n, const char *var, const char *rel)
-{
-	const char *v = getenv(var);
-	const char *root = getenv("CW_SOURCE_ROOT");
-
-	if (v && *v)
-		snprintf(out, n, "%s", v);
-	else
-		snprintf(out, n, "%s/%s", root && *root ? root : CW_SOURCE_ROOT,
-			 rel);
-}
 
 static int setup_all(void **state)
 {
@@ -36,8 +25,8 @@ static int setup_all(void **state)
 	char data[4096], dir[4200];
 
 	(void)state;
-	env_dir(g_shared, sizeof(g_shared), "CW_SHARED", "../shared");
-	env_dir(data, sizeof(data), "CW_DATA_DIR", "data");
+	snprintf(g_shared, sizeof(g_shared), "%s", cw_test_shared_dir());
+	snprintf(data, sizeof(data), "%s", cw_test_data_dir());
 	snprintf(dir, sizeof(dir), "%s/diff", data);
 	if (cw_diff_rules_load(&g_rules, dir, &err)) {
 		fprintf(stderr, "rules: %s\n", err.msg);

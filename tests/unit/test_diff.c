@@ -26,27 +26,15 @@ static char g_data[4096];
 static char g_tests[4096];
 static struct cw_diff_rules *g_rules;
 
-static void env_dir(char *out, size_t n, const char *var, const char *rel)
-{
-	const char *v = getenv(var);
-	const char *root = getenv("CW_SOURCE_ROOT");
-
-	if (v && *v)
-		snprintf(out, n, "%s", v);
-	else
-		snprintf(out, n, "%s/%s", root && *root ? root : CW_SOURCE_ROOT,
-			 rel);
-}
-
 static int setup_all(void **state)
 {
 	struct cw_err err = CW_ERR_INIT;
 	char dir[4200];
 
 	(void)state;
-	env_dir(g_shared, sizeof(g_shared), "CW_SHARED", "../shared");
-	env_dir(g_data, sizeof(g_data), "CW_DATA_DIR", "data");
-	env_dir(g_tests, sizeof(g_tests), "CW_TESTS", "tests");
+	snprintf(g_shared, sizeof(g_shared), "%s", cw_test_shared_dir());
+	snprintf(g_data, sizeof(g_data), "%s", cw_test_data_dir());
+	snprintf(g_tests, sizeof(g_tests), "%s", cw_test_tests_dir());
 	snprintf(dir, sizeof(dir), "%s/diff", g_data);
 	if (cw_diff_rules_load(&g_rules, dir, &err)) {
 		fprintf(stderr, "rules: %s\n", err.msg);
