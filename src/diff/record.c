@@ -685,7 +685,7 @@ static int dec_entry(struct cw_change_entry *e, const json_t *o,
 {
 	const json_t *arr, *v;
 	size_t i;
-	int kind, mat, rc;
+	int kind = 0, mat = 0, rc;
 
 	if (!json_is_object(o))
 		return bad(err, w, "", "expected an object");
