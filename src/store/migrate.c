@@ -144,6 +144,43 @@ static const struct migration migrations[] = {
 	  "CREATE INDEX provision_texts_last ON provision_texts(last_version);"
 	  "CREATE VIRTUAL TABLE provision_fts USING fts5(body, tokenize = "
 	  "'cw_stem');",
+	  /* filled no longer: migration 4 makes the index again */
+	  NULL },
+	/*
+	 * 4: the search index without a copy of the text, and a second FTS5
+	 * table of current texts only (search.c). A text's words are read
+	 * from the version text that first had it (`text_blob`, `start`,
+	 * `len`) through the function cw_text_slice(); the two FTS5 tables
+	 * are external-content tables over the views below.
+	 */
+	{ "DROP TABLE provision_fts;"
+	  "DROP TABLE provision_texts;"
+	  "CREATE TABLE provision_texts ("
+	  "  id INTEGER PRIMARY KEY," /* = the FTS5 rowids */
+	  "  doc_id INTEGER NOT NULL REFERENCES documents(id),"
+	  "  service_id INTEGER NOT NULL REFERENCES services(id)," /* doc's */
+	  "  hash BLOB NOT NULL," /* SHA-256 of the own text */
+	  "  key TEXT NOT NULL,"  /* in last_version */
+	  "  title TEXT NOT NULL,"
+	  "  first_version INTEGER NOT NULL REFERENCES versions(id),"
+	  "  last_version INTEGER NOT NULL REFERENCES versions(id),"
+	  "  current INTEGER NOT NULL," /* 1: in the doc's latest version */
+	  "  text_blob INTEGER NOT NULL REFERENCES blobs(id)," /* first's */
+	  "  start INTEGER NOT NULL," /* the own text's bytes in it */
+	  "  len INTEGER NOT NULL,"
+	  "  UNIQUE (doc_id, hash));"
+	  "CREATE INDEX provision_texts_last ON provision_texts(last_version);"
+	  "CREATE VIEW provision_bodies AS SELECT id, "
+	  "cw_text_slice(text_blob, start, len) AS body FROM provision_texts;"
+	  "CREATE VIEW current_bodies AS SELECT id, "
+	  "cw_text_slice(text_blob, start, len) AS body FROM provision_texts "
+	  "WHERE current;"
+	  "CREATE VIRTUAL TABLE provision_fts USING fts5(body, "
+	  "content = 'provision_bodies', content_rowid = 'id', "
+	  "tokenize = 'cw_stem');"
+	  "CREATE VIRTUAL TABLE current_fts USING fts5(body, "
+	  "content = 'current_bodies', content_rowid = 'id', "
+	  "tokenize = 'cw_stem');",
 	  store_search_backfill },
 };
 

@@ -13,6 +13,13 @@
  * the blob table does, and not with the number of versions. "Current"
  * provisions are the rows whose last version is their document's latest.
  *
+ * Two FTS5 tables hold the words: provision_fts of every text, and
+ * current_fts of the current ones, which a default search ranks in (a
+ * quarter of the rows, so a quarter of the bm25() work). Neither keeps a
+ * copy of the text: both are external-content tables over views that
+ * read a text's bytes from the version that first had it, through the
+ * SQL function cw_text_slice() (the blob layer's decoded, cached text).
+ *
  * Words: the tokenizer "cw_stem" is ours, registered on each connection
  * through the fts5_api: text is lower-cased (utf8proc), split into runs of
  * letters and digits, words of one byte or over CW_STORE_WORD_MAX
@@ -20,6 +27,8 @@
  * stemmer (libstemmer), the words compare has always used. Ranking is
  * FTS5's bm25() (k1 = 1.2, b = 0.75).
  */
+#include <limits.h>
+
 #include <libstemmer.h>
 #include <utf8proc.h>
 
@@ -217,6 +226,38 @@ static int tok_tokenize(Fts5Tokenizer *ft, void *ctx, int flags,
 	return split_words(text, (size_t)len, stem_word, &sc);
 }
 
+/*
+ * cw_text_slice(blob, start, len): bytes [start, start + len) of the
+ * decoded blob, as text. The views under the FTS5 tables (migration 4)
+ * read a provision's own text with it from the version that first had
+ * it, so the index keeps no copy of the text.
+ */
+static void text_slice(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct cw_store *s = sqlite3_user_data(ctx);
+	struct cw_err err = CW_ERR_INIT;
+	sqlite3_int64 id = sqlite3_value_int64(argv[0]);
+	sqlite3_int64 start = sqlite3_value_int64(argv[1]);
+	sqlite3_int64 len = sqlite3_value_int64(argv[2]);
+	const char *data;
+	size_t n;
+
+	(void)argc;
+	if (store_blob_view(s, id, &data, &n, &err)) {
+		sqlite3_result_error(ctx, err.msg, -1);
+		return;
+	}
+	if (start < 0 || len < 0 || len > INT_MAX || (uint64_t)start > n ||
+	    (uint64_t)len > n - (uint64_t)start) {
+		sqlite3_result_error(ctx,
+				     "a provision text lies outside its "
+				     "version text",
+				     -1);
+		return;
+	}
+	sqlite3_result_text(ctx, data + start, (int)len, SQLITE_TRANSIENT);
+}
+
 int store_search_register(struct cw_store *s, struct cw_err *err)
 {
 	static fts5_tokenizer tok = { tok_create, tok_delete, tok_tokenize };
@@ -243,7 +284,19 @@ int store_search_register(struct cw_store *s, struct cw_err *err)
 		return cw_err_set(err, CW_ESTORE,
 				  "'%s': registering the search tokenizer: %s",
 				  s->path, sqlite3_errstr(r));
+	r = sqlite3_create_function(s->db, "cw_text_slice", 3, SQLITE_UTF8, s,
+				    text_slice, NULL, NULL);
+	if (r != SQLITE_OK)
+		return cw_err_set(err, CW_ESTORE,
+				  "'%s': registering the search text: %s",
+				  s->path, sqlite3_errstr(r));
 	return CW_OK;
+}
+
+void store_search_close(struct cw_store *s)
+{
+	for (size_t i = 0; i < 2; i++)
+		cw_map_release(&s->vocab[i].terms);
 }
 
 /* ---- keeping the index ---- */
@@ -260,59 +313,25 @@ static size_t own_end(const struct cw_segmentation *seg, size_t i)
 	return seg->items[i].end;
 }
 
-/*
- * Index one provision of version `version_id`. A text the document had
- * before (in an earlier version, or earlier in this one) only moves its
- * last version on and is current again; a new one gets a row and its
- * words.
- */
-static int index_provision(struct cw_store *s, int64_t doc_id,
-			   int64_t service_id, int64_t version_id,
-			   const char *own, size_t len,
-			   const struct cw_provision *p, struct cw_err *err)
+/* Values of provision_texts.current while a version is indexed. */
+enum {
+	TEXT_OLD = 0,	  /* not in the document's latest version */
+	TEXT_CURRENT = 1, /* in it */
+	TEXT_WAS = 2,	  /* was current; not yet seen in the new version */
+};
+
+/* Add the words of text `id` to one of the FTS5 tables. */
+static int fts_add(struct cw_store *s, bool all, int64_t id, const char *own,
+		   size_t len, struct cw_err *err)
 {
-	unsigned char hash[32];
 	struct store_stmt q;
-	int64_t id = 0;
 	int rc;
 
-	cw_sha256(own, len, hash);
 	rc = store_stmt_prepare(&q, s,
-				"UPDATE provision_texts SET key = ?3, "
-				"title = ?4, last_version = ?5, current = 1 "
-				"WHERE doc_id = ?1 AND hash = ?2 RETURNING id",
-				"indexing a provision", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	store_bind_blob(&q, 2, hash, 32);
-	store_bind_text(&q, 3, p->key ? p->key : "");
-	store_bind_text(&q, 4, p->title ? p->title : "");
-	store_bind_i64(&q, 5, version_id);
-	rc = store_stmt_run_id(&q, &id, err);
-	if (rc != CW_ENOTFOUND)
-		return rc; /* known text: its words are indexed already */
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO provision_texts (doc_id, "
-				"service_id, hash, key, title, first_version, "
-				"last_version, current) "
-				"VALUES (?1, ?6, ?2, ?3, ?4, ?5, ?5, 1) "
-				"RETURNING id",
-				"indexing a provision", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	store_bind_blob(&q, 2, hash, 32);
-	store_bind_text(&q, 3, p->key ? p->key : "");
-	store_bind_text(&q, 4, p->title ? p->title : "");
-	store_bind_i64(&q, 5, version_id);
-	store_bind_i64(&q, 6, service_id);
-	rc = store_stmt_run_id(&q, &id, err);
-	if (rc)
-		return rc;
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO provision_fts (rowid, body) "
-				"VALUES (?1, ?2)",
+				all ? "INSERT INTO provision_fts (rowid, body) "
+				      "VALUES (?1, ?2)"
+				    : "INSERT INTO current_fts (rowid, body) "
+				      "VALUES (?1, ?2)",
 				"indexing a provision's words", err);
 	if (rc)
 		return rc;
@@ -321,58 +340,160 @@ static int index_provision(struct cw_store *s, int64_t doc_id,
 	return store_stmt_run(&q, err);
 }
 
-/* The document's rows stop being current; *service_id: its service. */
-static int index_begin(struct cw_store *s, int64_t doc_id, int64_t *service_id,
+/* Where a version's text is: its blob and the version. */
+struct index_at {
+	int64_t doc_id, service_id, version_id, text_blob;
+};
+
+/*
+ * Index one provision of a version. A text the document had before (in
+ * an earlier version, or earlier in this one) only moves its last version
+ * on and is current again (its words join the current table if it had
+ * left it); a new one gets a row and its words in both tables.
+ */
+static int index_provision(struct cw_store *s, const struct index_at *at,
+			   size_t start, size_t len, const char *own,
+			   const struct cw_provision *p, struct cw_err *err)
+{
+	unsigned char hash[32];
+	struct store_stmt q;
+	int64_t id = 0, was = TEXT_OLD;
+	int rc;
+
+	cw_sha256(own, len, hash);
+	rc = store_stmt_prepare(&q, s,
+				"SELECT id, current FROM provision_texts "
+				"WHERE doc_id = ?1 AND hash = ?2",
+				"indexing a provision", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, at->doc_id);
+	store_bind_blob(&q, 2, hash, 32);
+	rc = store_stmt_step(&q, err);
+	if (rc > 0) {
+		id = store_col_i64(&q, 0);
+		was = store_col_i64(&q, 1);
+	}
+	rc = store_stmt_finish(&q, rc < 0 ? rc : CW_OK, err);
+	if (rc)
+		return rc;
+	if (id) {
+		rc = store_stmt_prepare(&q, s,
+					"UPDATE provision_texts SET key = ?2, "
+					"title = ?3, last_version = ?4, "
+					"current = 1 WHERE id = ?1",
+					"indexing a provision", err);
+		if (rc)
+			return rc;
+		store_bind_i64(&q, 1, id);
+		store_bind_text(&q, 2, p->key ? p->key : "");
+		store_bind_text(&q, 3, p->title ? p->title : "");
+		store_bind_i64(&q, 4, at->version_id);
+		rc = store_stmt_run(&q, err);
+		/* known text: its words are in the index already */
+		if (!rc && was == TEXT_OLD)
+			rc = fts_add(s, false, id, own, len, err);
+		return rc;
+	}
+	rc = store_stmt_prepare(&q, s,
+				"INSERT INTO provision_texts (doc_id, "
+				"service_id, hash, key, title, first_version, "
+				"last_version, current, text_blob, start, len) "
+				"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1, ?7, "
+				"?8, ?9) RETURNING id",
+				"indexing a provision", err);
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, at->doc_id);
+	store_bind_i64(&q, 2, at->service_id);
+	store_bind_blob(&q, 3, hash, 32);
+	store_bind_text(&q, 4, p->key ? p->key : "");
+	store_bind_text(&q, 5, p->title ? p->title : "");
+	store_bind_i64(&q, 6, at->version_id);
+	store_bind_i64(&q, 7, at->text_blob);
+	store_bind_i64(&q, 8, (int64_t)start);
+	store_bind_i64(&q, 9, (int64_t)len);
+	rc = store_stmt_run_id(&q, &id, err);
+	if (!rc)
+		rc = fts_add(s, true, id, own, len, err);
+	if (!rc)
+		rc = fts_add(s, false, id, own, len, err);
+	return rc;
+}
+
+/* Run `sql` with ?1 bound to the document. */
+static int run_for_doc(struct cw_store *s, const char *sql, int64_t doc_id,
 		       struct cw_err *err)
 {
 	struct store_stmt q;
+	int rc = store_stmt_prepare(&q, s, sql, "indexing a version", err);
+
+	if (rc)
+		return rc;
+	store_bind_i64(&q, 1, doc_id);
+	return store_stmt_run(&q, err);
+}
+
+int store_search_index(struct cw_store *s, int64_t doc_id, int64_t version_id,
+		       int64_t text_blob, const char *text, size_t len,
+		       const struct cw_segmentation *seg, struct cw_err *err)
+{
+	struct index_at at = { doc_id, 0, version_id, text_blob };
+	struct store_stmt q;
 	int rc;
 
+	s->search_gen++;
 	rc = store_stmt_prepare(&q, s,
-				"UPDATE provision_texts SET current = 0 "
-				"WHERE doc_id = ?1 AND current",
+				"SELECT service_id FROM documents WHERE id = "
+				"?1",
 				"indexing a version", err);
 	if (rc)
 		return rc;
 	store_bind_i64(&q, 1, doc_id);
-	rc = store_stmt_run(&q, err);
+	rc = store_stmt_i64(&q, 0, &at.service_id, err);
+	/* the texts of the version before are current until seen again */
 	if (!rc)
-		rc = store_stmt_prepare(&q, s,
-					"SELECT service_id FROM documents "
-					"WHERE id = ?1",
-					"indexing a version", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	return store_stmt_i64(&q, 0, service_id, err);
-}
-
-int store_search_index(struct cw_store *s, int64_t doc_id, int64_t version_id,
-		       const char *text, size_t len,
-		       const struct cw_segmentation *seg, struct cw_err *err)
-{
-	int64_t service_id;
-	int rc = index_begin(s, doc_id, &service_id, err);
-
+		rc = run_for_doc(s,
+				 "UPDATE provision_texts SET current = 2 "
+				 "WHERE doc_id = ?1 AND current",
+				 doc_id, err);
 	for (size_t i = 0; !rc && i < seg->n; i++) {
 		const struct cw_provision *p = &seg->items[i];
 		size_t end = own_end(seg, i);
 
 		if (p->start >= end || end > len)
 			continue;
-		rc = index_provision(s, doc_id, service_id, version_id,
-				     text + p->start, end - p->start, p, err);
+		rc = index_provision(s, &at, p->start, end - p->start,
+				     text + p->start, p, err);
 	}
+	/*
+	 * Those not seen leave the current table: an external-content FTS5
+	 * table forgets a row's words when given them again ('delete').
+	 */
+	if (!rc)
+		rc = run_for_doc(s,
+				 "INSERT INTO current_fts (current_fts, rowid, "
+				 "body) SELECT 'delete', id, "
+				 "cw_text_slice(text_blob, start, len) "
+				 "FROM provision_texts "
+				 "WHERE doc_id = ?1 AND current = 2",
+				 doc_id, err);
+	if (!rc)
+		rc = run_for_doc(s,
+				 "UPDATE provision_texts SET current = 0 "
+				 "WHERE doc_id = ?1 AND current = 2",
+				 doc_id, err);
 	return rc;
 }
 
 struct version_ref {
-	int64_t id, doc_id;
+	int64_t id, doc_id, text_blob;
 };
 
 static const struct store_field version_ref_fields[] = {
 	STORE_FIELD(I64, struct version_ref, id),
 	STORE_FIELD(I64, struct version_ref, doc_id),
+	STORE_FIELD(I64, struct version_ref, text_blob),
 };
 static const struct store_map version_ref_map =
 	STORE_MAP(struct version_ref, version_ref_fields);
@@ -385,8 +506,8 @@ int store_search_backfill(struct cw_store *s, struct cw_err *err)
 	int rc;
 
 	rc = store_stmt_prepare(&q, s,
-				"SELECT id, doc_id FROM versions ORDER BY "
-				"doc_id, seq",
+				"SELECT id, doc_id, text_blob FROM versions "
+				"ORDER BY doc_id, seq",
 				"listing versions to index", err);
 	if (rc)
 		return rc;
@@ -400,7 +521,8 @@ int store_search_backfill(struct cw_store *s, struct cw_err *err)
 		rc = store_version_load(s, vs[i].id, &text, &seg, err);
 		if (!rc)
 			rc = store_search_index(s, vs[i].doc_id, vs[i].id,
-						text.ptr, text.len, seg, err);
+						vs[i].text_blob, text.ptr,
+						text.len, seg, err);
 		cw_segment_free(seg);
 		cw_buf_release(&text);
 	}
@@ -447,37 +569,94 @@ static int add_qword(const char *w, size_t n, size_t start, size_t end,
  * long provision ("the", "service", "use", ...) reads most of the index
  * for each query; the common words add almost nothing to the ranking
  * anyway (their IDF is near zero). Measured on the corpus store (24,332
- * indexed texts): the 3,915 comparisons of `analyze --all` did not end in
- * ten minutes with every word, and take 151 s (39 ms each) with the 24
- * rarest.
+ * indexed texts, 5,600 current): the 3,915 comparisons of `analyze --all`
+ * did not end in ten minutes with every word; with the 24 rarest they
+ * take about 6 ms each in the current table (docs/internals/store.md).
  */
 #define SEARCH_RARE_WORDS 24
 
+/*
+ * The vocabulary of the current table (all: of every text), read whole
+ * into s->vocab: reading it costs about 0.1 s on the corpus store, where
+ * looking each query word up in fts5vocab cost 9 ms a query. It is read
+ * again when this connection has indexed a version since, rolled back,
+ * or another connection has committed (PRAGMA data_version).
+ */
+static int vocab_get(struct cw_store *s, bool all, struct search_vocab **out,
+		     struct cw_err *err)
+{
+	struct search_vocab *v = &s->vocab[all];
+	struct store_stmt q;
+	int64_t dv;
+	int rc;
+
+	rc = store_stmt_prepare(&q, s, "PRAGMA data_version",
+				"reading the search vocabulary", err);
+	if (!rc)
+		rc = store_stmt_i64(&q, 0, &dv, err);
+	if (rc)
+		return rc;
+	*out = v;
+	if (v->loaded && v->data_version == dv && v->gen == s->search_gen &&
+	    v->cache_gen == s->cache_gen)
+		return CW_OK;
+	cw_map_release(&v->terms);
+	v->loaded = false;
+	rc = store_exec(s,
+			all ? "CREATE VIRTUAL TABLE IF NOT EXISTS "
+			      "temp.provision_vocab USING fts5vocab(main, "
+			      "provision_fts, row)"
+			    : "CREATE VIRTUAL TABLE IF NOT EXISTS "
+			      "temp.current_vocab USING fts5vocab(main, "
+			      "current_fts, row)",
+			err);
+	if (!rc)
+		rc = store_stmt_prepare(&q, s,
+					all ? "SELECT term, doc FROM "
+					      "temp.provision_vocab"
+					    : "SELECT term, doc FROM "
+					      "temp.current_vocab",
+					"reading the search vocabulary", err);
+	if (rc)
+		return rc;
+	while ((rc = store_stmt_step(&q, err)) > 0) {
+		const char *term = store_col_text(&q, 0);
+		size_t idx;
+
+		if (!term)
+			continue;
+		if (cw_map_put(&v->terms, term, strlen(term), &idx) ==
+		    CW_ETOOBIG) {
+			rc = cw_err_set(err, CW_ETOOBIG,
+					"'%s': the search vocabulary has more "
+					"than %zu words",
+					s->path, v->terms.max);
+			break;
+		}
+		v->terms.items[idx].val = store_col_i64(&q, 1);
+	}
+	rc = store_stmt_finish(&q, rc < 0 ? rc : CW_OK, err);
+	if (rc)
+		return rc;
+	v->loaded = true;
+	v->data_version = dv;
+	v->gen = s->search_gen;
+	v->cache_gen = s->cache_gen;
+	return CW_OK;
+}
+
 /* How many indexed texts hold the stem of `w` (0 when none). */
-static int64_t word_docs(struct cw_store *s, struct sb_stemmer *st,
-			 const char *w, struct cw_err *err)
+static int64_t word_docs(const struct search_vocab *v, struct sb_stemmer *st,
+			 const char *w)
 {
 	const sb_symbol *stem =
 		sb_stemmer_stem(st, (const sb_symbol *)w, (int)strlen(w));
-	struct store_stmt q;
-	int64_t docs = 0;
-	int rc;
+	size_t idx;
 
-	if (!stem)
+	if (!stem ||
+	    !cw_map_find(&v->terms, stem, (size_t)sb_stemmer_length(st), &idx))
 		return 0;
-	rc = store_stmt_prepare(&q, s,
-				"SELECT doc FROM temp.provision_vocab "
-				"WHERE term = ?1",
-				"reading the search vocabulary", err);
-	if (rc)
-		return rc;
-	store_bind_textn(&q, 1, (const char *)stem,
-			 (size_t)sb_stemmer_length(st));
-	rc = store_stmt_step(&q, err);
-	if (rc > 0)
-		docs = store_col_i64(&q, 0);
-	rc = store_stmt_finish(&q, rc < 0 ? rc : CW_OK, err);
-	return rc ? rc : docs;
+	return v->terms.items[idx].val;
 }
 
 struct rare {
@@ -496,35 +675,27 @@ static int by_docs(const void *a, const void *b)
 
 /*
  * Keep the SEARCH_RARE_WORDS words of `qw` held by the fewest indexed
- * texts (and by at least one), in their order in the text. On a store
- * error the words are left as they are: the query is then slower, not
- * wrong.
+ * texts of the table searched (and by at least one), in their order in
+ * the text. On a store error the words are left as they are: the query is
+ * then slower, not wrong.
  */
-static void keep_rare(struct cw_store *s, struct qwords *qw)
+static void keep_rare(struct cw_store *s, struct qwords *qw, bool all)
 {
 	struct cw_err err = CW_ERR_INIT;
+	struct search_vocab *v;
 	struct sb_stemmer *st;
 	struct rare *r;
 	size_t n = 0, *at;
 
-	if (qw->n <= SEARCH_RARE_WORDS || store_exec(s,
-						     "CREATE VIRTUAL TABLE IF "
-						     "NOT EXISTS "
-						     "temp.provision_vocab "
-						     "USING fts5vocab(main, "
-						     "provision_fts, row)",
-						     &err))
+	if (qw->n <= SEARCH_RARE_WORDS || vocab_get(s, all, &v, &err))
 		return;
 	st = sb_stemmer_new("english", NULL);
 	if (!st)
 		return;
 	r = cw_calloc(qw->n, sizeof(*r));
 	for (size_t i = 0; i < qw->n; i++) {
-		int64_t d = word_docs(s, st, qw->buf + qw->at[i], &err);
-		if (d < 0) {
-			n = 0;
-			break;
-		}
+		int64_t d = word_docs(v, st, qw->buf + qw->at[i]);
+
 		if (d > 0)
 			r[n++] = (struct rare){ d, i };
 	}
@@ -560,7 +731,7 @@ static char *match_expr(struct cw_store *s, const struct cw_store_search *q)
 
 	split_words(q->text, q->len, add_qword, &qw);
 	if (q->mode == CW_STORE_SEARCH_ANY)
-		keep_rare(s, &qw);
+		keep_rare(s, &qw, q->all_versions);
 	for (size_t i = 0; i < qw.n; i++) {
 		if (i)
 			cw_buf_adds(&b, q->mode == CW_STORE_SEARCH_ANY ? " OR "
@@ -624,23 +795,42 @@ static int hit_names(struct cw_store *s, struct cw_store_hit *h,
 }
 
 /*
- * The snippet and the text of a kept hit: computed in the ranking query
- * they would be made for every matching row, before the limit.
+ * The text of a kept hit, and its snippet when asked for: computed in the
+ * ranking query they would be made for every matching row, before the
+ * limit. A snippet is FTS5's, which reads the text through the table's
+ * view and tokenizes it again, so it is made only for a face that shows
+ * it (search), not for compare.
  */
 static int hit_text(struct cw_store *s, struct cw_store_hit *h,
-		    const char *match, struct cw_err *err)
+		    const char *match, bool all, bool snippet,
+		    struct cw_err *err)
 {
 	struct store_stmt q;
 	int rc;
 
-	rc = store_stmt_prepare(&q, s,
-				"SELECT snippet(provision_fts, 0, char(2), "
-				"char(3), '...', 24), body FROM provision_fts "
-				"WHERE provision_fts MATCH ?1 AND rowid = ?2",
-				"reading a search hit", err);
+	if (!snippet)
+		rc = store_stmt_prepare(&q, s,
+					"SELECT NULL, body FROM "
+					"provision_bodies WHERE id = ?2",
+					"reading a search hit", err);
+	else if (all)
+		rc = store_stmt_prepare(&q, s,
+					"SELECT snippet(provision_fts, 0, "
+					"char(2), char(3), '...', 24), body "
+					"FROM provision_fts WHERE "
+					"provision_fts MATCH ?1 AND rowid = ?2",
+					"reading a search hit", err);
+	else
+		rc = store_stmt_prepare(&q, s,
+					"SELECT snippet(current_fts, 0, "
+					"char(2), char(3), '...', 24), body "
+					"FROM current_fts WHERE "
+					"current_fts MATCH ?1 AND rowid = ?2",
+					"reading a search hit", err);
 	if (rc)
 		return rc;
-	store_bind_text(&q, 1, match);
+	if (snippet)
+		store_bind_text(&q, 1, match);
 	store_bind_i64(&q, 2, h->text_id);
 	rc = store_stmt_step(&q, err);
 	if (rc > 0) {
@@ -678,7 +868,8 @@ static int collect_hits(struct store_stmt *q, const struct cw_store_search *sq,
 		if (r > 0) {
 			r = hit_names(q->s, &h, err);
 			if (!r)
-				r = hit_text(q->s, &h, match, err);
+				r = hit_text(q->s, &h, match, sq->all_versions,
+					     sq->snippet, err);
 			if (!r) {
 				CW_GROW(arr, cap, cnt + 1);
 				arr[cnt++] = h;
@@ -712,35 +903,34 @@ int cw_store_search(struct cw_store *s, const struct cw_store_search *sq,
 	match = match_expr(s, sq);
 	if (!match)
 		return CW_OK;
-	/*
-	 * Ranked on what the provision_texts row says alone; names, snippet
-	 * (matched words between \x02 and \x03) and text are read for the
-	 * hits kept. bm25() is better when more negative: its negation is
-	 * the score.
+		/*
+	 * Ranked on what the provision_texts row says alone; names, text and
+	 * snippet (matched words between \x02 and \x03) are read for the
+	 * hits kept. bm25() is better when more negative: its negation is the
+	 * score. The current table holds a quarter of the texts, so ranking
+	 * in it reads a quarter of the rows.
 	 */
+#define RANKED(fts)                                                        \
+	"SELECT t.id, -bm25(" fts ") AS score, t.doc_id, t.last_version, " \
+	"t.key, t.title FROM " fts " f JOIN provision_texts t ON t.id = "  \
+	"f.rowid WHERE " fts " MATCH ?1 "                                  \
+	"AND (?2 IS NULL OR t.service_id = "                               \
+	"  (SELECT id FROM services WHERE sid = ?2)) "                     \
+	"AND (?4 IS NULL OR t.service_id IS NOT "                          \
+	"  (SELECT id FROM services WHERE sid = ?4)) "                     \
+	"AND (?3 IS NULL OR ?3 = "                                         \
+	"  (SELECT type FROM documents WHERE id = t.doc_id)) "             \
+	"ORDER BY score DESC, t.id LIMIT ?6 OFFSET ?7"
 	rc = store_stmt_prepare(&q, s,
-				"SELECT t.id, -bm25(provision_fts) AS score, "
-				"t.doc_id, "
-				"t.last_version, t.key, t.title "
-				"FROM provision_fts f JOIN provision_texts t "
-				"ON t.id = f.rowid "
-				"WHERE provision_fts MATCH ?1 AND (?5 OR "
-				"t.current) "
-				"AND (?2 IS NULL OR t.service_id = "
-				"  (SELECT id FROM services WHERE sid = ?2)) "
-				"AND (?4 IS NULL OR t.service_id IS NOT "
-				"  (SELECT id FROM services WHERE sid = ?4)) "
-				"AND (?3 IS NULL OR ?3 = "
-				"  (SELECT type FROM documents WHERE id = "
-				"t.doc_id)) "
-				"ORDER BY score DESC, t.id LIMIT ?6 OFFSET ?7",
+				sq->all_versions ? RANKED("provision_fts")
+						 : RANKED("current_fts"),
 				"searching provisions", err);
+#undef RANKED
 	if (!rc) {
 		store_bind_text(&q, 1, match);
 		store_bind_text(&q, 2, sq->service);
 		store_bind_text(&q, 3, sq->type);
 		store_bind_text(&q, 4, sq->exclude_service);
-		store_bind_i64(&q, 5, sq->all_versions);
 		/* a keep function decides how far to read */
 		store_bind_i64(&q, 6, sq->keep ? -1 : (int64_t)want);
 		store_bind_i64(&q, 7, sq->keep ? 0 : (int64_t)sq->offset);
@@ -752,40 +942,113 @@ int cw_store_search(struct cw_store *s, const struct cw_store_search *sq,
 
 /* ---- checks ---- */
 
-int store_search_check(struct cw_store *s, struct cw_err *err)
+/* The count `sql` gives; `what` names it in an error. */
+static int count_rows(struct cw_store *s, const char *sql, const char *what,
+		      int64_t *out, struct cw_err *err)
 {
 	struct store_stmt q;
-	int64_t missing, texts, rows;
+	int rc = store_stmt_prepare(&q, s, sql, what, err);
+
+	return rc ? rc : store_stmt_i64(&q, 0, out, err);
+}
+
+static int check_count(struct cw_store *s, const char *sql, int64_t *out,
+		       struct cw_err *err)
+{
+	return count_rows(s, sql, "checking the search index", out, err);
+}
+
+/*
+ * Does each provision text still read, from its version text, the bytes
+ * whose SHA-256 it was indexed under? The views give FTS5 these bytes
+ * for snippets and deletes, and FTS5's own check does not read them for
+ * an external-content table (SQLite 3.40).
+ */
+static int check_texts(struct cw_store *s, struct cw_err *err)
+{
+	struct store_stmt q;
 	int rc;
 
-	/* FTS5 compares its index with its content, token by token */
 	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO provision_fts (provision_fts) "
-				"VALUES ('integrity-check')",
+				"SELECT id, hash, text_blob, start, len "
+				"FROM provision_texts ORDER BY text_blob, id",
 				"checking the search index", err);
+	while (!rc && (rc = store_stmt_step(&q, err)) > 0) {
+		unsigned char got[32];
+		const void *want;
+		const char *data;
+		size_t hl = 0, n;
+		int64_t id = store_col_i64(&q, 0);
+		int64_t start = store_col_i64(&q, 3),
+			len = store_col_i64(&q, 4);
+
+		want = store_col_blob(&q, 1, &hl);
+		rc = store_blob_view(s, store_col_i64(&q, 2), &data, &n, err);
+		if (rc)
+			break;
+		if (start < 0 || len < 0 || (uint64_t)start > n ||
+		    (uint64_t)len > n - (uint64_t)start) {
+			rc = cw_err_set(err, CW_ESTORE,
+					"'%s': search index: provision text "
+					"%lld lies outside its version text",
+					s->path, (long long)id);
+			break;
+		}
+		cw_sha256(data + start, (size_t)len, got);
+		if (hl != 32 || memcmp(got, want, 32)) {
+			rc = cw_err_set(err, CW_ESTORE,
+					"'%s': search index: provision text "
+					"%lld does not read what was indexed",
+					s->path, (long long)id);
+			break;
+		}
+		rc = 0;
+	}
+	return store_stmt_finish(&q, rc < 0 ? rc : CW_OK, err);
+}
+
+int store_search_check(struct cw_store *s, struct cw_err *err)
+{
+	int64_t texts, rows, missing, cur, cur_rows, cur_missing;
+	int rc;
+
+	/*
+	 * FTS5 compares each index with the text of its view, token by
+	 * token; the docsize tables hold a row per indexed text.
+	 */
+	rc = store_exec(s,
+			"INSERT INTO provision_fts (provision_fts) "
+			"VALUES ('integrity-check');"
+			"INSERT INTO current_fts (current_fts) "
+			"VALUES ('integrity-check')",
+			err);
 	if (!rc)
-		rc = store_stmt_run(&q, err);
+		rc = check_count(s, "SELECT count(*) FROM provision_texts",
+				 &texts, err);
 	if (!rc)
-		rc = store_stmt_prepare(&q, s,
-					"SELECT count(*) FROM provision_texts",
-					"checking the search index", err);
+		rc = check_count(s,
+				 "SELECT count(*) FROM provision_fts_docsize",
+				 &rows, err);
 	if (!rc)
-		rc = store_stmt_i64(&q, 0, &texts, err);
+		rc = check_count(s,
+				 "SELECT count(*) FROM provision_texts t "
+				 "WHERE NOT EXISTS (SELECT 1 FROM "
+				 "provision_fts_docsize f WHERE f.id = t.id)",
+				 &missing, err);
 	if (!rc)
-		rc = store_stmt_prepare(&q, s,
-					"SELECT count(*) FROM provision_fts",
-					"checking the search index", err);
+		rc = check_count(s,
+				 "SELECT count(*) FROM provision_texts "
+				 "WHERE current",
+				 &cur, err);
 	if (!rc)
-		rc = store_stmt_i64(&q, 0, &rows, err);
+		rc = check_count(s, "SELECT count(*) FROM current_fts_docsize",
+				 &cur_rows, err);
 	if (!rc)
-		rc = store_stmt_prepare(&q, s,
-					"SELECT count(*) FROM provision_texts "
-					"t WHERE NOT "
-					"EXISTS (SELECT 1 FROM provision_fts f "
-					"WHERE f.rowid = t.id)",
-					"checking the search index", err);
-	if (!rc)
-		rc = store_stmt_i64(&q, 0, &missing, err);
+		rc = check_count(s,
+				 "SELECT count(*) FROM provision_texts t "
+				 "WHERE current AND NOT EXISTS (SELECT 1 FROM "
+				 "current_fts_docsize f WHERE f.id = t.id)",
+				 &cur_missing, err);
 	if (rc)
 		return rc;
 	if (texts != rows || missing)
@@ -794,36 +1057,27 @@ int store_search_check(struct cw_store *s, struct cw_err *err)
 				  "%lld indexed, %lld missing",
 				  s->path, (long long)texts, (long long)rows,
 				  (long long)missing);
-	return CW_OK;
+	if (cur != cur_rows || cur_missing)
+		return cw_err_set(err, CW_ESTORE,
+				  "'%s': search index of current texts: %lld "
+				  "current, %lld indexed, %lld missing",
+				  s->path, (long long)cur, (long long)cur_rows,
+				  (long long)cur_missing);
+	return check_texts(s, err);
 }
 
 int cw_store_search_size(struct cw_store *s, int64_t *current, int64_t *all,
 			 struct cw_err *err)
 {
-	struct store_stmt q;
-	int64_t v;
-	int rc;
+	int rc = CW_OK;
 
-	if (current) {
-		rc = store_stmt_prepare(&q, s,
-					"SELECT count(*) FROM provision_texts "
-					"WHERE current",
-					"counting the search index", err);
-		if (!rc)
-			rc = store_stmt_i64(&q, 0, &v, err);
-		if (rc)
-			return rc;
-		*current = v;
-	}
-	if (all) {
-		rc = store_stmt_prepare(&q, s,
-					"SELECT count(*) FROM provision_texts",
-					"counting the search index", err);
-		if (!rc)
-			rc = store_stmt_i64(&q, 0, &v, err);
-		if (rc)
-			return rc;
-		*all = v;
-	}
-	return CW_OK;
+	if (current)
+		rc = count_rows(s,
+				"SELECT count(*) FROM provision_texts WHERE "
+				"current",
+				"counting the search index", current, err);
+	if (!rc && all)
+		rc = count_rows(s, "SELECT count(*) FROM provision_texts",
+				"counting the search index", all, err);
+	return rc;
 }

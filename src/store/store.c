@@ -97,6 +97,7 @@ void cw_store_close(struct cw_store *s)
 	if (s->in_tx)
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	store_blob_cache_clear(s);
+	store_search_close(s);
 	(void)store_stmt_cache_clear(s);
 	(void)sqlite3_close(s->db);
 	ZSTD_freeCCtx(s->cctx);
@@ -666,8 +667,8 @@ static int record_version(struct cw_store *s, int64_t doc_id,
 	store_bind_text(&q, 9, in->origin ? in->origin : "unknown");
 	rc = store_stmt_run_id(&q, &id, err);
 	if (!rc)
-		rc = store_search_index(s, doc_id, id, in->text, in->len,
-					in->seg, err);
+		rc = store_search_index(s, doc_id, id, text_blob, in->text,
+					in->len, in->seg, err);
 	if (!rc && out_id)
 		*out_id = id;
 	return rc;

@@ -315,7 +315,9 @@ int cw_store_check(struct cw_store *s, struct cw_err *err);
  * sub-provision, so that words are found in the provision that says them.
  * Each distinct text of a document is indexed once, however many versions
  * keep it; a hit names the latest version that has it. By default only
- * the current (latest) version of each document is searched.
+ * the current (latest) version of each document is searched, in an index
+ * of its own. The index keeps no copy of the text: a hit's text is read
+ * from the version that first had it.
  *
  * Words are letters and digits, lower-cased; words of one byte, and words
  * longer than CW_STORE_WORD_MAX characters, are not indexed; the rest are
@@ -349,6 +351,7 @@ struct cw_store_search {
 	const char *type;	     /* only this document type; NULL: any */
 	const char *exclude_service; /* not this service; NULL: none */
 	bool all_versions;	     /* also text no longer current */
+	bool snippet;		     /* make each hit's snippet */
 	size_t limit;  /* hits at most; 0: CW_STORE_SEARCH_LIMIT */
 	size_t offset; /* hits to skip first (paging) */
 	/*
@@ -373,7 +376,8 @@ struct cw_store_hit {
 	char *title;	    /* "" when the heading has none */
 	double score;	    /* BM25, higher is closer; only for ordering */
 	int64_t text_id;    /* the indexed text (stable while it is kept) */
-	char *snippet;	    /* a few words around the matches, marked */
+	char *snippet;	    /* a few words around the matches, marked;
+			     * NULL unless the query asked for it */
 	char *text;	    /* the provision's own text */
 };
 void cw_store_hits_free(struct cw_store_hit *hits, size_t n);

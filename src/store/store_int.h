@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 #include <zstd.h>
 
+#include "../util/map.h"
 #include "store.h"
 
 #define BLOB_CACHE 8
@@ -36,6 +37,19 @@ struct store_stmt_slot {
 	const char *sql; /* the literal it was prepared from: the key */
 	sqlite3_stmt *st;
 	bool busy; /* handed out and not yet finished */
+};
+
+/*
+ * The search vocabulary of one FTS5 table (search.c): each stemmed word
+ * and the number of indexed texts that hold it (the item's val), read
+ * whole on first use and again once the index may have changed.
+ */
+struct search_vocab {
+	struct cw_map terms;
+	bool loaded;
+	int64_t data_version; /* PRAGMA data_version when read */
+	unsigned gen;	      /* s->search_gen when read */
+	unsigned cache_gen;   /* s->cache_gen when read */
 };
 
 struct cw_store {
@@ -57,6 +71,8 @@ struct cw_store {
 	unsigned cache_gen;
 	struct store_stmt_slot stmts[STMT_CACHE];
 	size_t n_stmts;
+	unsigned search_gen;	      /* bumped at each version indexed */
+	struct search_vocab vocab[2]; /* current texts, all texts */
 };
 
 /* Apply the numbered migrations (migrate.c). */
@@ -94,11 +110,15 @@ int store_decode_provisions(struct cw_segmentation **out, const char *data,
 			    size_t len, const char *text, size_t textlen,
 			    struct cw_err *err);
 
-/* Search index (search.c): the tokenizer, kept on each connection. */
+/* Search index (search.c): the tokenizer and the text function, kept on
+ * each connection. */
 int store_search_register(struct cw_store *s, struct cw_err *err);
-/* Index the provisions of a version just recorded (same transaction). */
+/* Free what the search keeps on the connection (on close). */
+void store_search_close(struct cw_store *s);
+/* Index the provisions of a version just recorded (same transaction);
+ * `text_blob` holds `text`. */
 int store_search_index(struct cw_store *s, int64_t doc_id, int64_t version_id,
-		       const char *text, size_t len,
+		       int64_t text_blob, const char *text, size_t len,
 		       const struct cw_segmentation *seg, struct cw_err *err);
 /* Index every stored version (the migration that made the index). */
 int store_search_backfill(struct cw_store *s, struct cw_err *err);

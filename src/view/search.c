@@ -40,6 +40,7 @@ int cw_view_search(json_t **out, struct cw_store *s,
 		.service = q->service,
 		.type = q->type,
 		.all_versions = q->all_versions,
+		.snippet = true,
 		.limit = q->limit,
 		.offset = q->offset,
 	};

@@ -85,8 +85,8 @@ static void test_store__versions_roundtrip_and_dedupe(void **state)
 	(void)state;
 
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_schema_version(s),
-			 3); /* archive, monitor, search */
+	/* archive, monitor, search, search over the version texts */
+	assert_int_equal(cw_store_schema_version(s), 4);
 	assert_int_equal(cw_store_put_service(s, "Acme", "Acme Inc.", NULL,
 					      NULL, &err),
 			 CW_OK);
@@ -442,7 +442,7 @@ static void test_store__search_finds_stemmed_words_in_current_text(void **state)
 	};
 	struct cw_store *s = NULL;
 	struct cw_err err = CW_ERR_INIT;
-	struct cw_store_search q = { 0 };
+	struct cw_store_search q = { .snippet = true };
 	struct cw_store_hit *h = NULL;
 	size_t n;
 	(void)state;
@@ -510,6 +510,75 @@ static void test_store__search_finds_stemmed_words_in_current_text(void **state)
 	cw_store_close(s);
 }
 
+/*
+ * The current table follows the latest version: a text that leaves it is
+ * found only with all versions, and found again when a later version
+ * brings it back; hits read their text from the version that first had
+ * it, and the check compares both tables with the versions' words.
+ */
+static void test_store__search_current_follows_versions(void **state)
+{
+	static const char *const acme[] = {
+		"Disputes go to court.\n\nFees apply.\n\n",
+		"Disputes are arbitrated.\n\nFees apply.\n\n",
+		"Disputes go to court.\n\nFees apply.\n\nCookies are "
+		"used.\n\n",
+	};
+	struct cw_store *s = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_search q = { 0 };
+	struct cw_store_hit *h = NULL;
+	int64_t cur = 0, all = 0, doc;
+	size_t n;
+	(void)state;
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	doc = doc_with(s, "Acme", acme, 2);
+	assert_int_equal(search(s, &q, "court", &h), 0);
+	assert_int_equal(search(s, &q, "arbitrated", &h), 1);
+	cw_store_hits_free(h, 1);
+	assert_int_equal(cw_store_check(s, &err), CW_OK);
+
+	/* version 3 says again what version 1 said: the same text, current */
+	record(s, doc, acme[2], "2025-01-03T00:00:00Z", CW_OK);
+	assert_int_equal(search(s, &q, "arbitrated", &h), 0);
+	n = search(s, &q, "court", &h);
+	assert_int_equal(n, 1);
+	assert_int_equal(h[0].first_seq, 1);
+	assert_int_equal(h[0].seq, 3);
+	assert_string_equal(h[0].text, "Disputes go to court.\n\n");
+	assert_null(h[0].snippet); /* not asked for */
+	cw_store_hits_free(h, n);
+	assert_int_equal(cw_store_search_size(s, &cur, &all, &err), CW_OK);
+	assert_int_equal(cur, 3);
+	assert_int_equal(all, 4);
+	assert_int_equal(cw_store_check(s, &err), CW_OK);
+
+	/* a current text missing from the current table is found out */
+	assert_int_equal(sqlite3_exec(s->db,
+				      "DELETE FROM current_fts WHERE rowid = "
+				      "(SELECT max(id) FROM provision_texts)",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(cw_store_check(s, &err), CW_ESTORE);
+	assert_non_null(strstr(err.msg, "current"));
+	assert_int_equal(sqlite3_exec(s->db,
+				      "INSERT INTO current_fts (current_fts) "
+				      "VALUES ('rebuild')",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(cw_store_check(s, &err), CW_OK);
+	/* and a text that no longer reads what its words were made from */
+	assert_int_equal(sqlite3_exec(s->db,
+				      "UPDATE provision_texts SET start = "
+				      "start + 1 WHERE id = 1",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_int_equal(cw_store_check(s, &err), CW_ESTORE);
+	assert_non_null(strstr(err.msg, "does not read what was indexed"));
+	cw_store_close(s);
+}
+
 /* A store made before the index gets it filled when it is opened. */
 static void test_store__search_index_filled_by_migration(void **state)
 {
@@ -529,14 +598,18 @@ static void test_store__search_index_filled_by_migration(void **state)
 	/* back to schema 2: as if the versions had been recorded before */
 	assert_int_equal(sqlite3_exec(s->db,
 				      "DROP TABLE provision_fts;"
+				      "DROP TABLE current_fts;"
+				      "DROP VIEW provision_bodies;"
+				      "DROP VIEW current_bodies;"
 				      "DROP TABLE provision_texts;"
 				      "PRAGMA user_version = 2;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	cw_store_close(s);
 
+	/* migration 3 makes the first index, migration 4 the one of today */
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_schema_version(s), 3);
+	assert_int_equal(cw_store_schema_version(s), 4);
 	n = search(s, &q, "court", &h);
 	assert_int_equal(n, 1);
 	assert_int_equal(h[0].seq, 1);
@@ -571,6 +644,8 @@ int main(void)
 		cmocka_unit_test_setup(
 			test_store__search_finds_stemmed_words_in_current_text,
 			setup),
+		cmocka_unit_test_setup(
+			test_store__search_current_follows_versions, setup),
 		cmocka_unit_test_setup(
 			test_store__search_index_filled_by_migration, setup),
 	};
