@@ -242,14 +242,21 @@ void store_bind_text(struct store_stmt *q, int i, const char *t)
 		      : sqlite3_bind_null(q->st, i));
 }
 
+/* SQLite takes a length as an int: is `n` past it (the bind failed)? */
+static bool bind_too_big(struct store_stmt *q, int i, size_t n)
+{
+	if (n <= INT32_MAX)
+		return false;
+	bind_result(q, i, SQLITE_TOOBIG);
+	return true;
+}
+
 void store_bind_textn(struct store_stmt *q, int i, const char *t, size_t n)
 {
-	if (n > INT32_MAX) {
-		bind_result(q, i, SQLITE_TOOBIG);
-		return;
-	}
-	bind_result(q, i,
-		    sqlite3_bind_text(q->st, i, t, (int)n, SQLITE_STATIC));
+	if (!bind_too_big(q, i, n))
+		bind_result(q, i,
+			    sqlite3_bind_text(q->st, i, t, (int)n,
+					      SQLITE_STATIC));
 }
 
 void store_bind_id(struct store_stmt *q, int i, int64_t id)
@@ -261,12 +268,10 @@ void store_bind_id(struct store_stmt *q, int i, int64_t id)
 
 void store_bind_blob(struct store_stmt *q, int i, const void *p, size_t n)
 {
-	if (n > INT32_MAX) {
-		bind_result(q, i, SQLITE_TOOBIG);
-		return;
-	}
-	bind_result(q, i,
-		    sqlite3_bind_blob(q->st, i, p, (int)n, SQLITE_STATIC));
+	if (!bind_too_big(q, i, n))
+		bind_result(q, i,
+			    sqlite3_bind_blob(q->st, i, p, (int)n,
+					      SQLITE_STATIC));
 }
 
 int store_stmt_step(struct store_stmt *q, struct cw_err *err)
@@ -411,6 +416,11 @@ void store_row_map(const struct store_stmt *q, int first,
 			if (blob && len == 32)
 				cw_hex_encode(m, blob, 32);
 			break;
+		case STORE_F_HASH:
+			blob = store_col_blob(q, c++, &len);
+			if (blob && len == 32)
+				memcpy(m, blob, 32);
+			break;
 		case STORE_F_OWNED:
 			break;
 		}
@@ -483,4 +493,110 @@ int store_stmt_list(struct store_stmt *q, const struct store_map *map,
 	*out = arr;
 	*n = cnt;
 	return CW_OK;
+}
+
+/* ---- one call per statement ---- */
+
+static void bind_arg(struct store_stmt *q, int i, const struct store_arg *a)
+{
+	switch (a->kind) {
+	case STORE_A_I64:
+		store_bind_i64(q, i, a->v.i64);
+		break;
+	case STORE_A_ID:
+		store_bind_id(q, i, a->v.i64);
+		break;
+	case STORE_A_DBL:
+		store_bind_double(q, i, a->v.dbl);
+		break;
+	case STORE_A_TEXT:
+		store_bind_text(q, i, a->v.text);
+		break;
+	case STORE_A_TEXTN:
+		store_bind_textn(q, i, a->v.text, a->len);
+		break;
+	case STORE_A_BLOB:
+		store_bind_blob(q, i, a->v.blob, a->len);
+		break;
+	}
+}
+
+int store_stmt_prepare_with(struct store_stmt *q, struct cw_store *s,
+			    const char *sql, const char *what,
+			    struct store_params p, struct cw_err *err)
+{
+	int rc = store_stmt_prepare(q, s, sql, what, err);
+
+	if (rc)
+		return rc;
+	/* a statement has far fewer parameters than an int holds */
+	for (size_t i = 0; i < p.n; i++)
+		bind_arg(q, (int)i + 1, &p.arg[i]);
+	return CW_OK;
+}
+
+int store_query_run(struct cw_store *s, const char *sql, const char *what,
+		    struct store_params p, struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc = store_stmt_prepare_with(&q, s, sql, what, p, err);
+
+	return rc ? rc : store_stmt_run(&q, err);
+}
+
+int store_query_id(struct cw_store *s, const char *sql, const char *what,
+		   struct store_params p, int64_t *out_id, struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc = store_stmt_prepare_with(&q, s, sql, what, p, err);
+
+	return rc ? rc : store_stmt_run_id(&q, out_id, err);
+}
+
+int store_query_i64(struct cw_store *s, const char *sql, const char *what,
+		    struct store_params p, int64_t dflt, int64_t *out,
+		    struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc;
+
+	*out = dflt;
+	rc = store_stmt_prepare_with(&q, s, sql, what, p, err);
+	return rc ? rc : store_stmt_i64(&q, dflt, out, err);
+}
+
+int store_query_row(struct cw_store *s, const char *sql, const char *what,
+		    struct store_params p, const struct store_map *map,
+		    store_row_fn fn, void *ctx, void *obj, struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc;
+
+	memset(obj, 0, map->size);
+	rc = store_stmt_prepare_with(&q, s, sql, what, p, err);
+	if (rc)
+		return rc;
+	rc = store_stmt_row(&q, map, obj, err);
+	if (rc == 0)
+		rc = CW_ENOTFOUND;
+	else if (rc > 0)
+		rc = fn ? fn(&q, obj, ctx, err) : CW_OK;
+	rc = store_stmt_finish(&q, rc, err);
+	if (rc)
+		store_map_release(map, obj);
+	return rc;
+}
+
+int store_query_list(struct cw_store *s, const char *sql, const char *what,
+		     struct store_params p, const struct store_map *map,
+		     store_row_fn fn, void *ctx, void **out, size_t *n,
+		     struct cw_err *err)
+{
+	struct store_stmt q;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = store_stmt_prepare_with(&q, s, sql, what, p, err);
+	return rc ? rc : store_stmt_list(&q, map, fn, ctx, out, n, err);
 }

@@ -17,6 +17,13 @@
  *	...
  *	return store_stmt_finish(&q, rc, err);
  *
+ * or, where the statement is bound, stepped and finished in one go, one
+ * call of the store_query_* functions at the end of this header:
+ *
+ *	return store_query_row(s, SQL_LITERAL, "reading a thing",
+ *			       STORE_PARAMS(STORE_I64(id)), &thing_map,
+ *			       NULL, NULL, out, err);
+ *
  * Statements are cached per connection, keyed by the address of their SQL
  * text, which must therefore be a string literal (static storage, never
  * reused for other text). A cached statement is reset and its bindings
@@ -107,6 +114,7 @@ enum store_field_kind {
 	STORE_F_DBL,   /* double */
 	STORE_F_STR,   /* char *, new string or NULL */
 	STORE_F_HEX32, /* char[CW_SHA256_HEX], from a 32-byte blob */
+	STORE_F_HASH,  /* unsigned char[32], from a 32-byte blob */
 	STORE_F_OWNED, /* char * the row callback fills: no column, freed */
 };
 
@@ -161,6 +169,93 @@ typedef int (*store_row_fn)(struct store_stmt *q, void *elem, void *ctx,
 int store_stmt_list(struct store_stmt *q, const struct store_map *map,
 		    store_row_fn fn, void *ctx, void **out, size_t *n,
 		    struct cw_err *err);
+
+/* ---- one call per statement ---- */
+
+/*
+ * One parameter of a statement, bound as the store_bind_* function of the
+ * same kind binds it. Written with the macros below, in the order of the
+ * statement's parameters ?1, ?2, ...
+ */
+enum store_arg_kind {
+	STORE_A_I64,   /* store_bind_i64 */
+	STORE_A_ID,    /* store_bind_id: 0 is NULL */
+	STORE_A_DBL,   /* store_bind_double */
+	STORE_A_TEXT,  /* store_bind_text: copied, NULL is NULL */
+	STORE_A_TEXTN, /* store_bind_textn: `len` bytes, not copied */
+	STORE_A_BLOB,  /* store_bind_blob: `len` bytes, not copied */
+};
+
+struct store_arg {
+	enum store_arg_kind kind;
+	union {
+		int64_t i64;
+		double dbl;
+		const char *text;
+		const void *blob;
+	} v;
+	size_t len; /* STORE_A_TEXTN, STORE_A_BLOB */
+};
+/* An argument of kind STORE_A_<k> whose union member `m` is `x`. */
+#define STORE_ARG(k, m, x, n) \
+	((struct store_arg){ .kind = STORE_A_##k, .v.m = (x), .len = (n) })
+#define STORE_I64(x) STORE_ARG(I64, i64, x, 0)
+#define STORE_ID(x) STORE_ARG(ID, i64, x, 0)
+#define STORE_DBL(x) STORE_ARG(DBL, dbl, x, 0)
+#define STORE_TEXT(x) STORE_ARG(TEXT, text, x, 0)
+#define STORE_TEXTN(p, n) STORE_ARG(TEXTN, text, p, n)
+#define STORE_BLOB(p, n) STORE_ARG(BLOB, blob, p, n)
+
+/* The parameters of one statement: STORE_PARAMS(STORE_I64(id), ...). */
+struct store_params {
+	const struct store_arg *arg;
+	size_t n;
+};
+#define STORE_PARAMS(...)                                           \
+	((struct store_params){                                     \
+		(const struct store_arg[]){ __VA_ARGS__ },          \
+		sizeof((const struct store_arg[]){ __VA_ARGS__ }) / \
+			sizeof(struct store_arg) })
+#define STORE_NO_PARAMS ((struct store_params){ NULL, 0 })
+
+/*
+ * store_stmt_prepare(), then bind `p` to ?1, ?2, ... A text or blob that
+ * is not copied must stay valid until store_stmt_finish().
+ */
+int store_stmt_prepare_with(struct store_stmt *q, struct cw_store *s,
+			    const char *sql, const char *what,
+			    struct store_params p, struct cw_err *err);
+
+/*
+ * Each of these prepares `sql` (a string literal, as for
+ * store_stmt_prepare), binds `p`, runs the statement and finishes it: the
+ * store_stmt_* function of the same name in one call.
+ */
+
+/* store_stmt_run(): a write. */
+int store_query_run(struct cw_store *s, const char *sql, const char *what,
+		    struct store_params p, struct cw_err *err);
+/* store_stmt_run_id(): CW_ENOTFOUND, err not set, when no row came back. */
+int store_query_id(struct cw_store *s, const char *sql, const char *what,
+		   struct store_params p, int64_t *out_id, struct cw_err *err);
+/* store_stmt_i64(): *out is `dflt` when there is no row (or on failure). */
+int store_query_i64(struct cw_store *s, const char *sql, const char *what,
+		    struct store_params p, int64_t dflt, int64_t *out,
+		    struct cw_err *err);
+/*
+ * The first row, mapped into `obj` (zeroed first) and then given to `fn`
+ * (optional). CW_ENOTFOUND, with err not set, when there is no row: the
+ * caller names what was missing; `obj` is then zeroed. On any failure
+ * `obj` is released (store_map_release).
+ */
+int store_query_row(struct cw_store *s, const char *sql, const char *what,
+		    struct store_params p, const struct store_map *map,
+		    store_row_fn fn, void *ctx, void *obj, struct cw_err *err);
+/* store_stmt_list(): every row; *out is NULL and *n 0 on failure. */
+int store_query_list(struct cw_store *s, const char *sql, const char *what,
+		     struct store_params p, const struct store_map *map,
+		     store_row_fn fn, void *ctx, void **out, size_t *n,
+		     struct cw_err *err);
 
 /* ---- the connection ---- */
 
