@@ -44,26 +44,32 @@ void store_blob_cache_clear(struct cw_store *s)
 	}
 }
 
-/* A blob's row without its data: base and raw size. */
-static int blob_head(struct cw_store *s, int64_t id, int64_t *base,
-		     int64_t *size, struct cw_err *err)
+static int blob_missing(struct cw_store *s, int64_t id, struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc = store_stmt_prepare(&q, s,
-				    "SELECT base, size FROM blobs WHERE id = ?",
-				    "reading a blob", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, id);
-	rc = store_stmt_step(&q, err);
-	if (rc > 0) {
-		*base = store_col_i64(&q, 0);
-		*size = store_col_i64(&q, 1);
-	} else if (rc == 0) {
-		rc = cw_err_set(err, CW_ESTORE, "'%s': blob %lld missing",
-				s->path, (long long)id);
-	}
-	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+	return cw_err_set(err, CW_ESTORE, "'%s': blob %lld missing", s->path,
+			  (long long)id);
+}
+
+/* A blob's row without its data. */
+struct blob_head {
+	int64_t base; /* 0: none */
+	int64_t size; /* raw size */
+};
+static const struct store_field blob_head_fields[] = {
+	STORE_FIELD(I64, struct blob_head, base),
+	STORE_FIELD(I64, struct blob_head, size),
+};
+static const struct store_map blob_head_map =
+	STORE_MAP(struct blob_head, blob_head_fields);
+
+static int blob_head(struct cw_store *s, int64_t id, struct blob_head *out,
+		     struct cw_err *err)
+{
+	int rc = store_query_row(s, "SELECT base, size FROM blobs WHERE id = ?",
+				 "reading a blob", STORE_PARAMS(STORE_I64(id)),
+				 &blob_head_map, NULL, NULL, out, err);
+
+	return rc == CW_ENOTFOUND ? blob_missing(s, id, err) : rc;
 }
 
 /* Decompress blob `id`'s frame into `e` (its base, if any, is `be`). */
@@ -74,16 +80,15 @@ static int blob_decode(struct cw_store *s, int64_t id, int64_t size,
 	struct store_stmt q;
 	const void *z;
 	size_t zlen, got;
-	int rc = store_stmt_prepare(&q, s,
-				    "SELECT data FROM blobs WHERE id = ?",
-				    "reading a blob", err);
+	int rc = store_stmt_prepare_with(&q, s,
+					 "SELECT data FROM blobs WHERE id = ?",
+					 "reading a blob",
+					 STORE_PARAMS(STORE_I64(id)), err);
 	if (rc)
 		return rc;
-	store_bind_i64(&q, 1, id);
 	rc = store_stmt_step(&q, err);
 	if (rc == 0)
-		rc = cw_err_set(err, CW_ESTORE, "'%s': blob %lld missing",
-				s->path, (long long)id);
+		rc = blob_missing(s, id, err);
 	if (rc < 0)
 		return store_stmt_finish(&q, rc, err);
 	z = store_col_blob(&q, 0, &zlen);
@@ -118,7 +123,7 @@ static int blob_load(struct cw_store *s, int64_t id, int depth_left,
 		     struct blob_cache_entry **out, struct cw_err *err)
 {
 	struct blob_cache_entry *e = cache_find(s, id), *be = NULL;
-	int64_t base = 0, size = 0;
+	struct blob_head head;
 	int rc;
 
 	if (e) {
@@ -129,14 +134,14 @@ static int blob_load(struct cw_store *s, int64_t id, int depth_left,
 		return cw_err_set(err, CW_ESTORE,
 				  "'%s': blob %lld: base chain too deep",
 				  s->path, (long long)id);
-	rc = blob_head(s, id, &base, &size, err);
+	rc = blob_head(s, id, &head, err);
 	if (rc)
 		return rc;
-	if (size < 0 || (uint64_t)size > BLOB_MAX_RAW)
+	if (head.size < 0 || (uint64_t)head.size > BLOB_MAX_RAW)
 		return cw_err_set(err, CW_ESTORE, "'%s': blob %lld: bad size",
 				  s->path, (long long)id);
-	if (base) {
-		rc = blob_load(s, base, depth_left - 1, &be, err);
+	if (head.base) {
+		rc = blob_load(s, head.base, depth_left - 1, &be, err);
 		if (rc)
 			return rc;
 		/* pin the base while we decode: give it the newest stamp */
@@ -145,7 +150,7 @@ static int blob_load(struct cw_store *s, int64_t id, int depth_left,
 	e = cache_slot(s);
 	if (e == be) /* never evict the base we are about to use */
 		e = &s->cache[(be - s->cache + 1) % BLOB_CACHE];
-	rc = blob_decode(s, id, size, be, e, err);
+	rc = blob_decode(s, id, head.size, be, e, err);
 	if (rc)
 		return rc;
 	e->id = id;
@@ -192,35 +197,24 @@ int store_blob_get(struct cw_store *s, int64_t id, struct cw_buf *out,
 static int blob_find(struct cw_store *s, const unsigned char hash[32],
 		     int64_t *out, struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc = store_stmt_prepare(&q, s,
-				    "SELECT id FROM blobs WHERE hash = ?",
-				    "finding a blob", err);
-	if (rc)
-		return rc;
-	store_bind_blob(&q, 1, hash, 32);
-	return store_stmt_i64(&q, 0, out, err);
+	return store_query_i64(s, "SELECT id FROM blobs WHERE hash = ?",
+			       "finding a blob",
+			       STORE_PARAMS(STORE_BLOB(hash, 32)), 0, out, err);
 }
 
 /* Depth a blob based on `base` gets: -1 when `base` does not exist. */
 static int blob_depth(struct cw_store *s, int64_t base, int64_t *out,
 		      struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc = store_stmt_prepare(&q, s,
-				    "SELECT depth + 1 FROM blobs WHERE id = ?",
-				    "reading a blob", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, base);
-	return store_stmt_i64(&q, -1, out, err);
+	return store_query_i64(s, "SELECT depth + 1 FROM blobs WHERE id = ?",
+			       "reading a blob", STORE_PARAMS(STORE_I64(base)),
+			       -1, out, err);
 }
 
 int store_blob_put(struct cw_store *s, const void *raw, size_t len,
 		   int64_t base, int64_t *out_id, struct cw_err *err)
 {
 	unsigned char hash[32];
-	struct store_stmt q;
 	struct blob_cache_entry *be = NULL;
 	int64_t depth = 0, found;
 	size_t bound, zlen;
@@ -273,47 +267,48 @@ int store_blob_put(struct cw_store *s, const void *raw, size_t len,
 		return cw_err_set(err, CW_ESTORE, "zstd: %s",
 				  ZSTD_getErrorName(zlen));
 	}
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO blobs (hash, base, depth, size, "
-				"data) "
-				"VALUES (?, ?, ?, ?, ?) RETURNING id",
-				"storing a blob", err);
-	if (!rc) {
-		store_bind_blob(&q, 1, hash, 32);
-		store_bind_id(&q, 2, base);
-		store_bind_i64(&q, 3, depth);
-		store_bind_i64(&q, 4, (int64_t)len);
-		store_bind_blob(&q, 5, z, zlen);
-		rc = store_stmt_run_id(&q, out_id, err);
-	}
+	rc = store_query_id(s,
+			    "INSERT INTO blobs (hash, base, depth, size, "
+			    "data) "
+			    "VALUES (?, ?, ?, ?, ?) RETURNING id",
+			    "storing a blob",
+			    STORE_PARAMS(STORE_BLOB(hash, 32), STORE_ID(base),
+					 STORE_I64(depth),
+					 STORE_I64((int64_t)len),
+					 STORE_BLOB(z, zlen)),
+			    out_id, err);
 	free(z);
 	return rc;
 }
 
 /* ---- a version's text and provisions ---- */
 
+/* The blobs of a version's text and of its provision list. */
+struct version_blobs {
+	int64_t text, provisions;
+};
+static const struct store_field version_blobs_fields[] = {
+	STORE_FIELD(I64, struct version_blobs, text),
+	STORE_FIELD(I64, struct version_blobs, provisions),
+};
+static const struct store_map version_blobs_map =
+	STORE_MAP(struct version_blobs, version_blobs_fields);
+
 static int version_blobs(struct cw_store *s, int64_t version_id,
-			 int64_t *text_blob, int64_t *prov_blob,
-			 struct cw_err *err)
+			 struct version_blobs *out, struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc = store_stmt_prepare(&q, s,
-				    "SELECT text_blob, provisions_blob FROM "
-				    "versions "
-				    "WHERE id = ?",
-				    "reading a version", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, version_id);
-	rc = store_stmt_step(&q, err);
-	if (rc > 0) {
-		*text_blob = store_col_i64(&q, 0);
-		*prov_blob = store_col_i64(&q, 1);
-	} else if (rc == 0) {
+	int rc = store_query_row(s,
+				 "SELECT text_blob, provisions_blob FROM "
+				 "versions "
+				 "WHERE id = ?",
+				 "reading a version",
+				 STORE_PARAMS(STORE_I64(version_id)),
+				 &version_blobs_map, NULL, NULL, out, err);
+
+	if (rc == CW_ENOTFOUND)
 		rc = cw_err_set(err, CW_ENOTFOUND, "no version id %lld",
 				(long long)version_id);
-	}
-	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+	return rc;
 }
 
 int store_version_load(struct cw_store *s, int64_t version_id,
@@ -321,18 +316,18 @@ int store_version_load(struct cw_store *s, int64_t version_id,
 		       struct cw_err *err)
 {
 	struct cw_buf text = CW_BUF_INIT, enc = CW_BUF_INIT;
-	int64_t tb = 0, pb = 0;
+	struct version_blobs vb;
 	int rc;
 
 	if (seg)
 		*seg = NULL;
-	rc = version_blobs(s, version_id, &tb, &pb, err);
+	rc = version_blobs(s, version_id, &vb, err);
 	if (!rc && !seg)
-		return store_blob_get(s, tb, text_out, err);
+		return store_blob_get(s, vb.text, text_out, err);
 	if (!rc)
-		rc = store_blob_get(s, tb, &text, err);
+		rc = store_blob_get(s, vb.text, &text, err);
 	if (!rc)
-		rc = store_blob_get(s, pb, &enc, err);
+		rc = store_blob_get(s, vb.provisions, &enc, err);
 	if (!rc)
 		rc = store_decode_provisions(seg, enc.ptr, enc.len,
 					     cw_buf_str(&text), text.len, err);

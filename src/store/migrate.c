@@ -188,12 +188,11 @@ static const struct migration migrations[] = {
 
 int cw_store_schema_version(struct cw_store *s)
 {
-	struct store_stmt q;
-	int64_t v = -1;
+	int64_t v;
 
-	if (store_stmt_prepare(&q, s, "PRAGMA user_version",
-			       "reading the schema version", NULL) ||
-	    store_stmt_i64(&q, -1, &v, NULL))
+	if (store_query_i64(s, "PRAGMA user_version",
+			    "reading the schema version", STORE_NO_PARAMS, -1,
+			    &v, NULL))
 		return -1;
 	return (int)v;
 }

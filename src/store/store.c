@@ -117,28 +117,25 @@ static int put_service(struct cw_store *s, const char *service,
 		       const char *name, const char *decl_path, int64_t *out_id,
 		       struct cw_err *err)
 {
-	struct store_stmt q;
 	char now[CW_TIME_ISO];
 	int rc;
 
 	cw_time_now_iso(now);
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO services (sid, name, decl_path, "
-				"created_at) "
-				"VALUES (?1, ?2, ?3, ?4) ON CONFLICT(sid) DO "
-				"UPDATE SET "
-				"name = excluded.name, "
-				"decl_path = coalesce(excluded.decl_path, "
-				"decl_path) "
-				"RETURNING id",
-				"storing a service", err);
-	if (rc)
-		return rc;
-	store_bind_text(&q, 1, service);
-	store_bind_text(&q, 2, name ? name : service);
-	store_bind_text(&q, 3, decl_path);
-	store_bind_text(&q, 4, now);
-	rc = store_stmt_run_id(&q, out_id, err);
+	rc = store_query_id(s,
+			    "INSERT INTO services (sid, name, decl_path, "
+			    "created_at) "
+			    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(sid) DO "
+			    "UPDATE SET "
+			    "name = excluded.name, "
+			    "decl_path = coalesce(excluded.decl_path, "
+			    "decl_path) "
+			    "RETURNING id",
+			    "storing a service",
+			    STORE_PARAMS(STORE_TEXT(service),
+					 STORE_TEXT(name ? name : service),
+					 STORE_TEXT(decl_path),
+					 STORE_TEXT(now)),
+			    out_id, err);
 	if (rc == CW_ENOTFOUND) /* an upsert always returns its row */
 		rc = cw_err_set(err, CW_ESTORE,
 				"'%s': storing a service: "
@@ -164,28 +161,24 @@ static int put_document(struct cw_store *s, const char *service,
 			const char *type, const char *decl_json,
 			int64_t *out_id, struct cw_err *err)
 {
-	struct store_stmt q;
 	char now[CW_TIME_ISO];
 	int rc;
 
 	cw_time_now_iso(now);
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO documents (service_id, type, "
-				"decl_json, created_at) "
-				"SELECT id, ?2, ?3, ?4 FROM services WHERE sid "
-				"= ?1 "
-				"ON CONFLICT(service_id, type) DO UPDATE SET "
-				"decl_json = coalesce(excluded.decl_json, "
-				"decl_json) "
-				"RETURNING id",
-				"storing a document", err);
-	if (rc)
-		return rc;
-	store_bind_text(&q, 1, service);
-	store_bind_text(&q, 2, type);
-	store_bind_text(&q, 3, decl_json);
-	store_bind_text(&q, 4, now);
-	rc = store_stmt_run_id(&q, out_id, err);
+	rc = store_query_id(s,
+			    "INSERT INTO documents (service_id, type, "
+			    "decl_json, created_at) "
+			    "SELECT id, ?2, ?3, ?4 FROM services WHERE sid "
+			    "= ?1 "
+			    "ON CONFLICT(service_id, type) DO UPDATE SET "
+			    "decl_json = coalesce(excluded.decl_json, "
+			    "decl_json) "
+			    "RETURNING id",
+			    "storing a document",
+			    STORE_PARAMS(STORE_TEXT(service), STORE_TEXT(type),
+					 STORE_TEXT(decl_json),
+					 STORE_TEXT(now)),
+			    out_id, err);
 	if (rc == CW_ENOTFOUND)
 		rc = cw_err_set(err, CW_ENOTFOUND, "no service '%s'", service);
 	return rc;
@@ -236,63 +229,44 @@ int cw_store_find_document(struct cw_store *s, const char *service,
 			   const char *type, struct cw_store_doc *out,
 			   struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
+	int rc = store_query_row(
+		s, DOC_SELECT "WHERE s.sid = ?1 AND d.type = ?2",
+		"finding a document",
+		STORE_PARAMS(STORE_TEXT(service), STORE_TEXT(type)),
+		&store_doc_map, NULL, NULL, out, err);
 
-	memset(out, 0, sizeof(*out));
-	rc = store_stmt_prepare(&q, s,
-				DOC_SELECT "WHERE s.sid = ?1 AND d.type = ?2",
-				"finding a document", err);
-	if (rc)
-		return rc;
-	store_bind_text(&q, 1, service);
-	store_bind_text(&q, 2, type);
-	rc = store_stmt_row(&q, &store_doc_map, out, err);
-	if (rc == 0)
+	if (rc == CW_ENOTFOUND)
 		rc = cw_err_set(err, CW_ENOTFOUND, "no document '%s/%s'",
 				service, type);
-	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+	return rc;
 }
 
 int cw_store_get_document_by_id(struct cw_store *s, int64_t doc_id,
 				struct cw_store_doc *out, struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
+	int rc = store_query_row(s, DOC_SELECT "WHERE d.id = ?1",
+				 "reading a document",
+				 STORE_PARAMS(STORE_I64(doc_id)),
+				 &store_doc_map, NULL, NULL, out, err);
 
-	memset(out, 0, sizeof(*out));
-	rc = store_stmt_prepare(&q, s, DOC_SELECT "WHERE d.id = ?1",
-				"reading a document", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	rc = store_stmt_row(&q, &store_doc_map, out, err);
-	if (rc == 0)
+	if (rc == CW_ENOTFOUND)
 		rc = cw_err_set(err, CW_ENOTFOUND, "no document with id %lld",
 				(long long)doc_id);
-	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+	return rc;
 }
 
 int cw_store_list_documents(struct cw_store *s, const char *service,
 			    const char *type, struct cw_store_doc **out,
 			    size_t *n, struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	rc = store_stmt_prepare(&q, s,
-				DOC_SELECT "WHERE (?1 IS NULL OR s.sid = ?1) "
-					   "AND (?2 IS NULL OR d.type = ?2) "
-					   "ORDER BY s.sid, d.type",
-				"listing documents", err);
-	if (rc)
-		return rc;
-	store_bind_text(&q, 1, service);
-	store_bind_text(&q, 2, type);
-	return store_stmt_list(&q, &store_doc_map, NULL, NULL, (void **)out, n,
-			       err);
+	return store_query_list(
+		s,
+		DOC_SELECT "WHERE (?1 IS NULL OR s.sid = ?1) "
+			   "AND (?2 IS NULL OR d.type = ?2) "
+			   "ORDER BY s.sid, d.type",
+		"listing documents",
+		STORE_PARAMS(STORE_TEXT(service), STORE_TEXT(type)),
+		&store_doc_map, NULL, NULL, (void **)out, n, err);
 }
 
 /* ---- snapshots ---- */
@@ -301,22 +275,16 @@ int cw_store_list_documents(struct cw_store *s, const char *service,
 static int latest_page_blob(struct cw_store *s, int64_t doc_id, size_t idx,
 			    int64_t *out, struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	*out = 0;
-	rc = store_stmt_prepare(&q, s,
-				"SELECT p.blob FROM snapshot_pages p JOIN "
-				"snapshots n "
-				"ON n.id = p.snapshot_id WHERE n.doc_id = ? "
-				"AND p.idx = ? "
-				"ORDER BY n.id DESC LIMIT 1",
-				"finding a page's previous blob", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	store_bind_i64(&q, 2, (int64_t)idx);
-	return store_stmt_i64(&q, 0, out, err);
+	return store_query_i64(s,
+			       "SELECT p.blob FROM snapshot_pages p JOIN "
+			       "snapshots n "
+			       "ON n.id = p.snapshot_id WHERE n.doc_id = ? "
+			       "AND p.idx = ? "
+			       "ORDER BY n.id DESC LIMIT 1",
+			       "finding a page's previous blob",
+			       STORE_PARAMS(STORE_I64(doc_id),
+					    STORE_I64((int64_t)idx)),
+			       0, out, err);
 }
 
 /* Is the latest snapshot of `doc_id` the one with hash `all`? */
@@ -324,33 +292,20 @@ static int same_snapshot(struct cw_store *s, int64_t doc_id,
 			 const unsigned char all[32], int64_t *out_id,
 			 struct cw_err *err)
 {
-	struct store_stmt q;
-	const void *h;
-	size_t hlen;
-	int rc;
-
-	*out_id = 0;
-	rc = store_stmt_prepare(&q, s,
-				"SELECT id, hash FROM snapshots WHERE doc_id = "
-				"? "
-				"ORDER BY id DESC LIMIT 1",
-				"reading the latest snapshot", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	rc = store_stmt_step(&q, err);
-	if (rc > 0) {
-		h = store_col_blob(&q, 1, &hlen);
-		if (h && hlen == 32 && !memcmp(h, all, 32))
-			*out_id = store_col_i64(&q, 0);
-	}
-	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+	/* a BLOB equals a BLOB when bytes and length do: memcmp of 32 */
+	return store_query_i64(s,
+			       "SELECT CASE WHEN hash = ?2 THEN id ELSE 0 END "
+			       "FROM snapshots WHERE doc_id = ?1 "
+			       "ORDER BY id DESC LIMIT 1",
+			       "reading the latest snapshot",
+			       STORE_PARAMS(STORE_I64(doc_id),
+					    STORE_BLOB(all, 32)),
+			       0, out_id, err);
 }
 
 static int add_page(struct cw_store *s, int64_t doc_id, int64_t sid, size_t i,
 		    const struct cw_store_page *page, struct cw_err *err)
 {
-	struct store_stmt q;
 	int64_t blob, base;
 	int rc;
 
@@ -359,20 +314,17 @@ static int add_page(struct cw_store *s, int64_t doc_id, int64_t sid, size_t i,
 		rc = store_blob_put(s, page->data, page->len, base, &blob, err);
 	if (rc)
 		return rc;
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO snapshot_pages (snapshot_id, idx, "
-				"blob, url, content_type, charset) "
-				"VALUES (?, ?, ?, ?, ?, ?)",
-				"storing a snapshot page", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, sid);
-	store_bind_i64(&q, 2, (int64_t)i);
-	store_bind_i64(&q, 3, blob);
-	store_bind_text(&q, 4, page->url);
-	store_bind_text(&q, 5, page->content_type);
-	store_bind_text(&q, 6, page->charset);
-	return store_stmt_run(&q, err);
+	return store_query_run(
+		s,
+		"INSERT INTO snapshot_pages (snapshot_id, idx, "
+		"blob, url, content_type, charset) "
+		"VALUES (?, ?, ?, ?, ?, ?)",
+		"storing a snapshot page",
+		STORE_PARAMS(STORE_I64(sid), STORE_I64((int64_t)i),
+			     STORE_I64(blob), STORE_TEXT(page->url),
+			     STORE_TEXT(page->content_type),
+			     STORE_TEXT(page->charset)),
+		err);
 }
 
 static int add_snapshot(struct cw_store *s, int64_t doc_id,
@@ -381,7 +333,6 @@ static int add_snapshot(struct cw_store *s, int64_t doc_id,
 			struct cw_err *err)
 {
 	unsigned char all[32];
-	struct store_stmt q;
 	int64_t sid;
 	struct cw_buf hashes = CW_BUF_INIT;
 	int rc;
@@ -402,18 +353,15 @@ static int add_snapshot(struct cw_store *s, int64_t doc_id,
 		*out_id = sid;
 		return CW_OK;
 	}
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO snapshots (doc_id, fetched_at, "
-				"hash, n_pages) "
-				"VALUES (?, ?, ?, ?) RETURNING id",
-				"storing a snapshot", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	store_bind_text(&q, 2, fetched_at);
-	store_bind_blob(&q, 3, all, 32);
-	store_bind_i64(&q, 4, (int64_t)n);
-	rc = store_stmt_run_id(&q, &sid, err);
+	rc = store_query_id(
+		s,
+		"INSERT INTO snapshots (doc_id, fetched_at, "
+		"hash, n_pages) "
+		"VALUES (?, ?, ?, ?) RETURNING id",
+		"storing a snapshot",
+		STORE_PARAMS(STORE_I64(doc_id), STORE_TEXT(fetched_at),
+			     STORE_BLOB(all, 32), STORE_I64((int64_t)n)),
+		&sid, err);
 	if (rc)
 		return rc;
 	for (size_t i = 0; i < n; i++) {
@@ -466,14 +414,14 @@ int cw_store_get_snapshot(struct cw_store *s, int64_t snapshot_id,
 
 	*out = NULL;
 	*n = 0;
-	rc = store_stmt_prepare(&q, s,
-				"SELECT blob, url, content_type, charset FROM "
-				"snapshot_pages WHERE snapshot_id = ? ORDER BY "
-				"idx",
-				"reading a snapshot", err);
+	rc = store_stmt_prepare_with(&q, s,
+				     "SELECT blob, url, content_type, charset "
+				     "FROM snapshot_pages WHERE snapshot_id = "
+				     "? ORDER BY idx",
+				     "reading a snapshot",
+				     STORE_PARAMS(STORE_I64(snapshot_id)), err);
 	if (rc)
 		return rc;
-	store_bind_i64(&q, 1, snapshot_id);
 	/* a cw_buf is not a mapped field: the pages are read by hand */
 	while ((r = store_stmt_step(&q, err)) > 0) {
 		struct cw_store_page_data *p;
@@ -521,26 +469,19 @@ const char *cw_store_outcome_name(int outcome)
 int cw_store_add_attempt(struct cw_store *s, const struct cw_store_attempt *a,
 			 struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc = store_stmt_prepare(&q, s,
-				    "INSERT INTO attempts (doc_id, at, url, "
-				    "status, "
-				    "bytes, outcome, error, snapshot_id, "
-				    "seconds) "
-				    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				    "recording a fetch attempt", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, a->doc_id);
-	store_bind_text(&q, 2, a->at);
-	store_bind_text(&q, 3, a->url);
-	store_bind_i64(&q, 4, a->status);
-	store_bind_i64(&q, 5, a->bytes);
-	store_bind_text(&q, 6, cw_store_outcome_name(a->outcome));
-	store_bind_text(&q, 7, a->error);
-	store_bind_id(&q, 8, a->snapshot_id);
-	store_bind_double(&q, 9, a->seconds);
-	return store_stmt_run(&q, err);
+	return store_query_run(
+		s,
+		"INSERT INTO attempts (doc_id, at, url, status, bytes, "
+		"outcome, error, snapshot_id, seconds) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"recording a fetch attempt",
+		STORE_PARAMS(STORE_I64(a->doc_id), STORE_TEXT(a->at),
+			     STORE_TEXT(a->url), STORE_I64(a->status),
+			     STORE_I64(a->bytes),
+			     STORE_TEXT(cw_store_outcome_name(a->outcome)),
+			     STORE_TEXT(a->error), STORE_ID(a->snapshot_id),
+			     STORE_DBL(a->seconds)),
+		err);
 }
 
 /* ---- versions ---- */
@@ -582,37 +523,31 @@ struct latest {
 	unsigned char hash[32];
 };
 
+static const struct store_field latest_fields[] = {
+	STORE_FIELD(I64, struct latest, id),
+	STORE_FIELD(I64, struct latest, seq),
+	STORE_FIELD(I64, struct latest, text_blob),
+	STORE_FIELD(I64, struct latest, prov_blob),
+	STORE_FIELD(HASH, struct latest, hash),
+};
+static const struct store_map latest_map =
+	STORE_MAP(struct latest, latest_fields);
+
 /* Latest version's id, seq, blobs and hash; all 0 when there is none. */
 static int latest_version(struct cw_store *s, int64_t doc_id,
 			  struct latest *out, struct cw_err *err)
 {
-	struct store_stmt q;
-	const void *h;
-	size_t hlen;
-	int rc;
+	int rc = store_query_row(s,
+				 "SELECT v.id, v.seq, v.text_blob, "
+				 "v.provisions_blob, "
+				 "b.hash FROM versions v JOIN blobs b ON "
+				 "b.id = v.text_blob WHERE v.doc_id = ? "
+				 "ORDER BY v.seq DESC LIMIT 1",
+				 "reading the latest version",
+				 STORE_PARAMS(STORE_I64(doc_id)), &latest_map,
+				 NULL, NULL, out, err);
 
-	memset(out, 0, sizeof(*out));
-	rc = store_stmt_prepare(&q, s,
-				"SELECT v.id, v.seq, v.text_blob, "
-				"v.provisions_blob, "
-				"b.hash FROM versions v JOIN blobs b ON "
-				"b.id = v.text_blob WHERE v.doc_id = ? "
-				"ORDER BY v.seq DESC LIMIT 1",
-				"reading the latest version", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	rc = store_stmt_step(&q, err);
-	if (rc > 0) {
-		out->id = store_col_i64(&q, 0);
-		out->seq = store_col_i64(&q, 1);
-		out->text_blob = store_col_i64(&q, 2);
-		out->prov_blob = store_col_i64(&q, 3);
-		h = store_col_blob(&q, 4, &hlen);
-		if (h && hlen == 32)
-			memcpy(out->hash, h, 32);
-	}
-	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+	return rc == CW_ENOTFOUND ? CW_OK : rc;
 }
 
 static int record_version(struct cw_store *s, int64_t doc_id,
@@ -623,7 +558,6 @@ static int record_version(struct cw_store *s, int64_t doc_id,
 	struct latest last;
 	int64_t text_blob, prov_blob, id;
 	struct cw_buf enc = CW_BUF_INIT;
-	struct store_stmt q;
 	int rc;
 
 	rc = latest_version(s, doc_id, &last, err);
@@ -645,27 +579,24 @@ static int record_version(struct cw_store *s, int64_t doc_id,
 	cw_buf_release(&enc);
 	if (rc)
 		return rc;
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO versions (doc_id, seq, "
-				"recorded_at, "
-				"stated_date, snapshot_id, text_blob, "
-				"provisions_blob, "
-				"n_provisions, origin) VALUES (?, ?, ?, ?, ?, "
-				"?, ?, ?, ?) "
-				"RETURNING id",
-				"recording a version", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	store_bind_i64(&q, 2, last.seq + 1);
-	store_bind_text(&q, 3, in->recorded_at);
-	store_bind_text(&q, 4, in->stated_date);
-	store_bind_id(&q, 5, in->snapshot_id);
-	store_bind_i64(&q, 6, text_blob);
-	store_bind_i64(&q, 7, prov_blob);
-	store_bind_i64(&q, 8, (int64_t)in->seg->n);
-	store_bind_text(&q, 9, in->origin ? in->origin : "unknown");
-	rc = store_stmt_run_id(&q, &id, err);
+	rc = store_query_id(
+		s,
+		"INSERT INTO versions (doc_id, seq, "
+		"recorded_at, "
+		"stated_date, snapshot_id, text_blob, "
+		"provisions_blob, "
+		"n_provisions, origin) VALUES (?, ?, ?, ?, ?, "
+		"?, ?, ?, ?) "
+		"RETURNING id",
+		"recording a version",
+		STORE_PARAMS(STORE_I64(doc_id), STORE_I64(last.seq + 1),
+			     STORE_TEXT(in->recorded_at),
+			     STORE_TEXT(in->stated_date),
+			     STORE_ID(in->snapshot_id), STORE_I64(text_blob),
+			     STORE_I64(prov_blob),
+			     STORE_I64((int64_t)in->seg->n),
+			     STORE_TEXT(in->origin ? in->origin : "unknown")),
+		&id, err);
 	if (!rc)
 		rc = store_search_index(s, doc_id, id, text_blob, in->text,
 					in->len, in->seg, err);
@@ -693,87 +624,64 @@ int cw_store_list_versions(struct cw_store *s, int64_t doc_id,
 			   struct cw_store_version **out, size_t *n,
 			   struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	rc = store_stmt_prepare(&q, s,
+	return store_query_list(s,
 				VERSION_SELECT "WHERE v.doc_id = ? ORDER BY "
 					       "v.seq",
-				"listing versions", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	return store_stmt_list(&q, &version_map, NULL, NULL, (void **)out, n,
-			       err);
+				"listing versions",
+				STORE_PARAMS(STORE_I64(doc_id)), &version_map,
+				NULL, NULL, (void **)out, n, err);
 }
 
-/* The one row of `q` into `out`; CW_ENOTFOUND naming `what` if none. */
-static int one_version(struct store_stmt *q, struct cw_store_version *out,
+/* The one row of `sql` into `out`; CW_ENOTFOUND naming `what` if none. */
+static int one_version(struct cw_store *s, const char *sql,
+		       struct store_params p, struct cw_store_version *out,
 		       const char *what, struct cw_err *err)
 {
-	int rc = store_stmt_row(q, &version_map, out, err);
+	int rc = store_query_row(s, sql, "reading a version", p, &version_map,
+				 NULL, NULL, out, err);
 
-	if (rc == 0)
+	if (rc == CW_ENOTFOUND)
 		rc = cw_err_set(err, CW_ENOTFOUND, "no %s", what);
-	return store_stmt_finish(q, rc > 0 ? CW_OK : rc, err);
+	return rc;
 }
 
 int cw_store_get_version(struct cw_store *s, int64_t doc_id, int64_t seq,
 			 struct cw_store_version *out, struct cw_err *err)
 {
-	struct store_stmt q;
 	char what[64];
-	int rc;
 
-	memset(out, 0, sizeof(*out));
 	if (seq >= 1) {
-		rc = store_stmt_prepare(&q, s,
-					VERSION_SELECT "WHERE v.doc_id = ? AND "
-						       "v.seq = ?",
-					"reading a version", err);
-		if (rc)
-			return rc;
-		store_bind_i64(&q, 2, seq);
 		snprintf(what, sizeof(what), "version %lld", (long long)seq);
-	} else {
-		rc = store_stmt_prepare(&q, s,
-					VERSION_SELECT "WHERE v.doc_id = ? "
-						       "ORDER BY v.seq DESC "
-						       "LIMIT 1 OFFSET ?",
-					"reading a version", err);
-		if (rc)
-			return rc;
-		store_bind_i64(&q, 2, -seq);
-		snprintf(what, sizeof(what),
-			 seq ? "version latest%lld" : "version",
-			 (long long)seq);
+		return one_version(s,
+				   VERSION_SELECT "WHERE v.doc_id = ? AND "
+						  "v.seq = ?",
+				   STORE_PARAMS(STORE_I64(doc_id),
+						STORE_I64(seq)),
+				   out, what, err);
 	}
-	store_bind_i64(&q, 1, doc_id);
-	return one_version(&q, out, what, err);
+	snprintf(what, sizeof(what), seq ? "version latest%lld" : "version",
+		 (long long)seq);
+	return one_version(s,
+			   VERSION_SELECT "WHERE v.doc_id = ? "
+					  "ORDER BY v.seq DESC "
+					  "LIMIT 1 OFFSET ?",
+			   STORE_PARAMS(STORE_I64(doc_id), STORE_I64(-seq)),
+			   out, what, err);
 }
 
 int cw_store_get_version_at(struct cw_store *s, int64_t doc_id, const char *at,
 			    struct cw_store_version *out, struct cw_err *err)
 {
-	struct store_stmt q;
 	char what[96];
-	int rc;
 
-	memset(out, 0, sizeof(*out));
-	rc = store_stmt_prepare(&q, s,
-				VERSION_SELECT "WHERE v.doc_id = ? AND "
-					       "v.recorded_at <= ? "
-					       "ORDER BY v.recorded_at DESC, "
-					       "v.seq DESC LIMIT 1",
-				"reading a version", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	store_bind_text(&q, 2, at);
 	snprintf(what, sizeof(what), "version at '%s'", at);
-	return one_version(&q, out, what, err);
+	return one_version(s,
+			   VERSION_SELECT "WHERE v.doc_id = ? AND "
+					  "v.recorded_at <= ? "
+					  "ORDER BY v.recorded_at DESC, "
+					  "v.seq DESC LIMIT 1",
+			   STORE_PARAMS(STORE_I64(doc_id), STORE_TEXT(at)), out,
+			   what, err);
 }
 
 int cw_store_load_text(struct cw_store *s, int64_t version_id,
@@ -793,44 +701,38 @@ int cw_store_load_provisions(struct cw_store *s, int64_t version_id,
 static int put_change(struct cw_store *s, const struct cw_store_change_in *c,
 		      int64_t *out_id, struct cw_err *err)
 {
-	struct store_stmt q;
 	int64_t blob, base;
 	int rc;
 
-	rc = store_stmt_prepare(&q, s,
-				"SELECT json_blob FROM changes WHERE doc_id = "
-				"? "
-				"ORDER BY id DESC LIMIT 1",
-				"finding the previous change", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, c->doc_id);
-	rc = store_stmt_i64(&q, 0, &base, err);
+	rc = store_query_i64(s,
+			     "SELECT json_blob FROM changes WHERE doc_id = "
+			     "? "
+			     "ORDER BY id DESC LIMIT 1",
+			     "finding the previous change",
+			     STORE_PARAMS(STORE_I64(c->doc_id)), 0, &base, err);
 	if (!rc)
 		rc = store_blob_put(s, c->json, strlen(c->json), base, &blob,
 				    err);
 	if (rc)
 		return rc;
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO changes (doc_id, from_version, "
-				"to_version, "
-				"materiality, n_changes, json_blob) VALUES (?, "
-				"?, ?, ?, ?, ?) "
-				"ON CONFLICT(to_version) DO UPDATE SET "
-				"materiality = excluded.materiality, "
-				"n_changes = excluded.n_changes, json_blob = "
-				"excluded.json_blob "
-				"RETURNING id",
-				"recording a change", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, c->doc_id);
-	store_bind_id(&q, 2, c->from_version);
-	store_bind_i64(&q, 3, c->to_version);
-	store_bind_text(&q, 4, c->materiality ? c->materiality : "cosmetic");
-	store_bind_i64(&q, 5, c->n_changes);
-	store_bind_i64(&q, 6, blob);
-	rc = store_stmt_run_id(&q, out_id, err);
+	rc = store_query_id(
+		s,
+		"INSERT INTO changes (doc_id, from_version, "
+		"to_version, "
+		"materiality, n_changes, json_blob) VALUES (?, "
+		"?, ?, ?, ?, ?) "
+		"ON CONFLICT(to_version) DO UPDATE SET "
+		"materiality = excluded.materiality, "
+		"n_changes = excluded.n_changes, json_blob = "
+		"excluded.json_blob "
+		"RETURNING id",
+		"recording a change",
+		STORE_PARAMS(STORE_I64(c->doc_id), STORE_ID(c->from_version),
+			     STORE_I64(c->to_version),
+			     STORE_TEXT(c->materiality ? c->materiality
+						       : "cosmetic"),
+			     STORE_I64(c->n_changes), STORE_I64(blob)),
+		out_id, err);
 	if (rc == CW_ENOTFOUND)
 		rc = cw_err_set(err, CW_ESTORE,
 				"'%s': recording a change: "
@@ -917,95 +819,72 @@ int cw_store_list_changes(struct cw_store *s,
 			  struct cw_store_change **out, size_t *n,
 			  struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	rc = store_stmt_prepare(&q, s,
-				CHANGE_SELECT "WHERE (?1 IS NULL OR "
-					      "tv.recorded_at >= ?1) "
-					      "AND (?2 IS NULL OR s.sid = ?2) "
-					      "AND (?3 = 0 OR c.doc_id = ?3) "
-					      "AND (CASE c.materiality WHEN "
-					      "'substantive' THEN 2 "
-					      "WHEN 'editorial' THEN 1 ELSE 0 "
-					      "END) >= ?4 "
-					      "ORDER BY tv.recorded_at, c.id "
-					      "LIMIT CASE WHEN ?5 > 0 THEN ?5 "
-					      "ELSE -1 END",
-				"listing changes", err);
-	if (rc)
-		return rc;
-	store_bind_text(&q, 1, cq ? cq->since : NULL);
-	store_bind_text(&q, 2, cq ? cq->service : NULL);
-	store_bind_i64(&q, 3, cq ? cq->doc_id : 0);
-	store_bind_i64(&q, 4,
-		       materiality_rank(cq ? cq->min_materiality : NULL));
-	store_bind_i64(&q, 5, cq ? cq->limit : 0);
-	return store_stmt_list(&q, &change_map, change_json, NULL, (void **)out,
-			       n, err);
+	return store_query_list(
+		s,
+		CHANGE_SELECT "WHERE (?1 IS NULL OR "
+			      "tv.recorded_at >= ?1) "
+			      "AND (?2 IS NULL OR s.sid = ?2) "
+			      "AND (?3 = 0 OR c.doc_id = ?3) "
+			      "AND (CASE c.materiality WHEN "
+			      "'substantive' THEN 2 "
+			      "WHEN 'editorial' THEN 1 ELSE 0 "
+			      "END) >= ?4 "
+			      "ORDER BY tv.recorded_at, c.id "
+			      "LIMIT CASE WHEN ?5 > 0 THEN ?5 "
+			      "ELSE -1 END",
+		"listing changes",
+		STORE_PARAMS(STORE_TEXT(cq ? cq->since : NULL),
+			     STORE_TEXT(cq ? cq->service : NULL),
+			     STORE_I64(cq ? cq->doc_id : 0),
+			     STORE_I64(materiality_rank(cq ? cq->min_materiality
+							   : NULL)),
+			     STORE_I64(cq ? cq->limit : 0)),
+		&change_map, change_json, NULL, (void **)out, n, err);
 }
 
 int cw_store_get_change(struct cw_store *s, int64_t change_id,
 			struct cw_store_change *c, struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
+	int rc = store_query_row(s, CHANGE_SELECT "WHERE c.id = ?1",
+				 "reading a change",
+				 STORE_PARAMS(STORE_I64(change_id)),
+				 &change_map, change_json, NULL, c, err);
 
-	memset(c, 0, sizeof(*c));
-	rc = store_stmt_prepare(&q, s, CHANGE_SELECT "WHERE c.id = ?1",
-				"reading a change", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, change_id);
-	rc = store_stmt_row(&q, &change_map, c, err);
-	if (rc > 0)
-		rc = change_json(&q, c, NULL, err);
-	else if (rc == 0)
+	if (rc == CW_ENOTFOUND)
 		rc = cw_err_set(err, CW_ENOTFOUND, "no change with id %lld",
 				(long long)change_id);
-	rc = store_stmt_finish(&q, rc, err);
-	if (rc)
-		cw_store_change_release(c);
 	return rc;
 }
 
 static int put_analysis(struct cw_store *s, int64_t version_id,
 			const char *json, struct cw_err *err)
 {
-	struct store_stmt q;
 	int64_t blob, base;
 	int rc;
 
 	/* compress against the analysis of the previous version */
-	rc = store_stmt_prepare(&q, s,
-				"SELECT a.json_blob FROM analyses a JOIN "
-				"versions p "
-				"ON p.id = a.version_id JOIN versions v ON "
-				"v.id = ? "
-				"AND p.doc_id = v.doc_id AND p.seq < v.seq "
-				"ORDER BY p.seq DESC LIMIT 1",
-				"finding the previous analysis", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, version_id);
-	rc = store_stmt_i64(&q, 0, &base, err);
+	rc = store_query_i64(s,
+			     "SELECT a.json_blob FROM analyses a JOIN "
+			     "versions p "
+			     "ON p.id = a.version_id JOIN versions v ON "
+			     "v.id = ? "
+			     "AND p.doc_id = v.doc_id AND p.seq < v.seq "
+			     "ORDER BY p.seq DESC LIMIT 1",
+			     "finding the previous analysis",
+			     STORE_PARAMS(STORE_I64(version_id)), 0, &base,
+			     err);
 	if (!rc)
 		rc = store_blob_put(s, json, strlen(json), base, &blob, err);
 	if (rc)
 		return rc;
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO analyses (version_id, json_blob) "
-				"VALUES "
-				"(?, ?) ON CONFLICT(version_id) DO UPDATE SET "
-				"json_blob = excluded.json_blob",
-				"storing an analysis", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, version_id);
-	store_bind_i64(&q, 2, blob);
-	return store_stmt_run(&q, err);
+	return store_query_run(
+		s,
+		"INSERT INTO analyses (version_id, json_blob) "
+		"VALUES "
+		"(?, ?) ON CONFLICT(version_id) DO UPDATE SET "
+		"json_blob = excluded.json_blob",
+		"storing an analysis",
+		STORE_PARAMS(STORE_I64(version_id), STORE_I64(blob)), err);
 }
 
 int cw_store_put_analysis(struct cw_store *s, int64_t version_id,
@@ -1021,16 +900,13 @@ int cw_store_put_analysis(struct cw_store *s, int64_t version_id,
 int cw_store_get_analysis(struct cw_store *s, int64_t version_id,
 			  struct cw_buf *out, struct cw_err *err)
 {
-	struct store_stmt q;
 	int64_t blob;
-	int rc = store_stmt_prepare(&q, s,
-				    "SELECT json_blob FROM analyses WHERE "
-				    "version_id = ?",
-				    "reading an analysis", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, version_id);
-	rc = store_stmt_i64(&q, 0, &blob, err);
+	int rc = store_query_i64(s,
+				 "SELECT json_blob FROM analyses WHERE "
+				 "version_id = ?",
+				 "reading an analysis",
+				 STORE_PARAMS(STORE_I64(version_id)), 0, &blob,
+				 err);
 	if (rc)
 		return rc;
 	if (!blob)
@@ -1041,17 +917,6 @@ int cw_store_get_analysis(struct cw_store *s, int64_t version_id,
 }
 
 /* ---- statistics and checks ---- */
-
-static int count(struct cw_store *s, const char *sql, int64_t *out,
-		 struct cw_err *err)
-{
-	struct store_stmt q;
-	int rc = store_stmt_prepare(&q, s, sql, "reading statistics", err);
-
-	if (rc)
-		return rc;
-	return store_stmt_i64(&q, 0, out, err);
-}
 
 int cw_store_stats(struct cw_store *s, struct cw_store_stats *out,
 		   struct cw_err *err)
@@ -1083,8 +948,10 @@ int cw_store_stats(struct cw_store *s, struct cw_store_stats *out,
 
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
-		rc = count(s, counts[i].sql,
-			   (int64_t *)((char *)out + counts[i].off), err);
+		rc = store_query_i64(s, counts[i].sql, "reading statistics",
+				     STORE_NO_PARAMS, 0,
+				     (int64_t *)((char *)out + counts[i].off),
+				     err);
 		if (rc)
 			return rc;
 	}
@@ -1096,46 +963,46 @@ int cw_store_stats(struct cw_store *s, struct cw_store_stats *out,
 	if (!s->in_tx)
 		(void)sqlite3_wal_checkpoint_v2(
 			s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-	return count(s,
-		     "SELECT page_count * page_size FROM "
-		     "pragma_page_count(), pragma_page_size()",
-		     &out->file_bytes, err);
+	return store_query_i64(s,
+			       "SELECT page_count * page_size FROM "
+			       "pragma_page_count(), pragma_page_size()",
+			       "reading statistics", STORE_NO_PARAMS, 0,
+			       &out->file_bytes, err);
 }
+
+/* The first column of a check's first row (a pragma's report). */
+struct check_row {
+	char *text;
+};
+static const struct store_field check_fields[] = {
+	STORE_FIELD(STR, struct check_row, text),
+};
+static const struct store_map check_map =
+	STORE_MAP(struct check_row, check_fields);
 
 int cw_store_check(struct cw_store *s, struct cw_err *err)
 {
-	struct store_stmt q;
-	char *r = NULL;
-	int rc = store_stmt_prepare(&q, s, "PRAGMA integrity_check",
-				    "checking integrity", err);
+	struct check_row r;
+	int rc = store_query_row(s, "PRAGMA integrity_check",
+				 "checking integrity", STORE_NO_PARAMS,
+				 &check_map, NULL, NULL, &r, err);
 
-	if (rc)
+	if (!rc && !(r.text && !strcmp(r.text, "ok")))
+		rc = cw_err_set(err, CW_ESTORE, "'%s': integrity check: %s",
+				s->path, r.text ? r.text : "?");
+	store_map_release(&check_map, &r);
+	if (rc && rc != CW_ENOTFOUND)
 		return rc;
-	rc = store_stmt_step(&q, err);
-	if (rc > 0) {
-		r = store_col_str(&q, 0);
-		rc = r && !strcmp(r, "ok") ? CW_OK
-					   : cw_err_set(err, CW_ESTORE,
-							"'%s': integrity "
-							"check: %s",
-							s->path, r ? r : "?");
-		free(r);
-	}
-	rc = store_stmt_finish(&q, rc, err);
-	if (rc)
-		return rc;
-	rc = store_stmt_prepare(&q, s, "PRAGMA foreign_key_check",
-				"checking foreign keys", err);
-	if (rc)
-		return rc;
-	rc = store_stmt_step(&q, err);
-	if (rc > 0) {
-		r = store_col_str(&q, 0);
+	/* a row names a table with a violation; none is the good news */
+	rc = store_query_row(s, "PRAGMA foreign_key_check",
+			     "checking foreign keys", STORE_NO_PARAMS,
+			     &check_map, NULL, NULL, &r, err);
+	if (!rc)
 		rc = cw_err_set(err, CW_ESTORE,
 				"'%s': foreign key violation in table '%s'",
-				s->path, r ? r : "?");
-		free(r);
-	}
-	rc = store_stmt_finish(&q, rc, err);
-	return rc ? rc : store_search_check(s, err);
+				s->path, r.text ? r.text : "?");
+	store_map_release(&check_map, &r);
+	if (rc && rc != CW_ENOTFOUND)
+		return rc;
+	return store_search_check(s, err);
 }

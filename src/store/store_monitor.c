@@ -65,16 +65,11 @@ int cw_store_mon_list(struct cw_store *s, const char *due_before,
 		      struct cw_store_mon_doc **out, size_t *n,
 		      struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
 	/*
 	 * The latest version's length comes from its text blob's raw size:
 	 * the monitor compares a new extraction with it (block pages).
 	 */
-	rc = store_stmt_prepare(&q, s,
+	return store_query_list(s,
 				"SELECT d.id, sv.sid, sv.name, d.type, "
 				"d.decl_json, "
 				"(SELECT count(*) FROM versions v WHERE "
@@ -93,62 +88,46 @@ int cw_store_mon_list(struct cw_store *s, const char *due_before,
 				"AND "
 				"  (m.next_due IS NULL OR m.next_due <= ?1)) "
 				"ORDER BY d.id",
-				"listing monitored documents", err);
-	if (rc)
-		return rc;
-	store_bind_text(&q, 1, due_before);
-	return store_stmt_list(&q, &mon_doc_map, NULL, NULL, (void **)out, n,
-			       err);
+				"listing monitored documents",
+				STORE_PARAMS(STORE_TEXT(due_before)),
+				&mon_doc_map, NULL, NULL, (void **)out, n, err);
 }
 
 int cw_store_mon_get(struct cw_store *s, int64_t doc_id,
 		     struct cw_store_mon *out, struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
+	int rc = store_query_row(s,
+				 "SELECT " MON_COLS "FROM doc_monitor m WHERE "
+				 "m.doc_id = ?1",
+				 "reading a document's monitor state",
+				 STORE_PARAMS(STORE_I64(doc_id)), &mon_map,
+				 NULL, NULL, out, err);
 
-	memset(out, 0, sizeof(*out));
+	/* a document without a state row has the zeroed defaults */
 	out->doc_id = doc_id;
-	rc = store_stmt_prepare(&q, s,
-				"SELECT " MON_COLS "FROM doc_monitor m WHERE "
-				"m.doc_id = ?1",
-				"reading a document's monitor state", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	rc = store_stmt_row(&q, &mon_map, out, err);
-	out->doc_id = doc_id;
-	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+	return rc == CW_ENOTFOUND ? CW_OK : rc;
 }
 
 int cw_store_mon_put(struct cw_store *s, const struct cw_store_mon *m,
 		     struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	rc = store_stmt_prepare(&q, s,
-				"INSERT OR REPLACE INTO doc_monitor (doc_id, "
-				"interval_s, next_due, "
-				"last_check, failing, failing_since, "
-				"last_error, failures, alerted, "
-				"etag, last_modified) VALUES "
-				"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
-				"writing a document's monitor state", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, m->doc_id);
-	store_bind_i64(&q, 2, m->interval_s);
-	store_bind_text(&q, 3, m->next_due);
-	store_bind_text(&q, 4, m->last_check);
-	store_bind_i64(&q, 5, m->failing);
-	store_bind_text(&q, 6, m->failing_since);
-	store_bind_text(&q, 7, m->last_error);
-	store_bind_i64(&q, 8, m->failures);
-	store_bind_i64(&q, 9, m->alerted);
-	store_bind_text(&q, 10, m->etag);
-	store_bind_text(&q, 11, m->last_modified);
-	return store_stmt_run(&q, err);
+	return store_query_run(
+		s,
+		"INSERT OR REPLACE INTO doc_monitor (doc_id, "
+		"interval_s, next_due, "
+		"last_check, failing, failing_since, "
+		"last_error, failures, alerted, "
+		"etag, last_modified) VALUES "
+		"(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)",
+		"writing a document's monitor state",
+		STORE_PARAMS(STORE_I64(m->doc_id), STORE_I64(m->interval_s),
+			     STORE_TEXT(m->next_due), STORE_TEXT(m->last_check),
+			     STORE_I64(m->failing),
+			     STORE_TEXT(m->failing_since),
+			     STORE_TEXT(m->last_error), STORE_I64(m->failures),
+			     STORE_I64(m->alerted), STORE_TEXT(m->etag),
+			     STORE_TEXT(m->last_modified)),
+		err);
 }
 
 /* ---- subscriptions ---- */
@@ -188,47 +167,39 @@ void cw_store_subs_free(struct cw_store_sub *subs, size_t n)
 int cw_store_sub_add(struct cw_store *s, const struct cw_store_sub *sub,
 		     int64_t *out_id, struct cw_err *err)
 {
-	struct store_stmt q;
 	char now[CW_TIME_ISO];
-	int rc;
 
 	cw_time_now_iso(now);
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO subscriptions (channel, target, "
-				"secret, "
-				"min_materiality, cadence, services, "
-				"documents, "
-				"categories, created_at) VALUES "
-				"(?1,?2,?3,?4,?5,?6,?7,?8,?9) "
-				"RETURNING id",
-				"adding a subscription", err);
-	if (rc)
-		return rc;
-	store_bind_text(&q, 1, sub->channel);
-	store_bind_text(&q, 2, sub->target);
-	store_bind_text(&q, 3, sub->secret);
-	store_bind_text(&q, 4,
-			sub->min_materiality ? sub->min_materiality
-					     : "cosmetic");
-	store_bind_text(&q, 5, sub->cadence ? sub->cadence : "immediate");
-	store_bind_text(&q, 6, sub->services ? sub->services : "");
-	store_bind_text(&q, 7, sub->documents ? sub->documents : "");
-	store_bind_text(&q, 8, sub->categories ? sub->categories : "");
-	store_bind_text(&q, 9, now);
-	return store_stmt_run_id(&q, out_id, err);
+	return store_query_id(
+		s,
+		"INSERT INTO subscriptions (channel, target, "
+		"secret, "
+		"min_materiality, cadence, services, "
+		"documents, "
+		"categories, created_at) VALUES "
+		"(?1,?2,?3,?4,?5,?6,?7,?8,?9) "
+		"RETURNING id",
+		"adding a subscription",
+		STORE_PARAMS(
+			STORE_TEXT(sub->channel), STORE_TEXT(sub->target),
+			STORE_TEXT(sub->secret),
+			STORE_TEXT(sub->min_materiality ? sub->min_materiality
+							: "cosmetic"),
+			STORE_TEXT(sub->cadence ? sub->cadence : "immediate"),
+			STORE_TEXT(sub->services ? sub->services : ""),
+			STORE_TEXT(sub->documents ? sub->documents : ""),
+			STORE_TEXT(sub->categories ? sub->categories : ""),
+			STORE_TEXT(now)),
+		out_id, err);
 }
 
 /* Run "DELETE ... WHERE <column> = ?1" for `id`; *deleted: rows removed. */
 static int delete_by_id(struct cw_store *s, const char *sql, int64_t id,
 			const char *what, int64_t *deleted, struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc = store_stmt_prepare(&q, s, sql, what, err);
+	int rc =
+		store_query_run(s, sql, what, STORE_PARAMS(STORE_I64(id)), err);
 
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, id);
-	rc = store_stmt_run(&q, err);
 	*deleted = rc ? 0 : store_changes(s);
 	return rc;
 }
@@ -259,52 +230,34 @@ int cw_store_sub_remove(struct cw_store *s, int64_t id, struct cw_err *err)
 int cw_store_sub_list(struct cw_store *s, struct cw_store_sub **out, size_t *n,
 		      struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	rc = store_stmt_prepare(&q, s, SUB_COLS "ORDER BY id",
-				"listing subscriptions", err);
-	if (rc)
-		return rc;
-	return store_stmt_list(&q, &sub_map, NULL, NULL, (void **)out, n, err);
+	return store_query_list(s, SUB_COLS "ORDER BY id",
+				"listing subscriptions", STORE_NO_PARAMS,
+				&sub_map, NULL, NULL, (void **)out, n, err);
 }
 
 int cw_store_sub_get(struct cw_store *s, int64_t id, struct cw_store_sub *out,
 		     struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
+	int rc = store_query_row(s, SUB_COLS "WHERE id = ?1",
+				 "reading a subscription",
+				 STORE_PARAMS(STORE_I64(id)), &sub_map, NULL,
+				 NULL, out, err);
 
-	memset(out, 0, sizeof(*out));
-	rc = store_stmt_prepare(&q, s, SUB_COLS "WHERE id = ?1",
-				"reading a subscription", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, id);
-	rc = store_stmt_row(&q, &sub_map, out, err);
-	if (rc == 0)
+	if (rc == CW_ENOTFOUND)
 		rc = cw_err_set(err, CW_ENOTFOUND, "no subscription %lld",
 				(long long)id);
-	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+	return rc;
 }
 
 int cw_store_sub_set_digest(struct cw_store *s, int64_t id, const char *at,
 			    struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	rc = store_stmt_prepare(&q, s,
-				"UPDATE subscriptions SET last_digest = ?2 "
-				"WHERE id = ?1",
-				"updating a subscription", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, id);
-	store_bind_text(&q, 2, at);
-	return store_stmt_run(&q, err);
+	return store_query_run(s,
+			       "UPDATE subscriptions SET last_digest = ?2 "
+			       "WHERE id = ?1",
+			       "updating a subscription",
+			       STORE_PARAMS(STORE_I64(id), STORE_TEXT(at)),
+			       err);
 }
 
 /* ---- outbox ---- */
@@ -339,30 +292,24 @@ void cw_store_outbox_free(struct cw_store_outbox *o, size_t n)
 int cw_store_outbox_add(struct cw_store *s, const struct cw_store_outbox *o,
 			struct cw_err *err)
 {
-	struct store_stmt q;
 	char now[CW_TIME_ISO];
-	int rc;
 
 	cw_time_now_iso(now);
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO outbox (sub_id, change_id, "
-				"doc_id, kind, "
-				"idem_key, payload, state, attempts, next_try, "
-				"created_at) VALUES "
-				"(?1,?2,?3,?4,?5,?6,?7,0,?8,?9)",
-				"adding an alert to the outbox", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, o->sub_id);
-	store_bind_id(&q, 2, o->change_id);
-	store_bind_id(&q, 3, o->doc_id);
-	store_bind_text(&q, 4, o->kind);
-	store_bind_text(&q, 5, o->idem_key);
-	store_bind_text(&q, 6, o->payload);
-	store_bind_text(&q, 7, o->state ? o->state : "pending");
-	store_bind_text(&q, 8, o->next_try ? o->next_try : now);
-	store_bind_text(&q, 9, now);
-	return store_stmt_run(&q, err);
+	return store_query_run(
+		s,
+		"INSERT INTO outbox (sub_id, change_id, "
+		"doc_id, kind, "
+		"idem_key, payload, state, attempts, next_try, "
+		"created_at) VALUES "
+		"(?1,?2,?3,?4,?5,?6,?7,0,?8,?9)",
+		"adding an alert to the outbox",
+		STORE_PARAMS(STORE_I64(o->sub_id), STORE_ID(o->change_id),
+			     STORE_ID(o->doc_id), STORE_TEXT(o->kind),
+			     STORE_TEXT(o->idem_key), STORE_TEXT(o->payload),
+			     STORE_TEXT(o->state ? o->state : "pending"),
+			     STORE_TEXT(o->next_try ? o->next_try : now),
+			     STORE_TEXT(now)),
+		err);
 }
 
 int cw_store_outbox_list(struct cw_store *s, const char *state, const char *now,
@@ -370,12 +317,7 @@ int cw_store_outbox_list(struct cw_store *s, const char *state, const char *now,
 			 struct cw_store_outbox **out, size_t *n,
 			 struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	rc = store_stmt_prepare(&q, s,
+	return store_query_list(s,
 				OUTBOX_COLS "WHERE o.state = ?1 "
 					    "AND (?2 IS NULL OR o.next_try <= "
 					    "?2) "
@@ -383,27 +325,18 @@ int cw_store_outbox_list(struct cw_store *s, const char *state, const char *now,
 					    "ORDER BY o.id "
 					    "LIMIT CASE WHEN ?4 > 0 THEN ?4 "
 					    "ELSE -1 END",
-				"listing the outbox", err);
-	if (rc)
-		return rc;
-	store_bind_text(&q, 1, state);
-	store_bind_text(&q, 2, now);
-	store_bind_i64(&q, 3, sub_id);
-	store_bind_i64(&q, 4, limit);
-	return store_stmt_list(&q, &outbox_map, NULL, NULL, (void **)out, n,
-			       err);
+				"listing the outbox",
+				STORE_PARAMS(STORE_TEXT(state), STORE_TEXT(now),
+					     STORE_I64(sub_id),
+					     STORE_I64(limit)),
+				&outbox_map, NULL, NULL, (void **)out, n, err);
 }
 
 int cw_store_outbox_feed(struct cw_store *s, const char *feed, int64_t limit,
 			 struct cw_store_outbox **out, size_t *n,
 			 struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	rc = store_stmt_prepare(&q, s,
+	return store_query_list(s,
 				OUTBOX_COLS "JOIN subscriptions u ON u.id = "
 					    "o.sub_id "
 					    "WHERE u.channel = 'feed' AND "
@@ -413,38 +346,29 @@ int cw_store_outbox_feed(struct cw_store *s, const char *feed, int64_t limit,
 					    "ORDER BY o.id DESC "
 					    "LIMIT CASE WHEN ?2 > 0 THEN ?2 "
 					    "ELSE -1 END",
-				"listing a feed", err);
-	if (rc)
-		return rc;
-	store_bind_text(&q, 1, feed);
-	store_bind_i64(&q, 2, limit);
-	return store_stmt_list(&q, &outbox_map, NULL, NULL, (void **)out, n,
-			       err);
+				"listing a feed",
+				STORE_PARAMS(STORE_TEXT(feed),
+					     STORE_I64(limit)),
+				&outbox_map, NULL, NULL, (void **)out, n, err);
 }
 
 int cw_store_outbox_update(struct cw_store *s, int64_t id, const char *state,
 			   int64_t attempts, const char *next_try,
 			   const char *last_error, struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	rc = store_stmt_prepare(&q, s,
-				"UPDATE outbox SET state = coalesce(?2, "
-				"state), "
-				"attempts = ?3, next_try = coalesce(?4, "
-				"next_try), "
-				"last_error = coalesce(?5, last_error) WHERE "
-				"id = ?1",
-				"updating an alert", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, id);
-	store_bind_text(&q, 2, state);
-	store_bind_i64(&q, 3, attempts);
-	store_bind_text(&q, 4, next_try);
-	store_bind_text(&q, 5, last_error);
-	return store_stmt_run(&q, err);
+	return store_query_run(s,
+			       "UPDATE outbox SET state = coalesce(?2, "
+			       "state), "
+			       "attempts = ?3, next_try = coalesce(?4, "
+			       "next_try), "
+			       "last_error = coalesce(?5, last_error) WHERE "
+			       "id = ?1",
+			       "updating an alert",
+			       STORE_PARAMS(STORE_I64(id), STORE_TEXT(state),
+					    STORE_I64(attempts),
+					    STORE_TEXT(next_try),
+					    STORE_TEXT(last_error)),
+			       err);
 }
 
 /* Store the count of `state` in its field of `out` (unknown states: none). */
@@ -475,20 +399,17 @@ int cw_store_outbox_count(struct cw_store *s,
 			  struct cw_err *err)
 {
 	static const struct store_map no_fields = { NULL, 0, 1 };
-	struct store_stmt q;
 	void *rows = NULL;
 	size_t n = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = store_stmt_prepare(&q, s,
-				"SELECT state, count(*) FROM outbox GROUP BY "
-				"state",
-				"counting the outbox", err);
-	if (rc)
-		return rc;
-	rc = store_stmt_list(&q, &no_fields, outbox_state_count, out, &rows, &n,
-			     err);
+	rc = store_query_list(s,
+			      "SELECT state, count(*) FROM outbox GROUP BY "
+			      "state",
+			      "counting the outbox", STORE_NO_PARAMS,
+			      &no_fields, outbox_state_count, out, &rows, &n,
+			      err);
 	free(rows);
 	return rc;
 }
