@@ -217,8 +217,44 @@ int store_stmt_cache_clear(struct cw_store *s)
 	return rc;
 }
 
-static void bind_result(struct store_stmt *q, int i, int r)
+/*
+ * Bind `a` to parameter `i`. The first failure is kept and reported by
+ * the next step, so a caller binds every parameter without checking.
+ */
+static void bind_arg(struct store_stmt *q, int i, const struct store_arg *a)
 {
+	sqlite3_stmt *st = q->st;
+	int r = SQLITE_MISUSE;
+
+	switch (a->kind) {
+	case STORE_A_I64:
+		r = sqlite3_bind_int64(st, i, a->v.i64);
+		break;
+	case STORE_A_ID:
+		r = a->v.i64 ? sqlite3_bind_int64(st, i, a->v.i64)
+			     : sqlite3_bind_null(st, i);
+		break;
+	case STORE_A_DBL:
+		r = sqlite3_bind_double(st, i, a->v.dbl);
+		break;
+	case STORE_A_TEXT:
+		r = a->v.text ? sqlite3_bind_text(st, i, a->v.text, -1,
+						  SQLITE_TRANSIENT)
+			      : sqlite3_bind_null(st, i);
+		break;
+	case STORE_A_TEXTN:
+	case STORE_A_BLOB:
+		/* SQLite takes a length as an int: a longer value is too big */
+		if (a->len > INT32_MAX)
+			r = SQLITE_TOOBIG;
+		else if (a->kind == STORE_A_TEXTN)
+			r = sqlite3_bind_text(st, i, a->v.text, (int)a->len,
+					      SQLITE_STATIC);
+		else
+			r = sqlite3_bind_blob(st, i, a->v.blob, (int)a->len,
+					      SQLITE_STATIC);
+		break;
+	}
 	if (r != SQLITE_OK && !q->bind_rc) {
 		q->bind_rc = r;
 		q->bind_at = i;
@@ -227,51 +263,32 @@ static void bind_result(struct store_stmt *q, int i, int r)
 
 void store_bind_i64(struct store_stmt *q, int i, int64_t v)
 {
-	bind_result(q, i, sqlite3_bind_int64(q->st, i, v));
-}
-
-void store_bind_double(struct store_stmt *q, int i, double v)
-{
-	bind_result(q, i, sqlite3_bind_double(q->st, i, v));
+	bind_arg(q, i, &STORE_I64(v));
 }
 
 void store_bind_text(struct store_stmt *q, int i, const char *t)
 {
-	bind_result(q, i,
-		    t ? sqlite3_bind_text(q->st, i, t, -1, SQLITE_TRANSIENT)
-		      : sqlite3_bind_null(q->st, i));
-}
-
-/* SQLite takes a length as an int: is `n` past it (the bind failed)? */
-static bool bind_too_big(struct store_stmt *q, int i, size_t n)
-{
-	if (n <= INT32_MAX)
-		return false;
-	bind_result(q, i, SQLITE_TOOBIG);
-	return true;
+	bind_arg(q, i, &STORE_TEXT(t));
 }
 
 void store_bind_textn(struct store_stmt *q, int i, const char *t, size_t n)
 {
-	if (!bind_too_big(q, i, n))
-		bind_result(q, i,
-			    sqlite3_bind_text(q->st, i, t, (int)n,
-					      SQLITE_STATIC));
+	bind_arg(q, i, &STORE_TEXTN(t, n));
 }
 
-void store_bind_id(struct store_stmt *q, int i, int64_t id)
+void store_bind_double(struct store_stmt *q, int i, double v)
 {
-	bind_result(q, i,
-		    id ? sqlite3_bind_int64(q->st, i, id)
-		       : sqlite3_bind_null(q->st, i));
+	bind_arg(q, i, &STORE_DBL(v));
 }
 
 void store_bind_blob(struct store_stmt *q, int i, const void *p, size_t n)
 {
-	if (!bind_too_big(q, i, n))
-		bind_result(q, i,
-			    sqlite3_bind_blob(q->st, i, p, (int)n,
-					      SQLITE_STATIC));
+	bind_arg(q, i, &STORE_BLOB(p, n));
+}
+
+void store_bind_id(struct store_stmt *q, int i, int64_t id)
+{
+	bind_arg(q, i, &STORE_ID(id));
 }
 
 int store_stmt_step(struct store_stmt *q, struct cw_err *err)
@@ -496,30 +513,6 @@ int store_stmt_list(struct store_stmt *q, const struct store_map *map,
 }
 
 /* ---- one call per statement ---- */
-
-static void bind_arg(struct store_stmt *q, int i, const struct store_arg *a)
-{
-	switch (a->kind) {
-	case STORE_A_I64:
-		store_bind_i64(q, i, a->v.i64);
-		break;
-	case STORE_A_ID:
-		store_bind_id(q, i, a->v.i64);
-		break;
-	case STORE_A_DBL:
-		store_bind_double(q, i, a->v.dbl);
-		break;
-	case STORE_A_TEXT:
-		store_bind_text(q, i, a->v.text);
-		break;
-	case STORE_A_TEXTN:
-		store_bind_textn(q, i, a->v.text, a->len);
-		break;
-	case STORE_A_BLOB:
-		store_bind_blob(q, i, a->v.blob, a->len);
-		break;
-	}
-}
 
 int store_stmt_prepare_with(struct store_stmt *q, struct cw_store *s,
 			    const char *sql, const char *what,
