@@ -74,9 +74,8 @@ int cw_store_open(struct cw_store **out, const char *path, struct cw_err *err)
 		goto fail;
 	}
 	rc = store_search_register(s, err);
-	if (rc)
-		goto fail;
-	rc = store_migrate(s, err);
+	if (!rc)
+		rc = store_migrate(s, err);
 	if (rc)
 		goto fail;
 	*out = s;
@@ -453,17 +452,19 @@ int cw_store_get_snapshot(struct cw_store *s, int64_t snapshot_id,
 
 const char *cw_store_outcome_name(int outcome)
 {
-	switch (outcome) {
-	case CW_STORE_NEW_VERSION:
-		return "new_version";
-	case CW_STORE_UNCHANGED:
-		return "unchanged";
-	case CW_STORE_FAILED:
-		return "failed";
-	case CW_STORE_EXTRACT_FAILED:
-		return "extraction_failed";
-	}
-	return "unknown";
+	/* the names are what the attempts table's outcome column holds */
+	static const char *const names[] = {
+		[CW_STORE_NEW_VERSION] = "new_version",
+		[CW_STORE_UNCHANGED] = "unchanged",
+		[CW_STORE_FAILED] = "failed",
+		[CW_STORE_EXTRACT_FAILED] = "extraction_failed",
+	};
+
+	if (outcome < 0 ||
+	    (size_t)outcome >= sizeof(names) / sizeof(names[0]) ||
+	    !names[outcome])
+		return "unknown";
+	return names[outcome];
 }
 
 int cw_store_add_attempt(struct cw_store *s, const struct cw_store_attempt *a,
