@@ -1,20 +1,45 @@
 /*
  * alert: the health alert payload of the outbox and its codec (alert.h).
  */
+#include <stddef.h>
+
 #include <jansson.h>
 
 #include "alert.h"
+
+/* The string members, in the order of the JSON; "failures" stands after
+ * the first FAILURES_AT of them. */
+static const struct {
+	const char *key;
+	size_t off;
+} members[] = {
+	{ "service", offsetof(struct cw_store_health_alert, service) },
+	{ "type", offsetof(struct cw_store_health_alert, type) },
+	{ "state", offsetof(struct cw_store_health_alert, state) },
+	{ "failing_since",
+	  offsetof(struct cw_store_health_alert, failing_since) },
+	{ "last_error", offsetof(struct cw_store_health_alert, last_error) },
+	{ "at", offsetof(struct cw_store_health_alert, at) },
+};
+#define N_MEMBERS (sizeof(members) / sizeof(members[0]))
+#define FAILURES_AT 4
+
+static char **member(struct cw_store_health_alert *a, size_t i)
+{
+	return (char **)((char *)a + members[i].off);
+}
+
+static const char *member_value(const struct cw_store_health_alert *a, size_t i)
+{
+	return *(char *const *)((const char *)a + members[i].off);
+}
 
 void cw_store_health_alert_release(struct cw_store_health_alert *a)
 {
 	if (!a)
 		return;
-	free(a->service);
-	free(a->type);
-	free(a->state);
-	free(a->failing_since);
-	free(a->last_error);
-	free(a->at);
+	for (size_t i = 0; i < N_MEMBERS; i++)
+		free(*member(a, i));
 	memset(a, 0, sizeof(*a));
 }
 
@@ -29,14 +54,12 @@ void *cw_store_health_alert_to_json(const struct cw_store_health_alert *a)
 	json_t *j = json_object();
 
 	json_object_set_new(j, "kind", json_string("health"));
-	set_str(j, "service", a->service);
-	set_str(j, "type", a->type);
-	set_str(j, "state", a->state);
-	set_str(j, "failing_since", a->failing_since);
-	if (a->has_failures)
-		json_object_set_new(j, "failures", json_integer(a->failures));
-	set_str(j, "last_error", a->last_error);
-	set_str(j, "at", a->at);
+	for (size_t i = 0; i < N_MEMBERS; i++) {
+		if (i == FAILURES_AT && a->has_failures)
+			json_object_set_new(j, "failures",
+					    json_integer(a->failures));
+		set_str(j, members[i].key, member_value(a, i));
+	}
 	return j;
 }
 
@@ -102,13 +125,8 @@ int cw_store_health_alert_decode(struct cw_store_health_alert *a,
 	}
 	a->has_failures = v != NULL;
 	a->failures = v ? (int64_t)json_integer_value(v) : 0;
-	if ((rc = get_str(&a->service, j, "service", err)) ||
-	    (rc = get_str(&a->type, j, "type", err)) ||
-	    (rc = get_str(&a->state, j, "state", err)) ||
-	    (rc = get_str(&a->failing_since, j, "failing_since", err)) ||
-	    (rc = get_str(&a->last_error, j, "last_error", err)) ||
-	    (rc = get_str(&a->at, j, "at", err)))
-		goto done;
+	for (size_t i = 0; i < N_MEMBERS && !rc; i++)
+		rc = get_str(member(a, i), j, members[i].key, err);
 done:
 	json_decref(j);
 	if (rc)
