@@ -152,7 +152,9 @@ struct cw_buf {
  * report CW_ETOOBIG naming the input. CW_BUF_INIT (no maximum) is for
  * buffers built from data already bounded: our own constants, or an input
  * that was capped where it came in (output that is at most a constant
- * factor of it); a comment says so where that is not obvious.
+ * factor of it); a comment says so where that is not obvious. The readers
+ * and their caps are listed in docs/internals/layout.md, and
+ * scripts/check-layout fails on a raw read anywhere else.
  *
  * The caps of the kinds of outside input that have no cap of their own
  * module. Generous on purpose: the largest file in the test corpus
