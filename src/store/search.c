@@ -324,26 +324,32 @@ enum {
 static int fts_add(struct cw_store *s, bool all, int64_t id, const char *own,
 		   size_t len, struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
-
-	rc = store_stmt_prepare(&q, s,
-				all ? "INSERT INTO provision_fts (rowid, body) "
-				      "VALUES (?1, ?2)"
-				    : "INSERT INTO current_fts (rowid, body) "
-				      "VALUES (?1, ?2)",
-				"indexing a provision's words", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, id);
-	store_bind_textn(&q, 2, own, len);
-	return store_stmt_run(&q, err);
+	return store_query_run(
+		s,
+		all ? "INSERT INTO provision_fts (rowid, body) "
+		      "VALUES (?1, ?2)"
+		    : "INSERT INTO current_fts (rowid, body) "
+		      "VALUES (?1, ?2)",
+		"indexing a provision's words",
+		STORE_PARAMS(STORE_I64(id), STORE_TEXTN(own, len)), err);
 }
 
 /* Where a version's text is: its blob and the version. */
 struct index_at {
 	int64_t doc_id, service_id, version_id, text_blob;
 };
+
+/* A text the document had already. */
+struct known_text {
+	int64_t id, current;
+};
+
+static const struct store_field known_text_fields[] = {
+	STORE_FIELD(I64, struct known_text, id),
+	STORE_FIELD(I64, struct known_text, current),
+};
+static const struct store_map known_text_map =
+	STORE_MAP(struct known_text, known_text_fields);
 
 /*
  * Index one provision of a version. A text the document had before (in
@@ -355,65 +361,57 @@ static int index_provision(struct cw_store *s, const struct index_at *at,
 			   size_t start, size_t len, const char *own,
 			   const struct cw_provision *p, struct cw_err *err)
 {
+	const char *key = p->key ? p->key : "";
+	const char *title = p->title ? p->title : "";
+	struct known_text k;
 	unsigned char hash[32];
-	struct store_stmt q;
-	int64_t id = 0, was = TEXT_OLD;
+	int64_t id;
 	int rc;
 
 	cw_sha256(own, len, hash);
-	rc = store_stmt_prepare(&q, s,
-				"SELECT id, current FROM provision_texts "
-				"WHERE doc_id = ?1 AND hash = ?2",
-				"indexing a provision", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, at->doc_id);
-	store_bind_blob(&q, 2, hash, 32);
-	rc = store_stmt_step(&q, err);
-	if (rc > 0) {
-		id = store_col_i64(&q, 0);
-		was = store_col_i64(&q, 1);
-	}
-	rc = store_stmt_finish(&q, rc < 0 ? rc : CW_OK, err);
-	if (rc)
-		return rc;
-	if (id) {
-		rc = store_stmt_prepare(&q, s,
-					"UPDATE provision_texts SET key = ?2, "
-					"title = ?3, last_version = ?4, "
-					"current = 1 WHERE id = ?1",
-					"indexing a provision", err);
-		if (rc)
-			return rc;
-		store_bind_i64(&q, 1, id);
-		store_bind_text(&q, 2, p->key ? p->key : "");
-		store_bind_text(&q, 3, p->title ? p->title : "");
-		store_bind_i64(&q, 4, at->version_id);
-		rc = store_stmt_run(&q, err);
+	rc = store_query_row(s,
+			     "SELECT id, current FROM provision_texts "
+			     "WHERE doc_id = ?1 AND hash = ?2",
+			     "indexing a provision",
+			     STORE_PARAMS(STORE_I64(at->doc_id),
+					  STORE_BLOB(hash, 32)),
+			     &known_text_map, NULL, NULL, &k, err);
+	if (rc == CW_OK) {
+		rc = store_query_run(s,
+				     "UPDATE provision_texts SET key = ?2, "
+				     "title = ?3, last_version = ?4, "
+				     "current = 1 WHERE id = ?1",
+				     "indexing a provision",
+				     STORE_PARAMS(STORE_I64(k.id),
+						  STORE_TEXT(key),
+						  STORE_TEXT(title),
+						  STORE_I64(at->version_id)),
+				     err);
 		/* known text: its words are in the index already */
-		if (!rc && was == TEXT_OLD)
-			rc = fts_add(s, false, id, own, len, err);
+		if (!rc && k.current == TEXT_OLD)
+			rc = fts_add(s, false, k.id, own, len, err);
 		return rc;
 	}
-	rc = store_stmt_prepare(&q, s,
-				"INSERT INTO provision_texts (doc_id, "
-				"service_id, hash, key, title, first_version, "
-				"last_version, current, text_blob, start, len) "
-				"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1, ?7, "
-				"?8, ?9) RETURNING id",
-				"indexing a provision", err);
-	if (rc)
+	if (rc != CW_ENOTFOUND)
 		return rc;
-	store_bind_i64(&q, 1, at->doc_id);
-	store_bind_i64(&q, 2, at->service_id);
-	store_bind_blob(&q, 3, hash, 32);
-	store_bind_text(&q, 4, p->key ? p->key : "");
-	store_bind_text(&q, 5, p->title ? p->title : "");
-	store_bind_i64(&q, 6, at->version_id);
-	store_bind_i64(&q, 7, at->text_blob);
-	store_bind_i64(&q, 8, (int64_t)start);
-	store_bind_i64(&q, 9, (int64_t)len);
-	rc = store_stmt_run_id(&q, &id, err);
+	rc = store_query_id(
+		s,
+		"INSERT INTO provision_texts (doc_id, service_id, hash, key, "
+		"title, first_version, last_version, current, text_blob, "
+		"start, len) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1, ?7, ?8, "
+		"?9) RETURNING id",
+		"indexing a provision",
+		STORE_PARAMS(STORE_I64(at->doc_id), STORE_I64(at->service_id),
+			     STORE_BLOB(hash, 32), STORE_TEXT(key),
+			     STORE_TEXT(title), STORE_I64(at->version_id),
+			     STORE_I64(at->text_blob),
+			     STORE_I64((int64_t)start),
+			     STORE_I64((int64_t)len)),
+		&id, err);
+	if (rc == CW_ENOTFOUND)
+		rc = cw_err_set(err, CW_ESTORE,
+				"'%s': indexing a provision: no row id",
+				s->path);
 	if (!rc)
 		rc = fts_add(s, true, id, own, len, err);
 	if (!rc)
@@ -425,13 +423,8 @@ static int index_provision(struct cw_store *s, const struct index_at *at,
 static int run_for_doc(struct cw_store *s, const char *sql, int64_t doc_id,
 		       struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc = store_stmt_prepare(&q, s, sql, "indexing a version", err);
-
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	return store_stmt_run(&q, err);
+	return store_query_run(s, sql, "indexing a version",
+			       STORE_PARAMS(STORE_I64(doc_id)), err);
 }
 
 int store_search_index(struct cw_store *s, int64_t doc_id, int64_t version_id,
@@ -439,18 +432,14 @@ int store_search_index(struct cw_store *s, int64_t doc_id, int64_t version_id,
 		       const struct cw_segmentation *seg, struct cw_err *err)
 {
 	struct index_at at = { doc_id, 0, version_id, text_blob };
-	struct store_stmt q;
 	int rc;
 
 	s->search_gen++;
-	rc = store_stmt_prepare(&q, s,
-				"SELECT service_id FROM documents WHERE id = "
-				"?1",
-				"indexing a version", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, doc_id);
-	rc = store_stmt_i64(&q, 0, &at.service_id, err);
+	rc = store_query_i64(s,
+			     "SELECT service_id FROM documents WHERE id = ?1",
+			     "indexing a version",
+			     STORE_PARAMS(STORE_I64(doc_id)), 0, &at.service_id,
+			     err);
 	/* the texts of the version before are current until seen again */
 	if (!rc)
 		rc = run_for_doc(s,
@@ -501,18 +490,15 @@ static const struct store_map version_ref_map =
 int store_search_backfill(struct cw_store *s, struct cw_err *err)
 {
 	struct version_ref *vs = NULL;
-	struct store_stmt q;
 	size_t n = 0;
 	int rc;
 
-	rc = store_stmt_prepare(&q, s,
-				"SELECT id, doc_id, text_blob FROM versions "
-				"ORDER BY doc_id, seq",
-				"listing versions to index", err);
-	if (rc)
-		return rc;
-	rc = store_stmt_list(&q, &version_ref_map, NULL, NULL, (void **)&vs, &n,
-			     err);
+	rc = store_query_list(s,
+			      "SELECT id, doc_id, text_blob FROM versions "
+			      "ORDER BY doc_id, seq",
+			      "listing versions to index", STORE_NO_PARAMS,
+			      &version_ref_map, NULL, NULL, (void **)&vs, &n,
+			      err);
 	/* in recording order: each row's last version ends up the latest */
 	for (size_t i = 0; !rc && i < n; i++) {
 		struct cw_buf text = CW_BUF_INIT;
@@ -590,10 +576,9 @@ static int vocab_get(struct cw_store *s, bool all, struct search_vocab **out,
 	int64_t dv;
 	int rc;
 
-	rc = store_stmt_prepare(&q, s, "PRAGMA data_version",
-				"reading the search vocabulary", err);
-	if (!rc)
-		rc = store_stmt_i64(&q, 0, &dv, err);
+	rc = store_query_i64(s, "PRAGMA data_version",
+			     "reading the search vocabulary", STORE_NO_PARAMS,
+			     0, &dv, err);
 	if (rc)
 		return rc;
 	*out = v;
@@ -745,7 +730,7 @@ static char *match_expr(struct cw_store *s, const struct cw_store_search *q)
 	return qw.n ? cw_buf_detach(&b, NULL) : NULL;
 }
 
-/* What the ranking query gives of a hit; hit_names and hit_text the rest. */
+/* What the ranking query gives of a hit; hit_more() the rest. */
 static const struct store_field hit_fields[] = {
 	STORE_FIELD(I64, struct cw_store_hit, text_id),
 	STORE_FIELD(DBL, struct cw_store_hit, score),
@@ -761,87 +746,71 @@ static const struct store_field hit_fields[] = {
 static const struct store_map hit_map =
 	STORE_MAP(struct cw_store_hit, hit_fields);
 
-/* The service, type and version numbers of a kept hit. */
-static int hit_names(struct cw_store *s, struct cw_store_hit *h,
-		     struct cw_err *err)
-{
-	struct store_stmt q;
-	int rc;
+/* What is read for a kept hit besides the ranking query's columns. */
+struct hit_more {
+	char *service, *type;
+	int64_t seq, first_seq;
+	char *snippet, *text;
+};
 
-	rc = store_stmt_prepare(&q, s,
-				"SELECT sv.sid, d.type, lv.seq, fv.seq "
-				"FROM provision_texts t "
-				"JOIN documents d ON d.id = t.doc_id "
-				"JOIN services sv ON sv.id = t.service_id "
-				"JOIN versions lv ON lv.id = t.last_version "
-				"JOIN versions fv ON fv.id = t.first_version "
-				"WHERE t.id = ?1",
-				"reading a search hit", err);
-	if (rc)
-		return rc;
-	store_bind_i64(&q, 1, h->text_id);
-	rc = store_stmt_step(&q, err);
-	if (rc > 0) {
-		h->service = store_col_str(&q, 0);
-		h->type = store_col_str(&q, 1);
-		h->seq = store_col_i64(&q, 2);
-		h->first_seq = store_col_i64(&q, 3);
-	} else if (rc == 0) {
-		rc = cw_err_set(err, CW_ESTORE,
-				"'%s': search hit %lld has no document",
-				s->path, (long long)h->text_id);
-	}
-	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
-}
+static const struct store_field hit_more_fields[] = {
+	STORE_FIELD(STR, struct hit_more, service),
+	STORE_FIELD(STR, struct hit_more, type),
+	STORE_FIELD(I64, struct hit_more, seq),
+	STORE_FIELD(I64, struct hit_more, first_seq),
+	STORE_FIELD(STR, struct hit_more, snippet),
+	STORE_FIELD(STR, struct hit_more, text),
+};
+static const struct store_map hit_more_map =
+	STORE_MAP(struct hit_more, hit_more_fields);
 
 /*
- * The text of a kept hit, and its snippet when asked for: computed in the
- * ranking query they would be made for every matching row, before the
- * limit. A snippet is FTS5's, which reads the text through the table's
- * view and tokenizes it again, so it is made only for a face that shows
- * it (search), not for compare.
+ * The service, type, version numbers and text of a kept hit, and its
+ * snippet when asked for: computed in the ranking query they would be
+ * made for every matching row, before the limit. A snippet is FTS5's,
+ * which reads the text through the table's view and tokenizes it again,
+ * so it is made only for a face that shows it (search), not for compare.
  */
-static int hit_text(struct cw_store *s, struct cw_store_hit *h,
+static int hit_more(struct cw_store *s, struct cw_store_hit *h,
 		    const char *match, bool all, bool snippet,
 		    struct cw_err *err)
 {
-	struct store_stmt q;
-	int rc;
+#define HIT_MORE(snip, fts)                                                  \
+	"SELECT sv.sid, d.type, lv.seq, fv.seq, " snip ", "                  \
+	"cw_text_slice(t.text_blob, t.start, t.len) FROM provision_texts t " \
+	"JOIN documents d ON d.id = t.doc_id "                               \
+	"JOIN services sv ON sv.id = t.service_id "                          \
+	"JOIN versions lv ON lv.id = t.last_version "                        \
+	"JOIN versions fv ON fv.id = t.first_version " fts "WHERE t.id = ?2"
+#define SNIPPET(fts)                                                 \
+	HIT_MORE("snippet(" fts ", 0, char(2), char(3), '...', 24)", \
+		 "JOIN " fts " f ON f.rowid = t.id AND " fts " MATCH ?1 ")
+	const char *sql = !snippet ? HIT_MORE("NULL", "")
+			  : all	   ? SNIPPET("provision_fts")
+				   : SNIPPET("current_fts");
+#undef SNIPPET
+#undef HIT_MORE
+	struct hit_more m;
+	int rc =
+		store_query_row(s, sql, "reading a search hit",
+				STORE_PARAMS(STORE_TEXT(snippet ? match : NULL),
+					     STORE_I64(h->text_id)),
+				&hit_more_map, NULL, NULL, &m, err);
 
-	if (!snippet)
-		rc = store_stmt_prepare(&q, s,
-					"SELECT NULL, body FROM "
-					"provision_bodies WHERE id = ?2",
-					"reading a search hit", err);
-	else if (all)
-		rc = store_stmt_prepare(&q, s,
-					"SELECT snippet(provision_fts, 0, "
-					"char(2), char(3), '...', 24), body "
-					"FROM provision_fts WHERE "
-					"provision_fts MATCH ?1 AND rowid = ?2",
-					"reading a search hit", err);
-	else
-		rc = store_stmt_prepare(&q, s,
-					"SELECT snippet(current_fts, 0, "
-					"char(2), char(3), '...', 24), body "
-					"FROM current_fts WHERE "
-					"current_fts MATCH ?1 AND rowid = ?2",
-					"reading a search hit", err);
+	if (rc == CW_ENOTFOUND)
+		return cw_err_set(err, CW_ESTORE,
+				  "'%s': search hit %lld has no document or "
+				  "no text",
+				  s->path, (long long)h->text_id);
 	if (rc)
 		return rc;
-	if (snippet)
-		store_bind_text(&q, 1, match);
-	store_bind_i64(&q, 2, h->text_id);
-	rc = store_stmt_step(&q, err);
-	if (rc > 0) {
-		h->snippet = store_col_str(&q, 0);
-		h->text = store_col_str(&q, 1);
-	} else if (rc == 0) {
-		rc = cw_err_set(err, CW_ESTORE,
-				"'%s': search hit %lld has no text", s->path,
-				(long long)h->text_id);
-	}
-	return store_stmt_finish(&q, rc > 0 ? CW_OK : rc, err);
+	h->service = m.service;
+	h->type = m.type;
+	h->seq = m.seq;
+	h->first_seq = m.first_seq;
+	h->snippet = m.snippet;
+	h->text = m.text;
+	return CW_OK;
 }
 
 void cw_store_hits_free(struct cw_store_hit *hits, size_t n)
@@ -866,10 +835,8 @@ static int collect_hits(struct store_stmt *q, const struct cw_store_search *sq,
 		store_row_map(q, 0, &hit_map, &h);
 		r = sq->keep ? sq->keep(&h, sq->keep_arg, err) : 1;
 		if (r > 0) {
-			r = hit_names(q->s, &h, err);
-			if (!r)
-				r = hit_text(q->s, &h, match, sq->all_versions,
-					     sq->snippet, err);
+			r = hit_more(q->s, &h, match, sq->all_versions,
+				     sq->snippet, err);
 			if (!r) {
 				CW_GROW(arr, cap, cnt + 1);
 				arr[cnt++] = h;
@@ -942,20 +909,11 @@ int cw_store_search(struct cw_store *s, const struct cw_store_search *sq,
 
 /* ---- checks ---- */
 
-/* The count `sql` gives; `what` names it in an error. */
-static int count_rows(struct cw_store *s, const char *sql, const char *what,
-		      int64_t *out, struct cw_err *err)
-{
-	struct store_stmt q;
-	int rc = store_stmt_prepare(&q, s, sql, what, err);
-
-	return rc ? rc : store_stmt_i64(&q, 0, out, err);
-}
-
 static int check_count(struct cw_store *s, const char *sql, int64_t *out,
 		       struct cw_err *err)
 {
-	return count_rows(s, sql, "checking the search index", out, err);
+	return store_query_i64(s, sql, "checking the search index",
+			       STORE_NO_PARAMS, 0, out, err);
 }
 
 /*
@@ -1072,12 +1030,14 @@ int cw_store_search_size(struct cw_store *s, int64_t *current, int64_t *all,
 	int rc = CW_OK;
 
 	if (current)
-		rc = count_rows(s,
-				"SELECT count(*) FROM provision_texts WHERE "
-				"current",
-				"counting the search index", current, err);
+		rc = store_query_i64(s,
+				     "SELECT count(*) FROM provision_texts "
+				     "WHERE current",
+				     "counting the search index",
+				     STORE_NO_PARAMS, 0, current, err);
 	if (!rc && all)
-		rc = count_rows(s, "SELECT count(*) FROM provision_texts",
-				"counting the search index", all, err);
+		rc = store_query_i64(s, "SELECT count(*) FROM provision_texts",
+				     "counting the search index",
+				     STORE_NO_PARAMS, 0, all, err);
 	return rc;
 }
