@@ -11,6 +11,21 @@ struct migration {
 	int (*fill)(struct cw_store *s, struct cw_err *err);
 };
 
+/*
+ * The columns migrations 3 and 4 give provision_texts (after its id): a
+ * distinct own text of a provision of a document, the first and the last
+ * version that had it, and whether the document's latest version has it.
+ */
+#define PROVISION_TEXT_COLUMNS                                      \
+	"  doc_id INTEGER NOT NULL REFERENCES documents(id),"       \
+	"  service_id INTEGER NOT NULL REFERENCES services(id),"    \
+	"  hash BLOB NOT NULL," /* SHA-256 of the own text */       \
+	"  key TEXT NOT NULL,"	/* in last_version */               \
+	"  title TEXT NOT NULL,"                                    \
+	"  first_version INTEGER NOT NULL REFERENCES versions(id)," \
+	"  last_version INTEGER NOT NULL REFERENCES versions(id),"  \
+	"  current INTEGER NOT NULL," /* 1: in the latest version */
+
 static const struct migration migrations[] = {
 	/* 1: the archive */
 	{ "CREATE TABLE blobs ("
@@ -132,15 +147,7 @@ static const struct migration migrations[] = {
 	 */
 	{ "CREATE TABLE provision_texts ("
 	  "  id INTEGER PRIMARY KEY," /* = provision_fts rowid */
-	  "  doc_id INTEGER NOT NULL REFERENCES documents(id),"
-	  "  service_id INTEGER NOT NULL REFERENCES services(id)," /* doc's */
-	  "  hash BLOB NOT NULL," /* SHA-256 of the own text */
-	  "  key TEXT NOT NULL,"  /* in last_version */
-	  "  title TEXT NOT NULL,"
-	  "  first_version INTEGER NOT NULL REFERENCES versions(id),"
-	  "  last_version INTEGER NOT NULL REFERENCES versions(id),"
-	  "  current INTEGER NOT NULL," /* 1: in the doc's latest version */
-	  "  UNIQUE (doc_id, hash));"
+	  PROVISION_TEXT_COLUMNS "  UNIQUE (doc_id, hash));"
 	  "CREATE INDEX provision_texts_last ON provision_texts(last_version);"
 	  "CREATE VIRTUAL TABLE provision_fts USING fts5(body, tokenize = "
 	  "'cw_stem');",
@@ -157,15 +164,8 @@ static const struct migration migrations[] = {
 	  "DROP TABLE provision_texts;"
 	  "CREATE TABLE provision_texts ("
 	  "  id INTEGER PRIMARY KEY," /* = the FTS5 rowids */
-	  "  doc_id INTEGER NOT NULL REFERENCES documents(id),"
-	  "  service_id INTEGER NOT NULL REFERENCES services(id)," /* doc's */
-	  "  hash BLOB NOT NULL," /* SHA-256 of the own text */
-	  "  key TEXT NOT NULL,"  /* in last_version */
-	  "  title TEXT NOT NULL,"
-	  "  first_version INTEGER NOT NULL REFERENCES versions(id),"
-	  "  last_version INTEGER NOT NULL REFERENCES versions(id),"
-	  "  current INTEGER NOT NULL," /* 1: in the doc's latest version */
-	  "  text_blob INTEGER NOT NULL REFERENCES blobs(id)," /* first's */
+	  PROVISION_TEXT_COLUMNS "  text_blob INTEGER NOT NULL REFERENCES "
+	  "blobs(id),"		      /* first's */
 	  "  start INTEGER NOT NULL," /* the own text's bytes in it */
 	  "  len INTEGER NOT NULL,"
 	  "  UNIQUE (doc_id, hash));"
