@@ -226,6 +226,13 @@ struct cw_classify_labels {
 	struct cw_strv docs;
 };
 
+/* The word vectors (o->vectors, optional) and the compiled rules that a
+ * training and an evaluation read; nothing to release on failure. */
+int cls_train_inputs(const struct cw_classify_train_opts *o,
+		     const char *rules_json, const char *rules_name,
+		     struct cls_embed *emb, struct cls_rules *rules,
+		     struct cw_err *err);
+
 /* Train a model on the sentences where mask[i] (in memory). */
 int cls_train_model(struct cw_classify_model *out,
 		    const struct cw_classify_labels *l,

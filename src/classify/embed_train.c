@@ -164,8 +164,10 @@ struct spm { /* CSR, n x n */
 	float *val;
 };
 
-/* y (n x l, column-major) = M x */
-static void spm_mul(double *y, const struct spm *m, const double *x, size_t l)
+/* y (n x l, column-major) = M x, or M^T x when `t`: the same sums in
+ * the same order either way. */
+static void spm_mul(double *y, const struct spm *m, const double *x, size_t l,
+		    bool t)
 {
 	size_t n = m->n;
 
@@ -173,26 +175,11 @@ static void spm_mul(double *y, const struct spm *m, const double *x, size_t l)
 	for (size_t i = 0; i < n; i++)
 		for (size_t k = m->row[i]; k < m->row[i + 1]; k++) {
 			size_t j = m->col[k];
+			size_t to = t ? j : i, from = t ? i : j;
 			double v = m->val[k];
 
 			for (size_t c = 0; c < l; c++)
-				y[c * n + i] += v * x[c * n + j];
-		}
-}
-
-/* y = M^T x */
-static void spm_tmul(double *y, const struct spm *m, const double *x, size_t l)
-{
-	size_t n = m->n;
-
-	memset(y, 0, n * l * sizeof(*y));
-	for (size_t i = 0; i < n; i++)
-		for (size_t k = m->row[i]; k < m->row[i + 1]; k++) {
-			size_t j = m->col[k];
-			double v = m->val[k];
-
-			for (size_t c = 0; c < l; c++)
-				y[c * n + j] += v * x[c * n + i];
+				y[c * n + to] += v * x[c * n + from];
 		}
 }
 
@@ -563,16 +550,16 @@ int cw_classify_embed_build(struct cw_buf *out, const char *corpus_dir,
 		om[k] = (double)(cw_splitmix64(&rs) >> 11) /
 				9007199254740992.0 * 2 -
 			1;
-	spm_mul(y, &m, om, l);
+	spm_mul(y, &m, om, l, false);
 	orth(y, nv, l);
 	for (int it = 0; it < 3; it++) {
-		spm_tmul(om, &m, y, l);
+		spm_mul(om, &m, y, l, true);
 		orth(om, nv, l);
-		spm_mul(y, &m, om, l);
+		spm_mul(y, &m, om, l, false);
 		orth(y, nv, l);
 	}
 	/* Q = y; Z = M^T Q; G = Z^T Z = Q^T M M^T Q; eig(G) = U_B, sigma^2 */
-	spm_tmul(om, &m, y, l);
+	spm_mul(om, &m, y, l, true);
 	g = cw_calloc(l * l + 1, sizeof(*g));
 	for (size_t a = 0; a < l; a++)
 		for (size_t b = a; b < l; b++) {

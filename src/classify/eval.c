@@ -49,17 +49,9 @@ int cw_classify_eval(struct cw_classify_eval_report *out,
 		o = *opts;
 	else
 		cw_classify_train_opts_init(&o);
-	if (o.vectors) {
-		rc = cls_embed_parse(&emb, o.vectors, o.vectors_len, "vectors",
-				     err);
-		if (rc)
-			return rc;
-	}
-	rc = cls_rules_compile(&rules, rules_json, rules_name, err);
-	if (rc) {
-		cls_embed_release(&emb);
+	rc = cls_train_inputs(&o, rules_json, rules_name, &emb, &rules, err);
+	if (rc)
 		return rc;
-	}
 	use = cw_calloc(l->n + 1, sizeof(*use));
 	mask = cw_calloc(l->n + 1, sizeof(*mask));
 	for (size_t i = 0; i < l->n; i++) {

@@ -937,6 +937,25 @@ struct cls_fvec *cls_extract_all(const struct cw_classify_labels *l,
 	return ctx;
 }
 
+int cls_train_inputs(const struct cw_classify_train_opts *o,
+		     const char *rules_json, const char *rules_name,
+		     struct cls_embed *emb, struct cls_rules *rules,
+		     struct cw_err *err)
+{
+	int rc;
+
+	if (o->vectors) {
+		rc = cls_embed_parse(emb, o->vectors, o->vectors_len, "vectors",
+				     err);
+		if (rc)
+			return rc;
+	}
+	rc = cls_rules_compile(rules, rules_json, rules_name, err);
+	if (rc)
+		cls_embed_release(emb);
+	return rc;
+}
+
 int cw_classify_train(struct cw_buf *out, const struct cw_classify_labels *l,
 		      const char *rules_json, const char *rules_name,
 		      const struct cw_classify_train_opts *opts,
@@ -956,17 +975,9 @@ int cw_classify_train(struct cw_buf *out, const struct cw_classify_labels *l,
 		cw_classify_train_opts_init(&o);
 	if (o.c <= 0 || o.max_epochs < 1 || o.min_docs < 1)
 		return cw_err_set(err, CW_EINVAL, "bad training options");
-	if (o.vectors) {
-		rc = cls_embed_parse(&emb, o.vectors, o.vectors_len, "vectors",
-				     err);
-		if (rc)
-			return rc;
-	}
-	rc = cls_rules_compile(&rules, rules_json, rules_name, err);
-	if (rc) {
-		cls_embed_release(&emb);
+	rc = cls_train_inputs(&o, rules_json, rules_name, &emb, &rules, err);
+	if (rc)
 		return rc;
-	}
 	raw = cls_extract_all(l, &rules, &emb, o.ctx_weight > 0);
 	mask = cw_calloc(l->n + 1, sizeof(*mask));
 	for (size_t i = 0; i < l->n; i++)
