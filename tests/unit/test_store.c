@@ -511,6 +511,22 @@ static void test_store__search_finds_stemmed_words_in_current_text(void **state)
 }
 
 /*
+ * Run `sql` on the store's connection behind its back (to damage it), then
+ * expect the store's check to give `rc`, with `says` in its message when
+ * it fails.
+ */
+static void damage_then_check(struct cw_store *s, const char *sql, int rc,
+			      const char *says)
+{
+	struct cw_err err = CW_ERR_INIT;
+
+	assert_int_equal(sqlite3_exec(s->db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(cw_store_check(s, &err), rc);
+	if (says)
+		assert_non_null(strstr(err.msg, says));
+}
+
+/*
  * The current table follows the latest version: a text that leaves it is
  * found only with all versions, and found again when a later version
  * brings it back; hits read their text from the version that first had
@@ -555,27 +571,19 @@ static void test_store__search_current_follows_versions(void **state)
 	assert_int_equal(cw_store_check(s, &err), CW_OK);
 
 	/* a current text missing from the current table is found out */
-	assert_int_equal(sqlite3_exec(s->db,
-				      "DELETE FROM current_fts WHERE rowid = "
-				      "(SELECT max(id) FROM provision_texts)",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	assert_int_equal(cw_store_check(s, &err), CW_ESTORE);
-	assert_non_null(strstr(err.msg, "current"));
-	assert_int_equal(sqlite3_exec(s->db,
-				      "INSERT INTO current_fts (current_fts) "
-				      "VALUES ('rebuild')",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	assert_int_equal(cw_store_check(s, &err), CW_OK);
+	damage_then_check(s,
+			  "DELETE FROM current_fts WHERE rowid = "
+			  "(SELECT max(id) FROM provision_texts)",
+			  CW_ESTORE, "current");
+	damage_then_check(s,
+			  "INSERT INTO current_fts (current_fts) "
+			  "VALUES ('rebuild')",
+			  CW_OK, NULL);
 	/* and a text that no longer reads what its words were made from */
-	assert_int_equal(sqlite3_exec(s->db,
-				      "UPDATE provision_texts SET start = "
-				      "start + 1 WHERE id = 1",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	assert_int_equal(cw_store_check(s, &err), CW_ESTORE);
-	assert_non_null(strstr(err.msg, "does not read what was indexed"));
+	damage_then_check(s,
+			  "UPDATE provision_texts SET start = start + 1 "
+			  "WHERE id = 1",
+			  CW_ESTORE, "does not read what was indexed");
 	cw_store_close(s);
 }
 
@@ -622,13 +630,10 @@ static void test_store__search_index_filled_by_migration(void **state)
 	assert_int_equal(cw_store_check(s, &err), CW_OK);
 
 	/* the check sees an index that lost a row */
-	assert_int_equal(sqlite3_exec(s->db,
-				      "DELETE FROM provision_fts WHERE rowid = "
-				      "(SELECT max(id) FROM provision_texts)",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	assert_int_equal(cw_store_check(s, &err), CW_ESTORE);
-	assert_non_null(strstr(err.msg, "search index"));
+	damage_then_check(s,
+			  "DELETE FROM provision_fts WHERE rowid = "
+			  "(SELECT max(id) FROM provision_texts)",
+			  CW_ESTORE, "search index");
 	cw_store_close(s);
 }
 
