@@ -237,10 +237,11 @@ static void pass_key_title(struct cw_diff_side *a, struct cw_diff_side *b)
  * among equal ones: the k-th old with hash h pairs the k-th new one.
  */
 struct hent {
-	uint64_t h;
-	long idx;
+	uint64_t h; /* a hash, or a shingle in the index below */
+	long idx;   /* a node of one side */
 };
 
+/* By hash, then by node: ties keep document order. */
 static int hent_cmp(const void *x, const void *y)
 {
 	const struct hent *p = x, *q = y;
@@ -339,23 +340,9 @@ static void pass_key(struct cw_diff_side *a, struct cw_diff_side *b)
 	cw_map_release(&m);
 }
 
-/* Inverted index of shingles -> nodes of one side. */
-struct posting {
-	uint64_t sh;
-	long node;
-};
-
-static int posting_cmp(const void *x, const void *y)
-{
-	const struct posting *p = x, *q = y;
-
-	if (p->sh != q->sh)
-		return p->sh < q->sh ? -1 : 1;
-	return p->node < q->node ? -1 : p->node > q->node;
-}
-
+/* Inverted index of shingles -> nodes of one side, sorted by hent_cmp. */
 struct index {
-	struct posting *p;
+	struct hent *p;
 	size_t n;
 };
 
@@ -371,13 +358,12 @@ static void index_build(struct index *ix, const struct cw_diff_side *s,
 			continue;
 		for (size_t k = 0; k < s->nodes[j].n_shingles; k++) {
 			CW_GROW(ix->p, cap, ix->n + 1);
-			ix->p[ix->n++] =
-				(struct posting){ s->nodes[j].shingles[k],
-						  (long)j };
+			ix->p[ix->n++] = (struct hent){ s->nodes[j].shingles[k],
+							(long)j };
 		}
 	}
 	if (ix->n)
-		qsort(ix->p, ix->n, sizeof(*ix->p), posting_cmp);
+		qsort(ix->p, ix->n, sizeof(*ix->p), hent_cmp);
 }
 
 /* First posting with shingle sh, and how many. */
@@ -387,13 +373,13 @@ static size_t index_find(const struct index *ix, uint64_t sh, size_t *count)
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (ix->p[mid].sh < sh)
+		if (ix->p[mid].h < sh)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	s = lo;
-	while (hi < ix->n && ix->p[hi].sh == sh)
+	while (hi < ix->n && ix->p[hi].h == sh)
 		hi++;
 	*count = hi - s;
 	return s;
@@ -429,7 +415,7 @@ static size_t shared_counts(const struct index *ix,
 		if (cnt > MAX_POSTING)
 			continue;
 		for (size_t q = s; q < s + cnt; q++) {
-			long j = ix->p[q].node;
+			long j = ix->p[q].idx;
 			if (shared[j]++ == 0)
 				touched[nt++] = j;
 		}

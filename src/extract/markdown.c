@@ -555,6 +555,27 @@ static void put_destination(struct md *m, struct cw_buf *r, const char *d)
 		putc_(m, r, '>');
 }
 
+/* The "](destination "title")" that ends a link or an image; `tmp` is
+ * scratch for the cleaned title. */
+static void put_link_tail(struct md *m, struct cw_buf *r, struct cw_buf *tmp,
+			  const char *dest, const char *title)
+{
+	puts_(m, r, "](");
+	put_destination(m, r, dest);
+	cw_buf_clear(tmp);
+	clean_attr(m, tmp, title);
+	if (tmp->len) {
+		puts_(m, r, " \"");
+		for (size_t k = 0; k < tmp->len; k++) {
+			if (tmp->ptr[k] == '"')
+				putc_(m, r, '\\');
+			putc_(m, r, tmp->ptr[k]);
+		}
+		putc_(m, r, '"');
+	}
+	putc_(m, r, ')');
+}
+
 /* ---- joining ---- */
 
 static void join(struct md *m, struct cw_buf *out, const char *s, size_t n)
@@ -1086,20 +1107,7 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 		trim_js(&c, &n);
 		putc_(m, r, '[');
 		put(m, r, c, n);
-		puts_(m, r, "](");
-		put_destination(m, r, href);
-		cw_buf_clear(tmp);
-		clean_attr(m, tmp, attr(t, i, "title"));
-		if (tmp->len) {
-			puts_(m, r, " \"");
-			for (size_t k = 0; k < tmp->len; k++) {
-				if (tmp->ptr[k] == '"')
-					putc_(m, r, '\\');
-				putc_(m, r, tmp->ptr[k]);
-			}
-			putc_(m, r, '"');
-		}
-		putc_(m, r, ')');
+		put_link_tail(m, r, tmp, href, attr(t, i, "title"));
 		return;
 	}
 	case GUMBO_TAG_EM:
@@ -1181,20 +1189,7 @@ static void apply_rule(struct md *m, uint32_t i, const char *c, size_t n,
 		cw_buf_clear(tmp);
 		clean_attr(m, tmp, attr(t, i, "alt"));
 		escape_text(m, r, cw_buf_str(tmp), tmp->len);
-		puts_(m, r, "](");
-		put_destination(m, r, src);
-		cw_buf_clear(tmp);
-		clean_attr(m, tmp, attr(t, i, "title"));
-		if (tmp->len) {
-			puts_(m, r, " \"");
-			for (size_t k = 0; k < tmp->len; k++) {
-				if (tmp->ptr[k] == '"')
-					putc_(m, r, '\\');
-				putc_(m, r, tmp->ptr[k]);
-			}
-			putc_(m, r, '"');
-		}
-		putc_(m, r, ')');
+		put_link_tail(m, r, tmp, src, attr(t, i, "title"));
 		return;
 	}
 	default:

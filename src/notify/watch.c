@@ -96,76 +96,30 @@ bool cw_notify_sub_matches(const struct cw_store_sub *sub, const char *service,
 	return true;
 }
 
-int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
-			     int64_t change_id, const char *materiality,
-			     const struct cw_change_record *change,
-			     size_t *n_enqueued, struct cw_err *err)
+/*
+ * One alert for every subscription that matches the document: a change
+ * (change_id set) follows the subscription's materiality and cadence; a
+ * health alert (payload set) ignores both, since it is about the monitor
+ * itself and cannot wait for a digest.
+ */
+struct alert {
+	const char *kind;
+	int64_t change_id;
+	const char *materiality;
+	const struct cw_change_record *change;
+	const char *payload;
+	const char *stamp;
+};
+
+static int enqueue(struct cw_store *s, int64_t doc_id, const struct alert *a,
+		   size_t *n_enqueued, struct cw_err *err)
 {
 	struct cw_store_sub *subs = NULL;
 	struct cw_store_doc doc;
 	size_t n = 0, added = 0;
+	bool health = a->change_id == 0;
 	int rc;
 
-	if (n_enqueued)
-		*n_enqueued = 0;
-	rc = cw_store_sub_list(s, &subs, &n, err);
-	if (rc || n == 0)
-		return rc;
-	rc = cw_store_get_document_by_id(s, doc_id, &doc, err);
-	if (rc) {
-		cw_store_subs_free(subs, n);
-		return rc;
-	}
-	for (size_t i = 0; i < n && !rc; i++) {
-		struct cw_store_outbox o;
-		char key[96];
-
-		if (!cw_notify_sub_matches(&subs[i], doc.service, doc.type,
-					   materiality, change))
-			continue;
-		snprintf(key, sizeof(key), "cw-%lld-c%lld",
-			 (long long)subs[i].id, (long long)change_id);
-		memset(&o, 0, sizeof(o));
-		o.sub_id = subs[i].id;
-		o.change_id = change_id;
-		o.doc_id = doc_id;
-		o.kind = (char *)"change";
-		o.idem_key = key;
-		o.state = (char *)(strcmp(subs[i].cadence, "immediate") ? "held"
-									: "pend"
-									  "in"
-									  "g");
-		rc = cw_store_outbox_add(s, &o, err);
-		if (rc == CW_EEXISTS)
-			rc = CW_OK;
-		else if (!rc)
-			added++;
-	}
-	cw_store_doc_release(&doc);
-	cw_store_subs_free(subs, n);
-	if (n_enqueued)
-		*n_enqueued = added;
-	return rc;
-}
-
-int cw_notify_enqueue_health(struct cw_store *s, int64_t doc_id,
-			     const char *streak, const char *payload,
-			     size_t *n_enqueued, struct cw_err *err)
-{
-	struct cw_store_sub *subs = NULL;
-	struct cw_store_doc doc;
-	size_t n = 0, added = 0;
-	int rc;
-
-	char stamp[CW_TIME_ISO];
-	size_t k = 0;
-
-	/* keys stay within [A-Za-z0-9-]: "2026-11-23T09:25:25Z" -> "20261123T092525Z" */
-	for (const char *p = streak ? streak : ""; *p && k + 1 < sizeof(stamp);
-	     p++)
-		if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z'))
-			stamp[k++] = *p;
-	stamp[k] = '\0';
 	if (n_enqueued)
 		*n_enqueued = 0;
 	rc = cw_store_sub_list(s, &subs, &n, err);
@@ -180,20 +134,28 @@ int cw_notify_enqueue_health(struct cw_store *s, int64_t doc_id,
 		struct cw_store_outbox o;
 		char key[128];
 
-		/* operational alerts ignore materiality and cadence: they are
-		 * about the monitor itself and cannot wait for a digest */
 		if (!cw_notify_sub_matches(&subs[i], doc.service, doc.type,
-					   "substantive", NULL))
+					   a->materiality, a->change))
 			continue;
-		snprintf(key, sizeof(key), "cw-%lld-h%lld-%s",
-			 (long long)subs[i].id, (long long)doc_id, stamp);
+		if (health)
+			snprintf(key, sizeof(key), "cw-%lld-h%lld-%s",
+				 (long long)subs[i].id, (long long)doc_id,
+				 a->stamp);
+		else
+			snprintf(key, sizeof(key), "cw-%lld-c%lld",
+				 (long long)subs[i].id,
+				 (long long)a->change_id);
 		memset(&o, 0, sizeof(o));
 		o.sub_id = subs[i].id;
+		o.change_id = a->change_id;
 		o.doc_id = doc_id;
-		o.kind = (char *)"health";
+		o.kind = (char *)a->kind;
 		o.idem_key = key;
-		o.payload = (char *)payload;
-		o.state = (char *)"pending";
+		o.payload = (char *)a->payload;
+		o.state = (char *)(!health && strcmp(subs[i].cadence, "immediat"
+								      "e")
+					   ? "held"
+					   : "pending");
 		rc = cw_store_outbox_add(s, &o, err);
 		if (rc == CW_EEXISTS)
 			rc = CW_OK;
@@ -205,4 +167,36 @@ int cw_notify_enqueue_health(struct cw_store *s, int64_t doc_id,
 	if (n_enqueued)
 		*n_enqueued = added;
 	return rc;
+}
+
+int cw_notify_enqueue_change(struct cw_store *s, int64_t doc_id,
+			     int64_t change_id, const char *materiality,
+			     const struct cw_change_record *change,
+			     size_t *n_enqueued, struct cw_err *err)
+{
+	struct alert a = { .kind = "change",
+			   .change_id = change_id,
+			   .materiality = materiality,
+			   .change = change };
+	return enqueue(s, doc_id, &a, n_enqueued, err);
+}
+
+int cw_notify_enqueue_health(struct cw_store *s, int64_t doc_id,
+			     const char *streak, const char *payload,
+			     size_t *n_enqueued, struct cw_err *err)
+{
+	struct alert a = { .kind = "health",
+			   .materiality = "substantive",
+			   .payload = payload };
+	char stamp[CW_TIME_ISO];
+	size_t k = 0;
+
+	/* keys stay within [A-Za-z0-9-]: "2026-11-23T09:25:25Z" -> "20261123T092525Z" */
+	for (const char *p = streak ? streak : ""; *p && k + 1 < sizeof(stamp);
+	     p++)
+		if ((*p >= '0' && *p <= '9') || (*p >= 'A' && *p <= 'Z'))
+			stamp[k++] = *p;
+	stamp[k] = '\0';
+	a.stamp = stamp;
+	return enqueue(s, doc_id, &a, n_enqueued, err);
 }

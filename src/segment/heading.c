@@ -568,6 +568,20 @@ static void emit(struct ctx *c, const struct cand *cd)
 	c->out->v[c->out->n++] = *cd;
 }
 
+/* A title-only heading from tstart to tend whose body starts at `body`. */
+static void emit_title(struct ctx *c, struct cand *cd, size_t tstart,
+		       size_t tend, size_t body, int sig, int sclass)
+{
+	cd->tstart = tstart;
+	cd->tend = tend;
+	cd->body = body;
+	cd->titleonly = true;
+	cd->sig = sig;
+	cd->sclass = sclass;
+	emit(c, cd);
+	c->prev_heading = true;
+}
+
 int cw_seg_sig_of(const struct numlabel *nl)
 {
 	if (nl->style == NS_DECK)
@@ -898,14 +912,7 @@ static void classify(struct ctx *c, size_t i)
 	char nc = nx && !is_blank(nx) ? t[skip_ws(t, nx->s, nx->e)] : 0;
 	if (nc == '.' && st.words <= 8 && title_ok(&st, 8) && st.last != '.' &&
 	    st.last != ':' && !is_date_line(t, p, e)) {
-		cd.tstart = p;
-		cd.tend = ln->e;
-		cd.body = nx->s;
-		cd.titleonly = true;
-		cd.sig = SIG_PLAINLEAD;
-		cd.sclass = SC_LEADIN;
-		emit(c, &cd);
-		c->prev_heading = true;
+		emit_title(c, &cd, p, ln->e, nx->s, SIG_PLAINLEAD, SC_LEADIN);
 		return;
 	}
 	/* a short title-like paragraph of its own between blank lines,
@@ -918,28 +925,15 @@ static void classify(struct ctx *c, size_t i)
 	    st.has_lower && !is_nav(t, p, ln->e)) {
 		size_t a = skip_ws(t, nn->s, nn->e);
 		if (nn->e - a > 2 * (ln->e - p) && !is_blank(nn)) {
-			cd.tstart = p;
-			cd.tend = ln->e;
-			cd.body = ln->nx;
-			cd.titleonly = true;
-			cd.sig = SIG_PLAINLINE;
-			cd.sclass = SC_HEADING;
-			emit(c, &cd);
-			c->prev_heading = true;
+			emit_title(c, &cd, p, ln->e, ln->nx, SIG_PLAINLINE,
+				   SC_HEADING);
 			return;
 		}
 	}
 	if (!st.has_lower && st.letters >= 4 && st.words <= 12 && st.first_up &&
 	    !strchr(".,;:", st.last) && !st.connective_end &&
 	    !(nc && strchr(".,;:)", nc)) && !is_date_line(t, p, e)) {
-		cd.tstart = p;
-		cd.tend = ln->e;
-		cd.body = ln->nx;
-		cd.titleonly = true;
-		cd.sig = SIG_CAPS;
-		cd.sclass = SC_HEADING;
-		emit(c, &cd);
-		c->prev_heading = true;
+		emit_title(c, &cd, p, ln->e, ln->nx, SIG_CAPS, SC_HEADING);
 	}
 }
 
