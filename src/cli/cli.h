@@ -13,6 +13,7 @@
  *   4  extraction failed (selectors matched nothing, empty result)
  *   5  some items failed while others succeeded (batch commands)
  */
+#include <getopt.h>
 #include <jansson.h>
 
 #include "../store/store.h"
@@ -107,6 +108,20 @@ int cw_cli_find_doc(struct cw_cli *cli, const char *arg, const char *cmd,
 int cw_cli_find_version(struct cw_store *s, const char *arg,
 			struct cw_store_doc *doc, char **version,
 			struct cw_store_version *ver, struct cw_err *err);
+/*
+ * Parse a command's options (argv[0] is the command) from a spec of
+ * space-separated words, one per option, and after it one destination
+ * per word, in the spec's order:
+ *   "force"            a flag                  bool *
+ *   "service="         a value; the last wins   const char **
+ *   "limit#1..10000"   a whole number in range  long *
+ * A word may name a short option after a slash: "model/m=", "help/h".
+ * Returns CW_EXIT_OK with optind at the first operand, or the usage exit
+ * code (a number out of range is reported here; getopt's '?' is
+ * reported by getopt, or under --json by main).
+ */
+#define CW_CLI_MAX_OPTIONS 16
+int cw_cli_options(int argc, char **argv, const char *spec, ...);
 /* The usage error of getopt's '?': an unknown option or a missing value. */
 int cw_cli_bad_option(const char *cmd, const char *arg);
 /* The usage error for an operand the command does not take. */

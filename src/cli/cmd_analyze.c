@@ -11,7 +11,6 @@
  * What is shown is composed by the read side (view.h: cw_view_analyze_*,
  * cw_view_compare); this file parses the options and prints.
  */
-#include <getopt.h>
 
 #include "cli.h"
 #include "../analyze/analyze.h"
@@ -109,76 +108,48 @@ static void print_md(const struct cw_store_doc *doc,
 
 int cw_cli_cmd_analyze(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "provision", required_argument, NULL, 'p' },
-		{ "audience", required_argument, NULL, 'a' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "force", no_argument, NULL, 'F' },
-		{ "all", no_argument, NULL, 'A' },
-		{ "uncategorised", no_argument, NULL, 'U' },
-		{ "jurisdiction", required_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_view *v = NULL;
 	struct cw_store_doc doc;
 	struct cw_store_version ver;
 	struct cw_view_provision_query q = { .audience = CW_AUDIENCE_CONSUMER };
+	const char *audience = NULL, *format = NULL;
 	char *version = NULL;
 	bool json_out = cli->json, all = false, force = false;
 	bool uncategorised = false;
 	json_t *out = NULL;
-	int c, rc;
+	int rc;
 
 	memset(&doc, 0, sizeof(doc));
 	memset(&ver, 0, sizeof(ver));
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			q.key = optarg;
-			break;
-		case 'a':
-			q.audience = cw_audience_parse(optarg);
-			if (q.audience < 0)
-				return cw_cli_usage("analyze",
-						    "--audience '%s': expected "
-						    "consumer or operator",
-						    optarg);
-			break;
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				json_out = true;
-			else if (!strcmp(optarg, "md"))
-				json_out = false;
-			else
-				return cw_cli_usage("analyze",
-						    "--format '%s': expected "
-						    "md or json",
-						    optarg);
-			break;
-		case 'F':
-			force = true;
-			break;
-		case 'A':
-			all = true;
-			break;
-		case 'U':
-			uncategorised = true;
-			break;
-		case 'j':
-			if (!cw_analyze_jurisdiction_valid(optarg))
-				return cw_cli_usage("analyze",
-						    "--jurisdiction '%s': "
-						    "expected %s",
-						    optarg,
-						    CW_ANALYZE_JURISDICTIONS);
-			q.jurisdiction = optarg;
-			break;
-		default:
-			return CW_EXIT_USAGE;
-		}
+	rc = cw_cli_options(argc, argv,
+			    "provision= audience= format= force all "
+			    "uncategorised jurisdiction=",
+			    &q.key, &audience, &format, &force, &all,
+			    &uncategorised, &q.jurisdiction);
+	if (rc)
+		return rc;
+	if (audience) {
+		q.audience = cw_audience_parse(audience);
+		if (q.audience < 0)
+			return cw_cli_usage("analyze",
+					    "--audience '%s': expected "
+					    "consumer or operator",
+					    audience);
 	}
+	if (format && !strcmp(format, "json"))
+		json_out = true;
+	else if (format && !strcmp(format, "md"))
+		json_out = false;
+	else if (format)
+		return cw_cli_usage("analyze",
+				    "--format '%s': expected md or json",
+				    format);
+	if (q.jurisdiction && !cw_analyze_jurisdiction_valid(q.jurisdiction))
+		return cw_cli_usage("analyze",
+				    "--jurisdiction '%s': expected %s",
+				    q.jurisdiction, CW_ANALYZE_JURISDICTIONS);
 	if (all ? argc != optind : argc - optind != 1)
 		return cw_cli_usage("analyze", "needs SERVICE/TYPE[@VERSION] "
 					       "or --all");
@@ -214,12 +185,6 @@ done:
 
 int cw_cli_cmd_compare(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "provision", required_argument, NULL, 'p' },
-		{ "top", required_argument, NULL, 't' },
-		{ "category", required_argument, NULL, 'c' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_view *v = NULL;
@@ -228,31 +193,17 @@ int cw_cli_cmd_compare(struct cw_cli *cli, int argc, char **argv)
 	const char *key = NULL, *category = NULL;
 	char *version = NULL;
 	long top = 5;
-	int c, rc;
+	int rc;
 	json_t *res = NULL, *h, *pv;
 	size_t i;
 
 	memset(&doc, 0, sizeof(doc));
 	memset(&ver, 0, sizeof(ver));
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			key = optarg;
-			break;
-		case 'c':
-			category = optarg;
-			break;
-		case 't':
-			if (cw_parse_long(optarg, 1, 1000, &top))
-				return cw_cli_usage("compare",
-						    "--top '%s': expected "
-						    "1..1000",
-						    optarg);
-			break;
-		default:
-			return CW_EXIT_USAGE;
-		}
-	}
+	rc = cw_cli_options(argc, argv,
+			    "provision= top#1..1000 category=", &key, &top,
+			    &category);
+	if (rc)
+		return rc;
 	if (argc - optind != 1 || !key)
 		return cw_cli_usage("compare", "needs SERVICE/TYPE --provision "
 					       "KEY");

@@ -3,7 +3,6 @@
  * import-history, history, show, stats.
  */
 #include <dirent.h>
-#include <getopt.h>
 #include <sys/stat.h>
 
 #include "cli.h"
@@ -237,12 +236,6 @@ static void print_result(const struct cw_cli *cli, struct cw_store *s,
 
 int cw_cli_cmd_fetch(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "allow-private-network", no_argument, NULL, 'p' },
-		{ "no-browser", no_argument, NULL, 'B' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_pipeline_opts po;
 	struct cw_pipeline pl;
 	struct cw_err err = CW_ERR_INIT;
@@ -251,30 +244,21 @@ int cw_cli_cmd_fetch(struct cw_cli *cli, int argc, char **argv)
 	char *service = NULL, *type = NULL, *version = NULL, *ref = NULL;
 	size_t n = 0, failed = 0;
 	json_t *results = NULL;
-	int c, rc;
+	bool no_browser = false;
+	long timeout = 0;
+	int rc;
 
 	memset(&pl, 0, sizeof(pl));
 	cw_pipeline_opts_init(&po);
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			po.fetch.allow_private = true;
-			break;
-		case 'B':
-			po.use_browser = false;
-			break;
-		case 't': {
-			long v;
-			if (cw_parse_long(optarg, 1, 3600, &v))
-				return cw_cli_usage(
-					"fetch", "bad --timeout '%s'", optarg);
-			po.fetch.timeout_ms = v * 1000;
-			break;
-		}
-		default:
-			return CW_EXIT_USAGE;
-		}
-	}
+	rc = cw_cli_options(argc, argv,
+			    "allow-private-network no-browser timeout#1..3600",
+			    &po.fetch.allow_private, &no_browser, &timeout);
+	if (rc)
+		return rc;
+	if (no_browser)
+		po.use_browser = false;
+	if (timeout)
+		po.fetch.timeout_ms = timeout * 1000;
 	if (optind < argc) {
 		ref = cw_strdup(argv[optind]);
 		if (!cw_view_split_ref(ref, &service, &type, &version)) {
@@ -353,11 +337,6 @@ static int ensure_document(struct cw_store *s, const char *service,
 
 int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "date", required_argument, NULL, 'd' },
-		{ "url", required_argument, NULL, 'u' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_store_doc doc;
@@ -369,31 +348,24 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 	struct cw_extract_input *in = NULL;
 	char *service, *type, *version, *ref = NULL;
 	char at[CW_TIME_ISO];
-	const char *url = NULL;
+	const char *url = NULL, *date = NULL;
 	size_t npages;
-	int c, rc;
+	int rc;
 
 	memset(&doc, 0, sizeof(doc));
 	memset(&pl, 0, sizeof(pl));
 	cw_time_now_iso(at);
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd': {
-			time_t t;
-			if (cw_time_parse_iso(optarg, &t))
-				return cw_cli_usage("ingest",
-						    "bad --date '%s' (ISO 8601 "
-						    "expected)",
-						    optarg);
-			cw_time_iso(t, at);
-			break;
-		}
-		case 'u':
-			url = optarg;
-			break;
-		default:
-			return CW_EXIT_USAGE;
-		}
+	rc = cw_cli_options(argc, argv, "date= url=", &date, &url);
+	if (rc)
+		return rc;
+	if (date) {
+		time_t t;
+		if (cw_time_parse_iso(date, &t))
+			return cw_cli_usage("ingest",
+					    "bad --date '%s' (ISO 8601 "
+					    "expected)",
+					    date);
+		cw_time_iso(t, at);
 	}
 	if (argc - optind < 2)
 		return cw_cli_usage("ingest", "needs SERVICE/TYPE and a FILE");
@@ -733,10 +705,6 @@ done:
 
 int cw_cli_cmd_show(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "provision", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_store_doc doc;
@@ -745,15 +713,13 @@ int cw_cli_cmd_show(struct cw_cli *cli, int argc, char **argv)
 	struct cw_buf text = CW_BUF_INIT;
 	const char *key = NULL;
 	char *version = NULL, *ref = NULL;
-	int c, rc;
+	int rc;
 
 	memset(&doc, 0, sizeof(doc));
 	memset(&v, 0, sizeof(v));
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'p')
-			return CW_EXIT_USAGE;
-		key = optarg;
-	}
+	rc = cw_cli_options(argc, argv, "provision=", &key);
+	if (rc)
+		return rc;
 	if (argc - optind != 1)
 		return cw_cli_usage("show", "needs SERVICE/TYPE[@VERSION]");
 	rc = cw_cli_find_doc(cli, argv[optind], "show", &s, &doc, &version,

@@ -2,7 +2,6 @@
  * The change commands over the store: diff, changes, timeline.
  * (diff-files, which needs no store, is in cmd_diff.c.)
  */
-#include <getopt.h>
 #include <jansson.h>
 
 #include "cli.h"
@@ -21,11 +20,6 @@ static int load_side(struct cw_store *s, int64_t version_id,
 
 int cw_cli_cmd_diff(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "all", no_argument, NULL, 'a' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_store_doc doc;
@@ -37,27 +31,20 @@ int cw_cli_cmd_diff(struct cw_cli *cli, int argc, char **argv)
 	struct cw_diff_opts dopts = CW_DIFF_OPTS_INIT;
 	const char *format = NULL, *from = "-1", *to = "0";
 	char *version = NULL, *ref = NULL, *rdir = NULL;
-	int c, rc;
+	bool all = false;
+	int rc;
 
 	memset(&doc, 0, sizeof(doc));
 	memset(&va, 0, sizeof(va));
 	memset(&vb, 0, sizeof(vb));
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			format = optarg;
-			if (strcmp(format, "text") && strcmp(format, "md") &&
-			    strcmp(format, "json"))
-				return cw_cli_usage("diff", "--format is text, "
-							    "md or json");
-			break;
-		case 'a':
-			dopts.flags |= CW_DIFF_KEEP_UNCHANGED;
-			break;
-		default:
-			return CW_EXIT_USAGE;
-		}
-	}
+	rc = cw_cli_options(argc, argv, "format= all", &format, &all);
+	if (rc)
+		return rc;
+	if (format && strcmp(format, "text") && strcmp(format, "md") &&
+	    strcmp(format, "json"))
+		return cw_cli_usage("diff", "--format is text, md or json");
+	if (all)
+		dopts.flags |= CW_DIFF_KEEP_UNCHANGED;
 	if (argc - optind < 1 || argc - optind > 3)
 		return cw_cli_usage("diff", "needs SERVICE/TYPE [FROM [TO]]");
 	if (argc - optind >= 2)
@@ -161,59 +148,40 @@ static long long side_seq(const json_t *change, const char *side)
 
 int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "since", required_argument, NULL, 's' },
-		{ "service", required_argument, NULL, 'S' },
-		{ "material", no_argument, NULL, 'm' },
-		{ "min-materiality", required_argument, NULL, 'M' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_store_change_query q;
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	char since[CW_TIME_ISO];
+	const char *since_arg = NULL;
+	bool material = false;
+	long limit = 0;
 	json_t *list = NULL;
-	int c, rc;
+	int rc;
 
 	memset(&q, 0, sizeof(q));
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': {
-			time_t t;
-			if (cw_time_parse_iso(optarg, &t))
-				return cw_cli_usage("changes",
-						    "bad --since '%s' (ISO "
-						    "date)",
-						    optarg);
-			cw_time_iso(t, since);
-			q.since = since;
-			break;
-		}
-		case 'S':
-			q.service = optarg;
-			break;
-		case 'm':
-			q.min_materiality = "substantive";
-			break;
-		case 'M':
-			if (cw_diff_materiality_parse(optarg) < 0)
-				return cw_cli_usage("changes",
-						    "unknown materiality '%s'",
-						    optarg);
-			q.min_materiality = optarg;
-			break;
-		case 'l': {
-			long v;
-			if (cw_parse_long(optarg, 1, 1000000, &v))
-				return cw_cli_usage("changes", "bad --limit");
-			q.limit = v;
-			break;
-		}
-		default:
-			return CW_EXIT_USAGE;
-		}
+	rc = cw_cli_options(argc, argv,
+			    "since= service= material min-materiality= "
+			    "limit#1..1000000",
+			    &since_arg, &q.service, &material,
+			    &q.min_materiality, &limit);
+	if (rc)
+		return rc;
+	if (since_arg) {
+		time_t t;
+		if (cw_time_parse_iso(since_arg, &t))
+			return cw_cli_usage("changes",
+					    "bad --since '%s' (ISO date)",
+					    since_arg);
+		cw_time_iso(t, since);
+		q.since = since;
 	}
+	if (q.min_materiality &&
+	    cw_diff_materiality_parse(q.min_materiality) < 0)
+		return cw_cli_usage("changes", "unknown materiality '%s'",
+				    q.min_materiality);
+	if (material && !q.min_materiality)
+		q.min_materiality = "substantive";
+	q.limit = limit;
 	rc = cw_cli_open_store(cli, &s, &err);
 	if (!rc)
 		rc = cw_view_changes(&list, s, &q, &err);
@@ -276,10 +244,6 @@ static void print_event(const json_t *e)
 
 int cw_cli_cmd_timeline(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "provision", required_argument, NULL, 'p' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_store_doc doc;
@@ -287,14 +251,12 @@ int cw_cli_cmd_timeline(struct cw_cli *cli, int argc, char **argv)
 	char *version = NULL, *ref = NULL;
 	json_t *tl = NULL, *e, *first;
 	size_t i, nv;
-	int c, rc;
+	int rc;
 
 	memset(&doc, 0, sizeof(doc));
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'p')
-			return CW_EXIT_USAGE;
-		key = optarg;
-	}
+	rc = cw_cli_options(argc, argv, "provision=", &key);
+	if (rc)
+		return rc;
 	if (argc - optind != 1)
 		return cw_cli_usage("timeline", "needs SERVICE/TYPE");
 	rc = cw_cli_find_doc(cli, argv[optind], "timeline", &s, &doc, &version,

@@ -354,11 +354,6 @@ static char *default_corpus(void)
 
 int cw_cli_cmd_embed(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "corpus", required_argument, NULL, 'c' },
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_classify_embed_opts o;
 	struct cw_buf out = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
@@ -366,23 +361,13 @@ int cw_cli_cmd_embed(struct cw_cli *cli, int argc, char **argv)
 	char *odef = cw_asprintf("%s/%s", cw_cli_data_dir(),
 				 CW_CLASSIFY_VECTORS_FILE);
 	const char *cdir = cdef, *opath = odef;
-	int c, ex = CW_EXIT_OK;
+	int ex;
 
 	cw_classify_embed_opts_init(&o);
 	o.quiet = cli->quiet;
-	while ((c = getopt_long(argc, argv, "c:o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			cdir = optarg;
-			break;
-		case 'o':
-			opath = optarg;
-			break;
-		default:
-			ex = CW_EXIT_USAGE;
-			goto done;
-		}
-	}
+	ex = cw_cli_options(argc, argv, "corpus/c= out/o=", &cdir, &opath);
+	if (ex)
+		goto done;
 	if (optind != argc) {
 		ex = cw_cli_extra_argument(argv[0], argv[optind]);
 		goto done;
@@ -462,11 +447,6 @@ static void print_result(const struct cw_classify_result *r)
 
 int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "model", required_argument, NULL, 'm' },
-		{ "sentence", no_argument, NULL, 's' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_classify_model *m = NULL;
 	struct cw_err err = CW_ERR_INIT;
 	char *mdef =
@@ -474,22 +454,13 @@ int cw_cli_cmd_classify(struct cw_cli *cli, int argc, char **argv)
 	const char *mpath = mdef;
 	bool sentence = false, toolong;
 	struct cw_buf line = CW_BUF_INIT;
-	int c, ex = CW_EXIT_OK;
+	int ex;
 
 	(void)cli;
-	while ((c = getopt_long(argc, argv, "m:s", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			mpath = optarg;
-			break;
-		case 's':
-			sentence = true;
-			break;
-		default:
-			ex = CW_EXIT_USAGE;
-			goto done;
-		}
-	}
+	ex = cw_cli_options(argc, argv, "model/m= sentence/s", &mpath,
+			    &sentence);
+	if (ex)
+		goto done;
 	if (optind != argc) {
 		ex = cw_cli_extra_argument(argv[0], argv[optind]);
 		goto done;

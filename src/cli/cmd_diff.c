@@ -8,7 +8,6 @@
  * NEW" from LIST (one per line, "-" for stdin) and prints one line per
  * pair: the bench and large comparisons use it.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <limits.h>
 
@@ -233,49 +232,35 @@ static void usage_line(void)
 
 int cw_cli_cmd_diff_files(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "batch", required_argument, NULL, 'b' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	enum fmt f = cli->json ? FMT_JSON : FMT_TEXT;
-	const char *batch = NULL;
+	const char *batch = NULL, *format = NULL;
 	unsigned flags = 0;
 	struct cw_diff_rules *rules = NULL;
 	struct side a = { 0 }, b = { 0 };
 	struct cw_diff *d = NULL;
 	struct cw_err err = CW_ERR_INIT;
 	char *dir = NULL;
-	int c, code = CW_EXIT_OK;
+	bool all = false, help = false;
+	int code;
 
-	while ((c = getopt_long(argc, argv, "f:b:ah", opts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				f = FMT_TEXT;
-			else if (strcmp(optarg, "markdown") == 0)
-				f = FMT_MARKDOWN;
-			else if (strcmp(optarg, "json") == 0)
-				f = FMT_JSON;
-			else
-				return cw_cli_usage(
-					argv[0], "unknown format '%s'", optarg);
-			break;
-		case 'b':
-			batch = optarg;
-			break;
-		case 'a':
-			flags |= CW_DIFF_KEEP_UNCHANGED;
-			break;
-		case 'h':
-			usage_line();
-			return CW_EXIT_OK;
-		default:
-			return cw_cli_bad_option(argv[0], argv[optind - 1]);
-		}
+	code = cw_cli_options(argc, argv, "format/f= batch/b= all/a help/h",
+			      &format, &batch, &all, &help);
+	if (code)
+		return code;
+	if (help) {
+		usage_line();
+		return CW_EXIT_OK;
 	}
+	if (format && strcmp(format, "text") == 0)
+		f = FMT_TEXT;
+	else if (format && strcmp(format, "markdown") == 0)
+		f = FMT_MARKDOWN;
+	else if (format && strcmp(format, "json") == 0)
+		f = FMT_JSON;
+	else if (format)
+		return cw_cli_usage(argv[0], "unknown format '%s'", format);
+	if (all)
+		flags |= CW_DIFF_KEEP_UNCHANGED;
 	if (!batch && argc - optind != 2)
 		return cw_cli_usage(argv[0], "expected OLD and NEW");
 	if (batch && argc - optind != 0)

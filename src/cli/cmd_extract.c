@@ -6,7 +6,6 @@
  * PDF through poppler, Markdown and text normalised. Several files are the
  * pages of a combined document, in the declaration's order.
  */
-#include <getopt.h>
 
 #include "../extract/extract.h"
 #include "cli.h"
@@ -40,13 +39,6 @@ static void dedupe(struct cw_strv *w)
 
 int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "declaration", required_argument, NULL, 'd' },
-		{ "type", required_argument, NULL, 't' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static const struct cw_extract_opts eopts = CW_EXTRACT_OPTS_INIT;
 	const char *decl_path = NULL, *type = NULL, *url = NULL;
 	struct cw_decl_service *svc = NULL;
@@ -56,26 +48,17 @@ int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 	struct cw_buf out = CW_BUF_INIT;
 	struct cw_strv warnings = CW_STRV_INIT;
 	struct cw_err err = CW_ERR_INIT;
-	int c, rc, code = CW_EXIT_OK;
+	bool help = false;
+	int rc, code = CW_EXIT_OK;
 	size_t n = 0;
 
-	while ((c = getopt_long(argc, argv, "d:t:u:h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			decl_path = optarg;
-			break;
-		case 't':
-			type = optarg;
-			break;
-		case 'u':
-			url = optarg;
-			break;
-		case 'h':
-			usage_line();
-			return CW_EXIT_OK;
-		default:
-			return cw_cli_bad_option(argv[0], argv[optind - 1]);
-		}
+	rc = cw_cli_options(argc, argv, "declaration/d= type/t= url/u= help/h",
+			    &decl_path, &type, &url, &help);
+	if (rc)
+		return rc;
+	if (help) {
+		usage_line();
+		return CW_EXIT_OK;
 	}
 	if (optind >= argc)
 		return cw_cli_usage(argv[0], "expected at least one FILE");

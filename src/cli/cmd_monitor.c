@@ -347,25 +347,19 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 
 int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "failing", no_argument, NULL, 'F' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_store_mon_doc *docs = NULL;
 	struct cw_store_outbox_counts oc;
 	size_t n = 0, failing = 0, unchecked = 0;
 	bool only_failing = false;
-	json_t *list = json_array();
-	int c, rc;
+	json_t *list;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'F')
-			only_failing = true;
-		else
-			return CW_EXIT_USAGE;
-	}
+	rc = cw_cli_options(argc, argv, "failing", &only_failing);
+	if (rc)
+		return rc;
+	list = json_array();
 	rc = cw_cli_open_store(cli, &s, &err);
 	if (!rc)
 		rc = cw_store_mon_list(s, NULL, &docs, &n, &err);

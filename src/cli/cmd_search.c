@@ -7,61 +7,28 @@
  * What is shown is composed by the read side (cw_view_search); this file
  * parses the options and prints.
  */
-#include <getopt.h>
-
 #include "cli.h"
 
 int cw_cli_cmd_search(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "service", required_argument, NULL, 's' },
-		{ "type", required_argument, NULL, 't' },
-		{ "any", no_argument, NULL, 'a' },
-		{ "all-versions", no_argument, NULL, 'A' },
-		{ "limit", required_argument, NULL, 'l' },
-		{ "offset", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_view_search_query q = { .limit = 10 };
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_buf words = CW_BUF_INIT;
 	json_t *res = NULL, *h;
-	long v;
+	long limit = 10, offset = 0;
 	size_t i;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			q.service = optarg;
-			break;
-		case 't':
-			q.type = optarg;
-			break;
-		case 'a':
-			q.any = true;
-			break;
-		case 'A':
-			q.all_versions = true;
-			break;
-		case 'l':
-		case 'o':
-			if (cw_parse_long(optarg, c == 'l' ? 1 : 0, 10000, &v))
-				return cw_cli_usage(
-					"search",
-					"--%s '%s': expected %s..10000",
-					c == 'l' ? "limit" : "offset", optarg,
-					c == 'l' ? "1" : "0");
-			if (c == 'l')
-				q.limit = (size_t)v;
-			else
-				q.offset = (size_t)v;
-			break;
-		default:
-			return CW_EXIT_USAGE;
-		}
-	}
+	rc = cw_cli_options(argc, argv,
+			    "service= type= any all-versions limit#1..10000 "
+			    "offset#0..10000",
+			    &q.service, &q.type, &q.any, &q.all_versions,
+			    &limit, &offset);
+	if (rc)
+		return rc;
+	q.limit = (size_t)limit;
+	q.offset = (size_t)offset;
 	if (argc == optind)
 		return cw_cli_usage("search", "needs the WORDS to look for");
 	for (int k = optind; k < argc; k++) {

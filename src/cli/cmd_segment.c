@@ -10,7 +10,6 @@
  * prints {"provisions":[{"key","title","level","parent","start","end"}]}
  * with parent the parent's key, or null at the top level.
  */
-#include <getopt.h>
 
 #include "cli.h"
 #include "../extract/extract.h"
@@ -78,46 +77,29 @@ static void print_tree(const struct cw_segmentation *seg, const char *path,
 
 int cw_cli_cmd_segment(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "max-provisions", required_argument, NULL, 'n' },
-		{ "max-depth", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_segment_opts so = CW_SEGMENT_OPTS_INIT;
 	struct cw_buf raw = CW_BUF_INIT, text = CW_BUF_INIT;
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_segmentation *seg = NULL;
 	const char *path;
-	int c, rc, code = CW_EXIT_OK;
-	long v;
+	long max_provisions = 0, max_depth = 0;
+	bool help = false;
+	int rc, code = CW_EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			if (cw_parse_long(optarg, 1, 10000000, &v) != CW_OK)
-				return cw_cli_usage(argv[0],
-						    "'--max-provisions %s': "
-						    "expected 1..10000000",
-						    optarg);
-			so.max_provisions = (size_t)v;
-			break;
-		case 'd':
-			if (cw_parse_long(optarg, 1, 16, &v) != CW_OK)
-				return cw_cli_usage(argv[0],
-						    "'--max-depth %s': "
-						    "expected 1..16",
-						    optarg);
-			so.max_depth = (int)v;
-			break;
-		case 'h':
-			printf("usage: clausewatch [--json] segment "
-			       "[--max-provisions N] [--max-depth N] FILE\n");
-			return CW_EXIT_OK;
-		default:
-			return cw_cli_bad_option(argv[0], argv[optind - 1]);
-		}
+	rc = cw_cli_options(argc, argv,
+			    "max-provisions#1..10000000 max-depth#1..16 help/h",
+			    &max_provisions, &max_depth, &help);
+	if (rc)
+		return rc;
+	if (help) {
+		printf("usage: clausewatch [--json] segment "
+		       "[--max-provisions N] [--max-depth N] FILE\n");
+		return CW_EXIT_OK;
 	}
+	if (max_provisions)
+		so.max_provisions = (size_t)max_provisions;
+	if (max_depth)
+		so.max_depth = (int)max_depth;
 	if (optind != argc - 1)
 		return cw_cli_usage(argv[0], "expected one FILE");
 	path = argv[optind];

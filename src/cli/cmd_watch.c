@@ -343,25 +343,15 @@ static int watch_remove(struct cw_cli *cli, const char *arg)
 
 static int watch_feed(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "base-url", required_argument, NULL, 'b' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_buf xml = CW_BUF_INIT;
 	const char *output = NULL, *base = NULL;
-	int c, rc;
+	int rc;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'o')
-			output = optarg;
-		else if (c == 'b')
-			base = optarg;
-		else
-			return CW_EXIT_USAGE;
-	}
+	rc = cw_cli_options(argc, argv, "output= base-url=", &output, &base);
+	if (rc)
+		return rc;
 	if (optind + 1 != argc)
 		return cw_cli_usage("watch", "feed NAME [--output FILE]");
 	rc = cw_cli_open_store(cli, &s, &err);
