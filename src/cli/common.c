@@ -35,16 +35,22 @@ bool cw_cli_error_reported(void)
 	return error_reported;
 }
 
+/* vsnprintf into msg, empty on an encoding error. */
+static void format_msg(char *msg, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+static void format_msg(char *msg, size_t size, const char *fmt, va_list ap)
+{
+	if (vsnprintf(msg, size, fmt, ap) < 0)
+		msg[0] = '\0';
+}
+
 void cw_cli_item_error(const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(item_msg, sizeof(item_msg), fmt, ap);
+	format_msg(item_msg, sizeof(item_msg), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		item_msg[0] = '\0';
 	item_errors++;
 	fprintf(stderr, "clausewatch: %s\n", item_msg);
 }
@@ -84,13 +90,10 @@ int cw_cli_usage(const char *cmd, const char *fmt, ...)
 {
 	char msg[CW_ERR_MSG_MAX];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	format_msg(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		msg[0] = '\0';
 	if (json_errors) {
 		char full[CW_ERR_MSG_MAX + 64];
 		snprintf(full, sizeof(full), "%s: %s", cmd, msg);

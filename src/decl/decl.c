@@ -162,31 +162,22 @@ static int get_string(struct ctx *c, json_t *v, char **out)
 /* Depth of `v`, counted up to `cap` (so hostile nesting costs little). */
 static int depth_of(json_t *v, int cap)
 {
+	size_t n = json_is_object(v)  ? json_object_size(v)
+		   : json_is_array(v) ? json_array_size(v)
+				      : 0;
+	void *it = json_is_object(v) ? json_object_iter(v) : NULL;
 	int d = 0;
+
 	if (cap <= 0)
 		return 1;
-	if (json_is_object(v)) {
-		const char *k;
-		json_t *x;
-		json_object_foreach(v, k, x)
-		{
-			int e = depth_of(x, cap - 1);
-			if (e > d)
-				d = e;
-			if (d >= cap)
-				break;
-		}
-	} else if (json_is_array(v)) {
-		size_t i;
-		json_t *x;
-		json_array_foreach(v, i, x)
-		{
-			int e = depth_of(x, cap - 1);
-			if (e > d)
-				d = e;
-			if (d >= cap)
-				break;
-		}
+	for (size_t i = 0; i < n && d < cap; i++) {
+		json_t *x = it ? json_object_iter_value(it)
+			       : json_array_get(v, i);
+		int e = depth_of(x, cap - 1);
+		if (e > d)
+			d = e;
+		if (it)
+			it = json_object_iter_next(v, it);
 	}
 	return d + 1;
 }

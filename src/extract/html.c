@@ -80,33 +80,37 @@ uint32_t cw_rtree_store(struct cw_rtree *t, const char *s, size_t len)
 
 /* ---- nesting prescan ---- */
 
-static bool is_void_name(const char *s)
+static const char *const void_names[] = {
+	"area",	  "base",    "br",	 "col",	    "embed",  "hr",    "img",
+	"input",  "link",    "meta",	 "param",   "source", "track", "wbr",
+	"keygen", "command", "basefont", "bgsound", "frame",  "image", NULL
+};
+
+/* Elements whose start tag may close an open one of the same kind. */
+static const char *const autoclose_names[] = {
+	"p",	"li",	"dt",	"dd",	 "option",   "optgroup",
+	"tr",	"td",	"th",	"thead", "tbody",    "tfoot",
+	"rb",	"rt",	"rp",	"rtc",	 "colgroup", "caption",
+	"html", "head", "body", NULL
+};
+
+/* Whether s is one of the NULL-ended names. */
+static bool name_in(const char *s, const char *const *v)
 {
-	static const char *const v[] = {
-		"area",	 "base",  "br",	    "col",     "embed",	   "hr",
-		"img",	 "input", "link",   "meta",    "param",	   "source",
-		"track", "wbr",	  "keygen", "command", "basefont", "bgsound",
-		"frame", "image", NULL
-	};
 	for (size_t i = 0; v[i]; i++)
 		if (!strcmp(s, v[i]))
 			return true;
 	return false;
 }
 
-/* Elements whose start tag may close an open one of the same kind. */
+static bool is_void_name(const char *s)
+{
+	return name_in(s, void_names);
+}
+
 static bool is_autoclose_name(const char *s)
 {
-	static const char *const v[] = {
-		"p",	"li",	"dt",	"dd",	 "option",   "optgroup",
-		"tr",	"td",	"th",	"thead", "tbody",    "tfoot",
-		"rb",	"rt",	"rp",	"rtc",	 "colgroup", "caption",
-		"html", "head", "body", NULL
-	};
-	for (size_t i = 0; v[i]; i++)
-		if (!strcmp(s, v[i]))
-			return true;
-	return false;
+	return name_in(s, autoclose_names);
 }
 
 static bool is_rawtext_name(const char *s)

@@ -366,29 +366,38 @@ static int proxy_connect(struct proxy *px, const char *host, const char *port,
 }
 
 /*
- * Rewrite a response head for the browser: its Connection, Keep-Alive and
- * Proxy-Connection headers replaced by "Connection: close", so that
- * Chromium sends no second request on this connection (see
- * proxy_conn_run). Returns the new head.
+ * A head rewritten for the other side of the proxy: its first line, or
+ * `request_line` in its place, then its headers without the hop-by-hop
+ * ones (Connection, Keep-Alive, and Proxy-Connection or, with
+ * `any_proxy`, every Proxy-* header), ended by "Connection: close" so
+ * that no second request comes on the connection (see proxy_conn_run).
  */
-static char *close_head(const char *head, size_t len)
+static char *rewrite_head(const char *head, size_t len,
+			  const char *request_line, bool any_proxy)
 {
 	struct cw_buf b = CW_BUF_INIT;
 	const char *p = head, *end = head + len;
 	bool first = true;
 
+	if (request_line)
+		cw_buf_adds(&b, request_line);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
 		if (n > 0 && p[n - 1] == '\r')
 			n--;
-		if (n == 0)
+		if (first && request_line) {
+			/* the request line is replaced */
+		} else if (n == 0) {
 			break;
-		if (first ||
-		    (cw_strncasecmp_ascii(p, "connection:", 11) &&
-		     cw_strncasecmp_ascii(p, "proxy-connection:", 17) &&
-		     cw_strncasecmp_ascii(p, "keep-alive:", 11))) {
+		} else if (first ||
+			   (cw_strncasecmp_ascii(p, "connection:", 11) &&
+			    cw_strncasecmp_ascii(p, "keep-alive:", 11) &&
+			    (any_proxy
+				     ? cw_strncasecmp_ascii(p, "proxy-", 6)
+				     : cw_strncasecmp_ascii(
+					       p, "proxy-connection:", 17)))) {
 			cw_buf_add(&b, p, n);
 			cw_buf_adds(&b, "\r\n");
 		}
@@ -399,6 +408,12 @@ static char *close_head(const char *head, size_t len)
 	}
 	cw_buf_adds(&b, "Connection: close\r\n\r\n");
 	return cw_buf_detach(&b, NULL);
+}
+
+/* A response head for the browser (see rewrite_head). */
+static char *close_head(const char *head, size_t len)
+{
+	return rewrite_head(head, len, NULL, false);
 }
 
 /*
@@ -541,28 +556,11 @@ static void proxy_relay(struct proxy_conn *c, long long body_left)
 static char *origin_head(const char *head, size_t len, const char *method,
 			 const char *path, const char *version)
 {
-	struct cw_buf b = CW_BUF_INIT;
-	const char *p = memchr(head, '\n', len), *end = head + len;
+	char *line = cw_asprintf("%s %s %s\r\n", method, path, version);
+	char *h = rewrite_head(head, len, line, true);
 
-	cw_buf_addf(&b, "%s %s %s\r\n", method, path, version);
-	while (p && ++p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-
-		if (n > 0 && p[n - 1] == '\r')
-			n--;
-		if (n == 0)
-			break;
-		if (cw_strncasecmp_ascii(p, "proxy-", 6) &&
-		    cw_strncasecmp_ascii(p, "connection:", 11) &&
-		    cw_strncasecmp_ascii(p, "keep-alive:", 11)) {
-			cw_buf_add(&b, p, n);
-			cw_buf_adds(&b, "\r\n");
-		}
-		p = nl;
-	}
-	cw_buf_adds(&b, "Connection: close\r\n\r\n");
-	return cw_buf_detach(&b, NULL);
+	free(line);
+	return h;
 }
 
 /*

@@ -39,6 +39,20 @@ static int alert_payload(struct cw_buf *out, const struct cw_store_doc *doc,
 	return cw_store_health_alert_encode(out, &a, err);
 }
 
+/* End the transaction of a health step: store `m` and commit when rc is
+ * CW_OK, else roll back and return rc. */
+static int put_and_commit(struct cw_store *s, struct cw_store_mon *m, int rc,
+			  struct cw_err *err)
+{
+	if (!rc)
+		rc = cw_store_mon_put(s, m, err);
+	if (rc) {
+		cw_store_rollback(s);
+		return rc;
+	}
+	return cw_store_commit(s, err);
+}
+
 int cw_monitor_health_fail(struct cw_store *s, const struct cw_store_doc *doc,
 			   struct cw_store_mon *m, const char *now,
 			   const char *error, unsigned threshold, bool *alerted,
@@ -75,13 +89,7 @@ int cw_monitor_health_fail(struct cw_store *s, const struct cw_store_doc *doc,
 			*alerted = true;
 		}
 	}
-	if (!rc)
-		rc = cw_store_mon_put(s, m, err);
-	if (rc) {
-		cw_store_rollback(s);
-		return rc;
-	}
-	return cw_store_commit(s, err);
+	return put_and_commit(s, m, rc, err);
 }
 
 int cw_monitor_health_recovered(struct cw_store *s,
@@ -119,13 +127,7 @@ int cw_monitor_health_recovered(struct cw_store *s,
 			*alerted = true;
 	}
 	cw_monitor_health_ok(m, now);
-	if (!rc)
-		rc = cw_store_mon_put(s, m, err);
-	if (rc) {
-		cw_store_rollback(s);
-		return rc;
-	}
-	return cw_store_commit(s, err);
+	return put_and_commit(s, m, rc, err);
 }
 
 void cw_monitor_health_ok(struct cw_store_mon *m, const char *now)

@@ -242,16 +242,8 @@ static int fail(struct pass *ps, struct job *j, const char *now, time_t tnow,
 
 	count_failure(ps->st, rc);
 	if (attempt) {
-		struct cw_store_attempt a = {
-			.doc_id = j->d->doc.id,
-			.at = now,
-			.url = url,
-			.status = status,
-			.outcome = CW_STORE_FAILED,
-			.error = msg,
-			.seconds = secs,
-		};
-		r = cw_store_add_attempt(m->store, &a, ps->err);
+		r = cw_pipeline_record_failure(m->store, j->d->doc.id, now, url,
+					       status, msg, secs, ps->err);
 		if (r)
 			return r;
 	}
@@ -283,19 +275,11 @@ static int record_blocked(struct pass *ps, struct job *j, const char *now,
 			  const char *msg)
 {
 	struct cw_store *s = ps->m->store;
-	struct cw_store_page *sp = cw_calloc(n, sizeof(*sp));
 	int64_t snap = 0, bytes = 0;
+	struct cw_store_page *sp = cw_pipeline_store_pages(in, n, &bytes);
 	bool fresh = false;
 	int rc;
 
-	for (size_t i = 0; i < n; i++) {
-		sp[i].data = in[i].data;
-		sp[i].len = in[i].len;
-		sp[i].url = in[i].url;
-		sp[i].content_type = in[i].content_type;
-		sp[i].charset = in[i].charset;
-		bytes += (int64_t)in[i].len;
-	}
 	rc = cw_store_begin(s, ps->err);
 	if (!rc)
 		rc = cw_store_add_snapshot(s, j->d->doc.id, sp, n, now, &snap,

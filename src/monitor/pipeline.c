@@ -258,6 +258,24 @@ void cw_pipeline_prepare(struct cw_pipeline_prepared *out,
 					   out->text.len, NULL, &out->serr);
 }
 
+struct cw_store_page *
+cw_pipeline_store_pages(const struct cw_extract_input *pages, size_t n,
+			int64_t *bytes)
+{
+	struct cw_store_page *sp = cw_calloc(n ? n : 1, sizeof(*sp));
+
+	*bytes = 0;
+	for (size_t i = 0; i < n; i++) {
+		sp[i].data = pages[i].data;
+		sp[i].len = pages[i].len;
+		sp[i].url = pages[i].url;
+		sp[i].content_type = pages[i].content_type;
+		sp[i].charset = pages[i].charset;
+		*bytes += (int64_t)pages[i].len;
+	}
+	return sp;
+}
+
 int cw_pipeline_commit(struct cw_pipeline *p, int64_t doc_id,
 		       const struct cw_pipeline_prepared *pp,
 		       const struct cw_extract_input *pages, size_t n,
@@ -276,15 +294,7 @@ int cw_pipeline_commit(struct cw_pipeline *p, int64_t doc_id,
 			*err = pp->serr;
 		return pp->src;
 	}
-	sp = cw_calloc(n ? n : 1, sizeof(*sp));
-	for (size_t i = 0; i < n; i++) {
-		sp[i].data = pages[i].data;
-		sp[i].len = pages[i].len;
-		sp[i].url = pages[i].url;
-		sp[i].content_type = pages[i].content_type;
-		sp[i].charset = pages[i].charset;
-		bytes += (int64_t)pages[i].len;
-	}
+	sp = cw_pipeline_store_pages(pages, n, &bytes);
 	rc = cw_store_begin(s, err);
 	if (rc)
 		goto done;
@@ -346,9 +356,9 @@ int cw_pipeline_record_pages(struct cw_pipeline *p, int64_t doc_id,
 	return rc;
 }
 
-static void record_failure(struct cw_store *s, int64_t doc_id, const char *at,
-			   const char *url, long status, const char *msg,
-			   double secs)
+int cw_pipeline_record_failure(struct cw_store *s, int64_t doc_id,
+			       const char *at, const char *url, long status,
+			       const char *msg, double secs, struct cw_err *err)
 {
 	struct cw_store_attempt a = {
 		.doc_id = doc_id,
@@ -359,7 +369,7 @@ static void record_failure(struct cw_store *s, int64_t doc_id, const char *at,
 		.error = msg,
 		.seconds = secs,
 	};
-	cw_store_add_attempt(s, &a, NULL);
+	return cw_store_add_attempt(s, &a, err);
 }
 
 int cw_pipeline_fetch_document(struct cw_pipeline *p,
@@ -399,9 +409,9 @@ int cw_pipeline_fetch_document(struct cw_pipeline *p,
 		}
 		secs += res[i].seconds;
 		if (rc) {
-			record_failure(s, doc->id, at, src->fetch,
-				       res[i].status,
-				       err ? err->msg : cw_rc_name(rc), secs);
+			(void)cw_pipeline_record_failure(
+				s, doc->id, at, src->fetch, res[i].status,
+				err ? err->msg : cw_rc_name(rc), secs, NULL);
 			out->outcome = CW_STORE_FAILED;
 			goto done;
 		}

@@ -100,6 +100,19 @@ int cw_pipeline_record_pages(struct cw_pipeline *p, int64_t doc_id,
 			     struct cw_pipeline_result *out,
 			     struct cw_strv *warnings, struct cw_err *err);
 
+/* The pages as the store records them, borrowing their bytes and
+ * names (free the array only); *bytes is their total size. */
+struct cw_store_page *
+cw_pipeline_store_pages(const struct cw_extract_input *pages, size_t n,
+			int64_t *bytes);
+
+/* Record a failed check of document `doc_id` as an attempt (err may be
+ * NULL: the record is then best effort). */
+int cw_pipeline_record_failure(struct cw_store *s, int64_t doc_id,
+			       const char *at, const char *url, long status,
+			       const char *msg, double secs,
+			       struct cw_err *err);
+
 /*
  * The part of cw_pipeline_record_pages() that needs no store: extraction
  * and segmentation of the fetched pages. Pure and thread-safe (the
