@@ -16,31 +16,10 @@
 #include "helpers.h"
 #include "diff/record.h"
 
-static char g_shared[4096];
 static struct cw_diff_rules *g_rules;
 
-static int setup_all(void **state)
-{
-	struct cw_err err = CW_ERR_INIT;
-	char data[4096], dir[4200];
-
-	(void)state;
-	snprintf(g_shared, sizeof(g_shared), "%s", cw_test_shared_dir());
-	snprintf(data, sizeof(data), "%s", cw_test_data_dir());
-	snprintf(dir, sizeof(dir), "%s/diff", data);
-	if (cw_diff_rules_load(&g_rules, dir, &err)) {
-		fprintf(stderr, "rules: %s\n", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown_all(void **state)
-{
-	(void)state;
-	cw_diff_rules_free(g_rules);
-	return 0;
-}
+CW_TEST_DATA_FIXTURE(g_rules, cw_diff_rules_load, cw_diff_rules_free, "diff",
+		     "rules")
 
 /* ---- the code path before the record: render.c and pipeline.c ---- */
 
@@ -373,7 +352,8 @@ static void test_record__corpus_round_trip(void **state)
 	size_t pairs = 0, entries = 0, spans = 0;
 
 	(void)state;
-	snprintf(root, sizeof(root), "%s/corpus/versions", g_shared);
+	snprintf(root, sizeof(root), "%s/corpus/versions",
+		 cw_test_shared_dir());
 	if (!cw_dir_exists(root)) {
 		printf("skipped: '%s' not found (real version pairs are "
 		       "needed)\n",
@@ -688,5 +668,5 @@ int main(void)
 		cmocka_unit_test(test_record__uncompacted_old_record),
 		cmocka_unit_test(test_record__bad_input_errors),
 	};
-	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }
