@@ -78,6 +78,18 @@ bool cw_test_read_shared(struct cw_buf *out, const char *rel)
 	return ok;
 }
 
+int cw_test_read_version(struct cw_buf *out, const char *doc, const char *name,
+			 size_t max)
+{
+	struct cw_err err = CW_ERR_INIT;
+	char *path = cw_asprintf("%s/corpus/versions/%s/%s",
+				 cw_test_shared_dir(), doc, name);
+	int rc = cw_file_read(out, path, max, &err);
+
+	free(path);
+	return rc;
+}
+
 const char *cw_test_data_subdir(const char *sub)
 {
 	static char buf[8200];

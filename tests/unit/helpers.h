@@ -60,6 +60,14 @@ bool cw_test_read_segmented(struct cw_buf *text, struct cw_segmentation **seg,
 			    const char *rel);
 
 /*
+ * Append the corpus version `name` of document `doc` ("Service/Type", in
+ * corpus/versions of the shared folder) to `out`, at most `max` bytes;
+ * cw_file_read()'s result.
+ */
+int cw_test_read_version(struct cw_buf *out, const char *doc, const char *name,
+			 size_t max);
+
+/*
  * The folder `sub` below the data folder (the data folder itself when
  * `sub` is ""), in a static buffer that the next call overwrites.
  */

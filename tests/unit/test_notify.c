@@ -13,6 +13,7 @@
 
 #include "diff/diff.h"
 #include "notify/notify.h"
+#include "helpers.h"
 #include "segment/segment.h"
 #include "store/store.h"
 
@@ -250,13 +251,9 @@ struct fixture {
 
 static void load_version(struct cw_buf *out, const char *name)
 {
-	char path[1400];
-	struct cw_err err = CW_ERR_INIT;
-
-	snprintf(path, sizeof(path),
-		 "%s/corpus/versions/ChatGPT/Terms of Service/%s", shared,
-		 name);
-	assert_int_equal(cw_file_read(out, path, 64u << 20, &err), CW_OK);
+	assert_int_equal(cw_test_read_version(out, "ChatGPT/Terms of Service",
+					      name, 64u << 20),
+			 CW_OK);
 }
 
 static int64_t record(struct cw_store *s, int64_t doc, const struct cw_buf *t,
