@@ -42,6 +42,18 @@ static json_t *old_str_or_null(const char *s)
 	return s ? old_text(s, strlen(s)) : json_null();
 }
 
+/* The four offsets of a change or a span, as the old code set them. */
+static void old_offsets(json_t *o, size_t old_start, size_t old_end,
+			size_t new_start, size_t new_end)
+{
+	json_object_set_new(o, "old_start",
+			    json_integer((json_int_t)old_start));
+	json_object_set_new(o, "old_end", json_integer((json_int_t)old_end));
+	json_object_set_new(o, "new_start",
+			    json_integer((json_int_t)new_start));
+	json_object_set_new(o, "new_end", json_integer((json_int_t)new_end));
+}
+
 static json_t *old_index_array(const long *idx, size_t n)
 {
 	json_t *a = json_array();
@@ -71,14 +83,8 @@ static json_t *old_diff_to_json(const struct cw_diff *d)
 		json_object_set_new(
 			o, "materiality",
 			json_string(cw_diff_materiality_name(ch->materiality)));
-		json_object_set_new(o, "old_start",
-				    json_integer((json_int_t)ch->old_start));
-		json_object_set_new(o, "old_end",
-				    json_integer((json_int_t)ch->old_end));
-		json_object_set_new(o, "new_start",
-				    json_integer((json_int_t)ch->new_start));
-		json_object_set_new(o, "new_end",
-				    json_integer((json_int_t)ch->new_end));
+		old_offsets(o, ch->old_start, ch->old_end, ch->new_start,
+			    ch->new_end);
 		if (ch->kind == CW_DIFF_SPLIT || ch->kind == CW_DIFF_MERGED) {
 			json_object_set_new(o, "old_provisions",
 					    old_index_array(ch->old_idx,
@@ -113,18 +119,8 @@ static json_t *old_diff_to_json(const struct cw_diff *d)
 			bool del = s->op == CW_DIFF_OP_DEL;
 			json_object_set_new(so, "op",
 					    json_string(del ? "del" : "ins"));
-			json_object_set_new(
-				so, "old_start",
-				json_integer((json_int_t)s->old_start));
-			json_object_set_new(
-				so, "old_end",
-				json_integer((json_int_t)s->old_end));
-			json_object_set_new(
-				so, "new_start",
-				json_integer((json_int_t)s->new_start));
-			json_object_set_new(
-				so, "new_end",
-				json_integer((json_int_t)s->new_end));
+			old_offsets(so, s->old_start, s->old_end, s->new_start,
+				    s->new_end);
 			json_object_set_new(
 				so, "text",
 				del ? old_text(d->old_text + s->old_start,
