@@ -295,11 +295,12 @@ static void make_change(struct fixture *f, bool commit)
 	assert_int_equal(cw_diff_compute(&d, &da, &db, NULL, NULL, &err),
 			 CW_OK);
 	for (size_t i = 0; i < d->n; i++) {
-		if (d->changes[i].kind == CW_DIFF_UNCHANGED)
-			continue;
-		changed++;
-		if (d->changes[i].materiality > top)
-			top = d->changes[i].materiality;
+		const struct cw_diff_change *c = &d->changes[i];
+		bool counted = c->kind != CW_DIFF_UNCHANGED;
+
+		changed += counted;
+		if (counted && c->materiality > top)
+			top = c->materiality;
 	}
 	assert_true(changed > 0);
 	/* the record as pipeline.c stores it */
