@@ -608,9 +608,6 @@ static void test_store__search_index_filled_by_migration(void **state)
 	};
 	struct cw_store *s = store_with("Acme", acme, 2, NULL);
 	struct cw_err err = CW_ERR_INIT;
-	struct cw_store_search q = { .all_versions = true };
-	struct cw_store_hit *h = NULL;
-	size_t n;
 	(void)state;
 
 	/* back to schema 2: as if the versions had been recorded before */
@@ -628,7 +625,9 @@ static void test_store__search_index_filled_by_migration(void **state)
 	/* migration 3 makes the first index, migration 4 the one of today */
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
 	assert_int_equal(cw_store_schema_version(s), 4);
-	n = search(s, &q, "court", &h);
+	struct cw_store_search q = { .all_versions = true };
+	struct cw_store_hit *h = NULL;
+	size_t n = search(s, &q, "court", &h);
 	assert_int_equal(n, 1);
 	assert_int_equal(h[0].seq, 1);
 	cw_store_hits_free(h, n);
