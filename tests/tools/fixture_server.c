@@ -126,23 +126,17 @@ static uint64_t fnv1a(const char *s, size_t n)
 
 static void add_escaped(struct cw_buf *b, const char *s, size_t n)
 {
+	static const char special[] = "<>&\"";
+	static const char *const entity[] = { "&lt;", "&gt;", "&amp;",
+					      "&quot;" };
+
 	for (size_t i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '<':
-			cw_buf_adds(b, "&lt;");
-			break;
-		case '>':
-			cw_buf_adds(b, "&gt;");
-			break;
-		case '&':
-			cw_buf_adds(b, "&amp;");
-			break;
-		case '"':
-			cw_buf_adds(b, "&quot;");
-			break;
-		default:
+		const char *c = s[i] ? strchr(special, s[i]) : NULL;
+
+		if (c)
+			cw_buf_adds(b, entity[c - special]);
+		else
 			cw_buf_addc(b, s[i]);
-		}
 	}
 }
 

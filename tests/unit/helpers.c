@@ -1,6 +1,6 @@
 /*
- * helpers: paths, whole-file reads and corpus folders for the unit tests
- * (see helpers.h).
+ * helpers: paths, whole-file reads, corpus folders and the end of a group
+ * setup for the unit tests (see helpers.h).
  */
 #include <dirent.h>
 
@@ -64,6 +64,46 @@ char *cw_test_read(const char *path, size_t *len)
 		return NULL;
 	}
 	return cw_buf_detach(&b, len);
+}
+
+bool cw_test_read_shared(struct cw_buf *out, const char *rel)
+{
+	struct cw_err err = CW_ERR_INIT;
+	char *path = cw_asprintf("%s/%s", cw_test_shared_dir(), rel);
+	bool ok = cw_file_read(out, path, 1u << 24, &err) == CW_OK;
+
+	if (!ok)
+		fprintf(stderr, "skipped: %s not found\n", path);
+	free(path);
+	return ok;
+}
+
+int cw_test_read_version(struct cw_buf *out, const char *doc, const char *name,
+			 size_t max)
+{
+	struct cw_err err = CW_ERR_INIT;
+	char *path = cw_asprintf("%s/corpus/versions/%s/%s",
+				 cw_test_shared_dir(), doc, name);
+	int rc = cw_file_read(out, path, max, &err);
+
+	free(path);
+	return rc;
+}
+
+const char *cw_test_data_subdir(const char *sub)
+{
+	static char buf[8200];
+
+	snprintf(buf, sizeof(buf), "%s%s%s", cw_test_data_dir(),
+		 *sub ? "/" : "", sub);
+	return buf;
+}
+
+int cw_test_setup_result(int rc, const char *what, const struct cw_err *err)
+{
+	if (rc)
+		fprintf(stderr, "%s: %s\n", what, err->msg);
+	return rc;
 }
 
 static int cmp_str(const void *a, const void *b)

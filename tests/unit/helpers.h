@@ -1,7 +1,9 @@
 /*
  * helpers: what the unit tests share: where their data is, reading a
- * file whole, and the folders of the real corpus. Linked into every unit
- * test executable; not thread-safe (the returned paths are static).
+ * file whole, the folders of the real corpus, and the group setup of
+ * tests that share one object loaded from the data folder. Linked into
+ * every unit test executable; not thread-safe (the returned paths are
+ * static).
  */
 #ifndef CW_TESTS_HELPERS_H
 #define CW_TESTS_HELPERS_H
@@ -37,6 +39,68 @@ char *cw_test_shared_folder(const char *rel);
  * read.
  */
 char *cw_test_read(const char *path, size_t *len);
+
+/*
+ * Read the file `rel` below the shared folder into `out` (at most 16 MiB).
+ * False, with a line "skipped: PATH not found" on stderr, when it cannot
+ * be read (the test skips).
+ */
+bool cw_test_read_shared(struct cw_buf *out, const char *rel);
+
+struct cw_segmentation;
+
+/*
+ * Read the file `rel` below the shared folder into `text` (initialised
+ * here) and segment it into `*seg` (NULL until then), asserting that the
+ * segmentation succeeds. False, with the line of cw_test_read_shared(),
+ * when the file cannot be read. In helpers_segment.c: only for test
+ * executables linked with the segment module.
+ */
+bool cw_test_read_segmented(struct cw_buf *text, struct cw_segmentation **seg,
+			    const char *rel);
+
+/*
+ * Append the corpus version `name` of document `doc` ("Service/Type", in
+ * corpus/versions of the shared folder) to `out`, at most `max` bytes;
+ * cw_file_read()'s result.
+ */
+int cw_test_read_version(struct cw_buf *out, const char *doc, const char *name,
+			 size_t max);
+
+/*
+ * The folder `sub` below the data folder (the data folder itself when
+ * `sub` is ""), in a static buffer that the next call overwrites.
+ */
+const char *cw_test_data_subdir(const char *sub);
+
+/*
+ * The end of a group setup that loaded something: returns `rc`, after a
+ * line "`what`: <err's message>" on stderr when `rc` is not 0.
+ */
+int cw_test_setup_result(int rc, const char *what, const struct cw_err *err);
+
+/*
+ * Define setup() and teardown() for cmocka_run_group_tests when the tests
+ * share one object `var` read from the data folder: setup() runs
+ * `load(&var, <data>/<sub>, &err)` and fails, with a line
+ * "`what`: <message>" on stderr, when the load fails; teardown() runs
+ * `release(var)`.
+ */
+#define CW_TEST_DATA_FIXTURE(var, load, release, sub, what)                    \
+	static int setup(void **state)                                         \
+	{                                                                      \
+		struct cw_err err_ = CW_ERR_INIT;                              \
+		(void)state;                                                   \
+		return cw_test_setup_result(                                   \
+			load(&(var), cw_test_data_subdir(sub), &err_), (what), \
+			&err_);                                                \
+	}                                                                      \
+	static int teardown(void **state)                                      \
+	{                                                                      \
+		(void)state;                                                   \
+		release(var);                                                  \
+		return 0;                                                      \
+	}
 
 /*
  * Append to `out` "A/B" for every folder `root`/A/B (the corpus keeps

@@ -17,57 +17,13 @@
 #include "analyze/taxonomy.h"
 #include "classify/classify.h"
 #include "segment/segment.h"
+#include "helpers.h"
 
 #define STABILITY_SEED "seeds/002_7ae7b45475604c64.txt"
 
 static struct cw_taxonomy *tax; /* loaded once from the real data */
 
-static char *env_path(const char *var, const char *fallback_rel)
-{
-	const char *v = getenv(var);
-	const char *root = getenv("CW_SOURCE_ROOT");
-
-	if (v && *v)
-		return cw_strdup(v);
-	if (!root || !*root)
-		root = CW_SOURCE_ROOT;
-	return cw_asprintf("%s/%s", root, fallback_rel);
-}
-
-static int setup(void **state)
-{
-	struct cw_err err = CW_ERR_INIT;
-	char *data = env_path("CW_DATA_DIR", "data");
-	int rc = cw_taxonomy_load(&tax, data, &err);
-
-	(void)state;
-	if (rc)
-		fprintf(stderr, "taxonomy: %s\n", err.msg);
-	free(data);
-	return rc;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	cw_taxonomy_free(tax);
-	return 0;
-}
-
-/* Read a file of the shared folder; NULL (and a message) when absent. */
-static bool read_shared(struct cw_buf *out, const char *rel)
-{
-	struct cw_err err = CW_ERR_INIT;
-	char *shared = env_path("CW_SHARED", "../shared");
-	char *path = cw_asprintf("%s/%s", shared, rel);
-	bool ok = cw_file_read(out, path, 1u << 24, &err) == CW_OK;
-
-	if (!ok)
-		fprintf(stderr, "skipped: %s not found\n", path);
-	free(shared);
-	free(path);
-	return ok;
-}
+CW_TEST_DATA_FIXTURE(tax, cw_taxonomy_load, cw_taxonomy_free, "", "taxonomy")
 
 /* ---- loading the real data ---- */
 
@@ -407,9 +363,7 @@ static void test_analyze__validator_names_file_and_field(void **state)
 		/* a valid file still lacks the nine CLAUDETTE categories */
 		{ "good.json", "CLAUDETTE category 'mandatory_arbitration'" },
 	};
-	const char *tests_env = getenv("CW_TESTS");
-	char *tests = tests_env && *tests_env ? cw_strdup(tests_env)
-					      : env_path("CW_TESTS", "tests");
+	const char *tests = cw_test_tests_dir();
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -428,7 +382,6 @@ static void test_analyze__validator_names_file_and_field(void **state)
 		remove_data_dir(dir, cases[i].file);
 		free(dir);
 	}
-	free(tests);
 }
 
 /* ---- helpers over a segmented document ---- */
@@ -440,16 +393,7 @@ struct doc {
 
 static bool doc_load(struct doc *d, const char *rel)
 {
-	struct cw_err err = CW_ERR_INIT;
-
-	cw_buf_init(&d->text, 0);
-	d->seg = NULL;
-	if (!read_shared(&d->text, rel))
-		return false;
-	assert_int_equal(cw_segment_text(&d->seg, d->text.ptr, d->text.len,
-					 NULL, &err),
-			 CW_OK);
-	return true;
+	return cw_test_read_segmented(&d->text, &d->seg, rel);
 }
 
 static void doc_free(struct doc *d)
@@ -516,6 +460,44 @@ static const struct cw_param *param_value(const struct cw_params *ps, int kind,
 	return NULL;
 }
 
+/* The match of category `id` in provision `key`, which must be there. */
+static const struct cw_tax_match *detected(struct cw_tax_matches *m,
+					   const struct doc *d, const char *key,
+					   const char *id)
+{
+	const struct cw_tax_match *hit = detect_in(m, d, key, id);
+
+	assert_non_null(hit);
+	return hit;
+}
+
+/* The parameter `kind` = `value` (any value when NULL) of category `id` in
+ * provision `key`, which must be there. */
+static const struct cw_param *param_of(struct cw_params *ps,
+				       const struct doc *d, const char *key,
+				       const char *id, int kind,
+				       const char *value)
+{
+	const struct cw_param *p;
+
+	params_in(ps, d, key, id);
+	p = param_value(ps, kind, value);
+	assert_non_null(p);
+	return p;
+}
+
+/* The rating of category `cat` for `audience` on provision `key`. */
+static void rate_in(struct cw_tax_rating *r, const struct cw_tax_category *cat,
+		    int audience, const struct doc *d, const char *key)
+{
+	const struct cw_provision *p = prov(d, key);
+
+	assert_int_equal(cw_taxonomy_rate(r, cat, audience,
+					  d->text.ptr + p->start,
+					  p->end - p->start, NULL),
+			 CW_OK);
+}
+
 static bool has_reg(const struct cw_tax_category *c, const char *inst,
 		    const char *art)
 {
@@ -561,11 +543,9 @@ static void test_analyze__stability_operator(void **state)
 	/* arbitration: NAM as forum, its rules, the 30-day opt-out by
 	   email, the informal period and the mass-arbitration threshold */
 	assert_non_null(detect_in(&m, &d, "13.a", "mandatory_arbitration"));
-	hit = detect_in(&m, &d, "13.d", "mandatory_arbitration");
-	assert_non_null(hit);
-	params_in(&ps, &d, "13.d", "mandatory_arbitration");
-	p = param_value(&ps, CW_PARAM_ARBITRATION_BODY, "NAM");
-	assert_non_null(p);
+	hit = detected(&m, &d, "13.d", "mandatory_arbitration");
+	p = param_of(&ps, &d, "13.d", "mandatory_arbitration",
+		     CW_PARAM_ARBITRATION_BODY, "NAM");
 	assert_string_equal(p->detail, "National Arbitration and Mediation");
 	assert_span_has(&d, p, "National Arbitration");
 	p = param_value(&ps, CW_PARAM_ARBITRATION_RULES, NULL);
@@ -577,9 +557,8 @@ static void test_analyze__stability_operator(void **state)
 			    "eu_uctd", "Annex 1(q)"));
 
 	assert_non_null(detect_in(&m, &d, "13.b", "arbitration_opt_out"));
-	params_in(&ps, &d, "13.b", "arbitration_opt_out");
-	p = param_value(&ps, CW_PARAM_OPT_OUT_WINDOW, "30 days");
-	assert_non_null(p);
+	p = param_of(&ps, &d, "13.b", "arbitration_opt_out",
+		     CW_PARAM_OPT_OUT_WINDOW, "30 days");
 	assert_true(p->number == 30);
 	assert_string_equal(p->unit, "days");
 	assert_span_has(&d, p, "within 30 days");
@@ -598,13 +577,11 @@ static void test_analyze__stability_operator(void **state)
 	assert_non_null(detect_in(&m, &d, "13.g", "class_action_waiver"));
 
 	/* the $100-or-six-months cap */
-	hit = detect_in(&m, &d, "11", "limitation_of_liability");
-	assert_non_null(hit);
+	hit = detected(&m, &d, "11", "limitation_of_liability");
 	assert_true(hit->explicit_text);
-	params_in(&ps, &d, "11", "limitation_of_liability");
-	p = param_value(&ps, CW_PARAM_LIABILITY_CAP,
-			"greater of USD 100 or fees paid in the 6 months");
-	assert_non_null(p);
+	p = param_of(&ps, &d, "11", "limitation_of_liability",
+		     CW_PARAM_LIABILITY_CAP,
+		     "greater of USD 100 or fees paid in the 6 months");
 	assert_true(p->number == 100);
 	assert_string_equal(p->unit, "USD");
 	assert_true(p->number2 == 6);
@@ -617,34 +594,27 @@ static void test_analyze__stability_operator(void **state)
 	assert_non_null(detect_in(&m, &d, "11", "indemnification"));
 
 	/* 18+ */
-	hit = detect_in(&m, &d, "2.a", "eligibility_min_age");
-	assert_non_null(hit);
-	params_in(&ps, &d, "2.a", "eligibility_min_age");
-	p = param_value(&ps, CW_PARAM_MIN_AGE, "18 years");
-	assert_non_null(p);
+	hit = detected(&m, &d, "2.a", "eligibility_min_age");
+	p = param_of(&ps, &d, "2.a", "eligibility_min_age", CW_PARAM_MIN_AGE,
+		     "18 years");
 	assert_true(p->number == 18);
 	assert_true(has_reg(hit->cat, "eu_gdpr", "8"));
 	assert_true(has_reg(hit->cat, "us_coppa", NULL));
 
 	/* California law, Los Angeles courts (exclusive) */
-	hit = detect_in(&m, &d, "13.j", "choice_of_law");
-	assert_non_null(hit);
+	hit = detected(&m, &d, "13.j", "choice_of_law");
 	assert_true(has_reg(hit->cat, "eu_rome_i", "6"));
-	params_in(&ps, &d, "13.j", "choice_of_law");
-	p = param_value(&ps, CW_PARAM_GOVERNING_LAW, "California");
-	assert_non_null(p);
+	p = param_of(&ps, &d, "13.j", "choice_of_law", CW_PARAM_GOVERNING_LAW,
+		     "California");
 	assert_span_has(&d, p, "governed by");
-	hit = detect_in(&m, &d, "13.j", "jurisdiction");
-	assert_non_null(hit);
+	hit = detected(&m, &d, "13.j", "jurisdiction");
 	assert_true(has_reg(hit->cat, "eu_brussels_ia", "18"));
-	params_in(&ps, &d, "13.j", "jurisdiction");
-	p = param_value(&ps, CW_PARAM_FORUM, "Los Angeles, California");
-	assert_non_null(p);
+	p = param_of(&ps, &d, "13.j", "jurisdiction", CW_PARAM_FORUM,
+		     "Los Angeles, California");
 	assert_string_equal(p->detail, "exclusive");
 
 	/* bans on automated access and on transferring API keys */
-	hit = detect_in(&m, &d, "3.b", "automated_access");
-	assert_non_null(hit);
+	hit = detected(&m, &d, "3.b", "automated_access");
 	assert_true(hit->explicit_text);
 	assert_true(has_reg(hit->cat, "us_cfaa", NULL));
 	{
@@ -655,33 +625,21 @@ static void test_analyze__stability_operator(void **state)
 			    strcasestr(span, "crawl"));
 		free(span);
 	}
-	hit = detect_in(&m, &d, "3.b", "api_key_non_transfer");
-	assert_non_null(hit);
+	hit = detected(&m, &d, "3.b", "api_key_non_transfer");
 	assert_true(hit->explicit_text);
-	assert_int_equal(
-		cw_taxonomy_rate(&r, hit->cat, CW_AUDIENCE_OPERATOR,
-				 d.text.ptr + prov(&d, "3.b")->start,
-				 prov(&d, "3.b")->end - prov(&d, "3.b")->start,
-				 NULL),
-		CW_OK);
+	rate_in(&r, hit->cat, CW_AUDIENCE_OPERATOR, &d, "3.b");
 	assert_int_equal(r.level, CW_LEVEL_MEDIUM);
 	assert_int_equal(r.basis, CW_EVIDENCE_EXPLICIT);
 	cw_tax_rating_release(&r);
 
 	/* the operator answers for its end users' inputs */
-	hit = detect_in(&m, &d, "4.a", "operator_end_user_responsibility");
-	assert_non_null(hit);
+	hit = detected(&m, &d, "4.a", "operator_end_user_responsibility");
 	assert_true(has_reg(hit->cat, "eu_ai_act", "25"));
 	assert_true(has_reg(hit->cat, "eu_dsa", "16"));
 	assert_true(has_reg(hit->cat, "uk_osa", "s.10"));
 	assert_true(has_reg(hit->cat, "us_cda_230", NULL));
 	{
-		const struct cw_provision *pa = prov(&d, "4.a");
-		assert_int_equal(cw_taxonomy_rate(&r, hit->cat,
-						  CW_AUDIENCE_OPERATOR,
-						  d.text.ptr + pa->start,
-						  pa->end - pa->start, NULL),
-				 CW_OK);
+		rate_in(&r, hit->cat, CW_AUDIENCE_OPERATOR, &d, "4.a");
 		assert_int_equal(r.level, CW_LEVEL_HIGH);
 		/* the "Inputs" modifier fired, with its span */
 		bool inputs = false;
@@ -691,11 +649,7 @@ static void test_analyze__stability_operator(void **state)
 		assert_true(inputs);
 		cw_tax_rating_release(&r);
 		/* a consumer reads the same clause as low exposure */
-		assert_int_equal(cw_taxonomy_rate(&r, hit->cat,
-						  CW_AUDIENCE_CONSUMER,
-						  d.text.ptr + pa->start,
-						  pa->end - pa->start, NULL),
-				 CW_OK);
+		rate_in(&r, hit->cat, CW_AUDIENCE_CONSUMER, &d, "4.a");
 		assert_int_equal(r.level, CW_LEVEL_LOW);
 		cw_tax_rating_release(&r);
 	}
@@ -762,10 +716,25 @@ static void test_analyze__stability_every_provision_categorised(void **state)
 	doc_free(&d);
 }
 
+/* The document types the notes tests track. */
+static const char *const notes_tracked[] = { "Terms of Service", "Privacy "
+								 "Policy" };
+
+/* The notes of provision `key` into `n`; returns the provision. */
+static const struct cw_provision *notes_at(struct cw_notes *n,
+					   const struct doc *d, const char *key)
+{
+	const struct cw_provision *p = prov(d, key);
+
+	assert_int_equal(cw_notes_find(n, tax, d->text.ptr, d->text.len,
+				       p->start, p->end, d->seg, notes_tracked,
+				       2, NULL),
+			 CW_OK);
+	return p;
+}
+
 static void test_analyze__stability_notes(void **state)
 {
-	static const char *const tracked[] = { "Terms of Service", "Privacy "
-								   "Policy" };
 	struct cw_notes n = CW_NOTES_INIT;
 	const struct cw_provision *p;
 	bool promptly = false, aup = false, privacy = false, discretion = false;
@@ -776,11 +745,7 @@ static void test_analyze__stability_notes(void **state)
 		skip();
 		return;
 	}
-	p = prov(&d, "2.b");
-	assert_int_equal(cw_notes_find(&n, tax, d.text.ptr, d.text.len,
-				       p->start, p->end, d.seg, tracked, 2,
-				       NULL),
-			 CW_OK);
+	p = notes_at(&n, &d, "2.b");
 	for (size_t i = 0; i < n.n; i++)
 		promptly |= n.items[i].kind == CW_NOTE_VAGUE &&
 			    !strcmp(n.items[i].term->term, "promptly") &&
@@ -788,11 +753,7 @@ static void test_analyze__stability_notes(void **state)
 	assert_true(promptly);
 	cw_notes_release(&n);
 
-	p = prov(&d, "preamble");
-	assert_int_equal(cw_notes_find(&n, tax, d.text.ptr, d.text.len,
-				       p->start, p->end, d.seg, tracked, 2,
-				       NULL),
-			 CW_OK);
+	p = notes_at(&n, &d, "preamble");
 	for (size_t i = 0; i < n.n; i++) {
 		if (n.items[i].kind != CW_NOTE_UNTRACKED)
 			continue;
@@ -815,13 +776,13 @@ static void test_analyze__stability_notes(void **state)
 			const struct cw_provision *q = &d.seg->items[i];
 			struct cw_notes a = CW_NOTES_INIT, b = CW_NOTES_INIT;
 			assert_int_equal(cw_notes_find_in(&a, nd, q->start,
-							  q->end, tracked, 2,
-							  NULL),
+							  q->end, notes_tracked,
+							  2, NULL),
 					 CW_OK);
 			assert_int_equal(cw_notes_find(&b, tax, d.text.ptr,
 						       d.text.len, q->start,
-						       q->end, d.seg, tracked,
-						       2, NULL),
+						       q->end, d.seg,
+						       notes_tracked, 2, NULL),
 					 CW_OK);
 			assert_int_equal(a.n, b.n);
 			for (size_t k = 0; k < a.n; k++) {
@@ -836,11 +797,7 @@ static void test_analyze__stability_notes(void **state)
 		cw_notes_doc_free(nd);
 	}
 
-	p = prov(&d, "12.b");
-	assert_int_equal(cw_notes_find(&n, tax, d.text.ptr, d.text.len,
-				       p->start, p->end, d.seg, tracked, 2,
-				       NULL),
-			 CW_OK);
+	p = notes_at(&n, &d, "12.b");
 	for (size_t i = 0; i < n.n; i++)
 		discretion |= n.items[i].kind == CW_NOTE_VAGUE &&
 			      !strcmp(n.items[i].term->type, "discretion");
@@ -867,7 +824,7 @@ static void test_analyze__seed_operator_controls(void **state)
 	bool controls_note = false, controls_mod = false;
 
 	(void)state;
-	if (!read_shared(&b, "seeds/001_f116213d6b0cb2d6.txt")) {
+	if (!cw_test_read_shared(&b, "seeds/001_f116213d6b0cb2d6.txt")) {
 		skip();
 		return;
 	}

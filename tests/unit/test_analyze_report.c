@@ -14,71 +14,31 @@
 
 #include "analyze/analyze.h"
 #include "segment/segment.h"
+#include "helpers.h"
 
 #define STABILITY_SEED "seeds/002_7ae7b45475604c64.txt"
 #define CURSOR_DIR "corpus/versions/Cursor/Terms of Service"
 
 static struct cw_analyze_ctx *ctx;
 
-static char *env_path(const char *var, const char *fallback_rel)
-{
-	const char *v = getenv(var);
-	const char *root = getenv("CW_SOURCE_ROOT");
-
-	if (v && *v)
-		return cw_strdup(v);
-	if (!root || !*root)
-		root = CW_SOURCE_ROOT;
-	return cw_asprintf("%s/%s", root, fallback_rel);
-}
-
-static int setup(void **state)
-{
-	struct cw_err err = CW_ERR_INIT;
-	char *data = env_path("CW_DATA_DIR", "data");
-	int rc = cw_analyze_ctx_new(&ctx, data, &err);
-
-	(void)state;
-	if (rc)
-		fprintf(stderr, "analyze: %s\n", err.msg);
-	free(data);
-	return rc;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	cw_analyze_ctx_free(ctx);
-	return 0;
-}
+CW_TEST_DATA_FIXTURE(ctx, cw_analyze_ctx_new, cw_analyze_ctx_free, "",
+		     "analyze")
 
 struct doc {
 	struct cw_buf text;
 	struct cw_segmentation *seg;
 	struct cw_analyze_doc ad;
+	json_t *analysis; /* doc_analyzed()'s; doc_free() releases it */
 };
 
 static bool doc_load(struct doc *d, const char *rel, const char *service)
 {
-	struct cw_err err = CW_ERR_INIT;
-	char *shared = env_path("CW_SHARED", "../shared");
-	char *path = cw_asprintf("%s/%s", shared, rel);
 	static const char *const tracked[] = { "Terms of Service", "Privacy "
 								   "Policy" };
-	bool ok;
 
-	cw_buf_init(&d->text, 0);
-	d->seg = NULL;
-	ok = cw_file_read(&d->text, path, 1u << 24, &err) == CW_OK;
-	if (!ok)
-		fprintf(stderr, "skipped: %s not found\n", path);
-	free(shared);
-	free(path);
-	if (!ok)
+	d->analysis = NULL;
+	if (!cw_test_read_segmented(&d->text, &d->seg, rel))
 		return false;
-	assert_int_equal(cw_segment_text(&d->seg, d->text.ptr, d->text.len,
-					 NULL, &err),
-			 CW_OK);
 	memset(&d->ad, 0, sizeof(d->ad));
 	d->ad.service = service;
 	d->ad.type = "Terms of Service";
@@ -96,24 +56,37 @@ static void doc_free(struct doc *d)
 {
 	cw_segment_free(d->seg);
 	cw_buf_release(&d->text);
+	json_decref(d->analysis);
 }
 
-static json_t *cat_of(json_t *prov, const char *id)
+/* doc_load(), then the analysis of the document into d->analysis and *a. */
+static bool doc_analyzed(struct doc *d, json_t **a, const char *rel,
+			 const char *service)
 {
-	json_t *c;
-	size_t i;
+	struct cw_err err = CW_ERR_INIT;
 
-	json_array_foreach(
-		json_object_get(prov, "categories"), i,
-		c) if (!strcmp(json_string_value(json_object_get(c, "id")),
-			       id)) return c;
-	fprintf(stderr, "no category %s\n", id);
-	return NULL;
+	if (!doc_load(d, rel, service))
+		return false;
+	assert_int_equal(cw_analyze_document(&d->analysis, ctx, &d->ad, &err),
+			 CW_OK);
+	*a = d->analysis;
+	return true;
 }
 
 static const char *jstr(const json_t *o, const char *k)
 {
 	return json_string_value(json_object_get(o, k));
+}
+
+static json_t *cat_of(json_t *prov, const char *id)
+{
+	json_t *cats = json_object_get(prov, "categories");
+
+	for (size_t i = 0; i < json_array_size(cats); i++)
+		if (!strcmp(jstr(json_array_get(cats, i), "id"), id))
+			return json_array_get(cats, i);
+	fprintf(stderr, "no category %s\n", id);
+	return NULL;
 }
 
 /* Every statement: text, and sources of which the first is a template. */
@@ -218,11 +191,10 @@ static void test_analyze_report__stability_document_and_view(void **state)
 	size_t k;
 
 	(void)state;
-	if (!doc_load(&d, STABILITY_SEED, "Stability AI")) {
+	if (!doc_analyzed(&d, &a, STABILITY_SEED, "Stability AI")) {
 		skip();
 		return;
 	}
-	assert_int_equal(cw_analyze_document(&a, ctx, &d.ad, &err), CW_OK);
 	assert_true(cw_analyze_is_current(a));
 	assert_int_equal(json_array_size(json_object_get(a, "provisions")),
 			 d.seg->n);
@@ -297,7 +269,6 @@ static void test_analyze_report__stability_document_and_view(void **state)
 					 &err),
 			 CW_EINVAL);
 	json_decref(prev);
-	json_decref(a);
 	cw_buf_release(&md);
 	doc_free(&d);
 }
@@ -306,23 +277,20 @@ static void test_analyze_report__stability_document_and_view(void **state)
  * the levels of the two analyses, and every level change is reported. */
 static void test_analyze_report__exposure_moves_real_versions(void **state)
 {
-	struct cw_err err = CW_ERR_INIT;
 	struct doc d1, d2;
 	json_t *a1, *a2, *moves, *m, *p;
 	size_t k, changes = 0;
 
 	(void)state;
-	if (!doc_load(&d1, CURSOR_DIR "/2025-02-18.md", "Cursor")) {
+	if (!doc_analyzed(&d1, &a1, CURSOR_DIR "/2025-02-18.md", "Cursor")) {
 		skip();
 		return;
 	}
-	if (!doc_load(&d2, CURSOR_DIR "/2025-09-18.md", "Cursor")) {
+	if (!doc_analyzed(&d2, &a2, CURSOR_DIR "/2025-09-18.md", "Cursor")) {
 		doc_free(&d1);
 		skip();
 		return;
 	}
-	assert_int_equal(cw_analyze_document(&a1, ctx, &d1.ad, &err), CW_OK);
-	assert_int_equal(cw_analyze_document(&a2, ctx, &d2.ad, &err), CW_OK);
 	cw_analyze_exposure_moves(&moves, a1, a2, NULL);
 	json_array_foreach(json_object_get(a2, "provisions"), k, p)
 	{
@@ -369,8 +337,6 @@ static void test_analyze_report__exposure_moves_real_versions(void **state)
 	cw_analyze_exposure_moves(&moves, a2, a2, NULL);
 	assert_int_equal(json_array_size(moves), 0);
 	json_decref(moves);
-	json_decref(a1);
-	json_decref(a2);
 	doc_free(&d1);
 	doc_free(&d2);
 }
@@ -382,7 +348,6 @@ static void test_analyze_report__templates_validated(void **state)
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_analyze_ctx *bad = NULL;
 	char dir[] = "/tmp/cw-analyze-tpl-XXXXXX";
-	char *data = env_path("CW_DATA_DIR", "data");
 	char *p;
 
 	(void)state;
@@ -391,10 +356,8 @@ static void test_analyze_report__templates_validated(void **state)
 		     (const char *const[]){ "taxonomy", "regulations", "model",
 					    NULL };
 	     *sub; sub++) {
-		char *from = cw_asprintf("%s/%s", data, *sub);
 		char *to = cw_asprintf("%s/%s", dir, *sub);
-		assert_int_equal(symlink(from, to), 0);
-		free(from);
+		assert_int_equal(symlink(cw_test_data_subdir(*sub), to), 0);
 		free(to);
 	}
 	p = cw_asprintf("%s/analysis", dir);
@@ -425,7 +388,6 @@ static void test_analyze_report__templates_validated(void **state)
 	rmdir(p);
 	free(p);
 	rmdir(dir);
-	free(data);
 }
 
 int main(void)

@@ -16,31 +16,10 @@
 #include "helpers.h"
 #include "diff/record.h"
 
-static char g_shared[4096];
 static struct cw_diff_rules *g_rules;
 
-static int setup_all(void **state)
-{
-	struct cw_err err = CW_ERR_INIT;
-	char data[4096], dir[4200];
-
-	(void)state;
-	snprintf(g_shared, sizeof(g_shared), "%s", cw_test_shared_dir());
-	snprintf(data, sizeof(data), "%s", cw_test_data_dir());
-	snprintf(dir, sizeof(dir), "%s/diff", data);
-	if (cw_diff_rules_load(&g_rules, dir, &err)) {
-		fprintf(stderr, "rules: %s\n", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown_all(void **state)
-{
-	(void)state;
-	cw_diff_rules_free(g_rules);
-	return 0;
-}
+CW_TEST_DATA_FIXTURE(g_rules, cw_diff_rules_load, cw_diff_rules_free, "diff",
+		     "rules")
 
 /* ---- the code path before the record: render.c and pipeline.c ---- */
 
@@ -61,6 +40,18 @@ static json_t *old_text(const char *s, size_t n)
 static json_t *old_str_or_null(const char *s)
 {
 	return s ? old_text(s, strlen(s)) : json_null();
+}
+
+/* The four offsets of a change or a span, as the old code set them. */
+static void old_offsets(json_t *o, size_t old_start, size_t old_end,
+			size_t new_start, size_t new_end)
+{
+	json_object_set_new(o, "old_start",
+			    json_integer((json_int_t)old_start));
+	json_object_set_new(o, "old_end", json_integer((json_int_t)old_end));
+	json_object_set_new(o, "new_start",
+			    json_integer((json_int_t)new_start));
+	json_object_set_new(o, "new_end", json_integer((json_int_t)new_end));
 }
 
 static json_t *old_index_array(const long *idx, size_t n)
@@ -92,14 +83,8 @@ static json_t *old_diff_to_json(const struct cw_diff *d)
 		json_object_set_new(
 			o, "materiality",
 			json_string(cw_diff_materiality_name(ch->materiality)));
-		json_object_set_new(o, "old_start",
-				    json_integer((json_int_t)ch->old_start));
-		json_object_set_new(o, "old_end",
-				    json_integer((json_int_t)ch->old_end));
-		json_object_set_new(o, "new_start",
-				    json_integer((json_int_t)ch->new_start));
-		json_object_set_new(o, "new_end",
-				    json_integer((json_int_t)ch->new_end));
+		old_offsets(o, ch->old_start, ch->old_end, ch->new_start,
+			    ch->new_end);
 		if (ch->kind == CW_DIFF_SPLIT || ch->kind == CW_DIFF_MERGED) {
 			json_object_set_new(o, "old_provisions",
 					    old_index_array(ch->old_idx,
@@ -134,18 +119,8 @@ static json_t *old_diff_to_json(const struct cw_diff *d)
 			bool del = s->op == CW_DIFF_OP_DEL;
 			json_object_set_new(so, "op",
 					    json_string(del ? "del" : "ins"));
-			json_object_set_new(
-				so, "old_start",
-				json_integer((json_int_t)s->old_start));
-			json_object_set_new(
-				so, "old_end",
-				json_integer((json_int_t)s->old_end));
-			json_object_set_new(
-				so, "new_start",
-				json_integer((json_int_t)s->new_start));
-			json_object_set_new(
-				so, "new_end",
-				json_integer((json_int_t)s->new_end));
+			old_offsets(so, s->old_start, s->old_end, s->new_start,
+				    s->new_end);
 			json_object_set_new(
 				so, "text",
 				del ? old_text(d->old_text + s->old_start,
@@ -373,7 +348,8 @@ static void test_record__corpus_round_trip(void **state)
 	size_t pairs = 0, entries = 0, spans = 0;
 
 	(void)state;
-	snprintf(root, sizeof(root), "%s/corpus/versions", g_shared);
+	snprintf(root, sizeof(root), "%s/corpus/versions",
+		 cw_test_shared_dir());
 	if (!cw_dir_exists(root)) {
 		printf("skipped: '%s' not found (real version pairs are "
 		       "needed)\n",
@@ -688,5 +664,5 @@ int main(void)
 		cmocka_unit_test(test_record__uncompacted_old_record),
 		cmocka_unit_test(test_record__bad_input_errors),
 	};
-	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -21,34 +21,10 @@
 
 /* ---- environment ---- */
 
-static char g_shared[4096];
-static char g_data[4096];
-static char g_tests[4096];
 static struct cw_diff_rules *g_rules;
 
-static int setup_all(void **state)
-{
-	struct cw_err err = CW_ERR_INIT;
-	char dir[4200];
-
-	(void)state;
-	snprintf(g_shared, sizeof(g_shared), "%s", cw_test_shared_dir());
-	snprintf(g_data, sizeof(g_data), "%s", cw_test_data_dir());
-	snprintf(g_tests, sizeof(g_tests), "%s", cw_test_tests_dir());
-	snprintf(dir, sizeof(dir), "%s/diff", g_data);
-	if (cw_diff_rules_load(&g_rules, dir, &err)) {
-		fprintf(stderr, "rules: %s\n", err.msg);
-		return -1;
-	}
-	return 0;
-}
-
-static int teardown_all(void **state)
-{
-	(void)state;
-	cw_diff_rules_free(g_rules);
-	return 0;
-}
+CW_TEST_DATA_FIXTURE(g_rules, cw_diff_rules_load, cw_diff_rules_free, "diff",
+		     "rules")
 
 /* A version: text, segmentation. */
 struct ver {
@@ -417,7 +393,8 @@ static void test_diff__rules_load_rejects_bad_files(void **state)
 	/* a bad pattern is named with its file */
 	for (size_t i = 0; i < 2; i++) {
 		struct cw_buf b = CW_BUF_INIT;
-		snprintf(src, sizeof(src), "%s/diff/%s", g_data, names[i]);
+		snprintf(src, sizeof(src), "%s/diff/%s", cw_test_data_dir(),
+			 names[i]);
 		assert_int_equal(cw_file_read(&b, src, 1u << 20, &err), CW_OK);
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		assert_int_equal(cw_file_write_atomic(path, b.ptr, b.len, &err),
@@ -862,10 +839,10 @@ static bool corpus_pair(struct ver *a, struct ver *b, struct cw_diff **d,
 {
 	char pa[8192], pb[8192];
 
-	snprintf(pa, sizeof(pa), "%s/corpus/versions/%s/%s", g_shared, doc,
-		 old_file);
-	snprintf(pb, sizeof(pb), "%s/corpus/versions/%s/%s", g_shared, doc,
-		 new_file);
+	snprintf(pa, sizeof(pa), "%s/corpus/versions/%s/%s",
+		 cw_test_shared_dir(), doc, old_file);
+	snprintf(pb, sizeof(pb), "%s/corpus/versions/%s/%s",
+		 cw_test_shared_dir(), doc, new_file);
 	memset(a, 0, sizeof(*a));
 	memset(b, 0, sizeof(*b));
 	if (!cw_file_exists(pa) || !cw_file_exists(pb)) {
@@ -1075,7 +1052,8 @@ static size_t corpus_docs(struct cw_strv *docs)
 	char **svc;
 	size_t ns;
 
-	snprintf(root, sizeof(root), "%s/corpus/versions", g_shared);
+	snprintf(root, sizeof(root), "%s/corpus/versions",
+		 cw_test_shared_dir());
 	ns = list_dir(&svc, root);
 	for (size_t i = 0; i < ns; i++) {
 		char sdir[8400];
@@ -1298,7 +1276,8 @@ static void test_diff__agreement_with_git(void **state)
 	(void)state;
 	if (corpus_docs(&docs) == 0) {
 		cw_strv_release(&docs);
-		printf("skipped: %s/corpus/versions not found\n", g_shared);
+		printf("skipped: %s/corpus/versions not found\n",
+		       cw_test_shared_dir());
 		skip();
 	}
 	if (sample && *sample)
@@ -1377,5 +1356,5 @@ int main(void)
 		cmocka_unit_test(test_diff__agreement_with_git),
 	};
 
-	return cmocka_run_group_tests(tests, setup_all, teardown_all);
+	return cmocka_run_group_tests(tests, setup, teardown);
 }

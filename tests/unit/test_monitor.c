@@ -248,13 +248,35 @@ static void assert_reads_back_ok(struct cw_store *s, int64_t doc_id,
 	assert_int_equal(m->failures, 0);
 }
 
+/* The outbox of `s` holds `want` pending messages. */
+static void assert_pending(struct cw_store *s, int64_t want)
+{
+	struct cw_store_outbox_counts oc;
+	struct cw_err err = CW_ERR_INIT;
+
+	assert_int_equal(cw_store_outbox_count(s, &oc, &err), CW_OK);
+	assert_int_equal(oc.pending, want);
+}
+
+/* A check of `doc` at `when` came back ok: whether that was announced. */
+static bool recovered(struct cw_store *s, const struct cw_store_doc *doc,
+		      struct cw_store_mon *m, const char *when)
+{
+	struct cw_err err = CW_ERR_INIT;
+	bool alerted = false;
+
+	assert_int_equal(cw_monitor_health_recovered(s, doc, m, when, &alerted,
+						     &err),
+			 CW_OK);
+	return alerted;
+}
+
 static void test_monitor__health_streak_alerts_once(void **state)
 {
 	struct cw_store *s = NULL;
 	struct cw_store_doc doc;
 	struct cw_store_mon m;
 	struct cw_store_sub sub;
-	struct cw_store_outbox_counts oc;
 	struct cw_err err = CW_ERR_INIT;
 	bool alerted = false;
 	int64_t doc_id = 0;
@@ -292,8 +314,7 @@ static void test_monitor__health_streak_alerts_once(void **state)
 	assert_int_equal(m.failures, 4);
 	assert_string_equal(m.last_error, "HTTP status 503");
 	assert_string_equal(m.failing_since, "2026-01-01T00:00:00Z");
-	assert_int_equal(cw_store_outbox_count(s, &oc, &err), CW_OK);
-	assert_int_equal(oc.pending, 1);
+	assert_pending(s, 1);
 	/* recovery ends the streak; a new streak may alert again */
 	cw_monitor_health_ok(&m, "2026-01-02T00:00:00Z");
 	assert_int_equal(cw_store_mon_put(s, &m, &err), CW_OK);
@@ -307,17 +328,11 @@ static void test_monitor__health_streak_alerts_once(void **state)
 							3, &alerted, &err),
 				 CW_OK);
 	assert_true(alerted);
-	assert_int_equal(cw_store_outbox_count(s, &oc, &err), CW_OK);
-	assert_int_equal(oc.pending, 2);
+	assert_pending(s, 2);
 	/* that streak alerted: its end is announced once, to the same
 	 * subscription, and the state is ok again in the store */
-	assert_int_equal(cw_monitor_health_recovered(s, &doc, &m,
-						     "2026-01-04T00:00:00Z",
-						     &alerted, &err),
-			 CW_OK);
-	assert_true(alerted);
-	assert_int_equal(cw_store_outbox_count(s, &oc, &err), CW_OK);
-	assert_int_equal(oc.pending, 3);
+	assert_true(recovered(s, &doc, &m, "2026-01-04T00:00:00Z"));
+	assert_pending(s, 3);
 	{
 		struct cw_store_outbox *rows = NULL;
 		size_t n = 0, recovered = 0;
@@ -351,13 +366,8 @@ static void test_monitor__health_streak_alerts_once(void **state)
 	}
 	assert_reads_back_ok(s, doc_id, &m);
 	/* an ok check of a healthy document announces nothing */
-	assert_int_equal(cw_monitor_health_recovered(s, &doc, &m,
-						     "2026-01-05T00:00:00Z",
-						     &alerted, &err),
-			 CW_OK);
-	assert_false(alerted);
-	assert_int_equal(cw_store_outbox_count(s, &oc, &err), CW_OK);
-	assert_int_equal(oc.pending, 3);
+	assert_false(recovered(s, &doc, &m, "2026-01-05T00:00:00Z"));
+	assert_pending(s, 3);
 	cw_store_mon_release(&m);
 	cw_store_doc_release(&doc);
 	cw_store_close(s);
@@ -372,14 +382,27 @@ static void test_monitor__health_streak_alerts_once(void **state)
 
 static void read_version(struct cw_buf *out, const char *name)
 {
-	char path[1400];
-	struct cw_err err = CW_ERR_INIT;
-
-	snprintf(path, sizeof(path),
-		 "%s/corpus/versions/Perplexity/Terms of Service/%s", shared,
-		 name);
 	cw_buf_clear(out);
-	assert_int_equal(cw_file_read(out, path, 16u << 20, &err), CW_OK);
+	assert_int_equal(cw_test_read_version(out,
+					      "Perplexity/Terms of Service",
+					      name, 16u << 20),
+			 CW_OK);
+}
+
+/* Version `seq` of Perplexity's Terms of Service, for cw_analyze_document(). */
+static struct cw_analyze_doc perplexity_tos(int64_t seq, const char *date,
+					    const struct cw_buf *text,
+					    const struct cw_segmentation *seg)
+{
+	struct cw_analyze_doc d = { .service = "Perplexity",
+				    .type = "Terms of Service",
+				    .seq = seq,
+				    .date = date,
+				    .text = text->ptr,
+				    .len = text->len,
+				    .seg = seg };
+
+	return d;
 }
 
 /* Category ids of provisions `idx` of an analysis, added to `ids`. */
@@ -531,20 +554,8 @@ static void test_monitor__changes_carry_categories(void **state)
 	assert_int_equal(cw_store_load_text(s, r2.version_id, &b, &err), CW_OK);
 	assert_int_equal(cw_segment_text(&sa, a.ptr, a.len, NULL, &err), CW_OK);
 	assert_int_equal(cw_segment_text(&sb, b.ptr, b.len, NULL, &err), CW_OK);
-	struct cw_analyze_doc da = { .service = "Perplexity",
-				     .type = "Terms of Service",
-				     .seq = 1,
-				     .date = "2026-08-15",
-				     .text = a.ptr,
-				     .len = a.len,
-				     .seg = sa };
-	struct cw_analyze_doc db = { .service = "Perplexity",
-				     .type = "Terms of Service",
-				     .seq = 2,
-				     .date = "2026-08-20",
-				     .text = b.ptr,
-				     .len = b.len,
-				     .seg = sb };
+	struct cw_analyze_doc da = perplexity_tos(1, "2026-08-15", &a, sa);
+	struct cw_analyze_doc db = perplexity_tos(2, "2026-08-20", &b, sb);
 	assert_int_equal(cw_analyze_document(&an_a, ctx, &da, &err), CW_OK);
 	assert_int_equal(cw_analyze_document(&an_b, ctx, &db, &err), CW_OK);
 	/* the stored full analysis has every provision of the version, with

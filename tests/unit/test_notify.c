@@ -13,6 +13,7 @@
 
 #include "diff/diff.h"
 #include "notify/notify.h"
+#include "helpers.h"
 #include "segment/segment.h"
 #include "store/store.h"
 
@@ -250,13 +251,9 @@ struct fixture {
 
 static void load_version(struct cw_buf *out, const char *name)
 {
-	char path[1400];
-	struct cw_err err = CW_ERR_INIT;
-
-	snprintf(path, sizeof(path),
-		 "%s/corpus/versions/ChatGPT/Terms of Service/%s", shared,
-		 name);
-	assert_int_equal(cw_file_read(out, path, 64u << 20, &err), CW_OK);
+	assert_int_equal(cw_test_read_version(out, "ChatGPT/Terms of Service",
+					      name, 64u << 20),
+			 CW_OK);
 }
 
 static int64_t record(struct cw_store *s, int64_t doc, const struct cw_buf *t,
@@ -298,11 +295,12 @@ static void make_change(struct fixture *f, bool commit)
 	assert_int_equal(cw_diff_compute(&d, &da, &db, NULL, NULL, &err),
 			 CW_OK);
 	for (size_t i = 0; i < d->n; i++) {
-		if (d->changes[i].kind == CW_DIFF_UNCHANGED)
-			continue;
-		changed++;
-		if (d->changes[i].materiality > top)
-			top = d->changes[i].materiality;
+		const struct cw_diff_change *c = &d->changes[i];
+		bool counted = c->kind != CW_DIFF_UNCHANGED;
+
+		changed += counted;
+		if (counted && c->materiality > top)
+			top = c->materiality;
 	}
 	assert_true(changed > 0);
 	/* the record as pipeline.c stores it */

@@ -416,6 +416,22 @@ static int64_t doc_with(struct cw_store *s, const char *svc,
 	return doc;
 }
 
+/* A store opened at dbpath with one document of `svc` (its id in *doc
+ * unless NULL) whose versions are `texts`. */
+static struct cw_store *store_with(const char *svc, const char *const *texts,
+				   size_t n, int64_t *doc)
+{
+	struct cw_store *s = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	int64_t id;
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	id = doc_with(s, svc, texts, n);
+	if (doc)
+		*doc = id;
+	return s;
+}
+
 static size_t search(struct cw_store *s, struct cw_store_search *q,
 		     const char *text, struct cw_store_hit **hits)
 {
@@ -440,15 +456,13 @@ static void test_store__search_finds_stemmed_words_in_current_text(void **state)
 		"Any dispute is settled by binding arbitration.\n\nCookies are "
 		"used.\n\n",
 	};
-	struct cw_store *s = NULL;
+	struct cw_store *s = store_with("Acme", acme, 2, NULL);
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store_search q = { .snippet = true };
 	struct cw_store_hit *h = NULL;
 	size_t n;
 	(void)state;
 
-	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	doc_with(s, "Acme", acme, 2);
 	doc_with(s, "Other", other, 1);
 
 	/* "arbitration" finds "arbitrated" (stemmed), in both services;
@@ -540,16 +554,14 @@ static void test_store__search_current_follows_versions(void **state)
 		"Disputes go to court.\n\nFees apply.\n\nCookies are "
 		"used.\n\n",
 	};
-	struct cw_store *s = NULL;
+	int64_t cur = 0, all = 0, doc;
+	struct cw_store *s = store_with("Acme", acme, 2, &doc);
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store_search q = { 0 };
 	struct cw_store_hit *h = NULL;
-	int64_t cur = 0, all = 0, doc;
 	size_t n;
 	(void)state;
 
-	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	doc = doc_with(s, "Acme", acme, 2);
 	assert_int_equal(search(s, &q, "court", &h), 0);
 	assert_int_equal(search(s, &q, "arbitrated", &h), 1);
 	cw_store_hits_free(h, 1);
@@ -594,15 +606,10 @@ static void test_store__search_index_filled_by_migration(void **state)
 		"Disputes go to court.\n\nFees apply.\n\n",
 		"Disputes are arbitrated.\n\nFees apply.\n\n",
 	};
-	struct cw_store *s = NULL;
+	struct cw_store *s = store_with("Acme", acme, 2, NULL);
 	struct cw_err err = CW_ERR_INIT;
-	struct cw_store_search q = { .all_versions = true };
-	struct cw_store_hit *h = NULL;
-	size_t n;
 	(void)state;
 
-	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	doc_with(s, "Acme", acme, 2);
 	/* back to schema 2: as if the versions had been recorded before */
 	assert_int_equal(sqlite3_exec(s->db,
 				      "DROP TABLE provision_fts;"
@@ -618,7 +625,9 @@ static void test_store__search_index_filled_by_migration(void **state)
 	/* migration 3 makes the first index, migration 4 the one of today */
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
 	assert_int_equal(cw_store_schema_version(s), 4);
-	n = search(s, &q, "court", &h);
+	struct cw_store_search q = { .all_versions = true };
+	struct cw_store_hit *h = NULL;
+	size_t n = search(s, &q, "court", &h);
 	assert_int_equal(n, 1);
 	assert_int_equal(h[0].seq, 1);
 	cw_store_hits_free(h, n);
