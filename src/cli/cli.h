@@ -167,7 +167,9 @@ int cw_cli_extra_argument(const char *cmd, const char *arg);
 	X(monitor, "monitor",                                                 \
 	  "run the monitoring service: monitor [--once] [--force]")           \
 	X(status, "status", "health of every tracked document")               \
-	X(watch, "watch", "subscriptions: watch add|list|remove")
+	X(watch, "watch", "subscriptions: watch add|list|remove")             \
+	X(serve, "serve",                                                     \
+	  "the web pages and API: serve [--listen HOST:PORT] [--base-url U]")
 
 #define CW_CLI_DECLARE(fn, name, help)                                 \
 	int cw_cli_cmd_##fn(struct cw_cli *cli, int argc, char **argv) \

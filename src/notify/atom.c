@@ -12,24 +12,11 @@
 #define FEED_ENTRIES 100
 #define TAG "tag:clausewatch.invalid,2026:"
 
-/* Escape for XML; C0 controls other than tab and newlines are not
- * allowed in XML 1.0 at all, so they are dropped. */
+/* Escape for XML: C0 controls other than tab and newline are not allowed
+ * in XML 1.0 at all, and cw_html_escape() drops them. */
 static void esc(struct cw_buf *out, const char *s)
 {
-	const char *p = s ? s : "";
-
-	while (*p) {
-		size_t run = 0;
-
-		while (p[run] &&
-		       ((unsigned char)p[run] >= 0x20 || p[run] == '\t' ||
-			p[run] == '\n' || p[run] == '\r'))
-			run++;
-		cw_notify_html_escape(out, p, run);
-		p += run;
-		if (*p)
-			p++;
-	}
+	cw_html_escape(out, s ? s : "", s ? strlen(s) : 0);
 }
 
 /* The time the alert's subject was recorded: the change's version, or

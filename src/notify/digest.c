@@ -35,7 +35,7 @@ static int cmp_item(const void *pa, const void *pb)
 
 static void esc(struct cw_buf *out, const char *s)
 {
-	cw_notify_html_escape(out, s ? s : "", s ? strlen(s) : 0);
+	cw_html_escape(out, s ? s : "", s ? strlen(s) : 0);
 }
 
 /* Build the three renderings of the digest of `items` (sorted). */

@@ -126,9 +126,6 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 			  struct cw_buf *subject, struct cw_buf *text,
 			  struct cw_buf *html, struct cw_err *err);
 
-/* HTML-escape `s[0..n)` into `out`. */
-void cw_notify_html_escape(struct cw_buf *out, const char *s, size_t n);
-
 /* ---- channels ---- */
 
 /* "sha256=<hex>": HMAC-SHA256 of body under secret (webhook.c). */

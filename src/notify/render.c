@@ -7,31 +7,6 @@
 #include "../store/alert.h"
 #include "notify.h"
 
-void cw_notify_html_escape(struct cw_buf *out, const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		switch (s[i]) {
-		case '<':
-			cw_buf_adds(out, "&lt;");
-			break;
-		case '>':
-			cw_buf_adds(out, "&gt;");
-			break;
-		case '&':
-			cw_buf_adds(out, "&amp;");
-			break;
-		case '"':
-			cw_buf_adds(out, "&quot;");
-			break;
-		case '\'':
-			cw_buf_adds(out, "&#39;");
-			break;
-		default:
-			cw_buf_addc(out, s[i]);
-		}
-	}
-}
-
 /*
  * The change of row `o`, its redline text put back from the two versions'
  * texts (the store keeps offsets only; see diff/record.h). On failure the
@@ -185,18 +160,18 @@ static void redline(struct cw_buf *html, struct cw_buf *text,
 		if (os < po || oend < os || oend > oe || ns < pn || nend < ns ||
 		    nend > ne)
 			break;
-		cw_notify_html_escape(html, new->ptr + pn, ns - pn);
+		cw_html_escape(html, new->ptr + pn, ns - pn);
 		cw_buf_add(text, new->ptr + pn, ns - pn);
 		if (del) {
 			cw_buf_adds(html, "<del>");
-			cw_notify_html_escape(html, old->ptr + os, oend - os);
+			cw_html_escape(html, old->ptr + os, oend - os);
 			cw_buf_adds(html, "</del>");
 			cw_buf_adds(text, "[-");
 			cw_buf_add(text, old->ptr + os, oend - os);
 			cw_buf_adds(text, "-]");
 		} else {
 			cw_buf_adds(html, "<ins>");
-			cw_notify_html_escape(html, new->ptr + ns, nend - ns);
+			cw_html_escape(html, new->ptr + ns, nend - ns);
 			cw_buf_adds(html, "</ins>");
 			cw_buf_adds(text, "{+");
 			cw_buf_add(text, new->ptr + ns, nend - ns);
@@ -207,9 +182,9 @@ static void redline(struct cw_buf *html, struct cw_buf *text,
 	}
 	if (k < c->n_spans) { /* did not fit: old and new whole */
 		cw_buf_adds(html, "<del>");
-		cw_notify_html_escape(html, old->ptr + po, oe - po);
+		cw_html_escape(html, old->ptr + po, oe - po);
 		cw_buf_adds(html, "</del> <ins>");
-		cw_notify_html_escape(html, new->ptr + pn, ne - pn);
+		cw_html_escape(html, new->ptr + pn, ne - pn);
 		cw_buf_adds(html, "</ins>");
 		cw_buf_adds(text, "[-");
 		cw_buf_add(text, old->ptr + po, oe - po);
@@ -218,7 +193,7 @@ static void redline(struct cw_buf *html, struct cw_buf *text,
 		cw_buf_adds(text, "+}");
 		return;
 	}
-	cw_notify_html_escape(html, new->ptr + pn, ne - pn);
+	cw_html_escape(html, new->ptr + pn, ne - pn);
 	cw_buf_add(text, new->ptr + pn, ne - pn);
 }
 
@@ -255,13 +230,13 @@ static void render_analysis(struct cw_buf *text, struct cw_buf *html,
 			cw_buf_adds(html, i ? ", " : "");
 			if (name) {
 				cw_buf_addf(text, "%s (%s", name, id);
-				cw_notify_html_escape(html, name, strlen(name));
+				cw_html_escape(html, name, strlen(name));
 				cw_buf_adds(html, " (<code>");
-				cw_notify_html_escape(html, id, strlen(id));
+				cw_html_escape(html, id, strlen(id));
 				cw_buf_adds(html, "</code>");
 			} else {
 				cw_buf_adds(text, id);
-				cw_notify_html_escape(html, id, strlen(id));
+				cw_html_escape(html, id, strlen(id));
 			}
 			/* a category only one side has: gained or lost */
 			if (in && strcmp(in, "both")) {
@@ -300,7 +275,7 @@ static void render_analysis(struct cw_buf *text, struct cw_buf *html,
 				    to);
 		cw_buf_addf(text, "%s%s\n", indent, cw_buf_str(&line));
 		cw_buf_adds(html, "<p>");
-		cw_notify_html_escape(html, line.ptr, line.len);
+		cw_html_escape(html, line.ptr, line.len);
 		cw_buf_adds(html, "</p>");
 		cw_buf_release(&line);
 	}
@@ -321,21 +296,21 @@ static void render_provision(struct cw_buf *text, struct cw_buf *html,
 		    key ? key : "", title ? " \"" : "", title ? title : "",
 		    title ? "\"" : "", mat ? mat : "");
 	cw_buf_adds(html, "<li><p><strong>");
-	cw_notify_html_escape(html, kind ? kind : "changed",
-			      strlen(kind ? kind : "changed"));
+	cw_html_escape(html, kind ? kind : "changed",
+		       strlen(kind ? kind : "changed"));
 	cw_buf_adds(html, " ");
 	if (key)
-		cw_notify_html_escape(html, key, strlen(key));
+		cw_html_escape(html, key, strlen(key));
 	if (title) {
 		cw_buf_adds(html, " &ldquo;");
-		cw_notify_html_escape(html, title, strlen(title));
+		cw_html_escape(html, title, strlen(title));
 		cw_buf_adds(html, "&rdquo;");
 	}
 	cw_buf_addf(html, "</strong> (%s)</p>", mat ? mat : "");
 	if (sum) {
 		cw_buf_addf(text, "  %s\n", sum);
 		cw_buf_adds(html, "<p>");
-		cw_notify_html_escape(html, sum, strlen(sum));
+		cw_html_escape(html, sum, strlen(sum));
 		cw_buf_adds(html, "</p>");
 	}
 	render_analysis(text, html, c->categories, NULL, c->n_categories,
@@ -410,7 +385,7 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 				    msg ? msg : "?");
 		}
 		cw_buf_adds(html, "<p>");
-		cw_notify_html_escape(html, text->ptr, text->len);
+		cw_html_escape(html, text->ptr, text->len);
 		cw_buf_adds(html, "</p>");
 		cw_store_health_alert_release(&a);
 		return CW_OK;
@@ -435,9 +410,9 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 		    (long long)c.from_seq, c.materiality,
 		    (long long)c.n_changes, c.n_changes == 1 ? "" : "s");
 	cw_buf_adds(html, "<!DOCTYPE html><html><body><h1>");
-	cw_notify_html_escape(html, c.service, strlen(c.service));
+	cw_html_escape(html, c.service, strlen(c.service));
 	cw_buf_adds(html, " / ");
-	cw_notify_html_escape(html, c.type, strlen(c.type));
+	cw_html_escape(html, c.type, strlen(c.type));
 	cw_buf_addf(html,
 		    "</h1><p>Version %lld recorded %s replaces version "
 		    "%lld. Materiality: <strong>%s</strong>; %lld "

@@ -110,6 +110,13 @@ const char *cw_store_path(const struct cw_store *s)
 	return s->path;
 }
 
+int cw_store_data_version(struct cw_store *s, int64_t *out, struct cw_err *err)
+{
+	return store_query_i64(s, "PRAGMA data_version",
+			       "reading the store's data version",
+			       STORE_NO_PARAMS, 0, out, err);
+}
+
 /* ---- services and documents ---- */
 
 static int put_service(struct cw_store *s, const char *service,

@@ -52,6 +52,13 @@ void cw_store_close(struct cw_store *s); /* NULL is a no-op */
 /* The path the store was opened with (borrowed). */
 const char *cw_store_path(const struct cw_store *s);
 
+/*
+ * A number that moves when another handle (another process, or another
+ * thread's handle) has committed since this handle last looked; a
+ * long-lived reader compares it to know when its caches are stale.
+ */
+int cw_store_data_version(struct cw_store *s, int64_t *out, struct cw_err *err);
+
 /* Schema version after migrations. */
 int cw_store_schema_version(struct cw_store *s);
 

@@ -319,6 +319,16 @@ int cw_mkdir_p(const char *path, struct cw_err *err);
 bool cw_file_exists(const char *path);
 bool cw_dir_exists(const char *path);
 
+/* ---- HTML ---- */
+
+/*
+ * Append s[0..n) as HTML text or attribute value: & < > " ' escaped,
+ * each invalid UTF-8 sequence replaced by U+FFFD, control characters other
+ * than tab and newline dropped. The one escaper of every page, email and
+ * feed the project writes.
+ */
+void cw_html_escape(struct cw_buf *out, const char *s, size_t n);
+
 /* ---- UTF-8 ---- */
 
 /* True if `s[0..len)` is valid UTF-8 (no overlongs, no surrogates). */

@@ -1,0 +1,7 @@
+#include "http_int.h"
+
+bool pages_route(struct http_req *r)
+{
+	(void)r;
+	return false;
+}
