@@ -9,42 +9,27 @@
 
 /* ---- diff SERVICE/TYPE [FROM [TO]] ---- */
 
-static int load_side(struct cw_store *s, int64_t version_id,
-		     struct cw_buf *text, struct cw_segmentation **seg,
-		     struct cw_err *err)
-{
-	int rc = cw_store_load_text(s, version_id, text, err);
-
-	return rc ? rc : cw_store_load_provisions(s, version_id, seg, err);
-}
-
 int cw_cli_cmd_diff(struct cw_cli *cli, int argc, char **argv)
 {
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_store_doc doc;
-	struct cw_store_version va, vb;
-	struct cw_buf ta = CW_BUF_INIT, tb = CW_BUF_INIT, out = CW_BUF_INIT;
-	struct cw_segmentation *sa = NULL, *sb = NULL;
+	struct cw_view_diff vd;
+	struct cw_buf out = CW_BUF_INIT;
 	struct cw_diff_rules *rules = NULL;
-	struct cw_diff *d = NULL;
-	struct cw_diff_opts dopts = CW_DIFF_OPTS_INIT;
 	const char *format = NULL, *from = "-1", *to = "0";
 	char *version = NULL, *ref = NULL, *rdir = NULL;
 	bool all = false;
 	int rc;
 
 	memset(&doc, 0, sizeof(doc));
-	memset(&va, 0, sizeof(va));
-	memset(&vb, 0, sizeof(vb));
+	memset(&vd, 0, sizeof(vd));
 	rc = cw_cli_options(argc, argv, "format= all", &format, &all);
 	if (rc)
 		return rc;
 	if (format && strcmp(format, "text") && strcmp(format, "md") &&
 	    strcmp(format, "json"))
 		return cw_cli_usage("diff", "--format is text, md or json");
-	if (all)
-		dopts.flags |= CW_DIFF_KEEP_UNCHANGED;
 	if (argc - optind < 1 || argc - optind > 3)
 		return cw_cli_usage("diff", "needs SERVICE/TYPE [FROM [TO]]");
 	if (argc - optind >= 2)
@@ -55,62 +40,35 @@ int cw_cli_cmd_diff(struct cw_cli *cli, int argc, char **argv)
 		format = cli->json ? "json" : "text";
 	rc = cw_cli_find_doc(cli, argv[optind], "diff", &s, &doc, &version,
 			     &ref, &err);
-	if (!rc)
-		rc = cw_view_resolve_version(s, doc.id, from, &va, &err);
-	if (!rc)
-		rc = cw_view_resolve_version(s, doc.id, to, &vb, &err);
-	if (!rc)
-		rc = load_side(s, va.id, &ta, &sa, &err);
-	if (!rc)
-		rc = load_side(s, vb.id, &tb, &sb, &err);
 	if (!rc) {
 		rdir = cw_asprintf("%s/diff", cw_cli_data_dir());
 		rc = cw_diff_rules_load(&rules, rdir, &err);
 	}
-	if (!rc) {
-		struct cw_diff_version a = { cw_buf_str(&ta), ta.len, sa };
-		struct cw_diff_version b = { cw_buf_str(&tb), tb.len, sb };
-		rc = cw_diff_compute(&d, &a, &b, rules, &dopts, &err);
-	}
+	if (!rc)
+		rc = cw_view_diff(&vd, s, &doc, from, to, rules,
+				  all ? CW_DIFF_KEEP_UNCHANGED : 0, &err);
 	if (rc) {
 		rc = cw_cli_fail(&err);
 		goto done;
 	}
 	if (!strcmp(format, "json")) {
-		json_t *j = cw_diff_to_json(d);
-		json_object_set_new(j, "service", json_string(doc.service));
-		json_object_set_new(j, "type", json_string(doc.type));
-		json_object_set_new(j, "from",
-				    cw_view_version_ref_json(va.seq,
-							     va.recorded_at,
-							     va.stated_date));
-		json_object_set_new(j, "to",
-				    cw_view_version_ref_json(vb.seq,
-							     vb.recorded_at,
-							     vb.stated_date));
-		cw_cli_print_json_take(j);
+		cw_cli_print_json_take(cw_view_diff_json(&vd, &doc));
 	} else {
 		printf("%s%s/%s: version %lld (%s) -> version %lld (%s)\n\n",
 		       strcmp(format, "md") ? "" : "# ", doc.service, doc.type,
-		       (long long)va.seq, va.recorded_at, (long long)vb.seq,
-		       vb.recorded_at);
+		       (long long)vd.from.seq, vd.from.recorded_at,
+		       (long long)vd.to.seq, vd.to.recorded_at);
 		if (!strcmp(format, "md"))
-			cw_diff_to_markdown(&out, d);
+			cw_diff_to_markdown(&out, vd.diff);
 		else
-			cw_diff_to_text(&out, d);
+			cw_diff_to_text(&out, vd.diff);
 		fwrite(cw_buf_str(&out), 1, out.len, stdout);
 	}
 	rc = CW_EXIT_OK;
 done:
-	cw_diff_free(d);
+	cw_view_diff_release(&vd);
 	cw_diff_rules_free(rules);
-	cw_segment_free(sa);
-	cw_segment_free(sb);
-	cw_buf_release(&ta);
-	cw_buf_release(&tb);
 	cw_buf_release(&out);
-	cw_store_version_release(&va);
-	cw_store_version_release(&vb);
 	cw_store_doc_release(&doc);
 	cw_store_close(s);
 	free(rdir);

@@ -827,27 +827,30 @@ int cw_store_list_changes(struct cw_store *s,
 			  struct cw_store_change **out, size_t *n,
 			  struct cw_err *err)
 {
+#define CHANGE_LIST(order)                                                 \
+	CHANGE_SELECT "WHERE (?1 IS NULL OR tv.recorded_at >= ?1) "        \
+		      "AND (?2 IS NULL OR s.sid = ?2) "                    \
+		      "AND (?3 = 0 OR c.doc_id = ?3) "                     \
+		      "AND (CASE c.materiality WHEN 'substantive' THEN 2 " \
+		      "WHEN 'editorial' THEN 1 ELSE 0 END) >= ?4 "         \
+		      "AND (?6 IS NULL OR tv.recorded_at <= ?6) "          \
+		      "ORDER BY " order " LIMIT CASE WHEN ?5 > 0 THEN ?5 " \
+		      "ELSE -1 END"
 	return store_query_list(
 		s,
-		CHANGE_SELECT "WHERE (?1 IS NULL OR "
-			      "tv.recorded_at >= ?1) "
-			      "AND (?2 IS NULL OR s.sid = ?2) "
-			      "AND (?3 = 0 OR c.doc_id = ?3) "
-			      "AND (CASE c.materiality WHEN "
-			      "'substantive' THEN 2 "
-			      "WHEN 'editorial' THEN 1 ELSE 0 "
-			      "END) >= ?4 "
-			      "ORDER BY tv.recorded_at, c.id "
-			      "LIMIT CASE WHEN ?5 > 0 THEN ?5 "
-			      "ELSE -1 END",
+		cq && cq->newest_first ? CHANGE_LIST("tv.recorded_at DESC, "
+						     "c.id DESC")
+				       : CHANGE_LIST("tv.recorded_at, c.id"),
 		"listing changes",
 		STORE_PARAMS(STORE_TEXT(cq ? cq->since : NULL),
 			     STORE_TEXT(cq ? cq->service : NULL),
 			     STORE_I64(cq ? cq->doc_id : 0),
 			     STORE_I64(materiality_rank(cq ? cq->min_materiality
 							   : NULL)),
-			     STORE_I64(cq ? cq->limit : 0)),
+			     STORE_I64(cq ? cq->limit : 0),
+			     STORE_TEXT(cq ? cq->until : NULL)),
 		&change_map, change_json, NULL, (void **)out, n, err);
+#undef CHANGE_LIST
 }
 
 int cw_store_get_change(struct cw_store *s, int64_t change_id,

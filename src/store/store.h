@@ -271,7 +271,7 @@ struct cw_store_change {
 void cw_store_changes_free(struct cw_store_change *c, size_t n);
 
 /*
- * Changes, newest last. Filters may be NULL/0: `since` ISO time (on the
+ * Changes, newest last (or first: `newest_first`). Filters may be NULL/0: `since` ISO time (on the
  * recording time of the new version), `service`, `doc_id`,
  * `min_materiality` ("editorial" means editorial and substantive).
  */
@@ -280,7 +280,9 @@ struct cw_store_change_query {
 	const char *service;
 	int64_t doc_id;
 	const char *min_materiality;
-	int64_t limit; /* 0: no limit */
+	int64_t limit;	   /* 0: no limit */
+	const char *until; /* ISO time: recorded at or before it; NULL any */
+	bool newest_first; /* the newest `limit` changes, newest first */
 };
 int cw_store_list_changes(struct cw_store *s,
 			  const struct cw_store_change_query *q,

@@ -26,6 +26,7 @@
  */
 #include <jansson.h>
 
+#include "../diff/diff.h"
 #include "../store/store.h"
 #include "../util/util.h"
 
@@ -234,6 +235,34 @@ int cw_view_changes(json_t **out, struct cw_store *s,
 int cw_view_timeline(json_t **out, struct cw_store *s,
 		     const struct cw_store_doc *doc, const char *key,
 		     struct cw_err *err);
+
+/* ---- the diff of two versions (diff.c) ---- */
+
+/* Two versions of a document, their texts and provisions, and the diff
+ * between them (which borrows the rest: release it all together). */
+struct cw_view_diff {
+	struct cw_store_version from, to;
+	struct cw_buf old_text, new_text;
+	struct cw_segmentation *old_seg, *new_seg;
+	struct cw_diff *diff;
+};
+
+/*
+ * The provision diff of versions `from` and `to` of `doc`, each named as
+ * cw_view_resolve_version() reads a name. `rules` (diff.h; NULL: none)
+ * stays the caller's; `flags` are enum cw_diff_flags.
+ * Returns CW_OK, CW_ENOTFOUND / CW_EINVAL (a version), or an error; on
+ * failure *out holds nothing to release.
+ */
+int cw_view_diff(struct cw_view_diff *out, struct cw_store *s,
+		 const struct cw_store_doc *doc, const char *from,
+		 const char *to, const struct cw_diff_rules *rules,
+		 unsigned flags, struct cw_err *err);
+/* The diff as `diff --json` prints it: cw_diff_to_json() with "service",
+ * "type", "from" and "to" (version refs). New reference. */
+json_t *cw_view_diff_json(const struct cw_view_diff *d,
+			  const struct cw_store_doc *doc);
+void cw_view_diff_release(struct cw_view_diff *d);
 
 /* ---- search (search.c) ---- */
 
