@@ -34,6 +34,7 @@ struct http_server {
 	const char *prefix; /* its path ("" or "/clausewatch"): links start so */
 	char *openapi;	    /* data/http/openapi.json, read at start */
 	size_t openapi_len;
+	struct cw_diff_rules *rules; /* data/diff/, for the redline pages */
 };
 
 enum http_cache {

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
+#include "../diff/diff.h"
 #include "http_int.h"
 
 struct cw_http {
@@ -356,6 +357,14 @@ int cw_http_start(struct cw_http **out, const struct cw_http_opts *o,
 	h->opts = *o;
 	h->srv.opts = &h->opts;
 	h->srv.openapi = read_openapi(o->data_dir, &h->srv.openapi_len, err);
+	if (h->srv.openapi) {
+		char *dir = cw_asprintf("%s/diff", o->data_dir);
+		if (cw_diff_rules_load(&h->srv.rules, dir, err)) {
+			free(h->srv.openapi);
+			h->srv.openapi = NULL;
+		}
+		free(dir);
+	}
 	if (!h->srv.openapi) {
 		freeaddrinfo(ai);
 		free(h);
@@ -377,6 +386,7 @@ int cw_http_start(struct cw_http **out, const struct cw_http_opts *o,
 	freeaddrinfo(ai);
 	if (!h->d) {
 		int e = errno;
+		cw_diff_rules_free(h->srv.rules);
 		free(h->srv.openapi);
 		free(h);
 		return cw_err_set(err, CW_EIO,
@@ -423,6 +433,7 @@ void cw_http_stop(struct cw_http *h)
 	if (!h)
 		return;
 	MHD_stop_daemon(h->d);
+	cw_diff_rules_free(h->srv.rules);
 	free(h->srv.openapi);
 	free(h->url);
 	free(h->prefix);

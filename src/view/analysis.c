@@ -717,3 +717,64 @@ int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err)
 				  4)));
 	return CW_OK;
 }
+
+int cw_view_category(json_t **out, struct cw_view *v, const char *id,
+		     struct cw_err *err)
+{
+	const struct cw_taxonomy *tax = cw_analyze_taxonomy(v->ctx);
+	const struct cw_tax_category *cat = cw_taxonomy_find(tax, id);
+	json_t *list, *prev, *p, *c;
+	size_t i, k;
+	int rc;
+
+	*out = NULL;
+	if (!cat)
+		return cw_err_set(err, CW_ENOTFOUND, "no category '%s'", id);
+	rc = load_all(v, err);
+	if (rc)
+		return rc;
+	list = json_array();
+	for (size_t d = 0; d < v->nall; d++) {
+		const struct latest *l = &v->all[d];
+		json_array_foreach(json_object_get(l->analysis, "provisions"),
+				   i, p)
+		{
+			json_array_foreach(json_object_get(p, "categories"), k,
+					   c)
+			{
+				if (strcmp(json_string_value(
+						   json_object_get(c, "id")),
+					   id))
+					continue;
+				json_array_append_new(
+					list,
+					json_pack("{ss ss so sO? sO? sO? sO? "
+						  "sO?}",
+						  "service", l->doc.service,
+						  "type", l->doc.type,
+						  "version", version_ref(&l->v),
+						  "key",
+						  json_object_get(p, "key"),
+						  "title",
+						  json_object_get(p, "title"),
+						  "confidence",
+						  json_object_get(c, "confid"
+								     "ence"),
+						  "exposure",
+						  json_object_get(c, "expos"
+								     "ure"),
+						  "parameters",
+						  json_object_get(c, "param"
+								     "eters")));
+				break;
+			}
+		}
+	}
+	prev = prevalence(v);
+	*out = json_pack("{ss ss ss ss* sO* so}", "id", cat->id, "name",
+			 cat->name, "group", cat->group, "definition",
+			 cat->definition, "prevalence",
+			 json_object_get(prev, id), "provisions", list);
+	json_decref(prev);
+	return CW_OK;
+}

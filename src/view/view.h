@@ -204,6 +204,19 @@ int cw_view_analyze_all(json_t **out, struct cw_view *v, struct cw_err *err);
  */
 int cw_view_uncategorised(json_t **out, struct cw_view *v, struct cw_err *err);
 
+/*
+ * A category of the taxonomy across the store: its definition and the
+ * provisions of the current documents that carry it, side by side with
+ * their key figures:
+ *   {"id", "name", "group", "definition", "prevalence": {services, of}
+ *    (absent when no current document has it), "provisions": [{"service",
+ *    "type", "version": ref, "key", "title", "confidence", "exposure":
+ *    {consumer, operator}, "parameters": [...]}]}
+ * Returns CW_OK, CW_ENOTFOUND (no such category) or an error.
+ */
+int cw_view_category(json_t **out, struct cw_view *v, const char *id,
+		     struct cw_err *err);
+
 /* ---- recorded changes (changes.c) ---- */
 
 /*
