@@ -25,7 +25,8 @@
 struct http_worker {
 	struct cw_store *store;
 	struct cw_view *view; /* opened on first use */
-	int64_t view_version; /* the store's data version it was made at */
+	int64_t view_version; /* the store's data version last seen */
+	int64_t view_mark;    /* its content mark when the session was made */
 };
 
 struct http_server {

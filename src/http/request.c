@@ -10,20 +10,29 @@
 struct cw_view *http_view(struct http_req *r, struct cw_err *err)
 {
 	struct http_worker *w = r->w;
-	int64_t dv = 0;
+	int64_t dv = 0, mark = 0;
 
 	if (cw_store_data_version(w->store, &dv, err))
 		return NULL;
 	if (w->view && w->view_version != dv) {
-		/* the monitor recorded something: read the store anew */
-		cw_view_free(w->view);
-		w->view = NULL;
+		/* something was committed: only new versions, changes or
+		 * analyses make the session stale (the monitor's checks
+		 * commit too) */
+		if (cw_store_content_mark(w->store, &mark, err))
+			return NULL;
+		w->view_version = dv;
+		if (mark != w->view_mark) {
+			cw_view_free(w->view);
+			w->view = NULL;
+		}
 	}
 	if (!w->view) {
-		if (cw_view_new(&w->view, w->store, r->srv->opts->data_dir,
+		if (cw_store_content_mark(w->store, &mark, err) ||
+		    cw_view_new(&w->view, w->store, r->srv->opts->data_dir,
 				err))
 			return NULL;
 		w->view_version = dv;
+		w->view_mark = mark;
 	}
 	return w->view;
 }

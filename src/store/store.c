@@ -117,6 +117,18 @@ int cw_store_data_version(struct cw_store *s, int64_t *out, struct cw_err *err)
 			       STORE_NO_PARAMS, 0, out, err);
 }
 
+int cw_store_content_mark(struct cw_store *s, int64_t *out, struct cw_err *err)
+{
+	return store_query_i64(s,
+			       "SELECT coalesce((SELECT max(id) FROM "
+			       "versions), 0) * 1000003 "
+			       "+ (SELECT count(*) FROM analyses) "
+			       "+ coalesce((SELECT max(id) FROM changes), 0) * "
+			       "7919",
+			       "reading the store's content mark",
+			       STORE_NO_PARAMS, 0, out, err);
+}
+
 /* ---- services and documents ---- */
 
 static int put_service(struct cw_store *s, const char *service,

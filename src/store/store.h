@@ -59,6 +59,13 @@ const char *cw_store_path(const struct cw_store *s);
  */
 int cw_store_data_version(struct cw_store *s, int64_t *out, struct cw_err *err);
 
+/*
+ * A number that moves when a version, a change or an analysis is added:
+ * what a reader's caches of versions and analyses depend on (fetch
+ * attempts and monitor rows leave it alone).
+ */
+int cw_store_content_mark(struct cw_store *s, int64_t *out, struct cw_err *err);
+
 /* Schema version after migrations. */
 int cw_store_schema_version(struct cw_store *s);
 
