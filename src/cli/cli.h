@@ -168,6 +168,8 @@ int cw_cli_extra_argument(const char *cmd, const char *arg);
 	  "run the monitoring service: monitor [--once] [--force]")           \
 	X(status, "status", "health of every tracked document")               \
 	X(watch, "watch", "subscriptions: watch add|list|remove")             \
+	X(token, "token",                                                     \
+	  "API tokens for writes: token add NAME | list | remove NAME")       \
 	X(serve, "serve",                                                     \
 	  "the web pages and API: serve [--listen HOST:PORT] [--base-url U]")
 

@@ -181,51 +181,6 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 				   watch_usage);
 		goto done;
 	}
-	if (!strcmp(mat, "cosmetic") + !strcmp(mat, "editorial") +
-		    !strcmp(mat, "substantive") ==
-	    0) {
-		ret = cw_cli_usage("watch",
-				   "--min-materiality '%s': expected "
-				   "cosmetic, editorial or substantive",
-				   mat);
-		goto done;
-	}
-	if (!cw_notify_cadence_valid(cadence)) {
-		ret = cw_cli_usage("watch",
-				   "--cadence '%s': expected immediate, "
-				   "daily or weekly",
-				   cadence);
-		goto done;
-	}
-	if (!strcmp(channel, "webhook")) {
-		if (!cw_str_startswith(target, "http://") &&
-		    !cw_str_startswith(target, "https://")) {
-			ret = cw_cli_usage("watch",
-					   "--webhook '%s': expected an "
-					   "http(s) URL",
-					   target);
-			goto done;
-		}
-		if (!secret || !*secret) {
-			ret = cw_cli_usage("watch", "--webhook needs --secret "
-						    "KEY "
-						    "(the HMAC-SHA256 signing "
-						    "key)");
-			goto done;
-		}
-	} else if (secret) {
-		ret = cw_cli_usage("watch", "--secret goes with --webhook "
-					    "only");
-		goto done;
-	}
-	if (!strcmp(channel, "email") &&
-	    (!strchr(target, '@') || strpbrk(target, "\r\n<>,"))) {
-		ret = cw_cli_usage("watch",
-				   "--email '%s': expected one address "
-				   "like name@example.org",
-				   target);
-		goto done;
-	}
 	ret = check_categories(cw_buf_str(&cats));
 	if (ret != CW_EXIT_OK)
 		goto done;
@@ -238,6 +193,10 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 	sub.services = (char *)cw_buf_str(&svc);
 	sub.documents = (char *)cw_buf_str(&docs);
 	sub.categories = (char *)cw_buf_str(&cats);
+	if (cw_notify_sub_check(&sub, &err)) {
+		ret = cw_cli_usage("watch", "%s", err.msg);
+		goto done;
+	}
 	rc = cw_cli_open_store(cli, &s, &err);
 	if (!rc)
 		rc = cw_store_sub_add(s, &sub, &id, &err);

@@ -8,6 +8,8 @@
 #include "../analyze/analyze.h"
 #include "../decl/decl.h"
 #include "../diff/diff.h"
+#include "../notify/notify.h"
+#include "../util/json.h"
 #include "http_int.h"
 
 /* A plain-text answer: what Open Terms Archive says for an unknown
@@ -555,6 +557,265 @@ static void our_search(struct http_req *r)
 		api_json(r, 200, out);
 }
 
+/* ---- watches (a token required) ---- */
+
+bool http_token_ok(struct http_req *r, const char *token)
+{
+	struct cw_err err = CW_ERR_INIT;
+	bool ok = false;
+
+	return !cw_store_token_check(r->w->store, token, &ok, &err) && ok;
+}
+
+/* The bearer token of the request: false (and 401 or 403 answered)
+ * when there is none or it is not one of the store's. */
+static bool api_auth(struct http_req *r)
+{
+	const char *h = http_header(r, "Authorization");
+
+	if (!h || strncmp(h, "Bearer ", 7)) {
+		r->www_authenticate = "Bearer realm=\"clausewatch\"";
+		http_error(r, 401,
+			   "this needs 'Authorization: Bearer TOKEN' (make "
+			   "one with 'clausewatch token add NAME')");
+		return false;
+	}
+	if (!http_token_ok(r, h + 7)) {
+		http_error(r, 403, "the token is not one of this store's");
+		return false;
+	}
+	return true;
+}
+
+int http_check_categories(struct http_req *r, const char *cats,
+			  struct cw_err *err)
+{
+	struct cw_view *v;
+	const struct cw_taxonomy *tax;
+
+	if (!cats || !*cats)
+		return CW_OK;
+	v = http_view(r, err);
+	if (!v)
+		return err->rc;
+	tax = cw_analyze_taxonomy(cw_view_analyzer(v));
+	for (const char *p = cats; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *id = cw_strndup(p, n);
+		bool known = cw_taxonomy_find(tax, id) != NULL;
+		if (!known)
+			cw_err_set(err, CW_EINVAL,
+				   "category '%s': not in the taxonomy (see "
+				   "/categories)",
+				   id);
+		free(id);
+		if (!known)
+			return CW_EINVAL;
+		p += n + (nl != NULL);
+	}
+	return CW_OK;
+}
+
+/* A newline-separated list as a JSON array. */
+static json_t *lines_json(const char *s)
+{
+	json_t *a = json_array();
+
+	for (const char *p = s ? s : ""; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n) {
+			char *x = cw_strndup(p, n);
+			json_array_append_new(a, api_str(x));
+			free(x);
+		}
+		p += n + (nl != NULL);
+	}
+	return a;
+}
+
+/* A subscription as the API shows it (never its secret). */
+static json_t *watch_json(const struct cw_store_sub *w)
+{
+	return json_pack("{s:I,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:b}", "id",
+			 (json_int_t)w->id, "channel", api_str(w->channel),
+			 "target", api_str(w->target), "min_materiality",
+			 api_str(w->min_materiality), "cadence",
+			 api_str(w->cadence), "services",
+			 lines_json(w->services), "documents",
+			 lines_json(w->documents), "categories",
+			 lines_json(w->categories), "created_at",
+			 api_str(w->created_at), "last_digest",
+			 api_str(w->last_digest), "signed", w->secret != NULL);
+}
+
+static void watches_list(struct http_req *r)
+{
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_sub *subs = NULL;
+	size_t n = 0;
+	json_t *a;
+
+	if (cw_store_sub_list(r->w->store, &subs, &n, &err)) {
+		http_fail(r, &err);
+		return;
+	}
+	a = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, watch_json(&subs[i]));
+	cw_store_subs_free(subs, n);
+	r->cache = HTTP_CACHE_NONE;
+	api_json(r, 200, json_pack("{s:o}", "watches", a));
+}
+
+/* A list member of the body into lines; false with err set when it is
+ * not a list of strings. */
+static bool body_lines(struct cw_buf *out, json_t *body, const char *key,
+		       const struct cw_json_where *w, struct cw_err *err)
+{
+	char **v = NULL;
+	size_t n = 0;
+
+	if (cw_json_strs(&v, &n, body, key, false, 1000, w, err))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (strchr(v[i], '\n')) {
+			cw_err_set(err, CW_EINVAL, "%s[%zu]: one line each",
+				   key, i);
+			cw_json_free_strs(v, n);
+			return false;
+		}
+		cw_buf_addf(out, "%s%s", i ? "\n" : "", v[i]);
+	}
+	cw_json_free_strs(v, n);
+	return true;
+}
+
+static void watches_add(struct http_req *r)
+{
+	static const char *const keys[] = {
+		"services", "documents", "categories", "min_materiality",
+		"cadence",  "webhook",	 "email",      "feed",
+		"secret",   NULL,
+	};
+	static const char *const channels[] = { "webhook", "email", "feed" };
+	struct cw_json_where w = { "request body", "" };
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_buf svc = CW_BUF_INIT, docs = CW_BUF_INIT, cats = CW_BUF_INIT;
+	struct cw_store_sub sub, got;
+	char *mat = NULL, *cad = NULL, *secret = NULL, *target = NULL;
+	json_t *body = NULL;
+	int64_t id = 0;
+	int nchan = 0, rc;
+
+	memset(&sub, 0, sizeof(sub));
+	memset(&got, 0, sizeof(got));
+	rc = cw_json_parse(&body, r->body ? r->body : "", r->body_len,
+			   "request body", &err);
+	if (!rc)
+		rc = cw_json_keys(body, keys, &w, &err);
+	if (!rc && (!body_lines(&svc, body, "services", &w, &err) ||
+		    !body_lines(&docs, body, "documents", &w, &err) ||
+		    !body_lines(&cats, body, "categories", &w, &err)))
+		rc = err.rc ? err.rc : CW_EINVAL;
+	if (!rc)
+		rc = cw_json_str(&mat, body, "min_materiality", false, &w,
+				 &err);
+	if (!rc)
+		rc = cw_json_str(&cad, body, "cadence", false, &w, &err);
+	if (!rc)
+		rc = cw_json_str(&secret, body, "secret", false, &w, &err);
+	for (size_t i = 0; !rc && i < 3; i++) {
+		char *t = NULL;
+		rc = cw_json_str(&t, body, channels[i], false, &w, &err);
+		if (t) {
+			nchan++;
+			free(target);
+			target = t;
+			sub.channel = (char *)channels[i];
+		}
+	}
+	if (!rc && nchan != 1)
+		rc = cw_err_set(&err, CW_EINVAL,
+				"give exactly one of webhook, email, feed");
+	sub.target = target;
+	sub.secret = secret;
+	sub.min_materiality = mat ? mat : (char *)"cosmetic";
+	sub.cadence = cad ? cad : (char *)"immediate";
+	sub.services = (char *)cw_buf_str(&svc);
+	sub.documents = (char *)cw_buf_str(&docs);
+	sub.categories = (char *)cw_buf_str(&cats);
+	if (!rc)
+		rc = cw_notify_sub_check(&sub, &err);
+	if (!rc)
+		rc = http_check_categories(r, sub.categories, &err);
+	if (rc) {
+		/* what the client sent is wrong, whatever the reader said */
+		http_error(r, 400, "%s", err.msg);
+		goto done;
+	}
+	rc = cw_store_sub_add(r->w->store, &sub, &id, &err);
+	if (!rc)
+		rc = cw_store_sub_get(r->w->store, id, &got, &err);
+	if (rc) {
+		http_fail(r, &err);
+		goto done;
+	}
+	r->cache = HTTP_CACHE_NONE;
+	api_json(r, 201, watch_json(&got));
+done:
+	cw_store_sub_release(&got);
+	json_decref(body);
+	free(mat);
+	free(cad);
+	free(secret);
+	free(target);
+	cw_buf_release(&svc);
+	cw_buf_release(&docs);
+	cw_buf_release(&cats);
+}
+
+static void watches_route(struct http_req *r, char **s, size_t n)
+{
+	struct cw_err err = CW_ERR_INIT;
+	long id;
+
+	if (n > 2) {
+		http_error(r, 404, "no API resource at this address");
+		return;
+	}
+	if (n == 2 && cw_parse_long(s[1], 1, INT32_MAX, &id)) {
+		http_error(r, 400, "'%s' is not a watch id", s[1]);
+		return;
+	}
+	if (n == 1 && strcmp(r->method, "GET") && strcmp(r->method, "HEAD") &&
+	    strcmp(r->method, "POST")) {
+		r->allow = "GET, HEAD, POST";
+		http_error(r, 405, "watches are listed and added here");
+		return;
+	}
+	if (n == 2 && strcmp(r->method, "DELETE")) {
+		r->allow = "DELETE";
+		http_error(r, 405, "a watch is removed with DELETE");
+		return;
+	}
+	if (!api_auth(r))
+		return;
+	if (n == 2) {
+		if (cw_store_sub_remove(r->w->store, id, &err)) {
+			http_fail(r, &err);
+			return;
+		}
+		r->status = 204;
+		r->cache = HTTP_CACHE_NONE;
+	} else if (r->post) {
+		watches_add(r);
+	} else {
+		watches_list(r);
+	}
+}
+
 bool api_route(struct http_req *r)
 {
 	char **s = r->seg;
@@ -568,7 +829,9 @@ bool api_route(struct http_req *r)
 		return false;
 	s += 2;
 	n -= 2;
-	if (r->post) {
+	if (n >= 1 && !strcmp(s[0], "watches")) {
+		watches_route(r, s, n);
+	} else if (r->post) {
 		r->allow = "GET, HEAD";
 		http_error(r, 405, "this resource is read-only");
 	} else if (n == 0) {

@@ -62,8 +62,9 @@ struct http_req {
 	const char *ctype;
 	struct cw_buf out;
 	enum http_cache cache;
-	time_t last_modified; /* 0: none */
-	const char *allow;    /* the Allow header of a 405 */
+	time_t last_modified;	      /* 0: none */
+	const char *allow;	      /* the Allow header of a 405 */
+	const char *www_authenticate; /* the WWW-Authenticate header of a 401 */
 };
 
 /* ---- request.c ---- */
@@ -120,6 +121,12 @@ void html_doc_href(struct cw_buf *b, const struct http_req *r,
 bool pages_route(struct http_req *r);
 
 /* ---- api.c ---- */
+/* Whether `token` is one of the store's API tokens. */
+bool http_token_ok(struct http_req *r, const char *token);
+/* CW_EINVAL naming the first of `cats` (one id a line) that the
+ * taxonomy does not have. */
+int http_check_categories(struct http_req *r, const char *cats,
+			  struct cw_err *err);
 /* Route /api/v1/... and the top-level feeds; false when nothing matched. */
 bool api_route(struct http_req *r);
 

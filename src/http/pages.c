@@ -12,6 +12,7 @@
  *   /services/S/T/diff/A..B             the redline of two versions
  *   /categories[/ID], /regulations[/ID] the taxonomy across the store
  *   /changes, /search, /status          lists
+ *   /watches                            subscriptions (token to change)
  */
 #include "../analyze/analyze.h"
 #include "../diff/record.h"
@@ -1351,6 +1352,167 @@ static void page_status(struct http_req *r)
 	cw_store_mon_docs_free(m, n);
 }
 
+/* ---- watches ---- */
+
+/* A form field's lines: "a, b" or one per line into "a\nb". */
+static void form_lines(struct cw_buf *out, const char *v)
+{
+	for (const char *p = v ? v : ""; *p;) {
+		size_t n = strcspn(p, ",\r\n");
+		const char *a = p, *e = p + n;
+		while (a < e && *a == ' ')
+			a++;
+		while (e > a && e[-1] == ' ')
+			e--;
+		if (e > a)
+			cw_buf_addf(out, "%s%.*s", out->len ? "\n" : "",
+				    (int)(e - a), a);
+		p += n;
+		while (*p == ',' || *p == '\r' || *p == '\n')
+			p++;
+	}
+}
+
+/* Add (POST /watches) or remove (POST /watches/ID/remove) with a token
+ * from the form; the message to show, or NULL when nothing was asked. */
+static void watches_post(struct http_req *r, struct cw_buf *msg)
+{
+	struct cw_err err = CW_ERR_INIT;
+	const char *token = http_form(r, "token");
+	struct cw_buf svc = CW_BUF_INIT, docs = CW_BUF_INIT, cats = CW_BUF_INIT;
+	struct cw_store_sub sub;
+	int64_t id = 0;
+	long rid;
+
+	if (!token || !http_token_ok(r, token)) {
+		r->status = 403;
+		cw_buf_adds(msg, "That token is not one of this store's: "
+				 "nothing was changed.");
+		return;
+	}
+	if (r->nseg == 3) {
+		if (cw_parse_long(r->seg[1], 1, INT32_MAX, &rid) ||
+		    cw_store_sub_remove(r->w->store, rid, &err)) {
+			r->status = 404;
+			html_f(msg, "No watch %s.", r->seg[1]);
+		} else {
+			html_f(msg, "Watch %ld removed.", rid);
+		}
+		return;
+	}
+	memset(&sub, 0, sizeof(sub));
+	sub.channel = (char *)http_form(r, "channel");
+	sub.target = (char *)http_form(r, "target");
+	sub.secret = (char *)http_form(r, "secret");
+	if (sub.secret && !*sub.secret)
+		sub.secret = NULL;
+	sub.min_materiality = (char *)http_form(r, "min_materiality");
+	sub.cadence = (char *)http_form(r, "cadence");
+	form_lines(&svc, http_form(r, "services"));
+	form_lines(&docs, http_form(r, "documents"));
+	form_lines(&cats, http_form(r, "categories"));
+	sub.services = (char *)cw_buf_str(&svc);
+	sub.documents = (char *)cw_buf_str(&docs);
+	sub.categories = (char *)cw_buf_str(&cats);
+	if (cw_notify_sub_check(&sub, &err) ||
+	    http_check_categories(r, sub.categories, &err)) {
+		r->status = 400;
+		html_f(msg, "Not added: %s.", err.msg);
+	} else if (cw_store_sub_add(r->w->store, &sub, &id, &err)) {
+		r->status = 500;
+		html_f(msg, "Not added: %s.", err.msg);
+	} else {
+		html_f(msg, "Watch %lld added.", (long long)id);
+	}
+	cw_buf_release(&svc);
+	cw_buf_release(&docs);
+	cw_buf_release(&cats);
+}
+
+static void page_watches(struct http_req *r)
+{
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_sub *subs = NULL;
+	struct cw_buf msg = CW_BUF_INIT;
+	const char *pre = r->srv->prefix;
+	size_t n = 0;
+
+	if (r->post)
+		watches_post(r, &msg);
+	if (cw_store_sub_list(r->w->store, &subs, &n, &err)) {
+		http_fail(r, &err);
+		cw_buf_release(&msg);
+		return;
+	}
+	/* a page with token fields is never cached */
+	r->cache = HTTP_CACHE_NONE;
+	page_begin(r, "Watches", NULL);
+	cw_buf_adds(&r->out, "<h1>Watches</h1>\n");
+	if (msg.len)
+		html_f(&r->out, "<p class=\"panel\" role=\"status\">%S</p>\n",
+		       cw_buf_str(&msg));
+	cw_buf_adds(&r->out, "<p class=\"meta\">Who is told of what change. "
+			     "Adding "
+			     "or removing a watch takes a token made with "
+			     "<code>clausewatch token add NAME</code>.</p>\n"
+			     "<table><thead><tr><th scope=\"col\">#</th><th "
+			     "scope=\"col\">Channel</th><th "
+			     "scope=\"col\">Scope</th>"
+			     "<th scope=\"col\">At least</th><th scope=\"col\">"
+			     "Cadence</th><th "
+			     "scope=\"col\">Remove</th></tr></thead>"
+			     "<tbody>\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct cw_store_sub *w = &subs[i];
+		html_f(&r->out,
+		       "<tr><td>%lld</td><td>%s %s</td><td>%s %s %s</td>"
+		       "<td>%s</td><td>%s</td><td><form method=\"post\" "
+		       "action=\"%s/watches/%lld/remove\"><label for=\"t%lld\">"
+		       "Token</label> <input id=\"t%lld\" type=\"password\" "
+		       "name=\"token\" autocomplete=\"off\" required> <button "
+		       "type=\"submit\">Remove</button></form></td></tr>\n",
+		       (long long)w->id, w->channel, w->target,
+		       w->services && *w->services ? w->services : "",
+		       w->documents && *w->documents ? w->documents : "",
+		       w->categories && *w->categories ? w->categories : "",
+		       w->min_materiality, w->cadence, pre, (long long)w->id,
+		       (long long)w->id, (long long)w->id);
+	}
+	if (!n)
+		cw_buf_adds(&r->out, "<tr><td colspan=\"6\">No watch yet: "
+				     "every change is recorded, nobody is "
+				     "told.</td></tr>\n");
+	html_f(&r->out,
+	       "</tbody></table>\n<h2>Add a watch</h2>\n<form class=\"panel\" "
+	       "method=\"post\" action=\"%s/watches\">\n"
+	       "<p><label for=\"w-ch\">Channel</label><select id=\"w-ch\" "
+	       "name=\"channel\"><option>feed</option><option>email</option>"
+	       "<option>webhook</option></select> <label for=\"w-t\">Feed "
+	       "name, address or URL</label><input id=\"w-t\" name=\"target\" "
+	       "required> <label for=\"w-sec\">Webhook secret</label><input "
+	       "id=\"w-sec\" name=\"secret\" autocomplete=\"off\"></p>\n"
+	       "<p><label for=\"w-s\">Services</label><input id=\"w-s\" "
+	       "name=\"services\" placeholder=\"all\"> <label for=\"w-d\">"
+	       "Documents (SERVICE/TYPE)</label><input id=\"w-d\" "
+	       "name=\"documents\" placeholder=\"all\"> <label "
+	       "for=\"w-c\">Categories</label><input id=\"w-c\" "
+	       "name=\"categories\" placeholder=\"any\"></p>\n"
+	       "<p><label for=\"w-m\">At least</label><select id=\"w-m\" "
+	       "name=\"min_materiality\"><option>cosmetic</option><option>"
+	       "editorial</option><option selected>substantive</option>"
+	       "</select> <label for=\"w-k\">Cadence</label><select "
+	       "id=\"w-k\" name=\"cadence\"><option>immediate</option>"
+	       "<option>daily</option><option>weekly</option></select></p>\n"
+	       "<p><label for=\"w-tok\">Token</label><input id=\"w-tok\" "
+	       "type=\"password\" name=\"token\" autocomplete=\"off\" "
+	       "required> <button type=\"submit\">Add</button></p>\n"
+	       "</form>\n",
+	       pre);
+	page_end(r);
+	cw_buf_release(&msg);
+	cw_store_subs_free(subs, n);
+}
+
 /* ---- routing ---- */
 
 bool pages_route(struct http_req *r)
@@ -1358,6 +1520,11 @@ bool pages_route(struct http_req *r)
 	char **s = r->seg;
 	size_t n = r->nseg;
 
+	if (n >= 1 && !strcmp(s[0], "watches") &&
+	    (n == 1 || (n == 3 && r->post && !strcmp(s[2], "remove")))) {
+		page_watches(r);
+		return true;
+	}
 	if (r->post)
 		return false;
 	if (n == 0)

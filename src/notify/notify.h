@@ -72,6 +72,15 @@ struct cw_notify_opts {
 bool cw_notify_cadence_valid(const char *cadence);
 
 /*
+ * Whether `sub` can be added: one known channel with a target of its
+ * kind (an http(s) URL with a secret for a webhook, one address for an
+ * email), a known materiality and cadence, documents as SERVICE/TYPE
+ * (lists are one item a line). CW_EINVAL naming the field otherwise.
+ * Categories are checked against the taxonomy by the caller.
+ */
+int cw_notify_sub_check(const struct cw_store_sub *sub, struct cw_err *err);
+
+/*
  * Does `sub` want a change of SERVICE/TYPE at `materiality`?
  * `change` (may be NULL) is consulted for provision categories.
  */

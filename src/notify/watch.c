@@ -200,3 +200,61 @@ int cw_notify_enqueue_health(struct cw_store *s, int64_t doc_id,
 	a.stamp = stamp;
 	return enqueue(s, doc_id, &a, n_enqueued, err);
 }
+
+int cw_notify_sub_check(const struct cw_store_sub *sub, struct cw_err *err)
+{
+	const char *ch = sub->channel ? sub->channel : "";
+	const char *t = sub->target ? sub->target : "";
+	const char *m = sub->min_materiality ? sub->min_materiality
+					     : "cosmetic";
+	const char *d = sub->documents ? sub->documents : "";
+
+	if (strcmp(ch, "webhook") && strcmp(ch, "email") && strcmp(ch, "feed"))
+		return cw_err_set(err, CW_EINVAL,
+				  "give exactly one of webhook, email, feed");
+	if (!*t)
+		return cw_err_set(err, CW_EINVAL, "%s: no target given", ch);
+	if (!strcmp(m, "cosmetic") + !strcmp(m, "editorial") +
+		    !strcmp(m, "substantive") ==
+	    0)
+		return cw_err_set(err, CW_EINVAL,
+				  "min-materiality '%s': expected cosmetic, "
+				  "editorial or substantive",
+				  m);
+	if (sub->cadence && !cw_notify_cadence_valid(sub->cadence))
+		return cw_err_set(err, CW_EINVAL,
+				  "cadence '%s': expected immediate, daily or "
+				  "weekly",
+				  sub->cadence);
+	if (!strcmp(ch, "webhook")) {
+		if (!cw_str_startswith(t, "http://") &&
+		    !cw_str_startswith(t, "https://"))
+			return cw_err_set(err, CW_EINVAL,
+					  "webhook '%s': expected an http(s) "
+					  "URL",
+					  t);
+		if (!sub->secret || !*sub->secret)
+			return cw_err_set(err, CW_EINVAL,
+					  "a webhook needs a secret (the "
+					  "HMAC-SHA256 signing key)");
+	} else if (sub->secret) {
+		return cw_err_set(err, CW_EINVAL,
+				  "a secret goes with a webhook only");
+	}
+	if (!strcmp(ch, "email") && (!strchr(t, '@') || strpbrk(t, "\r\n<>,")))
+		return cw_err_set(err, CW_EINVAL,
+				  "email '%s': expected one address like "
+				  "name@example.org",
+				  t);
+	for (const char *p = d; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		if (n && !memchr(p, '/', n))
+			return cw_err_set(err, CW_EINVAL,
+					  "document '%.*s': expected "
+					  "SERVICE/TYPE",
+					  (int)n, p);
+		p += n + (nl != NULL);
+	}
+	return CW_OK;
+}

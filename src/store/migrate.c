@@ -182,6 +182,14 @@ static const struct migration migrations[] = {
 	  "content = 'current_bodies', content_rowid = 'id', "
 	  "tokenize = 'cw_stem');",
 	  store_search_backfill },
+	/* 5: API tokens, kept as their SHA-256 only (token.c) */
+	{ "CREATE TABLE tokens ("
+	  "  id INTEGER PRIMARY KEY,"
+	  "  name TEXT NOT NULL UNIQUE,"
+	  "  hash TEXT NOT NULL UNIQUE,"
+	  "  created_at TEXT NOT NULL,"
+	  "  last_used_at TEXT);",
+	  NULL },
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

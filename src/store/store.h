@@ -568,4 +568,33 @@ int cw_store_outbox_feed(struct cw_store *s, const char *feed, int64_t limit,
 			 struct cw_store_outbox **out, size_t *n,
 			 struct cw_err *err);
 
+/* ---- API tokens (token.c) ---- */
+
+/* "cw_" and 64 hex digits, and the NUL. */
+#define CW_STORE_TOKEN_LEN 68
+
+struct cw_store_token {
+	char *name;
+	char *created_at;
+	char *last_used_at; /* NULL: never used */
+};
+void cw_store_tokens_free(struct cw_store_token *t, size_t n);
+
+/*
+ * Make a token named `name` (1 to 64 bytes): 32 random bytes, written to
+ * `token` once; the store keeps only its SHA-256. CW_EEXISTS when the
+ * name is taken.
+ */
+int cw_store_token_add(struct cw_store *s, const char *name,
+		       char token[CW_STORE_TOKEN_LEN], struct cw_err *err);
+/* The tokens by name (never their hashes); *out NULL when none. */
+int cw_store_token_list(struct cw_store *s, struct cw_store_token **out,
+			size_t *n, struct cw_err *err);
+/* CW_ENOTFOUND when there is no such token. */
+int cw_store_token_remove(struct cw_store *s, const char *name,
+			  struct cw_err *err);
+/* *ok: `token` is one of the store's (its last use is then recorded). */
+int cw_store_token_check(struct cw_store *s, const char *token, bool *ok,
+			 struct cw_err *err);
+
 #endif

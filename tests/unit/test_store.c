@@ -86,7 +86,7 @@ static void test_store__versions_roundtrip_and_dedupe(void **state)
 
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
 	/* archive, monitor, search, search over the version texts */
-	assert_int_equal(cw_store_schema_version(s), 4);
+	assert_int_equal(cw_store_schema_version(s), 5);
 	assert_int_equal(cw_store_put_service(s, "Acme", "Acme Inc.", NULL,
 					      NULL, &err),
 			 CW_OK);
@@ -617,14 +617,16 @@ static void test_store__search_index_filled_by_migration(void **state)
 				      "DROP VIEW provision_bodies;"
 				      "DROP VIEW current_bodies;"
 				      "DROP TABLE provision_texts;"
+				      "DROP TABLE tokens;"
 				      "PRAGMA user_version = 2;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	cw_store_close(s);
 
-	/* migration 3 makes the first index, migration 4 the one of today */
+	/* migration 3 makes the first index, migration 4 the one of today
+	 * (and 5 the tokens) */
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_schema_version(s), 4);
+	assert_int_equal(cw_store_schema_version(s), 5);
 	struct cw_store_search q = { .all_versions = true };
 	struct cw_store_hit *h = NULL;
 	size_t n = search(s, &q, "court", &h);
@@ -646,6 +648,55 @@ static void test_store__search_index_filled_by_migration(void **state)
 	cw_store_close(s);
 }
 
+/* A token works once made, is kept only as its hash, and stops working
+ * once removed. */
+static void test_store__tokens_hashed_and_checked(void **state)
+{
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store *s = NULL;
+	struct cw_store_token *t = NULL;
+	char tok[CW_STORE_TOKEN_LEN], other[CW_STORE_TOKEN_LEN];
+	size_t n = 0;
+	bool ok = false;
+	sqlite3_stmt *st;
+	(void)state;
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_token_add(s, "ci", tok, &err), CW_OK);
+	assert_int_equal(strlen(tok), CW_STORE_TOKEN_LEN - 1);
+	assert_int_equal(cw_store_token_add(s, "ci", other, &err), CW_EEXISTS);
+	assert_int_equal(cw_store_token_add(s, "", other, &err), CW_EINVAL);
+	assert_int_equal(cw_store_token_check(s, tok, &ok, &err), CW_OK);
+	assert_true(ok);
+	/* a token one digit off is refused */
+	memcpy(other, tok, sizeof(tok));
+	other[10] = other[10] == 'a' ? 'b' : 'a';
+	assert_int_equal(cw_store_token_check(s, other, &ok, &err), CW_OK);
+	assert_false(ok);
+	assert_int_equal(cw_store_token_check(s, "cw_", &ok, &err), CW_OK);
+	assert_false(ok);
+	/* the token itself is nowhere in the table */
+	assert_int_equal(sqlite3_prepare_v2(s->db,
+					    "SELECT count(*) FROM tokens WHERE "
+					    "hash = ?1 OR name = ?1",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, tok, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 0);
+	sqlite3_finalize(st);
+	assert_int_equal(cw_store_token_list(s, &t, &n, &err), CW_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(t[0].name, "ci");
+	assert_non_null(t[0].last_used_at);
+	cw_store_tokens_free(t, n);
+	assert_int_equal(cw_store_token_remove(s, "ci", &err), CW_OK);
+	assert_int_equal(cw_store_token_remove(s, "ci", &err), CW_ENOTFOUND);
+	assert_int_equal(cw_store_token_check(s, tok, &ok, &err), CW_OK);
+	assert_false(ok);
+	cw_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -662,6 +713,8 @@ int main(void)
 			test_store__search_current_follows_versions, setup),
 		cmocka_unit_test_setup(
 			test_store__search_index_filled_by_migration, setup),
+		cmocka_unit_test_setup(test_store__tokens_hashed_and_checked,
+				       setup),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
