@@ -1019,8 +1019,8 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 			"--metrics-recording-only",
 			"--no-pings",
 			"--disable-quic",
-			"--force-webrtc-ip-handling-policy=disable_non_proxied_"
-			"udp",
+			("--force-webrtc-ip-handling-policy="
+			 "disable_non_proxied_udp"),
 			"--password-store=basic",
 			"--use-mock-keychain",
 			"--mute-audio",
