@@ -497,33 +497,16 @@ static void our_changes(struct http_req *r)
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store_change_query q;
 	char since[CW_TIME_ISO];
-	const char *s = http_arg(r, "since");
 	json_t *out = NULL;
 	long limit;
-	time_t t;
 
 	memset(&q, 0, sizeof(q));
 	q.service = http_arg(r, "service");
-	q.min_materiality = http_arg(r, "materiality");
-	if (!arg_long(r, "limit", 1, 10000, 100, &limit))
+	if (!arg_long(r, "limit", 1, 10000, 100, &limit) ||
+	    !http_arg_time(r, "since", false, since, &q.since) ||
+	    !http_arg_materiality(r, "materiality", &q.min_materiality))
 		return;
 	q.limit = limit;
-	if (s && cw_time_parse_iso(s, &t)) {
-		http_error(r, 400, "since '%s': expected an ISO 8601 date", s);
-		return;
-	}
-	if (s) {
-		cw_time_iso(t, since);
-		q.since = since;
-	}
-	if (q.min_materiality &&
-	    cw_diff_materiality_parse(q.min_materiality) < 0) {
-		http_error(r, 400,
-			   "materiality '%s': expected cosmetic, editorial "
-			   "or substantive",
-			   q.min_materiality);
-		return;
-	}
 	if (cw_view_changes(&out, r->w->store, &q, &err))
 		http_fail(r, &err);
 	else

@@ -74,6 +74,18 @@ bool http_split_path(struct http_req *r);
 /* A query parameter, percent-decoded ('+' is a space); NULL when absent.
  * Owned by the request. */
 const char *http_arg(struct http_req *r, const char *name);
+/*
+ * A date parameter as an ISO time in `out` (a bare date is its start, or
+ * its end with `end_of_day`); *set points at `out`, or is NULL when the
+ * parameter is absent or empty. False, with a 400 answered, when it is
+ * not a date.
+ */
+bool http_arg_time(struct http_req *r, const char *name, bool end_of_day,
+		   char out[CW_TIME_ISO], const char **set);
+/* A materiality parameter, NULL when absent or empty; false, with a 400
+ * answered, when it is not cosmetic, editorial or substantive. */
+bool http_arg_materiality(struct http_req *r, const char *name,
+			  const char **out);
 /* A request header, or NULL. */
 const char *http_header(struct http_req *r, const char *name);
 /* A field of a form-encoded POST body, decoded; NULL when absent. */

@@ -945,19 +945,31 @@ done:
 
 /* ---- categories and regulations ---- */
 
+/* The worker's read session and its taxonomy; NULL, with the failure
+ * answered, when the session cannot be opened. */
+static const struct cw_taxonomy *taxonomy_of(struct http_req *r,
+					     struct cw_view **view)
+{
+	struct cw_err err = CW_ERR_INIT;
+
+	*view = http_view(r, &err);
+	if (!*view) {
+		http_fail(r, &err);
+		return NULL;
+	}
+	return cw_analyze_taxonomy(cw_view_analyzer(*view));
+}
+
 static void page_categories(struct http_req *r, const char *id)
 {
 	struct cw_err err = CW_ERR_INIT;
-	struct cw_view *view = http_view(r, &err);
-	const struct cw_taxonomy *tax;
+	struct cw_view *view;
+	const struct cw_taxonomy *tax = taxonomy_of(r, &view);
 	json_t *out = NULL, *p, *e;
 	size_t i, k;
 
-	if (!view) {
-		http_fail(r, &err);
+	if (!tax)
 		return;
-	}
-	tax = cw_analyze_taxonomy(cw_view_analyzer(view));
 	if (!id) {
 		page_begin(r, "Categories", NULL);
 		cw_buf_adds(&r->out, "<h1>Categories</h1>\n<ul>");
@@ -1023,17 +1035,14 @@ static void page_categories(struct http_req *r, const char *id)
 static void page_regulations(struct http_req *r, const char *id)
 {
 	struct cw_err err = CW_ERR_INIT;
-	struct cw_view *view = http_view(r, &err);
-	const struct cw_taxonomy *tax;
+	struct cw_view *view;
+	const struct cw_taxonomy *tax = taxonomy_of(r, &view);
 	const struct cw_tax_instrument *in;
 	char today[CW_TIME_ISO];
 	size_t i;
 
-	if (!view) {
-		http_fail(r, &err);
+	if (!tax)
 		return;
-	}
-	tax = cw_analyze_taxonomy(cw_view_analyzer(view));
 	if (!id) {
 		page_begin(r, "Regulations", NULL);
 		cw_buf_adds(&r->out, "<h1>Regulations</h1>\n<ul>");
@@ -1145,42 +1154,16 @@ static void page_changes(struct http_req *r)
 	const char *cat = http_arg(r, "category");
 	char s_iso[CW_TIME_ISO], u_iso[CW_TIME_ISO];
 	size_t n = 0, shown = 0;
-	time_t t;
 
 	q.service = http_arg(r, "service");
-	q.min_materiality = http_arg(r, "materiality");
 	if (q.service && !*q.service)
 		q.service = NULL;
-	if (q.min_materiality && !*q.min_materiality)
-		q.min_materiality = NULL;
 	if (cat && !*cat)
 		cat = NULL;
-	if (since && *since) {
-		if (cw_time_parse_iso(since, &t)) {
-			http_error(r, 400, "since '%s': expected a date",
-				   since);
-			return;
-		}
-		cw_time_iso(t, s_iso);
-		q.since = s_iso;
-	}
-	if (until && *until) {
-		if (cw_time_parse_iso(until, &t)) {
-			http_error(r, 400, "until '%s': expected a date",
-				   until);
-			return;
-		}
-		cw_time_iso(t + (strlen(until) == 10 ? 86399 : 0), u_iso);
-		q.until = u_iso;
-	}
-	if (q.min_materiality &&
-	    cw_diff_materiality_parse(q.min_materiality) < 0) {
-		http_error(r, 400,
-			   "materiality '%s': expected cosmetic, "
-			   "editorial or substantive",
-			   q.min_materiality);
+	if (!http_arg_time(r, "since", false, s_iso, &q.since) ||
+	    !http_arg_time(r, "until", true, u_iso, &q.until) ||
+	    !http_arg_materiality(r, "materiality", &q.min_materiality))
 		return;
-	}
 	if (cw_store_list_changes(r->w->store, &q, &cs, &n, &err)) {
 		http_fail(r, &err);
 		return;

@@ -5,6 +5,7 @@
  */
 #include <microhttpd.h>
 
+#include "../diff/diff.h"
 #include "http_int.h"
 
 struct cw_view *http_view(struct http_req *r, struct cw_err *err)
@@ -121,5 +122,40 @@ bool http_split_path(struct http_req *r)
 	/* "/services/" is "/services" */
 	if (r->nseg && !r->seg[r->nseg - 1][0])
 		r->nseg--;
+	return true;
+}
+
+bool http_arg_time(struct http_req *r, const char *name, bool end_of_day,
+		   char out[CW_TIME_ISO], const char **set)
+{
+	const char *v = http_arg(r, name);
+	time_t t;
+
+	*set = NULL;
+	if (!v || !*v)
+		return true;
+	if (cw_time_parse_iso(v, &t)) {
+		http_error(r, 400, "%s '%s': expected an ISO 8601 date", name,
+			   v);
+		return false;
+	}
+	cw_time_iso(t + (end_of_day && strlen(v) == 10 ? 86399 : 0), out);
+	*set = out;
+	return true;
+}
+
+bool http_arg_materiality(struct http_req *r, const char *name,
+			  const char **out)
+{
+	const char *v = http_arg(r, name);
+
+	*out = v && *v ? v : NULL;
+	if (*out && cw_diff_materiality_parse(*out) < 0) {
+		http_error(r, 400,
+			   "%s '%s': expected cosmetic, editorial or "
+			   "substantive",
+			   name, *out);
+		return false;
+	}
 	return true;
 }
