@@ -418,22 +418,19 @@ static void timeline(struct http_req *r, const struct cw_store_doc *doc,
 			next_c = c;
 	}
 	cw_buf_adds(&r->out, "<nav class=\"steps\" aria-label=\"Changes\">");
-	if (prev_c)
-		html_f(&r->out,
-		       "<a rel=\"prev\" "
-		       "href=\"%s/services/%u/%u/diff/%lld..%lld"
-		       "\">← the change into this version</a> ",
-		       pre, doc->service, doc->type,
-		       num(json_object_get(prev_c, "from"), "seq"),
-		       num(json_object_get(prev_c, "to"), "seq"));
-	if (next_c)
-		html_f(&r->out,
-		       "<a rel=\"next\" "
-		       "href=\"%s/services/%u/%u/diff/%lld..%lld"
-		       "\">the next change →</a>",
-		       pre, doc->service, doc->type,
-		       num(json_object_get(next_c, "from"), "seq"),
-		       num(json_object_get(next_c, "to"), "seq"));
+	for (int k = 0; k < 2; k++) {
+		const json_t *c2 = k ? next_c : prev_c;
+		if (c2)
+			html_f(&r->out,
+			       "<a rel=\"%s\" href=\"%s/services/%u/%u/diff/"
+			       "%lld..%lld\">%s</a> ",
+			       k ? "next" : "prev", pre, doc->service,
+			       doc->type,
+			       num(json_object_get(c2, "from"), "seq"),
+			       num(json_object_get(c2, "to"), "seq"),
+			       k ? "the next change →"
+				 : "← the change into this version");
+	}
 	cw_buf_adds(&r->out, "</nav>\n<details><summary>Timeline: ");
 	html_f(&r->out,
 	       "%lld versions, %zu changes</summary>\n<ol "
