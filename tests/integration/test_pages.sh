@@ -107,6 +107,11 @@ check "the screenshot is not blank ($lcol colours)" test "$lcol" -gt 20
 check "the light scheme is light (mean $lmean)" test "$lmean" -gt 180
 check "the dark scheme is dark (mean $dmean)" test "$dmean" -lt 80
 
+# every text colour on its background is WCAG AA (4.5:1), in both schemes
+curl -s "$BASE/static/style.css" >"$WORK/style.css"
+check "the stylesheet's colours meet WCAG AA in both schemes" \
+	python3 "$TOOLS/css_contrast.py" "$WORK/style.css"
+
 # the version in force at a date: the latest recorded at or before it
 first=$(ls "$VERSIONS/Vimeo/Terms of Service" | sort | sed -n 2p)
 d1=$(echo "$first" | cut -c1-10)
