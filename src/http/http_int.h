@@ -22,11 +22,30 @@
 #define HTTP_SEGMENT_MAX 512	  /* a decoded path segment */
 
 /* One worker thread's store handle and read session. */
+/* An answer kept by a worker (server.c): what a GET of `key` gave while
+ * the store's content mark was `mark`. */
+struct http_kept {
+	char *key;
+	int64_t mark;
+	const char *ctype;
+	int cache;
+	time_t last_modified;
+	char *body;
+	size_t len;
+};
+#define HTTP_KEPT 64		 /* answers a worker keeps */
+#define HTTP_KEPT_MAX (1u << 20) /* the largest answer it keeps */
+
 struct http_worker {
 	struct cw_store *store;
 	struct cw_view *view; /* opened on first use */
 	int64_t view_version; /* the store's data version last seen */
 	int64_t view_mark;    /* its content mark when the session was made */
+	int64_t seen_version; /* the data version `mark` was read at */
+	int64_t mark;	      /* the store's content mark, as last read */
+	bool mark_read;
+	struct http_kept kept[HTTP_KEPT];
+	size_t next_kept; /* the slot the next answer replaces */
 };
 
 struct http_server {

@@ -40,6 +40,10 @@ static void worker_free(void *p)
 
 	if (!w)
 		return;
+	for (size_t i = 0; i < HTTP_KEPT; i++) {
+		free(w->kept[i].key);
+		free(w->kept[i].body);
+	}
 	cw_view_free(w->view);
 	cw_store_close(w->store);
 	free(w);
@@ -220,16 +224,117 @@ static void serve_static(struct http_req *r)
 	http_error(r, 404, "no such file");
 }
 
+/* ---- answers kept ---- */
+
+/*
+ * Whether a GET of this path depends on the store's content only
+ * (versions, changes, analyses): then a worker may keep its answer until
+ * the content mark moves. The dashboard and the status page also show
+ * the monitor's checks, and watches change without a new version.
+ */
+static bool keepable(const struct http_req *r)
+{
+	static const char *const pages[] = { "services",    "categories",
+					     "regulations", "changes",
+					     "search",	    "feed",
+					     NULL };
+	static const char *const api[] = { "services",	"service", "version",
+					   "documents", "changes", "search",
+					   "feed",	NULL };
+	const char *const *list = pages;
+	size_t first = 0;
+
+	if (r->post || r->nseg == 0)
+		return false;
+	if (!strcmp(r->seg[0], "api")) {
+		if (r->nseg < 3 || strcmp(r->seg[1], "v1"))
+			return false;
+		list = api;
+		first = 2;
+	}
+	for (size_t i = 0; list[i]; i++)
+		if (!strcmp(r->seg[first], list[i]))
+			return true;
+	return false;
+}
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind,
+			       const char *key, const char *value)
+{
+	struct cw_buf *b = cls;
+
+	(void)kind;
+	cw_buf_addf(b, "\n%s=%s", key, value ? value : "");
+	return MHD_YES;
+}
+
+/* The worker's content mark, read again only when something committed. */
+static bool content_mark(struct http_worker *w, int64_t *mark)
+{
+	struct cw_err err = CW_ERR_INIT;
+	int64_t dv;
+
+	if (cw_store_data_version(w->store, &dv, &err))
+		return false;
+	if (!w->mark_read || dv != w->seen_version) {
+		if (cw_store_content_mark(w->store, &w->mark, &err))
+			return false;
+		w->seen_version = dv;
+		w->mark_read = true;
+	}
+	*mark = w->mark;
+	return true;
+}
+
 static void dispatch(struct http_req *r)
 {
+	struct cw_buf key = CW_BUF_INIT;
+	struct http_worker *w = r->w;
+	bool keep;
+	int64_t mark = 0;
+
 	if (!http_split_path(r)) {
 		http_error(r, 404, "no page at this address");
 		return;
+	}
+	keep = keepable(r) && content_mark(w, &mark);
+	if (keep) {
+		cw_buf_adds(&key, r->path);
+		MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND,
+					  add_arg, &key);
+		for (size_t i = 0; i < HTTP_KEPT; i++) {
+			const struct http_kept *k = &w->kept[i];
+			if (k->key && k->mark == mark &&
+			    !strcmp(k->key, cw_buf_str(&key))) {
+				r->ctype = k->ctype;
+				r->cache = (enum http_cache)k->cache;
+				r->last_modified = k->last_modified;
+				cw_buf_add(&r->out, k->body, k->len);
+				cw_buf_release(&key);
+				return;
+			}
+		}
 	}
 	if (r->nseg >= 1 && !strcmp(r->seg[0], "static"))
 		serve_static(r);
 	else if (!api_route(r) && !pages_route(r))
 		http_error(r, 404, "no page at this address");
+	if (keep && (r->status == 0 || r->status == 200) &&
+	    r->out.len <= HTTP_KEPT_MAX) {
+		struct http_kept *k = &w->kept[w->next_kept];
+		free(k->key);
+		free(k->body);
+		k->key = cw_buf_detach(&key, NULL);
+		k->mark = mark;
+		k->ctype = r->ctype;
+		k->cache = (int)r->cache;
+		k->last_modified = r->last_modified;
+		k->len = r->out.len;
+		k->body = cw_malloc(k->len ? k->len : 1);
+		memcpy(k->body, r->out.ptr ? r->out.ptr : "", k->len);
+		w->next_kept = (w->next_kept + 1) % HTTP_KEPT;
+	}
+	cw_buf_release(&key);
 }
 
 /* What one connection's request has gathered between the callbacks. */

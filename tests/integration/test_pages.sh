@@ -154,6 +154,20 @@ check "the 404 is a page" grep -q '<h1>Not found</h1>' "$WORK/body"
 check "an unknown service is a 404" test "$(status "$BASE/services/Nope")" = 404
 check "a bad diff range is a 400" test "$(status "$VIMEO/diff/1-2")" = 400
 
+# answers a worker keeps go stale with the store: a new version shows
+for _ in 1 2 3 4; do curl -s -o /dev/null "$VIMEO"; done
+nv=$(cw --json history "Vimeo/Terms of Service" |
+	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["versions"]))')
+printf '# Vimeo Terms\n\n## 1. Use\n\nA text no version had.\n' >"$WORK/vimeo.md"
+cw ingest "Vimeo/Terms of Service" "$WORK/vimeo.md" >/dev/null
+ok_all=true
+for _ in 1 2 3 4; do
+	curl -s "$VIMEO" | grep -q "Version $((nv + 1)) of $((nv + 1))" || ok_all=false
+done
+check "a version recorded by another process shows at once on every worker" $ok_all
+curl -s "$BASE/search?q=no+version+had" | grep -q 'Vimeo' 
+check "... and in search" test $? -eq 0
+
 # a clean stop on SIGTERM
 pid=$(cat "$WORK/serve.pid")
 kill -TERM "$pid"
