@@ -556,7 +556,8 @@ static bool api_auth(struct http_req *r)
 {
 	const char *h = http_header(r, "Authorization");
 
-	if (!h || strncmp(h, "Bearer ", 7)) {
+	/* the scheme's name is case-insensitive (RFC 7235 section 2.1) */
+	if (!h || cw_strncasecmp_ascii(h, "Bearer ", 7)) {
 		r->www_authenticate = "Bearer realm=\"clausewatch\"";
 		http_error(r, 401,
 			   "this needs 'Authorization: Bearer TOKEN' (make "

@@ -293,10 +293,7 @@ static void dispatch(struct http_req *r)
 	bool keep;
 	int64_t mark = 0;
 
-	if (!http_split_path(r)) {
-		http_error(r, 404, "no page at this address");
-		return;
-	}
+	/* the path has been split (on_request) */
 	keep = keepable(r) && content_mark(w, &mark);
 	if (keep) {
 		cw_buf_adds(&key, r->path);
@@ -354,6 +351,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 	struct http_req r;
 	struct cw_err err = CW_ERR_INIT;
 	enum MHD_Result ret;
+	bool routable;
 
 	(void)version;
 	if (!p) {
@@ -384,12 +382,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
 		r.body = cw_buf_str(&p->body);
 		r.body_len = p->body.len;
 	}
+	/* split first, so that even the answers below come as JSON under
+	 * /api (http_error looks at the first segment) */
+	routable = http_split_path(&r);
 	if (!r.post && !r.head && strcmp(method, MHD_HTTP_METHOD_GET)) {
 		r.allow = "GET, HEAD, POST, DELETE";
 		http_error(&r, 405, "method %s is not served", method);
 	} else if (p->too_big) {
 		http_error(&r, 413, "the request body is over %u bytes",
 			   HTTP_BODY_MAX);
+	} else if (!routable) {
+		http_error(&r, 404, "no page at this address");
 	} else if (!(r.w = worker_get(srv, &err))) {
 		http_fail(&r, &err);
 	} else {
