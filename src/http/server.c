@@ -481,8 +481,16 @@ int cw_http_start(struct cw_http **out, const struct cw_http_opts *o,
 		free(h);
 		return err->rc;
 	}
+	/* poll(), not epoll: with libmicrohttpd 0.9.75 (Debian 12) in epoll
+	 * mode, a worker at its share of the connection limit misses the
+	 * clients' closes of the connections it holds and keeps them until
+	 * the 30 s idle timeout, so that new clients wait that long (256
+	 * connections of wrk: 250 requests/s instead of 3,000, and one
+	 * request 30 s after it; upstream changed how epoll mode notices a
+	 * close in 1.0.0, not tried here). poll() costs the same at a
+	 * worker's 128 connections (bench/web.sh). */
 	h->d = MHD_start_daemon(
-		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
 			(ai->ai_family == AF_INET6 ? MHD_USE_IPv6 : 0),
 		0, NULL, NULL, on_request, &h->srv, MHD_OPTION_SOCK_ADDR,
 		ai->ai_addr, MHD_OPTION_THREAD_POOL_SIZE,
