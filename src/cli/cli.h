@@ -17,6 +17,7 @@
 #include <jansson.h>
 
 #include "../store/store.h"
+#include "../util/tlog.h"
 #include "../util/util.h"
 #include "../view/view.h"
 
@@ -31,6 +32,7 @@ enum cw_exit {
 
 struct cw_cli {
 	const char *db_path; /* --db, or NULL for the default location */
+	const char *log_key; /* --log-key, or NULL: beside the store */
 	bool json;	     /* --json */
 	bool quiet;	     /* --quiet */
 	const char *prog;    /* argv[0] */
@@ -87,6 +89,21 @@ json_t *cw_cli_real(double v, int decimals);
 /* Path of the project's data/ directory: $CW_DATA_DIR, else the source
  * tree's data/, else the installed share dir. Borrowed. */
 const char *cw_cli_data_dir(void);
+
+/*
+ * The log's signing key (docs/log.md): the file --log-key names, else
+ * the store's path with ".log-key" after it. With `create`, a missing key
+ * is made (origin `origin`, or cw_cli_log_origin()), written with mode
+ * 0600, and *created (optional) set. CW_ENOTFOUND when there is none and
+ * `create` is false.
+ */
+int cw_cli_log_key(struct cw_cli *cli, bool create, const char *origin,
+		   struct cw_note_key *out, bool *created, struct cw_err *err);
+/* The key file's path; the caller frees it. */
+char *cw_cli_log_key_path(const struct cw_cli *cli);
+/* An origin for a new log: "<host name>/clausewatch/<store file name
+ * without .db>", in the characters a key name allows. Caller frees. */
+char *cw_cli_log_origin(const struct cw_cli *cli);
 
 /* Open the store named by --db (or the default location). */
 int cw_cli_open_store(struct cw_cli *cli, struct cw_store **out,

@@ -5,6 +5,8 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include "cli.h"
 #include "../monitor/pipeline.h"
 
@@ -39,34 +41,66 @@ static void print_warnings(const struct cw_cli *cli, const struct cw_strv *w)
 
 /* ---- init ---- */
 
+/*
+ * init [--origin NAME]: the store and the log's signing key. The origin
+ * names the log in its checkpoints; without --origin it is asked for on a
+ * terminal and derived otherwise (cw_cli_log_origin).
+ */
 int cw_cli_cmd_init(struct cw_cli *cli, int argc, char **argv)
 {
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
-	char *path = cw_cli_db_path(cli);
+	struct cw_note_key key;
+	struct cw_buf vkey = CW_BUF_INIT;
+	const char *origin = NULL;
+	char *path = NULL, *key_path = NULL, *derived = NULL;
+	char answer[256];
+	bool created = false;
 	int rc;
 
-	(void)argv;
-	if (argc > 1) {
-		free(path);
+	rc = cw_cli_options(argc, argv, "origin=", &origin);
+	if (rc)
+		return rc;
+	if (optind != argc)
 		return cw_cli_usage("init", "takes no arguments");
+	path = cw_cli_db_path(cli);
+	key_path = cw_cli_log_key_path(cli);
+	if (!origin && !cw_file_exists(key_path) && isatty(0) && !cli->json) {
+		derived = cw_cli_log_origin(cli);
+		fprintf(stderr, "origin of the log [%s]: ", derived);
+		if (fgets(answer, sizeof(answer), stdin) &&
+		    answer[strcspn(answer, "\n")] != '\0')
+			answer[strcspn(answer, "\n")] = '\0';
+		else
+			answer[0] = '\0';
+		origin = answer[0] ? answer : derived;
 	}
 	rc = cw_store_open(&s, path, &err);
-	if (rc) {
-		free(path);
-		return cw_cli_fail(&err);
-	}
+	if (!rc)
+		rc = cw_cli_log_key(cli, true, origin, &key, &created, &err);
+	if (rc)
+		goto done;
+	cw_note_vkey(&key, &vkey);
+	explicit_bzero(&key, sizeof(key));
 	if (cli->json) {
-		cw_cli_print_json_take(json_pack("{sosi}", "store",
-						 cw_cli_jstr(path), "schema",
-						 cw_store_schema_version(s)));
+		cw_cli_print_json_take(json_pack(
+			"{sosisosbso}", "store", cw_cli_jstr(path), "schema",
+			cw_store_schema_version(s), "log_key",
+			cw_cli_jstr(key_path), "key_created", created,
+			"verifier_key", cw_cli_jstr(cw_buf_str(&vkey))));
 	} else {
 		printf("store '%s' ready (schema %d)\n", path,
 		       cw_store_schema_version(s));
+		printf("log key '%s' %s; verifier key:\n%s\n", key_path,
+		       created ? "created" : "kept", cw_buf_str(&vkey));
 	}
+done:
+	cw_buf_release(&vkey);
 	cw_store_close(s);
 	free(path);
-	return CW_EXIT_OK;
+	free(key_path);
+	free(derived);
+	return rc ? cw_cli_fail(&err) : CW_EXIT_OK;
 }
 
 /* ---- declare ---- */

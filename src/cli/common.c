@@ -119,6 +119,92 @@ char *cw_cli_db_path(const struct cw_cli *cli)
 			   home && *home ? home : ".");
 }
 
+char *cw_cli_log_key_path(const struct cw_cli *cli)
+{
+	char *db;
+	char *path;
+
+	if (cli->log_key)
+		return cw_strdup(cli->log_key);
+	db = cw_cli_db_path(cli);
+	path = cw_asprintf("%s.log-key", db);
+	free(db);
+	return path;
+}
+
+char *cw_cli_log_origin(const struct cw_cli *cli)
+{
+	char host[256] = "localhost";
+	char *db = cw_cli_db_path(cli);
+	const char *base = strrchr(db, '/');
+	char *origin;
+	size_t n;
+
+	if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+		snprintf(host, sizeof(host), "localhost");
+	base = base ? base + 1 : db;
+	n = strlen(base);
+	if (n > 3 && !strcmp(base + n - 3, ".db"))
+		n -= 3;
+	origin = cw_asprintf("%s/clausewatch/%.*s", host, (int)n, base);
+	/* a key name has no spaces, no '+' and nothing outside ASCII */
+	for (char *p = origin; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f ||
+		    *p == '+')
+			*p = '-';
+	free(db);
+	return origin;
+}
+
+int cw_cli_log_key(struct cw_cli *cli, bool create, const char *origin,
+		   struct cw_note_key *out, bool *created, struct cw_err *err)
+{
+	char *path = cw_cli_log_key_path(cli);
+	struct cw_buf b = CW_BUF_INIT;
+	char *derived = NULL;
+	int rc;
+
+	if (created)
+		*created = false;
+	rc = cw_file_read(&b, path, 4096, err);
+	if (rc == CW_ENOTFOUND && create) {
+		if (!origin)
+			origin = derived = cw_cli_log_origin(cli);
+		rc = cw_note_key_new(origin, out, err);
+		if (!rc) {
+			cw_buf_clear(&b);
+			cw_note_skey(out, &b);
+			cw_buf_addc(&b, '\n');
+			rc = cw_file_write_new(path, b.ptr, b.len, 0600, err);
+		}
+		if (rc == CW_EEXISTS) {
+			/* another process made it first: use that one */
+			cw_buf_clear(&b);
+			rc = cw_file_read(&b, path, 4096, err);
+		} else if (!rc) {
+			if (created)
+				*created = true;
+			goto done;
+		}
+	}
+	if (!rc) {
+		rc = cw_note_key_parse(b.ptr, b.len, out, err);
+		if (!rc && !out->has_private)
+			rc = cw_err_set(err, CW_EINVAL,
+					"'%s': a verifier key, not the private "
+					"key the log signs with",
+					path);
+		else if (rc)
+			cw_err_prefix(err, "'%s': ", path);
+	}
+done:
+	explicit_bzero(b.ptr, b.len);
+	cw_buf_release(&b);
+	free(derived);
+	free(path);
+	return rc;
+}
+
 void cw_cli_print_json(const json_t *j)
 {
 	/* 15 significant digits print a value rounded with cw_cli_real()
@@ -132,24 +218,12 @@ void cw_cli_print_json(const json_t *j)
 
 json_t *cw_cli_jstrn(const char *s, size_t len)
 {
-	struct cw_buf b = CW_BUF_INIT;
-	json_t *j;
-
-	if (!s)
-		return json_null();
-	if (cw_utf8_valid(s, len))
-		return json_stringn(s, len);
-	/* each invalid byte becomes U+FFFD, three bytes */
-	cw_buf_init(&b, 3 * len + 1);
-	cw_utf8_sanitize(&b, s, len);
-	j = json_stringn(cw_buf_str(&b), b.len);
-	cw_buf_release(&b);
-	return j;
+	return cw_json_textn(s, len);
 }
 
 json_t *cw_cli_jstr(const char *s)
 {
-	return cw_cli_jstrn(s, s ? strlen(s) : 0);
+	return cw_json_text(s);
 }
 
 json_t *cw_cli_real(double v, int decimals)
@@ -169,23 +243,7 @@ void cw_cli_print_json_take(json_t *j)
 
 json_t *cw_cli_provisions_json(const struct cw_segmentation *seg)
 {
-	json_t *arr = json_array();
-
-	for (size_t i = 0; i < seg->n; i++) {
-		const struct cw_provision *p = &seg->items[i];
-		json_array_append_new(
-			arr,
-			json_pack(
-				"{sososiso sIsI}", "key", cw_cli_jstr(p->key),
-				"title", cw_cli_jstr(p->title), "level",
-				p->level, "parent",
-				p->parent >= 0
-					? cw_cli_jstr(seg->items[p->parent].key)
-					: json_null(),
-				"start", (json_int_t)p->start, "end",
-				(json_int_t)p->end));
-	}
-	return arr;
+	return cw_segment_json(seg);
 }
 
 const char *cw_cli_data_dir(void)

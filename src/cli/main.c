@@ -1,7 +1,8 @@
 /*
  * main: global options, then one command.
  *
- *   clausewatch [--db PATH] [--json] [--quiet] COMMAND [ARGS...]
+ *   clausewatch [--db PATH] [--log-key FILE] [--json] [--quiet] COMMAND
+ *               [ARGS...]
  */
 #include <getopt.h>
 #include <unistd.h>
@@ -32,8 +33,8 @@ static bool json_mode; /* --json: errors are JSON objects */
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: clausewatch [--db PATH] [--json] [--quiet] "
-		     "COMMAND [ARGS]\n"
+	fprintf(out, "usage: clausewatch [--db PATH] [--log-key FILE] [--json] "
+		     "[--quiet] COMMAND [ARGS]\n"
 		     "\n"
 		     "A self-hosted monitor for the legal documents of online "
 		     "platforms.\n"
@@ -47,6 +48,8 @@ static void usage(FILE *out)
 		     "options:\n"
 		     "  --db PATH   the store (default "
 		     "$XDG_DATA_HOME/clausewatch/clausewatch.db)\n"
+		     "  --log-key FILE  the log's signing key (default: the "
+		     "store's path + .log-key)\n"
 		     "  --json      machine-readable output\n"
 		     "  --quiet     no progress on stderr\n"
 		     "\n"
@@ -158,6 +161,7 @@ int main(int argc, char **argv)
 	struct cw_cli cli = { .prog = argv[0] };
 	static const struct option opts[] = {
 		{ "db", required_argument, NULL, 'd' },
+		{ "log-key", required_argument, NULL, 'k' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -176,6 +180,9 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'd':
 			cli.db_path = optarg;
+			break;
+		case 'k':
+			cli.log_key = optarg;
 			break;
 		case 'j':
 			cli.json = true;

@@ -603,3 +603,25 @@ long cw_segment_find(const struct cw_segmentation *seg, const char *key)
 			return (long)i;
 	return -1;
 }
+
+json_t *cw_segment_json(const struct cw_segmentation *seg)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < seg->n; i++) {
+		const struct cw_provision *p = &seg->items[i];
+		json_array_append_new(
+			arr,
+			json_pack("{sososiso sIsI}", "key",
+				  cw_json_text(p->key), "title",
+				  cw_json_text(p->title), "level", p->level,
+				  "parent",
+				  p->parent >= 0
+					  ? cw_json_text(
+						    seg->items[p->parent].key)
+					  : json_null(),
+				  "start", (json_int_t)p->start, "end",
+				  (json_int_t)p->end));
+	}
+	return arr;
+}

@@ -66,6 +66,7 @@
  *
  * Pure and thread-safe: no global state.
  */
+#include "../util/json.h"
 #include "../util/util.h"
 
 struct cw_provision {
@@ -104,6 +105,14 @@ struct cw_segment_opts {
 int cw_segment_text(struct cw_segmentation **out, const char *text, size_t len,
 		    const struct cw_segment_opts *opts, struct cw_err *err);
 void cw_segment_free(struct cw_segmentation *seg); /* NULL is a no-op */
+
+/*
+ * The provisions, in order, as JSON: [{"key", "title", "level", "parent"
+ * (the parent's key or null), "start", "end"}]. Dumped compact, this is
+ * also the provision list the archive's log hashes (docs/log.md), so its
+ * shape never changes. New reference.
+ */
+json_t *cw_segment_json(const struct cw_segmentation *seg);
 
 /*
  * The date a document states for itself ("Effective: July 31, 2025",

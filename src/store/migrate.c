@@ -190,6 +190,36 @@ static const struct migration migrations[] = {
 	  "  created_at TEXT NOT NULL,"
 	  "  last_used_at TEXT);",
 	  NULL },
+	/*
+	 * 6: the log (log.c): the leaves, the stored hashes of the tree,
+	 * the signed checkpoints; a store older than the log gets a leaf
+	 * for each of its records, in the order they were recorded.
+	 */
+	{ "CREATE TABLE log_leaves ("
+	  "  idx INTEGER PRIMARY KEY," /* 0-based leaf index */
+	  "  kind TEXT NOT NULL,"
+	  "  record_id INTEGER NOT NULL,"
+	  "  page INTEGER NOT NULL DEFAULT 0,"
+	  "  program TEXT NOT NULL,"
+	  "  logged_at TEXT NOT NULL,"
+	  "  data BLOB NOT NULL,"     /* the canonical leaf */
+	  "  content BLOB NOT NULL);" /* SHA-256 of the record's bytes */
+	  "CREATE INDEX log_leaves_record ON log_leaves(kind, record_id, "
+	  "page, idx);"
+	  "CREATE TABLE log_nodes ("
+	  "  level INTEGER NOT NULL,"
+	  "  idx INTEGER NOT NULL,"
+	  "  hash BLOB NOT NULL,"
+	  "  PRIMARY KEY (level, idx)) WITHOUT ROWID;"
+	  "CREATE TABLE log_checkpoints ("
+	  "  size INTEGER PRIMARY KEY,"
+	  "  root BLOB NOT NULL,"
+	  "  note TEXT NOT NULL,"
+	  "  signed_at TEXT NOT NULL);"
+	  "CREATE TABLE log_meta ("
+	  "  key TEXT PRIMARY KEY,"
+	  "  value TEXT NOT NULL);",
+	  store_log_backfill },
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -384,6 +384,9 @@ static int add_snapshot(struct cw_store *s, int64_t doc_id,
 		return rc;
 	for (size_t i = 0; i < n; i++) {
 		rc = add_page(s, doc_id, sid, i, &pages[i], err);
+		if (!rc)
+			rc = store_log_snapshot_page(s, sid, i, pages[i].data,
+						     pages[i].len, err);
 		if (rc)
 			return rc;
 	}
@@ -620,6 +623,8 @@ static int record_version(struct cw_store *s, int64_t doc_id,
 	if (!rc)
 		rc = store_search_index(s, doc_id, id, text_blob, in->text,
 					in->len, in->seg, err);
+	if (!rc)
+		rc = store_log_version(s, id, in->text, in->len, in->seg, err);
 	if (!rc && out_id)
 		*out_id = id;
 	return rc;
@@ -721,7 +726,7 @@ int cw_store_load_provisions(struct cw_store *s, int64_t version_id,
 static int put_change(struct cw_store *s, const struct cw_store_change_in *c,
 		      int64_t *out_id, struct cw_err *err)
 {
-	int64_t blob, base;
+	int64_t blob, base, id = 0;
 	int rc;
 
 	rc = store_query_i64(s,
@@ -752,12 +757,16 @@ static int put_change(struct cw_store *s, const struct cw_store_change_in *c,
 			     STORE_TEXT(c->materiality ? c->materiality
 						       : "cosmetic"),
 			     STORE_I64(c->n_changes), STORE_I64(blob)),
-		out_id, err);
+		&id, err);
 	if (rc == CW_ENOTFOUND)
 		rc = cw_err_set(err, CW_ESTORE,
 				"'%s': recording a change: "
 				"no row returned",
 				s->path);
+	if (!rc)
+		rc = store_log_record(s, "change", id, c->json, err);
+	if (!rc && out_id)
+		*out_id = id;
 	return rc;
 }
 
@@ -900,7 +909,7 @@ static int put_analysis(struct cw_store *s, int64_t version_id,
 		rc = store_blob_put(s, json, strlen(json), base, &blob, err);
 	if (rc)
 		return rc;
-	return store_query_run(
+	rc = store_query_run(
 		s,
 		"INSERT INTO analyses (version_id, json_blob) "
 		"VALUES "
@@ -908,6 +917,7 @@ static int put_analysis(struct cw_store *s, int64_t version_id,
 		"json_blob = excluded.json_blob",
 		"storing an analysis",
 		STORE_PARAMS(STORE_I64(version_id), STORE_I64(blob)), err);
+	return rc ? rc : store_log_record(s, "analysis", version_id, json, err);
 }
 
 int cw_store_put_analysis(struct cw_store *s, int64_t version_id,

@@ -19,7 +19,10 @@
  *   analyses (JSON produced by analyze), written in the same transaction as
  *   the version they belong to when the caller wraps them in one.
  * - a search index over the provisions' text (FTS5, see "search" below),
- *   written in the transaction that records the version.
+ *   written in the transaction that records the version;
+ * - the log: every snapshot page, version, change and analysis is a leaf
+ *   of an RFC 6962 Merkle tree, appended in the transaction that writes
+ *   it, with the signed checkpoints of the tree (see "the log" below).
  *
  * Compactness: every byte string (snapshot page, version text, provision
  * list) goes into one content-addressed blob table, stored once per
@@ -35,6 +38,7 @@
 #include <stdint.h>
 
 #include "../segment/segment.h"
+#include "../util/tlog.h"
 #include "../util/util.h"
 
 struct cw_store; /* opaque handle */
@@ -596,5 +600,112 @@ int cw_store_token_remove(struct cw_store *s, const char *name,
 /* *ok: `token` is one of the store's (its last use is then recorded). */
 int cw_store_token_check(struct cw_store *s, const char *token, bool *ok,
 			 struct cw_err *err);
+
+/* ---- the log ----
+ *
+ * An append-only Merkle tree (RFC 6962) over the archive: each snapshot
+ * page, version, change record and analysis appends one leaf when it is
+ * written, in the same transaction. A leaf is a canonical JSON record
+ * (docs/log.md): kind, service, type, seq, recorded time, URL, the
+ * SHA-256 of the record's bytes, the program that wrote it. A change or
+ * an analysis written again with new bytes appends a leaf that
+ * supersedes the earlier one. Checkpoints are C2SP signed notes of the
+ * tree's size and root; a tree is never signed unless it extends the last
+ * one signed.
+ */
+
+struct cw_store_leaf {
+	int64_t index;
+	char *kind;	   /* "snapshot", "version", "change", "analysis" */
+	int64_t record_id; /* the snapshot's, version's or change's id */
+	int64_t page;	   /* a snapshot's page; 0 otherwise */
+	char *program;	   /* "clausewatch 0.1.0" */
+	char *logged_at;
+	char *data; /* the canonical leaf: the bytes that are hashed */
+	char content_sha256[CW_SHA256_HEX];
+	char leaf_hash[CW_SHA256_HEX];
+	cw_tlog_hash hash; /* the leaf hash, as bytes */
+};
+void cw_store_leaf_release(struct cw_store_leaf *l);
+void cw_store_leaves_free(struct cw_store_leaf *l, size_t n);
+
+/* The number of leaves. */
+int cw_store_log_size(struct cw_store *s, int64_t *out, struct cw_err *err);
+/* Leaves from index `from`, at most `limit`, in order. */
+int cw_store_log_leaves(struct cw_store *s, int64_t from, int64_t limit,
+			struct cw_store_leaf **out, size_t *n,
+			struct cw_err *err);
+/* The latest leaf of a record; CW_ENOTFOUND when it has none. */
+int cw_store_log_find(struct cw_store *s, const char *kind, int64_t record_id,
+		      int64_t page, struct cw_store_leaf *out,
+		      struct cw_err *err);
+/* The latest leaf of each record of document `doc_id`, in log order. */
+int cw_store_log_doc(struct cw_store *s, int64_t doc_id,
+		     struct cw_store_leaf **out, size_t *n, struct cw_err *err);
+/*
+ * The bytes of the record `l` stands for, as stored now (appended to
+ * `out`); for a version, its provision list as the log hashes it
+ * (cw_segment_json, compact) is appended to `provisions` (optional).
+ */
+int cw_store_log_bytes(struct cw_store *s, const struct cw_store_leaf *l,
+		       struct cw_buf *out, struct cw_buf *provisions,
+		       struct cw_err *err);
+/* The root of the first `size` leaves (size <= the log's size). */
+int cw_store_log_root(struct cw_store *s, uint64_t size, cw_tlog_hash out,
+		      struct cw_err *err);
+/* Proofs against the tree of `size` leaves (tlog.h). */
+int cw_store_log_inclusion(struct cw_store *s, uint64_t index, uint64_t size,
+			   struct cw_tlog_proof *out, struct cw_err *err);
+int cw_store_log_consistency(struct cw_store *s, uint64_t old, uint64_t size,
+			     struct cw_tlog_proof *out, struct cw_err *err);
+/*
+ * A tlog-tiles tile: `width` hashes (1..256) of tile `index` at tile
+ * level `level` (Merkle level 8 * level), appended to `out`; an entry
+ * bundle: the leaves of tile `index`, each after its big-endian uint16
+ * length. CW_ENOTFOUND when the log does not hold the whole tile yet.
+ */
+int cw_store_log_tile(struct cw_store *s, unsigned level, uint64_t index,
+		      unsigned width, struct cw_buf *out, struct cw_err *err);
+int cw_store_log_entries(struct cw_store *s, uint64_t index, unsigned width,
+			 struct cw_buf *out, struct cw_err *err);
+
+struct cw_store_checkpoint {
+	int64_t size;
+	cw_tlog_hash root;
+	char *note; /* the signed note, verbatim */
+	char *signed_at;
+};
+void cw_store_checkpoint_release(struct cw_store_checkpoint *c);
+void cw_store_checkpoints_free(struct cw_store_checkpoint *c, size_t n);
+/*
+ * The latest checkpoint. When the tree has grown since and `key` holds a
+ * private key, a new one is signed first (its origin is the key's name),
+ * but only if the tree still extends the last signed one: otherwise
+ * CW_ESTORE saying so, and nothing is signed. Without a key the latest
+ * signed one is returned (CW_ENOTFOUND when there is none).
+ */
+int cw_store_log_checkpoint(struct cw_store *s, const struct cw_note_key *key,
+			    struct cw_store_checkpoint *out,
+			    struct cw_err *err);
+/* Every checkpoint, smallest tree first. */
+int cw_store_log_checkpoints(struct cw_store *s,
+			     struct cw_store_checkpoint **out, size_t *n,
+			     struct cw_err *err);
+
+struct cw_store_log_report {
+	int64_t leaves, nodes, checkpoints;
+	int64_t superseded; /* leaves of changes and analyses written again */
+};
+/*
+ * Check the whole log against the store: each leaf rebuilt from its
+ * record's stored bytes (blobs decompressed and hashed again) equals the
+ * leaf logged; every record has a leaf; every stored node is the hash of
+ * its leaves; every checkpoint's root is the tree's at its size and (with
+ * `key`) its signature verifies. CW_ESTORE naming the first leaf or
+ * record that does not match: altered bytes, a record deleted, inserted
+ * or moved.
+ */
+int cw_store_log_verify(struct cw_store *s, const struct cw_note_key *key,
+			struct cw_store_log_report *out, struct cw_err *err);
 
 #endif

@@ -9,7 +9,9 @@
  *
  *	store.c ------------------------------+---------+
  *	   |          |                        |         |
- *	   |        blob.c   store_monitor.c  migrate.c  codec.c
+ *	   +-------> log.c <------------------ migrate.c  |
+ *	   |          |                        |         |
+ *	   |        blob.c   store_monitor.c   |       codec.c
  *	   |          |          |             |
  *	stmt.c <------+----------+-------------+
  *
@@ -102,6 +104,22 @@ void store_blob_cache_clear(struct cw_store *s);
 int store_version_load(struct cw_store *s, int64_t version_id,
 		       struct cw_buf *text, struct cw_segmentation **seg,
 		       struct cw_err *err);
+
+/*
+ * The log (log.c): append the leaf of a record just written, in the same
+ * transaction. store_log_record is for a change or an analysis ("change",
+ * "analysis"), whose bytes are its JSON.
+ */
+int store_log_snapshot_page(struct cw_store *s, int64_t snapshot_id,
+			    size_t page, const void *bytes, size_t len,
+			    struct cw_err *err);
+int store_log_version(struct cw_store *s, int64_t version_id, const char *text,
+		      size_t len, const struct cw_segmentation *seg,
+		      struct cw_err *err);
+int store_log_record(struct cw_store *s, const char *kind, int64_t record_id,
+		     const char *json, struct cw_err *err);
+/* Log every record of a store older than the log (migration 6). */
+int store_log_backfill(struct cw_store *s, struct cw_err *err);
 
 /* Provision list codec (codec.c): a compact byte encoding. */
 void store_encode_provisions(struct cw_buf *out,

@@ -64,42 +64,64 @@ close_fd:
 	return rc;
 }
 
-int cw_file_write_atomic(const char *path, const void *data, size_t len,
-			 struct cw_err *err)
+/* Write data to a new temporary file `tmp` with `mode`, fsynced. */
+static int write_temp(const char *tmp, const void *data, size_t len,
+		      mode_t mode, struct cw_err *err)
 {
-	char *tmp = cw_asprintf("%s.tmp.%ld", path, (long)getpid());
 	const char *p = data;
-	int fd, rc = CW_OK;
+	int fd;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		rc = cw_err_set(err, CW_EIO, "'%s': %s", tmp, strerror(errno));
-		goto free_tmp;
-	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0)
+		return cw_err_set(err, CW_EIO, "'%s': %s", tmp,
+				  strerror(errno));
 	while (len) {
 		ssize_t n = write(fd, p, len);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = cw_err_set(err, CW_EIO, "'%s': %s", tmp,
-					strerror(errno));
+			cw_err_set(err, CW_EIO, "'%s': %s", tmp,
+				   strerror(errno));
 			close(fd);
 			unlink(tmp);
-			goto free_tmp;
+			return CW_EIO;
 		}
 		p += n;
 		len -= (size_t)n;
 	}
 	if (fsync(fd) != 0 || close(fd) != 0) {
-		rc = cw_err_set(err, CW_EIO, "'%s': %s", tmp, strerror(errno));
+		cw_err_set(err, CW_EIO, "'%s': %s", tmp, strerror(errno));
 		unlink(tmp);
-		goto free_tmp;
+		return CW_EIO;
 	}
-	if (rename(tmp, path) != 0) {
+	return CW_OK;
+}
+
+int cw_file_write_atomic(const char *path, const void *data, size_t len,
+			 struct cw_err *err)
+{
+	char *tmp = cw_asprintf("%s.tmp.%ld", path, (long)getpid());
+	int rc = write_temp(tmp, data, len, 0644, err);
+
+	if (!rc && rename(tmp, path) != 0) {
 		rc = cw_err_set(err, CW_EIO, "'%s': %s", path, strerror(errno));
 		unlink(tmp);
 	}
-free_tmp:
+	free(tmp);
+	return rc;
+}
+
+int cw_file_write_new(const char *path, const void *data, size_t len,
+		      unsigned mode, struct cw_err *err)
+{
+	char *tmp = cw_asprintf("%s.tmp.%ld", path, (long)getpid());
+	int rc = write_temp(tmp, data, len, (mode_t)mode, err);
+
+	/* link() never replaces: the file appears whole, once */
+	if (!rc && link(tmp, path) != 0)
+		rc = cw_err_set(err, errno == EEXIST ? CW_EEXISTS : CW_EIO,
+				"'%s': %s", path, strerror(errno));
+	unlink(tmp); /* the link, or nothing, remains */
 	free(tmp);
 	return rc;
 }

@@ -293,3 +293,25 @@ int cw_json_num(double *out, json_t *obj, const char *key, bool required,
 	*out = x;
 	return CW_OK;
 }
+
+json_t *cw_json_textn(const char *s, size_t len)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	json_t *j;
+
+	if (!s)
+		return json_null();
+	if (cw_utf8_valid(s, len))
+		return json_stringn(s, len);
+	/* each invalid byte becomes U+FFFD, three bytes */
+	cw_buf_init(&b, 3 * len + 1);
+	cw_utf8_sanitize(&b, s, len);
+	j = json_stringn(cw_buf_str(&b), b.len);
+	cw_buf_release(&b);
+	return j;
+}
+
+json_t *cw_json_text(const char *s)
+{
+	return cw_json_textn(s, s ? strlen(s) : 0);
+}

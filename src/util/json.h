@@ -28,6 +28,13 @@ struct cw_json_where {
 	const char *path; /* "categories[3]"; "" for the top-level object */
 };
 
+/*
+ * A JSON string of s[0..len) (NULL: null); invalid UTF-8 becomes U+FFFD,
+ * so stored text or a file name never makes a NULL value. New reference.
+ */
+json_t *cw_json_textn(const char *s, size_t len);
+json_t *cw_json_text(const char *s);
+
 /* "an object", "a string", ... for messages. Never NULL. */
 const char *cw_json_type_name(const json_t *v);
 

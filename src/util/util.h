@@ -314,6 +314,12 @@ int cw_file_read(struct cw_buf *out, const char *path, size_t max,
  */
 int cw_file_write_atomic(const char *path, const void *data, size_t len,
 			 struct cw_err *err);
+/*
+ * Create `path` with `data` and permissions `mode` (0600 for a secret),
+ * whole or not at all: CW_EEXISTS when it exists, never replaced.
+ */
+int cw_file_write_new(const char *path, const void *data, size_t len,
+		      unsigned mode, struct cw_err *err);
 /* mkdir -p */
 int cw_mkdir_p(const char *path, struct cw_err *err);
 bool cw_file_exists(const char *path);

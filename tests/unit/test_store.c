@@ -86,7 +86,7 @@ static void test_store__versions_roundtrip_and_dedupe(void **state)
 
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
 	/* archive, monitor, search, search over the version texts */
-	assert_int_equal(cw_store_schema_version(s), 5);
+	assert_int_equal(cw_store_schema_version(s), 6);
 	assert_int_equal(cw_store_put_service(s, "Acme", "Acme Inc.", NULL,
 					      NULL, &err),
 			 CW_OK);
@@ -618,15 +618,19 @@ static void test_store__search_index_filled_by_migration(void **state)
 				      "DROP VIEW current_bodies;"
 				      "DROP TABLE provision_texts;"
 				      "DROP TABLE tokens;"
+				      "DROP TABLE log_leaves;"
+				      "DROP TABLE log_nodes;"
+				      "DROP TABLE log_checkpoints;"
+				      "DROP TABLE log_meta;"
 				      "PRAGMA user_version = 2;",
 				      NULL, NULL, NULL),
 			 SQLITE_OK);
 	cw_store_close(s);
 
 	/* migration 3 makes the first index, migration 4 the one of today
-	 * (and 5 the tokens) */
+	 * (5 the tokens, 6 the log) */
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_schema_version(s), 5);
+	assert_int_equal(cw_store_schema_version(s), 6);
 	struct cw_store_search q = { .all_versions = true };
 	struct cw_store_hit *h = NULL;
 	size_t n = search(s, &q, "court", &h);
@@ -697,6 +701,166 @@ static void test_store__tokens_hashed_and_checked(void **state)
 	cw_store_close(s);
 }
 
+/* Run one SQL statement on the store's connection. */
+static void sql(struct cw_store *s, const char *q)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, q, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", q, msg);
+}
+
+static int verify(struct cw_store *s, const struct cw_note_key *k,
+		  struct cw_err *err)
+{
+	struct cw_store_log_report rep;
+
+	return cw_store_log_verify(s, k, &rep, err);
+}
+
+/*
+ * Every version and change appends a leaf whose hash the tree holds; the
+ * log verifies; a checkpoint signs the tree and is kept; an edit of a
+ * record is named by verify; a tree that no longer extends the signed
+ * one is not signed again.
+ */
+static void test_store__log_appends_and_verifies(void **state)
+{
+	static const char *const acme[] = {
+		"Disputes go to court.\n\nFees apply.\n\n",
+		"Disputes are arbitrated.\n\nFees apply.\n\n",
+		"Disputes are arbitrated.\n\nNo fees.\n\n",
+	};
+	int64_t doc;
+	struct cw_store *s = store_with("Acme", acme, 3, &doc);
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_change_in c = { .doc_id = doc, .to_version = 0 };
+	struct cw_store_checkpoint cp, cp2;
+	struct cw_store_version v;
+	struct cw_store_leaf *ls = NULL;
+	struct cw_note_key k;
+	struct cw_tlog_proof p;
+	cw_tlog_hash root;
+	size_t n = 0;
+	int64_t size = 0, vid = 0;
+	(void)state;
+
+	assert_int_equal(cw_store_get_version(s, doc, 0, &v, &err), CW_OK);
+	vid = v.id;
+	cw_store_version_release(&v);
+	c.to_version = vid;
+	c.json = "{\"changes\":[]}";
+	assert_int_equal(cw_store_put_change(s, &c, NULL, &err), CW_OK);
+	/* the same bytes again: no new leaf; other bytes: one more */
+	assert_int_equal(cw_store_put_change(s, &c, NULL, &err), CW_OK);
+	assert_int_equal(cw_store_log_size(s, &size, &err), CW_OK);
+	assert_int_equal(size, 4);
+	c.json = "{\"changes\":[1]}";
+	assert_int_equal(cw_store_put_change(s, &c, NULL, &err), CW_OK);
+	assert_int_equal(cw_store_log_size(s, &size, &err), CW_OK);
+	assert_int_equal(size, 5);
+	assert_int_equal(cw_store_log_leaves(s, 0, 10, &ls, &n, &err), CW_OK);
+	assert_int_equal(n, 5);
+	assert_string_equal(ls[0].kind, "version");
+	assert_string_equal(ls[3].kind, "change");
+	assert_non_null(strstr(ls[0].data, "\"service\":\"Acme\""));
+	assert_non_null(strstr(ls[0].data, "\"seq\":1"));
+	/* each leaf's inclusion proof leads to the root */
+	assert_int_equal(cw_store_log_root(s, 5, root, &err), CW_OK);
+	for (size_t i = 0; i < n; i++) {
+		cw_tlog_hash got;
+		assert_int_equal(cw_store_log_inclusion(s, i, 5, &p, &err),
+				 CW_OK);
+		assert_int_equal(cw_tlog_root_from_inclusion(i, 5, ls[i].hash,
+							     &p, got, &err),
+				 CW_OK);
+		assert_memory_equal(got, root, 32);
+		cw_tlog_proof_release(&p);
+	}
+	cw_store_leaves_free(ls, n);
+
+	assert_int_equal(cw_note_key_new("test.example/log", &k, &err), CW_OK);
+	/* no checkpoint yet, and none without a key */
+	assert_int_equal(cw_store_log_checkpoint(s, NULL, &cp, &err),
+			 CW_ENOTFOUND);
+	assert_int_equal(cw_store_log_checkpoint(s, &k, &cp, &err), CW_OK);
+	assert_int_equal(cp.size, 5);
+	assert_memory_equal(cp.root, root, 32);
+	assert_int_equal(cw_note_verify(cp.note, strlen(cp.note), &k, NULL,
+					&err),
+			 CW_OK);
+	/* the tree has not grown: the same checkpoint */
+	assert_int_equal(cw_store_log_checkpoint(s, &k, &cp2, &err), CW_OK);
+	assert_string_equal(cp2.note, cp.note);
+	cw_store_checkpoint_release(&cp2);
+	cw_store_checkpoint_release(&cp);
+	if (verify(s, &k, &err))
+		fail_msg("verify: %s", err.msg);
+
+	/* a version's seq edited: named */
+	sql(s, "UPDATE versions SET seq = 9 WHERE seq = 2");
+	assert_int_equal(verify(s, &k, &err), CW_ESTORE);
+	assert_non_null(strstr(err.msg, "leaf 1 (version 2 of Acme/"));
+	assert_non_null(strstr(err.msg, "no longer says what was logged"));
+	sql(s, "UPDATE versions SET seq = 2 WHERE seq = 9");
+	if (verify(s, &k, &err))
+		fail_msg("verify after the undo: %s", err.msg);
+
+	/* a record edited and the whole log made again from the store, as
+	 * someone with SQL could: the new tree is whole but does not extend
+	 * the signed one, so it is not signed, and verify says why */
+	record(s, doc, "Disputes are arbitrated.\n\nNo fees at all.\n\n",
+	       "2025-02-01T00:00:00Z", CW_OK);
+	sql(s, "UPDATE versions SET recorded_at = '2024-12-31T00:00:00Z' "
+	       "WHERE seq = 1");
+	sql(s, "DELETE FROM log_leaves; DELETE FROM log_nodes;"
+	       "DELETE FROM log_meta");
+	assert_int_equal(cw_store_begin(s, &err), CW_OK);
+	if (store_log_backfill(s, &err))
+		fail_msg("backfill: %s", err.msg);
+	assert_int_equal(cw_store_commit(s, &err), CW_OK);
+	assert_int_equal(cw_store_log_checkpoint(s, &k, &cp, &err), CW_ESTORE);
+	assert_non_null(strstr(err.msg, "refusing to sign"));
+	assert_int_equal(cw_store_log_checkpoint(s, NULL, &cp, &err),
+			 CW_ESTORE);
+	assert_int_equal(verify(s, &k, &err), CW_ESTORE);
+	assert_non_null(strstr(err.msg, "does not match the log's first 5"));
+	cw_store_close(s);
+}
+
+/* A store made before the log gets a leaf for each record when opened,
+ * and its first checkpoint names the back-filled range. */
+static void test_store__log_backfilled_by_migration(void **state)
+{
+	static const char *const acme[] = {
+		"One.\n\nTwo.\n\n",
+		"One.\n\nThree.\n\n",
+	};
+	struct cw_store *s = store_with("Acme", acme, 2, NULL);
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_checkpoint cp;
+	struct cw_note_key k;
+	int64_t size = 0;
+	(void)state;
+
+	sql(s, "DROP TABLE log_leaves; DROP TABLE log_nodes;"
+	       "DROP TABLE log_checkpoints; DROP TABLE log_meta;"
+	       "PRAGMA user_version = 5;");
+	cw_store_close(s);
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_schema_version(s), 6);
+	assert_int_equal(cw_store_log_size(s, &size, &err), CW_OK);
+	assert_int_equal(size, 2);
+	if (verify(s, NULL, &err))
+		fail_msg("verify: %s", err.msg);
+	assert_int_equal(cw_note_key_new("test.example/log", &k, &err), CW_OK);
+	assert_int_equal(cw_store_log_checkpoint(s, &k, &cp, &err), CW_OK);
+	assert_non_null(strstr(cp.note, "\n2\n"));
+	assert_non_null(strstr(cp.note, "clausewatch backfilled 0-1\n"));
+	cw_store_checkpoint_release(&cp);
+	cw_store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -714,6 +878,10 @@ int main(void)
 		cmocka_unit_test_setup(
 			test_store__search_index_filled_by_migration, setup),
 		cmocka_unit_test_setup(test_store__tokens_hashed_and_checked,
+				       setup),
+		cmocka_unit_test_setup(test_store__log_appends_and_verifies,
+				       setup),
+		cmocka_unit_test_setup(test_store__log_backfilled_by_migration,
 				       setup),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
