@@ -145,7 +145,8 @@ int cw_cli_bad_option(const char *cmd, const char *arg);
 int cw_cli_extra_argument(const char *cmd, const char *arg);
 
 #define CW_CLI_COMMANDS(X)                                                    \
-	X(init, "init", "create the store")                                   \
+	X(init, "init",                                                       \
+	  "create the store and the log's key: init [--origin N]")            \
 	X(declare, "declare", "load declarations: declare PATH...")           \
 	X(list, "list", "list services and documents")                        \
 	X(fetch, "fetch", "fetch documents: fetch [SERVICE[/TYPE]]")          \
@@ -188,7 +189,14 @@ int cw_cli_extra_argument(const char *cmd, const char *arg);
 	X(token, "token",                                                     \
 	  "API tokens for writes: token add NAME | list | remove NAME")       \
 	X(serve, "serve",                                                     \
-	  "the web pages and API: serve [--listen HOST:PORT] [--base-url U]")
+	  "the web pages and API: serve [--listen HOST:PORT] [--base-url U]") \
+	X(log, "log",                                                         \
+	  "the signed log: log checkpoint|key|leaves|prove|consistency|"      \
+	  "verify")                                                           \
+	X(export_bundle, "export-bundle",                                     \
+	  "an audit bundle: export-bundle SERVICE/TYPE FILE")                 \
+	X(verify_bundle, "verify-bundle",                                     \
+	  "check an audit bundle, no store needed: verify-bundle FILE")
 
 #define CW_CLI_DECLARE(fn, name, help)                                 \
 	int cw_cli_cmd_##fn(struct cw_cli *cli, int argc, char **argv) \

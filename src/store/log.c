@@ -532,6 +532,30 @@ int cw_store_log_find(struct cw_store *s, const char *kind, int64_t record_id,
 	return rc;
 }
 
+int cw_store_log_find_version(struct cw_store *s, const char *kind,
+			      int64_t version_id, struct cw_store_leaf *out,
+			      struct cw_err *err)
+{
+	int64_t id = version_id;
+	int rc;
+
+	if (!strcmp(kind, "change")) {
+		rc = store_query_i64(s,
+				     "SELECT id FROM changes WHERE to_version "
+				     "= ?",
+				     "finding a change",
+				     STORE_PARAMS(STORE_I64(version_id)), 0,
+				     &id, err);
+		if (!rc && !id)
+			return cw_err_set(err, CW_ENOTFOUND,
+					  "no change record made this version "
+					  "(the first version has none)");
+		if (rc)
+			return rc;
+	}
+	return cw_store_log_find(s, kind, id, 0, out, err);
+}
+
 int cw_store_log_tile(struct cw_store *s, unsigned level, uint64_t index,
 		      unsigned width, struct cw_buf *out, struct cw_err *err)
 {

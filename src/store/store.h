@@ -639,6 +639,11 @@ int cw_store_log_leaves(struct cw_store *s, int64_t from, int64_t limit,
 int cw_store_log_find(struct cw_store *s, const char *kind, int64_t record_id,
 		      int64_t page, struct cw_store_leaf *out,
 		      struct cw_err *err);
+/* The latest leaf of version `version_id` ("version"), of its analysis
+ * ("analysis") or of the change that made it ("change"). */
+int cw_store_log_find_version(struct cw_store *s, const char *kind,
+			      int64_t version_id, struct cw_store_leaf *out,
+			      struct cw_err *err);
 /* The latest leaf of each record of document `doc_id`, in log order. */
 int cw_store_log_doc(struct cw_store *s, int64_t doc_id,
 		     struct cw_store_leaf **out, size_t *n, struct cw_err *err);

@@ -298,4 +298,36 @@ struct cw_view_search_query {
 int cw_view_search(json_t **out, struct cw_store *s,
 		   const struct cw_view_search_query *q, struct cw_err *err);
 
+/* ---- audit bundles (bundle.c; docs/log.md) ---- */
+
+struct cw_view_bundle_report {
+	size_t records; /* records exported */
+	size_t files;	/* files with a proof (a version has two) */
+	int64_t bytes;	/* of those files */
+	int64_t tree_size;
+	char origin[256];
+	char service[256], type[256]; /* verify: the bundle's document */
+	bool own_key; /* verify: checked with the bundle's own log.vkey */
+};
+
+/*
+ * Write the audit bundle of `doc` to `path` (a tar, made beside it and
+ * renamed, so a failure leaves none): every record of the document the
+ * log holds, each with its inclusion proof against the latest checkpoint,
+ * which is signed with `key` first when the tree has grown.
+ */
+int cw_view_bundle_export(struct cw_store *s, const struct cw_store_doc *doc,
+			  const struct cw_note_key *key, const char *path,
+			  struct cw_view_bundle_report *out,
+			  struct cw_err *err);
+/*
+ * Check a bundle without a store: the checkpoint's signature (by
+ * `trusted`, or when NULL by the bundle's own log.vkey), and for every
+ * file its SHA-256 against its leaf and its leaf against the checkpoint's
+ * root. CW_EINVAL naming the first file that fails.
+ */
+int cw_view_bundle_verify(const char *path, const struct cw_note_key *trusted,
+			  struct cw_view_bundle_report *out,
+			  struct cw_err *err);
+
 #endif
