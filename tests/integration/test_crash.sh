@@ -24,12 +24,14 @@ for delay in 0.3 0.7 1.2; do
 	if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
 	wait "$pid" 2>/dev/null
 	expect_exit 0 "after kill -9 at ${delay}s the store verifies" cw stats --check
+	expect_exit 0 "and its log matches its records" cw log verify
 done
 check "the import was killed at least once mid-way" test "$kills" -ge 1
 expect_exit 0 "re-running the import completes it" cw --quiet import-history "$WORK/subset"
 cw --json list >"$WORK/got.json"
 check "same documents and version counts as an uninterrupted import" cmp -s "$WORK/ref.json" "$WORK/got.json"
 expect_exit 0 "the completed store verifies" cw stats --check
+expect_exit 0 "and so does its log" cw log verify
 
 # kill -9 of the monitor in the middle of a pass (transfers in flight,
 # pages on the extraction workers): the store verifies, and the next pass
@@ -60,6 +62,8 @@ if [ -x "$FIX" ]; then
 	check "the monitor was killed mid-pass" test "$killed" -eq 1
 	expect_exit 0 "after kill -9 of the monitor the store verifies" \
 		"$CLAUSEWATCH" --db "$WORK/mkill.db" stats --check
+	expect_exit 0 "and its log (snapshot pages, versions, changes, analyses) matches it" \
+		"$CLAUSEWATCH" --db "$WORK/mkill.db" log verify
 	"$CLAUSEWATCH" --db "$WORK/mkill.db" --json list >"$WORK/mkill1.json"
 	check "the killed pass recorded some documents, not all" \
 		test "$(grep -o '"versions":1' "$WORK/mkill1.json" | wc -l)" -lt "${#mseeds[@]}"
@@ -73,6 +77,8 @@ if [ -x "$FIX" ]; then
 	check "every document has its version after the restart" \
 		test "$(grep -c '"seq":1' "$WORK/mkill.txt")" -eq "${#mseeds[@]}"
 	check "same versions and hashes as the uninterrupted pass" cmp -s "$WORK/mref.txt" "$WORK/mkill.txt"
+	expect_exit 0 "the completed monitor store's log verifies" \
+		"$CLAUSEWATCH" --db "$WORK/mkill.db" log verify
 	kill "$fpid" 2>/dev/null
 else
 	echo "skipped: $FIX not built (monitor kill -9 cases)"
