@@ -41,7 +41,8 @@ int cw_cli_cmd_serve(struct cw_cli *cli, int argc, char **argv)
 	const char *listen = NULL;
 	char *host = NULL, *db = NULL;
 	long threads = 2;
-	bool quiet = cli->quiet;
+	bool quiet = cli->quiet, created = false;
+	struct cw_note_key key;
 	sigset_t set;
 	int rc, sig;
 
@@ -57,9 +58,18 @@ int cw_cli_cmd_serve(struct cw_cli *cli, int argc, char **argv)
 	if (host)
 		o.host = host;
 	/* the store is made and migrated once here, before the workers
-	 * open their own handles */
+	 * open their own handles; the log's key is made if there is none,
+	 * so /checkpoint always has a signer */
 	rc = cw_cli_open_store(cli, &s, &err);
 	cw_store_close(s);
+	if (!rc)
+		rc = cw_cli_log_key(cli, true, NULL, &key, &created, &err);
+	if (!rc && created && !quiet)
+		fprintf(stderr,
+			"clausewatch: made the log's signing key (origin "
+			"'%s')\n",
+			key.name);
+	o.log_key = &key;
 	db = cw_cli_db_path(cli);
 	o.db_path = db;
 	o.data_dir = cw_cli_data_dir();
@@ -73,6 +83,7 @@ int cw_cli_cmd_serve(struct cw_cli *cli, int argc, char **argv)
 	if (!rc)
 		rc = cw_http_start(&h, &o, &err);
 	if (rc) {
+		explicit_bzero(&key, sizeof(key));
 		free(host);
 		free(db);
 		return cw_cli_fail(&err);
@@ -90,6 +101,7 @@ int cw_cli_cmd_serve(struct cw_cli *cli, int argc, char **argv)
 		fprintf(stderr, "clausewatch: %s: stopping\n",
 			sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	cw_http_stop(h);
+	explicit_bzero(&key, sizeof(key));
 	free(host);
 	free(db);
 	return CW_EXIT_OK;

@@ -21,6 +21,8 @@
 
 #include "../util/util.h"
 
+struct cw_note_key;
+
 struct cw_http_opts {
 	const char *db_path;  /* the store (opened by each worker) */
 	const char *data_dir; /* analysis data and data/http/ */
@@ -30,6 +32,8 @@ struct cw_http_opts {
 	unsigned threads;     /* worker threads; 0: 2 */
 	unsigned max_connections; /* 0: 256 */
 	bool quiet;		  /* no access log on stderr */
+	/* signs /checkpoint when the log grew; NULL: the last one signed */
+	const struct cw_note_key *log_key;
 };
 #define CW_HTTP_OPTS_INIT                         \
 	{                                         \

@@ -151,6 +151,10 @@ void html_doc_href(struct cw_buf *b, const struct http_req *r,
 /* Route a page (not /api/, not /static/); false when nothing matched. */
 bool pages_route(struct http_req *r);
 
+/* ---- witness.c ---- */
+/* Route /checkpoint and /tile/... (C2SP tlog-tiles); false otherwise. */
+bool witness_route(struct http_req *r);
+
 /* ---- api.c ---- */
 /* Whether `token` is one of the store's API tokens. */
 bool http_token_ok(struct http_req *r, const char *token);

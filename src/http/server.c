@@ -314,7 +314,7 @@ static void dispatch(struct http_req *r)
 	}
 	if (r->nseg >= 1 && !strcmp(r->seg[0], "static"))
 		serve_static(r);
-	else if (!api_route(r) && !pages_route(r))
+	else if (!api_route(r) && !witness_route(r) && !pages_route(r))
 		http_error(r, 404, "no page at this address");
 	if (keep && (r->status == 0 || r->status == 200) &&
 	    r->out.len <= HTTP_KEPT_MAX) {

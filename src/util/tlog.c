@@ -597,6 +597,8 @@ int cw_tlog_tile_index_parse(const char *s, uint64_t *out)
 		s += 3;
 		if (last)
 			break;
+		if (v == 0) /* "x000/..." is not how any index is written */
+			return CW_EINVAL;
 		if (*s++ != '/')
 			return CW_EINVAL;
 	}

@@ -152,6 +152,85 @@ expect_exit 1 "a record hidden with its leaf: no checkpoint" "$CLAUSEWATCH" --db
 check "says leaves were deleted" grep -q "leaves were deleted" "$WORK/err"
 expect_exit 1 "and verify says so" "$CLAUSEWATCH" --db "$WORK/hidden.db" log verify
 
+# the log over HTTP (C2SP tlog-tiles): /checkpoint is the signed note,
+# and a client that reads only the tiles and entry bundles computes the
+# checkpoint's root and the leaf hashes of every entry
+cw log checkpoint >/dev/null
+"$CLAUSEWATCH" --db "$DB" --json serve --quiet --listen 127.0.0.1:0 \
+	>"$WORK/serve.out" 2>"$WORK/serve.err" &
+SPID=$!
+echo "$SPID" >"$WORK/serve.pid"
+for _ in $(seq 1 50); do [ -s "$WORK/serve.out" ] && break; sleep 0.1; done
+PORT=$(sed -n 's/.*"port":\([0-9]*\).*/\1/p' "$WORK/serve.out")
+check "serve prints its port" test -n "$PORT"
+check "a client of the tiles gets the checkpoint's root and every entry" python3 - "$PORT" "$vkey" <<'EOF2'
+import base64, hashlib, sys, urllib.request
+port, vkey = sys.argv[1], sys.argv[2]
+get = lambda p: urllib.request.urlopen("http://127.0.0.1:%s/%s" % (port, p))
+r = get("checkpoint")
+assert r.headers["Content-Type"] == "text/plain; charset=utf-8"
+lines = r.read().decode().split("\n")
+assert lines[0] == vkey.split("+")[0], lines[0]
+size, root = int(lines[1]), base64.b64decode(lines[2])
+assert lines[3] == "" and lines[4].startswith("\u2014 " + lines[0] + " ")
+def path(n):
+    s = "%03d" % (n % 1000)
+    n //= 1000
+    while n:
+        s = "x%03d/" % (n % 1000) + s
+        n //= 1000
+    return s
+h = lambda b: hashlib.sha256(b).digest()
+leaves, entries = [], []
+for t in range((size + 255) // 256):
+    w = min(256, size - 256 * t)
+    suffix = "" if w == 256 else ".p/%d" % w
+    r = get("tile/0/%s%s" % (path(t), suffix))
+    assert "immutable" in r.headers["Cache-Control"]
+    data = r.read()
+    assert len(data) == 32 * w
+    leaves += [data[i:i + 32] for i in range(0, len(data), 32)]
+    b = get("tile/entries/%s%s" % (path(t), suffix)).read()
+    i = 0
+    while i < len(b):
+        n = int.from_bytes(b[i:i + 2], "big")
+        entries.append(b[i + 2:i + 2 + n])
+        i += 2 + n
+assert len(leaves) == size and len(entries) == size
+assert all(h(b"\0" + e) == l for e, l in zip(entries, leaves)), "entry"
+def mth(hs):
+    if len(hs) == 1:
+        return hs[0]
+    k = 1
+    while k * 2 < len(hs):
+        k *= 2
+    return h(b"\1" + mth(hs[:k]) + mth(hs[k:]))
+assert mth(leaves) == root, "root"
+# the level-1 tile holds the roots of the full level-0 tiles
+full = size // 256
+if full:
+    t1 = get("tile/1/000.p/%d" % full).read() if full < 256 else get("tile/1/000").read()
+    assert [t1[i:i + 32] for i in range(0, len(t1), 32)] == [mth(leaves[256 * i:256 * i + 256]) for i in range(full)]
+EOF2
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/tile/0/x000/001")
+check "a tile index written another way is not a tile (404)" test "$code" = 404
+code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/tile/0/$(printf '%03d' $((leaves / 256 + 1)))")
+check "a tile beyond the tree is not there (404)" test "$code" = 404
+code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$PORT/checkpoint")
+check "the checkpoint is not written to (405)" test "$code" = 405
+# the tree's hashes edited behind the server's back: it refuses to
+# sign or serve a checkpoint that does not extend the one it published
+top=$(sqlite3 "$DB" "SELECT max(level) FROM log_nodes")
+was=$(sqlite3 "$DB" "SELECT hex(hash) FROM log_nodes WHERE level = $top AND idx = 0")
+sqlite3 "$DB" "UPDATE log_nodes SET hash = zeroblob(32) WHERE level = $top AND idx = 0"
+code=$(curl -s -o "$WORK/cp.err" -w '%{http_code}' "http://127.0.0.1:$PORT/checkpoint")
+check "an edited tree gets no checkpoint (500)" test "$code" = 500
+check "saying why" grep -q "refusing to sign or serve it" "$WORK/cp.err"
+kill "$SPID"
+wait "$SPID" 2>/dev/null
+sqlite3 "$DB" "UPDATE log_nodes SET hash = X'$was' WHERE level = $top AND idx = 0"
+expect_exit 0 "with the edit undone the log verifies again" cw log verify
+
 # a store older than the log: the log is made from its records at the
 # migration, and the first checkpoint names the back-filled range
 cp "$DB" "$WORK/old.db"

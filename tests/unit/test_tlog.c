@@ -345,6 +345,10 @@ static void test_tlog__text_formats(void **state)
 	assert_int_equal(cw_tlog_tile_index_parse("1234", &v), CW_EINVAL);
 	assert_int_equal(cw_tlog_tile_index_parse("x001/23", &v), CW_EINVAL);
 	assert_int_equal(cw_tlog_tile_index_parse("067/", &v), CW_EINVAL);
+	/* one way to write each index */
+	assert_int_equal(cw_tlog_tile_index_parse("x000/001", &v), CW_EINVAL);
+	assert_int_equal(cw_tlog_tile_index_parse("x001/000", &v), CW_OK);
+	assert_int_equal(v, 1000);
 
 	/* base64: RFC 4648 10's vectors, and strictness */
 	cw_buf_clear(&b);
