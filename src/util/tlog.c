@@ -204,6 +204,13 @@ int cw_tlog_consistency(const struct cw_tlog_source *src, uint64_t old,
 	return rc;
 }
 
+/* The proof's hashes as one run of bytes (the array of arrays is one
+ * object: its bytes may be walked through a byte pointer). */
+static const unsigned char *proof_bytes(const struct cw_tlog_proof *p)
+{
+	return (const unsigned char *)p->h;
+}
+
 static unsigned bit_len(uint64_t x)
 {
 	unsigned n = 0;
@@ -276,8 +283,8 @@ int cw_tlog_root_from_inclusion(uint64_t index, uint64_t size,
 				  (unsigned long long)size, inner + border,
 				  p->n);
 	memcpy(out, leaf, CW_TLOG_HASH);
-	chain_inner(out, p->h[0], inner, index);
-	chain_border(out, p->h[0] + inner * CW_TLOG_HASH, border);
+	chain_inner(out, proof_bytes(p), inner, index);
+	chain_border(out, proof_bytes(p) + inner * CW_TLOG_HASH, border);
 	return CW_OK;
 }
 
@@ -330,11 +337,11 @@ int cw_tlog_verify_consistency(uint64_t old, uint64_t size,
 	 * power of two, where the proof leaves it out */
 	if (pow2(old)) {
 		memcpy(seed, root1, CW_TLOG_HASH);
-		rest = p->h[0];
+		rest = proof_bytes(p);
 		n_rest = p->n;
 	} else {
 		memcpy(seed, p->h[0], CW_TLOG_HASH);
-		rest = p->h[1];
+		rest = proof_bytes(p) + CW_TLOG_HASH;
 		n_rest = p->n - 1;
 	}
 	if (n_rest != (size_t)inner + border)
