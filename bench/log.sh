@@ -33,7 +33,7 @@ field() { grep -o "\"$2\":[0-9.e+-]*" "$1" | head -1 | cut -d: -f2; }
 if [ ! -x "$PRE/src/cli/clausewatch" ]; then
 	echo "building clausewatch at $PRE_COMMIT (before the log) into $PRE"
 	git worktree add -q --detach "$TMP/src" "$PRE_COMMIT" &&
-		meson setup -q "$PRE" "$TMP/src" --buildtype=release >/dev/null &&
+		meson setup "$PRE" "$TMP/src" --buildtype=release >/dev/null &&
 		ninja -C "$PRE" src/cli/clausewatch >/dev/null ||
 		{ echo "bench: could not build $PRE_COMMIT"; exit 1; }
 fi
