@@ -91,6 +91,16 @@ const char *cw_cli_data_dir(void);
 /* Open the store named by --db (or the default location). */
 int cw_cli_open_store(struct cw_cli *cli, struct cw_store **out,
 		      struct cw_err *err);
+/* Open the store and set up a pipeline over it (monitor/pipeline.h);
+ * on failure *s may be open: cw_store_close() it. */
+struct cw_pipeline;
+int cw_cli_open_pipeline(struct cw_cli *cli, struct cw_pipeline *p,
+			 struct cw_store **s, struct cw_err *err);
+/* The document SERVICE/TYPE, made (service and document, undeclared)
+ * when the store has none; `doc` is the caller's to release. */
+int cw_cli_ensure_document(struct cw_store *s, const char *service,
+			   const char *type, struct cw_store_doc *doc,
+			   struct cw_err *err);
 /*
  * Open the store and find the document of "SERVICE/TYPE[@VERSION]".
  * *ref holds the split copy of `arg` (free it); *version points into it.
@@ -115,6 +125,8 @@ int cw_cli_find_version(struct cw_store *s, const char *arg,
  *   "force"            a flag                  bool *
  *   "service="         a value; the last wins   const char **
  *   "limit#1..10000"   a whole number in range  long *
+ *   "service+"         a value, repeatable      struct cw_strv * (each
+ *                      value pushed, in order)
  * A word may name a short option after a slash: "model/m=", "help/h".
  * Returns CW_EXIT_OK with optind at the first operand, or the usage exit
  * code (a number out of range is reported here; getopt's '?' is
@@ -134,7 +146,10 @@ int cw_cli_extra_argument(const char *cmd, const char *arg);
 	X(fetch, "fetch", "fetch documents: fetch [SERVICE[/TYPE]]")          \
 	X(ingest, "ingest", "archive a local file: ingest SERVICE/TYPE FILE") \
 	X(import_history, "import-history",                                   \
-	  "import a versions folder: import-history DIR")                     \
+	  "import a dataset, a folder or a ZIP: import-history PATH")         \
+	X(export_dataset, "export-dataset",                                   \
+	  "write an Open Terms Archive dataset: export-dataset DIR "          \
+	  "[--service NAME]...")                                              \
 	X(history, "history", "versions of a document: history SERVICE/TYPE") \
 	X(show, "show",                                                       \
 	  "show a version: show SERVICE/TYPE[@VERSION] [--provision KEY]")    \
