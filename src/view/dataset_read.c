@@ -360,8 +360,20 @@ static int normalise(const struct cw_view_dataset *d, struct raw *r, bool *skip,
 	return CW_OK;
 }
 
-/* Step into one top folder while every file lies under it, none of them
- * where SERVICE/TYPE/NAME lie and some deeper. */
+/* Whether a file at depth 3 is named as a version: then it lies where
+ * versions lie, and the current level is the dataset's top. */
+static bool a_version_here(const struct raw *r)
+{
+	char at[CW_TIME_ISO];
+
+	return r->depth == 3 &&
+	       !cw_view_dataset_name_time(strrchr(r->cur, '/') + 1, at);
+}
+
+/* Step into one top folder while every file lies under it, some deeper
+ * than SERVICE/TYPE/NAME and none named as a version at that depth (a
+ * stray file there is reported as misplaced afterwards, not taken for
+ * the sign that there is no top). */
 static void find_top(struct cw_view_dataset *d, struct raw **files, size_t n)
 {
 	while (n) {
@@ -372,7 +384,7 @@ static void find_top(struct cw_view_dataset *d, struct raw **files, size_t n)
 		for (size_t i = 0; i < n && one; i++) {
 			const struct raw *r = files[i];
 
-			one = r->depth >= 2 && r->depth != 3 &&
+			one = r->depth >= 2 && !a_version_here(r) &&
 			      !strncmp(r->cur, first, len) &&
 			      r->cur[len] == '/';
 			deeper |= r->depth > 3;
@@ -471,8 +483,8 @@ static int layout(struct cw_view_dataset *d, struct cw_err *err)
 			rc = add_item(d, r, err);
 	}
 	free(files);
-	if (rc)
-		return rc;
+	if (rc || d->n == 0)
+		return rc; /* and qsort() is not given NULL */
 	qsort(d->items, d->n, sizeof(*d->items), item_cmp);
 	/*
 	 * One time twice in a document: one path named twice in a ZIP (the
@@ -501,8 +513,7 @@ static int layout(struct cw_view_dataset *d, struct cw_err *err)
 			d->hidden++;
 		}
 	}
-	if (d->n)
-		d->n = keep + 1;
+	d->n = keep + 1;
 	return rc;
 }
 

@@ -393,8 +393,8 @@ int cw_view_dataset_export(struct cw_view_dataset_summary *out,
  * dataset is refused before a single version is recorded.
  *
  * The top folder is found, not named: while every file lies under one
- * folder, none of them at depth 3 (where SERVICE/TYPE/NAME lie) and
- * some deeper, that folder is the top and is stepped into. Files at the
+ * folder, some deeper than SERVICE/TYPE/NAME and none named as a version
+ * at that depth, that folder is the top and is stepped into. Files at the
  * top itself (README.md, LICENSE) are not versions and are passed over,
  * and so is any name starting with '.' and a ZIP's "__MACOSX" folder.
  * When a ZIP names one path twice the later entry is read, as unpacking
