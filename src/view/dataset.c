@@ -506,6 +506,9 @@ int cw_view_dataset_export(struct cw_view_dataset_summary *out,
 	memset(out, 0, sizeof(*out));
 	memset(&ex, 0, sizeof(ex));
 	ex.s = s;
+	if (!*dir)
+		return cw_err_set(err, CW_EINVAL,
+				  "'': a dataset needs a folder name");
 	cw_buf_init(&ex.text, 0);
 	rc = check_target(dir, err);
 	if (rc)
