@@ -99,6 +99,10 @@ const char *cw_cli_data_dir(void);
  */
 int cw_cli_log_key(struct cw_cli *cli, bool create, const char *origin,
 		   struct cw_note_key *out, bool *created, struct cw_err *err);
+/* The signing key for a command that signs: cw_cli_log_key() with
+ * `create`, saying on stderr (unless --quiet) when it was just made. */
+int cw_cli_signing_key(struct cw_cli *cli, struct cw_note_key *k,
+		       struct cw_err *err);
 /* The key file's path; the caller frees it. */
 char *cw_cli_log_key_path(const struct cw_cli *cli);
 /* An origin for a new log: "<host name>/clausewatch/<store file name
@@ -108,6 +112,16 @@ char *cw_cli_log_origin(const struct cw_cli *cli);
 /* Open the store named by --db (or the default location). */
 int cw_cli_open_store(struct cw_cli *cli, struct cw_store **out,
 		      struct cw_err *err);
+/* Open the store and set up a pipeline over it (monitor/pipeline.h);
+ * on failure *s may be open: cw_store_close() it. */
+struct cw_pipeline;
+int cw_cli_open_pipeline(struct cw_cli *cli, struct cw_pipeline *p,
+			 struct cw_store **s, struct cw_err *err);
+/* The document SERVICE/TYPE, made (service and document, undeclared)
+ * when the store has none; `doc` is the caller's to release. */
+int cw_cli_ensure_document(struct cw_store *s, const char *service,
+			   const char *type, struct cw_store_doc *doc,
+			   struct cw_err *err);
 /*
  * Open the store and find the document of "SERVICE/TYPE[@VERSION]".
  * *ref holds the split copy of `arg` (free it); *version points into it.
@@ -132,6 +146,8 @@ int cw_cli_find_version(struct cw_store *s, const char *arg,
  *   "force"            a flag                  bool *
  *   "service="         a value; the last wins   const char **
  *   "limit#1..10000"   a whole number in range  long *
+ *   "service+"         a value, repeatable      struct cw_strv * (each
+ *                      value pushed, in order)
  * A word may name a short option after a slash: "model/m=", "help/h".
  * Returns CW_EXIT_OK with optind at the first operand, or the usage exit
  * code (a number out of range is reported here; getopt's '?' is
@@ -152,7 +168,10 @@ int cw_cli_extra_argument(const char *cmd, const char *arg);
 	X(fetch, "fetch", "fetch documents: fetch [SERVICE[/TYPE]]")          \
 	X(ingest, "ingest", "archive a local file: ingest SERVICE/TYPE FILE") \
 	X(import_history, "import-history",                                   \
-	  "import a versions folder: import-history DIR")                     \
+	  "import a dataset, a folder or a ZIP: import-history PATH")         \
+	X(export_dataset, "export-dataset",                                   \
+	  "write an Open Terms Archive dataset: export-dataset DIR "          \
+	  "[--service NAME]...")                                              \
 	X(history, "history", "versions of a document: history SERVICE/TYPE") \
 	X(show, "show",                                                       \
 	  "show a version: show SERVICE/TYPE[@VERSION] [--provision KEY]")    \

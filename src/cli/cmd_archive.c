@@ -1,10 +1,8 @@
 /*
- * The archive commands: init, declare, list, fetch, ingest,
- * import-history, history, show, stats.
+ * The archive commands: init, declare, list, fetch, ingest, history,
+ * show, stats (import-history is with the dataset commands,
+ * cmd_dataset.c).
  */
-#include <dirent.h>
-#include <sys/stat.h>
-
 #include <unistd.h>
 
 #include "cli.h"
@@ -20,8 +18,7 @@ int cw_cli_open_store(struct cw_cli *cli, struct cw_store **out,
 	return rc;
 }
 
-/* Open the store and set up a pipeline over it. */
-static int open_pipeline(struct cw_cli *cli, struct cw_pipeline *p,
+int cw_cli_open_pipeline(struct cw_cli *cli, struct cw_pipeline *p,
 			 struct cw_store **s, struct cw_err *err)
 {
 	int rc = cw_cli_open_store(cli, s, err);
@@ -300,7 +297,7 @@ int cw_cli_cmd_fetch(struct cw_cli *cli, int argc, char **argv)
 			type = NULL;
 		}
 	}
-	rc = open_pipeline(cli, &pl, &s, &err);
+	rc = cw_cli_open_pipeline(cli, &pl, &s, &err);
 	pl.opts = po;
 	if (!rc)
 		rc = cw_store_list_documents(s, service, type, &docs, &n, &err);
@@ -352,8 +349,7 @@ int cw_cli_cmd_fetch(struct cw_cli *cli, int argc, char **argv)
 
 /* ---- ingest ---- */
 
-/* Make sure SERVICE/TYPE exists; return its id. */
-static int ensure_document(struct cw_store *s, const char *service,
+int cw_cli_ensure_document(struct cw_store *s, const char *service,
 			   const char *type, struct cw_store_doc *doc,
 			   struct cw_err *err)
 {
@@ -424,9 +420,9 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 		in[i].name = path;
 		in[i].url = url;
 	}
-	rc = open_pipeline(cli, &pl, &s, &err);
+	rc = cw_cli_open_pipeline(cli, &pl, &s, &err);
 	if (!rc)
-		rc = ensure_document(s, service, type, &doc, &err);
+		rc = cw_cli_ensure_document(s, service, type, &doc, &err);
 	if (rc)
 		goto fail;
 	/* a declared document is extracted with its selectors */
@@ -481,192 +477,6 @@ cleanup:
 	cw_store_close(s);
 	free(ref);
 	return rc;
-}
-
-/* ---- import-history ---- */
-
-static int list_dir(const char *path, struct cw_strv *out, bool want_dirs)
-{
-	struct dirent **names = NULL;
-	int n = scandir(path, &names, NULL, alphasort);
-
-	if (n < 0)
-		return CW_ENOTFOUND;
-	for (int i = 0; i < n; i++) {
-		const char *nm = names[i]->d_name;
-		if (nm[0] != '.') {
-			char *full = cw_asprintf("%s/%s", path, nm);
-			if (cw_dir_exists(full) == want_dirs)
-				cw_strv_push(out, nm);
-			free(full);
-		}
-		free(names[i]);
-	}
-	free(names);
-	return CW_OK;
-}
-
-/*
- * "2024-03-01.md" -> "2024-03-01T00:00:00Z"; "2024-03-01-2.md" adds 2
- * seconds, so several versions of one day keep their order.
- */
-static int date_from_name(const char *name, char out[CW_TIME_ISO])
-{
-	char day[11];
-	time_t t;
-	long extra = 0;
-
-	if (strlen(name) < 10)
-		return CW_EINVAL;
-	memcpy(day, name, 10);
-	day[10] = '\0';
-	if (cw_time_parse_iso(day, &t))
-		return CW_EINVAL;
-	if (name[10] == '-') {
-		char num[8] = { 0 };
-		size_t k = 0;
-		for (const char *p = name + 11; *p >= '0' && *p <= '9' && k < 6;
-		     p++)
-			num[k++] = *p;
-		if (cw_parse_long(num, 0, 100000, &extra))
-			return CW_EINVAL;
-	}
-	cw_time_iso(t + extra, out);
-	return CW_OK;
-}
-
-struct import_totals {
-	size_t files, recorded, unchanged, skipped, failed, provisions;
-	int64_t bytes;
-};
-
-static int import_document(struct cw_cli *cli, struct cw_pipeline *pl,
-			   const char *dir, const char *service,
-			   const char *type, struct import_totals *t)
-{
-	struct cw_store *s = pl->store;
-	struct cw_strv files = CW_STRV_INIT;
-	struct cw_store_doc doc;
-	struct cw_err err = CW_ERR_INIT;
-	char *path = cw_asprintf("%s/%s/%s", dir, service, type);
-	int rc;
-
-	memset(&doc, 0, sizeof(doc));
-	list_dir(path, &files, false);
-	rc = ensure_document(s, service, type, &doc, &err);
-	if (rc) {
-		cw_cli_item_error("%s", err.msg);
-		t->failed += files.n;
-		goto done;
-	}
-	for (size_t i = 0; i < files.n; i++) {
-		char at[CW_TIME_ISO];
-		struct cw_buf b = CW_BUF_INIT;
-		struct cw_pipeline_result r;
-		char *file = cw_asprintf("%s/%s", path, files.v[i]);
-
-		t->files++;
-		if (date_from_name(files.v[i], at)) {
-			cw_cli_item_error("'%s': file name is not an ISO "
-					  "date, skipped",
-					  file);
-			t->failed++;
-			free(file);
-			continue;
-		}
-		/*
-		 * Resuming an interrupted import: versions are recorded in
-		 * date order, one transaction each, so everything up to the
-		 * latest recorded date is already in.
-		 */
-		if (doc.latest_at && strcmp(at, doc.latest_at) <= 0) {
-			t->skipped++;
-			free(file);
-			continue;
-		}
-		rc = cw_file_read(&b, file, 64u << 20, &err);
-		if (!rc)
-			rc = cw_pipeline_record_text(pl, doc.id, cw_buf_str(&b),
-						     b.len, at, "import", &r,
-						     &err);
-		if (rc) {
-			cw_cli_item_error("'%s': %s", file, err.msg);
-			t->failed++;
-		} else if (r.outcome == CW_STORE_NEW_VERSION) {
-			t->recorded++;
-			t->provisions += r.n_provisions;
-			t->bytes += (int64_t)b.len;
-		} else {
-			t->unchanged++;
-		}
-		cw_buf_release(&b);
-		free(file);
-	}
-	if (!cli->quiet && !cli->json)
-		fprintf(stderr, "imported %s/%s (%zu files)\n", service, type,
-			files.n);
-done:
-	cw_store_doc_release(&doc);
-	cw_strv_release(&files);
-	free(path);
-	return rc;
-}
-
-int cw_cli_cmd_import_history(struct cw_cli *cli, int argc, char **argv)
-{
-	struct cw_err err = CW_ERR_INIT;
-	struct cw_store *s = NULL;
-	struct cw_strv services = CW_STRV_INIT;
-	struct cw_pipeline pl;
-	struct import_totals t;
-	const char *dir;
-	int rc;
-
-	memset(&t, 0, sizeof(t));
-	memset(&pl, 0, sizeof(pl));
-	if (argc != 2)
-		return cw_cli_usage("import-history", "needs one folder");
-	dir = argv[1];
-	if (!cw_dir_exists(dir)) {
-		cw_err_set(&err, CW_ENOTFOUND, "'%s': no such folder", dir);
-		return cw_cli_fail(&err);
-	}
-	rc = open_pipeline(cli, &pl, &s, &err);
-	if (rc) {
-		cw_store_close(s);
-		return cw_cli_fail(&err);
-	}
-	list_dir(dir, &services, true);
-	for (size_t i = 0; i < services.n; i++) {
-		struct cw_strv types = CW_STRV_INIT;
-		char *sp = cw_asprintf("%s/%s", dir, services.v[i]);
-
-		list_dir(sp, &types, true);
-		for (size_t k = 0; k < types.n; k++)
-			import_document(cli, &pl, dir, services.v[i],
-					types.v[k], &t);
-		cw_strv_release(&types);
-		free(sp);
-	}
-	if (cli->json)
-		cw_cli_print_json_take(json_pack(
-			"{sIsIsIsIsIsI}", "files", (json_int_t)t.files,
-			"recorded", (json_int_t)t.recorded, "unchanged",
-			(json_int_t)t.unchanged, "skipped",
-			(json_int_t)t.skipped, "failed", (json_int_t)t.failed,
-			"provisions", (json_int_t)t.provisions));
-	else
-		printf("%zu files: %zu versions recorded, %zu unchanged, %zu "
-		       "already present, %zu failed; %zu provisions\n",
-		       t.files, t.recorded, t.unchanged, t.skipped, t.failed,
-		       t.provisions);
-	cw_strv_release(&services);
-	cw_pipeline_release(&pl);
-	cw_store_close(s);
-	if (t.failed)
-		return t.recorded || t.unchanged ? CW_EXIT_PARTIAL
-						 : CW_EXIT_FAIL;
-	return CW_EXIT_OK;
 }
 
 /* ---- history ---- */

@@ -15,25 +15,6 @@
  */
 #include "cli.h"
 
-/* The signing key, made on first use (said on stderr). */
-static int signing_key(struct cw_cli *cli, struct cw_note_key *k,
-		       struct cw_err *err)
-{
-	bool created = false;
-	int rc = cw_cli_log_key(cli, true, NULL, k, &created, err);
-
-	if (!rc && created && !cli->quiet) {
-		char *path = cw_cli_log_key_path(cli);
-		fprintf(stderr,
-			"clausewatch: made the log's signing key '%s' "
-			"(origin '%s'); 'clausewatch init --origin NAME' "
-			"chooses the name before the first use\n",
-			path, k->name);
-		free(path);
-	}
-	return rc;
-}
-
 /*
  * A verifier key given as --key: the key's text, or a file holding it.
  * NULL `arg`: the store's own key, when there is one (*have false when
@@ -94,7 +75,7 @@ static int log_checkpoint(struct cw_cli *cli, struct cw_store *s,
 {
 	struct cw_note_key k;
 	struct cw_store_checkpoint cp;
-	int rc = signing_key(cli, &k, err);
+	int rc = cw_cli_signing_key(cli, &k, err);
 
 	if (!rc)
 		rc = cw_store_log_checkpoint(s, &k, &cp, err);
@@ -115,7 +96,7 @@ static int log_key(struct cw_cli *cli, struct cw_err *err)
 {
 	struct cw_note_key k;
 	struct cw_buf b = CW_BUF_INIT;
-	int rc = signing_key(cli, &k, err);
+	int rc = cw_cli_signing_key(cli, &k, err);
 
 	if (rc)
 		return rc;
@@ -190,7 +171,7 @@ static int log_prove(struct cw_cli *cli, struct cw_store *s, const char *ref,
 		return rc;
 	rc = cw_store_log_find_version(s, kind, ver.id, &leaf, err);
 	if (!rc)
-		rc = signing_key(cli, &k, err);
+		rc = cw_cli_signing_key(cli, &k, err);
 	if (!rc)
 		rc = cw_store_log_checkpoint(s, &k, &cp, err);
 	explicit_bzero(&k, sizeof(k));
@@ -232,7 +213,7 @@ static int log_consistency(struct cw_cli *cli, struct cw_store *s,
 	if (cw_parse_long(old_arg, 1, 1000000000000L, &old))
 		return cw_err_set(err, CW_EINVAL,
 				  "'%s': not a tree size (1 or more)", old_arg);
-	rc = signing_key(cli, &k, err);
+	rc = cw_cli_signing_key(cli, &k, err);
 	if (!rc)
 		rc = cw_store_log_checkpoint(s, &k, &cp, err);
 	explicit_bzero(&k, sizeof(k));
@@ -379,7 +360,7 @@ int cw_cli_cmd_export_bundle(struct cw_cli *cli, int argc, char **argv)
 				"document without @VERSION",
 				argv[1]);
 	if (!rc)
-		rc = signing_key(cli, &k, &err);
+		rc = cw_cli_signing_key(cli, &k, &err);
 	if (!rc)
 		rc = cw_view_bundle_export(s, &doc, &k, argv[2], &rep, &err);
 	explicit_bzero(&k, sizeof(k));

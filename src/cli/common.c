@@ -205,6 +205,24 @@ done:
 	return rc;
 }
 
+int cw_cli_signing_key(struct cw_cli *cli, struct cw_note_key *k,
+		       struct cw_err *err)
+{
+	bool created = false;
+	int rc = cw_cli_log_key(cli, true, NULL, k, &created, err);
+
+	if (!rc && created && !cli->quiet) {
+		char *path = cw_cli_log_key_path(cli);
+		fprintf(stderr,
+			"clausewatch: made the log's signing key '%s' "
+			"(origin '%s'); 'clausewatch init --origin NAME' "
+			"chooses the name before the first use\n",
+			path, k->name);
+		free(path);
+	}
+	return rc;
+}
+
 void cw_cli_print_json(const json_t *j)
 {
 	/* 15 significant digits print a value rounded with cw_cli_real()

@@ -9,7 +9,7 @@
 
 #include "cli.h"
 
-enum opt_kind { OPT_FLAG, OPT_VALUE, OPT_NUMBER };
+enum opt_kind { OPT_FLAG, OPT_VALUE, OPT_NUMBER, OPT_LIST };
 
 struct opt {
 	char name[32];
@@ -24,7 +24,8 @@ static bool parse_word(const char *w, size_t n, struct opt *o, char *shortc)
 {
 	size_t k = 0;
 
-	while (k < n && w[k] != '/' && w[k] != '=' && w[k] != '#')
+	while (k < n && w[k] != '/' && w[k] != '=' && w[k] != '#' &&
+	       w[k] != '+')
 		k++;
 	if (k == 0 || k >= sizeof(o->name))
 		return false;
@@ -40,6 +41,9 @@ static bool parse_word(const char *w, size_t n, struct opt *o, char *shortc)
 	o->kind = OPT_FLAG;
 	if (k < n && w[k] == '=') {
 		o->kind = OPT_VALUE;
+		k++;
+	} else if (k < n && w[k] == '+') {
+		o->kind = OPT_LIST;
 		k++;
 	} else if (k < n && w[k] == '#') {
 		char *end;
@@ -112,6 +116,9 @@ int cw_cli_options(int argc, char **argv, const char *spec, ...)
 			break;
 		case OPT_VALUE:
 			*(const char **)opt[i].dst = optarg;
+			break;
+		case OPT_LIST:
+			cw_strv_push(opt[i].dst, optarg);
 			break;
 		case OPT_NUMBER:
 			if (cw_parse_long(optarg, opt[i].lo, opt[i].hi,

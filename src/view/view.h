@@ -330,4 +330,151 @@ int cw_view_bundle_verify(const char *path, const struct cw_note_key *trusted,
 			  struct cw_view_bundle_report *out,
 			  struct cw_err *err);
 
+/* ---- Open Terms Archive datasets (dataset.c, dataset_read.c) ---- */
+
+/*
+ * A dataset is how Open Terms Archive publishes a collection: every
+ * version of every document as one Markdown file,
+ *
+ *   <service>/<terms type>/<YYYY-MM-DDTHH-MM-SSZ>.md
+ *
+ * named by its recording time in UTC, the colons of the time written as
+ * hyphens (file systems that refuse ':'), beside a README.md naming the
+ * period (and, in OTA's releases, a LICENSE); a released ZIP holds it
+ * all under one top folder named after the archive. Our own corpus names
+ * files by day, "2024-03-01.md" and "2024-03-01-2.md" (the second version
+ * of that day, dated 2 seconds later); both namings are read.
+ * docs/dataset.md describes both directions.
+ *
+ * Caps: one file of a dataset is at most CW_VIEW_DATASET_FILE_MAX bytes
+ * (the cap of a document, util.h); a ZIP holds at most
+ * CW_VIEW_DATASET_ENTRIES_MAX entries and CW_VIEW_DATASET_TOTAL_MAX bytes
+ * once uncompressed: generous for a collection of terms (our corpus of
+ * 4,327 versions is 130 MB), small enough that a ZIP bomb stops before it
+ * fills the disk.
+ */
+#define CW_VIEW_DATASET_FILE_MAX CW_MAX_DOCUMENT
+#define CW_VIEW_DATASET_ENTRIES_MAX 1000000
+#define CW_VIEW_DATASET_TOTAL_MAX ((int64_t)16 << 30)
+/* "2024-03-01T10-00-00Z.md" and its NUL, with room to spare */
+#define CW_VIEW_DATASET_NAME_MAX 32
+
+/*
+ * The file name of a version recorded at `recorded_at` (any ISO 8601
+ * time cw_time_parse_iso() reads): "2024-03-01T10-00-00Z.md", seconds
+ * kept, fractions dropped (as OTA drops milliseconds).
+ * Returns CW_OK or CW_EINVAL (not a time).
+ */
+int cw_view_dataset_file_name(const char *recorded_at,
+			      char out[CW_VIEW_DATASET_NAME_MAX]);
+
+/*
+ * The recording time a dataset's file name stands for, as
+ * "YYYY-MM-DDTHH:MM:SSZ" in `out`. Read, and nothing else:
+ *   "2024-03-01T10-00-00Z.md"  OTA's naming (also with ':' for '-')
+ *   "2024-03-01.md"            the start of that day, UTC
+ *   "2024-03-01-2.md"          that day plus 2 seconds (1 to 6 digits,
+ *                              at most 86399, so it stays in its day)
+ * Dates and times are checked (months, days in the month, hours).
+ * Returns CW_OK or CW_EINVAL; `out` is written only on success.
+ */
+int cw_view_dataset_name_time(const char *name, char out[CW_TIME_ISO]);
+
+/* What an export wrote. */
+struct cw_view_dataset_summary {
+	size_t services, documents, versions;
+	int64_t bytes;		 /* of the versions' texts */
+	char first[CW_TIME_ISO]; /* the earliest recording time ("" none) */
+	char last[CW_TIME_ISO];	 /* the latest */
+};
+
+/*
+ * Write every version of the store's documents (of `services` only when
+ * it is not NULL and not empty) as a dataset in the folder `dir`: each
+ * version's text byte for byte, named by cw_view_dataset_file_name(),
+ * and a README.md (period, counts, origin; no export time, so the same
+ * versions always give the same bytes). Documents without a version are
+ * left out.
+ *
+ * Nothing is written into `dir` itself until the end: the dataset is
+ * built in a hidden folder beside it (".<name>.partial-XXXXXX"), flushed
+ * to disk, then renamed to `dir`, so a failure leaves no partial dataset
+ * (and removes the hidden folder; a crash may leave it behind).
+ *
+ * out       [out] what was written; zeroed on failure
+ * dir       must not exist, or be an empty folder; its parent is made
+ * services  service IDs, each must have a document (NULL: all)
+ * key       with it, the log's latest checkpoint (signed first when the
+ *           log grew) is written as `checkpoint`, with `log.vkey`; NULL:
+ *           neither
+ * Returns CW_OK, CW_EEXISTS (`dir` exists and is not empty),
+ * CW_ENOTFOUND (a service of `services` is not in the store),
+ * CW_EINVAL (a service, type or time that cannot be a file name, or two
+ * versions of a document recorded in the same second), CW_EIO or a
+ * store error; the message names the folder, service or version.
+ */
+int cw_view_dataset_export(struct cw_view_dataset_summary *out,
+			   struct cw_store *s, const char *dir,
+			   const struct cw_strv *services,
+			   const struct cw_note_key *key, struct cw_err *err);
+
+/*
+ * Reading a dataset, a folder or a ZIP file (libarchive). Opening reads
+ * and checks the whole of it before anything is returned: every entry's
+ * path (no absolute path, no ".." component), the layout
+ * SERVICE/TYPE/NAME under the dataset's top folder, every NAME
+ * (cw_view_dataset_name_time()), every size against the caps, and, for
+ * a ZIP, every entry's data (the archive's checks: truncation, CRC),
+ * which is kept in an unlinked temporary file meanwhile. So a bad
+ * dataset is refused before a single version is recorded.
+ *
+ * The top folder is found, not named: while every file lies under one
+ * folder, some deeper than SERVICE/TYPE/NAME and none named as a version
+ * at that depth, that folder is the top and is stepped into. Files at the
+ * top itself (README.md, LICENSE) are not versions and are passed over,
+ * and so is any name starting with '.' and a ZIP's "__MACOSX" folder.
+ * When a ZIP names one path twice the later entry is read, as unpacking
+ * it would keep (OTA's releases can hold a version and its technical
+ * upgrade under one name).
+ *
+ * Entries come sorted by service, type and time, so the versions of one
+ * document are contiguous and oldest first. Not thread-safe.
+ */
+struct cw_view_dataset;
+
+struct cw_view_dataset_entry {
+	const char *service; /* the folder names */
+	const char *type;
+	const char *name;     /* where it is, for messages: the file's path,
+			     or "ARCHIVE:ENTRY" */
+	char at[CW_TIME_ISO]; /* the time its name stands for */
+	int64_t size;
+};
+
+/*
+ * out   [out] free with cw_view_dataset_free(); NULL on failure
+ * path  a folder, or a ZIP file
+ * Returns CW_OK, CW_ENOTFOUND (no such file or folder), CW_EINVAL (a bad
+ * path, layout or name: the message names the dataset and the entry),
+ * CW_EPARSE (not a ZIP, or a damaged one), CW_ETOOBIG (a cap) or CW_EIO.
+ */
+int cw_view_dataset_open(struct cw_view_dataset **out, const char *path,
+			 struct cw_err *err);
+void cw_view_dataset_free(struct cw_view_dataset *d); /* NULL is a no-op */
+/* The number of versions, the folder stepped into ("" when none: both
+ * borrowed), and how many entries a later one of the same name hid. */
+size_t cw_view_dataset_count(const struct cw_view_dataset *d);
+const char *cw_view_dataset_top(const struct cw_view_dataset *d);
+size_t cw_view_dataset_hidden(const struct cw_view_dataset *d);
+/* Entry `i` (< count), borrowed from `d`. */
+const struct cw_view_dataset_entry *
+cw_view_dataset_entry(const struct cw_view_dataset *d, size_t i);
+/*
+ * Append the bytes of entry `i` to `out` (initialised), at most
+ * CW_VIEW_DATASET_FILE_MAX. Returns CW_OK, CW_ENOTFOUND or CW_EIO (a
+ * folder's file gone or changed since opening), CW_ETOOBIG.
+ */
+int cw_view_dataset_read(struct cw_view_dataset *d, size_t i,
+			 struct cw_buf *out, struct cw_err *err);
+
 #endif

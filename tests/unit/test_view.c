@@ -406,6 +406,160 @@ static void test_view__search(void **state)
 	cw_store_close(s);
 }
 
+/* A dataset's file names: OTA's date-times and our day names are read,
+ * with their dates checked; the export's names read back. */
+static void test_view__dataset_file_names(void **state)
+{
+	static const struct {
+		const char *name, *at;
+	} good[] = {
+		{ "2021-01-01T11-27-00Z.md", "2021-01-01T11:27:00Z" },
+		{ "2021-01-01T11:27:00Z.md", "2021-01-01T11:27:00Z" },
+		{ "2024-03-01.md", "2024-03-01T00:00:00Z" },
+		{ "2024-03-01-2.md", "2024-03-01T00:00:02Z" },
+		{ "2024-03-01-02.md", "2024-03-01T00:00:02Z" },
+		{ "2024-03-01-86399.md", "2024-03-01T23:59:59Z" },
+		{ "2024-02-29T23-59-59Z.md", "2024-02-29T23:59:59Z" },
+		{ "2000-02-29.md", "2000-02-29T00:00:00Z" },
+	};
+	static const char *const bad[] = {
+		"",
+		"notes.md",
+		"2024-03-01",
+		"2024-03-01.txt",
+		"2024-03-01.md.bak",
+		"2024-03-01x.md",
+		"2024-03-01-.md",
+		"2024-03-01-86400.md",
+		"2024-03-01-1234567.md",
+		"2024-03-01-1a.md",
+		"2023-02-29.md",
+		"1900-02-29.md",
+		"2024-13-01.md",
+		"2024-04-31.md",
+		"2024-00-10.md",
+		"1969-12-31.md",
+		"2024-03-01T24-00-00Z.md",
+		"2024-03-01T10-60-00Z.md",
+		"2024-03-01T10-00-60Z.md",
+		"2024-03-01T10-00-00.md",
+		"2024-03-01T10-00:00Z.md",
+		"2024-03-01T10-00-00.123Z.md",
+		"2024-03-01T10-00-00z.md",
+		"2024-03-01T10-00-00Z",
+	};
+	char at[CW_TIME_ISO], name[CW_VIEW_DATASET_NAME_MAX];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		assert_int_equal(cw_view_dataset_name_time(good[i].name, at),
+				 CW_OK);
+		assert_string_equal(at, good[i].at);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		memcpy(at, "unchanged", 10);
+		if (cw_view_dataset_name_time(bad[i], at) != CW_EINVAL)
+			fail_msg("'%s' was read as a date", bad[i]);
+		assert_string_equal(at, "unchanged");
+	}
+	assert_int_equal(
+		cw_view_dataset_file_name("2024-03-01T10:00:00Z", name), CW_OK);
+	assert_string_equal(name, "2024-03-01T10-00-00Z.md");
+	/* fractions dropped as OTA drops milliseconds, offsets to UTC */
+	assert_int_equal(cw_view_dataset_file_name("2024-03-01T10:00:00.789Z",
+						   name),
+			 CW_OK);
+	assert_string_equal(name, "2024-03-01T10-00-00Z.md");
+	assert_int_equal(cw_view_dataset_file_name("2024-03-01T11:30:05+01:00",
+						   name),
+			 CW_OK);
+	assert_string_equal(name, "2024-03-01T10-30-05Z.md");
+	assert_int_equal(cw_view_dataset_file_name("2024-03-01", name), CW_OK);
+	assert_string_equal(name, "2024-03-01T00-00-00Z.md");
+	assert_int_equal(cw_view_dataset_file_name("yesterday", name),
+			 CW_EINVAL);
+	assert_int_equal(cw_view_dataset_file_name("1969-07-20T20:17:00Z",
+						   name),
+			 CW_EINVAL);
+}
+
+/* Write `text` to DIR/REL, making the folders. */
+static void put(const char *dir, const char *rel, const char *text)
+{
+	char *path = cw_asprintf("%s/%s", dir, rel);
+	char *slash = strrchr(path, '/');
+	struct cw_err err = CW_ERR_INIT;
+
+	*slash = '\0';
+	assert_int_equal(cw_mkdir_p(path, &err), CW_OK);
+	*slash = '/';
+	assert_int_equal(cw_file_write_atomic(path, text, strlen(text), &err),
+			 CW_OK);
+	free(path);
+}
+
+/* A dataset folder: the top folder found, README and hidden files passed
+ * over, the versions sorted by service, type and time (not by name). */
+static void test_view__dataset_folder_layout(void **state)
+{
+	char dir[] = "/tmp/cw-view-ds-XXXXXX";
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_view_dataset *d = NULL;
+	const struct cw_view_dataset_entry *e;
+	struct cw_buf b = CW_BUF_INIT;
+	char *path, *cmd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	put(dir, "ota-2024/README.md", "about\n");
+	put(dir, "ota-2024/LICENSE", "licence\n");
+	put(dir, "ota-2024/.DS_Store", "x");
+	put(dir, "ota-2024/B/Terms of Service/2024-03-01T10-00-00Z.md", "b2\n");
+	put(dir, "ota-2024/B/Terms of Service/2024-03-01-9.md", "b1\n");
+	put(dir, "ota-2024/A/Privacy Policy/2021-01-01T11-27-00Z.md", "a\n");
+	assert_int_equal(cw_view_dataset_open(&d, dir, &err), CW_OK);
+	assert_string_equal(cw_view_dataset_top(d), "ota-2024");
+	assert_int_equal(cw_view_dataset_count(d), 3);
+	e = cw_view_dataset_entry(d, 0);
+	assert_string_equal(e->service, "A");
+	assert_string_equal(e->type, "Privacy Policy");
+	assert_string_equal(e->at, "2021-01-01T11:27:00Z");
+	e = cw_view_dataset_entry(d, 1);
+	assert_string_equal(e->at, "2024-03-01T00:00:09Z");
+	assert_int_equal(cw_view_dataset_read(d, 1, &b, &err), CW_OK);
+	assert_string_equal(cw_buf_str(&b), "b1\n");
+	e = cw_view_dataset_entry(d, 2);
+	assert_string_equal(e->service, "B");
+	assert_string_equal(e->at, "2024-03-01T10:00:00Z");
+	cw_view_dataset_free(d);
+
+	/* a file where no version lies, and a name that is not a date: the
+	 * whole dataset is refused, naming the file */
+	put(dir, "ota-2024/B/notes.txt", "x");
+	assert_int_equal(cw_view_dataset_open(&d, dir, &err), CW_EINVAL);
+	assert_null(d);
+	assert_non_null(strstr(err.msg, "B/notes.txt"));
+	path = cw_asprintf("%s/ota-2024/B/notes.txt", dir);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+	put(dir, "ota-2024/B/Terms of Service/2024-02-30.md", "x");
+	assert_int_equal(cw_view_dataset_open(&d, dir, &err), CW_EINVAL);
+	assert_non_null(strstr(err.msg, "2024-02-30.md"));
+	/* two names for one time */
+	path = cw_asprintf("%s/ota-2024/B/Terms of Service/2024-02-30.md", dir);
+	assert_int_equal(unlink(path), 0);
+	free(path);
+	put(dir, "ota-2024/B/Terms of Service/2024-03-01T00-00-09Z.md", "x");
+	assert_int_equal(cw_view_dataset_open(&d, dir, &err), CW_EINVAL);
+	assert_non_null(strstr(err.msg, "name the same time"));
+	assert_int_equal(cw_view_dataset_open(&d, "/nonexistent/ds", &err),
+			 CW_ENOTFOUND);
+	cw_buf_release(&b);
+	cmd = cw_asprintf("rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -415,6 +569,8 @@ int main(void)
 		cmocka_unit_test(test_view__analysis_stored_and_compared),
 		cmocka_unit_test(test_view__coverage_agrees_with_list),
 		cmocka_unit_test(test_view__search),
+		cmocka_unit_test(test_view__dataset_file_names),
+		cmocka_unit_test(test_view__dataset_folder_layout),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
