@@ -21,3 +21,26 @@ bench_need() {
 
 # now: wall-clock seconds, with nanoseconds
 now() { date +%s.%N; }
+
+# bench_git_history DIR: a git repository in DIR with one commit per corpus
+# version, in date order across the corpus (a document is SERVICE/TYPE.md),
+# then gc --aggressive: the history as git would keep it
+bench_git_history() {
+	local shared
+	shared=$(cd "$SHARED" && pwd) # the loop runs inside DIR
+	mkdir -p "$1" && (
+		cd "$1" && git init -q && git config user.email bench@localhost &&
+			git config user.name bench
+		find "$shared/corpus/versions" -type f -name '*.md' | awk -F/ '{ print $NF "\t" $0 }' |
+			sort | cut -f2 | while IFS= read -r f; do
+				rel=${f#"$shared/corpus/versions/"}
+				doc=$(dirname "$rel")
+				mkdir -p "$(dirname "$doc")"
+				cp "$f" "$doc.md"
+				git add -A . >/dev/null 2>&1
+				git commit -qm "$rel" >/dev/null 2>&1 || true
+			done
+		git gc -q --aggressive >/dev/null 2>&1
+	)
+}
+

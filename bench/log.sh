@@ -38,19 +38,25 @@ if [ ! -x "$PRE/src/cli/clausewatch" ]; then
 		{ echo "bench: could not build $PRE_COMMIT"; exit 1; }
 fi
 OLD=$PRE/src/cli/clausewatch
+# its source tree is gone after the build: it reads this tree's data/
+export CW_DATA_DIR=$PWD/data
 
-secs() { # secs CMD...: wall seconds of one run
+secs() { # secs CMD...: wall seconds of one run, which must succeed
 	local t0 t1
 	t0=$(now)
-	"$@" >/dev/null 2>&1
+	"$@" >/dev/null 2>"$TMP/secs.err" || { echo "bench: $* failed: $(head -3 "$TMP/secs.err")" >&2; exit 1; }
 	t1=$(now)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }'
 }
 best() { awk -v a="$1" -v b="$2" 'BEGIN { print (a < b ? a : b) }'; }
+four() { # four A B C D: all four runs gave a time, or the bench stops
+	[ $# -eq 4 ] || { echo "bench: a run failed (see above)" >&2; exit 1; }
+}
 
 # 1. the import of the corpus history
 imp() { rm -f "$TMP/$1.db"*; secs "$2" --db "$TMP/$1.db" --quiet import-history "$SHARED/corpus/versions"; }
 a1=$(imp old "$OLD"); b1=$(imp new "$CW"); a2=$(imp old "$OLD"); b2=$(imp new "$CW")
+four $a1 $b1 $a2 $b2
 a=$(best "$a1" "$a2"); b=$(best "$b1" "$b2")
 leaves=$(sqlite3 "$TMP/new.db" "SELECT count(*) FROM log_leaves" 2>/dev/null || echo "?")
 awk -v a="$a" -v b="$b" -v l="$leaves" 'BEGIN {
@@ -84,6 +90,7 @@ if [ -x "$FIX" ]; then
 		field "$TMP/m$1.json" seconds
 	}
 	a1=$(pass old "$OLD"); b1=$(pass new "$CW"); a2=$(pass old "$OLD"); b2=$(pass new "$CW")
+	four $a1 $b1 $a2 $b2
 	a=$(best "$a1" "$a2"); b=$(best "$b1" "$b2")
 	mleaves=$(sqlite3 "$TMP/mnew.db" "SELECT count(*) FROM log_leaves")
 	awk -v a="$a" -v b="$b" -v n="$N" -v l="$mleaves" 'BEGIN {
@@ -94,20 +101,7 @@ else
 fi
 
 # 3. log verify against git fsck on the same history
-mkdir -p "$TMP/git" && (
-	cd "$TMP/git" && git init -q && git config user.email bench@localhost &&
-		git config user.name bench
-	find "$SHARED/corpus/versions" -type f -name '*.md' | awk -F/ '{ print $NF "\t" $0 }' |
-		sort | cut -f2 | while IFS= read -r f; do
-			rel=${f#"$SHARED/corpus/versions/"}
-			doc=$(dirname "$rel")
-			mkdir -p "$(dirname "$doc")"
-			cp "$f" "$doc.md"
-			git add -A . >/dev/null 2>&1
-			git commit -qm "$rel" >/dev/null 2>&1 || true
-		done
-	git gc -q --aggressive >/dev/null 2>&1
-)
+bench_git_history "$TMP/git"
 "$CW" --db "$TMP/new.db" --quiet log checkpoint >/dev/null
 v=$(secs "$CW" --db "$TMP/new.db" log verify)
 g=$(secs git -C "$TMP/git" fsck --full --strict)

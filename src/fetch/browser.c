@@ -32,7 +32,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -837,21 +836,6 @@ static void proxy_stop(struct proxy *px)
 	px->lfd = -1;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
-static void remove_tree(const char *dir)
-{
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* Keep the last non-empty line of the browser's stderr for the message. */
 static void last_line(const struct cw_buf *b, char *out, size_t outn)
 {
@@ -1226,7 +1210,7 @@ done:
 	if (devnull >= 0)
 		close(devnull);
 	if (have_dir)
-		remove_tree(tmpl);
+		cw_remove_tree(tmpl);
 	if (rc)
 		cw_buf_clear(&res->body);
 	cw_buf_release(&errbuf);

@@ -29,17 +29,37 @@ double cw_time_mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int digits(const char *s, int n, int *out)
+bool cw_parse_digits(const char *s, int n, int *out)
 {
 	int v = 0;
 
 	for (int i = 0; i < n; i++) {
 		if (s[i] < '0' || s[i] > '9')
-			return -1;
+			return false;
 		v = v * 10 + (s[i] - '0');
 	}
 	*out = v;
-	return 0;
+	return true;
+}
+
+time_t cw_time_utc(int y, int mo, int d, int h, int mi, int se)
+{
+	struct tm tm;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	return timegm(&tm);
+}
+
+/* cw_parse_digits() as the parser below tests it: 0, or -1 on failure */
+static int digits(const char *s, int n, int *out)
+{
+	return cw_parse_digits(s, n, out) ? 0 : -1;
 }
 
 int cw_time_parse_iso(const char *s, time_t *out)
@@ -89,12 +109,6 @@ int cw_time_parse_iso(const char *s, time_t *out)
 	}
 	if (*p)
 		return CW_EINVAL;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	*out = timegm(&tm) - off;
+	*out = cw_time_utc(y, mo, d, h, mi, se) - off;
 	return CW_OK;
 }

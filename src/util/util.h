@@ -320,6 +320,8 @@ int cw_file_write_atomic(const char *path, const void *data, size_t len,
  */
 int cw_file_write_new(const char *path, const void *data, size_t len,
 		      unsigned mode, struct cw_err *err);
+/* rm -r, best effort (cleaning up after a failure already reported) */
+void cw_remove_tree(const char *path);
 /* mkdir -p */
 int cw_mkdir_p(const char *path, struct cw_err *err);
 bool cw_file_exists(const char *path);
@@ -387,6 +389,10 @@ double cw_time_mono_s(void);
  * Returns CW_OK or CW_EINVAL.
  */
 int cw_time_parse_iso(const char *s, time_t *out);
+/* The time of a UTC calendar date and time of day (timegm). */
+time_t cw_time_utc(int y, int mo, int d, int h, int mi, int se);
+/* `n` decimal digits at `s` into *out; false when one is not a digit. */
+bool cw_parse_digits(const char *s, int n, int *out);
 
 /* ---- small string helpers ---- */
 

@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -40,20 +39,6 @@ int cw_view_dataset_file_name(const char *recorded_at,
 	return cw_view_dataset_name_time(out, check);
 }
 
-/* `n` decimal digits at `s` into *out; false if one is not a digit. */
-static bool digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return true;
-}
-
 static bool valid_day(int y, int mo, int d)
 {
 	static const int days[12] = { 31, 28, 31, 30, 31, 30,
@@ -71,15 +56,14 @@ int cw_view_dataset_name_time(const char *name, char out[CW_TIME_ISO])
 	const char *p = name + 10, *end;
 	int y, mo, d, h = 0, mi = 0, se = 0;
 	long extra = 0;
-	struct tm tm;
 
 	/* "YYYY-MM-DD" and ".md" at least: then p <= end below */
 	if (len < 13 || strcmp(name + len - 3, ".md"))
 		return CW_EINVAL;
 	end = name + len - 3;
-	if (!digits(name, 4, &y) || name[4] != '-' ||
-	    !digits(name + 5, 2, &mo) || name[7] != '-' ||
-	    !digits(name + 8, 2, &d))
+	if (!cw_parse_digits(name, 4, &y) || name[4] != '-' ||
+	    !cw_parse_digits(name + 5, 2, &mo) || name[7] != '-' ||
+	    !cw_parse_digits(name + 8, 2, &d))
 		return CW_EINVAL;
 	if (y < 1970 || !valid_day(y, mo, d))
 		return CW_EINVAL;
@@ -88,8 +72,9 @@ int cw_view_dataset_name_time(const char *name, char out[CW_TIME_ISO])
 		char sep = p[3];
 
 		if (end - p != 10 || (sep != '-' && sep != ':') ||
-		    !digits(p + 1, 2, &h) || !digits(p + 4, 2, &mi) ||
-		    p[6] != sep || !digits(p + 7, 2, &se) || p[9] != 'Z')
+		    !cw_parse_digits(p + 1, 2, &h) ||
+		    !cw_parse_digits(p + 4, 2, &mi) || p[6] != sep ||
+		    !cw_parse_digits(p + 7, 2, &se) || p[9] != 'Z')
 			return CW_EINVAL;
 		if (h > 23 || mi > 59 || se > 59)
 			return CW_EINVAL;
@@ -110,14 +95,7 @@ int cw_view_dataset_name_time(const char *name, char out[CW_TIME_ISO])
 	} else if (p != end) {
 		return CW_EINVAL;
 	}
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = se;
-	cw_time_iso(timegm(&tm) + extra, out);
+	cw_time_iso(cw_time_utc(y, mo, d, h, mi, se) + extra, out);
 	return CW_OK;
 }
 
@@ -177,23 +155,6 @@ static int check_target(const char *dir, struct cw_err *err)
 				  "written to a new or empty folder",
 				  dir);
 	return CW_OK;
-}
-
-static int remove_one(const char *path, const struct stat *st, int flag,
-		      struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	/* best effort: this runs after a failure already reported */
-	remove(path);
-	return 0;
-}
-
-/* Remove the hidden folder of a failed export and what it holds. */
-static void remove_tree(const char *path)
-{
-	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int make_dir(const char *path, struct cw_err *err)
@@ -602,7 +563,7 @@ int cw_view_dataset_export(struct cw_view_dataset_summary *out,
 		*out = ex.sum;
 done:
 	if (rc && ex.tmp)
-		remove_tree(ex.tmp);
+		cw_remove_tree(ex.tmp);
 	free(ex.tmp);
 	free(ex.last_service);
 	cw_buf_release(&ex.text);

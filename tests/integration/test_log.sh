@@ -120,30 +120,29 @@ expect_exit 1 "a file that is not a bundle" "$CLAUSEWATCH" verify-bundle "$WORK/
 check "is named" grep -q "junk.tar" "$WORK/err"
 
 # tampering behind clausewatch's back, each on a copy of the store
-tamper() { # NAME SQL...: a copy of the store with the SQL run on it
+tamper() { # NAME SQL: a copy of the store with the SQL run on it
 	cp "$DB" "$WORK/$1.db"
 	cp "$DB.log-key" "$WORK/$1.db.log-key"
-	shift_name=$1
-	shift
-	sqlite3 "$WORK/$shift_name.db" "$@"
+	sqlite3 "$WORK/$1.db" "$2"
+}
+caught() { # NAME WHAT PATTERN SQL: log verify fails on the edit, naming it
+	tamper "$1" "$4"
+	expect_exit 1 "$2" "$CLAUSEWATCH" --db "$WORK/$1.db" log verify
+	check "... and names it" grep -q "$3" "$WORK/err"
 }
 doc="(SELECT d.id FROM documents d JOIN services s ON s.id = d.service_id WHERE s.sid = 'Amazon Prime')"
 last="(SELECT max(seq) FROM versions WHERE doc_id = $doc)"
-tamper altered "UPDATE blobs SET data = substr(data, 1, 20) || X'00' || substr(data, 22) WHERE id = (SELECT text_blob FROM versions WHERE doc_id = $doc AND seq = $last)"
-expect_exit 1 "a version's blob altered with sqlite3" "$CLAUSEWATCH" --db "$WORK/altered.db" log verify
-check "is named" grep -q "(version [0-9]* of Amazon Prime/Terms of Service)" "$WORK/err"
-tamper deleted "DELETE FROM versions WHERE doc_id = $doc AND seq = 5"
-expect_exit 1 "a version deleted" "$CLAUSEWATCH" --db "$WORK/deleted.db" log verify
-check "is named as gone" grep -q "(version 5 of Amazon Prime/Terms of Service): the record is gone" "$WORK/err"
-tamper swapped "UPDATE versions SET text_blob = (SELECT text_blob FROM versions WHERE doc_id = $doc AND seq = 3) WHERE doc_id = $doc AND seq = 2; UPDATE versions SET seq = -1 WHERE doc_id = $doc AND seq = 3; UPDATE versions SET seq = 3 WHERE doc_id = $doc AND seq = 4; UPDATE versions SET seq = 4 WHERE doc_id = $doc AND seq = -1"
-expect_exit 1 "two versions swapped" "$CLAUSEWATCH" --db "$WORK/swapped.db" log verify
-check "the first one moved is named" grep -q "(version 2 of Amazon Prime/Terms of Service)" "$WORK/err"
-tamper inserted "INSERT INTO versions (doc_id, seq, recorded_at, text_blob, provisions_blob, n_provisions, origin) SELECT doc_id, seq + 100, recorded_at, text_blob, provisions_blob, n_provisions, origin FROM versions WHERE doc_id = $doc AND seq = 2"
-expect_exit 1 "a version inserted around the log" "$CLAUSEWATCH" --db "$WORK/inserted.db" log verify
-check "is named" grep -q "in the store but not in the log" "$WORK/err"
-tamper leafgone "DELETE FROM log_leaves WHERE idx = 7; DELETE FROM log_nodes WHERE level = 0 AND idx = 7"
-expect_exit 1 "a leaf deleted" "$CLAUSEWATCH" --db "$WORK/leafgone.db" log verify
-check "is named" grep -q "the log has no leaf 7 (deleted)" "$WORK/err"
+ap="of Amazon Prime/Terms of Service"
+caught altered "a version's blob altered with sqlite3" "(version [0-9]* $ap)" \
+	"UPDATE blobs SET data = substr(data, 1, 20) || X'00' || substr(data, 22) WHERE id = (SELECT text_blob FROM versions WHERE doc_id = $doc AND seq = $last)"
+caught deleted "a version deleted" "(version 5 $ap): the record is gone" \
+	"DELETE FROM versions WHERE doc_id = $doc AND seq = 5"
+caught swapped "two versions swapped" "(version 2 $ap)" \
+	"UPDATE versions SET text_blob = (SELECT text_blob FROM versions WHERE doc_id = $doc AND seq = 3) WHERE doc_id = $doc AND seq = 2; UPDATE versions SET seq = -1 WHERE doc_id = $doc AND seq = 3; UPDATE versions SET seq = 3 WHERE doc_id = $doc AND seq = 4; UPDATE versions SET seq = 4 WHERE doc_id = $doc AND seq = -1"
+caught inserted "a version inserted around the log" "in the store but not in the log" \
+	"INSERT INTO versions (doc_id, seq, recorded_at, text_blob, provisions_blob, n_provisions, origin) SELECT doc_id, seq + 100, recorded_at, text_blob, provisions_blob, n_provisions, origin FROM versions WHERE doc_id = $doc AND seq = 2"
+caught leafgone "a leaf deleted" "the log has no leaf 7 (deleted)" \
+	"DELETE FROM log_leaves WHERE idx = 7; DELETE FROM log_nodes WHERE level = 0 AND idx = 7"
 # the newest record and its leaf removed, to hide it: the tree is now
 # smaller than the one signed, and no checkpoint is served or signed
 top=$((leaves - 1))
