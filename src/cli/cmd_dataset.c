@@ -15,13 +15,21 @@ struct import_totals {
 	int64_t bytes;
 };
 
+/* A failure of the store itself (a full disk, a locked or broken file):
+ * it would fail every file after it too, so the import stops there. */
+static bool store_failure(int rc)
+{
+	return rc == CW_ESTORE || rc == CW_EIO;
+}
+
 /*
  * The versions [from, to) of the dataset, one document's, oldest first,
- * each in its own transaction (cw_pipeline_record_text).
+ * each in its own transaction (cw_pipeline_record_text). Returns CW_OK,
+ * or a store failure (err set) that stops the whole import.
  */
-static void import_document(struct cw_cli *cli, struct cw_pipeline *pl,
-			    struct cw_view_dataset *ds, size_t from, size_t to,
-			    struct import_totals *t)
+static int import_document(struct cw_cli *cli, struct cw_pipeline *pl,
+			   struct cw_view_dataset *ds, size_t from, size_t to,
+			   struct import_totals *t, struct cw_err *stop)
 {
 	const struct cw_view_dataset_entry *first =
 		cw_view_dataset_entry(ds, from);
@@ -33,9 +41,14 @@ static void import_document(struct cw_cli *cli, struct cw_pipeline *pl,
 	rc = cw_cli_ensure_document(pl->store, first->service, first->type,
 				    &doc, &err);
 	if (rc) {
-		cw_cli_item_error("%s", err.msg);
 		t->files += to - from;
 		t->failed += to - from;
+		if (store_failure(rc)) {
+			*stop = err;
+			goto done;
+		}
+		cw_cli_item_error("%s", err.msg);
+		rc = CW_OK;
 		goto done;
 	}
 	for (size_t i = from; i < to; i++) {
@@ -43,44 +56,70 @@ static void import_document(struct cw_cli *cli, struct cw_pipeline *pl,
 			cw_view_dataset_entry(ds, i);
 		struct cw_buf b = CW_BUF_INIT; /* the reader caps it */
 		struct cw_pipeline_result r;
+		bool done = false;
 
 		t->files++;
-		/*
-		 * Resuming an interrupted import: versions are recorded in
-		 * time order, one transaction each, so everything up to the
-		 * latest recorded time is already in.
-		 */
-		if (doc.latest_at && strcmp(e->at, doc.latest_at) <= 0) {
-			t->skipped++;
-			continue;
-		}
 		rc = cw_view_dataset_read(ds, i, &b, &err);
+		/*
+		 * Resuming: a file is done when the document's text at its
+		 * time is the file's text (its version, or the one it
+		 * repeated, is recorded), not because a later one is. A file
+		 * older than the latest version that is not in the store
+		 * cannot go in its place: it is named, never passed over.
+		 */
+		if (!rc && doc.latest_at && strcmp(e->at, doc.latest_at) <= 0) {
+			rc = cw_pipeline_text_recorded(pl, doc.id,
+						       cw_buf_str(&b), b.len,
+						       e->at, &done, &err);
+			if (!rc && done) {
+				t->skipped++;
+				cw_buf_release(&b);
+				continue;
+			}
+			if (!rc)
+				rc = cw_err_set(&err, CW_EINVAL,
+						"not in the store, and a later "
+						"version of %s/%s is: it "
+						"cannot be recorded in its "
+						"place (import into a new "
+						"store to have it)",
+						e->service, e->type);
+		}
 		if (!rc)
 			rc = cw_pipeline_record_text(pl, doc.id, cw_buf_str(&b),
 						     b.len, e->at, "import", &r,
 						     &err);
+		cw_buf_release(&b);
+		if (rc && store_failure(rc)) {
+			t->failed++;
+			cw_err_prefix(&err, "'%s': ", e->name);
+			*stop = err;
+			goto done;
+		}
 		if (rc) {
 			cw_cli_item_error("'%s': %s", e->name, err.msg);
 			t->failed++;
+			err = (struct cw_err)CW_ERR_INIT;
+			rc = CW_OK;
 		} else if (r.outcome == CW_STORE_NEW_VERSION) {
 			t->recorded++;
 			t->provisions += r.n_provisions;
-			t->bytes += (int64_t)b.len;
+			t->bytes += (int64_t)r.text_len;
 		} else {
 			t->unchanged++;
 		}
-		cw_buf_release(&b);
 	}
 	if (!cli->quiet && !cli->json)
 		fprintf(stderr, "imported %s/%s (%zu files)\n", first->service,
 			first->type, to - from);
 done:
 	cw_store_doc_release(&doc);
+	return stop->rc;
 }
 
 int cw_cli_cmd_import_history(struct cw_cli *cli, int argc, char **argv)
 {
-	struct cw_err err = CW_ERR_INIT;
+	struct cw_err err = CW_ERR_INIT, stop = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_view_dataset *ds = NULL;
 	struct cw_pipeline pl;
@@ -122,7 +161,14 @@ int cw_cli_cmd_import_history(struct cw_cli *cli, int argc, char **argv)
 			    strcmp(a->type, b->type))
 				break;
 		}
-		import_document(cli, &pl, ds, i, j, &t);
+		if (import_document(cli, &pl, ds, i, j, &t, &stop))
+			break;
+	}
+	if (stop.rc) {
+		/* one message, and the files not reached are not counted */
+		cw_cli_item_error("%s; the import stopped there (run it again "
+				  "to resume: what is recorded is kept)",
+				  stop.msg);
 	}
 	if (cli->json)
 		cw_cli_print_json_take(json_pack(
@@ -139,6 +185,8 @@ int cw_cli_cmd_import_history(struct cw_cli *cli, int argc, char **argv)
 	cw_view_dataset_free(ds);
 	cw_pipeline_release(&pl);
 	cw_store_close(s);
+	if (stop.rc)
+		return CW_EXIT_PARTIAL; /* stopped: resumable */
 	if (t.failed)
 		return t.recorded || t.unchanged ? CW_EXIT_PARTIAL
 						 : CW_EXIT_FAIL;

@@ -231,6 +231,36 @@ done:
 	return rc;
 }
 
+int cw_pipeline_text_recorded(struct cw_pipeline *p, int64_t doc_id,
+			      const char *text, size_t len, const char *at,
+			      bool *done, struct cw_err *err)
+{
+	struct cw_buf norm = CW_BUF_INIT;
+	struct cw_store_version v;
+	char hex[CW_SHA256_HEX];
+	int rc;
+
+	*done = false;
+	rc = cw_extract_normalize(&norm, text, len, err);
+	if (rc)
+		goto out;
+	rc = cw_store_get_version_at(p->store, doc_id, at, &v, err);
+	if (rc == CW_ENOTFOUND) {
+		rc = CW_OK; /* nothing in force then: not recorded */
+		goto out;
+	}
+	if (rc)
+		goto out;
+	cw_sha256_hex(norm.ptr, norm.len, hex);
+	/* the version in force at `at` has this text: it was recorded
+	 * then, or the file repeated the version before it */
+	*done = !strcmp(hex, v.text_hash);
+	cw_store_version_release(&v);
+out:
+	cw_buf_release(&norm);
+	return rc;
+}
+
 void cw_pipeline_prepared_init(struct cw_pipeline_prepared *pp)
 {
 	memset(pp, 0, sizeof(*pp));

@@ -162,6 +162,16 @@ int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
 			    const char *origin, struct cw_pipeline_result *out,
 			    struct cw_err *err);
 
+/*
+ * Is the text (as cw_pipeline_record_text would record it) already the
+ * document's text at time `at`? *done is true when the version in force
+ * at `at` has the same text: the file was recorded, or repeated the
+ * version before it. How an interrupted import knows what is done.
+ */
+int cw_pipeline_text_recorded(struct cw_pipeline *p, int64_t doc_id,
+			      const char *text, size_t len, const char *at,
+			      bool *done, struct cw_err *err);
+
 /* ---- analysis of changes (pipeline_analyze.c) ---- */
 
 /* What the analysis of changes cost so far (for `monitor --json`). */

@@ -141,6 +141,9 @@ caught swapped "two versions swapped" "(version 2 $ap)" \
 	"UPDATE versions SET text_blob = (SELECT text_blob FROM versions WHERE doc_id = $doc AND seq = 3) WHERE doc_id = $doc AND seq = 2; UPDATE versions SET seq = -1 WHERE doc_id = $doc AND seq = 3; UPDATE versions SET seq = 3 WHERE doc_id = $doc AND seq = 4; UPDATE versions SET seq = 4 WHERE doc_id = $doc AND seq = -1"
 caught inserted "a version inserted around the log" "in the store but not in the log" \
 	"INSERT INTO versions (doc_id, seq, recorded_at, text_blob, provisions_blob, n_provisions, origin) SELECT doc_id, seq + 100, recorded_at, text_blob, provisions_blob, n_provisions, origin FROM versions WHERE doc_id = $doc AND seq = 2"
+caught changed "a change record's blob altered" "(change [0-9]* $ap)" \
+	"UPDATE blobs SET data = substr(data, 1, 12) || X'00' || substr(data, 14) WHERE id = (SELECT json_blob FROM changes WHERE doc_id = $doc ORDER BY id DESC LIMIT 1)"
+expect_exit 1 "... which stats --check finds too" "$CLAUSEWATCH" --db "$WORK/changed.db" stats --check
 caught leafgone "a leaf deleted" "the log has no leaf 7 (deleted)" \
 	"DELETE FROM log_leaves WHERE idx = 7; DELETE FROM log_nodes WHERE level = 0 AND idx = 7"
 # the newest record and its leaf removed, to hide it: the tree is now
