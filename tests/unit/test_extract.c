@@ -607,6 +607,69 @@ static void test_extract__charset(void **state)
 	cw_buf_release(&out);
 }
 
+/* What the page's text comes out as when served with `charset`. */
+static char *decoded(const char *html, const char *charset, int *rc)
+{
+	struct cw_extract_input in = { .data = html,
+				       .len = strlen(html),
+				       .charset = charset,
+				       .kind = CW_EXTRACT_HTML };
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+
+	*rc = cw_extract_document(&out, &in, 1, NULL, NULL, NULL, &err);
+	return cw_buf_detach(&out, NULL);
+}
+
+/*
+ * Labels count only when the WHATWG Encoding Standard lists them: a
+ * UTF-8 page served as UTF-32 or IBM037 (labels no browser honours)
+ * reads as UTF-8, not as a page of U+FFFD; the standard's aliases work;
+ * a byte order mark wins over the label; <meta> x-user-defined means
+ * windows-1252; the replacement encoding is refused.
+ */
+static void test_extract__charset_labels(void **state)
+{
+	const char *utf8 = "<p>caf\xC3\xA9 \xE2\x80\x94 na\xC3\xAFve</p>";
+	const char *want = "caf\xC3\xA9 \xE2\x80\x94 na\xC3\xAFve\n";
+	char *t;
+	int rc;
+	(void)state;
+
+	for (const char *const *l =
+		     (const char *const[]){ "UTF-32", "IBM037", "utf-7",
+					    "x-bogus", " utf8 ", NULL };
+	     *l; l++) {
+		t = decoded(utf8, *l, &rc);
+		assert_int_equal(rc, CW_OK);
+		assert_string_equal(t, want);
+		free(t);
+	}
+	/* aliases of windows-1252 and of ISO-8859-2 */
+	t = decoded("<p>l\x92"
+		    "eau</p>",
+		    "cp819", &rc);
+	assert_string_equal(t, "l\xE2\x80\x99"
+			       "eau\n");
+	free(t);
+	t = decoded("<p>\xB1</p>", "l2", &rc);
+	assert_string_equal(t, "\xC4\x85\n"); /* a with ogonek */
+	free(t);
+	/* a UTF-8 byte order mark wins over a label */
+	t = decoded("\xEF\xBB\xBF<p>caf\xC3\xA9</p>", "windows-1252", &rc);
+	assert_string_equal(t, "caf\xC3\xA9\n");
+	free(t);
+	t = decoded("<meta charset=x-user-defined><p>l\x92"
+		    "eau</p>",
+		    NULL, &rc);
+	assert_string_equal(t, "l\xE2\x80\x99"
+			       "eau\n");
+	free(t);
+	t = decoded("<p>x</p>", "iso-2022-kr", &rc);
+	assert_int_equal(rc, CW_EUNSUPPORTED);
+	free(t);
+}
+
 /* ---- bad input ---- */
 
 static int extract_bytes(struct cw_buf *out, const char *data, size_t len,
@@ -923,6 +986,7 @@ int main(void)
 		cmocka_unit_test(test_extract__links_and_filters),
 		cmocka_unit_test(test_extract__combine_joins_pages),
 		cmocka_unit_test(test_extract__charset),
+		cmocka_unit_test(test_extract__charset_labels),
 		cmocka_unit_test(test_extract__bad_input),
 		cmocka_unit_test(test_extract__deep_nesting_is_bounded),
 		cmocka_unit_test(test_extract__size_caps),
