@@ -336,6 +336,18 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 		an.version_seconds -= an0.version_seconds;
 		if (once || st.due || st.delivery.sent || st.delivery.retried)
 			print_stats(cli, &st, &an);
+		/* a pass where every document checked failed is a failure
+		 * of the run, whatever the cause (a cron job must see it) */
+		if (once && st.checked &&
+		    st.failed + st.extract_failed + st.blocked >= st.checked &&
+		    ret == CW_EXIT_OK) {
+			if (!cli->quiet && !cli->json)
+				fprintf(stderr,
+					"clausewatch: all %zu documents "
+					"checked failed\n",
+					st.checked);
+			ret = CW_EXIT_FAIL;
+		}
 		if (!once)
 			sleep_s(cfg.poll_s);
 	} while (!once && !stop_flag);

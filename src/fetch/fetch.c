@@ -360,6 +360,14 @@ int cw_fetch_xfer_finish(struct cw_fetch_xfer *x, CURLcode code,
 	case CURLE_URL_MALFORMAT:
 		return cw_err_set(err, CW_EINVAL, "'%s': malformed URL: %s",
 				  url, why);
+	case CURLE_OUT_OF_MEMORY:
+		/* our allocations abort on exhaustion: what libcurl refuses
+		 * this way is a response header past its 100 KiB cap */
+		return cw_err_set(err, CW_ETOOBIG,
+				  "'%s': response headers larger than "
+				  "libcurl accepts (a hostile or broken "
+				  "server): %s",
+				  url, why);
 	default:
 		if (x->guard.refused[0])
 			return cw_err_set(err, CW_EBLOCKED, "'%s': %s", url,

@@ -213,4 +213,15 @@ check "both passes recorded every document ($(grep -c '"sha256"' "$WORK/equiv4.t
 	test "$(grep -c '"versions":\[{' "$WORK/equiv4.txt")" -eq "${#eseeds[@]}"
 check "workers = 4 records the same versions, hashes and provisions as workers = 0" \
 	cmp -s "$WORK/equiv0.txt" "$WORK/equiv4.txt"
+# a pass where every document fails is a failed run (exit 1), so a cron
+# job or a systemd timer sees it; port 9 of loopback refuses connections
+mkdir -p "$WORK/downdecl"
+for i in 1 2; do
+	printf '{"name":"Down %d","terms":{"Terms of Service":{"fetch":"http://127.0.0.1:9/doc/%d","select":"body"}}}\n' \
+		"$i" "$i" >"$WORK/downdecl/Down$i.json"
+done
+"$CLAUSEWATCH" --db "$WORK/down.db" --quiet declare "$WORK/downdecl" >/dev/null
+expect_exit 1 "monitor --once where every document fails" \
+	"$CLAUSEWATCH" --db "$WORK/down.db" monitor --once --allow-private-network --fetch-attempts 1 --no-browser
+check "says so" grep -q "all 2 documents checked failed" "$WORK/err"
 finish

@@ -29,6 +29,8 @@
  *   /loop             a redirect loop (/loop -> /loop2 -> /loop)
  *   /to?u=URL         a redirect to URL (any scheme)
  *   /big/BYTES        a text/html body of BYTES bytes
+ *   /bigheader/BYTES  a short page with one response header of BYTES
+ *                     bytes (at most 200,000)
  *   /hang             never answers (until --hang-ms or the client leaves)
  *   /slow             a body sent in 16 pieces, --slow-ms apart
  *   /reset            the connection is reset (TCP RST) without an answer
@@ -647,6 +649,24 @@ static enum MHD_Result route(struct MHD_Connection *c, const char *url)
 		cw_buf_release(&b);
 		return ret;
 	}
+	if (cw_str_startswith(url, "/bigheader/")) {
+		struct MHD_Response *r;
+		enum MHD_Result ret;
+		char *v;
+
+		if (cw_parse_long(url + 11, 1, 200000, &n))
+			return simple(c, 400, "text/plain", "bad size\n");
+		v = cw_malloc((size_t)n + 1);
+		memset(v, 'h', (size_t)n);
+		v[n] = '\0';
+		r = MHD_create_response_from_buffer(3, (void *)"ok\n",
+						    MHD_RESPMEM_PERSISTENT);
+		MHD_add_response_header(r, "X-Padding", v);
+		ret = MHD_queue_response(c, 200, r);
+		MHD_destroy_response(r);
+		free(v);
+		return ret;
+	}
 	if (strcmp(url, "/hang") == 0)
 		return do_hang(c);
 	if (strcmp(url, "/reset") == 0)
@@ -755,6 +775,8 @@ int main(int argc, char **argv)
 	};
 	struct MHD_OptionItem more[] = {
 		{ MHD_OPTION_CONNECTION_LIMIT, 4000, NULL },
+		/* room for a /bigheader past libcurl's 100 KiB header cap */
+		{ MHD_OPTION_CONNECTION_MEMORY_LIMIT, 256 * 1024, NULL },
 		{ MHD_OPTION_CONNECTION_TIMEOUT, 120, NULL },
 		{ MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL },
 		{ MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, NULL },

@@ -350,6 +350,10 @@ static const struct fetch_case fetch_cases[] = {
 	  .rc = CW_EHTTP, .status = 500, .names_url = true, .says = "500" },
 	{ "test_fetch_net__reset_reported", .path = "/reset", .rc = CW_ENET,
 	  .names_url = true },
+	/* a header past libcurl's cap is a hostile answer, not "Out of
+	 * memory" */
+	{ "test_fetch_net__giant_header_named", .path = "/bigheader/200000",
+	  .rc = CW_ETOOBIG, .names_url = true, .says = "response headers" },
 };
 
 static void check_fetch(struct cw_fetch_result *r, const struct fetch_case *c)
@@ -1825,6 +1829,7 @@ int main(void)
 		cmocka_unit_test(test_fetch_net__conditional_304),
 		fetch_case("test_fetch_net__http_error_reported"),
 		fetch_case("test_fetch_net__reset_reported"),
+		fetch_case("test_fetch_net__giant_header_named"),
 		cmocka_unit_test(test_fetch_net__ssrf_refuses_loopback),
 		cmocka_unit_test(test_fetch_net__protocols_limited),
 		cmocka_unit_test(test_fetch_net__ssrf_address_ranges),
