@@ -91,7 +91,7 @@ long cw_params_number_word(const char *s, size_t len)
 		    !cw_strncasecmp_ascii(s, number_words[k].w, n) &&
 		    (n == len || !((s[n] | 32) >= 'a' && (s[n] | 32) <= 'z') ||
 		     s[n] == '-')) {
-			if (s[n] == '-' && n < len)
+			if (n < len && s[n] == '-')
 				continue; /* "forty-" of a longer word */
 			return number_words[k].v;
 		}
