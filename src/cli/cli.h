@@ -103,6 +103,9 @@ int cw_cli_log_key(struct cw_cli *cli, bool create, const char *origin,
  * `create`, saying on stderr (unless --quiet) when it was just made. */
 int cw_cli_signing_key(struct cw_cli *cli, struct cw_note_key *k,
 		       struct cw_err *err);
+/* A secret from a file (one line; a trailing newline is dropped), so it
+ * never sits in argv. *out: the caller's, to wipe and free. */
+int cw_cli_read_secret(const char *path, char **out, struct cw_err *err);
 /* The key file's path; the caller frees it. */
 char *cw_cli_log_key_path(const struct cw_cli *cli);
 /* An origin for a new log: "<host name>/clausewatch/<store file name

@@ -46,18 +46,32 @@ static char *config_path(const char *opt)
 /* Command-line flags that set a config key of the same name (dashes for
  * underscores); each takes a value. */
 static const char *const value_flags[] = {
-	"interval",	     "jitter",
-	"failing-retry",     "poll",
-	"max-transfers",     "max-per-host",
-	"host-delay-ms",     "fetch-attempts",
-	"timeout-ms",	     "connect-timeout-ms",
-	"max-bytes",	     "max-inflight-bytes",
-	"health-threshold",  "blocked-ratio",
-	"blocked-min-bytes", "user-agent",
-	"smtp-url",	     "smtp-from",
-	"smtp-user",	     "smtp-password",
-	"base-url",	     "delivery-timeout-ms",
-	"delivery-attempts", "delivery-backoff",
+	"interval",
+	"jitter",
+	"failing-retry",
+	"poll",
+	"max-transfers",
+	"max-per-host",
+	"host-delay-ms",
+	"fetch-attempts",
+	"timeout-ms",
+	"connect-timeout-ms",
+	"max-bytes",
+	"max-inflight-bytes",
+	"health-threshold",
+	"blocked-ratio",
+	"blocked-min-bytes",
+	"user-agent",
+	"smtp-url",
+	"smtp-from",
+	"smtp-user",
+	"smtp-password",
+	"smtp-password-file",
+	"smtp-allow-plain",
+	"base-url",
+	"delivery-timeout-ms",
+	"delivery-attempts",
+	"delivery-backoff",
 	"workers",
 };
 #define N_VALUE_FLAGS (sizeof(value_flags) / sizeof(value_flags[0]))
@@ -223,6 +237,18 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 		default:
 			if (c >= 1000 && c < 1000 + (int)N_VALUE_FLAGS) {
 				char *key = cw_strdup(value_flags[c - 1000]);
+				if (!strcmp(key, "smtp-password") &&
+				    !cli->quiet)
+					fprintf(stderr, "clausewatch: warning: "
+							"--smtp-password is "
+							"visible "
+							"to every user of this "
+							"machine (ps, /proc); "
+							"prefer "
+							"--smtp-password-file "
+							"FILE or "
+							"CLAUSEWATCH_SMTP_"
+							"PASSWORD\n");
 				for (char *q = key; *q; q++)
 					if (*q == '-')
 						*q = '_';
@@ -259,6 +285,12 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 		cw_monitor_config_release(&cfg);
 		cw_cli_fail(&err);
 		return CW_EXIT_USAGE;
+	}
+	if (!rc)
+		rc = cw_monitor_config_check(&cfg, &err);
+	if (rc) {
+		cw_monitor_config_release(&cfg);
+		return cw_cli_fail(&err);
 	}
 	if (allow_private)
 		cfg.allow_private = true;

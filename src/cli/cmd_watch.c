@@ -114,6 +114,7 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 		{ "cadence", required_argument, NULL, 'k' },
 		{ "webhook", required_argument, NULL, 'w' },
 		{ "secret", required_argument, NULL, 'S' },
+		{ "secret-file", required_argument, NULL, 'F' },
 		{ "email", required_argument, NULL, 'e' },
 		{ "feed", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
@@ -123,6 +124,8 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	const char *channel = NULL, *target = NULL, *secret = NULL;
+	const char *secret_file = NULL;
+	char *secret_read = NULL;
 	const char *mat = "cosmetic", *cadence = "immediate";
 	int64_t id = 0;
 	int c, rc, ret = CW_EXIT_OK, nchan = 0;
@@ -158,6 +161,16 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 			break;
 		case 'S':
 			secret = optarg;
+			if (!cli->quiet)
+				fprintf(stderr, "clausewatch: warning: "
+						"--secret is "
+						"visible to every user of this "
+						"machine (ps, /proc); prefer "
+						"--secret-file FILE or "
+						"CLAUSEWATCH_WEBHOOK_SECRET\n");
+			break;
+		case 'F':
+			secret_file = optarg;
 			break;
 		case 'e':
 			channel = "email";
@@ -180,6 +193,18 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 				   "--feed\nusage: clausewatch %s",
 				   watch_usage);
 		goto done;
+	}
+	/* the secret from a file or the environment keeps it out of argv */
+	if (!secret && !secret_file && getenv("CLAUSEWATCH_WEBHOOK_SECRET") &&
+	    *getenv("CLAUSEWATCH_WEBHOOK_SECRET"))
+		secret = getenv("CLAUSEWATCH_WEBHOOK_SECRET");
+	if (secret_file) {
+		rc = cw_cli_read_secret(secret_file, &secret_read, &err);
+		if (rc) {
+			ret = cw_cli_fail(&err);
+			goto done;
+		}
+		secret = secret_read;
 	}
 	ret = check_categories(cw_buf_str(&cats));
 	if (ret != CW_EXIT_OK)
@@ -215,6 +240,10 @@ static int watch_add(struct cw_cli *cli, int argc, char **argv)
 		printf("\n");
 	}
 done:
+	if (secret_read) {
+		explicit_bzero(secret_read, strlen(secret_read));
+		free(secret_read);
+	}
 	cw_store_close(s);
 	cw_buf_release(&svc);
 	cw_buf_release(&docs);
@@ -237,6 +266,10 @@ static int watch_list(struct cw_cli *cli)
 		cw_store_close(s);
 		return cw_cli_fail(&err);
 	}
+	/* a target's password (https://user:pw@host) is never shown */
+	for (size_t i = 0; i < n; i++)
+		if (subs[i].target)
+			cw_redact_credentials(subs[i].target);
 	if (cli->json) {
 		json_t *all = json_array();
 		for (size_t i = 0; i < n; i++) {

@@ -51,6 +51,7 @@ void cw_cli_item_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	format_msg(item_msg, sizeof(item_msg), fmt, ap);
 	va_end(ap);
+	cw_redact_credentials(item_msg);
 	item_errors++;
 	fprintf(stderr, "clausewatch: %s\n", item_msg);
 }
@@ -75,8 +76,14 @@ void cw_cli_report_json(const char *msg, int code)
 
 int cw_cli_fail(const struct cw_err *err)
 {
+	char clean[CW_ERR_MSG_MAX];
 	const char *msg = err->msg[0] ? err->msg : cw_rc_name(err->rc);
 	int code = cw_cli_exit_for(err->rc ? err->rc : CW_ERROR);
+
+	/* no error printed names a URL's password */
+	snprintf(clean, sizeof(clean), "%s", msg);
+	cw_redact_credentials(clean);
+	msg = clean;
 
 	if (json_errors)
 		cw_cli_report_json(msg, code);
@@ -221,6 +228,29 @@ int cw_cli_signing_key(struct cw_cli *cli, struct cw_note_key *k,
 		free(path);
 	}
 	return rc;
+}
+
+int cw_cli_read_secret(const char *path, char **out, struct cw_err *err)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	int rc = cw_file_read(&b, path, 4096, err);
+
+	*out = NULL;
+	if (rc)
+		return rc;
+	/* one line: the trailing newline of an editor is not the secret */
+	while (b.len && (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r'))
+		b.len--;
+	if (b.len == 0 || memchr(b.ptr, '\0', b.len) ||
+	    memchr(b.ptr, '\n', b.len)) {
+		explicit_bzero(b.ptr, b.len);
+		cw_buf_release(&b);
+		return cw_err_set(err, CW_EINVAL,
+				  "'%s': a secret file holds one line", path);
+	}
+	b.ptr[b.len] = '\0';
+	*out = cw_buf_detach(&b, NULL);
+	return CW_OK;
 }
 
 void cw_cli_print_json(const json_t *j)

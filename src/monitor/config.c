@@ -188,6 +188,28 @@ int cw_monitor_config_set(struct cw_monitor_config *c, const char *key,
 		set_str(&c->smtp_user, v);
 	} else if (!strcmp(key, "smtp_password")) {
 		set_str(&c->smtp_password, v);
+	} else if (!strcmp(key, "smtp_password_file")) {
+		/* read now: one line, its newline dropped */
+		struct cw_buf b = CW_BUF_INIT;
+
+		rc = cw_file_read(&b, v, 4096, err);
+		if (rc)
+			return rc;
+		while (b.len &&
+		       (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r'))
+			b.len--;
+		b.ptr[b.len] = '\0';
+		if (b.len)
+			set_str(&c->smtp_password, b.ptr);
+		explicit_bzero(b.ptr, b.len);
+		cw_buf_release(&b);
+		if (!b.len)
+			return cw_err_set(err, CW_EINVAL,
+					  "setting 'smtp_password_file': '%s' "
+					  "is empty",
+					  v);
+	} else if (!strcmp(key, "smtp_allow_plain")) {
+		rc = parse_bool(v, &c->smtp_allow_plain);
 	} else if (!strcmp(key, "base_url")) {
 		set_str(&c->base_url, v);
 	} else if (!strncmp(key, "feed.", 5) && key[5]) {
@@ -205,6 +227,31 @@ out:
 	if (rc)
 		return cw_err_set(err, CW_EINVAL,
 				  "setting '%s': bad value '%s'", key, v);
+	return CW_OK;
+}
+
+int cw_monitor_config_check(struct cw_monitor_config *c, struct cw_err *err)
+{
+	const char *env = getenv("CLAUSEWATCH_SMTP_PASSWORD");
+	const char *u = c->smtp_url;
+
+	if (!c->smtp_password && env && *env)
+		c->smtp_password = cw_strdup(env);
+	/* a password in an smtp:// URL would go over a plain connection;
+	 * smtp_user forces STARTTLS, smtps:// is TLS from the start */
+	if (u && cw_str_startswith(u, "smtp://") && !c->smtp_allow_plain) {
+		const char *auth = u + 7, *end = auth + strcspn(auth, "/?#");
+		const char *at = memchr(auth, '@', (size_t)(end - auth));
+
+		if (at && memchr(auth, ':', (size_t)(at - auth)))
+			return cw_err_set(err, CW_EINVAL,
+					  "setting 'smtp_url': a password in "
+					  "an smtp:// URL is sent without TLS; "
+					  "use smtps://, or smtp_user and "
+					  "smtp_password (which require "
+					  "STARTTLS), or set smtp_allow_plain "
+					  "= true to send it in clear");
+	}
 	return CW_OK;
 }
 

@@ -109,7 +109,7 @@ static int lock_store(struct cw_monitor *m, struct cw_err *err)
 	int fd, n;
 
 	free(real);
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		int rc = cw_err_set(err, CW_EIO,
 				    "'%s': cannot open the monitor "

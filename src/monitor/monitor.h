@@ -69,6 +69,7 @@ struct cw_monitor_config {
 	char *user_agent;
 	/* delivery */
 	char *smtp_url, *smtp_from, *smtp_user, *smtp_password;
+	bool smtp_allow_plain; /* a URL's password over plain SMTP */
 	char *base_url;
 	long delivery_timeout_ms;
 	unsigned delivery_attempts;
@@ -89,6 +90,13 @@ void cw_monitor_config_release(struct cw_monitor_config *c);
  */
 int cw_monitor_config_set(struct cw_monitor_config *c, const char *key,
 			  const char *value, struct cw_err *err);
+
+/*
+ * Check the settings as a whole once they are all set: the SMTP password
+ * from CLAUSEWATCH_SMTP_PASSWORD when none is set, and no password over a
+ * plain smtp:// connection unless smtp_allow_plain. CW_EINVAL saying why.
+ */
+int cw_monitor_config_check(struct cw_monitor_config *c, struct cw_err *err);
 
 /*
  * Read a config file: `key = value` lines, `#` comments, sections

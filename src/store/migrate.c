@@ -220,6 +220,8 @@ static const struct migration migrations[] = {
 	  "  key TEXT PRIMARY KEY,"
 	  "  value TEXT NOT NULL);",
 	  store_log_backfill },
+	/* 7: webhook secrets sealed (store_monitor.c); no schema change */
+	{ "SELECT 1;", store_seal_secrets },
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -2,6 +2,7 @@
  * store: the SQLite backend of store.h: opening, documents, snapshots,
  * versions, changes and analyses. Statements go through stmt.h.
  */
+#include <fcntl.h>
 #include <stddef.h>
 #include <unistd.h>
 
@@ -44,6 +45,14 @@ int cw_store_open(struct cw_store **out, const char *path, struct cw_err *err)
 		long v;
 		if (!cw_parse_long(env, 1, 22, &v))
 			s->zlevel = (int)v;
+	}
+	/* a new store is the owner's alone: SQLite gives its -wal and -shm
+	 * files the mode of the database file */
+	{
+		int fd =
+			open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			close(fd);
 	}
 	if (sqlite3_open_v2(path, &s->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
@@ -97,6 +106,7 @@ void cw_store_close(struct cw_store *s)
 		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	store_blob_cache_clear(s);
 	store_search_close(s);
+	explicit_bzero(s->seal_key, sizeof(s->seal_key));
 	(void)store_stmt_cache_clear(s);
 	(void)sqlite3_close(s->db);
 	ZSTD_freeCCtx(s->cctx);

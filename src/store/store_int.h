@@ -73,7 +73,9 @@ struct cw_store {
 	unsigned cache_gen;
 	struct store_stmt_slot stmts[STMT_CACHE];
 	size_t n_stmts;
-	unsigned search_gen;	      /* bumped at each version indexed */
+	unsigned search_gen; /* bumped at each version indexed */
+	unsigned char seal_key[CW_SEAL_KEY]; /* webhook secrets' key */
+	bool seal_loaded;
 	struct search_vocab vocab[2]; /* current texts, all texts */
 };
 
@@ -118,6 +120,9 @@ int store_log_version(struct cw_store *s, int64_t version_id, const char *text,
 		      struct cw_err *err);
 int store_log_record(struct cw_store *s, const char *kind, int64_t record_id,
 		     const char *json, struct cw_err *err);
+/* Seal the webhook secrets a store older than sealing keeps in clear
+ * (migration 7; store_monitor.c). */
+int store_seal_secrets(struct cw_store *s, struct cw_err *err);
 /* Log every record of a store older than the log (migration 6). */
 int store_log_backfill(struct cw_store *s, struct cw_err *err);
 

@@ -153,6 +153,78 @@ static const struct store_map sub_map =
 	"services, documents, categories, created_at, last_digest "      \
 	"FROM subscriptions "
 
+/* The key that seals webhook secrets: "<store>.secret-key", mode 0600,
+ * made when the first secret is stored. */
+static int seal_key(struct cw_store *s, bool create, struct cw_err *err)
+{
+	char *path;
+	int rc;
+
+	if (s->seal_loaded)
+		return CW_OK;
+	path = cw_asprintf("%s.secret-key", s->path);
+	rc = cw_seal_key_load(path, create, s->seal_key, err);
+	free(path);
+	if (!rc)
+		s->seal_loaded = true;
+	return rc;
+}
+
+/* A subscription's secret as read: opened when sealed (row callback). */
+static int open_secret(struct store_stmt *q, void *elem, void *ctx,
+		       struct cw_err *err)
+{
+	struct cw_store_sub *sub = elem;
+	char *plain = NULL;
+	int rc;
+
+	(void)ctx;
+	if (!cw_sealed(sub->secret))
+		return CW_OK;
+	rc = seal_key(q->s, false, err);
+	if (!rc)
+		rc = cw_unseal(q->s->seal_key, sub->secret, &plain, err);
+	if (rc)
+		return cw_err_prefix(err,
+				     "subscription %lld: ", (long long)sub->id);
+	explicit_bzero(sub->secret, strlen(sub->secret));
+	free(sub->secret);
+	sub->secret = plain;
+	return CW_OK;
+}
+
+int store_seal_secrets(struct cw_store *s, struct cw_err *err)
+{
+	struct cw_store_sub *subs = NULL;
+	size_t n = 0;
+	int rc = store_query_list(s,
+				  SUB_COLS "WHERE secret IS NOT NULL AND "
+					   "secret NOT LIKE 'cw1:%'",
+				  "reading the secrets to seal",
+				  STORE_NO_PARAMS, &sub_map, NULL, NULL,
+				  (void **)&subs, &n, err);
+
+	for (size_t i = 0; !rc && i < n; i++) {
+		struct cw_buf b = CW_BUF_INIT;
+
+		rc = seal_key(s, true, err);
+		if (!rc)
+			rc = cw_seal(s->seal_key, subs[i].secret, &b, err);
+		if (!rc)
+			rc = store_query_run(
+				s,
+				"UPDATE subscriptions SET secret = ? WHERE "
+				"id = ?",
+				"sealing a secret",
+				STORE_PARAMS(STORE_TEXT(cw_buf_str(&b)),
+					     STORE_I64(subs[i].id)),
+				err);
+		cw_buf_release(&b);
+	}
+	store_map_free_array(&sub_map, subs, n);
+	return rc;
+}
+
 void cw_store_sub_release(struct cw_store_sub *sub)
 {
 	if (sub)
@@ -168,9 +240,18 @@ int cw_store_sub_add(struct cw_store *s, const struct cw_store_sub *sub,
 		     int64_t *out_id, struct cw_err *err)
 {
 	char now[CW_TIME_ISO];
+	struct cw_buf sealed = CW_BUF_INIT;
+	int rc = CW_OK;
 
 	cw_time_now_iso(now);
-	return store_query_id(
+	/* the secret is kept sealed, never in clear */
+	if (sub->secret)
+		rc = seal_key(s, true, err);
+	if (!rc && sub->secret)
+		rc = cw_seal(s->seal_key, sub->secret, &sealed, err);
+	if (rc)
+		return rc;
+	rc = store_query_id(
 		s,
 		"INSERT INTO subscriptions (channel, target, "
 		"secret, "
@@ -182,7 +263,7 @@ int cw_store_sub_add(struct cw_store *s, const struct cw_store_sub *sub,
 		"adding a subscription",
 		STORE_PARAMS(
 			STORE_TEXT(sub->channel), STORE_TEXT(sub->target),
-			STORE_TEXT(sub->secret),
+			STORE_TEXT(sub->secret ? cw_buf_str(&sealed) : NULL),
 			STORE_TEXT(sub->min_materiality ? sub->min_materiality
 							: "cosmetic"),
 			STORE_TEXT(sub->cadence ? sub->cadence : "immediate"),
@@ -191,6 +272,8 @@ int cw_store_sub_add(struct cw_store *s, const struct cw_store_sub *sub,
 			STORE_TEXT(sub->categories ? sub->categories : ""),
 			STORE_TEXT(now)),
 		out_id, err);
+	cw_buf_release(&sealed);
+	return rc;
 }
 
 /* Run "DELETE ... WHERE <column> = ?1" for `id`; *deleted: rows removed. */
@@ -232,7 +315,8 @@ int cw_store_sub_list(struct cw_store *s, struct cw_store_sub **out, size_t *n,
 {
 	return store_query_list(s, SUB_COLS "ORDER BY id",
 				"listing subscriptions", STORE_NO_PARAMS,
-				&sub_map, NULL, NULL, (void **)out, n, err);
+				&sub_map, open_secret, NULL, (void **)out, n,
+				err);
 }
 
 int cw_store_sub_get(struct cw_store *s, int64_t id, struct cw_store_sub *out,
@@ -240,8 +324,8 @@ int cw_store_sub_get(struct cw_store *s, int64_t id, struct cw_store_sub *out,
 {
 	int rc = store_query_row(s, SUB_COLS "WHERE id = ?1",
 				 "reading a subscription",
-				 STORE_PARAMS(STORE_I64(id)), &sub_map, NULL,
-				 NULL, out, err);
+				 STORE_PARAMS(STORE_I64(id)), &sub_map,
+				 open_secret, NULL, out, err);
 
 	if (rc == CW_ENOTFOUND)
 		rc = cw_err_set(err, CW_ENOTFOUND, "no subscription %lld",
@@ -356,19 +440,27 @@ int cw_store_outbox_update(struct cw_store *s, int64_t id, const char *state,
 			   int64_t attempts, const char *next_try,
 			   const char *last_error, struct cw_err *err)
 {
-	return store_query_run(s,
-			       "UPDATE outbox SET state = coalesce(?2, "
-			       "state), "
-			       "attempts = ?3, next_try = coalesce(?4, "
-			       "next_try), "
-			       "last_error = coalesce(?5, last_error) WHERE "
-			       "id = ?1",
-			       "updating an alert",
-			       STORE_PARAMS(STORE_I64(id), STORE_TEXT(state),
-					    STORE_I64(attempts),
-					    STORE_TEXT(next_try),
-					    STORE_TEXT(last_error)),
-			       err);
+	/* an error naming a URL never keeps the password in it */
+	char *clean = last_error ? cw_strdup(last_error) : NULL;
+	int rc;
+
+	if (clean)
+		cw_redact_credentials(clean);
+	rc = store_query_run(s,
+			     "UPDATE outbox SET state = coalesce(?2, "
+			     "state), "
+			     "attempts = ?3, next_try = coalesce(?4, "
+			     "next_try), "
+			     "last_error = coalesce(?5, last_error) WHERE "
+			     "id = ?1",
+			     "updating an alert",
+			     STORE_PARAMS(STORE_I64(id), STORE_TEXT(state),
+					  STORE_I64(attempts),
+					  STORE_TEXT(next_try),
+					  STORE_TEXT(clean)),
+			     err);
+	free(clean);
+	return rc;
 }
 
 /* Store the count of `state` in its field of `out` (unknown states: none). */

@@ -327,6 +327,28 @@ int cw_mkdir_p(const char *path, struct cw_err *err);
 bool cw_file_exists(const char *path);
 bool cw_dir_exists(const char *path);
 
+/* ---- secrets (seal.c) ---- */
+
+/*
+ * Secrets kept at rest (webhook keys): sealed with AES-256-GCM under a
+ * 32-byte key kept in a file of mode 0600. A sealed value is text
+ * ("cw1:" and base64); anything else is a value from before sealing.
+ */
+#define CW_SEAL_KEY 32
+/* Read the key file; with `create`, make one when there is none. */
+int cw_seal_key_load(const char *path, bool create,
+		     unsigned char key[CW_SEAL_KEY], struct cw_err *err);
+/* Append the sealed form of `plain` to `out`. */
+int cw_seal(const unsigned char key[CW_SEAL_KEY], const char *plain,
+	    struct cw_buf *out, struct cw_err *err);
+/* *out: the secret (free it); CW_EINVAL when it does not open. */
+int cw_unseal(const unsigned char key[CW_SEAL_KEY], const char *sealed,
+	      char **out, struct cw_err *err);
+bool cw_sealed(const char *s);
+/* Replace the password of every "scheme://user:password@" in s with
+ * "***", in place (s only gets shorter or stays). */
+void cw_redact_credentials(char *s);
+
 /* ---- HTML ---- */
 
 /*

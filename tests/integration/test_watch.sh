@@ -143,4 +143,25 @@ cw --json analyze "Perplexity/Terms of Service" --provision 9.3 --format json >"
 check "analyze finds the provision's stored analysis" grep -q 'mandatory_arbitration' "$WORK/an.json"
 stats_ok() { cw stats >/dev/null; }
 check "the store is consistent" stats_ok
+
+# secrets at rest and out of argv: the store keeps webhook secrets sealed
+# (no file of the store holds their bytes), the store and its keys are
+# the owner's alone, a secret comes from a file or the environment, a
+# target's password is never shown, and no password goes over plain SMTP
+SDB=$WORK/secrets.db
+printf 'file-secret-%s\n' "$$" >"$WORK/secret.txt"
+expect_exit 0 "watch add --secret-file" "$CLAUSEWATCH" --db "$SDB" watch add --webhook "https://hooks.example/a" --secret-file "$WORK/secret.txt"
+CLAUSEWATCH_WEBHOOK_SECRET="env-secret-$$" expect_exit 0 "a secret from CLAUSEWATCH_WEBHOOK_SECRET" \
+	"$CLAUSEWATCH" --db "$SDB" watch add --webhook "https://hooks.example/b"
+expect_exit 0 "--secret still works" "$CLAUSEWATCH" --db "$SDB" watch add --webhook "https://ops:hunter2pass@hooks.example/c" --secret "argv-secret-$$"
+check "... with a warning that argv is visible" grep -q "visible to every user" "$WORK/err"
+holds() { cat "$SDB" "$SDB"-wal 2>/dev/null | grep -qa "$1"; }
+check "no file of the store holds a secret's bytes" sh -c '! { cat "$1" "$1"-wal 2>/dev/null | grep -qa -e "file-secret-" -e "env-secret-" -e "argv-secret-"; }' _ "$SDB"
+check "the store file is 0600" test "$(stat -c %a "$SDB")" = 600
+check "its secrets key is 0600" test "$(stat -c %a "$SDB.secret-key")" = 600
+expect_exit 0 "watch list" "$CLAUSEWATCH" --db "$SDB" watch list
+check "shows a target's user but not its password" sh -c 'grep -q "ops:\*\*\*@hooks.example" "$1" && ! grep -q hunter2pass "$1"' _ "$WORK/out"
+expect_exit 1 "a password in an smtp:// URL is refused" "$CLAUSEWATCH" --db "$SDB" monitor --once --smtp-url "smtp://me:pw123456@127.0.0.1:$SPORT"
+check "... saying it would go without TLS" grep -q "sent without TLS" "$WORK/err"
+check "... and the error does not print the password" sh -c '! grep -q pw123456 "$1"' _ "$WORK/err"
 finish

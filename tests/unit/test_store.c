@@ -3,8 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "helpers.h"
 #include "store/store.h"
 #include "store/store_int.h" /* the SQLite handle, to play SQLite's own rollback */
 
@@ -86,7 +88,7 @@ static void test_store__versions_roundtrip_and_dedupe(void **state)
 
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
 	/* archive, monitor, search, search over the version texts */
-	assert_int_equal(cw_store_schema_version(s), 6);
+	assert_int_equal(cw_store_schema_version(s), 7);
 	assert_int_equal(cw_store_put_service(s, "Acme", "Acme Inc.", NULL,
 					      NULL, &err),
 			 CW_OK);
@@ -630,7 +632,7 @@ static void test_store__search_index_filled_by_migration(void **state)
 	/* migration 3 makes the first index, migration 4 the one of today
 	 * (5 the tokens, 6 the log) */
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_schema_version(s), 6);
+	assert_int_equal(cw_store_schema_version(s), 7);
 	struct cw_store_search q = { .all_versions = true };
 	struct cw_store_hit *h = NULL;
 	size_t n = search(s, &q, "court", &h);
@@ -848,7 +850,7 @@ static void test_store__log_backfilled_by_migration(void **state)
 	       "PRAGMA user_version = 5;");
 	cw_store_close(s);
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_schema_version(s), 6);
+	assert_int_equal(cw_store_schema_version(s), 7);
 	assert_int_equal(cw_store_log_size(s, &size, &err), CW_OK);
 	assert_int_equal(size, 2);
 	if (verify(s, NULL, &err))
@@ -858,6 +860,73 @@ static void test_store__log_backfilled_by_migration(void **state)
 	assert_non_null(strstr(cp.note, "\n2\n"));
 	assert_non_null(strstr(cp.note, "clausewatch backfilled 0-1\n"));
 	cw_store_checkpoint_release(&cp);
+	cw_store_close(s);
+}
+
+/* Does the file at `path` hold the bytes of `needle`? */
+static bool file_holds(const char *path, const char *needle)
+{
+	size_t len = 0;
+	char *b = cw_test_read(path, &len);
+	bool found = false;
+
+	for (size_t i = 0; b && i + strlen(needle) <= len && !found; i++)
+		found = !memcmp(b + i, needle, strlen(needle));
+	free(b);
+	return found;
+}
+
+/*
+ * A webhook secret is kept sealed: it reads back whole, yet its bytes
+ * are in no file of the store; the store and its key are the owner's
+ * alone (0600); a secret a store kept in clear before is sealed when the
+ * store is opened.
+ */
+static void test_store__secrets_sealed(void **state)
+{
+	const char *secret = "whsec-Very-Secret-Value-42";
+	struct cw_store *s = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	char channel[] = "webhook", target[] = "https://hooks.example/x";
+	struct cw_store_sub sub = { .channel = channel,
+				    .target = target,
+				    .secret = (char *)secret };
+	struct cw_store_sub got;
+	struct stat st;
+	char wal[600], key[600];
+	int64_t id = 0;
+	(void)state;
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_sub_add(s, &sub, &id, &err), CW_OK);
+	assert_int_equal(cw_store_sub_get(s, id, &got, &err), CW_OK);
+	assert_string_equal(got.secret, secret);
+	cw_store_sub_release(&got);
+	snprintf(wal, sizeof(wal), "%s-wal", dbpath);
+	snprintf(key, sizeof(key), "%s.secret-key", dbpath);
+	assert_false(file_holds(wal, secret));
+	assert_int_equal(stat(dbpath, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(key, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	cw_store_close(s);
+	assert_false(file_holds(dbpath, secret));
+
+	/* as a store from before sealing kept it */
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	sql(s, "UPDATE subscriptions SET secret = 'old-clear-secret-77'; "
+	       "PRAGMA user_version = 6;");
+	cw_store_close(s);
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_sub_get(s, id, &got, &err), CW_OK);
+	assert_string_equal(got.secret, "old-clear-secret-77");
+	cw_store_sub_release(&got);
+	cw_store_close(s);
+	assert_false(file_holds(dbpath, "old-clear-secret-77"));
+	/* another store's key does not open it */
+	unlink(key);
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_not_equal(cw_store_sub_get(s, id, &got, &err), CW_OK);
 	cw_store_close(s);
 }
 
@@ -883,6 +952,7 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(test_store__log_backfilled_by_migration,
 				       setup),
+		cmocka_unit_test_setup(test_store__secrets_sealed, setup),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

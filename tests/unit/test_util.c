@@ -444,6 +444,38 @@ static void test_util__buf_cap_errors(void **state)
 	assert_int_equal(cw_buf_grow(&b, SIZE_MAX), CW_ETOOBIG);
 }
 
+/* Sealed secrets open with their key only; passwords in URLs are hidden
+ * in place, never making the text longer. */
+static void test_util__seal_and_redact(void **state)
+{
+	unsigned char k1[CW_SEAL_KEY], k2[CW_SEAL_KEY];
+	struct cw_buf b = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	char *plain = NULL;
+	char s1[] = "'https://ops:hunter2@hooks.example/x': refused; "
+		    "smtps://a:b@mail.example and ftp://x@y/ stay";
+	(void)state;
+
+	memset(k1, 1, sizeof(k1));
+	memset(k2, 2, sizeof(k2));
+	assert_int_equal(cw_seal(k1, "the secret", &b, &err), CW_OK);
+	assert_true(cw_sealed(cw_buf_str(&b)));
+	assert_null(strstr(cw_buf_str(&b), "secret"));
+	assert_int_equal(cw_unseal(k1, cw_buf_str(&b), &plain, &err), CW_OK);
+	assert_string_equal(plain, "the secret");
+	free(plain);
+	assert_int_equal(cw_unseal(k2, cw_buf_str(&b), &plain, &err),
+			 CW_EINVAL);
+	b.ptr[10] ^= 1; /* one character of the sealed text */
+	assert_int_not_equal(cw_unseal(k1, cw_buf_str(&b), &plain, &err),
+			     CW_OK);
+	cw_buf_release(&b);
+	cw_redact_credentials(s1);
+	assert_string_equal(s1, "'https://ops:***@hooks.example/x': refused; "
+				"smtps://a:*@mail.example and ftp://x@y/ "
+				"stay");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -466,6 +498,7 @@ int main(void)
 		cmocka_unit_test(test_util__map_collisions),
 		cmocka_unit_test(test_util__map_cap),
 		cmocka_unit_test(test_util__buf_cap_errors),
+		cmocka_unit_test(test_util__seal_and_redact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
