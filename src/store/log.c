@@ -40,6 +40,8 @@ struct leaf_rec {
 	const char *bytes; /* NULL: read from the store */
 	size_t len;
 	const struct cw_segmentation *seg; /* a version's, with bytes */
+	const unsigned char *sha; /* the bytes' SHA-256 when the caller has
+				     it already (NULL: hashed here) */
 };
 
 /* The record's fields that go into its leaf. */
@@ -142,7 +144,9 @@ static int leaf_content(struct cw_store *s, const struct leaf_rec *r,
 	bool version = !strcmp(r->kind, "version");
 	int rc = CW_OK;
 
-	if (r->bytes) {
+	if (r->bytes && r->sha) {
+		memcpy(content, r->sha, 32);
+	} else if (r->bytes) {
 		cw_sha256(r->bytes, r->len, content);
 	} else {
 		if (version)
@@ -359,19 +363,28 @@ done:
 
 int store_log_snapshot_page(struct cw_store *s, int64_t snapshot_id,
 			    size_t page, const void *bytes, size_t len,
-			    struct cw_err *err)
+			    const unsigned char sha[32], struct cw_err *err)
 {
-	struct leaf_rec r = { "snapshot", snapshot_id, (int64_t)page,
-			      bytes,	  len,	       NULL };
+	struct leaf_rec r = { .kind = "snapshot",
+			      .record_id = snapshot_id,
+			      .page = (int64_t)page,
+			      .bytes = bytes,
+			      .len = len,
+			      .sha = sha };
 
 	return log_append(s, &r, err);
 }
 
 int store_log_version(struct cw_store *s, int64_t version_id, const char *text,
-		      size_t len, const struct cw_segmentation *seg,
-		      struct cw_err *err)
+		      size_t len, const unsigned char sha[32],
+		      const struct cw_segmentation *seg, struct cw_err *err)
 {
-	struct leaf_rec r = { "version", version_id, 0, text, len, seg };
+	struct leaf_rec r = { .kind = "version",
+			      .record_id = version_id,
+			      .bytes = text,
+			      .len = len,
+			      .seg = seg,
+			      .sha = sha };
 
 	return log_append(s, &r, err);
 }
@@ -379,7 +392,10 @@ int store_log_version(struct cw_store *s, int64_t version_id, const char *text,
 int store_log_record(struct cw_store *s, const char *kind, int64_t record_id,
 		     const char *json, struct cw_err *err)
 {
-	struct leaf_rec r = { kind, record_id, 0, json, strlen(json), NULL };
+	struct leaf_rec r = { .kind = kind,
+			      .record_id = record_id,
+			      .bytes = json,
+			      .len = strlen(json) };
 
 	return log_append(s, &r, err);
 }
@@ -421,10 +437,9 @@ int store_log_backfill(struct cw_store *s, struct cw_err *err)
 		"listing the records to log", STORE_NO_PARAMS, &backfill_map,
 		NULL, NULL, (void **)&rows, &n, err);
 	for (size_t i = 0; !rc && i < n; i++) {
-		struct leaf_rec r = {
-			rows[i].kind, rows[i].record_id, rows[i].page, NULL, 0,
-			NULL
-		};
+		struct leaf_rec r = { .kind = rows[i].kind,
+				      .record_id = rows[i].record_id,
+				      .page = rows[i].page };
 		rc = log_append(s, &r, err);
 	}
 	store_map_free_array(&backfill_map, rows, n);
@@ -829,7 +844,9 @@ static int verify_leaf(struct cw_store *s, const struct cw_store_leaf *l,
 		       bool latest, struct cw_store_log_report *rep,
 		       struct cw_err *err)
 {
-	struct leaf_rec r = { l->kind, l->record_id, l->page, NULL, 0, NULL };
+	struct leaf_rec r = { .kind = l->kind,
+			      .record_id = l->record_id,
+			      .page = l->page };
 	struct cw_buf data = CW_BUF_INIT;
 	unsigned char content[32];
 	char what[600], hex[CW_SHA256_HEX];
@@ -1119,7 +1136,9 @@ int cw_store_log_bytes(struct cw_store *s, const struct cw_store_leaf *l,
 		       struct cw_buf *out, struct cw_buf *provisions,
 		       struct cw_err *err)
 {
-	struct leaf_rec r = { l->kind, l->record_id, l->page, NULL, 0, NULL };
+	struct leaf_rec r = { .kind = l->kind,
+			      .record_id = l->record_id,
+			      .page = l->page };
 	struct leaf_meta m;
 	struct cw_segmentation *seg = NULL;
 	int rc;

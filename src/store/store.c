@@ -372,14 +372,13 @@ static int add_snapshot(struct cw_store *s, int64_t doc_id,
 		cw_buf_add(&hashes, h, 32);
 	}
 	cw_sha256(hashes.ptr, hashes.len, all);
-	cw_buf_release(&hashes);
 
 	rc = same_snapshot(s, doc_id, all, &sid, err);
-	if (rc)
+	if (rc || sid) {
+		cw_buf_release(&hashes);
+		if (!rc)
+			*out_id = sid;
 		return rc;
-	if (sid) {
-		*out_id = sid;
-		return CW_OK;
 	}
 	rc = store_query_id(
 		s,
@@ -395,11 +394,16 @@ static int add_snapshot(struct cw_store *s, int64_t doc_id,
 	for (size_t i = 0; i < n; i++) {
 		rc = add_page(s, doc_id, sid, i, &pages[i], err);
 		if (!rc)
-			rc = store_log_snapshot_page(s, sid, i, pages[i].data,
-						     pages[i].len, err);
-		if (rc)
+			rc = store_log_snapshot_page(
+				s, sid, i, pages[i].data, pages[i].len,
+				(const unsigned char *)hashes.ptr + 32 * i,
+				err);
+		if (rc) {
+			cw_buf_release(&hashes);
 			return rc;
+		}
 	}
+	cw_buf_release(&hashes);
 	*out_id = sid;
 	*out_new = true;
 	return CW_OK;
@@ -634,7 +638,8 @@ static int record_version(struct cw_store *s, int64_t doc_id,
 		rc = store_search_index(s, doc_id, id, text_blob, in->text,
 					in->len, in->seg, err);
 	if (!rc)
-		rc = store_log_version(s, id, in->text, in->len, in->seg, err);
+		rc = store_log_version(s, id, in->text, in->len, hash, in->seg,
+				       err);
 	if (!rc && out_id)
 		*out_id = id;
 	return rc;

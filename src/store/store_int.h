@@ -109,15 +109,16 @@ int store_version_load(struct cw_store *s, int64_t version_id,
 
 /*
  * The log (log.c): append the leaf of a record just written, in the same
- * transaction. store_log_record is for a change or an analysis ("change",
+ * transaction; `sha` is the SHA-256 of the bytes, which the caller has
+ * already computed for the content address. store_log_record is for a change or an analysis ("change",
  * "analysis"), whose bytes are its JSON.
  */
 int store_log_snapshot_page(struct cw_store *s, int64_t snapshot_id,
 			    size_t page, const void *bytes, size_t len,
-			    struct cw_err *err);
+			    const unsigned char sha[32], struct cw_err *err);
 int store_log_version(struct cw_store *s, int64_t version_id, const char *text,
-		      size_t len, const struct cw_segmentation *seg,
-		      struct cw_err *err);
+		      size_t len, const unsigned char sha[32],
+		      const struct cw_segmentation *seg, struct cw_err *err);
 int store_log_record(struct cw_store *s, const char *kind, int64_t record_id,
 		     const char *json, struct cw_err *err);
 /* Seal the webhook secrets a store older than sealing keeps in clear
