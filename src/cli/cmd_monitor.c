@@ -58,6 +58,7 @@ static const char *const value_flags[] = {
 	"connect-timeout-ms",
 	"max-bytes",
 	"max-inflight-bytes",
+	"extract-budget-bytes",
 	"health-threshold",
 	"blocked-ratio",
 	"blocked-min-bytes",

@@ -23,6 +23,9 @@ void cw_monitor_config_init(struct cw_monitor_config *c)
 	c->connect_timeout_ms = 10000;
 	c->max_bytes = 50L << 20;
 	c->max_inflight_bytes = 128L << 20;
+	/* page bytes under extraction at once; parsing takes several
+	 * times a page, so 64 MiB of pages keeps a pass near 512 MiB */
+	c->extract_budget_bytes = 64L << 20;
 	c->use_browser = true;
 	c->analysis = true;
 	/* one extraction thread per core: the monitor's own thread mostly
@@ -157,6 +160,7 @@ int cw_monitor_config_set(struct cw_monitor_config *c, const char *key,
 	NUM("connect_timeout_ms", connect_timeout_ms, 100, 600000)
 	NUM("max_bytes", max_bytes, 1024, 1L << 30)
 	NUM("max_inflight_bytes", max_inflight_bytes, 1L << 20, 1L << 34)
+	NUM("extract_budget_bytes", extract_budget_bytes, 1L << 20, 1L << 34)
 	NUM("workers", workers, 0, 64)
 	NUM("health_threshold", health_threshold, 1, 1000)
 	NUM("blocked_min_bytes", blocked_min_bytes, 0, 1L << 30)

@@ -60,6 +60,13 @@ struct pool {
 	struct job *todo, *todo_tail;
 	struct job *ready, *ready_tail;
 	size_t backlog, max_backlog;
+	/*
+	 * The bytes of the pages being extracted now, and the most there
+	 * may be (extract_budget_bytes): parsing costs several times a
+	 * page's size, so this, not the number of workers, bounds a pass's
+	 * memory. A job larger than the budget still runs, alone.
+	 */
+	size_t busy_bytes, budget, peak_busy_bytes;
 	bool stop;
 	pthread_t *th;
 	size_t n;
@@ -532,6 +539,16 @@ static void prepare_job(struct job *j)
 	cw_pipeline_prepare(&j->prep, &j->svc->docs[0], j->in, j->n, NULL);
 }
 
+/* The page bytes a job hands to extraction. */
+static size_t job_bytes(const struct job *j)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < j->n; i++)
+		n += j->in[i].len;
+	return n;
+}
+
 static void *worker_main(void *arg)
 {
 	struct pool *pl = arg;
@@ -539,18 +556,32 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&pl->mu);
 	for (;;) {
 		struct job *j;
+		size_t bytes;
 
-		while (!pl->todo && !pl->stop)
+		/* the next job, once it fits the budget beside the others */
+		while (!pl->stop || pl->todo) {
+			if (pl->todo && (!pl->busy_bytes ||
+					 pl->busy_bytes + job_bytes(pl->todo) <=
+						 pl->budget))
+				break;
 			pthread_cond_wait(&pl->work, &pl->mu);
+		}
 		if (!pl->todo)
 			break; /* stopped, and nothing left to do */
 		j = pl->todo;
 		pl->todo = j->next;
 		if (!pl->todo)
 			pl->todo_tail = NULL;
+		bytes = job_bytes(j);
+		pl->busy_bytes += bytes;
+		if (pl->busy_bytes > pl->peak_busy_bytes)
+			pl->peak_busy_bytes = pl->busy_bytes;
 		pthread_mutex_unlock(&pl->mu);
 		prepare_job(j);
 		pthread_mutex_lock(&pl->mu);
+		pl->busy_bytes -= bytes;
+		/* a waiting worker may fit now */
+		pthread_cond_broadcast(&pl->work);
 		j->next = NULL;
 		if (pl->ready_tail)
 			pl->ready_tail->next = j;
@@ -564,7 +595,8 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-static struct pool *pool_new(unsigned n, struct cw_fetch_multi *eng)
+static struct pool *pool_new(unsigned n, size_t budget,
+			     struct cw_fetch_multi *eng)
 {
 	struct pool *pl = cw_calloc(1, sizeof(*pl));
 	sigset_t stop, old;
@@ -578,6 +610,7 @@ static struct pool *pool_new(unsigned n, struct cw_fetch_multi *eng)
 	 * thread commits; more only holds more page bodies in memory.
 	 */
 	pl->max_backlog = 4 * (size_t)n + 4;
+	pl->budget = budget;
 	pl->th = cw_calloc(n, sizeof(*pl->th));
 	/* workers inherit the mask: SIGTERM and SIGINT must reach this
 	 * thread, whose poll they interrupt to stop the pass promptly */
@@ -901,7 +934,8 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 			goto done;
 	}
 	if (n && cfg->workers) {
-		ps.pool = pool_new(cfg->workers, eng);
+		ps.pool = pool_new(cfg->workers,
+				   (size_t)cfg->extract_budget_bytes, eng);
 		if (!ps.pool->n) { /* no thread could start: do it here */
 			pool_free(ps.pool);
 			ps.pool = NULL;

@@ -59,6 +59,7 @@ struct cw_monitor_config {
 	long connect_timeout_ms;   /* 10000 */
 	long max_bytes;		   /* per page, 50 MiB */
 	long max_inflight_bytes;   /* all bodies in flight, 128 MiB */
+	long extract_budget_bytes; /* pages under extraction at once, 64 MiB */
 	bool allow_private;	   /* fetch and deliver to private addresses */
 	bool use_browser;	   /* Chromium for executeClientScripts */
 	unsigned workers;	   /* extraction threads, number of CPUs (at

@@ -224,4 +224,29 @@ done
 expect_exit 1 "monitor --once where every document fails" \
 	"$CLAUSEWATCH" --db "$WORK/down.db" monitor --once --allow-private-network --fetch-attempts 1 --no-browser
 check "says so" grep -q "all 2 documents checked failed" "$WORK/err"
+# a pass's memory is bounded by the extraction budget, not by the number
+# of workers: six 20 MB pages on six workers, all at once and then with a
+# budget of 16 MiB of pages (one at a time); peak RSS as the kernel counts
+# it for the child (python's getrusage), never a time
+mkdir -p "$WORK/bigdecl"
+for i in 1 2 3 4 5 6; do
+	printf '{"name":"Big %d","terms":{"Terms of Service":{"fetch":"http://127.0.0.1:%s/big/2000000%d","select":"body"}}}\n' \
+		"$i" "$FPORT" "$i" >"$WORK/bigdecl/Big$i.json"
+done
+peak() { # peak BUDGET: the monitor's peak RSS in KiB over one pass
+	rm -f "$WORK/big.db"*
+	"$CLAUSEWATCH" --db "$WORK/big.db" --quiet declare "$WORK/bigdecl" >/dev/null
+	python3 -c '
+import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' \
+		"$CLAUSEWATCH" --db "$WORK/big.db" monitor --once --allow-private-network \
+		--no-analysis --no-browser --workers 6 --max-bytes 30000000 \
+		--fetch-attempts 1 --extract-budget-bytes "$1"
+}
+all=$(peak 1073741824)
+one=$(peak 16777216)
+echo "# peak RSS: $((all / 1024)) MiB with no budget to speak of, $((one / 1024)) MiB with 16 MiB"
+check "the extraction budget lowers the pass's peak memory ($((one / 1024)) < 0.9 x $((all / 1024)) MiB)" \
+	test "$((one * 10))" -lt "$((all * 9))"
 finish
