@@ -18,10 +18,13 @@
  * - Digest subscriptions (daily, weekly) hold their rows ("held") until
  *   the period has passed, then send one message grouping the changes by
  *   service and materiality (digest.c).
- * - Webhooks (webhook.c): POST of a JSON body, signed with HMAC-SHA256 of
- *   the exact body bytes under the subscription's secret, header
- *   `X-Clausewatch-Signature: sha256=<hex>`, `Idempotency-Key: <key>`;
- *   the SSRF guard of fetch.h applies unless `allow_private`.
+ * - Webhooks (webhook.c): POST of a JSON body with the header
+ *   `X-Clausewatch-Signature: t=<unix time>,v1=<hex>`, the HMAC-SHA256
+ *   under the subscription's secret of the time, a full stop and the exact
+ *   body bytes ("t.body"), and `Idempotency-Key: <key>`. A receiver
+ *   refuses a signature whose time is more than five minutes from its own
+ *   clock, so a captured request cannot be replayed later (README,
+ *   "Webhooks"); the SSRF guard of fetch.h applies unless `allow_private`.
  * - Email (email.c): SMTP through libcurl, multipart/alternative with a
  *   plain-text and an HTML part (the redline as <del>/<ins>).
  * - Atom (atom.c): one feed per watchlist name, valid Atom 1.0 (RFC 4287).
@@ -137,13 +140,18 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 
 /* ---- channels ---- */
 
-/* "sha256=<hex>": HMAC-SHA256 of body under secret (webhook.c). */
-#define CW_NOTIFY_SIG_MAX (7 + CW_SHA256_HEX)
-void cw_notify_sign(char out[CW_NOTIFY_SIG_MAX], const char *secret,
+/*
+ * "t=<t>,v1=<hex>": HMAC-SHA256 under `secret` of the decimal time `t`, a
+ * full stop and the body (webhook.c). The value of the webhook's
+ * X-Clausewatch-Signature header.
+ */
+#define CW_NOTIFY_SIG_MAX (2 + 20 + 4 + CW_SHA256_HEX)
+void cw_notify_sign(char out[CW_NOTIFY_SIG_MAX], const char *secret, int64_t t,
 		    const char *body, size_t len);
 
 /*
- * POST `body` to `url` with the signature and idempotency headers.
+ * POST `body` to `url` with the signature (signed now) and idempotency
+ * headers.
  * Returns CW_OK for a 2xx answer, CW_EHTTP (status in *status), CW_ENET,
  * CW_ETIMEOUT or CW_EBLOCKED (SSRF guard); the message names the URL.
  */

@@ -1,18 +1,28 @@
 /*
  * webhook: signed JSON POSTs (see notify.h).
+ *
+ * The signature covers a timestamp and the body, as Stripe's webhook
+ * signatures do ("t=...,v1=..." over "t.body"): a receiver that refuses a
+ * timestamp more than five minutes from its clock turns a captured request
+ * into one that cannot be replayed later, and the idempotency key covers
+ * the redeliveries inside that window.
  */
 #include <curl/curl.h>
 
 #include "../fetch/fetch.h"
 #include "notify.h"
 
-void cw_notify_sign(char out[CW_NOTIFY_SIG_MAX], const char *secret,
+void cw_notify_sign(char out[CW_NOTIFY_SIG_MAX], const char *secret, int64_t t,
 		    const char *body, size_t len)
 {
+	struct cw_buf msg = CW_BUF_INIT;
 	char hex[CW_SHA256_HEX];
 
-	cw_hmac_sha256_hex(secret, strlen(secret), body, len, hex);
-	snprintf(out, CW_NOTIFY_SIG_MAX, "sha256=%s", hex);
+	cw_buf_addf(&msg, "%lld.", (long long)t);
+	cw_buf_add(&msg, body, len);
+	cw_hmac_sha256_hex(secret, strlen(secret), msg.ptr, msg.len, hex);
+	cw_buf_release(&msg);
+	snprintf(out, CW_NOTIFY_SIG_MAX, "t=%lld,v1=%s", (long long)t, hex);
 }
 
 /* The receiver's answer is read and dropped, up to a small cap. */
@@ -55,7 +65,8 @@ int cw_notify_webhook_post(const char *url, const char *secret,
 		curl_easy_cleanup(c);
 		return cw_err_prefix(err, "webhook '%s': ", url);
 	}
-	cw_notify_sign(sig, secret ? secret : "", body, len);
+	cw_notify_sign(sig, secret ? secret : "", (int64_t)time(NULL), body,
+		       len);
 	h = curl_slist_append(h, "Content-Type: application/json");
 	snprintf(line, sizeof(line), "X-Clausewatch-Signature: %s", sig);
 	h = curl_slist_append(h, line);

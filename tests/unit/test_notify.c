@@ -61,19 +61,32 @@ static int teardown(void **state)
 
 static void test_notify__signature_is_hmac_sha256(void **state)
 {
-	/* RFC 4231, test case 2: key "Jefe" */
+	/* the key and message of RFC 4231, test case 2, behind the time:
+	 * HMAC-SHA256("Jefe", "1700000000.what do ya want for nothing?"),
+	 * as `openssl dgst -sha256 -hmac Jefe` computes it */
 	char sig[CW_NOTIFY_SIG_MAX];
 
 	(void)state;
-	cw_notify_sign(sig, "Jefe", "what do ya want for nothing?", 28);
-	assert_string_equal(sig, "sha256="
-				 "5bdcc146bf60754e6a042426089575c75a003f0"
-				 "89d2739839dec58b964ec3843");
+	cw_notify_sign(sig, "Jefe", 1700000000, "what do ya want for nothing?",
+		       28);
+	assert_string_equal(sig, "t=1700000000,v1="
+				 "1cdd0650c8be1cb0974b1788d458b1e781206cf"
+				 "ef59b85faafc582d2e182c57e");
+	/* the time is signed: one second later, another signature */
+	cw_notify_sign(sig, "Jefe", 1700000001, "what do ya want for nothing?",
+		       28);
+	assert_string_equal(sig, "t=1700000001,v1="
+				 "9b1bf98549c40daa2f6f77815f85ac92e4e5496"
+				 "5dcad85a7255aadec8faed4da");
 	/* one byte more and the signature changes */
-	cw_notify_sign(sig, "Jefe", "what do ya want for nothing?!", 29);
-	assert_string_not_equal(sig, "sha256="
-				     "5bdcc146bf60754e6a042426089575c75a003"
-				     "f089d2739839dec58b964ec3843");
+	cw_notify_sign(sig, "Jefe", 1700000000, "what do ya want for nothing?!",
+		       29);
+	assert_string_not_equal(sig, "t=1700000000,v1="
+				     "1cdd0650c8be1cb0974b1788d458b1e78120"
+				     "6cfef59b85faafc582d2e182c57e");
+	/* the longest time fits */
+	cw_notify_sign(sig, "k", INT64_MIN, "", 0);
+	assert_int_equal(strlen(sig), 2 + 20 + 4 + 64);
 }
 
 /* ---- matching ---- */
