@@ -7,7 +7,7 @@
  * nothing. This is at-least-once; the key makes it once for receivers
  * that remember keys.
  */
-#include "notify.h"
+#include "notify_int.h"
 
 static void add_seconds(char out[CW_TIME_ISO], long secs)
 {
@@ -15,23 +15,29 @@ static void add_seconds(char out[CW_TIME_ISO], long secs)
 }
 
 /*
- * Exponential backoff with full jitter (Brooker, "Exponential Backoff And
+ * Exponential backoff with "equal jitter" (Brooker, "Exponential Backoff And
  * Jitter", AWS Architecture Blog, 2015): a delay drawn uniformly from
  * [base*2^(n-1)/2, base*2^(n-1)], capped, so receivers that come back are
- * not hit by every sender at the same instant.
+ * not hit by every sender at the same instant. Drawn in milliseconds and
+ * rounded up to whole seconds, at least one: next_try has a resolution of
+ * a second, and a draw halved to zero (a base of 1 s gave [0, 1] in whole
+ * seconds, always 0) made the row due again at once, retried within the
+ * same run with no delay at all.
  */
-static long backoff(const struct cw_notify_opts *o, int64_t attempts)
+long cw_notify_backoff(const struct cw_notify_opts *o, int64_t attempts)
 {
 	long base = o->backoff_s > 0 ? o->backoff_s : 30;
 	long cap = o->backoff_max_s > 0 ? o->backoff_max_s : 6 * 3600;
-	long d = base;
+	long d = base, half_ms, ms;
 
 	for (int64_t i = 1; i < attempts && d < cap; i++)
 		d *= 2;
 	if (d > cap)
 		d = cap;
-	return d / 2 +
-	       (long)((unsigned long)rand() % (unsigned long)(d / 2 + 1));
+	half_ms = d * 500;
+	ms = half_ms +
+	     (long)((unsigned long)rand() % (unsigned long)(half_ms + 1));
+	return ms < 1000 ? 1 : (ms + 999) / 1000;
 }
 
 /* Rewrite the configured file of feed `name`, if there is one. */
@@ -101,7 +107,7 @@ static int deliver_row(struct cw_store *s, const struct cw_store_outbox *row,
 		fprintf(stderr, "clausewatch: alert %s given up: %s\n",
 			row->idem_key, e.msg);
 	} else {
-		add_seconds(next, backoff(o, row->attempts + 1));
+		add_seconds(next, cw_notify_backoff(o, row->attempts + 1));
 		rc = cw_store_outbox_update(s, row->id, NULL, row->attempts + 1,
 					    next, e.msg, err);
 		stats->retried++;

@@ -13,6 +13,7 @@
 
 #include "diff/diff.h"
 #include "notify/notify.h"
+#include "notify/notify_int.h"
 #include "helpers.h"
 #include "segment/segment.h"
 #include "store/store.h"
@@ -558,6 +559,90 @@ static void test_notify__failed_delivery_is_retried_then_given_up(void **state)
 	cw_store_close(f.s);
 }
 
+static void test_notify__backoff_is_at_least_a_second(void **state)
+{
+	struct cw_notify_opts o = CW_NOTIFY_OPTS_INIT;
+
+	(void)state;
+	/* a base of 1 s drew from [0, 1] in whole seconds: always 0 */
+	o.backoff_s = 1;
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(cw_notify_backoff(&o, 1), 1);
+	for (int64_t n = 2; n <= 5; n++)
+		for (int i = 0; i < 200; i++) {
+			long d = cw_notify_backoff(&o, n);
+			long top = 1L << (n - 1);
+
+			assert_true(d >= top / 2 && d <= top);
+		}
+	/* the default: 15 to 30 s, then doubling up to the cap */
+	o.backoff_s = 30;
+	o.backoff_max_s = 100;
+	for (int i = 0; i < 200; i++) {
+		long d1 = cw_notify_backoff(&o, 1),
+		     d9 = cw_notify_backoff(&o, 9);
+
+		assert_true(d1 >= 15 && d1 <= 30);
+		assert_true(d9 >= 50 && d9 <= 100);
+	}
+}
+
+/* A row's attempts and next_try as stored. */
+static void row_state(struct cw_store *s, int64_t *attempts, char *next,
+		      size_t nlen)
+{
+	struct cw_store_outbox *rows = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	size_t n = 0;
+
+	assert_int_equal(cw_store_outbox_list(s, "pending", NULL, 0, 0, &rows,
+					      &n, &err),
+			 CW_OK);
+	assert_int_equal(n, 1);
+	*attempts = rows[0].attempts;
+	snprintf(next, nlen, "%s", rows[0].next_try);
+	cw_store_outbox_free(rows, n);
+}
+
+static void test_notify__backoff_of_one_second_is_applied(void **state)
+{
+	struct fixture f;
+	struct cw_notify_opts o = CW_NOTIFY_OPTS_INIT;
+	struct cw_notify_stats st;
+	struct cw_err err = CW_ERR_INIT;
+	char before[CW_TIME_ISO], next[CW_TIME_ISO];
+	int64_t attempts = 0;
+
+	(void)state;
+	if (!have_corpus())
+		skip();
+	open_fixture(&f);
+	add_sub(f.s, "webhook", "http://127.0.0.1:1/hook", "immediate", "");
+	make_change(&f, true);
+	o.allow_private = true;
+	o.backoff_s = 1;
+	o.timeout_ms = 2000;
+	cw_time_now_iso(before);
+	memset(&st, 0, sizeof(st));
+	/* one attempt: the retry is due a second later, not in this run
+	 * (it was retried at once, in the same run, before) */
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	assert_int_equal(st.retried, 1);
+	row_state(f.s, &attempts, next, sizeof(next));
+	assert_int_equal(attempts, 1);
+	assert_true(strcmp(next, before) > 0);
+	/* due within two seconds: a run then tries again */
+	usleep(2100 * 1000);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	assert_int_equal(st.retried, 1);
+	row_state(f.s, &attempts, next, sizeof(next));
+	assert_int_equal(attempts, 2);
+	cw_buf_release(&f.json);
+	cw_change_record_release(&f.rec);
+	cw_store_close(f.s);
+}
+
 static void test_notify__ssrf_guard_refuses_loopback_webhooks(void **state)
 {
 	struct cw_notify_opts o = CW_NOTIFY_OPTS_INIT;
@@ -623,6 +708,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_notify__failed_delivery_is_retried_then_given_up,
 			setup, teardown),
+		cmocka_unit_test(test_notify__backoff_is_at_least_a_second),
+		cmocka_unit_test_setup_teardown(
+			test_notify__backoff_of_one_second_is_applied, setup,
+			teardown),
 		cmocka_unit_test(
 			test_notify__ssrf_guard_refuses_loopback_webhooks),
 		cmocka_unit_test_setup_teardown(
