@@ -6,7 +6,7 @@
  * and not processed again.
  *
  *   webhook_receiver --dir DIR [--secret KEY] [--max-age S] [--delay-ms MS]
- *                    [--fail-first N] [--port P]
+ *                    [--fail-first N] [--hang N] [--port P]
  *
  * Prints its port and a newline on stdout when it listens; runs until
  * SIGTERM or SIGINT. For each POST:
@@ -18,6 +18,9 @@
  *     unless given). A request that fails gets 401, is not recorded, and
  *     a line "refused KEY malformed|stale|signature" goes to DIR/log: a
  *     request replayed after --max-age is refused however well signed;
+ *   - the next N requests (--hang) are held without an answer until the
+ *     receiver stops, after a line "hang KEY" (not recorded: the sender
+ *     must send them again);
  *   - a new Idempotency-Key: the body is written to DIR/KEY.json, the
  *     signature header to DIR/KEY.sig, and a line "new KEY valid" is
  *     appended to DIR/log;
@@ -38,6 +41,7 @@ static const char *secret = "";
 static long delay_ms;
 static long max_age = 300;
 static atomic_long fail_first;
+static atomic_long hang;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 struct req {
@@ -157,6 +161,16 @@ static enum MHD_Result handle(struct MHD_Connection *c, struct req *rq)
 		pthread_mutex_unlock(&lock);
 		return answer(c, 401, "bad signature\n");
 	}
+	if (take_one(&hang)) {
+		pthread_mutex_lock(&lock);
+		log_line("hang", key, "");
+		pthread_mutex_unlock(&lock);
+		/* this thread is the connection's: it holds it, unanswered,
+		 * until we stop */
+		while (!tool_quit)
+			tool_sleep_ms(100);
+		return MHD_NO;
+	}
 	path = cw_asprintf("%s/%s.json", out_dir, key);
 	pthread_mutex_lock(&lock);
 	if (cw_file_exists(path)) {
@@ -225,13 +239,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **state,
 
 int main(int argc, char **argv)
 {
-	long fail = 0, port = 0;
+	long fail = 0, port = 0, n_hang = 0;
 	const struct tool_opt opts[] = {
 		{ "dir", .text = &out_dir },
 		{ "secret", .text = &secret },
 		{ "max-age", .num = &max_age },
 		{ "delay-ms", .num = &delay_ms },
 		{ "fail-first", .num = &fail },
+		{ "hang", .num = &n_hang },
 		{ "port", .num = &port, .max = 65535 },
 		{ NULL },
 	};
@@ -244,12 +259,13 @@ int main(int argc, char **argv)
 
 	tool_parse(argc, argv, opts, "webhook_receiver",
 		   "webhook_receiver --dir DIR [--secret KEY] [--max-age S] "
-		   "[--delay-ms MS] [--fail-first N] [--port P]");
+		   "[--delay-ms MS] [--fail-first N] [--hang N] [--port P]");
 	if (!out_dir) {
 		fprintf(stderr, "webhook_receiver: --dir is required\n");
 		return 2;
 	}
 	atomic_store(&fail_first, fail);
+	atomic_store(&hang, n_hang);
 	tool_signals(NULL);
 	d = tool_http_start("webhook_receiver", port, on_request, more);
 	tool_wait_quit();

@@ -9,6 +9,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "diff/diff.h"
@@ -361,6 +364,13 @@ static void open_fixture(struct fixture *f)
 			 CW_OK);
 }
 
+static void close_fixture(struct fixture *f)
+{
+	cw_buf_release(&f->json);
+	cw_change_record_release(&f->rec);
+	cw_store_close(f->s);
+}
+
 static int64_t add_sub(struct cw_store *s, const char *channel,
 		       const char *target, const char *cadence,
 		       const char *services)
@@ -422,9 +432,7 @@ test_notify__outbox_rows_live_and_die_with_their_change(void **state)
 			 CW_OK);
 	assert_int_equal(n, 0);
 	cw_store_outbox_free(rows, 1);
-	cw_buf_release(&f.json);
-	cw_change_record_release(&f.rec);
-	cw_store_close(f.s);
+	close_fixture(&f);
 }
 
 static void test_notify__renders_json_email_and_atom(void **state)
@@ -504,9 +512,16 @@ static void test_notify__renders_json_email_and_atom(void **state)
 	cw_buf_release(&html);
 	cw_buf_release(&msg);
 	cw_buf_release(&atom);
-	cw_buf_release(&f.json);
-	cw_change_record_release(&f.rec);
-	cw_store_close(f.s);
+	close_fixture(&f);
+}
+
+/* A store with one change alert for a webhook on port 1 of loopback,
+ * where nothing listens. */
+static void refused_webhook_fixture(struct fixture *f)
+{
+	open_fixture(f);
+	add_sub(f->s, "webhook", "http://127.0.0.1:1/hook", "immediate", "");
+	make_change(f, true);
 }
 
 static void test_notify__failed_delivery_is_retried_then_given_up(void **state)
@@ -522,10 +537,7 @@ static void test_notify__failed_delivery_is_retried_then_given_up(void **state)
 	(void)state;
 	if (!have_corpus())
 		skip();
-	open_fixture(&f);
-	/* port 1 on loopback: nothing listens */
-	add_sub(f.s, "webhook", "http://127.0.0.1:1/hook", "immediate", "");
-	make_change(&f, true);
+	refused_webhook_fixture(&f);
 	o.allow_private = true;
 	o.max_attempts = 2;
 	o.timeout_ms = 2000;
@@ -554,9 +566,7 @@ static void test_notify__failed_delivery_is_retried_then_given_up(void **state)
 	assert_int_equal(cw_store_outbox_count(f.s, &oc, &err), CW_OK);
 	assert_int_equal(oc.dead, 1);
 	cw_store_outbox_free(rows, n);
-	cw_buf_release(&f.json);
-	cw_change_record_release(&f.rec);
-	cw_store_close(f.s);
+	close_fixture(&f);
 }
 
 static void test_notify__backoff_is_at_least_a_second(void **state)
@@ -616,9 +626,7 @@ static void test_notify__backoff_of_one_second_is_applied(void **state)
 	(void)state;
 	if (!have_corpus())
 		skip();
-	open_fixture(&f);
-	add_sub(f.s, "webhook", "http://127.0.0.1:1/hook", "immediate", "");
-	make_change(&f, true);
+	refused_webhook_fixture(&f);
 	o.allow_private = true;
 	o.backoff_s = 1;
 	o.timeout_ms = 2000;
@@ -638,9 +646,111 @@ static void test_notify__backoff_of_one_second_is_applied(void **state)
 	assert_int_equal(st.retried, 1);
 	row_state(f.s, &attempts, next, sizeof(next));
 	assert_int_equal(attempts, 2);
-	cw_buf_release(&f.json);
-	cw_change_record_release(&f.rec);
-	cw_store_close(f.s);
+	close_fixture(&f);
+}
+
+/*
+ * A receiver that hangs: a socket that listens and never accepts. The
+ * kernel completes the connection and takes the request into its buffer,
+ * and no answer ever comes.
+ */
+static int hanging_receiver(unsigned *port)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void *stop_later(void *arg)
+{
+	(void)arg;
+	usleep(300 * 1000);
+	stop_flag = 1;
+	return NULL;
+}
+
+/*
+ * Three alerts to a receiver that never answers, with a send timeout of
+ * ten minutes: the run ends at its deadline, and what was on the wire
+ * counts as a failed attempt; or it ends at the stop flag, and every row
+ * is left as it was. (Were either ignored, the run would take ten
+ * minutes and the test its time limit.)
+ */
+static void test_notify__deadline_and_stop_end_a_run(void **state)
+{
+	struct fixture f;
+	struct cw_notify_opts o = CW_NOTIFY_OPTS_INIT;
+	struct cw_notify_stats st;
+	struct cw_store_outbox *rows = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	char url[64];
+	unsigned port = 0;
+	pthread_t th;
+	size_t n = 0;
+	int fd;
+
+	(void)state;
+	if (!have_corpus())
+		skip();
+	fd = hanging_receiver(&port);
+	open_fixture(&f);
+	for (int i = 0; i < 3; i++) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%u/h%d", port, i);
+		add_sub(f.s, "webhook", url, "immediate", "");
+	}
+	make_change(&f, true);
+	o.allow_private = true;
+	o.timeout_ms = 600000;
+	/* the stop flag: nothing is counted, the rows are as they were */
+	o.deadline_s = 0;
+	o.stop = &stop_flag;
+	stop_flag = 0;
+	assert_int_equal(pthread_create(&th, NULL, stop_later, NULL), 0);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	pthread_join(th, NULL);
+	assert_int_equal(st.left, 3);
+	assert_int_equal(st.sent + st.retried + st.dead, 0);
+	assert_int_equal(cw_store_outbox_list(f.s, "pending", NULL, 0, 0, &rows,
+					      &n, &err),
+			 CW_OK);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(rows[i].attempts, 0);
+		assert_null(rows[i].last_error);
+	}
+	cw_store_outbox_free(rows, n);
+	/* the deadline: the sends on the wire failed, to be retried */
+	o.stop = NULL;
+	o.deadline_s = 1;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	assert_int_equal(st.retried, 3);
+	assert_int_equal(st.left, 0);
+	assert_int_equal(cw_store_outbox_list(f.s, "pending", NULL, 0, 0, &rows,
+					      &n, &err),
+			 CW_OK);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(rows[i].attempts, 1);
+		assert_non_null(strstr(rows[i].last_error, "delivery "
+							   "deadline"));
+	}
+	cw_store_outbox_free(rows, n);
+	close(fd);
+	close_fixture(&f);
 }
 
 static void test_notify__ssrf_guard_refuses_loopback_webhooks(void **state)
@@ -688,9 +798,7 @@ static void test_notify__digest_groups_held_changes(void **state)
 	assert_int_equal(cw_store_outbox_count(f.s, &oc, &err), CW_OK);
 	assert_int_equal(oc.held, 0);
 	assert_int_equal(oc.sent, 1);
-	cw_buf_release(&f.json);
-	cw_change_record_release(&f.rec);
-	cw_store_close(f.s);
+	close_fixture(&f);
 }
 
 int main(void)
@@ -711,6 +819,9 @@ int main(void)
 		cmocka_unit_test(test_notify__backoff_is_at_least_a_second),
 		cmocka_unit_test_setup_teardown(
 			test_notify__backoff_of_one_second_is_applied, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_notify__deadline_and_stop_end_a_run, setup,
 			teardown),
 		cmocka_unit_test(
 			test_notify__ssrf_guard_refuses_loopback_webhooks),
