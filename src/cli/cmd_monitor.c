@@ -73,6 +73,8 @@ static const char *const value_flags[] = {
 	"delivery-timeout-ms",
 	"delivery-attempts",
 	"delivery-backoff",
+	"delivery-deadline",
+	"delivery-concurrency",
 	"workers",
 };
 #define N_VALUE_FLAGS (sizeof(value_flags) / sizeof(value_flags[0]))
@@ -111,12 +113,13 @@ static json_t *stats_json(const struct cw_monitor_stats *st,
 		      JI(st->health_alerts), "retries", JI(st->retries),
 		      "peak_rss_kib", JI(peak_rss_kib()), "failures", fails);
 	json_object_set_new(o, "delivery",
-			    json_pack("{sIsIsIsIsI}", "sent",
+			    json_pack("{sIsIsIsIsIsI}", "sent",
 				      JI(st->delivery.sent), "retried",
 				      JI(st->delivery.retried), "dead",
 				      JI(st->delivery.dead), "digests",
 				      JI(st->delivery.digests), "feeds",
-				      JI(st->delivery.feeds)));
+				      JI(st->delivery.feeds), "left",
+				      JI(st->delivery.left)));
 	json_object_set_new(
 		o, "analysis",
 		json_pack("{sIsIsIsIsosIsIso}", "changes", JI(an->changes),
@@ -333,13 +336,15 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 		cw_pipeline_analysis_stats(&mon.pl, &an0);
 		if (deliver_only) {
 			cw_monitor_notify_opts(&cfg, &no);
+			no.stop = &stop_flag;
 			no.digest_now = digest_now;
 			rc = cw_notify_deliver(s, &no, 0, &st.delivery, &err);
 		} else if (digest_now) {
 			cw_monitor_notify_opts(&cfg, &no);
+			no.stop = &stop_flag;
 			no.digest_now = true;
 			rc = cw_monitor_pass(&mon, force, &st, &err);
-			if (!rc)
+			if (!rc && !stop_flag)
 				rc = cw_notify_deliver(s, &no, 0, &st.delivery,
 						       &err);
 		} else {

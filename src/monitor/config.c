@@ -52,6 +52,14 @@ void cw_monitor_config_init(struct cw_monitor_config *c)
 	c->delivery_timeout_ms = 15000;
 	c->delivery_attempts = 10;
 	c->delivery_backoff_s = 30;
+	/*
+	 * Four times one send's timeout: a receiver that is slow but answers
+	 * gets its full timeout even when it is reached late in the run, and
+	 * a pass is never held up for longer than a minute by receivers that
+	 * hang (they hold a few slots each, see notify_int.h).
+	 */
+	c->delivery_deadline_s = 60;
+	c->delivery_concurrency = 16;
 }
 
 void cw_monitor_config_release(struct cw_monitor_config *c)
@@ -152,6 +160,7 @@ int cw_monitor_config_set(struct cw_monitor_config *c, const char *key,
 	DUR("failing_retry", failing_retry_s, 1)
 	DUR("poll", poll_s, 1)
 	DUR("delivery_backoff", delivery_backoff_s, 1)
+	DUR("delivery_deadline", delivery_deadline_s, 1)
 	NUM("max_transfers", max_transfers, 1, 4096)
 	NUM("max_per_host", max_per_host, 1, 1024)
 	NUM("host_delay_ms", host_delay_ms, 0, 600000)
@@ -166,6 +175,7 @@ int cw_monitor_config_set(struct cw_monitor_config *c, const char *key,
 	NUM("blocked_min_bytes", blocked_min_bytes, 0, 1L << 30)
 	NUM("delivery_timeout_ms", delivery_timeout_ms, 100, 600000)
 	NUM("delivery_attempts", delivery_attempts, 1, 100)
+	NUM("delivery_concurrency", delivery_concurrency, 1, 256)
 #undef DUR
 #undef NUM
 	if (!strcmp(key, "jitter")) {
@@ -373,6 +383,8 @@ void cw_monitor_notify_opts(const struct cw_monitor_config *c,
 	out->timeout_ms = c->delivery_timeout_ms;
 	out->max_attempts = c->delivery_attempts;
 	out->backoff_s = c->delivery_backoff_s;
+	out->deadline_s = c->delivery_deadline_s;
+	out->concurrency = c->delivery_concurrency;
 	out->feed_paths = &c->feed_paths;
 	out->base_url = c->base_url;
 }

@@ -888,6 +888,7 @@ int cw_monitor_deliver(struct cw_monitor *m, struct cw_monitor_stats *stats,
 	struct cw_notify_opts no;
 
 	cw_monitor_notify_opts(m->cfg, &no);
+	no.stop = m->stop;
 	return cw_notify_deliver(m->store, &no, 0, &stats->delivery, err);
 }
 

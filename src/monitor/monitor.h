@@ -24,7 +24,9 @@
  *   consecutive failures), never a version. After `health_threshold`
  *   consecutive failures one operational alert per failure streak goes to
  *   the subscriptions that name the document.
- * - Delivery: after each pass, the outbox (notify.h).
+ * - Delivery: after each pass, the outbox (notify.h): sends at once,
+ *   each bounded by its timeout, the whole run by `delivery_deadline` and
+ *   by the stop flag; what is not sent stays pending for the next pass.
  *
  * - Threads: the monitor's thread drives the transfers and is the only
  *   one that touches the store; `workers` threads extract and segment the
@@ -75,8 +77,10 @@ struct cw_monitor_config {
 	long delivery_timeout_ms;
 	unsigned delivery_attempts;
 	long delivery_backoff_s;
-	struct cw_strv feed_paths;    /* "NAME=PATH" */
-	struct cw_strv doc_intervals; /* "SERVICE/TYPE=SECONDS" */
+	long delivery_deadline_s;      /* one delivery run at most, 60 */
+	unsigned delivery_concurrency; /* sends at once, 16 */
+	struct cw_strv feed_paths;     /* "NAME=PATH" */
+	struct cw_strv doc_intervals;  /* "SERVICE/TYPE=SECONDS" */
 	bool analysis; /* categories and exposure moves in changes
 				     (pipeline.h), true; `--no-analysis` */
 };
@@ -110,7 +114,8 @@ int cw_monitor_config_load(struct cw_monitor_config *c, const char *path,
 /* Parse "90", "30s", "15m", "12h", "7d" into seconds. */
 int cw_monitor_parse_duration(const char *s, long *out);
 
-/* The notify options that the config describes (strings borrowed). */
+/* The notify options that the config describes (strings borrowed; no
+ * stop flag: the caller sets it). */
 void cw_monitor_notify_opts(const struct cw_monitor_config *c,
 			    struct cw_notify_opts *out);
 

@@ -5,7 +5,7 @@
  */
 #include <jansson.h>
 
-#include "notify.h"
+#include "notify_int.h"
 
 struct item {
 	struct cw_store_change c;
@@ -162,20 +162,71 @@ static void render(const struct cw_store_sub *sub, const char *key,
 	json_decref(root);
 }
 
-int cw_notify_digest_send(struct cw_store *s, const struct cw_store_sub *sub,
-			  const struct cw_notify_opts *o,
-			  struct cw_notify_stats *stats, struct cw_err *err)
+/* A digest on its way: what marking it sent needs. */
+struct pending_digest {
+	struct cw_store *s;
+	struct cw_store_outbox *rows; /* the held rows it groups */
+	size_t n;
+	int64_t sub_id;
+	char now[CW_TIME_ISO], key[96];
+	struct cw_notify_stats *stats;
+	int *fatal;
+	struct cw_err *err;
+};
+
+/* The sender's callback: on success the rows are sent and the period
+ * moves, in one transaction; otherwise they stay held for the next run. */
+static void digest_done(void *ctx, const struct notify_outcome *r)
+{
+	struct pending_digest *p = ctx;
+	int rc;
+
+	if (*p->fatal) {
+		/* the store failed: nothing more is written */
+	} else if (r->cut) {
+		p->stats->left++;
+	} else if (r->rc) {
+		fprintf(stderr, "clausewatch: digest %s failed: %s\n", p->key,
+			r->msg);
+		p->stats->retried++;
+	} else {
+		rc = cw_store_begin(p->s, p->err);
+		for (size_t i = 0; i < p->n && !rc; i++)
+			rc = cw_store_outbox_update(p->s, p->rows[i].id, "sent",
+						    p->rows[i].attempts + 1,
+						    NULL, NULL, p->err);
+		if (!rc)
+			rc = cw_store_sub_set_digest(p->s, p->sub_id, p->now,
+						     p->err);
+		if (!rc)
+			rc = cw_store_commit(p->s, p->err);
+		else
+			cw_store_rollback(p->s);
+		p->stats->digests++;
+		p->stats->sent++;
+		if (rc)
+			*p->fatal = rc;
+	}
+	cw_store_outbox_free(p->rows, p->n);
+	free(p);
+}
+
+int cw_notify_digest_queue(struct cw_store *s, struct notify_batch *b,
+			   const struct cw_store_sub *sub,
+			   const struct cw_notify_opts *o,
+			   struct cw_notify_stats *stats, int *fatal,
+			   struct cw_err *err)
 {
 	long period = !strcmp(sub->cadence, "weekly") ? 7 * 86400L : 86400L;
 	const char *since = sub->last_digest ? sub->last_digest
 					     : sub->created_at;
 	struct cw_store_outbox *rows = NULL;
+	struct pending_digest *p;
 	struct item *items = NULL;
 	struct cw_buf json = CW_BUF_INIT, subj = CW_BUF_INIT,
 		      text = CW_BUF_INIT, html = CW_BUF_INIT;
-	struct cw_err e = CW_ERR_INIT;
-	char now[CW_TIME_ISO], key[96];
-	size_t n = 0, m = 0;
+	char now[CW_TIME_ISO];
+	size_t n = 0, m = 0, len;
 	time_t t0 = 0;
 	int rc;
 
@@ -199,42 +250,30 @@ int cw_notify_digest_send(struct cw_store *s, const struct cw_store_sub *sub,
 		m++;
 	}
 	qsort(items, m, sizeof(*items), cmp_item);
+	p = cw_calloc(1, sizeof(*p));
+	p->s = s;
+	p->rows = rows;
+	p->n = n;
+	p->sub_id = sub->id;
+	p->stats = stats;
+	p->fatal = fatal;
+	p->err = err;
+	snprintf(p->now, sizeof(p->now), "%s", now);
 	/* the key names the last row: the same digest, re-sent after a crash,
 	 * has the same key */
-	snprintf(key, sizeof(key), "cw-%lld-d%lld", (long long)sub->id,
+	snprintf(p->key, sizeof(p->key), "cw-%lld-d%lld", (long long)sub->id,
 		 (long long)rows[n - 1].id);
-	render(sub, key, since ? since : "", now, items, m, &json, &subj, &text,
-	       &html);
-	rc = cw_notify_send(sub, key, cw_buf_str(&json), cw_buf_str(&subj),
-			    cw_buf_str(&text), cw_buf_str(&html), o, &e);
-	if (rc) {
-		/* held rows stay held; the next delivery run tries again */
-		fprintf(stderr, "clausewatch: digest %s failed: %s\n", key,
-			e.msg);
-		stats->retried++;
-		rc = CW_OK;
-	} else {
-		rc = cw_store_begin(s, err);
-		for (size_t i = 0; i < n && !rc; i++)
-			rc = cw_store_outbox_update(s, rows[i].id, "sent",
-						    rows[i].attempts + 1, NULL,
-						    NULL, err);
-		if (!rc)
-			rc = cw_store_sub_set_digest(s, sub->id, now, err);
-		if (!rc)
-			rc = cw_store_commit(s, err);
-		else
-			cw_store_rollback(s);
-		stats->digests++;
-		stats->sent++;
-	}
+	render(sub, p->key, since ? since : "", now, items, m, &json, &subj,
+	       &text, &html);
+	cw_notify_batch_add(b, sub, p->key, cw_buf_detach(&json, &len),
+			    cw_buf_str(&subj), cw_buf_str(&text),
+			    cw_buf_str(&html), digest_done, p);
 	for (size_t i = 0; i < m; i++)
 		cw_store_change_release(&items[i].c);
 	free(items);
-	cw_store_outbox_free(rows, n);
 	cw_buf_release(&json);
 	cw_buf_release(&subj);
 	cw_buf_release(&text);
 	cw_buf_release(&html);
-	return rc;
+	return CW_OK;
 }

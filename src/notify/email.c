@@ -2,10 +2,9 @@
  * email: alerts as multipart/alternative messages over SMTP with libcurl
  * (see notify.h).
  */
-#include <curl/curl.h>
 #include <unistd.h>
 
-#include "notify.h"
+#include "notify_int.h"
 
 /* A header value on one line: CR and LF become spaces (no injection). */
 static void add_header_value(struct cw_buf *out, const char *v)
@@ -163,19 +162,15 @@ void cw_notify_email_build(struct cw_buf *out, const char *from, const char *to,
 	cw_buf_addf(out, "--%s--\r\n", boundary);
 }
 
-struct reader {
-	const char *p;
-	size_t left;
-};
-
+/* libcurl reads the message from the transfer, a piece at a time. */
 static size_t read_msg(char *buf, size_t size, size_t n, void *ud)
 {
-	struct reader *r = ud;
-	size_t k = size * n < r->left ? size * n : r->left;
+	struct notify_xfer *x = ud;
+	size_t left = x->len - x->off;
+	size_t k = size * n < left ? size * n : left;
 
-	memcpy(buf, r->p, k);
-	r->p += k;
-	r->left -= k;
+	memcpy(buf, x->body + x->off, k);
+	x->off += k;
 	return k;
 }
 
@@ -189,40 +184,38 @@ static char *angle_addr(const char *a)
 	return cw_asprintf("<%s>", a);
 }
 
-int cw_notify_email_send(const struct cw_notify_opts *o, const char *to,
-			 const char *msg, size_t len, struct cw_err *err)
+int cw_notify_email_setup(struct notify_xfer *x, const struct cw_notify_opts *o,
+			  const char *to, char *msg, size_t len,
+			  struct cw_err *err)
 {
-	struct curl_slist *rcpt = NULL;
-	struct reader r = { msg, len };
-	char ebuf[CURL_ERROR_SIZE] = "";
-	char *from, *rto;
-	CURLcode cc;
 	CURL *c;
-	int rc = CW_OK;
 
+	x->body = msg;
+	x->len = len;
+	x->off = 0;
 	if (!o->smtp_url || !*o->smtp_url)
 		return cw_err_set(err, CW_EINVAL,
 				  "email to '%s': no SMTP server "
 				  "configured (smtp_url, --smtp-url)",
 				  to);
-	c = curl_easy_init();
+	c = x->h = curl_easy_init();
 	if (!c)
 		return cw_err_set(err, CW_ERROR, "email: curl init failed");
-	from = angle_addr(o->smtp_from ? o->smtp_from
-				       : "clausewatch@localhost");
-	rto = angle_addr(to);
-	rcpt = curl_slist_append(rcpt, rto);
+	x->from = angle_addr(o->smtp_from ? o->smtp_from
+					  : "clausewatch@localhost");
+	x->rcpt = angle_addr(to);
+	x->list = curl_slist_append(x->list, x->rcpt);
 	curl_easy_setopt(c, CURLOPT_URL, o->smtp_url);
-	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
-	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+	curl_easy_setopt(c, CURLOPT_MAIL_FROM, x->from);
+	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, x->list);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_msg);
-	curl_easy_setopt(c, CURLOPT_READDATA, &r);
+	curl_easy_setopt(c, CURLOPT_READDATA, x);
 	curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS,
 			 o->timeout_ms > 0 ? o->timeout_ms : 15000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, x->ebuf);
 	if (o->smtp_user) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, o->smtp_user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD,
@@ -230,18 +223,22 @@ int cw_notify_email_send(const struct cw_notify_opts *o, const char *to,
 		/* credentials only over TLS (smtps:// or STARTTLS) */
 		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
 	}
-	cc = curl_easy_perform(c);
+	return CW_OK;
+}
+
+int cw_notify_email_result(struct notify_xfer *x,
+			   const struct cw_notify_opts *o, const char *to,
+			   int cc, struct cw_err *err)
+{
 	if (cc == CURLE_OPERATION_TIMEDOUT)
-		rc = cw_err_set(err, CW_ETIMEOUT,
-				"email to '%s' via '%s': timed out", to,
-				o->smtp_url);
-	else if (cc != CURLE_OK)
-		rc = cw_err_set(err, CW_ENET, "email to '%s' via '%s': %s", to,
-				o->smtp_url,
-				ebuf[0] ? ebuf : curl_easy_strerror(cc));
-	curl_slist_free_all(rcpt);
-	curl_easy_cleanup(c);
-	free(from);
-	free(rto);
-	return rc;
+		return cw_err_set(err, CW_ETIMEOUT,
+				  "email to '%s' via '%s': timed out", to,
+				  o->smtp_url);
+	if (cc != CURLE_OK)
+		return cw_err_set(err, CW_ENET, "email to '%s' via '%s': %s",
+				  to, o->smtp_url,
+				  x->ebuf[0]
+					  ? x->ebuf
+					  : curl_easy_strerror((CURLcode)cc));
+	return CW_OK;
 }

@@ -13,15 +13,27 @@
  *   idempotency key unique per (subscription, change) ("cw-<sub>-c<change>")
  *   so a receiver that remembers keys sees each alert once even when a
  *   crash between sending and marking makes us send it again.
- * - Failed sends are retried with exponential backoff and jitter, up to
- *   `max_attempts`; then the row is "dead" (shown by `clausewatch status`).
+ * - Sends are concurrent (send.c, on a libcurl multi handle driven from
+ *   the caller's thread): `concurrency` at once, at most four to one
+ *   receiver, each bounded by `timeout_ms`, so a receiver that hangs
+ *   delays no other. A run ends when the outbox is done, when `*stop` is
+ *   set (within a fraction of a second) or at `deadline_s`: what was not
+ *   sent is left pending as it was (same attempts, same key, due at the
+ *   next run), except a send the deadline cut on the wire, which counts as
+ *   a failed attempt.
+ * - Failed sends are retried with exponential backoff and jitter (at least
+ *   one second, never within the same run), up to `max_attempts`; then the
+ *   row is "dead" (shown by `clausewatch status`).
  * - Digest subscriptions (daily, weekly) hold their rows ("held") until
  *   the period has passed, then send one message grouping the changes by
  *   service and materiality (digest.c).
- * - Webhooks (webhook.c): POST of a JSON body, signed with HMAC-SHA256 of
- *   the exact body bytes under the subscription's secret, header
- *   `X-Clausewatch-Signature: sha256=<hex>`, `Idempotency-Key: <key>`;
- *   the SSRF guard of fetch.h applies unless `allow_private`.
+ * - Webhooks (webhook.c): POST of a JSON body with the header
+ *   `X-Clausewatch-Signature: t=<unix time>,v1=<hex>`, the HMAC-SHA256
+ *   under the subscription's secret of the time, a full stop and the exact
+ *   body bytes ("t.body"), and `Idempotency-Key: <key>`. A receiver
+ *   refuses a signature whose time is more than five minutes from its own
+ *   clock, so a captured request cannot be replayed later (README,
+ *   "Webhooks"); the SSRF guard of fetch.h applies unless `allow_private`.
  * - Email (email.c): SMTP through libcurl, multipart/alternative with a
  *   plain-text and an HTML part (the redline as <del>/<ins>).
  * - Atom (atom.c): one feed per watchlist name, valid Atom 1.0 (RFC 4287).
@@ -40,6 +52,8 @@
  *
  * Thread safety: functions take the caller's store handle; one thread.
  */
+#include <signal.h>
+
 #include "../diff/record.h"
 #include "../store/store.h"
 #include "../util/util.h"
@@ -58,12 +72,17 @@ struct cw_notify_opts {
 	bool digest_now;       /* send held digests regardless of period */
 	/* feed files to rewrite after delivery: "NAME=PATH" entries */
 	const struct cw_strv *feed_paths;
-	const char *base_url; /* for Atom links; NULL: "urn:" ids only */
+	const char *base_url;	     /* for Atom links; NULL: "urn:" ids only */
+	unsigned concurrency;	     /* sends at once, default 16 */
+	long deadline_s;	     /* one delivery run at most, default 60; 0:
+				  none */
+	volatile sig_atomic_t *stop; /* set (by a signal): end the run now */
 };
-#define CW_NOTIFY_OPTS_INIT                                                  \
-	{                                                                    \
-		NULL, "clausewatch@localhost", NULL, NULL, false, 15000, 10, \
-			30, 6 * 3600, false, NULL, NULL                      \
+#define CW_NOTIFY_OPTS_INIT                                                    \
+	{                                                                      \
+		.smtp_from = "clausewatch@localhost", .timeout_ms = 15000,     \
+		.max_attempts = 10, .backoff_s = 30,                           \
+		.backoff_max_s = 6 * 3600, .concurrency = 16, .deadline_s = 60 \
 	}
 
 /* ---- watchlists (watch.c) ---- */
@@ -137,13 +156,19 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 
 /* ---- channels ---- */
 
-/* "sha256=<hex>": HMAC-SHA256 of body under secret (webhook.c). */
-#define CW_NOTIFY_SIG_MAX (7 + CW_SHA256_HEX)
-void cw_notify_sign(char out[CW_NOTIFY_SIG_MAX], const char *secret,
+/*
+ * "t=<t>,v1=<hex>": HMAC-SHA256 under `secret` of the decimal time `t`, a
+ * full stop and the body (webhook.c). The value of the webhook's
+ * X-Clausewatch-Signature header.
+ */
+#define CW_NOTIFY_SIG_MAX (2 + 20 + 4 + CW_SHA256_HEX)
+void cw_notify_sign(char out[CW_NOTIFY_SIG_MAX], const char *secret, int64_t t,
 		    const char *body, size_t len);
 
 /*
- * POST `body` to `url` with the signature and idempotency headers.
+ * POST `body` to `url` with the signature (signed now) and idempotency
+ * headers, and wait for the answer: one send on its own, outside the
+ * outbox (which sends many at once, notify_int.h).
  * Returns CW_OK for a 2xx answer, CW_EHTTP (status in *status), CW_ENET,
  * CW_ETIMEOUT or CW_EBLOCKED (SSRF guard); the message names the URL.
  */
@@ -162,10 +187,6 @@ void cw_notify_email_build(struct cw_buf *out, const char *from, const char *to,
 			   const char *subject, const char *idem_key,
 			   const char *text, const char *html);
 
-/* Send `msg` to `to` through o->smtp_url. CW_EINVAL without smtp_url. */
-int cw_notify_email_send(const struct cw_notify_opts *o, const char *to,
-			 const char *msg, size_t len, struct cw_err *err);
-
 /*
  * The Atom 1.0 feed of watchlist `name` (feed subscriptions with that
  * target): its 100 latest alerts, newest first. Appended to `out`.
@@ -183,32 +204,19 @@ struct cw_notify_stats {
 	size_t dead;	/* failed for good */
 	size_t digests; /* digests sent */
 	size_t feeds;	/* feed files rewritten */
+	size_t left;	/* not sent: the stop flag or the deadline came
+			   first; pending as they were, for the next run */
 };
 
 /*
  * Deliver every due pending row (at most `limit`, 0: all), then the
- * digests whose period has passed. Each row is marked sent after its
- * channel accepted it. Returns CW_OK (failures are counted, not returned)
- * or a store error.
+ * digests whose period has passed, concurrently, until done, `o->stop` or
+ * `o->deadline_s`. Each row is marked sent after its channel accepted it.
+ * Returns CW_OK (failures are counted, not returned), a store error, or
+ * CW_ERROR when libcurl's multi handle fails.
  */
 int cw_notify_deliver(struct cw_store *s, const struct cw_notify_opts *o,
 		      size_t limit, struct cw_notify_stats *stats,
 		      struct cw_err *err);
-
-/*
- * Send the digest of subscription `sub` if its period (1 day, 7 days
- * since last_digest; o->digest_now: now) has passed and rows are held.
- * The body groups the changes by service, then materiality.
- */
-int cw_notify_digest_send(struct cw_store *s, const struct cw_store_sub *sub,
-			  const struct cw_notify_opts *o,
-			  struct cw_notify_stats *stats, struct cw_err *err);
-
-/* Deliver one rendered alert through `sub`'s channel (send.c: the send
- * path, below the outbox and the digests that both call it). */
-int cw_notify_send(const struct cw_store_sub *sub, const char *idem_key,
-		   const char *json, const char *subject, const char *text,
-		   const char *html, const struct cw_notify_opts *o,
-		   struct cw_err *err);
 
 #endif

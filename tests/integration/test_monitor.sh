@@ -51,8 +51,9 @@ check "its signature was valid for the receiver" grep -q '^new cw-1-c[0-9]* vali
 body=$(ls "$WORK"/hook/cw-1-c*.json | head -1)
 sig=$(cat "${body%.json}.sig" 2>/dev/null)
 if command -v openssl >/dev/null 2>&1; then
-	want="sha256=$(openssl dgst -sha256 -hmac "$SECRET" -r "$body" | cut -d' ' -f1)"
-	check "signature = HMAC-SHA256 of the exact body (openssl)" test "$sig" = "$want"
+	t=$(printf '%s' "$sig" | sed -n 's/^t=\([0-9]*\),v1=[0-9a-f]*$/\1/p')
+	want="t=$t,v1=$({ printf '%s.' "$t"; cat "$body"; } | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)"
+	check "signature = HMAC-SHA256 of the time and the exact body (openssl)" test -n "$t" -a "$sig" = "$want"
 fi
 check "the alert names the document" grep -q '"service":"Copilot","service_name":"Microsoft Copilot","type":"Privacy Policy"' "$body"
 check "the alert carries the structured summary (18 -> 36 months)" grep -q '18 months.*36 months' "$body"

@@ -72,6 +72,27 @@ static void test_monitor__example_config_parses(void **state)
 	assert_false(c.analysis);
 	assert_int_equal(cw_monitor_config_set(&c, "analysis", "maybe", &err),
 			 CW_EINVAL);
+	/* the delivery of a pass: the example's deadline and concurrency
+	 * reach the notify options, 0 s or 0 sends are refused */
+	struct cw_notify_opts no;
+	assert_int_equal(c.delivery_deadline_s, 60);
+	assert_int_equal(c.delivery_concurrency, 16);
+	assert_int_equal(cw_monitor_config_set(&c, "delivery_deadline", "2m",
+					       &err),
+			 CW_OK);
+	assert_int_equal(cw_monitor_config_set(&c, "delivery_concurrency", "4",
+					       &err),
+			 CW_OK);
+	cw_monitor_notify_opts(&c, &no);
+	assert_int_equal(no.deadline_s, 120);
+	assert_int_equal(no.concurrency, 4);
+	assert_null(no.stop);
+	assert_int_equal(cw_monitor_config_set(&c, "delivery_deadline", "0",
+					       &err),
+			 CW_EINVAL);
+	assert_int_equal(cw_monitor_config_set(&c, "delivery_concurrency", "0",
+					       &err),
+			 CW_EINVAL);
 	cw_monitor_config_release(&c);
 }
 

@@ -9,10 +9,14 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "diff/diff.h"
 #include "notify/notify.h"
+#include "notify/notify_int.h"
 #include "helpers.h"
 #include "segment/segment.h"
 #include "store/store.h"
@@ -61,19 +65,32 @@ static int teardown(void **state)
 
 static void test_notify__signature_is_hmac_sha256(void **state)
 {
-	/* RFC 4231, test case 2: key "Jefe" */
+	/* the key and message of RFC 4231, test case 2, behind the time:
+	 * HMAC-SHA256("Jefe", "1700000000.what do ya want for nothing?"),
+	 * as `openssl dgst -sha256 -hmac Jefe` computes it */
 	char sig[CW_NOTIFY_SIG_MAX];
 
 	(void)state;
-	cw_notify_sign(sig, "Jefe", "what do ya want for nothing?", 28);
-	assert_string_equal(sig, "sha256="
-				 "5bdcc146bf60754e6a042426089575c75a003f0"
-				 "89d2739839dec58b964ec3843");
+	cw_notify_sign(sig, "Jefe", 1700000000, "what do ya want for nothing?",
+		       28);
+	assert_string_equal(sig, "t=1700000000,v1="
+				 "1cdd0650c8be1cb0974b1788d458b1e781206cf"
+				 "ef59b85faafc582d2e182c57e");
+	/* the time is signed: one second later, another signature */
+	cw_notify_sign(sig, "Jefe", 1700000001, "what do ya want for nothing?",
+		       28);
+	assert_string_equal(sig, "t=1700000001,v1="
+				 "9b1bf98549c40daa2f6f77815f85ac92e4e5496"
+				 "5dcad85a7255aadec8faed4da");
 	/* one byte more and the signature changes */
-	cw_notify_sign(sig, "Jefe", "what do ya want for nothing?!", 29);
-	assert_string_not_equal(sig, "sha256="
-				     "5bdcc146bf60754e6a042426089575c75a003"
-				     "f089d2739839dec58b964ec3843");
+	cw_notify_sign(sig, "Jefe", 1700000000, "what do ya want for nothing?!",
+		       29);
+	assert_string_not_equal(sig, "t=1700000000,v1="
+				     "1cdd0650c8be1cb0974b1788d458b1e78120"
+				     "6cfef59b85faafc582d2e182c57e");
+	/* the longest time fits */
+	cw_notify_sign(sig, "k", INT64_MIN, "", 0);
+	assert_int_equal(strlen(sig), 2 + 20 + 4 + 64);
 }
 
 /* ---- matching ---- */
@@ -347,6 +364,13 @@ static void open_fixture(struct fixture *f)
 			 CW_OK);
 }
 
+static void close_fixture(struct fixture *f)
+{
+	cw_buf_release(&f->json);
+	cw_change_record_release(&f->rec);
+	cw_store_close(f->s);
+}
+
 static int64_t add_sub(struct cw_store *s, const char *channel,
 		       const char *target, const char *cadence,
 		       const char *services)
@@ -408,9 +432,7 @@ test_notify__outbox_rows_live_and_die_with_their_change(void **state)
 			 CW_OK);
 	assert_int_equal(n, 0);
 	cw_store_outbox_free(rows, 1);
-	cw_buf_release(&f.json);
-	cw_change_record_release(&f.rec);
-	cw_store_close(f.s);
+	close_fixture(&f);
 }
 
 static void test_notify__renders_json_email_and_atom(void **state)
@@ -490,9 +512,16 @@ static void test_notify__renders_json_email_and_atom(void **state)
 	cw_buf_release(&html);
 	cw_buf_release(&msg);
 	cw_buf_release(&atom);
-	cw_buf_release(&f.json);
-	cw_change_record_release(&f.rec);
-	cw_store_close(f.s);
+	close_fixture(&f);
+}
+
+/* A store with one change alert for a webhook on port 1 of loopback,
+ * where nothing listens. */
+static void refused_webhook_fixture(struct fixture *f)
+{
+	open_fixture(f);
+	add_sub(f->s, "webhook", "http://127.0.0.1:1/hook", "immediate", "");
+	make_change(f, true);
 }
 
 static void test_notify__failed_delivery_is_retried_then_given_up(void **state)
@@ -508,10 +537,7 @@ static void test_notify__failed_delivery_is_retried_then_given_up(void **state)
 	(void)state;
 	if (!have_corpus())
 		skip();
-	open_fixture(&f);
-	/* port 1 on loopback: nothing listens */
-	add_sub(f.s, "webhook", "http://127.0.0.1:1/hook", "immediate", "");
-	make_change(&f, true);
+	refused_webhook_fixture(&f);
 	o.allow_private = true;
 	o.max_attempts = 2;
 	o.timeout_ms = 2000;
@@ -540,9 +566,191 @@ static void test_notify__failed_delivery_is_retried_then_given_up(void **state)
 	assert_int_equal(cw_store_outbox_count(f.s, &oc, &err), CW_OK);
 	assert_int_equal(oc.dead, 1);
 	cw_store_outbox_free(rows, n);
-	cw_buf_release(&f.json);
-	cw_change_record_release(&f.rec);
-	cw_store_close(f.s);
+	close_fixture(&f);
+}
+
+static void test_notify__backoff_is_at_least_a_second(void **state)
+{
+	struct cw_notify_opts o = CW_NOTIFY_OPTS_INIT;
+
+	(void)state;
+	/* a base of 1 s drew from [0, 1] in whole seconds: always 0 */
+	o.backoff_s = 1;
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(cw_notify_backoff(&o, 1), 1);
+	for (int64_t n = 2; n <= 5; n++)
+		for (int i = 0; i < 200; i++) {
+			long d = cw_notify_backoff(&o, n);
+			long top = 1L << (n - 1);
+
+			assert_true(d >= top / 2 && d <= top);
+		}
+	/* the default: 15 to 30 s, then doubling up to the cap */
+	o.backoff_s = 30;
+	o.backoff_max_s = 100;
+	for (int i = 0; i < 200; i++) {
+		long d1 = cw_notify_backoff(&o, 1),
+		     d9 = cw_notify_backoff(&o, 9);
+
+		assert_true(d1 >= 15 && d1 <= 30);
+		assert_true(d9 >= 50 && d9 <= 100);
+	}
+}
+
+/* A row's attempts and next_try as stored. */
+static void row_state(struct cw_store *s, int64_t *attempts, char *next,
+		      size_t nlen)
+{
+	struct cw_store_outbox *rows = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	size_t n = 0;
+
+	assert_int_equal(cw_store_outbox_list(s, "pending", NULL, 0, 0, &rows,
+					      &n, &err),
+			 CW_OK);
+	assert_int_equal(n, 1);
+	*attempts = rows[0].attempts;
+	snprintf(next, nlen, "%s", rows[0].next_try);
+	cw_store_outbox_free(rows, n);
+}
+
+static void test_notify__backoff_of_one_second_is_applied(void **state)
+{
+	struct fixture f;
+	struct cw_notify_opts o = CW_NOTIFY_OPTS_INIT;
+	struct cw_notify_stats st;
+	struct cw_err err = CW_ERR_INIT;
+	char before[CW_TIME_ISO], next[CW_TIME_ISO];
+	int64_t attempts = 0;
+
+	(void)state;
+	if (!have_corpus())
+		skip();
+	refused_webhook_fixture(&f);
+	o.allow_private = true;
+	o.backoff_s = 1;
+	o.timeout_ms = 2000;
+	cw_time_now_iso(before);
+	memset(&st, 0, sizeof(st));
+	/* one attempt: the retry is due a second later, not in this run
+	 * (it was retried at once, in the same run, before) */
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	assert_int_equal(st.retried, 1);
+	row_state(f.s, &attempts, next, sizeof(next));
+	assert_int_equal(attempts, 1);
+	assert_true(strcmp(next, before) > 0);
+	/* due within two seconds: a run then tries again */
+	usleep(2100 * 1000);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	assert_int_equal(st.retried, 1);
+	row_state(f.s, &attempts, next, sizeof(next));
+	assert_int_equal(attempts, 2);
+	close_fixture(&f);
+}
+
+/*
+ * A receiver that hangs: a socket that listens and never accepts. The
+ * kernel completes the connection and takes the request into its buffer,
+ * and no answer ever comes.
+ */
+static int hanging_receiver(unsigned *port)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	*port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static volatile sig_atomic_t stop_flag;
+
+static void *stop_later(void *arg)
+{
+	(void)arg;
+	usleep(300 * 1000);
+	stop_flag = 1;
+	return NULL;
+}
+
+/*
+ * Three alerts to a receiver that never answers, with a send timeout of
+ * ten minutes: the run ends at its deadline, and what was on the wire
+ * counts as a failed attempt; or it ends at the stop flag, and every row
+ * is left as it was. (Were either ignored, the run would take ten
+ * minutes and the test its time limit.)
+ */
+static void test_notify__deadline_and_stop_end_a_run(void **state)
+{
+	struct fixture f;
+	struct cw_notify_opts o = CW_NOTIFY_OPTS_INIT;
+	struct cw_notify_stats st;
+	struct cw_store_outbox *rows = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	char url[64];
+	unsigned port = 0;
+	pthread_t th;
+	size_t n = 0;
+	int fd;
+
+	(void)state;
+	if (!have_corpus())
+		skip();
+	fd = hanging_receiver(&port);
+	open_fixture(&f);
+	for (int i = 0; i < 3; i++) {
+		snprintf(url, sizeof(url), "http://127.0.0.1:%u/h%d", port, i);
+		add_sub(f.s, "webhook", url, "immediate", "");
+	}
+	make_change(&f, true);
+	o.allow_private = true;
+	o.timeout_ms = 600000;
+	/* the stop flag: nothing is counted, the rows are as they were */
+	o.deadline_s = 0;
+	o.stop = &stop_flag;
+	stop_flag = 0;
+	assert_int_equal(pthread_create(&th, NULL, stop_later, NULL), 0);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	pthread_join(th, NULL);
+	assert_int_equal(st.left, 3);
+	assert_int_equal(st.sent + st.retried + st.dead, 0);
+	assert_int_equal(cw_store_outbox_list(f.s, "pending", NULL, 0, 0, &rows,
+					      &n, &err),
+			 CW_OK);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(rows[i].attempts, 0);
+		assert_null(rows[i].last_error);
+	}
+	cw_store_outbox_free(rows, n);
+	/* the deadline: the sends on the wire failed, to be retried */
+	o.stop = NULL;
+	o.deadline_s = 1;
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(cw_notify_deliver(f.s, &o, 0, &st, &err), CW_OK);
+	assert_int_equal(st.retried, 3);
+	assert_int_equal(st.left, 0);
+	assert_int_equal(cw_store_outbox_list(f.s, "pending", NULL, 0, 0, &rows,
+					      &n, &err),
+			 CW_OK);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(rows[i].attempts, 1);
+		assert_non_null(strstr(rows[i].last_error, "delivery "
+							   "deadline"));
+	}
+	cw_store_outbox_free(rows, n);
+	close(fd);
+	close_fixture(&f);
 }
 
 static void test_notify__ssrf_guard_refuses_loopback_webhooks(void **state)
@@ -590,9 +798,7 @@ static void test_notify__digest_groups_held_changes(void **state)
 	assert_int_equal(cw_store_outbox_count(f.s, &oc, &err), CW_OK);
 	assert_int_equal(oc.held, 0);
 	assert_int_equal(oc.sent, 1);
-	cw_buf_release(&f.json);
-	cw_change_record_release(&f.rec);
-	cw_store_close(f.s);
+	close_fixture(&f);
 }
 
 int main(void)
@@ -610,6 +816,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_notify__failed_delivery_is_retried_then_given_up,
 			setup, teardown),
+		cmocka_unit_test(test_notify__backoff_is_at_least_a_second),
+		cmocka_unit_test_setup_teardown(
+			test_notify__backoff_of_one_second_is_applied, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_notify__deadline_and_stop_end_a_run, setup,
+			teardown),
 		cmocka_unit_test(
 			test_notify__ssrf_guard_refuses_loopback_webhooks),
 		cmocka_unit_test_setup_teardown(
