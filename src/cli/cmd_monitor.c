@@ -74,6 +74,8 @@ static const char *const value_flags[] = {
 	"delivery-attempts",
 	"delivery-backoff",
 	"workers",
+	"pdf-timeout-ms",
+	"pdf-memory-mb",
 };
 #define N_VALUE_FLAGS (sizeof(value_flags) / sizeof(value_flags[0]))
 
