@@ -19,6 +19,7 @@
  * are those extract.h documents for a PDF.
  */
 #include "../src/extract/extract_int.h"
+#include "fuzz_extract.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,10 +41,7 @@ static void check_pdf(const char *data, size_t size)
 	o.pdf_in_process = true;
 	rc = cw_extract_document(&out, &in, 1, NULL, NULL, &o, &err);
 	if (rc == CW_OK) {
-		if (!out.len || out.ptr[out.len - 1] != '\n' ||
-		    (out.len > 1 && out.ptr[out.len - 2] == '\n') ||
-		    out.len > o.max_output + 1 ||
-		    !cw_utf8_valid(out.ptr, out.len))
+		if (!fuzz_text_ok(&out, o.max_output))
 			abort();
 	} else {
 		if (out.len || !strstr(err.msg, "'fuzz.pdf': "))
