@@ -117,10 +117,11 @@ int cw_extract_document(struct cw_buf *out,
  *		return rc;
  *
  * Returns -1 at once, touching nothing, unless argv[1] is
- * CW_EXTRACT_PDF_HELPER; then it applies the limits it is given, reads
- * the PDF from standard input, writes the answer on standard output and
- * returns the exit status (0 when an answer was written, also for a PDF
- * that fails).
+ * CW_EXTRACT_PDF_HELPER; 2 when the other arguments are not the limits
+ * it expects. Otherwise it applies the limits, reads the PDF from
+ * standard input, writes the answer on standard output and ends the
+ * process (_exit): status 0 when the answer was written, also for a PDF
+ * that fails.
  */
 int cw_extract_pdf_helper_main(int argc, char **argv);
 
