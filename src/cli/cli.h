@@ -157,6 +157,16 @@ int cw_cli_find_version(struct cw_store *s, const char *arg,
  * reported by getopt, or under --json by main).
  */
 #define CW_CLI_MAX_OPTIONS 16
+/* The ranges of --pdf-timeout-ms and --pdf-memory-mb (extract, ingest,
+ * fetch) in an option spec: those of the settings (extract.h). */
+#define CW_CLI_STR_(x) #x
+#define CW_CLI_STR(x) CW_CLI_STR_(x)
+#define CW_CLI_PDF_TIMEOUT_RANGE               \
+	CW_CLI_STR(CW_EXTRACT_PDF_TIMEOUT_MIN) \
+	".." CW_CLI_STR(CW_EXTRACT_PDF_TIMEOUT_MAX)
+#define CW_CLI_PDF_MEMORY_RANGE               \
+	CW_CLI_STR(CW_EXTRACT_PDF_MEMORY_MIN) \
+	".." CW_CLI_STR(CW_EXTRACT_PDF_MEMORY_MAX)
 int cw_cli_options(int argc, char **argv, const char *spec, ...);
 /* The usage error of getopt's '?': an unknown option or a missing value. */
 int cw_cli_bad_option(const char *cmd, const char *arg);

@@ -282,8 +282,12 @@ int cw_cli_cmd_fetch(struct cw_cli *cli, int argc, char **argv)
 	memset(&pl, 0, sizeof(pl));
 	cw_pipeline_opts_init(&po);
 	rc = cw_cli_options(argc, argv,
-			    "allow-private-network no-browser timeout#1..3600",
-			    &po.fetch.allow_private, &no_browser, &timeout);
+			    "allow-private-network no-browser timeout#1..3600 "
+			    "pdf-timeout-ms#" CW_CLI_PDF_TIMEOUT_RANGE
+			    " pdf-memory-mb#" CW_CLI_PDF_MEMORY_RANGE,
+			    &po.fetch.allow_private, &no_browser, &timeout,
+			    &po.extract.pdf_timeout_ms,
+			    &po.extract.pdf_memory_mb);
 	if (rc)
 		return rc;
 	if (no_browser)
@@ -377,6 +381,7 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 	struct cw_buf *bufs = NULL;
 	struct cw_extract_input *in = NULL;
 	char *service, *type, *version, *ref = NULL;
+	struct cw_extract_opts xo = CW_EXTRACT_OPTS_INIT;
 	char at[CW_TIME_ISO];
 	const char *url = NULL, *date = NULL;
 	size_t npages;
@@ -385,7 +390,11 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 	memset(&doc, 0, sizeof(doc));
 	memset(&pl, 0, sizeof(pl));
 	cw_time_now_iso(at);
-	rc = cw_cli_options(argc, argv, "date= url=", &date, &url);
+	rc = cw_cli_options(argc, argv,
+			    "date= url= "
+			    "pdf-timeout-ms#" CW_CLI_PDF_TIMEOUT_RANGE
+			    " pdf-memory-mb#" CW_CLI_PDF_MEMORY_RANGE,
+			    &date, &url, &xo.pdf_timeout_ms, &xo.pdf_memory_mb);
 	if (rc)
 		return rc;
 	if (date) {
@@ -410,7 +419,6 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 	in = cw_calloc(npages, sizeof(*in));
 	for (size_t i = 0; i < npages; i++) {
 		const char *path = argv[optind + 1 + i];
-		struct cw_extract_opts xo = CW_EXTRACT_OPTS_INIT;
 
 		rc = cw_file_read(&bufs[i], path, xo.max_input, &err);
 		if (rc)
@@ -421,6 +429,7 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 		in[i].url = url;
 	}
 	rc = cw_cli_open_pipeline(cli, &pl, &s, &err);
+	pl.opts.extract = xo;
 	if (!rc)
 		rc = cw_cli_ensure_document(s, service, type, &doc, &err);
 	if (rc)

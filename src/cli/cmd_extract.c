@@ -14,7 +14,8 @@ static void usage_line(void)
 {
 	printf("usage: clausewatch [--json] extract [--declaration FILE "
 	       "[--type TYPE]]\n"
-	       "                   [--url URL] FILE...\n");
+	       "                   [--url URL] [--pdf-timeout-ms N] "
+	       "[--pdf-memory-mb N] FILE...\n");
 }
 
 /* The declaration reader and extraction may both report a filter we do
@@ -39,7 +40,7 @@ static void dedupe(struct cw_strv *w)
 
 int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 {
-	static const struct cw_extract_opts eopts = CW_EXTRACT_OPTS_INIT;
+	struct cw_extract_opts eopts = CW_EXTRACT_OPTS_INIT;
 	const char *decl_path = NULL, *type = NULL, *url = NULL;
 	struct cw_decl_service *svc = NULL;
 	const struct cw_decl_doc *doc = NULL;
@@ -52,8 +53,12 @@ int cw_cli_cmd_extract(struct cw_cli *cli, int argc, char **argv)
 	int rc, code = CW_EXIT_OK;
 	size_t n = 0;
 
-	rc = cw_cli_options(argc, argv, "declaration/d= type/t= url/u= help/h",
-			    &decl_path, &type, &url, &help);
+	rc = cw_cli_options(argc, argv,
+			    "declaration/d= type/t= url/u= help/h "
+			    "pdf-timeout-ms#" CW_CLI_PDF_TIMEOUT_RANGE
+			    " pdf-memory-mb#" CW_CLI_PDF_MEMORY_RANGE,
+			    &decl_path, &type, &url, &help,
+			    &eopts.pdf_timeout_ms, &eopts.pdf_memory_mb);
 	if (rc)
 		return rc;
 	if (help) {

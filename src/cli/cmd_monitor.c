@@ -76,6 +76,8 @@ static const char *const value_flags[] = {
 	"delivery-deadline",
 	"delivery-concurrency",
 	"workers",
+	"pdf-timeout-ms",
+	"pdf-memory-mb",
 };
 #define N_VALUE_FLAGS (sizeof(value_flags) / sizeof(value_flags[0]))
 

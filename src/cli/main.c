@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "../extract/extract.h"
 #include "../fetch/fetch.h"
 
 struct command {
@@ -170,6 +171,10 @@ int main(int argc, char **argv)
 	};
 	int c;
 
+	/* this program run again to read one PDF (extract.h) */
+	c = cw_extract_pdf_helper_main(argc, argv);
+	if (c >= 0)
+		return c;
 	bind_commands();
 	json_mode = wants_json(argc, argv);
 	cw_cli_set_json_errors(json_mode);

@@ -129,7 +129,7 @@ static int extract_page(struct cw_buf *part, const struct cw_extract_input *in,
 		return cw_err_set(err, CW_EINVAL, "'%s': no data", name);
 	switch (cw_extract_sniff(in)) {
 	case CW_EXTRACT_PDF:
-		return cw_extract_pdf(part, in, err);
+		return cw_extract_pdf(part, in, opts, err);
 	case CW_EXTRACT_MARKDOWN:
 	case CW_EXTRACT_TEXT:
 		return cw_extract_normalize(part, in->data ? in->data : "",
@@ -159,6 +159,10 @@ int cw_extract_document(struct cw_buf *out,
 		o.max_input = defaults.max_input;
 	if (!o.max_output)
 		o.max_output = defaults.max_output;
+	if (o.pdf_timeout_ms <= 0)
+		o.pdf_timeout_ms = defaults.pdf_timeout_ms;
+	if (o.pdf_memory_mb <= 0)
+		o.pdf_memory_mb = defaults.pdf_memory_mb;
 	if (!n || !pages)
 		return cw_err_set(err, CW_EINVAL, "no page to extract");
 	if (decl && decl->n_sources != n)

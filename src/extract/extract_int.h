@@ -113,7 +113,34 @@ int cw_extract_markdown(struct cw_buf *out, struct cw_rtree *t,
 
 /* ---- pdf.c ---- */
 
+/*
+ * The text of the PDF `data` (`len` bytes), made here with poppler and
+ * normalised, into `out` (at most out->max bytes). Messages do not name
+ * the input: the caller puts its name in front. Not to be called from two
+ * threads at once (poppler's global state); no limit of time or memory.
+ * Returns CW_OK, CW_EPARSE (unreadable) or CW_ETOOBIG (pages, text).
+ */
+int cw_extract_pdf_text(struct cw_buf *out, const char *data, size_t len,
+			struct cw_err *err);
+
+/* ---- pdf_child.c ---- */
+
+/*
+ * The text of the PDF page `in` into `out` (at most out->max bytes), in
+ * the helper process within the limits of `opts` (extract.h), or here
+ * when opts->pdf_in_process. Messages name the input. Returns as
+ * cw_extract_document() for a PDF.
+ */
 int cw_extract_pdf(struct cw_buf *out, const struct cw_extract_input *in,
-		   struct cw_err *err);
+		   const struct cw_extract_opts *opts, struct cw_err *err);
+
+/*
+ * Read the helper's answer (`n` bytes of its standard output): the text
+ * appended to `out` (CW_ETOOBIG past out->max), or the failure it
+ * reports; CW_EIO when it is not an answer or is cut short. Exposed for
+ * the fuzz harness.
+ */
+int cw_extract_pdf_answer(struct cw_buf *out, const char *a, size_t n,
+			  struct cw_err *err);
 
 #endif

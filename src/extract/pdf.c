@@ -1,5 +1,7 @@
 /*
- * pdf: the text of a PDF, page by page, with poppler-glib.
+ * pdf: the text of a PDF, page by page, with poppler-glib, in this
+ * process. pdf_child.c runs it in a child process with limits, which is
+ * how every caller but the fuzz harness reaches it (extract.h).
  *
  * Pages are separated by a blank line; the result goes through
  * cw_extract_normalize. Layout (columns, headings) is not reconstructed:
@@ -12,28 +14,26 @@
 /* More pages than any legal document we know of; bounds the work. */
 #define MAX_PAGES 5000
 
-int cw_extract_pdf(struct cw_buf *out, const struct cw_extract_input *in,
-		   struct cw_err *err)
+int cw_extract_pdf_text(struct cw_buf *out, const char *data, size_t len,
+			struct cw_err *err)
 {
-	const char *name = in->name ? in->name : (in->url ? in->url : "PDF");
 	GError *gerr = NULL;
-	GBytes *bytes = g_bytes_new_static(in->data, in->len);
+	GBytes *bytes = g_bytes_new_static(data, len);
 	PopplerDocument *doc =
 		poppler_document_new_from_bytes(bytes, NULL, &gerr);
 	struct cw_buf text = CW_BUF_INIT;
 	int rc = CW_OK;
 
 	if (!doc) {
-		rc = cw_err_set(err, CW_EPARSE, "'%s': unreadable PDF: %s",
-				name,
+		rc = cw_err_set(err, CW_EPARSE, "unreadable PDF: %s",
 				gerr && gerr->message ? gerr->message
 						      : "unknown error");
 		goto done;
 	}
 	int pages = poppler_document_get_n_pages(doc);
 	if (pages > MAX_PAGES) {
-		rc = cw_err_set(err, CW_ETOOBIG, "'%s': %d pages, more than %d",
-				name, pages, MAX_PAGES);
+		rc = cw_err_set(err, CW_ETOOBIG, "%d pages, more than %d",
+				pages, MAX_PAGES);
 		goto done;
 	}
 	cw_buf_init(&text, out->max);
@@ -50,8 +50,8 @@ int cw_extract_pdf(struct cw_buf *out, const struct cw_extract_input *in,
 		}
 		g_object_unref(page);
 		if (rc) {
-			cw_err_set(err, rc, "'%s': text longer than %zu bytes",
-				   name, out->max);
+			cw_err_set(err, rc, "text longer than %zu bytes",
+				   out->max);
 			goto done;
 		}
 	}

@@ -40,10 +40,11 @@ struct job {
 	struct cw_decl_service *svc; /* the document's declaration */
 	struct page *pages;
 	size_t n, remaining;
-	struct cw_extract_input *in;	  /* the pages, for extraction */
-	struct cw_pipeline_prepared prep; /* extracted and segmented */
-	struct job *next;		  /* in a pool queue */
-	bool browser;			  /* has executeClientScripts pages */
+	struct cw_extract_input *in;	     /* the pages, for extraction */
+	struct cw_pipeline_prepared prep;    /* extracted and segmented */
+	const struct cw_extract_opts *xopts; /* the pipeline's, borrowed */
+	struct job *next;		     /* in a pool queue */
+	bool browser; /* has executeClientScripts pages */
 	bool done;
 };
 
@@ -536,7 +537,8 @@ out:
 
 static void prepare_job(struct job *j)
 {
-	cw_pipeline_prepare(&j->prep, &j->svc->docs[0], j->in, j->n, NULL);
+	cw_pipeline_prepare(&j->prep, &j->svc->docs[0], j->in, j->n, j->xopts,
+			    NULL);
 }
 
 /* The page bytes a job hands to extraction. */
@@ -703,12 +705,15 @@ static void drain(struct pass *ps, bool wait)
 	}
 }
 
-/* Every page of `j` is in: extract it (on a worker when there are), then
- * record it. */
+/*
+ * Every page of `j` is in: extract it (on a worker when there are), then
+ * record it. PDF pages too: each is read by a process of its own within
+ * the PDF limits (extract.h), so poppler's global state is no concern of
+ * the workers' and a hostile PDF holds one worker for at most
+ * pdf_timeout_ms, never this thread.
+ */
 static void complete(struct pass *ps, struct job *j)
 {
-	bool pdf = false;
-
 	if (ps->fatal)
 		return;
 	if (!needs_extraction(j)) {
@@ -716,14 +721,8 @@ static void complete(struct pass *ps, struct job *j)
 		return;
 	}
 	job_inputs(j);
-	/* PDF pages go through poppler, whose global state we do not
-	 * trust across threads: they are extracted here
-	 * (decided by the extractor's own sniffing, so a PDF served as
-	 * octet-stream or behind a BOM is caught the same way) */
-	for (size_t i = 0; i < j->n; i++)
-		if (cw_extract_sniff(&j->in[i]) == CW_EXTRACT_PDF)
-			pdf = true;
-	if (ps->pool && !pdf) {
+	j->xopts = &ps->m->pl.opts.extract;
+	if (ps->pool) {
 		pool_submit(ps->pool, j);
 		return;
 	}
@@ -915,6 +914,8 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 	ps.seed = (unsigned)time(NULL) ^ (unsigned)getpid();
 	fetch_opts(cfg, &m->pl.opts.fetch);
 	m->pl.opts.use_browser = cfg->use_browser;
+	m->pl.opts.extract.pdf_timeout_ms = cfg->pdf_timeout_ms;
+	m->pl.opts.extract.pdf_memory_mb = cfg->pdf_memory_mb;
 	cw_time_now_iso(now);
 	rc = cw_store_mon_list(m->store, force ? "9999-12-31T23:59:59Z" : now,
 			       &docs, &n, err);

@@ -30,7 +30,10 @@
  *
  * - Threads: the monitor's thread drives the transfers and is the only
  *   one that touches the store; `workers` threads extract and segment the
- *   fetched pages (cw_pipeline_prepare) between the two. Queues between
+ *   fetched pages (cw_pipeline_prepare) between the two, PDF pages each
+ *   in a process of its own within pdf_timeout_ms and pdf_memory_mb
+ *   (extract.h), so a hostile PDF holds one worker, never this thread,
+ *   and fails as any failed check. Queues between
  *   them are bounded, so memory stays bounded whatever the number of
  *   documents. The results are those of the sequential path (workers = 0).
  * - One monitor per store: cw_monitor_init() takes an exclusive flock(2)
@@ -66,6 +69,8 @@ struct cw_monitor_config {
 	bool use_browser;	   /* Chromium for executeClientScripts */
 	unsigned workers;	   /* extraction threads, number of CPUs (at
 				     most 16); 0: on the monitor's thread */
+	long pdf_timeout_ms;	   /* one PDF's text, wall clock, 20000 */
+	long pdf_memory_mb;	   /* one PDF's process, address space, 1024 */
 	unsigned health_threshold; /* consecutive failures before an alert, 3 */
 	double blocked_ratio;	   /* text < ratio x previous length ... */
 	long blocked_min_bytes;	   /* ... and < this many bytes: blocked */

@@ -29,9 +29,11 @@ void cw_pipeline_release(struct cw_pipeline *p)
 void cw_pipeline_opts_init(struct cw_pipeline_opts *opts)
 {
 	struct cw_fetch_opts f = CW_FETCH_OPTS_INIT;
+	struct cw_extract_opts x = CW_EXTRACT_OPTS_INIT;
 
 	memset(opts, 0, sizeof(*opts));
 	opts->fetch = f;
+	opts->extract = x;
 	opts->use_browser = true;
 }
 
@@ -279,10 +281,11 @@ void cw_pipeline_prepared_release(struct cw_pipeline_prepared *pp)
 void cw_pipeline_prepare(struct cw_pipeline_prepared *out,
 			 const struct cw_decl_doc *decl,
 			 const struct cw_extract_input *pages, size_t n,
+			 const struct cw_extract_opts *xopts,
 			 struct cw_strv *warnings)
 {
 	out->xrc = cw_extract_document(&out->text, pages, n, decl, warnings,
-				       NULL, &out->xerr);
+				       xopts, &out->xerr);
 	if (out->xrc == CW_OK)
 		out->src = cw_segment_text(&out->seg, cw_buf_str(&out->text),
 					   out->text.len, NULL, &out->serr);
@@ -380,7 +383,7 @@ int cw_pipeline_record_pages(struct cw_pipeline *p, int64_t doc_id,
 	int rc;
 
 	cw_pipeline_prepared_init(&pp);
-	cw_pipeline_prepare(&pp, decl, pages, n, warnings);
+	cw_pipeline_prepare(&pp, decl, pages, n, &p->opts.extract, warnings);
 	rc = cw_pipeline_commit(p, doc_id, &pp, pages, n, at, origin, out, err);
 	cw_pipeline_prepared_release(&pp);
 	return rc;

@@ -37,6 +37,7 @@
 struct cw_pipeline_opts {
 	struct cw_fetch_opts fetch;
 	bool use_browser; /* allow headless Chromium for executeClientScripts */
+	struct cw_extract_opts extract; /* caps, and the PDF limits */
 };
 
 /*
@@ -73,7 +74,7 @@ struct cw_pipeline_result {
 	size_t n_changes;     /* provisions changed */
 };
 
-/* Default options (fetch defaults, browser allowed). */
+/* Default options (fetch and extraction defaults, browser allowed). */
 void cw_pipeline_opts_init(struct cw_pipeline_opts *opts);
 
 /*
@@ -116,8 +117,9 @@ int cw_pipeline_record_failure(struct cw_store *s, int64_t doc_id,
 /*
  * The part of cw_pipeline_record_pages() that needs no store: extraction
  * and segmentation of the fetched pages. Pure and thread-safe (the
- * monitor runs it on worker threads; PDF pages excepted: see monitor.c),
- * so that only the store writes stay on the store's thread.
+ * monitor runs it on worker threads, PDF pages included: each is read in
+ * a process of its own, extract.h), so that only the store writes stay on
+ * the store's thread.
  * cw_pipeline_record_pages() is exactly cw_pipeline_prepare() followed by
  * cw_pipeline_commit(), so both paths record the same versions.
  */
@@ -133,13 +135,15 @@ void cw_pipeline_prepared_init(struct cw_pipeline_prepared *pp);
 void cw_pipeline_prepared_release(struct cw_pipeline_prepared *pp);
 
 /*
- * Extract `pages` with `decl` (NULL: whole page) and segment the text into
- * `out` (initialised). Failures are kept in out (xrc, src), not returned:
- * cw_pipeline_commit() records them as cw_pipeline_record_pages() does.
+ * Extract `pages` with `decl` (NULL: whole page) and `xopts` (NULL:
+ * defaults) and segment the text into `out` (initialised). Failures are
+ * kept in out (xrc, src), not returned: cw_pipeline_commit() records them
+ * as cw_pipeline_record_pages() does.
  */
 void cw_pipeline_prepare(struct cw_pipeline_prepared *out,
 			 const struct cw_decl_doc *decl,
 			 const struct cw_extract_input *pages, size_t n,
+			 const struct cw_extract_opts *xopts,
 			 struct cw_strv *warnings);
 
 /*

@@ -28,6 +28,7 @@
 
 #include "decl/decl.h"
 #include "extract/extract.h"
+#include "extract/extract_int.h"
 #include "helpers.h"
 
 /* What the fidelity test requires of both aggregates. */
@@ -819,8 +820,8 @@ static void test_extract__size_caps(void **state)
 
 /* ---- PDF ---- */
 
-/* A PDF of one page per string, written here with exact xref offsets. */
-static char *make_pdf(const char *const *texts, size_t n, size_t *len)
+/* A PDF of one page per content stream, with exact xref offsets. */
+static char *make_pdf_streams(const char *const *streams, size_t n, size_t *len)
 {
 	struct cw_buf b = CW_BUF_INIT;
 	/* 0 free, 1 catalog, 2 pages, 3 font, then a page and its content each */
@@ -838,8 +839,7 @@ static char *make_pdf(const char *const *texts, size_t n, size_t *len)
 	cw_buf_adds(&b, "3 0 obj << /Type /Font /Subtype /Type1 /BaseFont "
 			"/Helvetica >> endobj\n");
 	for (size_t i = 0; i < n; i++) {
-		char *stream = cw_asprintf("BT /F1 18 Tf 72 700 Td (%s) Tj ET",
-					   texts[i]);
+		const char *stream = streams[i];
 		offs[4 + 2 * i] = b.len;
 		cw_buf_addf(&b,
 			    "%zu 0 obj << /Type /Page /Parent 2 0 R /MediaBox "
@@ -852,7 +852,6 @@ static char *make_pdf(const char *const *texts, size_t n, size_t *len)
 			    "%zu 0 obj << /Length %zu >> stream\n%s\nendstream "
 			    "endobj\n",
 			    5 + 2 * i, strlen(stream), stream);
-		free(stream);
 	}
 	size_t xref = b.len;
 	cw_buf_addf(&b, "xref\n0 %zu\n0000000000 65535 f \n", nobj);
@@ -864,6 +863,44 @@ static char *make_pdf(const char *const *texts, size_t n, size_t *len)
 		    nobj, xref);
 	free(offs);
 	return cw_buf_detach(&b, len);
+}
+
+/* A PDF of one page per string. */
+static char *make_pdf(const char *const *texts, size_t n, size_t *len)
+{
+	char **streams = cw_calloc(n, sizeof(*streams));
+	char *pdf;
+
+	for (size_t i = 0; i < n; i++)
+		streams[i] = cw_asprintf("BT /F1 18 Tf 72 700 Td (%s) Tj ET",
+					 texts[i]);
+	pdf = make_pdf_streams((const char *const *)streams, n, len);
+	for (size_t i = 0; i < n; i++)
+		free(streams[i]);
+	free(streams);
+	return pdf;
+}
+
+/*
+ * The hostile PDF of tests/tools/make_pdf.py --overlap 32000 --plain: one
+ * page on which three texts are drawn 32,000 times at one place. poppler
+ * takes about 25 s and 320 MiB on it (two cores).
+ */
+static char *make_hostile_pdf(size_t *len)
+{
+	struct cw_buf s = CW_BUF_INIT;
+	const char *stream;
+	char *pdf;
+
+	for (int i = 0; i < 32000; i++)
+		cw_buf_addf(&s,
+			    "BT /F1 12 Tf 72 700 Td (Overlapping terms of "
+			    "service %d) Tj ET\n",
+			    i % 3);
+	stream = cw_buf_str(&s);
+	pdf = make_pdf_streams(&stream, 1, len);
+	cw_buf_release(&s);
+	return pdf;
 }
 
 static void test_extract__pdf_text(void **state)
@@ -894,6 +931,123 @@ static void test_extract__pdf_text(void **state)
 	assert_int_equal(out.len, 0);
 	cw_buf_release(&out);
 	free(pdf);
+}
+
+/* The same text in this process and from the helper process; the helper
+ * keeps to the output cap and names the file in its failures. */
+static void test_extract__pdf_in_process_and_helper(void **state)
+{
+	(void)state;
+	const char *texts[] = { "Acceptable Use", "(c) Section 3" };
+	size_t len;
+	char *pdf = make_pdf(texts, 2, &len);
+	struct cw_extract_opts o = CW_EXTRACT_OPTS_INIT;
+	struct cw_buf a = CW_BUF_INIT, b = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_extract_input in = { .data = pdf,
+				       .len = len,
+				       .name = "aup.pdf" };
+
+	assert_int_equal(cw_extract_document(&a, &in, 1, NULL, NULL, &o, &err),
+			 CW_OK);
+	o.pdf_in_process = true;
+	assert_int_equal(cw_extract_document(&b, &in, 1, NULL, NULL, &o, &err),
+			 CW_OK);
+	assert_string_equal(a.ptr, "Acceptable Use\n\n(c) Section 3\n");
+	assert_string_equal(a.ptr, b.ptr);
+	cw_buf_clear(&a);
+	/* the text's cap holds in the helper too */
+	o.pdf_in_process = false;
+	o.max_output = 8;
+	assert_int_equal(cw_extract_document(&a, &in, 1, NULL, NULL, &o, &err),
+			 CW_ETOOBIG);
+	assert_string_equal(err.msg, "'aup.pdf': text longer than 8 bytes");
+	assert_int_equal(a.len, 0);
+	/* not a PDF at all: poppler's reason, from the helper */
+	o.max_output = 0;
+	in.data = "%PDF-1.4\nnothing else";
+	in.len = strlen(in.data);
+	assert_int_equal(cw_extract_document(&a, &in, 1, NULL, NULL, &o, &err),
+			 CW_EPARSE);
+	assert_true(cw_str_startswith(err.msg, "'aup.pdf': unreadable PDF: "));
+	cw_buf_release(&a);
+	cw_buf_release(&b);
+	free(pdf);
+}
+
+/*
+ * A hostile PDF (poppler needs about 25 s and 320 MiB for it) stops at
+ * its limits with its cause: the wall-clock deadline, and the address
+ * space. The only time asserted is a generous bound on the limited run.
+ */
+static void test_extract__pdf_limits(void **state)
+{
+	(void)state;
+	struct cw_extract_opts o = CW_EXTRACT_OPTS_INIT;
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	size_t len;
+	char *pdf = make_hostile_pdf(&len);
+	struct cw_extract_input in = { .data = pdf,
+				       .len = len,
+				       .name = "hostile.pdf" };
+	long t0;
+
+	o.pdf_timeout_ms = 1500;
+	t0 = cw_time_mono_ms();
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, &o,
+					     &err),
+			 CW_ETIMEOUT);
+	assert_true(cw_time_mono_ms() - t0 < 15000);
+	assert_string_equal(err.msg, "'hostile.pdf': PDF extraction took "
+				     "longer than 1.5 s");
+	assert_int_equal(out.len, 0);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+	/* (a sanitizer's shadow memory leaves no address space to limit) */
+	o.pdf_timeout_ms = 120000;
+	o.pdf_memory_mb = 200;
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, NULL, &o,
+					     &err),
+			 CW_ETOOBIG);
+	assert_string_equal(err.msg, "'hostile.pdf': PDF extraction used more "
+				     "than 200 MiB");
+	assert_int_equal(out.len, 0);
+#endif
+	cw_buf_release(&out);
+	free(pdf);
+}
+
+/* The helper's answer as its caller reads it. */
+static void test_extract__pdf_answer(void **state)
+{
+	(void)state;
+	struct cw_buf out = CW_BUF_INIT_MAX(16);
+	struct cw_err err = CW_ERR_INIT;
+#define ANSWER(s) cw_extract_pdf_answer(&out, s, sizeof(s) - 1, &err)
+
+	assert_int_equal(ANSWER("CWPDF1 0 5\nTerms"), CW_OK);
+	assert_string_equal(out.ptr, "Terms");
+	cw_buf_clear(&out);
+	assert_int_equal(ANSWER("CWPDF1 -6 11\nunreadable!"), CW_EPARSE);
+	assert_string_equal(err.msg, "unreadable!");
+	/* a code the helper never sends is read as a parse error */
+	assert_int_equal(ANSWER("CWPDF1 -11 2\nno"), CW_EPARSE);
+	assert_int_equal(ANSWER("CWPDF1 0 17\n12345678901234567"), CW_ETOOBIG);
+	assert_int_equal(out.len, 0);
+	assert_int_equal(ANSWER("CWPDF1 0 6\nTerms"), CW_EIO);
+	assert_non_null(strstr(err.msg, "truncated"));
+	assert_int_equal(ANSWER("CWPDF1 0 4\nTerms"), CW_EIO);
+	assert_int_equal(ANSWER("CWPDF1 0 x\n"), CW_EIO);
+	assert_int_equal(ANSWER("CWPDF1 0\n"), CW_EIO);
+	assert_int_equal(ANSWER("CWPDF1 -6 0\n"), CW_EPARSE);
+	assert_non_null(strstr(err.msg, "without a reason"));
+	/* a program that is not the helper printed something else */
+	assert_int_equal(ANSWER("[==========] Running 17 test(s).\n"), CW_EIO);
+	assert_non_null(strstr(err.msg, "no answer"));
+	assert_int_equal(ANSWER(""), CW_EIO);
+	assert_int_equal(out.len, 0);
+#undef ANSWER
+	cw_buf_release(&out);
 }
 
 /* ---- text, Markdown, sniffing ---- */
@@ -975,8 +1129,12 @@ static void test_extract__whole_body_of_real_pages(void **state)
 	assert_true(pages > 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	/* PDFs are read by this program run again (extract.h) */
+	int helper = cw_extract_pdf_helper_main(argc, argv);
+	if (helper >= 0)
+		return helper;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_extract__golden_page),
 		cmocka_unit_test(test_extract__markdown_conventions),
@@ -991,6 +1149,9 @@ int main(void)
 		cmocka_unit_test(test_extract__deep_nesting_is_bounded),
 		cmocka_unit_test(test_extract__size_caps),
 		cmocka_unit_test(test_extract__pdf_text),
+		cmocka_unit_test(test_extract__pdf_in_process_and_helper),
+		cmocka_unit_test(test_extract__pdf_limits),
+		cmocka_unit_test(test_extract__pdf_answer),
 		cmocka_unit_test(test_extract__normalize),
 		cmocka_unit_test(test_extract__sniff),
 		cmocka_unit_test(test_extract__whole_body_of_real_pages),

@@ -93,6 +93,17 @@ static void test_monitor__example_config_parses(void **state)
 	assert_int_equal(cw_monitor_config_set(&c, "delivery_concurrency", "0",
 					       &err),
 			 CW_EINVAL);
+	/* the PDF limits: the example's, then within their range only */
+	assert_int_equal(c.pdf_timeout_ms, 20000);
+	assert_int_equal(c.pdf_memory_mb, 1024);
+	assert_int_equal(cw_monitor_config_set(&c, "pdf_timeout_ms", "3000",
+					       &err),
+			 CW_OK);
+	assert_int_equal(c.pdf_timeout_ms, 3000);
+	assert_int_equal(cw_monitor_config_set(&c, "pdf_memory_mb", "64", &err),
+			 CW_EINVAL);
+	assert_non_null(strstr(err.msg, "pdf_memory_mb"));
+	assert_int_equal(c.pdf_memory_mb, 1024);
 	cw_monitor_config_release(&c);
 }
 
