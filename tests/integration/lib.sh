@@ -55,6 +55,20 @@ need_shared() {
 	fi
 }
 
+# corpus_subset SERVICE...: $WORK/subset holds links to those services'
+# histories in the corpus (those it has); skips the test when none is
+src="$SHARED/corpus/versions"
+corpus_subset() {
+	mkdir -p "$WORK/subset"
+	for d in "$@"; do
+		[ -d "$src/$d" ] && ln -s "$src/$d" "$WORK/subset/$d"
+	done
+	if [ -z "$(ls "$WORK/subset")" ]; then
+		echo "skipped: none of the histories $* is in $src"
+		exit 77
+	fi
+}
+
 # need_tools PATH...: skips the test unless every tool is built
 need_tools() {
 	for t in "$@"; do

@@ -5,12 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 need_shared
 
-src="$SHARED/corpus/versions"
-mkdir -p "$WORK/subset"
-for d in "Facebook" "Instagram" "Threads"; do
-	[ -d "$src/$d" ] && ln -s "$src/$d" "$WORK/subset/$d"
-done
-[ -n "$(ls "$WORK/subset")" ] || { echo "skipped: no large histories"; exit 77; }
+corpus_subset "Facebook" "Instagram" "Threads"
 
 # the reference: an uninterrupted import into another store
 "$CLAUSEWATCH" --db "$WORK/ref.db" --quiet import-history "$WORK/subset" >/dev/null

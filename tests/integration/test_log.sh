@@ -13,12 +13,7 @@ command -v sqlite3 >/dev/null || { echo "skipped: sqlite3 not installed"; exit 7
 python3 -c 'import cryptography' 2>/dev/null ||
 	{ echo "skipped: python3-cryptography not installed"; exit 77; }
 
-src="$SHARED/corpus/versions"
-mkdir -p "$WORK/subset"
-for d in "Amazon Prime" "Bluesky" "Yahoo" "Airbnb"; do
-	[ -d "$src/$d" ] && ln -s "$src/$d" "$WORK/subset/$d"
-done
-[ -n "$(ls "$WORK/subset")" ] || { echo "skipped: no histories"; exit 77; }
+corpus_subset "Amazon Prime" "Airbnb"
 
 expect_exit 0 "init makes the store and the key" cw init --origin log.example/clausewatch-test
 check "the key file is private (0600)" test "$(stat -c %a "$DB.log-key")" = 600

@@ -7,12 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 need_shared
 
-src="$SHARED/corpus/versions"
-mkdir -p "$WORK/subset"
-for d in "Amazon.com" "Airbnb" "Facebook" "Discord"; do
-	[ -d "$src/$d" ] && ln -s "$src/$d" "$WORK/subset/$d"
-done
-[ -n "$(ls "$WORK/subset")" ] || { echo "skipped: no histories"; exit 77; }
+corpus_subset "Amazon.com" "Airbnb" "Facebook" "Discord"
 
 "$CLAUSEWATCH" --db "$WORK/ref.db" --quiet import-history "$WORK/subset" >/dev/null
 "$CLAUSEWATCH" --db "$WORK/ref.db" --json list >"$WORK/ref.json"
