@@ -603,11 +603,67 @@ static int request_body_len(long long *out, const char *head, size_t len)
 	return 0;
 }
 
+int cw_fetch_proxy_head_parse(struct cw_fetch_proxy_head *out, const char *head,
+			      size_t len)
+{
+	/* CONNECT host:port, or http://host[:port]/path */
+	const char *h, *path = "/";
+	long pn = 80;
+	struct cw_err e = CW_ERR_INIT;
+	char *url;
+
+	memset(out, 0, sizeof(*out));
+	out->body_left = -1;
+	out->status = "400 Bad Request";
+	if (sscanf(head, "%15s %4095s %15s", out->method, out->target,
+		   out->version) != 3) {
+		snprintf(out->why, sizeof(out->why), "bad proxy request");
+		return CW_EINVAL;
+	}
+	out->connect = strcmp(out->method, "CONNECT") == 0;
+	h = out->target;
+	if (!out->connect) {
+		if (!cw_str_startswith(out->target, "http://")) {
+			snprintf(out->why, sizeof(out->why),
+				 "only http:// targets");
+			return CW_EINVAL;
+		}
+		h = out->target + 7;
+		path = h + strcspn(h, "/?#");
+	}
+	url = cw_asprintf("http://%.*s/",
+			  (int)(out->connect ? strlen(h) : (size_t)(path - h)),
+			  h);
+	if (split_host(out->host, sizeof(out->host), &pn, url, &e)) {
+		free(url);
+		snprintf(out->why, sizeof(out->why), "%s", e.msg);
+		return CW_EINVAL;
+	}
+	free(url);
+	if (out->connect && !strrchr(h, ':')) {
+		snprintf(out->why, sizeof(out->why), "no port");
+		return CW_EINVAL;
+	}
+	snprintf(out->port, sizeof(out->port), "%ld", pn);
+	if (!out->connect) {
+		if (request_body_len(&out->body_left, head, len)) {
+			out->status = "411 Length Required";
+			snprintf(out->why, sizeof(out->why),
+				 "a request body needs a Content-Length");
+			return CW_EINVAL;
+		}
+		out->fwd = origin_head(head, len, out->method,
+				       *path ? path : "/", out->version);
+	}
+	return CW_OK;
+}
+
 static void *proxy_conn_run(void *arg)
 {
 	struct proxy_conn *c = arg;
-	char head[PROXY_HEAD_MAX + 1], method[16], target[4096], version[16];
+	char head[PROXY_HEAD_MAX + 1];
 	char host[256], port[8], why[CW_ERR_MSG_MAX];
+	struct cw_fetch_proxy_head ph;
 	size_t got = 0;
 	char *eoh = NULL, *fwd = NULL;
 	long long body_left = -1; /* a tunnel; else the request body's bytes */
@@ -631,58 +687,20 @@ static void *proxy_conn_run(void *arg)
 		head[got] = '\0';
 		eoh = strstr(head, "\r\n\r\n");
 	}
-	if (!eoh ||
-	    sscanf(head, "%15s %4095s %15s", method, target, version) != 3) {
+	if (!eoh) {
 		proxy_answer(c->px, c->client, "400 Bad Request",
 			     "bad proxy request");
 		goto out;
 	}
-	connect_method = strcmp(method, "CONNECT") == 0;
-	{
-		/* CONNECT host:port, or http://host[:port]/path */
-		const char *h = target, *path = "/";
-		long pn = 80;
-		struct cw_err e = CW_ERR_INIT;
-		char *url;
-
-		if (!connect_method) {
-			if (!cw_str_startswith(target, "http://")) {
-				proxy_answer(c->px, c->client,
-					     "400 Bad Request",
-					     "only http:// targets");
-				goto out;
-			}
-			h = target + 7;
-			path = h + strcspn(h, "/?#");
-		}
-		url = cw_asprintf("http://%.*s/",
-				  (int)(connect_method ? strlen(h)
-						       : (size_t)(path - h)),
-				  h);
-		if (split_host(host, sizeof(host), &pn, url, &e)) {
-			free(url);
-			proxy_answer(c->px, c->client, "400 Bad Request",
-				     e.msg);
-			goto out;
-		}
-		free(url);
-		if (connect_method && !strrchr(h, ':')) {
-			proxy_answer(c->px, c->client, "400 Bad Request",
-				     "no port");
-			goto out;
-		}
-		snprintf(port, sizeof(port), "%ld", pn);
-		if (!connect_method &&
-		    request_body_len(&body_left, head,
-				     (size_t)(eoh + 4 - head))) {
-			proxy_answer(c->px, c->client, "411 Length Required",
-				     "a request body needs a Content-Length");
-			goto out;
-		}
-		if (!connect_method)
-			fwd = origin_head(head, (size_t)(eoh + 4 - head),
-					  method, *path ? path : "/", version);
+	if (cw_fetch_proxy_head_parse(&ph, head, (size_t)(eoh + 4 - head))) {
+		proxy_answer(c->px, c->client, ph.status, ph.why);
+		goto out;
 	}
+	connect_method = ph.connect;
+	body_left = ph.body_left;
+	fwd = ph.fwd;
+	snprintf(host, sizeof(host), "%s", ph.host);
+	snprintf(port, sizeof(port), "%s", ph.port);
 	c->upstream = proxy_connect(c->px, host, port, why, sizeof(why));
 	if (c->upstream < 0) {
 		proxy_answer(c->px, c->client,

@@ -180,4 +180,25 @@ int cw_fetch_browser(struct cw_fetch_result *res, const char *url,
 		     const struct cw_fetch_browser_opts *opts,
 		     struct cw_err *err);
 
+/*
+ * The head of a request to the browser's proxy (browser.c), parsed: the
+ * proxy's one parser of what the browser, a page's scripts included,
+ * sends it. `head` is the head through its blank line (`len` bytes,
+ * NUL-terminated). CONNECT needs host:port; a plain request needs an
+ * http:// target and, with a body, a Content-Length; its head is
+ * rewritten for the origin in *fwd (free it). CW_EINVAL with the status
+ * line to answer and why.
+ */
+struct cw_fetch_proxy_head {
+	char method[16], target[4096], version[16];
+	char host[256], port[8];
+	bool connect;
+	long long body_left; /* a request body's bytes; -1 for a tunnel */
+	char *fwd;	     /* a plain request's head for the origin */
+	const char *status;  /* on failure: "400 Bad Request", ... */
+	char why[CW_ERR_MSG_MAX];
+};
+int cw_fetch_proxy_head_parse(struct cw_fetch_proxy_head *out, const char *head,
+			      size_t len);
+
 #endif
