@@ -47,7 +47,8 @@ static int verifier_key(struct cw_cli *cli, const char *arg,
 	} else {
 		rc = cw_note_key_parse(arg, strlen(arg), k, err);
 	}
-	explicit_bzero(b.ptr, b.len);
+	if (b.ptr)
+		explicit_bzero(b.ptr, b.len);
 	cw_buf_release(&b);
 	if (!rc) {
 		k->has_private = false;

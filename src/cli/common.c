@@ -205,7 +205,8 @@ int cw_cli_log_key(struct cw_cli *cli, bool create, const char *origin,
 			cw_err_prefix(err, "'%s': ", path);
 	}
 done:
-	explicit_bzero(b.ptr, b.len);
+	if (b.ptr)
+		explicit_bzero(b.ptr, b.len);
 	cw_buf_release(&b);
 	free(derived);
 	free(path);
@@ -243,7 +244,8 @@ int cw_cli_read_secret(const char *path, char **out, struct cw_err *err)
 		b.len--;
 	if (b.len == 0 || memchr(b.ptr, '\0', b.len) ||
 	    memchr(b.ptr, '\n', b.len)) {
-		explicit_bzero(b.ptr, b.len);
+		if (b.ptr)
+			explicit_bzero(b.ptr, b.len);
 		cw_buf_release(&b);
 		return cw_err_set(err, CW_EINVAL,
 				  "'%s': a secret file holds one line", path);

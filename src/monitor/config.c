@@ -221,18 +221,22 @@ int cw_monitor_config_set(struct cw_monitor_config *c, const char *key,
 		/* read now: one line, its newline dropped */
 		struct cw_buf b = CW_BUF_INIT;
 
+		size_t pn;
+
 		rc = cw_file_read(&b, v, 4096, err);
 		if (rc)
 			return rc;
-		while (b.len &&
-		       (b.ptr[b.len - 1] == '\n' || b.ptr[b.len - 1] == '\r'))
-			b.len--;
-		b.ptr[b.len] = '\0';
-		if (b.len)
+		pn = b.len;
+		while (pn && (b.ptr[pn - 1] == '\n' || b.ptr[pn - 1] == '\r'))
+			pn--;
+		if (pn) {
+			b.ptr[pn] = '\0';
 			set_str(&c->smtp_password, b.ptr);
-		explicit_bzero(b.ptr, b.len);
+		}
+		if (b.ptr)
+			explicit_bzero(b.ptr, b.len);
 		cw_buf_release(&b);
-		if (!b.len)
+		if (!pn)
 			return cw_err_set(err, CW_EINVAL,
 					  "setting 'smtp_password_file': '%s' "
 					  "is empty",

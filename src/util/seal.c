@@ -45,7 +45,8 @@ int cw_seal_key_load(const char *path, bool create,
 				path, b.len, CW_SEAL_KEY);
 	if (!rc)
 		memcpy(key, b.ptr, CW_SEAL_KEY);
-	explicit_bzero(b.ptr, b.len);
+	if (b.ptr)
+		explicit_bzero(b.ptr, b.len);
 	cw_buf_release(&b);
 	return rc;
 }

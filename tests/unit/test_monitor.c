@@ -6,6 +6,7 @@
  * lock, and the analysis of recorded changes (categories and
  * exposure moves in the change, category watchlists) on real versions.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -93,6 +94,25 @@ static void test_monitor__example_config_parses(void **state)
 	assert_int_equal(cw_monitor_config_set(&c, "delivery_concurrency", "0",
 					       &err),
 			 CW_EINVAL);
+	/* the SMTP password from a file: one line, its newline dropped; an
+	 * empty file is refused */
+	{
+		char pw[] = "/tmp/cw-test-smtp-pw-XXXXXX";
+		int fd = mkstemp(pw);
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, "s3cret\n", 7), 7);
+		close(fd);
+		assert_int_equal(cw_monitor_config_set(&c, "smtp_password_file",
+						       pw, &err),
+				 CW_OK);
+		assert_string_equal(c.smtp_password, "s3cret");
+		fd = open(pw, O_WRONLY | O_TRUNC);
+		close(fd);
+		assert_int_equal(cw_monitor_config_set(&c, "smtp_password_file",
+						       pw, &err),
+				 CW_EINVAL);
+		unlink(pw);
+	}
 	/* the PDF limits: the example's, then within their range only */
 	assert_int_equal(c.pdf_timeout_ms, 20000);
 	assert_int_equal(c.pdf_memory_mb, 1024);
