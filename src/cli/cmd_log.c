@@ -313,11 +313,10 @@ int cw_cli_cmd_log(struct cw_cli *cli, int argc, char **argv)
 					    "change or analysis",
 					    kind);
 	}
-	if (strcmp(sub, "key")) {
-		rc = cw_cli_open_store(cli, &s, &err);
-		if (rc)
-			return cw_cli_fail(&err);
-	}
+	/* the store too for `log key`: its folder holds the key file */
+	rc = cw_cli_open_store(cli, &s, &err);
+	if (rc)
+		return cw_cli_fail(&err);
 	if (!strcmp(sub, "checkpoint"))
 		rc = log_checkpoint(cli, s, &err);
 	else if (!strcmp(sub, "key"))
