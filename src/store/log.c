@@ -849,58 +849,48 @@ static int verify_leaf(struct cw_store *s, const struct cw_store_leaf *l,
 			      .page = l->page };
 	struct cw_buf data = CW_BUF_INIT;
 	unsigned char content[32];
-	char what[600], hex[CW_SHA256_HEX];
+	char why[sizeof(err->msg)] = "", what[600], hex[CW_SHA256_HEX];
 	cw_tlog_hash h;
-	int rc;
+	int rc = CW_OK;
 
-	describe(l, what, sizeof(what));
 	cw_tlog_leaf_hash(l->data, strlen(l->data), h);
-	hex32(hex, h);
-	if (strcmp(hex, l->leaf_hash)) {
-		rc = cw_err_set(err, CW_ESTORE,
-				"%s: its hash in the tree is not the hash of "
-				"its bytes (the log was edited)",
-				what);
-		goto done;
-	}
-	if (!latest) {
+	if (memcmp(h, l->hash, CW_TLOG_HASH)) {
+		snprintf(why, sizeof(why),
+			 "its hash in the tree is not the "
+			 "hash of its bytes (the log was "
+			 "edited)");
+	} else if (!latest) {
 		/* a change or analysis written again: the earlier bytes are
 		 * gone, the later leaf stands for the record */
 		rep->superseded++;
-		rc = CW_OK;
-		goto done;
+	} else if ((rc = leaf_build(s, &r, l->program, &data, content, err))) {
+		if (rc == CW_ENOTFOUND)
+			snprintf(why, sizeof(why),
+				 "the record is gone "
+				 "(deleted after it was "
+				 "logged)");
+		else /* a blob that no longer decodes was altered */
+			snprintf(why, sizeof(why),
+				 "its bytes cannot be read back (%.400s)",
+				 err->msg);
+	} else {
+		hex32(hex, content);
+		if (strcmp(hex, l->content_sha256))
+			snprintf(why, sizeof(why),
+				 "the stored bytes no longer have the SHA-256 "
+				 "that was logged (altered)");
+		else if (strcmp(cw_buf_str(&data), l->data))
+			snprintf(why, sizeof(why),
+				 "the record no longer says what was logged "
+				 "(edited, or moved: logged %s, now %s)",
+				 l->data, cw_buf_str(&data));
 	}
-	rc = leaf_build(s, &r, l->program, &data, content, err);
-	if (rc == CW_ENOTFOUND) {
-		rc = cw_err_set(err, CW_ESTORE,
-				"%s: the record is gone (deleted after it was "
-				"logged)",
-				what);
-		goto done;
-	}
-	if (rc) {
-		/* a blob that no longer decodes was altered */
-		char inner[sizeof(err->msg)];
-		snprintf(inner, sizeof(inner), "%s", err->msg);
-		rc = cw_err_set(err, CW_ESTORE,
-				"%s: its bytes cannot be read back (%s)", what,
-				inner);
-		goto done;
-	}
-	hex32(hex, content);
-	if (strcmp(hex, l->content_sha256))
-		rc = cw_err_set(err, CW_ESTORE,
-				"%s: the stored bytes no longer have the "
-				"SHA-256 that was logged (altered)",
-				what);
-	else if (strcmp(cw_buf_str(&data), l->data))
-		rc = cw_err_set(err, CW_ESTORE,
-				"%s: the record no longer says what was "
-				"logged (edited, or moved: logged %s, now %s)",
-				what, l->data, cw_buf_str(&data));
-done:
 	cw_buf_release(&data);
-	return rc;
+	if (!why[0])
+		return CW_OK;
+	/* the leaf named as it describes itself, only when it fails */
+	describe(l, what, sizeof(what));
+	return cw_err_set(err, CW_ESTORE, "%s: %s", what, why);
 }
 
 /* Records that no leaf stands for: written around the log. */
