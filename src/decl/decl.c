@@ -101,6 +101,7 @@ static void filters_free(struct cw_decl_filter *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].name);
+		free(v[i].param_json);
 		cw_strv_release(&v[i].params);
 	}
 	free(v);
@@ -320,8 +321,10 @@ static int get_filters(struct ctx *c, json_t *v, struct cw_decl_filter **out,
 			/* OTA hands a JavaScript filter its options as any
 			 * JSON value (GitLab's removeCloudflareEmailProtection
 			 * takes an address, the validator's fixtures an
-			 * object); we do not run those filters, so such a
-			 * value is accepted and not kept. */
+			 * object): kept as JSON for the filter runner, and as
+			 * names when it is a list of strings. */
+			list[i].param_json =
+				json_dumps(pv, JSON_COMPACT | JSON_ENCODE_ANY);
 			if (!strcmp(k, "removeQueryParams") || is_name_list(pv))
 				rc = get_params(c, pv, &list[i].params);
 			pop(c, l2);
@@ -432,6 +435,9 @@ static void apply_defaults(struct cw_decl_source *s,
 		s->n_filters = def->n_filters;
 		for (size_t i = 0; i < def->n_filters; i++) {
 			s->filters[i].name = cw_strdup(def->filters[i].name);
+			if (def->filters[i].param_json)
+				s->filters[i].param_json =
+					cw_strdup(def->filters[i].param_json);
 			for (size_t k = 0; k < def->filters[i].params.n; k++)
 				cw_strv_push(&s->filters[i].params,
 					     def->filters[i].params.v[k]);

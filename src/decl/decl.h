@@ -35,13 +35,15 @@ struct cw_decl_selector {
 };
 
 /*
- * One filter: a name, and for removeQueryParams its parameter names. Other
- * filters are JavaScript functions of Open Terms Archive, which we do not
- * run; their options are kept only when they are a list of strings.
+ * One filter: a name, its parameter as declared, and for removeQueryParams
+ * (which extract applies itself) the parameter names. Other filters are
+ * JavaScript functions of the service's .filters.js file; Open Terms
+ * Archive hands them the parameter as any JSON value.
  */
 struct cw_decl_filter {
 	char *name;	       /* "removeQueryParams", "cleanUrls", ... */
-	struct cw_strv params; /* query parameter names for removeQueryParams */
+	char *param_json;      /* the parameter as compact JSON, or NULL */
+	struct cw_strv params; /* the parameter when a list of strings */
 };
 
 /* One page to fetch and how to extract it (shared defaults applied). */

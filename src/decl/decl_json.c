@@ -51,11 +51,18 @@ static json_t *source_json(const struct cw_decl_source *src)
 		json_t *a = json_array();
 		for (size_t i = 0; i < src->n_filters; i++) {
 			const struct cw_decl_filter *f = &src->filters[i];
-			if (f->params.n) {
-				json_t *p = json_array(), *fo = json_object();
+			json_t *p = f->param_json
+					    ? json_loads(f->param_json,
+							 JSON_DECODE_ANY, NULL)
+					    : NULL;
+			if (!p && f->params.n) {
+				p = json_array();
 				for (size_t k = 0; k < f->params.n; k++)
 					json_array_append_new(
 						p, json_string(f->params.v[k]));
+			}
+			if (p) {
+				json_t *fo = json_object();
 				json_object_set_new(fo, f->name, p);
 				json_array_append_new(a, fo);
 			} else {

@@ -396,8 +396,13 @@ static void test_decl__filters_ranges_and_defaults(void **state)
 	assert_string_equal(s->filters[0].name, "removeQueryParams");
 	assert_int_equal(s->filters[0].params.n, 2);
 	assert_string_equal(s->filters[0].params.v[1], "utm_medium");
+	assert_string_equal(s->filters[0].param_json, "[\"utm_source\",\"utm_"
+						      "medium\"]");
 	assert_string_equal(s->filters[1].name, "cleanUrls");
 	assert_int_equal(s->filters[1].params.n, 0);
+	/* an object parameter is kept as declared, in its key order */
+	assert_string_equal(s->filters[1].param_json, "{\"keep\":[\"id\"],"
+						      "\"depth\":2}");
 	assert_int_equal(s->execute_client_scripts, 0);
 	assert_false(cw_decl_source_is_pdf(s));
 
@@ -870,6 +875,10 @@ static void assert_docs_equal(const struct cw_decl_doc *a,
 		for (size_t f = 0; f < x->n_filters; f++) {
 			assert_string_equal(x->filters[f].name,
 					    y->filters[f].name);
+			if (x->filters[f].param_json ||
+			    y->filters[f].param_json)
+				assert_string_equal(x->filters[f].param_json,
+						    y->filters[f].param_json);
 			assert_int_equal(x->filters[f].params.n,
 					 y->filters[f].params.n);
 			for (size_t k = 0; k < x->filters[f].params.n; k++)
