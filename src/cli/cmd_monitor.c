@@ -324,6 +324,15 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	cw_fetch_global_init();
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	/* a long-lived monitor sends alerts beside its passes (monitor.h) */
+	if (!once && !deliver_only && !digest_now &&
+	    cw_monitor_deliverer_start(&mon, &err)) {
+		ret = cw_cli_fail(&err);
+		cw_monitor_release(&mon);
+		cw_store_close(s);
+		cw_monitor_config_release(&cfg);
+		return ret;
+	}
 	if (!once && !cli->quiet)
 		fprintf(stderr,
 			"clausewatch: monitoring (every %ld s by default, "
@@ -364,6 +373,8 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 		   it: off the path of the documents (pipeline.h) */
 		if (!rc && cw_pipeline_analyse_pending(&mon.pl, &err))
 			ret = cw_cli_fail(&err);
+		/* what the deliverer sent meanwhile counts with this pass */
+		cw_monitor_deliverer_take(&mon, &st.delivery);
 		/* this pass's share of the analysis counters */
 		cw_pipeline_analysis_stats(&mon.pl, &an);
 		an.changes -= an0.changes;

@@ -186,6 +186,7 @@ int cw_monitor_init(struct cw_monitor *m, struct cw_store *store,
 
 void cw_monitor_release(struct cw_monitor *m)
 {
+	cw_monitor_deliverer_stop(m);
 	cw_pipeline_release(&m->pl);
 	if (m->lock_fd >= 0)
 		close(m->lock_fd); /* the lock goes with the descriptor */
@@ -1005,7 +1006,9 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 		rc = ps.fatal;
 		goto done;
 	}
-	if (!(m->stop && *m->stop))
+	if (m->deliverer)
+		cw_monitor_deliverer_wake(m);
+	else if (!(m->stop && *m->stop))
 		rc = cw_monitor_deliver(m, stats, err);
 done:
 	if (ps.pool) {

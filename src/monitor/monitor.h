@@ -190,13 +190,16 @@ struct cw_monitor_stats {
 	struct cw_notify_stats delivery;
 };
 
+struct cw_monitor_deliverer;
+
 struct cw_monitor {
 	struct cw_store *store; /* borrowed */
 	struct cw_pipeline pl;
-	const struct cw_monitor_config *cfg; /* borrowed */
-	volatile sig_atomic_t *stop;	     /* set by a signal: finish */
-	bool verbose;			     /* one line per document */
-	int lock_fd;			     /* STORE-monitor.lock, held */
+	const struct cw_monitor_config *cfg;	/* borrowed */
+	volatile sig_atomic_t *stop;		/* set by a signal: finish */
+	bool verbose;				/* one line per document */
+	int lock_fd;				/* STORE-monitor.lock, held */
+	struct cw_monitor_deliverer *deliverer; /* NULL: passes deliver */
 };
 
 /*
@@ -212,7 +215,8 @@ void cw_monitor_release(struct cw_monitor *m);
 
 /*
  * One pass: check every due document (every declared one when `force`),
- * then deliver the due alerts. Stats are added to `stats`.
+ * then deliver the due alerts, or wake the deliverer when one runs.
+ * Stats are added to `stats`.
  * Returns CW_OK (document failures are states, counted in stats) or a
  * store or engine error.
  */
@@ -222,5 +226,24 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 /* Deliver due alerts only. */
 int cw_monitor_deliver(struct cw_monitor *m, struct cw_monitor_stats *stats,
 		       struct cw_err *err);
+
+/* ---- the deliverer (deliverer.c) ---- */
+
+/*
+ * Send alerts on a thread of their own, with its own handle on the store,
+ * for a long-lived monitor: passes then only wake it, so no receiver
+ * holds up a pass. It looks at the outbox when woken and every poll
+ * interval (at most 30 s) between; each round is bounded by the delivery
+ * deadline. It ends at the monitor's stop flag or at
+ * cw_monitor_deliverer_stop(), which cw_monitor_release() calls; a round
+ * in progress then stops within a fraction of a second and leaves what it
+ * had not sent pending. Returns CW_OK, a store error, or CW_ERROR.
+ */
+int cw_monitor_deliverer_start(struct cw_monitor *m, struct cw_err *err);
+void cw_monitor_deliverer_wake(struct cw_monitor *m);
+/* Add what the deliverer sent since the last call to `into`. */
+void cw_monitor_deliverer_take(struct cw_monitor *m,
+			       struct cw_notify_stats *into);
+void cw_monitor_deliverer_stop(struct cw_monitor *m);
 
 #endif

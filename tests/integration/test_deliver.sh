@@ -118,6 +118,44 @@ check "... having sent the thirteen others, the four on the wire to retry" grep 
 check "... naming the deadline" grep -q "h4': no answer before the delivery deadline (2 s)" "$WORK/p3.err"
 check "the healthy receiver got the new change once" test "$(lines "$WORK/hook/log" '^new cw-13-c')" -eq 2
 
+# deliveries beside the passes: a long-lived monitor checks every second
+# while its sends to the receiver that never answers hang for two minutes
+# (its deadline); a change made meanwhile is recorded by the next pass
+nver() { cw history "Perplexity/Terms of Service" 2>/dev/null | grep -c .; }
+v0=$(nver)
+sed -i 's/TEN DOLLARS (\$10.00)/FIVE DOLLARS ($5.00)/' "$WORK/site/terms.md"
+"$CLAUSEWATCH" --db "$DB" monitor --force --interval 1s --jitter 0 --poll 1 $OPTS \
+	--delivery-deadline 120s >"$WORK/m2.out" 2>"$WORK/m2.err" &
+mpid=$!
+h4hangs() { lines "$WORK/h4/log" '^hang'; }
+for _ in $(seq 1 400); do
+	[ "$(nver)" -gt "$v0" ] && [ "$(h4hangs)" -ge 8 ] && break
+	kill -0 "$mpid" 2>/dev/null || break
+	sleep 0.05
+done
+check "the long-lived monitor records the change ($(nver) versions)" test "$(nver)" -eq $((v0 + 1))
+check "... and its four alerts to the silent receiver hang ($(h4hangs) held in all)" test "$(h4hangs)" -ge 8
+sed -i 's/FIVE DOLLARS (\$5.00)/TWO DOLLARS ($2.00)/' "$WORK/site/terms.md"
+ts=$(now_ms)
+for _ in $(seq 1 400); do
+	[ "$(nver)" -gt $((v0 + 1)) ] && break
+	kill -0 "$mpid" 2>/dev/null || break
+	sleep 0.05
+done
+next_ms=$(($(now_ms) - ts))
+check "the next change is recorded while those sends still hang (${next_ms} ms)" test "$(nver)" -eq $((v0 + 2))
+check "... well before the delivery deadline: within 20 s" test "$next_ms" -lt 20000
+check "... by a monitor still running" kill -0 "$mpid"
+ts=$(now_ms)
+kill -TERM "$mpid"
+wait_gone "$mpid" 20
+gone=$?
+term2_ms=$(($(now_ms) - ts))
+wait "$mpid"
+mrc=$?
+check "SIGTERM stops it and its delivery thread (${term2_ms} ms, exit $mrc)" test "$gone" -eq 0 -a "$mrc" -eq 0
+check "... saying what the thread left" grep -q "delivery stopped: .* left pending for the next run" "$WORK/m2.err"
+
 # signatures carry their time: t=UNIX,v1=HMAC-SHA256(secret, "t.body")
 body=$(ls "$WORK"/hook/cw-13-c*.json | sort | head -1)
 key=$(basename "$body" .json)
@@ -148,7 +186,7 @@ if command -v curl >/dev/null 2>&1 && command -v openssl >/dev/null 2>&1; then
 		test "$(post "$HPORT" cw-replay-3 "sha256=$(openssl dgst -sha256 -hmac "$SECRET" -r "$body" | cut -d' ' -f1)" "$body")" = 401
 	check "... as malformed" grep -q "^refused cw-replay-3 malformed$" "$WORK/hook/log"
 fi
-echo "  (healthy alert ${ok_ms} ms into the pass; SIGTERM to exit ${term_ms} ms; deadline pass ${p3_ms} ms)"
+echo "  (healthy alert ${ok_ms} ms into the pass; SIGTERM to exit ${term_ms} ms; deadline pass ${p3_ms} ms; next change beside hanging sends ${next_ms} ms)"
 stats_ok() { cw stats >/dev/null; }
 check "the store is consistent" stats_ok
 finish
