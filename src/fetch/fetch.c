@@ -226,10 +226,14 @@ int cw_fetch_xfer_setup(struct cw_fetch_xfer *x, struct cw_fetch_result *res,
 		add_header(x, "Accept-Language", opts->accept_language);
 	else
 		add_header(x, "Accept-Language", "en");
-	if (opts->if_none_match && *opts->if_none_match)
+	if (opts->if_none_match && *opts->if_none_match) {
 		add_header(x, "If-None-Match", opts->if_none_match);
-	if (opts->if_modified_since && *opts->if_modified_since)
+		x->conditional = true;
+	}
+	if (opts->if_modified_since && *opts->if_modified_since) {
 		add_header(x, "If-Modified-Since", opts->if_modified_since);
+		x->conditional = true;
+	}
 
 #define SET(opt, val)                                      \
 	do {                                               \
@@ -374,9 +378,17 @@ int cw_fetch_xfer_finish(struct cw_fetch_xfer *x, CURLcode code,
 					  x->guard.refused);
 		return cw_err_set(err, CW_ENET, "'%s': %s", url, why);
 	}
-	if (r->status == 304)
+	/* a 304 answers a conditional request only (RFC 9110, 15.4.5); to
+	 * any other it says nothing about the page, and taking it as "not
+	 * modified" would keep a document unarchived while it looks healthy */
+	if (r->status == 304 && x->conditional)
 		return cw_err_set(err, CW_EUNCHANGED,
 				  "'%s': not modified (304)", url);
+	if (r->status == 304)
+		return cw_err_set(err, CW_EHTTP,
+				  "'%s': HTTP status 304 (not modified) to a "
+				  "request that asked no condition",
+				  url);
 	if (r->status < 200 || r->status > 299)
 		return cw_err_set(err, CW_EHTTP, "'%s': HTTP status %ld", url,
 				  r->status);

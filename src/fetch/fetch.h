@@ -57,7 +57,8 @@ int cw_fetch_global_init(void);
 
 /*
  * GET `url` into `res` (which must be initialised).
- * Returns CW_OK for a 2xx answer, CW_EUNCHANGED for 304, CW_EHTTP for
+ * Returns CW_OK for a 2xx answer, CW_EUNCHANGED for 304 to a conditional
+ * request (a 304 to any other is CW_EHTTP), CW_EHTTP for
  * another status (res->status set), CW_ENET / CW_ETIMEOUT / CW_ETOOBIG /
  * CW_EBLOCKED; the message names the URL and the cause.
  */

@@ -19,6 +19,7 @@ struct cw_fetch_xfer {
 	long max_redirects;
 	long timeout_ms;
 	bool toobig;
+	bool conditional; /* If-None-Match or If-Modified-Since sent */
 	/*
 	 * Optional admission hook of the multi engine, asked before `n` more
 	 * bytes are kept: return true to pause the transfer instead

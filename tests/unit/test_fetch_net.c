@@ -350,6 +350,11 @@ static const struct fetch_case fetch_cases[] = {
 	  .rc = CW_EHTTP, .status = 500, .names_url = true, .says = "500" },
 	{ "test_fetch_net__reset_reported", .path = "/reset", .rc = CW_ENET,
 	  .names_url = true },
+	/* a 304 to a request that asked no condition is no "not modified"
+	 * (a document would stay unarchived and look healthy) */
+	{ "test_fetch_net__unasked_304_refused", .path = "/status/304",
+	  .rc = CW_EHTTP, .status = 304, .names_url = true,
+	  .says = "asked no condition" },
 	/* a header past libcurl's cap is a hostile answer, not "Out of
 	 * memory" */
 	{ "test_fetch_net__giant_header_named", .path = "/bigheader/200000",
@@ -1828,6 +1833,7 @@ int main(void)
 		fetch_case("test_fetch_net__timeout"),
 		cmocka_unit_test(test_fetch_net__conditional_304),
 		fetch_case("test_fetch_net__http_error_reported"),
+		fetch_case("test_fetch_net__unasked_304_refused"),
 		fetch_case("test_fetch_net__reset_reported"),
 		fetch_case("test_fetch_net__giant_header_named"),
 		cmocka_unit_test(test_fetch_net__ssrf_refuses_loopback),
