@@ -18,6 +18,9 @@ int cw_cli_open_store(struct cw_cli *cli, struct cw_store **out,
 	return rc;
 }
 
+/* fetch and ingest run the pipeline, which fetches: they are in the full
+ * program only (cli.h, "The two programs") */
+#ifndef CW_CLI_LIGHT
 int cw_cli_open_pipeline(struct cw_cli *cli, struct cw_pipeline *p,
 			 struct cw_store **s, struct cw_err *err)
 {
@@ -27,6 +30,7 @@ int cw_cli_open_pipeline(struct cw_cli *cli, struct cw_pipeline *p,
 		rc = cw_pipeline_init(p, *s, cw_cli_data_dir(), err);
 	return rc;
 }
+#endif
 
 static void print_warnings(const struct cw_cli *cli, const struct cw_strv *w)
 {
@@ -222,6 +226,7 @@ int cw_cli_cmd_list(struct cw_cli *cli, int argc, char **argv)
 
 /* ---- fetch ---- */
 
+#ifndef CW_CLI_LIGHT
 /* The version a fetch or ingest recorded or found unchanged, as a
  * version reference; null when there is none. */
 static json_t *result_version(struct cw_store *s, const struct cw_store_doc *d,
@@ -487,6 +492,7 @@ cleanup:
 	free(ref);
 	return rc;
 }
+#endif
 
 /* ---- history ---- */
 

@@ -337,6 +337,9 @@ int cw_cli_cmd_log(struct cw_cli *cli, int argc, char **argv)
 	return rc ? cw_cli_fail(&err) : CW_EXIT_OK;
 }
 
+/* bundles are tar files (libarchive): in the full program only (cli.h,
+ * "The two programs") */
+#ifndef CW_CLI_LIGHT
 int cw_cli_cmd_export_bundle(struct cw_cli *cli, int argc, char **argv)
 {
 	struct cw_err err = CW_ERR_INIT;
@@ -425,3 +428,4 @@ int cw_cli_cmd_verify_bundle(struct cw_cli *cli, int argc, char **argv)
 				   : "");
 	return CW_EXIT_OK;
 }
+#endif

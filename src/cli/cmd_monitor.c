@@ -10,6 +10,9 @@
 #include "../monitor/monitor.h"
 #include "cli.h"
 
+/* the monitor fetches: it is in the full program only (cli.h, "The two
+ * programs"); status only reads the store */
+#ifndef CW_CLI_LIGHT
 static volatile sig_atomic_t stop_flag;
 
 static void on_stop(int sig)
@@ -407,6 +410,10 @@ int cw_cli_cmd_monitor(struct cw_cli *cli, int argc, char **argv)
 	cw_monitor_config_release(&cfg);
 	return ret;
 }
+
+#else
+#define JI(v) ((json_int_t)(v))
+#endif
 
 int cw_cli_cmd_status(struct cw_cli *cli, int argc, char **argv)
 {

@@ -4,7 +4,9 @@
  *   clausewatch [--db PATH] [--log-key FILE] [--json] [--quiet] COMMAND
  *               [ARGS...]
  */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -32,6 +34,47 @@ static void bind_commands(void)
 
 static bool json_mode; /* --json: errors are JSON objects */
 
+#ifdef CW_CLI_LIGHT
+#define CW_CLI_LIGHT_BUILD 1 /* every command is there, some by run_full */
+/*
+ * Run the full program in this one's place, with the same arguments, for
+ * a command this one does not carry (cli.h, "The two programs"): the
+ * clausewatch-full beside this program, else the installed one.
+ */
+static int run_full(char **argv)
+{
+	char self[PATH_MAX], *full = NULL;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	int e;
+
+	if (n > 0) {
+		char *slash;
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			full = cw_asprintf("%s/clausewatch-full", self);
+			if (access(full, X_OK)) {
+				free(full);
+				full = NULL;
+			}
+		}
+	}
+	if (!full)
+		full = cw_strdup(CW_LIBEXECDIR "/clausewatch-full");
+	execv(full, argv);
+	e = errno;
+	fprintf(stderr,
+		"clausewatch: cannot run '%s' (the full program, which "
+		"this command needs): %s\n",
+		full, strerror(e));
+	free(full);
+	return CW_EXIT_FAIL;
+}
+#else
+#define CW_CLI_LIGHT_BUILD 0
+#endif
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: clausewatch [--db PATH] [--log-key FILE] [--json] "
@@ -42,7 +85,7 @@ static void usage(FILE *out)
 		     "\n"
 		     "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (commands[i].fn)
+		if (commands[i].fn || CW_CLI_LIGHT_BUILD)
 			fprintf(out, "  %-15s %s\n", commands[i].name,
 				commands[i].help);
 	fprintf(out, "\n"
@@ -172,9 +215,14 @@ int main(int argc, char **argv)
 	int c;
 
 	/* this program run again to read one PDF (extract.h) */
+#ifdef CW_CLI_LIGHT
+	if (argc > 1 && !strcmp(argv[1], CW_EXTRACT_PDF_HELPER))
+		return run_full(argv);
+#else
 	c = cw_extract_pdf_helper_main(argc, argv);
 	if (c >= 0)
 		return c;
+#endif
 	bind_commands();
 	json_mode = wants_json(argc, argv);
 	cw_cli_set_json_errors(json_mode);
@@ -226,6 +274,9 @@ int main(int argc, char **argv)
 			return command_help(argv[optind]);
 		if (!commands[i].fn) {
 			char msg[CW_ERR_MSG_MAX];
+#ifdef CW_CLI_LIGHT
+			return run_full(argv);
+#endif
 			snprintf(msg, sizeof(msg),
 				 "'%s' is not part of this build",
 				 argv[optind]);
