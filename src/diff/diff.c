@@ -50,13 +50,6 @@ int cw_diff_materiality_parse(const char *name)
 
 /* ---- nodes ---- */
 
-static int u64_cmp(const void *x, const void *y)
-{
-	uint64_t p = *(const uint64_t *)x, q = *(const uint64_t *)y;
-
-	return p < q ? -1 : p > q;
-}
-
 /* Sorted unique hashes of word 3-shingles (unigrams for texts of fewer
  * than three tokens), over ASCII-lower-cased tokens of s. */
 static uint64_t *shingles(const char *s, size_t len, size_t *n,
@@ -65,7 +58,7 @@ static uint64_t *shingles(const char *s, size_t len, size_t *n,
 	size_t nt = cw_diff_tokenize(toks, tcap, s, len);
 	uint64_t *th = cw_malloc(sizeof(uint64_t) * (nt + 1));
 	uint64_t *sh;
-	size_t k = 0, u = 0;
+	size_t k = 0;
 
 	for (size_t i = 0; i < nt; i++)
 		th[i] = cw_fnv1a64_fold(s + (*toks)[i].start,
@@ -81,11 +74,7 @@ static uint64_t *shingles(const char *s, size_t len, size_t *n,
 				  (th[i + 2] + 0x165667B19E3779F9ull);
 		free(th);
 	}
-	qsort(sh, k, sizeof(uint64_t), u64_cmp);
-	for (size_t i = 0; i < k; i++)
-		if (u == 0 || sh[u - 1] != sh[i])
-			sh[u++] = sh[i];
-	*n = u;
+	*n = cw_sort_unique_u64(sh, k);
 	return sh;
 }
 
@@ -605,14 +594,7 @@ static void do_group(struct ctx *c, const struct cw_diff_group *g)
 			       y->n_shingles * sizeof(uint64_t));
 			nu += y->n_shingles;
 		}
-		qsort(u, nu, sizeof(uint64_t), u64_cmp);
-		{
-			size_t w = 0;
-			for (size_t k = 0; k < nu; k++)
-				if (w == 0 || u[w - 1] != u[k])
-					u[w++] = u[k];
-			nu = w;
-		}
+		nu = cw_sort_unique_u64(u, nu);
 		ch->similarity =
 			cw_diff_jaccard(x->shingles, x->n_shingles, u, nu);
 		free(u);

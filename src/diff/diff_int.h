@@ -59,6 +59,7 @@ struct cw_diff_rules {
 	size_t n_map;
 	char **phrases; /* literal phrases dropped */
 	size_t n_phrases;
+	bool phrase_first[256];		   /* the first bytes of the phrases */
 	struct cw_diff_param_rule *params; /* URL query parameters dropped */
 	size_t n_params;
 	pcre2_code **date_lines; /* lines matching are dropped */

@@ -518,6 +518,7 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 	struct cw_diff_found *f = NULL;
 	size_t nf = 0, cap = 0;
 	pcre2_match_data *md;
+	bool utf_checked = false;
 
 	*out = NULL;
 	*n = 0;
@@ -533,9 +534,15 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 			size_t ms, me, vs, ve;
 			bool clash = false;
 			struct cw_buf b = CW_BUF_INIT;
+			int mrc = pcre2_match(
+				fr->re, (PCRE2_SPTR)s, len, pos,
+				utf_checked ? PCRE2_NO_UTF_CHECK : 0, md, NULL);
 
-			if (pcre2_match(fr->re, (PCRE2_SPTR)s, len, pos, 0, md,
-					NULL) < 0)
+			/* the first call checked the whole text's UTF-8
+			 * (from offset 0); the thousands after it need not */
+			if (mrc >= 0 || mrc == PCRE2_ERROR_NOMATCH)
+				utf_checked = true;
+			if (mrc < 0)
 				break;
 			ov = pcre2_get_ovector_pointer(md);
 			ms = ov[0];

@@ -124,7 +124,10 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 		goto out;
 	r->phrases = cw_calloc(json_array_size(v) + 1, sizeof(char *));
 	json_array_foreach(v, i, x)
+	{
 		r->phrases[r->n_phrases++] = cw_strdup(json_string_value(x));
+		r->phrase_first[(unsigned char)json_string_value(x)[0]] = true;
+	}
 	if ((rc = string_array(&v, root, "tracking_params", &w, err)))
 		goto out;
 	r->params = cw_calloc(json_array_size(v) + 1, sizeof(*r->params));
@@ -279,6 +282,22 @@ static void emit(struct norm *nm, const char *s, size_t n)
 	cw_buf_add(nm->out, s, n);
 }
 
+/* True for an ASCII byte that norm_line() copies as it is whatever comes
+ * around it: not a space, not one that may start a URL, a tracking
+ * parameter, emphasis or a dropped phrase, not a heading's capital. */
+static inline bool plain_byte(const struct cw_diff_rules *r, unsigned char c,
+			      bool heading)
+{
+	if (c >= 0x80 || c <= ' ' || c == '?' || c == '&' || c == 'h' ||
+	    c == '*' || c == '_' || c == '\x7f')
+		return false;
+	if (!r)
+		return true;
+	if (r->phrase_first[c])
+		return false;
+	return !(heading && r->casefold_headings && c >= 'A' && c <= 'Z');
+}
+
 /* Normalise one line (no '\n') into nm. */
 static void norm_line(struct norm *nm, const struct cw_diff_rules *r,
 		      pcre2_match_data *md, const char *s, size_t len,
@@ -304,6 +323,16 @@ static void norm_line(struct norm *nm, const struct cw_diff_rules *r,
 		uint32_t cp;
 		size_t n;
 
+		/* a run of bytes that no rule below looks at goes out whole */
+		if (plain_byte(r, c, heading)) {
+			size_t j = i + 1;
+			while (j < len &&
+			       plain_byte(r, (unsigned char)s[j], heading))
+				j++;
+			emit(nm, s + i, j - i);
+			i = j;
+			continue;
+		}
 		if (c == ' ' || c == '\t' || c == '\r' || c == '\f' ||
 		    c == '\v') {
 			nm->space = true;

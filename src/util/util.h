@@ -236,6 +236,11 @@ static inline uint64_t cw_fnv1a64_from(uint64_t h, const void *data, size_t len)
 	return h;
 }
 
+/* Sort n 64-bit keys ascending (sort.c): no callback, for hot paths. */
+void cw_sort_u64(uint64_t *v, size_t n);
+/* Sort, then drop repeats; returns how many distinct keys remain. */
+size_t cw_sort_unique_u64(uint64_t *v, size_t n);
+
 /* FNV-1a of data[0..len) from the standard offset basis. */
 static inline uint64_t cw_fnv1a64(const void *data, size_t len)
 {
