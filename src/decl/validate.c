@@ -121,26 +121,27 @@ static bool in_set(const char *key, const char *const *set)
 	return false;
 }
 
+/* `s` in ASCII lower case, cut to out[64]. */
+static void lower_copy(const char *s, char out[64])
+{
+	size_t i;
+
+	for (i = 0; s[i] && i < 63; i++)
+		out[i] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]);
+	out[i] = 0;
+}
+
 /* An unknown key, with the allowed key it is a slip of, if any. */
 static void unknown_key(struct vctx *c, const char *key,
 			const char *const *allowed, const char *where)
 {
 	const char *near = NULL;
 	size_t best = 3;
+	char x[64], y[64];
 
+	lower_copy(key, x);
 	for (const char *const *a = allowed; *a; a++) {
-		char x[64], y[64];
-		size_t i;
-		for (i = 0; key[i] && i + 1 < sizeof(x); i++)
-			x[i] = (char)(key[i] >= 'A' && key[i] <= 'Z'
-					      ? key[i] + 32
-					      : key[i]);
-		x[i] = 0;
-		for (i = 0; (*a)[i] && i + 1 < sizeof(y); i++)
-			y[i] = (char)((*a)[i] >= 'A' && (*a)[i] <= 'Z'
-					      ? (*a)[i] + 32
-					      : (*a)[i]);
-		y[i] = 0;
+		lower_copy(*a, y);
 		size_t d = cw_str_distance(x, y, 2);
 		if (d < best) {
 			best = d;
@@ -681,6 +682,23 @@ static char *effective_source(json_t *src, json_t *doc)
 	return s;
 }
 
+/* A field a page may have (fetch, select, remove, filter,
+ * executeClientScripts), checked; false for any other key. */
+static bool check_page_field(struct vctx *c, const char *k, json_t *x)
+{
+	if (!strcmp(k, "fetch"))
+		check_url(c, x);
+	else if (!strcmp(k, "select") || !strcmp(k, "remove"))
+		check_selectors(c, x, k[0] == 's');
+	else if (!strcmp(k, "filter"))
+		check_filters(c, x);
+	else if (!strcmp(k, "executeClientScripts"))
+		check_bool(c, x);
+	else
+		return false;
+	return true;
+}
+
 static const char *const page_keys[] = {
 	"fetch", "select", "remove", "filter", "executeClientScripts", NULL
 };
@@ -699,14 +717,7 @@ static void check_combined_page(struct vctx *c, json_t *src, json_t *doc)
 	json_object_foreach(src, k, x)
 	{
 		size_t len = push_key(c, k);
-		if (!strcmp(k, "fetch"))
-			check_url(c, x);
-		else if (!strcmp(k, "select") || !strcmp(k, "remove"))
-			check_selectors(c, x, k[0] == 's');
-		else if (!strcmp(k, "filter"))
-			check_filters(c, x);
-		else if (!strcmp(k, "executeClientScripts"))
-			check_bool(c, x);
+		check_page_field(c, k, x);
 		pop(c, len);
 		if (!in_set(k, page_keys))
 			unknown_key(c, k, page_keys,
@@ -846,20 +857,16 @@ static void check_doc(struct vctx *c, json_t *v, bool history, long long *until,
 	{
 		size_t len = push_key(c, k);
 		bool known = true;
-		if (!strcmp(k, "fetch") && shape != SHAPE_COMBINE)
-			check_url(c, x);
-		else if (!strcmp(k, "select") || !strcmp(k, "remove"))
-			check_selectors(c, x, k[0] == 's');
-		else if (!strcmp(k, "filter"))
-			check_filters(c, x);
-		else if (!strcmp(k, "executeClientScripts"))
-			check_bool(c, x);
+		/* a combined document's 'fetch' is refused below, whatever
+		 * its value */
+		if (!strcmp(k, "fetch") && shape == SHAPE_COMBINE)
+			;
 		else if (!strcmp(k, "validUntil") && history)
 			check_valid_until(c, x, until, has_until);
 		else if (!strcmp(k, "combine"))
 			check_combine(c, x, v);
 		else
-			known = false;
+			known = check_page_field(c, k, x);
 		pop(c, len);
 		if (in_set(k, allowed))
 			continue;
