@@ -815,22 +815,7 @@ static void check_doc(struct vctx *c, json_t *v, bool history, long long *until,
 		"combine", "select", "remove", "filter", "executeClientScripts",
 		NULL
 	};
-	static const char *const combine_keys_h[] = { "combine",
-						      "select",
-						      "remove",
-						      "filter",
-						      "executeClientScripts",
-						      "validUntil",
-						      NULL };
-	static const char *const page_keys_h[] = { "fetch",
-						   "select",
-						   "remove",
-						   "filter",
-						   "executeClientScripts",
-						   "validUntil",
-						   NULL };
 	static const char *const pdf_keys[] = { "fetch", NULL };
-	static const char *const pdf_keys_h[] = { "fetch", "validUntil", NULL };
 	json_t *fetch, *x;
 	enum shape shape;
 	const char *const *allowed;
@@ -847,10 +832,10 @@ static void check_doc(struct vctx *c, json_t *v, bool history, long long *until,
 	shape = json_object_get(v, "combine")  ? SHAPE_COMBINE
 		: json_object_get(v, "select") ? SHAPE_PAGE
 					       : SHAPE_PDF;
-	allowed = shape == SHAPE_COMBINE
-			  ? (history ? combine_keys_h : combine_keys)
-		  : shape == SHAPE_PAGE ? (history ? page_keys_h : page_keys)
-					: (history ? pdf_keys_h : pdf_keys);
+	/* and validUntil in a history entry, whatever the shape */
+	allowed = shape == SHAPE_COMBINE ? combine_keys
+		  : shape == SHAPE_PAGE	 ? page_keys
+					 : pdf_keys;
 	pdf_url = json_is_string(fetch) &&
 		  cw_decl_url_is_pdf_pattern(json_string_value(fetch));
 	json_object_foreach(v, k, x)
@@ -868,7 +853,7 @@ static void check_doc(struct vctx *c, json_t *v, bool history, long long *until,
 		else
 			known = check_page_field(c, k, x);
 		pop(c, len);
-		if (in_set(k, allowed))
+		if (in_set(k, allowed) || (history && !strcmp(k, "validUntil")))
 			continue;
 		if (!strcmp(k, "fetch"))
 			problem(c, ERR,
