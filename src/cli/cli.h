@@ -192,6 +192,9 @@ int cw_cli_extra_argument(const char *cmd, const char *arg);
 	X(init, "init",                                                       \
 	  "create the store and the log's key: init [--origin N]")            \
 	X(declare, "declare", "load declarations: declare PATH...")           \
+	X(validate, "validate",                                               \
+	  "check declarations by Open Terms Archive's rules: validate "       \
+	  "[--history] [--strict] PATH...")                                   \
 	X(list, "list", "list services and documents")                        \
 	X(fetch, "fetch", "fetch documents: fetch [SERVICE[/TYPE]]")          \
 	X(ingest, "ingest", "archive a local file: ingest SERVICE/TYPE FILE") \

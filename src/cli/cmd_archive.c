@@ -133,6 +133,7 @@ int cw_cli_cmd_declare(struct cw_cli *cli, int argc, char **argv)
 	struct cw_err err = CW_ERR_INIT;
 	struct cw_store *s = NULL;
 	struct cw_strv warnings = CW_STRV_INIT;
+	struct cw_decl_types *types = NULL;
 	size_t services = 0, docs = 0, failed = 0;
 	int rc;
 
@@ -141,13 +142,22 @@ int cw_cli_cmd_declare(struct cw_cli *cli, int argc, char **argv)
 	rc = cw_cli_open_store(cli, &s, &err);
 	if (rc)
 		return cw_cli_fail(&err);
+	/* an unknown terms type is a warning here (validate refuses it):
+	 * without the list, types are not checked, and that is said */
+	if (cw_decl_types_load(&types, cw_cli_data_dir(), &err)) {
+		cw_strv_pushf(&warnings, "terms types not checked: %s",
+			      err.msg);
+		err = (struct cw_err)CW_ERR_INIT;
+	}
 	for (int i = 1; i < argc; i++) {
 		struct cw_decl_service **list = NULL, *one = NULL;
 		size_t n = 0;
 
 		if (cw_dir_exists(argv[i])) {
-			rc = cw_decl_read_dir(&list, &n, argv[i], &warnings,
-					      &err);
+			/* a collection folder stands for its declarations/ */
+			char *dir = cw_decl_collection_dir(argv[i]);
+			rc = cw_decl_read_dir(&list, &n, dir, &warnings, &err);
+			free(dir);
 		} else {
 			rc = cw_decl_read_file(&one, argv[i], &warnings, &err);
 			if (!rc) {
@@ -162,6 +172,7 @@ int cw_cli_cmd_declare(struct cw_cli *cli, int argc, char **argv)
 			continue;
 		}
 		for (size_t k = 0; k < n; k++) {
+			cw_decl_types_check(types, list[k], &warnings);
 			rc = store_service(s, list[k], &err);
 			if (rc) {
 				cw_cli_item_error("%s", err.msg);
@@ -185,6 +196,7 @@ int cw_cli_cmd_declare(struct cw_cli *cli, int argc, char **argv)
 		       "%zu failed)\n",
 		       services, docs, warnings.n, failed);
 	cw_strv_release(&warnings);
+	cw_decl_types_free(types);
 	cw_store_close(s);
 	if (failed)
 		return services ? CW_EXIT_PARTIAL : CW_EXIT_FAIL;

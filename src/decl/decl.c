@@ -7,17 +7,12 @@
  * collection from loading.
  */
 #include "decl.h"
+#include "decl_int.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
 
-/* Largest declaration file: the largest real one (with its history) is
- * about 40 KiB; 4 MiB leaves room without letting a stray file in. */
-#define MAX_FILE (4u << 20)
-/* Deepest nesting of JSON values: a declaration needs 6 levels
- * (terms, type, combine, source, select, range). */
-#define MAX_DEPTH 16
 #define MAX_DOCS 256	 /* terms types in one file */
 #define MAX_SOURCES 512	 /* pages of one combine; TikTok has a dozen */
 #define MAX_ITEMS 512	 /* selectors, filters or parameters in one list */
@@ -63,19 +58,28 @@ static void warn(struct ctx *c, const char *fmt, ...)
 }
 
 /* Append ".key" or "[i]" to the path; returns the old length for pop(). */
+size_t cw_decl_path_key(char *path, size_t size, const char *key)
+{
+	size_t len = strlen(path);
+	snprintf(path + len, size - len, "%s%s", len ? "." : "", key);
+	return len;
+}
+
+size_t cw_decl_path_index(char *path, size_t size, size_t i)
+{
+	size_t len = strlen(path);
+	snprintf(path + len, size - len, "[%zu]", i);
+	return len;
+}
+
 static size_t push_key(struct ctx *c, const char *key)
 {
-	size_t len = strlen(c->path);
-	snprintf(c->path + len, sizeof(c->path) - len, "%s%s", len ? "." : "",
-		 key);
-	return len;
+	return cw_decl_path_key(c->path, sizeof(c->path), key);
 }
 
 static size_t push_index(struct ctx *c, size_t i)
 {
-	size_t len = strlen(c->path);
-	snprintf(c->path + len, sizeof(c->path) - len, "[%zu]", i);
-	return len;
+	return cw_decl_path_index(c->path, sizeof(c->path), i);
 }
 
 static void pop(struct ctx *c, size_t len)
@@ -160,8 +164,7 @@ static int get_string(struct ctx *c, json_t *v, char **out)
 	return CW_OK;
 }
 
-/* Depth of `v`, counted up to `cap` (so hostile nesting costs little). */
-static int depth_of(json_t *v, int cap)
+int cw_decl_json_depth(json_t *v, int cap)
 {
 	size_t n = json_is_object(v)  ? json_object_size(v)
 		   : json_is_array(v) ? json_array_size(v)
@@ -174,7 +177,7 @@ static int depth_of(json_t *v, int cap)
 	for (size_t i = 0; i < n && d < cap; i++) {
 		json_t *x = it ? json_object_iter_value(it)
 			       : json_array_get(v, i);
-		int e = depth_of(x, cap - 1);
+		int e = cw_decl_json_depth(x, cap - 1);
 		if (e > d)
 			d = e;
 		if (it)
@@ -368,6 +371,60 @@ bool cw_decl_source_is_pdf(const struct cw_decl_source *src)
 	size_t len = q ? (size_t)(q - src->fetch) : strlen(src->fetch);
 	return len >= 4 &&
 	       !cw_strncasecmp_ascii(src->fetch + len - 4, ".pdf", 4);
+}
+
+/* A line terminator of JavaScript at s[0..): \n, \r, U+2028 or U+2029
+ * (what a '.' of a JavaScript pattern does not match); its length in
+ * bytes, or 0. */
+static size_t js_line_break(const unsigned char *s)
+{
+	if (s[0] == '\n' || s[0] == '\r')
+		return 1;
+	if (s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
+bool cw_decl_url_is_pdf_pattern(const char *url)
+{
+	const unsigned char *rest;
+	size_t len, chars = 0;
+
+	if (!url)
+		return false;
+	if (cw_str_startswith(url, "https://"))
+		rest = (const unsigned char *)url + 8;
+	else if (cw_str_startswith(url, "http://"))
+		rest = (const unsigned char *)url + 7;
+	else
+		return false;
+	len = strlen((const char *)rest);
+	for (size_t i = 0; i < len; i++)
+		if (js_line_break(rest + i))
+			return false;
+	/* ".+." before "pdf": two characters at least (UTF-16 units, as
+	 * JavaScript counts: a 4-byte UTF-8 sequence is two); then the end,
+	 * or '?' and one character at least. */
+	for (size_t k = 0; k + 3 <= len; k++) {
+		if ((rest[k] & 0xc0) != 0x80)
+			chars += rest[k] >= 0xf0 ? 2 : 1;
+		if (chars < 3 ||
+		    cw_strncasecmp_ascii((const char *)rest + k, "pdf", 3))
+			continue;
+		if (k + 3 == len || (rest[k + 3] == '?' && k + 4 < len))
+			return true;
+	}
+	return false;
+}
+
+char *cw_decl_collection_dir(const char *dir)
+{
+	char *sub = cw_asprintf("%s/declarations", dir);
+
+	if (cw_dir_exists(sub))
+		return sub;
+	free(sub);
+	return cw_strdup(dir);
 }
 
 /* ---- sources and documents ---- */
@@ -616,7 +673,7 @@ static json_t *load(struct ctx *c, const char *json, size_t len, int *rc)
 		*rc = invalid(c, "expected a JSON object");
 		return NULL;
 	}
-	if (depth_of(root, MAX_DEPTH + 1) > MAX_DEPTH) {
+	if (cw_decl_json_depth(root, MAX_DEPTH + 1) > MAX_DEPTH) {
 		json_decref(root);
 		*rc = cw_err_set(c->err, CW_ETOOBIG,
 				 "'%s': nested deeper than %d levels", c->file,

@@ -135,7 +135,151 @@ int cw_decl_doc_from_json(struct cw_decl_service **out, const char *service,
 			  const char *type, const char *json,
 			  struct cw_err *err);
 
-/* True if the document is a PDF source (URL ends in .pdf). */
+/*
+ * True if the document is a PDF source for extraction: its URL's path
+ * (before any '?') ends in .pdf. Narrower than the URL pattern by which
+ * Open Terms Archive's schema lets a source go without `select`
+ * (cw_decl_url_is_pdf_pattern): "/privacy/?.pdf" matches that pattern but
+ * is an HTML page.
+ */
 bool cw_decl_source_is_pdf(const struct cw_decl_source *src);
+
+/*
+ * True if `url` matches the pattern of Open Terms Archive's schema for a
+ * PDF source, ^https?://.+.[pP][dD][fF](\?.+)?$, as JavaScript reads it
+ * (the '.' before "pdf" is any character, and no '.' matches a line
+ * break). Only such a source may be declared without `select`.
+ */
+bool cw_decl_url_is_pdf_pattern(const char *url);
+
+/*
+ * Resolve a folder given for declarations: an Open Terms Archive
+ * collection folder (one that holds `declarations/`) stands for that
+ * subfolder; any other folder for itself.
+ * Returns a new string, free() it.
+ */
+char *cw_decl_collection_dir(const char *dir);
+
+/* ---- terms types (types.c) ---- */
+
+/*
+ * Open Terms Archive's list of terms types, the only keys `terms` may
+ * hold, with their aliases, read from data/terms-types.json. Read-only
+ * once loaded: may be shared between threads.
+ */
+struct cw_decl_types;
+
+/*
+ * Load `<data_dir>/terms-types.json`.
+ * out  [out] free with cw_decl_types_free(); NULL on failure
+ * Returns CW_OK, CW_ENOTFOUND, CW_EPARSE or CW_ETOOBIG, the file and the
+ * field named in err.
+ */
+int cw_decl_types_load(struct cw_decl_types **out, const char *data_dir,
+		       struct cw_err *err);
+/* The same from text; `name` stands for it in messages. */
+int cw_decl_types_parse(struct cw_decl_types **out, const char *name,
+			const char *json, size_t len, struct cw_err *err);
+void cw_decl_types_free(struct cw_decl_types *t); /* NULL no-op */
+/* Number of types. */
+size_t cw_decl_types_count(const struct cw_decl_types *t);
+/* True if `name` is one of the types (exactly, as OTA compares). */
+bool cw_decl_types_has(const struct cw_decl_types *t, const char *name);
+/*
+ * The type meant by an unknown `name`, or NULL: the type whose name or
+ * alias it equals but for case, spaces and punctuation, else the nearest
+ * name or alias by edit distance when close enough (a typo, not another
+ * type). Borrowed from `t`. *alias (optional) is the alias matched, or
+ * NULL when the type's own name was.
+ */
+const char *cw_decl_types_suggest(const struct cw_decl_types *t,
+				  const char *name, const char **alias);
+/*
+ * The message for an unknown terms type: "unknown terms type 'X'; did you
+ * mean 'Y'?" ('X' is an alias of 'Y'), or, with no near miss, naming the
+ * list. Written to out[size].
+ */
+void cw_decl_types_unknown(const struct cw_decl_types *t, const char *name,
+			   char *out, size_t size);
+/*
+ * One warning per document and history entry of `svc` whose type is not
+ * in `t`, naming the file and JSON path as the reader's warnings do
+ * ("'X.json': terms.Terms of Use: unknown terms type ...").
+ */
+void cw_decl_types_check(const struct cw_decl_types *t,
+			 const struct cw_decl_service *svc,
+			 struct cw_strv *warnings);
+
+/* ---- validation (validate.c) ---- */
+
+/*
+ * Validation applies Open Terms Archive's rules for declaration and
+ * history files as OTA's validator applies them (its JSON schema,
+ * scripts/declarations/validate/service.schema.js and
+ * service.history.schema.js in OpenTermsArchive/engine), on the JSON as
+ * written: what the reader above leniently accepts with a warning (an
+ * unknown field, a page without `select`, the old key "documents") is an
+ * error here, as it is for OTA. Warnings are what OTA accepts but is
+ * likely a mistake (a combined page that OTA files under the same
+ * snapshot name as another, two history entries ending at the same date,
+ * a filter no file defines). Rules of ours beyond OTA's: a fetch URL is
+ * http(s) (OTA's schema takes any URI scheme; nothing else is fetched),
+ * and a combine lists no source twice (its text would be there twice).
+ */
+enum cw_decl_severity {
+	CW_DECL_ERROR = 0,   /* OTA refuses the file */
+	CW_DECL_WARNING = 1, /* accepted, but suspicious */
+};
+
+struct cw_decl_problem {
+	enum cw_decl_severity severity;
+	char *file;    /* as given */
+	char *path;    /* JSON path: "terms.Privacy Policy.combine[1].fetch";
+			* "" for the file as a whole */
+	char *message; /* lower case, no full stop */
+};
+
+/* The problems of everything validated so far, in the order found. */
+struct cw_decl_report {
+	struct cw_decl_problem *v;
+	size_t n, alloc;
+	size_t errors, warnings;
+	size_t files;	  /* files read (declarations and histories) */
+	size_t services;  /* declaration files */
+	size_t documents; /* terms of declaration files */
+	size_t entries;	  /* entries of history files */
+};
+#define CW_DECL_REPORT_INIT \
+	{                   \
+		0           \
+	}
+void cw_decl_report_release(struct cw_decl_report *r);
+
+enum cw_decl_file_kind {
+	CW_DECL_FILE_AUTO = 0,	  /* by name: X.history.json is a history */
+	CW_DECL_FILE_SERVICE = 1, /* a declaration file */
+	CW_DECL_FILE_HISTORY = 2, /* a history file, whatever its name */
+};
+
+/*
+ * Validate one file's text, adding its problems to `r`. `name` names it
+ * in problems; `dir` (optional) is the folder it is in, where a service's
+ * X.filters.js is looked for.
+ */
+void cw_decl_validate_buffer(struct cw_decl_report *r,
+			     const struct cw_decl_types *types,
+			     const char *name, const char *dir,
+			     enum cw_decl_file_kind kind, const char *json,
+			     size_t len);
+
+/*
+ * Validate a file, a folder of declarations (every *.json, histories
+ * included, sorted by name) or a collection folder (its declarations/),
+ * adding to `r`. A file that cannot be read is an error of `r`.
+ * Returns CW_OK, or CW_ENOTFOUND when `path` does not exist (err says so).
+ */
+int cw_decl_validate_path(struct cw_decl_report *r,
+			  const struct cw_decl_types *types, const char *path,
+			  enum cw_decl_file_kind kind, struct cw_err *err);
 
 #endif

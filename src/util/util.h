@@ -428,6 +428,13 @@ bool cw_str_endswith(const char *s, const char *suffix);
 /* ASCII case-insensitive comparison of n bytes */
 int cw_strncasecmp_ascii(const char *a, const char *b, size_t n);
 /*
+ * Levenshtein distance between the bytes of `a` and `b` (insertions,
+ * deletions and substitutions of one byte each), or `cap` + 1 when it is
+ * over `cap` or a string is longer than 256 bytes. For "did you mean"
+ * hints over short names; O(len(a) * len(b)) time, no allocation.
+ */
+size_t cw_str_distance(const char *a, const char *b, size_t cap);
+/*
  * Parse a decimal integer in [min, max] from the whole of `s`.
  * Returns CW_OK or CW_EINVAL.
  */

@@ -730,7 +730,8 @@ static int read_history_fixture(struct cw_decl_service **out, const char *path,
  * declaration and history file loads; the invalid ones are refused with
  * their JSON path, or, where our reader is lenient by design (unknown
  * fields, a page without `select`), load with the warning that says so.
- * Two leniencies are ours alone: the terms type is not checked against
+ * Two leniencies are the reader's alone (validate has neither, and declare
+ * warns about the type): the terms type is not checked against
  * OTA's list of types ("Invalid Terms Type" loads), and a validUntil that
  * is a date without a time is read.
  */
@@ -968,6 +969,482 @@ static void test_decl__json_round_trip_real(void **state)
 	free(croot), free(contrib), free(shared);
 }
 
+/* ---- validation: Open Terms Archive's rules ---- */
+
+static struct cw_decl_types *load_types(void)
+{
+	char *data = env_dir("CW_DATA_DIR", "data");
+	struct cw_decl_types *t = NULL;
+	struct cw_err err = CW_ERR_INIT;
+
+	if (cw_decl_types_load(&t, data, &err) != CW_OK)
+		fail_msg("%s", err.msg);
+	free(data);
+	return t;
+}
+
+/* True if `r` has a problem of `sev` at exactly `path` whose message
+ * holds `what`. */
+static bool has_problem(const struct cw_decl_report *r,
+			enum cw_decl_severity sev, const char *path,
+			const char *what)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].severity == sev && !strcmp(r->v[i].path, path) &&
+		    strstr(r->v[i].message, what))
+			return true;
+	return false;
+}
+
+static void print_report(const struct cw_decl_report *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		printf("#   %s '%s': %s: %s\n",
+		       r->v[i].severity == CW_DECL_ERROR ? "E" : "W",
+		       r->v[i].file, r->v[i].path, r->v[i].message);
+}
+
+/* Validate `json` as file `name` (a declaration unless it is named
+ * X.history.json) into a fresh report. */
+static void validate_text(struct cw_decl_report *r,
+			  const struct cw_decl_types *t, const char *name,
+			  const char *json)
+{
+	cw_decl_report_release(r);
+	cw_decl_validate_buffer(r, t, name, NULL, CW_DECL_FILE_AUTO, json,
+				strlen(json));
+}
+
+/*
+ * The terms types: the list we ship is OTA's (44 names in 2.2.0, each
+ * unique), a near miss gets its hint (a typo, the case, an alias), a name
+ * far from all gets none, and declare's check names the file and path.
+ */
+static void test_decl__terms_types(void **state)
+{
+	(void)state;
+	struct cw_decl_types *t = load_types();
+	struct cw_strv warn = CW_STRV_INIT;
+	struct cw_decl_service *svc = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	const char *alias = NULL;
+	char msg[CW_ERR_MSG_MAX];
+
+	assert_int_equal(cw_decl_types_count(t), 44);
+	assert_true(cw_decl_types_has(t, "Terms of Service"));
+	assert_true(cw_decl_types_has(t, "Vulnerability Disclosure Policy"));
+	assert_false(cw_decl_types_has(t, "terms of service"));
+	assert_string_equal(cw_decl_types_suggest(t, "Privacy Polcy", &alias),
+			    "Privacy Policy");
+	assert_null(alias);
+	assert_string_equal(cw_decl_types_suggest(t, "terms-of-service", NULL),
+			    "Terms of Service");
+	assert_string_equal(cw_decl_types_suggest(t, "Terms of Use", &alias),
+			    "Terms of Service");
+	assert_string_equal(alias, "Terms of Use");
+	assert_string_equal(cw_decl_types_suggest(t, "Cookie Policy", &alias),
+			    "Trackers Policy");
+	assert_null(cw_decl_types_suggest(t, "Invalid Terms Type", NULL));
+	assert_null(cw_decl_types_suggest(t, "", NULL));
+	cw_decl_types_unknown(t, "Terms of Use", msg, sizeof(msg));
+	assert_string_equal(msg, "unknown terms type 'Terms of Use'; did you "
+				 "mean 'Terms of Service' (also known as "
+				 "'Terms of Use')?");
+	cw_decl_types_unknown(t, "Invalid Terms Type", msg, sizeof(msg));
+	assert_non_null(strstr(msg, "not one of Open Terms Archive's 44"));
+
+	const char *json = "{\"name\": \"X\", \"terms\": {\"Terms of Use\": "
+			   "{\"fetch\": \"https://x.example/t\", \"select\": "
+			   "\"main\"}}}";
+	assert_int_equal(cw_decl_read_buffer(&svc, "X.json", json, strlen(json),
+					     NULL, &err),
+			 CW_OK);
+	cw_decl_types_check(t, svc, &warn);
+	assert_int_equal(warn.n, 1);
+	assert_non_null(strstr(warn.v[0], "'X.json': terms.Terms of Use: "
+					  "unknown terms type 'Terms of Use'; "
+					  "did you mean 'Terms of Service'"));
+	cw_decl_service_free(svc);
+	cw_strv_release(&warn);
+
+	/* a broken list fails naming the field */
+	struct cw_decl_types *bad = NULL;
+	const char *dup = "{\"version\": 1, \"types\": [{\"name\": \"A\"}, "
+			  "{\"name\": \"A\"}]}";
+	assert_int_equal(cw_decl_types_parse(&bad, "t.json", dup, strlen(dup),
+					     &err),
+			 CW_EPARSE);
+	assert_null(bad);
+	assert_non_null(strstr(err.msg, "types[1].name: 'A' is also types[0]"));
+	const char *extra = "{\"version\": 1, \"types\": [{\"name\": \"A\", "
+			    "\"alias\": []}]}";
+	assert_int_equal(cw_decl_types_parse(&bad, "t.json", extra,
+					     strlen(extra), &err),
+			 CW_EPARSE);
+	assert_non_null(strstr(err.msg, "alias"));
+	cw_decl_types_free(t);
+}
+
+/*
+ * OTA's validator fixtures, through validate: every valid declaration and
+ * history file has no error, and every invalid one is refused for its own
+ * reason, named at its JSON path.
+ */
+static void test_decl__validate_ota_fixtures(void **state)
+{
+	(void)state;
+	static const char *const valid[] = {
+		"complex-service.json",		  "minimal-service.json",
+		"multiple-source-documents.json", "pdf-document.json",
+		"range-selectors.json",		  "service-with-filters.json",
+	};
+	static const char *const valid_history[] = { "pdf-history.json", "simpl"
+									 "e-"
+									 "histo"
+									 "ry."
+									 "jso"
+									 "n" };
+	static const struct {
+		const char *dir, *file, *path, *what;
+	} invalid[] = {
+		{ "invalid", "additional-properties.json", "",
+		  "unknown property 'unexpectedProperty'" },
+		{ "invalid", "invalid-filter-object.json",
+		  "terms.Privacy Policy.filter[0]",
+		  "a filter object has one key, the filter's name, with its "
+		  "parameter as value; this one has 2 ('filterName', "
+		  "'unexpectedAdditionalProperty')" },
+		{ "invalid", "invalid-terms-type.json",
+		  "terms.Invalid Terms Type",
+		  "unknown terms type 'Invalid Terms Type'" },
+		{ "invalid", "invalid-url.json", "terms.Privacy Policy.fetch",
+		  "'not-a-valid-url' is not an absolute URL" },
+		{ "invalid", "missing-fetch.json", "terms.Privacy Policy",
+		  "missing 'fetch'" },
+		{ "invalid", "missing-name.json", "", "missing 'name'" },
+		{ "invalid", "missing-select.json", "terms.Privacy Policy",
+		  "missing 'select': only a PDF" },
+		{ "invalid", "missing-terms.json", "", "missing 'terms'" },
+		{ "invalid", "non-pdf-url-for-pdf.json", "terms.Privacy Policy",
+		  "'https://example.com/privacy.html' is not one" },
+		{ "invalid-history", "invalid-date.json",
+		  "Privacy Policy[0].validUntil",
+		  "'2023-12-31' is not a date-time with a time zone" },
+		{ "invalid-history", "missing-valid-until.json",
+		  "Privacy Policy[0]", "missing 'validUntil'" },
+	};
+	char *root = ota_dir("validate-fixtures");
+	struct cw_decl_types *t = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	size_t ok_valid = 0, ok_history = 0, ok_invalid = 0, ok_ihistory = 0;
+
+	if (!root)
+		skip();
+	t = load_types();
+	for (size_t i = 0; i < 8; i++) {
+		bool hist = i >= 6;
+		const char *f = hist ? valid_history[i - 6] : valid[i];
+		char *p = cw_asprintf("%s/%s/%s", root,
+				      hist ? "valid-history" : "valid", f);
+		struct cw_decl_report r = CW_DECL_REPORT_INIT;
+		assert_int_equal(
+			cw_decl_validate_path(&r, t, p,
+					      hist ? CW_DECL_FILE_HISTORY
+						   : CW_DECL_FILE_AUTO,
+					      &err),
+			CW_OK);
+		if (r.errors)
+			print_report(&r);
+		assert_int_equal(r.errors, 0);
+		assert_int_equal(r.files, 1);
+		*(hist ? &ok_history : &ok_valid) += 1;
+		cw_decl_report_release(&r);
+		free(p);
+	}
+	for (size_t i = 0; i < sizeof(invalid) / sizeof(invalid[0]); i++) {
+		bool hist = !strcmp(invalid[i].dir, "invalid-history");
+		char *p = cw_asprintf("%s/%s/%s", root, invalid[i].dir,
+				      invalid[i].file);
+		struct cw_decl_report r = CW_DECL_REPORT_INIT;
+		cw_decl_validate_path(
+			&r, t, p,
+			hist ? CW_DECL_FILE_HISTORY : CW_DECL_FILE_AUTO, &err);
+		if (!has_problem(&r, CW_DECL_ERROR, invalid[i].path,
+				 invalid[i].what)) {
+			print_report(&r);
+			fail_msg("'%s': no error '%s' at '%s'", invalid[i].file,
+				 invalid[i].what, invalid[i].path);
+		}
+		/* the one reason, not a cascade */
+		assert_int_equal(r.errors, 1);
+		assert_string_equal(r.v[0].file, p);
+		*(hist ? &ok_ihistory : &ok_invalid) += 1;
+		cw_decl_report_release(&r);
+		free(p);
+	}
+	printf("# valid accepted %zu/6 + %zu/2 history; invalid refused "
+	       "%zu/9 + %zu/2 history\n",
+	       ok_valid, ok_history, ok_invalid, ok_ihistory);
+	cw_decl_types_free(t);
+	free(root);
+}
+
+/*
+ * OTA's contrib collection is valid as a whole: no error in any of its
+ * files, each declaration and history file read, and the collection
+ * folder form (a folder holding declarations/) reads the same files.
+ */
+static void test_decl__validate_contrib(void **state)
+{
+	(void)state;
+	char *contrib = ota_dir("contrib-declarations");
+	struct cw_decl_report r = CW_DECL_REPORT_INIT;
+	struct cw_decl_report r2 = CW_DECL_REPORT_INIT;
+	struct cw_decl_types *t = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	size_t mains = 0, histories = 0;
+
+	if (!contrib)
+		skip();
+	t = load_types();
+	assert_int_equal(cw_decl_validate_path(&r, t, contrib,
+					       CW_DECL_FILE_AUTO, &err),
+			 CW_OK);
+	if (r.errors)
+		print_report(&r);
+	assert_int_equal(r.errors, 0);
+	/* every history file, with or without its declaration */
+	struct dirent **names = NULL;
+	int k = scandir(contrib, &names, NULL, alphasort);
+	for (int i = 0; i < k; i++) {
+		if (cw_str_endswith(names[i]->d_name, ".history.json"))
+			histories++;
+		else if (cw_str_endswith(names[i]->d_name, ".json"))
+			mains++;
+		free(names[i]);
+	}
+	free(names);
+	assert_int_equal(r.services, mains);
+	assert_int_equal(r.files, mains + histories);
+	assert_true(r.documents >= 800);
+	printf("# contrib: %zu files, %zu services, %zu documents, %zu "
+	       "history entries: %zu errors, %zu warnings\n",
+	       r.files, r.services, r.documents, r.entries, r.errors,
+	       r.warnings);
+
+	char tmpl[] = "/tmp/cw-validate-XXXXXX";
+	assert_non_null(mkdtemp(tmpl));
+	char *link = cw_asprintf("%s/declarations", tmpl);
+	assert_int_equal(symlink(contrib, link), 0);
+	assert_int_equal(cw_decl_validate_path(&r2, t, tmpl, CW_DECL_FILE_AUTO,
+					       &err),
+			 CW_OK);
+	assert_int_equal(r2.files, r.files);
+	assert_int_equal(r2.errors, 0);
+	assert_int_equal(unlink(link), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+	free(link);
+	cw_decl_report_release(&r);
+	cw_decl_report_release(&r2);
+	cw_decl_types_free(t);
+	free(contrib);
+}
+
+/*
+ * The rules where OTA's schema has a subtlety, each against what OTA's
+ * own validator (ajv over its schema) says of the same file, and ours
+ * beyond it.
+ */
+static void test_decl__validate_rules(void **state)
+{
+	(void)state;
+	struct cw_decl_types *t = load_types();
+	struct cw_decl_report r = CW_DECL_REPORT_INIT;
+
+	/* the PDF pattern: '.' before pdf is any character, a query after
+	 * it is allowed, a fragment or a bare '?' is not */
+	assert_true(cw_decl_url_is_pdf_pattern("https://x.example/a.pdf"));
+	assert_true(cw_decl_url_is_pdf_pattern("http://x.example/a.PDF?v=2"));
+	assert_true(cw_decl_url_is_pdf_pattern("https://x.example/p/?.pdf"));
+	assert_true(cw_decl_url_is_pdf_pattern("https://x.example/apdf"));
+	assert_true(cw_decl_url_is_pdf_pattern("https://xypdf"));
+	assert_false(cw_decl_url_is_pdf_pattern("https://xpdf"));
+	assert_false(cw_decl_url_is_pdf_pattern("https://x.example/a.pdf?"));
+	assert_false(cw_decl_url_is_pdf_pattern("https://x.example/a.pdf#p"));
+	assert_false(cw_decl_url_is_pdf_pattern("HTTPS://x.example/a.pdf"));
+	assert_false(cw_decl_url_is_pdf_pattern("https://x.e\n/a.pdf"));
+	assert_false(cw_decl_url_is_pdf_pattern(NULL));
+
+	/* a PDF with select is a page (valid); with remove, refused */
+	validate_text(&r, t, "P.json",
+		      "{\"name\": \"P\", \"terms\": {\"Privacy Policy\": "
+		      "{\"fetch\": \"https://x.example/a.pdf\", \"select\": "
+		      "\"body\"}}}");
+	assert_int_equal(r.errors, 0);
+	validate_text(&r, t, "P.json",
+		      "{\"name\": \"P\", \"terms\": {\"Privacy Policy\": "
+		      "{\"fetch\": \"https://x.example/a.pdf\", \"remove\": "
+		      "\"nav\"}}}");
+	assert_true(has_problem(&r, CW_DECL_ERROR, "terms.Privacy Policy",
+				"'remove' without 'select'"));
+
+	/* filter parameters of any JSON type; an unknown filter warns */
+	validate_text(&r, t, "F.json",
+		      "{\"name\": \"F\", \"terms\": {\"Privacy Policy\": "
+		      "{\"fetch\": \"https://x.example/p\", \"select\": "
+		      "\"main\", "
+		      "\"filter\": [{\"a\": 1}, {\"b\": null}, {\"c\": {\"d\": "
+		      "[true]}}, {\"removeQueryParams\": [\"utm\"]}]}}}");
+	assert_int_equal(r.errors, 0);
+	assert_int_equal(r.warnings, 0); /* no folder: no filters file looked
+					  * for */
+
+	/* a combine: the same page twice is refused; two pages OTA files
+	 * under one snapshot name warn; one without select anywhere warns */
+	validate_text(&r, t, "C.json",
+		      "{\"name\": \"C\", \"terms\": {\"Privacy Policy\": "
+		      "{\"combine\": [{\"fetch\": \"https://x.example/p\"}, "
+		      "{\"fetch\": \"https://x.example/p\"}, {\"fetch\": "
+		      "\"https://x.example/p\", \"select\": \"h1\"}, "
+		      "{\"fetch\": \"https://y.example/p\"}], \"select\": "
+		      "\"main\"}}}");
+	assert_true(has_problem(&r, CW_DECL_ERROR,
+				"terms.Privacy Policy.combine[1]",
+				"the same page as combine[0]"));
+	assert_false(has_problem(&r, CW_DECL_ERROR,
+				 "terms.Privacy Policy.combine[2]", ""));
+	assert_true(has_problem(&r, CW_DECL_WARNING,
+				"terms.Privacy Policy.combine[3]",
+				"one snapshot name ('p'"));
+	assert_int_equal(r.errors, 1);
+	validate_text(&r, t, "C.json",
+		      "{\"name\": \"C\", \"terms\": {\"Privacy Policy\": "
+		      "{\"combine\": [{\"fetch\": \"https://x.example/p\"}], "
+		      "\"fetch\": \"https://x.example/q\"}}}");
+	assert_true(has_problem(&r, CW_DECL_ERROR, "terms.Privacy Policy",
+				"'fetch' beside 'combine'"));
+	assert_true(has_problem(&r, CW_DECL_WARNING,
+				"terms.Privacy Policy.combine[0]",
+				"the whole page is kept"));
+
+	/* a slip of a key gets a hint; the old key 'documents' is named */
+	validate_text(&r, t, "K.json",
+		      "{\"name\": \"K\", \"Terms\": {}, \"terms\": {}}");
+	assert_true(has_problem(&r, CW_DECL_ERROR, "",
+				"unknown property 'Terms'; did you mean "
+				"'terms'?"));
+	validate_text(&r, t, "K.json", "{\"name\": \"K\", \"documents\": {}}");
+	assert_true(has_problem(&r, CW_DECL_ERROR, "",
+				"'documents' is the old name of 'terms'"));
+	assert_int_equal(r.errors, 1);
+
+	/* URLs: only http(s), with a host and URL characters */
+	static const struct {
+		const char *url, *what;
+	} urls[] = {
+		{ "ftp://x.example/t", "only http and https" },
+		{ "https:///t", "has no host" },
+		{ "https://x.example/a b", "' ' at byte 19" },
+		{ "https://x.example/%zz", "not a %XX escape" },
+		{ "https://x.example:8a/t", "the port is not a number" },
+		{ "https://x.example/\xc3\xa9", "a non-ASCII character" },
+		{ "//x.example/t", "not an absolute URL" },
+	};
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		char *json = cw_asprintf("{\"name\": \"U\", \"terms\": "
+					 "{\"Imprint\": "
+					 "{\"fetch\": \"%s\", \"select\": "
+					 "\"main\"}}}",
+					 urls[i].url);
+		validate_text(&r, t, "U.json", json);
+		if (!has_problem(&r, CW_DECL_ERROR, "terms.Imprint.fetch",
+				 urls[i].what)) {
+			print_report(&r);
+			fail_msg("'%s': expected '%s'", urls[i].url,
+				 urls[i].what);
+		}
+		free(json);
+	}
+	validate_text(&r, t, "U.json",
+		      "{\"name\": \"U\", \"terms\": {\"Imprint\": {\"fetch\": "
+		      "\"https://u@[::1]:8080/a/b?c=d&e#f\", \"select\": "
+		      "\"main\"}}}");
+	assert_int_equal(r.errors, 0);
+
+	/* history: RFC 3339 date-times with a time zone, leap years and
+	 * seconds as ajv-formats checks them; a date given twice warns */
+	static const struct {
+		const char *date;
+		bool ok;
+	} dates[] = {
+		{ "2020-02-29T00:00:00Z", true },
+		{ "2021-02-29T00:00:00Z", false },
+		{ "2020-01-01t00:00:00z", true },
+		{ "2020-01-01 00:00:00+0100", true },
+		{ "2020-01-01T00:00:00+01", true },
+		{ "2020-01-01T00:00:00.123456Z", true },
+		{ "2020-01-01T00:00:00", false },
+		{ "2020-01-01T00:00:00.Z", false },
+		{ "2020-01-01T24:00:00Z", false },
+		{ "2016-12-31T23:59:60Z", true },
+		{ "2016-12-31T22:59:60Z", false },
+		{ "2016-12-31T23:00:00+24:00", false },
+		{ "2023-12-31", false },
+	};
+	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+		char *json = cw_asprintf("{\"Imprint\": [{\"fetch\": "
+					 "\"https://x.example/i\", "
+					 "\"select\": \"main\", "
+					 "\"validUntil\": \"%s\"}]}",
+					 dates[i].date);
+		validate_text(&r, t, "H.history.json", json);
+		if ((r.errors == 0) != dates[i].ok)
+			fail_msg("'%s': %zu errors", dates[i].date, r.errors);
+		free(json);
+	}
+	validate_text(&r, t, "H.history.json",
+		      "{\"Imprint\": [{\"fetch\": \"https://x.example/i\", "
+		      "\"select\": \"main\", \"validUntil\": "
+		      "\"2020-01-01T01:00:00+01:00\"}, {\"fetch\": "
+		      "\"https://x.example/j\", \"select\": \"main\", "
+		      "\"validUntil\": \"2020-01-01T00:00:00Z\"}, "
+		      "{\"combine\": "
+		      "[{\"fetch\": \"https://x.example/k\"}], \"select\": "
+		      "\"main\"}]}");
+	assert_int_equal(r.errors, 0);
+	assert_true(has_problem(&r, CW_DECL_WARNING, "Imprint[1].validUntil",
+				"the same date as Imprint[0]"));
+	assert_true(has_problem(&r, CW_DECL_WARNING, "Imprint[2]",
+				"no 'validUntil'"));
+	assert_int_equal(r.entries, 3);
+
+	/* a history file named as a declaration: the hint says so */
+	validate_text(&r, t, "H.json",
+		      "{\"Imprint\": [{\"fetch\": \"https://x.example/i\", "
+		      "\"select\": \"main\", \"validUntil\": "
+		      "\"2020-01-01T00:00:00Z\"}]}");
+	assert_true(has_problem(&r, CW_DECL_ERROR, "",
+				"its name must end in .history.json"));
+
+	/* the file as a whole: syntax with line and column, a duplicated
+	 * key a warning (JSON.parse keeps the last), nesting capped */
+	validate_text(&r, t, "J.json", "{\"name\": \"J\",\n \"terms\": {,}}");
+	assert_true(has_problem(&r, CW_DECL_ERROR, "", "line 2, column"));
+	validate_text(&r, t, "J.json",
+		      "{\"name\": \"J\", \"name\": \"K\", \"terms\": {}}");
+	assert_int_equal(r.errors, 0);
+	assert_true(has_problem(&r, CW_DECL_WARNING, "", "keeps the last"));
+	char deep[200];
+	memset(deep, '[', 100);
+	memset(deep + 100, ']', 99);
+	deep[199] = 0;
+	deep[99] = ']';
+	validate_text(&r, t, "D.json", deep);
+	assert_int_equal(r.errors, 1);
+	cw_decl_report_release(&r);
+	cw_decl_types_free(t);
+}
+
 /* The declarations we ship load with no warning at all. */
 static void test_decl__shipped_no_warnings(void **state)
 {
@@ -1042,6 +1519,10 @@ int main(void)
 		cmocka_unit_test(test_decl__ota_collection_loads),
 		cmocka_unit_test(test_decl__ota_validator_fixtures),
 		cmocka_unit_test(test_decl__json_round_trip_real),
+		cmocka_unit_test(test_decl__terms_types),
+		cmocka_unit_test(test_decl__validate_ota_fixtures),
+		cmocka_unit_test(test_decl__validate_contrib),
+		cmocka_unit_test(test_decl__validate_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,6 +20,24 @@ static void test_util__buf_caps_growth(void **state)
 	cw_buf_release(&b);
 }
 
+/* Edit distances, and the cap that stops early. */
+static void test_util__str_distance(void **state)
+{
+	(void)state;
+	assert_int_equal(cw_str_distance("", "", 3), 0);
+	assert_int_equal(cw_str_distance("kitten", "sitting", 5), 3);
+	assert_int_equal(cw_str_distance("privacypolcy", "privacypolicy", 3),
+			 1);
+	assert_int_equal(cw_str_distance("abc", "abc", 0), 0);
+	/* over the cap: cap + 1, whether the lengths or the rows say so */
+	assert_int_equal(cw_str_distance("kitten", "sitting", 2), 3);
+	assert_int_equal(cw_str_distance("a", "abcdef", 2), 3);
+	char longer[300];
+	memset(longer, 'a', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = 0;
+	assert_int_equal(cw_str_distance(longer, longer, 4), 5);
+}
+
 static void test_util__sha256_known_vector(void **state)
 {
 	char hex[CW_SHA256_HEX];
@@ -528,6 +546,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_util__buf_caps_growth),
+		cmocka_unit_test(test_util__str_distance),
 		cmocka_unit_test(test_util__sha256_known_vector),
 		cmocka_unit_test(test_util__hmac_known_vector),
 		cmocka_unit_test(test_util__utf8_sanitize_replaces_invalid),
