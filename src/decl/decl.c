@@ -29,6 +29,7 @@ struct ctx {
 	const char *file;
 	struct cw_strv *warnings;
 	struct cw_err *err;
+	bool has_js; /* a .filters.js is beside the file */
 	char path[512];
 };
 
@@ -116,8 +117,16 @@ static void source_release(struct cw_decl_source *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static void js_release(struct cw_decl_js *js)
+{
+	free(js->name);
+	free(js->code);
+	free(js->history);
+}
+
 static void doc_release(struct cw_decl_doc *d)
 {
+	js_release(&d->js);
 	for (size_t i = 0; i < d->n_sources; i++)
 		source_release(&d->sources[i]);
 	free(d->sources);
@@ -332,12 +341,16 @@ static int get_filters(struct ctx *c, json_t *v, struct cw_decl_filter **out,
 			rc = invalid(c, "expected a filter name or an object "
 					"with one key");
 		}
-		if (!rc && strcmp(list[i].name, "removeQueryParams") != 0)
-			warn(c,
-			     "filter '%s' is a JavaScript filter of Open Terms "
-			     "Archive, not applied",
-			     list[i].name);
-		else if (!rc && !list[i].params.n)
+		if (!rc && strcmp(list[i].name, "removeQueryParams") != 0) {
+			/* with a .filters.js, extract runs it (and says so
+			 * when it cannot) */
+			if (!c->has_js)
+				warn(c,
+				     "filter '%s' is a JavaScript filter of "
+				     "Open Terms Archive, not applied: no "
+				     ".filters.js beside the declaration",
+				     list[i].name);
+		} else if (!rc && !list[i].params.n)
 			warn(c, "filter 'removeQueryParams' without parameter "
 				"names does nothing");
 		pop(c, len);
@@ -742,11 +755,13 @@ static char *service_id(const char *name)
 	return cw_strndup(base, len);
 }
 
-int cw_decl_read_buffer(struct cw_decl_service **out, const char *name,
-			const char *json, size_t len, struct cw_strv *warnings,
-			struct cw_err *err)
+static int read_service(struct cw_decl_service **out, const char *name,
+			const char *json, size_t len, bool has_js,
+			struct cw_strv *warnings, struct cw_err *err)
 {
-	struct ctx c = { .file = name, .warnings = warnings, .err = err };
+	struct ctx c = {
+		.file = name, .warnings = warnings, .err = err, .has_js = has_js
+	};
 	struct cw_decl_service *svc;
 	int rc;
 
@@ -767,9 +782,58 @@ int cw_decl_read_buffer(struct cw_decl_service **out, const char *name,
 	return CW_OK;
 }
 
+int cw_decl_read_buffer(struct cw_decl_service **out, const char *name,
+			const char *json, size_t len, struct cw_strv *warnings,
+			struct cw_err *err)
+{
+	return read_service(out, name, json, len, false, warnings, err);
+}
+
+/* `base`.`suffix` read whole into *out (NULL when absent). */
+static int read_js(char **out, const char *base, const char *suffix,
+		   struct cw_err *err)
+{
+	char *p = cw_asprintf("%s%s", base, suffix);
+	struct cw_buf b = CW_BUF_INIT;
+	int rc = CW_OK;
+
+	*out = NULL;
+	if (cw_file_exists(p)) {
+		rc = cw_file_read(&b, p, CW_DECL_JS_MAX, err);
+		if (rc == CW_ETOOBIG)
+			cw_err_set(err, CW_ETOOBIG,
+				   "'%s': over the %u-byte limit", p,
+				   CW_DECL_JS_MAX);
+		if (!rc)
+			*out = cw_buf_detach(&b, NULL);
+	}
+	cw_buf_release(&b);
+	free(p);
+	return rc;
+}
+
+/* The service's filters code into every document, current and past. */
+static void give_js(struct cw_decl_service *svc, const char *base,
+		    const char *code, const char *history)
+{
+	const char *slash = strrchr(base, '/');
+	char *name = cw_asprintf("%s.filters.js", slash ? slash + 1 : base);
+
+	for (size_t k = 0; k < svc->n_docs + svc->n_history; k++) {
+		struct cw_decl_doc *d =
+			k < svc->n_docs ? &svc->docs[k]
+					: &svc->history[k - svc->n_docs];
+		d->js.name = cw_strdup(name);
+		d->js.code = code ? cw_strdup(code) : NULL;
+		d->js.history = history ? cw_strdup(history) : NULL;
+	}
+	free(name);
+}
+
 int cw_decl_read_file(struct cw_decl_service **out, const char *path,
 		      struct cw_strv *warnings, struct cw_err *err)
 {
+	char *base = NULL, *code = NULL, *history = NULL;
 	struct cw_buf b = CW_BUF_INIT;
 	struct cw_decl_service *svc = NULL;
 	char *hpath = NULL;
@@ -787,18 +851,26 @@ int cw_decl_read_file(struct cw_decl_service **out, const char *path,
 			   path, MAX_FILE);
 	if (rc)
 		goto done;
-	rc = cw_decl_read_buffer(&svc, path, b.ptr, b.len, warnings, err);
-	if (rc)
-		goto done;
-
 	size_t plen = strlen(path);
 	if (cw_str_endswith(path, ".json"))
 		plen -= 5;
-	hpath = cw_asprintf("%.*s.history.json", (int)plen, path);
+	base = cw_strndup(path, plen);
+	rc = read_js(&code, base, ".filters.js", err);
+	if (!rc)
+		rc = read_js(&history, base, ".filters.history.js", err);
+	if (rc)
+		goto done;
+	rc = read_service(&svc, path, b.ptr, b.len, code || history, warnings,
+			  err);
+	if (rc)
+		goto done;
+
+	hpath = cw_asprintf("%s.history.json", base);
 	if (cw_file_exists(hpath)) {
 		struct ctx c = { .file = hpath,
 				 .warnings = warnings,
-				 .err = err };
+				 .err = err,
+				 .has_js = code || history };
 		cw_buf_clear(&b);
 		rc = cw_file_read(&b, hpath, MAX_FILE, err);
 		if (rc)
@@ -811,10 +883,15 @@ int cw_decl_read_file(struct cw_decl_service **out, const char *path,
 		if (rc)
 			goto done;
 	}
+	if (code || history)
+		give_js(svc, base, code, history);
 	*out = svc;
 	svc = NULL;
 done:
 	cw_decl_service_free(svc);
+	free(base);
+	free(code);
+	free(history);
 	free(hpath);
 	cw_buf_release(&b);
 	return rc;
