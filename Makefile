@@ -48,7 +48,7 @@ asan: deps
 		--suite unit --suite fuzz-replay
 
 bench: deps
-	@scripts/install-deps --bench
+	@scripts/install-deps --bench --filters
 	@[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release
 	@ninja -C build-release
 	@bench/run

@@ -122,6 +122,8 @@ static void js_release(struct cw_decl_js *js)
 	free(js->name);
 	free(js->code);
 	free(js->history);
+	cw_strv_release(&js->dep_names);
+	cw_strv_release(&js->dep_codes);
 }
 
 static void doc_release(struct cw_decl_doc *d)
@@ -812,9 +814,77 @@ static int read_js(char **out, const char *base, const char *suffix,
 	return rc;
 }
 
+/*
+ * The files of the same folder that `code` imports: every quoted
+ * "./NAME.js" after the word `from` or `import` (ES module syntax; a
+ * filters file has no other way to name a sibling), NAME without '/'.
+ * Names not yet in `names` are appended.
+ */
+static void scan_imports(const char *code, struct cw_strv *names)
+{
+	for (const char *p = code; p && (p = strstr(p, "./")); p += 2) {
+		const char *q = p, *end;
+		bool seen = false;
+		char *name;
+
+		/* the quote before, then `from` or `import` before it */
+		if (q == code || (q[-1] != '\'' && q[-1] != '"'))
+			continue;
+		q--;
+		while (q > code && (q[-1] == ' ' || q[-1] == '\t' ||
+				    q[-1] == '\n' || q[-1] == '\r'))
+			q--;
+		if (!((q - code >= 4 && !memcmp(q - 4, "from", 4)) ||
+		      (q - code >= 6 && !memcmp(q - 6, "import", 6))))
+			continue;
+		end = p + 2 + strcspn(p + 2, "'\"/\n");
+		if (*end != p[-1] || end - (p + 2) < 4 ||
+		    memcmp(end - 3, ".js", 3))
+			continue;
+		name = cw_strndup(p + 2, (size_t)(end - (p + 2)));
+		for (size_t i = 0; i < names->n && !seen; i++)
+			seen = !strcmp(names->v[i], name);
+		if (seen || names->n >= CW_DECL_JS_DEPS_MAX)
+			free(name);
+		else
+			cw_strv_take(names, name);
+	}
+}
+
+/* The sibling files `code` and `history` import, transitively, read from
+ * the folder of `base` into `names` and `codes`. */
+static int read_deps(struct cw_strv *names, struct cw_strv *codes,
+		     const char *base, const char *code, const char *history,
+		     struct cw_err *err)
+{
+	const char *slash = strrchr(base, '/');
+	int dlen = slash ? (int)(slash - base + 1) : 0;
+	int rc = CW_OK;
+
+	scan_imports(code, names);
+	scan_imports(history, names);
+	/* names grows while it is read: each file may import more */
+	for (size_t i = 0; i < names->n && !rc; i++) {
+		char *dep = NULL;
+		char *p = cw_asprintf("%.*s%s", dlen, base, names->v[i]);
+
+		rc = read_js(&dep, p, "", err);
+		free(p);
+		if (!rc && !dep)
+			dep = cw_strdup(""); /* missing: node will say so */
+		if (!rc) {
+			scan_imports(dep, names);
+			cw_strv_take(codes, dep);
+		}
+	}
+	return rc;
+}
+
 /* The service's filters code into every document, current and past. */
 static void give_js(struct cw_decl_service *svc, const char *base,
-		    const char *code, const char *history)
+		    const char *code, const char *history,
+		    const struct cw_strv *dep_names,
+		    const struct cw_strv *dep_codes)
 {
 	const char *slash = strrchr(base, '/');
 	char *name = cw_asprintf("%s.filters.js", slash ? slash + 1 : base);
@@ -826,6 +896,10 @@ static void give_js(struct cw_decl_service *svc, const char *base,
 		d->js.name = cw_strdup(name);
 		d->js.code = code ? cw_strdup(code) : NULL;
 		d->js.history = history ? cw_strdup(history) : NULL;
+		for (size_t i = 0; i < dep_names->n; i++) {
+			cw_strv_push(&d->js.dep_names, dep_names->v[i]);
+			cw_strv_push(&d->js.dep_codes, dep_codes->v[i]);
+		}
 	}
 	free(name);
 }
@@ -834,6 +908,7 @@ int cw_decl_read_file(struct cw_decl_service **out, const char *path,
 		      struct cw_strv *warnings, struct cw_err *err)
 {
 	char *base = NULL, *code = NULL, *history = NULL;
+	struct cw_strv dep_names = CW_STRV_INIT, dep_codes = CW_STRV_INIT;
 	struct cw_buf b = CW_BUF_INIT;
 	struct cw_decl_service *svc = NULL;
 	char *hpath = NULL;
@@ -858,6 +933,9 @@ int cw_decl_read_file(struct cw_decl_service **out, const char *path,
 	rc = read_js(&code, base, ".filters.js", err);
 	if (!rc)
 		rc = read_js(&history, base, ".filters.history.js", err);
+	if (!rc)
+		rc = read_deps(&dep_names, &dep_codes, base, code, history,
+			       err);
 	if (rc)
 		goto done;
 	rc = read_service(&svc, path, b.ptr, b.len, code || history, warnings,
@@ -884,7 +962,7 @@ int cw_decl_read_file(struct cw_decl_service **out, const char *path,
 			goto done;
 	}
 	if (code || history)
-		give_js(svc, base, code, history);
+		give_js(svc, base, code, history, &dep_names, &dep_codes);
 	*out = svc;
 	svc = NULL;
 done:
@@ -892,6 +970,8 @@ done:
 	free(base);
 	free(code);
 	free(history);
+	cw_strv_release(&dep_names);
+	cw_strv_release(&dep_codes);
 	free(hpath);
 	cw_buf_release(&b);
 	return rc;

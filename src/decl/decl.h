@@ -70,7 +70,12 @@ struct cw_decl_js {
 	char *name;    /* "Bing.filters.js", for messages; NULL when none */
 	char *code;    /* the .filters.js text, or NULL */
 	char *history; /* the .filters.history.js text, or NULL */
+	/* the files of the same folder they import ("./Google.filters.js",
+	 * as Gmail's re-exports Google's filters), by name, and their text */
+	struct cw_strv dep_names, dep_codes;
 };
+/* Files a filters file may pull in (transitively). */
+#define CW_DECL_JS_DEPS_MAX 16
 
 /* One document of a service (a terms type), current or historical. */
 struct cw_decl_doc {

@@ -112,6 +112,14 @@ int cw_decl_doc_to_json(struct cw_buf *out, const struct cw_decl_doc *doc)
 		if (doc->js.history)
 			json_object_set_new(js, "history",
 					    cw_json_text(doc->js.history));
+		if (doc->js.dep_names.n) {
+			json_t *deps = json_object();
+			for (size_t i = 0; i < doc->js.dep_names.n; i++)
+				json_object_set_new(
+					deps, doc->js.dep_names.v[i],
+					cw_json_text(doc->js.dep_codes.v[i]));
+			json_object_set_new(js, "imports", deps);
+		}
 		json_object_set_new(o, JS_KEY, js);
 	}
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -162,6 +170,16 @@ int cw_decl_doc_from_json(struct cw_decl_service **out, const char *service,
 		d->name = cw_strdup(name ? name : "filters.js");
 		d->code = code ? cw_strdup(code) : NULL;
 		d->history = hist ? cw_strdup(hist) : NULL;
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_object_get(js, "imports"), k, v)
+		{
+			if (!json_is_string(v) ||
+			    d->dep_names.n >= CW_DECL_JS_DEPS_MAX)
+				continue;
+			cw_strv_push(&d->dep_names, k);
+			cw_strv_push(&d->dep_codes, json_string_value(v));
+		}
 	}
 	json_decref(js);
 	return rc;

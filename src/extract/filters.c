@@ -221,7 +221,7 @@ static char *request(const struct cw_buf *html,
 {
 	const struct cw_decl_doc *doc = ctx->doc;
 	const struct cw_decl_source *src = ctx->src;
-	json_t *o = json_object(), *filters = json_array();
+	json_t *o = json_object(), *filters = json_array(), *imports;
 	char *text;
 
 	json_object_set_new(o, "service", cw_json_text(doc->js.name));
@@ -243,6 +243,11 @@ static char *request(const struct cw_buf *html,
 	json_object_set_new(o, "context", context_json(ctx));
 	json_object_set_new(o, "code", cw_json_text(doc->js.code));
 	json_object_set_new(o, "history", cw_json_text(doc->js.history));
+	imports = json_object();
+	for (size_t i = 0; i < doc->js.dep_names.n; i++)
+		json_object_set_new(imports, doc->js.dep_names.v[i],
+				    cw_json_text(doc->js.dep_codes.v[i]));
+	json_object_set_new(o, "imports", imports);
 	if (ctx->in->fetched_at) {
 		char iso[CW_TIME_ISO];
 		cw_time_iso(ctx->in->fetched_at, iso);

@@ -10,7 +10,8 @@
 //    "filters": [{"name": N, "param": P?}, ...],   in the declared order
 //    "context": {"fetch", "select", "remove", "filter"},
 //    "code": FILTERS_JS, "history": FILTERS_HISTORY_JS or null,
-//    "at": ISO date of the snapshot or null}
+//    "imports": {NAME: TEXT} (the files of the declarations folder they
+//               import, "./NAME"), "at": ISO date of the snapshot or null}
 // Standard output: one JSON object, {"html": PAGE, "warnings": [...]} or
 // {"error": REASON, "filter": N}; the exit status is 0 either way. Anything
 // else (a crash, a limit) is the caller's to describe.
@@ -24,13 +25,24 @@ import path from 'node:path';
 const REFUSE = 'network access from a filter is not allowed';
 const refusingModule = 'data:text/javascript,' + encodeURIComponent(
   `export default function fetch() { return Promise.reject(new Error(${JSON.stringify(REFUSE)})); }`);
-register('data:text/javascript,' + encodeURIComponent(`
+// The filters files are modules made from their bytes (data: URLs); a
+// file of the declarations folder they import ("./Google.filters.js") is
+// one too, from the request's `imports`.
+const hooks = `
 const mapped = new Set(['isomorphic-fetch', 'node-fetch', 'cross-fetch']);
+let imports = {};
+export async function initialize(data) { imports = data || {}; }
 export async function resolve(specifier, context, next) {
   if (mapped.has(specifier))
     return { url: ${JSON.stringify(refusingModule)}, shortCircuit: true };
+  if (specifier.startsWith('./') && (context.parentURL || '').startsWith('data:')) {
+    const name = specifier.slice(2);
+    if (!Object.hasOwn(imports, name))
+      throw new Error('filters import ' + specifier + ', which is not beside them');
+    return { url: 'data:text/javascript;base64,' + Buffer.from(imports[name]).toString('base64'), shortCircuit: true };
+  }
   return next(specifier, context);
-}`));
+}`;
 globalThis.fetch = () => Promise.reject(new Error(REFUSE));
 
 function reply(obj) {
@@ -95,6 +107,7 @@ async function main() {
     process.exit(2);
   }
   const req = JSON.parse(await readStdin());
+  register('data:text/javascript,' + encodeURIComponent(hooks), { data: req.imports || {} });
   const { JSDOM, VirtualConsole } = createRequire(path.join(modules, 'index.js'))('jsdom');
   const service = req.service || 'service';
   let current, history;
