@@ -1275,7 +1275,8 @@ static void test_extract__js_filters_rewrite_links(void **state)
 }
 
 /* Instagram's cleanUrls lives only in its .filters.history.js: applied
- * to a snapshot of 2021 (the redirect undone), not to one of today. */
+ * to a snapshot of 2021 (the redirect undone); for one of today there is
+ * no such filter any more (a warning), and the link stays. */
 static void test_extract__js_filters_history_by_date(void **state)
 {
 	static const char page[] = "<div><p><a "
