@@ -3,7 +3,8 @@
 #
 #   make          build build/clausewatch
 #   make run      build, create the store, load declarations, fetch or import, monitor
-#   make test     build and run every test (unit, integration, fuzz replay)
+#   make test     build and run every test (unit, integration, fuzz replay),
+#                 node and jsdom installed first for the filter tests
 #   make asan     the unit tests again under ASan + UBSan
 #   make bench    benchmarks side by side with peer tools, printing ratios
 #   make fuzz     every libFuzzer harness for FUZZ_SECONDS each (default 60)
@@ -31,7 +32,9 @@ build: deps $(BUILD)/build.ninja
 run: build
 	@scripts/run "$(DB)"
 
+# the JavaScript filter tests need node and jsdom (they skip without)
 test: build
+	@scripts/install-deps --filters
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
 
 asan: deps
@@ -45,7 +48,7 @@ asan: deps
 		--suite unit --suite fuzz-replay
 
 bench: deps
-	@scripts/install-deps --bench
+	@scripts/install-deps --bench --filters
 	@[ -f build-release/build.ninja ] || meson setup build-release --buildtype=release
 	@ninja -C build-release
 	@bench/run

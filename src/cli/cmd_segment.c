@@ -30,9 +30,10 @@ static int extract_text(struct cw_buf *text, const struct cw_buf *raw,
 			const char *path, bool quiet, struct cw_err *err)
 {
 	if (cw_extract_document) {
-		struct cw_extract_input in = { raw->ptr,       raw->len, NULL,
-					       path,	       NULL,	 NULL,
-					       CW_EXTRACT_AUTO };
+		struct cw_extract_input in = { .data = raw->ptr,
+					       .len = raw->len,
+					       .name = path,
+					       .kind = CW_EXTRACT_AUTO };
 		struct cw_strv warnings = CW_STRV_INIT;
 		int rc = cw_extract_document(text, &in, 1, NULL, &warnings,
 					     NULL, err);

@@ -24,6 +24,7 @@ struct ctx {
 	const char *file;
 	struct cw_strv *warnings;
 	struct cw_err *err;
+	bool has_js; /* a .filters.js is beside the file */
 	char path[512];
 };
 
@@ -120,8 +121,18 @@ static void source_release(struct cw_decl_source *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static void js_release(struct cw_decl_js *js)
+{
+	free(js->name);
+	free(js->code);
+	free(js->history);
+	cw_strv_release(&js->dep_names);
+	cw_strv_release(&js->dep_codes);
+}
+
 static void doc_release(struct cw_decl_doc *d)
 {
+	js_release(&d->js);
 	for (size_t i = 0; i < d->n_sources; i++)
 		source_release(&d->sources[i]);
 	free(d->sources);
@@ -335,12 +346,16 @@ static int get_filters(struct ctx *c, json_t *v, struct cw_decl_filter **out,
 			rc = invalid(c, "expected a filter name or an object "
 					"with one key");
 		}
-		if (!rc && strcmp(list[i].name, "removeQueryParams") != 0)
-			warn(c,
-			     "filter '%s' is a JavaScript filter of Open Terms "
-			     "Archive, not applied",
-			     list[i].name);
-		else if (!rc && !list[i].params.n)
+		if (!rc && strcmp(list[i].name, "removeQueryParams") != 0) {
+			/* with a .filters.js, extract runs it (and says so
+			 * when it cannot) */
+			if (!c->has_js)
+				warn(c,
+				     "filter '%s' is a JavaScript filter of "
+				     "Open Terms Archive, not applied: no "
+				     ".filters.js beside the declaration",
+				     list[i].name);
+		} else if (!rc && !list[i].params.n)
 			warn(c, "filter 'removeQueryParams' without parameter "
 				"names does nothing");
 		pop(c, len);
@@ -799,11 +814,13 @@ static char *service_id(const char *name)
 	return cw_strndup(base, len);
 }
 
-int cw_decl_read_buffer(struct cw_decl_service **out, const char *name,
-			const char *json, size_t len, struct cw_strv *warnings,
-			struct cw_err *err)
+static int read_service(struct cw_decl_service **out, const char *name,
+			const char *json, size_t len, bool has_js,
+			struct cw_strv *warnings, struct cw_err *err)
 {
-	struct ctx c = { .file = name, .warnings = warnings, .err = err };
+	struct ctx c = {
+		.file = name, .warnings = warnings, .err = err, .has_js = has_js
+	};
 	struct cw_decl_service *svc;
 	int rc;
 
@@ -824,9 +841,131 @@ int cw_decl_read_buffer(struct cw_decl_service **out, const char *name,
 	return CW_OK;
 }
 
+int cw_decl_read_buffer(struct cw_decl_service **out, const char *name,
+			const char *json, size_t len, struct cw_strv *warnings,
+			struct cw_err *err)
+{
+	return read_service(out, name, json, len, false, warnings, err);
+}
+
+/* `base`.`suffix` read whole into *out (NULL when absent). */
+static int read_js(char **out, const char *base, const char *suffix,
+		   struct cw_err *err)
+{
+	char *p = cw_asprintf("%s%s", base, suffix);
+	struct cw_buf b = CW_BUF_INIT;
+	int rc = CW_OK;
+
+	*out = NULL;
+	if (cw_file_exists(p)) {
+		rc = cw_file_read(&b, p, CW_DECL_JS_MAX, err);
+		if (rc == CW_ETOOBIG)
+			cw_err_set(err, CW_ETOOBIG,
+				   "'%s': over the %u-byte limit", p,
+				   CW_DECL_JS_MAX);
+		if (!rc)
+			*out = cw_buf_detach(&b, NULL);
+	}
+	cw_buf_release(&b);
+	free(p);
+	return rc;
+}
+
+/*
+ * The files of the same folder that `code` imports: every quoted
+ * "./NAME.js" after the word `from` or `import` (ES module syntax; a
+ * filters file has no other way to name a sibling), NAME without '/'.
+ * Names not yet in `names` are appended.
+ */
+static void scan_imports(const char *code, struct cw_strv *names)
+{
+	for (const char *p = code; p && (p = strstr(p, "./")); p += 2) {
+		const char *q = p, *end;
+		bool seen = false;
+		char *name;
+
+		/* the quote before, then `from` or `import` before it */
+		if (q == code || (q[-1] != '\'' && q[-1] != '"'))
+			continue;
+		q--;
+		while (q > code && (q[-1] == ' ' || q[-1] == '\t' ||
+				    q[-1] == '\n' || q[-1] == '\r'))
+			q--;
+		if (!((q - code >= 4 && !memcmp(q - 4, "from", 4)) ||
+		      (q - code >= 6 && !memcmp(q - 6, "import", 6))))
+			continue;
+		end = p + 2 + strcspn(p + 2, "'\"/\n");
+		if (*end != p[-1] || end - (p + 2) < 4 ||
+		    memcmp(end - 3, ".js", 3))
+			continue;
+		name = cw_strndup(p + 2, (size_t)(end - (p + 2)));
+		for (size_t i = 0; i < names->n && !seen; i++)
+			seen = !strcmp(names->v[i], name);
+		if (seen || names->n >= CW_DECL_JS_DEPS_MAX)
+			free(name);
+		else
+			cw_strv_take(names, name);
+	}
+}
+
+/* The sibling files `code` and `history` import, transitively, read from
+ * the folder of `base` into `names` and `codes`. */
+static int read_deps(struct cw_strv *names, struct cw_strv *codes,
+		     const char *base, const char *code, const char *history,
+		     struct cw_err *err)
+{
+	const char *slash = strrchr(base, '/');
+	int dlen = slash ? (int)(slash - base + 1) : 0;
+	int rc = CW_OK;
+
+	scan_imports(code, names);
+	scan_imports(history, names);
+	/* names grows while it is read: each file may import more */
+	for (size_t i = 0; i < names->n && !rc; i++) {
+		char *dep = NULL;
+		char *p = cw_asprintf("%.*s%s", dlen, base, names->v[i]);
+
+		rc = read_js(&dep, p, "", err);
+		free(p);
+		if (!rc && !dep)
+			dep = cw_strdup(""); /* missing: node will say so */
+		if (!rc) {
+			scan_imports(dep, names);
+			cw_strv_take(codes, dep);
+		}
+	}
+	return rc;
+}
+
+/* The service's filters code into every document, current and past. */
+static void give_js(struct cw_decl_service *svc, const char *base,
+		    const char *code, const char *history,
+		    const struct cw_strv *dep_names,
+		    const struct cw_strv *dep_codes)
+{
+	const char *slash = strrchr(base, '/');
+	char *name = cw_asprintf("%s.filters.js", slash ? slash + 1 : base);
+
+	for (size_t k = 0; k < svc->n_docs + svc->n_history; k++) {
+		struct cw_decl_doc *d =
+			k < svc->n_docs ? &svc->docs[k]
+					: &svc->history[k - svc->n_docs];
+		d->js.name = cw_strdup(name);
+		d->js.code = code ? cw_strdup(code) : NULL;
+		d->js.history = history ? cw_strdup(history) : NULL;
+		for (size_t i = 0; i < dep_names->n; i++) {
+			cw_strv_push(&d->js.dep_names, dep_names->v[i]);
+			cw_strv_push(&d->js.dep_codes, dep_codes->v[i]);
+		}
+	}
+	free(name);
+}
+
 int cw_decl_read_file(struct cw_decl_service **out, const char *path,
 		      struct cw_strv *warnings, struct cw_err *err)
 {
+	char *base = NULL, *code = NULL, *history = NULL;
+	struct cw_strv dep_names = CW_STRV_INIT, dep_codes = CW_STRV_INIT;
 	struct cw_buf b = CW_BUF_INIT;
 	struct cw_decl_service *svc = NULL;
 	char *hpath = NULL;
@@ -844,18 +983,29 @@ int cw_decl_read_file(struct cw_decl_service **out, const char *path,
 			   path, MAX_FILE);
 	if (rc)
 		goto done;
-	rc = cw_decl_read_buffer(&svc, path, b.ptr, b.len, warnings, err);
-	if (rc)
-		goto done;
-
 	size_t plen = strlen(path);
 	if (cw_str_endswith(path, ".json"))
 		plen -= 5;
-	hpath = cw_asprintf("%.*s.history.json", (int)plen, path);
+	base = cw_strndup(path, plen);
+	rc = read_js(&code, base, ".filters.js", err);
+	if (!rc)
+		rc = read_js(&history, base, ".filters.history.js", err);
+	if (!rc)
+		rc = read_deps(&dep_names, &dep_codes, base, code, history,
+			       err);
+	if (rc)
+		goto done;
+	rc = read_service(&svc, path, b.ptr, b.len, code || history, warnings,
+			  err);
+	if (rc)
+		goto done;
+
+	hpath = cw_asprintf("%s.history.json", base);
 	if (cw_file_exists(hpath)) {
 		struct ctx c = { .file = hpath,
 				 .warnings = warnings,
-				 .err = err };
+				 .err = err,
+				 .has_js = code || history };
 		cw_buf_clear(&b);
 		rc = cw_file_read(&b, hpath, MAX_FILE, err);
 		if (rc)
@@ -868,10 +1018,17 @@ int cw_decl_read_file(struct cw_decl_service **out, const char *path,
 		if (rc)
 			goto done;
 	}
+	if (code || history)
+		give_js(svc, base, code, history, &dep_names, &dep_codes);
 	*out = svc;
 	svc = NULL;
 done:
 	cw_decl_service_free(svc);
+	free(base);
+	free(code);
+	free(history);
+	cw_strv_release(&dep_names);
+	cw_strv_release(&dep_codes);
 	free(hpath);
 	cw_buf_release(&b);
 	return rc;

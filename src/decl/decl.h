@@ -58,13 +58,33 @@ struct cw_decl_source {
 	int execute_client_scripts; /* -1 absent, 0 false, 1 true */
 };
 
+/*
+ * A service's JavaScript filters, as read with its declaration: the bytes
+ * of `<service>.filters.js` and `<service>.filters.history.js` beside it
+ * (extract runs them with node and jsdom, docs/filters.md). Each document
+ * holds its own copy, and cw_decl_doc_to_json() writes them into the
+ * stored declaration, so a snapshot is re-extracted with the filter code
+ * it was fetched under.
+ */
+struct cw_decl_js {
+	char *name;    /* "Bing.filters.js", for messages; NULL when none */
+	char *code;    /* the .filters.js text, or NULL */
+	char *history; /* the .filters.history.js text, or NULL */
+	/* the files of the same folder they import ("./Google.filters.js",
+	 * as Gmail's re-exports Google's filters), by name, and their text */
+	struct cw_strv dep_names, dep_codes;
+};
+/* Files a filters file may pull in (transitively). */
+#define CW_DECL_JS_DEPS_MAX 16
+
 /* One document of a service (a terms type), current or historical. */
 struct cw_decl_doc {
 	char *type;			/* "Terms of Service" */
 	struct cw_decl_source *sources; /* 1, or several for combine */
 	size_t n_sources;
-	bool combine;	    /* declared with "combine" */
-	time_t valid_until; /* history entries; 0 for current */
+	bool combine;	      /* declared with "combine" */
+	time_t valid_until;   /* history entries; 0 for current */
+	struct cw_decl_js js; /* the service's filters code, if any */
 };
 
 struct cw_decl_service {
@@ -84,13 +104,20 @@ struct cw_decl_service {
  * out       [out] new service, free with cw_decl_service_free()
  * warnings  optional; receives one line per warning, each naming the file
  *           and the JSON path ("'X.json': terms.Privacy Policy: unknown
- *           field 'foo'", "... filter 'cleanUrls' is a JavaScript filter,
- *           not applied")
+ *           field 'foo'"; "... filter 'cleanUrls' is a JavaScript filter
+ *           ..., not applied" when no X.filters.js is beside the file)
+ *
+ * X.filters.js and X.filters.history.js beside the file, when present, are
+ * read into every document's `js` (at most CW_DECL_JS_MAX bytes each).
  * Returns CW_OK, CW_ENOTFOUND, CW_EPARSE (file:line:col in the message)
  * or CW_EINVAL (valid JSON, invalid declaration; the JSON path named).
  */
 int cw_decl_read_file(struct cw_decl_service **out, const char *path,
 		      struct cw_strv *warnings, struct cw_err *err);
+
+/* The size of a filters file read with a declaration; the contrib
+ * collection's largest is 3 KB. */
+#define CW_DECL_JS_MAX (1u << 20)
 
 /* Same, from a buffer; `name` is used in messages and as the service ID. */
 int cw_decl_read_buffer(struct cw_decl_service **out, const char *name,

@@ -5,6 +5,11 @@
 
 #include "decl.h"
 
+#include "../util/json.h"
+
+/* The stored declaration's key for the service's filters code. */
+#define JS_KEY "x-clausewatch-filters"
+
 static json_t *selector_json(const struct cw_decl_selector *sel)
 {
 	json_t *o;
@@ -96,6 +101,27 @@ int cw_decl_doc_to_json(struct cw_buf *out, const struct cw_decl_doc *doc)
 	} else {
 		o = source_json(&doc->sources[0]);
 	}
+	/* the filters code rides with the declaration, under a key of ours
+	 * that Open Terms Archive's format does not have (decl.h) */
+	if (doc->js.code || doc->js.history) {
+		json_t *js = json_object();
+		json_object_set_new(js, "name", cw_json_text(doc->js.name));
+		if (doc->js.code)
+			json_object_set_new(js, "code",
+					    cw_json_text(doc->js.code));
+		if (doc->js.history)
+			json_object_set_new(js, "history",
+					    cw_json_text(doc->js.history));
+		if (doc->js.dep_names.n) {
+			json_t *deps = json_object();
+			for (size_t i = 0; i < doc->js.dep_names.n; i++)
+				json_object_set_new(
+					deps, doc->js.dep_names.v[i],
+					cw_json_text(doc->js.dep_codes.v[i]));
+			json_object_set_new(js, "imports", deps);
+		}
+		json_object_set_new(o, JS_KEY, js);
+	}
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	if (!text)
@@ -109,7 +135,7 @@ int cw_decl_doc_from_json(struct cw_decl_service **out, const char *service,
 			  const char *type, const char *json,
 			  struct cw_err *err)
 {
-	json_t *entry, *root, *terms;
+	json_t *entry, *root, *terms, *js;
 	json_error_t je;
 	char *text;
 	int rc;
@@ -120,6 +146,9 @@ int cw_decl_doc_from_json(struct cw_decl_service **out, const char *service,
 		return cw_err_set(err, CW_EPARSE,
 				  "stored declaration of '%s/%s':%d:%d: %s",
 				  service, type, je.line, je.column, je.text);
+	js = json_incref(json_object_get(entry, JS_KEY));
+	if (js)
+		json_object_del(entry, JS_KEY);
 	root = json_object();
 	terms = json_object();
 	json_object_set_new(root, "name", json_string(service));
@@ -129,5 +158,29 @@ int cw_decl_doc_from_json(struct cw_decl_service **out, const char *service,
 	json_decref(root);
 	rc = cw_decl_read_buffer(out, service, text, strlen(text), NULL, err);
 	free(text);
+	if (!rc && json_is_object(js)) {
+		struct cw_decl_js *d = &(*out)->docs[0].js;
+		const char *name = json_string_value(json_object_get(js, "nam"
+									 "e"));
+		const char *code = json_string_value(json_object_get(js, "cod"
+									 "e"));
+		const char *hist = json_string_value(json_object_get(js, "histo"
+									 "ry"));
+
+		d->name = cw_strdup(name ? name : "filters.js");
+		d->code = code ? cw_strdup(code) : NULL;
+		d->history = hist ? cw_strdup(hist) : NULL;
+		const char *k;
+		json_t *v;
+		json_object_foreach(json_object_get(js, "imports"), k, v)
+		{
+			if (!json_is_string(v) ||
+			    d->dep_names.n >= CW_DECL_JS_DEPS_MAX)
+				continue;
+			cw_strv_push(&d->dep_names, k);
+			cw_strv_push(&d->dep_codes, json_string_value(v));
+		}
+	}
+	json_decref(js);
 	return rc;
 }

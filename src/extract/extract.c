@@ -9,15 +9,6 @@
 /* Open Terms Archive joins the parts of a combined document with this. */
 #define COMBINE_SEPARATOR "\n\n- - -\n\n"
 
-/* Filters we apply natively; every other name is a JavaScript function of
- * a declarations repository, which we cannot run. */
-static bool native_filter(const char *name)
-{
-	return !strcmp(name, "removeQueryParams") || !strcmp(name, "convertSpac"
-								   "esToStandar"
-								   "d");
-}
-
 static bool ends_with_ci(const char *s, const char *suf)
 {
 	size_t n = strlen(s), k = strlen(suf);
@@ -89,21 +80,44 @@ enum cw_extract_kind cw_extract_sniff(const struct cw_extract_input *in)
 	return CW_EXTRACT_TEXT;
 }
 
+/* JavaScript filters that will not run, one warning each, saying why. */
 static void warn_filters(const struct cw_decl_doc *decl,
+			 const struct cw_extract_opts *opts,
 			 struct cw_strv *warnings)
 {
+	char why[256] = "";
+	int avail = -1; /* unknown until a JavaScript filter is met */
+
 	if (!decl || !warnings)
 		return;
 	for (size_t i = 0; i < decl->n_sources; i++) {
 		const struct cw_decl_source *s = &decl->sources[i];
 		for (size_t k = 0; k < s->n_filters; k++) {
 			const char *f = s->filters[k].name;
-			if (!f || native_filter(f))
+			char *msg;
+			if (!f || cw_extract_filter_native(f))
 				continue;
-			char *msg = cw_asprintf("filter '%s' is a JavaScript "
-						"filter of Open Terms "
-						"Archive, not applied",
-						f);
+			if (!decl->js.code && !decl->js.history) {
+				msg = cw_asprintf("filter '%s' is a JavaScript "
+						  "filter of Open Terms "
+						  "Archive, not applied: no "
+						  ".filters.js came with the "
+						  "declaration",
+						  f);
+			} else {
+				if (avail < 0)
+					avail = cw_extract_filters_available(
+						opts, why, sizeof(why));
+				if (avail)
+					continue;
+				msg = cw_asprintf("filter '%s' is a JavaScript "
+						  "filter of Open Terms "
+						  "Archive, not applied: %s "
+						  "(node and jsdom: "
+						  "scripts/install-deps "
+						  "--filters)",
+						  f, why);
+			}
 			bool dup = false;
 			for (size_t j = 0; j < warnings->n && !dup; j++)
 				dup = !strcmp(warnings->v[j], msg);
@@ -116,6 +130,7 @@ static void warn_filters(const struct cw_decl_doc *decl,
 }
 
 static int extract_page(struct cw_buf *part, const struct cw_extract_input *in,
+			const struct cw_decl_doc *doc,
 			const struct cw_decl_source *src,
 			const struct cw_extract_opts *opts,
 			struct cw_strv *warnings, struct cw_err *err)
@@ -137,7 +152,8 @@ static int extract_page(struct cw_buf *part, const struct cw_extract_input *in,
 	case CW_EXTRACT_HTML:
 	case CW_EXTRACT_AUTO:
 	default: {
-		struct cw_extract_page_ctx ctx = { in, src, opts, warnings };
+		struct cw_extract_page_ctx ctx = { in, src, opts, warnings,
+						   doc };
 		return cw_extract_html(part, &ctx, err);
 	}
 	}
@@ -171,11 +187,11 @@ int cw_extract_document(struct cw_buf *out,
 				  "sources",
 				  decl->type ? decl->type : "document", n,
 				  decl->n_sources);
-	warn_filters(decl, warnings);
+	warn_filters(decl, &o, warnings);
 	cw_buf_init(&part, o.max_output);
 	for (size_t i = 0; i < n; i++) {
 		cw_buf_clear(&part);
-		rc = extract_page(&part, &pages[i],
+		rc = extract_page(&part, &pages[i], decl,
 				  decl ? &decl->sources[i] : NULL, &o, warnings,
 				  err);
 		if (rc)

@@ -49,6 +49,9 @@ struct cw_extract_input {
 	const char *content_type; /* "text/html", ...; NULL to sniff */
 	const char *charset;	  /* from HTTP; NULL: BOM / <meta> / UTF-8 */
 	enum cw_extract_kind kind;
+	/* when the page was fetched: picks a filter's version in the
+	 * .filters.history.js; 0: the current filters */
+	time_t fetched_at;
 };
 
 struct cw_extract_opts {
@@ -65,6 +68,21 @@ struct cw_extract_opts {
 	 * global state).
 	 */
 	bool pdf_in_process;
+	/*
+	 * JavaScript filters (below, "JavaScript filters"). NULL or 0 take
+	 * the defaults: node is $CW_NODE or `node` in PATH; the runner is
+	 * $CW_FILTERS_RUNNER, else the source tree's, else the installed
+	 * one; jsdom is looked for in $CW_FILTERS_MODULES, else
+	 * ${XDG_DATA_HOME:-~/.local/share}/clausewatch/filters/node_modules
+	 * (where `scripts/install-deps --filters` puts it).
+	 */
+	const char *node;
+	const char *filters_runner;
+	const char *filters_modules;
+	long filters_timeout_ms; /* wall clock and CPU of one page's filters,
+				    20000 */
+	long filters_memory_mb;	 /* node's heap (--max-old-space-size), 512 */
+	bool filters_off;	 /* never run them (the warning says so) */
 };
 /* The PDF limits that settings accept (docs/config.md): from 0.1 s to an
  * hour, from 128 MiB (the program itself, its libraries loaded, maps
@@ -103,6 +121,32 @@ int cw_extract_document(struct cw_buf *out,
 			const struct cw_decl_doc *decl,
 			struct cw_strv *warnings,
 			const struct cw_extract_opts *opts, struct cw_err *err);
+
+/*
+ * JavaScript filters. A declaration's filters other than the built-in
+ * removeQueryParams are functions of the service's .filters.js (and, for
+ * their earlier versions, .filters.history.js), read with the declaration
+ * into decl->js. When a page's source names one and node with jsdom is
+ * found, the page (decoded to UTF-8) goes to our runner
+ * (src/extract/filters_runner.mjs) in a node process of its own, which
+ * applies every filter of the source in the declared order, built-in
+ * ones included, as Open Terms Archive's engine does: on the whole
+ * document before `remove` and `select`, each given the document, its
+ * parameter when it has a truthy one, and the source's declaration;
+ * awaited when async. Its answer, the filtered document serialised, is
+ * then parsed and extracted as any page. A filter that throws fails the
+ * extraction (CW_EINVAL) naming the filters file, the filter and the
+ * reason; past filters_timeout_ms CW_ETIMEOUT, past filters_memory_mb
+ * CW_ETOOBIG. Without node or jsdom the filters are skipped with a
+ * warning that says how to install them (docs/filters.md).
+ */
+
+/*
+ * Is the filter runner usable with `opts` (NULL: defaults)? When not and
+ * `why` is given, it receives the reason ("node not found in PATH").
+ */
+bool cw_extract_filters_available(const struct cw_extract_opts *opts, char *why,
+				  size_t why_len);
 
 /* The first argument that makes a program the PDF helper. */
 #define CW_EXTRACT_PDF_HELPER "--clausewatch-internal-pdf-text"

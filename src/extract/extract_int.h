@@ -95,11 +95,45 @@ struct cw_extract_page_ctx {
 	const struct cw_decl_source *src; /* NULL: the whole body */
 	const struct cw_extract_opts *opts;
 	struct cw_strv *warnings;
+	const struct cw_decl_doc *doc; /* src's document (its js), or NULL */
 };
 
 /* Extract one HTML page as Markdown into `out` (without final newline). */
 int cw_extract_html(struct cw_buf *out, const struct cw_extract_page_ctx *ctx,
 		    struct cw_err *err);
+
+/* ---- filters.c ---- */
+
+/* Is `name` a filter extract applies itself (removeQueryParams,
+ * convertSpacesToStandard)? */
+bool cw_extract_filter_native(const char *name);
+
+/*
+ * Will the runner apply the filters of ctx->src? True when the source
+ * names a filter that is not native, the document has filters code and
+ * the runner is available (then extract applies no filter of its own).
+ */
+bool cw_extract_filters_wanted(const struct cw_extract_page_ctx *ctx);
+
+/*
+ * Apply the filters of ctx->src to the UTF-8 page `html` in the runner;
+ * on success `html` holds the filtered document. Messages name the page
+ * and the filters file. Returns CW_OK, CW_EINVAL (a filter failed),
+ * CW_ETIMEOUT, CW_ETOOBIG or CW_EIO (the runner could not run).
+ */
+int cw_extract_filters_run(struct cw_buf *html,
+			   const struct cw_extract_page_ctx *ctx,
+			   struct cw_err *err);
+
+/*
+ * Read the runner's answer (`n` bytes of JSON): the document into `html`
+ * (replacing it; CW_ETOOBIG past html->max), its warnings appended to
+ * `warnings` (may be NULL), or the failure it reports (CW_EINVAL, the
+ * filter named). CW_EIO when it is not an answer. Exposed for the fuzz
+ * harness.
+ */
+int cw_extract_filters_answer(struct cw_buf *html, struct cw_strv *warnings,
+			      const char *a, size_t n, struct cw_err *err);
 
 /* ---- markdown.c ---- */
 

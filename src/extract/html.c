@@ -978,6 +978,7 @@ int cw_extract_html(struct cw_buf *out, const struct cw_extract_page_ctx *ctx,
 	struct build b;
 	struct cw_rtree t;
 	char *base = NULL;
+	bool js;
 	int rc;
 
 	memset(&d, 0, sizeof(d));
@@ -991,6 +992,15 @@ int cw_extract_html(struct cw_buf *out, const struct cw_extract_page_ctx *ctx,
 				    page_name(ctx), ctx->warnings, err);
 	if (rc)
 		goto out;
+	/* JavaScript filters, on the whole document before remove and
+	 * select; the runner then applies the built-in filters too, in the
+	 * declared order, so none is applied again below */
+	js = src && cw_extract_filters_wanted(ctx);
+	if (js) {
+		rc = cw_extract_filters_run(&utf8, ctx, err);
+		if (rc)
+			goto out;
+	}
 	cw_buf_init(&lean, 0);
 	if (!prepare(&lean, cw_buf_str(&utf8), utf8.len, MAX_PARSE_DEPTH)) {
 		rc = cw_err_set(err, CW_ETOOBIG,
@@ -1031,7 +1041,7 @@ int cw_extract_html(struct cw_buf *out, const struct cw_extract_page_ctx *ctx,
 	b.base = base;
 	cw_buf_init(&b.tmp, 0);
 	cw_buf_init(&b.tmp2, 0);
-	for (size_t i = 0; src && i < src->n_filters; i++) {
+	for (size_t i = 0; src && !js && i < src->n_filters; i++) {
 		const struct cw_decl_filter *f = &src->filters[i];
 		if (!strcmp(f->name, "removeQueryParams")) {
 			if (f->params.n) {

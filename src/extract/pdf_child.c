@@ -10,18 +10,11 @@
  * a CPU and address-space limit and be killed at a deadline without
  * leaving anything half-done behind; a thread cannot be stopped.
  *
- * Why posix_spawn of /proc/self/exe rather than fork: the monitor has
- * threads (fetch, extraction workers). After fork() in a threaded
- * process only async-signal-safe calls are defined until exec, and
- * poppler allocates and takes locks at once; glibc makes malloc work
- * after fork, but a lock of GLib, fontconfig or poppler held by another
- * thread at the moment of the fork would stay held in the child for
- * ever. The child would also inherit the parent's whole address space
- * (page bodies, thread stacks), which RLIMIT_AS would then count. A new
- * image of the same program starts clean: posix_spawn (vfork-like in
- * glibc, safe with threads) runs the binary this process runs, which the
- * kernel resolves even when it was replaced on disk meanwhile, so the
- * helper is always the same version as its caller.
+ * Why a re-exec of /proc/self/exe (util/child.h says why posix_spawn):
+ * poppler keeps global state and locks that a fresh image starts without;
+ * the kernel resolves the binary this process runs even when it was
+ * replaced on disk meanwhile, so the helper is always the same version as
+ * its caller.
  *
  * The protocol: the PDF is the helper's standard input (a memfd holding
  * a copy, so that nothing has to be written to a pipe while the answer
@@ -33,19 +26,15 @@
  */
 #include "extract_int.h"
 
+#include "../util/child.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 #define ANSWER_MAGIC "CWPDF1 "
 /* The answer's first line: the magic, a return code and a length. */
@@ -69,27 +58,12 @@ extern char **environ;
 
 /* ---- the helper: the child's side ---- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int answer(int rc, const char *body, size_t len)
 {
 	char head[ANSWER_HEAD_MAX];
 	int n = snprintf(head, sizeof(head), ANSWER_MAGIC "%d %zu\n", rc, len);
 
-	if (write_all(1, head, (size_t)n) || write_all(1, body, len))
+	if (cw_write_all(1, head, (size_t)n) || cw_write_all(1, body, len))
 		return 1;
 	return 0;
 }
@@ -172,215 +146,6 @@ out:
 
 /* ---- the caller's side ---- */
 
-/* `fd` moved above the standard descriptors (close-on-exec), so that
- * the child's dup2 of one onto 0, 1 or 2 cannot clobber another. */
-static int above_std(int fd)
-{
-	int moved;
-
-	if (fd < 0 || fd > 2)
-		return fd;
-	moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	close(fd);
-	return moved;
-}
-
-static void close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-/* The PDF in an anonymous file, positioned at its start. */
-static int pdf_file(const char *data, size_t len, int *out)
-{
-	int fd = memfd_create("clausewatch-pdf", MFD_CLOEXEC);
-
-	*out = -1;
-	if (fd < 0)
-		return -1;
-	if (write_all(fd, data, len) || lseek(fd, 0, SEEK_SET) != 0) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	*out = above_std(fd);
-	return *out < 0 ? -1 : 0;
-}
-
-/* Start the helper with `in` as its standard input; *out_fd and *err_fd
- * receive the read ends of its standard output and error. */
-static int spawn_helper(pid_t *pid, int in, int *out_fd, int *err_fd,
-			char **argv)
-{
-	int out[2] = { -1, -1 }, er[2] = { -1, -1 };
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, dflt;
-	int e;
-
-	/* close-on-exec everywhere: a child that another thread starts at
-	 * the same moment must not hold the write ends (no EOF then) */
-	if (pipe2(out, O_CLOEXEC) || pipe2(er, O_CLOEXEC)) {
-		e = errno;
-		goto fail;
-	}
-	out[1] = above_std(out[1]);
-	er[1] = above_std(er[1]);
-	if (out[1] < 0 || er[1] < 0) {
-		e = errno;
-		goto fail;
-	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in, 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, er[1], 2);
-	/* the caller's thread may block signals (the monitor's workers
-	 * block SIGTERM) or ignore them (SIGPIPE): the helper starts with
-	 * none blocked and the default actions, so SIGXCPU ends it */
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigemptyset(&dflt);
-	sigaddset(&dflt, SIGPIPE);
-	sigaddset(&dflt, SIGXCPU);
-	sigaddset(&dflt, SIGINT);
-	sigaddset(&dflt, SIGTERM);
-	sigaddset(&dflt, SIGHUP);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &dflt);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK |
-					      POSIX_SPAWN_SETSIGDEF);
-	e = posix_spawn(pid, "/proc/self/exe", &fa, &at, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
-	if (e)
-		goto fail;
-	close_fd(&out[1]);
-	close_fd(&er[1]);
-	*out_fd = out[0];
-	*err_fd = er[0];
-	return 0;
-fail:
-	close_fd(&out[0]);
-	close_fd(&out[1]);
-	close_fd(&er[0]);
-	close_fd(&er[1]);
-	errno = e;
-	return -1;
-}
-
-/* What the helper left behind, read by the caller. */
-struct run {
-	struct cw_buf answer;	/* its standard output, capped */
-	struct cw_buf errtail;	/* the end of its standard error */
-	bool timed_out, toobig; /* stopped by the caller */
-	int status;		/* from wait4 */
-	struct rusage ru;
-};
-
-/* Read the helper's two pipes until both end or the deadline passes. */
-static void collect(struct run *r, int *out, int *er, long deadline)
-{
-	while (*out >= 0 || *er >= 0) {
-		struct pollfd pf[2];
-		int *fds[2];
-		int n = 0;
-		long left = deadline - cw_time_mono_ms();
-
-		if (left <= 0) {
-			r->timed_out = true;
-			return;
-		}
-		if (*out >= 0) {
-			fds[n] = out;
-			pf[n++] =
-				(struct pollfd){ .fd = *out, .events = POLLIN };
-		}
-		if (*er >= 0) {
-			fds[n] = er;
-			pf[n++] =
-				(struct pollfd){ .fd = *er, .events = POLLIN };
-		}
-		if (poll(pf, (nfds_t)n, (int)(left > 1000 ? 1000 : left)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return; /* the caller kills the helper */
-		}
-		for (int i = 0; i < n; i++) {
-			char chunk[65536];
-			ssize_t got;
-
-			if (!pf[i].revents)
-				continue;
-			got = read(*fds[i], chunk, sizeof(chunk));
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0) {
-				close_fd(fds[i]);
-				continue;
-			}
-			if (fds[i] == out) {
-				if (cw_buf_add(&r->answer, chunk,
-					       (size_t)got)) {
-					r->toobig = true;
-					return;
-				}
-			} else if (cw_buf_add(&r->errtail, chunk,
-					      (size_t)got)) {
-				/* keep the tail: start over when full */
-				cw_buf_clear(&r->errtail);
-				cw_buf_add(&r->errtail, chunk,
-					   (size_t)got < STDERR_TAIL
-						   ? (size_t)got
-						   : STDERR_TAIL);
-			}
-		}
-	}
-}
-
-/*
- * Reap the helper. Unless both its pipes ended (it is exiting), it is
- * killed first; a helper that closed them and lingers past the deadline
- * is killed then, so this never blocks for long.
- */
-static void reap(struct run *r, pid_t pid, bool kill_now, long deadline)
-{
-	if (kill_now)
-		kill(pid, SIGKILL);
-	for (;;) {
-		pid_t w = wait4(pid, &r->status, WNOHANG, &r->ru);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w != 0)
-			return;
-		if (cw_time_mono_ms() > deadline + 1000) {
-			kill(pid, SIGKILL);
-			while (wait4(pid, &r->status, 0, &r->ru) < 0 &&
-			       errno == EINTR)
-				;
-			return;
-		}
-		poll(NULL, 0, 10);
-	}
-}
-
-/* The last non-empty line of the helper's standard error, or "". */
-static void last_line(const struct cw_buf *b, char *out, size_t n)
-{
-	const char *s = cw_buf_str(b);
-	size_t end = b->len, start;
-
-	while (end && (s[end - 1] == '\n' || s[end - 1] == '\r'))
-		end--;
-	start = end;
-	while (start && s[start - 1] != '\n')
-		start--;
-	snprintf(out, n, "%.*s", (int)(end - start), s + start);
-}
-
 /* Did the helper run out of address space? poppler's allocator prints
  * "Out of memory" and aborts; C++ and GLib print these. */
 static bool out_of_memory(const struct cw_buf *tail)
@@ -394,13 +159,6 @@ static bool out_of_memory(const struct cw_buf *tail)
 		if (strstr(s, marks[i]))
 			return true;
 	return false;
-}
-
-static double cpu_seconds(const struct rusage *ru)
-{
-	return (double)ru->ru_utime.tv_sec + (double)ru->ru_stime.tv_sec +
-	       ((double)ru->ru_utime.tv_usec + (double)ru->ru_stime.tv_usec) /
-		       1e6;
 }
 
 int cw_extract_pdf_answer(struct cw_buf *out, const char *a, size_t n,
@@ -473,11 +231,11 @@ static int pdf_in_child(struct cw_buf *out, const struct cw_extract_input *in,
 	size_t cap = out->max ? out->max - out->len : o->max_output;
 	char a0[] = "clausewatch-pdf", a1[] = CW_EXTRACT_PDF_HELPER;
 	char a_in[32], a_out[32], a_cpu[32], a_mem[32], secs[32], line[256];
+	char how[64];
 	char *argv[] = { a0, a1, a_in, a_out, a_cpu, a_mem, NULL };
-	struct run r;
-	int fd = -1, outfd = -1, errfd = -1, rc;
-	long deadline;
-	pid_t pid;
+	struct cw_child_opts co = { 0 };
+	struct cw_child_run r;
+	int fd, rc;
 
 	/* a library caller's values, held to the range of the settings */
 	if (timeout_ms < CW_EXTRACT_PDF_TIMEOUT_MIN)
@@ -494,38 +252,31 @@ static int pdf_in_child(struct cw_buf *out, const struct cw_extract_input *in,
 	snprintf(a_cpu, sizeof(a_cpu), "%ld", cpu_s);
 	snprintf(a_mem, sizeof(a_mem), "%ld", memory_mb);
 	seconds_str(timeout_ms, secs, sizeof(secs));
-	memset(&r, 0, sizeof(r));
-	/* the answer: its first line, then at most the text's cap */
-	cw_buf_init(&r.answer, ANSWER_HEAD_MAX + cap);
-	cw_buf_init(&r.errtail, STDERR_TAIL);
 
-	if (pdf_file(in->data, in->len, &fd)) {
-		rc = cw_err_set(err, CW_EIO,
-				"cannot hand the PDF to its process: %s",
-				strerror(errno));
-		goto done;
-	}
-	deadline = cw_time_mono_ms() + timeout_ms;
-	if (spawn_helper(&pid, fd, &outfd, &errfd, argv)) {
+	fd = cw_child_memfd("clausewatch-pdf", in->data, in->len);
+	if (fd < 0)
+		return cw_err_set(err, CW_EIO,
+				  "cannot hand the PDF to its process: %s",
+				  strerror(errno));
+	/* the helper limits itself (limit_self): no cpu_s here; the answer
+	 * is its first line, then at most the text's cap */
+	co.timeout_ms = timeout_ms;
+	co.max_out = ANSWER_HEAD_MAX + cap;
+	co.err_tail = STDERR_TAIL;
+	rc = cw_child_run(&r, "/proc/self/exe", argv, NULL, fd, &co, err);
+	close(fd);
+	if (rc) {
 		rc = cw_err_set(err, CW_EIO,
 				"cannot start the PDF process "
 				"'/proc/self/exe': %s",
 				strerror(errno));
 		goto done;
 	}
-	close_fd(&fd);
-	collect(&r, &outfd, &errfd, deadline);
-	reap(&r, pid, r.timed_out || r.toobig || outfd >= 0 || errfd >= 0,
-	     deadline);
 
 	if (r.toobig) {
 		rc = cw_err_set(err, CW_ETOOBIG, "text longer than %zu bytes",
 				cap);
-	} else if (r.timed_out || (WIFSIGNALED(r.status) &&
-				   (WTERMSIG(r.status) == SIGXCPU ||
-				    (WTERMSIG(r.status) == SIGKILL &&
-				     cpu_seconds(&r.ru) >= (double)cpu_s)))) {
-		/* the wall-clock deadline, or the CPU limit a little later */
+	} else if (cw_child_out_of_time(&r, cpu_s)) {
 		rc = cw_err_set(err, CW_ETIMEOUT,
 				"PDF extraction took longer than %s s", secs);
 	} else if ((!WIFEXITED(r.status) || WEXITSTATUS(r.status)) &&
@@ -533,32 +284,24 @@ static int pdf_in_child(struct cw_buf *out, const struct cw_extract_input *in,
 		rc = cw_err_set(err, CW_ETOOBIG,
 				"PDF extraction used more than %ld MiB",
 				memory_mb);
-	} else if (WIFSIGNALED(r.status) && (WTERMSIG(r.status) == SIGTERM ||
-					     WTERMSIG(r.status) == SIGINT ||
-					     WTERMSIG(r.status) == SIGHUP)) {
+	} else if (cw_child_stopped(&r)) {
 		/* the whole group was told to stop (Ctrl-C, systemd's stop):
 		 * not the PDF's fault */
 		rc = cw_err_set(err, CW_EIO,
 				"PDF extraction stopped by signal %d",
 				WTERMSIG(r.status));
 	} else if (WIFEXITED(r.status) && WEXITSTATUS(r.status) == 0) {
-		rc = cw_extract_pdf_answer(out, cw_buf_str(&r.answer),
-					   r.answer.len, err);
+		rc = cw_extract_pdf_answer(out, cw_buf_str(&r.out), r.out.len,
+					   err);
 	} else {
-		last_line(&r.errtail, line, sizeof(line));
-		rc = cw_err_set(
-			err, CW_EPARSE, "unreadable PDF: its process %s %d%s%s",
-			WIFEXITED(r.status) ? "exited with" : "died of signal",
-			WIFEXITED(r.status) ? WEXITSTATUS(r.status)
-					    : WTERMSIG(r.status),
-			line[0] ? ": " : "", line);
+		cw_child_last_line(&r, line, sizeof(line));
+		cw_child_status_str(&r, how, sizeof(how));
+		rc = cw_err_set(err, CW_EPARSE,
+				"unreadable PDF: its process %s%s%s", how,
+				line[0] ? ": " : "", line);
 	}
 done:
-	close_fd(&fd);
-	close_fd(&outfd);
-	close_fd(&errfd);
-	cw_buf_release(&r.answer);
-	cw_buf_release(&r.errtail);
+	cw_child_run_release(&r);
 	return rc;
 }
 

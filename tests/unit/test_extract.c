@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <jansson.h>
@@ -1129,6 +1130,283 @@ static void test_extract__whole_body_of_real_pages(void **state)
 	assert_true(pages > 0);
 }
 
+/* ---- JavaScript filters (docs/filters.md), on real declarations ---- */
+
+/* The contrib collection's declaration `name`.json, read with its filters
+ * files; NULL (the test skips, saying why) without ../shared or jsdom. */
+static struct cw_decl_service *filters_service(const char *name)
+{
+	char why[256];
+	char *dir = cw_test_shared_folder("ota/contrib-declarations");
+	struct cw_decl_service *svc = NULL;
+	struct cw_err err = CW_ERR_INIT;
+
+	if (!dir) {
+		print_message("skipped: ota/contrib-declarations not found in "
+			      "the shared folder\n");
+		return NULL;
+	}
+	if (!cw_extract_filters_available(NULL, why, sizeof(why))) {
+		print_message("skipped: JavaScript filters cannot run: %s "
+			      "(scripts/install-deps --filters)\n",
+			      why);
+		free(dir);
+		return NULL;
+	}
+	char *path = cw_asprintf("%s/%s.json", dir, name);
+	if (cw_decl_read_file(&svc, path, NULL, &err))
+		fail_msg("%s: %s", path, err.msg);
+	free(path);
+	free(dir);
+	return svc;
+}
+
+static int extract_with(struct cw_buf *out, const char *html,
+			const struct cw_decl_doc *doc, time_t at,
+			const struct cw_extract_opts *o, struct cw_err *err)
+{
+	struct cw_extract_input in = { .data = html,
+				       .len = strlen(html),
+				       .url = doc->sources[0].fetch,
+				       .name = "page.html",
+				       .kind = CW_EXTRACT_HTML,
+				       .fetched_at = at };
+	struct cw_strv w = CW_STRV_INIT;
+	int rc;
+
+	cw_buf_clear(out);
+	rc = cw_extract_document(out, &in, 1, doc, &w, o, err);
+	for (size_t i = 0; i < w.n; i++)
+		print_message("warning: %s\n", w.v[i]);
+	cw_strv_release(&w);
+	return rc;
+}
+
+/* Bing's four filters: the modules of other services removed, navigation
+ * headers, module names and hidden text gone; the rest kept. */
+static void test_extract__js_filters_remove_what_they_target(void **state)
+{
+	static const char page[] =
+		"<html><body><h1>Privacy</h1><div class=\"div_content\">"
+		"<div class=\"divModuleDescription\"><span id=\"moduleName\">"
+		"mainteamsmodule</span><p>Teams text</p></div>"
+		"<div class=\"divModuleDescription\"><span id=\"moduleName\">"
+		"mainbingmodule</span><p>Bing text</p>"
+		"<div class=\"navigationHeader\">Jump to</div>"
+		"<p class=\"displayNone\">Hidden text</p></div>"
+		"</div></body></html>";
+	struct cw_decl_service *svc = filters_service("Bing");
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	(void)state;
+
+	if (!svc)
+		skip();
+	const struct cw_decl_doc *doc = cw_decl_find(svc, "Privacy Policy");
+	assert_non_null(doc);
+	assert_non_null(doc->js.code);
+	if (extract_with(&out, page, doc, 0, NULL, &err))
+		fail_msg("%s", err.msg);
+	const char *t = cw_buf_str(&out);
+	assert_non_null(strstr(t, "Bing text"));
+	assert_null(strstr(t, "Teams text"));
+	assert_null(strstr(t, "mainbingmodule"));
+	assert_null(strstr(t, "Jump to"));
+	assert_null(strstr(t, "Hidden text"));
+
+	/* the same page through the store's declaration JSON: the filter
+	 * code rides with it */
+	struct cw_buf j = CW_BUF_INIT, again = CW_BUF_INIT;
+	struct cw_decl_service *back = NULL;
+	assert_int_equal(cw_decl_doc_to_json(&j, doc), CW_OK);
+	assert_int_equal(cw_decl_doc_from_json(&back, svc->id, doc->type,
+					       cw_buf_str(&j), &err),
+			 CW_OK);
+	assert_non_null(back->docs[0].js.code);
+	if (extract_with(&again, page, &back->docs[0], 0, NULL, &err))
+		fail_msg("%s", err.msg);
+	assert_string_equal(cw_buf_str(&again), t);
+	cw_decl_service_free(back);
+	cw_buf_release(&j);
+	cw_buf_release(&again);
+	cw_buf_release(&out);
+	cw_decl_service_free(svc);
+}
+
+/* Zoom rewrites its links (amp_device_id dropped, as its regular
+ * expression does: the '?' goes too); Gmail's filters are Google's,
+ * re-exported, and run with the built-in removeQueryParams in order. */
+static void test_extract__js_filters_rewrite_links(void **state)
+{
+	static const char zoom[] = "<main><p>See <a "
+				   "href=\"/privacy?amp_device_id=abc&x=1\">"
+				   "privacy</a>.</p></main>";
+	static const char gmail[] = "<div role=\"article\"><p><a "
+				    "href=\"/t?utm_source=a&k=1\">"
+				    "terms</a></p><p><a "
+				    "data-name=\"country-version\" href=\"/c\">"
+				    "country</a></p></div>";
+	struct cw_decl_service *svc = filters_service("Zoom");
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	(void)state;
+
+	if (!svc)
+		skip();
+	if (extract_with(&out, zoom, cw_decl_find(svc, "Terms of Service"), 0,
+			 NULL, &err))
+		fail_msg("%s", err.msg);
+	assert_non_null(strstr(cw_buf_str(&out), "(https://zoom.us/"
+						 "privacyx=1)"));
+	cw_decl_service_free(svc);
+
+	svc = filters_service("Gmail");
+	const struct cw_decl_doc *doc = cw_decl_find(svc, "Terms of Service");
+	assert_int_equal(doc->js.dep_names.n, 1);
+	assert_string_equal(doc->js.dep_names.v[0], "Google.filters.js");
+	if (extract_with(&out, gmail, doc, 0, NULL, &err))
+		fail_msg("%s", err.msg);
+	assert_non_null(strstr(cw_buf_str(&out), "(https://policies.google.com/"
+						 "t?k=1)"));
+	/* removeCountryVersion: the country link's paragraph removed */
+	assert_null(strstr(cw_buf_str(&out), "country"));
+	cw_buf_release(&out);
+	cw_decl_service_free(svc);
+}
+
+/* Instagram's cleanUrls lives only in its .filters.history.js: applied
+ * to a snapshot of 2021 (the redirect undone); for one of today there is
+ * no such filter any more (a warning), and the link stays. */
+static void test_extract__js_filters_history_by_date(void **state)
+{
+	static const char page[] = "<div><p><a "
+				   "href=\"https://l.facebook.com/"
+				   "l.php?u=https%3A%2F%2F"
+				   "example.com%2Fa&h=AT0\">out</a></p></div>";
+	struct cw_decl_service *svc = filters_service("Instagram");
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_decl_doc *doc = NULL;
+	(void)state;
+
+	if (!svc)
+		skip();
+	for (size_t i = 0; i < svc->n_history + svc->n_docs && !doc; i++) {
+		struct cw_decl_doc *d =
+			i < svc->n_history ? &svc->history[i]
+					   : &svc->docs[i - svc->n_history];
+		for (size_t k = 0; k < d->sources[0].n_filters; k++)
+			if (!strcmp(d->sources[0].filters[k].name, "cleanUrls"))
+				doc = d;
+	}
+	if (!doc) {
+		print_message("skipped: no Instagram document uses "
+			      "cleanUrls\n");
+		cw_decl_service_free(svc);
+		skip();
+	}
+	assert_non_null(doc->js.history);
+	/* a page of one <div>: select it whatever the declaration says */
+	free(doc->sources[0].select[0].css);
+	doc->sources[0].select[0].css = cw_strdup("div");
+	doc->sources[0].n_select = 1;
+	doc->sources[0].n_remove = 0;
+	if (extract_with(&out, page, doc, 1609459200 /* 2021-01-01 */, NULL,
+			 &err))
+		fail_msg("%s", err.msg);
+	assert_non_null(strstr(cw_buf_str(&out), "(https://example.com/a)"));
+	if (extract_with(&out, page, doc, 0, NULL, &err))
+		fail_msg("%s", err.msg);
+	assert_non_null(strstr(cw_buf_str(&out), "l.facebook.com"));
+	cw_buf_release(&out);
+	cw_decl_service_free(svc);
+}
+
+/* A filter that throws fails the extraction naming the filters file, the
+ * filter and the reason (Bing's ToS filter on a module without a name). */
+static void test_extract__js_filter_failure_is_named(void **state)
+{
+	static const char page[] = "<main><div class=\"divModuleDescription\">"
+				   "<p>x</p></div></main>";
+	struct cw_decl_service *svc = filters_service("Bing");
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	(void)state;
+
+	if (!svc)
+		skip();
+	assert_int_equal(extract_with(&out, page,
+				      cw_decl_find(svc, "Terms of Service"), 0,
+				      NULL, &err),
+			 CW_EINVAL);
+	assert_non_null(strstr(err.msg, "'Bing.filters.js'"));
+	assert_non_null(strstr(err.msg, "filter "
+					"'removeIrrelevantModulesFromTos' "
+					"failed: TypeError"));
+	assert_int_equal(out.len, 0);
+	cw_buf_release(&out);
+	cw_decl_service_free(svc);
+}
+
+/* A filter that never ends is stopped at its deadline; without node the
+ * filters are skipped with a warning that says how to install them. */
+static void test_extract__js_filter_limits(void **state)
+{
+	static const char decl[] = "{\"name\":\"Spin\",\"terms\":{\"Terms of "
+				   "Service\":{"
+				   "\"fetch\":\"https://example.com/"
+				   "t\",\"select\":\"main\","
+				   "\"filter\":[\"spin\"]}}}";
+	static const char page[] = "<main><p>text</p></main>";
+	struct cw_decl_service *svc = filters_service("Bing"); /* the skip */
+	struct cw_extract_opts o = CW_EXTRACT_OPTS_INIT;
+	struct cw_buf out = CW_BUF_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	char dir[] = "/tmp/cw-test-filters-XXXXXX";
+	(void)state;
+
+	if (!svc)
+		skip();
+	cw_decl_service_free(svc);
+	assert_non_null(mkdtemp(dir));
+	char *jp = cw_asprintf("%s/Spin.json", dir);
+	char *fp = cw_asprintf("%s/Spin.filters.js", dir);
+	FILE *f = fopen(jp, "w");
+	assert_non_null(f);
+	fputs(decl, f);
+	assert_int_equal(fclose(f), 0);
+	f = fopen(fp, "w");
+	assert_non_null(f);
+	fputs("export function spin() { for (;;) {} }\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(cw_decl_read_file(&svc, jp, NULL, &err), CW_OK);
+
+	o.filters_timeout_ms = 3000;
+	assert_int_equal(extract_with(&out, page, &svc->docs[0], 0, &o, &err),
+			 CW_ETIMEOUT);
+	assert_non_null(strstr(err.msg, "took longer than 3 s"));
+
+	struct cw_extract_input in = { .data = page,
+				       .len = strlen(page),
+				       .kind = CW_EXTRACT_HTML };
+	struct cw_strv w = CW_STRV_INIT;
+	o.node = "/nonexistent/node";
+	assert_int_equal(cw_extract_document(&out, &in, 1, &svc->docs[0], &w,
+					     &o, &err),
+			 CW_OK);
+	assert_string_equal(cw_buf_str(&out), "text\n");
+	assert_int_equal(w.n, 1);
+	assert_non_null(strstr(w.v[0], "scripts/install-deps --filters"));
+	cw_strv_release(&w);
+	unlink(jp);
+	unlink(fp);
+	rmdir(dir);
+	free(jp);
+	free(fp);
+	cw_buf_release(&out);
+	cw_decl_service_free(svc);
+}
+
 int main(int argc, char **argv)
 {
 	/* PDFs are read by this program run again (extract.h) */
@@ -1154,6 +1432,12 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_extract__pdf_answer),
 		cmocka_unit_test(test_extract__normalize),
 		cmocka_unit_test(test_extract__sniff),
+		cmocka_unit_test(
+			test_extract__js_filters_remove_what_they_target),
+		cmocka_unit_test(test_extract__js_filters_rewrite_links),
+		cmocka_unit_test(test_extract__js_filters_history_by_date),
+		cmocka_unit_test(test_extract__js_filter_failure_is_named),
+		cmocka_unit_test(test_extract__js_filter_limits),
 		cmocka_unit_test(test_extract__whole_body_of_real_pages),
 		cmocka_unit_test(
 			test_extract__fidelity_with_open_terms_archive),
