@@ -58,7 +58,7 @@ static void check(const struct cw_decl_doc *d, const uint8_t *data, size_t size,
 	o.max_depth = 64;
 	/* an input that sniffs as a PDF is read here, as fuzz_pdf reads it:
 	 * a helper process would be this harness run again */
-	o.pdf_in_process = true;
+	o.pdf_in_process = cw_extract_pdf_reader;
 	int rc = cw_extract_document(&out, &in, 1, d, &w, &o, &err);
 	if (rc == CW_OK) {
 		if (!fuzz_text_ok(&out, o.max_output))

@@ -38,7 +38,7 @@ static void check_pdf(const char *data, size_t size)
 	int rc;
 
 	o.max_output = OUTPUT_MAX;
-	o.pdf_in_process = true;
+	o.pdf_in_process = cw_extract_pdf_reader;
 	rc = cw_extract_document(&out, &in, 1, NULL, NULL, &o, &err);
 	if (rc == CW_OK) {
 		if (!fuzz_text_ok(&out, o.max_output))

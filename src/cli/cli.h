@@ -177,16 +177,17 @@ int cw_cli_extra_argument(const char *cmd, const char *arg);
  * The two programs. clausewatch-full carries every command. clausewatch,
  * the program users run, is built from the same sources with
  * CW_CLI_LIGHT: it leaves out the commands that fetch (fetch, ingest,
- * import-history, monitor, watch), serve, read files that may be PDFs
- * (extract, segment, diff-files) or write tar files (export-bundle,
- * verify-bundle, the datasets), so the linker, with --as-needed, gives it
- * none of libcurl, libmicrohttpd, poppler, GLib or libarchive to load and
- * it starts in a few milliseconds (about 90 libraries fewer: `make
- * bench`, "start-up"). For a command it leaves out, its table entry is
- * NULL (the weak symbols below) and main() runs clausewatch-full in its
- * place with the same arguments: the one beside it, else the one
- * installed under CW_LIBEXECDIR. Output, exit codes and global options
- * are the full program's own, since it is the same code.
+ * import-history, monitor, watch), serve or write tar files
+ * (export-bundle, verify-bundle, the datasets), so the linker, with
+ * --as-needed, gives it none of libcurl, libmicrohttpd, GLib or libarchive
+ * to load; and it reads PDFs only through the helper process (extract.h),
+ * which is clausewatch-full, so poppler is not loaded either. It starts in
+ * a few milliseconds, with about 80 libraries fewer (`make bench`,
+ * "start-up"). For a command it leaves out, its table entry is NULL (the
+ * weak symbols below) and main() runs clausewatch-full in its place with
+ * the same arguments: the one beside it, else the one installed under
+ * CW_LIBEXECDIR; so does the PDF helper's argument. Output, exit codes and
+ * global options are the full program's own, since it is the same code.
  */
 #define CW_CLI_COMMANDS(X)                                                    \
 	X(init, "init",                                                       \

@@ -62,12 +62,15 @@ struct cw_extract_opts {
 				CPU time, rounded up to whole seconds */
 	long pdf_memory_mb;  /* address space of the PDF's process, 1024 */
 	/*
-	 * PDF text in this process, with neither limit: for the fuzz
-	 * harness and tests, never for untrusted input in a process that
-	 * does anything else (and never from two threads at once: poppler's
-	 * global state).
+	 * PDF text in this process, with neither limit, by this reader
+	 * (cw_extract_pdf_reader): for the fuzz harnesses and tests, never
+	 * for untrusted input in a process that does anything else (and
+	 * never from two threads at once: poppler's global state). A
+	 * pointer, not a flag, so that only a program that sets it links
+	 * poppler (cli.h, "The two programs").
 	 */
-	bool pdf_in_process;
+	int (*pdf_in_process)(struct cw_buf *out, const char *data, size_t len,
+			      struct cw_err *err);
 	/*
 	 * JavaScript filters (below, "JavaScript filters"). NULL or 0 take
 	 * the defaults: node is $CW_NODE or `node` in PATH; the runner is
@@ -147,6 +150,16 @@ int cw_extract_document(struct cw_buf *out,
  */
 bool cw_extract_filters_available(const struct cw_extract_opts *opts, char *why,
 				  size_t why_len);
+
+/*
+ * The text of the PDF `data` (`len` bytes), made here with poppler and
+ * normalised, into `out` (at most out->max bytes): what the helper runs,
+ * and what opts->pdf_in_process may be set to. Messages do not name the
+ * input. Not to be called from two threads at once; no limit of time or
+ * memory. Returns CW_OK, CW_EPARSE (unreadable) or CW_ETOOBIG.
+ */
+int cw_extract_pdf_reader(struct cw_buf *out, const char *data, size_t len,
+			  struct cw_err *err);
 
 /* The first argument that makes a program the PDF helper. */
 #define CW_EXTRACT_PDF_HELPER "--clausewatch-internal-pdf-text"

@@ -147,16 +147,6 @@ int cw_extract_markdown(struct cw_buf *out, struct cw_rtree *t,
 
 /* ---- pdf.c ---- */
 
-/*
- * The text of the PDF `data` (`len` bytes), made here with poppler and
- * normalised, into `out` (at most out->max bytes). Messages do not name
- * the input: the caller puts its name in front. Not to be called from two
- * threads at once (poppler's global state); no limit of time or memory.
- * Returns CW_OK, CW_EPARSE (unreadable) or CW_ETOOBIG (pages, text).
- */
-int cw_extract_pdf_text(struct cw_buf *out, const char *data, size_t len,
-			struct cw_err *err);
-
 /* ---- pdf_child.c ---- */
 
 /*
@@ -167,6 +157,11 @@ int cw_extract_pdf_text(struct cw_buf *out, const char *data, size_t len,
  */
 int cw_extract_pdf(struct cw_buf *out, const struct cw_extract_input *in,
 		   const struct cw_extract_opts *opts, struct cw_err *err);
+
+/* The PDF helper's answer (pdf_child.c, "The protocol"): its first line
+ * is the magic, a return code and a length, within the head's size. */
+#define CW_PDF_ANSWER_MAGIC "CWPDF1 "
+#define CW_PDF_ANSWER_HEAD_MAX 64
 
 /*
  * Read the helper's answer (`n` bytes of its standard output): the text

@@ -14,8 +14,8 @@
 /* More pages than any legal document we know of; bounds the work. */
 #define MAX_PAGES 5000
 
-int cw_extract_pdf_text(struct cw_buf *out, const char *data, size_t len,
-			struct cw_err *err)
+int cw_extract_pdf_reader(struct cw_buf *out, const char *data, size_t len,
+			  struct cw_err *err)
 {
 	GError *gerr = NULL;
 	GBytes *bytes = g_bytes_new_static(data, len);

@@ -951,14 +951,14 @@ static void test_extract__pdf_in_process_and_helper(void **state)
 
 	assert_int_equal(cw_extract_document(&a, &in, 1, NULL, NULL, &o, &err),
 			 CW_OK);
-	o.pdf_in_process = true;
+	o.pdf_in_process = cw_extract_pdf_reader;
 	assert_int_equal(cw_extract_document(&b, &in, 1, NULL, NULL, &o, &err),
 			 CW_OK);
 	assert_string_equal(a.ptr, "Acceptable Use\n\n(c) Section 3\n");
 	assert_string_equal(a.ptr, b.ptr);
 	cw_buf_clear(&a);
 	/* the text's cap holds in the helper too */
-	o.pdf_in_process = false;
+	o.pdf_in_process = NULL;
 	o.max_output = 8;
 	assert_int_equal(cw_extract_document(&a, &in, 1, NULL, NULL, &o, &err),
 			 CW_ETOOBIG);
