@@ -43,6 +43,10 @@ struct cw_diff_fact_rule {
 	char *name; /* for messages */
 	pcre2_code *re;
 	bool sentence; /* the value is the enclosing sentence */
+	/* "needs": the pattern cannot match a text that holds none of
+	 * these (ASCII case folded when needs_fold), so it is not run */
+	struct cw_strv needs;
+	bool needs_fold;
 };
 
 struct cw_diff_template {

@@ -72,6 +72,33 @@ static int fact_rule(struct cw_diff_fact_rule *fr, const char *kind, char *name,
 	return CW_OK;
 }
 
+/* A rule's optional "needs" (non-empty strings) and "needs_fold". */
+static int fact_needs(struct cw_diff_fact_rule *fr, json_t *it,
+		      const struct cw_json_where *w, struct cw_err *err)
+{
+	json_t *v = json_object_get(it, "needs"), *x;
+	size_t i;
+	int rc = cw_json_bool(&fr->needs_fold, it, "needs_fold", false, w, err);
+
+	if (rc || !v)
+		return rc;
+	if (!json_is_array(v) || json_array_size(v) == 0)
+		return cw_err_set(err, CW_EPARSE,
+				  "'%s': %s: 'needs' must be a non-empty "
+				  "array of strings",
+				  w->file, w->path);
+	json_array_foreach(v, i, x)
+	{
+		if (!json_is_string(x) || !json_string_length(x))
+			return cw_err_set(err, CW_EPARSE,
+					  "'%s': %s: needs[%zu] must be a "
+					  "non-empty string",
+					  w->file, w->path, i);
+		cw_strv_push(&fr->needs, json_string_value(x));
+	}
+	return CW_OK;
+}
+
 int cw_diff_facts_load(struct cw_diff_rules *r, const char *path,
 		       struct cw_err *err)
 {
@@ -93,8 +120,10 @@ int cw_diff_facts_load(struct cw_diff_rules *r, const char *path,
 	r->facts = cw_calloc(json_array_size(arr), sizeof(*r->facts));
 	json_array_foreach(arr, i, it)
 	{
-		static const char *const keys[] = { "kind", "name", "pattern",
-						    "sentence", NULL };
+		static const char *const keys[] = { "kind",    "name",
+						    "pattern", "sentence",
+						    "needs",   "needs_fold",
+						    NULL };
 		char *kind = NULL, *name = NULL, *pat = NULL, at[32];
 		struct cw_json_where w = { path, at };
 		struct cw_diff_fact_rule *fr = &r->facts[r->n_facts];
@@ -126,6 +155,8 @@ int cw_diff_facts_load(struct cw_diff_rules *r, const char *path,
 			goto out;
 		}
 		r->n_facts++;
+		if ((rc = fact_needs(fr, it, &w, err)))
+			goto out;
 	}
 out:
 	json_decref(root);
@@ -511,6 +542,29 @@ void cw_diff_found_free(struct cw_diff_found *found, size_t n)
 	free(found);
 }
 
+/* Does s hold one of the rule's needs? The folded copy is made once, by
+ * the first rule that asks for it. */
+static bool has_need(const struct cw_diff_fact_rule *fr, const char *s,
+		     size_t len, struct cw_buf *folded)
+{
+	const char *t = s;
+
+	if (fr->needs_fold) {
+		if (!folded->len) {
+			cw_buf_add(folded, s, len);
+			for (size_t i = 0; i < len; i++)
+				if (folded->ptr[i] >= 'A' &&
+				    folded->ptr[i] <= 'Z')
+					folded->ptr[i] += 'a' - 'A';
+		}
+		t = folded->ptr;
+	}
+	for (size_t i = 0; i < fr->needs.n; i++)
+		if (memmem(t, len, fr->needs.v[i], strlen(fr->needs.v[i])))
+			return true;
+	return false;
+}
+
 void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 			   const struct cw_diff_rules *rules, const char *s,
 			   size_t len)
@@ -519,6 +573,7 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 	size_t nf = 0, cap = 0;
 	pcre2_match_data *md;
 	bool utf_checked = false;
+	struct cw_buf folded = CW_BUF_INIT; /* s, ASCII lower-cased */
 
 	*out = NULL;
 	*n = 0;
@@ -528,6 +583,9 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 	for (size_t r = 0; r < rules->n_facts; r++) {
 		const struct cw_diff_fact_rule *fr = &rules->facts[r];
 		size_t pos = 0;
+
+		if (fr->needs.n && !has_need(fr, s, len, &folded))
+			continue;
 
 		while (pos < len) {
 			PCRE2_SIZE *ov;
@@ -612,6 +670,7 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 		}
 	}
 	pcre2_match_data_free(md);
+	cw_buf_release(&folded);
 	*out = f;
 	*n = nf;
 }

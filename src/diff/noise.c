@@ -215,6 +215,7 @@ void cw_diff_rules_free(struct cw_diff_rules *r)
 	for (size_t i = 0; i < r->n_facts; i++) {
 		free(r->facts[i].name);
 		pcre2_code_free(r->facts[i].re);
+		cw_strv_release(&r->facts[i].needs);
 	}
 	free(r->facts);
 	for (size_t i = 0; i < r->n_templates; i++) {

@@ -435,6 +435,132 @@ static void test_diff__rules_load_rejects_bad_files(void **state)
 
 /* ---- facts ---- */
 
+/* The facts of `s` by two rule sets are the same list. */
+static void assert_same_facts(const struct cw_diff_rules *x,
+			      const struct cw_diff_rules *y, const char *s,
+			      size_t len, const char *name)
+{
+	struct cw_diff_found *fa, *fb;
+	size_t na, nb;
+
+	cw_diff_facts_extract(&fa, &na, x, s, len);
+	cw_diff_facts_extract(&fb, &nb, y, s, len);
+	if (na != nb)
+		fail_msg("'%s': %zu facts with the needs, %zu without", name,
+			 na, nb);
+	for (size_t i = 0; i < na; i++)
+		if (fa[i].kind != fb[i].kind || fa[i].start != fb[i].start ||
+		    strcmp(fa[i].value, fb[i].value))
+			fail_msg("'%s': fact %zu differs: '%s' / '%s'", name, i,
+				 fa[i].value, fb[i].value);
+	cw_diff_found_free(fa, na);
+	cw_diff_found_free(fb, nb);
+}
+
+/*
+ * A rule's "needs" only save time: the rules with them and the same rules
+ * without them find the same facts, on crafted texts (a Kelvin sign in
+ * "weeks", which the caseless pattern matches) and on the latest version
+ * of every corpus document.
+ */
+static void test_diff__facts_needs_are_necessary(void **state)
+{
+	char dir[] = "/tmp/cw-diff-needs-XXXXXX";
+	static const char *const names[] = { "noise.json", "templates.json",
+					     "facts.json" };
+	static const char *const crafted[] = {
+		"Refunds within 14 WEE\xe2\x84\xaaS of the order.",
+		"You must be 18 years old; the Digital Services Act applies.",
+		"Orange County courts; the Republic of Ireland; no numbers.",
+		"Nothing here at all.",
+	};
+	struct cw_diff_rules *bare = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	char vdir[4096];
+	DIR *top;
+	struct dirent *e;
+	size_t docs = 0;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < 3; i++) {
+		char src[4096], dst[4200];
+		json_t *root, *facts, *it;
+		size_t k;
+		snprintf(src, sizeof(src), "%s/diff/%s", cw_test_data_dir(),
+			 names[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", dir, names[i]);
+		root = json_load_file(src, 0, NULL);
+		assert_non_null(root);
+		facts = json_object_get(root, "facts");
+		json_array_foreach(facts, k, it)
+		{
+			json_object_del(it, "needs");
+			json_object_del(it, "needs_fold");
+		}
+		assert_int_equal(json_dump_file(root, dst, 0), 0);
+		json_decref(root);
+	}
+	assert_int_equal(cw_diff_rules_load(&bare, dir, &err), CW_OK);
+	for (size_t i = 0; i < CW_TEST_LEN(crafted); i++)
+		assert_same_facts(g_rules, bare, crafted[i], strlen(crafted[i]),
+				  crafted[i]);
+	snprintf(vdir, sizeof(vdir), "%s/corpus/versions",
+		 cw_test_shared_dir());
+	top = opendir(vdir);
+	if (!top)
+		printf("skipped: '%s' not found\n", vdir);
+	while (top && (e = readdir(top))) {
+		char sdir[8192];
+		DIR *svc;
+		struct dirent *t;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(sdir, sizeof(sdir), "%s/%s", vdir, e->d_name);
+		svc = opendir(sdir);
+		while (svc && (t = readdir(svc))) {
+			char ddir[12288], last[256] = "", path[12800];
+			DIR *doc;
+			struct dirent *f;
+			struct cw_buf b = CW_BUF_INIT;
+			if (t->d_name[0] == '.')
+				continue;
+			snprintf(ddir, sizeof(ddir), "%s/%s", sdir, t->d_name);
+			doc = opendir(ddir);
+			while (doc && (f = readdir(doc)))
+				if (f->d_name[0] != '.' &&
+				    strcmp(f->d_name, last) > 0 &&
+				    strlen(f->d_name) < sizeof(last))
+					snprintf(last, sizeof(last), "%s",
+						 f->d_name);
+			if (doc)
+				closedir(doc);
+			if (!last[0])
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", ddir, last);
+			assert_int_equal(
+				cw_file_read(&b, path, 64u << 20, &err), CW_OK);
+			assert_same_facts(g_rules, bare, cw_buf_str(&b), b.len,
+					  path);
+			cw_buf_release(&b);
+			docs++;
+		}
+		if (svc)
+			closedir(svc);
+	}
+	if (top) {
+		closedir(top);
+		assert_true(docs > 100);
+	}
+	cw_diff_rules_free(bare);
+	for (size_t i = 0; i < 3; i++) {
+		char p[4200];
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
 static void test_diff__facts_extraction(void **state)
 {
 	const char *t = "You must be at least 18 years of age. You may opt out "
@@ -1342,6 +1468,7 @@ int main(void)
 		cmocka_unit_test(test_diff__noise_rules),
 		cmocka_unit_test(test_diff__rules_load_rejects_bad_files),
 		cmocka_unit_test(test_diff__facts_extraction),
+		cmocka_unit_test(test_diff__facts_needs_are_necessary),
 		cmocka_unit_test(test_diff__materiality_and_summary),
 		cmocka_unit_test(test_diff__modal_and_negation),
 		cmocka_unit_test(test_diff__align_renumbered),
