@@ -234,18 +234,19 @@ static void fire(struct cw_strv *fired, const char *name)
 		cw_strv_push(fired, name);
 }
 
+/* `opts` is PCRE2_NO_UTF_CHECK once the whole text was found valid. */
 static bool line_matches(pcre2_code *re, pcre2_match_data *md, const char *s,
-			 size_t len)
+			 size_t len, uint32_t opts)
 {
-	return pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, NULL) >= 0;
+	return pcre2_match(re, (PCRE2_SPTR)s, len, 0, opts, md, NULL) >= 0;
 }
 
 /* Length of a line marker at s (0 if none). */
 static size_t marker_len(pcre2_code *re, pcre2_match_data *md, const char *s,
-			 size_t len)
+			 size_t len, uint32_t opts)
 {
-	if (pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_ANCHORED, md, NULL) >=
-	    0)
+	if (pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_ANCHORED | opts, md,
+			NULL) >= 0)
 		return pcre2_get_ovector_pointer(md)[1];
 	return 0;
 }
@@ -273,6 +274,9 @@ static bool url_stop(unsigned char c)
 struct norm {
 	struct cw_buf *out;
 	bool space; /* a space is pending */
+	/* PCRE2_NO_UTF_CHECK when the text is valid UTF-8: checked once
+	 * here, not again by every pattern on every line */
+	uint32_t match_opts;
 };
 
 static void emit(struct norm *nm, const char *s, size_t n)
@@ -313,8 +317,9 @@ static void norm_line(struct norm *nm, const struct cw_diff_rules *r,
 	if (r && r->list_marker) {
 		size_t m;
 		int guard = 0;
-		while (guard++ < 4 && (m = marker_len(r->list_marker, md, s + i,
-						      len - i)) > 0) {
+		while (guard++ < 4 &&
+		       (m = marker_len(r->list_marker, md, s + i, len - i,
+				       nm->match_opts)) > 0) {
 			i += m;
 			fire(fired, "list_marker");
 		}
@@ -447,7 +452,8 @@ void cw_diff_noise_normalize(struct cw_buf *out, const struct cw_diff_rules *r,
 			     const char *s, size_t len, size_t heading_len,
 			     struct cw_strv *fired)
 {
-	struct norm nm = { out, false };
+	struct norm nm = { out, false,
+			   cw_utf8_valid(s, len) ? PCRE2_NO_UTF_CHECK : 0 };
 	size_t i = 0;
 	/* one match block for every pattern: 16 pairs is plenty, we only
 	 * read the whole match */
@@ -471,7 +477,7 @@ void cw_diff_noise_normalize(struct cw_buf *out, const struct cw_diff_rules *r,
 			}
 			for (size_t d = 0; !drop && d < r->n_date_lines; d++)
 				if (line_matches(r->date_lines[d], md, s + i,
-						 ll)) {
+						 ll, nm.match_opts)) {
 					drop = true;
 					fire(fired, "date_line");
 				}
