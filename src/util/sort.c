@@ -2,15 +2,16 @@
  * Sorting 64-bit keys without a comparison callback: the provision diff
  * sorts the word-shingle hashes of every provision of both versions, and
  * qsort's indirect comparisons were a sixth of its time. Short arrays are
- * sorted by insertion; longer ones by a least-significant-digit radix
- * sort, 8 bits at a time, that skips a digit all keys share (hashes
- * rarely do; small integers often).
+ * sorted by insertion, middle ones by quicksort, long ones by a
+ * least-significant-digit radix sort, 8 bits at a time, that skips a
+ * digit all keys share (hashes rarely do; small integers often).
  */
 #include <string.h>
 
 #include "util.h"
 
 #define INSERTION_MAX 32
+#define RADIX_MIN 2048
 
 static void insertion_u64(uint64_t *v, size_t n)
 {
@@ -26,6 +27,43 @@ static void insertion_u64(uint64_t *v, size_t n)
 	}
 }
 
+/* Quicksort (median of three, the smaller side first, insertion below
+ * INSERTION_MAX) for the middle sizes, where the radix sort's counting
+ * tables would cost more than the keys. */
+static void quick_u64(uint64_t *v, size_t n)
+{
+	while (n > INSERTION_MAX) {
+		uint64_t a = v[0], b = v[n / 2], c = v[n - 1], p, t;
+		size_t i = 0, j = n - 1;
+
+		p = a < b ? (b < c ? b : (a < c ? c : a))
+			  : (a < c ? a : (b < c ? c : b));
+		for (;;) {
+			while (v[i] < p)
+				i++;
+			while (v[j] > p)
+				j--;
+			if (i >= j)
+				break;
+			t = v[i];
+			v[i] = v[j];
+			v[j] = t;
+			i++;
+			j--;
+		}
+		/* v[0..j] <= p <= v[j+1..n) */
+		if (j + 1 < n - j - 1) {
+			quick_u64(v, j + 1);
+			v += j + 1;
+			n -= j + 1;
+		} else {
+			quick_u64(v + j + 1, n - j - 1);
+			n = j + 1;
+		}
+	}
+	insertion_u64(v, n);
+}
+
 void cw_sort_u64(uint64_t *v, size_t n)
 {
 	size_t count[8][256];
@@ -33,6 +71,10 @@ void cw_sort_u64(uint64_t *v, size_t n)
 
 	if (n <= INSERTION_MAX) {
 		insertion_u64(v, n);
+		return;
+	}
+	if (n < RADIX_MIN) {
+		quick_u64(v, n);
 		return;
 	}
 	memset(count, 0, sizeof(count));

@@ -471,12 +471,14 @@ static int u64_order(const void *x, const void *y)
 	return p < q ? -1 : p > q;
 }
 
-/* cw_sort_u64 against qsort: short arrays (insertion), long ones (radix),
+/* cw_sort_u64 against qsort: short arrays (insertion), middle ones
+ * (quicksort), long ones (radix),
  * keys that share digits (the skipped passes), repeats for the unique
  * variant. */
 static void test_util__sort_u64(void **state)
 {
-	static const size_t sizes[] = { 0, 1, 2, 31, 32, 33, 100, 1000, 4099 };
+	static const size_t sizes[] = { 0,   1,	  2,	31,   32,   33,
+					100, 500, 1000, 2047, 2048, 4099 };
 	uint64_t seed = 0x9E3779B97F4A7C15ull;
 
 	(void)state;
