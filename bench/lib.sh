@@ -44,3 +44,19 @@ bench_git_history() {
 	)
 }
 
+
+# bench_build_at COMMIT DIR: the release build of COMMIT in DIR (once:
+# kept for later runs), from a copy of its tree in DIR/src, so that the
+# build can read its own data/ (CW_DATA_DIR=DIR/src/data). Prints the
+# path of its clausewatch.
+bench_build_at() {
+	if [ ! -x "$2/build/src/cli/clausewatch" ]; then
+		echo "building clausewatch at $1 into $2" >&2
+		rm -rf "$2" && mkdir -p "$2/src" &&
+			git archive "$1" | tar -x -C "$2/src" &&
+			meson setup "$2/build" "$2/src" --buildtype=release >/dev/null &&
+			ninja -C "$2/build" src/cli/clausewatch >/dev/null ||
+			{ echo "bench: could not build $1" >&2; return 1; }
+	fi
+	echo "$2/build/src/cli/clausewatch"
+}

@@ -29,6 +29,8 @@
  * fails with CW_ETIMEOUT ("PDF extraction took longer than 20 s") or
  * CW_ETOOBIG ("PDF extraction used more than 1024 MiB").
  */
+#include <signal.h>
+
 #include "../decl/decl.h"
 #include "../util/util.h"
 
@@ -61,6 +63,10 @@ struct cw_extract_opts {
 	long pdf_timeout_ms; /* wall clock of one PDF's text, 20000; also its
 				CPU time, rounded up to whole seconds */
 	long pdf_memory_mb;  /* address space of the PDF's process, 1024 */
+	/* optional: a program's stop flag (SIGTERM); a PDF's or a filter's
+	 * process running when it is set is killed within 200 ms and the
+	 * extraction fails with "stopped" */
+	volatile sig_atomic_t *stop;
 	/*
 	 * PDF text in this process, with neither limit, by this reader
 	 * (cw_extract_pdf_reader): for the fuzz harnesses and tests, never

@@ -347,11 +347,16 @@ static int run(struct cw_buf *html, const struct cw_extract_page_ctx *ctx,
 	 * times, and room for the warnings */
 	co.max_out = 6 * (html->max ? html->max : o->max_input) + (64u << 10);
 	co.err_tail = STDERR_TAIL;
+	co.stop = o->stop;
 	rc = cw_child_run(&r, t->node, argv, NULL, fd, &co, err);
 	close(fd);
 	if (rc)
 		goto done;
-	if (r.toobig)
+	if (r.stopped)
+		rc = cw_err_set(err, CW_EIO,
+				"the filters stopped: the program is "
+				"stopping");
+	else if (r.toobig)
 		rc = cw_err_set(err, CW_ETOOBIG,
 				"the filtered page is longer than %zu bytes",
 				co.max_out);

@@ -161,6 +161,7 @@ static int pdf_in_child(struct cw_buf *out, const struct cw_extract_input *in,
 	co.timeout_ms = timeout_ms;
 	co.max_out = CW_PDF_ANSWER_HEAD_MAX + cap;
 	co.err_tail = STDERR_TAIL;
+	co.stop = o->stop;
 	rc = cw_child_run(&r, "/proc/self/exe", argv, NULL, fd, &co, err);
 	close(fd);
 	if (rc) {
@@ -171,7 +172,11 @@ static int pdf_in_child(struct cw_buf *out, const struct cw_extract_input *in,
 		goto done;
 	}
 
-	if (r.toobig) {
+	if (r.stopped) {
+		rc = cw_err_set(err, CW_EIO,
+				"PDF extraction stopped: the program is "
+				"stopping");
+	} else if (r.toobig) {
 		rc = cw_err_set(err, CW_ETOOBIG, "text longer than %zu bytes",
 				cap);
 	} else if (cw_child_out_of_time(&r, cpu_s)) {

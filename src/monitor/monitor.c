@@ -917,6 +917,7 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 	m->pl.opts.use_browser = cfg->use_browser;
 	m->pl.opts.extract.pdf_timeout_ms = cfg->pdf_timeout_ms;
 	m->pl.opts.extract.pdf_memory_mb = cfg->pdf_memory_mb;
+	m->pl.opts.extract.stop = m->stop;
 	cw_time_now_iso(now);
 	rc = cw_store_mon_list(m->store, force ? "9999-12-31T23:59:59Z" : now,
 			       &docs, &n, err);

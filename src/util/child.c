@@ -131,14 +131,20 @@ fail:
 
 /* Read the child's two pipes until both end or the deadline passes. */
 static void collect(struct cw_child_run *r, int *out, int *er, long deadline,
-		    size_t tail)
+		    size_t tail, volatile sig_atomic_t *stop)
 {
+	long slice = stop ? 200 : 1000;
+
 	while (*out >= 0 || *er >= 0) {
 		struct pollfd pf[2];
 		int *fds[2];
 		int n = 0;
 		long left = deadline - cw_time_mono_ms();
 
+		if (stop && *stop) {
+			r->stopped = true;
+			return;
+		}
 		if (left <= 0) {
 			r->timed_out = true;
 			return;
@@ -153,7 +159,8 @@ static void collect(struct cw_child_run *r, int *out, int *er, long deadline,
 			pf[n++] =
 				(struct pollfd){ .fd = *er, .events = POLLIN };
 		}
-		if (poll(pf, (nfds_t)n, (int)(left > 1000 ? 1000 : left)) < 0) {
+		if (poll(pf, (nfds_t)n, (int)(left > slice ? slice : left)) <
+		    0) {
 			if (errno == EINTR)
 				continue;
 			return; /* the caller kills the child */
@@ -241,8 +248,10 @@ int cw_child_run(struct cw_child_run *r, const char *path, char *const *argv,
 		/* a child that already ended has nothing left to limit */
 		prlimit(pid, RLIMIT_CPU, &cpu, NULL);
 	}
-	collect(r, &outfd, &errfd, deadline, o->err_tail);
-	reap(r, pid, r->timed_out || r->toobig || outfd >= 0 || errfd >= 0,
+	collect(r, &outfd, &errfd, deadline, o->err_tail, o->stop);
+	reap(r, pid,
+	     r->timed_out || r->toobig || r->stopped || outfd >= 0 ||
+		     errfd >= 0,
 	     deadline);
 	close_fd(&outfd);
 	close_fd(&errfd);

@@ -21,6 +21,7 @@
  *
  * Thread safety: each call is independent; safe from several threads.
  */
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/resource.h>
 #include <sys/types.h>
@@ -38,6 +39,10 @@ struct cw_child_opts {
 	long cpu_s;
 	size_t max_out;	 /* standard output kept; past it: toobig */
 	size_t err_tail; /* bytes of the end of standard error kept */
+	/* optional: when it becomes non-zero (a signal handler's flag: the
+	 * program is stopping) the child is killed within 200 ms and the
+	 * run ends with `stopped` set */
+	volatile sig_atomic_t *stop;
 };
 
 /* What the child left behind. */
@@ -45,6 +50,7 @@ struct cw_child_run {
 	struct cw_buf out;	/* its standard output, at most max_out */
 	struct cw_buf errtail;	/* the end of its standard error */
 	bool timed_out, toobig; /* stopped by us */
+	bool stopped;		/* killed because o->stop was set */
 	int status;		/* from wait4 */
 	struct rusage ru;
 };

@@ -101,4 +101,31 @@ cw --json monitor --once --force --allow-private-network --fetch-attempts 1 --pd
 check "a forced pass counts the failure as a time limit" grep -q '"failures":{"CW_ETIMEOUT":1}' "$WORK/p3.json"
 cw --json status >"$WORK/status.json"
 check "... and the failure streak goes on" grep -q '"service":"Hostile","type":"Terms of Service","declared":true,"state":"failing","failures":2' "$WORK/status.json"
+
+# SIGTERM to the monitor alone (not its group, as `kill PID` does) while
+# the hostile PDF's process runs under a 60 s limit: the monitor kills
+# that process and stops in seconds, not at the PDF's limit
+helpers() { pgrep -f -- '--clausewatch-internal-pdf-text' | grep -c .; }
+"$CLAUSEWATCH" --db "$DB" monitor --force --poll 3600 --allow-private-network \
+	--fetch-attempts 1 --pdf-timeout-ms 60000 >"$WORK/m.out" 2>"$WORK/m.err" &
+mpid=$!
+for _ in $(seq 1 200); do
+	[ "$(helpers)" -ge 1 ] && break
+	sleep 0.05
+done
+check "the hostile PDF's process runs ($(helpers))" test "$(helpers)" -ge 1
+sleep 0.5
+t0=$(date +%s%3N)
+kill -TERM "$mpid"
+for _ in $(seq 1 400); do
+	kill -0 "$mpid" 2>/dev/null || break
+	sleep 0.05
+done
+t1=$(date +%s%3N)
+check "SIGTERM stops the monitor during a PDF ($((t1 - t0)) ms, where the limit is 60 s)" test $((t1 - t0)) -lt 10000
+wait "$mpid"
+mrc=$?
+check "... with exit 0 ($mrc)" test "$mrc" -eq 0
+sleep 0.3
+check "... and leaves no PDF process behind ($(helpers))" test "$(helpers)" -eq 0
 finish
