@@ -19,17 +19,7 @@ if [ ! -x "$CW" ]; then
 	echo "bench: $CW not built" >&2
 	exit 1
 fi
-# the pair list: OLD<TAB>NEW, consecutive files of each document
-for svc in "$VERS"/*/; do
-	for doc in "$svc"*/; do
-		prev=""
-		for f in "$doc"*; do
-			[ -f "$f" ] || continue
-			[ -n "$prev" ] && printf '%s\t%s\n' "$prev" "$f"
-			prev=$f
-		done
-	done
-done >"$TMP/pairs.tsv"
+bench_pairs "$VERS" "$TMP/pairs.tsv"
 pairs=$(wc -l <"$TMP/pairs.tsv")
 bytes=$(cut -f2 "$TMP/pairs.tsv" | tr '\n' '\0' | xargs -0 cat | wc -c)
 pin=""

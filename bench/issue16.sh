@@ -18,34 +18,16 @@ OLD=$(bench_build_at "$BEFORE" build-release/before16) || exit 1
 OLD_DATA=build-release/before16/src/data
 N=${STARTUP_RUNS:-200}
 
-mean_ms() { # mean wall milliseconds of one run of CMD
-	t0=$(now)
-	i=0
-	while [ $i -lt "$N" ]; do
-		"$@" >/dev/null 2>&1
-		i=$((i + 1))
-	done
-	awk -v a="$t0" -v b="$(now)" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }'
-}
 cpu_s() { # user + system seconds of CMD (which may exit 1: git diff)
 	/usr/bin/time -f "%U %S" -o "$TMP/t" "$@" >/dev/null 2>&1
 	grep -v '^Command' "$TMP/t" | awk '{ printf "%.2f", $1 + $2 }'
 }
 
-git_v=$(mean_ms git --version)
-old_v=$(CW_DATA_DIR=$OLD_DATA mean_ms "$OLD" --version)
-new_v=$(mean_ms "$CW" --version)
+git_v=$(bench_mean_ms "$N" git --version)
+old_v=$(CW_DATA_DIR=$OLD_DATA bench_mean_ms "$N" "$OLD" --version)
+new_v=$(bench_mean_ms "$N" "$CW" --version)
 
-for svc in "$VERS"/*/; do
-	for doc in "$svc"*/; do
-		prev=""
-		for f in "$doc"*; do
-			[ -f "$f" ] || continue
-			[ -n "$prev" ] && printf '%s\t%s\n' "$prev" "$f"
-			prev=$f
-		done
-	done
-done >"$TMP/pairs.tsv"
+bench_pairs "$VERS" "$TMP/pairs.tsv"
 cat >"$TMP/git.sh" <<'EOS'
 while IFS="	" read -r a b; do
 	git diff --no-index --no-color --word-diff=porcelain -- "$a" "$b" >/dev/null

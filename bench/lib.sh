@@ -60,3 +60,32 @@ bench_build_at() {
 	fi
 	echo "$2/build/src/cli/clausewatch"
 }
+
+# bench_pairs VERSIONS OUT: OLD<TAB>NEW lines, the consecutive version
+# files of every document of VERSIONS (ls order per service/type)
+bench_pairs() {
+	for svc in "$1"/*/; do
+		for doc in "$svc"*/; do
+			prev=""
+			for f in "$doc"*; do
+				[ -f "$f" ] || continue
+				[ -n "$prev" ] && printf '%s\t%s\n' "$prev" "$f"
+				prev=$f
+			done
+		done
+	done >"$2"
+}
+
+# bench_mean_ms N CMD...: the mean wall milliseconds of one run of CMD,
+# run N times in a row
+bench_mean_ms() {
+	_n=$1
+	shift
+	_t0=$(now)
+	_i=0
+	while [ $_i -lt "$_n" ]; do
+		"$@" >/dev/null 2>&1
+		_i=$((_i + 1))
+	done
+	awk -v a="$_t0" -v b="$(now)" -v n="$_n" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }'
+}

@@ -15,24 +15,12 @@ bench_need "$CW"
 bench_need "$FULL"
 N=${STARTUP_RUNS:-300}
 
-# mean_ms CMD...: the mean wall milliseconds of one run of CMD
-mean_ms() {
-	t0=$(now)
-	i=0
-	while [ $i -lt "$N" ]; do
-		"$@" >/dev/null 2>&1
-		i=$((i + 1))
-	done
-	t1=$(now)
-	awk -v a="$t0" -v b="$t1" -v n="$N" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }'
-}
-
 "$CW" --db "$TMP/empty.db" --quiet init --origin bench.example/startup >/dev/null 2>&1
-mean_ms git --version >/dev/null # warm the caches
-git=$(mean_ms git --version)
-light=$(mean_ms "$CW" --version)
-list=$(mean_ms "$CW" --db "$TMP/empty.db" list)
-full=$(mean_ms "$FULL" --version)
+bench_mean_ms 20 git --version >/dev/null # warm the caches
+git=$(bench_mean_ms "$N" git --version)
+light=$(bench_mean_ms "$N" "$CW" --version)
+list=$(bench_mean_ms "$N" "$CW" --db "$TMP/empty.db" list)
+full=$(bench_mean_ms "$N" "$FULL" --version)
 libs() { ldd "$1" 2>/dev/null | grep -c '=>'; }
 echo "git --version: $git ms"
 echo "clausewatch --version: $light ms ($(libs "$CW") libraries); clausewatch list (empty store): $list ms"

@@ -48,6 +48,18 @@ wait_gone() {
 	done
 	return 1
 }
+# stop_monitor PID: SIGTERM, then wait up to 20 s; sets gone (0: it
+# ended), stop_ms and mrc (its exit status)
+stop_monitor() {
+	local ts
+	ts=$(now_ms)
+	kill -TERM "$1"
+	wait_gone "$1" 20
+	gone=$?
+	stop_ms=$(($(now_ms) - ts))
+	wait "$1"
+	mrc=$?
+}
 # lines LOG PATTERN: how many lines of LOG match
 lines() {
 	local n
@@ -74,13 +86,8 @@ check "the healthy receiver got its alert (${ok_ms} ms into the pass)" test "$(l
 check "... while all twelve sends to the hanging receivers were held ($(hangs))" test "$(hangs)" -eq 12
 check "... and the monitor was still delivering" kill -0 "$mpid"
 check "... promptly: within 30 s, where one send at a time waits 12 x 120 s" test "$ok_ms" -lt 30000
-ts=$(now_ms)
-kill -TERM "$mpid"
-wait_gone "$mpid" 20
-gone=$?
-term_ms=$(($(now_ms) - ts))
-wait "$mpid"
-mrc=$?
+stop_monitor "$mpid"
+term_ms=$stop_ms
 check "SIGTERM in the middle of the delivery stops the monitor (${term_ms} ms)" test "$gone" -eq 0
 check "... with exit 0 ($mrc)" test "$mrc" -eq 0
 check "... saying what it left" grep -q "delivery stopped: 12 alerts left pending for the next run" "$WORK/m.err"
@@ -146,13 +153,8 @@ next_ms=$(($(now_ms) - ts))
 check "the next change is recorded while those sends still hang (${next_ms} ms)" test "$(nver)" -eq $((v0 + 2))
 check "... well before the delivery deadline: within 20 s" test "$next_ms" -lt 20000
 check "... by a monitor still running" kill -0 "$mpid"
-ts=$(now_ms)
-kill -TERM "$mpid"
-wait_gone "$mpid" 20
-gone=$?
-term2_ms=$(($(now_ms) - ts))
-wait "$mpid"
-mrc=$?
+stop_monitor "$mpid"
+term2_ms=$stop_ms
 check "SIGTERM stops it and its delivery thread (${term2_ms} ms, exit $mrc)" test "$gone" -eq 0 -a "$mrc" -eq 0
 check "... saying what the thread left" grep -q "delivery stopped: .* left pending for the next run" "$WORK/m2.err"
 
