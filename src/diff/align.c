@@ -511,6 +511,12 @@ static void pass_groups(struct cw_diff_alignment *al, struct cw_diff_side *one,
 	size_t gcap = al->n_groups;
 
 	index_build(&ix, many, true);
+	/* with unpaired nodes in `many`, any node of `one` may be a whole
+	 * and any pair of it a part: both sides' nodes are read */
+	if (ix.n) {
+		cw_diff_side_prepare(one, false);
+		cw_diff_side_prepare(many, false);
+	}
 	for (size_t i = 0; i < one->n; i++) {
 		struct cw_diff_node *x = &one->nodes[i];
 		size_t nt, np = 0;
@@ -654,6 +660,9 @@ void cw_diff_align(struct cw_diff_alignment *out, struct cw_diff_side *a,
 	memset(out, 0, sizeof(*out));
 	pass_lines(a, b);
 	pass_key_title(a, b);
+	/* the passes below read the hashes and shingles of unpaired nodes */
+	cw_diff_side_prepare(a, true);
+	cw_diff_side_prepare(b, true);
 	pass_hash(a, b, false);
 	pass_hash(a, b, true);
 	pass_title(a, b);

@@ -114,20 +114,17 @@ static int check_seg(const struct cw_diff_version *v, const char *side,
 static void build_side(struct cw_diff_side *s, const struct cw_diff_version *v,
 		       const struct cw_diff_rules *rules)
 {
-	struct cw_buf nb = CW_BUF_INIT;
-	struct cw_diff_tok *toks = NULL;
-	size_t tcap = 0;
-
 	s->text = v->text;
 	s->len = v->len;
 	s->n = v->seg->n;
+	s->rules = rules;
+	cw_buf_init(&s->nb, 0);
 	s->nodes = cw_calloc(s->n + 1, sizeof(*s->nodes));
 	for (size_t i = 0; i < s->n; i++) {
 		const struct cw_provision *p = &v->seg->items[i];
 		struct cw_diff_node *d = &s->nodes[i];
 		size_t oe = own_end(v->seg, i),
 		       body = p->body < oe ? p->body : oe;
-		size_t hl;
 
 		d->idx = (long)i;
 		d->start = p->start;
@@ -138,29 +135,45 @@ static void build_side(struct cw_diff_side *s, const struct cw_diff_version *v,
 		d->pair = -1;
 		d->group = -1;
 		d->exact_hash = cw_diff_hash(v->text + p->start, oe - p->start);
-		cw_buf_clear(&nb);
-		cw_diff_noise_normalize(&nb, rules, v->text + p->start,
-					body - p->start, body - p->start, NULL);
-		hl = nb.len;
-		cw_buf_addc(&nb, '\n');
-		cw_diff_noise_normalize(&nb, rules, v->text + body, oe - body,
-					0, NULL);
-		d->norm_hash = cw_diff_hash(nb.ptr, nb.len);
-		d->body_hash =
-			nb.len - hl - 1 >= MIN_BODY_HASH
-				? cw_diff_hash(nb.ptr + hl + 1, nb.len - hl - 1)
-				: 0;
-		d->shingles = shingles(nb.ptr + hl + 1, nb.len - hl - 1,
-				       &d->n_shingles, &toks, &tcap);
-		/* a heading-only node is known by its heading */
-		if (d->n_shingles == 0) {
-			free(d->shingles);
-			d->shingles = shingles(nb.ptr, hl, &d->n_shingles,
-					       &toks, &tcap);
-		}
 	}
-	cw_buf_release(&nb);
-	free(toks);
+}
+
+void cw_diff_node_prepare(struct cw_diff_side *s, size_t i)
+{
+	struct cw_diff_node *d = &s->nodes[i];
+	struct cw_buf *nb = &s->nb;
+	size_t hl;
+
+	if (d->prepared)
+		return;
+	d->prepared = true;
+	cw_buf_clear(nb);
+	cw_diff_noise_normalize(nb, s->rules, s->text + d->start,
+				d->body - d->start, d->body - d->start, NULL);
+	hl = nb->len;
+	cw_buf_addc(nb, '\n');
+	cw_diff_noise_normalize(nb, s->rules, s->text + d->body,
+				d->own_end - d->body, 0, NULL);
+	d->norm_hash = cw_diff_hash(nb->ptr, nb->len);
+	d->body_hash =
+		nb->len - hl - 1 >= MIN_BODY_HASH
+			? cw_diff_hash(nb->ptr + hl + 1, nb->len - hl - 1)
+			: 0;
+	d->shingles = shingles(nb->ptr + hl + 1, nb->len - hl - 1,
+			       &d->n_shingles, &s->toks, &s->tcap);
+	/* a heading-only node is known by its heading */
+	if (d->n_shingles == 0) {
+		free(d->shingles);
+		d->shingles = shingles(nb->ptr, hl, &d->n_shingles, &s->toks,
+				       &s->tcap);
+	}
+}
+
+void cw_diff_side_prepare(struct cw_diff_side *s, bool unpaired_only)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!unpaired_only || s->nodes[i].pair < 0)
+			cw_diff_node_prepare(s, i);
 }
 
 /* Line starts of a text, to find the lines of a node. */
@@ -214,6 +227,8 @@ static void side_release(struct cw_diff_side *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->nodes[i].shingles);
 	free(s->nodes);
+	cw_buf_release(&s->nb);
+	free(s->toks);
 }
 
 /* ---- changes ---- */
@@ -449,6 +464,10 @@ static void do_pair(struct ctx *c, long i, bool moved)
 	ch->old_key = x->key;
 	ch->new_key = y->key;
 	ch->title = y->title[0] ? y->title : x->title;
+	if (!same_text) {
+		cw_diff_node_prepare(c->a, (size_t)i);
+		cw_diff_node_prepare(c->b, (size_t)x->pair);
+	}
 	ch->similarity = same_text
 				 ? 1.0
 				 : cw_diff_jaccard(x->shingles, x->n_shingles,

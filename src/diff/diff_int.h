@@ -104,6 +104,10 @@ struct cw_diff_node {
 	size_t n_shingles;
 	long pair;  /* index into the other side's nodes, or -1 */
 	long group; /* split/merge group id, or -1 */
+	/* norm_hash, body_hash and the shingles are made on first need
+	 * (cw_diff_node_prepare): most provisions of two versions pair by
+	 * their lines or their key and title and never need them */
+	bool prepared;
 };
 
 struct cw_diff_side {
@@ -116,7 +120,22 @@ struct cw_diff_side {
 	char *lchanged; /* per line: deleted/inserted */
 	long *lmap;	/* per line: the equal line on the other side, or -1 */
 	size_t nl;
+	/* for cw_diff_node_prepare */
+	const struct cw_diff_rules *rules;
+	struct cw_buf nb;
+	struct cw_diff_tok *toks;
+	size_t tcap;
 };
+
+/*
+ * Make node i's norm_hash, body_hash and shingles, once (diff.c). Every
+ * reader of those fields prepares the node first: the aligner prepares
+ * the unpaired nodes before its first pass that reads them, and every
+ * node of both sides before a split or merge search that can use them.
+ */
+void cw_diff_node_prepare(struct cw_diff_side *s, size_t i);
+/* The same for every node (`unpaired_only`: those with no pair yet). */
+void cw_diff_side_prepare(struct cw_diff_side *s, bool unpaired_only);
 
 /* A split or merge found by the aligner. */
 struct cw_diff_group {
