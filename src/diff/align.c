@@ -1,6 +1,6 @@
 /*
  * Alignment of the provisions of two versions, in passes (see diff.h).
- * Works on nodes prepared by diff.c: hashes of the noise-normalised own
+ * Works on nodes prepared by node.c: hashes of the noise-normalised own
  * text and its body, and sorted 3-shingle hashes.
  */
 #include <ctype.h>
@@ -21,44 +21,6 @@
  * generic title ("General") does not pair unrelated text. */
 #define SIM_TITLE 0.2
 #define SIM_KEY 0.3
-
-/* How many values two sorted arrays share. */
-static size_t shared(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
-{
-	size_t i = 0, j = 0, both = 0;
-
-	while (i < na && j < nb) {
-		if (a[i] == b[j]) {
-			both++;
-			i++;
-			j++;
-		} else if (a[i] < b[j]) {
-			i++;
-		} else {
-			j++;
-		}
-	}
-	return both;
-}
-
-double cw_diff_jaccard(const uint64_t *a, size_t na, const uint64_t *b,
-		       size_t nb)
-{
-	size_t both;
-
-	if (na == 0 && nb == 0)
-		return 1.0;
-	both = shared(a, na, b, nb);
-	return (double)both / (double)(na + nb - both);
-}
-
-double cw_diff_containment(const uint64_t *a, size_t na, const uint64_t *b,
-			   size_t nb)
-{
-	if (na == 0)
-		return 0.0;
-	return (double)shared(a, na, b, nb) / (double)na;
-}
 
 static void pair(struct cw_diff_side *a, long i, struct cw_diff_side *b, long j)
 {

@@ -1020,3 +1020,43 @@ void cw_diff_lines(char **ca, size_t *na, char **cb, size_t *nb, const char *a,
 	free(la);
 	free(lb);
 }
+
+/* ---- sets of shingle hashes (sorted arrays) ---- */
+
+/* How many values two sorted arrays share. */
+static size_t shared(const uint64_t *a, size_t na, const uint64_t *b, size_t nb)
+{
+	size_t i = 0, j = 0, both = 0;
+
+	while (i < na && j < nb) {
+		if (a[i] == b[j]) {
+			both++;
+			i++;
+			j++;
+		} else if (a[i] < b[j]) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	return both;
+}
+
+double cw_diff_jaccard(const uint64_t *a, size_t na, const uint64_t *b,
+		       size_t nb)
+{
+	size_t both;
+
+	if (na == 0 && nb == 0)
+		return 1.0;
+	both = shared(a, na, b, nb);
+	return (double)both / (double)(na + nb - both);
+}
+
+double cw_diff_containment(const uint64_t *a, size_t na, const uint64_t *b,
+			   size_t nb)
+{
+	if (na == 0)
+		return 0.0;
+	return (double)shared(a, na, b, nb) / (double)na;
+}

@@ -1277,6 +1277,17 @@ static void test_extract__js_filters_rewrite_links(void **state)
 /* Instagram's cleanUrls lives only in its .filters.history.js: applied
  * to a snapshot of 2021 (the redirect undone); for one of today there is
  * no such filter any more (a warning), and the link stays. */
+/* Empty a selector (its strings freed), to be set again by the test. */
+static void selector_clear(struct cw_decl_selector *s)
+{
+	free(s->css);
+	free(s->start_before);
+	free(s->start_after);
+	free(s->end_before);
+	free(s->end_after);
+	memset(s, 0, sizeof(*s));
+}
+
 static void test_extract__js_filters_history_by_date(void **state)
 {
 	static const char page[] = "<div><p><a "
@@ -1307,7 +1318,10 @@ static void test_extract__js_filters_history_by_date(void **state)
 	}
 	assert_non_null(doc->js.history);
 	/* a page of one <div>: select it whatever the declaration says */
-	free(doc->sources[0].select[0].css);
+	for (size_t k = 0; k < doc->sources[0].n_select; k++)
+		selector_clear(&doc->sources[0].select[k]);
+	for (size_t k = 0; k < doc->sources[0].n_remove; k++)
+		selector_clear(&doc->sources[0].remove[k]);
 	doc->sources[0].select[0].css = cw_strdup("div");
 	doc->sources[0].n_select = 1;
 	doc->sources[0].n_remove = 0;
