@@ -276,13 +276,17 @@ int cw_extract_filters_answer(struct cw_buf *html, struct cw_strv *warnings,
 	e = json_object_get(o, "error");
 	if (json_is_string(e)) {
 		const char *f = json_string_value(json_object_get(o, "filter"));
+		/* a filter may throw an empty message: say that much */
+		const char *why = json_string_length(e) ? json_string_value(e)
+							: "no reason given";
 		if (f && *f)
 			rc = cw_err_set(err, CW_EINVAL,
-					"filter '%s' failed: %s", f,
-					json_string_value(e));
+					"filter '%s' failed: %s", f, why);
+		else if (json_string_length(e))
+			rc = cw_err_set(err, CW_EINVAL, "%s", why);
 		else
-			rc = cw_err_set(err, CW_EINVAL, "%s",
-					json_string_value(e));
+			rc = cw_err_set(err, CW_EINVAL,
+					"the filter runner failed: %s", why);
 	} else if (!json_is_string(h)) {
 		rc = cw_err_set(err, CW_EIO, "bad answer of the filter runner");
 	} else {
