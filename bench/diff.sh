@@ -32,12 +32,7 @@ TIME=/usr/bin/time
 	tail -5 "$TMP/cw.err" >&2
 	exit 1
 }
-cat >"$TMP/git.sh" <<'EOS'
-while IFS="	" read -r a b; do
-	git diff --no-index --no-color --word-diff=porcelain -- "$a" "$b" >/dev/null
-done <"$1"
-exit 0
-EOS
+bench_git_diff_script "$TMP/git.sh"
 "$TIME" -f "%e %M %U %S" -o "$TMP/git.time" $pin sh "$TMP/git.sh" "$TMP/pairs.tsv"
 
 # git exits 1 when files differ: /usr/bin/time then writes a status line first

@@ -28,12 +28,7 @@ old_v=$(CW_DATA_DIR=$OLD_DATA bench_mean_ms "$N" "$OLD" --version)
 new_v=$(bench_mean_ms "$N" "$CW" --version)
 
 bench_pairs "$VERS" "$TMP/pairs.tsv"
-cat >"$TMP/git.sh" <<'EOS'
-while IFS="	" read -r a b; do
-	git diff --no-index --no-color --word-diff=porcelain -- "$a" "$b" >/dev/null
-done <"$1"
-exit 0
-EOS
+bench_git_diff_script "$TMP/git.sh"
 git_d=$(cpu_s sh "$TMP/git.sh" "$TMP/pairs.tsv")
 old_d=$(CW_DATA_DIR=$OLD_DATA cpu_s "$OLD" --quiet diff-files --batch "$TMP/pairs.tsv")
 new_d=$(cpu_s "$CW" --quiet diff-files --batch "$TMP/pairs.tsv")

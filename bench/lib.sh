@@ -89,3 +89,15 @@ bench_mean_ms() {
 	done
 	awk -v a="$_t0" -v b="$(now)" -v n="$_n" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }'
 }
+
+# bench_git_diff_script FILE: a script that runs git's word diff once per
+# line of the pair list given as its argument (git exits 1 on a
+# difference; the script exits 0), for /usr/bin/time to measure
+bench_git_diff_script() {
+	cat >"$1" <<'EOS'
+while IFS="	" read -r a b; do
+	git diff --no-index --no-color --word-diff=porcelain -- "$a" "$b" >/dev/null
+done <"$1"
+exit 0
+EOS
+}
