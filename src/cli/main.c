@@ -64,10 +64,17 @@ static int run_full(char **argv)
 		full = cw_strdup(CW_LIBEXECDIR "/clausewatch-full");
 	execv(full, argv);
 	e = errno;
-	fprintf(stderr,
-		"clausewatch: cannot run '%s' (the full program, which "
-		"this command needs): %s\n",
-		full, strerror(e));
+	{
+		char msg[CW_ERR_MSG_MAX];
+		snprintf(msg, sizeof(msg),
+			 "cannot run '%s' (the full program, which this "
+			 "command needs): %s",
+			 full, strerror(e));
+		if (json_mode)
+			cw_cli_report_json(msg, CW_EXIT_FAIL);
+		else
+			fprintf(stderr, "clausewatch: %s\n", msg);
+	}
 	free(full);
 	return CW_EXIT_FAIL;
 }

@@ -47,4 +47,6 @@ expect_exit 0 "alone, its own commands run" "$WORK/alone/clausewatch" --db "$DB"
 rc=$?
 check "alone, a full-program command fails (exit $rc)" test "$rc" -eq 1
 check "... naming the program it needs and where" grep -q "cannot run '.*clausewatch-full' (the full program" "$WORK/alone.err"
+"$WORK/alone/clausewatch" --db "$DB" --json fetch >/dev/null 2>"$WORK/alone.json"
+check "... as a JSON error under --json" grep -q '^{"error":"cannot run .*clausewatch-full.*","code":1}$' "$WORK/alone.json"
 finish
