@@ -21,8 +21,12 @@ ENGINE=bench/node_modules/@opentermsarchive/engine
 echo "== JavaScript filters: clausewatch against Open Terms Archive's engine"
 bench_need "$COLL_DECL"
 COLL_DECL=$(cd "$COLL_DECL" && pwd)
-warnings=$("$CW" --db "$TMP/w.db" declare "$COLL_DECL" 2>&1 | grep -c "JavaScript filter")
-echo "declare on the contrib collection: $warnings unapplied-filter warnings"
+if ! "$CW" --db "$TMP/w.db" declare "$COLL_DECL" >"$TMP/declare.out" 2>&1; then
+	echo "bench: declare on the contrib collection failed: $(tail -1 "$TMP/declare.out")"
+	exit 1
+fi
+warnings=$(grep -c "JavaScript filter" "$TMP/declare.out")
+echo "declare on the contrib collection: $warnings unapplied-filter warnings ($(tail -1 "$TMP/declare.out"))"
 if [ ! -d "$ENGINE" ] || ! command -v node >/dev/null 2>&1; then
 	echo "Open Terms Archive engine or node not available: not compared"
 	exit 0
