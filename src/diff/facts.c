@@ -700,24 +700,7 @@ static uint64_t *word_set(const char *s, size_t *n)
 		}
 		i = j;
 	}
-	/* sort + unique (insertion sort: sentences are short) */
-	for (size_t a = 1; a < k; a++) {
-		uint64_t x = v[a];
-		size_t b = a;
-		while (b > 0 && v[b - 1] > x) {
-			v[b] = v[b - 1];
-			b--;
-		}
-		v[b] = x;
-	}
-	{
-		size_t u = 0;
-		for (size_t a = 0; a < k; a++)
-			if (u == 0 || v[u - 1] != v[a])
-				v[u++] = v[a];
-		k = u;
-	}
-	*n = k;
+	*n = cw_sort_unique_u64(v, k);
 	return v;
 }
 
