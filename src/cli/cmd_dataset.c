@@ -170,6 +170,11 @@ int cw_cli_cmd_import_history(struct cw_cli *cli, int argc, char **argv)
 				  "to resume: what is recorded is kept)",
 				  stop.msg);
 	}
+	/* a bulk import leaves the file as small as what it holds */
+	if (!stop.rc && cw_store_compact(s, (int64_t)t.recorded, &err)) {
+		cw_cli_item_error("%s", err.msg);
+		err = (struct cw_err)CW_ERR_INIT;
+	}
 	if (cli->json)
 		cw_cli_print_json_take(json_pack(
 			"{sIsIsIsIsIsI}", "files", (json_int_t)t.files,

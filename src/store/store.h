@@ -95,6 +95,20 @@ bool cw_store_in_tx(const struct cw_store *s);
  */
 bool cw_store_tx_lost(const struct cw_store *s);
 
+/*
+ * After a bulk write (an import that recorded most of what the store
+ * holds): rewrite the file without its free and half-filled pages
+ * (VACUUM) and refresh the planner's statistics (PRAGMA optimize), so the
+ * file is as small as its contents. A no-op inside a transaction, and
+ * when the versions recorded since open are fewer than half of those
+ * stored: on a large store, a small import is not worth a rewrite of the
+ * whole file.
+ *
+ * recorded  versions the caller recorded through this handle
+ * Returns CW_OK or CW_ESTORE (the store is then as it was).
+ */
+int cw_store_compact(struct cw_store *s, int64_t recorded, struct cw_err *err);
+
 /* ---- services and documents ---- */
 
 struct cw_store_doc {
