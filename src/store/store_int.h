@@ -126,6 +126,11 @@ int store_log_record(struct cw_store *s, const char *kind, int64_t record_id,
 int store_seal_secrets(struct cw_store *s, struct cw_err *err);
 /* Log every record of a store older than the log (migration 6). */
 int store_log_backfill(struct cw_store *s, struct cw_err *err);
+/* The SQL function cw_leaf_data(data, content), the stored leaf as its
+ * canonical JSON, kept on each connection (log.c). */
+int store_log_register(struct cw_store *s, struct cw_err *err);
+/* Pack the leaves stored as written (migration 8). */
+int store_log_pack(struct cw_store *s, struct cw_err *err);
 
 /* Provision list codec (codec.c): a compact byte encoding. */
 void store_encode_provisions(struct cw_buf *out,

@@ -88,7 +88,7 @@ static void test_store__versions_roundtrip_and_dedupe(void **state)
 
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
 	/* archive, monitor, search, search over the version texts */
-	assert_int_equal(cw_store_schema_version(s), 7);
+	assert_int_equal(cw_store_schema_version(s), 8);
 	assert_int_equal(cw_store_put_service(s, "Acme", "Acme Inc.", NULL,
 					      NULL, &err),
 			 CW_OK);
@@ -632,7 +632,7 @@ static void test_store__search_index_filled_by_migration(void **state)
 	/* migration 3 makes the first index, migration 4 the one of today
 	 * (5 the tokens, 6 the log) */
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_schema_version(s), 7);
+	assert_int_equal(cw_store_schema_version(s), 8);
 	struct cw_store_search q = { .all_versions = true };
 	struct cw_store_hit *h = NULL;
 	size_t n = search(s, &q, "court", &h);
@@ -850,7 +850,7 @@ static void test_store__log_backfilled_by_migration(void **state)
 	       "PRAGMA user_version = 5;");
 	cw_store_close(s);
 	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
-	assert_int_equal(cw_store_schema_version(s), 7);
+	assert_int_equal(cw_store_schema_version(s), 8);
 	assert_int_equal(cw_store_log_size(s, &size, &err), CW_OK);
 	assert_int_equal(size, 2);
 	if (verify(s, NULL, &err))
@@ -860,6 +860,83 @@ static void test_store__log_backfilled_by_migration(void **state)
 	assert_non_null(strstr(cp.note, "\n2\n"));
 	assert_non_null(strstr(cp.note, "clausewatch backfilled 0-1\n"));
 	cw_store_checkpoint_release(&cp);
+	cw_store_close(s);
+}
+
+/* How many of the log's leaves are stored as written ('{' first)? */
+static int leaves_as_written(struct cw_store *s)
+{
+	sqlite3_stmt *st = NULL;
+	int n;
+
+	assert_int_equal(sqlite3_prepare_v2(s->db,
+					    "SELECT count(*) FROM log_leaves "
+					    "WHERE substr(data, 1, 1) = "
+					    "CAST('{' AS BLOB)",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/*
+ * The leaves are stored packed, and give back the canonical JSON that was
+ * hashed: a store whose leaves were written as JSON (schema 7) reads the
+ * same leaves before and after migration 8 packs them, its root is the
+ * same, and the checkpoint signed before the migration still verifies.
+ */
+static void test_store__log_leaves_packed_by_migration(void **state)
+{
+	static const char *const acme[] = {
+		"Disputes are arbitrated.\n\nNo fees.\n\n",
+		"Disputes are arbitrated.\n\nSmall fees.\n\n",
+		"Disputes go to court.\n\nSmall fees.\n\n",
+	};
+	struct cw_store *s = store_with("Acme", acme, 3, NULL);
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_store_checkpoint cp;
+	struct cw_store_leaf *before = NULL, *after = NULL;
+	size_t nb = 0, na = 0;
+	struct cw_note_key k;
+	cw_tlog_hash root, root2;
+	(void)state;
+
+	/* written packed */
+	assert_int_equal(cw_store_log_leaves(s, 0, 100, &before, &nb, &err),
+			 CW_OK);
+	assert_int_equal(nb, 3); /* a leaf a version */
+	assert_int_equal(leaves_as_written(s), 0);
+	assert_int_equal(cw_store_log_root(s, nb, root, &err), CW_OK);
+	assert_int_equal(cw_note_key_new("test.example/log", &k, &err), CW_OK);
+	assert_int_equal(cw_store_log_checkpoint(s, &k, &cp, &err), CW_OK);
+	cw_store_checkpoint_release(&cp);
+	/* as schema 7 wrote them: the JSON itself, which still reads */
+	sql(s, "UPDATE log_leaves SET data = CAST(cw_leaf_data(data, "
+	       "content) AS BLOB); PRAGMA user_version = 7;");
+	assert_int_equal(leaves_as_written(s), 3);
+	if (verify(s, &k, &err))
+		fail_msg("verify as written: %s", err.msg);
+	cw_store_close(s);
+
+	assert_int_equal(cw_store_open(&s, dbpath, &err), CW_OK);
+	assert_int_equal(cw_store_schema_version(s), 8);
+	assert_int_equal(leaves_as_written(s), 0);
+	assert_int_equal(cw_store_log_leaves(s, 0, 100, &after, &na, &err),
+			 CW_OK);
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_string_equal(after[i].data, before[i].data);
+		assert_memory_equal(after[i].hash, before[i].hash, 32);
+		assert_non_null(strstr(after[i].data, after[i].content_sha256));
+	}
+	assert_int_equal(cw_store_log_root(s, na, root2, &err), CW_OK);
+	assert_memory_equal(root2, root, 32);
+	if (verify(s, &k, &err))
+		fail_msg("verify after packing: %s", err.msg);
+	cw_store_leaves_free(before, nb);
+	cw_store_leaves_free(after, na);
 	cw_store_close(s);
 }
 
@@ -952,6 +1029,8 @@ int main(void)
 				       setup),
 		cmocka_unit_test_setup(test_store__log_backfilled_by_migration,
 				       setup),
+		cmocka_unit_test_setup(
+			test_store__log_leaves_packed_by_migration, setup),
 		cmocka_unit_test_setup(test_store__secrets_sealed, setup),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
