@@ -40,6 +40,21 @@ new_s=$(stat -c %s "$TMP/new.db")
 bench_git_history "$TMP/git"
 git_s=$(du -sb "$TMP/git/.git/objects" | cut -f1)
 
+# the store by part (dbstat: pages of each table and index) and git's
+# objects by type: the part that holds the versions is what git holds
+part_mib() { # DB WHERE-clause over dbstat's name
+	sqlite3 "$1" "SELECT sum(pgsize) FROM dbstat WHERE $2" 2>/dev/null |
+		awk '{ printf "%.1f", $1 / 1048576 }'
+}
+SEARCH="name LIKE 'provision_texts%' OR name LIKE '%_fts%' OR name = 'sqlite_autoindex_provision_texts_1'"
+LOG="name LIKE 'log_%' OR name LIKE 'sqlite_autoindex_log_%'"
+git_parts=$(git -C "$TMP/git" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize:disk)' |
+	awk '{ s[$1] += $2 } END { printf "blobs %.1f MiB, trees and commits %.1f MiB", s["blob"] / 1048576, (s["tree"] + s["commit"]) / 1048576 }')
+texts=$(sqlite3 "$TMP/new.db" "SELECT sum(length(data)) FROM blobs WHERE id IN (SELECT text_blob FROM versions)" |
+	awk '{ printf "%.1f", $1 / 1048576 }')
+echo "store by part, now: versions $(part_mib "$TMP/new.db" "NOT ($SEARCH) AND NOT ($LOG)") MiB (of which the texts' frames $texts MiB)," \
+	"search index $(part_mib "$TMP/new.db" "$SEARCH") MiB, signed log $(part_mib "$TMP/new.db" "$LOG") MiB; git: $git_parts"
+
 awk -v gv="$git_v" -v ov="$old_v" -v nv="$new_v" -v gd="$git_d" -v od="$old_d" -v nd="$new_d" \
 	-v gs="$git_s" -v os="$old_s" -v ns="$new_s" 'BEGIN {
 	printf "start-up: git %.2f ms; before %.2f ms (%.1fx git), now %.2f ms (%.1fx git)\n", gv, ov, ov / gv, nv, nv / gv
