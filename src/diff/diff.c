@@ -199,6 +199,24 @@ static void add_idx(long **v, size_t *n, long x)
 	(*v)[(*n)++] = x;
 }
 
+/* Whether a and b differ in white space only. */
+static bool same_but_spaces(const char *a, size_t alen, const char *b,
+			    size_t blen)
+{
+	size_t i = 0, j = 0;
+
+	for (;;) {
+		while (i < alen && isspace((unsigned char)a[i]))
+			i++;
+		while (j < blen && isspace((unsigned char)b[j]))
+			j++;
+		if (i == alen || j == blen)
+			return i == alen && j == blen;
+		if (a[i++] != b[j++])
+			return false;
+	}
+}
+
 /* Rules that fired a different number of times on the two sides: those
  * explain a cosmetic change. */
 static void explain_noise(struct cw_diff_change *ch,
@@ -209,10 +227,11 @@ static void explain_noise(struct cw_diff_change *ch,
 	struct cw_strv fa = CW_STRV_INIT, fb = CW_STRV_INIT;
 	struct cw_buf tmp = CW_BUF_INIT;
 	static const char *const names[] = {
-		"invisible",	  "quotes_dashes", "phrase",
-		"tracking_param", "date_line",	   "list_marker",
-		"rule_line",	  "heading_case",  "emphasis",
+		"invisible", "quotes_dashes", "phrase",	   "tracking_param",
+		"date_line", "list_marker",   "rule_line", "heading_case",
+		"emphasis",  "link",
 	};
+	size_t links = 0;
 
 	cw_diff_noise_normalize(&tmp, rules, a, alen, ahl, &fa);
 	cw_buf_clear(&tmp);
@@ -226,7 +245,13 @@ static void explain_noise(struct cw_diff_change *ch,
 			cb += strcmp(fb.v[i], names[k]) == 0;
 		if (ca != cb)
 			cw_strv_push(&ch->noise, names[k]);
+		if (strcmp(names[k], "link") == 0)
+			links = ca < cb ? ca : cb;
 	}
+	/* as many links on both sides, and more than spaces differ: a
+	 * link's target changed */
+	if (ch->noise.n == 0 && links > 0 && !same_but_spaces(a, alen, b, blen))
+		cw_strv_push(&ch->noise, "link");
 	if (ch->noise.n == 0)
 		cw_strv_push(&ch->noise, "whitespace");
 	cw_strv_release(&fa);

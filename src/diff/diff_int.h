@@ -70,7 +70,8 @@ struct cw_diff_rules {
 	size_t n_date_lines;
 	pcre2_code *list_marker; /* at a line start, dropped */
 	bool casefold_headings;
-	bool drop_emphasis; /* Markdown * and _ runs */
+	bool drop_emphasis;	/* Markdown * and _ runs */
+	bool drop_link_targets; /* the (URL) of a Markdown [text](URL) */
 	/* facts */
 	struct cw_diff_fact_rule *facts;
 	size_t n_facts;

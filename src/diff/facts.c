@@ -504,10 +504,78 @@ static double duration_days(const char *v)
 	return -1;
 }
 
+/* Words a full stop follows without ending a sentence (lower case). */
+static const char *const abbreviations[] = {
+	"approx", "art", "cf",	 "co",	"corp", "dept", "dr",  "etc",
+	"fig",	  "inc", "jr",	 "ltd", "mr",	"mrs",	"ms",  "no",
+	"nos",	  "p",	 "para", "pp",	"prof", "sec",	"sr",  "st",
+	"vol",	  "vs",	 "llc",	 "plc", "bros", "ave",	"esq", "ref",
+};
+
+static bool is_abbreviation(const char *w, size_t n)
+{
+	char low[8];
+
+	if (n == 0 || n >= sizeof(low))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)w[i]);
+	low[n] = 0;
+	for (size_t i = 0; i < sizeof(abbreviations) / sizeof(*abbreviations);
+	     i++)
+		if (strcmp(low, abbreviations[i]) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Whether s[i] ends a sentence: a '.', '!' or '?' before a space or the
+ * end, and the next word does not go on in lower case. A full stop does
+ * not end one after an abbreviation ("Inc.", "etc.") or inside one with
+ * stops of its own ("U.S.", "e.g."), after a single letter (an initial)
+ * or after the number of a list item at the start of a line ("1. "); an
+ * exclamation mark does not after a capitalised name ("Yahoo!").
+ */
 static bool sentence_end(const char *s, size_t len, size_t i)
 {
-	return (s[i] == '.' || s[i] == '!' || s[i] == '?') &&
-	       (i + 1 == len || isspace((unsigned char)s[i + 1]));
+	size_t j = i + 1, k = i, b;
+	char c = s[i];
+
+	if ((c != '.' && c != '!' && c != '?') ||
+	    (i + 1 < len && !isspace((unsigned char)s[i + 1])))
+		return false;
+	while (j < len && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	if (j < len && s[j] != '\n' && islower((unsigned char)s[j]))
+		return false;
+	/* the word before the mark */
+	while (k > 0 && !isspace((unsigned char)s[k - 1]))
+		k--;
+	b = k;
+	while (b < i && !isalnum((unsigned char)s[b]))
+		b++;
+	if (c == '!')
+		return !(b < i && isupper((unsigned char)s[b]));
+	if (c != '.')
+		return true;
+	if (i - b == 1 && isalpha((unsigned char)s[b]))
+		return false;
+	if (memchr(s + b, '.', i - b) && i - b <= 6)
+		return false;
+	if (is_abbreviation(s + b, i - b))
+		return false;
+	if (b < i && isdigit((unsigned char)s[b])) {
+		size_t l = k;
+		bool digits = true;
+		for (size_t x = b; x < i; x++)
+			digits = digits &&
+				 (isdigit((unsigned char)s[x]) || s[x] == '.');
+		while (l > 0 && (s[l - 1] == ' ' || s[l - 1] == '\t'))
+			l--;
+		if (digits && (l == 0 || s[l - 1] == '\n'))
+			return false;
+	}
+	return true;
 }
 
 static void sentence_bounds(const char *s, size_t len, size_t at, size_t *b,

@@ -155,7 +155,9 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 	    (rc = cw_json_bool(&r->casefold_headings, root, "casefold_headings",
 			       true, &w, err)) ||
 	    (rc = cw_json_bool(&r->drop_emphasis, root, "emphasis", true, &w,
-			       err)))
+			       err)) ||
+	    (rc = cw_json_bool(&r->drop_link_targets, root, "link_targets",
+			       false, &w, err)))
 		goto out;
 out:
 	free(marker);
@@ -298,6 +300,8 @@ static inline bool plain_byte(const struct cw_diff_rules *r, unsigned char c,
 		return false;
 	if (!r)
 		return true;
+	if (c == ']' && r->drop_link_targets)
+		return false;
 	if (r->phrase_first[c])
 		return false;
 	return !(heading && r->casefold_headings && c >= 'A' && c <= 'Z');
@@ -364,6 +368,24 @@ static void norm_line(struct norm *nm, const struct cw_diff_rules *r,
 					emit(nm, "?", 1);
 					j++;
 				}
+				i = j;
+				continue;
+			}
+		}
+		/* a link's target: "[Terms](https://x/terms)" reads as
+		 * "[Terms]()", so a moved page or a changed path is
+		 * presentation, and the words linked still count */
+		if (r && r->drop_link_targets && c == ']' && i + 1 < len &&
+		    s[i + 1] == '(') {
+			size_t j = i + 2;
+			int depth = 1;
+			while (j < len && depth > 0) {
+				depth += s[j] == '(' ? 1 : s[j] == ')' ? -1 : 0;
+				j++;
+			}
+			if (depth == 0 && j - i > 3) {
+				emit(nm, "]()", 3);
+				fire(fired, "link");
 				i = j;
 				continue;
 			}

@@ -97,11 +97,19 @@ static void keys_line(struct cw_buf *out, const struct cw_diff_change *ch)
 					       : "?");
 }
 
-static void facts_lines(struct cw_buf *out, const struct cw_diff_change *ch,
-			const char *bullet)
+/* The facts a reader reads; returns how many lines. */
+static size_t facts_lines(struct cw_buf *out, const struct cw_diff_change *ch,
+			  const char *bullet)
 {
+	size_t lines = 0;
+
 	for (size_t i = 0; i < ch->n_facts; i++) {
 		const struct cw_diff_fact *f = &ch->facts[i];
+		/* modal verbs and negations are detail for the JSON: a list
+		 * of "may" and "not" tells a reader nothing */
+		if (f->kind == CW_DIFF_FACT_MODAL ||
+		    f->kind == CW_DIFF_FACT_NEGATION)
+			continue;
 		cw_buf_addf(out, "%s%s: ", bullet,
 			    cw_diff_fact_kind_name(f->kind));
 		if (f->old_value && f->new_value)
@@ -111,7 +119,9 @@ static void facts_lines(struct cw_buf *out, const struct cw_diff_change *ch,
 			cw_buf_addf(out, "added \"%s\"\n", f->new_value);
 		else
 			cw_buf_addf(out, "removed \"%s\"\n", f->old_value);
+		lines++;
 	}
+	return lines;
 }
 
 int cw_diff_to_markdown(struct cw_buf *out, const struct cw_diff *d)
@@ -132,8 +142,7 @@ int cw_diff_to_markdown(struct cw_buf *out, const struct cw_diff *d)
 				    : "",
 			    cw_diff_materiality_name(ch->materiality),
 			    ch->summary ? ch->summary : "");
-		facts_lines(out, ch, "- ");
-		if (ch->n_facts)
+		if (facts_lines(out, ch, "- "))
 			cw_buf_addc(out, '\n');
 		if (ch->n_spans && (ch->kind != CW_DIFF_ADDED &&
 				    ch->kind != CW_DIFF_REMOVED)) {

@@ -339,15 +339,18 @@ static void test_diff__noise_rules(void **state)
 	/* word joiner (U+2060) the ChatGPT pages put inside link texts */
 	assert_true(same_after_noise("[Usage Policies\xe2\x81\xa0](https://x/)",
 				     0, "[Usage Policies](https://x/)", 0));
-	/* tracking parameters, but not real ones */
-	assert_true(same_after_noise("see "
-				     "[help](https://a.com/"
-				     "p?utm_source=x&id=3)",
-				     0, "see [help](https://a.com/p?id=3)", 0));
-	assert_true(same_after_noise("[x](https://a.com/p?gclid=abc)", 0,
-				     "[x](https://a.com/p)", 0));
-	assert_false(same_after_noise("[x](https://a.com/p?id=3)", 0,
-				      "[x](https://a.com/p?id=4)", 0));
+	/* a link's target is presentation; the words linked are not */
+	assert_true(same_after_noise("[x](https://a.com/p?id=3)", 0,
+				     "[x](https://a.com/q(1)?id=4)", 0));
+	assert_false(same_after_noise("[x](https://a.com/p)", 0,
+				      "[y](https://a.com/p)", 0));
+	/* tracking parameters of a bare address, but not real ones */
+	assert_true(same_after_noise("see https://a.com/p?utm_source=x&id=3", 0,
+				     "see https://a.com/p?id=3", 0));
+	assert_true(same_after_noise("https://a.com/p?gclid=abc", 0,
+				     "https://a.com/p", 0));
+	assert_false(same_after_noise("see https://a.com/p?id=3", 0,
+				      "see https://a.com/p?id=4", 0));
 	/* letter case in headings only */
 	assert_true(same_after_noise("## Opt Out\nText.", 10,
 				     "## Opt out\nText.", 10));

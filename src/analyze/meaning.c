@@ -1,0 +1,1204 @@
+/*
+ * meaning: what a provision diff means (meaning.h).
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <ctype.h>
+#include <pcre2.h>
+#include <pthread.h>
+
+#include "meaning.h"
+#include "params.h"
+#include "taxonomy.h"
+
+/* Points kept per change, and named in its own summary. */
+#define MAX_POINTS 12
+#define POINTS_SAID 3
+/* Longest quote of a duty, bytes. */
+#define QUOTE_MAX 110
+/* Document summary sentences. */
+#define MAX_SENTENCES 3
+
+/* Ranks (higher first). A category's rank rises with its exposure. */
+enum {
+	RANK_RENAME = 8,
+	RANK_DATE = 10,
+	RANK_COSMETIC = 5,
+	RANK_EDITORIAL = 15,
+	RANK_WORDING = 20,  /* modal verbs only */
+	RANK_NEGATION = 28, /* a negation moved, nothing else */
+	RANK_SUBSTANTIVE = 30,
+	RANK_QUOTE = 30,       /* + the salience of the words quoted */
+	RANK_VALUE_ALONE = 40, /* a figure that appeared or went */
+	RANK_ENTITY = 50,
+	RANK_DUTY_REMOVED = 52,
+	RANK_DUTY_ADDED = 56,
+	RANK_CATEGORY = 60, /* + 12 per exposure level */
+	RANK_PARAM_ALONE = 66,
+	RANK_VALUE_CHANGED = 70,
+	RANK_PARAM_CHANGED = 80,
+};
+
+/* ---- dates ---- */
+
+static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
+static pcre2_code *rx_date;
+
+#define MONTH                                                            \
+	"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|" \
+	"july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|"            \
+	"nov(?:ember)?|dec(?:ember)?)\\.?"
+
+static void rx_init(void)
+{
+	static const char pat[] = "\\b(?:" MONTH "\\s+\\d{1,2}(?:st|nd|rd|th)?,"
+				  "?\\s+\\d{4}"
+				  "|\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)"
+				  "?" MONTH ",?\\s+\\d{4}"
+				  "|" MONTH ",?\\s+\\d{4}"
+				  "|\\d{4}-\\d{1,2}-\\d{1,2}"
+				  "|\\d{1,2}[/.]\\d{1,2}[/.]\\d{2,4})\\b";
+	int ec;
+	PCRE2_SIZE off;
+
+	rx_date = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+				PCRE2_CASELESS, &ec, &off, NULL);
+}
+
+/* The first date match in s[from, len): true with its span. */
+static bool date_at(const char *s, size_t len, size_t from, size_t *ms,
+		    size_t *me)
+{
+	pcre2_match_data *md;
+	bool ok = false;
+
+	pthread_once(&rx_once, rx_init);
+	if (!rx_date)
+		return false;
+	md = pcre2_match_data_create_from_pattern(rx_date, NULL);
+	if (pcre2_match(rx_date, (PCRE2_SPTR)s, len, from, 0, md, NULL) >= 0) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		*ms = ov[0];
+		*me = ov[1];
+		ok = true;
+	}
+	pcre2_match_data_free(md);
+	return ok;
+}
+
+static bool trim_char(unsigned char c)
+{
+	return isspace(c) || c == ',' || c == '.' || c == ':' || c == ';' ||
+	       c == '(' || c == ')' || c == '*' || c == '_';
+}
+
+bool cw_meaning_is_date(const char *s, size_t len)
+{
+	size_t b = 0, e = len, ms, me;
+
+	while (b < e && trim_char((unsigned char)s[b]))
+		b++;
+	while (e > b && trim_char((unsigned char)s[e - 1]))
+		e--;
+	return e > b && date_at(s + b, e - b, 0, &ms, &me) && ms == 0 &&
+	       me == e - b;
+}
+
+/*
+ * Whether the edit [s, e) of `text` (own text [lo, hi)) lies inside a
+ * date; the date's span in *ds, *de.
+ */
+static bool edit_in_date(const char *text, size_t lo, size_t hi, size_t s,
+			 size_t e, size_t *ds, size_t *de)
+{
+	size_t from = s > lo + 40 ? s - 40 : lo, to = e + 40 < hi ? e + 40 : hi;
+	size_t ms, me;
+
+	while (s < e && trim_char((unsigned char)text[s]))
+		s++;
+	while (e > s && trim_char((unsigned char)text[e - 1]))
+		e--;
+	if (s == e)
+		return true; /* punctuation or space only */
+	while (from < to && date_at(text, to, from, &ms, &me)) {
+		if (ms <= s && e <= me) {
+			*ds = ms;
+			*de = me;
+			return true;
+		}
+		from = me;
+	}
+	return false;
+}
+
+/* A change whose every edit is inside a date: true with the first old
+ * and new dates. */
+static bool date_only(const struct cw_diff *d, const struct cw_diff_change *ch,
+		      char **old_date, char **new_date)
+{
+	size_t os = 0, oe = 0, ns = 0, ne = 0, ds, de;
+
+	if (ch->n_spans == 0 || ch->n_old != 1 || ch->n_new != 1)
+		return false;
+	for (size_t i = 0; i < ch->n_spans; i++) {
+		const struct cw_diff_span *sp = &ch->spans[i];
+		if (sp->op == CW_DIFF_OP_DEL) {
+			if (!edit_in_date(d->old_text, ch->old_start,
+					  ch->old_end, sp->old_start,
+					  sp->old_end, &ds, &de))
+				return false;
+			if (oe == 0 && de > ds) {
+				os = ds;
+				oe = de;
+			}
+		} else {
+			if (!edit_in_date(d->new_text, ch->new_start,
+					  ch->new_end, sp->new_start,
+					  sp->new_end, &ds, &de))
+				return false;
+			if (ne == 0 && de > ds) {
+				ns = ds;
+				ne = de;
+			}
+		}
+	}
+	if (oe == 0 || ne == 0)
+		return false;
+	*old_date = cw_strndup(d->old_text + os, oe - os);
+	*new_date = cw_strndup(d->new_text + ns, ne - ns);
+	return true;
+}
+
+/* ---- renames ---- */
+
+/* Longest word pair read as a rename, bytes a side. */
+#define RENAME_MAX 40
+
+/* The run of non-space bytes around [s, e) of text. */
+static void word_around(const char *text, size_t lo, size_t hi, size_t *s,
+			size_t *e)
+{
+	while (*s > lo && !isspace((unsigned char)text[*s - 1]))
+		(*s)--;
+	while (*e < hi && !isspace((unsigned char)text[*e]))
+		(*e)++;
+}
+
+static bool has_alpha(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isalpha((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
+static bool same_value(const char *a, const char *b);
+
+/*
+ * A change whose edits all replace one word by another the same way
+ * ("Yahoo!" -> "Yahoo", "Twitter" -> "X"), or touch punctuation only:
+ * true, with the words (NULL, NULL for punctuation only).
+ */
+static bool rename_only(const struct cw_diff *d,
+			const struct cw_diff_change *ch, char **old_word,
+			char **new_word)
+{
+	char *ow = NULL, *nw = NULL;
+
+	*old_word = *new_word = NULL;
+	if (ch->n_spans == 0 || ch->n_old != 1 || ch->n_new != 1 ||
+	    ch->n_facts > 0)
+		return false;
+	for (size_t i = 0; i < ch->n_spans; i++) {
+		const struct cw_diff_span *sp = &ch->spans[i];
+		size_t os = sp->old_start, oe = sp->old_end, ns = sp->new_start,
+		       ne = sp->new_end;
+		/* a replacement is a deletion then an insertion */
+		if (sp->op == CW_DIFF_OP_DEL && i + 1 < ch->n_spans &&
+		    ch->spans[i + 1].op == CW_DIFF_OP_INS &&
+		    ch->spans[i + 1].new_start == sp->new_start) {
+			ns = ch->spans[i + 1].new_start;
+			ne = ch->spans[i + 1].new_end;
+			i++;
+		}
+		/* the words the edit is in, without the ending they share
+		 * from its first mark on ("Yahoo!'s", "Yahoo's") */
+		word_around(d->old_text, ch->old_start, ch->old_end, &os, &oe);
+		word_around(d->new_text, ch->new_start, ch->new_end, &ns, &ne);
+		{
+			size_t k = 0, cut = 0;
+			while (k < oe - os && k < ne - ns &&
+			       d->old_text[oe - 1 - k] ==
+				       d->new_text[ne - 1 - k])
+				k++;
+			for (size_t x = 1; x <= k; x++)
+				if (!isalnum(
+					    (unsigned char)d->old_text[oe - x]))
+					cut = x;
+			oe -= cut;
+			ne -= cut;
+			/* and the marks they open with ("(\"Yahoo!") */
+			while (os < oe && ns < ne &&
+			       d->old_text[os] == d->new_text[ns] &&
+			       !isalnum((unsigned char)d->old_text[os])) {
+				os++;
+				ns++;
+			}
+		}
+		if (oe - os > RENAME_MAX || ne - ns > RENAME_MAX || oe == os ||
+		    ne == ns || !has_alpha(d->old_text + os, oe - os) ||
+		    !has_alpha(d->new_text + ns, ne - ns))
+			goto no;
+		if (!ow) {
+			ow = cw_strndup(d->old_text + os, oe - os);
+			nw = cw_strndup(d->new_text + ns, ne - ns);
+		} else if (strlen(ow) != oe - os || strlen(nw) != ne - ns ||
+			   cw_strncasecmp_ascii(ow, d->old_text + os,
+						oe - os) ||
+			   cw_strncasecmp_ascii(nw, d->new_text + ns,
+						ne - ns)) {
+			/* the same words, case aside ("YAHOO!" in a
+			 * heading) */
+			goto no;
+		}
+	}
+	/* the same word in other capitals is not a rename */
+	if (!ow || same_value(ow, nw))
+		goto no;
+	*old_word = ow;
+	*new_word = nw;
+	return true;
+no:
+	free(ow);
+	free(nw);
+	return false;
+}
+
+/* ---- points ---- */
+
+struct point {
+	int rank;
+	char *text;
+};
+
+struct said {
+	struct point p[MAX_POINTS];
+	size_t n;
+	int rank;      /* the change's: its best point's, or its kind's */
+	char *summary; /* new summary, or NULL to keep the diff's */
+	size_t index;  /* in document order */
+	char *renamed_from, *renamed_to; /* a rename's words */
+};
+
+static void say(struct said *s, int rank, char *text)
+{
+	size_t at;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->p[i].text, text)) {
+			free(text);
+			return;
+		}
+	if (s->n == MAX_POINTS) {
+		/* replace the weakest when this one is stronger */
+		size_t w = 0;
+		for (size_t i = 1; i < s->n; i++)
+			if (s->p[i].rank < s->p[w].rank)
+				w = i;
+		if (s->p[w].rank >= rank) {
+			free(text);
+			return;
+		}
+		free(s->p[w].text);
+		for (size_t i = w; i + 1 < s->n; i++)
+			s->p[i] = s->p[i + 1];
+		s->n--;
+	}
+	/* keep them sorted: rank, then order of saying */
+	at = s->n;
+	while (at > 0 && s->p[at - 1].rank < rank) {
+		s->p[at] = s->p[at - 1];
+		at--;
+	}
+	s->p[at] = (struct point){ rank, text };
+	s->n++;
+}
+
+/* A category's name as it reads inside a sentence: "Mandatory
+ * arbitration" -> "mandatory arbitration", "API key..." stays. */
+static char *lower_name(const char *name)
+{
+	char *s = cw_strdup(name);
+
+	if (s[0] && !isupper((unsigned char)s[1]))
+		s[0] = (char)tolower((unsigned char)s[0]);
+	return s;
+}
+
+static int category_rank(const struct cw_tax_category *cat)
+{
+	int lv = 0;
+
+	for (int a = 0; a < CW_AUDIENCE_COUNT; a++)
+		if (cat->exposure[a].base > lv)
+			lv = cat->exposure[a].base;
+	return RANK_CATEGORY + 12 * lv;
+}
+
+static const struct cw_tax_match *find_match(const struct cw_tax_matches *m,
+					     const struct cw_tax_category *cat)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->items[i].cat == cat)
+			return &m->items[i];
+	return NULL;
+}
+
+static void param_phrase(struct cw_buf *b, int kind, const char *value);
+
+/* The values of a category's parameters on one side, " (A; B)"; the
+ * kinds named are marked in `said`. */
+static void category_values(struct cw_buf *b, const struct cw_tax_category *cat,
+			    const struct cw_params *p, bool *said)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cat->nparams && n < 2; i++) {
+		int k = cw_params_kind_from_name(cat->params[i]);
+		const struct cw_param *v = k >= 0 ? cw_params_find(p, k) : NULL;
+		if (!v || !v->value || k == CW_PARAM_CONTACT_EMAIL)
+			continue;
+		cw_buf_adds(b, n ? "; " : " (");
+		param_phrase(b, k, v->value);
+		said[k] = true;
+		n++;
+	}
+	if (n)
+		cw_buf_addc(b, ')');
+}
+
+static bool category_has_values(const struct cw_tax_category *cat,
+				const struct cw_params *p)
+{
+	for (size_t i = 0; i < cat->nparams; i++) {
+		int k = cw_params_kind_from_name(cat->params[i]);
+		if (k >= 0 && k != CW_PARAM_CONTACT_EMAIL &&
+		    cw_params_find(p, k))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Categories the rules find on one side and not the other. A category
+ * counts on its side when its own words are there (a pattern of weight 1
+ * or more) and it is either the side's strongest or scores half again
+ * its threshold; and it is absent from the other side when the rules do
+ * not find it there and it scores at most half as much there: a clause
+ * that brushes a category in passing ("misuse of intellectual property"
+ * in a disputes clause) is not a category gained or lost.
+ */
+static void
+say_categories(struct said *s, const struct cw_diff *d,
+	       const struct cw_diff_change *ch, const struct cw_tax_matches *a,
+	       const struct cw_tax_matches *b, const struct cw_params *pa,
+	       const struct cw_params *pb, bool *said_a, bool *said_b)
+{
+	for (int side = 0; side < 2; side++) {
+		const struct cw_tax_matches *here = side ? b : a,
+					    *there = side ? a : b;
+		for (size_t i = 0; i < here->n; i++) {
+			const struct cw_tax_match *m = &here->items[i], *o;
+			double floor = m->cat->min_score > 1 ? m->cat->min_score
+							     : 1;
+			struct cw_buf t = CW_BUF_INIT;
+			char *name;
+			if (!m->by_rules || !m->explicit_text ||
+			    (i > 0 && m->score < 1.5 * floor))
+				continue;
+			o = find_match(there, m->cat);
+			if (o && (o->by_rules || o->score > m->score / 2))
+				continue;
+			/* its parameters on the other side: the category
+			 * stayed, in words the rules miss; the values say
+			 * what changed */
+			if (category_has_values(m->cat, side ? pa : pb))
+				continue;
+			/* a provision that stays has none of its words left
+			 * (or had none before) */
+			if (ch->old_end > ch->old_start &&
+			    ch->new_end > ch->new_start) {
+				struct cw_tax_match tm;
+				const char *ot = side ? d->old_text
+						      : d->new_text;
+				size_t ts = side ? ch->old_start
+						 : ch->new_start,
+				       te = side ? ch->old_end : ch->new_end;
+				cw_taxonomy_score(&tm, m->cat, NULL, ot + ts,
+						  te - ts);
+				if (tm.score > 0)
+					continue;
+			}
+			name = lower_name(m->cat->name);
+			cw_buf_addf(&t, "%s %s", name,
+				    side ? "added" : "removed");
+			category_values(&t, m->cat, side ? pb : pa,
+					side ? said_b : said_a);
+			say(s, category_rank(m->cat), cw_buf_detach(&t, NULL));
+			free(name);
+		}
+	}
+}
+
+/* How a parameter is named in a sentence: its label, and its value in
+ * a phrase ("%s" the value). */
+static const struct {
+	int kind;
+	const char *label, *phrase;
+} param_words[] = {
+	{ CW_PARAM_LIABILITY_CAP, "liability cap", "liability cap %s" },
+	{ CW_PARAM_ARBITRATION_BODY, "arbitration body", "%s" },
+	{ CW_PARAM_ARBITRATION_RULES, "arbitration rules", "%s" },
+	{ CW_PARAM_OPT_OUT_WINDOW, "opt-out window", "opt-out within %s" },
+	{ CW_PARAM_OPT_OUT_METHOD, "opt-out method", "opt-out by %s" },
+	{ CW_PARAM_MIN_AGE, "minimum age", "minimum age %s" },
+	{ CW_PARAM_GOVERNING_LAW, "governing law", "the law of %s" },
+	{ CW_PARAM_FORUM, "courts", "courts in %s" },
+	{ CW_PARAM_CHANGE_NOTICE, "notice of changes", "%s notice of changes" },
+	{ CW_PARAM_TERMINATION_NOTICE, "notice of termination",
+	  "%s notice of termination" },
+	{ CW_PARAM_CREDIT_EXPIRY, "credit expiry", "credits expire after %s" },
+	{ CW_PARAM_INACTIVITY_PERIOD, "inactivity period",
+	  "inactivity period %s" },
+	{ CW_PARAM_TRAINING_ON_INPUTS, "training on your inputs",
+	  "training on your inputs: %s" },
+	{ CW_PARAM_TRAINING_OPT_OUT, "training opt-out",
+	  "training opt-out %s" },
+	{ CW_PARAM_INFORMAL_RESOLUTION_PERIOD, "informal resolution period",
+	  "informal resolution within %s" },
+	{ CW_PARAM_MASS_ARBITRATION_THRESHOLD, "mass-arbitration threshold",
+	  "mass arbitration from %s" },
+	{ CW_PARAM_CLAIMS_TIME_LIMIT, "time limit for claims",
+	  "claims within %s" },
+	{ CW_PARAM_CONTACT_EMAIL, "contact address", "contact %s" },
+};
+
+static const char *param_label(int kind)
+{
+	for (size_t i = 0; i < sizeof(param_words) / sizeof(*param_words); i++)
+		if (param_words[i].kind == kind)
+			return param_words[i].label;
+	return cw_params_kind_name(kind);
+}
+
+/* The value in its phrase, appended to b. */
+static void param_phrase(struct cw_buf *b, int kind, const char *value)
+{
+	for (size_t i = 0; i < sizeof(param_words) / sizeof(*param_words); i++)
+		if (param_words[i].kind == kind) {
+			const char *at = strstr(param_words[i].phrase, "%s");
+			cw_buf_add(b, param_words[i].phrase,
+				   (size_t)(at - param_words[i].phrase));
+			cw_buf_adds(b, value);
+			cw_buf_adds(b, at + 2);
+			return;
+		}
+	cw_buf_adds(b, value);
+}
+
+static bool same_value(const char *a, const char *b)
+{
+	return strlen(a) == strlen(b) &&
+	       cw_strncasecmp_ascii(a, b, strlen(a)) == 0;
+}
+
+/* Does text[0..len) hold `v` (ASCII case aside)? */
+static bool names(const char *text, size_t len, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n || n > len)
+		return false;
+	for (size_t i = 0; i + n <= len; i++)
+		if (cw_strncasecmp_ascii(text + i, v, n) == 0)
+			return true;
+	return false;
+}
+
+/* Does a value of `p` (any kind) name `v`, or `v` name it? */
+static bool params_name(const struct cw_params *p, const char *v)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const char *pv = p->items[i].value;
+		if (pv && (names(pv, strlen(pv), v) || names(v, strlen(v), pv)))
+			return true;
+	}
+	return false;
+}
+
+static void say_params(struct said *s, const struct cw_params *a,
+		       const struct cw_params *b, const bool *said_a,
+		       const bool *said_b)
+{
+	for (int k = 0; k < CW_PARAM_COUNT; k++) {
+		const struct cw_param *pa = cw_params_find(a, k),
+				      *pb = cw_params_find(b, k);
+		const char *label = param_label(k);
+		bool minor = k == CW_PARAM_CONTACT_EMAIL;
+		if (pa && said_a[k])
+			pa = NULL;
+		if (pb && said_b[k])
+			pb = NULL;
+		if (pa && pb) {
+			/* the same value anywhere on the other side is no
+			 * change: the first one moved */
+			bool kept = false;
+			for (size_t i = 0; i < b->n && !kept; i++)
+				kept = b->items[i].kind == k &&
+				       same_value(b->items[i].value, pa->value);
+			if (!kept)
+				say(s,
+				    minor ? RANK_VALUE_ALONE
+					  : RANK_PARAM_CHANGED,
+				    cw_asprintf("%s changed from %s to %s",
+						label, pa->value, pb->value));
+		} else if (pb || pa) {
+			struct cw_buf t = CW_BUF_INIT;
+			param_phrase(&t, k, pb ? pb->value : pa->value);
+			cw_buf_adds(&t, pb ? " now" : " dropped");
+			say(s, minor ? RANK_VALUE_ALONE : RANK_PARAM_ALONE,
+			    cw_buf_detach(&t, NULL));
+		}
+	}
+}
+
+/* A duty's sentence, cut for a summary. */
+static char *quote(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n <= QUOTE_MAX)
+		return cw_asprintf("\xe2\x80\x9c%s\xe2\x80\x9d", s);
+	n = cw_utf8_floor(s, 0, QUOTE_MAX - 3);
+	while (n > 0 && s[n - 1] != ' ')
+		n--;
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == ','))
+		n--;
+	return cw_asprintf("\xe2\x80\x9c%.*s\xe2\x80\xa6\xe2\x80\x9d", (int)n,
+			   s);
+}
+
+static const char *value_word(enum cw_diff_fact_kind k)
+{
+	switch (k) {
+	case CW_DIFF_FACT_DURATION:
+		return "period";
+	case CW_DIFF_FACT_AMOUNT:
+		return "amount";
+	case CW_DIFF_FACT_PERCENT:
+		return "percentage";
+	case CW_DIFF_FACT_AGE:
+		return "age";
+	default:
+		return "value";
+	}
+}
+
+/* The diff's own facts; modal verbs and negations only set flags. */
+static void say_facts(struct said *s, const struct cw_diff *d,
+		      const struct cw_diff_change *ch,
+		      const struct cw_params *pa, const struct cw_params *pb,
+		      bool *modal_only, bool *negation)
+{
+	*modal_only = ch->n_facts > 0;
+	*negation = false;
+	for (size_t i = 0; i < ch->n_facts; i++) {
+		const struct cw_diff_fact *f = &ch->facts[i];
+		const char *ov = f->old_value, *nv = f->new_value;
+		switch (f->kind) {
+		case CW_DIFF_FACT_MODAL:
+			/* "may" -> "must" gives or takes a duty */
+			if ((ov && (!strcmp(ov, "must") || !strcmp(ov, "shal"
+								       "l"))) !=
+			    (nv && (!strcmp(nv, "must") || !strcmp(nv, "shal"
+								       "l"))))
+				*modal_only = false;
+			continue;
+		case CW_DIFF_FACT_NEGATION:
+			*negation = true;
+			continue;
+		default:
+			*modal_only = false;
+			break;
+		}
+		switch (f->kind) {
+		case CW_DIFF_FACT_DURATION:
+		case CW_DIFF_FACT_AMOUNT:
+		case CW_DIFF_FACT_PERCENT:
+		case CW_DIFF_FACT_AGE:
+			if (ov && nv)
+				say(s, RANK_VALUE_CHANGED,
+				    cw_asprintf("%s changed from %s to %s",
+						value_word(f->kind), ov, nv));
+			else if (nv && !params_name(pb, nv))
+				say(s, RANK_VALUE_ALONE,
+				    cw_asprintf("new %s: %s",
+						value_word(f->kind), nv));
+			else if (ov && !params_name(pa, ov))
+				say(s, RANK_VALUE_ALONE,
+				    cw_asprintf("%s %s dropped",
+						value_word(f->kind), ov));
+			break;
+		case CW_DIFF_FACT_PLACE:
+		case CW_DIFF_FACT_LAW:
+			/* an entity is added or removed only when the other
+			 * version does not name it anywhere */
+			if (nv && !names(d->old_text, d->old_len, nv) &&
+			    !params_name(pb, nv))
+				say(s, RANK_ENTITY,
+				    cw_asprintf("%s now named", nv));
+			if (ov && !names(d->new_text, d->new_len, ov) &&
+			    !params_name(pa, ov))
+				say(s, RANK_ENTITY,
+				    cw_asprintf("%s no longer named", ov));
+			break;
+		case CW_DIFF_FACT_OBLIGATION:
+		case CW_DIFF_FACT_PROHIBITION: {
+			bool duty = f->kind == CW_DIFF_FACT_OBLIGATION;
+			char *q = quote(nv ? nv : ov);
+			if (nv)
+				say(s, RANK_DUTY_ADDED,
+				    cw_asprintf("new %s %s",
+						duty ? "duty:" : "prohibition:",
+						q));
+			else
+				say(s, RANK_DUTY_REMOVED,
+				    cw_asprintf("%s dropped: %s",
+						duty ? "duty" : "prohibition",
+						q));
+			free(q);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+/* ---- quotes ---- */
+
+/* Longest quote of an edit's words, bytes; most salience counted. */
+#define EDIT_QUOTE_MAX 90
+#define SALIENCE_MAX 12
+/* Least salience for an edit to be quoted. */
+#define SALIENCE_MIN 2
+
+static const char *const stop_words[] = {
+	"the",	 "and",	   "for",    "with",  "that",  "this",	"from",
+	"are",	 "you",	   "your",   "our",   "will",  "may",	"not",
+	"any",	 "all",	   "can",    "has",   "have",  "its",	"their",
+	"they",	 "them",   "been",   "was",   "were",  "which", "such",
+	"also",	 "into",   "more",   "other", "these", "those", "than",
+	"then",	 "there",  "when",   "where", "who",   "how",	"what",
+	"about", "use",	   "used",   "using", "must",  "shall", "would",
+	"could", "should", "please", "here",  "only",  "some",	"each",
+};
+
+static bool stop_word(const char *w, size_t n)
+{
+	char low[8];
+
+	if (n >= sizeof(low))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		low[i] = (char)tolower((unsigned char)w[i]);
+	low[n] = 0;
+	for (size_t i = 0; i < sizeof(stop_words) / sizeof(*stop_words); i++)
+		if (!strcmp(low, stop_words[i]))
+			return true;
+	return false;
+}
+
+/* How much the words of s[0..n) say: content words, names and figures
+ * count; links, markup and the little words do not. */
+static double salience(const char *s, size_t n)
+{
+	double v = 0;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j;
+		bool digit = false, upper, link = false;
+		while (i < n && isspace((unsigned char)s[i]))
+			i++;
+		j = i;
+		while (j < n && !isspace((unsigned char)s[j])) {
+			digit = digit || isdigit((unsigned char)s[j]);
+			link = link || s[j] == '/' || s[j] == '(' ||
+			       s[j] == '[' || s[j] == '#' || s[j] == '@';
+			j++;
+		}
+		if (j > i && !link) {
+			size_t a = i, b = j, letters = 0;
+			while (a < b && !isalnum((unsigned char)s[a]) &&
+			       (unsigned char)s[a] < 0x80)
+				a++;
+			while (b > a && !isalnum((unsigned char)s[b - 1]) &&
+			       (unsigned char)s[b - 1] < 0x80)
+				b--;
+			for (size_t k = a; k < b; k++)
+				letters += isalpha((unsigned char)s[k]) ||
+					   (unsigned char)s[k] >= 0x80;
+			upper = a < b && isupper((unsigned char)s[a]);
+			if (digit)
+				v += 1.5;
+			else if (letters >= 3 && !stop_word(s + a, b - a))
+				v += upper ? 1.5 : 1;
+		}
+		i = j;
+	}
+	return v > SALIENCE_MAX ? SALIENCE_MAX : v;
+}
+
+/* s[0..n) cut at a word for a quote, marks at its ends trimmed. */
+static char *clip_words(const char *s, size_t n, size_t max)
+{
+	size_t a = 0, b = n;
+	bool cut = false;
+
+	/* from its first word to its last: no stray marks around it */
+	while (a < b && !isalnum((unsigned char)s[a]) &&
+	       (unsigned char)s[a] < 0x80 && s[a] != '"' && s[a] != '(' &&
+	       s[a] != '$')
+		a++;
+	while (b > a && !isalnum((unsigned char)s[b - 1]) &&
+	       (unsigned char)s[b - 1] < 0x80 && s[b - 1] != '"' &&
+	       s[b - 1] != ')' && s[b - 1] != '%')
+		b--;
+	if (b - a > max) {
+		size_t e = a + cw_utf8_floor(s + a, 0, max);
+		while (e > a && !isspace((unsigned char)s[e - 1]))
+			e--;
+		while (e > a &&
+		       (isspace((unsigned char)s[e - 1]) || s[e - 1] == ','))
+			e--;
+		if (e > a)
+			b = e;
+		else
+			b = a + cw_utf8_floor(s + a, 0, max);
+		cut = true;
+	}
+	return cw_asprintf("\xe2\x80\x9c%.*s%s\xe2\x80\x9d", (int)(b - a),
+			   s + a, cut ? "\xe2\x80\xa6" : "");
+}
+
+/* Whether a point said already holds the opening words of quote q. */
+static bool quoted_before(const struct said *s, const char *q)
+{
+	char head[32];
+	size_t n = 0;
+
+	q += 3; /* the opening mark */
+	while (q[n] && n + 1 < sizeof(head) && strncmp(q + n, "\xe2\x80", 2))
+		n++;
+	if (n < 12)
+		return false;
+	memcpy(head, q, n);
+	head[n] = 0;
+	for (size_t i = 0; i < s->n; i++)
+		if (strstr(s->p[i].text, head))
+			return true;
+	return false;
+}
+
+/* The edits of a modified provision that say the most, quoted:
+ * "“A” became “B”", "adds “C”", "drops “D”". */
+static void say_quotes(struct said *s, const struct cw_diff *d,
+		       const struct cw_diff_change *ch)
+{
+	struct edit {
+		size_t os, oe, ns, ne;
+		double v;
+	} best[2] = { { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0 } };
+
+	if (ch->kind == CW_DIFF_ADDED || ch->kind == CW_DIFF_REMOVED)
+		return;
+	for (size_t i = 0; i < ch->n_spans; i++) {
+		const struct cw_diff_span *sp = &ch->spans[i];
+		struct edit e = { 0, 0, 0, 0, 0 };
+		if (sp->op == CW_DIFF_OP_DEL) {
+			e.os = sp->old_start;
+			e.oe = sp->old_end;
+			if (i + 1 < ch->n_spans &&
+			    ch->spans[i + 1].op == CW_DIFF_OP_INS &&
+			    ch->spans[i + 1].new_start == sp->new_start) {
+				e.ns = ch->spans[i + 1].new_start;
+				e.ne = ch->spans[i + 1].new_end;
+				i++;
+			}
+		} else {
+			e.ns = sp->new_start;
+			e.ne = sp->new_end;
+		}
+		e.v = salience(d->new_text + e.ns, e.ne - e.ns) +
+		      0.8 * salience(d->old_text + e.os, e.oe - e.os);
+		/* a date is the document's date line, said apart */
+		if ((e.ne == e.ns ||
+		     cw_meaning_is_date(d->new_text + e.ns, e.ne - e.ns)) &&
+		    (e.oe == e.os ||
+		     cw_meaning_is_date(d->old_text + e.os, e.oe - e.os)))
+			e.v = 0;
+		if (e.v > best[0].v) {
+			best[1] = best[0];
+			best[0] = e;
+		} else if (e.v > best[1].v) {
+			best[1] = e;
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		const struct edit *e = &best[k];
+		char *o, *n;
+		if (e->v < SALIENCE_MIN)
+			continue;
+		o = e->oe > e->os
+			    ? clip_words(d->old_text + e->os, e->oe - e->os,
+					 EDIT_QUOTE_MAX / 2)
+			    : NULL;
+		n = e->ne > e->ns
+			    ? clip_words(d->new_text + e->ns, e->ne - e->ns,
+					 o ? EDIT_QUOTE_MAX / 2
+					   : EDIT_QUOTE_MAX)
+			    : NULL;
+		if (quoted_before(s, n ? n : o)) {
+			/* the duty it is in is quoted already */
+		} else if (o && n)
+			say(s, RANK_QUOTE + (int)e->v,
+			    cw_asprintf("%s became %s", o, n));
+		else if (n)
+			say(s, RANK_QUOTE + (int)e->v,
+			    cw_asprintf("adds %s", n));
+		else if (o)
+			say(s, RANK_QUOTE + (int)e->v,
+			    cw_asprintf("drops %s", o));
+		free(o);
+		free(n);
+	}
+}
+
+/* "Disputes", or for an untitled provision what it is. */
+static char *change_title(const struct cw_diff_change *ch)
+{
+	const char *key = ch->new_key ? ch->new_key : ch->old_key;
+
+	if (ch->title[0])
+		return cw_strdup(ch->title);
+	if (key && !strcmp(key, "preamble"))
+		return cw_strdup("The opening text");
+	return cw_asprintf("Provision %s", key ? key : "?");
+}
+
+/* "Disputes: a; b; c." with at most `n` points. */
+static char *sentence(const struct cw_diff_change *ch, const struct said *s,
+		      size_t n)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	char *title = change_title(ch);
+
+	if (ch->kind == CW_DIFF_ADDED)
+		cw_buf_addf(&b, "New provision %s", title);
+	else if (ch->kind == CW_DIFF_REMOVED)
+		cw_buf_addf(&b, "Provision %s removed", title);
+	else
+		cw_buf_adds(&b, title);
+	free(title);
+	for (size_t i = 0; i < n && i < s->n; i++)
+		cw_buf_addf(&b, "%s%s", i ? "; " : ": ", s->p[i].text);
+	cw_buf_addc(&b, '.');
+	return cw_buf_detach(&b, NULL);
+}
+
+static int side_read(struct cw_tax_matches *m, struct cw_params *p,
+		     const struct cw_taxonomy *tax, const char *title,
+		     const char *text, size_t start, size_t end,
+		     struct cw_err *err)
+{
+	int rc = CW_OK;
+
+	if (end <= start)
+		return CW_OK;
+	if (tax)
+		rc = cw_taxonomy_detect(m, tax, title, text + start,
+					end - start, err);
+	if (!rc)
+		rc = cw_params_extract(p, text + start, end - start, start,
+				       NULL, 0, err);
+	return rc;
+}
+
+/* Everything a change says. */
+static int read_change(struct said *s, const struct cw_diff *d,
+		       struct cw_diff_change *ch, const struct cw_taxonomy *tax,
+		       struct cw_err *err)
+{
+	struct cw_tax_matches ma = CW_TAX_MATCHES_INIT,
+			      mb = CW_TAX_MATCHES_INIT;
+	struct cw_params pa = CW_PARAMS_INIT, pb = CW_PARAMS_INIT;
+	char *od = NULL, *nd = NULL;
+	bool modal_only = false, negation = false;
+	int rc;
+
+	s->n = 0;
+	s->summary = NULL;
+	if (ch->materiality == CW_DIFF_NONE) {
+		s->rank = 0;
+		return CW_OK;
+	}
+	if (date_only(d, ch, &od, &nd)) {
+		s->rank = RANK_DATE;
+		s->summary = cw_asprintf("The document's date changed from %s "
+					 "to %s.",
+					 od, nd);
+		ch->materiality = CW_DIFF_COSMETIC;
+		free(od);
+		free(nd);
+		return CW_OK;
+	}
+	if (rename_only(d, ch, &s->renamed_from, &s->renamed_to)) {
+		char *t = change_title(ch);
+		s->rank = RANK_RENAME;
+		s->summary = cw_asprintf("%s: presentation only "
+					 "(\xe2\x80\x9c%s\xe2\x80\x9d became "
+					 "\xe2\x80\x9c%s\xe2\x80\x9d).",
+					 t, s->renamed_from, s->renamed_to);
+		ch->materiality = CW_DIFF_COSMETIC;
+		free(t);
+		return CW_OK;
+	}
+	/* presentation only: nothing to read */
+	if (ch->materiality == CW_DIFF_COSMETIC) {
+		s->rank = RANK_COSMETIC;
+		return CW_OK;
+	}
+	rc = side_read(&ma, &pa, tax, ch->title, d->old_text, ch->old_start,
+		       ch->old_end, err);
+	if (!rc)
+		rc = side_read(&mb, &pb, tax, ch->title, d->new_text,
+			       ch->new_start, ch->new_end, err);
+	if (rc)
+		goto out;
+	if (ch->materiality != CW_DIFF_COSMETIC) {
+		bool said_a[CW_PARAM_COUNT] = { false },
+		     said_b[CW_PARAM_COUNT] = { false };
+		say_categories(s, d, ch, &ma, &mb, &pa, &pb, said_a, said_b);
+		say_params(s, &pa, &pb, said_a, said_b);
+		say_facts(s, d, ch, &pa, &pb, &modal_only, &negation);
+		say_quotes(s, d, ch);
+	}
+	if (s->n) {
+		s->rank = s->p[0].rank;
+		s->summary = sentence(ch, s, POINTS_SAID);
+	} else if (ch->materiality == CW_DIFF_SUBSTANTIVE && modal_only &&
+		   !negation && ch->kind != CW_DIFF_ADDED &&
+		   ch->kind != CW_DIFF_REMOVED) {
+		/* "can" became "may": the same terms, worded otherwise */
+		char *t = change_title(ch);
+		s->rank = RANK_WORDING;
+		ch->materiality = CW_DIFF_EDITORIAL;
+		s->summary = cw_asprintf("%s: wording changed; the same duties "
+					 "and figures.",
+					 t);
+		free(t);
+	} else {
+		s->rank =
+			ch->materiality == CW_DIFF_SUBSTANTIVE
+				? (negation ? RANK_NEGATION : RANK_SUBSTANTIVE)
+			: ch->materiality == CW_DIFF_EDITORIAL ? RANK_EDITORIAL
+							       : RANK_COSMETIC;
+	}
+out:
+	cw_tax_matches_release(&ma);
+	cw_tax_matches_release(&mb);
+	cw_params_release(&pa);
+	cw_params_release(&pb);
+	return rc;
+}
+
+static void said_release(struct said *s)
+{
+	free(s->renamed_from);
+	free(s->renamed_to);
+	s->renamed_from = s->renamed_to = NULL;
+	for (size_t i = 0; i < s->n; i++)
+		free(s->p[i].text);
+	free(s->summary);
+	s->n = 0;
+	s->summary = NULL;
+}
+
+static int by_rank(const void *x, const void *y)
+{
+	const struct said *a = x, *b = y;
+
+	if (a->rank != b->rank)
+		return a->rank > b->rank ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* "Fees, Disputes and 3 others" */
+static void list_titles(struct cw_buf *b, const struct cw_diff *d,
+			const struct said *s, size_t n, int min_rank,
+			int max_rank)
+{
+	size_t said = 0, total = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (s[i].rank >= min_rank && s[i].rank <= max_rank)
+			total++;
+	for (size_t i = 0; i < n && said < 3; i++) {
+		char *t;
+		if (s[i].rank < min_rank || s[i].rank > max_rank)
+			continue;
+		t = change_title(&d->changes[i]);
+		cw_buf_addf(b, "%s%s",
+			    said == 0			     ? ""
+			    : said + 1 == total || said == 2 ? " and "
+							     : ", ",
+			    t);
+		free(t);
+		said++;
+	}
+	if (total > said)
+		cw_buf_addf(b, " (%zu more)", total - said);
+}
+
+static char *document_summary(const struct cw_diff *d, const struct said *s,
+			      size_t n)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	size_t sentences = 0;
+	const char *date = NULL;
+	size_t editorial = 0, cosmetic = 0;
+
+	const struct said *rename = NULL;
+	size_t renames = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i].rank == RANK_DATE && !date)
+			date = d->changes[i].summary;
+		else if (s[i].rank >= RANK_EDITORIAL &&
+			 s[i].rank < RANK_SUBSTANTIVE)
+			editorial++;
+		else if (s[i].rank == RANK_COSMETIC)
+			cosmetic++;
+		else if (s[i].rank == RANK_RENAME) {
+			/* the first rename, and how many provisions it
+			 * touched */
+			if (!rename)
+				rename = &s[i];
+			renames +=
+				same_value(s[i].renamed_from,
+					   rename->renamed_from) &&
+				same_value(s[i].renamed_to, rename->renamed_to);
+		}
+	}
+	for (size_t i = 0; i < n && sentences < MAX_SENTENCES; i++) {
+		char *t = NULL;
+		if (s[i].rank < RANK_SUBSTANTIVE)
+			break;
+		/* the longest sentence that still fits */
+		for (size_t k = POINTS_SAID; k >= 1; k--) {
+			free(t);
+			t = s[i].n ? sentence(&d->changes[i], &s[i], k)
+				   : cw_strdup(d->changes[i].summary
+						       ? d->changes[i].summary
+						       : "");
+			if (b.len + (b.len > 0) + strlen(t) <=
+				    CW_MEANING_SUMMARY_MAX ||
+			    !s[i].n)
+				break;
+		}
+		if (t[0] &&
+		    b.len + (b.len > 0) + strlen(t) <= CW_MEANING_SUMMARY_MAX) {
+			cw_buf_addf(&b, "%s%s", b.len ? " " : "", t);
+			sentences++;
+		}
+		free(t);
+	}
+	if (sentences == 0 && editorial) {
+		struct cw_buf l = CW_BUF_INIT;
+		list_titles(&l, d, s, n, RANK_EDITORIAL, RANK_SUBSTANTIVE - 1);
+		cw_buf_addf(&b,
+			    "Reworded: %s; no duty, figure, forum or category "
+			    "moved.",
+			    l.ptr);
+		cw_buf_release(&l);
+		sentences++;
+	}
+	if (rename && sentences < MAX_SENTENCES) {
+		cw_buf_addf(&b,
+			    "%s\xe2\x80\x9c%s\xe2\x80\x9d became "
+			    "\xe2\x80\x9c%s\xe2\x80\x9d in %zu provision%s.",
+			    b.len ? " " : "", rename->renamed_from,
+			    rename->renamed_to, renames,
+			    renames == 1 ? "" : "s");
+		sentences++;
+	}
+	if (sentences == 0 && cosmetic) {
+		struct cw_buf l = CW_BUF_INIT;
+		list_titles(&l, d, s, n, RANK_COSMETIC, RANK_COSMETIC);
+		cw_buf_addf(&b, "Presentation only, in %s.", l.ptr);
+		cw_buf_release(&l);
+		sentences++;
+	}
+	if (date && sentences < MAX_SENTENCES &&
+	    b.len + (b.len > 0) + strlen(date) <= CW_MEANING_SUMMARY_MAX)
+		cw_buf_addf(&b, "%s%s", b.len ? " " : "", date);
+	if (b.len == 0)
+		cw_buf_adds(&b, "No provision changed.");
+	return cw_buf_detach(&b, NULL);
+}
+
+int cw_meaning_explain(struct cw_diff *d, char **summary,
+		       const struct cw_taxonomy *tax, struct cw_err *err)
+{
+	struct said *s = cw_calloc(d->n + 1, sizeof(*s));
+	struct cw_diff_change *sorted;
+	int rc = CW_OK;
+
+	*summary = NULL;
+	for (size_t i = 0; i < d->n && !rc; i++) {
+		s[i].index = i;
+		rc = read_change(&s[i], d, &d->changes[i], tax, err);
+	}
+	if (rc)
+		goto out;
+	/* the new summaries, then the order of rank */
+	for (size_t i = 0; i < d->n; i++)
+		if (s[i].summary) {
+			free(d->changes[i].summary);
+			d->changes[i].summary = s[i].summary;
+			s[i].summary = NULL;
+		}
+	qsort(s, d->n, sizeof(*s), by_rank);
+	sorted = cw_calloc(d->n + 1, sizeof(*sorted));
+	for (size_t i = 0; i < d->n; i++)
+		sorted[i] = d->changes[s[i].index];
+	free(d->changes);
+	d->changes = sorted;
+	*summary = document_summary(d, s, d->n);
+out:
+	for (size_t i = 0; i < d->n; i++)
+		said_release(&s[i]);
+	free(s);
+	return rc;
+}
+
+json_t *cw_meaning_diff_json(const struct cw_diff *d, const char *summary)
+{
+	/* the summary first: it is what a reader reads */
+	json_t *j = json_pack("{ss?}", "summary", summary);
+	json_t *diff = cw_diff_to_json(d);
+
+	json_object_update(j, diff);
+	json_decref(diff);
+	return j;
+}
