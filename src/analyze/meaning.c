@@ -55,6 +55,7 @@ static void rx_init(void)
 				  "|\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)"
 				  "?" MONTH ",?\\s+\\d{4}"
 				  "|" MONTH ",?\\s+\\d{4}"
+				  "|" MONTH "\\s+\\d{1,2}(?:st|nd|rd|th)?"
 				  "|\\d{4}-\\d{1,2}-\\d{1,2}"
 				  "|\\d{1,2}[/.]\\d{1,2}[/.]\\d{2,4})\\b";
 	int ec;
@@ -183,6 +184,14 @@ static void word_around(const char *text, size_t lo, size_t hi, size_t *s,
 		(*e)++;
 }
 
+static bool has_alnum(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isalnum((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80)
+			return true;
+	return false;
+}
+
 static bool has_alpha(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -270,6 +279,44 @@ static bool rename_only(const struct cw_diff *d,
 no:
 	free(ow);
 	free(nw);
+	return false;
+}
+
+/* A change whose every edit is marks and spaces only (quotes, commas,
+ * apostrophes): no word moved. */
+static bool punctuation_only(const struct cw_diff *d,
+			     const struct cw_diff_change *ch)
+{
+	if (ch->n_spans == 0 || ch->n_old != 1 || ch->n_new != 1)
+		return false;
+	for (size_t i = 0; i < ch->n_spans; i++) {
+		const struct cw_diff_span *sp = &ch->spans[i];
+		if (sp->op == CW_DIFF_OP_DEL
+			    ? has_alnum(d->old_text + sp->old_start,
+					sp->old_end - sp->old_start)
+			    : has_alnum(d->new_text + sp->new_start,
+					sp->new_end - sp->new_start))
+			return false;
+	}
+	return true;
+}
+
+/* Whether a name ends as a company's does ("OpenAI, L.L.C.", "X Corp"). */
+static bool company_name(const char *w)
+{
+	static const char *const ends[] = {
+		"llc",	"l.l.c",   "l.l.c.", "inc",  "inc.",  "ltd",
+		"ltd.", "limited", "gmbh",   "corp", "corp.", "b.v.",
+		"bv",	"s.a.",	   "sa",     "plc",  "ag",    "s.r.l.",
+		"sarl", "s.a.s.",  "pte",    "co.",  "llp",   "lp",
+	};
+	size_t n = strlen(w), k = n;
+
+	while (k > 0 && w[k - 1] != ' ')
+		k--;
+	for (size_t i = 0; i < sizeof(ends) / sizeof(*ends); i++)
+		if (same_value(w + k, ends[i]))
+			return true;
 	return false;
 }
 
@@ -571,7 +618,8 @@ static void say_params(struct said *s, const struct cw_params *a,
 	}
 }
 
-/* A duty's sentence, cut for a summary. */
+/* A duty's sentence for a summary, from its start: its subject ("you
+ * must…") says whose duty it is. */
 static char *quote(const char *s)
 {
 	size_t n = strlen(s);
@@ -687,7 +735,9 @@ static void say_facts(struct said *s, const struct cw_diff *d,
 /* ---- quotes ---- */
 
 /* Longest quote of an edit's words, bytes; most salience counted. */
-#define EDIT_QUOTE_MAX 90
+#define EDIT_QUOTE_MAX 130
+/* Edits quoted a change. */
+#define EDITS_QUOTED 4
 #define SALIENCE_MAX 12
 /* Least salience for an edit to be quoted. */
 #define SALIENCE_MIN 2
@@ -718,91 +768,184 @@ static bool stop_word(const char *w, size_t n)
 	return false;
 }
 
-/* How much the words of s[0..n) say: content words, names and figures
- * count; links, markup and the little words do not. */
-static double salience(const char *s, size_t n)
+/* How much one word s[i, j) says: a name or a figure most, a content
+ * word some; links, markup and the little words nothing. */
+static double word_value(const char *s, size_t i, size_t j)
 {
-	double v = 0;
-	size_t i = 0;
+	size_t a = i, b = j, letters = 0;
+	bool digit = false;
+
+	for (size_t k = i; k < j; k++) {
+		if (s[k] == '/' || s[k] == '(' || s[k] == '[' || s[k] == '#' ||
+		    s[k] == '@')
+			return 0;
+		digit = digit || isdigit((unsigned char)s[k]);
+	}
+	while (a < b && !isalnum((unsigned char)s[a]) &&
+	       (unsigned char)s[a] < 0x80)
+		a++;
+	while (b > a && !isalnum((unsigned char)s[b - 1]) &&
+	       (unsigned char)s[b - 1] < 0x80)
+		b--;
+	for (size_t k = a; k < b; k++)
+		letters += isalpha((unsigned char)s[k]) ||
+			   (unsigned char)s[k] >= 0x80;
+	if (digit)
+		return 1.5;
+	if (letters < 3 || stop_word(s + a, b - a))
+		return 0;
+	return isupper((unsigned char)s[a]) ? 1.5 : 1;
+}
+
+struct word {
+	size_t s, e;
+	double v;
+};
+
+/* The words of s[0..n) with their values; returns how many. */
+static size_t words_of(struct word **out, const char *s, size_t n)
+{
+	struct word *w = NULL;
+	size_t k = 0, cap = 0, i = 0;
 
 	while (i < n) {
 		size_t j;
-		bool digit = false, upper, link = false;
 		while (i < n && isspace((unsigned char)s[i]))
 			i++;
 		j = i;
-		while (j < n && !isspace((unsigned char)s[j])) {
-			digit = digit || isdigit((unsigned char)s[j]);
-			link = link || s[j] == '/' || s[j] == '(' ||
-			       s[j] == '[' || s[j] == '#' || s[j] == '@';
+		while (j < n && !isspace((unsigned char)s[j]))
 			j++;
-		}
-		if (j > i && !link) {
-			size_t a = i, b = j, letters = 0;
-			while (a < b && !isalnum((unsigned char)s[a]) &&
-			       (unsigned char)s[a] < 0x80)
-				a++;
-			while (b > a && !isalnum((unsigned char)s[b - 1]) &&
-			       (unsigned char)s[b - 1] < 0x80)
-				b--;
-			for (size_t k = a; k < b; k++)
-				letters += isalpha((unsigned char)s[k]) ||
-					   (unsigned char)s[k] >= 0x80;
-			upper = a < b && isupper((unsigned char)s[a]);
-			if (digit)
-				v += 1.5;
-			else if (letters >= 3 && !stop_word(s + a, b - a))
-				v += upper ? 1.5 : 1;
+		if (j > i) {
+			CW_GROW(w, cap, k + 1);
+			w[k++] = (struct word){ i, j, word_value(s, i, j) };
 		}
 		i = j;
 	}
+	*out = w;
+	return k;
+}
+
+/* How much the words of s[0..n) say, up to SALIENCE_MAX; 0 when they
+ * hold no letter (numbers and marks are the facts' to read). */
+static double salience(const char *s, size_t n)
+{
+	struct word *w;
+	size_t k;
+	double v = 0;
+
+	if (!has_alpha(s, n))
+		return 0;
+	k = words_of(&w, s, n);
+	for (size_t i = 0; i < k; i++)
+		v += w[i].v;
+	free(w);
 	return v > SALIENCE_MAX ? SALIENCE_MAX : v;
 }
 
-/* s[0..n) cut at a word for a quote, marks at its ends trimmed. */
-static char *clip_words(const char *s, size_t n, size_t max)
+static bool edge_mark(unsigned char c, bool end)
 {
-	size_t a = 0, b = n;
-	bool cut = false;
-
-	/* from its first word to its last: no stray marks around it */
-	while (a < b && !isalnum((unsigned char)s[a]) &&
-	       (unsigned char)s[a] < 0x80 && s[a] != '"' && s[a] != '(' &&
-	       s[a] != '$')
-		a++;
-	while (b > a && !isalnum((unsigned char)s[b - 1]) &&
-	       (unsigned char)s[b - 1] < 0x80 && s[b - 1] != '"' &&
-	       s[b - 1] != ')' && s[b - 1] != '%')
-		b--;
-	if (b - a > max) {
-		size_t e = a + cw_utf8_floor(s + a, 0, max);
-		while (e > a && !isspace((unsigned char)s[e - 1]))
-			e--;
-		while (e > a &&
-		       (isspace((unsigned char)s[e - 1]) || s[e - 1] == ','))
-			e--;
-		if (e > a)
-			b = e;
-		else
-			b = a + cw_utf8_floor(s + a, 0, max);
-		cut = true;
-	}
-	return cw_asprintf("\xe2\x80\x9c%.*s%s\xe2\x80\x9d", (int)(b - a),
-			   s + a, cut ? "\xe2\x80\xa6" : "");
+	return !isalnum(c) && c < 0x80 && c != '"' &&
+	       (end ? c != ')' && c != '%' : c != '(' && c != '$');
 }
 
-/* Whether a point said already holds the opening words of quote q. */
+/*
+ * The words of s[0..n) as a quote of at most about `max` bytes: all of
+ * them when they fit, else the run of words that says the most (a name,
+ * a figure), with an ellipsis where words were left out.
+ */
+static char *clip_words(const char *s, size_t n, size_t max)
+{
+	struct word *w;
+	size_t k = words_of(&w, s, n), bi = 0, bj = k, j = 0;
+	size_t a, b;
+	double best = -1, sum = 0;
+	char *q;
+
+	if (k && w[k - 1].e - w[0].s > max) {
+		/* the best window: two pointers over the words */
+		for (size_t i = 0; i < k; i++) {
+			if (j < i) {
+				j = i;
+				sum = 0;
+			}
+			while (j < k && w[j].e - w[i].s <= max)
+				sum += w[j++].v;
+			if (j > i && sum > best) {
+				best = sum;
+				bi = i;
+				bj = j;
+			}
+			if (j > i)
+				sum -= w[i].v;
+		}
+		if (bj == bi) /* one word longer than max */
+			bj = bi + 1;
+	}
+	a = k ? w[bi].s : 0;
+	b = k ? w[bj - 1].e : 0;
+	if (b - a > 2 * max)
+		b = a + cw_utf8_floor(s + a, 0, 2 * max);
+	while (a < b && edge_mark((unsigned char)s[a], false))
+		a++;
+	while (b > a && edge_mark((unsigned char)s[b - 1], true))
+		b--;
+	{
+		/* one line: runs of white space read as one space */
+		struct cw_buf o = CW_BUF_INIT;
+		cw_buf_adds(&o, "\xe2\x80\x9c");
+		if (bi > 0)
+			cw_buf_adds(&o, "\xe2\x80\xa6");
+		for (size_t i = a; i < b; i++) {
+			if (isspace((unsigned char)s[i])) {
+				if (i == a || !isspace((unsigned char)s[i - 1]))
+					cw_buf_addc(&o, ' ');
+				continue;
+			}
+			cw_buf_addc(&o, s[i]);
+		}
+		if (bj < k)
+			cw_buf_adds(&o, "\xe2\x80\xa6");
+		cw_buf_adds(&o, "\xe2\x80\x9d");
+		q = cw_buf_detach(&o, NULL);
+	}
+	free(w);
+	return q;
+}
+
+/* The bytes of quote q between its marks and ellipses. */
+static void quote_core(const char *q, const char **at, size_t *n)
+{
+	size_t len = strlen(q);
+
+	while (len >= 3 && (unsigned char)q[0] == 0xe2 &&
+	       (unsigned char)q[1] == 0x80 &&
+	       ((unsigned char)q[2] == 0x9c || (unsigned char)q[2] == 0xa6)) {
+		q += 3;
+		len -= 3;
+	}
+	while (len >= 3 && (unsigned char)q[len - 3] == 0xe2 &&
+	       (unsigned char)q[len - 2] == 0x80 &&
+	       ((unsigned char)q[len - 1] == 0x9d ||
+		(unsigned char)q[len - 1] == 0xa6))
+		len -= 3;
+	*at = q;
+	*n = len;
+}
+
+/* Whether a point said already quotes words of quote q (its first 24
+ * bytes, or all of it when shorter). */
 static bool quoted_before(const struct said *s, const char *q)
 {
-	char head[32];
-	size_t n = 0;
+	const char *c;
+	size_t n;
+	char head[25];
 
-	q += 3; /* the opening mark */
-	while (q[n] && n + 1 < sizeof(head) && strncmp(q + n, "\xe2\x80", 2))
-		n++;
+	quote_core(q, &c, &n);
+	if (n > 24)
+		n = 24;
 	if (n < 12)
 		return false;
-	memcpy(head, q, n);
+	memcpy(head, c, n);
 	head[n] = 0;
 	for (size_t i = 0; i < s->n; i++)
 		if (strstr(s->p[i].text, head))
@@ -810,65 +953,142 @@ static bool quoted_before(const struct said *s, const char *q)
 	return false;
 }
 
+struct edit {
+	size_t os, oe, ns, ne; /* old and new bytes; empty for none */
+	double v;	       /* salience */
+};
+
+/* Keep e among the EDITS_QUOTED most salient, strongest first. */
+static void consider(struct edit *best, const struct cw_diff *d, struct edit e)
+{
+	e.v = salience(d->new_text + e.ns, e.ne - e.ns) +
+	      0.8 * salience(d->old_text + e.os, e.oe - e.os);
+	/* a date is the document's date line, said apart */
+	if ((e.ne == e.ns ||
+	     cw_meaning_is_date(d->new_text + e.ns, e.ne - e.ns)) &&
+	    (e.oe == e.os ||
+	     cw_meaning_is_date(d->old_text + e.os, e.oe - e.os)))
+		e.v = 0;
+	for (size_t k = 0; k < EDITS_QUOTED; k++)
+		if (e.v > best[k].v) {
+			memmove(best + k + 1, best + k,
+				(EDITS_QUOTED - k - 1) * sizeof(*best));
+			best[k] = e;
+			return;
+		}
+}
+
+/* Where the sentence or line that starts at `at` of t[.., end) ends. */
+static size_t chunk_end(const char *t, size_t at, size_t end)
+{
+	for (size_t i = at; i + 1 < end; i++)
+		if (t[i] == '\n' ||
+		    ((t[i] == '.' || t[i] == ';' || t[i] == ':') &&
+		     isspace((unsigned char)t[i + 1]) && i + 2 < end &&
+		     !islower((unsigned char)t[i + 2])))
+			return i + 1;
+	return end;
+}
+
+/* A lone insertion or deletion, a sentence or a line at a time: a long
+ * one says several things. */
+static void consider_chunks(struct edit *best, const struct cw_diff *d,
+			    bool ins, size_t s0, size_t e0, size_t at)
+{
+	const char *t = ins ? d->new_text : d->old_text;
+
+	for (size_t a = s0; a < e0;) {
+		size_t b = chunk_end(t, a, e0);
+		struct edit e = { 0, 0, 0, 0, 0 };
+		if (ins) {
+			e.ns = a;
+			e.ne = b;
+			e.os = e.oe = at;
+		} else {
+			e.os = a;
+			e.oe = b;
+			e.ns = e.ne = at;
+		}
+		/* an empty side: no bytes */
+		if (ins)
+			e.oe = e.os;
+		else
+			e.ne = e.ns;
+		consider(best, d, e);
+		a = b;
+	}
+}
+
 /* The edits of a modified provision that say the most, quoted:
  * "“A” became “B”", "adds “C”", "drops “D”". */
 static void say_quotes(struct said *s, const struct cw_diff *d,
 		       const struct cw_diff_change *ch)
 {
-	struct edit {
-		size_t os, oe, ns, ne;
-		double v;
-	} best[2] = { { 0, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0 } };
+	struct edit best[EDITS_QUOTED];
 
-	if (ch->kind == CW_DIFF_ADDED || ch->kind == CW_DIFF_REMOVED)
+	memset(best, 0, sizeof(best));
+
+	if (ch->kind == CW_DIFF_ADDED || ch->kind == CW_DIFF_REMOVED) {
+		/* a whole provision: the words of its body that say the
+		 * most (its heading is its title already) */
+		bool added = ch->kind == CW_DIFF_ADDED;
+		const char *t = added ? d->new_text : d->old_text;
+		size_t a = added ? ch->new_start : ch->old_start,
+		       b = added ? ch->new_end : ch->old_end;
+		char *q;
+		while (a < b && t[a] != '\n')
+			a++;
+		if (a == b) /* one line: no heading to leave out */
+			a = added ? ch->new_start : ch->old_start;
+		if (salience(t + a, b - a) < SALIENCE_MIN)
+			return;
+		q = clip_words(t + a, b - a, EDIT_QUOTE_MAX);
+		if (!quoted_before(s, q))
+			say(s, RANK_QUOTE + (int)salience(t + a, b - a),
+			    cw_asprintf("%s %s", added ? "it says" : "it said",
+					q));
+		free(q);
 		return;
+	}
 	for (size_t i = 0; i < ch->n_spans; i++) {
 		const struct cw_diff_span *sp = &ch->spans[i];
 		struct edit e = { 0, 0, 0, 0, 0 };
-		if (sp->op == CW_DIFF_OP_DEL) {
+		bool replaced = sp->op == CW_DIFF_OP_DEL &&
+				i + 1 < ch->n_spans &&
+				ch->spans[i + 1].op == CW_DIFF_OP_INS &&
+				ch->spans[i + 1].new_start == sp->new_start;
+		if (replaced) {
 			e.os = sp->old_start;
 			e.oe = sp->old_end;
-			if (i + 1 < ch->n_spans &&
-			    ch->spans[i + 1].op == CW_DIFF_OP_INS &&
-			    ch->spans[i + 1].new_start == sp->new_start) {
-				e.ns = ch->spans[i + 1].new_start;
-				e.ne = ch->spans[i + 1].new_end;
-				i++;
-			}
+			e.ns = ch->spans[i + 1].new_start;
+			e.ne = ch->spans[i + 1].new_end;
+			i++;
+			consider(best, d, e);
+		} else if (sp->op == CW_DIFF_OP_DEL) {
+			consider_chunks(best, d, false, sp->old_start,
+					sp->old_end, sp->new_start);
 		} else {
-			e.ns = sp->new_start;
-			e.ne = sp->new_end;
-		}
-		e.v = salience(d->new_text + e.ns, e.ne - e.ns) +
-		      0.8 * salience(d->old_text + e.os, e.oe - e.os);
-		/* a date is the document's date line, said apart */
-		if ((e.ne == e.ns ||
-		     cw_meaning_is_date(d->new_text + e.ns, e.ne - e.ns)) &&
-		    (e.oe == e.os ||
-		     cw_meaning_is_date(d->old_text + e.os, e.oe - e.os)))
-			e.v = 0;
-		if (e.v > best[0].v) {
-			best[1] = best[0];
-			best[0] = e;
-		} else if (e.v > best[1].v) {
-			best[1] = e;
+			consider_chunks(best, d, true, sp->new_start,
+					sp->new_end, sp->old_start);
 		}
 	}
-	for (int k = 0; k < 2; k++) {
+	for (size_t k = 0; k < EDITS_QUOTED; k++) {
 		const struct edit *e = &best[k];
 		char *o, *n;
 		if (e->v < SALIENCE_MIN)
 			continue;
 		o = e->oe > e->os
 			    ? clip_words(d->old_text + e->os, e->oe - e->os,
-					 EDIT_QUOTE_MAX / 2)
+					 e->ne > e->ns ? EDIT_QUOTE_MAX / 2
+						       : EDIT_QUOTE_MAX)
 			    : NULL;
 		n = e->ne > e->ns
 			    ? clip_words(d->new_text + e->ns, e->ne - e->ns,
 					 o ? EDIT_QUOTE_MAX / 2
 					   : EDIT_QUOTE_MAX)
 			    : NULL;
-		if (quoted_before(s, n ? n : o)) {
+		if ((o && n && same_value(o, n)) ||
+		    quoted_before(s, n ? n : o)) {
 			/* the duty it is in is quoted already */
 		} else if (o && n)
 			say(s, RANK_QUOTE + (int)e->v,
@@ -964,11 +1184,28 @@ static int read_change(struct said *s, const struct cw_diff *d,
 	}
 	if (rename_only(d, ch, &s->renamed_from, &s->renamed_to)) {
 		char *t = change_title(ch);
-		s->rank = RANK_RENAME;
-		s->summary = cw_asprintf("%s: presentation only "
-					 "(\xe2\x80\x9c%s\xe2\x80\x9d became "
-					 "\xe2\x80\x9c%s\xe2\x80\x9d).",
-					 t, s->renamed_from, s->renamed_to);
+		/* a company's new name is who the contract is with */
+		bool firm = company_name(s->renamed_from) ||
+			    company_name(s->renamed_to);
+		s->rank = firm ? RANK_SUBSTANTIVE : RANK_RENAME;
+		s->summary = cw_asprintf(
+			"%s: %s \xe2\x80\x9c%s\xe2\x80\x9d became "
+			"\xe2\x80\x9c%s\xe2\x80\x9d.",
+			t, firm ? "the contracting entity" : "renamed",
+			s->renamed_from, s->renamed_to);
+		ch->materiality = firm ? CW_DIFF_SUBSTANTIVE : CW_DIFF_COSMETIC;
+		free(t);
+		if (firm) {
+			free(s->renamed_from);
+			free(s->renamed_to);
+			s->renamed_from = s->renamed_to = NULL;
+		}
+		return CW_OK;
+	}
+	if (punctuation_only(d, ch)) {
+		char *t = change_title(ch);
+		s->rank = RANK_COSMETIC;
+		s->summary = cw_asprintf("%s: punctuation only.", t);
 		ch->materiality = CW_DIFF_COSMETIC;
 		free(t);
 		return CW_OK;
@@ -1070,6 +1307,72 @@ static void list_titles(struct cw_buf *b, const struct cw_diff *d,
 		cw_buf_addf(b, " (%zu more)", total - said);
 }
 
+/*
+ * The sentences of the best-ranked changes (at most MAX_SENTENCES, one a
+ * change, the same sentence once) into b: each change with one point
+ * first, then one more point to each in turn while the whole fits in
+ * CW_MEANING_SUMMARY_MAX. Returns how many sentences.
+ */
+static size_t said_sentences(struct cw_buf *b, const struct cw_diff *d,
+			     const struct said *s, size_t n, size_t budget)
+{
+	size_t pick[MAX_SENTENCES], k[MAX_SENTENCES], np = 0;
+	char *text[MAX_SENTENCES] = { NULL };
+	bool grew = true;
+
+	for (size_t i = 0; i < n && np < MAX_SENTENCES; i++) {
+		bool dup = false;
+		if (s[i].rank < RANK_SUBSTANTIVE)
+			break;
+		text[np] = s[i].n ? sentence(&d->changes[i], &s[i], 1)
+				  : cw_strdup(d->changes[i].summary
+						      ? d->changes[i].summary
+						      : "");
+		for (size_t j = 0; j < np && !dup; j++)
+			dup = !strcmp(text[j], text[np]);
+		if (!text[np][0] || dup) {
+			free(text[np]);
+			text[np] = NULL;
+			continue;
+		}
+		pick[np] = i;
+		k[np++] = 1;
+	}
+	while (grew) {
+		grew = false;
+		for (size_t j = 0; j < np; j++) {
+			const struct said *x = &s[pick[j]];
+			size_t total = 0;
+			char *t;
+			if (k[j] >= x->n)
+				continue;
+			t = sentence(&d->changes[pick[j]], x, k[j] + 1);
+			for (size_t m = 0; m < np; m++)
+				total += (m ? 1 : 0) +
+					 strlen(m == j ? t : text[m]);
+			if (total > budget) {
+				free(t);
+				continue;
+			}
+			free(text[j]);
+			text[j] = t;
+			k[j]++;
+			grew = true;
+		}
+	}
+	/* the first sentences that fit, in rank order */
+	for (size_t j = 0; j < np; j++) {
+		if (b->len + (b->len > 0) + strlen(text[j]) > budget) {
+			for (size_t m = j; m < np; m++)
+				free(text[m]);
+			return j;
+		}
+		cw_buf_addf(b, "%s%s", b->len ? " " : "", text[j]);
+		free(text[j]);
+	}
+	return np;
+}
+
 static char *document_summary(const struct cw_diff *d, const struct said *s,
 			      size_t n)
 {
@@ -1100,42 +1403,24 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 				same_value(s[i].renamed_to, rename->renamed_to);
 		}
 	}
-	for (size_t i = 0; i < n && sentences < MAX_SENTENCES; i++) {
-		char *t = NULL;
-		if (s[i].rank < RANK_SUBSTANTIVE)
-			break;
-		/* the longest sentence that still fits */
-		for (size_t k = POINTS_SAID; k >= 1; k--) {
-			free(t);
-			t = s[i].n ? sentence(&d->changes[i], &s[i], k)
-				   : cw_strdup(d->changes[i].summary
-						       ? d->changes[i].summary
-						       : "");
-			if (b.len + (b.len > 0) + strlen(t) <=
-				    CW_MEANING_SUMMARY_MAX ||
-			    !s[i].n)
-				break;
-		}
-		if (t[0] &&
-		    b.len + (b.len > 0) + strlen(t) <= CW_MEANING_SUMMARY_MAX) {
-			cw_buf_addf(&b, "%s%s", b.len ? " " : "", t);
-			sentences++;
-		}
-		free(t);
-	}
+	/* room is kept for the date, which is short and always said when
+	 * a sentence is left for it */
+	sentences = said_sentences(&b, d, s, n,
+				   CW_MEANING_SUMMARY_MAX -
+					   (date ? strlen(date) + 1 : 0));
 	if (sentences == 0 && editorial) {
 		struct cw_buf l = CW_BUF_INIT;
 		list_titles(&l, d, s, n, RANK_EDITORIAL, RANK_SUBSTANTIVE - 1);
 		cw_buf_addf(&b,
-			    "Reworded: %s; no duty, figure, forum or category "
-			    "moved.",
+			    "No substantive change: %s reworded, no duty, "
+			    "figure, forum or category moved.",
 			    l.ptr);
 		cw_buf_release(&l);
 		sentences++;
 	}
 	if (rename && sentences < MAX_SENTENCES) {
 		cw_buf_addf(&b,
-			    "%s\xe2\x80\x9c%s\xe2\x80\x9d became "
+			    "%sRenamed: \xe2\x80\x9c%s\xe2\x80\x9d became "
 			    "\xe2\x80\x9c%s\xe2\x80\x9d in %zu provision%s.",
 			    b.len ? " " : "", rename->renamed_from,
 			    rename->renamed_to, renames,
@@ -1145,7 +1430,10 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 	if (sentences == 0 && cosmetic) {
 		struct cw_buf l = CW_BUF_INIT;
 		list_titles(&l, d, s, n, RANK_COSMETIC, RANK_COSMETIC);
-		cw_buf_addf(&b, "Presentation only, in %s.", l.ptr);
+		cw_buf_addf(&b,
+			    "No substantive change: presentation only "
+			    "(formatting, links, numbering) in %s.",
+			    l.ptr);
 		cw_buf_release(&l);
 		sentences++;
 	}

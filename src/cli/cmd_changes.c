@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "../analyze/taxonomy.h"
 #include "../diff/record.h"
 
 /* ---- diff SERVICE/TYPE [FROM [TO]] ---- */
@@ -17,6 +18,7 @@ int cw_cli_cmd_diff(struct cw_cli *cli, int argc, char **argv)
 	struct cw_view_diff vd;
 	struct cw_buf out = CW_BUF_INIT;
 	struct cw_diff_rules *rules = NULL;
+	struct cw_taxonomy *tax = NULL;
 	const char *format = NULL, *from = "-1", *to = "0";
 	char *version = NULL, *ref = NULL, *rdir = NULL;
 	bool all = false;
@@ -45,7 +47,9 @@ int cw_cli_cmd_diff(struct cw_cli *cli, int argc, char **argv)
 		rc = cw_diff_rules_load(&rules, rdir, &err);
 	}
 	if (!rc)
-		rc = cw_view_diff(&vd, s, &doc, from, to, rules,
+		rc = cw_taxonomy_load(&tax, cw_cli_data_dir(), &err);
+	if (!rc)
+		rc = cw_view_diff(&vd, s, &doc, from, to, rules, tax,
 				  all ? CW_DIFF_KEEP_UNCHANGED : 0, &err);
 	if (rc) {
 		rc = cw_cli_fail(&err);
@@ -58,6 +62,7 @@ int cw_cli_cmd_diff(struct cw_cli *cli, int argc, char **argv)
 		       strcmp(format, "md") ? "" : "# ", doc.service, doc.type,
 		       (long long)vd.from.seq, vd.from.recorded_at,
 		       (long long)vd.to.seq, vd.to.recorded_at);
+		printf("%s\n\n", vd.summary);
 		if (!strcmp(format, "md"))
 			cw_diff_to_markdown(&out, vd.diff);
 		else
@@ -68,6 +73,7 @@ int cw_cli_cmd_diff(struct cw_cli *cli, int argc, char **argv)
 done:
 	cw_view_diff_release(&vd);
 	cw_diff_rules_free(rules);
+	cw_taxonomy_free(tax);
 	cw_buf_release(&out);
 	cw_store_doc_release(&doc);
 	cw_store_close(s);

@@ -7,10 +7,17 @@
  * and segmentation, then the provision diff. --batch reads pairs "OLD<TAB>
  * NEW" from LIST (one per line, "-" for stdin) and prints one line per
  * pair: the bench and large comparisons use it.
+ *
+ * Each diff is read for its meaning (analyze/meaning.h) with the
+ * taxonomy: the changes come most material first and the output opens
+ * with the document summary; --quiet --batch prints no pair and reads no
+ * meaning.
  */
 #include <jansson.h>
 #include <limits.h>
 
+#include "../analyze/meaning.h"
+#include "../analyze/taxonomy.h"
 #include "../diff/diff.h"
 #include "../extract/extract.h"
 #include "../segment/segment.h"
@@ -78,20 +85,21 @@ static int diff_sides(struct cw_diff **out, const struct side *a,
 	return cw_diff_compute(out, &va, &vb, rules, &o, err);
 }
 
-static void print_diff(const struct cw_diff *d, enum fmt f, const char *pa,
-		       const char *pb)
+static void print_diff(const struct cw_diff *d, const char *summary, enum fmt f,
+		       const char *pa, const char *pb)
 {
 	struct cw_buf out = CW_BUF_INIT;
 
 	if (f == FMT_JSON) {
-		json_t *j = cw_diff_to_json(d);
-		/* the command's contract is {"changes":[...]} */
+		json_t *j = cw_meaning_diff_json(d, summary);
+		/* the command's contract is {"summary", "changes":[...]} */
 		json_object_del(j, "counts");
 		cw_cli_print_json_take(j);
 		return;
 	}
 	if (f == FMT_MARKDOWN) {
-		cw_buf_addf(&out, "## Changes from %s to %s\n\n", pa, pb);
+		cw_buf_addf(&out, "## Changes from %s to %s\n\n%s\n\n", pa, pb,
+			    summary);
 		cw_diff_to_markdown(&out, d);
 	} else {
 		cw_buf_addf(&out, "%s -> %s: %zu change%s", pa, pb, d->n,
@@ -101,7 +109,7 @@ static void print_diff(const struct cw_diff *d, enum fmt f, const char *pa,
 				cw_buf_addf(&out, ", %zu %s", d->counts[k],
 					    cw_diff_kind_name(
 						    (enum cw_diff_kind)k));
-		cw_buf_adds(&out, "\n\n");
+		cw_buf_addf(&out, "\n\n%s\n\n", summary);
 		cw_diff_to_text(&out, d);
 	}
 	fputs(cw_buf_str(&out), stdout);
@@ -138,7 +146,7 @@ static int read_list_line(FILE *fp, char *buf, size_t *len)
 /* --batch: pairs from a list; consecutive pairs sharing a file reuse its
  * extraction and segmentation. */
 static int run_batch(const char *list, const struct cw_diff_rules *rules,
-		     bool json, bool quiet)
+		     const struct cw_taxonomy *tax, bool json, bool quiet)
 {
 	FILE *fp = strcmp(list, "-") == 0 ? stdin : fopen(list, "r");
 	static char line[LIST_LINE_MAX + 1];
@@ -153,7 +161,7 @@ static int run_batch(const char *list, const struct cw_diff_rules *rules,
 		return cw_cli_fail(&err);
 	}
 	while ((got = read_list_line(fp, line, &n)) >= 0) {
-		char *tab, *pa, *pb;
+		char *tab, *pa, *pb, *summary = NULL;
 		struct cw_diff *d = NULL;
 		lineno++;
 		if (got > 0) {
@@ -187,8 +195,11 @@ static int run_batch(const char *list, const struct cw_diff_rules *rules,
 			}
 		}
 		if (side_load(&cur, pb, &err) ||
-		    diff_sides(&d, &prev, &cur, rules, 0, &err)) {
+		    diff_sides(&d, &prev, &cur, rules, 0, &err) ||
+		    ((json || !quiet) &&
+		     cw_meaning_explain(d, &summary, tax, &err))) {
 			cw_cli_item_error("%s", err.msg);
+			cw_diff_free(d);
 			side_release(&cur);
 			failed++;
 			continue;
@@ -196,17 +207,19 @@ static int run_batch(const char *list, const struct cw_diff_rules *rules,
 		pairs++;
 		changes += d->n;
 		if (json) {
-			cw_cli_print_json_take(json_pack(
-				"{sososo}", "old", cw_cli_jstr(pa), "new",
-				cw_cli_jstr(pb), "diff", cw_diff_to_json(d)));
+			cw_cli_print_json_take(
+				json_pack("{sososo}", "old", cw_cli_jstr(pa),
+					  "new", cw_cli_jstr(pb), "diff",
+					  cw_meaning_diff_json(d, summary)));
 		} else if (!quiet) {
 			size_t sub = 0;
 			for (size_t k = 0; k < d->n; k++)
 				sub += d->changes[k].materiality ==
 				       CW_DIFF_SUBSTANTIVE;
-			printf("%s\t%s\t%zu changes\t%zu substantive\n", pa, pb,
-			       d->n, sub);
+			printf("%s\t%s\t%zu changes\t%zu substantive\t%s\n", pa,
+			       pb, d->n, sub, summary);
 		}
+		free(summary);
 		cw_diff_free(d);
 		/* the new side is the old side of the next pair */
 		side_release(&prev);
@@ -236,10 +249,11 @@ int cw_cli_cmd_diff_files(struct cw_cli *cli, int argc, char **argv)
 	const char *batch = NULL, *format = NULL;
 	unsigned flags = 0;
 	struct cw_diff_rules *rules = NULL;
+	struct cw_taxonomy *tax = NULL;
 	struct side a = { 0 }, b = { 0 };
 	struct cw_diff *d = NULL;
 	struct cw_err err = CW_ERR_INIT;
-	char *dir = NULL;
+	char *dir = NULL, *summary = NULL;
 	bool all = false, help = false;
 	int code;
 
@@ -270,18 +284,26 @@ int cw_cli_cmd_diff_files(struct cw_cli *cli, int argc, char **argv)
 		code = cw_cli_fail(&err);
 		goto out;
 	}
+	if ((!batch || f == FMT_JSON || !cli->quiet) &&
+	    cw_taxonomy_load(&tax, cw_cli_data_dir(), &err)) {
+		code = cw_cli_fail(&err);
+		goto out;
+	}
 	if (batch) {
-		code = run_batch(batch, rules, f == FMT_JSON, cli->quiet);
+		code = run_batch(batch, rules, tax, f == FMT_JSON, cli->quiet);
 		goto out;
 	}
 	if (side_load(&a, argv[optind], &err) ||
 	    side_load(&b, argv[optind + 1], &err) ||
-	    diff_sides(&d, &a, &b, rules, flags, &err)) {
+	    diff_sides(&d, &a, &b, rules, flags, &err) ||
+	    cw_meaning_explain(d, &summary, tax, &err)) {
 		code = cw_cli_fail(&err);
 		goto out;
 	}
-	print_diff(d, f, argv[optind], argv[optind + 1]);
+	print_diff(d, summary, f, argv[optind], argv[optind + 1]);
 out:
+	free(summary);
+	cw_taxonomy_free(tax);
 	cw_diff_free(d);
 	side_release(&a);
 	side_release(&b);

@@ -55,6 +55,7 @@ struct http_server {
 	char *openapi;	    /* data/http/openapi.json, read at start */
 	size_t openapi_len;
 	struct cw_diff_rules *rules; /* data/diff/, for the redline pages */
+	struct cw_taxonomy *tax;     /* data/taxonomy/, for their summaries */
 };
 
 enum http_cache {

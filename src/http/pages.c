@@ -889,7 +889,7 @@ static void page_diff(struct http_req *r, const char *service, const char *type,
 	}
 	from = cw_strndup(range, (size_t)(dots - range));
 	rc = cw_view_diff(&vd, r->w->store, &doc, from, dots + 2, r->srv->rules,
-			  0, &err);
+			  r->srv->tax, 0, &err);
 	free(from);
 	if (rc) {
 		http_fail(r, &err);
@@ -912,7 +912,9 @@ static void page_diff(struct http_req *r, const char *service, const char *type,
 	html_f(&r->out, "<a href=\"%s/services/%u/%u/diff/%u%S\">%s</a></p>\n",
 	       r->srv->prefix, service, type, range, sbs ? "" : "?view=side",
 	       sbs ? "Inline" : "Side by side");
-	cw_buf_adds(&r->out, "<section class=\"panel\"><h2>Summary</h2><ul>");
+	html_f(&r->out,
+	       "<section class=\"panel\"><h2>Summary</h2><p>%s</p><ul>",
+	       vd.summary);
 	/* what matters first: substantive, then editorial, then cosmetic */
 	for (int m = CW_DIFF_SUBSTANTIVE; m > CW_DIFF_NONE; m--)
 		for (size_t i = 0; i < vd.diff->n; i++) {

@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <sys/socket.h>
 
+#include "../analyze/taxonomy.h"
 #include "../diff/diff.h"
 #include "http_int.h"
 
@@ -470,7 +471,9 @@ int cw_http_start(struct cw_http **out, const struct cw_http_opts *o,
 	h->srv.openapi = read_openapi(o->data_dir, &h->srv.openapi_len, err);
 	if (h->srv.openapi) {
 		char *dir = cw_asprintf("%s/diff", o->data_dir);
-		if (cw_diff_rules_load(&h->srv.rules, dir, err)) {
+		if (cw_diff_rules_load(&h->srv.rules, dir, err) ||
+		    cw_taxonomy_load(&h->srv.tax, o->data_dir, err)) {
+			cw_diff_rules_free(h->srv.rules);
 			free(h->srv.openapi);
 			h->srv.openapi = NULL;
 		}
@@ -506,6 +509,7 @@ int cw_http_start(struct cw_http **out, const struct cw_http_opts *o,
 	if (!h->d) {
 		int e = errno;
 		cw_diff_rules_free(h->srv.rules);
+		cw_taxonomy_free(h->srv.tax);
 		free(h->srv.openapi);
 		free(h);
 		return cw_err_set(err, CW_EIO,
@@ -553,6 +557,7 @@ void cw_http_stop(struct cw_http *h)
 		return;
 	MHD_stop_daemon(h->d);
 	cw_diff_rules_free(h->srv.rules);
+	cw_taxonomy_free(h->srv.tax);
 	free(h->srv.openapi);
 	free(h->url);
 	free(h->prefix);

@@ -4,12 +4,14 @@
  */
 #include <string.h>
 
+#include "../analyze/meaning.h"
 #include "view.h"
 
 int cw_view_diff(struct cw_view_diff *out, struct cw_store *s,
 		 const struct cw_store_doc *doc, const char *from,
 		 const char *to, const struct cw_diff_rules *rules,
-		 unsigned flags, struct cw_err *err)
+		 const struct cw_taxonomy *tax, unsigned flags,
+		 struct cw_err *err)
 {
 	struct cw_diff_opts opts = CW_DIFF_OPTS_INIT;
 	int rc;
@@ -36,6 +38,8 @@ int cw_view_diff(struct cw_view_diff *out, struct cw_store *s,
 					     out->new_text.len, out->new_seg };
 		rc = cw_diff_compute(&out->diff, &a, &b, rules, &opts, err);
 	}
+	if (!rc)
+		rc = cw_meaning_explain(out->diff, &out->summary, tax, err);
 	if (rc)
 		cw_view_diff_release(out);
 	return rc;
@@ -44,7 +48,7 @@ int cw_view_diff(struct cw_view_diff *out, struct cw_store *s,
 json_t *cw_view_diff_json(const struct cw_view_diff *d,
 			  const struct cw_store_doc *doc)
 {
-	json_t *j = cw_diff_to_json(d->diff);
+	json_t *j = cw_meaning_diff_json(d->diff, d->summary);
 
 	json_object_set_new(j, "service", json_string(doc->service));
 	json_object_set_new(j, "type", json_string(doc->type));
@@ -62,6 +66,7 @@ json_t *cw_view_diff_json(const struct cw_view_diff *d,
 void cw_view_diff_release(struct cw_view_diff *d)
 {
 	cw_diff_free(d->diff);
+	free(d->summary);
 	cw_segment_free(d->old_seg);
 	cw_segment_free(d->new_seg);
 	cw_buf_release(&d->old_text);

@@ -30,6 +30,8 @@
 #include "../store/store.h"
 #include "../util/util.h"
 
+struct cw_taxonomy;
+
 /*
  * Split "SERVICE/TYPE[@VERSION]" in place at the last '/' (a terms type
  * never has a slash) and the last '@' after it. *version is NULL when
@@ -257,22 +259,28 @@ struct cw_view_diff {
 	struct cw_store_version from, to;
 	struct cw_buf old_text, new_text;
 	struct cw_segmentation *old_seg, *new_seg;
-	struct cw_diff *diff;
+	struct cw_diff *diff; /* most material change first (meaning.h) */
+	char *summary;	      /* the document summary */
 };
 
 /*
  * The provision diff of versions `from` and `to` of `doc`, each named as
  * cw_view_resolve_version() reads a name. `rules` (diff.h; NULL: none)
- * stays the caller's; `flags` are enum cw_diff_flags.
+ * and `tax` (the taxonomy the meaning of each change is read with; NULL:
+ * the diff's facts only) stay the caller's; `flags` are enum
+ * cw_diff_flags. The changes come most material first, each with the
+ * summary of what it means, and `summary` names the most material ones
+ * (cw_meaning_explain).
  * Returns CW_OK, CW_ENOTFOUND / CW_EINVAL (a version), or an error; on
  * failure *out holds nothing to release.
  */
 int cw_view_diff(struct cw_view_diff *out, struct cw_store *s,
 		 const struct cw_store_doc *doc, const char *from,
 		 const char *to, const struct cw_diff_rules *rules,
-		 unsigned flags, struct cw_err *err);
-/* The diff as `diff --json` prints it: cw_diff_to_json() with "service",
- * "type", "from" and "to" (version refs). New reference. */
+		 const struct cw_taxonomy *tax, unsigned flags,
+		 struct cw_err *err);
+/* The diff as `diff --json` prints it: cw_diff_to_json() with "summary",
+ * "service", "type", "from" and "to" (version refs). New reference. */
 json_t *cw_view_diff_json(const struct cw_view_diff *d,
 			  const struct cw_store_doc *doc);
 void cw_view_diff_release(struct cw_view_diff *d);
