@@ -90,7 +90,10 @@ static void print_summaries(const json_t *change, const char *indent)
 {
 	const json_t *e;
 	size_t i;
+	const char *doc = json_string_value(json_object_get(change, "summary"));
 
+	if (doc) /* the document summary, then each provision's */
+		printf("%s%s\n", indent, doc);
 	json_array_foreach(json_object_get(change, "changes"), i, e)
 	{
 		const char *sum = json_string_value(json_object_get(e, "summar"

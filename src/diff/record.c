@@ -71,6 +71,7 @@ void cw_change_record_release(struct cw_change_record *r)
 	cw_strv_release(&r->categories);
 	moves_free(r->moves, r->n_moves);
 	free(r->analysis_error);
+	free(r->summary);
 	cw_change_record_init(r);
 }
 
@@ -390,6 +391,8 @@ void *cw_change_record_to_json(const struct cw_change_record *r, unsigned flags)
 	if (flags & CW_CHANGE_JSON_SCHEMA)
 		json_object_set_new(root, "schema",
 				    json_integer(CW_CHANGE_RECORD_SCHEMA));
+	if (r->summary)
+		json_object_set_new(root, "summary", json_string(r->summary));
 	for (size_t k = 0; k < r->n; k++)
 		json_array_append_new(
 			arr, cw_change_entry_to_json(r, &r->entries[k]));
@@ -797,6 +800,8 @@ static int dec_record(struct cw_change_record *r, const json_t *root,
 					  CW_CHANGE_RECORD_SCHEMA);
 		r->schema = (int)json_integer_value(v);
 	}
+	if ((rc = get_str(&r->summary, root, "summary", &w, err)))
+		return rc;
 	if ((rc = get_array(&arr, root, "changes", &w, err)))
 		return rc;
 	r->compact = true;

@@ -109,6 +109,9 @@ struct cw_change_record {
 	struct cw_change_move *moves; /* every entry's, with the provision */
 	size_t n_moves;
 	char *analysis_error; /* why the analysis failed, or NULL */
+	/* the document summary (analyze/meaning.h), or NULL in a record
+	   written before there was one */
+	char *summary;
 };
 
 /* An empty record (no entries, version CW_CHANGE_RECORD_SCHEMA). */

@@ -127,7 +127,13 @@ static void change_item(struct http_req *r, const json_t *c, size_t max)
 	       num(from, "seq"), num(to, "seq"), num(from, "seq"),
 	       num(to, "seq"), num(c, "provisions"),
 	       num(c, "provisions") == 1 ? "" : "s");
-	change_summaries(&r->out, c, max);
+	/* the record's document summary says it in a few sentences; an
+	 * older record lists its first provisions' summaries */
+	if (json_string_value(json_object_get(c, "summary")))
+		html_f(&r->out, "<p>%s</p>",
+		       json_string_value(json_object_get(c, "summary")));
+	else
+		change_summaries(&r->out, c, max);
 	cw_buf_adds(&r->out, "</li>\n");
 }
 

@@ -1,6 +1,8 @@
 /*
  * pipeline: see pipeline.h.
  */
+#include "../analyze/meaning.h"
+#include "../analyze/taxonomy.h"
 #include "../notify/notify.h"
 #include "pipeline.h"
 
@@ -15,6 +17,8 @@ int cw_pipeline_init(struct cw_pipeline *p, struct cw_store *store,
 	cw_pipeline_opts_init(&p->opts);
 	rc = cw_diff_rules_load(&p->rules, dir, err);
 	free(dir);
+	if (!rc)
+		rc = cw_taxonomy_load(&p->tax, data_dir, err);
 	return rc;
 }
 
@@ -22,6 +26,8 @@ void cw_pipeline_release(struct cw_pipeline *p)
 {
 	cw_diff_rules_free(p->rules);
 	p->rules = NULL;
+	cw_taxonomy_free(p->tax);
+	p->tax = NULL;
 	cw_pipeline_analysis_free(p->analysis);
 	p->analysis = NULL;
 }
@@ -52,6 +58,7 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 	struct cw_buf ptext = CW_BUF_INIT, json = CW_BUF_INIT;
 	struct cw_diff *d = NULL;
 	struct cw_change_record rec;
+	char *summary = NULL;
 	enum cw_diff_materiality top = CW_DIFF_NONE;
 	size_t changed = 0;
 	int rc;
@@ -71,6 +78,10 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 	struct cw_diff_version a = { cw_buf_str(&ptext), ptext.len, pseg };
 	struct cw_diff_version b = { text, len, seg };
 	rc = cw_diff_compute(&d, &a, &b, p->rules, NULL, err);
+	/* the changes most material first, each saying what it means, and
+	 * the document summary the alerts open with */
+	if (!rc)
+		rc = cw_meaning_explain(d, &summary, p->tax, err);
 	if (rc)
 		goto done;
 	for (size_t i = 0; i < d->n; i++) {
@@ -83,6 +94,8 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 	rc = cw_change_record_from_diff(&rec, d);
 	if (rc)
 		goto done;
+	rec.summary = summary;
+	summary = NULL;
 	if (p->analysis) { /* categories and exposure moves: pipeline_analyze.c */
 		char date[16], odate[16];
 		snprintf(date, sizeof(date), "%.10s",
@@ -133,6 +146,7 @@ static int record_change(struct cw_pipeline *p, int64_t doc_id, int64_t vid,
 done:
 	cw_change_record_release(&rec);
 	cw_diff_free(d);
+	free(summary);
 	cw_segment_free(pseg);
 	cw_buf_release(&ptext);
 	cw_buf_release(&json);

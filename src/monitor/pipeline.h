@@ -44,16 +44,21 @@ struct cw_pipeline_opts {
  * A pipeline: the store it records into and the rules of the later stages
  * (loaded once from the data directory). Not thread-safe: one per thread.
  */
+struct cw_taxonomy;
+
 struct cw_pipeline {
 	struct cw_store *store;	     /* borrowed */
 	struct cw_diff_rules *rules; /* owned */
+	struct cw_taxonomy *tax;     /* owned: what each change means
+					(analyze/meaning.h) */
 	struct cw_pipeline_opts opts;
 	struct cw_pipeline_analysis *analysis; /* owned; NULL: changes are
 						  not analysed */
 };
 
 /*
- * Set up `p` over `store` with the rules under `data_dir` (diff/...).
+ * Set up `p` over `store` with the rules under `data_dir` (diff/...)
+ * and the taxonomy (taxonomy/...).
  * Returns CW_OK or the rules' load error (naming the file and field).
  */
 int cw_pipeline_init(struct cw_pipeline *p, struct cw_store *store,

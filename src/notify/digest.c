@@ -109,6 +109,12 @@ static void render(const struct cw_store_sub *sub, const char *key,
 			    (long long)c->to_seq, c->recorded_at,
 			    (long long)c->n_changes,
 			    c->n_changes == 1 ? "" : "s");
+		if (r.summary) { /* what changed, before the detail */
+			cw_buf_addf(text, "    %s\n", r.summary);
+			cw_buf_adds(html, "<p>");
+			esc(html, r.summary);
+			cw_buf_adds(html, "</p>");
+		}
 		cats = json_object_get(cj, "categories");
 		if (r.categories.n) { /* the analysis ran: pipeline.h */
 			cw_buf_adds(text, "    categories:");
@@ -143,6 +149,9 @@ static void render(const struct cw_store_sub *sub, const char *key,
 		json_object_set_new(e, "recorded_at",
 				    json_string(c->recorded_at));
 		json_object_set_new(e, "n_changes", json_integer(c->n_changes));
+		if (r.summary)
+			json_object_set_new(e, "summary",
+					    json_string(r.summary));
 		json_object_set_new(e, "summaries", sums);
 		if (json_is_array(cats))
 			json_object_set(e, "categories", cats);

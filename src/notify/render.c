@@ -108,6 +108,8 @@ int cw_notify_render_json(struct cw_store *s, const struct cw_store_outbox *o,
 	json_object_set_new(body, "recorded_at", json_string(c.recorded_at));
 	json_object_set_new(body, "materiality", json_string(c.materiality));
 	json_object_set_new(body, "n_changes", json_integer(c.n_changes));
+	if (r.summary)
+		json_object_set_new(body, "summary", json_string(r.summary));
 	/* what the analysis added (pipeline_analyze.c), when it ran */
 	for (size_t i = 0; i < 3; i++) {
 		const char *k[] = { "categories", "exposure_moves",
@@ -420,6 +422,13 @@ int cw_notify_render_text(struct cw_store *s, const struct cw_store_outbox *o,
 		    (long long)c.to_seq, c.recorded_at, (long long)c.from_seq,
 		    c.materiality, (long long)c.n_changes,
 		    c.n_changes == 1 ? "" : "s");
+	/* what changed, in a few sentences, before the detail */
+	if (r.summary) {
+		cw_buf_addf(text, "%s\n\n", r.summary);
+		cw_buf_adds(html, "<p><strong>");
+		cw_html_escape(html, r.summary, strlen(r.summary));
+		cw_buf_adds(html, "</strong></p>\n");
+	}
 	render_analysis(text, html, NULL, &r.categories, r.categories.n,
 			r.moves, r.n_moves, "", true);
 	if (r.categories.n || r.n_moves)

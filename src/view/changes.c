@@ -52,6 +52,9 @@ json_t *cw_view_change_json(struct cw_store *s, const struct cw_store_change *c)
 		      "materiality", c->materiality, "provisions",
 		      (json_int_t)c->n_changes, "changes",
 		      json_object_get(j, "changes"));
+	/* the document summary of a record written since there is one */
+	if (json_object_get(j, "summary"))
+		json_object_set(o, "summary", json_object_get(j, "summary"));
 	json_decref(j);
 	set_sides(o, s, c);
 	return o;
