@@ -131,6 +131,58 @@ static bool edit_in_date(const char *text, size_t lo, size_t hi, size_t s,
 	return false;
 }
 
+/*
+ * A line of a date of the document's: t[0..n) is a date, with before it
+ * at most a word such as "Effective" or "Last updated" and marks.
+ * Returns 'e' (takes effect), 'u' (updated), 'd' (a bare date) or 0;
+ * the date's span in *ds, *de.
+ */
+static int date_line_kind(const char *t, size_t n, size_t *ds, size_t *de)
+{
+	static const char *const lead[] = {
+		"effective", "updated", "last",	 "revised", "modified",
+		"as",	     "of",	"from",	 "date",    "on",
+		"dated",     "in",	"force", "since",
+	};
+	bool effective = false, updated = false;
+	size_t i = 0;
+
+	if (!date_at(t, n, 0, ds, de))
+		return 0;
+	/* after the date: marks only */
+	for (size_t k = *de; k < n; k++)
+		if (isalnum((unsigned char)t[k]))
+			return 0;
+	while (i < *ds) {
+		size_t j;
+		bool known = false;
+		while (i < *ds && !isalpha((unsigned char)t[i])) {
+			if (isdigit((unsigned char)t[i]))
+				return 0;
+			i++;
+		}
+		j = i;
+		while (j < *ds && isalpha((unsigned char)t[j]))
+			j++;
+		if (j == i)
+			break;
+		for (size_t w = 0; w < sizeof(lead) / sizeof(*lead); w++)
+			if (j - i == strlen(lead[w]) &&
+			    cw_strncasecmp_ascii(t + i, lead[w], j - i) == 0)
+				known = true;
+		if (!known)
+			return 0;
+		effective = effective ||
+			    cw_strncasecmp_ascii(t + i, "effective", j - i) ==
+				    0;
+		updated = updated ||
+			  (j - i == 7 &&
+			   cw_strncasecmp_ascii(t + i, "updated", 7) == 0);
+		i = j;
+	}
+	return effective ? 'e' : updated ? 'u' : 'd';
+}
+
 /* A change whose every edit is inside a date: true with the first old
  * and new dates. */
 static bool date_only(const struct cw_diff *d, const struct cw_diff_change *ch,
@@ -202,6 +254,44 @@ static bool has_alpha(const char *s, size_t n)
 
 static bool same_value(const char *a, const char *b);
 
+/* Whether a and b differ only by quote marks and brackets. */
+static bool same_but_quotes(const char *a, const char *b)
+{
+	static const char *const q[] = {
+		"\"",
+		"'",
+		"(",
+		")",
+		"[",
+		"]",
+		"\xe2\x80\x9c",
+		"\xe2\x80\x9d",
+		"\xe2\x80\x98",
+		"\xe2\x80\x99",
+	};
+	for (;;) {
+		bool skipped = true;
+		while (skipped) {
+			skipped = false;
+			for (size_t i = 0; i < sizeof(q) / sizeof(*q); i++) {
+				size_t n = strlen(q[i]);
+				if (!strncmp(a, q[i], n)) {
+					a += n;
+					skipped = true;
+				}
+				if (!strncmp(b, q[i], n)) {
+					b += n;
+					skipped = true;
+				}
+			}
+		}
+		if (!*a || !*b)
+			return !*a && !*b;
+		if (*a++ != *b++)
+			return false;
+	}
+}
+
 /*
  * A change whose edits all replace one word by another the same way
  * ("Yahoo!" -> "Yahoo", "Twitter" -> "X"), or touch punctuation only:
@@ -270,8 +360,9 @@ static bool rename_only(const struct cw_diff *d,
 			goto no;
 		}
 	}
-	/* the same word in other capitals is not a rename */
-	if (!ow || same_value(ow, nw))
+	/* the same word in other capitals or between other quotes is not
+	 * a rename */
+	if (!ow || same_value(ow, nw) || same_but_quotes(ow, nw))
 		goto no;
 	*old_word = ow;
 	*new_word = nw;
@@ -280,6 +371,41 @@ no:
 	free(ow);
 	free(nw);
 	return false;
+}
+
+/* Whether s[i] starts a mark: ASCII punctuation or space, or one of
+ * Unicode's general punctuation (U+2000 to U+203F: quotes, dashes,
+ * apostrophes); its length in *n. */
+static bool mark_at(const char *s, size_t len, size_t i, size_t *n)
+{
+	unsigned char c = (unsigned char)s[i];
+
+	*n = 1;
+	if (c < 0x80)
+		return !isalnum(c);
+	if (c == 0xe2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80) {
+		*n = 3;
+		return true;
+	}
+	return false;
+}
+
+/* Whether a[0..an) and b[0..bn) hold the same letters and digits in the
+ * same order: what differs is marks and spaces ("don’t", "dont"). */
+static bool same_alnum(const char *a, size_t an, const char *b, size_t bn)
+{
+	size_t i = 0, j = 0, k;
+
+	for (;;) {
+		while (i < an && mark_at(a, an, i, &k))
+			i += k;
+		while (j < bn && mark_at(b, bn, j, &k))
+			j += k;
+		if (i == an || j == bn)
+			return i == an && j == bn;
+		if (a[i++] != b[j++])
+			return false;
+	}
 }
 
 /* A change whose every edit is marks and spaces only (quotes, commas,
@@ -291,12 +417,70 @@ static bool punctuation_only(const struct cw_diff *d,
 		return false;
 	for (size_t i = 0; i < ch->n_spans; i++) {
 		const struct cw_diff_span *sp = &ch->spans[i];
+		const struct cw_diff_span *nx = i + 1 < ch->n_spans ? sp + 1
+								    : NULL;
+		if (sp->op == CW_DIFF_OP_DEL && nx &&
+		    nx->op == CW_DIFF_OP_INS &&
+		    nx->new_start == sp->new_start) {
+			if (!same_alnum(d->old_text + sp->old_start,
+					sp->old_end - sp->old_start,
+					d->new_text + nx->new_start,
+					nx->new_end - nx->new_start))
+				return false;
+			i++;
+			continue;
+		}
 		if (sp->op == CW_DIFF_OP_DEL
 			    ? has_alnum(d->old_text + sp->old_start,
 					sp->old_end - sp->old_start)
 			    : has_alnum(d->new_text + sp->new_start,
 					sp->new_end - sp->new_start))
 			return false;
+	}
+	return true;
+}
+
+/* Whether t[0..n) is a number of a list or section ("2", "3.1", "(b)",
+ * "iv."), marks aside. */
+static bool list_number(const char *t, size_t n)
+{
+	size_t a = 0, b = n, digits = 0, letters = 0;
+
+	while (a < b && !isalnum((unsigned char)t[a]))
+		a++;
+	while (b > a && !isalnum((unsigned char)t[b - 1]))
+		b--;
+	if (a == b || b - a > 8)
+		return false;
+	for (size_t i = a; i < b; i++) {
+		if (isdigit((unsigned char)t[i]))
+			digits++;
+		else if (isalpha((unsigned char)t[i]))
+			letters++;
+		else if (t[i] != '.' && t[i] != ')' && t[i] != '(')
+			return false;
+	}
+	return digits > 0 ? letters == 0 : letters <= 4;
+}
+
+/* A change whose every edit replaces one list or section number by
+ * another: the provisions were renumbered. */
+static bool numbering_only(const struct cw_diff *d,
+			   const struct cw_diff_change *ch)
+{
+	if (ch->n_spans == 0 || ch->n_old != 1 || ch->n_new != 1)
+		return false;
+	for (size_t i = 0; i < ch->n_spans; i++) {
+		const struct cw_diff_span *sp = &ch->spans[i], *nx = sp + 1;
+		if (sp->op != CW_DIFF_OP_DEL || i + 1 == ch->n_spans ||
+		    nx->op != CW_DIFF_OP_INS ||
+		    nx->new_start != sp->new_start ||
+		    !list_number(d->old_text + sp->old_start,
+				 sp->old_end - sp->old_start) ||
+		    !list_number(d->new_text + nx->new_start,
+				 nx->new_end - nx->new_start))
+			return false;
+		i++;
 	}
 	return true;
 }
@@ -334,6 +518,11 @@ struct said {
 	char *summary; /* new summary, or NULL to keep the diff's */
 	size_t index;  /* in document order */
 	char *renamed_from, *renamed_to; /* a rename's words */
+	bool punctuation;		 /* marks only moved */
+	char *date_line;   /* "The document's date changed…" when one of the
+			    change's edits is a date replaced by a date */
+	const char *topic; /* the category the provision is about, when its
+			      title does not say it (borrowed) */
 };
 
 static void say(struct said *s, int rank, char *text)
@@ -953,6 +1142,29 @@ static bool quoted_before(const struct said *s, const char *q)
 	return false;
 }
 
+/* Words of context taken before an edit. */
+#define CONTEXT_WORDS 3
+
+/* Where the CONTEXT_WORDS words before `at` of text start (not before
+ * `lo`, nor across a line or a sentence's end). */
+static size_t words_back(const char *t, size_t lo, size_t at)
+{
+	size_t i = at;
+
+	for (int w = 0; w < CONTEXT_WORDS && i > lo; w++) {
+		size_t j = i;
+		while (j > lo && t[j - 1] == ' ')
+			j--;
+		if (j == lo || t[j - 1] == '\n' || t[j - 1] == '.' ||
+		    t[j - 1] == ';' || t[j - 1] == ':')
+			break;
+		while (j > lo && !isspace((unsigned char)t[j - 1]))
+			j--;
+		i = j;
+	}
+	return i;
+}
+
 struct edit {
 	size_t os, oe, ns, ne; /* old and new bytes; empty for none */
 	double v;	       /* salience */
@@ -1077,16 +1289,19 @@ static void say_quotes(struct said *s, const struct cw_diff *d,
 		char *o, *n;
 		if (e->v < SALIENCE_MIN)
 			continue;
+		/* with the words just before the edit, which say what it
+		 * is about ("VeraSafe [Ireland] Ltd") */
+		size_t ob = words_back(d->old_text, ch->old_start, e->os),
+		       nb = words_back(d->new_text, ch->new_start, e->ns);
 		o = e->oe > e->os
-			    ? clip_words(d->old_text + e->os, e->oe - e->os,
+			    ? clip_words(d->old_text + ob, e->oe - ob,
 					 e->ne > e->ns ? EDIT_QUOTE_MAX / 2
 						       : EDIT_QUOTE_MAX)
 			    : NULL;
-		n = e->ne > e->ns
-			    ? clip_words(d->new_text + e->ns, e->ne - e->ns,
-					 o ? EDIT_QUOTE_MAX / 2
-					   : EDIT_QUOTE_MAX)
-			    : NULL;
+		n = e->ne > e->ns ? clip_words(d->new_text + nb, e->ne - nb,
+					       o ? EDIT_QUOTE_MAX / 2
+						 : EDIT_QUOTE_MAX)
+				  : NULL;
 		if ((o && n && same_value(o, n)) ||
 		    quoted_before(s, n ? n : o)) {
 			/* the duty it is in is quoted already */
@@ -1130,10 +1345,54 @@ static char *sentence(const struct cw_diff_change *ch, const struct said *s,
 	else
 		cw_buf_adds(&b, title);
 	free(title);
+	if (s->topic) {
+		/* said once: not when a point names the category */
+		char *t = lower_name(s->topic);
+		bool named = false;
+		for (size_t i = 0; i < n && i < s->n && !named; i++)
+			named = strstr(s->p[i].text, t) != NULL;
+		if (!named)
+			cw_buf_addf(&b, " (%s)", t);
+		free(t);
+	}
 	for (size_t i = 0; i < n && i < s->n; i++)
 		cw_buf_addf(&b, "%s%s", i ? "; " : ": ", s->p[i].text);
 	cw_buf_addc(&b, '.');
 	return cw_buf_detach(&b, NULL);
+}
+
+/* The name of the strongest category the rules find in a provision
+ * whose title does not say what it is about, unless the title holds the
+ * name's first word ("Disputes" for dispute resolution). */
+static const char *topic_of(const struct cw_diff_change *ch,
+			    const struct cw_tax_matches *m)
+{
+	const struct cw_tax_match *best = NULL;
+	char first[32];
+	size_t n = 0;
+
+	/* only a provision whose title says nothing of its subject
+	 * ("S22", "4.5", none) */
+	if (ch->title[0] && has_alpha(ch->title, strlen(ch->title)) &&
+	    strlen(ch->title) > 4)
+		return NULL;
+	for (size_t i = 0; i < m->n && !best; i++)
+		if (m->items[i].by_rules && m->items[i].explicit_text)
+			best = &m->items[i];
+	if (!best)
+		return NULL;
+	while (best->cat->name[n] && best->cat->name[n] != ' ' &&
+	       n + 1 < sizeof(first)) {
+		first[n] = best->cat->name[n];
+		n++;
+	}
+	first[n] = 0;
+	/* "Disputes" names dispute resolution: compare the stems */
+	if (n > 5)
+		first[n - 2] = 0;
+	if (n >= 3 && names(ch->title, strlen(ch->title), first))
+		return NULL;
+	return best->cat->name;
 }
 
 static int side_read(struct cw_tax_matches *m, struct cw_params *p,
@@ -1182,6 +1441,43 @@ static int read_change(struct said *s, const struct cw_diff *d,
 		free(nd);
 		return CW_OK;
 	}
+	for (size_t i = 0; i < ch->n_spans && !s->date_line; i++) {
+		const struct cw_diff_span *x = &ch->spans[i];
+		size_t ds, de;
+		int kind;
+		/* a new line of date: "**Effective: January 1, 2026**" */
+		if (x->op == CW_DIFF_OP_INS &&
+		    (i == 0 || ch->spans[i - 1].op != CW_DIFF_OP_DEL ||
+		     ch->spans[i - 1].new_start != x->new_start) &&
+		    (kind = date_line_kind(d->new_text + x->new_start,
+					   x->new_end - x->new_start, &ds,
+					   &de)) != 0 &&
+		    kind != 'd') {
+			s->date_line =
+				cw_asprintf("The document now says it %s %.*s.",
+					    kind == 'e' ? "takes effect on"
+							: "was updated on",
+					    (int)(de - ds),
+					    d->new_text + x->new_start + ds);
+			break;
+		}
+	}
+	for (size_t i = 0; i + 1 < ch->n_spans && !s->date_line; i++) {
+		const struct cw_diff_span *x = &ch->spans[i], *y = x + 1;
+		if (x->op == CW_DIFF_OP_DEL && y->op == CW_DIFF_OP_INS &&
+		    y->new_start == x->new_start &&
+		    cw_meaning_is_date(d->old_text + x->old_start,
+				       x->old_end - x->old_start) &&
+		    cw_meaning_is_date(d->new_text + y->new_start,
+				       y->new_end - y->new_start))
+			s->date_line =
+				cw_asprintf("The document's date changed from "
+					    "%.*s to %.*s.",
+					    (int)(x->old_end - x->old_start),
+					    d->old_text + x->old_start,
+					    (int)(y->new_end - y->new_start),
+					    d->new_text + y->new_start);
+	}
 	if (rename_only(d, ch, &s->renamed_from, &s->renamed_to)) {
 		char *t = change_title(ch);
 		/* a company's new name is who the contract is with */
@@ -1202,10 +1498,20 @@ static int read_change(struct said *s, const struct cw_diff *d,
 		}
 		return CW_OK;
 	}
+	if (numbering_only(d, ch)) {
+		char *t = change_title(ch);
+		s->rank = RANK_COSMETIC;
+		s->summary = cw_asprintf("%s: renumbered only.", t);
+		ch->materiality = CW_DIFF_COSMETIC;
+		cw_strv_push(&ch->noise, "list_marker");
+		free(t);
+		return CW_OK;
+	}
 	if (punctuation_only(d, ch)) {
 		char *t = change_title(ch);
 		s->rank = RANK_COSMETIC;
 		s->summary = cw_asprintf("%s: punctuation only.", t);
+		s->punctuation = true;
 		ch->materiality = CW_DIFF_COSMETIC;
 		free(t);
 		return CW_OK;
@@ -1222,6 +1528,7 @@ static int read_change(struct said *s, const struct cw_diff *d,
 			       ch->new_start, ch->new_end, err);
 	if (rc)
 		goto out;
+	s->topic = topic_of(ch, mb.n ? &mb : &ma);
 	if (ch->materiality != CW_DIFF_COSMETIC) {
 		bool said_a[CW_PARAM_COUNT] = { false },
 		     said_b[CW_PARAM_COUNT] = { false };
@@ -1261,6 +1568,8 @@ out:
 
 static void said_release(struct said *s)
 {
+	free(s->date_line);
+	s->date_line = NULL;
 	free(s->renamed_from);
 	free(s->renamed_to);
 	s->renamed_from = s->renamed_to = NULL;
@@ -1373,6 +1682,49 @@ static size_t said_sentences(struct cw_buf *b, const struct cw_diff *d,
 	return np;
 }
 
+/* What the cosmetic changes of a diff touched, in words: "punctuation,
+ * links, numbering". */
+static void presentation_kinds(struct cw_buf *b, const struct cw_diff *d,
+			       const struct said *s, size_t n)
+{
+	static const char *const words[][2] = {
+		{ "punctuation", "punctuation" },
+		{ "quotes_dashes", "quotes and dashes" },
+		{ "emphasis", "formatting" },
+		{ "rule_line", "formatting" },
+		{ "link", "links" },
+		{ "tracking_param", "links" },
+		{ "list_marker", "numbering" },
+		{ "heading_case", "capitals" },
+		{ "whitespace", "spacing" },
+		{ "invisible", "invisible characters" },
+		{ "phrase", "boilerplate phrases" },
+		{ "date_line", "the date line" },
+	};
+	bool seen[sizeof(words) / sizeof(*words)] = { false };
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cw_diff_change *ch = &d->changes[i];
+		if (s[i].rank != RANK_COSMETIC)
+			continue;
+		for (size_t w = 0; w < sizeof(words) / sizeof(*words); w++) {
+			bool hit = w == 0 && s[i].punctuation;
+			for (size_t k = 0; k < ch->noise.n && !hit; k++)
+				hit = !strcmp(ch->noise.v[k], words[w][0]);
+			seen[w] = seen[w] || hit;
+		}
+	}
+	for (size_t w = 0; w < sizeof(words) / sizeof(*words); w++) {
+		bool dup = false;
+		if (!seen[w])
+			continue;
+		for (size_t v = 0; v < w && !dup; v++)
+			dup = seen[v] && !strcmp(words[v][1], words[w][1]);
+		if (!dup)
+			cw_buf_addf(b, "%s%s", b->len ? ", " : "", words[w][1]);
+	}
+}
+
 static char *document_summary(const struct cw_diff *d, const struct said *s,
 			      size_t n)
 {
@@ -1385,6 +1737,8 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 	size_t renames = 0;
 
 	for (size_t i = 0; i < n; i++) {
+		if (s[i].date_line && !date)
+			date = s[i].date_line;
 		if (s[i].rank == RANK_DATE && !date)
 			date = d->changes[i].summary;
 		else if (s[i].rank >= RANK_EDITORIAL &&
@@ -1409,13 +1763,18 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 				   CW_MEANING_SUMMARY_MAX -
 					   (date ? strlen(date) + 1 : 0));
 	if (sentences == 0 && editorial) {
-		struct cw_buf l = CW_BUF_INIT;
+		struct cw_buf l = CW_BUF_INIT, k = CW_BUF_INIT;
 		list_titles(&l, d, s, n, RANK_EDITORIAL, RANK_SUBSTANTIVE - 1);
-		cw_buf_addf(&b,
-			    "No substantive change: %s reworded, no duty, "
-			    "figure, forum or category moved.",
-			    l.ptr);
+		presentation_kinds(&k, d, s, n);
+		cw_buf_addf(&b, "No substantive change: %s reworded", l.ptr);
+		if (k.len)
+			cw_buf_addf(&b,
+				    ", and presentation only (%s) in %zu "
+				    "provision%s",
+				    k.ptr, cosmetic, cosmetic == 1 ? "" : "s");
+		cw_buf_adds(&b, "; no duty, figure, forum or category moved.");
 		cw_buf_release(&l);
+		cw_buf_release(&k);
 		sentences++;
 	}
 	if (rename && sentences < MAX_SENTENCES) {
@@ -1428,13 +1787,15 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 		sentences++;
 	}
 	if (sentences == 0 && cosmetic) {
-		struct cw_buf l = CW_BUF_INIT;
+		struct cw_buf l = CW_BUF_INIT, k = CW_BUF_INIT;
 		list_titles(&l, d, s, n, RANK_COSMETIC, RANK_COSMETIC);
+		presentation_kinds(&k, d, s, n);
 		cw_buf_addf(&b,
-			    "No substantive change: presentation only "
-			    "(formatting, links, numbering) in %s.",
-			    l.ptr);
+			    "No substantive change: presentation only (%s) in "
+			    "%s.",
+			    k.len ? k.ptr : "formatting", l.ptr);
 		cw_buf_release(&l);
+		cw_buf_release(&k);
 		sentences++;
 	}
 	if (date && sentences < MAX_SENTENCES &&
