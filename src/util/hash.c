@@ -1,6 +1,6 @@
+#include <nettle/sha2.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <openssl/sha.h>
 
 #include "util.h"
 
@@ -26,16 +26,25 @@ void cw_hex_encode_upper(char *out, const void *data, size_t n)
 	hex_with(out, data, n, "0123456789ABCDEF");
 }
 
+/* nettle's SHA-256, not OpenSSL's: the first OpenSSL digest of a process
+ * sets up its provider (reading openssl.cnf, about a millisecond), and
+ * every SHA256() call fetches the algorithm again; a provision diff of
+ * one pair hashes every provision of both versions and needed nothing
+ * else from OpenSSL. Both use the CPU's SHA instructions when it has them. */
 void cw_sha256(const void *data, size_t len, unsigned char out[32])
 {
-	SHA256(data, len, out);
+	struct sha256_ctx c;
+
+	sha256_init(&c);
+	sha256_update(&c, len, data);
+	sha256_digest(&c, SHA256_DIGEST_SIZE, out);
 }
 
 void cw_sha256_hex(const void *data, size_t len, char out[CW_SHA256_HEX])
 {
 	unsigned char d[32];
 
-	SHA256(data, len, d);
+	cw_sha256(data, len, d);
 	cw_hex_encode(out, d, 32);
 }
 
