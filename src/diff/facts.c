@@ -54,8 +54,7 @@ static int fact_rule(struct cw_diff_fact_rule *fr, const char *kind, char *name,
 		return cw_err_set(err, CW_EPARSE,
 				  "'%s': facts[%zu]: unknown kind '%s'", path,
 				  i, kind);
-	fr->re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
-			       PCRE2_UTF | PCRE2_UCP, &ec, &off, NULL);
+	fr->re = cw_diff_re_new(pat, &ec, &off);
 	if (!fr->re) {
 		PCRE2_UCHAR msg[160];
 
@@ -65,7 +64,6 @@ static int fact_rule(struct cw_diff_fact_rule *fr, const char *kind, char *name,
 				  "%s",
 				  path, i, name, (size_t)off, (char *)msg);
 	}
-	(void)pcre2_jit_compile(fr->re, PCRE2_JIT_COMPLETE);
 	fr->kind = (enum cw_diff_fact_kind)k;
 	fr->name = name;
 	fr->sentence = sentence;
@@ -650,10 +648,12 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 	md = pcre2_match_data_create(16, NULL);
 	for (size_t r = 0; r < rules->n_facts; r++) {
 		const struct cw_diff_fact_rule *fr = &rules->facts[r];
+		const pcre2_code *re;
 		size_t pos = 0;
 
 		if (fr->needs.n && !has_need(fr, s, len, &folded))
 			continue;
+		re = cw_diff_re_code(fr->re, len);
 
 		while (pos < len) {
 			PCRE2_SIZE *ov;
@@ -661,7 +661,7 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 			bool clash = false;
 			struct cw_buf b = CW_BUF_INIT;
 			int mrc = pcre2_match(
-				fr->re, (PCRE2_SPTR)s, len, pos,
+				re, (PCRE2_SPTR)s, len, pos,
 				utf_checked ? PCRE2_NO_UTF_CHECK : 0, md, NULL);
 
 			/* the first call checked the whole text's UTF-8

@@ -18,14 +18,13 @@
 
 /* ---- shared loading helpers ---- */
 
-static int compile_re(pcre2_code **out, const char *pattern, const char *path,
-		      const char *field, struct cw_err *err)
+static int compile_re(struct cw_diff_re **out, const char *pattern,
+		      const char *path, const char *field, struct cw_err *err)
 {
 	int ec;
 	PCRE2_SIZE off;
 
-	*out = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
-			     PCRE2_UTF | PCRE2_UCP, &ec, &off, NULL);
+	*out = cw_diff_re_new(pattern, &ec, &off);
 	if (!*out) {
 		PCRE2_UCHAR msg[160];
 		pcre2_get_error_message(ec, msg, sizeof(msg));
@@ -33,8 +32,6 @@ static int compile_re(pcre2_code **out, const char *pattern, const char *path,
 				  "'%s': %s: pattern offset %zu: %s", path,
 				  field, (size_t)off, (char *)msg);
 	}
-	/* JIT is an optimisation; without it the interpreter still works */
-	(void)pcre2_jit_compile(*out, PCRE2_JIT_COMPLETE);
 	return CW_OK;
 }
 
@@ -141,7 +138,8 @@ int cw_diff_noise_load(struct cw_diff_rules *r, const char *path,
 	}
 	if ((rc = string_array(&v, root, "date_lines", &w, err)))
 		goto out;
-	r->date_lines = cw_calloc(json_array_size(v) + 1, sizeof(pcre2_code *));
+	r->date_lines =
+		cw_calloc(json_array_size(v) + 1, sizeof(*r->date_lines));
 	json_array_foreach(v, i, x)
 	{
 		if ((rc = compile_re(&r->date_lines[i], json_string_value(x),
@@ -211,12 +209,12 @@ void cw_diff_rules_free(struct cw_diff_rules *r)
 		free(r->params[i].name);
 	free(r->params);
 	for (size_t i = 0; i < r->n_date_lines; i++)
-		pcre2_code_free(r->date_lines[i]);
+		cw_diff_re_free(r->date_lines[i]);
 	free(r->date_lines);
-	pcre2_code_free(r->list_marker);
+	cw_diff_re_free(r->list_marker);
 	for (size_t i = 0; i < r->n_facts; i++) {
 		free(r->facts[i].name);
-		pcre2_code_free(r->facts[i].re);
+		cw_diff_re_free(r->facts[i].re);
 		cw_strv_release(&r->facts[i].needs);
 	}
 	free(r->facts);
@@ -237,18 +235,19 @@ static void fire(struct cw_strv *fired, const char *name)
 }
 
 /* `opts` is PCRE2_NO_UTF_CHECK once the whole text was found valid. */
-static bool line_matches(pcre2_code *re, pcre2_match_data *md, const char *s,
-			 size_t len, uint32_t opts)
+static bool line_matches(struct cw_diff_re *re, pcre2_match_data *md,
+			 const char *s, size_t len, uint32_t opts)
 {
-	return pcre2_match(re, (PCRE2_SPTR)s, len, 0, opts, md, NULL) >= 0;
+	return pcre2_match(cw_diff_re_code(re, len), (PCRE2_SPTR)s, len, 0,
+			   opts, md, NULL) >= 0;
 }
 
 /* Length of a line marker at s (0 if none). */
-static size_t marker_len(pcre2_code *re, pcre2_match_data *md, const char *s,
-			 size_t len, uint32_t opts)
+static size_t marker_len(struct cw_diff_re *re, pcre2_match_data *md,
+			 const char *s, size_t len, uint32_t opts)
 {
-	if (pcre2_match(re, (PCRE2_SPTR)s, len, 0, PCRE2_ANCHORED | opts, md,
-			NULL) >= 0)
+	if (pcre2_match(cw_diff_re_code(re, len), (PCRE2_SPTR)s, len, 0,
+			PCRE2_ANCHORED | opts, md, NULL) >= 0)
 		return pcre2_get_ovector_pointer(md)[1];
 	return 0;
 }
