@@ -62,7 +62,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cw_segment_opts def = CW_SEGMENT_OPTS_INIT;
 	struct cw_segment_opts tight = { 1 + (size ? data[0] % 8 : 0),
-					 1 + (size ? data[0] / 8 % 6 : 0) };
+					 1 + (size ? data[0] / 8 % 6 : 0),
+					 false };
 	const char *t = (const char *)data;
 	struct cw_segmentation *s = NULL;
 	time_t when;

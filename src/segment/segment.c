@@ -572,7 +572,7 @@ int cw_segment_text(struct cw_segmentation **out, const char *text, size_t len,
 	for (size_t i = 0; i < cv.n; i++)
 		free(bare[i]);
 	free(bare);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && !o.no_hashes; i++) {
 		struct cw_provision *p = &seg->items[i];
 		cw_sha256_hex(text + p->start, p->end - p->start, p->hash);
 	}

@@ -77,7 +77,8 @@ struct cw_provision {
 	size_t start; /* byte range [start, end) in the text, heading ... */
 	size_t end;   /* ... through the end of its last descendant */
 	size_t body;  /* offset where the text after the heading starts */
-	char hash[CW_SHA256_HEX]; /* SHA-256 of text[start, end) */
+	char hash[CW_SHA256_HEX]; /* SHA-256 of text[start, end); "" under
+				     cw_segment_opts.no_hashes */
 };
 
 struct cw_segmentation {
@@ -88,10 +89,13 @@ struct cw_segmentation {
 struct cw_segment_opts {
 	size_t max_provisions; /* cap on provisions; past it, deeper levels merge */
 	int max_depth;	       /* deepest level kept (default 6) */
+	/* leave every hash "" (default false): for a caller that never
+	 * reads them, as the provision diff of two files does not */
+	bool no_hashes;
 };
-#define CW_SEGMENT_OPTS_INIT \
-	{                    \
-		20000, 6     \
+#define CW_SEGMENT_OPTS_INIT    \
+	{                       \
+		20000, 6, false \
 	}
 
 /*

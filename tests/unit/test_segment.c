@@ -556,6 +556,41 @@ static void test_segment__keys_stable_across_insertions(void **state)
 	cw_buf_release(&b2);
 }
 
+/* no_hashes leaves every hash empty and changes nothing else */
+static void test_segment__no_hashes(void **state)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	struct cw_segment_opts o = CW_SEGMENT_OPTS_INIT;
+	struct cw_segmentation *with, *without = NULL;
+	struct cw_err err = CW_ERR_INIT;
+	(void)state;
+
+	read_fixture(&b, "stable_v2.md");
+	o.no_hashes = true;
+	with = segment_ok(b.ptr, b.len, NULL);
+	assert_int_equal(cw_segment_text(&without, b.ptr, b.len, &o, &err),
+			 CW_OK);
+	assert_null(check_invariants(without, b.ptr, b.len, false));
+	assert_true(with->n > 3);
+	assert_int_equal(without->n, with->n);
+	for (size_t i = 0; i < with->n; i++) {
+		const struct cw_provision *p = &with->items[i];
+		const struct cw_provision *q = &without->items[i];
+		assert_string_equal(q->key, p->key);
+		assert_string_equal(q->title, p->title);
+		assert_int_equal(q->level, p->level);
+		assert_int_equal(q->parent, p->parent);
+		assert_int_equal(q->start, p->start);
+		assert_int_equal(q->end, p->end);
+		assert_int_equal(q->body, p->body);
+		assert_int_equal(strlen(p->hash), 64);
+		assert_string_equal(q->hash, "");
+	}
+	cw_segment_free(with);
+	cw_segment_free(without);
+	cw_buf_release(&b);
+}
+
 static void test_segment__plain_text_scrape(void **state)
 {
 	struct cw_buf b = CW_BUF_INIT;
@@ -639,7 +674,8 @@ static void test_segment__bad_input(void **state)
 static void test_segment__caps_on_provisions(void **state)
 {
 	struct cw_buf b = CW_BUF_INIT;
-	struct cw_segment_opts small = { 100, 6 }, flat = { 20000, 1 };
+	struct cw_segment_opts small = { 100, 6, false },
+			       flat = { 20000, 1, false };
 	struct cw_segmentation *s;
 	(void)state;
 
@@ -685,6 +721,7 @@ int main(void)
 		cmocka_unit_test(test_segment__stated_date),
 		cmocka_unit_test(test_segment__stated_date_forms),
 		cmocka_unit_test(test_segment__keys_stable_across_insertions),
+		cmocka_unit_test(test_segment__no_hashes),
 		cmocka_unit_test(test_segment__plain_text_scrape),
 		cmocka_unit_test(test_segment__bad_input),
 		cmocka_unit_test(test_segment__caps_on_provisions),
