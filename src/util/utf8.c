@@ -101,6 +101,16 @@ int cw_utf8_encode(struct cw_buf *out, uint32_t cp)
 	return cw_buf_add(out, b, n);
 }
 
+/* Are the 8 bytes at s ASCII, none of them NUL? */
+static bool ascii8(const char *s)
+{
+	const uint64_t high = 0x8080808080808080u, ones = 0x0101010101010101u;
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	return !(w & high) && !((w - ones) & ~w & high);
+}
+
 long cw_utf8_sanitize(struct cw_buf *out, const char *s, size_t len)
 {
 	size_t i = 0, run = 0;
@@ -110,9 +120,15 @@ long cw_utf8_sanitize(struct cw_buf *out, const char *s, size_t len)
 
 	/* copy valid runs in one go; only invalid bytes are re-encoded */
 	while (i < len) {
-		unsigned char c = (unsigned char)s[i];
+		unsigned char c;
 		size_t n;
 
+		/* most texts are mostly ASCII: skip it a word at a time */
+		while (len - i >= 8 && ascii8(s + i))
+			i += 8;
+		if (i >= len)
+			break;
+		c = (unsigned char)s[i];
 		if (c && c < 0x80) {
 			i++;
 			continue;

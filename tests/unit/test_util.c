@@ -75,6 +75,43 @@ static void test_util__utf8_sanitize_replaces_invalid(void **state)
 	assert_true(cw_utf8_valid("caf\xC3\xA9 \xE2\x80\x9Cq\xE2\x80\x9D", 13));
 }
 
+/* Invalid bytes and NULs after ASCII runs of every length (the runs are
+ * skipped eight bytes at a time): replaced and dropped as one at a time. */
+static void test_util__utf8_sanitize_after_ascii_runs(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k <= 20; k++) {
+		struct cw_buf in = CW_BUF_INIT, want = CW_BUF_INIT;
+		struct cw_buf b = CW_BUF_INIT;
+		long bad;
+
+		for (size_t i = 0; i < k; i++)
+			cw_buf_addc(&in, 'x');
+		cw_buf_add(&in, "\x80", 1);
+		for (size_t i = 0; i < k; i++)
+			cw_buf_addc(&in, 'y');
+		cw_buf_add(&in, "\0", 1);
+		for (size_t i = 0; i < k; i++)
+			cw_buf_addc(&in, 'z');
+		cw_buf_adds(&in, "\xE2\x80\x9Cwwwwwwwww");
+		for (size_t i = 0; i < k; i++)
+			cw_buf_addc(&want, 'x');
+		cw_buf_adds(&want, "\xEF\xBF\xBD");
+		for (size_t i = 0; i < k; i++)
+			cw_buf_addc(&want, 'y');
+		for (size_t i = 0; i < k; i++)
+			cw_buf_addc(&want, 'z');
+		cw_buf_adds(&want, "\xE2\x80\x9Cwwwwwwwww");
+		bad = cw_utf8_sanitize(&b, in.ptr, in.len);
+		assert_int_equal(bad, 1);
+		assert_int_equal(b.len, want.len);
+		assert_memory_equal(b.ptr, want.ptr, want.len);
+		cw_buf_release(&in);
+		cw_buf_release(&want);
+		cw_buf_release(&b);
+	}
+}
+
 static void test_util__charset_windows1252(void **state)
 {
 	struct cw_buf b = CW_BUF_INIT;
@@ -552,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_util__sha256_known_vector),
 		cmocka_unit_test(test_util__hmac_known_vector),
 		cmocka_unit_test(test_util__utf8_sanitize_replaces_invalid),
+		cmocka_unit_test(test_util__utf8_sanitize_after_ascii_runs),
 		cmocka_unit_test(test_util__charset_windows1252),
 		cmocka_unit_test(test_util__time_parse_iso),
 		cmocka_unit_test(test_util__file_read_caps_size),
