@@ -20,10 +20,12 @@ int cw_extract_normalize(struct cw_buf *out, const char *text, size_t len,
 	size_t blank = 0; /* empty lines pending */
 	bool any = false; /* a non-empty line was written */
 	for (size_t i = 0; i <= n;) {
-		/* one line: s[i..e) */
-		size_t e = i;
-		while (e < n && s[e] != '\r' && s[e] != '\n')
-			e++;
+		/* one line: s[i..e), up to the first '\n' or '\r' */
+		const char *nl = memchr(s + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - s) : n;
+		const char *cr = memchr(s + i, '\r', e - i);
+		if (cr)
+			e = (size_t)(cr - s);
 		size_t le = e;
 		while (le > i && (s[le - 1] == ' ' || s[le - 1] == '\t'))
 			le--;
