@@ -3,8 +3,6 @@
  * the web (store.h). Only a token's SHA-256 is kept: the token itself is
  * shown once, when it is made.
  */
-#include <openssl/rand.h>
-
 #include "stmt.h"
 
 static const struct store_field token_fields[] = {
@@ -31,9 +29,8 @@ int cw_store_token_add(struct cw_store *s, const char *name,
 	if (!name || !*name || strlen(name) > 64)
 		return cw_err_set(err, CW_EINVAL,
 				  "a token's name is 1 to 64 bytes");
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return cw_err_set(err, CW_ERROR,
-				  "no random bytes for a token (OpenSSL)");
+	if (cw_random_bytes(raw, sizeof(raw)))
+		return cw_err_set(err, CW_ERROR, "no random bytes for a token");
 	memcpy(token, "cw_", 3);
 	cw_hex_encode(token + 3, raw, sizeof(raw));
 	cw_sha256_hex(token, strlen(token), hash);

@@ -1,6 +1,8 @@
+#include <errno.h>
+#include <sys/random.h>
+
+#include <nettle/hmac.h>
 #include <nettle/sha2.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "util.h"
 
@@ -27,10 +29,9 @@ void cw_hex_encode_upper(char *out, const void *data, size_t n)
 }
 
 /* nettle's SHA-256, not OpenSSL's: the first OpenSSL digest of a process
- * sets up its provider (reading openssl.cnf, about a millisecond), and
- * every SHA256() call fetches the algorithm again; a provision diff of
- * one pair hashes every provision of both versions and needed nothing
- * else from OpenSSL. Both use the CPU's SHA instructions when it has them. */
+ * set up its provider (reading openssl.cnf, about a millisecond), and
+ * every SHA256() call fetched the algorithm again. Both use the CPU's SHA
+ * instructions when it has them. */
 void cw_sha256(const void *data, size_t len, unsigned char out[32])
 {
 	struct sha256_ctx c;
@@ -51,9 +52,28 @@ void cw_sha256_hex(const void *data, size_t len, char out[CW_SHA256_HEX])
 void cw_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
 			size_t len, char out[CW_SHA256_HEX])
 {
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
+	struct hmac_sha256_ctx c;
+	unsigned char d[SHA256_DIGEST_SIZE];
 
-	HMAC(EVP_sha256(), key, (int)keylen, data, len, d, &dlen);
-	cw_hex_encode(out, d, dlen);
+	hmac_sha256_set_key(&c, keylen, key);
+	hmac_sha256_update(&c, len, data);
+	hmac_sha256_digest(&c, sizeof(d), d);
+	cw_hex_encode(out, d, sizeof(d));
+}
+
+int cw_random_bytes(void *out, size_t n)
+{
+	unsigned char *p = out;
+
+	while (n) {
+		ssize_t got = getrandom(p, n, 0);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return CW_ERROR;
+		p += got;
+		n -= (size_t)got;
+	}
+	return CW_OK;
 }

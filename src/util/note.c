@@ -1,5 +1,5 @@
 /*
- * C2SP signed notes with Ed25519 keys (tlog.h), over OpenSSL's EVP.
+ * C2SP signed notes with Ed25519 keys (tlog.h), by nettle.
  *
  * A note is UTF-8 text ending in a newline, a blank line, then one line
  * per signature: U+2014, a space, the key name, a space, and the base64
@@ -11,8 +11,8 @@
  */
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include <nettle/base64.h>
+#include <nettle/eddsa.h>
 
 #include "tlog.h"
 
@@ -22,12 +22,12 @@
 
 void cw_base64_encode(struct cw_buf *out, const void *data, size_t len)
 {
-	size_t n = 4 * ((len + 2) / 3);
+	size_t n = BASE64_ENCODE_RAW_LENGTH(len);
 
 	if (cw_buf_grow(out, n + 1))
 		return;
-	/* EVP_EncodeBlock writes the padding and a NUL */
-	EVP_EncodeBlock((unsigned char *)out->ptr + out->len, data, (int)len);
+	/* with the padding, without a NUL */
+	base64_encode_raw(out->ptr + out->len, len, data);
 	out->len += n;
 	out->ptr[out->len] = '\0';
 }
@@ -112,36 +112,23 @@ static uint32_t key_id(const char *name, const unsigned char pub[32])
 }
 
 /* The public key of an Ed25519 seed. */
-static int public_of(const unsigned char seed[32], unsigned char pub[32],
-		     struct cw_err *err)
+static void public_of(const unsigned char seed[32], unsigned char pub[32])
 {
-	EVP_PKEY *k =
-		EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
-	size_t n = 32;
-	int ok = k && EVP_PKEY_get_raw_public_key(k, pub, &n) == 1 && n == 32;
-
-	EVP_PKEY_free(k);
-	return ok ? CW_OK
-		  : cw_err_set(err, CW_ERROR, "OpenSSL: no Ed25519 key");
+	ed25519_sha512_public_key(pub, seed);
 }
 
 int cw_note_key_new(const char *name, struct cw_note_key *out,
 		    struct cw_err *err)
 {
-	int rc;
-
 	memset(out, 0, sizeof(*out));
 	if (!cw_note_name_ok(name))
 		return cw_err_set(err, CW_EINVAL,
 				  "'%s': a key name is 1 to 255 printable "
 				  "characters without spaces or '+'",
 				  name);
-	if (RAND_bytes(out->seed, 32) != 1)
-		return cw_err_set(err, CW_ERROR,
-				  "OpenSSL: no random bytes for a key");
-	rc = public_of(out->seed, out->pub, err);
-	if (rc)
-		return rc;
+	if (cw_random_bytes(out->seed, 32))
+		return cw_err_set(err, CW_ERROR, "no random bytes for a key");
+	public_of(out->seed, out->pub);
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	out->has_private = true;
 	out->id = key_id(name, out->pub);
@@ -214,9 +201,7 @@ int cw_note_key_parse(const char *text, size_t len, struct cw_note_key *out,
 	if (priv) {
 		memcpy(out->seed, raw.ptr + 1, 32);
 		out->has_private = true;
-		rc = public_of(out->seed, out->pub, err);
-		if (rc)
-			goto done;
+		public_of(out->seed, out->pub);
 	} else {
 		memcpy(out->pub, raw.ptr + 1, 32);
 	}
@@ -239,10 +224,6 @@ int cw_note_sign(const struct cw_note_key *k, const char *text, size_t len,
 		 struct cw_buf *out, struct cw_err *err)
 {
 	unsigned char sig[4 + SIG_LEN];
-	size_t sn = SIG_LEN;
-	EVP_PKEY *pk;
-	EVP_MD_CTX *md;
-	int ok;
 
 	if (!k->has_private)
 		return cw_err_set(err, CW_EINVAL,
@@ -251,18 +232,8 @@ int cw_note_sign(const struct cw_note_key *k, const char *text, size_t len,
 	if (len == 0 || text[len - 1] != '\n')
 		return cw_err_set(err, CW_EINVAL,
 				  "a note's text must end with a newline");
-	pk = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, k->seed, 32);
-	md = EVP_MD_CTX_new();
-	ok = pk && md && EVP_DigestSignInit(md, NULL, NULL, NULL, pk) == 1 &&
-	     EVP_DigestSign(md, sig + 4, &sn, (const unsigned char *)text,
-			    len) == 1 &&
-	     sn == SIG_LEN;
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(pk);
-	if (!ok)
-		return cw_err_set(err, CW_ERROR,
-				  "OpenSSL: Ed25519 signing "
-				  "failed");
+	ed25519_sha512_sign(k->pub, k->seed, len, (const unsigned char *)text,
+			    sig + 4);
 	sig[0] = (unsigned char)(k->id >> 24);
 	sig[1] = (unsigned char)(k->id >> 16);
 	sig[2] = (unsigned char)(k->id >> 8);
@@ -277,17 +248,8 @@ int cw_note_sign(const struct cw_note_key *k, const char *text, size_t len,
 static bool ed25519_ok(const unsigned char pub[32], const unsigned char *sig,
 		       const char *text, size_t len)
 {
-	EVP_PKEY *pk =
-		EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, pub, 32);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	bool ok = pk && md &&
-		  EVP_DigestVerifyInit(md, NULL, NULL, NULL, pk) == 1 &&
-		  EVP_DigestVerify(md, sig, SIG_LEN,
-				   (const unsigned char *)text, len) == 1;
-
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(pk);
-	return ok;
+	return ed25519_sha512_verify(pub, len, (const unsigned char *)text,
+				     sig) == 1;
 }
 
 int cw_note_verify(const char *note, size_t len, const struct cw_note_key *k,

@@ -1,6 +1,6 @@
 /*
  * Secrets at rest (util.h, "secrets"): AES-256-GCM with a random 96-bit
- * nonce per value, over OpenSSL's EVP. A sealed value is text, so it
+ * nonce per value, by nettle. A sealed value is text, so it
  * fits a TEXT column: "cw1:" and the base64 of nonce || ciphertext ||
  * 16-byte tag. The key is 32 random bytes in a file of mode 0600.
  */
@@ -8,8 +8,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
+#include <nettle/gcm.h>
+#include <nettle/memops.h>
 
 #include "tlog.h" /* base64 */
 #include "util.h"
@@ -30,9 +30,9 @@ int cw_seal_key_load(const char *path, bool create,
 	int rc = cw_file_read(&b, path, 64, err);
 
 	if (rc == CW_ENOTFOUND && create) {
-		if (RAND_bytes(key, CW_SEAL_KEY) != 1)
+		if (cw_random_bytes(key, CW_SEAL_KEY))
 			return cw_err_set(err, CW_ERROR,
-					  "OpenSSL: no random bytes for a key");
+					  "no random bytes for a key");
 		rc = cw_file_write_new(path, key, CW_SEAL_KEY, 0600, err);
 		if (rc != CW_EEXISTS)
 			return rc;
@@ -56,35 +56,33 @@ int cw_seal(const unsigned char key[CW_SEAL_KEY], const char *plain,
 {
 	size_t n = strlen(plain);
 	unsigned char *raw = cw_malloc(NONCE + n + TAG);
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int len = 0, fin = 0, ok;
+	struct gcm_aes256_ctx c;
+	bool ok = cw_random_bytes(raw, NONCE) == CW_OK;
 
-	ok = RAND_bytes(raw, NONCE) == 1 && c &&
-	     EVP_EncryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, raw) == 1 &&
-	     EVP_EncryptUpdate(c, raw + NONCE, &len,
-			       (const unsigned char *)plain, (int)n) == 1 &&
-	     EVP_EncryptFinal_ex(c, raw + NONCE + len, &fin) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_GET_TAG, TAG,
-				 raw + NONCE + n) == 1;
-	EVP_CIPHER_CTX_free(c);
 	if (ok) {
+		gcm_aes256_set_key(&c, key);
+		gcm_aes256_set_iv(&c, NONCE, raw);
+		gcm_aes256_encrypt(&c, n, raw + NONCE,
+				   (const unsigned char *)plain);
+		gcm_aes256_digest(&c, TAG, raw + NONCE + n);
+		explicit_bzero(&c, sizeof(c));
 		cw_buf_adds(out, SEAL_PREFIX);
 		cw_base64_encode(out, raw, NONCE + n + TAG);
 	}
 	free(raw);
 	return ok ? CW_OK
 		  : cw_err_set(err, CW_ERROR,
-			       "OpenSSL: sealing a secret "
-			       "failed");
+			       "no random bytes for sealing a secret");
 }
 
 int cw_unseal(const unsigned char key[CW_SEAL_KEY], const char *sealed,
 	      char **out, struct cw_err *err)
 {
 	struct cw_buf raw = CW_BUF_INIT;
-	EVP_CIPHER_CTX *c = NULL;
+	struct gcm_aes256_ctx c;
+	unsigned char tag[TAG];
 	char *plain = NULL;
-	int len = 0, fin = 0, ok = 0;
+	bool ok;
 	size_t n;
 
 	*out = NULL;
@@ -97,16 +95,14 @@ int cw_unseal(const unsigned char key[CW_SEAL_KEY], const char *sealed,
 	}
 	n = raw.len - NONCE - TAG;
 	plain = cw_malloc(n + 1);
-	c = EVP_CIPHER_CTX_new();
-	ok = c &&
-	     EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key,
-				(unsigned char *)raw.ptr) == 1 &&
-	     EVP_DecryptUpdate(c, (unsigned char *)plain, &len,
-			       (unsigned char *)raw.ptr + NONCE, (int)n) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, TAG,
-				 raw.ptr + NONCE + n) == 1 &&
-	     EVP_DecryptFinal_ex(c, (unsigned char *)plain + len, &fin) == 1;
-	EVP_CIPHER_CTX_free(c);
+	gcm_aes256_set_key(&c, key);
+	gcm_aes256_set_iv(&c, NONCE, (const unsigned char *)raw.ptr);
+	gcm_aes256_decrypt(&c, n, (unsigned char *)plain,
+			   (const unsigned char *)raw.ptr + NONCE);
+	gcm_aes256_digest(&c, TAG, tag);
+	explicit_bzero(&c, sizeof(c));
+	/* the tag compared in constant time */
+	ok = memeql_sec(tag, raw.ptr + NONCE + n, TAG);
 	cw_buf_release(&raw);
 	if (!ok) {
 		explicit_bzero(plain, n + 1);

@@ -9,23 +9,19 @@
  */
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/sha.h>
+#include <nettle/sha2.h>
 
 #include "tlog.h"
 
 void cw_tlog_leaf_hash(const void *data, size_t len, cw_tlog_hash out)
 {
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	struct sha256_ctx c;
 	unsigned char z = 0x00;
 
-	if (!c || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestUpdate(c, &z, 1) != 1 ||
-	    EVP_DigestUpdate(c, data, len) != 1 ||
-	    EVP_DigestFinal_ex(c, out, NULL) != 1)
-		cw_assert_fail("SHA-256 of a leaf", __FILE__, __LINE__,
-			       __func__);
-	EVP_MD_CTX_free(c);
+	sha256_init(&c);
+	sha256_update(&c, 1, &z);
+	sha256_update(&c, len, data);
+	sha256_digest(&c, CW_TLOG_HASH, out);
 }
 
 void cw_tlog_node_hash(const cw_tlog_hash left, const cw_tlog_hash right,
@@ -36,7 +32,7 @@ void cw_tlog_node_hash(const cw_tlog_hash left, const cw_tlog_hash right,
 	in[0] = 0x01;
 	memcpy(in + 1, left, CW_TLOG_HASH);
 	memcpy(in + 1 + CW_TLOG_HASH, right, CW_TLOG_HASH);
-	SHA256(in, sizeof(in), out);
+	cw_sha256(in, sizeof(in), out);
 }
 
 uint64_t cw_tlog_split(uint64_t n)
@@ -88,7 +84,7 @@ int cw_tlog_root(const struct cw_tlog_source *src, uint64_t size,
 		 cw_tlog_hash out, struct cw_err *err)
 {
 	if (size == 0) {
-		SHA256((const unsigned char *)"", 0, out);
+		cw_sha256("", 0, out);
 		return CW_OK;
 	}
 	return cw_tlog_subtree(src, 0, size, out, err);

@@ -299,6 +299,9 @@ void cw_hex_encode_upper(char *out, const void *data, size_t n);
 #define CW_SHA256_HEX 65 /* 64 hex digits and the NUL */
 void cw_sha256_hex(const void *data, size_t len, char out[CW_SHA256_HEX]);
 void cw_sha256(const void *data, size_t len, unsigned char out[32]);
+/* n bytes from the kernel's random generator (getrandom(2)): keys,
+ * nonces, tokens. CW_ERROR when it has none to give. */
+int cw_random_bytes(void *out, size_t n);
 /* HMAC-SHA256 of data with key, as lower-case hex */
 void cw_hmac_sha256_hex(const void *key, size_t keylen, const void *data,
 			size_t len, char out[CW_SHA256_HEX]);
