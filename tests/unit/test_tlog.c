@@ -285,6 +285,38 @@ static void test_tlog__signed_note_example(void **state)
 			 CW_EPARSE);
 }
 
+/* Signing is pinned: the seed of RFC 8032 7.1's TEST 1 gives that test's
+ * public key and, over a checkpoint body, the signature Python's
+ * cryptography (OpenSSL) makes with it (Ed25519 is deterministic). */
+static void test_tlog__signature_pinned(void **state)
+{
+	const char *skey = "PRIVATE+KEY+example.org/log+1c66b9ea+"
+			   "AZ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g";
+	const char *vkey = "example.org/log+1c66b9ea+"
+			   "AddamAGCsQq31Uv+08lkBzoO4XLz2qYjJa8CGmj3B1Ea";
+	const char *text = "example.org/log\n3\nAAAA\n";
+	const char *want = "example.org/log\n3\nAAAA\n"
+			   "\n"
+			   "\xe2\x80\x94 example.org/log "
+			   "HGa56mRLkvyaIKb49ZrjAKT7myoul4FKWp+ukKC0QJ2Vc6whEXc"
+			   "3WzERPj7SV+v7tKFHMBQYLhghIyybJt+U3gV+Gw4=\n";
+	struct cw_note_key k;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_buf b = CW_BUF_INIT;
+	(void)state;
+
+	assert_int_equal(cw_note_key_parse(skey, strlen(skey), &k, &err),
+			 CW_OK);
+	assert_true(k.has_private);
+	cw_note_vkey(&k, &b);
+	assert_string_equal(cw_buf_str(&b), vkey);
+	cw_buf_clear(&b);
+	assert_int_equal(cw_note_sign(&k, text, strlen(text), &b, &err), CW_OK);
+	assert_string_equal(cw_buf_str(&b), want);
+	assert_int_equal(cw_note_verify(b.ptr, b.len, &k, NULL, &err), CW_OK);
+	cw_buf_release(&b);
+}
+
 /* A key of ours signs, its vkey verifies, another key does not; the
  * private key round-trips through its text form. */
 static void test_tlog__sign_and_verify(void **state)
@@ -401,6 +433,7 @@ int main(void)
 		cmocka_unit_test(test_tlog__rfc6962_proofs),
 		cmocka_unit_test(test_tlog__every_proof_verifies),
 		cmocka_unit_test(test_tlog__signed_note_example),
+		cmocka_unit_test(test_tlog__signature_pinned),
 		cmocka_unit_test(test_tlog__sign_and_verify),
 		cmocka_unit_test(test_tlog__text_formats),
 	};

@@ -581,6 +581,29 @@ static void test_util__seal_and_redact(void **state)
 				"stay");
 }
 
+/* A value sealed by another AES-256-GCM (Python's cryptography, over
+ * OpenSSL) opens: key bytes 0..31, nonce bytes 100..111. */
+static void test_util__unseal_pinned(void **state)
+{
+	unsigned char key[CW_SEAL_KEY];
+	struct cw_err err = CW_ERR_INIT;
+	char sealed[] = "cw1:ZGVmZ2hpamtsbW5vP3OtAxq2M+ZfDy+"
+			"Ev0gZmCGwY36bM3izzBsZ"
+			"W1D6csxu+Hla";
+	char *plain = NULL;
+	(void)state;
+
+	for (int i = 0; i < CW_SEAL_KEY; i++)
+		key[i] = (unsigned char)i;
+	assert_int_equal(cw_unseal(key, sealed, &plain, &err), CW_OK);
+	assert_string_equal(plain, "whsec_example-secret");
+	free(plain);
+	/* the last character is in the tag */
+	sealed[strlen(sealed) - 1] = 'b';
+	assert_int_equal(cw_unseal(key, sealed, &plain, &err), CW_EINVAL);
+	assert_null(plain);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -588,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_util__str_distance),
 		cmocka_unit_test(test_util__sha256_known_vector),
 		cmocka_unit_test(test_util__hmac_known_vector),
+		cmocka_unit_test(test_util__unseal_pinned),
 		cmocka_unit_test(test_util__utf8_sanitize_replaces_invalid),
 		cmocka_unit_test(test_util__utf8_sanitize_after_ascii_runs),
 		cmocka_unit_test(test_util__charset_windows1252),
