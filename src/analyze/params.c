@@ -10,6 +10,7 @@
 #include <pcre2.h>
 #include <pthread.h>
 
+#include "../util/re.h"
 #include "params.h"
 #include "taxonomy.h"
 
@@ -353,7 +354,7 @@ static const struct {
 	[RX_EXCLUSIVE] = { "\\bexclusive(?:ly)?\\b", CI },
 };
 
-static pcre2_code *rx[RX_COUNT];
+static struct cw_re *rx[RX_COUNT];
 static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
 
 static void rx_init(void)
@@ -361,10 +362,11 @@ static void rx_init(void)
 	for (int i = 0; i < RX_COUNT; i++) {
 		int ec;
 		PCRE2_SIZE eo;
-		rx[i] = pcre2_compile(
-			(PCRE2_SPTR)rx_src[i].src, PCRE2_ZERO_TERMINATED,
-			rx_src[i].flags | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-			&ec, &eo, NULL);
+		/* JIT-compiled once they have run enough (util/re.h) */
+		rx[i] = cw_re_new(rx_src[i].src,
+				  rx_src[i].flags | PCRE2_UTF |
+					  PCRE2_MATCH_INVALID_UTF,
+				  &ec, &eo);
 		if (!rx[i]) {
 			/* a bug in the table above, caught by the tests */
 			PCRE2_UCHAR m[128];
@@ -373,7 +375,6 @@ static void rx_init(void)
 				i, (size_t)eo, (const char *)m);
 			abort();
 		}
-		(void)pcre2_jit_compile(rx[i], PCRE2_JIT_COMPLETE);
 	}
 }
 
@@ -399,7 +400,8 @@ static bool find(struct m8 *m, int id, const char *t, size_t len, size_t from)
 	   below it */
 	pcre2_set_match_limit(mc, 2000000u);
 	pcre2_set_depth_limit(mc, 20000u);
-	rc = pcre2_match(rx[id], (PCRE2_SPTR)t, len, from, 0, md, mc);
+	rc = pcre2_match(cw_re_code(rx[id], len - from), (PCRE2_SPTR)t, len,
+			 from, 0, md, mc);
 	if (rc > 0) {
 		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
 		m->n = rc;

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <pcre2.h>
 
+#include "../util/re.h"
 #include "params.h"
 #include "taxonomy_int.h"
 
@@ -89,16 +90,15 @@ const char *cw_evidence_name(int basis)
  * matched against ASCII-lower-cased text rather than compiled caseless:
  * caseless matching made the corpus scan about 40% slower (measured over
  * every pattern on the 90 current ToS/AUP documents). \b and \w stay
- * ASCII (no PCRE2_UCP), which saved another 12%. JIT when available; the
- * interpreter otherwise.
+ * ASCII (no PCRE2_UCP), which saved another 12%. JIT-compiled once a
+ * pattern has run over enough text (util/re.h), interpreted before.
  */
-static pcre2_code *compile_re(const char *re, char *msg, size_t msglen)
+static struct cw_re *compile_re(const char *re, char *msg, size_t msglen)
 {
 	int ecode;
 	PCRE2_SIZE eoff;
-	pcre2_code *code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED,
-					 PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-					 &ecode, &eoff, NULL);
+	struct cw_re *code = cw_re_new(re, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+				       &ecode, &eoff);
 
 	/* an upper-case letter could never match lower-cased text; only
 	   escapes (\S, \W, \B, ...) may use one */
@@ -109,7 +109,7 @@ static pcre2_code *compile_re(const char *re, char *msg, size_t msglen)
 				 "upper-case letter at offset %zu (patterns "
 				 "match lower-cased text)",
 				 i);
-			pcre2_code_free(code);
+			cw_re_free(code);
 			return NULL;
 		}
 	if (!code) {
@@ -119,8 +119,7 @@ static pcre2_code *compile_re(const char *re, char *msg, size_t msglen)
 			 (size_t)eoff, (const char *)buf);
 		return NULL;
 	}
-	(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
-	return code;
+	return code; /* JIT-compiled once it has run enough (re.h) */
 }
 
 /*
@@ -134,12 +133,13 @@ static _Thread_local pcre2_match_context *tl_mc;
 bool cw_taxonomy_match(const void *compiled, const char *text, size_t len,
 		       size_t from, size_t *start, size_t *end)
 {
-	const pcre2_code *code = compiled;
+	const pcre2_code *code;
 	PCRE2_SIZE *ov;
 	int rc;
 
-	if (!code || from > len)
+	if (!compiled || from > len)
 		return false;
+	code = cw_re_code((struct cw_re *)compiled, len - from);
 	if (!tl_md) {
 		/* one pair is enough: callers only read the whole match */
 		tl_md = pcre2_match_data_create(1, NULL);
@@ -184,7 +184,7 @@ static void free_modifiers(struct cw_tax_modifier *m, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(m[i].re);
 		free(m[i].why);
-		pcre2_code_free(m[i].compiled);
+		cw_re_free(m[i].compiled);
 	}
 	free(m);
 }
@@ -198,7 +198,7 @@ static void free_category(struct cw_tax_category *c)
 	free(c->definition);
 	for (size_t i = 0; i < c->npatterns; i++) {
 		free(c->patterns[i].re);
-		pcre2_code_free(c->patterns[i].compiled);
+		cw_re_free(c->patterns[i].compiled);
 	}
 	free(c->patterns);
 	cw_json_free_strs(c->params, c->nparams);
@@ -909,7 +909,7 @@ void cw_taxonomy_free(struct cw_taxonomy *tax)
 	for (size_t i = 0; i < tax->ndocrefs; i++) {
 		free(tax->docrefs[i].type);
 		free(tax->docrefs[i].re);
-		pcre2_code_free(tax->docrefs[i].compiled);
+		cw_re_free(tax->docrefs[i].compiled);
 	}
 	free(tax->docrefs);
 	free(tax->truncation_note);

@@ -8,6 +8,8 @@
 #endif
 #include <pcre2.h>
 
+#include "../util/re.h"
+
 #include "diff.h"
 
 /* ---- words.c ---- */
@@ -33,25 +35,8 @@ void cw_diff_lines(char **ca, size_t *na, char **cb, size_t *nb, const char *a,
 
 /* ---- re.c: the rules' patterns ---- */
 
-/*
- * A pattern of the rules (UTF, UCP). Compiled when the rules load, which
- * checks it; JIT-compiled only once it has been run over
- * CW_DIFF_RE_JIT_AFTER bytes of text. The JIT compile of every pattern
- * cost a single diff-files call more than all its matching: a pattern
- * that runs over little text is cheaper interpreted, and one that runs
- * over a whole batch gets its JIT code after its first few documents.
- * The JIT code is made on a copy and published once (atomically): the
- * rules are shared by the web server's threads, each running patterns
- * while another may cross the threshold. Both match the same.
- */
-#define CW_DIFF_RE_JIT_AFTER (256u * 1024)
-struct cw_diff_re;
-/* NULL on a bad pattern, with the PCRE2 error code and offset. */
-struct cw_diff_re *cw_diff_re_new(const char *pattern, int *ec,
-				  PCRE2_SIZE *off);
-/* The code to run over `len` bytes (the JIT copy once there is one). */
-const pcre2_code *cw_diff_re_code(struct cw_diff_re *re, size_t len);
-void cw_diff_re_free(struct cw_diff_re *re); /* NULL is a no-op */
+/* Patterns of the rules: util/re.h, compiled with UTF and UCP. */
+#define CW_DIFF_RE_OPTIONS (PCRE2_UTF | PCRE2_UCP)
 
 /* ---- noise.c: the rules ---- */
 
@@ -63,7 +48,7 @@ struct cw_diff_param_rule {
 struct cw_diff_fact_rule {
 	enum cw_diff_fact_kind kind;
 	char *name; /* for messages */
-	struct cw_diff_re *re;
+	struct cw_re *re;
 	bool sentence; /* the value is the enclosing sentence */
 	/* "needs": the pattern cannot match a text that holds none of
 	 * these (ASCII case folded when needs_fold), so it is not run */
@@ -88,9 +73,9 @@ struct cw_diff_rules {
 	bool phrase_first[256];		   /* the first bytes of the phrases */
 	struct cw_diff_param_rule *params; /* URL query parameters dropped */
 	size_t n_params;
-	struct cw_diff_re **date_lines; /* lines matching are dropped */
+	struct cw_re **date_lines; /* lines matching are dropped */
 	size_t n_date_lines;
-	struct cw_diff_re *list_marker; /* at a line start, dropped */
+	struct cw_re *list_marker; /* at a line start, dropped */
 	bool casefold_headings;
 	bool drop_emphasis;	/* Markdown * and _ runs */
 	bool drop_link_targets; /* the (URL) of a Markdown [text](URL) */

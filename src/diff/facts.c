@@ -54,7 +54,7 @@ static int fact_rule(struct cw_diff_fact_rule *fr, const char *kind, char *name,
 		return cw_err_set(err, CW_EPARSE,
 				  "'%s': facts[%zu]: unknown kind '%s'", path,
 				  i, kind);
-	fr->re = cw_diff_re_new(pat, &ec, &off);
+	fr->re = cw_re_new(pat, CW_DIFF_RE_OPTIONS, &ec, &off);
 	if (!fr->re) {
 		PCRE2_UCHAR msg[160];
 
@@ -653,7 +653,7 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 
 		if (fr->needs.n && !has_need(fr, s, len, &folded))
 			continue;
-		re = cw_diff_re_code(fr->re, len);
+		re = cw_re_code(fr->re, len);
 
 		while (pos < len) {
 			PCRE2_SIZE *ov;

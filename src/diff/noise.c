@@ -18,13 +18,13 @@
 
 /* ---- shared loading helpers ---- */
 
-static int compile_re(struct cw_diff_re **out, const char *pattern,
-		      const char *path, const char *field, struct cw_err *err)
+static int compile_re(struct cw_re **out, const char *pattern, const char *path,
+		      const char *field, struct cw_err *err)
 {
 	int ec;
 	PCRE2_SIZE off;
 
-	*out = cw_diff_re_new(pattern, &ec, &off);
+	*out = cw_re_new(pattern, CW_DIFF_RE_OPTIONS, &ec, &off);
 	if (!*out) {
 		PCRE2_UCHAR msg[160];
 		pcre2_get_error_message(ec, msg, sizeof(msg));
@@ -209,12 +209,12 @@ void cw_diff_rules_free(struct cw_diff_rules *r)
 		free(r->params[i].name);
 	free(r->params);
 	for (size_t i = 0; i < r->n_date_lines; i++)
-		cw_diff_re_free(r->date_lines[i]);
+		cw_re_free(r->date_lines[i]);
 	free(r->date_lines);
-	cw_diff_re_free(r->list_marker);
+	cw_re_free(r->list_marker);
 	for (size_t i = 0; i < r->n_facts; i++) {
 		free(r->facts[i].name);
-		cw_diff_re_free(r->facts[i].re);
+		cw_re_free(r->facts[i].re);
 		cw_strv_release(&r->facts[i].needs);
 	}
 	free(r->facts);
@@ -235,18 +235,18 @@ static void fire(struct cw_strv *fired, const char *name)
 }
 
 /* `opts` is PCRE2_NO_UTF_CHECK once the whole text was found valid. */
-static bool line_matches(struct cw_diff_re *re, pcre2_match_data *md,
-			 const char *s, size_t len, uint32_t opts)
+static bool line_matches(struct cw_re *re, pcre2_match_data *md, const char *s,
+			 size_t len, uint32_t opts)
 {
-	return pcre2_match(cw_diff_re_code(re, len), (PCRE2_SPTR)s, len, 0,
-			   opts, md, NULL) >= 0;
+	return pcre2_match(cw_re_code(re, len), (PCRE2_SPTR)s, len, 0, opts, md,
+			   NULL) >= 0;
 }
 
 /* Length of a line marker at s (0 if none). */
-static size_t marker_len(struct cw_diff_re *re, pcre2_match_data *md,
-			 const char *s, size_t len, uint32_t opts)
+static size_t marker_len(struct cw_re *re, pcre2_match_data *md, const char *s,
+			 size_t len, uint32_t opts)
 {
-	if (pcre2_match(cw_diff_re_code(re, len), (PCRE2_SPTR)s, len, 0,
+	if (pcre2_match(cw_re_code(re, len), (PCRE2_SPTR)s, len, 0,
 			PCRE2_ANCHORED | opts, md, NULL) >= 0)
 		return pcre2_get_ovector_pointer(md)[1];
 	return 0;

@@ -1,23 +1,25 @@
 /*
- * The rules' patterns (diff_int.h, struct cw_diff_re): compiled at load,
- * JIT-compiled once they have run over enough text.
+ * Patterns compiled at load, JIT-compiled once they have run over enough
+ * text (re.h).
  */
 #include <stdatomic.h>
 
-#include "diff_int.h"
+#include "re.h"
+#include "util.h"
 
-struct cw_diff_re {
+struct cw_re {
 	pcre2_code *code;	   /* interpreted */
 	_Atomic(pcre2_code *) jit; /* a JIT-compiled copy, once made */
 	atomic_size_t ran;	   /* bytes given to the interpreter */
 };
 
-struct cw_diff_re *cw_diff_re_new(const char *pattern, int *ec, PCRE2_SIZE *off)
+struct cw_re *cw_re_new(const char *pattern, uint32_t options, int *ec,
+			PCRE2_SIZE *off)
 {
 	pcre2_code *code = pcre2_compile((PCRE2_SPTR)pattern,
-					 PCRE2_ZERO_TERMINATED,
-					 PCRE2_UTF | PCRE2_UCP, ec, off, NULL);
-	struct cw_diff_re *re;
+					 PCRE2_ZERO_TERMINATED, options, ec,
+					 off, NULL);
+	struct cw_re *re;
 
 	if (!code)
 		return NULL;
@@ -28,7 +30,7 @@ struct cw_diff_re *cw_diff_re_new(const char *pattern, int *ec, PCRE2_SIZE *off)
 	return re;
 }
 
-const pcre2_code *cw_diff_re_code(struct cw_diff_re *re, size_t len)
+const pcre2_code *cw_re_code(struct cw_re *re, size_t len)
 {
 	pcre2_code *jit = atomic_load_explicit(&re->jit, memory_order_acquire);
 	size_t before;
@@ -37,8 +39,7 @@ const pcre2_code *cw_diff_re_code(struct cw_diff_re *re, size_t len)
 		return jit;
 	before = atomic_fetch_add_explicit(&re->ran, len, memory_order_relaxed);
 	/* only the call that crosses the threshold makes the copy */
-	if (before < CW_DIFF_RE_JIT_AFTER &&
-	    before + len >= CW_DIFF_RE_JIT_AFTER) {
+	if (before < CW_RE_JIT_AFTER && before + len >= CW_RE_JIT_AFTER) {
 		jit = pcre2_code_copy(re->code);
 		if (!jit)
 			cw_assert_fail("pcre2_code_copy", __FILE__, __LINE__,
@@ -52,7 +53,7 @@ const pcre2_code *cw_diff_re_code(struct cw_diff_re *re, size_t len)
 	return re->code;
 }
 
-void cw_diff_re_free(struct cw_diff_re *re)
+void cw_re_free(struct cw_re *re)
 {
 	if (!re)
 		return;
