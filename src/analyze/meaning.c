@@ -118,8 +118,9 @@ static bool edit_in_date(const char *text, size_t lo, size_t hi, size_t s,
 		s++;
 	while (e > s && trim_char((unsigned char)text[e - 1]))
 		e--;
+	*ds = *de = 0;
 	if (s == e)
-		return true; /* punctuation or space only */
+		return true; /* punctuation or space only: no date of its own */
 	while (from < to && date_at(text, to, from, &ms, &me)) {
 		if (ms <= s && e <= me) {
 			*ds = ms;
@@ -470,6 +471,10 @@ static bool numbering_only(const struct cw_diff *d,
 {
 	if (ch->n_spans == 0 || ch->n_old != 1 || ch->n_new != 1)
 		return false;
+	/* "18 months" -> "36 months" is a figure, not a number of a list */
+	for (size_t i = 0; i < ch->n_facts; i++)
+		if (ch->facts[i].kind <= CW_DIFF_FACT_LAW)
+			return false;
 	for (size_t i = 0; i < ch->n_spans; i++) {
 		const struct cw_diff_span *sp = &ch->spans[i], *nx = sp + 1;
 		if (sp->op != CW_DIFF_OP_DEL || i + 1 == ch->n_spans ||
@@ -964,9 +969,11 @@ static double word_value(const char *s, size_t i, size_t j)
 	size_t a = i, b = j, letters = 0;
 	bool digit = false;
 
+	/* an address, a link or markup: not words a reader reads for
+	 * what changed */
 	for (size_t k = i; k < j; k++) {
-		if (s[k] == '/' || s[k] == '(' || s[k] == '[' || s[k] == '#' ||
-		    s[k] == '@')
+		if (s[k] == '/' || s[k] == '#' || s[k] == '@' || s[k] == '(' ||
+		    s[k] == '[')
 			return 0;
 		digit = digit || isdigit((unsigned char)s[k]);
 	}
@@ -1084,12 +1091,29 @@ static char *clip_words(const char *s, size_t n, size_t max)
 		cw_buf_adds(&o, "\xe2\x80\x9c");
 		if (bi > 0)
 			cw_buf_adds(&o, "\xe2\x80\xa6");
+		/* as a reader reads it: a link by its words ("[Terms](…)"
+		 * reads "Terms"), no emphasis marks */
 		for (size_t i = a; i < b; i++) {
 			if (isspace((unsigned char)s[i])) {
 				if (i == a || !isspace((unsigned char)s[i - 1]))
 					cw_buf_addc(&o, ' ');
 				continue;
 			}
+			if (s[i] == ']' && i + 1 < b && s[i + 1] == '(') {
+				int depth = 0;
+				for (i++; i < b; i++) {
+					depth += s[i] == '('   ? 1
+						 : s[i] == ')' ? -1
+							       : 0;
+					if (depth == 0)
+						break;
+				}
+				continue;
+			}
+			if (s[i] == '[' || s[i] == ']' || s[i] == '*' ||
+			    (s[i] == '_' && (i + 1 >= b || s[i + 1] == '_' ||
+					     i == a || s[i - 1] == '_')))
+				continue;
 			cw_buf_addc(&o, s[i]);
 		}
 		if (bj < k)
@@ -1521,11 +1545,21 @@ static int read_change(struct said *s, const struct cw_diff *d,
 		s->rank = RANK_COSMETIC;
 		return CW_OK;
 	}
-	rc = side_read(&ma, &pa, tax, ch->title, d->old_text, ch->old_start,
-		       ch->old_end, err);
-	if (!rc)
-		rc = side_read(&mb, &pb, tax, ch->title, d->new_text,
-			       ch->new_start, ch->new_end, err);
+	/* a reworded provision in which no fact moved keeps its
+	 * categories: its values and edits are read, not its categories */
+	{
+		const struct cw_taxonomy *t =
+			ch->materiality == CW_DIFF_EDITORIAL &&
+					ch->kind != CW_DIFF_ADDED &&
+					ch->kind != CW_DIFF_REMOVED
+				? NULL
+				: tax;
+		rc = side_read(&ma, &pa, t, ch->title, d->old_text,
+			       ch->old_start, ch->old_end, err);
+		if (!rc)
+			rc = side_read(&mb, &pb, t, ch->title, d->new_text,
+				       ch->new_start, ch->new_end, err);
+	}
 	if (rc)
 		goto out;
 	s->topic = topic_of(ch, mb.n ? &mb : &ma);

@@ -656,8 +656,15 @@ static bool title_after(struct ctx *c, size_t i, size_t p, size_t e,
 			cd->body = ln->nx;
 			return true;
 		}
-		/* a lead-in: "**Title**. Body" / "**Title.** Body" */
-		if (st.words < 1 || st.words > LEADIN_MAX_WORDS || !st.first_up)
+		/* a lead-in: "**Title**. Body" / "**Title.** Body"; under a
+		 * number ("3. **Don't repurpose or distribute output from our
+		 * services to harm others** - for example") the number says
+		 * it is a provision, and its title may be as long as a
+		 * heading's */
+		if (st.words < 1 ||
+		    st.words >
+			    (numbered ? TITLE_MAX_WORDS : LEADIN_MAX_WORDS) ||
+		    !st.first_up)
 			return false;
 		if (!numbered) {
 			bool punct = st.last == '.' || st.last == ':' ||
