@@ -42,6 +42,17 @@ bool cw_parse_digits(const char *s, int n, int *out)
 	return true;
 }
 
+bool cw_time_valid_date(int y, int mo, int d)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30,
+				      31, 31, 30, 31, 30, 31 };
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	if (mo < 1 || mo > 12 || d < 1)
+		return false;
+	return d <= days[mo - 1] + (mo == 2 && leap);
+}
+
 time_t cw_time_utc(int y, int mo, int d, int h, int mi, int se)
 {
 	struct tm tm;
@@ -72,7 +83,9 @@ int cw_time_parse_iso(const char *s, time_t *out)
 	if (strlen(s) < 10 || digits(s, 4, &y) || s[4] != '-' ||
 	    digits(s + 5, 2, &mo) || s[7] != '-' || digits(s + 8, 2, &d))
 		return CW_EINVAL;
-	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+	/* timegm() would read 2025-02-30 as 2025-03-02: a day the month
+	 * does not have is an error, not another day */
+	if (!cw_time_valid_date(y, mo, d))
 		return CW_EINVAL;
 	p = s + 10;
 	if (*p == 'T' || *p == ' ') {

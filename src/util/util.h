@@ -416,9 +416,13 @@ double cw_time_mono_s(void);
 /*
  * Parse an ISO 8601 date or date-time ("2025-07-31", "2025-07-31T10:00:00Z",
  * "2025-07-31T10:00:00+01:00", "2025-07-31T10:00:00.123Z") into UTC seconds.
- * Returns CW_OK or CW_EINVAL.
+ * Returns CW_OK or CW_EINVAL, also for a day the month does not have
+ * ("2025-02-30", "2025-04-31", "2023-02-29").
  */
 int cw_time_parse_iso(const char *s, time_t *out);
+/* Is day `d` of month `mo` (1-12) of year `y` a day of the Gregorian
+ * calendar? (2024-02-29 is, 2025-02-29 is not.) */
+bool cw_time_valid_date(int y, int mo, int d);
 /* The time of a UTC calendar date and time of day (timegm). */
 time_t cw_time_utc(int y, int mo, int d, int h, int mi, int se);
 /* `n` decimal digits at `s` into *out; false when one is not a digit. */

@@ -39,17 +39,6 @@ int cw_view_dataset_file_name(const char *recorded_at,
 	return cw_view_dataset_name_time(out, check);
 }
 
-static bool valid_day(int y, int mo, int d)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30,
-				      31, 31, 30, 31, 30, 31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	if (mo < 1 || mo > 12 || d < 1)
-		return false;
-	return d <= days[mo - 1] + (mo == 2 && leap);
-}
-
 int cw_view_dataset_name_time(const char *name, char out[CW_TIME_ISO])
 {
 	size_t len = strlen(name);
@@ -65,7 +54,7 @@ int cw_view_dataset_name_time(const char *name, char out[CW_TIME_ISO])
 	    !cw_parse_digits(name + 5, 2, &mo) || name[7] != '-' ||
 	    !cw_parse_digits(name + 8, 2, &d))
 		return CW_EINVAL;
-	if (y < 1970 || !valid_day(y, mo, d))
+	if (y < 1970 || !cw_time_valid_date(y, mo, d))
 		return CW_EINVAL;
 	if (*p == 'T') {
 		/* "THH-MM-SSZ" (OTA) or "THH:MM:SSZ": 10 bytes, one separator */

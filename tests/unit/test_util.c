@@ -146,6 +146,29 @@ static void test_util__time_parse_iso(void **state)
 	assert_int_equal(cw_time_parse_iso("yesterday", &t), CW_EINVAL);
 }
 
+/* timegm() moves a day past the month's end into the next month: the
+ * parser refuses it instead (2025-02-30 was stored as 2025-03-02) */
+static void test_util__time_parse_iso_refuses_impossible_days(void **state)
+{
+	time_t t;
+	char s[CW_TIME_ISO];
+	(void)state;
+	assert_int_equal(cw_time_parse_iso("2025-02-30", &t), CW_EINVAL);
+	assert_int_equal(cw_time_parse_iso("2025-02-29", &t), CW_EINVAL);
+	assert_int_equal(cw_time_parse_iso("2025-04-31T10:00:00Z", &t),
+			 CW_EINVAL);
+	assert_int_equal(cw_time_parse_iso("1900-02-29", &t), CW_EINVAL);
+	assert_int_equal(cw_time_parse_iso("2025-01-00", &t), CW_EINVAL);
+	assert_int_equal(cw_time_parse_iso("2024-02-29", &t), CW_OK);
+	cw_time_iso(t, s);
+	assert_string_equal(s, "2024-02-29T00:00:00Z");
+	assert_int_equal(cw_time_parse_iso("2000-02-29", &t), CW_OK);
+	assert_int_equal(cw_time_parse_iso("2025-12-31T23:59:59Z", &t), CW_OK);
+	assert_true(cw_time_valid_date(2024, 2, 29));
+	assert_false(cw_time_valid_date(2025, 2, 29));
+	assert_false(cw_time_valid_date(2025, 13, 1));
+}
+
 static void test_util__file_read_caps_size(void **state)
 {
 	struct cw_buf b = CW_BUF_INIT;
@@ -616,6 +639,8 @@ int main(void)
 		cmocka_unit_test(test_util__utf8_sanitize_after_ascii_runs),
 		cmocka_unit_test(test_util__charset_windows1252),
 		cmocka_unit_test(test_util__time_parse_iso),
+		cmocka_unit_test(
+			test_util__time_parse_iso_refuses_impossible_days),
 		cmocka_unit_test(test_util__file_read_caps_size),
 		cmocka_unit_test(test_util__fnv1a64_known_values),
 		cmocka_unit_test(test_util__splitmix64_known_values),
