@@ -12,6 +12,7 @@
 
 struct import_totals {
 	size_t files, recorded, unchanged, skipped, failed, provisions;
+	size_t refused; /* of the failed: not a version (pipeline.h) */
 	int64_t bytes;
 };
 
@@ -96,7 +97,16 @@ static int import_document(struct cw_cli *cli, struct cw_pipeline *pl,
 			*stop = err;
 			goto done;
 		}
-		if (rc) {
+		if (rc == CW_EEMPTY) {
+			/* an error page, a wall, an empty file: the history
+			 * goes on without it */
+			cw_cli_item_error("'%s': not recorded: %s", e->name,
+					  err.msg);
+			t->failed++;
+			t->refused++;
+			err = (struct cw_err)CW_ERR_INIT;
+			rc = CW_OK;
+		} else if (rc) {
 			cw_cli_item_error("'%s': %s", e->name, err.msg);
 			t->failed++;
 			err = (struct cw_err)CW_ERR_INIT;
@@ -177,24 +187,26 @@ int cw_cli_cmd_import_history(struct cw_cli *cli, int argc, char **argv)
 	}
 	if (cli->json)
 		cw_cli_print_json_take(json_pack(
-			"{sIsIsIsIsIsI}", "files", (json_int_t)t.files,
+			"{sIsIsIsIsIsIsI}", "files", (json_int_t)t.files,
 			"recorded", (json_int_t)t.recorded, "unchanged",
 			(json_int_t)t.unchanged, "skipped",
 			(json_int_t)t.skipped, "failed", (json_int_t)t.failed,
-			"provisions", (json_int_t)t.provisions));
+			"refused", (json_int_t)t.refused, "provisions",
+			(json_int_t)t.provisions));
 	else
 		printf("%zu files: %zu versions recorded, %zu unchanged, %zu "
-		       "already present, %zu failed; %zu provisions\n",
+		       "already present, %zu failed (%zu not a version); %zu "
+		       "provisions\n",
 		       t.files, t.recorded, t.unchanged, t.skipped, t.failed,
-		       t.provisions);
+		       t.refused, t.provisions);
 	cw_view_dataset_free(ds);
 	cw_pipeline_release(&pl);
 	cw_store_close(s);
 	if (stop.rc)
 		return CW_EXIT_PARTIAL; /* stopped: resumable */
 	if (t.failed)
-		return t.recorded || t.unchanged ? CW_EXIT_PARTIAL
-						 : CW_EXIT_FAIL;
+		return t.recorded || t.unchanged || t.skipped ? CW_EXIT_PARTIAL
+							      : CW_EXIT_FAIL;
 	return CW_EXIT_OK;
 }
 

@@ -44,21 +44,9 @@ void cw_monitor_config_init(struct cw_monitor_config *c)
 	 */
 	c->pdf_timeout_ms = 20000;
 	c->pdf_memory_mb = 1024;
-	/*
-	 * Block pages and cookie walls. Tuned on the version histories of
-	 * ../shared/corpus (3,983 consecutive pairs whose newer text has 2000
-	 * bytes or more, 142 pairs where it collapses below 20% of the one
-	 * before and below 2000 bytes). The collapsed ones are what a
-	 * monitor must not record: a heading alone ("GitHub Privacy
-	 * Statement", 49 bytes after 62 KB), "Redirecting to ...", "this page
-	 * is being retired". Real rewrites shrink a lot too (GitHub Copilot
-	 * Terms of Service went from 49,770 to 3,598 bytes, 7%), so a ratio
-	 * alone would refuse them; what the stubs share is both a collapse
-	 * and a tiny size. Hence: under 20% of the previous length *and*
-	 * under 2000 bytes (test_monitor checks both cases on the corpus).
-	 */
-	c->blocked_ratio = 0.2;
-	c->blocked_min_bytes = 2000;
+	/* block pages and cookie walls: tuned in pipeline.h */
+	c->blocked_ratio = CW_PIPELINE_BLOCKED_RATIO;
+	c->blocked_min_bytes = CW_PIPELINE_BLOCKED_MIN_BYTES;
 	c->smtp_from = cw_strdup("clausewatch@localhost");
 	c->delivery_timeout_ms = 15000;
 	c->delivery_attempts = 10;

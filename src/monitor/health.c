@@ -4,15 +4,6 @@
 #include "../store/alert.h"
 #include "monitor.h"
 
-bool cw_monitor_looks_blocked(const struct cw_monitor_config *c, size_t len,
-			      int64_t prev_len)
-{
-	if (prev_len <= 0)
-		return false; /* nothing to compare with: the first version */
-	return (double)len < c->blocked_ratio * (double)prev_len &&
-	       (long)len < c->blocked_min_bytes;
-}
-
 static void set(char **dst, const char *v)
 {
 	free(*dst);

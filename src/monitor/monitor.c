@@ -277,43 +277,6 @@ static int fail(struct pass *ps, struct job *j, const char *now, time_t tnow,
 	return r;
 }
 
-/* A page that extracts to almost nothing: archive it, record why, no
- * version. */
-static int record_blocked(struct pass *ps, struct job *j, const char *now,
-			  const struct cw_extract_input *in, size_t n,
-			  const char *msg)
-{
-	struct cw_store *s = ps->m->store;
-	int64_t snap = 0, bytes = 0;
-	struct cw_store_page *sp = cw_pipeline_store_pages(in, n, &bytes);
-	bool fresh = false;
-	int rc;
-
-	rc = cw_store_begin(s, ps->err);
-	if (!rc)
-		rc = cw_store_add_snapshot(s, j->d->doc.id, sp, n, now, &snap,
-					   &fresh, ps->err);
-	if (!rc) {
-		struct cw_store_attempt a = {
-			.doc_id = j->d->doc.id,
-			.at = now,
-			.url = in[0].url,
-			.status = j->pages[0].status,
-			.bytes = bytes,
-			.outcome = CW_STORE_EXTRACT_FAILED,
-			.error = msg,
-			.snapshot_id = snap,
-		};
-		rc = cw_store_add_attempt(s, &a, ps->err);
-	}
-	if (rc)
-		cw_store_rollback(s);
-	else
-		rc = cw_store_commit(s, ps->err);
-	free(sp);
-	return rc;
-}
-
 static int batch_begin(struct pass *ps)
 {
 	int rc;
@@ -451,23 +414,6 @@ static void finish(struct pass *ps, struct job *j)
 			goto out;
 		}
 	}
-	if (j->prep.xrc == CW_OK &&
-	    cw_monitor_looks_blocked(m->cfg, j->prep.text.len,
-				     j->d->latest_len)) {
-		char msg[256];
-
-		snprintf(msg, sizeof(msg),
-			 "extracted %zu bytes where the latest version has "
-			 "%lld: a block page or a cookie wall?",
-			 j->prep.text.len, (long long)j->d->latest_len);
-		rc = record_blocked(ps, j, now, in, j->n, msg);
-		st->blocked++;
-		if (!rc)
-			rc = fail(ps, j, now, tnow, in[0].url,
-				  j->pages[0].status, CW_EEMPTY, msg, secs,
-				  false);
-		goto out;
-	}
 	memset(&res, 0, sizeof(res));
 	rc = cw_pipeline_commit(&m->pl, j->d->doc.id, &j->prep, in, j->n, now,
 				"fetch", &res, &e);
@@ -478,7 +424,11 @@ static void finish(struct pass *ps, struct job *j)
 		goto out;
 	}
 	if (rc) {
-		if (rc == CW_EEMPTY)
+		/* a block page or a wall (res.refused) was recorded as a
+		 * failed attempt by the commit, as a failed extraction is */
+		if (res.refused)
+			st->blocked++;
+		else if (rc == CW_EEMPTY)
 			st->extract_failed++;
 		else
 			st->failed++;
@@ -918,6 +868,8 @@ int cw_monitor_pass(struct cw_monitor *m, bool force,
 	m->pl.opts.extract.pdf_timeout_ms = cfg->pdf_timeout_ms;
 	m->pl.opts.extract.pdf_memory_mb = cfg->pdf_memory_mb;
 	m->pl.opts.extract.stop = m->stop;
+	m->pl.guard.blocked_ratio = cfg->blocked_ratio;
+	m->pl.guard.blocked_min_bytes = cfg->blocked_min_bytes;
 	cw_time_now_iso(now);
 	rc = cw_store_mon_list(m->store, force ? "9999-12-31T23:59:59Z" : now,
 			       &docs, &n, err);

@@ -19,7 +19,8 @@
  *   single-threaded), while the other transfers continue.
  * - Failures are states, not changes (health.c): a failed fetch, a
  *   selector that matches nothing, or a page that suddenly extracts to
- *   almost nothing (a block page, a cookie wall: see blocked_ratio) record
+ *   almost nothing or to an error page or a wall (the pipeline's rule of
+ *   what is not a version, pipeline.h: blocked_ratio, blocked_min_bytes) record
  *   an attempt and the document's health (failing since, last error,
  *   consecutive failures), never a version. After `health_threshold`
  *   consecutive failures one operational alert per failure streak goes to
@@ -140,13 +141,6 @@ time_t cw_monitor_next_due(const struct cw_monitor_config *c, long interval,
 			   bool failing, time_t now, double u);
 
 /* ---- health (health.c) ---- */
-
-/*
- * Is a text of `len` bytes, after a previous version of `prev_len`
- * bytes, a block page or a cookie wall rather than the document?
- */
-bool cw_monitor_looks_blocked(const struct cw_monitor_config *c, size_t len,
-			      int64_t prev_len);
 
 /*
  * Record a failed check of document `doc` in `m` (in the store, with the

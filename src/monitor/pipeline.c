@@ -10,13 +10,18 @@ int cw_pipeline_init(struct cw_pipeline *p, struct cw_store *store,
 		     const char *data_dir, struct cw_err *err)
 {
 	char *dir = cw_asprintf("%s/diff", data_dir);
+	char *stubs = cw_asprintf("%s/monitor/not-a-version.json", data_dir);
 	int rc;
 
 	memset(p, 0, sizeof(*p));
 	p->store = store;
 	cw_pipeline_opts_init(&p->opts);
+	cw_pipeline_guard_init(&p->guard);
 	rc = cw_diff_rules_load(&p->rules, dir, err);
+	if (!rc)
+		rc = cw_pipeline_guard_load(&p->guard, stubs, err);
 	free(dir);
+	free(stubs);
 	if (!rc)
 		rc = cw_taxonomy_load(&p->tax, data_dir, err);
 	return rc;
@@ -28,6 +33,7 @@ void cw_pipeline_release(struct cw_pipeline *p)
 	p->rules = NULL;
 	cw_taxonomy_free(p->tax);
 	p->tax = NULL;
+	cw_pipeline_guard_release(&p->guard);
 	cw_pipeline_analysis_free(p->analysis);
 	p->analysis = NULL;
 }
@@ -219,6 +225,40 @@ static int record_text_tx(struct cw_pipeline *p, int64_t doc_id,
 	return CW_OK;
 }
 
+/* The length of the latest version of `doc_id`, 0 when it has none. */
+static int latest_len(struct cw_pipeline *p, int64_t doc_id, int64_t *len,
+		      struct cw_err *err)
+{
+	struct cw_store_version v;
+	int rc = cw_store_get_version(p->store, doc_id, 0, &v, err);
+
+	*len = 0;
+	if (rc == CW_ENOTFOUND)
+		return CW_OK;
+	if (rc)
+		return rc;
+	*len = v.text_len;
+	cw_store_version_release(&v);
+	return CW_OK;
+}
+
+/* cw_pipeline_check_text() against the latest version of `doc_id`:
+ * CW_EEMPTY and out->refused when the text is not a version. */
+static int check_text(struct cw_pipeline *p, int64_t doc_id, const char *text,
+		      size_t len, struct cw_pipeline_result *out,
+		      struct cw_err *err)
+{
+	int64_t prev = 0;
+	int rc = latest_len(p, doc_id, &prev, err);
+
+	if (rc)
+		return rc;
+	rc = cw_pipeline_check_text(&p->guard, text, len, prev, err);
+	if (rc)
+		out->refused = true;
+	return rc;
+}
+
 int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
 			    const char *text, size_t len, const char *at,
 			    const char *origin, struct cw_pipeline_result *out,
@@ -230,6 +270,9 @@ int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
 
 	memset(out, 0, sizeof(*out));
 	rc = cw_extract_normalize(&norm, text, len, err);
+	if (!rc)
+		rc = check_text(p, doc_id, cw_buf_str(&norm), norm.len, out,
+				err);
 	if (rc)
 		goto done;
 	rc = cw_store_begin(s, err);
@@ -262,7 +305,10 @@ int cw_pipeline_text_recorded(struct cw_pipeline *p, int64_t doc_id,
 		goto out;
 	rc = cw_store_get_version_at(p->store, doc_id, at, &v, err);
 	if (rc == CW_ENOTFOUND) {
-		rc = CW_OK; /* nothing in force then: not recorded */
+		/* nothing in force then: not recorded, and maybe not a
+		 * version at all */
+		rc = cw_pipeline_check_text(&p->guard, cw_buf_str(&norm),
+					    norm.len, 0, err);
 		goto out;
 	}
 	if (rc)
@@ -271,6 +317,11 @@ int cw_pipeline_text_recorded(struct cw_pipeline *p, int64_t doc_id,
 	/* the version in force at `at` has this text: it was recorded
 	 * then, or the file repeated the version before it */
 	*done = !strcmp(hex, v.text_hash);
+	/* not recorded because it is not a version: that is why, not a
+	 * version missing from the store */
+	if (!*done)
+		rc = cw_pipeline_check_text(&p->guard, cw_buf_str(&norm),
+					    norm.len, v.text_len, err);
 	cw_store_version_release(&v);
 out:
 	cw_buf_release(&norm);
@@ -331,8 +382,10 @@ int cw_pipeline_commit(struct cw_pipeline *p, int64_t doc_id,
 {
 	struct cw_store *s = p->store;
 	struct cw_store_page *sp;
+	struct cw_err refusal = CW_ERR_INIT;
 	int64_t bytes = 0;
-	int rc;
+	int rc, xrc = pp->xrc;
+	const struct cw_err *xerr = &pp->xerr;
 
 	memset(out, 0, sizeof(*out));
 	if (pp->xrc == CW_OK && pp->src != CW_OK) {
@@ -345,11 +398,26 @@ int cw_pipeline_commit(struct cw_pipeline *p, int64_t doc_id,
 	rc = cw_store_begin(s, err);
 	if (rc)
 		goto done;
+	if (xrc == CW_OK) {
+		/* an error page or a wall is kept as a failed attempt, its
+		 * bytes archived, as a failed extraction is */
+		rc = check_text(p, doc_id, cw_buf_str(&pp->text), pp->text.len,
+				out, &refusal);
+		if (rc && !out->refused) {
+			if (err)
+				*err = refusal;
+			goto rollback;
+		}
+		if (rc) {
+			xrc = rc;
+			xerr = &refusal;
+		}
+	}
 	rc = cw_store_add_snapshot(s, doc_id, sp, n, at, &out->snapshot_id,
 				   &out->new_snapshot, err);
 	if (rc)
 		goto rollback;
-	if (pp->xrc == CW_OK) {
+	if (xrc == CW_OK) {
 		rc = record_text_tx(p, doc_id, cw_buf_str(&pp->text),
 				    pp->text.len, pp->seg, out->snapshot_id, at,
 				    origin, out, err);
@@ -366,17 +434,17 @@ int cw_pipeline_commit(struct cw_pipeline *p, int64_t doc_id,
 		.status = 0,
 		.bytes = bytes,
 		.outcome = out->outcome,
-		.error = pp->xrc ? pp->xerr.msg : NULL,
+		.error = xrc ? xerr->msg : NULL,
 		.snapshot_id = out->snapshot_id,
 	};
 	rc = cw_store_add_attempt(s, &a, err);
 	if (rc)
 		goto rollback;
 	rc = cw_store_commit(s, err);
-	if (!rc && pp->xrc) {
+	if (!rc && xrc) {
 		if (err)
-			*err = pp->xerr;
-		rc = pp->xrc;
+			*err = *xerr;
+		rc = xrc;
 	}
 	goto done;
 rollback:

@@ -41,6 +41,57 @@ struct cw_pipeline_opts {
 };
 
 /*
+ * Block pages and cookie walls. Tuned on the version histories of
+ * ../shared/corpus (3,983 consecutive pairs whose newer text has 2000
+ * bytes or more, 142 pairs where it collapses below 20% of the one
+ * before and below 2000 bytes). The collapsed ones are what a monitor
+ * must not record: a heading alone ("GitHub Privacy Statement", 49 bytes
+ * after 62 KB), "Redirecting to ...", "this page is being retired". Real
+ * rewrites shrink a lot too (GitHub Copilot Terms of Service went from
+ * 49,770 to 3,598 bytes, 7%), so a ratio alone would refuse them; what
+ * the stubs share is both a collapse and a tiny size. Hence: under 20%
+ * of the previous length *and* under 2000 bytes (test_monitor checks
+ * both cases on the corpus). The monitor's settings blocked_ratio and
+ * blocked_min_bytes (docs/config.md) replace these defaults.
+ */
+#define CW_PIPELINE_BLOCKED_RATIO 0.2
+#define CW_PIPELINE_BLOCKED_MIN_BYTES 2000
+
+struct cw_pipeline_stub;
+
+/* The rule of what is not a version (the top of this file). */
+struct cw_pipeline_guard {
+	double blocked_ratio;		/* text < ratio x latest version ... */
+	long blocked_min_bytes;		/* ... and < this many bytes: blocked;
+				    below it, the phrases are looked for */
+	struct cw_pipeline_stub *stubs; /* the phrases, owned */
+	size_t n_stubs, cap_stubs;
+};
+
+/* The default ratio and size, and no phrases. */
+void cw_pipeline_guard_init(struct cw_pipeline_guard *g);
+
+/*
+ * Add the phrases of `path` (data/monitor/not-a-version.json) to `g`.
+ * Returns CW_OK, or the load error naming the file and the field (then g
+ * has no phrases).
+ */
+int cw_pipeline_guard_load(struct cw_pipeline_guard *g, const char *path,
+			   struct cw_err *err);
+void cw_pipeline_guard_release(struct cw_pipeline_guard *g);
+
+/*
+ * May `text` (`len` bytes, as it would be recorded) be a version of a
+ * document whose latest version has `prev_len` bytes (0: none)? Pure and
+ * thread-safe.
+ * Returns CW_OK, or CW_EEMPTY with err saying why in words a reader acts
+ * on ("an error page, not a version: its 131 bytes say \"this page isn't
+ * available\""); the caller names the input.
+ */
+int cw_pipeline_check_text(const struct cw_pipeline_guard *g, const char *text,
+			   size_t len, int64_t prev_len, struct cw_err *err);
+
+/*
  * A pipeline: the store it records into and the rules of the later stages
  * (loaded once from the data directory). Not thread-safe: one per thread.
  */
@@ -52,13 +103,14 @@ struct cw_pipeline {
 	struct cw_taxonomy *tax;     /* owned: what each change means
 					(analyze/meaning.h) */
 	struct cw_pipeline_opts opts;
+	struct cw_pipeline_guard guard;	       /* what is not a version */
 	struct cw_pipeline_analysis *analysis; /* owned; NULL: changes are
 						  not analysed */
 };
 
 /*
- * Set up `p` over `store` with the rules under `data_dir` (diff/...)
- * and the taxonomy (taxonomy/...).
+ * Set up `p` over `store` with the rules under `data_dir` (diff/...,
+ * monitor/not-a-version.json) and the taxonomy (taxonomy/...).
  * Returns CW_OK or the rules' load error (naming the file and field).
  */
 int cw_pipeline_init(struct cw_pipeline *p, struct cw_store *store,
@@ -71,6 +123,8 @@ struct cw_pipeline_result {
 	int64_t version_seq;
 	int64_t snapshot_id; /* 0 if none */
 	bool new_snapshot;
+	bool refused; /* cw_pipeline_check_text() refused the text: the
+			 error says why (outcome extraction_failed) */
 	size_t n_provisions;
 	size_t text_len;
 	char stated_date[16]; /* "2025-07-31" or "" */
@@ -97,7 +151,8 @@ int cw_pipeline_fetch_document(struct cw_pipeline *p,
  * Archive `pages` as a snapshot of document `doc_id`, extract them with
  * `decl` (NULL: whole page), and record a version if the text changed.
  * Returns CW_OK (see out->outcome), CW_EEMPTY when extraction gave nothing
- * (recorded as extraction_failed, no version) or another failure.
+ * or a text that is not a version (cw_pipeline_check_text(), out->refused;
+ * recorded as extraction_failed, no version) or another failure.
  */
 int cw_pipeline_record_pages(struct cw_pipeline *p, int64_t doc_id,
 			     const struct cw_decl_doc *decl,
@@ -164,7 +219,8 @@ int cw_pipeline_commit(struct cw_pipeline *p, int64_t doc_id,
 /*
  * Record an already extracted text (Markdown or plain text: normalised
  * here) as a version of `doc_id` at time `at`, if it differs from the
- * latest version.
+ * latest version. CW_EEMPTY (out->refused) when the text is not a version
+ * (cw_pipeline_check_text()): nothing is written.
  */
 int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
 			    const char *text, size_t len, const char *at,
@@ -176,6 +232,8 @@ int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
  * document's text at time `at`? *done is true when the version in force
  * at `at` has the same text: the file was recorded, or repeated the
  * version before it. How an interrupted import knows what is done.
+ * CW_EEMPTY (err says why) when it is not done because the text is not a
+ * version (cw_pipeline_check_text() against the version in force then).
  */
 int cw_pipeline_text_recorded(struct cw_pipeline *p, int64_t doc_id,
 			      const char *text, size_t len, const char *at,

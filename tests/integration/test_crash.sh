@@ -22,7 +22,8 @@ for delay in 0.3 0.7 1.2; do
 	expect_exit 0 "and its log matches its records" cw log verify
 done
 check "the import was killed at least once mid-way" test "$kills" -ge 1
-expect_exit 0 "re-running the import completes it" cw --quiet import-history "$WORK/subset"
+# Facebook's history has error pages: refused each time (exit 5)
+expect_exit 5 "re-running the import completes it" cw --quiet import-history "$WORK/subset"
 cw --json list >"$WORK/got.json"
 check "same documents and version counts as an uninterrupted import" cmp -s "$WORK/ref.json" "$WORK/got.json"
 expect_exit 0 "the completed store verifies" cw stats --check
@@ -33,7 +34,9 @@ expect_exit 0 "and so does its log" cw log verify
 # records exactly what an uninterrupted pass records
 FIX=$(cd "$(dirname "$CLAUSEWATCH")/../.." && pwd)/tests/fixture_server
 if [ -x "$FIX" ]; then
-	mapfile -d '' mseeds < <(find "$src" -type f -name '*.md' -print0 | sort -z | head -z -n 200)
+	# documents only (2000 bytes or more): the error pages in Facebook's
+	# history are refused by the monitor, never a version
+	mapfile -d '' mseeds < <(find "$src" -type f -name '*.md' -size +1999c -print0 | sort -z | head -z -n 200)
 	"$FIX" --docs "${#mseeds[@]}" --latency-ms 20 "${mseeds[@]}" >"$WORK/fix.port" 2>/dev/null &
 	fpid=$!
 	for _ in $(seq 1 50); do [ -s "$WORK/fix.port" ] && break; sleep 0.1; done

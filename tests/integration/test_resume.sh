@@ -25,7 +25,9 @@ check "... and no other error" test "$(wc -l <"$WORK/err")" -eq 1
 cw --json list >"$WORK/part.json"
 check "some versions were recorded before it" grep -q '"versions":[1-9]' "$WORK/part.json"
 expect_exit 0 "what it recorded verifies, log included" cw stats --check
-expect_exit 0 "run again, the import resumes" cw --quiet import-history "$WORK/subset"
+# Amazon.com's and Facebook's histories have error pages: refused on
+# each run, named (exit 5, a partial import)
+expect_exit 5 "run again, the import resumes" cw --quiet import-history "$WORK/subset"
 cw --json list >"$WORK/got.json"
 check "the same versions as an uninterrupted import" cmp -s "$WORK/ref.json" "$WORK/got.json"
 expect_exit 0 "and the store verifies" cw stats --check
@@ -52,7 +54,7 @@ for _ in $(seq 1 100); do [ -e "$WORK/locked" ] && break; sleep 0.1; done
 expect_exit 5 "a write lock held by another process stops the import" cw --quiet import-history "$WORK/subset"
 check "naming the lock" grep -q "locked\|busy" "$WORK/err"
 wait "$lock"
-expect_exit 0 "once the lock is gone it resumes" cw --quiet import-history "$WORK/subset"
+expect_exit 5 "once the lock is gone it resumes" cw --quiet import-history "$WORK/subset"
 cw --json list >"$WORK/got2.json"
 check "the same versions as an uninterrupted import" cmp -s "$WORK/ref.json" "$WORK/got2.json"
 expect_exit 0 "the log matches the records" cw log verify
@@ -63,7 +65,8 @@ if [ -n "$victim" ]; then
 	cp "$DB" "$WORK/gap.db"
 	seq3=$(basename "$victim")
 	sqlite3 "$WORK/gap.db" "UPDATE versions SET text_blob = (SELECT text_blob FROM versions v2 WHERE v2.doc_id = versions.doc_id AND v2.seq = 1) WHERE seq = 3 AND doc_id = (SELECT d.id FROM documents d JOIN services s ON s.id = d.service_id WHERE s.sid = 'Airbnb' AND d.type = 'Terms of Service')" 2>/dev/null
-	expect_exit 1 "a version missing from the middle of a history" "$CLAUSEWATCH" --db "$WORK/gap.db" --quiet import-history "$WORK/subset"
+	# the other files are in the store: a partial failure
+	expect_exit 5 "a version missing from the middle of a history" "$CLAUSEWATCH" --db "$WORK/gap.db" --quiet import-history "$WORK/subset"
 	check "is named, not passed over" grep -q "$seq3.*not in the store, and a later version" "$WORK/err"
 fi
 finish

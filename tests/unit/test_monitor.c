@@ -207,6 +207,26 @@ static long vsize(const char *doc, const char *file)
 	return stat(p, &st) ? -1 : (long)st.st_size;
 }
 
+/* The pipeline's rule with the monitor's settings `c`, on a text of `len`
+ * bytes of one letter (no phrase of a stub in it). */
+static bool looks_blocked(const struct cw_monitor_config *c, size_t len,
+			  int64_t prev_len)
+{
+	struct cw_pipeline_guard g;
+	char *text = cw_malloc(len + 1);
+	int rc;
+
+	memset(text, 'x', len);
+	text[len] = '\0';
+	cw_pipeline_guard_init(&g);
+	g.blocked_ratio = c->blocked_ratio;
+	g.blocked_min_bytes = c->blocked_min_bytes;
+	rc = cw_pipeline_check_text(&g, text, len, prev_len, NULL);
+	cw_pipeline_guard_release(&g);
+	free(text);
+	return rc != CW_OK;
+}
+
 static void test_monitor__block_page_rule_on_the_corpus(void **state)
 {
 	struct cw_monitor_config c;
@@ -224,7 +244,7 @@ static void test_monitor__block_page_rule_on_the_corpus(void **state)
 	 */
 	b = vsize("GitHub Copilot/Privacy Policy", "2023-11-13.md");
 	assert_true(b > 0 && b < 100);
-	assert_true(cw_monitor_looks_blocked(&c, (size_t)b, 62416));
+	assert_true(looks_blocked(&c, (size_t)b, 62416));
 	/*
 	 * A real rewrite that kept 7% of the text (GitHub Copilot's Terms of
 	 * Service, 49,770 -> 3,598 bytes in the corpus) is not refused: the
@@ -232,9 +252,9 @@ static void test_monitor__block_page_rule_on_the_corpus(void **state)
 	 */
 	a = 49770;
 	b = 3598;
-	assert_false(cw_monitor_looks_blocked(&c, (size_t)b, a));
+	assert_false(looks_blocked(&c, (size_t)b, a));
 	/* no previous version: nothing to compare with */
-	assert_false(cw_monitor_looks_blocked(&c, 10, 0));
+	assert_false(looks_blocked(&c, 10, 0));
 	cw_monitor_config_release(&c);
 }
 
@@ -270,9 +290,9 @@ static void test_monitor__no_real_version_is_refused(void **state)
 			    S_ISREG(st.st_mode)) {
 				if (prev > 0 && st.st_size >= 2000) {
 					pairs++;
-					if (cw_monitor_looks_blocked(
-						    &c, (size_t)st.st_size,
-						    prev))
+					if (looks_blocked(&c,
+							  (size_t)st.st_size,
+							  prev))
 						refused++;
 				}
 				prev = (long)st.st_size;
@@ -286,6 +306,119 @@ static void test_monitor__no_real_version_is_refused(void **state)
 	assert_true(pairs > 1000);
 	assert_int_equal(refused, 0);
 	cw_monitor_config_release(&c);
+}
+
+/* The corpus's version file SERVICE/TYPE/FILE into `b` (false: absent). */
+static bool read_corpus_file(struct cw_buf *b, const char *doc,
+			     const char *file)
+{
+	char p[2400];
+	struct cw_err err = CW_ERR_INIT;
+
+	snprintf(p, sizeof(p), "%s/corpus/versions/%s/%s", shared, doc, file);
+	cw_buf_init(b, CW_MAX_DOCUMENT);
+	return cw_file_read(b, p, CW_MAX_DOCUMENT, &err) == CW_OK;
+}
+
+/*
+ * The phrases of data/monitor/not-a-version.json on every text of the
+ * corpus under 2000 bytes, as first versions (nothing to collapse from):
+ * the stubs are refused (Llama API's 131-byte "This page isn't
+ * available", 41 times in its history), the short real documents are not.
+ */
+static void test_monitor__stub_phrases_on_the_corpus(void **state)
+{
+	static const char *const stubs[] = {
+		"Llama API/Acceptable Use Policy", "Facebook/Live Policy",
+		"Amazon.com/Terms of Service",	   "Le Chat/Privacy Policy",
+		"Yahoo/Terms of Service",
+	};
+	static const char *const real[] = {
+		"Amazon Web Services/Acceptable Use Policy",
+		"Threads/Privacy Policy",
+		"Threads/Terms of Service",
+		"Snapchat/Privacy Policy",
+		"TikTok/In-App Purchases Policy",
+		"WhatsApp/Terms of Service",
+		"Facebook/Data Processor Agreement",
+	};
+	struct cw_pipeline_guard g;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_strv docs = CW_STRV_INIT;
+	struct cw_buf b;
+	char base[1200], path[1200];
+	size_t small = 0, refused = 0, llama = 0;
+	bool hit[sizeof(stubs) / sizeof(stubs[0])] = { false };
+
+	(void)state;
+	paths();
+	snprintf(base, sizeof(base), "%s/corpus/versions", shared);
+	if (!cw_test_list_docs(&docs, base))
+		skip();
+	snprintf(path, sizeof(path), "%s/data/monitor/not-a-version.json",
+		 root);
+	cw_pipeline_guard_init(&g);
+	assert_int_equal(cw_pipeline_guard_load(&g, path, &err), CW_OK);
+	assert_true(g.n_stubs > 10);
+	/* the Llama API stub, with its typographic apostrophe */
+	assert_true(read_corpus_file(&b, "Llama API/Acceptable Use Policy",
+				     "2025-11-11.md"));
+	assert_int_equal(b.len, 131);
+	assert_int_equal(cw_pipeline_check_text(&g, cw_buf_str(&b), b.len, 0,
+						&err),
+			 CW_EEMPTY);
+	assert_non_null(strstr(err.msg, "an error page, not a version"));
+	assert_non_null(strstr(err.msg, "page isn't available"));
+	cw_buf_release(&b);
+	for (size_t k = 0; k < docs.n; k++) {
+		char tdir[3600];
+		struct dirent **names = NULL;
+		int n;
+
+		snprintf(tdir, sizeof(tdir), "%s/%s", base, docs.v[k]);
+		n = scandir(tdir, &names, NULL, alphasort);
+		for (int i = 0; i < n; i++) {
+			struct cw_err e = CW_ERR_INIT;
+			const char *nm = names[i]->d_name;
+
+			if (nm[0] != '.' &&
+			    read_corpus_file(&b, docs.v[k], nm) &&
+			    b.len < 2000) {
+				small++;
+				if (cw_pipeline_check_text(&g, cw_buf_str(&b),
+							   b.len, 0, &e)) {
+					refused++;
+					llama += !strcmp(docs.v[k], stubs[0]);
+					for (size_t r = 0;
+					     r < sizeof(real) / sizeof(real[0]);
+					     r++)
+						if (!strcmp(docs.v[k], real[r]))
+							fail_msg("%s/%s "
+								 "refused: "
+								 "%s",
+								 docs.v[k], nm,
+								 e.msg);
+					for (size_t r = 0;
+					     r <
+					     sizeof(stubs) / sizeof(stubs[0]);
+					     r++)
+						hit[r] |= !strcmp(docs.v[k],
+								  stubs[r]);
+				}
+			}
+			cw_buf_release(&b);
+			free(names[i]);
+		}
+		free(names);
+	}
+	print_message("%zu texts under 2000 bytes, %zu refused as stubs\n",
+		      small, refused);
+	assert_int_equal(llama, 41);
+	for (size_t r = 0; r < sizeof(stubs) / sizeof(stubs[0]); r++)
+		if (!hit[r])
+			fail_msg("no stub of %s refused", stubs[r]);
+	cw_strv_release(&docs);
+	cw_pipeline_guard_release(&g);
 }
 
 /* Read the document's health state back: it is ok, with no failures. */
@@ -824,6 +957,7 @@ int main(void)
 			test_monitor__schedule_spreads_within_the_jitter),
 		cmocka_unit_test(test_monitor__block_page_rule_on_the_corpus),
 		cmocka_unit_test(test_monitor__no_real_version_is_refused),
+		cmocka_unit_test(test_monitor__stub_phrases_on_the_corpus),
 		cmocka_unit_test(test_monitor__health_streak_alerts_once),
 		cmocka_unit_test(test_monitor__changes_carry_categories),
 		cmocka_unit_test(test_monitor__one_monitor_per_store),
