@@ -418,8 +418,8 @@ int cw_cli_cmd_ingest(struct cw_cli *cli, int argc, char **argv)
 		time_t t;
 		if (cw_time_parse_iso(date, &t))
 			return cw_cli_usage("ingest",
-					    "bad --date '%s' (ISO 8601 "
-					    "expected)",
+					    "bad --date '%s' (an ISO 8601 "
+					    "date of the calendar expected)",
 					    date);
 		cw_time_iso(t, at);
 	}

@@ -137,7 +137,8 @@ int cw_cli_cmd_changes(struct cw_cli *cli, int argc, char **argv)
 		time_t t;
 		if (cw_time_parse_iso(since_arg, &t))
 			return cw_cli_usage("changes",
-					    "bad --since '%s' (ISO date)",
+					    "bad --since '%s' (an ISO date of "
+					    "the calendar expected)",
 					    since_arg);
 		cw_time_iso(t, since);
 		q.since = since;

@@ -57,6 +57,7 @@ static int import_document(struct cw_cli *cli, struct cw_pipeline *pl,
 			cw_view_dataset_entry(ds, i);
 		struct cw_buf b = CW_BUF_INIT; /* the reader caps it */
 		struct cw_pipeline_result r;
+		struct cw_strv warnings = CW_STRV_INIT;
 		bool done = false;
 
 		t->files++;
@@ -88,8 +89,14 @@ static int import_document(struct cw_cli *cli, struct cw_pipeline *pl,
 		}
 		if (!rc)
 			rc = cw_pipeline_record_text(pl, doc.id, cw_buf_str(&b),
-						     b.len, e->at, "import", &r,
+						     b.len, e->name, e->at,
+						     "import", &r, &warnings,
 						     &err);
+		for (size_t w = 0; w < warnings.n; w++)
+			if (!cli->quiet)
+				fprintf(stderr, "clausewatch: warning: %s\n",
+					warnings.v[w]);
+		cw_strv_release(&warnings);
 		cw_buf_release(&b);
 		if (rc && store_failure(rc)) {
 			t->failed++;
@@ -107,7 +114,15 @@ static int import_document(struct cw_cli *cli, struct cw_pipeline *pl,
 			err = (struct cw_err)CW_ERR_INIT;
 			rc = CW_OK;
 		} else if (rc) {
-			cw_cli_item_error("'%s': %s", e->name, err.msg);
+			/* extraction's messages name the file already */
+			size_t nl = strlen(e->name);
+			bool named = err.msg[0] == '\'' &&
+				     !strncmp(err.msg + 1, e->name, nl) &&
+				     err.msg[nl + 1] == '\'';
+			if (named)
+				cw_cli_item_error("%s", err.msg);
+			else
+				cw_cli_item_error("'%s': %s", e->name, err.msg);
 			t->failed++;
 			err = (struct cw_err)CW_ERR_INIT;
 			rc = CW_OK;

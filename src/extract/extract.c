@@ -142,7 +142,19 @@ static int extract_page(struct cw_buf *part, const struct cw_extract_input *in,
 				  in->len, opts->max_input);
 	if (!in->data && in->len)
 		return cw_err_set(err, CW_EINVAL, "'%s': no data", name);
-	switch (cw_extract_sniff(in)) {
+	enum cw_extract_kind kind = cw_extract_sniff(in);
+	int rc;
+
+	if (kind != CW_EXTRACT_PDF) {
+		bool text = kind == CW_EXTRACT_MARKDOWN ||
+			    kind == CW_EXTRACT_TEXT;
+
+		rc = cw_extract_check_bytes(in->data ? in->data : "", in->len,
+					    name, text, warnings, err);
+		if (rc)
+			return rc;
+	}
+	switch (kind) {
 	case CW_EXTRACT_PDF:
 		return cw_extract_pdf(part, in, opts, err);
 	case CW_EXTRACT_MARKDOWN:
@@ -221,6 +233,16 @@ int cw_extract_document(struct cw_buf *out,
 				o.max_output);
 		goto fail;
 	}
+	/* a page that renders its text twice is one document */
+	unsigned copies = cw_extract_undouble(out, start);
+	if (copies > 1 && warnings)
+		cw_strv_pushf(warnings,
+			      "'%s': the text is there %u times over, "
+			      "recorded once",
+			      pages[0].name
+				      ? pages[0].name
+				      : (pages[0].url ? pages[0].url : "page"),
+			      copies);
 	cw_buf_release(&part);
 	return CW_OK;
 fail:

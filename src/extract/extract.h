@@ -199,4 +199,38 @@ enum cw_extract_kind cw_extract_sniff(const struct cw_extract_input *in);
 int cw_extract_normalize(struct cw_buf *out, const char *text, size_t len,
 			 struct cw_err *err);
 
+/*
+ * A text that is the same block two to four times over, the copies
+ * differing at most in whitespace (a page that renders its content twice,
+ * once per screen size, under one selector: Amazon Prime's Terms of
+ * Service of 2026-08-15 in ../shared/corpus is its 9 KB text twice), is
+ * one document: keep its first copy. Works on text->ptr[start..len), the
+ * rest of the buffer untouched; the text then ends with one newline. A
+ * block of fewer than CW_EXTRACT_UNDOUBLE_MIN characters is left alone (a
+ * heading said twice is not a document said twice). Linear in the text
+ * for each number of copies tried.
+ * Returns the number of copies found: 1 when the text is not repeated
+ * (then it is untouched).
+ */
+/*
+ * Are `len` bytes of input named `name` (a file, a URL; NULL: "text") a
+ * document we can read? Binary data is refused: a NUL byte in the first
+ * CW_EXTRACT_BINARY_PROBE bytes (git's test, xdiff's buffer_is_binary),
+ * unless a UTF-16 or UTF-32 byte order mark starts it; then, when `utf8`
+ * (Markdown and plain text, read as UTF-8), a text of which more than a
+ * tenth of the bytes are invalid UTF-8. Fewer invalid sequences are
+ * repaired (U+FFFD) by cw_extract_normalize(): one warning says how many
+ * and the byte offset of the first ("'x.md': 2 invalid UTF-8 sequences
+ * replaced with U+FFFD, the first at byte offset 1042").
+ * Returns CW_OK or CW_EUNSUPPORTED naming the input and the offset.
+ */
+#define CW_EXTRACT_BINARY_PROBE 8000
+int cw_extract_check_bytes(const char *data, size_t len, const char *name,
+			   bool utf8, struct cw_strv *warnings,
+			   struct cw_err *err);
+
+#define CW_EXTRACT_UNDOUBLE_MAX 4
+#define CW_EXTRACT_UNDOUBLE_MIN 200
+unsigned cw_extract_undouble(struct cw_buf *text, size_t start);
+
 #endif

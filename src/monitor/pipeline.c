@@ -259,17 +259,43 @@ static int check_text(struct cw_pipeline *p, int64_t doc_id, const char *text,
 	return rc;
 }
 
+/*
+ * A text as cw_pipeline_record_text() records it: normalised, and once
+ * when it is there twice (cw_extract_undouble). *copies (optional) is how
+ * many times it was there.
+ */
+static int text_form(struct cw_buf *norm, const char *text, size_t len,
+		     unsigned *copies, struct cw_err *err)
+{
+	int rc = cw_extract_normalize(norm, text, len, err);
+	unsigned k = rc ? 1 : cw_extract_undouble(norm, 0);
+
+	if (copies)
+		*copies = k;
+	return rc;
+}
+
 int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
-			    const char *text, size_t len, const char *at,
-			    const char *origin, struct cw_pipeline_result *out,
-			    struct cw_err *err)
+			    const char *text, size_t len, const char *name,
+			    const char *at, const char *origin,
+			    struct cw_pipeline_result *out,
+			    struct cw_strv *warnings, struct cw_err *err)
 {
 	struct cw_store *s = p->store;
 	struct cw_buf norm = CW_BUF_INIT;
+	unsigned copies = 1;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = cw_extract_normalize(&norm, text, len, err);
+	/* binary data is refused, invalid UTF-8 repaired and said */
+	rc = cw_extract_check_bytes(text, len, name, true, warnings, err);
+	if (!rc)
+		rc = text_form(&norm, text, len, &copies, err);
+	if (!rc && copies > 1 && warnings)
+		cw_strv_pushf(warnings,
+			      "'%s': the text is there %u times over, "
+			      "recorded once",
+			      name ? name : "text", copies);
 	if (!rc)
 		rc = check_text(p, doc_id, cw_buf_str(&norm), norm.len, out,
 				err);
@@ -300,7 +326,7 @@ int cw_pipeline_text_recorded(struct cw_pipeline *p, int64_t doc_id,
 	int rc;
 
 	*done = false;
-	rc = cw_extract_normalize(&norm, text, len, err);
+	rc = text_form(&norm, text, len, NULL, err);
 	if (rc)
 		goto out;
 	rc = cw_store_get_version_at(p->store, doc_id, at, &v, err);

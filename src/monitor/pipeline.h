@@ -219,13 +219,19 @@ int cw_pipeline_commit(struct cw_pipeline *p, int64_t doc_id,
 /*
  * Record an already extracted text (Markdown or plain text: normalised
  * here) as a version of `doc_id` at time `at`, if it differs from the
- * latest version. CW_EEMPTY (out->refused) when the text is not a version
- * (cw_pipeline_check_text()): nothing is written.
+ * latest version. As extraction does for a Markdown page: binary data is
+ * refused (CW_EUNSUPPORTED), invalid UTF-8 repaired with a warning naming
+ * `name` (a file; NULL: "text") and the byte offset, a text there twice
+ * recorded once with a warning (cw_extract_check_bytes(),
+ * cw_extract_undouble()). CW_EEMPTY (out->refused) when the text is not a
+ * version (cw_pipeline_check_text()): nothing is written. `warnings` is
+ * optional.
  */
 int cw_pipeline_record_text(struct cw_pipeline *p, int64_t doc_id,
-			    const char *text, size_t len, const char *at,
-			    const char *origin, struct cw_pipeline_result *out,
-			    struct cw_err *err);
+			    const char *text, size_t len, const char *name,
+			    const char *at, const char *origin,
+			    struct cw_pipeline_result *out,
+			    struct cw_strv *warnings, struct cw_err *err);
 
 /*
  * Is the text (as cw_pipeline_record_text would record it) already the

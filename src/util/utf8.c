@@ -154,6 +154,31 @@ long cw_utf8_sanitize(struct cw_buf *out, const char *s, size_t len)
 	return rc ? rc : bad;
 }
 
+size_t cw_utf8_scan(const char *s, size_t len, size_t *first)
+{
+	size_t i = 0, bad = 0;
+	uint32_t cp;
+
+	if (first)
+		*first = len;
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+		size_t n;
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		n = cw_utf8_decode(s + i, len - i, &cp);
+		if (cp == 0xFFFD && n == 1) {
+			if (!bad++ && first)
+				*first = i;
+		}
+		i += n;
+	}
+	return bad;
+}
+
 static bool is_utf8_name(const char *cs)
 {
 	return !cs || !*cs || !cw_strncasecmp_ascii(cs, "utf-8", 6) ||

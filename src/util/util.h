@@ -378,6 +378,12 @@ bool cw_utf8_valid(const char *s, size_t len);
  */
 long cw_utf8_sanitize(struct cw_buf *out, const char *s, size_t len);
 /*
+ * The invalid sequences of `s[0..len)` that cw_utf8_sanitize() would
+ * replace: their number, and in *first (optional) the byte offset of the
+ * first one (len when there is none). NUL bytes are not counted.
+ */
+size_t cw_utf8_scan(const char *s, size_t len, size_t *first);
+/*
  * Decode one code point at `s` (at most `len` bytes). Returns its length in
  * bytes (1 for an invalid byte, with *cp = 0xFFFD), 0 if len is 0.
  */

@@ -695,7 +695,8 @@ static void test_extract__bad_input(void **state)
 	assert_int_equal(extract_bytes(&out, "", 0, CW_EXTRACT_TEXT, &err),
 			 CW_EEMPTY);
 
-	/* binary garbage as HTML: a result or "empty", valid UTF-8 either way */
+	/* binary garbage (NUL bytes in it) as HTML: refused, nothing written
+	 * (it used to extract to whatever text the bytes made) */
 	size_t n = 1 << 16;
 	char *g = cw_malloc(n);
 	uint32_t x = 2463534242u; /* xorshift32 */
@@ -706,11 +707,19 @@ static void test_extract__bad_input(void **state)
 		g[i] = (char)(x & 0xff);
 	}
 	int rc = extract_bytes(&out, g, n, CW_EXTRACT_HTML, &err);
+	assert_int_equal(rc, CW_EUNSUPPORTED);
+	assert_non_null(strstr(err.msg, "binary data (a NUL byte at offset"));
+	assert_int_equal(out.len, 0);
+	rc = extract_bytes(&out, g, n, CW_EXTRACT_AUTO, &err);
+	assert_int_equal(rc, CW_EUNSUPPORTED);
+	assert_int_equal(out.len, 0);
+	/* the same bytes without their NULs: a result or "empty", valid
+	 * UTF-8 either way */
+	for (size_t i = 0; i < n; i++)
+		g[i] = g[i] ? g[i] : ' ';
+	rc = extract_bytes(&out, g, n, CW_EXTRACT_HTML, &err);
 	assert_true(rc == CW_OK || rc == CW_EEMPTY);
 	assert_true(cw_utf8_valid(out.ptr ? out.ptr : "", out.len));
-	cw_buf_clear(&out);
-	rc = extract_bytes(&out, g, n, CW_EXTRACT_AUTO, &err);
-	assert_true(rc == CW_OK || rc == CW_EEMPTY);
 	cw_buf_clear(&out);
 	/* garbage that claims to be a PDF */
 	memcpy(g, "%PDF-1.4\n", 9);
@@ -1421,6 +1430,132 @@ static void test_extract__js_filter_limits(void **state)
 	cw_decl_service_free(svc);
 }
 
+/* Two copies of one block, differing only in whitespace, are one text:
+ * the first copy is kept, the rest of the buffer untouched. */
+static void test_extract__undouble_keeps_one_copy(void **state)
+{
+	struct cw_buf b = CW_BUF_INIT;
+	char block[600];
+	(void)state;
+	/* a block of 300 characters and more */
+	snprintf(block, sizeof(block), "%s",
+		 "Terms\n=====\n\n1. Fees\n\nFees are charged monthly in "
+		 "advance and may change with 30 days' notice to you by "
+		 "email.\n\n2. Termination\n\nYou may cancel at any time; we "
+		 "may suspend an account that breaks these terms, after "
+		 "notice, unless the law requires otherwise. Our liability "
+		 "is limited to the fees you paid in the last twelve months.");
+	cw_buf_adds(&b, "HEAD:");
+	cw_buf_addf(&b, "%s\n\n%s\n", block, block);
+	assert_int_equal(cw_extract_undouble(&b, 5), 2);
+	assert_int_equal(b.len, 5 + strlen(block) + 1);
+	assert_memory_equal(b.ptr + 5, block, strlen(block));
+	assert_string_equal(b.ptr + b.len - 1, "\n");
+	/* the second copy wrapped differently, three copies */
+	cw_buf_clear(&b);
+	cw_buf_addf(&b, "%s\n%s\n\n%s", block, block, block);
+	for (size_t i = strlen(block) + 1; i < b.len; i++)
+		if (b.ptr[i] == ' ' && i % 7 == 0)
+			b.ptr[i] = '\n';
+	assert_int_equal(cw_extract_undouble(&b, 0), 3);
+	assert_int_equal(b.len, strlen(block) + 1);
+	/* not a repeat: one word differs; untouched */
+	cw_buf_clear(&b);
+	cw_buf_addf(&b, "%s\n\n%s\n", block, block);
+	b.ptr[b.len - 10] = 'X';
+	size_t len = b.len;
+	assert_int_equal(cw_extract_undouble(&b, 0), 1);
+	assert_int_equal(b.len, len);
+	/* a short line said twice is not a document said twice */
+	cw_buf_clear(&b);
+	cw_buf_adds(&b, "Reload page\n\nReload page\n");
+	assert_int_equal(cw_extract_undouble(&b, 0), 1);
+	cw_buf_release(&b);
+}
+
+/* Amazon Prime's Terms of Service of 2026-08-15 in the corpus is its
+ * text twice: extracted once, as long as one copy. */
+static void test_extract__doubled_page_of_the_corpus(void **state)
+{
+	struct cw_buf raw = CW_BUF_INIT, out = CW_BUF_INIT_MAX(16u << 20);
+	struct cw_strv warnings = CW_STRV_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_extract_input in;
+	(void)state;
+	if (cw_test_read_version(&raw, "Amazon Prime/Terms of Service",
+				 "2026-08-15.md", 16u << 20))
+		skip();
+	memset(&in, 0, sizeof(in));
+	in.data = raw.ptr;
+	in.len = raw.len;
+	in.name = "2026-08-15.md";
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, &warnings,
+					     NULL, &err),
+			 CW_OK);
+	assert_true(out.len > raw.len / 2 - 100 && out.len < raw.len / 2 + 100);
+	/* the provision that came twice is there once */
+	const char *lim = strstr(out.ptr, "\nLimitation of Liability\n");
+	assert_non_null(lim);
+	assert_null(strstr(lim + 1, "\nLimitation of Liability\n"));
+	assert_int_equal(warnings.n, 1);
+	assert_non_null(strstr(warnings.v[0], "2026-08-15.md': the text is "
+					      "there 2 times over"));
+	cw_strv_release(&warnings);
+	cw_buf_release(&out);
+	cw_buf_release(&raw);
+}
+
+/* Binary data is refused naming the input and the offset; invalid UTF-8
+ * in a text is repaired with a warning that says where. */
+static void test_extract__binary_refused_invalid_utf8_reported(void **state)
+{
+	static const char png[] = "\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+	struct cw_strv warnings = CW_STRV_INIT;
+	struct cw_err err = CW_ERR_INIT;
+	struct cw_buf out = CW_BUF_INIT_MAX(1u << 20);
+	struct cw_extract_input in;
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.data = png;
+	in.len = sizeof(png) - 1;
+	in.name = "logo.md";
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, &warnings,
+					     NULL, &err),
+			 CW_EUNSUPPORTED);
+	assert_non_null(strstr(err.msg, "'logo.md': binary data (a NUL byte "
+					"at offset 8)"));
+	assert_int_equal(out.len, 0);
+	/* mostly not UTF-8: not text */
+	char noise[400];
+	for (size_t i = 0; i < sizeof(noise); i++)
+		noise[i] = (char)(0x80 + i % 64);
+	assert_int_equal(cw_extract_check_bytes(noise, sizeof(noise), "n.md",
+						true, &warnings, &err),
+			 CW_EUNSUPPORTED);
+	assert_non_null(strstr(err.msg, "'n.md': not UTF-8 text"));
+	/* a Latin-1 letter in a UTF-8 text: repaired, and said where */
+	static const char latin[] = "Fees \xe9re charged monthly.\n";
+	in.data = latin;
+	in.len = sizeof(latin) - 1;
+	in.name = "fees.md";
+	err = (struct cw_err)CW_ERR_INIT;
+	assert_int_equal(cw_extract_document(&out, &in, 1, NULL, &warnings,
+					     NULL, &err),
+			 CW_OK);
+	assert_int_equal(warnings.n, 1);
+	assert_string_equal(warnings.v[0], "'fees.md': 1 invalid UTF-8 "
+					   "sequence replaced "
+					   "with U+FFFD, the first at byte "
+					   "offset 5");
+	assert_non_null(strstr(out.ptr, "Fees \xef\xbf\xbdre"));
+	/* UTF-16 with its byte order mark is not taken for binary */
+	assert_int_equal(cw_extract_check_bytes("\xff\xfeT\0e\0", 6, "u.txt",
+						false, NULL, &err),
+			 CW_OK);
+	cw_strv_release(&warnings);
+	cw_buf_release(&out);
+}
+
 int main(int argc, char **argv)
 {
 	/* PDFs are read by this program run again (extract.h) */
@@ -1453,6 +1588,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_extract__js_filter_failure_is_named),
 		cmocka_unit_test(test_extract__js_filter_limits),
 		cmocka_unit_test(test_extract__whole_body_of_real_pages),
+		cmocka_unit_test(test_extract__undouble_keeps_one_copy),
+		cmocka_unit_test(test_extract__doubled_page_of_the_corpus),
+		cmocka_unit_test(
+			test_extract__binary_refused_invalid_utf8_reported),
 		cmocka_unit_test(
 			test_extract__fidelity_with_open_terms_archive),
 	};

@@ -694,8 +694,8 @@ static void test_monitor__changes_carry_categories(void **state)
 	/* the first version: no change, no analysis */
 	read_version(&a, "2026-08-15.md");
 	assert_int_equal(cw_pipeline_record_text(&pl, doc_id, a.ptr, a.len,
-						 "2026-08-15T00:00:00Z",
-						 "ingest", &r1, &err),
+						 NULL, "2026-08-15T00:00:00Z",
+						 "ingest", &r1, NULL, &err),
 			 CW_OK);
 	assert_int_equal(r1.change_id, 0);
 	cw_pipeline_analysis_stats(&pl, &st);
@@ -707,8 +707,8 @@ static void test_monitor__changes_carry_categories(void **state)
 	   whole new version only after the pass */
 	read_version(&b, "2026-08-20.md");
 	assert_int_equal(cw_pipeline_record_text(&pl, doc_id, b.ptr, b.len,
-						 "2026-08-20T00:00:00Z",
-						 "ingest", &r2, &err),
+						 NULL, "2026-08-20T00:00:00Z",
+						 "ingest", &r2, NULL, &err),
 			 CW_OK);
 	assert_true(r2.change_id > 0);
 	cw_pipeline_analysis_stats(&pl, &st);
@@ -846,11 +846,11 @@ static void test_monitor__changes_carry_categories(void **state)
 		cw_buf_adds(&e, at93 + strlen("will be settled by final and "
 					      "binding "
 					      "arbitration"));
-		assert_int_equal(cw_pipeline_record_text(&pl, doc_id, e.ptr,
-							 e.len,
-							 "2026-09-01T00:00:00Z",
-							 "ingest", &r3, &err),
-				 CW_OK);
+		assert_int_equal(
+			cw_pipeline_record_text(&pl, doc_id, e.ptr, e.len, NULL,
+						"2026-09-01T00:00:00Z",
+						"ingest", &r3, NULL, &err),
+			CW_OK);
 		cw_buf_release(&e);
 	}
 	cw_pipeline_analysis_stats(&pl, &st);
