@@ -211,12 +211,23 @@ int cw_cli_cmd_list(struct cw_cli *cli, int argc, char **argv)
 	struct cw_store *s = NULL;
 	struct cw_store_doc *docs = NULL;
 	size_t n = 0;
-	const char *service = argc > 1 ? argv[1] : NULL;
+	const char *service;
 	int rc;
 
+	/* an unknown option is a usage error, not a service's name */
+	rc = cw_cli_options(argc, argv, "");
+	if (rc)
+		return rc;
+	if (argc - optind > 1)
+		return cw_cli_usage("list", "takes at most one SERVICE");
+	service = optind < argc ? argv[optind] : NULL;
 	rc = cw_cli_open_store(cli, &s, &err);
 	if (!rc)
 		rc = cw_store_list_documents(s, service, NULL, &docs, &n, &err);
+	/* a service asked for by name that has no document: not found
+	 * (exit 3), as for every other command */
+	if (!rc && service && n == 0)
+		rc = cw_err_set(&err, CW_ENOTFOUND, "no service '%s'", service);
 	if (rc) {
 		cw_store_close(s);
 		return cw_cli_fail(&err);
@@ -536,10 +547,13 @@ int cw_cli_cmd_history(struct cw_cli *cli, int argc, char **argv)
 	int rc;
 
 	memset(&doc, 0, sizeof(doc));
-	if (argc != 2)
+	rc = cw_cli_options(argc, argv, "");
+	if (rc)
+		return rc;
+	if (argc - optind != 1)
 		return cw_cli_usage("history", "needs SERVICE/TYPE");
-	rc = cw_cli_find_doc(cli, argv[1], "history", &s, &doc, &version, &ref,
-			     &err);
+	rc = cw_cli_find_doc(cli, argv[optind], "history", &s, &doc, &version,
+			     &ref, &err);
 	if (!rc)
 		rc = cw_store_list_versions(s, doc.id, &vs, &n, &err);
 	if (rc) {
@@ -750,10 +764,16 @@ int cw_cli_cmd_stats(struct cw_cli *cli, int argc, char **argv)
 	struct cw_store *s = NULL;
 	struct cw_store_stats st;
 	struct cw_store_log_report log;
-	bool check = argc > 1 && !strcmp(argv[1], "--check");
+	bool check = false;
 	size_t verified = 0;
 	int rc;
 
+	rc = cw_cli_options(argc, argv, "check", &check);
+	if (rc)
+		return rc;
+	if (optind < argc)
+		return cw_cli_usage("stats", "takes no operand ('%s')",
+				    argv[optind]);
 	rc = cw_cli_open_store(cli, &s, &err);
 	if (!rc)
 		rc = cw_store_stats(s, &st, &err);

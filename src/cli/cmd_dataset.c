@@ -154,20 +154,23 @@ int cw_cli_cmd_import_history(struct cw_cli *cli, int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	memset(&pl, 0, sizeof(pl));
-	if (argc != 2)
+	rc = cw_cli_options(argc, argv, "");
+	if (rc)
+		return rc;
+	if (argc - optind != 1)
 		return cw_cli_usage("import-history", "needs one dataset: a "
 						      "folder or a ZIP "
 						      "file");
 	/* the whole dataset is read and checked before anything is
 	 * recorded: a bad one leaves the store as it was */
-	rc = cw_view_dataset_open(&ds, argv[1], &err);
+	rc = cw_view_dataset_open(&ds, argv[optind], &err);
 	if (rc)
 		return cw_cli_fail(&err);
 	if (!cli->quiet && !cli->json && cw_view_dataset_hidden(ds))
 		fprintf(stderr,
 			"clausewatch: warning: '%s': %zu paths named twice; "
 			"the later entry of each is read\n",
-			argv[1], cw_view_dataset_hidden(ds));
+			argv[optind], cw_view_dataset_hidden(ds));
 	rc = cw_cli_open_pipeline(cli, &pl, &s, &err);
 	if (rc) {
 		cw_view_dataset_free(ds);

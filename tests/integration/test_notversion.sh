@@ -106,4 +106,13 @@ cp "$FX/once.md" "$D/2025-02-30.md"
 expect_exit 1 "a file named 2025-02-30.md is refused" cw import-history "$WORK/ds"
 check "... naming it" grep -q "2025-02-30.md': the file name is not a version's date" "$WORK/err"
 
+# --- exit codes as the README says: not found 3, usage 2
+expect_exit 3 "list of an unknown service: not found" cw list "Nobody"
+check "... naming it" grep -q "no service 'Nobody'" "$WORK/err"
+expect_exit 0 "list of a known one" cw list "Ex"
+for c in list history stats import-history; do
+	expect_exit 2 "$c --no-such-option: a usage error" cw "$c" --no-such-option
+done
+expect_exit 0 "stats --check still works" cw stats --check
+
 finish
