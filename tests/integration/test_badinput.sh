@@ -9,7 +9,8 @@ expect_exit 4 "an empty file is an extraction failure" cw ingest "Bad/Empty" "$W
 head -c 65536 /dev/urandom >"$WORK/random.bin"
 "$CLAUSEWATCH" --db "$DB" ingest "Bad/Binary" "$WORK/random.bin" >/dev/null 2>"$WORK/err"
 rc=$?
-check "binary input ends with 0 or 4, not a crash (exit $rc)" test "$rc" -eq 0 -o "$rc" -eq 4
+check "binary input is refused, not a crash (exit $rc)" test "$rc" -eq 1
+check "... naming the file and the offset" grep -q "random.bin': binary data (a NUL byte at offset" "$WORK/err"
 printf '<html><body><p>caf\xe9 \xff\xfe ok \xc3\x28</p></body></html>' >"$WORK/bad-utf8.html"
 expect_exit 0 "invalid UTF-8 is repaired" cw ingest "Bad/Utf8" "$WORK/bad-utf8.html"
 cw show "Bad/Utf8" >"$WORK/utf8.txt"
