@@ -195,24 +195,18 @@ static bool date_only(const struct cw_diff *d, const struct cw_diff_change *ch,
 		return false;
 	for (size_t i = 0; i < ch->n_spans; i++) {
 		const struct cw_diff_span *sp = &ch->spans[i];
-		if (sp->op == CW_DIFF_OP_DEL) {
-			if (!edit_in_date(d->old_text, ch->old_start,
-					  ch->old_end, sp->old_start,
-					  sp->old_end, &ds, &de))
-				return false;
-			if (oe == 0 && de > ds) {
-				os = ds;
-				oe = de;
-			}
-		} else {
-			if (!edit_in_date(d->new_text, ch->new_start,
-					  ch->new_end, sp->new_start,
-					  sp->new_end, &ds, &de))
-				return false;
-			if (ne == 0 && de > ds) {
-				ns = ds;
-				ne = de;
-			}
+		bool del = sp->op == CW_DIFF_OP_DEL;
+		size_t *fs = del ? &os : &ns, *fe = del ? &oe : &ne;
+		if (!edit_in_date(del ? d->old_text : d->new_text,
+				  del ? ch->old_start : ch->new_start,
+				  del ? ch->old_end : ch->new_end,
+				  del ? sp->old_start : sp->new_start,
+				  del ? sp->old_end : sp->new_end, &ds, &de))
+			return false;
+		/* the first date of each side */
+		if (*fe == 0 && de > ds) {
+			*fs = ds;
+			*fe = de;
 		}
 	}
 	if (oe == 0 || ne == 0)
