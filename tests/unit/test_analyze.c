@@ -12,10 +12,12 @@
 
 #include <cmocka.h>
 
+#include "analyze/meaning.h"
 #include "analyze/notes.h"
 #include "analyze/params.h"
 #include "analyze/taxonomy.h"
 #include "classify/classify.h"
+#include "diff/diff.h"
 #include "segment/segment.h"
 #include "helpers.h"
 
@@ -1252,6 +1254,142 @@ static void test_analyze__bad_input(void **state)
 	free(junk);
 }
 
+/* ---- meaning of a diff (meaning.h) ---- */
+
+struct pair {
+	char *old, *new;
+	size_t olen, nlen;
+	struct cw_segmentation *os, *ns;
+	struct cw_diff_rules *rules;
+	struct cw_diff *d;
+	char *summary;
+};
+
+/* The diff of two corpus versions of `doc`, read for its meaning; false
+ * (the test skips) without the corpus. */
+static bool pair_explain(struct pair *p, const char *doc, const char *a,
+			 const char *b)
+{
+	struct cw_err err = CW_ERR_INIT;
+	char *dir = cw_test_shared_folder(doc), *pa, *pb;
+	char *rdir = cw_asprintf("%s/diff", cw_test_data_dir());
+
+	memset(p, 0, sizeof(*p));
+	if (!dir) {
+		free(rdir);
+		return false;
+	}
+	pa = cw_asprintf("%s/%s.md", dir, a);
+	pb = cw_asprintf("%s/%s.md", dir, b);
+	p->old = cw_test_read(pa, &p->olen);
+	p->new = cw_test_read(pb, &p->nlen);
+	free(pa);
+	free(pb);
+	free(dir);
+	assert_non_null(p->old);
+	assert_non_null(p->new);
+	assert_int_equal(cw_diff_rules_load(&p->rules, rdir, &err), CW_OK);
+	free(rdir);
+	assert_int_equal(cw_segment_text(&p->os, p->old, p->olen, NULL, &err),
+			 CW_OK);
+	assert_int_equal(cw_segment_text(&p->ns, p->new, p->nlen, NULL, &err),
+			 CW_OK);
+	{
+		struct cw_diff_version va = { p->old, p->olen, p->os };
+		struct cw_diff_version vb = { p->new, p->nlen, p->ns };
+		assert_int_equal(cw_diff_compute(&p->d, &va, &vb, p->rules,
+						 NULL, &err),
+				 CW_OK);
+	}
+	assert_int_equal(cw_meaning_explain(p->d, &p->summary, tax, &err),
+			 CW_OK);
+	assert_non_null(p->summary);
+	assert_true(strlen(p->summary) <= CW_MEANING_SUMMARY_MAX);
+	return true;
+}
+
+static void pair_release(struct pair *p)
+{
+	free(p->summary);
+	cw_diff_free(p->d);
+	cw_segment_free(p->os);
+	cw_segment_free(p->ns);
+	cw_diff_rules_free(p->rules);
+	free(p->old);
+	free(p->new);
+}
+
+static const struct cw_diff_change *change_keyed(const struct cw_diff *d,
+						 const char *key)
+{
+	for (size_t i = 0; i < d->n; i++)
+		if ((d->changes[i].old_key &&
+		     !strcmp(d->changes[i].old_key, key)) ||
+		    (d->changes[i].new_key &&
+		     !strcmp(d->changes[i].new_key, key)))
+			return &d->changes[i];
+	return NULL;
+}
+
+/* Amazon Prime, May 2021: arbitration dropped for the courts of King
+ * County, and the date line is the document's date. */
+static void test_analyze__meaning_of_a_forum_change(void **state)
+{
+	struct pair p;
+	const struct cw_diff_change *c;
+
+	(void)state;
+	if (!pair_explain(&p, "corpus/versions/Amazon Prime/Terms of Service",
+			  "2020-11-09", "2021-05-11"))
+		skip();
+	assert_non_null(strstr(p.summary, "mandatory arbitration removed"));
+	assert_non_null(strstr(p.summary, "King County, Washington"));
+	assert_non_null(strstr(p.summary, "The document's date changed from "
+					  "June 30, 2020 to May 11, 2021"));
+	/* most material first; the date and the link are presentation */
+	assert_string_equal(p.d->changes[0].old_key, "disputes");
+	for (size_t i = 1; i < p.d->n; i++)
+		assert_true(p.d->changes[i].materiality <=
+			    p.d->changes[i - 1].materiality);
+	c = change_keyed(p.d, "preamble");
+	assert_non_null(c);
+	assert_int_equal(c->materiality, CW_DIFF_COSMETIC);
+	c = change_keyed(p.d, "fees-and-renewal");
+	assert_non_null(c);
+	assert_int_equal(c->materiality, CW_DIFF_COSMETIC);
+	pair_release(&p);
+}
+
+/* Yahoo 2013: "Yahoo!" became "Yahoo" everywhere, and nothing else. */
+static void test_analyze__meaning_of_a_rename(void **state)
+{
+	struct pair p;
+
+	(void)state;
+	if (!pair_explain(&p, "corpus/versions/Yahoo/Terms of Service",
+			  "2013-06-20", "2013-09-12"))
+		skip();
+	assert_non_null(strstr(p.summary, "Renamed: \xe2\x80\x9cYahoo!\xe2\x80"
+					  "\x9d became "
+					  "\xe2\x80\x9cYahoo\xe2\x80\x9d"));
+	for (size_t i = 0; i < p.d->n; i++)
+		assert_true(p.d->changes[i].materiality <= CW_DIFF_COSMETIC);
+	pair_release(&p);
+}
+
+/* Dates read as dates, whatever their form. */
+static void test_analyze__meaning_dates(void **state)
+{
+	(void)state;
+	assert_true(cw_meaning_is_date("May 11, 2021", 12));
+	assert_true(cw_meaning_is_date(" 11 May 2021.", 13));
+	assert_true(cw_meaning_is_date("2021-05-11", 10));
+	assert_true(cw_meaning_is_date("**December 1st, 2025**", 22));
+	assert_false(cw_meaning_is_date("May we", 6));
+	assert_false(cw_meaning_is_date("30 days", 7));
+	assert_false(cw_meaning_is_date("", 0));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1269,6 +1407,9 @@ int main(void)
 		cmocka_unit_test(test_analyze__exposure_modifiers),
 		cmocka_unit_test(test_analyze__notes_own_text),
 		cmocka_unit_test(test_analyze__bad_input),
+		cmocka_unit_test(test_analyze__meaning_of_a_forum_change),
+		cmocka_unit_test(test_analyze__meaning_of_a_rename),
+		cmocka_unit_test(test_analyze__meaning_dates),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
