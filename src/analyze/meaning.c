@@ -1230,6 +1230,7 @@ static void consider_chunks(struct edit *best, const struct cw_diff *d,
 	for (size_t a = s0; a < e0;) {
 		size_t b = chunk_end(t, a, e0);
 		struct edit e = { 0, 0, 0, 0, 0 };
+		/* the other side is empty, at the edit's place there */
 		if (ins) {
 			e.ns = a;
 			e.ne = b;
@@ -1239,11 +1240,6 @@ static void consider_chunks(struct edit *best, const struct cw_diff *d,
 			e.oe = b;
 			e.ns = e.ne = at;
 		}
-		/* an empty side: no bytes */
-		if (ins)
-			e.oe = e.os;
-		else
-			e.ne = e.ns;
 		consider(best, d, e);
 		a = b;
 	}
