@@ -1427,6 +1427,19 @@ static int side_read(struct cw_tax_matches *m, struct cw_params *p,
 	return rc;
 }
 
+/* A change that is presentation only: "{Title}: {what}.", cosmetic. */
+static int presentation(struct said *s, struct cw_diff_change *ch,
+			const char *what)
+{
+	char *t = change_title(ch);
+
+	s->rank = RANK_COSMETIC;
+	s->summary = cw_asprintf("%s: %s.", t, what);
+	ch->materiality = CW_DIFF_COSMETIC;
+	free(t);
+	return CW_OK;
+}
+
 /* Everything a change says. */
 static int read_change(struct said *s, const struct cw_diff *d,
 		       struct cw_diff_change *ch, const struct cw_taxonomy *tax,
@@ -1513,22 +1526,12 @@ static int read_change(struct said *s, const struct cw_diff *d,
 		return CW_OK;
 	}
 	if (numbering_only(d, ch)) {
-		char *t = change_title(ch);
-		s->rank = RANK_COSMETIC;
-		s->summary = cw_asprintf("%s: renumbered only.", t);
-		ch->materiality = CW_DIFF_COSMETIC;
 		cw_strv_push(&ch->noise, "list_marker");
-		free(t);
-		return CW_OK;
+		return presentation(s, ch, "renumbered only");
 	}
 	if (punctuation_only(d, ch)) {
-		char *t = change_title(ch);
-		s->rank = RANK_COSMETIC;
-		s->summary = cw_asprintf("%s: punctuation only.", t);
 		s->punctuation = true;
-		ch->materiality = CW_DIFF_COSMETIC;
-		free(t);
-		return CW_OK;
+		return presentation(s, ch, "punctuation only");
 	}
 	/* presentation only: nothing to read */
 	if (ch->materiality == CW_DIFF_COSMETIC) {
