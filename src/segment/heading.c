@@ -33,6 +33,8 @@
 /* Longest title, in words, of a title-only line and of a lead-in. */
 #define TITLE_MAX_WORDS 16
 #define LEADIN_MAX_WORDS 10
+/* Bytes of an item's title: its first clause, cut at a word */
+#define ITEM_TITLE_MAX 120
 
 struct line {
 	size_t s;  /* first byte */
@@ -338,9 +340,16 @@ static bool is_markup(char c)
 
 static void title_stats(const char *t, size_t a, size_t b, struct tstats *st)
 {
-	static const char *const conn[] = { "and",  "or", "the",  "of",	 "to",
-					    "our",  "a",  "an",	  "in",	 "for",
-					    "with", "by", "your", "any", "as" };
+	/* words that end a phrase leading into more text, "... for" or a
+	 * list that follows: "Don't compromise the privacy of others,
+	 * including" */
+	static const char *const conn[] = {
+		"and",	"or",	     "the",	  "of",	     "to",
+		"our",	"a",	     "an",	  "in",	     "for",
+		"with", "by",	     "your",	  "any",     "as",
+		"that", "which",     "including", "include", "includes",
+		"from", "following", "such",	  "like",    "than"
+	};
 	size_t p = a;
 	bool seen_first = false;
 	size_t lw_s = 0, lw_e = 0;
@@ -764,6 +773,91 @@ static bool is_nav(const char *t, size_t a, size_t b)
 	return false;
 }
 
+/*
+ * Line i is followed (after blank lines) by an indented list item: "1. Do
+ * not engage in ... This includes:\n    1. Relates to ..."
+ */
+static bool opens_list(struct ctx *c, size_t i)
+{
+	const struct line *nx;
+	size_t j = i + 1, p;
+	struct numlabel nl;
+
+	while ((nx = line_at(c, j)) && is_blank(nx) && j < i + LOOKAHEAD)
+		j++;
+	if (!nx || is_blank(nx))
+		return false;
+	p = skip_ws(c->t, nx->s, nx->e);
+	if (p - nx->s < 2 || p >= nx->e)
+		return false;
+	return is_block_markup(c->t, p, nx->e) ||
+	       parse_label(c->t, p, nx->e, &nl) > 0;
+}
+
+/*
+ * A numbered sentence, as a candidate of its own kind (segment.c takes it
+ * where it continues a numbering, or where it opens a list in a text that
+ * has no other heading). Its
+ * title is its first clause, up to a sentence end, a colon or a dash, and
+ * at most ITEM_TITLE_MAX bytes cut at a word; its body is the whole line.
+ */
+static void emit_item(struct ctx *c, size_t i, struct cand *cd, size_t lr)
+{
+	const char *t = c->t;
+	size_t e = line_at(c, i)->e, a = skip_ws(t, lr, e), q, end;
+
+	/* "2.  [Contracts are Binding – Please Read!](#contracts)": an
+	 * entry of a table of contents */
+	if (a < e && t[a] == '[' && t[e - 1] == ')')
+		return;
+	end = e - a > ITEM_TITLE_MAX ? a + ITEM_TITLE_MAX : e;
+	for (q = a; q < end; q++) {
+		bool stop = (t[q] == '.' || t[q] == ':' || t[q] == ';') &&
+			    (q + 1 >= e || ws_len(t, q + 1, e));
+		/* " - " and the dashes U+2013, U+2014 between words */
+		if (t[q] == ' ' && q + 2 < e && t[q + 2] == ' ' &&
+		    t[q + 1] == '-')
+			stop = true;
+		if (t[q] == ' ' && q + 4 < e &&
+		    (unsigned char)t[q + 1] == 0xE2 &&
+		    (unsigned char)t[q + 2] == 0x80 &&
+		    ((unsigned char)t[q + 3] == 0x93 ||
+		     (unsigned char)t[q + 3] == 0x94))
+			stop = true;
+		if (stop)
+			break;
+	}
+	if (q == end && end < e) {
+		/* cut at the last word boundary */
+		while (q > a && t[q] != ' ')
+			q--;
+		if (q == a)
+			q = end;
+	}
+	/* "... malicious activities, including": the lead into the list is
+	 * not part of the title */
+	for (const char *const *w =
+		     (const char *const[]){ "including", "such as", NULL };
+	     *w; w++) {
+		size_t n = strlen(*w);
+		if (q - a > n && cw_strncasecmp_ascii(t + q - n, *w, n) == 0 &&
+		    t[q - n - 1] == ' ') {
+			q -= n;
+			while (q > a && (t[q - 1] == ' ' || t[q - 1] == ','))
+				q--;
+		}
+	}
+	cd->tstart = a;
+	cd->tend = q;
+	cd->body = a;
+	cd->titleonly = false;
+	cd->item = true;
+	cd->lists = opens_list(c, i);
+	cd->sig = cw_seg_sig_of(&cd->num);
+	cd->sclass = SC_HEADING;
+	emit(c, cd);
+}
+
 static void classify(struct ctx *c, size_t i)
 {
 	const char *t = c->t;
@@ -874,8 +968,11 @@ static void classify(struct ctx *c, size_t i)
 			}
 		}
 		if (!title_after(c, i, lr, e, bold, m, true, &cd)) {
-			if (cd.num.style != NS_DECK)
+			if (cd.num.style != NS_DECK) {
+				if (col == 0)
+					emit_item(c, i, &cd, lr);
 				return;
+			}
 			/* "1.1 We grant you ...": numbered, no title; a
 			 * number alone on its line is a stray (tooltips) */
 			cd.tstart = cd.tend = lr;

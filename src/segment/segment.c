@@ -189,10 +189,44 @@ static void remember(struct numlabel *last, size_t *n,
 
 /*
  * Assign levels; move the accepted candidates to the front of cv (in
- * order), with level and parent (an index among the accepted) set.
+ * order), with level and parent (an index among the accepted) set. An item
+ * (cand.item) only continues a numbering already open unless
+ * `items_start`.
  */
-static void assign_levels(struct candv *cv, const char *text, int max_depth)
+/* Items left in the body, by numbering style: where the last one was */
+struct rejects {
+	int sig[LAST_MAX];
+	size_t at[LAST_MAX];
+	size_t n;
+};
+
+static void reject_item(struct rejects *r, int sig, size_t at)
 {
+	for (size_t i = 0; i < r->n; i++)
+		if (r->sig[i] == sig) {
+			r->at[i] = at;
+			return;
+		}
+	if (r->n < LAST_MAX) {
+		r->sig[r->n] = sig;
+		r->at[r->n++] = at;
+	}
+}
+
+/* An item of that style was left in the body after offset `at`: a list of
+ * its own runs there, and its "2." does not continue a heading's "1." */
+static bool rejected_since(const struct rejects *r, int sig, size_t at)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->sig[i] == sig)
+			return r->at[i] > at;
+	return false;
+}
+
+static void assign_levels(struct candv *cv, const char *text, int max_depth,
+			  bool items_start)
+{
+	struct rejects rj = { .n = 0 };
 	struct sentry st[STACK_MAX];
 	struct numlabel last[LAST_MAX];
 	size_t nlast = 0;
@@ -263,12 +297,20 @@ static void assign_levels(struct candv *cv, const char *text, int max_depth)
 				best = same;
 				bestj = samej;
 			}
+			if (best >= 0 && c.item && ni &&
+			    rejected_since(&rj, cw_seg_sig_of(&in[bestj]),
+					   cv->v[st[best].acc].start))
+				best = -1;
 			if (best >= 0) {
 				k = best;
 				if (ni) {
 					c.num = in[bestj];
 					c.sig = cw_seg_sig_of(&c.num);
 				}
+			} else if (c.item && (!items_start || !c.lists)) {
+				/* a list of sentences: body */
+				reject_item(&rj, c.sig, c.start);
+				continue;
 			} else if (ni) {
 				int j;
 				for (j = 0; j < ni && !is_start(&in[j]); j++)
@@ -282,8 +324,13 @@ static void assign_levels(struct candv *cv, const char *text, int max_depth)
 					if (l && continues(l, &in[jj]))
 						j = jj;
 				}
-				if (j == ni)
-					continue; /* out of sequence: body */
+				if (j == ni) {
+					/* out of sequence: body */
+					if (c.item)
+						reject_item(&rj, c.sig,
+							    c.start);
+					continue;
+				}
 				c.num = in[j];
 				c.sig = cw_seg_sig_of(&in[j]);
 			}
@@ -306,6 +353,45 @@ static void assign_levels(struct candv *cv, const char *text, int max_depth)
 		cv->v[nacc++] = c;
 	}
 	cv->n = nacc;
+}
+
+/*
+ * Levels, with the items (numbered sentences that open a nested list: "1.
+ * Do not engage in dangerous or illegal activities ... This includes:")
+ * taken as headings where they continue a numbering already open ("4. Any
+ * content ... must satisfy all of the following" after "3. The Privacy
+ * Policy describes ..."), and as the start of one only in a text that has
+ * no heading of its own: a policy that is nothing but such a list is split
+ * at its items, while a list of prohibited uses under a heading stays in
+ * that provision.
+ */
+static void choose_levels(struct candv *cv, const char *text, int max_depth)
+{
+	struct candv all = { NULL, 0, 0 };
+	size_t items = 0;
+
+	for (size_t i = 0; i < cv->n; i++)
+		items += cv->v[i].item;
+	if (items < 2) {
+		assign_levels(cv, text, max_depth, false);
+		return;
+	}
+	all.v = cw_malloc(cv->n * sizeof(*all.v));
+	all.n = all.cap = cv->n;
+	memcpy(all.v, cv->v, cv->n * sizeof(*all.v));
+	assign_levels(cv, text, max_depth, false);
+	if (cv->n == 0) {
+		memcpy(cv->v, all.v, all.n * sizeof(*all.v));
+		cv->n = all.n;
+		assign_levels(cv, text, max_depth, true);
+		/* one item alone does not make a list of provisions */
+		size_t taken = 0;
+		for (size_t i = 0; i < cv->n; i++)
+			taken += cv->v[i].item;
+		if (taken < 2)
+			cv->n = 0;
+	}
+	free(all.v);
 }
 
 /*
@@ -353,8 +439,10 @@ struct bare_ref {
 
 static int cmp_bare(const void *a, const void *b)
 {
-	return strcmp(((const struct bare_ref *)a)->key,
-		      ((const struct bare_ref *)b)->key);
+	const struct bare_ref *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+
+	return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
 /*
@@ -363,8 +451,11 @@ static int cmp_bare(const void *a, const void *b)
  * document's own name for a provision, so it is the key whenever it is
  * unique in the document; a heading that merely wraps the sections ("GitHub
  * Terms of Service", "Host Terms") then does not rename them when it comes
- * or goes. Chains that repeat (numbering restarting in each part) fall
- * back to the parent's key as prefix. Returns, per candidate, the bare key
+ * or goes. When a chain repeats (numbering restarting in each part), its
+ * first occurrence keeps it and the later ones fall back to the parent's
+ * key as prefix, as a repeated key takes "~2" after the first: a part
+ * added after the others, or a later list that only some versions number,
+ * does not rename what came before. Returns, per candidate, the bare key
  * to use, or NULL.
  */
 static char **bare_keys(const struct candv *cv)
@@ -396,7 +487,7 @@ static char **bare_keys(const struct candv *cv)
 	qsort(idx, m, sizeof(*idx), cmp_bare);
 	for (size_t k = 1; k < m; k++)
 		if (strcmp(idx[k - 1].key, idx[k].key) == 0)
-			dup[idx[k - 1].i] = dup[idx[k].i] = true;
+			dup[idx[k].i] = true;
 	/* a chain is usable only if its numbered ancestors' are */
 	for (size_t i = 0; i < cv->n; i++) {
 		long a = cv->v[i].parent;
@@ -491,7 +582,7 @@ int cw_segment_text(struct cw_segmentation **out, const char *text, size_t len,
 			  o.max_provisions > SIZE_MAX / CANDS_PER_PROVISION
 				  ? SIZE_MAX
 				  : o.max_provisions * CANDS_PER_PROVISION);
-	assign_levels(&cv, text, o.max_depth);
+	choose_levels(&cv, text, o.max_depth);
 	/* a preamble when there is text before the first heading, or no
 	 * heading at all */
 	if (cv.n == 0 || (cv.v[0].start > 0 && !all_space(text, cv.v[0].start)))

@@ -56,6 +56,10 @@ struct cand {
 	int sclass;	/* enum sigclass */
 	int deco;	/* 1 bold, 2 Markdown list marker "1.  " */
 	bool titleonly; /* the heading has no body text on its line(s) */
+	bool item;	/* a numbered sentence, not a title: a heading only
+			   where it continues a numbering, or in a text
+			   with no other heading */
+	bool lists;	/* ... that opens a nested list */
 	struct numlabel num;
 	/* filled while assigning levels */
 	int level;   /* 0: rejected */
