@@ -287,6 +287,22 @@ static bool same_but_quotes(const char *a, const char *b)
 	}
 }
 
+/* Markdown or a link's target in a word: "**", "](", "\\]", "://" */
+static bool markup_in(const char *w)
+{
+	return strstr(w, "**") || strstr(w, "](") || strstr(w, "://") ||
+	       strchr(w, '\\') || strstr(w, "__");
+}
+
+/* A name, a code or a figure: a capital letter or a digit in it */
+static bool name_like(const char *w)
+{
+	for (; *w; w++)
+		if (isupper((unsigned char)*w) || isdigit((unsigned char)*w))
+			return true;
+	return false;
+}
+
 /*
  * A change whose edits all replace one word by another the same way
  * ("Yahoo!" -> "Yahoo", "Twitter" -> "X"), or touch punctuation only:
@@ -297,6 +313,7 @@ static bool rename_only(const struct cw_diff *d,
 			char **new_word)
 {
 	char *ow = NULL, *nw = NULL;
+	size_t times = 0;
 
 	*old_word = *new_word = NULL;
 	if (ch->n_spans == 0 || ch->n_old != 1 || ch->n_new != 1 ||
@@ -342,6 +359,7 @@ static bool rename_only(const struct cw_diff *d,
 		    ne == ns || !has_alpha(d->old_text + os, oe - os) ||
 		    !has_alpha(d->new_text + ns, ne - ns))
 			goto no;
+		times++;
 		if (!ow) {
 			ow = cw_strndup(d->old_text + os, oe - os);
 			nw = cw_strndup(d->new_text + ns, ne - ns);
@@ -356,8 +374,13 @@ static bool rename_only(const struct cw_diff *d,
 		}
 	}
 	/* the same word in other capitals or between other quotes is not
-	 * a rename */
-	if (!ow || same_value(ow, nw) || same_but_quotes(ow, nw))
+	 * a rename; nor is a link's target or markup ("central](https://",
+	 * "a)**"); and a common word replaced once ("services" -> "at your
+	 * direction") is an edit: a name has a capital or a digit, or the
+	 * same replacement comes back */
+	if (!ow || same_value(ow, nw) || same_but_quotes(ow, nw) ||
+	    markup_in(ow) || markup_in(nw) ||
+	    (times < 2 && !(name_like(ow) && name_like(nw))))
 		goto no;
 	*old_word = ow;
 	*new_word = nw;
@@ -1183,6 +1206,44 @@ static size_t words_back(const char *t, size_t lo, size_t at)
 	return i;
 }
 
+/* Most words a quote takes after an edit to finish a name */
+#define NAME_WORDS 4
+
+/*
+ * Where a name that an edit ends inside ends: the capitalised words right
+ * after `at` of t[.., hi) ("you and Amazon [Digital] Services LLC"), at
+ * most NAME_WORDS, not across a line or a sentence's end. `at` when the
+ * edit ends no name.
+ */
+static size_t name_forward(const char *t, size_t at, size_t hi)
+{
+	size_t i = at;
+
+	if (at == 0 || !isalnum((unsigned char)t[at - 1]))
+		return at;
+	/* the rest of the word the edit ends in */
+	while (i < hi && isalnum((unsigned char)t[i]))
+		i++;
+	for (int w = 0; w < NAME_WORDS && i < hi; w++) {
+		size_t j = i, k;
+		if (t[j] != ' ')
+			break;
+		while (j < hi && t[j] == ' ')
+			j++;
+		if (j >= hi || !isupper((unsigned char)t[j]))
+			break;
+		k = j;
+		while (k < hi && (isalnum((unsigned char)t[k]) || t[k] == '.' ||
+				  t[k] == '&' || t[k] == '-'))
+			k++;
+		/* "Ltd." ends the name and may end the sentence */
+		i = k;
+	}
+	while (i > at && t[i - 1] == '.')
+		i--;
+	return i;
+}
+
 struct edit {
 	size_t os, oe, ns, ne; /* old and new bytes; empty for none */
 	double v;	       /* salience */
@@ -1307,12 +1368,19 @@ static void say_quotes(struct said *s, const struct cw_diff *d,
 		 * is about ("VeraSafe [Ireland] Ltd") */
 		size_t ob = words_back(d->old_text, ch->old_start, e->os),
 		       nb = words_back(d->new_text, ch->new_start, e->ns);
+		/* and the rest of a name the edit ends in */
+		size_t oe = e->oe > e->os ? name_forward(d->old_text, e->oe,
+							 ch->old_end)
+					  : e->oe,
+		       ne = e->ne > e->ns ? name_forward(d->new_text, e->ne,
+							 ch->new_end)
+					  : e->ne;
 		o = e->oe > e->os
-			    ? clip_words(d->old_text + ob, e->oe - ob,
+			    ? clip_words(d->old_text + ob, oe - ob,
 					 e->ne > e->ns ? EDIT_QUOTE_MAX / 2
 						       : EDIT_QUOTE_MAX)
 			    : NULL;
-		n = e->ne > e->ns ? clip_words(d->new_text + nb, e->ne - nb,
+		n = e->ne > e->ns ? clip_words(d->new_text + nb, ne - nb,
 					       o ? EDIT_QUOTE_MAX / 2
 						 : EDIT_QUOTE_MAX)
 				  : NULL;
@@ -1347,10 +1415,10 @@ static char *change_title(const struct cw_diff_change *ch)
 
 /* "Disputes: a; b; c." with at most `n` points. */
 static char *sentence(const struct cw_diff_change *ch, const struct said *s,
-		      size_t n)
+		      size_t n, const char *titles)
 {
 	struct cw_buf b = CW_BUF_INIT;
-	char *title = change_title(ch);
+	char *title = titles ? cw_strdup(titles) : change_title(ch);
 
 	if (ch->kind == CW_DIFF_ADDED)
 		cw_buf_addf(&b, "New provision %s", title);
@@ -1505,7 +1573,17 @@ static int read_change(struct said *s, const struct cw_diff *d,
 					    (int)(y->new_end - y->new_start),
 					    d->new_text + y->new_start);
 	}
-	if (rename_only(d, ch, &s->renamed_from, &s->renamed_to)) {
+	if (rename_only(d, ch, &s->renamed_from, &s->renamed_to) &&
+	    punctuation_only(d, ch) &&
+	    (strchr(s->renamed_from, ' ') ||
+	     !same_alnum(s->renamed_from, strlen(s->renamed_from),
+			 s->renamed_to, strlen(s->renamed_to)))) {
+		/* "laws** – for" -> "laws**—for": the marks between words
+		 * changed, not a name ("Yahoo!" -> "Yahoo" is one) */
+		free(s->renamed_from);
+		free(s->renamed_to);
+		s->renamed_from = s->renamed_to = NULL;
+	} else if (s->renamed_from) {
 		char *t = change_title(ch);
 		/* a company's new name is who the contract is with */
 		bool firm = company_name(s->renamed_from) ||
@@ -1566,7 +1644,7 @@ static int read_change(struct said *s, const struct cw_diff *d,
 	}
 	if (s->n) {
 		s->rank = s->p[0].rank;
-		s->summary = sentence(ch, s, POINTS_SAID);
+		s->summary = sentence(ch, s, POINTS_SAID, NULL);
 	} else if (ch->materiality == CW_DIFF_SUBSTANTIVE && modal_only &&
 		   !negation && ch->kind != CW_DIFF_ADDED &&
 		   ch->kind != CW_DIFF_REMOVED) {
@@ -1643,35 +1721,100 @@ static void list_titles(struct cw_buf *b, const struct cw_diff *d,
 		cw_buf_addf(b, " (%zu more)", total - said);
 }
 
+/* Most provisions named before a point they share */
+#define SHARED_TITLES 3
+
+/*
+ * A modified provision whose only point is the first point of an earlier
+ * one ("contact address changed from A to B" in three sections): the index
+ * among picks of that one, or -1.
+ */
+static long same_point(const struct cw_diff *d, const struct said *s,
+		       const size_t *pick, size_t np, size_t i)
+{
+	if (s[i].n != 1 || d->changes[i].kind == CW_DIFF_ADDED ||
+	    d->changes[i].kind == CW_DIFF_REMOVED)
+		return -1;
+	for (size_t j = 0; j < np; j++) {
+		const struct said *x = &s[pick[j]];
+		if (x->n && d->changes[pick[j]].kind == d->changes[i].kind &&
+		    !strcmp(x->p[0].text, s[i].p[0].text))
+			return (long)j;
+	}
+	return -1;
+}
+
+/* "Submitting requests, Authorizing an agent and Your rights (2 more)":
+ * the titles of idx[0..n) (at most SHARED_TITLES kept) of `total` */
+static char *shared_titles(const struct cw_diff *d, const size_t *idx, size_t n,
+			   size_t total)
+{
+	struct cw_buf b = CW_BUF_INIT;
+
+	for (size_t m = 0; m < n; m++) {
+		char *t = change_title(&d->changes[idx[m]]);
+		cw_buf_addf(&b, "%s%s",
+			    m == 0	 ? ""
+			    : m + 1 == n ? " and "
+					 : ", ",
+			    t);
+		free(t);
+	}
+	if (total > n)
+		cw_buf_addf(&b, " (%zu more)", total - n);
+	return cw_buf_detach(&b, NULL);
+}
+
 /*
  * The sentences of the best-ranked changes (at most MAX_SENTENCES, one a
- * change, the same sentence once) into b: each change with one point
- * first, then one more point to each in turn while the whole fits in
+ * change, the same sentence once; provisions whose one point is another's
+ * first are named with it) into b: each change with one point first, then
+ * one more point to each in turn while the whole fits in
  * CW_MEANING_SUMMARY_MAX. Returns how many sentences.
  */
 static size_t said_sentences(struct cw_buf *b, const struct cw_diff *d,
 			     const struct said *s, size_t n, size_t budget)
 {
 	size_t pick[MAX_SENTENCES], k[MAX_SENTENCES], np = 0;
+	size_t with[MAX_SENTENCES][SHARED_TITLES], nwith[MAX_SENTENCES];
 	char *text[MAX_SENTENCES] = { NULL };
+	char *titles[MAX_SENTENCES] = { NULL };
 	bool grew = true;
 
 	for (size_t i = 0; i < n && np < MAX_SENTENCES; i++) {
 		bool dup = false;
+		long j;
 		if (s[i].rank < RANK_SUBSTANTIVE)
 			break;
-		text[np] = s[i].n ? sentence(&d->changes[i], &s[i], 1)
+		if ((j = same_point(d, s, pick, np, i)) >= 0) {
+			if (nwith[j] < SHARED_TITLES)
+				with[j][nwith[j]] = i;
+			nwith[j]++;
+			free(titles[j]);
+			titles[j] = shared_titles(d, with[j],
+						  nwith[j] < SHARED_TITLES
+							  ? nwith[j]
+							  : SHARED_TITLES,
+						  nwith[j]);
+			free(text[j]);
+			text[j] = sentence(&d->changes[pick[j]], &s[pick[j]],
+					   k[j], titles[j]);
+			continue;
+		}
+		text[np] = s[i].n ? sentence(&d->changes[i], &s[i], 1, NULL)
 				  : cw_strdup(d->changes[i].summary
 						      ? d->changes[i].summary
 						      : "");
-		for (size_t j = 0; j < np && !dup; j++)
-			dup = !strcmp(text[j], text[np]);
+		for (size_t m = 0; m < np && !dup; m++)
+			dup = !strcmp(text[m], text[np]);
 		if (!text[np][0] || dup) {
 			free(text[np]);
 			text[np] = NULL;
 			continue;
 		}
 		pick[np] = i;
+		with[np][0] = i;
+		nwith[np] = 1;
 		k[np++] = 1;
 	}
 	while (grew) {
@@ -1682,7 +1825,8 @@ static size_t said_sentences(struct cw_buf *b, const struct cw_diff *d,
 			char *t;
 			if (k[j] >= x->n)
 				continue;
-			t = sentence(&d->changes[pick[j]], x, k[j] + 1);
+			t = sentence(&d->changes[pick[j]], x, k[j] + 1,
+				     titles[j]);
 			for (size_t m = 0; m < np; m++)
 				total += (m ? 1 : 0) +
 					 strlen(m == j ? t : text[m]);
@@ -1696,6 +1840,8 @@ static size_t said_sentences(struct cw_buf *b, const struct cw_diff *d,
 			grew = true;
 		}
 	}
+	for (size_t j = 0; j < np; j++)
+		free(titles[j]);
 	/* the first sentences that fit, in rank order */
 	for (size_t j = 0; j < np; j++) {
 		if (b->len + (b->len > 0) + strlen(text[j]) > budget) {

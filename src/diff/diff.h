@@ -286,6 +286,7 @@ struct cw_diff_found {
 	enum cw_diff_fact_kind kind;
 	char *value; /* normalised */
 	size_t start, end;
+	bool item; /* a duty said by a list item under a lead-in ("do not:") */
 };
 /*
  * Extract the facts of `s[0..len)`. out [out] new array (free each value,

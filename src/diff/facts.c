@@ -23,6 +23,10 @@
  * reworded duty, not one removed and one added; 0.5 separated rewordings
  * from new duties on the ChatGPT and Airbnb histories we read. */
 #define SENTENCE_SAME 0.5
+/* A list item is in a duty when this share of its words is; the duty is
+ * said by its items when they hold this share of its words */
+#define DUTY_CONTAINED 0.8
+#define DUTY_COVERED 0.6
 
 static const char *const fact_names[CW_DIFF_FACT_NKINDS] = {
 	"duration", "amount", "percent",  "age",	"place",
@@ -631,6 +635,131 @@ static bool has_need(const struct cw_diff_fact_rule *fr, const char *s,
 	return false;
 }
 
+/* ---- duties over a list ---- */
+
+/* Most list items taken from one lead-in */
+#define MAX_LEAD_ITEMS 40
+
+/* Columns of indentation of the line starting at `p` */
+static size_t indent_of(const char *s, size_t len, size_t p, size_t *first)
+{
+	size_t col = 0;
+
+	while (p < len && (s[p] == ' ' || s[p] == '\t')) {
+		col += s[p] == '\t' ? 4 : 1;
+		p++;
+	}
+	*first = p;
+	return col;
+}
+
+/* After a list marker at s[p..e) ("*", "-", "+", "1.", "a)", "(iv)"): the
+ * item's text; or 0 when the line is not a list item */
+static size_t after_marker(const char *s, size_t p, size_t e)
+{
+	size_t q = p;
+
+	if (q < e && strchr("*-+", s[q]) && q + 1 < e && s[q + 1] == ' ')
+		return q + 2;
+	if (q < e && s[q] == '(')
+		q++;
+	size_t d = q;
+	while (q < e && q - d < 4 && isalnum((unsigned char)s[q]))
+		q++;
+	if (q == d || q - d > 3 || q >= e || (s[q] != '.' && s[q] != ')'))
+		return 0;
+	q++;
+	if (q >= e || s[q] != ' ')
+		return 0;
+	return q + 1;
+}
+
+/*
+ * A duty that leads into a list ("for example, do not:" then "1.
+ * Compromise the privacy of others", "2. Engage in regulated activity
+ * ...") is said by its items: each item more indented than the lead-in's
+ * line becomes a duty of its kind, and the lead-in, which says nothing of
+ * its own, is dropped. Items that hold a duty of their own keep it.
+ */
+static void spread_lead_ins(struct cw_diff_found **fp, size_t *np, size_t *cap,
+			    const char *s, size_t len)
+{
+	struct cw_diff_found *f = *fp;
+	size_t nf = *np, n0 = nf;
+
+	for (size_t k = 0; k < n0; k++) {
+		size_t vl, ls, first, base, p, items = 0;
+		enum cw_diff_fact_kind kind = f[k].kind;
+
+		if (kind != CW_DIFF_FACT_OBLIGATION &&
+		    kind != CW_DIFF_FACT_PROHIBITION)
+			continue;
+		vl = strlen(f[k].value);
+		/* blanks, U+00A0 too, after the colon */
+		while (vl &&
+		       (f[k].value[vl - 1] == ' ' ||
+			(vl >= 2 && (unsigned char)f[k].value[vl - 1] == 0xA0 &&
+			 (unsigned char)f[k].value[vl - 2] == 0xC2)))
+			vl -= f[k].value[vl - 1] == ' ' ? 1 : 2;
+		if (!vl || f[k].value[vl - 1] != ':')
+			continue;
+		/* the lead-in's line and its indentation */
+		ls = f[k].start;
+		while (ls > 0 && s[ls - 1] != '\n')
+			ls--;
+		base = indent_of(s, len, ls, &first);
+		p = f[k].end;
+		while (p < len && s[p] != '\n')
+			p++;
+		while (p < len && items < MAX_LEAD_ITEMS) {
+			size_t e, col, t;
+			bool taken = false;
+			p++; /* past the '\n' */
+			e = p;
+			while (e < len && s[e] != '\n')
+				e++;
+			col = indent_of(s, len, p, &first);
+			if (first >= e) {
+				p = e;
+				continue; /* a blank line */
+			}
+			if (col <= base || !(t = after_marker(s, first, e)))
+				break;
+			for (size_t x = 0; x < nf && !taken; x++)
+				taken = (f[x].kind == CW_DIFF_FACT_OBLIGATION ||
+					 f[x].kind ==
+						 CW_DIFF_FACT_PROHIBITION) &&
+					f[x].start < e && t < f[x].end;
+			if (!taken) {
+				struct cw_buf b = CW_BUF_INIT;
+				collapse(&b, s + t, e - t, false);
+				CW_GROW(f, *cap, nf + 1);
+				f[nf++] = (struct cw_diff_found){
+					kind, cw_buf_detach(&b, NULL), t, e,
+					true
+				};
+			}
+			items++;
+			p = e;
+		}
+		if (items) {
+			/* the lead-in says nothing the items do not */
+			f[k].kind = CW_DIFF_FACT_NKINDS;
+		}
+	}
+	/* drop the lead-ins */
+	size_t w = 0;
+	for (size_t k = 0; k < nf; k++) {
+		if (f[k].kind == CW_DIFF_FACT_NKINDS) {
+			free(f[k].value);
+			continue;
+		}
+		f[w++] = f[k];
+	}
+	*fp = f;
+	*np = w;
+}
+
 void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 			   const struct cw_diff_rules *rules, const char *s,
 			   size_t len)
@@ -705,7 +834,8 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 				CW_GROW(f, cap, nf + 1);
 				f[nf++] = (struct cw_diff_found){
 					fr->kind,
-					norm_duration(s + vs, ve - vs), vs, ve
+					norm_duration(s + vs, ve - vs), vs, ve,
+					false
 				};
 				continue;
 			}
@@ -713,7 +843,7 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 				CW_GROW(f, cap, nf + 1);
 				f[nf++] = (struct cw_diff_found){
 					fr->kind, norm_amount(s + vs, ve - vs),
-					vs, ve
+					vs, ve, false
 				};
 				continue;
 			}
@@ -733,12 +863,13 @@ void cw_diff_facts_extract(struct cw_diff_found **out, size_t *n,
 			}
 			CW_GROW(f, cap, nf + 1);
 			f[nf++] = (struct cw_diff_found){
-				fr->kind, cw_buf_detach(&b, NULL), vs, ve
+				fr->kind, cw_buf_detach(&b, NULL), vs, ve, false
 			};
 		}
 	}
 	pcre2_match_data_free(md);
 	cw_buf_release(&folded);
+	spread_lead_ins(&f, &nf, &cap, s, len);
 	*out = f;
 	*n = nf;
 }
@@ -804,6 +935,73 @@ static void add_fact(struct cw_diff_change *ch, size_t *cap,
 				       nv ? cw_strdup(nv) : NULL };
 }
 
+/* Share of the words of x[0..nx) that are in y[0..ny) (both sorted) */
+static double contained(const uint64_t *x, size_t nx, const uint64_t *y,
+			size_t ny)
+{
+	size_t i = 0, j = 0, in = 0;
+
+	if (nx == 0)
+		return 0;
+	while (i < nx && j < ny) {
+		if (x[i] == y[j]) {
+			in++;
+			i++;
+			j++;
+		} else if (x[i] < y[j]) {
+			i++;
+		} else {
+			j++;
+		}
+	}
+	return (double)in / (double)nx;
+}
+
+/*
+ * Duties of `x` that are list items (cw_diff_found.item) whose words are
+ * in one duty of `y` of their kind, and the duties of `y` whose words the
+ * items so found in them cover, are marked as matched (ux, uy): "don't
+ * compromise the privacy of others, engage in regulated activity ..., or
+ * promote ... illegal activity" became a list of those three and more, of
+ * which only the more are new.
+ */
+static void covered_duties(const struct cw_diff_found *x, size_t nx, char *ux,
+			   const struct cw_diff_found *y, size_t ny, char *uy)
+{
+	for (size_t j = 0; j < ny; j++) {
+		size_t n_y, n_u = 0;
+		uint64_t *wy, *u = NULL;
+		bool any = false;
+
+		if (y[j].kind != CW_DIFF_FACT_OBLIGATION &&
+		    y[j].kind != CW_DIFF_FACT_PROHIBITION)
+			continue;
+		wy = word_set(y[j].value, &n_y);
+		for (size_t i = 0; i < nx; i++) {
+			size_t n_x;
+			uint64_t *wx;
+			if (ux[i] || !x[i].item || x[i].kind != y[j].kind)
+				continue;
+			wx = word_set(x[i].value, &n_x);
+			if (contained(wx, n_x, wy, n_y) >= DUTY_CONTAINED) {
+				ux[i] = 1;
+				any = true;
+				u = cw_realloc(u, (n_u + n_x + 1) * sizeof(*u));
+				memcpy(u + n_u, wx, n_x * sizeof(*u));
+				n_u += n_x;
+			}
+			free(wx);
+		}
+		if (any) {
+			n_u = cw_sort_unique_u64(u, n_u);
+			if (contained(wy, n_y, u, n_u) >= DUTY_COVERED)
+				uy[j] = 1;
+		}
+		free(u);
+		free(wy);
+	}
+}
+
 bool cw_diff_facts_compare(struct cw_diff_change *ch,
 			   const struct cw_diff_rules *rules, const char *a,
 			   size_t alen, const char *b, size_t blen)
@@ -836,6 +1034,10 @@ bool cw_diff_facts_compare(struct cw_diff_change *ch,
 				break;
 			}
 	}
+	/* a duty split into a list's items, or a list joined into one
+	 * sentence, is neither dropped nor new */
+	covered_duties(fa, na, ua, fb, nb, ub);
+	covered_duties(fb, nb, ub, fa, na, ua);
 	for (int k = 0; k < CW_DIFF_FACT_NKINDS; k++) {
 		size_t i = 0, j = 0;
 		/* pair the k-th removed with the k-th added value of the
