@@ -770,15 +770,40 @@ static bool same_value(const char *a, const char *b)
 }
 
 /* Does text[0..len) hold `v` (ASCII case aside)? */
+static size_t blank_len(const char *t, size_t i, size_t b);
+
+/* Whether text names v, case aside, a blank (U+00A0 too, or a line
+ * break) matching any run of blanks */
 static bool names(const char *text, size_t len, const char *v)
 {
 	size_t n = strlen(v);
 
 	if (!n || n > len)
 		return false;
-	for (size_t i = 0; i + n <= len; i++)
-		if (cw_strncasecmp_ascii(text + i, v, n) == 0)
+	for (size_t i = 0; i + n <= len; i++) {
+		size_t p = i, q = 0, k;
+		while (q < n && p < len) {
+			if ((k = blank_len(v, q, n)) > 0) {
+				size_t m = blank_len(text, p, len);
+				if (!m)
+					break;
+				while (m) {
+					p += m;
+					m = p < len ? blank_len(text, p, len)
+						    : 0;
+				}
+				q += k;
+			} else if (tolower((unsigned char)text[p]) ==
+				   tolower((unsigned char)v[q])) {
+				p++;
+				q++;
+			} else {
+				break;
+			}
+		}
+		if (q == n)
 			return true;
+	}
 	return false;
 }
 
@@ -941,6 +966,147 @@ static void say_facts(struct said *s, const struct cw_diff *d,
 			break;
 		}
 	}
+}
+
+/* Most companies said a side of a change */
+#define COMPANIES_SAID 2
+/* Most words of a company's name before its form ("Snap B.V.") */
+#define COMPANY_WORDS 4
+
+/* Whether t[a..b) is a word that opens a sentence or a phrase, not a
+ * name: "The", "If", "Your" */
+static bool lead_word(const char *t, size_t a, size_t b)
+{
+	static const char *const w[] = {
+		"the",	"if",	"by",	 "and", "or",  "our", "your",	"you",
+		"with", "from", "to",	 "of",	"for", "at",  "in",	"on",
+		"this", "that", "these", "a",	"an",  "as",  "between"
+	};
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(*w); i++)
+		if (strlen(w[i]) == b - a &&
+		    cw_strncasecmp_ascii(t + a, w[i], b - a) == 0)
+			return true;
+	return false;
+}
+
+/* The length of the blank at t[i] (U+00A0 too), or 0 */
+static size_t blank_len(const char *t, size_t i, size_t b)
+{
+	if (isspace((unsigned char)t[i]))
+		return 1;
+	return (unsigned char)t[i] == 0xC2 && i + 1 < b &&
+			       (unsigned char)t[i + 1] == 0xA0
+		       ? 2
+		       : 0;
+}
+
+/* The name that words ws/we[0..nw) and a company's form ending at `e`
+ * make, without the words that open a phrase ("If Acme LLC"); NULL when
+ * nothing is left before the form */
+static char *company_at(const char *t, const size_t *ws, const size_t *we,
+			size_t nw, size_t e)
+{
+	size_t f = 0;
+
+	struct cw_buf b = CW_BUF_INIT;
+
+	while (f < nw && lead_word(t, ws[f], we[f]))
+		f++;
+	if (f == nw)
+		return NULL;
+	/* runs of blanks read as one space */
+	for (size_t i = ws[f], k; i < e; i += k ? k : 1) {
+		k = blank_len(t, i, e);
+		if (!k)
+			cw_buf_addc(&b, t[i]);
+		else if (b.len && b.ptr[b.len - 1] != ' ')
+			cw_buf_addc(&b, ' ');
+	}
+	return cw_buf_detach(&b, NULL);
+}
+
+/*
+ * Companies named in t[a..b) ("Snap B.V.", "OpenAI OpCo, LLC"): a form of
+ * company (company_name()) written with a capital, after up to
+ * COMPANY_WORDS capitalised words. Each that `other` (the other version's
+ * whole text) does not name is said as now named (`added`) or no longer
+ * named; at most COMPANIES_SAID. Returns how many were said.
+ */
+static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
+			    const char *other, size_t olen, bool added)
+{
+	size_t said = 0, i = a, nw = 0;
+	size_t ws[COMPANY_WORDS], we[COMPANY_WORDS];
+	bool comma = false;
+
+	while (i < b && said < COMPANIES_SAID) {
+		size_t j, e, s0;
+		char word[16];
+		bool cap, form = false;
+		while (i < b && blank_len(t, i, b)) {
+			if (t[i] == '\n')
+				nw = 0;
+			i += blank_len(t, i, b);
+		}
+		for (j = i; j < b && !blank_len(t, j, b); j++)
+			;
+		if (j == i)
+			break;
+		/* the word without the marks around it */
+		for (e = j; e > i && strchr(",;:)\"*", t[e - 1]); e--)
+			;
+		for (s0 = i; s0 < e && strchr("(\"*[", t[s0]); s0++)
+			;
+		cap = s0 < e && isupper((unsigned char)t[s0]);
+		if (cap && e - s0 < sizeof(word)) {
+			memcpy(word, t + s0, e - s0);
+			word[e - s0] = 0;
+			/* "LIMITED" in a clause in capitals is a word */
+			form = company_name(word) && strcmp(word, "LIMITED");
+		}
+		if (comma && !form)
+			nw = 0; /* "United States, Snap": the comma ended it */
+		comma = false;
+		if (form && nw > 0) {
+			char *name = company_at(t, ws, we, nw, e);
+			char *bare = name ? cw_strdup(name) : NULL;
+			size_t nl = bare ? strlen(bare) : 0;
+			/* named in the other version, full stop aside
+			 * ("Amazon.com, Inc" and "Amazon.com, Inc.") */
+			while (nl > 0 && bare[nl - 1] == '.')
+				nl--;
+			if (bare)
+				bare[nl] = 0;
+			if (name && !names(other, olen, bare)) {
+				say(s, RANK_ENTITY,
+				    cw_asprintf("%s %s", name,
+						added ? "now named"
+						      : "no longer named"));
+				said++;
+			}
+			free(bare);
+			free(name);
+			nw = 0;
+		} else if (cap && t[e - 1] != '.' &&
+			   (e == j || (t[e] == ',' && e + 1 == j))) {
+			/* a capitalised word may be part of a name; after
+			 * a comma only when a form follows ("OpenAI OpCo,
+			 * LLC") */
+			if (nw == COMPANY_WORDS) {
+				memmove(ws, ws + 1, (nw - 1) * sizeof(*ws));
+				memmove(we, we + 1, (nw - 1) * sizeof(*we));
+				nw--;
+			}
+			ws[nw] = s0;
+			we[nw++] = e;
+			comma = e < j;
+		} else {
+			nw = 0;
+		}
+		i = j;
+	}
+	return said;
 }
 
 /* ---- quotes ---- */
@@ -1640,6 +1806,17 @@ static int read_change(struct said *s, const struct cw_diff *d,
 		say_categories(s, d, ch, &ma, &mb, &pa, &pb, said_a, said_b);
 		say_params(s, &pa, &pb, said_a, said_b);
 		say_facts(s, d, ch, &pa, &pb, &modal_only, &negation);
+		/* a company named or no longer named: who the terms are with,
+		 * or who represents or receives the data */
+		if (say_companies(s, d->new_text, ch->new_start, ch->new_end,
+				  d->old_text, d->old_len, true) +
+			    say_companies(s, d->old_text, ch->old_start,
+					  ch->old_end, d->new_text, d->new_len,
+					  false) >
+		    0) {
+			ch->materiality = CW_DIFF_SUBSTANTIVE;
+			modal_only = false;
+		}
 		say_quotes(s, d, ch);
 	}
 	if (s->n) {

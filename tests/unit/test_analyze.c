@@ -1377,6 +1377,58 @@ static void test_analyze__meaning_of_a_rename(void **state)
 	pair_release(&p);
 }
 
+/* A list of prohibited uses under "do not:" grew five items: those are
+ * the new prohibitions, the three that were one sentence before are not
+ * new, and that sentence was not dropped. */
+static void test_analyze__meaning_of_a_list_of_prohibitions(void **state)
+{
+	struct pair p;
+	const struct cw_diff_change *c = NULL;
+	size_t added = 0;
+
+	(void)state;
+	if (!pair_explain(&p,
+			  "corpus/versions/DALL\xc2\xb7"
+			  "E/Acceptable Use Policy",
+			  "2024-10-19", "2025-01-30"))
+		skip();
+	for (size_t i = 0; i < p.d->n && !c; i++)
+		if (!strcmp(p.d->changes[i].title, "Comply with applicable "
+						   "laws"))
+			c = &p.d->changes[i];
+	assert_non_null(c);
+	assert_int_equal(c->materiality, CW_DIFF_SUBSTANTIVE);
+	for (size_t f = 0; f < c->n_facts; f++) {
+		const struct cw_diff_fact *x = &c->facts[f];
+		if (x->kind != CW_DIFF_FACT_PROHIBITION)
+			continue;
+		/* nothing dropped, and no new lead-in or old item */
+		assert_null(x->old_value);
+		assert_null(strstr(x->new_value, "do not:"));
+		assert_null(strstr(x->new_value, "Compromise the privacy"));
+		added++;
+	}
+	assert_true(added >= 5);
+	assert_non_null(strstr(p.summary, "subliminal"));
+	pair_release(&p);
+}
+
+/* A new EU representative, named as a company, is what changed; the
+ * company the terms are with, named in both, is not said */
+static void test_analyze__meaning_of_a_new_company(void **state)
+{
+	struct pair p;
+
+	(void)state;
+	if (!pair_explain(&p, "corpus/versions/Snapchat/Privacy Policy",
+			  "2021-03-25", "2021-07-20"))
+		skip();
+	assert_non_null(strstr(p.summary, "Snap B.V. now named"));
+	assert_null(strstr(p.summary, "Snap Inc"));
+	assert_null(strstr(p.summary, "No substantive change"));
+	pair_release(&p);
+}
+
 /* Dates read as dates, whatever their form. */
 static void test_analyze__meaning_dates(void **state)
 {
@@ -1409,6 +1461,9 @@ int main(void)
 		cmocka_unit_test(test_analyze__bad_input),
 		cmocka_unit_test(test_analyze__meaning_of_a_forum_change),
 		cmocka_unit_test(test_analyze__meaning_of_a_rename),
+		cmocka_unit_test(
+			test_analyze__meaning_of_a_list_of_prohibitions),
+		cmocka_unit_test(test_analyze__meaning_of_a_new_company),
 		cmocka_unit_test(test_analyze__meaning_dates),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
