@@ -14,7 +14,7 @@
 #define MAX_POINTS 12
 #define POINTS_SAID 3
 /* Longest quote of a duty, bytes. */
-#define QUOTE_MAX 110
+#define QUOTE_MAX 170
 /* Document summary sentences. */
 #define MAX_SENTENCES 3
 
@@ -1112,7 +1112,7 @@ static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 /* ---- quotes ---- */
 
 /* Longest quote of an edit's words, bytes; most salience counted. */
-#define EDIT_QUOTE_MAX 130
+#define EDIT_QUOTE_MAX 200
 /* Edits quoted a change. */
 #define EDITS_QUOTED 4
 #define SALIENCE_MAX 12

@@ -275,7 +275,69 @@ static void pass_title(struct cw_diff_side *a, struct cw_diff_side *b)
 	cw_map_release(&mb);
 }
 
-/* Pass 4: same key, similar content (a retitled provision). */
+/* Letters of a word compared: "misinform" and "misinformation" */
+#define STEM 6
+/* Most words of a title compared */
+#define TITLE_WORDS 24
+
+/* The stems of the words of 4+ letters of a title, sorted; how many */
+static size_t title_stems(const char *t, char (*out)[STEM + 1])
+{
+	size_t n = 0;
+
+	while (*t && n < TITLE_WORDS) {
+		size_t k = 0;
+		while (*t && !isalpha((unsigned char)*t))
+			t++;
+		while (isalpha((unsigned char)t[k]))
+			k++;
+		if (k >= 4) {
+			size_t m = k < STEM ? k : STEM;
+			for (size_t i = 0; i < m; i++)
+				out[n][i] = (char)tolower((unsigned char)t[i]);
+			out[n++][m] = 0;
+		}
+		t += k;
+	}
+	qsort(out, n, sizeof(*out),
+	      (int (*)(const void *, const void *))strcmp);
+	return n;
+}
+
+/*
+ * Titles that speak of the same thing: at least two stems in common, and
+ * at least TITLE_CLOSE of the shorter's ("Perform or facilitate
+ * dangerous, illegal or malicious activities" and "Do not engage in
+ * dangerous or illegal activities, or otherwise violate applicable law").
+ */
+#define TITLE_CLOSE 0.3
+static bool titles_close(const char *x, const char *y)
+{
+	char a[TITLE_WORDS][STEM + 1], b[TITLE_WORDS][STEM + 1];
+	size_t na = title_stems(x, a), nb = title_stems(y, b);
+	size_t i = 0, j = 0, common = 0;
+
+	while (i < na && j < nb) {
+		int c = strcmp(a[i], b[j]);
+		if (c == 0) {
+			common++;
+			/* a stem twice in one title counts once */
+			while (i + 1 < na && !strcmp(a[i], a[i + 1]))
+				i++;
+			while (j + 1 < nb && !strcmp(b[j], b[j + 1]))
+				j++;
+		}
+		if (c <= 0)
+			i++;
+		if (c >= 0)
+			j++;
+	}
+	return common >= 2 &&
+	       (double)common >= TITLE_CLOSE * (double)(na < nb ? na : nb);
+}
+
+/* Pass 4: same key, similar content (a retitled provision), or a
+ * rewritten one whose title still says the same thing. */
 static void pass_key(struct cw_diff_side *a, struct cw_diff_side *b)
 {
 	struct cw_map m;
@@ -292,10 +354,55 @@ static void pass_key(struct cw_diff_side *a, struct cw_diff_side *b)
 		j = smap_get(&m, a->nodes[i].key,
 			     key_base_len(a->nodes[i].key));
 		if (j >= 0 && b->nodes[j].pair < 0 &&
-		    sim(&a->nodes[i], &b->nodes[j]) >= SIM_KEY)
+		    (sim(&a->nodes[i], &b->nodes[j]) >= SIM_KEY ||
+		     titles_close(a->nodes[i].title, b->nodes[j].title)))
 			pair(a, (long)i, b, j);
 	}
 	cw_map_release(&m);
+}
+
+/* Most unpaired provisions a side may have for pass_close_titles, which
+ * compares every pair */
+#define CLOSE_MAX 64
+/* Least similarity of a pair found by its titles alone */
+#define SIM_CLOSE 0.05
+
+/*
+ * Pass 5: what is left, paired by titles that say the same thing and
+ * some shared text, the closest first: an item renumbered and rewritten
+ * ("2. Generate and distribute content intended to misinform,
+ * misrepresent or mislead" and "4. Do not engage in misinformation,
+ * misrepresentation, or misleading activities"). Only among few.
+ */
+static void pass_close_titles(struct cw_diff_side *a, struct cw_diff_side *b)
+{
+	size_t ua = 0, ub = 0;
+
+	for (size_t i = 0; i < a->n; i++)
+		ua += a->nodes[i].pair < 0;
+	for (size_t j = 0; j < b->n; j++)
+		ub += b->nodes[j].pair < 0;
+	if (!ua || !ub || ua > CLOSE_MAX || ub > CLOSE_MAX)
+		return;
+	for (size_t i = 0; i < a->n; i++) {
+		long best = -1;
+		double bs = SIM_CLOSE;
+		if (a->nodes[i].pair >= 0 || !a->nodes[i].title[0])
+			continue;
+		for (size_t j = 0; j < b->n; j++) {
+			double v;
+			if (b->nodes[j].pair >= 0 || !b->nodes[j].title[0] ||
+			    !titles_close(a->nodes[i].title, b->nodes[j].title))
+				continue;
+			v = sim(&a->nodes[i], &b->nodes[j]);
+			if (v >= bs) {
+				bs = v;
+				best = (long)j;
+			}
+		}
+		if (best >= 0)
+			pair(a, (long)i, b, best);
+	}
 }
 
 /* Inverted index of shingles -> nodes of one side, sorted by hent_cmp. */
@@ -630,6 +737,7 @@ void cw_diff_align(struct cw_diff_alignment *out, struct cw_diff_side *a,
 	pass_title(a, b);
 	pass_key(a, b);
 	pass_content(a, b);
+	pass_close_titles(a, b);
 	pass_groups(out, a, b, true);
 	pass_groups(out, b, a, false);
 	mark_moved(out, a, b);

@@ -260,13 +260,14 @@ static void explain_noise(struct cw_diff_change *ch,
 
 /* Facts of a one-sided change (added/removed): values and duties only;
  * every modal verb of a new section would drown them. */
-static bool one_sided_facts(struct cw_diff_change *ch,
-			    const struct cw_diff_rules *rules, const char *a,
-			    size_t alen, const char *b, size_t blen)
+static bool one_sided_facts(struct ctx *c, struct cw_diff_change *ch,
+			    const char *a, size_t alen, const char *b,
+			    size_t blen)
 {
 	size_t k = 0;
 
-	cw_diff_facts_compare(ch, rules, a, alen, b, blen);
+	cw_diff_facts_compare(ch, c->rules, a, alen, b, blen, c->a->text,
+			      c->a->len, c->b->text, c->b->len);
 	for (size_t i = 0; i < ch->n_facts; i++) {
 		if (ch->facts[i].kind == CW_DIFF_FACT_MODAL ||
 		    ch->facts[i].kind == CW_DIFF_FACT_NEGATION) {
@@ -306,7 +307,9 @@ static void compare_pair(struct ctx *c, struct cw_diff_change *ch,
 			      y->body - y->start);
 		return;
 	}
-	ch->materiality = cw_diff_facts_compare(ch, c->rules, at, al, bt, bl)
+	ch->materiality = cw_diff_facts_compare(ch, c->rules, at, al, bt, bl,
+						c->a->text, c->a->len,
+						c->b->text, c->b->len)
 				  ? CW_DIFF_SUBSTANTIVE
 				  : CW_DIFF_EDITORIAL;
 }
@@ -481,13 +484,13 @@ static void do_single(struct ctx *c, bool old, long i)
 		ch->old_start = x->start;
 		ch->old_end = x->own_end;
 		ch->old_key = x->key;
-		facts = one_sided_facts(ch, c->rules, t, len, "", 0);
+		facts = one_sided_facts(c, ch, t, len, "", 0);
 	} else {
 		add_idx(&ch->new_idx, &ch->n_new, i);
 		ch->new_start = x->start;
 		ch->new_end = x->own_end;
 		ch->new_key = x->key;
-		facts = one_sided_facts(ch, c->rules, "", 0, t, len);
+		facts = one_sided_facts(c, ch, "", 0, t, len);
 	}
 	if (!(c->opts->flags & CW_DIFF_NO_REDLINE) && len > 0) {
 		ch->spans = cw_malloc(sizeof(*ch->spans));
@@ -575,7 +578,9 @@ static void do_group(struct ctx *c, const struct cw_diff_group *g)
 	}
 	ch->materiality = cw_diff_facts_compare(ch, c->rules,
 						ja.ptr ? ja.ptr : "", ja.len,
-						jb.ptr ? jb.ptr : "", jb.len)
+						jb.ptr ? jb.ptr : "", jb.len,
+						c->a->text, c->a->len,
+						c->b->text, c->b->len)
 				  ? CW_DIFF_SUBSTANTIVE
 				  : CW_DIFF_EDITORIAL;
 	cw_buf_release(&ja);

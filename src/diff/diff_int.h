@@ -170,11 +170,15 @@ double cw_diff_containment(const uint64_t *a, size_t na, const uint64_t *b,
 
 /* ---- facts.c ---- */
 
-/* Compare the facts of both sides of a change: fills change->facts and
- * returns true when something material moved. */
+/* Compare the facts of both sides of a change, a[0..alen) of version
+ * text wa[0..walen) and b[0..blen) of wb[0..wblen): fills change->facts
+ * and returns true when something material moved. A list item whose
+ * words the other version holds anywhere is not new nor dropped. */
 bool cw_diff_facts_compare(struct cw_diff_change *ch,
 			   const struct cw_diff_rules *rules, const char *a,
-			   size_t alen, const char *b, size_t blen);
+			   size_t alen, const char *b, size_t blen,
+			   const char *wa, size_t walen, const char *wb,
+			   size_t wblen);
 /* Write the summary sentence of a change. */
 char *cw_diff_summary(const struct cw_diff_change *ch,
 		      const struct cw_diff_rules *rules);

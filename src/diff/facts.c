@@ -694,14 +694,17 @@ static void spread_lead_ins(struct cw_diff_found **fp, size_t *np, size_t *cap,
 		if (kind != CW_DIFF_FACT_OBLIGATION &&
 		    kind != CW_DIFF_FACT_PROHIBITION)
 			continue;
-		vl = strlen(f[k].value);
-		/* blanks, U+00A0 too, after the colon */
-		while (vl &&
-		       (f[k].value[vl - 1] == ' ' ||
-			(vl >= 2 && (unsigned char)f[k].value[vl - 1] == 0xA0 &&
-			 (unsigned char)f[k].value[vl - 2] == 0xC2)))
-			vl -= f[k].value[vl - 1] == ' ' ? 1 : 2;
-		if (!vl || f[k].value[vl - 1] != ':')
+		/* the duty's line ends with a colon: "do not:", "Do not
+		 * engage in ... This includes content that:" */
+		vl = f[k].end;
+		while (vl < len && s[vl] != '\n')
+			vl++;
+		while (vl > f[k].start &&
+		       (s[vl - 1] == ' ' || s[vl - 1] == '\t' ||
+			(vl >= 2 && (unsigned char)s[vl - 1] == 0xA0 &&
+			 (unsigned char)s[vl - 2] == 0xC2)))
+			vl -= s[vl - 1] == (char)0xA0 ? 2 : 1;
+		if (vl <= f[k].start || s[vl - 1] != ':')
 			continue;
 		/* the lead-in's line and its indentation */
 		ls = f[k].start;
@@ -742,10 +745,12 @@ static void spread_lead_ins(struct cw_diff_found **fp, size_t *np, size_t *cap,
 			items++;
 			p = e;
 		}
-		if (items) {
-			/* the lead-in says nothing the items do not */
+		/* the lead-in is said by its items ("for example, do not:",
+		 * or a numbered item's own heading: "1. Do not engage in
+		 * dangerous or illegal activities. This includes content
+		 * that:") */
+		if (items)
 			f[k].kind = CW_DIFF_FACT_NKINDS;
-		}
 	}
 	/* drop the lead-ins */
 	size_t w = 0;
@@ -1002,9 +1007,43 @@ static void covered_duties(const struct cw_diff_found *x, size_t nx, char *ux,
 	}
 }
 
+/*
+ * List items of `x` whose words the other side's text holds (the same
+ * item under another lead-in, or in a sentence that was not a duty:
+ * "Promoting or generating content related to child sexual abuse" and
+ * "Relates to child sexual abuse or exploitation") are not new nor
+ * dropped.
+ */
+static void items_in_text(const struct cw_diff_found *x, size_t nx, char *ux,
+			  const char *t, size_t tlen)
+{
+	char *text = NULL;
+	uint64_t *wt = NULL;
+	size_t nt = 0;
+
+	for (size_t i = 0; i < nx; i++) {
+		size_t n_x;
+		uint64_t *wx;
+		if (ux[i] || !x[i].item)
+			continue;
+		if (!text) {
+			text = cw_strndup(t, tlen);
+			wt = word_set(text, &nt);
+		}
+		wx = word_set(x[i].value, &n_x);
+		if (contained(wx, n_x, wt, nt) >= DUTY_CONTAINED)
+			ux[i] = 1;
+		free(wx);
+	}
+	free(text);
+	free(wt);
+}
+
 bool cw_diff_facts_compare(struct cw_diff_change *ch,
 			   const struct cw_diff_rules *rules, const char *a,
-			   size_t alen, const char *b, size_t blen)
+			   size_t alen, const char *b, size_t blen,
+			   const char *wa, size_t walen, const char *wb,
+			   size_t wblen)
 {
 	struct cw_diff_found *fa = NULL, *fb = NULL;
 	size_t na = 0, nb = 0, cap = 0;
@@ -1038,6 +1077,8 @@ bool cw_diff_facts_compare(struct cw_diff_change *ch,
 	 * sentence, is neither dropped nor new */
 	covered_duties(fa, na, ua, fb, nb, ub);
 	covered_duties(fb, nb, ub, fa, na, ua);
+	items_in_text(fa, na, ua, wb, wblen);
+	items_in_text(fb, nb, ub, wa, walen);
 	for (int k = 0; k < CW_DIFF_FACT_NKINDS; k++) {
 		size_t i = 0, j = 0;
 		/* pair the k-th removed with the k-th added value of the
