@@ -1026,6 +1026,81 @@ static char *company_at(const char *t, const size_t *ws, const size_t *we,
 	return cw_buf_detach(&b, NULL);
 }
 
+/* Bytes around a company's name looked at for its role */
+#define ROLE_WINDOW 120
+
+/*
+ * The role that the text around a company's name t[at..e) gives it ("EU
+ * representative", "data protection officer"): the nearest of the roles
+ * below within ROLE_WINDOW bytes and the same line, or NULL.
+ */
+static const char *role_near(const char *t, size_t a, size_t b, size_t at,
+			     size_t e)
+{
+	static const char *const roles[] = {
+		"EU representative",
+		"UK representative",
+		"representative",
+		"data protection officer",
+		"DPO",
+		"data controller",
+		"controller",
+		"data processor",
+		"sub-processor",
+		"processor",
+		"registered agent",
+		"contracting party",
+	};
+	size_t lo = at > a + ROLE_WINDOW ? at - ROLE_WINDOW : a;
+	size_t hi = e + ROLE_WINDOW < b ? e + ROLE_WINDOW : b;
+	const char *best = NULL;
+	size_t bestd = SIZE_MAX;
+
+	/* not across a line */
+	for (size_t i = at; i > lo; i--)
+		if (t[i - 1] == '\n') {
+			lo = i;
+			break;
+		}
+	for (size_t i = e; i < hi; i++)
+		if (t[i] == '\n') {
+			hi = i;
+			break;
+		}
+	for (size_t r = 0; r < sizeof(roles) / sizeof(*roles); r++) {
+		size_t n = strlen(roles[r]);
+		for (size_t i = lo; i + n <= hi; i++) {
+			size_t d;
+			if (cw_strncasecmp_ascii(t + i, roles[r], n) ||
+			    (i > lo && isalnum((unsigned char)t[i - 1])) ||
+			    (i + n < hi && isalpha((unsigned char)t[i + n]) &&
+			     t[i + n] != 's'))
+				continue;
+			d = i >= e ? i - e : at > i + n ? at - (i + n) : 0;
+			/* the longer of two at one place ("EU
+			 * representative" over "representative") */
+			if (d < bestd) {
+				bestd = d;
+				best = roles[r];
+			}
+		}
+	}
+	return best;
+}
+
+/* The point that says company `name` is now (or no longer) named, or -1 */
+static long said_of(const struct said *s, const char *name, bool added)
+{
+	size_t n = strlen(name);
+	const char *what = added ? " now named" : " no longer named";
+
+	for (size_t i = 0; i < s->n; i++)
+		if (!strncmp(s->p[i].text, name, n) &&
+		    !strncmp(s->p[i].text + n, what, strlen(what)))
+			return (long)i;
+	return -1;
+}
+
 /*
  * Companies named in t[a..b) ("Snap B.V.", "OpenAI OpCo, LLC"): a form of
  * company (company_name()) written with a capital, after up to
@@ -1056,7 +1131,9 @@ static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 		/* the word without the marks around it */
 		for (e = j; e > i && strchr(",;:)\"*", t[e - 1]); e--)
 			;
-		for (s0 = i; s0 < e && strchr("(\"*[", t[s0]); s0++)
+		for (s0 = i; s0 < e && (unsigned char)t[s0] < 0x80 &&
+			     !isalnum((unsigned char)t[s0]);
+		     s0++)
 			;
 		cap = s0 < e && isupper((unsigned char)t[s0]);
 		if (cap && e - s0 < sizeof(word)) {
@@ -1079,11 +1156,24 @@ static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 			if (bare)
 				bare[nl] = 0;
 			if (name && !names(other, olen, bare)) {
-				say(s, RANK_ENTITY,
-				    cw_asprintf("%s %s", name,
-						added ? "now named"
-						      : "no longer named"));
-				said++;
+				const char *role = role_near(t, a, b, ws[0], e);
+				char *text = cw_asprintf(
+					"%s %s%s%s", name,
+					added ? "now named" : "no longer named",
+					role ? " as " : "", role ? role : "");
+				/* a name said once, with its role when one
+				 * of its places gives it */
+				long at = said_of(s, name, added);
+				if (at < 0) {
+					say(s, RANK_ENTITY, text);
+					said++;
+				} else if (role &&
+					   !strstr(s->p[at].text, " as ")) {
+					free(s->p[at].text);
+					s->p[at].text = text;
+				} else {
+					free(text);
+				}
 			}
 			free(bare);
 			free(name);
