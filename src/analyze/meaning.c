@@ -176,9 +176,13 @@ static int date_line_kind(const char *t, size_t n, size_t *ds, size_t *de)
 		effective = effective ||
 			    cw_strncasecmp_ascii(t + i, "effective", j - i) ==
 				    0;
+		/* "Last updated", "Last modified on", "Revised" */
 		updated = updated ||
 			  (j - i == 7 &&
-			   cw_strncasecmp_ascii(t + i, "updated", 7) == 0);
+			   (cw_strncasecmp_ascii(t + i, "updated", 7) == 0 ||
+			    cw_strncasecmp_ascii(t + i, "revised", 7) == 0)) ||
+			  (j - i == 8 &&
+			   cw_strncasecmp_ascii(t + i, "modified", 8) == 0);
 		i = j;
 	}
 	return effective ? 'e' : updated ? 'u' : 'd';
@@ -1500,6 +1504,21 @@ static size_t name_forward(const char *t, size_t at, size_t hi)
 	return i;
 }
 
+/* Where a date that an edit ends inside ends ("began on May 18" and
+ * ", 2022" after it); `at` when the edit ends no date. */
+static size_t date_forward(const char *t, size_t at, size_t hi)
+{
+	size_t from = at > 24 ? at - 24 : 0, to = at + 24 < hi ? at + 24 : hi;
+	size_t ms, me;
+
+	while (from < at && date_at(t, to, from, &ms, &me)) {
+		if (ms < at && me > at)
+			return me;
+		from = me > from ? me : from + 1;
+	}
+	return at;
+}
+
 struct edit {
 	size_t os, oe, ns, ne; /* old and new bytes; empty for none */
 	double v;	       /* salience */
@@ -1631,6 +1650,11 @@ static void say_quotes(struct said *s, const struct cw_diff *d,
 		       ne = e->ne > e->ns ? name_forward(d->new_text, e->ne,
 							 ch->new_end)
 					  : e->ne;
+		/* and of a date */
+		if (e->oe > e->os)
+			oe = date_forward(d->old_text, oe, ch->old_end);
+		if (e->ne > e->ns)
+			ne = date_forward(d->new_text, ne, ch->new_end);
 		o = e->oe > e->os
 			    ? clip_words(d->old_text + ob, oe - ob,
 					 e->ne > e->ns ? EDIT_QUOTE_MAX / 2
