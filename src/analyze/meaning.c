@@ -41,7 +41,7 @@ enum {
 /* ---- dates ---- */
 
 static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
-static pcre2_code *rx_date;
+static pcre2_code *rx_date, *rx_address;
 
 #define MONTH                                                            \
 	"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|" \
@@ -61,8 +61,46 @@ static void rx_init(void)
 	int ec;
 	PCRE2_SIZE off;
 
+	/* what only a postal address holds: a number and a street, a street
+	 * and a number, a post box, a post code */
+	static const char addr[] =
+		"\\b\\d{1,5}[A-Za-z]?,?\\s+(?:[A-Z][\\w'\xe2\x80\x99.-]*\\s+){"
+		"0,4}"
+		"(?:Street|St\\.?|Road|Rd\\.?|Avenue|Ave\\.?|Square|Lane|"
+		"Boulevard|Blvd\\.?|Drive|Way|Place|Plaza|Parkway|Embankment|"
+		"Court|Terrace|Quay)\\b"
+		"|\\b(?:[A-Z][a-z]+\\s+){1,3}(?:Street|Road|Square|Avenue|Lane|"
+		"Embankment|Quay)\\b"
+		"|\\b\\w*(?:stra\xc3\x9f"
+		"e|strasse|gracht|weg|laan|plein|gasse)"
+		"\\s+\\d{1,4}\\b"
+		"|\\bP\\.?\\s?O\\.?\\s+Box\\s+\\d+"
+		"|\\b[A-Z]{2}\\s+\\d{5}(?:-\\d{4})?\\b"
+		"|\\b[A-Z]{1,2}\\d[A-Z\\d]?\\s+\\d[A-Z]{2}\\b"
+		"|\\b[A-Z]\\d{2}\\s+[A-Z0-9]{4}\\b"
+		"|\\b\\d{4}\\s+[A-Z]{2}\\b(?=\\s+[A-Z])"
+		"|\\b(?:Floor|Suite|Unit)\\s+\\w+";
+
 	rx_date = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
 				PCRE2_CASELESS, &ec, &off, NULL);
+	rx_address = pcre2_compile((PCRE2_SPTR)addr, PCRE2_ZERO_TERMINATED, 0,
+				   &ec, &off, NULL);
+}
+
+/* Whether s[a..b) holds a part of a postal address */
+static bool address_part(const char *s, size_t a, size_t b)
+{
+	pcre2_match_data *md;
+	bool ok;
+
+	pthread_once(&rx_once, rx_init);
+	if (!rx_address || b <= a)
+		return false;
+	md = pcre2_match_data_create_from_pattern(rx_address, NULL);
+	ok = pcre2_match(rx_address, (PCRE2_SPTR)(s + a), b - a, 0, 0, md,
+			 NULL) >= 0;
+	pcre2_match_data_free(md);
+	return ok;
 }
 
 /* The first date match in s[from, len): true with its span. */
@@ -384,6 +422,9 @@ static bool rename_only(const struct cw_diff *d,
 	 * same replacement comes back */
 	if (!ow || same_value(ow, nw) || same_but_quotes(ow, nw) ||
 	    markup_in(ow) || markup_in(nw) ||
+	    /* a street or a post code is an address, said as one */
+	    address_part(ow, 0, strlen(ow)) ||
+	    address_part(nw, 0, strlen(nw)) ||
 	    (times < 2 && !(name_like(ow) && name_like(nw))))
 		goto no;
 	*old_word = ow;
@@ -487,6 +528,9 @@ static bool list_number(const char *t, size_t n)
 
 /* A change whose every edit replaces one list or section number by
  * another: the provisions were renumbered. */
+static void line_around(const char *t, size_t lo, size_t hi, size_t at,
+			size_t *ls, size_t *le);
+
 static bool numbering_only(const struct cw_diff *d,
 			   const struct cw_diff_change *ch)
 {
@@ -505,6 +549,12 @@ static bool numbering_only(const struct cw_diff *d,
 				 sp->old_end - sp->old_start) ||
 		    !list_number(d->new_text + nx->new_start,
 				 nx->new_end - nx->new_start))
+			return false;
+		/* "900 Villa St." -> "990 Villa St." is an address */
+		size_t ls, le;
+		line_around(d->new_text, ch->new_start, ch->new_end,
+			    nx->new_start, &ls, &le);
+		if (address_part(d->new_text, ls, le))
 			return false;
 		i++;
 	}
@@ -545,6 +595,7 @@ struct said {
 	size_t index;  /* in document order */
 	char *renamed_from, *renamed_to; /* a rename's words */
 	bool punctuation;		 /* marks only moved */
+	bool address;			 /* a postal address changed */
 	char *date_line;   /* "The document's date changed…" when one of the
 			    change's edits is a date replaced by a date */
 	const char *topic; /* the category the provision is about, when its
@@ -1581,6 +1632,172 @@ static void consider_chunks(struct edit *best, const struct cw_diff *d,
 	}
 }
 
+/* Lines of an address block taken around an edit, and their length */
+#define ADDRESS_LINES 5
+#define ADDRESS_LINE_MAX 80
+#define ADDRESS_MAX 160
+
+/* The line of t[lo..hi) around `at`: [*ls, *le) without trailing blanks */
+static void line_around(const char *t, size_t lo, size_t hi, size_t at,
+			size_t *ls, size_t *le)
+{
+	size_t a = at, b = at;
+
+	while (a > lo && t[a - 1] != '\n')
+		a--;
+	while (b < hi && t[b] != '\n')
+		b++;
+	*ls = a;
+	while (b > a && isspace((unsigned char)t[b - 1]))
+		b--;
+	*le = b;
+}
+
+/* A short line of an address block: no sentence in it ("If you reside
+ * anywhere else, you can contact us at:"), no date line */
+static bool address_line(const char *t, size_t a, size_t b)
+{
+	size_t ds, de, lower = 0;
+
+	if (b <= a || b - a > ADDRESS_LINE_MAX ||
+	    date_line_kind(t + a, b - a, &ds, &de))
+		return false;
+	for (size_t i = a; i + 1 < b; i++)
+		if ((t[i] == '.' || t[i] == ':') && t[i + 1] == ' ' && i > a &&
+		    islower((unsigned char)t[i - 1]))
+			return false;
+	/* words in lower case, of three letters or more */
+	for (size_t i = a; i < b; i++)
+		if ((i == a || t[i - 1] == ' ') && i + 2 < b &&
+		    islower((unsigned char)t[i]) &&
+		    isalpha((unsigned char)t[i + 1]) &&
+		    isalpha((unsigned char)t[i + 2]))
+			lower++;
+	return lower < 4;
+}
+
+/*
+ * The postal address that the edit t[es..ee) (of provision t[lo..hi)) is
+ * in, as one line ("14 Wall Street, 20th Floor, New York, NY 10005"):
+ * the block of short lines around it (blank lines between them aside)
+ * when one holds a part of an address, or the end of a sentence that
+ * names one ("offered to you by: Meta Platforms Ireland Limited, Merrion
+ * Road, Dublin 4"). NULL when the edit is in no address.
+ */
+static char *address_of(const char *t, size_t lo, size_t hi, size_t es,
+			size_t ee)
+{
+	size_t ls, le, a, b, n = 1;
+	struct cw_buf out = CW_BUF_INIT;
+	bool part = false;
+
+	line_around(t, lo, hi, es, &ls, &le);
+	if (ee > le && ee - le > 2)
+		return NULL; /* the edit goes on past its line */
+	if (!address_line(t, ls, le)) {
+		/* a long line: from the ": " or " at " before the edit to
+		 * the end of its sentence */
+		size_t from = es > ls + ADDRESS_MAX ? es - ADDRESS_MAX : ls;
+		size_t k = es, z = ee;
+		while (k > from &&
+		       !(k - 2 > from && t[k - 1] == ' ' && t[k - 2] == ':') &&
+		       !(k - 4 > from && !memcmp(t + k - 4, " at ", 4)))
+			k--;
+		while (z < le && z - ee < ADDRESS_MAX &&
+		       !(t[z] == '.' && z + 2 < le && t[z + 1] == ' ' &&
+			 isupper((unsigned char)t[z + 2])))
+			z++;
+		if (k == from || z - k > ADDRESS_MAX || !address_part(t, k, z))
+			return NULL;
+		cw_buf_add(&out, t + k, z - k);
+		return cw_buf_detach(&out, NULL);
+	}
+	a = ls;
+	b = le;
+	part = address_part(t, ls, le);
+	/* the short lines before and after, a blank line between allowed */
+	for (size_t p = ls; n < ADDRESS_LINES && p > lo;) {
+		size_t s2, e2, q = p - 1;
+		while (q > lo && isspace((unsigned char)t[q - 1]) &&
+		       t[q - 1] != '\n')
+			q--;
+		if (q > lo && t[q - 1] == '\n')
+			q--; /* one blank line */
+		line_around(t, lo, hi, q > lo ? q - 1 : lo, &s2, &e2);
+		if (e2 <= s2 || !address_line(t, s2, e2) || t[e2 - 1] == ':' ||
+		    s2 >= p)
+			break;
+		part = part || address_part(t, s2, e2);
+		a = s2;
+		p = s2;
+		n++;
+	}
+	for (size_t p = le; n < ADDRESS_LINES && p < hi;) {
+		size_t s2, e2, q = p;
+		while (q < hi && isspace((unsigned char)t[q]))
+			q++;
+		if (q >= hi)
+			break;
+		line_around(t, lo, hi, q, &s2, &e2);
+		/* "Tel:", "Email:" end it */
+		if (!address_line(t, s2, e2) || memchr(t + s2, ':', e2 - s2) ||
+		    memchr(t + s2, '@', e2 - s2))
+			break;
+		part = part || address_part(t, s2, e2);
+		b = e2;
+		p = e2;
+		n++;
+	}
+	if (!part)
+		return NULL;
+	/* the lines as one, ", " between them */
+	for (size_t i = a; i < b; i++) {
+		if (t[i] == '\n') {
+			while (out.len && (out.ptr[out.len - 1] == ' ' ||
+					   out.ptr[out.len - 1] == ','))
+				out.len--;
+			cw_buf_adds(&out, ", ");
+			while (i + 1 < b && isspace((unsigned char)t[i + 1]))
+				i++;
+			continue;
+		}
+		if (t[i] == '*' || t[i] == '\\')
+			continue;
+		cw_buf_addc(&out, t[i]);
+	}
+	while (out.len && isspace((unsigned char)out.ptr[out.len - 1]))
+		out.len--;
+	if (out.len > ADDRESS_MAX) {
+		cw_buf_release(&out);
+		return NULL;
+	}
+	return cw_buf_detach(&out, NULL);
+}
+
+/* "postal address changed from “A” to “B”" for an edit inside an address
+ * on both sides; false when it is not in one. */
+static bool say_address(struct said *s, const struct cw_diff *d,
+			const struct cw_diff_change *ch, size_t os, size_t oe,
+			size_t ns, size_t ne)
+{
+	char *a = address_of(d->old_text, ch->old_start, ch->old_end, os, oe);
+	char *b =
+		a ? address_of(d->new_text, ch->new_start, ch->new_end, ns, ne)
+		  : NULL;
+	bool ok = a && b && strcmp(a, b);
+
+	if (ok) {
+		s->address = true;
+		say(s, RANK_ENTITY,
+		    cw_asprintf("postal address changed from \xe2\x80\x9c%s"
+				"\xe2\x80\x9d to \xe2\x80\x9c%s\xe2\x80\x9d",
+				a, b));
+	}
+	free(a);
+	free(b);
+	return ok;
+}
+
 /* The edits of a modified provision that say the most, quoted:
  * "“A” became “B”", "adds “C”", "drops “D”". */
 static void say_quotes(struct said *s, const struct cw_diff *d,
@@ -1625,7 +1842,10 @@ static void say_quotes(struct said *s, const struct cw_diff *d,
 			e.ns = ch->spans[i + 1].new_start;
 			e.ne = ch->spans[i + 1].new_end;
 			i++;
-			consider(best, d, e);
+			/* an address is said as one, a figure of it too
+			 * ("900 Villa St." -> "990 Villa St.") */
+			if (!say_address(s, d, ch, e.os, e.oe, e.ns, e.ne))
+				consider(best, d, e);
 		} else if (sp->op == CW_DIFF_OP_DEL) {
 			consider_chunks(best, d, false, sp->old_start,
 					sp->old_end, sp->new_start);
@@ -1932,6 +2152,9 @@ static int read_change(struct said *s, const struct cw_diff *d,
 			modal_only = false;
 		}
 		say_quotes(s, d, ch);
+		/* where notices and requests go */
+		if (s->address)
+			ch->materiality = CW_DIFF_SUBSTANTIVE;
 	}
 	if (s->n) {
 		s->rank = s->p[0].rank;

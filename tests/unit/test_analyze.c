@@ -1429,6 +1429,31 @@ static void test_analyze__meaning_of_a_new_company(void **state)
 	pair_release(&p);
 }
 
+/* The copyright agent moved: said as the postal address it changed, in
+ * whole, and substantive; a list number changed is not read into it */
+static void test_analyze__meaning_of_a_new_address(void **state)
+{
+	struct pair p;
+	bool moved = false;
+
+	(void)state;
+	if (!pair_explain(&p, "corpus/versions/Stack Overflow/Terms of Service",
+			  "2022-10-05", "2023-08-18"))
+		skip();
+	assert_non_null(strstr(p.summary, "postal address changed from"));
+	assert_non_null(strstr(p.summary, "14 Wall Street, 20th Floor, New "
+					  "York, NY 10005"));
+	for (size_t i = 0; i < p.d->n; i++)
+		if (p.d->changes[i].summary &&
+		    strstr(p.d->changes[i].summary, "postal address")) {
+			assert_int_equal(p.d->changes[i].materiality,
+					 CW_DIFF_SUBSTANTIVE);
+			moved = true;
+		}
+	assert_true(moved);
+	pair_release(&p);
+}
+
 /* Dates read as dates, whatever their form. */
 static void test_analyze__meaning_dates(void **state)
 {
@@ -1464,6 +1489,7 @@ int main(void)
 		cmocka_unit_test(
 			test_analyze__meaning_of_a_list_of_prohibitions),
 		cmocka_unit_test(test_analyze__meaning_of_a_new_company),
+		cmocka_unit_test(test_analyze__meaning_of_a_new_address),
 		cmocka_unit_test(test_analyze__meaning_dates),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
