@@ -974,7 +974,10 @@ static void say_facts(struct said *s, const struct cw_diff *d,
 		case CW_DIFF_FACT_AMOUNT:
 		case CW_DIFF_FACT_PERCENT:
 		case CW_DIFF_FACT_AGE:
-			if (ov && nv)
+			if (ov && nv && params_name(pa, ov) &&
+			    params_name(pb, nv))
+				; /* said by its parameter ("minimum age") */
+			else if (ov && nv)
 				say(s, RANK_VALUE_CHANGED,
 				    cw_asprintf("%s changed from %s to %s",
 						value_word(f->kind), ov, nv));
@@ -1607,16 +1610,50 @@ static size_t chunk_end(const char *t, size_t at, size_t end)
 	return end;
 }
 
+static bool names(const char *text, size_t len, const char *v);
+
+/* Whether the sentence t[a..b) (of 40 bytes or more, marks around it
+ * aside) is in o[0..on) as it is */
+static bool moved_sentence(const char *t, size_t a, size_t b, const char *o,
+			   size_t on)
+{
+	char *v;
+	bool in;
+
+	while (a < b && (isspace((unsigned char)t[a]) || t[a] == '*'))
+		a++;
+	while (b > a && (isspace((unsigned char)t[b - 1]) || t[b - 1] == '*'))
+		b--;
+	if (b - a < 40)
+		return false;
+	v = cw_strndup(t + a, b - a);
+	in = names(o, on, v);
+	free(v);
+	return in;
+}
+
 /* A lone insertion or deletion, a sentence or a line at a time: a long
  * one says several things. */
 static void consider_chunks(struct edit *best, const struct cw_diff *d,
-			    bool ins, size_t s0, size_t e0, size_t at)
+			    const struct cw_diff_change *ch, bool ins,
+			    size_t s0, size_t e0, size_t at)
 {
 	const char *t = ins ? d->new_text : d->old_text;
+	/* the provision on the other side */
+	const char *o = ins ? d->old_text + ch->old_start
+			    : d->new_text + ch->new_start;
+	size_t on = ins ? ch->old_end - ch->old_start
+			: ch->new_end - ch->new_start;
 
 	for (size_t a = s0; a < e0;) {
 		size_t b = chunk_end(t, a, e0);
 		struct edit e = { 0, 0, 0, 0, 0 };
+		/* a sentence that the other side has as it is moved, it
+		 * was not added or dropped */
+		if (moved_sentence(t, a, b, o, on)) {
+			a = b;
+			continue;
+		}
 		/* the other side is empty, at the edit's place there */
 		if (ins) {
 			e.ns = a;
@@ -1843,14 +1880,24 @@ static void say_quotes(struct said *s, const struct cw_diff *d,
 			e.ne = ch->spans[i + 1].new_end;
 			i++;
 			/* an address is said as one, a figure of it too
-			 * ("900 Villa St." -> "990 Villa St.") */
-			if (!say_address(s, d, ch, e.os, e.oe, e.ns, e.ne))
+			 * ("900 Villa St." -> "990 Villa St."); a long
+			 * passage replaced by another says what it drops
+			 * and what it adds, a sentence at a time */
+			if (say_address(s, d, ch, e.os, e.oe, e.ns, e.ne)) {
+			} else if (e.oe - e.os > EDIT_QUOTE_MAX &&
+				   e.ne - e.ns > EDIT_QUOTE_MAX) {
+				consider_chunks(best, d, ch, false, e.os, e.oe,
+						e.ns);
+				consider_chunks(best, d, ch, true, e.ns, e.ne,
+						e.os);
+			} else {
 				consider(best, d, e);
+			}
 		} else if (sp->op == CW_DIFF_OP_DEL) {
-			consider_chunks(best, d, false, sp->old_start,
+			consider_chunks(best, d, ch, false, sp->old_start,
 					sp->old_end, sp->new_start);
 		} else {
-			consider_chunks(best, d, true, sp->new_start,
+			consider_chunks(best, d, ch, true, sp->new_start,
 					sp->new_end, sp->old_start);
 		}
 	}
