@@ -1266,6 +1266,8 @@ static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 #define SALIENCE_MAX 12
 /* Least salience for an edit to be quoted. */
 #define SALIENCE_MIN 2
+/* Rank a whole provision's quote has over an edit's */
+#define PROVISION_QUOTED 8
 
 static const char *const stop_words[] = {
 	"the",	 "and",	   "for",    "with",  "that",  "this",	"from",
@@ -1835,6 +1837,46 @@ static bool say_address(struct said *s, const struct cw_diff *d,
 	return ok;
 }
 
+/*
+ * Where the body of the provision t[a..b) titled `title` starts: after its
+ * first line when that line is its heading, at `a` when the heading leads
+ * into text on its line ("**Automated Processes.** We use ...") or the
+ * provision is one line.
+ */
+static size_t body_start(const char *t, size_t a, size_t b, const char *title)
+{
+	size_t e = a;
+
+	while (e < b && t[e] != '\n')
+		e++;
+	if (e == b || e - a > strlen(title) + 16)
+		return a;
+	return e;
+}
+
+/* Words of its body that make an added or removed provision terms */
+#define PROVISION_WORDS 20
+
+/* The words of the body of an added or removed provision */
+static size_t provision_words(const struct cw_diff *d,
+			      const struct cw_diff_change *ch)
+{
+	bool added = ch->kind == CW_DIFF_ADDED;
+	const char *t = added ? d->new_text : d->old_text;
+	size_t a = added ? ch->new_start : ch->old_start,
+	       b = added ? ch->new_end : ch->old_end, n = 0;
+	bool in = false;
+
+	a = body_start(t, a, b, ch->title);
+	for (size_t i = a; i < b; i++) {
+		bool w = isalpha((unsigned char)t[i]) ||
+			 (unsigned char)t[i] >= 0x80;
+		n += w && !in;
+		in = w || (in && !isspace((unsigned char)t[i]));
+	}
+	return n;
+}
+
 /* The edits of a modified provision that say the most, quoted:
  * "“A” became “B”", "adds “C”", "drops “D”". */
 static void say_quotes(struct said *s, const struct cw_diff *d,
@@ -1852,15 +1894,16 @@ static void say_quotes(struct said *s, const struct cw_diff *d,
 		size_t a = added ? ch->new_start : ch->old_start,
 		       b = added ? ch->new_end : ch->old_end;
 		char *q;
-		while (a < b && t[a] != '\n')
-			a++;
-		if (a == b) /* one line: no heading to leave out */
-			a = added ? ch->new_start : ch->old_start;
+		a = body_start(t, a, b, ch->title);
 		if (salience(t + a, b - a) < SALIENCE_MIN)
 			return;
 		q = clip_words(t + a, b - a, EDIT_QUOTE_MAX);
+		/* a whole provision of terms came or went: more than an
+		 * edit inside one says */
 		if (!quoted_before(s, q))
-			say(s, RANK_QUOTE + (int)salience(t + a, b - a),
+			say(s,
+			    RANK_QUOTE + PROVISION_QUOTED +
+				    (int)salience(t + a, b - a),
 			    cw_asprintf("%s %s", added ? "it says" : "it said",
 					q));
 		free(q);
@@ -2201,6 +2244,12 @@ static int read_change(struct said *s, const struct cw_diff *d,
 		say_quotes(s, d, ch);
 		/* where notices and requests go */
 		if (s->address)
+			ch->materiality = CW_DIFF_SUBSTANTIVE;
+		/* a provision of terms added or removed, a sentence or
+		 * more of them */
+		if ((ch->kind == CW_DIFF_ADDED ||
+		     ch->kind == CW_DIFF_REMOVED) &&
+		    provision_words(d, ch) >= PROVISION_WORDS)
 			ch->materiality = CW_DIFF_SUBSTANTIVE;
 	}
 	if (s->n) {
