@@ -565,10 +565,13 @@ static bool numbering_only(const struct cw_diff *d,
 static bool company_name(const char *w)
 {
 	static const char *const ends[] = {
-		"llc",	"l.l.c",   "l.l.c.", "inc",  "inc.",  "ltd",
-		"ltd.", "limited", "gmbh",   "corp", "corp.", "b.v.",
-		"bv",	"s.a.",	   "sa",     "plc",  "ag",    "s.r.l.",
-		"sarl", "s.a.s.",  "pte",    "co.",  "llp",   "lp",
+		"llc",	  "l.l.c",   "l.l.c.", "inc",	   "inc.",  "ltd",
+		"ltd.",	  "limited", "gmbh",   "corp",	   "corp.", "b.v.",
+		"bv",	  "s.a.",    "sa",     "plc",	   "ag",    "s.r.l.",
+		"sarl",	  "s.a.s.",  "pte",    "co.",	   "llp",   "lp",
+		"ab",	  "a/s",     "oy",     "oyj",	   "n.v.",  "nv",
+		"s.p.a.", "spa",     "k.k.",   "pty",	   "sas",   "kg",
+		"s.l.",	  "ltda",    "ltda.",  "s.a.r.l.", "bvba",  "ulc",
 	};
 	size_t n = strlen(w), k = n;
 
@@ -2335,19 +2338,21 @@ static void list_titles(struct cw_buf *b, const struct cw_diff *d,
 #define SHARED_TITLES 3
 
 /*
- * A modified provision whose only point is the first point of an earlier
+ * A modified provision whose first point is the first point of an earlier
  * one ("contact address changed from A to B" in three sections): the index
- * among picks of that one, or -1.
+ * among picks of that one, or -1. Its other points are in its own
+ * summary; the document's names it with the other.
  */
 static long same_point(const struct cw_diff *d, const struct said *s,
 		       const size_t *pick, size_t np, size_t i)
 {
-	if (s[i].n != 1 || d->changes[i].kind == CW_DIFF_ADDED ||
+	if (s[i].n < 1 || d->changes[i].kind == CW_DIFF_ADDED ||
 	    d->changes[i].kind == CW_DIFF_REMOVED)
 		return -1;
 	for (size_t j = 0; j < np; j++) {
 		const struct said *x = &s[pick[j]];
-		if (x->n && d->changes[pick[j]].kind == d->changes[i].kind &&
+		if (x->n && d->changes[pick[j]].kind != CW_DIFF_ADDED &&
+		    d->changes[pick[j]].kind != CW_DIFF_REMOVED &&
 		    !strcmp(x->p[0].text, s[i].p[0].text))
 			return (long)j;
 	}
