@@ -446,7 +446,23 @@ static bool mark_at(const char *s, size_t len, size_t i, size_t *n)
 	*n = 1;
 	if (c < 0x80)
 		return !isalnum(c);
-	if (c == 0xe2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80) {
+	/* U+2000 to U+206F: spaces, quotes, dashes and invisible joiners */
+	if (c == 0xe2 && i + 2 < len &&
+	    ((unsigned char)s[i + 1] == 0x80 ||
+	     ((unsigned char)s[i + 1] == 0x81 &&
+	      (unsigned char)s[i + 2] <= 0xAF))) {
+		*n = 3;
+		return true;
+	}
+	/* U+00A0 and the soft hyphen U+00AD, U+FEFF */
+	if (c == 0xc2 && i + 1 < len &&
+	    ((unsigned char)s[i + 1] == 0xA0 ||
+	     (unsigned char)s[i + 1] == 0xAD)) {
+		*n = 2;
+		return true;
+	}
+	if (c == 0xef && i + 2 < len && (unsigned char)s[i + 1] == 0xbb &&
+	    (unsigned char)s[i + 2] == 0xbf) {
 		*n = 3;
 		return true;
 	}
@@ -812,6 +828,16 @@ static void param_phrase(struct cw_buf *b, int kind, const char *value)
 	for (size_t i = 0; i < sizeof(param_words) / sizeof(*param_words); i++)
 		if (param_words[i].kind == kind) {
 			const char *at = strstr(param_words[i].phrase, "%s");
+			const char *lab = param_words[i].label;
+			const char *nw = strstr(value, "notice");
+			if (nw && !strncmp(lab, "notice", 6)) {
+				/* "no notice", "notice, period not stated":
+				 * the value names the notice itself */
+				cw_buf_add(b, value, (size_t)(nw - value));
+				cw_buf_adds(b, lab);
+				cw_buf_adds(b, nw + 6);
+				return;
+			}
 			cw_buf_add(b, param_words[i].phrase,
 				   (size_t)(at - param_words[i].phrase));
 			cw_buf_adds(b, value);
@@ -1588,6 +1614,11 @@ static void consider(struct edit *best, const struct cw_diff *d, struct edit e)
 {
 	e.v = salience(d->new_text + e.ns, e.ne - e.ns) +
 	      0.8 * salience(d->old_text + e.os, e.oe - e.os);
+	/* marks only: nothing to read */
+	if (e.oe > e.os && e.ne > e.ns &&
+	    same_alnum(d->old_text + e.os, e.oe - e.os, d->new_text + e.ns,
+		       e.ne - e.ns))
+		e.v = 0;
 	/* a date is the document's date line, said apart */
 	if ((e.ne == e.ns ||
 	     cw_meaning_is_date(d->new_text + e.ns, e.ne - e.ns)) &&
@@ -1995,10 +2026,23 @@ static void say_quotes(struct said *s, const struct cw_diff *d,
 }
 
 /* "Disputes", or for an untitled provision what it is. */
+/* Bytes of a title said in a summary; a longer one (a heading that is a
+ * sentence) is cut at a word */
+#define TITLE_SAID 72
+
 static char *change_title(const struct cw_diff_change *ch)
 {
 	const char *key = ch->new_key ? ch->new_key : ch->old_key;
+	size_t n = strlen(ch->title);
 
+	if (n > TITLE_SAID) {
+		size_t cut = cw_utf8_floor(ch->title, 0, TITLE_SAID);
+		while (cut > TITLE_SAID / 2 && ch->title[cut] != ' ')
+			cut--;
+		while (cut > 0 && strchr(" ,;:", ch->title[cut - 1]))
+			cut--;
+		return cw_asprintf("%.*s\xe2\x80\xa6", (int)cut, ch->title);
+	}
 	if (ch->title[0])
 		return cw_strdup(ch->title);
 	if (key && !strcmp(key, "preamble"))
@@ -2335,7 +2379,7 @@ static void list_titles(struct cw_buf *b, const struct cw_diff *d,
 }
 
 /* Most provisions named before a point they share */
-#define SHARED_TITLES 3
+#define SHARED_TITLES 2
 
 /*
  * A modified provision whose first point is the first point of an earlier

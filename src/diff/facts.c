@@ -674,6 +674,23 @@ static size_t after_marker(const char *s, size_t p, size_t e)
 	return q + 1;
 }
 
+/* Whether s[a..e) ends with a word that leads into a list: "...
+ * deceiving or misleading others, including" */
+static bool lead_word_end(const char *s, size_t a, size_t e)
+{
+	static const char *const w[] = { "including", "include", "includes",
+					 "following", "such as" };
+
+	for (size_t i = 0; i < sizeof(w) / sizeof(*w); i++) {
+		size_t n = strlen(w[i]);
+		if (e - a > n &&
+		    cw_strncasecmp_ascii(s + e - n, w[i], n) == 0 &&
+		    !isalnum((unsigned char)s[e - n - 1]))
+			return true;
+	}
+	return false;
+}
+
 /*
  * A duty that leads into a list ("for example, do not:" then "1.
  * Compromise the privacy of others", "2. Engage in regulated activity
@@ -704,7 +721,8 @@ static void spread_lead_ins(struct cw_diff_found **fp, size_t *np, size_t *cap,
 			(vl >= 2 && (unsigned char)s[vl - 1] == 0xA0 &&
 			 (unsigned char)s[vl - 2] == 0xC2)))
 			vl -= s[vl - 1] == (char)0xA0 ? 2 : 1;
-		if (vl <= f[k].start || s[vl - 1] != ':')
+		if (vl <= f[k].start ||
+		    (s[vl - 1] != ':' && !lead_word_end(s, f[k].start, vl)))
 			continue;
 		/* the lead-in's line and its indentation */
 		ls = f[k].start;
