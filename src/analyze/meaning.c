@@ -130,6 +130,28 @@ static bool trim_char(unsigned char c)
 	       c == '(' || c == ')' || c == '*' || c == '_';
 }
 
+/* The one date in s[0..n), with the same words around it on both
+ * sides to be a date changed ("UpdatedNovember 6, 2023"): its span */
+static bool date_in(const char *t, size_t n, size_t *a, size_t *b)
+{
+	size_t x, y, from = 0;
+
+	if (!date_at(t, n, 0, a, b)) {
+		/* a scrape that glued a word to it: "UpdatedNovember 6" */
+		for (from = 1; from < n; from++)
+			if (islower((unsigned char)t[from - 1]) &&
+			    isupper((unsigned char)t[from]) &&
+			    date_at(t + from, n - from, 0, a, b) && *a == 0)
+				break;
+		if (from >= n)
+			return false;
+		*a += from;
+		*b += from;
+	}
+	/* no second date */
+	return !date_at(t, n, *b, &x, &y);
+}
+
 bool cw_meaning_is_date(const char *s, size_t len)
 {
 	size_t b = 0, e = len, ms, me;
@@ -420,8 +442,12 @@ static bool rename_only(const struct cw_diff *d,
 	 * "a)**"); and a common word replaced once ("services" -> "at your
 	 * direction") is an edit: a name has a capital or a digit, or the
 	 * same replacement comes back */
+	size_t da, db;
 	if (!ow || same_value(ow, nw) || same_but_quotes(ow, nw) ||
-	    markup_in(ow) || markup_in(nw) ||
+	    /* a date is the document's date, said as one */
+	    date_in(ow, strlen(ow), &da, &db) ||
+	    date_in(nw, strlen(nw), &da, &db) || markup_in(ow) ||
+	    markup_in(nw) ||
 	    /* a street or a post code is an address, said as one */
 	    address_part(ow, 0, strlen(ow)) ||
 	    address_part(nw, 0, strlen(nw)) ||
@@ -1124,19 +1150,27 @@ static char *company_at(const char *t, const size_t *ws, const size_t *we,
 static const char *role_near(const char *t, size_t a, size_t b, size_t at,
 			     size_t e)
 {
-	static const char *const roles[] = {
-		"EU representative",
-		"UK representative",
-		"representative",
-		"data protection officer",
-		"DPO",
-		"data controller",
-		"controller",
-		"data processor",
-		"sub-processor",
-		"processor",
-		"registered agent",
-		"contracting party",
+	/* words around a name, and the role they give it */
+	static const struct {
+		const char *words, *role;
+	} roles[] = {
+		{ "EU representative", "EU representative" },
+		{ "UK representative", "UK representative" },
+		{ "representative", "representative" },
+		{ "data protection officer", "data protection officer" },
+		{ "DPO", "DPO" },
+		{ "data controller", "data controller" },
+		{ "controller", "controller" },
+		{ "data processor", "data processor" },
+		{ "sub-processor", "sub-processor" },
+		{ "processor", "processor" },
+		{ "registered agent", "registered agent" },
+		{ "contracting party", "contracting party" },
+		{ "agreement is with", "contracting party" },
+		{ "contract is with", "contracting party" },
+		{ "contracting with", "contracting party" },
+		{ "entity providing the", "provider of the service" },
+		{ "offered to you by", "provider of the service" },
 	};
 	size_t lo = at > a + ROLE_WINDOW ? at - ROLE_WINDOW : a;
 	size_t hi = e + ROLE_WINDOW < b ? e + ROLE_WINDOW : b;
@@ -1155,10 +1189,10 @@ static const char *role_near(const char *t, size_t a, size_t b, size_t at,
 			break;
 		}
 	for (size_t r = 0; r < sizeof(roles) / sizeof(*roles); r++) {
-		size_t n = strlen(roles[r]);
+		size_t n = strlen(roles[r].words);
 		for (size_t i = lo; i + n <= hi; i++) {
 			size_t d;
-			if (cw_strncasecmp_ascii(t + i, roles[r], n) ||
+			if (cw_strncasecmp_ascii(t + i, roles[r].words, n) ||
 			    (i > lo && isalnum((unsigned char)t[i - 1])) ||
 			    (i + n < hi && isalpha((unsigned char)t[i + n]) &&
 			     t[i + n] != 's'))
@@ -1168,7 +1202,7 @@ static const char *role_near(const char *t, size_t a, size_t b, size_t at,
 			 * representative" over "representative") */
 			if (d < bestd) {
 				bestd = d;
-				best = roles[r];
+				best = roles[r].role;
 			}
 		}
 	}
@@ -2196,19 +2230,27 @@ static int read_change(struct said *s, const struct cw_diff *d,
 	}
 	for (size_t i = 0; i + 1 < ch->n_spans && !s->date_line; i++) {
 		const struct cw_diff_span *x = &ch->spans[i], *y = x + 1;
+		size_t oa, ob, na, nb;
 		if (x->op == CW_DIFF_OP_DEL && y->op == CW_DIFF_OP_INS &&
 		    y->new_start == x->new_start &&
-		    cw_meaning_is_date(d->old_text + x->old_start,
-				       x->old_end - x->old_start) &&
-		    cw_meaning_is_date(d->new_text + y->new_start,
-				       y->new_end - y->new_start))
-			s->date_line =
-				cw_asprintf("The document's date changed from "
-					    "%.*s to %.*s.",
-					    (int)(x->old_end - x->old_start),
-					    d->old_text + x->old_start,
-					    (int)(y->new_end - y->new_start),
-					    d->new_text + y->new_start);
+		    date_in(d->old_text + x->old_start,
+			    x->old_end - x->old_start, &oa, &ob) &&
+		    date_in(d->new_text + y->new_start,
+			    y->new_end - y->new_start, &na, &nb) &&
+		    oa == na &&
+		    !memcmp(d->old_text + x->old_start,
+			    d->new_text + y->new_start, oa) &&
+		    x->old_end - x->old_start - ob ==
+			    y->new_end - y->new_start - nb &&
+		    !memcmp(d->old_text + x->old_start + ob,
+			    d->new_text + y->new_start + nb,
+			    x->old_end - x->old_start - ob))
+			s->date_line = cw_asprintf(
+				"The document's date changed from "
+				"%.*s to %.*s.",
+				(int)(ob - oa), d->old_text + x->old_start + oa,
+				(int)(nb - na),
+				d->new_text + y->new_start + na);
 	}
 	if (rename_only(d, ch, &s->renamed_from, &s->renamed_to) &&
 	    punctuation_only(d, ch) &&
@@ -2557,6 +2599,26 @@ static void presentation_kinds(struct cw_buf *b, const struct cw_diff *d,
 	}
 }
 
+/* At most CW_MEANING_SUMMARY_MAX bytes: the whole sentences that fit, or
+ * the words that do and an ellipsis */
+static void cap_summary(struct cw_buf *b)
+{
+	size_t cut;
+
+	if (b->len <= CW_MEANING_SUMMARY_MAX)
+		return;
+	cut = cw_utf8_floor(b->ptr, 0, CW_MEANING_SUMMARY_MAX - 3);
+	for (size_t i = cut; i > 1; i--)
+		if (b->ptr[i - 1] == ' ' && b->ptr[i - 2] == '.') {
+			cw_buf_truncate(b, i - 1);
+			return;
+		}
+	while (cut > 0 && b->ptr[cut - 1] != ' ')
+		cut--;
+	cw_buf_truncate(b, cut ? cut - 1 : 0);
+	cw_buf_adds(b, "\xe2\x80\xa6");
+}
+
 static char *document_summary(const struct cw_diff *d, const struct said *s,
 			      size_t n)
 {
@@ -2610,13 +2672,20 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 		sentences++;
 	}
 	if (rename && sentences < MAX_SENTENCES) {
-		cw_buf_addf(&b,
-			    "%sRenamed: \xe2\x80\x9c%s\xe2\x80\x9d became "
-			    "\xe2\x80\x9c%s\xe2\x80\x9d in %zu provision%s.",
-			    b.len ? " " : "", rename->renamed_from,
-			    rename->renamed_to, renames,
-			    renames == 1 ? "" : "s");
-		sentences++;
+		char *r = cw_asprintf("Renamed: \xe2\x80\x9c%s\xe2\x80\x9d "
+				      "became "
+				      "\xe2\x80\x9c%s\xe2\x80\x9d in %zu "
+				      "provision%s.",
+				      rename->renamed_from, rename->renamed_to,
+				      renames, renames == 1 ? "" : "s");
+		/* when it fits beside the date kept for last */
+		if (b.len + (b.len > 0) + strlen(r) +
+			    (date ? strlen(date) + 1 : 0) <=
+		    CW_MEANING_SUMMARY_MAX) {
+			cw_buf_addf(&b, "%s%s", b.len ? " " : "", r);
+			sentences++;
+		}
+		free(r);
 	}
 	if (sentences == 0 && cosmetic) {
 		struct cw_buf l = CW_BUF_INIT, k = CW_BUF_INIT;
@@ -2635,6 +2704,7 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 		cw_buf_addf(&b, "%s%s", b.len ? " " : "", date);
 	if (b.len == 0)
 		cw_buf_adds(&b, "No provision changed.");
+	cap_summary(&b);
 	return cw_buf_detach(&b, NULL);
 }
 
