@@ -545,19 +545,21 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void test_segment__tiling_whole_corpus(void **state)
+/*
+ * Every version of the corpus into walk_files, in order (file names are
+ * dates); *step is how far apart the files read are (CW_TEST_SAMPLE).
+ * False, with a message, when the corpus is absent.
+ */
+static bool corpus_walk(size_t *step)
 {
 	char *dir = cw_asprintf("%s/corpus/versions", shared());
 	const char *sample = getenv("CW_TEST_SAMPLE");
-	size_t step = 1, files = 0, provs = 0, bytes = 0, maxn = 0;
-	struct cw_buf b = CW_BUF_INIT;
-	double t0, spent = 0;
-	(void)state;
 
+	*step = 1;
 	if (!cw_dir_exists(dir)) {
 		print_message("skipped: %s not found\n", dir);
 		free(dir);
-		skip();
+		return false;
 	}
 	walk_files = (struct cw_strv)CW_STRV_INIT;
 	assert_int_equal(nftw(dir, collect, 16, FTW_PHYS), 0);
@@ -567,8 +569,21 @@ static void test_segment__tiling_whole_corpus(void **state)
 		long n;
 		if (cw_parse_long(sample, 1, 1000000, &n) == CW_OK &&
 		    (size_t)n < walk_files.n)
-			step = walk_files.n / (size_t)n;
+			*step = walk_files.n / (size_t)n;
 	}
+	free(dir);
+	return true;
+}
+
+static void test_segment__tiling_whole_corpus(void **state)
+{
+	size_t step, files = 0, provs = 0, bytes = 0, maxn = 0;
+	struct cw_buf b = CW_BUF_INIT;
+	double t0, spent = 0;
+	(void)state;
+
+	if (!corpus_walk(&step))
+		skip();
 	for (size_t i = 0; i < walk_files.n; i += step) {
 		struct cw_err err = CW_ERR_INIT;
 		struct cw_segmentation *s = NULL;
@@ -599,31 +614,16 @@ static void test_segment__tiling_whole_corpus(void **state)
 		      spent > 0 ? (double)bytes / spent / 1e6 : 0.0);
 	cw_buf_release(&b);
 	cw_strv_release(&walk_files);
-	free(dir);
 }
 
 static void test_segment__keys_stable_whole_corpus(void **state)
 {
-	char *dir = cw_asprintf("%s/corpus/versions", shared());
-	const char *sample = getenv("CW_TEST_SAMPLE");
 	struct cw_buf ba = CW_BUF_INIT, bb = CW_BUF_INIT;
-	size_t step = 1, pairs = 0, matched = 0, moved = 0;
+	size_t step, pairs = 0, matched = 0, moved = 0;
 	(void)state;
 
-	if (!cw_dir_exists(dir)) {
-		print_message("skipped: %s not found\n", dir);
-		free(dir);
+	if (!corpus_walk(&step))
 		skip();
-	}
-	walk_files = (struct cw_strv)CW_STRV_INIT;
-	assert_int_equal(nftw(dir, collect, 16, FTW_PHYS), 0);
-	qsort(walk_files.v, walk_files.n, sizeof(char *), cmp_str);
-	if (sample && *sample) {
-		long n;
-		if (cw_parse_long(sample, 1, 1000000, &n) == CW_OK &&
-		    (size_t)n < walk_files.n)
-			step = walk_files.n / (size_t)n;
-	}
 	/* file names are dates: in order, each version and the next */
 	for (size_t i = 0; i + 1 < walk_files.n; i += step) {
 		const char *pa = walk_files.v[i], *pb = walk_files.v[i + 1];
@@ -666,7 +666,6 @@ static void test_segment__keys_stable_whole_corpus(void **state)
 	cw_strv_release(&walk_files);
 	cw_buf_release(&ba);
 	cw_buf_release(&bb);
-	free(dir);
 }
 
 /* ---- stated dates ---- */
