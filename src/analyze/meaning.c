@@ -2628,7 +2628,7 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 	size_t editorial = 0, cosmetic = 0;
 
 	const struct said *rename = NULL;
-	size_t renames = 0;
+	size_t renames = 0, reserve;
 
 	for (size_t i = 0; i < n; i++) {
 		if (s[i].date_line && !date)
@@ -2651,11 +2651,11 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 				same_value(s[i].renamed_to, rename->renamed_to);
 		}
 	}
-	/* room is kept for the date, which is short and always said when
-	 * a sentence is left for it */
-	sentences = said_sentences(&b, d, s, n,
-				   CW_MEANING_SUMMARY_MAX -
-					   (date ? strlen(date) + 1 : 0));
+	/* room is kept for a date the terms take effect on; the date of
+	 * an update is said when there is room left */
+	reserve = date && strstr(date, "takes effect") ? strlen(date) + 1 : 0;
+	sentences =
+		said_sentences(&b, d, s, n, CW_MEANING_SUMMARY_MAX - reserve);
 	if (sentences == 0 && editorial) {
 		struct cw_buf l = CW_BUF_INIT, k = CW_BUF_INIT;
 		list_titles(&l, d, s, n, RANK_EDITORIAL, RANK_SUBSTANTIVE - 1);
@@ -2679,8 +2679,7 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 				      rename->renamed_from, rename->renamed_to,
 				      renames, renames == 1 ? "" : "s");
 		/* when it fits beside the date kept for last */
-		if (b.len + (b.len > 0) + strlen(r) +
-			    (date ? strlen(date) + 1 : 0) <=
+		if (b.len + (b.len > 0) + strlen(r) + reserve <=
 		    CW_MEANING_SUMMARY_MAX) {
 			cw_buf_addf(&b, "%s%s", b.len ? " " : "", r);
 			sentences++;
