@@ -15,6 +15,10 @@
 #define POINTS_SAID 3
 /* Longest quote of a duty, bytes. */
 #define QUOTE_MAX 170
+/* Quotes cut to these when whole ones leave a change out of the
+ * document summary */
+#define QUOTE_SHORT 120
+#define QUOTE_SHORTER 80
 /* Document summary sentences. */
 #define MAX_SENTENCES 3
 
@@ -2085,8 +2089,41 @@ static char *change_title(const struct cw_diff_change *ch)
 }
 
 /* "Disputes: a; b; c." with at most `n` points. */
+/*
+ * Append point text p to b, each quote in it (between U+201C and U+201D)
+ * of more than qmax bytes cut to its first words and an ellipsis; qmax 0
+ * keeps them whole.
+ */
+static void add_point(struct cw_buf *b, const char *p, size_t qmax)
+{
+	const char *open;
+
+	while (qmax && (open = strstr(p, "\xe2\x80\x9c")) != NULL) {
+		const char *in = open + 3;
+		const char *close = strstr(in, "\xe2\x80\x9d");
+		size_t n, cut;
+		if (!close)
+			break;
+		n = (size_t)(close - in);
+		cw_buf_add(b, p, (size_t)(in - p));
+		if (n <= qmax) {
+			cw_buf_add(b, in, n + 3);
+		} else {
+			cut = cw_utf8_floor(in, 0, qmax);
+			while (cut > qmax / 2 && in[cut] != ' ')
+				cut--;
+			while (cut > 0 && strchr(" ,;:", in[cut - 1]))
+				cut--;
+			cw_buf_add(b, in, cut);
+			cw_buf_adds(b, "\xe2\x80\xa6\xe2\x80\x9d");
+		}
+		p = close + 3;
+	}
+	cw_buf_adds(b, p);
+}
+
 static char *sentence(const struct cw_diff_change *ch, const struct said *s,
-		      size_t n, const char *titles)
+		      size_t n, const char *titles, size_t qmax)
 {
 	struct cw_buf b = CW_BUF_INIT;
 	char *title = titles ? cw_strdup(titles) : change_title(ch);
@@ -2108,8 +2145,10 @@ static char *sentence(const struct cw_diff_change *ch, const struct said *s,
 			cw_buf_addf(&b, " (%s)", t);
 		free(t);
 	}
-	for (size_t i = 0; i < n && i < s->n; i++)
-		cw_buf_addf(&b, "%s%s", i ? "; " : ": ", s->p[i].text);
+	for (size_t i = 0; i < n && i < s->n; i++) {
+		cw_buf_adds(&b, i ? "; " : ": ");
+		add_point(&b, s->p[i].text, qmax);
+	}
 	cw_buf_addc(&b, '.');
 	return cw_buf_detach(&b, NULL);
 }
@@ -2343,7 +2382,7 @@ static int read_change(struct said *s, const struct cw_diff *d,
 	}
 	if (s->n) {
 		s->rank = s->p[0].rank;
-		s->summary = sentence(ch, s, POINTS_SAID, NULL);
+		s->summary = sentence(ch, s, POINTS_SAID, NULL, 0);
 	} else if (ch->materiality == CW_DIFF_SUBSTANTIVE && modal_only &&
 		   !negation && ch->kind != CW_DIFF_ADDED &&
 		   ch->kind != CW_DIFF_REMOVED) {
@@ -2474,7 +2513,8 @@ static char *shared_titles(const struct cw_diff *d, const size_t *idx, size_t n,
  * CW_MEANING_SUMMARY_MAX. Returns how many sentences.
  */
 static size_t said_sentences(struct cw_buf *b, const struct cw_diff *d,
-			     const struct said *s, size_t n, size_t budget)
+			     const struct said *s, size_t n, size_t budget,
+			     size_t qmax)
 {
 	size_t pick[MAX_SENTENCES], k[MAX_SENTENCES], np = 0;
 	size_t with[MAX_SENTENCES][SHARED_TITLES], nwith[MAX_SENTENCES];
@@ -2499,13 +2539,14 @@ static size_t said_sentences(struct cw_buf *b, const struct cw_diff *d,
 						  nwith[j]);
 			free(text[j]);
 			text[j] = sentence(&d->changes[pick[j]], &s[pick[j]],
-					   k[j], titles[j]);
+					   k[j], titles[j], qmax);
 			continue;
 		}
-		text[np] = s[i].n ? sentence(&d->changes[i], &s[i], 1, NULL)
-				  : cw_strdup(d->changes[i].summary
-						      ? d->changes[i].summary
-						      : "");
+		text[np] =
+			s[i].n ? sentence(&d->changes[i], &s[i], 1, NULL, qmax)
+			       : cw_strdup(d->changes[i].summary
+						   ? d->changes[i].summary
+						   : "");
 		for (size_t m = 0; m < np && !dup; m++)
 			dup = !strcmp(text[m], text[np]);
 		if (!text[np][0] || dup) {
@@ -2527,7 +2568,7 @@ static size_t said_sentences(struct cw_buf *b, const struct cw_diff *d,
 			if (k[j] >= x->n)
 				continue;
 			t = sentence(&d->changes[pick[j]], x, k[j] + 1,
-				     titles[j]);
+				     titles[j], qmax);
 			for (size_t m = 0; m < np; m++)
 				total += (m ? 1 : 0) +
 					 strlen(m == j ? t : text[m]);
@@ -2629,6 +2670,7 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 
 	const struct said *rename = NULL;
 	size_t renames = 0, reserve;
+	static const size_t qmax[] = { 0, QUOTE_SHORT, QUOTE_SHORTER };
 
 	for (size_t i = 0; i < n; i++) {
 		if (s[i].date_line && !date)
@@ -2654,8 +2696,20 @@ static char *document_summary(const struct cw_diff *d, const struct said *s,
 	/* room is kept for a date the terms take effect on; the date of
 	 * an update is said when there is room left */
 	reserve = date && strstr(date, "takes effect") ? strlen(date) + 1 : 0;
-	sentences =
-		said_sentences(&b, d, s, n, CW_MEANING_SUMMARY_MAX - reserve);
+	/* whole quotes, or shorter ones when they let one more change be
+	 * said */
+	for (size_t q = 0, best = 0; q < sizeof(qmax) / sizeof(*qmax); q++) {
+		struct cw_buf t = CW_BUF_INIT;
+		size_t ns = said_sentences(
+			&t, d, s, n, CW_MEANING_SUMMARY_MAX - reserve, qmax[q]);
+		if (q == 0 || ns > best) {
+			cw_buf_release(&b);
+			b = t;
+			sentences = best = ns;
+		} else {
+			cw_buf_release(&t);
+		}
+	}
 	if (sentences == 0 && editorial) {
 		struct cw_buf l = CW_BUF_INIT, k = CW_BUF_INIT;
 		list_titles(&l, d, s, n, RANK_EDITORIAL, RANK_SUBSTANTIVE - 1);
