@@ -1811,8 +1811,8 @@ static char *address_of(const char *t, size_t lo, size_t hi, size_t es,
 		size_t from = es > ls + ADDRESS_MAX ? es - ADDRESS_MAX : ls;
 		size_t k = es, z = ee;
 		while (k > from &&
-		       !(k - 2 > from && t[k - 1] == ' ' && t[k - 2] == ':') &&
-		       !(k - 4 > from && !memcmp(t + k - 4, " at ", 4)))
+		       !(k >= from + 2 && t[k - 1] == ' ' && t[k - 2] == ':') &&
+		       !(k >= from + 4 && !memcmp(t + k - 4, " at ", 4)))
 			k--;
 		while (z < le && z - ee < ADDRESS_MAX &&
 		       !(t[z] == '.' && z + 2 < le && t[z + 1] == ' ' &&
@@ -1864,9 +1864,11 @@ static char *address_of(const char *t, size_t lo, size_t hi, size_t es,
 	/* the lines as one, ", " between them */
 	for (size_t i = a; i < b; i++) {
 		if (t[i] == '\n') {
-			while (out.len && (out.ptr[out.len - 1] == ' ' ||
-					   out.ptr[out.len - 1] == ','))
-				out.len--;
+			size_t m = out.len;
+			while (m &&
+			       (out.ptr[m - 1] == ' ' || out.ptr[m - 1] == ','))
+				m--;
+			cw_buf_truncate(&out, m);
 			cw_buf_adds(&out, ", ");
 			while (i + 1 < b && isspace((unsigned char)t[i + 1]))
 				i++;
@@ -1876,8 +1878,12 @@ static char *address_of(const char *t, size_t lo, size_t hi, size_t es,
 			continue;
 		cw_buf_addc(&out, t[i]);
 	}
-	while (out.len && isspace((unsigned char)out.ptr[out.len - 1]))
-		out.len--;
+	{
+		size_t m = out.len;
+		while (m && isspace((unsigned char)out.ptr[m - 1]))
+			m--;
+		cw_buf_truncate(&out, m);
+	}
 	if (out.len > ADDRESS_MAX) {
 		cw_buf_release(&out);
 		return NULL;
