@@ -611,13 +611,13 @@ static bool numbering_only(const struct cw_diff *d,
 static bool company_name(const char *w)
 {
 	static const char *const ends[] = {
-		"llc",	  "l.l.c",   "l.l.c.", "inc",	   "inc.",  "ltd",
-		"ltd.",	  "limited", "gmbh",   "corp",	   "corp.", "b.v.",
-		"bv",	  "s.a.",    "sa",     "plc",	   "ag",    "s.r.l.",
-		"sarl",	  "s.a.s.",  "pte",    "co.",	   "llp",   "lp",
-		"ab",	  "a/s",     "oy",     "oyj",	   "n.v.",  "nv",
-		"s.p.a.", "spa",     "k.k.",   "pty",	   "sas",   "kg",
-		"s.l.",	  "ltda",    "ltda.",  "s.a.r.l.", "bvba",  "ulc",
+		"llc",	"l.l.c",   "l.l.c.",   "inc",  "inc.",	"ltd",
+		"ltd.", "limited", "gmbh",     "corp", "corp.", "b.v.",
+		"bv",	"s.a.",	   "sa",       "plc",  "ag",	"s.r.l.",
+		"sarl", "s.a.s.",  "pte",      "co.",  "llp",	"lp",
+		"ab",	"a/s",	   "oy",       "oyj",  "n.v.",	"s.p.a.",
+		"spa",	"k.k.",	   "pty",      "sas",  "kg",	"s.l.",
+		"ltda", "ltda.",   "s.a.r.l.", "bvba", "ulc",
 	};
 	size_t n = strlen(w), k = n;
 
@@ -1085,6 +1085,8 @@ static void say_facts(struct said *s, const struct cw_diff *d,
 	}
 }
 
+/* Bytes of a company's address said beside its name */
+#define ADDRESS_SAID 100
 /* Most companies said a side of a change */
 #define COMPANIES_SAID 2
 /* Most words of a company's name before its form ("Snap B.V.") */
@@ -1233,14 +1235,84 @@ static long said_of(const struct said *s, const char *name, bool added)
  * whole text) does not name is said as now named (`added`) or no longer
  * named; at most COMPANIES_SAID. Returns how many were said.
  */
+/* A company's form that may follow a comma: "Stack Exchange, Inc." */
+static bool comma_form(const char *w)
+{
+	static const char *const f[] = { "inc",	  "inc.", "llc",     "l.l.c.",
+					 "ltd",	  "ltd.", "limited", "corp",
+					 "corp.", "plc",  "llp",     "lp" };
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(*f); i++)
+		if (same_value(w, f[i]))
+			return true;
+	return false;
+}
+
+/* A word of a name: no link, markup or path in it */
+static bool plain_word(const char *t, size_t a, size_t b)
+{
+	for (size_t i = a; i < b; i++)
+		if (strchr("/()[]<>|=#", t[i]))
+			return false;
+	return true;
+}
+
+static char *address_of(const char *t, size_t lo, size_t hi, size_t es,
+			size_t ee);
+
+/* A company found, with what its places say of it */
+struct company {
+	char *name;
+	const char *role; /* static */
+	char *address;
+};
+
+/* The postal address on the line of a company's name t[at..e), without
+ * the name ("Snap B.V. Keizersgracht 440 B, 1016 GD Amsterdam"), or NULL */
+static char *company_address(const char *t, size_t a, size_t b, size_t at,
+			     size_t e)
+{
+	char *addr = address_of(t, a, b, e, e);
+	size_t n = e - at, k = 0;
+
+	if (!addr)
+		return NULL;
+	if (!strncmp(addr, t + at, n))
+		k = n;
+	while (addr[k] == ' ' || addr[k] == ',')
+		k++;
+	if (!strncmp(addr + k, "at ", 3))
+		k += 3;
+	{
+		size_t m = strlen(addr);
+		while (m > k && (addr[m - 1] == '.' || addr[m - 1] == ' '))
+			addr[--m] = 0;
+	}
+	if (!addr[k] || strlen(addr + k) > ADDRESS_SAID) {
+		free(addr);
+		return NULL;
+	}
+	memmove(addr, addr + k, strlen(addr + k) + 1);
+	return addr;
+}
+
+/*
+ * Companies named in t[a..b) ("Snap B.V.", "OpenAI OpCo, LLC"): a form of
+ * company (company_name()) written with a capital, after up to
+ * COMPANY_WORDS capitalised words. Each that `other` (the other version's
+ * whole text) does not name is said once as now named (`added`) or no
+ * longer named, with the role and the postal address its places give it;
+ * at most COMPANIES_SAID. Returns how many were said.
+ */
 static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 			    const char *other, size_t olen, bool added)
 {
-	size_t said = 0, i = a, nw = 0;
+	size_t said = 0, i = a, nw = 0, nc = 0;
 	size_t ws[COMPANY_WORDS], we[COMPANY_WORDS];
+	struct company c[COMPANIES_SAID];
 	bool comma = false;
 
-	while (i < b && said < COMPANIES_SAID) {
+	while (i < b) {
 		size_t j, e, s0;
 		char word[16];
 		bool cap, form = false;
@@ -1267,13 +1339,17 @@ static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 			/* "LIMITED" in a clause in capitals is a word */
 			form = company_name(word) && strcmp(word, "LIMITED");
 		}
-		if (comma && !form)
+		/* after a comma only "Inc.", "LLC", "Ltd" ("OpenAI OpCo,
+		 * LLC"; "Henderson, NV" is a place) */
+		if (comma && !(form && comma_form(word)))
 			nw = 0; /* "United States, Snap": the comma ended it */
 		comma = false;
-		if (form && nw > 0) {
+		if (form && s0 > i) {
+			nw = 0; /* "(Co.)": a form in brackets abbreviates */
+		} else if (form && nw > 0) {
 			char *name = company_at(t, ws, we, nw, e);
 			char *bare = name ? cw_strdup(name) : NULL;
-			size_t nl = bare ? strlen(bare) : 0;
+			size_t nl = bare ? strlen(bare) : 0, k = 0;
 			/* named in the other version, full stop aside
 			 * ("Amazon.com, Inc" and "Amazon.com, Inc.") */
 			while (nl > 0 && bare[nl - 1] == '.')
@@ -1281,29 +1357,26 @@ static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 			if (bare)
 				bare[nl] = 0;
 			if (name && !names(other, olen, bare)) {
-				const char *role = role_near(t, a, b, ws[0], e);
-				char *text = cw_asprintf(
-					"%s %s%s%s", name,
-					added ? "now named" : "no longer named",
-					role ? " as " : "", role ? role : "");
-				/* a name said once, with its role when one
-				 * of its places gives it */
-				long at = said_of(s, name, added);
-				if (at < 0) {
-					say(s, RANK_ENTITY, text);
-					said++;
-				} else if (role &&
-					   !strstr(s->p[at].text, " as ")) {
-					free(s->p[at].text);
-					s->p[at].text = text;
-				} else {
-					free(text);
+				while (k < nc && strcmp(c[k].name, name))
+					k++;
+				if (k == nc && nc < COMPANIES_SAID) {
+					c[nc++] = (struct company){ name, NULL,
+								    NULL };
+					name = NULL;
+				}
+				if (k < nc) {
+					if (!c[k].role)
+						c[k].role = role_near(t, a, b,
+								      ws[0], e);
+					if (!c[k].address)
+						c[k].address = company_address(
+							t, a, b, ws[0], e);
 				}
 			}
 			free(bare);
 			free(name);
 			nw = 0;
-		} else if (cap && t[e - 1] != '.' &&
+		} else if (cap && t[e - 1] != '.' && plain_word(t, s0, e) &&
 			   (e == j || (t[e] == ',' && e + 1 == j))) {
 			/* a capitalised word may be part of a name; after
 			 * a comma only when a form follows ("OpenAI OpCo,
@@ -1320,6 +1393,22 @@ static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 			nw = 0;
 		}
 		i = j;
+	}
+	for (size_t k = 0; k < nc; k++) {
+		/* once a diff side: the other side's call may have it */
+		if (said_of(s, c[k].name, added) < 0) {
+			say(s, RANK_ENTITY,
+			    cw_asprintf("%s %s%s%s%s%s%s", c[k].name,
+					added ? "now named" : "no longer named",
+					c[k].role ? " as " : "",
+					c[k].role ? c[k].role : "",
+					c[k].address ? " (" : "",
+					c[k].address ? c[k].address : "",
+					c[k].address ? ")" : ""));
+			said++;
+		}
+		free(c[k].name);
+		free(c[k].address);
 	}
 	return said;
 }
@@ -1770,8 +1859,18 @@ static bool address_line(const char *t, size_t a, size_t b)
 {
 	size_t ds, de, lower = 0;
 
+	bool digit = false, lowercase = false, alnum = false;
+
 	if (b <= a || b - a > ADDRESS_LINE_MAX ||
-	    date_line_kind(t + a, b - a, &ds, &de))
+	    date_line_kind(t + a, b - a, &ds, &de) || t[a] == '#')
+		return false;
+	for (size_t i = a; i < b; i++) {
+		digit = digit || isdigit((unsigned char)t[i]);
+		lowercase = lowercase || islower((unsigned char)t[i]);
+		alnum = alnum || isalnum((unsigned char)t[i]);
+	}
+	/* a setext underline; a heading in capitals ("OUR ADDRESS") */
+	if (!alnum || (!digit && !lowercase && b - a > 4))
 		return false;
 	for (size_t i = a; i + 1 < b; i++)
 		if ((t[i] == '.' || t[i] == ':') && t[i + 1] == ' ' && i > a &&
@@ -1816,8 +1915,11 @@ static char *address_of(const char *t, size_t lo, size_t hi, size_t es,
 			k--;
 		while (z < le && z - ee < ADDRESS_MAX &&
 		       !(t[z] == '.' && z + 2 < le && t[z + 1] == ' ' &&
-			 isupper((unsigned char)t[z + 2])))
+			 isupper((unsigned char)t[z + 2])) &&
+		       t[z] != '[' && t[z] != '@' && t[z] != '|' && t[z] != '<')
 			z++;
+		while (z > ee && (t[z - 1] == ' ' || t[z - 1] == ','))
+			z--;
 		if (k == from || z - k > ADDRESS_MAX || !address_part(t, k, z))
 			return NULL;
 		cw_buf_add(&out, t + k, z - k);
