@@ -1265,7 +1265,73 @@ struct company {
 	char *name;
 	const char *role; /* static */
 	char *address;
+	char *where; /* "the European Economic Area or Switzerland" */
 };
+
+/*
+ * Where a company's role applies, from the line of its name t[at..e): "If
+ * you reside within the European Economic Area or Switzerland your
+ * agreement is with OpenAI Ireland Ltd" gives "the European Economic
+ * Area or Switzerland"; NULL when the line says no place.
+ */
+static char *territory_near(const char *t, size_t a, size_t b, size_t at,
+			    size_t e)
+{
+	static const char *const lead[] = {
+		"reside in ",	       "reside within ", "are located in ",
+		"are based in ",       "live in ",	 "are a resident of ",
+		"are located within ",
+	};
+	size_t ls, le;
+
+	line_around(t, a, b, at, &ls, &le);
+	if (le < e)
+		le = e;
+	/* the name's sentence only ("If you live outside the United
+	 * States, ... Pinterest Europe Ltd") */
+	for (size_t i = at; i > ls + 1; i--)
+		if ((t[i - 2] == '.' || t[i - 2] == ';') && t[i - 1] == ' ') {
+			ls = i;
+			break;
+		}
+	for (size_t i = e; i + 1 < le; i++)
+		if ((t[i] == '.' || t[i] == ';') && t[i + 1] == ' ') {
+			le = i;
+			break;
+		}
+	for (size_t i = ls; i < le; i++)
+		for (size_t w = 0; w < sizeof(lead) / sizeof(*lead); w++) {
+			size_t n = strlen(lead[w]), p = i + n, end = p;
+			int words = 0;
+			if (i + n > le ||
+			    cw_strncasecmp_ascii(t + i, lead[w], n))
+				continue;
+			/* capitalised words, "the", "or", "and" between */
+			while (p < le && words < 10) {
+				size_t q = p;
+				while (q < le && isalpha((unsigned char)t[q]))
+					q++;
+				if (q == p)
+					break;
+				if (isupper((unsigned char)t[p]))
+					end = q;
+				else if (!((q - p == 3 &&
+					    !strncmp(t + p, "the", 3)) ||
+					   (q - p == 2 &&
+					    !strncmp(t + p, "or", 2)) ||
+					   (q - p == 3 &&
+					    !strncmp(t + p, "and", 3))))
+					break;
+				words++;
+				if (q >= le || t[q] != ' ')
+					break;
+				p = q + 1;
+			}
+			if (end > i + n)
+				return cw_strndup(t + i + n, end - (i + n));
+		}
+	return NULL;
+}
 
 /* The postal address on the line of a company's name t[at..e), without
  * the name ("Snap B.V. Keizersgracht 440 B, 1016 GD Amsterdam"), or NULL */
@@ -1361,6 +1427,7 @@ static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 					k++;
 				if (k == nc && nc < COMPANIES_SAID) {
 					c[nc++] = (struct company){ name, NULL,
+								    NULL,
 								    NULL };
 					name = NULL;
 				}
@@ -1370,6 +1437,9 @@ static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 								      ws[0], e);
 					if (!c[k].address)
 						c[k].address = company_address(
+							t, a, b, ws[0], e);
+					if (!c[k].where)
+						c[k].where = territory_near(
 							t, a, b, ws[0], e);
 				}
 			}
@@ -1398,10 +1468,12 @@ static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 		/* once a diff side: the other side's call may have it */
 		if (said_of(s, c[k].name, added) < 0) {
 			say(s, RANK_ENTITY,
-			    cw_asprintf("%s %s%s%s%s%s%s", c[k].name,
+			    cw_asprintf("%s %s%s%s%s%s%s%s%s", c[k].name,
 					added ? "now named" : "no longer named",
 					c[k].role ? " as " : "",
 					c[k].role ? c[k].role : "",
+					c[k].where ? " for those in " : "",
+					c[k].where ? c[k].where : "",
 					c[k].address ? " (" : "",
 					c[k].address ? c[k].address : "",
 					c[k].address ? ")" : ""));
@@ -1409,6 +1481,7 @@ static size_t say_companies(struct said *s, const char *t, size_t a, size_t b,
 		}
 		free(c[k].name);
 		free(c[k].address);
+		free(c[k].where);
 	}
 	return said;
 }
