@@ -1177,6 +1177,8 @@ static const char *role_near(const char *t, size_t a, size_t b, size_t at,
 		{ "contracting with", "contracting party" },
 		{ "entity providing the", "provider of the service" },
 		{ "offered to you by", "provider of the service" },
+		{ "sold by", "seller" },
+		{ "merchant of record", "merchant of record" },
 	};
 	size_t lo = at > a + ROLE_WINDOW ? at - ROLE_WINDOW : a;
 	size_t hi = e + ROLE_WINDOW < b ? e + ROLE_WINDOW : b;
