@@ -372,13 +372,40 @@ static bool name_like(const char *w)
 }
 
 /*
+ * A company's name whose last words `w` start at `at` of t (not before
+ * `lo`): with the capitalised words right before them, at most three
+ * ("Google" before "LLC,"), without a trailing comma.
+ */
+static char *whole_name(const char *t, size_t lo, size_t at, const char *w)
+{
+	size_t a = at, n = strlen(w);
+
+	for (int k = 0; k < 3 && a > lo + 1 && t[a - 1] == ' '; k++) {
+		size_t b = a - 1;
+		bool plain = true;
+		while (b > lo && !isspace((unsigned char)t[b - 1]))
+			b--;
+		/* a capitalised word, not one that ends a clause or holds
+		 * markup ("Limited,", "To:", "Region](https://...),") */
+		for (size_t i = b; i + 1 < a; i++)
+			plain = plain && !strchr("/()[]<>|=#:,;", t[i]);
+		if (!isupper((unsigned char)t[b]) || b == a - 1 || !plain)
+			break;
+		a = b;
+	}
+	while (n > 0 && strchr(",; ", w[n - 1]))
+		n--;
+	return cw_asprintf("%.*s%.*s", (int)(at - a), t + a, (int)n, w);
+}
+
+/*
  * A change whose edits all replace one word by another the same way
  * ("Yahoo!" -> "Yahoo", "Twitter" -> "X"), or touch punctuation only:
  * true, with the words (NULL, NULL for punctuation only).
  */
 static bool rename_only(const struct cw_diff *d,
 			const struct cw_diff_change *ch, char **old_word,
-			char **new_word)
+			char **new_word, size_t *at_old, size_t *at_new)
 {
 	char *ow = NULL, *nw = NULL;
 	size_t times = 0;
@@ -431,6 +458,8 @@ static bool rename_only(const struct cw_diff *d,
 		if (!ow) {
 			ow = cw_strndup(d->old_text + os, oe - os);
 			nw = cw_strndup(d->new_text + ns, ne - ns);
+			*at_old = os;
+			*at_new = ns;
 		} else if (strlen(ow) != oe - os || strlen(nw) != ne - ns ||
 			   cw_strncasecmp_ascii(ow, d->old_text + os,
 						oe - os) ||
@@ -2474,7 +2503,8 @@ static int read_change(struct said *s, const struct cw_diff *d,
 				(int)(nb - na),
 				d->new_text + y->new_start + na);
 	}
-	if (rename_only(d, ch, &s->renamed_from, &s->renamed_to) &&
+	size_t ro = 0, rn = 0;
+	if (rename_only(d, ch, &s->renamed_from, &s->renamed_to, &ro, &rn) &&
 	    punctuation_only(d, ch) &&
 	    (strchr(s->renamed_from, ' ') ||
 	     !same_alnum(s->renamed_from, strlen(s->renamed_from),
@@ -2490,6 +2520,26 @@ static int read_change(struct said *s, const struct cw_diff *d,
 		bool firm = company_name(s->renamed_from) ||
 			    company_name(s->renamed_to);
 		s->rank = firm ? RANK_SUBSTANTIVE : RANK_RENAME;
+		if (firm) {
+			/* the whole names: "Google LLC" -> "Google Digital
+			 * Inc.", not "LLC" -> "Digital Inc." */
+			char *of = whole_name(d->old_text, ch->old_start, ro,
+					      s->renamed_from);
+			char *nf = whole_name(d->new_text, ch->new_start, rn,
+					      s->renamed_to);
+			free(s->renamed_from);
+			free(s->renamed_to);
+			s->renamed_from = of;
+			s->renamed_to = nf;
+			if (same_alnum(of, strlen(of), nf, strlen(nf))) {
+				/* "VeraSafe, LLC " and "VeraSafe, LLC" */
+				free(t);
+				free(of);
+				free(nf);
+				s->renamed_from = s->renamed_to = NULL;
+				return presentation(s, ch, "spacing only");
+			}
+		}
 		s->summary = cw_asprintf(
 			"%s: %s \xe2\x80\x9c%s\xe2\x80\x9d became "
 			"\xe2\x80\x9c%s\xe2\x80\x9d.",
