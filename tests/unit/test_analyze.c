@@ -1454,6 +1454,31 @@ static void test_analyze__meaning_of_a_new_address(void **state)
 	pair_release(&p);
 }
 
+/* Google Play's seller changed: the whole names are said, and where the
+ * EU representative is */
+static void test_analyze__meaning_of_a_new_entity(void **state)
+{
+	struct pair p;
+
+	(void)state;
+	if (!pair_explain(&p, "corpus/versions/Google Play/Terms of Service",
+			  "2023-04-11", "2025-09-08"))
+		skip();
+	assert_non_null(strstr(p.summary, "the contracting entity "
+					  "\xe2\x80\x9cGoogle "
+					  "LLC\xe2\x80\x9d became "
+					  "\xe2\x80\x9cGoogle "
+					  "Digital Inc.\xe2\x80\x9d"));
+	pair_release(&p);
+	if (!pair_explain(&p, "corpus/versions/Snapchat/Privacy Policy",
+			  "2021-03-25", "2021-07-20"))
+		skip();
+	assert_non_null(strstr(p.summary, "Snap B.V. now named as EU "
+					  "representative (Keizersgracht 440 "
+					  "B, 1016 GD Amsterdam"));
+	pair_release(&p);
+}
+
 /* Dates read as dates, whatever their form. */
 static void test_analyze__meaning_dates(void **state)
 {
@@ -1490,6 +1515,7 @@ int main(void)
 			test_analyze__meaning_of_a_list_of_prohibitions),
 		cmocka_unit_test(test_analyze__meaning_of_a_new_company),
 		cmocka_unit_test(test_analyze__meaning_of_a_new_address),
+		cmocka_unit_test(test_analyze__meaning_of_a_new_entity),
 		cmocka_unit_test(test_analyze__meaning_dates),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
