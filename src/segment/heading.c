@@ -19,10 +19,12 @@
  *   ("Sharing your LoRA\n.  If you choose ..."): SC_LEADIN.
  *
  * A numbered line that is a plain sentence ("1. Don't compromise the
- * privacy of others, including:") is body text, not a heading: lists of
- * prohibited uses stay inside the provision that introduces them. Whether
- * a candidate really becomes a heading (numbering in sequence, nesting) is
- * decided in segment.c.
+ * privacy of others, including:") is an item, a candidate of its own kind:
+ * segment.c makes it a heading only where it continues a numbering of
+ * headings, or where a text with no heading of its own is a list of such
+ * sentences; lists of prohibited uses otherwise stay inside the provision
+ * that introduces them. Whether a candidate really becomes a heading
+ * (numbering in sequence, nesting) is decided in segment.c.
  */
 #include "segment_int.h"
 
@@ -797,9 +799,9 @@ static bool opens_list(struct ctx *c, size_t i)
 /*
  * A numbered sentence, as a candidate of its own kind (segment.c takes it
  * where it continues a numbering, or where it opens a list in a text that
- * has no other heading). Its
- * title is its first clause, up to a sentence end, a colon or a dash, and
- * at most ITEM_TITLE_MAX bytes cut at a word; its body is the whole line.
+ * has no other heading). Its title is its first clause, up to a sentence
+ * end, a colon or a dash, and at most ITEM_TITLE_MAX bytes cut at a word;
+ * its body is the whole line.
  */
 static void emit_item(struct ctx *c, size_t i, struct cand *cd, size_t lr)
 {
@@ -1106,7 +1108,10 @@ void cw_seg_candidates(struct candv *out, const char *text, size_t len,
 		if (!fence && out->n < max_cands) {
 			size_t before = out->n;
 			classify(&c, i);
-			c.prev_heading = out->n > before;
+			/* an item is a sentence, not a heading, for the
+			 * lines after it */
+			c.prev_heading = out->n > before &&
+					 !out->v[out->n - 1].item;
 			if (c.prev_heading) {
 				/* a heading's extra lines (setext underline,
 				 * title on the next line) are not looked at */
