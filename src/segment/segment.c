@@ -187,12 +187,6 @@ static void remember(struct numlabel *last, size_t *n,
 		last[(*n)++] = *nl;
 }
 
-/*
- * Assign levels; move the accepted candidates to the front of cv (in
- * order), with level and parent (an index among the accepted) set. An item
- * (cand.item) only continues a numbering already open unless
- * `items_start`.
- */
 /* Items left in the body, by numbering style: where the last one was */
 struct rejects {
 	int sig[LAST_MAX];
@@ -223,6 +217,12 @@ static bool rejected_since(const struct rejects *r, int sig, size_t at)
 	return false;
 }
 
+/*
+ * Assign levels; move the accepted candidates to the front of cv (in
+ * order), with level and parent (an index among the accepted) set. An item
+ * (cand.item) only continues a numbering already open unless
+ * `items_start`, and then starts one only when it opens a list.
+ */
 static void assign_levels(struct candv *cv, const char *text, int max_depth,
 			  bool items_start)
 {
@@ -356,14 +356,14 @@ static void assign_levels(struct candv *cv, const char *text, int max_depth,
 }
 
 /*
- * Levels, with the items (numbered sentences that open a nested list: "1.
- * Do not engage in dangerous or illegal activities ... This includes:")
- * taken as headings where they continue a numbering already open ("4. Any
- * content ... must satisfy all of the following" after "3. The Privacy
- * Policy describes ..."), and as the start of one only in a text that has
- * no heading of its own: a policy that is nothing but such a list is split
- * at its items, while a list of prohibited uses under a heading stays in
- * that provision.
+ * Levels, with the items (numbered sentences) taken as headings where they
+ * continue a numbering already open ("4. Any content ... must satisfy all
+ * of the following" after "3. The Privacy Policy describes ..."), and as
+ * the start of one only in a text that has no heading of its own and when
+ * they open nested lists ("1. Do not engage in dangerous or illegal
+ * activities ... This includes:"): a policy that is nothing but such a
+ * list is split at its items, while a list of prohibited uses under a
+ * heading stays in that provision.
  */
 static void choose_levels(struct candv *cv, const char *text, int max_depth)
 {
