@@ -1877,8 +1877,6 @@ static size_t chunk_end(const char *t, size_t at, size_t end)
 	return end;
 }
 
-static bool names(const char *text, size_t len, const char *v);
-
 /* Whether the sentence t[a..b) (of 40 bytes or more, marks around it
  * aside) is in o[0..on) as it is */
 static bool moved_sentence(const char *t, size_t a, size_t b, const char *o,

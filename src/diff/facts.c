@@ -958,28 +958,6 @@ static void add_fact(struct cw_diff_change *ch, size_t *cap,
 				       nv ? cw_strdup(nv) : NULL };
 }
 
-/* Share of the words of x[0..nx) that are in y[0..ny) (both sorted) */
-static double contained(const uint64_t *x, size_t nx, const uint64_t *y,
-			size_t ny)
-{
-	size_t i = 0, j = 0, in = 0;
-
-	if (nx == 0)
-		return 0;
-	while (i < nx && j < ny) {
-		if (x[i] == y[j]) {
-			in++;
-			i++;
-			j++;
-		} else if (x[i] < y[j]) {
-			i++;
-		} else {
-			j++;
-		}
-	}
-	return (double)in / (double)nx;
-}
-
 /*
  * Duties of `x` that are list items (cw_diff_found.item) whose words are
  * in one duty of `y` of their kind, and the duties of `y` whose words the
@@ -1006,7 +984,8 @@ static void covered_duties(const struct cw_diff_found *x, size_t nx, char *ux,
 			if (ux[i] || !x[i].item || x[i].kind != y[j].kind)
 				continue;
 			wx = word_set(x[i].value, &n_x);
-			if (contained(wx, n_x, wy, n_y) >= DUTY_CONTAINED) {
+			if (cw_diff_containment(wx, n_x, wy, n_y) >=
+			    DUTY_CONTAINED) {
 				ux[i] = 1;
 				any = true;
 				u = cw_realloc(u, (n_u + n_x + 1) * sizeof(*u));
@@ -1017,7 +996,8 @@ static void covered_duties(const struct cw_diff_found *x, size_t nx, char *ux,
 		}
 		if (any) {
 			n_u = cw_sort_unique_u64(u, n_u);
-			if (contained(wy, n_y, u, n_u) >= DUTY_COVERED)
+			if (cw_diff_containment(wy, n_y, u, n_u) >=
+			    DUTY_COVERED)
 				uy[j] = 1;
 		}
 		free(u);
@@ -1049,7 +1029,7 @@ static void items_in_text(const struct cw_diff_found *x, size_t nx, char *ux,
 			wt = word_set(text, &nt);
 		}
 		wx = word_set(x[i].value, &n_x);
-		if (contained(wx, n_x, wt, nt) >= DUTY_CONTAINED)
+		if (cw_diff_containment(wx, n_x, wt, nt) >= DUTY_CONTAINED)
 			ux[i] = 1;
 		free(wx);
 	}
